@@ -1,0 +1,456 @@
+//! The per-workstation configuration file (`workstation.toml`).
+//!
+//! IT writes one per counter: which hall and window this is, where the central backend is,
+//! which monitor shows the citizen screen and how each device is attached. A bad file must
+//! never start a half-configured workstation: loading fails with a Chinese message that names
+//! the offending key (e.g. 「window.number」), and the original parser text as the IT detail.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct WorkstationConfig {
+    pub hall: HallConfig,
+    pub window: WindowConfig,
+    #[serde(default)]
+    pub backend: BackendConfig,
+    #[serde(default)]
+    pub citizen_screen: CitizenScreenConfig,
+    #[serde(default)]
+    pub devices: DevicesConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct HallConfig {
+    /// Shown in the status bar and on documents, e.g. 「某市政务服务中心」.
+    pub name: String,
+    /// Administrative division code (行政区划代码), 6 digits, used in case numbers.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct WindowConfig {
+    /// The counter's number as shown above it (1–999).
+    pub number: u16,
+    /// e.g. 「综合受理窗口」.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct BackendConfig {
+    /// Base URL of the central backend; absent means the workstation runs offline-only.
+    #[serde(default)]
+    #[specta(type = Option<String>)]
+    pub url: Option<Url>,
+    /// How often reachability is checked, in milliseconds (250–60000).
+    #[serde(default = "default_probe_interval_ms")]
+    pub probe_interval_ms: u32,
+}
+
+fn default_probe_interval_ms() -> u32 {
+    1000
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            probe_interval_ms: default_probe_interval_ms(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenScreenConfig {
+    /// Monitor name as the OS reports it (e.g. "HDMI-1"); when absent or not found the
+    /// citizen window opens as an ordinary second window.
+    #[serde(default)]
+    pub monitor: Option<String>,
+}
+
+/// How one device is attached. Each device kind's issue adds its own options; the common
+/// part is the driver and, for serial devices, the port and baud rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub driver: DeviceDriver,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub baud: Option<u32>,
+    /// Network address for TCP devices (e.g. a receipt printer on 9100).
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+impl Default for DeviceConfig {
+    fn default() -> Self {
+        Self {
+            driver: DeviceDriver::Simulator,
+            port: None,
+            baud: None,
+            address: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceDriver {
+    /// Not installed at this counter.
+    None,
+    /// The in-process simulator speaking the device's real protocol.
+    Simulator,
+    Serial,
+    Usb,
+    Tcp,
+    Pcsc,
+    Pkcs11,
+    Skf,
+    Camera,
+    Spooler,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesConfig {
+    #[serde(default)]
+    pub id_card: DeviceConfig,
+    #[serde(default)]
+    pub scanner: DeviceConfig,
+    #[serde(default)]
+    pub ukey: DeviceConfig,
+    #[serde(default)]
+    pub camera: DeviceConfig,
+    #[serde(default)]
+    pub receipt_printer: DeviceConfig,
+    #[serde(default)]
+    pub a4_printer: DeviceConfig,
+}
+
+impl DevicesConfig {
+    /// Every device slot with its config key and Chinese name, in status-bar order.
+    pub fn slots(&self) -> [(&'static str, &'static str, &DeviceConfig); 6] {
+        [
+            ("id_card", "身份证读卡器", &self.id_card),
+            ("ukey", "UKey", &self.ukey),
+            ("scanner", "扫码枪", &self.scanner),
+            ("camera", "高拍仪", &self.camera),
+            ("receipt_printer", "小票打印机", &self.receipt_printer),
+            ("a4_printer", "A4打印机", &self.a4_printer),
+        ]
+    }
+}
+
+const STANDARD_BAUDS: [u32; 8] = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
+
+impl Default for WorkstationConfig {
+    /// What a workstation without a config file runs with: simulated devices, no backend.
+    fn default() -> Self {
+        Self {
+            hall: HallConfig {
+                name: "政务服务中心（演示）".into(),
+                code: None,
+            },
+            window: WindowConfig {
+                number: 1,
+                name: Some("综合受理窗口".into()),
+            },
+            backend: BackendConfig::default(),
+            citizen_screen: CitizenScreenConfig::default(),
+            devices: DevicesConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: TOML syntax error: {detail}")]
+    Syntax { path: PathBuf, detail: String },
+    /// A key is missing, unknown, of the wrong type or has a bad value.
+    #[error("{path}: key `{key}`: {detail}")]
+    Key {
+        path: PathBuf,
+        key: String,
+        problem: KeyProblem,
+        detail: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyProblem {
+    Missing,
+    Unknown,
+    WrongType,
+    BadValue,
+}
+
+impl ConfigError {
+    /// The Chinese message; always names the file and, where there is one, the key.
+    pub fn message(&self) -> String {
+        match self {
+            ConfigError::Read { path, .. } => {
+                format!("无法读取工作站配置文件 {}。", path.display())
+            }
+            ConfigError::Syntax { path, .. } => {
+                format!("工作站配置文件 {} 格式错误（不是有效的 TOML）。", path.display())
+            }
+            ConfigError::Key {
+                path, key, problem, ..
+            } => {
+                let what = match problem {
+                    KeyProblem::Missing => "缺少必填配置项",
+                    KeyProblem::Unknown => "有无法识别的配置项",
+                    KeyProblem::WrongType => "配置项类型不正确",
+                    KeyProblem::BadValue => "配置项取值无效",
+                };
+                format!("工作站配置文件 {} {}：「{}」。", path.display(), what, key)
+            }
+        }
+    }
+
+    /// The offending key, when the error is about one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Key { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+impl WorkstationConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let value: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+            path: path.to_owned(),
+            detail: e.message().to_string(),
+        })?;
+        let config: WorkstationConfig = serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|e| {
+            let parent = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let (problem, field) = classify_serde_message(&inner);
+            let key = match field {
+                Some(f) if parent == "." || parent.is_empty() => f,
+                // serde_path_to_error already ends the path with an unknown field's name.
+                Some(f) if parent.rsplit('.').next() == Some(f.as_str()) => parent,
+                Some(f) => format!("{parent}.{f}"),
+                None => parent,
+            };
+            ConfigError::Key {
+                path: path.to_owned(),
+                key,
+                problem,
+                detail: inner,
+            }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |key: &str, detail: String| ConfigError::Key {
+            path: path.to_owned(),
+            key: key.to_string(),
+            problem: KeyProblem::BadValue,
+            detail,
+        };
+        if self.hall.name.trim().is_empty() {
+            return Err(bad("hall.name", "hall name must not be empty".into()));
+        }
+        if let Some(code) = &self.hall.code {
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("hall.code", format!("expected 6 digits, got {code:?}")));
+            }
+        }
+        if !(1..=999).contains(&self.window.number) {
+            return Err(bad(
+                "window.number",
+                format!("expected 1..=999, got {}", self.window.number),
+            ));
+        }
+        if let Some(url) = &self.backend.url {
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(bad("backend.url", format!("expected an http(s) URL, got {url}")));
+            }
+        }
+        if !(250..=60_000).contains(&self.backend.probe_interval_ms) {
+            return Err(bad(
+                "backend.probe_interval_ms",
+                format!("expected 250..=60000, got {}", self.backend.probe_interval_ms),
+            ));
+        }
+        for (slot, _, device) in self.devices.slots() {
+            if let Some(baud) = device.baud {
+                if !STANDARD_BAUDS.contains(&baud) {
+                    return Err(bad(
+                        &format!("devices.{slot}.baud"),
+                        format!("unsupported baud rate {baud}; one of {STANDARD_BAUDS:?}"),
+                    ));
+                }
+            }
+            if device.driver == DeviceDriver::Serial
+                && device.port.as_deref().is_none_or(|p| p.trim().is_empty())
+            {
+                return Err(bad(
+                    &format!("devices.{slot}.port"),
+                    "a serial device needs a port".into(),
+                ));
+            }
+            if device.driver == DeviceDriver::Tcp && device.address.is_none() {
+                return Err(bad(
+                    &format!("devices.{slot}.address"),
+                    "a TCP device needs an address".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Maps serde's English messages to a problem kind and, when the message names a field
+/// below the reported path (missing / unknown field), that field.
+fn classify_serde_message(msg: &str) -> (KeyProblem, Option<String>) {
+    let backticked = || msg.split('`').nth(1).map(str::to_string);
+    if msg.starts_with("missing field") {
+        (KeyProblem::Missing, backticked())
+    } else if msg.starts_with("unknown field") {
+        (KeyProblem::Unknown, backticked())
+    } else if msg.starts_with("invalid type") {
+        (KeyProblem::WrongType, None)
+    } else {
+        (KeyProblem::BadValue, None)
+    }
+}
+
+/// Where the config file is looked for: `$YICHUANG_CONFIG`, else `workstation.toml` in the
+/// given default directory.
+pub fn config_path(default_dir: &Path) -> PathBuf {
+    std::env::var_os("YICHUANG_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default_dir.join("workstation.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<WorkstationConfig, ConfigError> {
+        WorkstationConfig::parse(text, Path::new("workstation.toml"))
+    }
+
+    const GOOD: &str = r#"
+        [hall]
+        name = "市政务服务中心"
+        code = "440100"
+        [window]
+        number = 12
+        [backend]
+        url = "http://127.0.0.1:8720"
+        [citizen_screen]
+        monitor = "HDMI-1"
+        [devices.id_card]
+        driver = "serial"
+        port = "/dev/ttyUSB0"
+        baud = 115200
+        [devices.receipt_printer]
+        driver = "tcp"
+        address = "192.0.2.10:9100"
+    "#;
+
+    #[test]
+    fn full_config_parses() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.window.number, 12);
+        assert_eq!(c.devices.id_card.driver, DeviceDriver::Serial);
+        assert_eq!(c.devices.scanner.driver, DeviceDriver::Simulator);
+        assert_eq!(c.backend.probe_interval_ms, 1000);
+        assert_eq!(c.citizen_screen.monitor.as_deref(), Some("HDMI-1"));
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let e = parse(&GOOD.replace("number = 12", "number = \"十二\"")).unwrap_err();
+        assert_eq!(e.key(), Some("window.number"));
+        assert!(e.message().contains("「window.number」"), "{}", e.message());
+        assert!(e.message().contains("类型不正确"));
+    }
+
+    #[test]
+    fn out_of_range_value_names_the_key() {
+        let e = parse(&GOOD.replace("number = 12", "number = 0")).unwrap_err();
+        assert_eq!(e.key(), Some("window.number"));
+        assert!(e.message().contains("取值无效"));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_table() {
+        let e = parse(&GOOD.replace("baud = 115200", "baud = 115200\nbuad = 9600")).unwrap_err();
+        assert_eq!(e.key(), Some("devices.id_card.buad"));
+        assert!(e.message().contains("无法识别"));
+    }
+
+    #[test]
+    fn missing_required_key_is_named() {
+        let e = parse(&GOOD.replace("number = 12", "")).unwrap_err();
+        assert_eq!(e.key(), Some("window.number"));
+        assert!(e.message().contains("缺少必填配置项"));
+    }
+
+    #[test]
+    fn bad_enum_value_names_the_key() {
+        let e = parse(&GOOD.replace("driver = \"serial\"", "driver = \"bluetooth\"")).unwrap_err();
+        assert_eq!(e.key(), Some("devices.id_card.driver"));
+    }
+
+    #[test]
+    fn semantic_checks_name_the_key() {
+        let cases = [
+            (GOOD.replace("baud = 115200", "baud = 12345"), "devices.id_card.baud"),
+            (GOOD.replace("port = \"/dev/ttyUSB0\"", ""), "devices.id_card.port"),
+            (GOOD.replace("http://127.0.0.1:8720", "ftp://x"), "backend.url"),
+            (GOOD.replace("code = \"440100\"", "code = \"44\""), "hall.code"),
+            (GOOD.replace("address = \"192.0.2.10:9100\"", ""), "devices.receipt_printer.address"),
+        ];
+        for (text, key) in cases {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.key(), Some(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn syntax_error_is_reported_without_key() {
+        let e = parse("[hall\nname=").unwrap_err();
+        assert!(matches!(e, ConfigError::Syntax { .. }));
+        assert!(e.message().contains("格式错误"));
+    }
+
+    #[test]
+    fn default_config_is_valid() {
+        WorkstationConfig::default()
+            .validate(Path::new("x"))
+            .unwrap();
+        let text = toml::to_string(&WorkstationConfig::default()).unwrap();
+        assert_eq!(parse(&text).unwrap(), WorkstationConfig::default());
+    }
+}

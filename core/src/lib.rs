@@ -1,0 +1,20 @@
+//! Domain core of 一窗受理工作站.
+//!
+//! Everything here is independent of the webview: the Tauri shell (`src-tauri`) calls into
+//! these modules in a few lines per command, and the same code is tested without compiling
+//! Tauri. Modules:
+//! - [`config`]: the per-workstation TOML configuration and its validation;
+//! - [`store`]: the local SQLite store (WAL, foreign keys, versioned migrations);
+//! - [`instance`]: the one-instance-per-workstation guard;
+//! - [`backend`]: reachability of the central backend;
+//! - [`status`]: the state shown in the clerk's status bar;
+//! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
+
+pub mod backend;
+pub mod config;
+pub mod error;
+pub mod instance;
+pub mod status;
+pub mod store;
+
+pub use error::{CoreError, UserError};

@@ -1,0 +1,87 @@
+//! What the clerk's status bar shows: clerk, window, backend reachability, devices and the
+//! number of records waiting to sync. Each part is fed by the module that owns that state.
+
+use crate::backend::BackendStatus;
+use crate::config::{DeviceDriver, WorkstationConfig};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ShellStatus {
+    pub hall_name: String,
+    pub window_number: u16,
+    pub window_name: Option<String>,
+    /// None until a clerk has logged in with a UKey.
+    pub clerk: Option<ClerkBadge>,
+    pub backend: BackendStatus,
+    pub devices: Vec<DeviceStatus>,
+    /// Records in the outbox, not yet acknowledged by the backend.
+    pub pending_sync: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ClerkBadge {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct DeviceStatus {
+    /// Config key of the slot, e.g. "id_card".
+    pub slot: String,
+    /// Chinese name, e.g. 「身份证读卡器」.
+    pub name: String,
+    pub driver: DeviceDriver,
+    pub state: DeviceState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceState {
+    /// `driver = "none"` in the config: not installed at this counter.
+    NotInstalled,
+    /// Configured but not opened by a device driver (yet).
+    NotOpened,
+    Connected,
+    Disconnected,
+    Error { message: String },
+}
+
+impl DeviceStatus {
+    /// The initial state of every configured slot, before any driver has reported.
+    pub fn initial(config: &WorkstationConfig) -> Vec<DeviceStatus> {
+        config
+            .devices
+            .slots()
+            .into_iter()
+            .map(|(slot, name, device)| DeviceStatus {
+                slot: slot.into(),
+                name: name.into(),
+                driver: device.driver,
+                state: if device.driver == DeviceDriver::None {
+                    DeviceState::NotInstalled
+                } else {
+                    DeviceState::NotOpened
+                },
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initial_device_states_follow_config() {
+        let mut cfg = WorkstationConfig::default();
+        cfg.devices.camera.driver = DeviceDriver::None;
+        let devices = DeviceStatus::initial(&cfg);
+        assert_eq!(devices.len(), 6);
+        let camera = devices.iter().find(|d| d.slot == "camera").unwrap();
+        assert_eq!(camera.state, DeviceState::NotInstalled);
+        assert_eq!(camera.name, "高拍仪");
+        let reader = devices.iter().find(|d| d.slot == "id_card").unwrap();
+        assert_eq!(reader.state, DeviceState::NotOpened);
+    }
+}

@@ -1,0 +1,278 @@
+//! The workstation's local store: one SQLite file in the data directory.
+//!
+//! WAL journal (readers never block the writer, survives power loss with `synchronous=FULL`),
+//! foreign keys on, and versioned migrations tracked in `PRAGMA user_version`. Migrations are
+//! SQL files in `core/migrations/`, applied in order inside one transaction each, so a crash
+//! mid-migration leaves the previous version intact. A database newer than this build is
+//! refused rather than touched.
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+
+/// Every migration of the store, in order. Index + 1 is the schema version it produces.
+/// Append only: a shipped migration is never edited.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_audit", include_str!("../migrations/0002_audit.sql")),
+];
+
+pub fn latest_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite error on {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("migration {name} failed on {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        name: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("database {path} has schema version {found}, newer than this build ({supported})")]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+}
+
+impl StoreError {
+    pub fn message(&self) -> String {
+        match self {
+            StoreError::Sqlite { .. } => "本地数据库读写失败，请联系运维人员。".into(),
+            StoreError::Migration { .. } => "本地数据库升级失败，原数据未改动，请联系运维人员。".into(),
+            StoreError::TooNew { .. } => {
+                "本地数据库由更新版本的工作站创建，请升级本程序后再使用。".into()
+            }
+        }
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates to the latest version.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_to(path, latest_version())
+    }
+
+    /// Opens and migrates up to `target` (tests use this to build older databases).
+    pub fn open_to(path: &Path, target: u32) -> Result<Self, StoreError> {
+        let sql = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| sql(io_to_sqlite(e)))?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql)?;
+        // journal_mode returns a row; pragma_update would fail on it.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(sql)?;
+        debug_assert_eq!(mode.to_lowercase(), "wal");
+        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")
+            .map_err(sql)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate(target)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, target: u32) -> Result<(), StoreError> {
+        let current = self.schema_version()?;
+        if current > latest_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                supported: latest_version(),
+            });
+        }
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate() {
+            let version = i as u32 + 1;
+            if version <= current || version > target {
+                continue;
+            }
+            let fail = |source| StoreError::Migration {
+                path: self.path.clone(),
+                name,
+                source,
+            };
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            tx.execute_batch(sql).map_err(fail)?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(fail)?;
+            tx.commit().map_err(fail)?;
+            tracing::info!(migration = name, version, "store migrated");
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|source| self.err(source))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records waiting for the backend; the status bar's 「待同步」 figure.
+    pub fn pending_sync_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .map_err(|source| self.err(source))
+    }
+
+    /// The raw connection, for modules of this crate that own their tables.
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+fn io_to_sqlite(e: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(store: &mut Store) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn new_database_is_created_at_latest_version_with_wal_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("sub/workstation.db")).unwrap();
+        assert_eq!(store.schema_version().unwrap(), latest_version());
+        assert_eq!(tables(&mut store), ["audit_log", "meta", "outbox"]);
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        assert_eq!(store.pending_sync_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_does_not_reapply_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.conn()
+                .execute(
+                    "INSERT INTO outbox(id, kind, payload, created_at) VALUES ('a','case','{}',1)",
+                    [],
+                )
+                .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest_version());
+        assert_eq!(s.pending_sync_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn existing_older_database_is_migrated_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        {
+            let mut v1 = Store::open_to(&path, 1).unwrap();
+            assert_eq!(v1.schema_version().unwrap(), 1);
+            assert_eq!(tables(&mut v1), ["meta", "outbox"]);
+            v1.conn()
+                .execute("INSERT INTO meta(key, value) VALUES ('workstation_id', 'ws-1')", [])
+                .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest_version());
+        assert_eq!(tables(&mut s), ["audit_log", "meta", "outbox"]);
+        let id: String = s
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key='workstation_id'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, "ws-1");
+    }
+
+    #[test]
+    fn database_from_a_newer_build_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.conn
+                .pragma_update(None, "user_version", latest_version() + 1)
+                .unwrap();
+        }
+        let e = Store::open(&path).unwrap_err();
+        assert!(matches!(e, StoreError::TooNew { .. }));
+        assert!(e.message().contains("更新版本"));
+    }
+
+    #[test]
+    fn failed_migration_leaves_previous_version_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        {
+            let mut v1 = Store::open_to(&path, 1).unwrap();
+            // A table the second migration wants to create already exists: it must fail
+            // and roll back completely.
+            v1.conn()
+                .execute_batch("CREATE TABLE audit_log(x INTEGER)")
+                .unwrap();
+        }
+        let e = Store::open(&path).unwrap_err();
+        assert!(matches!(e, StoreError::Migration { name: "0002_audit", .. }));
+        let s = Store::open_to(&path, 1).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+    }
+}

@@ -1,0 +1,11 @@
+//! Counter devices of 一窗受理工作站: ID-card reader, UKey, document camera, scanner gun,
+//! receipt and A4 printers.
+//!
+//! Each device kind gets a module with a trait for what the app needs, a pure codec
+//! (bytes ⇄ typed frames, never panicking on any input), injected transports and a simulator
+//! that is the other end of the same protocol. What all of them share lives here: the
+//! [`ErrorKind`] every driver error maps to, and its Chinese message for the clerk.
+
+pub mod error;
+
+pub use error::{DeviceError, ErrorKind};
