@@ -1,0 +1,67 @@
+# 一窗受理工作站 — build, run, test, bench. See README.md.
+#   make run    install what is missing, build, and run the app with simulated devices and a local server
+#   make test   every check and test (what CI runs)
+#   make bench  the benchmarks, one `bench: <name> <value> <unit>` line per figure
+
+SHELL := /bin/bash
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+export CARGO_TARGET_DIR := $(TARGET_DIR)
+APP_BIN := $(TARGET_DIR)/release/yichuang-workstation
+SERVER_BIN := $(TARGET_DIR)/release/yichuang-server
+# Outside the target dir: the postgres user must be able to reach it (/root is private).
+PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
+BINDINGS := ui/src/bindings.ts
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
+
+.PHONY: setup run ui app server bindings check-bindings lint unit ui-test e2e test bench clean-run
+
+setup:
+	scripts/setup.sh
+
+ui:
+	cd ui && npm run build
+
+# One build mode for the app everywhere (release + custom-protocol): switching features
+# would rebuild the webview crates.
+app: ui
+	cargo build --release -p yichuang-app --features custom-protocol
+
+server:
+	cargo build --release -p yichuang-server
+
+run: setup app server
+	scripts/run-local.sh
+
+bindings: app
+	$(APP_BIN) --export-bindings $(BINDINGS)
+
+# Fails when the committed bindings differ from what the Rust types generate.
+check-bindings: app
+	@tmp=$$(mktemp --suffix=.ts) && $(APP_BIN) --export-bindings $$tmp && \
+	if ! diff -u $(BINDINGS) $$tmp; then \
+	  echo "error: $(BINDINGS) is out of date with the Rust types; run 'make bindings' and commit it" >&2; rm -f $$tmp; exit 1; \
+	fi; rm -f $$tmp; echo "bindings: up to date"
+
+lint: ui
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --features yichuang-app/custom-protocol -- -D warnings
+	cd ui && npm run typecheck && npm run lint
+
+unit:
+	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
+	YICHUANG_TEST_PG_URL=$$url cargo test $(LIB_CRATES)
+
+ui-test:
+	cd ui && npm test
+
+e2e: app server
+	cargo test -p yichuang-e2e --test e2e -- --test-threads=1
+
+test: setup lint check-bindings unit ui-test e2e
+	@echo "make test: all checks passed"
+
+bench: setup app server
+	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
+
+clean-run:
+	rm -rf .run

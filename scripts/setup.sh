@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything the workstation needs to build, run and test on a Debian 12 machine:
+# Debian packages (webkit2gtk and friends, Xvfb, WebKitWebDriver, PostgreSQL, fonts), the
+# UI's npm packages, and tauri-driver. Idempotent and quick when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # Tauri 2 build
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+  libayatana-appindicator3-dev libgtk-3-dev build-essential pkg-config libssl-dev libxdo-dev file
+  # Real-window tests and screenshots
+  xvfb xauth imagemagick xdotool webkit2gtk-driver
+  # Server tests on PostgreSQL
+  postgresql
+  # Virtual devices and document checks (later device issues build on these)
+  socat poppler-utils fonts-wqy-microhei
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: Node.js 20.19+ and npm are required (the machine image provides them)" >&2
+  exit 1
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("setup: Node.js >= 20.19 required, found "+process.versions.node); process.exit(1) }'
+
+# npm packages: reinstall only when the lock file changed since the last install.
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+if [ ! -x "$CARGO_BIN/tauri-driver" ]; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2' --quiet
+fi
+echo "setup: ok"

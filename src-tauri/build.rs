@@ -1,0 +1,12 @@
+// App commands are listed here so tauri-build generates an `allow-<command>` permission for
+// each; a window can then call only the commands its capability file grants (least
+// capabilities: the citizen screen cannot call clerk commands).
+const COMMANDS: &[&str] = &["get_app_info", "get_shell_status", "ui_rendered"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,38 @@
+//! Thin command wrappers: each reads app state or calls `yichuang-core` in a few lines.
+
+use crate::state::AppState;
+use serde::Serialize;
+use tauri::State;
+use yichuang_core::status::ShellStatus;
+use yichuang_core::UserError;
+
+/// Facts the UI needs once at start.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AppInfo {
+    pub product: String,
+    pub version: String,
+    pub config_path: String,
+    pub data_dir: String,
+    /// Set when the workstation config could not be loaded or the store could not be
+    /// opened: the UI shows it and offers no login.
+    pub startup_error: Option<UserError>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_app_info(state: State<'_, AppState>) -> AppInfo {
+    state.app_info()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_shell_status(state: State<'_, AppState>) -> ShellStatus {
+    state.status()
+}
+
+/// The UI reports that a view has painted; used for the startup benchmark and the log.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_rendered(window: tauri::Window, state: State<'_, AppState>, view: String) {
+    state.record_rendered(window.label(), &view);
+}

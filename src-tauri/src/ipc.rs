@@ -1,0 +1,34 @@
+//! The typed IPC surface: every command and event the UI can use, collected once. The same
+//! builder registers the handlers at run time and writes `ui/src/bindings.ts`
+//! (`yichuang-workstation --export-bindings <path>`), so the TypeScript types cannot drift
+//! from the Rust ones without the bindings check failing.
+
+use crate::commands;
+use serde::{Deserialize, Serialize};
+use tauri_specta::{collect_commands, collect_events, Builder, Event};
+use yichuang_core::status::ShellStatus;
+
+/// Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, Event)]
+pub struct ShellStatusChanged(pub ShellStatus);
+
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::get_app_info,
+            commands::get_shell_status,
+            commands::ui_rendered,
+        ])
+        .events(collect_events![ShellStatusChanged])
+}
+
+const HEADER: &str = "// Generated from the Rust types by `make bindings` (yichuang-workstation --export-bindings).\n// Do not edit: change the Rust command or type and regenerate; `make test` fails on drift.";
+
+pub fn export(path: &std::path::Path) -> Result<(), String> {
+    builder()
+        .export(
+            specta_typescript::Typescript::default().header(HEADER),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}

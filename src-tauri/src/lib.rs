@@ -1,0 +1,144 @@
+//! The Tauri 2 shell of 一窗受理工作站. It only wires things together: paths, logging, the
+//! one-instance guard, config and store from `yichuang-core`, the two windows, the typed IPC
+//! surface and the tasks that keep the status bar true. Domain logic lives in `core/`,
+//! devices in `drivers/`.
+
+mod commands;
+mod ipc;
+mod logging;
+mod state;
+mod windows;
+
+use state::AppState;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tauri::Manager;
+use yichuang_core::config::{config_path, WorkstationConfig};
+use yichuang_core::instance::InstanceLock;
+use yichuang_core::store::Store;
+use yichuang_core::{CoreError, UserError};
+
+/// Same identifier as `tauri.conf.json`, so our paths match Tauri's `app_data_dir()`.
+const IDENTIFIER: &str = "cn.yichuang.workstation";
+
+pub fn main() -> ExitCode {
+    let started = Instant::now();
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--export-bindings") {
+        let Some(path) = args.get(i + 1) else {
+            eprintln!("usage: yichuang-workstation --export-bindings <path>");
+            return ExitCode::from(2);
+        };
+        return match ipc::export(std::path::Path::new(path)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("exporting bindings failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let data_dir = data_dir();
+    let _log_guard = logging::init(&data_dir.join("logs"));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting");
+
+    let _instance = match InstanceLock::acquire(&data_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let e = CoreError::from(e);
+            tracing::error!(error = %e, "refusing to start a second instance");
+            eprintln!("{}", e.message());
+            return ExitCode::from(3);
+        }
+    };
+
+    let config_path = config_path(&config_dir());
+    let config = load_config(&config_path);
+    let store = Store::open(&data_dir.join("workstation.db"))
+        .map_err(|e| UserError::from(CoreError::from(e)));
+    if let Err(e) = &config {
+        tracing::error!(error = %e, "workstation config rejected");
+    }
+    if let Err(e) = &store {
+        tracing::error!(error = %e, "store could not be opened");
+    }
+    let state = AppState::new(started, config_path, data_dir, config, store);
+
+    let ipc = ipc::builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(ipc.invoke_handler())
+        .manage(state)
+        .setup(move |app| {
+            ipc.mount_events(app);
+            let state = app.state::<AppState>();
+            windows::create(app.handle(), &state.config)?;
+            spawn_status_tasks(app.handle().clone());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "tauri runtime failed");
+            eprintln!("一窗受理工作站无法启动：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A missing file is not an error: the workstation runs with simulated devices and no
+/// backend. A present but bad file is.
+fn load_config(path: &std::path::Path) -> Result<WorkstationConfig, UserError> {
+    if !path.exists() {
+        tracing::info!(path = %path.display(), "no workstation config; using defaults (simulated devices, no backend)");
+        return Ok(WorkstationConfig::default());
+    }
+    WorkstationConfig::load(path).map_err(|e| UserError::from(CoreError::from(e)))
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("YICHUANG_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join(IDENTIFIER)))
+        .unwrap_or_else(|| PathBuf::from("yichuang-data"))
+}
+
+fn config_dir() -> PathBuf {
+    dirs::config_dir()
+        .map(|d| d.join(IDENTIFIER))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Keeps the status bar fed: backend reachability from the core monitor, pending-sync count
+/// from the store.
+fn spawn_status_tasks(app: tauri::AppHandle) {
+    let state = app.state::<AppState>();
+    let url = state.config.backend.url.clone();
+    let interval = Duration::from_millis(state.config.backend.probe_interval_ms.into());
+
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut rx = yichuang_core::backend::spawn_monitor(url, interval);
+        loop {
+            let backend = rx.borrow_and_update().clone();
+            handle
+                .state::<AppState>()
+                .update_status(&handle, |s| s.backend = backend);
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    tauri::async_runtime::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            ticker.tick().await;
+            let state = app.state::<AppState>();
+            if let Some(n) = state.pending_sync_count() {
+                state.update_status(&app, |s| s.pending_sync = n);
+            }
+        }
+    });
+}

@@ -1,0 +1,129 @@
+//! The shell's managed state: what was loaded at start, and the status bar's current value.
+
+use crate::commands::AppInfo;
+use crate::ipc::ShellStatusChanged;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+use tauri_specta::Event;
+use yichuang_core::backend::BackendStatus;
+use yichuang_core::config::WorkstationConfig;
+use yichuang_core::status::{DeviceStatus, ShellStatus};
+use yichuang_core::store::Store;
+use yichuang_core::UserError;
+
+pub struct AppState {
+    started: Instant,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    /// The loaded config; on a startup error, the defaults (the UI then shows the error).
+    pub config: WorkstationConfig,
+    startup_error: Option<UserError>,
+    store: Option<Mutex<Store>>,
+    status: Mutex<ShellStatus>,
+    /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
+    startup_probe: bool,
+}
+
+impl AppState {
+    pub fn new(
+        started: Instant,
+        config_path: PathBuf,
+        data_dir: PathBuf,
+        config: Result<WorkstationConfig, UserError>,
+        store: Result<Store, UserError>,
+    ) -> Self {
+        let mut startup_error = None;
+        let config = config.unwrap_or_else(|e| {
+            startup_error = Some(e);
+            WorkstationConfig::default()
+        });
+        let store = match store {
+            Ok(s) => Some(Mutex::new(s)),
+            Err(e) => {
+                startup_error.get_or_insert(e);
+                None
+            }
+        };
+        let status = ShellStatus {
+            hall_name: config.hall.name.clone(),
+            window_number: config.window.number,
+            window_name: config.window.name.clone(),
+            clerk: None,
+            backend: if config.backend.url.is_some() {
+                BackendStatus::Checking
+            } else {
+                BackendStatus::NotConfigured
+            },
+            devices: DeviceStatus::initial(&config),
+            pending_sync: 0,
+        };
+        Self {
+            started,
+            config_path,
+            data_dir,
+            config,
+            startup_error,
+            store,
+            status: Mutex::new(status),
+            startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
+        }
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            product: "一窗受理工作站".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            config_path: self.config_path.display().to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            startup_error: self.startup_error.clone(),
+        }
+    }
+
+    pub fn status(&self) -> ShellStatus {
+        lock(&self.status).clone()
+    }
+
+    /// Applies `change` and, if the status differs afterwards, tells every window.
+    pub fn update_status(&self, app: &tauri::AppHandle, change: impl FnOnce(&mut ShellStatus)) {
+        let changed = {
+            let mut status = lock(&self.status);
+            let before = status.clone();
+            change(&mut status);
+            (*status != before).then(|| status.clone())
+        };
+        if let Some(status) = changed {
+            if let Err(e) = ShellStatusChanged(status).emit(app) {
+                tracing::warn!(error = %e, "could not emit status change");
+            }
+        }
+    }
+
+    pub fn pending_sync_count(&self) -> Option<u32> {
+        let store = lock(self.store.as_ref()?);
+        match store.pending_sync_count() {
+            Ok(n) => Some(n.min(u32::MAX as u64) as u32),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot count pending sync records");
+                None
+            }
+        }
+    }
+
+    pub fn record_rendered(&self, window: &str, view: &str) {
+        let ms = self.started.elapsed().as_millis();
+        tracing::info!(window, view, ms, "view rendered");
+        if self.startup_probe {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "yichuang-rendered {window} {view} {ms}");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of plain data; the data is
+/// still usable, and the workstation must keep running.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,328 @@
+//! Harness for end-to-end tests and benchmarks of the real workstation: a virtual display
+//! when there is none, the real central server on a loopback port, tauri-driver +
+//! WebKitWebDriver driving the real app window, and screenshots when a scenario fails.
+//!
+//! Binaries are taken from `YICHUANG_APP_BIN` / `YICHUANG_SERVER_BIN`, else from the
+//! release directory of the target dir (`CARGO_TARGET_DIR` or `<workspace>/target`); the
+//! Makefile builds them before running these tests.
+
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub mod webdriver;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_owned()
+}
+
+fn release_bin(name: &str, env_var: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("release").join(name)
+}
+
+pub fn app_bin() -> PathBuf {
+    release_bin("yichuang-workstation", "YICHUANG_APP_BIN")
+}
+
+pub fn server_bin() -> PathBuf {
+    release_bin("yichuang-server", "YICHUANG_SERVER_BIN")
+}
+
+/// Where failure screenshots and logs go: `<workspace>/.artifacts/<kind>/`.
+pub fn artifacts_dir(kind: &str) -> PathBuf {
+    let dir = workspace_root().join(".artifacts").join(kind);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+pub fn wait_for_port(port: u16, within: Duration) -> Result<()> {
+    let deadline = Instant::now() + within;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("nothing listening on 127.0.0.1:{port} after {within:?}")
+}
+
+/// A child process that is terminated (SIGTERM, then SIGKILL) when dropped.
+pub struct ChildGuard {
+    pub child: Child,
+    pub name: &'static str,
+}
+
+impl ChildGuard {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM and wait up to `grace`; SIGKILL after that. Returns the exit status.
+    pub fn terminate(&mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(3));
+    }
+}
+
+/// A virtual X display when the environment has none; otherwise the existing one.
+pub struct Display {
+    pub name: String,
+    _xvfb: Option<ChildGuard>,
+}
+
+impl Display {
+    pub fn ensure() -> Result<Display> {
+        if let Ok(name) = std::env::var("DISPLAY") {
+            if !name.is_empty() {
+                return Ok(Display { name, _xvfb: None });
+            }
+        }
+        let n = (100..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            })
+            .context("no free X display number")?;
+        let name = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&name, "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting Xvfb (install package xvfb: make setup)")?;
+        let guard = ChildGuard { child, name: "Xvfb" };
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&socket).exists() {
+            if Instant::now() > deadline {
+                bail!("Xvfb did not create {socket}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Display {
+            name,
+            _xvfb: Some(guard),
+        })
+    }
+
+    /// Screenshot of the whole display (both windows), via ImageMagick's `import`.
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        let status = Command::new("import")
+            .args(["-display", &self.name, "-window", "root"])
+            .arg(path)
+            .status()
+            .context("running import (package imagemagick)")?;
+        if !status.success() {
+            bail!("import failed: {status}");
+        }
+        Ok(())
+    }
+}
+
+/// The real central server on a fixed loopback port, so it can be stopped and restarted
+/// at the same address while the app keeps its configured URL.
+pub struct Server {
+    pub port: u16,
+    data_dir: PathBuf,
+    proc: Option<ChildGuard>,
+}
+
+impl Server {
+    pub fn start(data_dir: &Path) -> Result<Server> {
+        let mut s = Server {
+            port: free_port(),
+            data_dir: data_dir.to_owned(),
+            proc: None,
+        };
+        s.restart()?;
+        Ok(s)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn restart(&mut self) -> Result<()> {
+        let bin = server_bin();
+        let mut child = Command::new(&bin)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .env_remove("YICHUANG_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let guard = ChildGuard {
+            child,
+            name: "yichuang-server",
+        };
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("reading the server's listening line")?;
+        if !line.contains("listening on") {
+            bail!("unexpected first line from server: {line:?}");
+        }
+        self.proc = Some(guard);
+        Ok(())
+    }
+
+    /// Graceful stop; returns whether the server exited with status 0.
+    pub fn stop(&mut self) -> bool {
+        match self.proc.take() {
+            Some(mut p) => p
+                .terminate(Duration::from_secs(10))
+                .is_some_and(|s| s.success()),
+            None => true,
+        }
+    }
+}
+
+/// A fresh data dir and config for one app run.
+pub struct Workstation {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workstation {
+    /// `backend_url` None means no backend configured.
+    pub fn new(backend_url: Option<&str>, window_number: u16) -> Result<Workstation> {
+        Self::with_config_text(&Self::config_text(backend_url, window_number))
+    }
+
+    pub fn config_text(backend_url: Option<&str>, window_number: u16) -> String {
+        let backend = backend_url
+            .map(|u| format!("[backend]\nurl = \"{u}\"\nprobe_interval_ms = 500\n"))
+            .unwrap_or_default();
+        format!(
+            "[hall]\nname = \"测试市政务服务中心\"\n\n[window]\nnumber = {window_number}\nname = \"综合受理窗口\"\n\n{backend}"
+        )
+    }
+
+    pub fn with_config_text(text: &str) -> Result<Workstation> {
+        let dir = tempfile::Builder::new().prefix("yichuang-ws-").tempdir()?;
+        std::fs::write(dir.path().join("workstation.toml"), text)?;
+        Ok(Workstation { dir })
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("workstation.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The environment the app process needs for this workstation.
+    pub fn env(&self, display: &Display) -> Vec<(String, String)> {
+        vec![
+            ("DISPLAY".into(), display.name.clone()),
+            ("YICHUANG_CONFIG".into(), self.config_path().display().to_string()),
+            ("YICHUANG_DATA_DIR".into(), self.data_dir().display().to_string()),
+            ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
+            ("NO_AT_BRIDGE".into(), "1".into()),
+        ]
+    }
+
+    /// Starts the app directly (no WebDriver), stdout piped.
+    pub fn spawn_app(&self, display: &Display, extra_env: &[(&str, &str)]) -> Result<ChildGuard> {
+        let bin = app_bin();
+        let mut cmd = Command::new(&bin);
+        cmd.envs(self.env(display))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        Ok(ChildGuard {
+            child,
+            name: "yichuang-workstation",
+        })
+    }
+}
+
+/// Sum of RSS and PSS (in kB) over a process and all its descendants (WebKit's web and
+/// network processes are children of the app).
+pub fn tree_memory_kb(root: u32) -> (u64, u64) {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // The comm field may contain spaces; fields after the last ')' are fixed.
+            if let Some(rest) = stat.rsplit(')').next() {
+                let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+                if let Some(ppid) = ppid {
+                    parent_of.push((pid, ppid));
+                }
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    let field = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    tree.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .fold((0, 0), |(rss, pss), t| {
+            (rss + field(&t, "Rss:"), pss + field(&t, "Pss:"))
+        })
+}

@@ -1,0 +1,147 @@
+//! tauri-driver + WebKitWebDriver sessions on the real app binary.
+
+use crate::{app_bin, artifacts_dir, free_port, wait_for_port, ChildGuard, Display};
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn tauri_driver_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    let p = cargo_home.join("bin/tauri-driver");
+    if p.exists() {
+        p
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+/// One tauri-driver process; the app it launches inherits `env`.
+pub struct Driver {
+    port: u16,
+    _proc: ChildGuard,
+}
+
+impl Driver {
+    pub fn start(env: &[(String, String)]) -> Result<Driver> {
+        let port = free_port();
+        let native = free_port();
+        let bin = tauri_driver_bin();
+        let child = Command::new(&bin)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {} (make setup installs it)", bin.display()))?;
+        let guard = ChildGuard {
+            child,
+            name: "tauri-driver",
+        };
+        wait_for_port(port, Duration::from_secs(20))?;
+        Ok(Driver {
+            port,
+            _proc: guard,
+        })
+    }
+
+    /// A WebDriver session: launches the app and attaches to its first window.
+    pub async fn session(&self) -> Result<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_bin() }),
+        );
+        let client = ClientBuilder::rustls()
+            .context("rustls client")?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .context("starting a WebDriver session on the app")?;
+        Ok(client)
+    }
+}
+
+/// Polls `css` until `attr` satisfies `pred`; returns the value and how long it took.
+pub async fn wait_attr(
+    client: &Client,
+    css: &str,
+    attr: &str,
+    within: Duration,
+    pred: impl Fn(&str) -> bool,
+) -> Result<(String, Duration)> {
+    let started = Instant::now();
+    let mut last = None;
+    while started.elapsed() < within {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            if let Ok(Some(v)) = el.attr(attr).await {
+                if pred(&v) {
+                    return Ok((v, started.elapsed()));
+                }
+                last = Some(v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("{css}[{attr}] did not reach the expected value within {within:?}; last: {last:?}")
+}
+
+/// Waits for an element and returns its visible text.
+pub async fn wait_text(client: &Client, css: &str, within: Duration) -> Result<String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            let text = el.text().await?;
+            if !text.trim().is_empty() {
+                return Ok(text);
+            }
+        }
+        if started.elapsed() > within {
+            bail!("{css} not shown within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Switches to the window whose document contains `css`; returns false if none does.
+pub async fn switch_to_window_with(client: &Client, css: &str, within: Duration) -> Result<bool> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        for handle in client.windows().await? {
+            client.switch_to_window(handle).await?;
+            if client.find(Locator::Css(css)).await.is_ok() {
+                return Ok(true);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(false)
+}
+
+/// Runs a scenario; on failure saves the window's and the whole display's screenshots to
+/// `.artifacts/e2e/` before returning the error.
+pub async fn with_screenshots<T>(
+    name: &str,
+    display: &Display,
+    client: &Client,
+    scenario: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match scenario.await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let dir = artifacts_dir("e2e");
+            if let Ok(png) = client.screenshot().await {
+                let _ = std::fs::write(dir.join(format!("{name}-window.png")), png);
+            }
+            let _ = display.screenshot(&dir.join(format!("{name}-display.png")));
+            Err(e.context(format!("scenario {name} failed; screenshots in {}", dir.display())))
+        }
+    }
+}

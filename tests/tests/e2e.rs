@@ -1,0 +1,145 @@
+//! End-to-end scenarios in the real app window (tauri-driver + WebKitWebDriver), against the
+//! real central server on a loopback port. Run by `make e2e` (part of `make test`), which
+//! builds the release binaries first. One scenario at a time: each drives a whole app.
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::Locator;
+use std::io::Read;
+use std::time::{Duration, Instant};
+use yichuang_e2e::webdriver::{switch_to_window_with, wait_attr, wait_text, with_screenshots, Driver};
+use yichuang_e2e::{Display, Server, Workstation};
+
+const BACKEND: &str = "[data-testid=status-backend]";
+
+/// Issue 2's first scenario: the app opens on the Chinese login screen, the citizen window
+/// shows its idle screen, and the status bar follows the server going away and coming back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_login_citizen_idle_and_backend_reachability() -> Result<()> {
+    let display = Display::ensure()?;
+    let server_dir = tempfile::tempdir()?;
+    let mut server = Server::start(server_dir.path())?;
+    let ws = Workstation::new(Some(&server.url()), 12)?;
+    let driver = Driver::start(&ws.env(&display))?;
+    let client = driver.session().await?;
+
+    let result = with_screenshots("shell", &display, &client, async {
+        // The clerk window: Chinese login screen.
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15)).await?,
+            "no window shows the login view"
+        );
+        let login = wait_text(&client, "[data-testid=login-view]", Duration::from_secs(15)).await?;
+        ensure!(login.contains("一窗受理工作站") && login.contains("UKey 证书登录"), "login text: {login}");
+        ensure!(login.contains("12号窗口"), "window number missing: {login}");
+        let lang = client.find(Locator::Css("html")).await?.attr("lang").await?;
+        ensure!(lang.as_deref() == Some("zh-CN"), "html lang = {lang:?}");
+        let title = client.title().await?;
+        ensure!(title == "一窗受理工作站", "document title {title:?}");
+
+        // Status bar: server reachable.
+        wait_attr(&client, BACKEND, "data-state", Duration::from_secs(10), |s| s == "reachable").await?;
+        let text = client.find(Locator::Css(BACKEND)).await?.text().await?;
+        ensure!(text == "中心服务：已连接", "backend label {text:?}");
+        let pending = client
+            .find(Locator::Css("[data-testid=status-pending]"))
+            .await?
+            .attr("data-count")
+            .await?;
+        ensure!(pending.as_deref() == Some("0"), "pending {pending:?}");
+
+        // The citizen window exists and shows its idle screen.
+        let clerk_handle = client.window().await?;
+        ensure!(client.windows().await?.len() == 2, "expected two windows");
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=citizen-idle]", Duration::from_secs(10)).await?,
+            "no window shows the citizen idle screen"
+        );
+        let idle = wait_text(&client, "[data-testid=citizen-idle]", Duration::from_secs(10)).await?;
+        ensure!(idle.contains("12号窗口") && idle.contains("欢迎您"), "citizen idle text: {idle}");
+        client.switch_to_window(clerk_handle).await?;
+
+        // Server stopped: unreachable within 5 s.
+        ensure!(server.stop(), "server did not shut down gracefully");
+        let (_, took) =
+            wait_attr(&client, BACKEND, "data-state", Duration::from_secs(5), |s| s == "unreachable")
+                .await
+                .context("status bar still not showing the server unreachable after 5 s")?;
+        let text = client.find(Locator::Css(BACKEND)).await?.text().await?;
+        ensure!(text.contains("无法连接"), "backend label {text:?}");
+        eprintln!("e2e: unreachable shown {} ms after server stop", took.as_millis());
+
+        // Server restarted on the same port: reachable again.
+        server.restart()?;
+        let (_, took) =
+            wait_attr(&client, BACKEND, "data-state", Duration::from_secs(5), |s| s == "reachable").await?;
+        eprintln!("e2e: reachable shown {} ms after server restart", took.as_millis());
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    result
+}
+
+/// A config with a bad value opens the app on a Chinese error that names the key, not on a
+/// half-configured login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_config_names_the_key_in_chinese() -> Result<()> {
+    let display = Display::ensure()?;
+    let text = Workstation::config_text(None, 12).replace("number = 12", "number = 0");
+    let ws = Workstation::with_config_text(&text)?;
+    let driver = Driver::start(&ws.env(&display))?;
+    let client = driver.session().await?;
+    let result = with_screenshots("bad-config", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=startup-error]", Duration::from_secs(15)).await?,
+            "no window shows the startup error"
+        );
+        let text = wait_text(&client, "[data-testid=startup-error]", Duration::from_secs(10)).await?;
+        ensure!(text.contains("工作站无法启动"), "{text}");
+        ensure!(text.contains("「window.number」"), "key not named: {text}");
+        ensure!(
+            client.find(Locator::Css("[data-testid=login-view]")).await.is_err(),
+            "login shown despite a bad config"
+        );
+        Ok(())
+    })
+    .await;
+    client.close().await.ok();
+    result
+}
+
+/// Two instances on one workstation must never run at once: the second exits at once with
+/// a Chinese message while the first keeps running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_instance_is_refused() -> Result<()> {
+    let display = Display::ensure()?;
+    let ws = Workstation::new(None, 3)?;
+    let mut first = ws.spawn_app(&display, &[("YICHUANG_STARTUP_PROBE", "1")])?;
+    // Wait until the first instance has rendered, i.e. certainly holds the lock.
+    let mut stdout = first.child.stdout.take().context("stdout")?;
+    let started = Instant::now();
+    let mut seen = String::new();
+    let mut buf = [0u8; 256];
+    while !seen.contains("yichuang-rendered clerk login") {
+        ensure!(started.elapsed() < Duration::from_secs(30), "first instance never rendered: {seen}");
+        let n = stdout.read(&mut buf)?;
+        ensure!(n > 0, "first instance exited early: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+
+    let mut second = ws.spawn_app(&display, &[])?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = second.child.try_wait()? {
+            break s;
+        }
+        ensure!(Instant::now() < deadline, "second instance is still running");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    second.child.stderr.take().context("stderr")?.read_to_string(&mut err)?;
+    ensure!(status.code() == Some(3), "second instance exit status {status}");
+    ensure!(err.contains("已在本机运行"), "second instance stderr: {err}");
+    ensure!(first.child.try_wait()?.is_none(), "first instance died");
+    Ok(())
+}

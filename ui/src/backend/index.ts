@@ -1,0 +1,23 @@
+import { inject, type App, type InjectionKey } from 'vue'
+import type { Backend } from './backend'
+
+export type { Backend, Unsubscribe } from './backend'
+
+const key: InjectionKey<Backend> = Symbol('backend')
+
+export function installBackend(app: App, backend: Backend) {
+  app.provide(key, backend)
+}
+
+export function useBackend(): Backend {
+  const backend = inject(key)
+  if (!backend) throw new Error('Backend not installed')
+  return backend
+}
+
+/** Resolves after the next two animation frames, i.e. once the current view has painted. */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+  )
+}

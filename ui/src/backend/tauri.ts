@@ -1,0 +1,12 @@
+// Backend over the Tauri IPC, through the bindings generated from the Rust types.
+import { commands, events } from '../bindings'
+import type { Backend } from './backend'
+
+export const tauriBackend: Backend = {
+  appInfo: () => commands.getAppInfo(),
+  shellStatus: () => commands.getShellStatus(),
+  async onShellStatus(listener) {
+    return events.shellStatusChanged.listen((event) => listener(event.payload))
+  },
+  uiRendered: (view) => commands.uiRendered(view),
+}
