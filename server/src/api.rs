@@ -1,0 +1,122 @@
+//! HTTP handlers under `/api/v1` and the OpenAPI document that describes them.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::config::DatabaseKind;
+use crate::error::ErrorBody;
+use crate::AppState;
+
+/// Path prefix of the versioned API.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Overall service state reported by `/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Everything works.
+    Ok,
+    /// The service runs but its database does not answer.
+    Degraded,
+}
+
+/// Body of `GET /api/v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HealthResponse {
+    pub status: HealthStatus,
+    pub database: DatabaseKind,
+    /// Present only when `status` is `degraded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Body of `GET /api/v1/version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VersionResponse {
+    #[schema(example = "yichuang-server")]
+    pub name: String,
+    #[schema(example = "0.1.0")]
+    pub version: String,
+    #[schema(example = "v1")]
+    pub api: String,
+}
+
+/// Liveness and database check (runs `SELECT 1`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "system",
+    responses(
+        (status = 200, description = "服务与数据库正常", body = HealthResponse),
+        (status = 503, description = "数据库不可用", body = HealthResponse),
+    )
+)]
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthResponse>) {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(HealthResponse {
+                status: HealthStatus::Ok,
+                database: state.db.kind,
+                error: None,
+            }),
+        ),
+        Err(e) => {
+            tracing::warn!(code = e.code(), detail = %e.detail(), "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(HealthResponse {
+                    status: HealthStatus::Degraded,
+                    database: state.db.kind,
+                    error: Some(e.body()),
+                }),
+            )
+        }
+    }
+}
+
+/// Server name, version and API generation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/version",
+    tag = "system",
+    responses((status = 200, description = "服务版本", body = VersionResponse))
+)]
+pub async fn version() -> Json<VersionResponse> {
+    Json(VersionResponse {
+        name: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        api: "v1".to_owned(),
+    })
+}
+
+/// This OpenAPI document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "system",
+    responses((status = 200, description = "OpenAPI 3.1 接口描述文档", body = Object, content_type = "application/json"))
+)]
+pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.to_string(),
+    )
+}
+
+/// The OpenAPI description of the server.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "一窗受理工作站 中心服务",
+        description = "一窗受理工作站的中心 REST 服务：事项目录、窗口人员认证、数据同步、排队叫号、评价与统计。"
+    ),
+    paths(health, version, openapi_json),
+    components(schemas(HealthResponse, HealthStatus, DatabaseKind, VersionResponse, ErrorBody)),
+    tags((name = "system", description = "服务状态与元数据"))
+)]
+pub struct ApiDoc;

@@ -1,0 +1,176 @@
+//! The server's typed error.
+//!
+//! Every error carries a stable machine `code`, a user-facing Chinese `message` and an
+//! IT-facing technical `detail`. Over HTTP it renders as [`ErrorBody`].
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Result alias for the server crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the server, at start-up or while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--database-url` is not a URL this server understands.
+    #[error("数据库地址无效：{detail}")]
+    InvalidDatabaseUrl { detail: String },
+
+    /// The SQLite data directory could not be created or resolved.
+    #[error("无法创建数据目录 {}：{source}", path.display())]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// Opening the connection pool failed.
+    #[error("无法连接数据库：{0}")]
+    DatabaseConnect(#[source] sqlx::Error),
+
+    /// Applying the schema migrations failed.
+    #[error("数据库结构升级失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    /// A query failed.
+    #[error("数据库操作失败：{0}")]
+    Database(#[from] sqlx::Error),
+
+    /// The database did not answer in time.
+    #[error("数据库响应超时（{seconds} 秒）")]
+    DatabaseTimeout { seconds: u64 },
+
+    /// The listening socket could not be bound.
+    #[error("无法监听地址 {addr}：{source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The HTTP server stopped with an I/O error.
+    #[error("服务运行出错：{0}")]
+    Serve(#[source] io::Error),
+
+    /// The shutdown signal handlers could not be installed.
+    #[error("无法注册退出信号处理：{0}")]
+    Signal(#[source] io::Error),
+
+    /// No route matches the request path.
+    #[error("接口不存在：{path}")]
+    NotFound { path: String },
+
+    /// The route exists but not for this HTTP method.
+    #[error("不支持的请求方法：{method} {path}")]
+    MethodNotAllowed { method: String, path: String },
+}
+
+impl Error {
+    /// Stable machine-readable code, `snake_case`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidDatabaseUrl { .. } => "invalid_database_url",
+            Error::DataDir { .. } => "data_dir",
+            Error::DatabaseConnect(_) => "database_connect",
+            Error::Migrate(_) => "database_migrate",
+            Error::Database(_) => "database",
+            Error::DatabaseTimeout { .. } => "database_timeout",
+            Error::Bind { .. } => "bind",
+            Error::Serve(_) => "serve",
+            Error::Signal(_) => "signal",
+            Error::NotFound { .. } => "not_found",
+            Error::MethodNotAllowed { .. } => "method_not_allowed",
+        }
+    }
+
+    /// User-facing message in Simplified Chinese.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Error::InvalidDatabaseUrl { .. } => "数据库地址无效，请检查服务配置",
+            Error::DataDir { .. } => "无法创建服务数据目录，请检查目录权限",
+            Error::DatabaseConnect(_) => "无法连接数据库，请联系系统管理员",
+            Error::Migrate(_) => "数据库结构升级失败，请联系系统管理员",
+            Error::Database(_) => "数据库暂时不可用，请稍后重试",
+            Error::DatabaseTimeout { .. } => "数据库响应超时，请稍后重试",
+            Error::Bind { .. } => "无法监听服务端口，端口可能已被占用",
+            Error::Serve(_) => "服务运行出错，请联系系统管理员",
+            Error::Signal(_) => "无法注册退出信号处理，服务无法安全停止",
+            Error::NotFound { .. } => "请求的接口不存在",
+            Error::MethodNotAllowed { .. } => "该接口不支持此请求方法",
+        }
+    }
+
+    /// Technical detail for IT staff and logs.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::InvalidDatabaseUrl { detail } => detail.clone(),
+            Error::DataDir { path, source } => format!("{}: {source}", path.display()),
+            Error::DatabaseConnect(e) | Error::Database(e) => e.to_string(),
+            Error::Migrate(e) => e.to_string(),
+            Error::DatabaseTimeout { seconds } => format!("no answer within {seconds} s"),
+            Error::Bind { addr, source } => format!("bind {addr}: {source}"),
+            Error::Serve(e) | Error::Signal(e) => e.to_string(),
+            Error::NotFound { path } => format!("no route for {path}"),
+            Error::MethodNotAllowed { method, path } => format!("{method} not allowed on {path}"),
+        }
+    }
+
+    /// HTTP status this error maps to.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Error::DatabaseConnect(_)
+            | Error::Database(_)
+            | Error::DatabaseTimeout { .. }
+            | Error::Migrate(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::InvalidDatabaseUrl { .. }
+            | Error::DataDir { .. }
+            | Error::Bind { .. }
+            | Error::Serve(_)
+            | Error::Signal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body for this error.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code().to_owned(),
+            message: self.message().to_owned(),
+            detail: self.detail(),
+        }
+    }
+}
+
+/// JSON shape of every error the API returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `not_found`.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// User-facing message in Simplified Chinese.
+    #[schema(example = "请求的接口不存在")]
+    pub message: String,
+    /// Technical detail for IT staff.
+    #[schema(example = "no route for /api/v1/nope")]
+    pub detail: String,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), detail = %self.detail(), "request failed");
+        } else {
+            tracing::debug!(code = self.code(), detail = %self.detail(), "request rejected");
+        }
+        (status, Json(self.body())).into_response()
+    }
+}

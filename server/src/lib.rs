@@ -1,0 +1,185 @@
+//! 一窗受理工作站 central REST backend.
+//!
+//! [`Server::bind`] opens (and migrates) the database and binds the socket;
+//! [`Server::run`] serves until the shutdown future resolves, then closes the pool.
+//! The `yichuang-server` binary is a thin wrapper around this library.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::Method;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+
+pub use config::{Cli, DatabaseKind, ServerConfig};
+pub use db::Database;
+pub use error::{Error, ErrorBody, Result};
+
+/// Shared state handed to every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Database,
+    /// Id generated at the first start and kept in `server_meta`.
+    pub instance_id: Arc<str>,
+    /// The serialized OpenAPI document, built once.
+    pub openapi_json: Arc<str>,
+}
+
+impl AppState {
+    /// Builds the state around an open database.
+    pub async fn new(db: Database) -> Result<Self> {
+        let instance_id = db.instance_id().await?;
+        let openapi_json = api::ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document always serializes");
+        Ok(Self {
+            db,
+            instance_id: instance_id.into(),
+            openapi_json: openapi_json.into(),
+        })
+    }
+}
+
+/// All routes of the server.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/health", get(api::health))
+        .route("/version", get(api::version))
+        .route("/openapi.json", get(api::openapi_json));
+    Router::new()
+        .nest(api::API_PREFIX, v1)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> Error {
+    Error::NotFound {
+        path: req.uri().path().to_owned(),
+    }
+}
+
+async fn method_not_allowed(method: Method, req: Request) -> Error {
+    Error::MethodNotAllowed {
+        method: method.to_string(),
+        path: req.uri().path().to_owned(),
+    }
+}
+
+/// A server with its database open and its socket bound, not yet serving.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens and migrates the database, then binds `config.listen`.
+    pub async fn bind(config: ServerConfig) -> Result<Self> {
+        let db = Database::open(&config).await?;
+        match Self::bind_with(db.clone(), config.listen).await {
+            Ok(server) => Ok(server),
+            Err(e) => {
+                db.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn bind_with(db: Database, listen: SocketAddr) -> Result<Self> {
+        let state = AppState::new(db).await?;
+        let bind_err = |source| Error::Bind {
+            addr: listen,
+            source,
+        };
+        let listener = TcpListener::bind(listen).await.map_err(bind_err)?;
+        let local_addr = listener.local_addr().map_err(bind_err)?;
+        tracing::info!(
+            %local_addr,
+            database = %state.db.kind,
+            instance_id = %state.instance_id,
+            "server bound"
+        );
+        Ok(Self {
+            listener,
+            local_addr,
+            state,
+        })
+    }
+
+    /// The address actually bound (resolves port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The shared application state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes
+    /// the database pool.
+    pub async fn run<F>(self, shutdown: F) -> Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Server {
+            listener, state, ..
+        } = self;
+        let db = state.db.clone();
+        let served = axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(Error::Serve);
+        tracing::info!("shutting down, closing database pool");
+        db.close().await;
+        served
+    }
+}
+
+/// Binds and serves `config` until `shutdown` resolves.
+pub async fn serve<F>(config: ServerConfig, shutdown: F) -> Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    Server::bind(config).await?.run(shutdown).await
+}
+
+/// Registers the shutdown signals now and returns a future that resolves on the first
+/// Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+///
+/// Registration is eager on purpose: once this returns, a signal can no longer kill the
+/// process with the default action, so a supervisor may send SIGTERM as soon as it has
+/// read the listening line. Must be called inside a Tokio runtime.
+pub fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).map_err(Error::Signal)?;
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signal)?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => tracing::info!("received SIGTERM"),
+                _ = interrupt.recv() => tracing::info!("received Ctrl-C (SIGINT)"),
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let mut ctrl_c = tokio::signal::windows::ctrl_c().map_err(Error::Signal)?;
+        Ok(async move {
+            ctrl_c.recv().await;
+            tracing::info!("received Ctrl-C");
+        })
+    }
+}
