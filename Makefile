@@ -4,6 +4,7 @@
 #   make bench  the benchmarks, one `bench: <name> <value> <unit>` line per figure
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 APP_BIN := $(TARGET_DIR)/release/yichuang-workstation
@@ -13,7 +14,7 @@ PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
 BINDINGS := ui/src/bindings.ts
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
 
-.PHONY: setup run ui app server bindings check-bindings lint unit ui-test e2e test bench clean-run
+.PHONY: setup run ui app bindings check-bindings lint unit ui-test e2e test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -21,15 +22,12 @@ setup:
 ui:
 	cd ui && npm run build
 
-# One build mode for the app everywhere (release + custom-protocol): switching features
-# would rebuild the webview crates.
+# The release binaries, always in one cargo invocation with one feature set: building them
+# separately or switching features would rebuild shared crates (the webview ones are slow).
 app: ui
-	cargo build --release -p yichuang-app --features custom-protocol
+	cargo build --release -p yichuang-app -p yichuang-server --features yichuang-app/custom-protocol
 
-server:
-	cargo build --release -p yichuang-server
-
-run: setup app server
+run: setup app
 	scripts/run-local.sh
 
 bindings: app
@@ -54,13 +52,13 @@ unit:
 ui-test:
 	cd ui && npm test
 
-e2e: app server
+e2e: app
 	cargo test -p yichuang-e2e --test e2e -- --test-threads=1
 
 test: setup lint check-bindings unit ui-test e2e
 	@echo "make test: all checks passed"
 
-bench: setup app server
+bench: setup app
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
 
 clean-run:

@@ -1,7 +1,6 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
-import { resolve } from 'node:path'
 
 // Two pages: the clerk workbench (index.html) and the citizen screen (citizen.html), so the
 // citizen window never loads the workbench's bundle. No remote content: everything is bundled.
@@ -16,8 +15,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
       input: {
-        clerk: resolve(__dirname, 'index.html'),
-        citizen: resolve(__dirname, 'citizen.html'),
+        clerk: new URL('index.html', import.meta.url).pathname,
+        citizen: new URL('citizen.html', import.meta.url).pathname,
       },
     },
   },

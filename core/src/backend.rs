@@ -17,8 +17,12 @@ pub enum BackendStatus {
     NotConfigured,
     /// Configured, first probe not answered yet.
     Checking,
-    Reachable { latency_ms: u32 },
-    Unreachable { reason: String },
+    Reachable {
+        latency_ms: u32,
+    },
+    Unreachable {
+        reason: String,
+    },
 }
 
 impl BackendStatus {
@@ -30,7 +34,10 @@ impl BackendStatus {
     fn same_state(&self, other: &BackendStatus) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(other)
             && match (self, other) {
-                (BackendStatus::Unreachable { reason: a }, BackendStatus::Unreachable { reason: b }) => a == b,
+                (
+                    BackendStatus::Unreachable { reason: a },
+                    BackendStatus::Unreachable { reason: b },
+                ) => a == b,
                 _ => true,
             }
     }
@@ -120,16 +127,26 @@ mod tests {
         let reached = tokio::time::timeout(within, rx.wait_for(|s| want(s)))
             .await
             .is_ok();
-        assert!(reached, "status not reached within {within:?}: {:?}", *rx.borrow());
+        assert!(
+            reached,
+            "status not reached within {within:?}: {:?}",
+            *rx.borrow()
+        );
         started.elapsed()
     }
 
     #[test]
     fn health_url_keeps_a_base_path() {
         let u = Url::parse("https://zw.example.cn/yichuang/").unwrap();
-        assert_eq!(health_url(&u).as_str(), "https://zw.example.cn/yichuang/api/v1/health");
+        assert_eq!(
+            health_url(&u).as_str(),
+            "https://zw.example.cn/yichuang/api/v1/health"
+        );
         let u = Url::parse("http://127.0.0.1:8720").unwrap();
-        assert_eq!(health_url(&u).as_str(), "http://127.0.0.1:8720/api/v1/health");
+        assert_eq!(
+            health_url(&u).as_str(),
+            "http://127.0.0.1:8720/api/v1/health"
+        );
     }
 
     #[tokio::test]

@@ -206,7 +206,10 @@ impl ConfigError {
                 format!("无法读取工作站配置文件 {}。", path.display())
             }
             ConfigError::Syntax { path, .. } => {
-                format!("工作站配置文件 {} 格式错误（不是有效的 TOML）。", path.display())
+                format!(
+                    "工作站配置文件 {} 格式错误（不是有效的 TOML）。",
+                    path.display()
+                )
             }
             ConfigError::Key {
                 path, key, problem, ..
@@ -242,28 +245,31 @@ impl WorkstationConfig {
 
     /// Parses and validates; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let value: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-            path: path.to_owned(),
-            detail: e.message().to_string(),
-        })?;
-        let config: WorkstationConfig = serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|e| {
-            let parent = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            let (problem, field) = classify_serde_message(&inner);
-            let key = match field {
-                Some(f) if parent == "." || parent.is_empty() => f,
-                // serde_path_to_error already ends the path with an unknown field's name.
-                Some(f) if parent.rsplit('.').next() == Some(f.as_str()) => parent,
-                Some(f) => format!("{parent}.{f}"),
-                None => parent,
-            };
-            ConfigError::Key {
-                path: path.to_owned(),
-                key,
-                problem,
-                detail: inner,
-            }
-        })?;
+        let value: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    detail: e.message().to_string(),
+                })?;
+        let config: WorkstationConfig = serde_path_to_error::deserialize(toml::Value::Table(value))
+            .map_err(|e| {
+                let parent = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                let (problem, field) = classify_serde_message(&inner);
+                let key = match field {
+                    Some(f) if parent == "." || parent.is_empty() => f,
+                    // serde_path_to_error already ends the path with an unknown field's name.
+                    Some(f) if parent.rsplit('.').next() == Some(f.as_str()) => parent,
+                    Some(f) => format!("{parent}.{f}"),
+                    None => parent,
+                };
+                ConfigError::Key {
+                    path: path.to_owned(),
+                    key,
+                    problem,
+                    detail: inner,
+                }
+            })?;
         config.validate(path)?;
         Ok(config)
     }
@@ -291,13 +297,19 @@ impl WorkstationConfig {
         }
         if let Some(url) = &self.backend.url {
             if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(bad("backend.url", format!("expected an http(s) URL, got {url}")));
+                return Err(bad(
+                    "backend.url",
+                    format!("expected an http(s) URL, got {url}"),
+                ));
             }
         }
         if !(250..=60_000).contains(&self.backend.probe_interval_ms) {
             return Err(bad(
                 "backend.probe_interval_ms",
-                format!("expected 250..=60000, got {}", self.backend.probe_interval_ms),
+                format!(
+                    "expected 250..=60000, got {}",
+                    self.backend.probe_interval_ms
+                ),
             ));
         }
         for (slot, _, device) in self.devices.slots() {
@@ -426,11 +438,26 @@ mod tests {
     #[test]
     fn semantic_checks_name_the_key() {
         let cases = [
-            (GOOD.replace("baud = 115200", "baud = 12345"), "devices.id_card.baud"),
-            (GOOD.replace("port = \"/dev/ttyUSB0\"", ""), "devices.id_card.port"),
-            (GOOD.replace("http://127.0.0.1:8720", "ftp://x"), "backend.url"),
-            (GOOD.replace("code = \"440100\"", "code = \"44\""), "hall.code"),
-            (GOOD.replace("address = \"192.0.2.10:9100\"", ""), "devices.receipt_printer.address"),
+            (
+                GOOD.replace("baud = 115200", "baud = 12345"),
+                "devices.id_card.baud",
+            ),
+            (
+                GOOD.replace("port = \"/dev/ttyUSB0\"", ""),
+                "devices.id_card.port",
+            ),
+            (
+                GOOD.replace("http://127.0.0.1:8720", "ftp://x"),
+                "backend.url",
+            ),
+            (
+                GOOD.replace("code = \"440100\"", "code = \"44\""),
+                "hall.code",
+            ),
+            (
+                GOOD.replace("address = \"192.0.2.10:9100\"", ""),
+                "devices.receipt_printer.address",
+            ),
         ];
         for (text, key) in cases {
             let e = parse(&text).unwrap_err();

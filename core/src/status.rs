@@ -44,7 +44,9 @@ pub enum DeviceState {
     NotOpened,
     Connected,
     Disconnected,
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 impl DeviceStatus {

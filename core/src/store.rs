@@ -45,7 +45,9 @@ impl StoreError {
     pub fn message(&self) -> String {
         match self {
             StoreError::Sqlite { .. } => "本地数据库读写失败，请联系运维人员。".into(),
-            StoreError::Migration { .. } => "本地数据库升级失败，原数据未改动，请联系运维人员。".into(),
+            StoreError::Migration { .. } => {
+                "本地数据库升级失败，原数据未改动，请联系运维人员。".into()
+            }
             StoreError::TooNew { .. } => {
                 "本地数据库由更新版本的工作站创建，请升级本程序后再使用。".into()
             }
@@ -230,7 +232,10 @@ mod tests {
             assert_eq!(v1.schema_version().unwrap(), 1);
             assert_eq!(tables(&mut v1), ["meta", "outbox"]);
             v1.conn()
-                .execute("INSERT INTO meta(key, value) VALUES ('workstation_id', 'ws-1')", [])
+                .execute(
+                    "INSERT INTO meta(key, value) VALUES ('workstation_id', 'ws-1')",
+                    [],
+                )
                 .unwrap();
         }
         let mut s = Store::open(&path).unwrap();
@@ -238,7 +243,11 @@ mod tests {
         assert_eq!(tables(&mut s), ["audit_log", "meta", "outbox"]);
         let id: String = s
             .conn()
-            .query_row("SELECT value FROM meta WHERE key='workstation_id'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key='workstation_id'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(id, "ws-1");
     }
@@ -271,7 +280,13 @@ mod tests {
                 .unwrap();
         }
         let e = Store::open(&path).unwrap_err();
-        assert!(matches!(e, StoreError::Migration { name: "0002_audit", .. }));
+        assert!(matches!(
+            e,
+            StoreError::Migration {
+                name: "0002_audit",
+                ..
+            }
+        ));
         let s = Store::open_to(&path, 1).unwrap();
         assert_eq!(s.schema_version().unwrap(), 1);
     }

@@ -35,7 +35,9 @@ impl ErrorKind {
             ErrorKind::Protocol => format!("{device}通信异常（数据校验失败），请重试。"),
             ErrorKind::NeedsAttention => format!("{device}需要处理，请按提示操作。"),
             ErrorKind::DeviceFault => format!("{device}故障，请联系运维人员。"),
-            ErrorKind::Misconfigured => format!("{device}配置与设备不符，请联系运维人员检查端口和参数。"),
+            ErrorKind::Misconfigured => {
+                format!("{device}配置与设备不符，请联系运维人员检查端口和参数。")
+            }
         }
     }
 }

@@ -7,5 +7,7 @@
 //! [`ErrorKind`] every driver error maps to, and its Chinese message for the clerk.
 
 pub mod error;
+pub mod escpos;
+pub mod idcard;
 
 pub use error::{DeviceError, ErrorKind};

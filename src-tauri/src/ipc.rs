@@ -20,6 +20,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::ui_rendered,
         ])
         .events(collect_events![ShellStatusChanged])
+        // Our IPC types travel one way each; one TypeScript type per Rust type, not a
+        // serialize/deserialize pair.
+        .disable_serde_phases()
 }
 
 const HEADER: &str = "// Generated from the Rust types by `make bindings` (yichuang-workstation --export-bindings).\n// Do not edit: change the Rust command or type and regenerate; `make test` fails on drift.";

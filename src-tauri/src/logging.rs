@@ -9,7 +9,9 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 /// Returns the guard that flushes the file writer; keep it for the life of the process.
 pub fn init(dir: &Path) -> Option<WorkerGuard> {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(filter());
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
     let file = std::fs::create_dir_all(dir).ok().and_then(|()| {
         Builder::new()
             .rotation(Rotation::DAILY)

@@ -26,7 +26,10 @@ pub fn create(app: &AppHandle, config: &WorkstationConfig) -> tauri::Result<()> 
 
     if let Some(name) = &config.citizen_screen.monitor {
         let monitors = app.available_monitors()?;
-        match monitors.iter().find(|m| m.name().map(String::as_str) == Some(name)) {
+        match monitors
+            .iter()
+            .find(|m| m.name().map(String::as_str) == Some(name))
+        {
             Some(monitor) => {
                 let pos = monitor.position();
                 citizen.set_position(PhysicalPosition::new(pos.x, pos.y))?;

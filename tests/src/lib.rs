@@ -129,7 +129,10 @@ impl Display {
             .stderr(Stdio::null())
             .spawn()
             .context("starting Xvfb (install package xvfb: make setup)")?;
-        let guard = ChildGuard { child, name: "Xvfb" };
+        let guard = ChildGuard {
+            child,
+            name: "Xvfb",
+        };
         let socket = format!("/tmp/.X11-unix/X{n}");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !Path::new(&socket).exists() {
@@ -258,8 +261,14 @@ impl Workstation {
     pub fn env(&self, display: &Display) -> Vec<(String, String)> {
         vec![
             ("DISPLAY".into(), display.name.clone()),
-            ("YICHUANG_CONFIG".into(), self.config_path().display().to_string()),
-            ("YICHUANG_DATA_DIR".into(), self.data_dir().display().to_string()),
+            (
+                "YICHUANG_CONFIG".into(),
+                self.config_path().display().to_string(),
+            ),
+            (
+                "YICHUANG_DATA_DIR".into(),
+                self.data_dir().display().to_string(),
+            ),
             ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
             ("NO_AT_BRIDGE".into(), "1".into()),
         ]
@@ -299,7 +308,10 @@ pub fn tree_memory_kb(root: u32) -> (u64, u64) {
             };
             // The comm field may contain spaces; fields after the last ')' are fixed.
             if let Some(rest) = stat.rsplit(')').next() {
-                let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+                let ppid = rest
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse::<u32>().ok());
                 if let Some(ppid) = ppid {
                     parent_of.push((pid, ppid));
                 }

@@ -35,7 +35,12 @@ impl Driver {
         let native = free_port();
         let bin = tauri_driver_bin();
         let child = Command::new(&bin)
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -46,10 +51,7 @@ impl Driver {
             name: "tauri-driver",
         };
         wait_for_port(port, Duration::from_secs(20))?;
-        Ok(Driver {
-            port,
-            _proc: guard,
-        })
+        Ok(Driver { port, _proc: guard })
     }
 
     /// A WebDriver session: launches the app and attaches to its first window.
@@ -141,7 +143,10 @@ pub async fn with_screenshots<T>(
                 let _ = std::fs::write(dir.join(format!("{name}-window.png")), png);
             }
             let _ = display.screenshot(&dir.join(format!("{name}-display.png")));
-            Err(e.context(format!("scenario {name} failed; screenshots in {}", dir.display())))
+            Err(e.context(format!(
+                "scenario {name} failed; screenshots in {}",
+                dir.display()
+            )))
         }
     }
 }

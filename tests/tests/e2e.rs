@@ -6,7 +6,9 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use std::io::Read;
 use std::time::{Duration, Instant};
-use yichuang_e2e::webdriver::{switch_to_window_with, wait_attr, wait_text, with_screenshots, Driver};
+use yichuang_e2e::webdriver::{
+    switch_to_window_with, wait_attr, wait_text, with_screenshots, Driver,
+};
 use yichuang_e2e::{Display, Server, Workstation};
 
 const BACKEND: &str = "[data-testid=status-backend]";
@@ -25,19 +27,34 @@ async fn shell_login_citizen_idle_and_backend_reachability() -> Result<()> {
     let result = with_screenshots("shell", &display, &client, async {
         // The clerk window: Chinese login screen.
         ensure!(
-            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15)).await?,
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
             "no window shows the login view"
         );
         let login = wait_text(&client, "[data-testid=login-view]", Duration::from_secs(15)).await?;
-        ensure!(login.contains("一窗受理工作站") && login.contains("UKey 证书登录"), "login text: {login}");
+        ensure!(
+            login.contains("一窗受理工作站") && login.contains("UKey 证书登录"),
+            "login text: {login}"
+        );
         ensure!(login.contains("12号窗口"), "window number missing: {login}");
-        let lang = client.find(Locator::Css("html")).await?.attr("lang").await?;
+        let lang = client
+            .find(Locator::Css("html"))
+            .await?
+            .attr("lang")
+            .await?;
         ensure!(lang.as_deref() == Some("zh-CN"), "html lang = {lang:?}");
         let title = client.title().await?;
         ensure!(title == "一窗受理工作站", "document title {title:?}");
 
         // Status bar: server reachable.
-        wait_attr(&client, BACKEND, "data-state", Duration::from_secs(10), |s| s == "reachable").await?;
+        wait_attr(
+            &client,
+            BACKEND,
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "reachable",
+        )
+        .await?;
         let text = client.find(Locator::Css(BACKEND)).await?.text().await?;
         ensure!(text == "中心服务：已连接", "backend label {text:?}");
         let pending = client
@@ -51,28 +68,58 @@ async fn shell_login_citizen_idle_and_backend_reachability() -> Result<()> {
         let clerk_handle = client.window().await?;
         ensure!(client.windows().await?.len() == 2, "expected two windows");
         ensure!(
-            switch_to_window_with(&client, "[data-testid=citizen-idle]", Duration::from_secs(10)).await?,
+            switch_to_window_with(
+                &client,
+                "[data-testid=citizen-idle]",
+                Duration::from_secs(10)
+            )
+            .await?,
             "no window shows the citizen idle screen"
         );
-        let idle = wait_text(&client, "[data-testid=citizen-idle]", Duration::from_secs(10)).await?;
-        ensure!(idle.contains("12号窗口") && idle.contains("欢迎您"), "citizen idle text: {idle}");
+        let idle = wait_text(
+            &client,
+            "[data-testid=citizen-idle]",
+            Duration::from_secs(10),
+        )
+        .await?;
+        ensure!(
+            idle.contains("12号窗口") && idle.contains("欢迎您"),
+            "citizen idle text: {idle}"
+        );
         client.switch_to_window(clerk_handle).await?;
 
         // Server stopped: unreachable within 5 s.
         ensure!(server.stop(), "server did not shut down gracefully");
-        let (_, took) =
-            wait_attr(&client, BACKEND, "data-state", Duration::from_secs(5), |s| s == "unreachable")
-                .await
-                .context("status bar still not showing the server unreachable after 5 s")?;
+        let (_, took) = wait_attr(
+            &client,
+            BACKEND,
+            "data-state",
+            Duration::from_secs(5),
+            |s| s == "unreachable",
+        )
+        .await
+        .context("status bar still not showing the server unreachable after 5 s")?;
         let text = client.find(Locator::Css(BACKEND)).await?.text().await?;
         ensure!(text.contains("无法连接"), "backend label {text:?}");
-        eprintln!("e2e: unreachable shown {} ms after server stop", took.as_millis());
+        eprintln!(
+            "e2e: unreachable shown {} ms after server stop",
+            took.as_millis()
+        );
 
         // Server restarted on the same port: reachable again.
         server.restart()?;
-        let (_, took) =
-            wait_attr(&client, BACKEND, "data-state", Duration::from_secs(5), |s| s == "reachable").await?;
-        eprintln!("e2e: reachable shown {} ms after server restart", took.as_millis());
+        let (_, took) = wait_attr(
+            &client,
+            BACKEND,
+            "data-state",
+            Duration::from_secs(5),
+            |s| s == "reachable",
+        )
+        .await?;
+        eprintln!(
+            "e2e: reachable shown {} ms after server restart",
+            took.as_millis()
+        );
         Ok(())
     })
     .await;
@@ -91,14 +138,27 @@ async fn bad_config_names_the_key_in_chinese() -> Result<()> {
     let client = driver.session().await?;
     let result = with_screenshots("bad-config", &display, &client, async {
         ensure!(
-            switch_to_window_with(&client, "[data-testid=startup-error]", Duration::from_secs(15)).await?,
+            switch_to_window_with(
+                &client,
+                "[data-testid=startup-error]",
+                Duration::from_secs(15)
+            )
+            .await?,
             "no window shows the startup error"
         );
-        let text = wait_text(&client, "[data-testid=startup-error]", Duration::from_secs(10)).await?;
+        let text = wait_text(
+            &client,
+            "[data-testid=startup-error]",
+            Duration::from_secs(10),
+        )
+        .await?;
         ensure!(text.contains("工作站无法启动"), "{text}");
         ensure!(text.contains("「window.number」"), "key not named: {text}");
         ensure!(
-            client.find(Locator::Css("[data-testid=login-view]")).await.is_err(),
+            client
+                .find(Locator::Css("[data-testid=login-view]"))
+                .await
+                .is_err(),
             "login shown despite a bad config"
         );
         Ok(())
@@ -121,7 +181,10 @@ async fn second_instance_is_refused() -> Result<()> {
     let mut seen = String::new();
     let mut buf = [0u8; 256];
     while !seen.contains("yichuang-rendered clerk login") {
-        ensure!(started.elapsed() < Duration::from_secs(30), "first instance never rendered: {seen}");
+        ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "first instance never rendered: {seen}"
+        );
         let n = stdout.read(&mut buf)?;
         ensure!(n > 0, "first instance exited early: {seen}");
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
@@ -133,13 +196,27 @@ async fn second_instance_is_refused() -> Result<()> {
         if let Some(s) = second.child.try_wait()? {
             break s;
         }
-        ensure!(Instant::now() < deadline, "second instance is still running");
+        ensure!(
+            Instant::now() < deadline,
+            "second instance is still running"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut err = String::new();
-    second.child.stderr.take().context("stderr")?.read_to_string(&mut err)?;
-    ensure!(status.code() == Some(3), "second instance exit status {status}");
-    ensure!(err.contains("已在本机运行"), "second instance stderr: {err}");
+    second
+        .child
+        .stderr
+        .take()
+        .context("stderr")?
+        .read_to_string(&mut err)?;
+    ensure!(
+        status.code() == Some(3),
+        "second instance exit status {status}"
+    );
+    ensure!(
+        err.contains("已在本机运行"),
+        "second instance stderr: {err}"
+    );
     ensure!(first.child.try_wait()?.is_none(), "first instance died");
     Ok(())
 }

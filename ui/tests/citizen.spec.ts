@@ -13,3 +13,12 @@ describe('citizen window', () => {
     expect(backend.rendered).toEqual(['citizen-idle'])
   })
 })
+
+describe('citizen window permissions', () => {
+  it('never asks for clerk-only data (its capability does not grant it)', async () => {
+    const backend = new MemoryBackend()
+    backend.appInfo = () => Promise.reject(new Error('get_app_info not allowed'))
+    const w = await mountWith(CitizenApp, backend)
+    expect(w.find('[data-testid="citizen-window"]').text()).toBe('12号窗口')
+  })
+})

@@ -67,4 +67,3 @@ describe('clerk window', () => {
   })
 })
 
-import { mountWith } from './mount'

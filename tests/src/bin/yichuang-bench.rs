@@ -20,7 +20,10 @@ const RUNS: usize = 5;
 fn start(display: &Display) -> Result<(ChildGuard, Instant, mpsc::Receiver<String>, Workstation)> {
     let ws = Workstation::new(None, 1)?;
     let t0 = Instant::now();
-    let mut app = ws.spawn_app(display, &[("YICHUANG_STARTUP_PROBE", "1"), ("RUST_LOG", "warn")])?;
+    let mut app = ws.spawn_app(
+        display,
+        &[("YICHUANG_STARTUP_PROBE", "1"), ("RUST_LOG", "warn")],
+    )?;
     let stdout = app.child.stdout.take().context("stdout")?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -47,7 +50,11 @@ fn wait_line(rx: &mpsc::Receiver<String>, prefix: &str, within: Duration) -> Res
 
 fn startup_once(display: &Display) -> Result<Duration> {
     let (mut app, t0, rx, _ws) = start(display)?;
-    wait_line(&rx, "yichuang-rendered clerk login", Duration::from_secs(60))?;
+    wait_line(
+        &rx,
+        "yichuang-rendered clerk login",
+        Duration::from_secs(60),
+    )?;
     let took = t0.elapsed();
     app.terminate(Duration::from_secs(5));
     Ok(took)

@@ -15,9 +15,19 @@ export function useBackend(): Backend {
   return backend
 }
 
-/** Resolves after the next two animation frames, i.e. once the current view has painted. */
-export function afterPaint(): Promise<void> {
-  return new Promise((resolve) =>
-    requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
-  )
+/**
+ * Resolves after the next two animation frames, i.e. once the current view has painted.
+ * A window that is fully covered (the citizen window under the clerk window on a single
+ * screen) gets no animation frames from WebKit, so give up waiting after `maxMs`.
+ */
+export function afterPaint(maxMs = 500): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxMs)
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        clearTimeout(timer)
+        resolve()
+      }),
+    )
+  })
 }

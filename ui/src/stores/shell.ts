@@ -9,12 +9,17 @@ export const useShellStore = defineStore('shell', () => {
   const status = ref<ShellStatus | null>(null)
   let unsubscribe: Unsubscribe | null = null
 
+  /** Follows the live status (both windows). */
   async function start(backend: Backend) {
     // Subscribe first, so a change between the two calls is not lost.
     unsubscribe ??= await backend.onShellStatus((s) => (status.value = s))
-    const [i, s] = await Promise.all([backend.appInfo(), backend.shellStatus()])
-    info.value = i
+    const s = await backend.shellStatus()
     status.value ??= s
+  }
+
+  /** Loads the app info; the clerk window only (the citizen window may not ask for it). */
+  async function loadInfo(backend: Backend) {
+    info.value = await backend.appInfo()
   }
 
   function stop() {
@@ -22,5 +27,5 @@ export const useShellStore = defineStore('shell', () => {
     unsubscribe = null
   }
 
-  return { info, status, start, stop }
+  return { info, status, start, loadInfo, stop }
 })

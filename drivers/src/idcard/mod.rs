@@ -1,0 +1,33 @@
+//! Resident ID-card reader (居民身份证阅读器), spoken natively over the GA/T 467 SAM protocol so
+//! the counter needs no vendor DLL, IE plug-in or WebSocket bridge.
+//!
+//! Layers, each in its own file:
+//! - [`codec`]: pure bytes ⇄ typed SAM frames, a streaming [`FrameDecoder`] that never panics;
+//! - [`identity`]: the 256-byte text block of the three card types, code tables, dates and the
+//!   GB 11643 check digit; the WLT photo kept raw behind [`PhotoDecoder`];
+//! - [`transport`]: the byte pipe the reader talks through ([`Transport`]) and its serial
+//!   implementation;
+//! - [`reader`]: the find → select → read loop with card-present / card-removed events;
+//! - [`simulator`]: the SAM end of the same protocol, with sample cards and fault injection;
+//! - [`error`]: [`IdCardError`], whose [`kind`](IdCardError::kind) maps to
+//!   [`crate::ErrorKind`] and whose [`hint`](IdCardError::hint) is the clerk's Chinese sentence.
+
+pub mod codec;
+pub mod error;
+pub mod identity;
+pub mod reader;
+pub mod simulator;
+pub mod transport;
+
+pub use codec::{FrameDecoder, FrameError, Request, Response, SamStatus};
+pub use error::IdCardError;
+pub use identity::{
+    CardDetails, CardKind, Date, Identity, IdentityError, Nation, PhotoDecoder, Sex, Validity,
+    WltPhoto,
+};
+pub use reader::{CardRead, IdCardReader, ReaderConfig, ReaderEvent, SamId};
+pub use simulator::{Fault, SamSimulator, SampleCard};
+pub use transport::{SerialConfig, SerialTransport, Transport};
+
+/// The device's Chinese name, used in every clerk-facing message.
+pub const DEVICE_NAME: &str = "身份证读卡器";

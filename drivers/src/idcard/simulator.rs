@@ -1,0 +1,679 @@
+//! The SAM end of the protocol, for `make run`, the tests and `diagnose --simulate`: a pure
+//! [`SamSimulator`] that turns request bytes into reply bytes (with pauses), sample cards of
+//! every type that can be placed and removed, fault injection, and [`spawn`] to serve it
+//! from a thread behind a serial port (one end of a pty pair from [`pty_pair`]).
+//!
+//! Behaviour follows real readers: find-card answers 9F for a fresh card and, by default,
+//! 80 once that card has been read while it stays on the reader (select still answers 90).
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serialport::SerialPort;
+
+use super::codec::{cmd, FrameDecoder, FrameError, ReadPayload, Request, Response};
+use super::identity::{
+    check_digit, encode_ucs2_field, CardDetails, CardKind, Date, Identity, Nation, Sex, Validity,
+    TEXT_LEN, WLT_LEN,
+};
+
+/// A card for the simulator: its text block, photo and optional fingerprint block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleCard {
+    pub text: Vec<u8>,
+    pub photo: Vec<u8>,
+    pub fingerprint: Option<Vec<u8>>,
+}
+
+impl SampleCard {
+    /// Builds the text block an identity is read from (the inverse of `parse_text`).
+    pub fn from_identity(id: &Identity) -> Self {
+        let mut text = encode_ucs2_field("", TEXT_LEN);
+        let mut put = |offset: usize, len: usize, s: &str| {
+            let bytes = encode_ucs2_field(s, len);
+            if let Some(dst) = text.get_mut(offset..offset + len) {
+                dst.copy_from_slice(&bytes);
+            }
+        };
+        let from = id.valid_from.to_compact();
+        let until = match id.valid_until {
+            Validity::Until(d) => d.to_compact(),
+            Validity::LongTerm => "长期".to_string(),
+        };
+        let birth = id.birth.to_compact();
+        match &id.details {
+            CardDetails::Resident {
+                nation,
+                address,
+                issuer,
+            } => {
+                put(0, 30, &id.name);
+                put(30, 2, id.sex.code());
+                put(32, 4, &format!("{:02}", nation.code));
+                put(36, 16, &birth);
+                put(52, 70, address);
+                put(122, 36, &id.id_number);
+                put(158, 30, issuer);
+                put(188, 16, &from);
+                put(204, 16, &until);
+            }
+            CardDetails::ForeignPermanent {
+                name_en,
+                nationality,
+                card_version,
+                authority_code,
+            } => {
+                put(0, 120, name_en);
+                put(120, 2, id.sex.code());
+                put(122, 30, &id.id_number);
+                put(152, 6, nationality);
+                put(158, 30, &id.name);
+                put(188, 16, &from);
+                put(204, 16, &until);
+                put(220, 16, &birth);
+                put(236, 4, card_version);
+                put(240, 8, authority_code);
+                put(248, 2, "I");
+            }
+            CardDetails::HkMacaoTaiwan {
+                address,
+                issuer,
+                pass_number,
+                issue_count,
+            } => {
+                put(0, 30, &id.name);
+                put(30, 2, id.sex.code());
+                put(36, 16, &birth);
+                put(52, 70, address);
+                put(122, 36, &id.id_number);
+                put(158, 30, issuer);
+                put(188, 16, &from);
+                put(204, 16, &until);
+                put(220, 18, pass_number);
+                put(238, 4, &format!("{issue_count:02}"));
+                put(248, 2, "J");
+            }
+        }
+        // A deterministic stand-in for the WLT bytes (real ones are vendor-encoded).
+        let seed = id
+            .id_number
+            .bytes()
+            .fold(0u8, |a, b| a.wrapping_mul(31) ^ b);
+        let photo = (0..WLT_LEN)
+            .map(|i| (i as u8).wrapping_mul(7) ^ seed)
+            .collect();
+        Self {
+            text,
+            photo,
+            fingerprint: None,
+        }
+    }
+
+    /// 居民身份证, valid until 2036.
+    pub fn resident() -> Self {
+        Self::from_identity(&sample_resident())
+    }
+    /// 居民身份证 valid 「长期」.
+    pub fn resident_long_term() -> Self {
+        Self::from_identity(&sample_long_term())
+    }
+    /// 居民身份证 that expired on 2020-02-01.
+    pub fn expired() -> Self {
+        Self::from_identity(&sample_expired())
+    }
+    /// 外国人永久居留身份证 ('I').
+    pub fn foreign_permanent() -> Self {
+        Self::from_identity(&sample_foreign_permanent())
+    }
+    /// 港澳台居民居住证 ('J').
+    pub fn hk_macao_taiwan() -> Self {
+        Self::from_identity(&sample_hk_macao_taiwan())
+    }
+
+    /// All samples by name, for the simulator's control surface.
+    pub fn by_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "resident" => Self::resident(),
+            "long_term" => Self::resident_long_term(),
+            "expired" => Self::expired(),
+            "foreign_permanent" | "I" => Self::foreign_permanent(),
+            "hk_macao_taiwan" | "J" => Self::hk_macao_taiwan(),
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: [&'static str; 5] = [
+        "resident",
+        "long_term",
+        "expired",
+        "foreign_permanent",
+        "hk_macao_taiwan",
+    ];
+}
+
+fn date(y: u16, m: u8, d: u8) -> Date {
+    Date::new(y, m, d).unwrap_or(Date {
+        year: y,
+        month: m,
+        day: d,
+    })
+}
+
+fn with_check(first17: &str) -> String {
+    format!("{first17}{}", check_digit(first17).unwrap_or('0'))
+}
+
+fn nation(code: u8) -> Nation {
+    Nation::from_code(code).unwrap_or(Nation {
+        code, name: "其他"
+    })
+}
+
+/// The identity behind [`SampleCard::resident`].
+pub fn sample_resident() -> Identity {
+    Identity {
+        kind: CardKind::Resident,
+        name: "张伟".into(),
+        sex: Sex::Male,
+        birth: date(1985, 3, 12),
+        id_number: with_check("11010119850312003"),
+        id_number_valid: true,
+        valid_from: date(2016, 5, 20),
+        valid_until: Validity::Until(date(2036, 5, 20)),
+        details: CardDetails::Resident {
+            nation: nation(1),
+            address: "北京市东城区景山前街4号".into(),
+            issuer: "北京市公安局东城分局".into(),
+        },
+    }
+}
+
+/// The identity behind [`SampleCard::resident_long_term`].
+pub fn sample_long_term() -> Identity {
+    Identity {
+        kind: CardKind::Resident,
+        name: "马秀英".into(),
+        sex: Sex::Female,
+        birth: date(1960, 8, 8),
+        id_number: with_check("64010419600808002"),
+        id_number_valid: true,
+        valid_from: date(2012, 1, 1),
+        valid_until: Validity::LongTerm,
+        details: CardDetails::Resident {
+            nation: nation(3),
+            address: "宁夏回族自治区银川市兴庆区解放西街2号".into(),
+            issuer: "银川市公安局兴庆区分局".into(),
+        },
+    }
+}
+
+/// The identity behind [`SampleCard::expired`].
+pub fn sample_expired() -> Identity {
+    Identity {
+        kind: CardKind::Resident,
+        name: "李娜".into(),
+        sex: Sex::Female,
+        birth: date(1992, 11, 30),
+        id_number: with_check("45010319921130004"),
+        id_number_valid: true,
+        valid_from: date(2010, 2, 1),
+        valid_until: Validity::Until(date(2020, 2, 1)),
+        details: CardDetails::Resident {
+            nation: nation(8),
+            address: "广西壮族自治区南宁市青秀区民族大道100号".into(),
+            issuer: "南宁市公安局青秀分局".into(),
+        },
+    }
+}
+
+/// The identity behind [`SampleCard::foreign_permanent`] (2017 layout, legacy number).
+pub fn sample_foreign_permanent() -> Identity {
+    Identity {
+        kind: CardKind::ForeignPermanent,
+        name: "史密斯".into(),
+        sex: Sex::Male,
+        birth: date(1985, 3, 12),
+        id_number: "USA110085031201".into(),
+        id_number_valid: true,
+        valid_from: date(2018, 6, 1),
+        valid_until: Validity::Until(date(2033, 6, 1)),
+        details: CardDetails::ForeignPermanent {
+            name_en: "SMITH JOHN".into(),
+            nationality: "USA".into(),
+            card_version: "01".into(),
+            authority_code: "1100".into(),
+        },
+    }
+}
+
+/// The identity behind [`SampleCard::hk_macao_taiwan`].
+pub fn sample_hk_macao_taiwan() -> Identity {
+    Identity {
+        kind: CardKind::HkMacaoTaiwan,
+        name: "陈大文".into(),
+        sex: Sex::Male,
+        birth: date(1990, 1, 1),
+        id_number: with_check("81000019900101005"),
+        id_number_valid: true,
+        valid_from: date(2024, 7, 1),
+        valid_until: Validity::Until(date(2029, 7, 1)),
+        details: CardDetails::HkMacaoTaiwan {
+            address: "广东省深圳市福田区福华三路1号".into(),
+            issuer: "深圳市公安局".into(),
+            pass_number: "H12345678".into(),
+            issue_count: 1,
+        },
+    }
+}
+
+/// A one-shot fault applied to the next reply (or, for [`Fault::PullMidRead`], to the next
+/// read-card reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The reply's checksum byte is flipped.
+    BadChecksum,
+    /// The reply's length word is corrupted to 0xFFFF.
+    BadLength,
+    /// The reply goes out in `pieces` chunks with `gap` between them.
+    Split { pieces: usize, gap: Duration },
+    /// These bytes go out before the reply.
+    Noise(Vec<u8>),
+    /// No reply at all (a SAM timeout).
+    Silence,
+    /// This SW3 instead of the real answer.
+    Status(u8),
+    /// On the next read-card: send the first `after` bytes of the reply, then the card is gone.
+    PullMidRead { after: usize },
+}
+
+/// What the simulator emits: bytes to write, or a pause before the next bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Emit {
+    Bytes(Vec<u8>),
+    Pause(Duration),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardState {
+    Fresh,
+    Halted,
+}
+
+/// The simulated SAM.
+#[derive(Debug, Clone)]
+pub struct SamSimulator {
+    decoder: FrameDecoder,
+    card: Option<(SampleCard, CardState)>,
+    faults: VecDeque<Fault>,
+    pull_on_read: Option<usize>,
+    /// Whether a read card stops answering find-card (real SAMs do). Default true.
+    pub halt_after_read: bool,
+    /// The SAM's serial number.
+    pub sam_id: [u8; 16],
+    /// Answer SAM-status with 60 (self-test failed).
+    pub self_test_fails: bool,
+    /// Requests seen, for tests.
+    pub requests: Vec<Request>,
+}
+
+impl Default for SamSimulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SamSimulator {
+    pub fn new() -> Self {
+        let mut sam_id = [0u8; 16];
+        // 05.01-20101020-0012345678-1234567890 in the usual printed form.
+        sam_id[0] = 5;
+        sam_id[2] = 1;
+        sam_id[4..8].copy_from_slice(&20_101_020u32.to_le_bytes());
+        sam_id[8..12].copy_from_slice(&12_345_678u32.to_le_bytes());
+        sam_id[12..16].copy_from_slice(&1_234_567_890u32.to_le_bytes());
+        Self {
+            decoder: FrameDecoder::new(),
+            card: None,
+            faults: VecDeque::new(),
+            pull_on_read: None,
+            halt_after_read: true,
+            sam_id,
+            self_test_fails: false,
+            requests: Vec::new(),
+        }
+    }
+
+    pub fn place_card(&mut self, card: SampleCard) {
+        self.card = Some((card, CardState::Fresh));
+    }
+
+    pub fn remove_card(&mut self) {
+        self.card = None;
+    }
+
+    pub fn has_card(&self) -> bool {
+        self.card.is_some()
+    }
+
+    pub fn inject(&mut self, fault: Fault) {
+        match fault {
+            Fault::PullMidRead { after } => self.pull_on_read = Some(after),
+            other => self.faults.push_back(other),
+        }
+    }
+
+    /// Feeds request bytes; returns what the SAM sends back.
+    pub fn handle(&mut self, input: &[u8]) -> Vec<Emit> {
+        self.decoder.push(input);
+        let mut out = Vec::new();
+        while let Some(event) = self.decoder.next_frame() {
+            let reply = match event.and_then(|f| Request::from_frame(&f)) {
+                Ok(req) => {
+                    self.requests.push(req.clone());
+                    self.answer(&req, &mut out)
+                }
+                Err(FrameError::BadChecksum { .. }) => Some(Response::new(0x10, Vec::new())),
+                Err(_) => Some(Response::new(0x11, Vec::new())),
+            };
+            if let Some(reply) = reply {
+                self.emit(reply.encode(), &mut out);
+            }
+        }
+        out
+    }
+
+    /// The reply to one request, or `None` when a fault already took care of the output.
+    fn answer(&mut self, req: &Request, out: &mut Vec<Emit>) -> Option<Response> {
+        let ok = |data: Vec<u8>| Response::new(0x90, data);
+        let reply = match req.code() {
+            cmd::RESET_SAM | cmd::SET_MAX_RF_BYTES => ok(Vec::new()),
+            cmd::SAM_STATUS if self.self_test_fails => Response::new(0x60, Vec::new()),
+            cmd::SAM_STATUS => ok(Vec::new()),
+            cmd::READ_SAM_ID => ok(self.sam_id.to_vec()),
+            cmd::FIND_CARD => match &self.card {
+                Some((_, CardState::Fresh)) => Response::new(0x9F, vec![0; 4]),
+                _ => Response::new(0x80, vec![0; 4]),
+            },
+            cmd::SELECT_CARD => match &self.card {
+                Some(_) => ok(vec![0; 8]),
+                None => Response::new(0x81, vec![0; 8]),
+            },
+            code @ (cmd::READ_TEXT_PHOTO | cmd::READ_TEXT_PHOTO_FINGERPRINT) => {
+                let with_fp = code == cmd::READ_TEXT_PHOTO_FINGERPRINT;
+                let Some((card, state)) = &mut self.card else {
+                    return Some(Response::new(0x41, Vec::new()));
+                };
+                let payload = ReadPayload {
+                    text: card.text.clone(),
+                    photo: card.photo.clone(),
+                    fingerprint: with_fp.then(|| card.fingerprint.clone().unwrap_or_default()),
+                };
+                if self.halt_after_read {
+                    *state = CardState::Halted;
+                }
+                let reply = ok(payload.encode());
+                if let Some(after) = self.pull_on_read.take() {
+                    let bytes = reply.encode();
+                    out.push(Emit::Bytes(bytes.get(..after).unwrap_or(&bytes).to_vec()));
+                    self.card = None;
+                    return None;
+                }
+                reply
+            }
+            _ => Response::new(0x21, Vec::new()),
+        };
+        Some(reply)
+    }
+
+    fn emit(&mut self, mut bytes: Vec<u8>, out: &mut Vec<Emit>) {
+        let Some(fault) = self.faults.pop_front() else {
+            out.push(Emit::Bytes(bytes));
+            return;
+        };
+        match fault {
+            Fault::BadChecksum => {
+                if let Some(last) = bytes.last_mut() {
+                    *last ^= 0xFF;
+                }
+                out.push(Emit::Bytes(bytes));
+            }
+            Fault::BadLength => {
+                if let Some(len) = bytes.get_mut(5..7) {
+                    len.copy_from_slice(&[0xFF, 0xFF]);
+                }
+                out.push(Emit::Bytes(bytes));
+            }
+            Fault::Split { pieces, gap } => {
+                let size = bytes.len().div_ceil(pieces.max(1)).max(1);
+                for (i, piece) in bytes.chunks(size).enumerate() {
+                    if i > 0 {
+                        out.push(Emit::Pause(gap));
+                    }
+                    out.push(Emit::Bytes(piece.to_vec()));
+                }
+            }
+            Fault::Noise(noise) => {
+                out.push(Emit::Bytes(noise));
+                out.push(Emit::Bytes(bytes));
+            }
+            Fault::Silence => {}
+            Fault::Status(sw3) => {
+                // Keep the reply's shape, replace only the result code.
+                if let Some(b) = bytes.get_mut(9) {
+                    *b = sw3;
+                }
+                let body = bytes.get(7..bytes.len().saturating_sub(1)).unwrap_or(&[]);
+                let len = u16::try_from(body.len() + 1).unwrap_or(u16::MAX);
+                let chk = super::codec::checksum(len, body);
+                if let Some(last) = bytes.last_mut() {
+                    *last = chk;
+                }
+                out.push(Emit::Bytes(bytes));
+            }
+            Fault::PullMidRead { after } => {
+                self.pull_on_read = Some(after);
+                out.push(Emit::Bytes(bytes));
+            }
+        }
+    }
+}
+
+/// A simulator served from a thread behind a serial port.
+pub struct SimulatorHandle {
+    sim: Arc<Mutex<SamSimulator>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorHandle").finish_non_exhaustive()
+    }
+}
+
+/// Serves `sim` on `port` until the handle is dropped or stopped.
+pub fn spawn(mut port: Box<dyn SerialPort>, sim: SamSimulator) -> SimulatorHandle {
+    let sim = Arc::new(Mutex::new(sim));
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let sim = Arc::clone(&sim);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let _ = port.set_timeout(Duration::from_millis(20));
+            let mut buf = [0u8; 512];
+            while !stop.load(Ordering::Relaxed) {
+                let n = match port.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let out = lock(&sim).handle(buf.get(..n).unwrap_or(&[]));
+                for emit in out {
+                    match emit {
+                        Emit::Bytes(b) => {
+                            if port.write_all(&b).and_then(|()| port.flush()).is_err() {
+                                return;
+                            }
+                        }
+                        Emit::Pause(d) => std::thread::sleep(d),
+                    }
+                }
+            }
+        })
+    };
+    SimulatorHandle {
+        sim,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+fn lock(sim: &Mutex<SamSimulator>) -> MutexGuard<'_, SamSimulator> {
+    sim.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SimulatorHandle {
+    pub fn place_card(&self, card: SampleCard) {
+        lock(&self.sim).place_card(card);
+    }
+    pub fn remove_card(&self) {
+        lock(&self.sim).remove_card();
+    }
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.sim).inject(fault);
+    }
+    /// Runs `f` on the simulator (settings, inspecting requests).
+    pub fn with<R>(&self, f: impl FnOnce(&mut SamSimulator) -> R) -> R {
+        f(&mut lock(&self.sim))
+    }
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A pty pair with the simulator serving the master end; returns the slave end as a reader
+/// transport (it behaves like a real serial port, including split reads).
+#[cfg(unix)]
+pub fn pty_pair(
+    sim: SamSimulator,
+) -> std::io::Result<(super::transport::SerialTransport, SimulatorHandle)> {
+    let (master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::from)?;
+    let handle = spawn(Box::new(master), sim);
+    Ok((
+        super::transport::SerialTransport::from_port(Box::new(slave)),
+        handle,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::identity::parse_text;
+    use super::*;
+
+    fn bytes(out: Vec<Emit>) -> Vec<u8> {
+        out.into_iter()
+            .flat_map(|e| match e {
+                Emit::Bytes(b) => b,
+                Emit::Pause(_) => Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn c1_samples_round_trip_through_the_text_block() {
+        for id in [
+            sample_resident(),
+            sample_long_term(),
+            sample_expired(),
+            sample_foreign_permanent(),
+            sample_hk_macao_taiwan(),
+        ] {
+            let card = SampleCard::from_identity(&id);
+            assert_eq!(card.text.len(), TEXT_LEN);
+            assert_eq!(parse_text(&card.text).as_ref(), Ok(&id), "{}", id.name);
+        }
+        for name in SampleCard::NAMES {
+            assert!(SampleCard::by_name(name).is_some());
+        }
+    }
+
+    #[test]
+    fn c1_simulator_answers_find_select_read_and_halts() {
+        let mut sim = SamSimulator::new();
+        let find = Request::find_card().encode();
+        let r = Response::decode(&bytes(sim.handle(&find))).unwrap();
+        assert_eq!(r.sw3, 0x80);
+        sim.place_card(SampleCard::resident());
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&find))).unwrap().sw3,
+            0x9F
+        );
+        let sel = Request::select_card().encode();
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&sel))).unwrap().sw3,
+            0x90
+        );
+        let read = bytes(sim.handle(&Request::read_text_photo().encode()));
+        assert_eq!(read.len(), 1295);
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&find))).unwrap().sw3,
+            0x80
+        );
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&sel))).unwrap().sw3,
+            0x90
+        );
+    }
+
+    #[test]
+    fn c1_simulator_rejects_a_corrupted_request_with_sw3_10() {
+        let mut sim = SamSimulator::new();
+        let mut req = Request::find_card().encode();
+        if let Some(last) = req.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&req))).unwrap().sw3,
+            0x10
+        );
+    }
+
+    #[test]
+    fn c1_faults_shape_the_next_reply() {
+        let mut sim = SamSimulator::new();
+        let status = Request::sam_status().encode();
+        sim.inject(Fault::Silence);
+        assert!(sim.handle(&status).is_empty());
+        sim.inject(Fault::Split {
+            pieces: 3,
+            gap: Duration::from_millis(5),
+        });
+        let out = sim.handle(&status);
+        assert_eq!(
+            out.iter().filter(|e| matches!(e, Emit::Pause(_))).count(),
+            2
+        );
+        assert!(Response::decode(&bytes(out)).is_ok());
+        sim.inject(Fault::Status(0x60));
+        assert_eq!(
+            Response::decode(&bytes(sim.handle(&status))).unwrap().sw3,
+            0x60
+        );
+        sim.inject(Fault::BadChecksum);
+        assert!(Response::decode(&bytes(sim.handle(&status))).is_err());
+    }
+}
