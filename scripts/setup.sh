@@ -35,10 +35,13 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("setup: Node.js >= 20.19 required, found "+process.versions.node); process.exit(1) }'
 
-# npm packages: reinstall only when the lock file changed since the last install.
+# npm packages, as pinned by ui/package-lock.json; reinstalled only when the lock file is
+# newer than the last install. `npm install` rather than `npm ci`: npm 11 here writes lock
+# files without the other platforms' optional packages (rollup's native builds), which
+# `npm ci` then rejects as out of sync; `npm install` installs the locked versions as well.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
 
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
