@@ -1,7 +1,13 @@
 // App commands are listed here so tauri-build generates an `allow-<command>` permission for
 // each; a window can then call only the commands its capability file grants (least
 // capabilities: the citizen screen cannot call clerk commands).
-const COMMANDS: &[&str] = &["get_app_info", "get_shell_status", "ui_rendered"];
+const COMMANDS: &[&str] = &[
+    "get_app_info",
+    "get_shell_status",
+    "ui_rendered",
+    "simulate_card",
+    "simulate_card_removal",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -11,7 +11,9 @@
 //! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
 
 pub mod backend;
+pub mod clock;
 pub mod config;
+pub mod devices;
 pub mod error;
 pub mod instance;
 pub mod status;

@@ -9,5 +9,6 @@
 pub mod error;
 pub mod escpos;
 pub mod idcard;
+pub mod scanner;
 
 pub use error::{DeviceError, ErrorKind};

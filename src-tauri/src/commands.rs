@@ -36,3 +36,17 @@ pub fn get_shell_status(state: State<'_, AppState>) -> ShellStatus {
 pub fn ui_rendered(window: tauri::Window, state: State<'_, AppState>, view: String) {
     state.record_rendered(window.label(), &view);
 }
+
+/// Places a sample card on the simulated ID-card reader (driver = "simulator"; `make run`).
+#[tauri::command]
+#[specta::specta]
+pub fn simulate_card(state: State<'_, AppState>, sample: String) -> Result<(), UserError> {
+    state.with_id_card(|svc| svc.simulator_place(&sample))
+}
+
+/// Takes the card off the simulated ID-card reader.
+#[tauri::command]
+#[specta::specta]
+pub fn simulate_card_removal(state: State<'_, AppState>) -> Result<(), UserError> {
+    state.with_id_card(|svc| svc.simulator_remove())
+}

@@ -6,11 +6,16 @@
 use crate::commands;
 use serde::{Deserialize, Serialize};
 use tauri_specta::{collect_commands, collect_events, Builder, Event};
+use yichuang_core::devices::CardEvent;
 use yichuang_core::status::ShellStatus;
 
 /// Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, Event)]
 pub struct ShellStatusChanged(pub ShellStatus);
+
+/// The ID-card reader saw a card placed, removed, or failing to read (C1).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct IdCardChanged(pub CardEvent);
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -18,8 +23,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::get_app_info,
             commands::get_shell_status,
             commands::ui_rendered,
+            commands::simulate_card,
+            commands::simulate_card_removal,
         ])
-        .events(collect_events![ShellStatusChanged])
+        .events(collect_events![ShellStatusChanged, IdCardChanged])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.
         .disable_serde_phases()

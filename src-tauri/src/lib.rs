@@ -74,6 +74,7 @@ pub fn main() -> ExitCode {
             let state = app.state::<AppState>();
             windows::create(app.handle(), &state.config)?;
             spawn_status_tasks(app.handle().clone());
+            start_devices(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -108,6 +109,35 @@ fn config_dir() -> PathBuf {
     dirs::config_dir()
         .map(|d| d.join(IDENTIFIER))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Starts the configured device services; their states feed the status bar and their
+/// readings go to the UI as events.
+fn start_devices(app: &tauri::AppHandle) {
+    use tauri_specta::Event;
+    use yichuang_core::devices::{DeviceEvent, IdCardService, ServiceTiming};
+    let state = app.state::<AppState>();
+    let handle = app.clone();
+    let service = IdCardService::start(
+        &state.config.devices.id_card,
+        yichuang_core::clock::today_in_china,
+        ServiceTiming::default(),
+        move |event| match event {
+            DeviceEvent::State { slot, state } => {
+                handle.state::<AppState>().update_status(&handle, |s| {
+                    if let Some(d) = s.devices.iter_mut().find(|d| d.slot == slot) {
+                        d.state = state;
+                    }
+                })
+            }
+            DeviceEvent::Card(card) => {
+                if let Err(e) = ipc::IdCardChanged(card).emit(&handle) {
+                    tracing::warn!(error = %e, "could not emit card event");
+                }
+            }
+        },
+    );
+    state.set_id_card(service);
 }
 
 /// Keeps the status bar fed: backend reachability from the core monitor, pending-sync count

@@ -9,6 +9,7 @@ use std::time::Instant;
 use tauri_specta::Event;
 use yichuang_core::backend::BackendStatus;
 use yichuang_core::config::WorkstationConfig;
+use yichuang_core::devices::IdCardService;
 use yichuang_core::status::{DeviceStatus, ShellStatus};
 use yichuang_core::store::Store;
 use yichuang_core::UserError;
@@ -22,6 +23,7 @@ pub struct AppState {
     startup_error: Option<UserError>,
     store: Option<Mutex<Store>>,
     status: Mutex<ShellStatus>,
+    id_card: Mutex<Option<IdCardService>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -67,6 +69,7 @@ impl AppState {
             startup_error,
             store,
             status: Mutex::new(status),
+            id_card: Mutex::new(None),
             startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
         }
     }
@@ -108,6 +111,24 @@ impl AppState {
                 tracing::error!(error = %e, "cannot count pending sync records");
                 None
             }
+        }
+    }
+
+    pub fn set_id_card(&self, service: Option<IdCardService>) {
+        *lock(&self.id_card) = service;
+    }
+
+    pub fn with_id_card<T>(
+        &self,
+        f: impl FnOnce(&IdCardService) -> Result<T, UserError>,
+    ) -> Result<T, UserError> {
+        match lock(&self.id_card).as_ref() {
+            Some(svc) => f(svc),
+            None => Err(UserError {
+                code: "id_card.not_installed".into(),
+                message: "本窗口未配置身份证读卡器。".into(),
+                detail: "devices.id_card.driver = \"none\" or the service failed to start".into(),
+            }),
         }
     }
 

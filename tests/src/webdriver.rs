@@ -71,6 +71,23 @@ impl Driver {
     }
 }
 
+/// Longest a single WebDriver call may take; a hung WebKitWebDriver fails the test instead
+/// of stalling it.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest a whole scenario may take.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// One WebDriver call, bounded by [`CALL_TIMEOUT`].
+pub async fn wd<T, E: Into<anyhow::Error>>(
+    call: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> Result<T> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(_) => bail!("WebDriver call did not answer within {CALL_TIMEOUT:?}"),
+    }
+}
+
 /// Polls `css` until `attr` satisfies `pred`; returns the value and how long it took.
 pub async fn wait_attr(
     client: &Client,
@@ -82,8 +99,8 @@ pub async fn wait_attr(
     let started = Instant::now();
     let mut last = None;
     while started.elapsed() < within {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            if let Ok(Some(v)) = el.attr(attr).await {
+        if let Ok(el) = wd(client.find(Locator::Css(css))).await {
+            if let Ok(Some(v)) = wd(el.attr(attr)).await {
                 if pred(&v) {
                     return Ok((v, started.elapsed()));
                 }
@@ -99,8 +116,8 @@ pub async fn wait_attr(
 pub async fn wait_text(client: &Client, css: &str, within: Duration) -> Result<String> {
     let started = Instant::now();
     loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            let text = el.text().await?;
+        if let Ok(el) = wd(client.find(Locator::Css(css))).await {
+            let text = wd(el.text()).await?;
             if !text.trim().is_empty() {
                 return Ok(text);
             }
@@ -116,9 +133,9 @@ pub async fn wait_text(client: &Client, css: &str, within: Duration) -> Result<S
 pub async fn switch_to_window_with(client: &Client, css: &str, within: Duration) -> Result<bool> {
     let started = Instant::now();
     while started.elapsed() < within {
-        for handle in client.windows().await? {
-            client.switch_to_window(handle).await?;
-            if client.find(Locator::Css(css)).await.is_ok() {
+        for handle in wd(client.windows()).await? {
+            wd(client.switch_to_window(handle)).await?;
+            if wd(client.find(Locator::Css(css))).await.is_ok() {
                 return Ok(true);
             }
         }
@@ -135,11 +152,17 @@ pub async fn with_screenshots<T>(
     client: &Client,
     scenario: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
-    match scenario.await {
+    let outcome = match tokio::time::timeout(SCENARIO_TIMEOUT, scenario).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow::anyhow!(
+            "scenario did not finish within {SCENARIO_TIMEOUT:?}"
+        )),
+    };
+    match outcome {
         Ok(v) => Ok(v),
         Err(e) => {
             let dir = artifacts_dir("e2e");
-            if let Ok(png) = client.screenshot().await {
+            if let Ok(png) = wd(client.screenshot()).await {
                 let _ = std::fs::write(dir.join(format!("{name}-window.png")), png);
             }
             let _ = display.screenshot(&dir.join(format!("{name}-display.png")));

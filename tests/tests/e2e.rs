@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use std::io::Read;
 use std::time::{Duration, Instant};
 use yichuang_e2e::webdriver::{
-    switch_to_window_with, wait_attr, wait_text, with_screenshots, Driver,
+    switch_to_window_with, wait_attr, wait_text, wd, with_screenshots, Driver,
 };
 use yichuang_e2e::{Display, Server, Workstation};
 
@@ -123,7 +123,7 @@ async fn shell_login_citizen_idle_and_backend_reachability() -> Result<()> {
         Ok(())
     })
     .await;
-    client.close().await.ok();
+    wd(client.close()).await.ok();
     result
 }
 
@@ -164,7 +164,7 @@ async fn bad_config_names_the_key_in_chinese() -> Result<()> {
         Ok(())
     })
     .await;
-    client.close().await.ok();
+    wd(client.close()).await.ok();
     result
 }
 
@@ -219,4 +219,121 @@ async fn second_instance_is_refused() -> Result<()> {
     );
     ensure!(first.child.try_wait()?.is_none(), "first instance died");
     Ok(())
+}
+
+/// Issue 3 (C1, C2, K2): the app drives a serial ID-card reader — the SAM simulator behind a
+/// real pty, the app opening the pty by path like any USB-serial reader. Placing each card
+/// type shows its identity within 1.5 s, and an expired card is flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c1_card_on_serial_reader_shows_identity() -> Result<()> {
+    use serialport::SerialPort;
+    use yichuang_drivers::idcard::simulator::{self, SampleCard};
+    use yichuang_drivers::idcard::SamSimulator;
+
+    let display = Display::ensure()?;
+    let (master, slave) = serialport::TTYPort::pair().context("pty pair")?;
+    let pty = slave.name().context("pty has a path")?;
+    // Keep our slave handle open: with no slave open, the master reads EIO and the simulator
+    // would stop. The app opens the same pty by path, like any USB-serial reader.
+    let _slave = slave;
+    let sim = simulator::spawn(Box::new(master), SamSimulator::new());
+
+    let config = format!(
+        "{}\n[devices.id_card]\ndriver = \"serial\"\nport = \"{pty}\"\nbaud = 115200\n",
+        Workstation::config_text(None, 5)
+    );
+    let ws = Workstation::with_config_text(&config)?;
+    let driver = Driver::start(&ws.env(&display))?;
+    let client = driver.session().await?;
+    let result = with_screenshots("id-card", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        wait_attr(
+            &client,
+            "[data-testid=status-devices] [data-slot=id_card]",
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "connected",
+        )
+        .await
+        .context("reader not connected in the status bar")?;
+        client
+            .find(Locator::Css("[data-testid=open-device-panel]"))
+            .await?
+            .click()
+            .await?;
+        wait_text(
+            &client,
+            "[data-testid=device-panel]",
+            Duration::from_secs(5),
+        )
+        .await?;
+
+        let cases = [
+            (simulator::sample_resident(), "resident", false),
+            (
+                simulator::sample_foreign_permanent(),
+                "foreign_permanent",
+                false,
+            ),
+            (
+                simulator::sample_hk_macao_taiwan(),
+                "hk_macao_taiwan",
+                false,
+            ),
+            (simulator::sample_expired(), "resident", true),
+        ];
+        for (identity, kind, expired) in cases {
+            let number = identity.id_number.clone();
+            sim.place_card(SampleCard::from_identity(&identity));
+            let started = Instant::now();
+            let (_, _) = wait_attr(
+                &client,
+                "[data-testid=id-card]",
+                "data-kind",
+                Duration::from_millis(1500),
+                |k| k == kind,
+            )
+            .await
+            .with_context(|| format!("{kind} card not shown within 1.5 s"))?;
+            let shown_number = wait_text(
+                &client,
+                "[data-testid=id-card-number]",
+                Duration::from_millis(500),
+            )
+            .await?;
+            ensure!(
+                shown_number.contains(&number),
+                "number {shown_number:?}, expected {number}"
+            );
+            let took = started.elapsed();
+            ensure!(took <= Duration::from_millis(1500), "{kind}: {took:?}");
+            eprintln!(
+                "e2e: {kind} card shown {} ms after placing",
+                took.as_millis()
+            );
+            let flagged = client
+                .find(Locator::Css("[data-testid=id-card-expired]"))
+                .await
+                .is_ok();
+            ensure!(
+                flagged == expired,
+                "{kind}: expired flag {flagged}, expected {expired}"
+            );
+            sim.remove_card();
+            wait_text(
+                &client,
+                "[data-testid=id-card] .removed",
+                Duration::from_secs(3),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    result
 }

@@ -11,10 +11,15 @@ export const commands = {
 	getShellStatus: () => __TAURI_INVOKE<ShellStatus>("get_shell_status"),
 	/**  The UI reports that a view has painted; used for the startup benchmark and the log. */
 	uiRendered: (view: string) => __TAURI_INVOKE<void>("ui_rendered", { view }),
+	/**  Places a sample card on the simulated ID-card reader (driver = "simulator"; `make run`). */
+	simulateCard: (sample: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_card", { sample })),
+	/**  Takes the card off the simulated ID-card reader. */
+	simulateCardRemoval: () => typedError<null, UserError>(__TAURI_INVOKE("simulate_card_removal")),
 };
 
 /** Events */
 export const events = {
+	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
 };
 
@@ -38,10 +43,59 @@ export type BackendStatus =
 /**  Configured, first probe not answered yet. */
 { state: "checking" } | { state: "reachable"; latency_ms: number } | { state: "unreachable"; reason: string };
 
+/**  Fields only some card types carry. */
+export type CardDetails = { type: "resident"; nation: Nation; address: string; issuer: string } | { type: "foreign_permanent"; 
+/**  英文姓名 as printed (surname first). */
+name_en: string; 
+/**  ISO 3166 alpha-3 nationality code (e.g. "USA"). */
+nationality: string; 
+/**  证件版本 (e.g. "01"). */
+card_version: string; 
+/**  受理机关代码. */
+authority_code: string } | { type: "hk_macao_taiwan"; address: string; issuer: string; 
+/**  通行证号码 (e.g. H + 8 digits for Hong Kong). */
+pass_number: string; 
+/**  签发次数. */
+issue_count: number };
+
+/**  What the ID-card reader reports to the app. */
+export type CardEvent = 
+/**  A card was placed and read. */
+{ type: "present"; card: CitizenCard } | 
+/**  The card left the reader. */
+{ type: "removed" } | 
+/**  A card was placed but could not be read. */
+{ type: "read_failed"; error: UserError };
+
+/**  Which card the text block belongs to (the marker at offset 248). */
+export type CardKind = 
+/**  居民身份证 (marker blank). */
+"resident" | 
+/**  外国人永久居留身份证 (2017 layout, marker 'I'). */
+"foreign_permanent" | 
+/**  港澳台居民居住证 (marker 'J'). */
+"hk_macao_taiwan";
+
+/**  A card as the clerk sees it. */
+export type CitizenCard = {
+	identity: Identity,
+	/**  Validity ended before today (C2): shown clearly, never silently accepted. */
+	expired: boolean,
+	/**  No WLT decoder plug-in is installed: the UI shows a placeholder. */
+	photo_available: boolean,
+};
+
 export type ClerkBadge = {
 	id: string,
 	name: string,
 	department: string,
+};
+
+/**  A calendar date as printed on the card. Field order makes the derived `Ord` chronological. */
+export type Date = {
+	year: number,
+	month: number,
+	day: number,
 };
 
 export type DeviceDriver = 
@@ -64,6 +118,37 @@ export type DeviceStatus = {
 	driver: DeviceDriver,
 	state: DeviceState,
 };
+
+/**  The ID-card reader saw a card placed, removed, or failing to read (C1). */
+export type IdCardChanged = CardEvent;
+
+/**  A parsed card. */
+export type Identity = {
+	kind: CardKind,
+	/**  姓名; for an 'I' card the Chinese name, which may be empty (then show `name_en`). */
+	name: string,
+	sex: Sex,
+	birth: Date,
+	/**  公民身份号码 / 永久居留证号码 / 居住证号码. */
+	id_number: string,
+	/**
+	 *  Whether `id_number` passes its format and check-digit rule (see [`validate_id_number`]).
+	 *  Cards come through an authenticated SAM, so `false` points at a decoding bug.
+	 */
+	id_number_valid: boolean,
+	valid_from: Date,
+	valid_until: Validity,
+	details: CardDetails,
+};
+
+/**  A nation (民族) by its GB 3304 code. */
+export type Nation = {
+	code: number,
+	name: string,
+};
+
+/**  Sex code, GB/T 2261.1. */
+export type Sex = "unknown" | "male" | "female" | "unspecified";
 
 export type ShellStatus = {
 	hall_name: string,
@@ -90,7 +175,21 @@ export type UserError = {
 	detail: string,
 };
 
+/**  The end of a card's validity. */
+export type Validity = { type: "until"; date: Date } | 
+/**  「长期」: issued to holders aged 46 and over; never expires. */
+{ type: "long_term" };
+
 /* Tauri Specta runtime */
+async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
+    try {
+        return { status: "ok", data: await result };
+    } catch (e) {
+        if (e instanceof Error) throw e;
+        return { status: "error", error: e as any };
+    }
+}
+
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;
 
 type EventEmitTo<T> = [T] extends [null] ? (target: __TAURI_EVENT.EventTarget | string) => Promise<void> : (target: __TAURI_EVENT.EventTarget | string, payload: T) => Promise<void>;

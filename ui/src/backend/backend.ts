@@ -1,7 +1,7 @@
 // The one seam between the UI and the workstation process. Components and stores use only
 // this interface; `tauri.ts` implements it over the generated IPC bindings, `memory.ts`
 // in memory for component tests (no webview needed).
-import type { AppInfo, ShellStatus } from '../bindings'
+import type { AppInfo, CardEvent, ShellStatus, UserError } from '../bindings'
 
 export type Unsubscribe = () => void
 
@@ -12,4 +12,12 @@ export interface Backend {
   onShellStatus(listener: (status: ShellStatus) => void): Promise<Unsubscribe>
   /** Tells the workstation a view has painted (startup benchmark, log). */
   uiRendered(view: string): Promise<void>
+  /** Called for each ID-card reader event: card placed and read, removed, or unreadable. */
+  onCardEvent(listener: (event: CardEvent) => void): Promise<Unsubscribe>
+  /** Places a sample card on the simulated reader (`make run`, device self-test). */
+  simulateCard(sample: string): Promise<Result<null>>
+  simulateCardRemoval(): Promise<Result<null>>
 }
+
+/** A command that can fail with a typed, Chinese-worded error. */
+export type Result<T> = { status: 'ok'; data: T } | { status: 'error'; error: UserError }

@@ -1,7 +1,7 @@
 import { inject, type App, type InjectionKey } from 'vue'
 import type { Backend } from './backend'
 
-export type { Backend, Unsubscribe } from './backend'
+export type { Backend, Result, Unsubscribe } from './backend'
 
 const key: InjectionKey<Backend> = Symbol('backend')
 

@@ -1,5 +1,5 @@
 // In-memory Backend for component tests and UI work without the workstation process.
-import type { AppInfo, ShellStatus } from '../bindings'
+import type { AppInfo, CardEvent, ShellStatus } from '../bindings'
 import type { Backend } from './backend'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -23,6 +23,10 @@ export class MemoryBackend implements Backend {
   info: AppInfo
   rendered: string[] = []
   private listeners = new Set<(s: ShellStatus) => void>()
+  private cardListeners = new Set<(e: CardEvent) => void>()
+  /** Sample cards the simulated reader knows, as in the Rust simulator. */
+  samples: Record<string, CardEvent> = {}
+  simulated: string[] = []
 
   constructor(status: ShellStatus = sampleStatus(), info: Partial<AppInfo> = {}) {
     this.status = status
@@ -51,6 +55,35 @@ export class MemoryBackend implements Backend {
 
   async uiRendered(view: string) {
     this.rendered.push(view)
+  }
+
+  async onCardEvent(listener: (e: CardEvent) => void) {
+    this.cardListeners.add(listener)
+    return () => this.cardListeners.delete(listener)
+  }
+
+  async simulateCard(sample: string) {
+    const event = this.samples[sample]
+    if (!event) {
+      return {
+        status: 'error' as const,
+        error: { code: 'id_card.sample', message: '没有这种示例证件。', detail: sample },
+      }
+    }
+    this.simulated.push(sample)
+    this.emitCard(event)
+    return { status: 'ok' as const, data: null }
+  }
+
+  async simulateCardRemoval() {
+    this.simulated.push('remove')
+    this.emitCard({ type: 'removed' })
+    return { status: 'ok' as const, data: null }
+  }
+
+  /** Test helper: a reader event, as the workstation would send it. */
+  emitCard(event: CardEvent) {
+    for (const l of this.cardListeners) l(structuredClone(event))
   }
 
   /** Test helper: change the status as the workstation would, and notify listeners. */

@@ -9,4 +9,9 @@ export const tauriBackend: Backend = {
     return events.shellStatusChanged.listen((event) => listener(event.payload))
   },
   uiRendered: (view) => commands.uiRendered(view),
+  async onCardEvent(listener) {
+    return events.idCardChanged.listen((event) => listener(event.payload))
+  },
+  simulateCard: (sample) => commands.simulateCard(sample),
+  simulateCardRemoval: () => commands.simulateCardRemoval(),
 }

@@ -1,0 +1,54 @@
+//! Calendar time for the domain. Logic takes `today` as a parameter; only the shell reads the
+//! clock, through [`today_in_china`], so tests stay deterministic.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+use yichuang_drivers::idcard::Date;
+
+/// China Standard Time, UTC+8, all year (no daylight saving).
+const CST_OFFSET_SECS: i64 = 8 * 3600;
+
+/// Today's date in China Standard Time, from the system clock.
+pub fn today_in_china() -> Date {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    date_from_unix(secs + CST_OFFSET_SECS)
+}
+
+/// The civil date of a unix timestamp (already shifted to the wanted zone).
+pub fn date_from_unix(secs: i64) -> Date {
+    // Days-to-civil (proleptic Gregorian), after H. Hinnant's public-domain algorithm.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    Date::new(year, month, day).unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_from_unix_seconds() {
+        let d = |y, m, dd| Date::new(y, m, dd).unwrap();
+        assert_eq!(date_from_unix(0), d(1970, 1, 1));
+        assert_eq!(date_from_unix(951_782_400), d(2000, 2, 29));
+        assert_eq!(date_from_unix(1_795_478_400), d(2026, 11, 24));
+        // 2026-11-23 16:30 UTC is already the 24th in China.
+        assert_eq!(
+            date_from_unix(1_795_451_400 + CST_OFFSET_SECS),
+            d(2026, 11, 24)
+        );
+    }
+}

@@ -1,0 +1,354 @@
+//! Device services: each configured device runs in its own thread, owns its driver, reopens it
+//! after an unplug or a link failure, and reports state changes and readings through one
+//! callback. The shell forwards those to the status bar and the UI; nothing here knows Tauri.
+//!
+//! So far: the ID-card reader (C1, C2). With `driver = "simulator"` the real reader driver
+//! talks to the in-process SAM simulator over a real pty, so `make run` exercises the same code
+//! path as a serial reader.
+
+use crate::config::{DeviceConfig, DeviceDriver};
+use crate::error::UserError;
+use crate::status::DeviceState;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use yichuang_drivers::idcard::{
+    self, Date, IdCardError, IdCardReader, Identity, ReaderConfig, ReaderEvent, SamSimulator,
+    SampleCard, SerialConfig, SerialTransport,
+};
+use yichuang_drivers::ErrorKind;
+
+/// What the ID-card reader reports to the app.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CardEvent {
+    /// A card was placed and read.
+    Present { card: CitizenCard },
+    /// The card left the reader.
+    Removed,
+    /// A card was placed but could not be read.
+    ReadFailed { error: UserError },
+}
+
+/// A card as the clerk sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct CitizenCard {
+    pub identity: Identity,
+    /// Validity ended before today (C2): shown clearly, never silently accepted.
+    pub expired: bool,
+    /// No WLT decoder plug-in is installed: the UI shows a placeholder.
+    pub photo_available: bool,
+}
+
+impl CitizenCard {
+    pub fn new(identity: Identity, today: Date) -> Self {
+        CitizenCard {
+            expired: identity.is_expired(today),
+            identity,
+            photo_available: false,
+        }
+    }
+}
+
+pub enum DeviceEvent {
+    State {
+        slot: &'static str,
+        state: DeviceState,
+    },
+    Card(CardEvent),
+}
+
+/// Clerk-facing error from a reader error: the reader's own Chinese hint, with the kind's
+/// code and the technical detail for IT.
+fn card_error(e: &IdCardError) -> UserError {
+    UserError {
+        code: format!("id_card.{:?}", e.kind()).to_lowercase(),
+        message: e.hint().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// A link-level failure: the reader is gone or not answering; reopen it.
+fn is_link_failure(e: &IdCardError) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::NotConnected | ErrorKind::OpenFailed | ErrorKind::Timeout
+    )
+}
+
+/// Timing of the service loop.
+#[derive(Debug, Clone)]
+pub struct ServiceTiming {
+    pub poll: Duration,
+    pub reopen: Duration,
+}
+
+impl Default for ServiceTiming {
+    fn default() -> Self {
+        ServiceTiming {
+            poll: Duration::from_millis(200),
+            reopen: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The running ID-card service; stops its thread when dropped.
+pub struct IdCardService {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    simulator: Option<idcard::simulator::SimulatorHandle>,
+}
+
+impl IdCardService {
+    /// Starts the service for `config`, or returns `None` when no reader is installed.
+    pub fn start(
+        config: &DeviceConfig,
+        today: fn() -> Date,
+        timing: ServiceTiming,
+        emit: impl Fn(DeviceEvent) + Send + 'static,
+    ) -> Option<IdCardService> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut simulator = None;
+        let opener: Box<dyn FnMut() -> Result<SerialTransport, IdCardError> + Send> =
+            match config.driver {
+                DeviceDriver::None => return None,
+                DeviceDriver::Simulator => match idcard::simulator::pty_pair(SamSimulator::new()) {
+                    Ok((transport, handle)) => {
+                        simulator = Some(handle);
+                        let mut transport = Some(transport);
+                        Box::new(move || {
+                            transport.take().ok_or(IdCardError::Io(
+                                "simulator link closed; restart the workstation".into(),
+                            ))
+                        })
+                    }
+                    Err(e) => {
+                        let msg = format!("cannot create simulator pty: {e}");
+                        Box::new(move || Err(IdCardError::Io(msg.clone())))
+                    }
+                },
+                DeviceDriver::Serial => {
+                    let port = config.port.clone().unwrap_or_default();
+                    let serial = SerialConfig {
+                        baud: config.baud.unwrap_or(SerialConfig::default().baud),
+                    };
+                    Box::new(move || SerialTransport::open(&port, &serial))
+                }
+                other => {
+                    let msg = format!("driver {other:?} is not supported for the ID-card reader");
+                    Box::new(move || {
+                        Err(IdCardError::Open {
+                            port: String::new(),
+                            detail: msg.clone(),
+                        })
+                    })
+                }
+            };
+        let thread_stop = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("id-card".into())
+            .spawn(move || run(opener, today, timing, &thread_stop, &emit))
+            .ok()?;
+        Some(IdCardService {
+            stop,
+            thread: Some(thread),
+            simulator,
+        })
+    }
+
+    /// Places a sample card on the in-process simulator (driver = "simulator" only).
+    pub fn simulator_place(&self, sample: &str) -> Result<(), UserError> {
+        let handle = self.simulator.as_ref().ok_or_else(no_simulator)?;
+        let card = SampleCard::by_name(sample).ok_or_else(|| UserError {
+            code: "id_card.sample".into(),
+            message: "没有这种示例证件。".into(),
+            detail: format!("unknown sample card {sample:?}"),
+        })?;
+        handle.place_card(card);
+        Ok(())
+    }
+
+    pub fn simulator_remove(&self) -> Result<(), UserError> {
+        self.simulator
+            .as_ref()
+            .ok_or_else(no_simulator)?
+            .remove_card();
+        Ok(())
+    }
+}
+
+fn no_simulator() -> UserError {
+    UserError {
+        code: "id_card.not_simulated".into(),
+        message: "身份证读卡器不是模拟设备。".into(),
+        detail: "devices.id_card.driver is not \"simulator\"".into(),
+    }
+}
+
+impl Drop for IdCardService {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const SLOT: &str = "id_card";
+
+fn run(
+    mut open: Box<dyn FnMut() -> Result<SerialTransport, IdCardError> + Send>,
+    today: fn() -> Date,
+    timing: ServiceTiming,
+    stop: &AtomicBool,
+    emit: &dyn Fn(DeviceEvent),
+) {
+    let state = |state| emit(DeviceEvent::State { slot: SLOT, state });
+    let sleep = |d: Duration| {
+        // Sleep in small steps so a stop request is honoured quickly.
+        let step = Duration::from_millis(50);
+        let mut left = d;
+        while !left.is_zero() && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(step.min(left));
+            left = left.saturating_sub(step);
+        }
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let transport = match open() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "ID-card reader cannot be opened");
+                state(DeviceState::Disconnected);
+                sleep(timing.reopen);
+                continue;
+            }
+        };
+        let mut reader = IdCardReader::new(transport, ReaderConfig::default());
+        if let Err(e) = reader.sam_status() {
+            tracing::warn!(error = %e, "ID-card reader SAM not answering");
+            state(DeviceState::Error {
+                message: e.hint().to_string(),
+            });
+            sleep(timing.reopen);
+            continue;
+        }
+        state(DeviceState::Connected);
+        tracing::info!("ID-card reader connected");
+        while !stop.load(Ordering::Relaxed) {
+            match reader.poll() {
+                Ok(events) => {
+                    for event in events {
+                        emit(DeviceEvent::Card(match event {
+                            ReaderEvent::CardPresent(read) => CardEvent::Present {
+                                card: CitizenCard::new(read.identity, today()),
+                            },
+                            ReaderEvent::CardRemoved => CardEvent::Removed,
+                            ReaderEvent::ReadFailed(e) => CardEvent::ReadFailed {
+                                error: card_error(&e),
+                            },
+                        }));
+                    }
+                }
+                Err(e) if is_link_failure(&e) => {
+                    tracing::warn!(error = %e, "ID-card reader link lost; reopening");
+                    state(DeviceState::Disconnected);
+                    break;
+                }
+                Err(e) => tracing::debug!(error = %e, "ID-card poll failed; retrying"),
+            }
+            sleep(timing.poll);
+        }
+        sleep(timing.reopen);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    fn today() -> Date {
+        Date::new(2026, 11, 23).unwrap()
+    }
+
+    fn recv_card(rx: &mpsc::Receiver<DeviceEvent>, within: Duration) -> CardEvent {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left).expect("event in time") {
+                DeviceEvent::Card(c) => return c,
+                DeviceEvent::State { .. } => {}
+            }
+        }
+    }
+
+    #[test]
+    fn c1_simulated_reader_reports_connected_then_cards_through_a_real_pty() {
+        let (tx, rx) = mpsc::channel();
+        let cfg = DeviceConfig::default(); // simulator
+        let svc = IdCardService::start(&cfg, today, ServiceTiming::default(), move |e| {
+            let _ = tx.send(e);
+        })
+        .expect("service");
+        match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            DeviceEvent::State { slot, state } => {
+                assert_eq!(slot, "id_card");
+                assert_eq!(state, DeviceState::Connected);
+            }
+            DeviceEvent::Card(_) => panic!("card before connect"),
+        }
+        svc.simulator_place("expired").unwrap();
+        match recv_card(&rx, Duration::from_secs(5)) {
+            CardEvent::Present { card } => assert!(card.expired, "{card:?}"),
+            other => panic!("{other:?}"),
+        }
+        svc.simulator_remove().unwrap();
+        assert_eq!(recv_card(&rx, Duration::from_secs(5)), CardEvent::Removed);
+        svc.simulator_place("resident").unwrap();
+        match recv_card(&rx, Duration::from_secs(5)) {
+            CardEvent::Present { card } => {
+                assert!(!card.expired);
+                assert!(card.identity.id_number_valid);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(svc.simulator_place("nonsense").is_err());
+    }
+
+    #[test]
+    fn missing_serial_port_reports_disconnected_and_keeps_retrying() {
+        let (tx, rx) = mpsc::channel();
+        let cfg = DeviceConfig {
+            driver: DeviceDriver::Serial,
+            port: Some("/dev/yichuang-no-such-port".into()),
+            ..DeviceConfig::default()
+        };
+        let timing = ServiceTiming {
+            poll: Duration::from_millis(50),
+            reopen: Duration::from_millis(50),
+        };
+        let svc = IdCardService::start(&cfg, today, timing, move |e| {
+            let _ = tx.send(e);
+        })
+        .unwrap();
+        for _ in 0..3 {
+            match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+                DeviceEvent::State { state, .. } => assert_eq!(state, DeviceState::Disconnected),
+                DeviceEvent::Card(_) => panic!("no card expected"),
+            }
+        }
+        assert!(svc.simulator_place("resident").is_err());
+    }
+
+    #[test]
+    fn no_reader_installed_starts_nothing() {
+        let cfg = DeviceConfig {
+            driver: DeviceDriver::None,
+            ..DeviceConfig::default()
+        };
+        assert!(IdCardService::start(&cfg, today, ServiceTiming::default(), |_| {}).is_none());
+    }
+}

@@ -1,0 +1,143 @@
+//! [`ScannerError`]: every way getting a scan can fail, each with a [`crate::ErrorKind`] for
+//! the app and one Chinese sentence for the clerk ([`ScannerError::hint`]); the `Display` text
+//! is the detail for IT.
+
+use super::codec::FrameError;
+use super::DEVICE_NAME;
+use crate::error::{DeviceError, ErrorKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScannerError {
+    /// The configured port does not exist (scanner unplugged, or not in USB-CDC mode).
+    #[error("port {port} not found: {detail}")]
+    NotFound { port: String, detail: String },
+    /// The port exists but cannot be opened (in use, permissions, driver).
+    #[error("cannot open {port}: {detail}")]
+    Open { port: String, detail: String },
+    /// The link broke (unplugged, port closed).
+    #[error("link error: {0}")]
+    Io(String),
+    /// One scan was dropped (too long, undecodable, no suffix). The scanner stays usable.
+    #[error("bad scan: {0}")]
+    Frame(#[from] FrameError),
+    /// The configuration cannot work (e.g. `max_len` 0).
+    #[error("invalid scanner configuration: {0}")]
+    Config(String),
+}
+
+impl ScannerError {
+    /// The shared kind the app maps to its message table.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ScannerError::NotFound { .. } | ScannerError::Io(_) => ErrorKind::NotConnected,
+            ScannerError::Open { .. } => ErrorKind::OpenFailed,
+            ScannerError::Frame(FrameError::MissingSuffix { .. }) | ScannerError::Config(_) => {
+                ErrorKind::Misconfigured
+            }
+            ScannerError::Frame(_) => ErrorKind::Protocol,
+        }
+    }
+
+    /// One Chinese sentence telling the clerk what to do.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ScannerError::NotFound { .. } | ScannerError::Io(_) => {
+                "扫码枪未连接，请检查连接线；如已连接，请确认扫码枪处于串口（USB-CDC）模式。"
+            }
+            ScannerError::Open { .. } => "扫码枪无法打开，可能被其他程序占用或驱动未安装。",
+            ScannerError::Frame(FrameError::TooLong { .. }) => {
+                "条码内容过长，已忽略，请重新扫描或联系运维人员。"
+            }
+            ScannerError::Frame(FrameError::Decode { .. }) => {
+                "扫码内容无法识别（编码不符），请重新扫描；多次失败请联系运维人员检查编码设置。"
+            }
+            ScannerError::Frame(FrameError::MissingSuffix { .. }) => {
+                "扫码枪结束符设置与系统配置不一致，请联系运维人员。"
+            }
+            ScannerError::Config(_) => "扫码枪配置有误，请联系运维人员检查端口和参数。",
+        }
+    }
+
+    /// Whether the scanner is gone or unusable (reopen / reconfigure), as opposed to one bad
+    /// scan after which reading simply continues.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, ScannerError::Frame(_))
+    }
+
+    /// The app-level error: kind, device name and this error as the IT detail.
+    pub fn to_device_error(&self) -> DeviceError {
+        DeviceError {
+            kind: self.kind(),
+            device: DEVICE_NAME,
+            detail: self.to_string(),
+        }
+    }
+}
+
+impl From<ScannerError> for DeviceError {
+    fn from(e: ScannerError) -> Self {
+        e.to_device_error()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::codec::{Suffix, TextEncoding};
+    use super::*;
+
+    #[test]
+    fn errors_map_to_kinds_and_chinese_hints() {
+        let cases = [
+            (
+                ScannerError::NotFound {
+                    port: "/dev/ttyACM0".into(),
+                    detail: "No such file".into(),
+                },
+                ErrorKind::NotConnected,
+            ),
+            (ScannerError::Io("EIO".into()), ErrorKind::NotConnected),
+            (
+                ScannerError::Open {
+                    port: "COM3".into(),
+                    detail: "busy".into(),
+                },
+                ErrorKind::OpenFailed,
+            ),
+            (
+                ScannerError::Frame(FrameError::TooLong { limit: 4096 }),
+                ErrorKind::Protocol,
+            ),
+            (
+                ScannerError::Frame(FrameError::Decode {
+                    encoding: TextEncoding::Utf8,
+                    len: 2,
+                    preview: "ff ff".into(),
+                }),
+                ErrorKind::Protocol,
+            ),
+            (
+                ScannerError::Frame(FrameError::MissingSuffix {
+                    suffix: Suffix::Cr,
+                    len: 3,
+                }),
+                ErrorKind::Misconfigured,
+            ),
+            (ScannerError::Config("x".into()), ErrorKind::Misconfigured),
+        ];
+        for (e, kind) in cases {
+            assert_eq!(e.kind(), kind, "{e}");
+            assert!(e.hint().starts_with("扫码") || e.hint().starts_with("条码"));
+            let d = e.to_device_error();
+            assert!(d.message().starts_with(DEVICE_NAME));
+            assert_eq!(e.is_fatal(), !matches!(e, ScannerError::Frame(_)));
+        }
+        assert_eq!(
+            ScannerError::Io("x".into()).kind().message(DEVICE_NAME),
+            "扫码枪未连接，请检查连接线后重试。"
+        );
+        assert!(ScannerError::Io("x".into())
+            .hint()
+            .starts_with("扫码枪未连接"));
+    }
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import App from '../src/clerk/App.vue'
+import type { CitizenCard } from '../src/bindings'
+import { MemoryBackend, sampleStatus } from '../src/backend/memory'
+import { mountWith } from './mount'
+
+function card(overrides: Partial<CitizenCard> = {}): CitizenCard {
+  return {
+    identity: {
+      kind: 'resident',
+      name: '张三',
+      sex: 'male',
+      birth: { year: 1990, month: 3, day: 7 },
+      id_number: '11010519900307001X',
+      id_number_valid: true,
+      valid_from: { year: 2015, month: 1, day: 1 },
+      valid_until: { type: 'until', date: { year: 2025, month: 1, day: 1 } },
+      details: { type: 'resident', nation: { code: 1, name: '汉' }, address: '北京市东城区某街1号', issuer: '北京市公安局东城分局' },
+    },
+    expired: true,
+    photo_available: false,
+    ...overrides,
+  }
+}
+
+async function openPanel(backend: MemoryBackend) {
+  const w = await mountWith(App, backend)
+  window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F9' }))
+  await flushPromises()
+  return w
+}
+
+describe('device panel (K2) and ID card display (C1, C2)', () => {
+  it('F9 opens the panel with every device state, Esc returns to login', async () => {
+    const w = await openPanel(new MemoryBackend())
+    expect(w.find('[data-testid="device-panel"]').exists()).toBe(true)
+    expect(w.find('[data-slot="id_card"]').text()).toContain('身份证读卡器')
+    expect(w.find('[data-testid="id-card-empty"]').text()).toBe('尚未读取证件')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    await flushPromises()
+    expect(w.find('[data-testid="login-view"]').exists()).toBe(true)
+  })
+
+  it('shows a read card with every field and flags it expired', async () => {
+    const backend = new MemoryBackend()
+    const w = await openPanel(backend)
+    backend.emitCard({ type: 'present', card: card() })
+    await flushPromises()
+    const shown = w.find('[data-testid="id-card"]')
+    expect(shown.text()).toContain('张三')
+    expect(shown.text()).toContain('汉')
+    expect(shown.text()).toContain('11010519900307001X')
+    expect(shown.text()).toContain('2015年1月1日 至 2025年1月1日')
+    expect(w.find('[data-testid="id-card-expired"]').text()).toBe('证件已过期')
+
+    backend.emitCard({ type: 'removed' })
+    await flushPromises()
+    expect(w.find('[data-testid="id-card"]').text()).toContain('证件已取走')
+  })
+
+  it('a long-term valid card is not flagged', async () => {
+    const backend = new MemoryBackend()
+    const w = await openPanel(backend)
+    const c = card({ expired: false })
+    c.identity.valid_until = { type: 'long_term' }
+    backend.emitCard({ type: 'present', card: c })
+    await flushPromises()
+    expect(w.find('[data-testid="id-card-validity"]').text()).toContain('至 长期')
+    expect(w.find('[data-testid="id-card-expired"]').exists()).toBe(false)
+  })
+
+  it('a failed read shows the reader hint in Chinese', async () => {
+    const backend = new MemoryBackend()
+    const w = await openPanel(backend)
+    backend.emitCard({
+      type: 'read_failed',
+      error: { code: 'id_card.needs_attention', message: '证件读取中被移开，请重新放置。', detail: 'CardPulled' },
+    })
+    await flushPromises()
+    expect(w.find('[data-testid="id-card-error"]').text()).toContain('请重新放置')
+  })
+
+  it('simulated reader offers sample cards; a real one does not', async () => {
+    const backend = new MemoryBackend(
+      sampleStatus({
+        devices: [{ slot: 'id_card', name: '身份证读卡器', driver: 'simulator', state: { state: 'connected' } }],
+      }),
+    )
+    backend.samples.expired = { type: 'present', card: card() }
+    const w = await openPanel(backend)
+    await w.find('[data-sample="expired"]').trigger('click')
+    await flushPromises()
+    expect(backend.simulated).toEqual(['expired'])
+    expect(w.find('[data-testid="id-card-expired"]').exists()).toBe(true)
+
+    const real = new MemoryBackend(
+      sampleStatus({
+        devices: [{ slot: 'id_card', name: '身份证读卡器', driver: 'serial', state: { state: 'connected' } }],
+      }),
+    )
+    const w2 = await openPanel(real)
+    expect(w2.find('[data-testid="card-simulator"]').exists()).toBe(false)
+  })
+})
