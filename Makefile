@@ -59,6 +59,7 @@ test: setup lint check-bindings unit ui-test e2e
 	@echo "make test: all checks passed"
 
 bench: setup app
+	cargo run --release -q -p yichuang-drivers --example bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
 
 clean-run:

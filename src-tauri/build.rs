@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "ui_rendered",
     "simulate_card",
     "simulate_card_removal",
+    "print_test_slip",
+    "simulate_printer_fault",
 ];
 
 fn main() {

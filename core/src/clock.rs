@@ -2,18 +2,40 @@
 //! clock, through [`today_in_china`], so tests stay deterministic.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+use yichuang_drivers::escpos::SlipTime;
 use yichuang_drivers::idcard::Date;
 
 /// China Standard Time, UTC+8, all year (no daylight saving).
 const CST_OFFSET_SECS: i64 = 8 * 3600;
 
-/// Today's date in China Standard Time, from the system clock.
-pub fn today_in_china() -> Date {
-    let secs = SystemTime::now()
+fn china_secs() -> i64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    date_from_unix(secs + CST_OFFSET_SECS)
+        .unwrap_or(0)
+        + CST_OFFSET_SECS
+}
+
+/// Today's date in China Standard Time, from the system clock.
+pub fn today_in_china() -> Date {
+    date_from_unix(china_secs())
+}
+
+/// The current minute in China Standard Time, as printed on slips.
+pub fn slip_time_in_china() -> SlipTime {
+    slip_time_from_unix(china_secs())
+}
+
+pub fn slip_time_from_unix(secs: i64) -> SlipTime {
+    let date = date_from_unix(secs);
+    let of_day = secs.rem_euclid(86_400);
+    SlipTime {
+        year: date.year,
+        month: date.month,
+        day: date.day,
+        hour: (of_day / 3600) as u8,
+        minute: (of_day % 3600 / 60) as u8,
+    }
 }
 
 /// The civil date of a unix timestamp (already shifted to the wanted zone).

@@ -16,6 +16,7 @@ pub mod config;
 pub mod devices;
 pub mod error;
 pub mod instance;
+pub mod printer;
 pub mod status;
 pub mod store;
 

@@ -3,6 +3,7 @@
 use crate::state::AppState;
 use serde::Serialize;
 use tauri::State;
+use yichuang_core::printer::PrintOutcome;
 use yichuang_core::status::ShellStatus;
 use yichuang_core::UserError;
 
@@ -49,4 +50,41 @@ pub fn simulate_card(state: State<'_, AppState>, sample: String) -> Result<(), U
 #[specta::specta]
 pub fn simulate_card_removal(state: State<'_, AppState>) -> Result<(), UserError> {
     state.with_id_card(|svc| svc.simulator_remove())
+}
+
+/// Prints the standard ticket slip on the receipt printer (device self-test, K2).
+#[tauri::command]
+#[specta::specta]
+pub async fn print_test_slip(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<PrintOutcome, UserError> {
+    let printer = state.printer()?;
+    let hall = state.config.hall.name.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        printer.print_test_slip(&hall, yichuang_core::clock::slip_time_in_china())
+    })
+    .await
+    .map_err(|e| UserError {
+        code: "internal".into(),
+        message: "打印任务异常中止，请重试。".into(),
+        detail: e.to_string(),
+    })?;
+    state.refresh_printer_state(&app);
+    result
+}
+
+/// Sets or clears a fault ("paper-out", "near-end", "cover-open", "offline") on the
+/// simulated receipt printer.
+#[tauri::command]
+#[specta::specta]
+pub fn simulate_printer_fault(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    fault: String,
+    on: bool,
+) -> Result<(), UserError> {
+    state.printer()?.simulator_fault(&fault, on)?;
+    state.refresh_printer_state(&app);
+    Ok(())
 }

@@ -25,6 +25,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::ui_rendered,
             commands::simulate_card,
             commands::simulate_card_removal,
+            commands::print_test_slip,
+            commands::simulate_printer_fault,
         ])
         .events(collect_events![ShellStatusChanged, IdCardChanged])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a

@@ -116,6 +116,7 @@ fn config_dir() -> PathBuf {
 fn start_devices(app: &tauri::AppHandle) {
     use tauri_specta::Event;
     use yichuang_core::devices::{DeviceEvent, IdCardService, ServiceTiming};
+    use yichuang_core::printer::ReceiptPrinterService;
     let state = app.state::<AppState>();
     let handle = app.clone();
     let service = IdCardService::start(
@@ -123,13 +124,7 @@ fn start_devices(app: &tauri::AppHandle) {
         yichuang_core::clock::today_in_china,
         ServiceTiming::default(),
         move |event| match event {
-            DeviceEvent::State { slot, state } => {
-                handle.state::<AppState>().update_status(&handle, |s| {
-                    if let Some(d) = s.devices.iter_mut().find(|d| d.slot == slot) {
-                        d.state = state;
-                    }
-                })
-            }
+            DeviceEvent::State { slot, state } => state::set_device_state(&handle, slot, state),
             DeviceEvent::Card(card) => {
                 if let Err(e) = ipc::IdCardChanged(card).emit(&handle) {
                     tracing::warn!(error = %e, "could not emit card event");
@@ -138,6 +133,23 @@ fn start_devices(app: &tauri::AppHandle) {
         },
     );
     state.set_id_card(service);
+
+    let handle = app.clone();
+    match ReceiptPrinterService::start(
+        &state.config.devices.receipt_printer,
+        Duration::from_secs(3),
+        move |slot, device| state::set_device_state(&handle, slot, device),
+    ) {
+        Ok(printer) => state.set_printer(printer),
+        Err(e) => {
+            tracing::error!(error = %e, "receipt printer service not started");
+            state::set_device_state(
+                app,
+                yichuang_core::printer::SLOT,
+                yichuang_core::status::DeviceState::Error { message: e.message },
+            );
+        }
+    }
 }
 
 /// Keeps the status bar fed: backend reachability from the core monitor, pending-sync count

@@ -10,6 +10,7 @@ use tauri_specta::Event;
 use yichuang_core::backend::BackendStatus;
 use yichuang_core::config::WorkstationConfig;
 use yichuang_core::devices::IdCardService;
+use yichuang_core::printer::ReceiptPrinterService;
 use yichuang_core::status::{DeviceStatus, ShellStatus};
 use yichuang_core::store::Store;
 use yichuang_core::UserError;
@@ -24,6 +25,7 @@ pub struct AppState {
     store: Option<Mutex<Store>>,
     status: Mutex<ShellStatus>,
     id_card: Mutex<Option<IdCardService>>,
+    printer: Mutex<Option<std::sync::Arc<ReceiptPrinterService>>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -70,6 +72,7 @@ impl AppState {
             store,
             status: Mutex::new(status),
             id_card: Mutex::new(None),
+            printer: Mutex::new(None),
             startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
         }
     }
@@ -132,6 +135,30 @@ impl AppState {
         }
     }
 
+    pub fn set_printer(&self, service: Option<std::sync::Arc<ReceiptPrinterService>>) {
+        *lock(&self.printer) = service;
+    }
+
+    pub fn printer(&self) -> Result<std::sync::Arc<ReceiptPrinterService>, UserError> {
+        lock(&self.printer).clone().ok_or_else(|| UserError {
+            code: "receipt_printer.not_installed".into(),
+            message: "本窗口未配置小票打印机。".into(),
+            detail: "devices.receipt_printer.driver = \"none\" or the service failed to start"
+                .into(),
+        })
+    }
+
+    /// Re-reads the printer's condition right after a job or a simulated fault, so the
+    /// status bar does not wait for the next poll.
+    pub fn refresh_printer_state(&self, app: &tauri::AppHandle) {
+        let Ok(printer) = self.printer() else { return };
+        let app = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let state = printer.state();
+            set_device_state(&app, yichuang_core::printer::SLOT, state);
+        });
+    }
+
     pub fn record_rendered(&self, window: &str, view: &str) {
         let ms = self.started.elapsed().as_millis();
         tracing::info!(window, view, ms, "view rendered");
@@ -141,6 +168,20 @@ impl AppState {
             let _ = out.flush();
         }
     }
+}
+
+/// Puts one device's state into the status bar.
+pub fn set_device_state(
+    app: &tauri::AppHandle,
+    slot: &str,
+    state: yichuang_core::status::DeviceState,
+) {
+    use tauri::Manager;
+    app.state::<AppState>().update_status(app, |s| {
+        if let Some(d) = s.devices.iter_mut().find(|d| d.slot == slot) {
+            d.state = state;
+        }
+    })
 }
 
 /// A poisoned lock only means another thread panicked mid-update of plain data; the data is

@@ -337,3 +337,104 @@ async fn c1_card_on_serial_reader_shows_identity() -> Result<()> {
     wd(client.close()).await.ok();
     result
 }
+
+/// Issue 3 (F2, K2): the device panel prints a test slip on an ESC/POS printer over raw TCP
+/// (the printer simulator on a loopback port, as a network printer on 9100 would be). Out of
+/// paper, the status bar and the print say 「打印机缺纸」 and nothing is printed; with paper
+/// restored the slip prints and the printer received its text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f2_test_slip_paper_out_then_success() -> Result<()> {
+    use yichuang_drivers::escpos::{Fault, PaperWidth, Simulator};
+
+    let display = Display::ensure()?;
+    let printer = Simulator::new(PaperWidth::Mm80);
+    let addr = printer.listen("127.0.0.1:0")?;
+    let config = format!(
+        "{}\n[devices.receipt_printer]\ndriver = \"tcp\"\naddress = \"{addr}\"\n",
+        Workstation::config_text(None, 8)
+    );
+    let ws = Workstation::with_config_text(&config)?;
+    let driver = Driver::start(&ws.env(&display))?;
+    let client = driver.session().await?;
+    let slot = "[data-testid=status-devices] [data-slot=receipt_printer]";
+    let result = with_screenshots("receipt-printer", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        wait_attr(&client, slot, "data-state", Duration::from_secs(10), |s| {
+            s == "connected"
+        })
+        .await
+        .context("printer not connected in the status bar")?;
+        wd(client.find(Locator::Css("[data-testid=open-device-panel]")))
+            .await?
+            .click()
+            .await?;
+
+        printer.set_fault(Fault::PaperOut, true);
+        wait_attr(&client, slot, "data-state", Duration::from_secs(8), |s| {
+            s == "error"
+        })
+        .await
+        .context("status bar never showed the printer fault")?;
+        let bar = wd(client.find(Locator::Css(slot))).await?.text().await?;
+        ensure!(bar.contains("打印机缺纸"), "status bar: {bar}");
+
+        wd(client.find(Locator::Css("[data-testid=print-test-slip]")))
+            .await?
+            .click()
+            .await?;
+        wait_attr(
+            &client,
+            "[data-testid=print-result]",
+            "data-ok",
+            Duration::from_secs(10),
+            |v| v == "false",
+        )
+        .await?;
+        let text = wait_text(
+            &client,
+            "[data-testid=print-result]",
+            Duration::from_secs(2),
+        )
+        .await?;
+        ensure!(text.contains("打印机缺纸"), "print result: {text}");
+        ensure!(
+            printer.paper().is_empty(),
+            "something printed while out of paper"
+        );
+
+        printer.set_fault(Fault::PaperOut, false);
+        wd(client.find(Locator::Css("[data-testid=print-test-slip]")))
+            .await?
+            .click()
+            .await?;
+        wait_attr(
+            &client,
+            "[data-testid=print-result]",
+            "data-ok",
+            Duration::from_secs(10),
+            |v| v == "true",
+        )
+        .await?;
+        let text = wait_text(
+            &client,
+            "[data-testid=print-result]",
+            Duration::from_secs(2),
+        )
+        .await?;
+        ensure!(text.contains("测试小票已打印"), "print result: {text}");
+        let paper = printer.paper().text();
+        ensure!(paper.contains("测试市政务服务中心"), "printed: {paper}");
+        wait_attr(&client, slot, "data-state", Duration::from_secs(8), |s| {
+            s == "connected"
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    result
+}

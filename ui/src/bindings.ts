@@ -15,6 +15,13 @@ export const commands = {
 	simulateCard: (sample: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_card", { sample })),
 	/**  Takes the card off the simulated ID-card reader. */
 	simulateCardRemoval: () => typedError<null, UserError>(__TAURI_INVOKE("simulate_card_removal")),
+	/**  Prints the standard ticket slip on the receipt printer (device self-test, K2). */
+	printTestSlip: () => typedError<PrintOutcome, UserError>(__TAURI_INVOKE("print_test_slip")),
+	/**
+	 *  Sets or clears a fault ("paper-out", "near-end", "cover-open", "offline") on the
+	 *  simulated receipt printer.
+	 */
+	simulatePrinterFault: (fault: string, on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("simulate_printer_fault", { fault, on })),
 };
 
 /** Events */
@@ -145,6 +152,12 @@ export type Identity = {
 export type Nation = {
 	code: number,
 	name: string,
+};
+
+/**  What the clerk is told after a successful print. */
+export type PrintOutcome = {
+	message: string,
+	bytes_sent: number,
 };
 
 /**  Sex code, GB/T 2261.1. */

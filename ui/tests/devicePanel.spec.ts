@@ -103,3 +103,27 @@ describe('device panel (K2) and ID card display (C1, C2)', () => {
     expect(w2.find('[data-testid="card-simulator"]').exists()).toBe(false)
   })
 })
+
+describe('receipt printer self-test (F2, K2)', () => {
+  it('paper out is reported in Chinese, and printing works after paper is restored', async () => {
+    const backend = new MemoryBackend(
+      sampleStatus({
+        devices: [{ slot: 'receipt_printer', name: '小票打印机', driver: 'simulator', state: { state: 'connected' } }],
+      }),
+    )
+    const w = await openPanel(backend)
+    await w.find('[data-fault="paper-out"]').trigger('click')
+    await w.find('[data-testid="print-test-slip"]').trigger('click')
+    await flushPromises()
+    const result = () => w.find('[data-testid="print-result"]')
+    expect(result().text()).toContain('打印机缺纸')
+    expect(result().attributes('data-ok')).toBe('false')
+    expect(backend.printed).toBe(0)
+
+    await w.find('[data-fault="clear"]').trigger('click')
+    await w.find('[data-testid="print-test-slip"]').trigger('click')
+    await flushPromises()
+    expect(result().text()).toBe('测试小票已打印。')
+    expect(backend.printed).toBe(1)
+  })
+})

@@ -1,7 +1,7 @@
 // The one seam between the UI and the workstation process. Components and stores use only
 // this interface; `tauri.ts` implements it over the generated IPC bindings, `memory.ts`
 // in memory for component tests (no webview needed).
-import type { AppInfo, CardEvent, ShellStatus, UserError } from '../bindings'
+import type { AppInfo, CardEvent, PrintOutcome, ShellStatus, UserError } from '../bindings'
 
 export type Unsubscribe = () => void
 
@@ -17,6 +17,10 @@ export interface Backend {
   /** Places a sample card on the simulated reader (`make run`, device self-test). */
   simulateCard(sample: string): Promise<Result<null>>
   simulateCardRemoval(): Promise<Result<null>>
+  /** Prints the standard ticket slip on the receipt printer (self-test). */
+  printTestSlip(): Promise<Result<PrintOutcome>>
+  /** Sets or clears a fault on the simulated receipt printer. */
+  simulatePrinterFault(fault: string, on: boolean): Promise<Result<null>>
 }
 
 /** A command that can fail with a typed, Chinese-worded error. */

@@ -27,6 +27,9 @@ export class MemoryBackend implements Backend {
   /** Sample cards the simulated reader knows, as in the Rust simulator. */
   samples: Record<string, CardEvent> = {}
   simulated: string[] = []
+  /** Faults set on the simulated printer; a print fails while 'paper-out' is set. */
+  printerFaults = new Set<string>()
+  printed = 0
 
   constructor(status: ShellStatus = sampleStatus(), info: Partial<AppInfo> = {}) {
     this.status = status
@@ -78,6 +81,23 @@ export class MemoryBackend implements Backend {
   async simulateCardRemoval() {
     this.simulated.push('remove')
     this.emitCard({ type: 'removed' })
+    return { status: 'ok' as const, data: null }
+  }
+
+  async printTestSlip() {
+    if (this.printerFaults.has('paper-out')) {
+      return {
+        status: 'error' as const,
+        error: { code: 'receipt_printer.needs_attention', message: '打印机缺纸，请装入新的纸卷后重试。', detail: 'PaperOut' },
+      }
+    }
+    this.printed += 1
+    return { status: 'ok' as const, data: { message: '测试小票已打印。', bytes_sent: 505 } }
+  }
+
+  async simulatePrinterFault(fault: string, on: boolean) {
+    if (on) this.printerFaults.add(fault)
+    else this.printerFaults.delete(fault)
     return { status: 'ok' as const, data: null }
   }
 

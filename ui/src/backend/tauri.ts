@@ -14,4 +14,6 @@ export const tauriBackend: Backend = {
   },
   simulateCard: (sample) => commands.simulateCard(sample),
   simulateCardRemoval: () => commands.simulateCardRemoval(),
+  printTestSlip: () => commands.printTestSlip(),
+  simulatePrinterFault: (fault, on) => commands.simulatePrinterFault(fault, on),
 }
