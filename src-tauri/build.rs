@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "simulate_card_removal",
     "print_test_slip",
     "simulate_printer_fault",
+    "simulate_scan",
 ];
 
 fn main() {

@@ -17,6 +17,7 @@ pub mod devices;
 pub mod error;
 pub mod instance;
 pub mod printer;
+pub mod scanner;
 pub mod status;
 pub mod store;
 

@@ -88,3 +88,10 @@ pub fn simulate_printer_fault(
     state.refresh_printer_state(&app);
     Ok(())
 }
+
+/// Sends a scan from the simulated serial scanner gun.
+#[tauri::command]
+#[specta::specta]
+pub fn simulate_scan(state: State<'_, AppState>, text: String) -> Result<(), UserError> {
+    state.with_scanner(|svc| svc.simulator_scan(&text))
+}

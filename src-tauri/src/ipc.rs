@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tauri_specta::{collect_commands, collect_events, Builder, Event};
 use yichuang_core::devices::CardEvent;
 use yichuang_core::status::ShellStatus;
+use yichuang_drivers::scanner::ScanEvent;
 
 /// Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, Event)]
@@ -16,6 +17,10 @@ pub struct ShellStatusChanged(pub ShellStatus);
 /// The ID-card reader saw a card placed, removed, or failing to read (C1).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct IdCardChanged(pub CardEvent);
+
+/// The serial scanner gun read a code (D1); one event per scan.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct Scanned(pub ScanEvent);
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -27,8 +32,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::simulate_card_removal,
             commands::print_test_slip,
             commands::simulate_printer_fault,
+            commands::simulate_scan,
         ])
-        .events(collect_events![ShellStatusChanged, IdCardChanged])
+        .events(collect_events![ShellStatusChanged, IdCardChanged, Scanned])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.
         .disable_serde_phases()

@@ -117,6 +117,7 @@ fn start_devices(app: &tauri::AppHandle) {
     use tauri_specta::Event;
     use yichuang_core::devices::{DeviceEvent, IdCardService, ServiceTiming};
     use yichuang_core::printer::ReceiptPrinterService;
+    use yichuang_core::scanner::{ScannerEvent, ScannerService};
     let state = app.state::<AppState>();
     let handle = app.clone();
     let service = IdCardService::start(
@@ -133,6 +134,23 @@ fn start_devices(app: &tauri::AppHandle) {
         },
     );
     state.set_id_card(service);
+
+    let handle = app.clone();
+    let scanner = ScannerService::start(
+        &state.config.devices.scanner,
+        Duration::from_secs(2),
+        move |event| match event {
+            ScannerEvent::State(device) => {
+                state::set_device_state(&handle, yichuang_core::scanner::SLOT, device)
+            }
+            ScannerEvent::Scanned(scan) => {
+                if let Err(e) = ipc::Scanned(scan).emit(&handle) {
+                    tracing::warn!(error = %e, "could not emit scan");
+                }
+            }
+        },
+    );
+    state.set_scanner(scanner);
 
     let handle = app.clone();
     match ReceiptPrinterService::start(

@@ -11,6 +11,7 @@ use yichuang_core::backend::BackendStatus;
 use yichuang_core::config::WorkstationConfig;
 use yichuang_core::devices::IdCardService;
 use yichuang_core::printer::ReceiptPrinterService;
+use yichuang_core::scanner::ScannerService;
 use yichuang_core::status::{DeviceStatus, ShellStatus};
 use yichuang_core::store::Store;
 use yichuang_core::UserError;
@@ -26,6 +27,7 @@ pub struct AppState {
     status: Mutex<ShellStatus>,
     id_card: Mutex<Option<IdCardService>>,
     printer: Mutex<Option<std::sync::Arc<ReceiptPrinterService>>>,
+    scanner: Mutex<Option<ScannerService>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -73,6 +75,7 @@ impl AppState {
             status: Mutex::new(status),
             id_card: Mutex::new(None),
             printer: Mutex::new(None),
+            scanner: Mutex::new(None),
             startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
         }
     }
@@ -131,6 +134,24 @@ impl AppState {
                 code: "id_card.not_installed".into(),
                 message: "本窗口未配置身份证读卡器。".into(),
                 detail: "devices.id_card.driver = \"none\" or the service failed to start".into(),
+            }),
+        }
+    }
+
+    pub fn set_scanner(&self, service: Option<ScannerService>) {
+        *lock(&self.scanner) = service;
+    }
+
+    pub fn with_scanner<T>(
+        &self,
+        f: impl FnOnce(&ScannerService) -> Result<T, UserError>,
+    ) -> Result<T, UserError> {
+        match lock(&self.scanner).as_ref() {
+            Some(svc) => f(svc),
+            None => Err(UserError {
+                code: "scanner.not_serial".into(),
+                message: "本窗口未配置串口扫码枪。".into(),
+                detail: "devices.scanner.driver is not \"serial\" or \"simulator\"".into(),
             }),
         }
     }

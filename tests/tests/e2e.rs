@@ -438,3 +438,103 @@ async fn f2_test_slip_paper_out_then_success() -> Result<()> {
     wd(client.close()).await.ok();
     result
 }
+
+/// Issue 3 (D1): a scan from a serial scanner gun (the scan simulator behind a real pty)
+/// arrives as one event; a keyboard-wedge burst typed into a focused text field is caught as a
+/// scan and none of it lands in the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d1_scans_arrive_once_and_never_in_a_text_field() -> Result<()> {
+    use serialport::SerialPort;
+    use yichuang_drivers::scanner::{simulator, ScanSimulator, SimConfig};
+
+    let display = Display::ensure()?;
+    let (master, slave) = serialport::TTYPort::pair().context("pty pair")?;
+    let pty = slave.name().context("pty has a path")?;
+    let _slave = slave; // see c1_card_on_serial_reader_shows_identity
+    let sim = simulator::spawn(Box::new(master), ScanSimulator::new(SimConfig::default()));
+    let config = format!(
+        "{}\n[devices.scanner]\ndriver = \"serial\"\nport = \"{pty}\"\nbaud = 9600\n",
+        Workstation::config_text(None, 9)
+    );
+    let ws = Workstation::with_config_text(&config)?;
+    let driver = Driver::start(&ws.env(&display))?;
+    let client = driver.session().await?;
+    let result = with_screenshots("scanner", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        wait_attr(
+            &client,
+            "[data-testid=status-devices] [data-slot=scanner]",
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "connected",
+        )
+        .await
+        .context("scanner not connected in the status bar")?;
+        wd(client.find(Locator::Css("[data-testid=open-device-panel]")))
+            .await?
+            .click()
+            .await?;
+        let probe = wd(client.find(Locator::Css("input[data-testid=scan-probe]"))).await?;
+        wd(probe.click())
+            .await
+            .context("focusing the probe field")?;
+
+        sim.scan("YY20261123-0042 户籍证明");
+        let (_, took) = wait_attr(
+            &client,
+            "[data-testid=last-scan]",
+            "data-count",
+            Duration::from_secs(5),
+            |c| c == "1",
+        )
+        .await?;
+        let shown = wait_text(&client, "[data-testid=last-scan]", Duration::from_secs(2)).await?;
+        ensure!(
+            shown.contains("YY20261123-0042 户籍证明") && shown.contains("串口"),
+            "{shown}"
+        );
+        eprintln!(
+            "e2e: serial scan shown {} ms after the scan",
+            took.as_millis()
+        );
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let count = wd(client.find(Locator::Css("[data-testid=last-scan]")))
+            .await?
+            .attr("data-count")
+            .await?;
+        ensure!(count.as_deref() == Some("1"), "one scan, {count:?} events");
+
+        // Keyboard wedge: WebDriver types the burst at machine speed, as a HID scanner does.
+        wd(probe.send_keys("ABC1234567\u{E007}"))
+            .await
+            .context("typing the wedge burst")?;
+        wait_attr(
+            &client,
+            "[data-testid=last-scan]",
+            "data-source",
+            Duration::from_secs(5),
+            |s| s == "keyboard",
+        )
+        .await
+        .context("the wedge burst was not taken as a scan")?;
+        let shown = wait_text(&client, "[data-testid=last-scan]", Duration::from_secs(2)).await?;
+        ensure!(shown.contains("ABC1234567"), "{shown}");
+        let value = wd(client.execute(
+            "return document.querySelector('input[data-testid=scan-probe]').value",
+            vec![],
+        ))
+        .await?;
+        ensure!(
+            value.as_str() == Some(""),
+            "scan leaked into the field: {value}"
+        );
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    result
+}

@@ -22,11 +22,14 @@ export const commands = {
 	 *  simulated receipt printer.
 	 */
 	simulatePrinterFault: (fault: string, on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("simulate_printer_fault", { fault, on })),
+	/**  Sends a scan from the simulated serial scanner gun. */
+	simulateScan: (text: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_scan", { text })),
 };
 
 /** Events */
 export const events = {
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
+	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
 };
 
@@ -160,6 +163,22 @@ export type PrintOutcome = {
 	bytes_sent: number,
 };
 
+/**  One scan, as the app and the UI receive it. */
+export type ScanEvent = {
+	/**
+	 *  The decoded payload, AIM identifier and suffix removed. May contain control characters
+	 *  the symbol carries (GS for GS1, line breaks in a multi-line QR).
+	 */
+	text: string,
+	/**  From the AIM identifier when [`FramerConfig::aim_prefix`] is on and one was present. */
+	symbology: Symbology | null,
+	/**  Bytes on the line for this scan, AIM identifier included, suffix excluded. */
+	raw_len: number,
+};
+
+/**  The serial scanner gun read a code (D1); one event per scan. */
+export type Scanned = ScanEvent;
+
 /**  Sex code, GB/T 2261.1. */
 export type Sex = "unknown" | "male" | "female" | "unspecified";
 
@@ -177,6 +196,51 @@ export type ShellStatus = {
 
 /**  Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk). */
 export type ShellStatusChanged = ShellStatus;
+
+/**  A symbology as its AIM identifier announced it. */
+export type Symbology = {
+	kind: SymbologyKind,
+	/**
+	 *  The identifier as sent, e.g. `]Q1`; the modifier (last character) carries options such
+	 *  as GS1 / ECI and is kept as is.
+	 */
+	aim: string,
+};
+
+/**  The symbology an AIM identifier's code character names (ISO/IEC 15424). */
+export type SymbologyKind = 
+/**  `]A` */
+"code39" | 
+/**  `]C` */
+"code128" | 
+/**  `]E` (EAN-13, EAN-8, UPC-A, UPC-E) */
+"ean_upc" | 
+/**  `]F` */
+"codabar" | 
+/**  `]G` */
+"code93" | 
+/**  `]H` */
+"code11" | 
+/**  `]I` */
+"interleaved2_of5" | 
+/**  `]L` (PDF417 and MicroPDF417) */
+"pdf417" | 
+/**  `]M` */
+"msi" | 
+/**  `]Q` (QR and Micro QR) */
+"qr" | 
+/**  `]U` */
+"maxi_code" | 
+/**  `]d` */
+"data_matrix" | 
+/**  `]e` (GS1 DataBar / RSS) */
+"gs1_data_bar" | 
+/**  `]h` (汉信码, GB/T 21049 / ISO/IEC 20830; code character to be verified on hardware) */
+"han_xin" | 
+/**  `]z` */
+"aztec" | 
+/**  Any other code character (including `]X`, "other / unknown"). */
+"other";
 
 /**
  *  What the UI gets for any failure: a stable code it may branch on, the message shown to

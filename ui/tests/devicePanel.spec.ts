@@ -127,3 +127,21 @@ describe('receipt printer self-test (F2, K2)', () => {
     expect(backend.printed).toBe(1)
   })
 })
+
+describe('scanner gun (D1)', () => {
+  it('a serial scan arrives once and shows in the panel', async () => {
+    const backend = new MemoryBackend(
+      sampleStatus({
+        devices: [{ slot: 'scanner', name: '扫码枪', driver: 'simulator', state: { state: 'connected' } }],
+      }),
+    )
+    const w = await openPanel(backend)
+    expect(w.find('[data-testid="no-scan"]').exists()).toBe(true)
+    await w.find('[data-testid="simulate-scan"]').trigger('click')
+    await flushPromises()
+    const shown = w.find('[data-testid="last-scan"]')
+    expect(shown.text()).toContain('YY20261123-0042')
+    expect(shown.attributes('data-source')).toBe('serial')
+    expect(shown.attributes('data-count')).toBe('1')
+  })
+})

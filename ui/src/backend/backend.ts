@@ -1,7 +1,7 @@
 // The one seam between the UI and the workstation process. Components and stores use only
 // this interface; `tauri.ts` implements it over the generated IPC bindings, `memory.ts`
 // in memory for component tests (no webview needed).
-import type { AppInfo, CardEvent, PrintOutcome, ShellStatus, UserError } from '../bindings'
+import type { AppInfo, CardEvent, PrintOutcome, ScanEvent, ShellStatus, UserError } from '../bindings'
 
 export type Unsubscribe = () => void
 
@@ -21,6 +21,10 @@ export interface Backend {
   printTestSlip(): Promise<Result<PrintOutcome>>
   /** Sets or clears a fault on the simulated receipt printer. */
   simulatePrinterFault(fault: string, on: boolean): Promise<Result<null>>
+  /** Called once per scan from the serial scanner gun. */
+  onScan(listener: (scan: ScanEvent) => void): Promise<Unsubscribe>
+  /** Sends a scan from the simulated serial scanner gun. */
+  simulateScan(text: string): Promise<Result<null>>
 }
 
 /** A command that can fail with a typed, Chinese-worded error. */

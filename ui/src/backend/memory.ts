@@ -1,5 +1,5 @@
 // In-memory Backend for component tests and UI work without the workstation process.
-import type { AppInfo, CardEvent, ShellStatus } from '../bindings'
+import type { AppInfo, CardEvent, ScanEvent, ShellStatus } from '../bindings'
 import type { Backend } from './backend'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -24,6 +24,7 @@ export class MemoryBackend implements Backend {
   rendered: string[] = []
   private listeners = new Set<(s: ShellStatus) => void>()
   private cardListeners = new Set<(e: CardEvent) => void>()
+  private scanListeners = new Set<(e: ScanEvent) => void>()
   /** Sample cards the simulated reader knows, as in the Rust simulator. */
   samples: Record<string, CardEvent> = {}
   simulated: string[] = []
@@ -98,6 +99,17 @@ export class MemoryBackend implements Backend {
   async simulatePrinterFault(fault: string, on: boolean) {
     if (on) this.printerFaults.add(fault)
     else this.printerFaults.delete(fault)
+    return { status: 'ok' as const, data: null }
+  }
+
+  async onScan(listener: (e: ScanEvent) => void) {
+    this.scanListeners.add(listener)
+    return () => this.scanListeners.delete(listener)
+  }
+
+  async simulateScan(text: string) {
+    const scan: ScanEvent = { text, symbology: null, raw_len: new TextEncoder().encode(text).length }
+    for (const l of this.scanListeners) l(structuredClone(scan))
     return { status: 'ok' as const, data: null }
   }
 

@@ -16,4 +16,8 @@ export const tauriBackend: Backend = {
   simulateCardRemoval: () => commands.simulateCardRemoval(),
   printTestSlip: () => commands.printTestSlip(),
   simulatePrinterFault: (fault, on) => commands.simulatePrinterFault(fault, on),
+  async onScan(listener) {
+    return events.scanned.listen((event) => listener(event.payload))
+  },
+  simulateScan: (text) => commands.simulateScan(text),
 }

@@ -1,0 +1,193 @@
+//! The serial (USB-CDC) scanner gun as the app uses it (D1): a thread reads scans through the
+//! driver and hands each one on as one event; the port is reopened after an unplug. Keyboard-
+//! wedge scanners never reach this module: the UI detects their bursts
+//! (`ui/src/scanner/wedge.ts`) and keeps them out of text fields.
+//!
+//! With `driver = "simulator"` the real driver reads from the in-process scan simulator over a
+//! real pty.
+
+use crate::config::{DeviceConfig, DeviceDriver};
+use crate::error::UserError;
+use crate::status::DeviceState;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use yichuang_drivers::scanner::{
+    self, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError, SerialConfig,
+    SerialTransport, SimConfig,
+};
+
+pub const SLOT: &str = "scanner";
+
+pub enum ScannerEvent {
+    State(DeviceState),
+    Scanned(ScanEvent),
+}
+
+pub struct ScannerService {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    simulator: Option<scanner::SimulatorHandle>,
+}
+
+type Opener = Box<dyn FnMut() -> Result<SerialTransport, ScannerError> + Send>;
+
+impl ScannerService {
+    /// Starts the service, or `None` when no serial scanner is installed.
+    pub fn start(
+        config: &DeviceConfig,
+        reopen_after: Duration,
+        emit: impl Fn(ScannerEvent) + Send + 'static,
+    ) -> Option<ScannerService> {
+        let mut simulator = None;
+        let opener: Opener = match config.driver {
+            DeviceDriver::None => return None,
+            DeviceDriver::Simulator => {
+                match scanner::simulator::pty_pair(ScanSimulator::new(SimConfig::default())) {
+                    Ok((transport, handle)) => {
+                        simulator = Some(handle);
+                        let mut transport = Some(transport);
+                        Box::new(move || {
+                            transport.take().ok_or(ScannerError::Io(
+                                "simulator link closed; restart the workstation".into(),
+                            ))
+                        })
+                    }
+                    Err(e) => {
+                        let msg = format!("cannot create simulator pty: {e}");
+                        Box::new(move || Err(ScannerError::Io(msg.clone())))
+                    }
+                }
+            }
+            DeviceDriver::Serial => {
+                let port = config.port.clone().unwrap_or_default();
+                let serial = SerialConfig {
+                    baud: config.baud.unwrap_or(SerialConfig::default().baud),
+                };
+                Box::new(move || SerialTransport::open(&port, &serial))
+            }
+            other => {
+                tracing::info!(driver = ?other, "scanner is not a serial scanner; keyboard-wedge detection only");
+                return None;
+            }
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread_stop = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("scanner".into())
+            .spawn(move || run(opener, reopen_after, &thread_stop, &emit))
+            .ok()?;
+        Some(ScannerService {
+            stop,
+            thread: Some(thread),
+            simulator,
+        })
+    }
+
+    /// Sends a scan from the in-process simulator (driver = "simulator").
+    pub fn simulator_scan(&self, text: &str) -> Result<(), UserError> {
+        let sim = self.simulator.as_ref().ok_or_else(|| UserError {
+            code: "scanner.not_simulated".into(),
+            message: "扫码枪不是模拟设备。".into(),
+            detail: "devices.scanner.driver is not \"simulator\"".into(),
+        })?;
+        sim.scan(text);
+        Ok(())
+    }
+}
+
+impl Drop for ScannerService {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(mut open: Opener, reopen_after: Duration, stop: &AtomicBool, emit: &dyn Fn(ScannerEvent)) {
+    let wait = |d: Duration| {
+        let mut left = d;
+        while !left.is_zero() && !stop.load(Ordering::Relaxed) {
+            let step = Duration::from_millis(50).min(left);
+            std::thread::sleep(step);
+            left -= step;
+        }
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let transport = match open() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "scanner cannot be opened");
+                emit(ScannerEvent::State(DeviceState::Disconnected));
+                wait(reopen_after);
+                continue;
+            }
+        };
+        let mut scanner = match Scanner::new(transport, ScannerConfig::default()) {
+            Ok(s) => s,
+            Err(e) => {
+                emit(ScannerEvent::State(DeviceState::Error {
+                    message: e.hint().to_string(),
+                }));
+                return;
+            }
+        };
+        emit(ScannerEvent::State(DeviceState::Connected));
+        while !stop.load(Ordering::Relaxed) {
+            match scanner.next_scan(Duration::from_millis(200)) {
+                Ok(Some(scan)) => emit(ScannerEvent::Scanned(scan)),
+                Ok(None) => {}
+                Err(e) if e.is_fatal() => {
+                    tracing::warn!(error = %e, "scanner link lost; reopening");
+                    emit(ScannerEvent::State(DeviceState::Disconnected));
+                    break;
+                }
+                Err(e) => tracing::warn!(error = %e, "one scan dropped"),
+            }
+        }
+        wait(reopen_after);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn d1_simulated_serial_scan_arrives_as_one_event() {
+        let (tx, rx) = mpsc::channel();
+        let svc = ScannerService::start(
+            &DeviceConfig::default(),
+            Duration::from_millis(100),
+            move |e| {
+                let _ = tx.send(e);
+            },
+        )
+        .expect("simulator");
+        assert!(matches!(
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            ScannerEvent::State(DeviceState::Connected)
+        ));
+        svc.simulator_scan("YY-20261123-0042 预约").unwrap();
+        match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            ScannerEvent::Scanned(scan) => assert_eq!(scan.text, "YY-20261123-0042 预约"),
+            ScannerEvent::State(s) => panic!("{s:?}"),
+        }
+        assert!(
+            rx.recv_timeout(Duration::from_millis(500)).is_err(),
+            "exactly one event"
+        );
+    }
+
+    #[test]
+    fn keyboard_wedge_scanner_needs_no_service() {
+        let cfg = DeviceConfig {
+            driver: DeviceDriver::Usb,
+            ..DeviceConfig::default()
+        };
+        assert!(ScannerService::start(&cfg, Duration::from_millis(100), |_| {}).is_none());
+    }
+}
