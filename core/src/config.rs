@@ -89,6 +89,12 @@ pub struct DeviceConfig {
     /// Network address for TCP devices (e.g. a receipt printer on 9100).
     #[serde(default)]
     pub address: Option<String>,
+    /// Scanner gun: what ends each scan on the serial line (`cr`, `lf`, `crlf`, `tab`, `none`).
+    #[serde(default)]
+    pub suffix: Option<String>,
+    /// Scanner gun: text encoding on the serial line (`utf8`, `gb18030`, `auto`).
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
 
 impl Default for DeviceConfig {
@@ -98,6 +104,8 @@ impl Default for DeviceConfig {
             port: None,
             baud: None,
             address: None,
+            suffix: None,
+            encoding: None,
         }
     }
 }
@@ -328,6 +336,22 @@ impl WorkstationConfig {
                     &format!("devices.{slot}.port"),
                     "a serial device needs a port".into(),
                 ));
+            }
+            if let Some(suffix) = &device.suffix {
+                if yichuang_drivers::scanner::Suffix::from_name(suffix).is_none() {
+                    return Err(bad(
+                        &format!("devices.{slot}.suffix"),
+                        format!("unknown suffix {suffix:?}; one of cr, lf, crlf, tab, none"),
+                    ));
+                }
+            }
+            if let Some(encoding) = &device.encoding {
+                if yichuang_drivers::scanner::TextEncoding::from_name(encoding).is_none() {
+                    return Err(bad(
+                        &format!("devices.{slot}.encoding"),
+                        format!("unknown encoding {encoding:?}; one of utf8, gb18030, auto"),
+                    ));
+                }
             }
             if device.driver == DeviceDriver::Tcp && device.address.is_none() {
                 return Err(bad(

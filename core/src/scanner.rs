@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::scanner::{
-    self, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError, SerialConfig,
-    SerialTransport, SimConfig,
+    self, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError,
+    SerialConfig, SerialTransport, SimConfig, Suffix, TextEncoding,
 };
 
 pub const SLOT: &str = "scanner";
@@ -72,11 +72,33 @@ impl ScannerService {
                 return None;
             }
         };
+        // Names were checked when the config was loaded; unknown ones cannot reach here.
+        let framing = FramerConfig {
+            suffix: config
+                .suffix
+                .as_deref()
+                .and_then(Suffix::from_name)
+                .unwrap_or(FramerConfig::default().suffix),
+            encoding: config
+                .encoding
+                .as_deref()
+                .and_then(TextEncoding::from_name)
+                .unwrap_or(FramerConfig::default().encoding),
+            ..FramerConfig::default()
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("scanner".into())
-            .spawn(move || run(opener, reopen_after, &thread_stop, &emit))
+            .spawn(move || {
+                run(
+                    opener,
+                    ScannerConfig { framing },
+                    reopen_after,
+                    &thread_stop,
+                    &emit,
+                )
+            })
             .ok()?;
         Some(ScannerService {
             stop,
@@ -106,7 +128,13 @@ impl Drop for ScannerService {
     }
 }
 
-fn run(mut open: Opener, reopen_after: Duration, stop: &AtomicBool, emit: &dyn Fn(ScannerEvent)) {
+fn run(
+    mut open: Opener,
+    config: ScannerConfig,
+    reopen_after: Duration,
+    stop: &AtomicBool,
+    emit: &dyn Fn(ScannerEvent),
+) {
     let wait = |d: Duration| {
         let mut left = d;
         while !left.is_zero() && !stop.load(Ordering::Relaxed) {
@@ -125,7 +153,7 @@ fn run(mut open: Opener, reopen_after: Duration, stop: &AtomicBool, emit: &dyn F
                 continue;
             }
         };
-        let mut scanner = match Scanner::new(transport, ScannerConfig::default()) {
+        let mut scanner = match Scanner::new(transport, config.clone()) {
             Ok(s) => s,
             Err(e) => {
                 emit(ScannerEvent::State(DeviceState::Error {

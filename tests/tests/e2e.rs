@@ -445,15 +445,21 @@ async fn f2_test_slip_paper_out_then_success() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d1_scans_arrive_once_and_never_in_a_text_field() -> Result<()> {
     use serialport::SerialPort;
-    use yichuang_drivers::scanner::{simulator, ScanSimulator, SimConfig};
+    use yichuang_drivers::scanner::{simulator, ScanSimulator, SimConfig, Suffix, TextEncoding};
 
     let display = Display::ensure()?;
     let (master, slave) = serialport::TTYPort::pair().context("pty pair")?;
     let pty = slave.name().context("pty has a path")?;
     let _slave = slave; // see c1_card_on_serial_reader_shows_identity
-    let sim = simulator::spawn(Box::new(master), ScanSimulator::new(SimConfig::default()));
+                        // A scanner set to GB18030 with CR LF, configured the same way in workstation.toml.
+    let sim_config = SimConfig {
+        suffix: Suffix::CrLf,
+        encoding: TextEncoding::Gb18030,
+        ..SimConfig::default()
+    };
+    let sim = simulator::spawn(Box::new(master), ScanSimulator::new(sim_config));
     let config = format!(
-        "{}\n[devices.scanner]\ndriver = \"serial\"\nport = \"{pty}\"\nbaud = 9600\n",
+        "{}\n[devices.scanner]\ndriver = \"serial\"\nport = \"{pty}\"\nbaud = 9600\nsuffix = \"crlf\"\nencoding = \"gb18030\"\n",
         Workstation::config_text(None, 9)
     );
     let ws = Workstation::with_config_text(&config)?;
