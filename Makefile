@@ -14,7 +14,10 @@ PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
 BINDINGS := ui/src/bindings.ts
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
 
-.PHONY: setup run ui app bindings check-bindings lint unit ui-test e2e test bench clean-run
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup run ui app bindings check-bindings lint unit ui-test e2e fuzz test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -55,7 +58,17 @@ ui-test:
 e2e: app
 	cargo test -p yichuang-e2e --test e2e -- --test-threads=1
 
-test: setup lint check-bindings unit ui-test e2e
+# Bounded libFuzzer runs of the device codecs (cargo-fuzz; RUSTC_BOOTSTRAP lets the stable
+# toolchain take the sanitizer flags). Any crash fails the run; its input is kept in
+# fuzz/artifacts/.
+fuzz:
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) 2>&1 | grep -E "^(Done|==|SUMMARY)|panicked|ERROR" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+test: setup lint check-bindings unit ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app

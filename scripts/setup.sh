@@ -49,4 +49,8 @@ if [ ! -x "$CARGO_BIN/tauri-driver" ]; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2' --quiet
 fi
+if [ ! -x "$CARGO_BIN/cargo-fuzz" ]; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet
+fi
 echo "setup: ok"
