@@ -7,14 +7,16 @@
 //! - [`store`]: the local SQLite store (WAL, foreign keys, versioned migrations);
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
+//! - [`id_card`], [`printer`], [`scanner`]: the counter devices as the app uses them;
+//! - [`clock`]: calendar time in China Standard Time, read only by the shell;
 //! - [`status`]: the state shown in the clerk's status bar;
 //! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
 
 pub mod backend;
 pub mod clock;
 pub mod config;
-pub mod devices;
 pub mod error;
+pub mod id_card;
 pub mod instance;
 pub mod printer;
 pub mod scanner;

@@ -6,7 +6,7 @@
 use crate::commands;
 use serde::{Deserialize, Serialize};
 use tauri_specta::{collect_commands, collect_events, Builder, Event};
-use yichuang_core::devices::CardEvent;
+use yichuang_core::id_card::CardEvent;
 use yichuang_core::status::ShellStatus;
 use yichuang_drivers::scanner::ScanEvent;
 

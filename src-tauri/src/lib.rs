@@ -115,7 +115,7 @@ fn config_dir() -> PathBuf {
 /// readings go to the UI as events.
 fn start_devices(app: &tauri::AppHandle) {
     use tauri_specta::Event;
-    use yichuang_core::devices::{DeviceEvent, IdCardService, ServiceTiming};
+    use yichuang_core::id_card::{DeviceEvent, IdCardService, ServiceTiming};
     use yichuang_core::printer::ReceiptPrinterService;
     use yichuang_core::scanner::{ScannerEvent, ScannerService};
     let state = app.state::<AppState>();

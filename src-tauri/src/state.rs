@@ -9,7 +9,7 @@ use std::time::Instant;
 use tauri_specta::Event;
 use yichuang_core::backend::BackendStatus;
 use yichuang_core::config::WorkstationConfig;
-use yichuang_core::devices::IdCardService;
+use yichuang_core::id_card::IdCardService;
 use yichuang_core::printer::ReceiptPrinterService;
 use yichuang_core::scanner::ScannerService;
 use yichuang_core::status::{DeviceStatus, ShellStatus};
