@@ -173,3 +173,25 @@ pub async fn with_screenshots<T>(
         }
     }
 }
+
+/// The device tests' common start: the clerk window's login view, the device in `slot`
+/// connected in the status bar, then the device panel opened from the login screen.
+pub async fn open_device_panel_when_connected(client: &Client, slot: &str) -> Result<()> {
+    if !switch_to_window_with(client, "[data-testid=login-view]", Duration::from_secs(15)).await? {
+        bail!("no window shows the login view");
+    }
+    let css = format!("[data-testid=status-devices] [data-slot={slot}]");
+    wait_attr(client, &css, "data-state", Duration::from_secs(10), |s| {
+        s == "connected"
+    })
+    .await
+    .with_context(|| format!("{slot} not connected in the status bar"))?;
+    wd(
+        wd(client.find(Locator::Css("[data-testid=open-device-panel]")))
+            .await?
+            .click(),
+    )
+    .await?;
+    wait_text(client, "[data-testid=device-panel]", Duration::from_secs(5)).await?;
+    Ok(())
+}

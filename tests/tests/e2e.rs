@@ -7,7 +7,8 @@ use fantoccini::Locator;
 use std::io::Read;
 use std::time::{Duration, Instant};
 use yichuang_e2e::webdriver::{
-    switch_to_window_with, wait_attr, wait_text, wd, with_screenshots, Driver,
+    open_device_panel_when_connected, switch_to_window_with, wait_attr, wait_text, wd,
+    with_screenshots, Driver,
 };
 use yichuang_e2e::{Display, Server, Workstation};
 
@@ -246,31 +247,7 @@ async fn c1_card_on_serial_reader_shows_identity() -> Result<()> {
     let driver = Driver::start(&ws.env(&display))?;
     let client = driver.session().await?;
     let result = with_screenshots("id-card", &display, &client, async {
-        ensure!(
-            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
-                .await?,
-            "no login view"
-        );
-        wait_attr(
-            &client,
-            "[data-testid=status-devices] [data-slot=id_card]",
-            "data-state",
-            Duration::from_secs(10),
-            |s| s == "connected",
-        )
-        .await
-        .context("reader not connected in the status bar")?;
-        client
-            .find(Locator::Css("[data-testid=open-device-panel]"))
-            .await?
-            .click()
-            .await?;
-        wait_text(
-            &client,
-            "[data-testid=device-panel]",
-            Duration::from_secs(5),
-        )
-        .await?;
+        open_device_panel_when_connected(&client, "id_card").await?;
 
         let cases = [
             (simulator::sample_resident(), "resident", false),
@@ -358,20 +335,7 @@ async fn f2_test_slip_paper_out_then_success() -> Result<()> {
     let client = driver.session().await?;
     let slot = "[data-testid=status-devices] [data-slot=receipt_printer]";
     let result = with_screenshots("receipt-printer", &display, &client, async {
-        ensure!(
-            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
-                .await?,
-            "no login view"
-        );
-        wait_attr(&client, slot, "data-state", Duration::from_secs(10), |s| {
-            s == "connected"
-        })
-        .await
-        .context("printer not connected in the status bar")?;
-        wd(client.find(Locator::Css("[data-testid=open-device-panel]")))
-            .await?
-            .click()
-            .await?;
+        open_device_panel_when_connected(&client, "receipt_printer").await?;
 
         printer.set_fault(Fault::PaperOut, true);
         wait_attr(&client, slot, "data-state", Duration::from_secs(8), |s| {
@@ -466,24 +430,7 @@ async fn d1_scans_arrive_once_and_never_in_a_text_field() -> Result<()> {
     let driver = Driver::start(&ws.env(&display))?;
     let client = driver.session().await?;
     let result = with_screenshots("scanner", &display, &client, async {
-        ensure!(
-            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
-                .await?,
-            "no login view"
-        );
-        wait_attr(
-            &client,
-            "[data-testid=status-devices] [data-slot=scanner]",
-            "data-state",
-            Duration::from_secs(10),
-            |s| s == "connected",
-        )
-        .await
-        .context("scanner not connected in the status bar")?;
-        wd(client.find(Locator::Css("[data-testid=open-device-panel]")))
-            .await?
-            .click()
-            .await?;
+        open_device_panel_when_connected(&client, "scanner").await?;
         let probe = wd(client.find(Locator::Css("input[data-testid=scan-probe]"))).await?;
         wd(probe.click())
             .await
