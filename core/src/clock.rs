@@ -40,21 +40,7 @@ pub fn slip_time_from_unix(secs: i64) -> SlipTime {
 
 /// The civil date of a unix timestamp (already shifted to the wanted zone).
 pub fn date_from_unix(secs: i64) -> Date {
-    // Days-to-civil (proleptic Gregorian), after H. Hinnant's public-domain algorithm.
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    Date::new(year, month, day).unwrap_or(Date {
-        year: 1970,
-        month: 1,
-        day: 1,
-    })
+    Date::from_unix_days(secs.div_euclid(86_400))
 }
 
 #[cfg(test)]

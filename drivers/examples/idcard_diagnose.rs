@@ -82,21 +82,7 @@ fn system_today() -> Date {
         .map(|d| d.as_secs())
         .unwrap_or(0)
         + 8 * 3600;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    Date::new(year, month, day).unwrap_or(Date {
-        year: 2000,
-        month: 1,
-        day: 1,
-    })
+    Date::from_unix_days((secs / 86_400) as i64)
 }
 
 fn fail(e: &IdCardError) -> ExitCode {

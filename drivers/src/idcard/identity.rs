@@ -42,6 +42,29 @@ pub struct Date {
 }
 
 impl Date {
+    /// The civil date `days` days after 1970-01-01 (proleptic Gregorian; after H. Hinnant's
+    /// public-domain days-to-civil algorithm). Dates outside the `u16` year range clamp to
+    /// 1970-01-01.
+    pub fn from_unix_days(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        u16::try_from(year)
+            .ok()
+            .and_then(|y| Date::new(y, month, day))
+            .unwrap_or(Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            })
+    }
+
     /// A valid Gregorian date, or `None`.
     pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
         let leap =
