@@ -337,6 +337,13 @@ impl WorkstationConfig {
                     "a serial device needs a port".into(),
                 ));
             }
+            if slot == "id_card" && device.driver == DeviceDriver::Usb {
+                if let Err(detail) =
+                    yichuang_drivers::idcard::UsbConfig::parse(device.port.as_deref().unwrap_or(""))
+                {
+                    return Err(bad("devices.id_card.port", detail));
+                }
+            }
             if let Some(suffix) = &device.suffix {
                 if yichuang_drivers::scanner::Suffix::from_name(suffix).is_none() {
                     return Err(bad(
@@ -468,6 +475,11 @@ mod tests {
             ),
             (
                 GOOD.replace("port = \"/dev/ttyUSB0\"", ""),
+                "devices.id_card.port",
+            ),
+            (
+                GOOD.replacen("driver = \"serial\"", "driver = \"usb\"", 1)
+                    .replace("port = \"/dev/ttyUSB0\"", "port = \"ttyUSB0\""),
                 "devices.id_card.port",
             ),
             (

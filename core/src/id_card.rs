@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::idcard::{
     self, Date, IdCardError, IdCardReader, Identity, ReaderConfig, ReaderEvent, SamSimulator,
-    SampleCard, SerialConfig, SerialTransport,
+    SampleCard, SerialConfig, SerialTransport, Transport, UsbConfig,
 };
 use yichuang_drivers::ErrorKind;
 
@@ -112,41 +112,57 @@ impl IdCardService {
     ) -> Option<IdCardService> {
         let stop = Arc::new(AtomicBool::new(false));
         let mut simulator = None;
-        let opener: Box<dyn FnMut() -> Result<SerialTransport, IdCardError> + Send> =
-            match config.driver {
-                DeviceDriver::None => return None,
-                DeviceDriver::Simulator => match idcard::simulator::pty_pair(SamSimulator::new()) {
-                    Ok((transport, handle)) => {
-                        simulator = Some(handle);
-                        let mut transport = Some(transport);
-                        Box::new(move || {
-                            transport.take().ok_or(IdCardError::Io(
+        let opener: Opener = match config.driver {
+            DeviceDriver::None => return None,
+            DeviceDriver::Simulator => match idcard::simulator::pty_pair(SamSimulator::new()) {
+                Ok((transport, handle)) => {
+                    simulator = Some(handle);
+                    let mut transport = Some(transport);
+                    Box::new(move || {
+                        transport
+                            .take()
+                            .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                            .ok_or(IdCardError::Io(
                                 "simulator link closed; restart the workstation".into(),
                             ))
-                        })
-                    }
-                    Err(e) => {
-                        let msg = format!("cannot create simulator pty: {e}");
-                        Box::new(move || Err(IdCardError::Io(msg.clone())))
-                    }
-                },
-                DeviceDriver::Serial => {
-                    let port = config.port.clone().unwrap_or_default();
-                    let serial = SerialConfig {
-                        baud: config.baud.unwrap_or(SerialConfig::default().baud),
-                    };
-                    Box::new(move || SerialTransport::open(&port, &serial))
-                }
-                other => {
-                    let msg = format!("driver {other:?} is not supported for the ID-card reader");
-                    Box::new(move || {
-                        Err(IdCardError::Open {
-                            port: String::new(),
-                            detail: msg.clone(),
-                        })
                     })
                 }
-            };
+                Err(e) => {
+                    let msg = format!("cannot create simulator pty: {e}");
+                    Box::new(move || Err(IdCardError::Io(msg.clone())))
+                }
+            },
+            DeviceDriver::Serial => {
+                let port = config.port.clone().unwrap_or_default();
+                let serial = SerialConfig {
+                    baud: config.baud.unwrap_or(SerialConfig::default().baud),
+                };
+                Box::new(move || {
+                    SerialTransport::open(&port, &serial)
+                        .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                })
+            }
+            DeviceDriver::Usb => match UsbConfig::parse(config.port.as_deref().unwrap_or("")) {
+                Ok(usb) => Box::new(move || {
+                    idcard::usb::open(&usb).map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                }),
+                Err(detail) => Box::new(move || {
+                    Err(IdCardError::Open {
+                        port: "usb".into(),
+                        detail: format!("devices.id_card.port: {detail}"),
+                    })
+                }),
+            },
+            other => {
+                let msg = format!("driver {other:?} is not supported for the ID-card reader");
+                Box::new(move || {
+                    Err(IdCardError::Open {
+                        port: String::new(),
+                        detail: msg.clone(),
+                    })
+                })
+            }
+        };
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("id-card".into())
@@ -199,8 +215,11 @@ impl Drop for IdCardService {
 
 const SLOT: &str = "id_card";
 
+/// Opens (and after an unplug, reopens) the reader's link.
+type Opener = Box<dyn FnMut() -> Result<Box<dyn Transport + Send>, IdCardError> + Send>;
+
 fn run(
-    mut open: Box<dyn FnMut() -> Result<SerialTransport, IdCardError> + Send>,
+    mut open: Opener,
     today: fn() -> Date,
     timing: ServiceTiming,
     stop: &AtomicBool,

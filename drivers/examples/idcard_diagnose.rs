@@ -3,9 +3,13 @@
 //!
 //! ```text
 //! cargo run -p yichuang-drivers --example idcard_diagnose -- --port /dev/ttyUSB0 --baud 115200
+//! cargo run -p yichuang-drivers --example idcard_diagnose -- --usb              # any 部标 USB reader
+//! cargo run -p yichuang-drivers --example idcard_diagnose -- --usb --port 0400:c35a
 //! cargo run -p yichuang-drivers --example idcard_diagnose -- --simulate --card foreign_permanent
 //! ```
-//! Options: `--port P`, `--baud N` (115200), `--wait SECS` (15), `--simulate`,
+//! Options: `--port P` (serial port, or VID:PID with `--usb`), `--usb` (the USB "部标"
+//! interface; lists the USB devices libusb sees), `--baud N` (115200), `--wait SECS` (15),
+//! `--simulate` (with `--usb`: the simulator behind 64-byte USB endpoints),
 //! `--card NAME` (with `--simulate`: resident, long_term, expired, foreign_permanent,
 //! hk_macao_taiwan), `--today YYYYMMDD` (expiry check date; default: the system clock).
 //! Exit code 0 when a card was read, 1 on a device error, 2 on bad arguments.
@@ -23,11 +27,12 @@ struct Args {
     baud: u32,
     wait: u64,
     simulate: bool,
+    usb: bool,
     card: String,
     today: Option<Date>,
 }
 
-const USAGE: &str = "用法: idcard_diagnose (--port 端口 [--baud 115200] | --simulate [--card resident]) [--wait 15] [--today YYYYMMDD]";
+const USAGE: &str = "用法: idcard_diagnose (--port 端口 [--baud 115200] | --usb [--port VID:PID] | --simulate [--usb] [--card resident]) [--wait 15] [--today YYYYMMDD]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -35,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         baud: SerialConfig::default().baud,
         wait: 15,
         simulate: false,
+        usb: false,
         card: "resident".into(),
         today: None,
     };
@@ -54,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "等待秒数必须是数字".to_string())?
             }
             "--simulate" => args.simulate = true,
+            "--usb" => args.usb = true,
             "--card" => args.card = value()?,
             "--today" => {
                 args.today = Some(Date::parse_compact(&value()?).ok_or("日期格式应为 YYYYMMDD")?)
@@ -62,7 +69,7 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("未知参数 {other}\n{USAGE}")),
         }
     }
-    if !args.simulate && args.port.is_none() {
+    if !args.simulate && !args.usb && args.port.is_none() {
         return Err(USAGE.into());
     }
     if !SerialConfig::ALLOWED_BAUDS.contains(&args.baud) {
@@ -191,8 +198,12 @@ fn main() -> ExitCode {
         }
     };
     println!("{DEVICE_NAME}诊断");
-    if args.simulate {
+    if args.simulate && args.usb {
+        simulate_usb(&args)
+    } else if args.simulate {
         simulate(&args)
+    } else if args.usb {
+        usb(&args)
     } else {
         let port = args.port.clone().unwrap_or_default();
         println!("端口: {port}  波特率: {}", args.baud);
@@ -201,6 +212,61 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         }
     }
+}
+
+fn usb(args: &Args) -> ExitCode {
+    use yichuang_drivers::idcard::usb::{self, UsbConfig};
+    let config = match UsbConfig::parse(args.port.as_deref().unwrap_or("")) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("USB 设备号应为 VID:PID（十六进制），例如 0400:c35a：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match usb::list_devices(&config) {
+        Ok(devices) => {
+            println!("USB 设备 {} 个:", devices.len());
+            for d in &devices {
+                println!(
+                    "  {:04x}:{:04x}  总线 {} 地址 {}{}",
+                    d.vid,
+                    d.pid,
+                    d.bus,
+                    d.address,
+                    if d.is_reader {
+                        "  ← 身份证读卡器"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        Err(e) => return fail(&e),
+    }
+    match usb::open(&config) {
+        Ok(t) => {
+            println!("已打开: {}", t.name());
+            run(IdCardReader::new(t, ReaderConfig::default()), args)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn simulate_usb(args: &Args) -> ExitCode {
+    use yichuang_drivers::idcard::usb::SimulatedUsbReader;
+    use yichuang_drivers::idcard::{SamSimulator, UsbTransport};
+    let Some(card) = SampleCard::by_name(&args.card) else {
+        eprintln!("未知样例卡 {}，可选: {:?}", args.card, SampleCard::NAMES);
+        return ExitCode::from(2);
+    };
+    let (pipe, sim) = SimulatedUsbReader::new(SamSimulator::new(), 64);
+    println!(
+        "模拟模式: 读卡器模拟器位于 64 字节 USB 端点之后，样例卡 {}",
+        args.card
+    );
+    sim.with(|s| s.place_card(card));
+    let transport = UsbTransport::new(pipe, "simulated usb");
+    run(IdCardReader::new(transport, ReaderConfig::default()), args)
 }
 
 #[cfg(unix)]

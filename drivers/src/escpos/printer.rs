@@ -16,6 +16,7 @@ use super::encoder::PaperWidth;
 use super::error::PrinterError;
 use super::slip::TicketSlip;
 use super::status::{parse_reply, PrinterStatus, StatusParseError, StatusQuery, StatusReply};
+use crate::serial::SerialLink;
 
 /// A byte pipe to the printer whose reads and writes give up after a timeout
 /// (`io::ErrorKind::TimedOut` or `WouldBlock`).
@@ -111,51 +112,61 @@ impl Transport for TcpTransport {
 
 /// A serial port (RS-232, USB-CDC, or a pty in tests).
 pub struct SerialTransport {
-    port: Box<dyn serialport::SerialPort>,
+    link: SerialLink,
 }
 
 impl SerialTransport {
     /// Opens `path` at `baud`, 8N1, no flow control.
     pub fn open(path: &str, baud: u32, timeout: Duration) -> Result<SerialTransport, PrinterError> {
-        let port = serialport::new(path, baud)
-            .timeout(timeout)
-            .open()
-            .map_err(|e| PrinterError::Open {
-                target: format!("serial {path}"),
-                source: e.into(),
-            })?;
-        Ok(SerialTransport { port })
+        let mut link = SerialLink::open(path, baud).map_err(|e| PrinterError::Open {
+            target: format!("serial {path}"),
+            source: io::Error::new(
+                if e.missing {
+                    io::ErrorKind::NotFound
+                } else {
+                    io::ErrorKind::Other
+                },
+                e.detail,
+            ),
+        })?;
+        link.set_timeout(timeout).map_err(|e| PrinterError::Open {
+            target: format!("serial {path}"),
+            source: e,
+        })?;
+        Ok(SerialTransport { link })
     }
 
     /// Wraps a port opened elsewhere (e.g. the slave side of `TTYPort::pair()`).
     pub fn from_port(port: Box<dyn serialport::SerialPort>) -> SerialTransport {
-        SerialTransport { port }
+        SerialTransport {
+            link: SerialLink::from_port(port),
+        }
     }
 }
 
 impl Read for SerialTransport {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.port.read(buf)
+        self.link.read(buf)
     }
 }
 
 impl Write for SerialTransport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.port.write(buf)
+        self.link.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.port.flush()
+        self.link.flush()
     }
 }
 
 impl Transport for SerialTransport {
     fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        self.port.set_timeout(timeout).map_err(io::Error::from)
+        self.link.set_timeout(timeout)
     }
 
     fn describe(&self) -> String {
-        format!("serial {}", self.port.name().unwrap_or_default())
+        format!("serial {}", self.link.name().unwrap_or_default())
     }
 }
 

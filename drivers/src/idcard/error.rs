@@ -13,6 +13,9 @@ pub enum IdCardError {
     /// The port could not be opened.
     #[error("cannot open {port}: {detail}")]
     Open { port: String, detail: String },
+    /// No such device: the serial port or USB reader is not there (unplugged, wrong name).
+    #[error("no reader at {port}: {detail}")]
+    NotFound { port: String, detail: String },
     /// The link broke (unplugged, port closed).
     #[error("link error: {0}")]
     Io(String),
@@ -45,7 +48,7 @@ impl IdCardError {
         use SamStatus as S;
         match self {
             IdCardError::Open { .. } => ErrorKind::OpenFailed,
-            IdCardError::Io(_) => ErrorKind::NotConnected,
+            IdCardError::NotFound { .. } | IdCardError::Io(_) => ErrorKind::NotConnected,
             IdCardError::Timeout { .. } => ErrorKind::Timeout,
             IdCardError::Frame(_) | IdCardError::Payload(_) | IdCardError::Identity(_) => {
                 ErrorKind::Protocol
@@ -94,6 +97,7 @@ impl IdCardError {
                 "身份证读卡器无法打开，请检查端口设置或是否被其他程序占用。"
             }
             IdCardError::Io(_) => "身份证读卡器连接中断，请检查连接线。",
+            IdCardError::NotFound { .. } => "未检测到身份证读卡器，请检查USB连接线或端口设置。",
             IdCardError::Timeout { .. } | IdCardError::Status(S::ReceiveTimeout) => {
                 "身份证读卡器无响应，请重试；多次失败请联系运维人员。"
             }

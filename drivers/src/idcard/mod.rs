@@ -6,7 +6,7 @@
 //! - [`identity`]: the 256-byte text block of the three card types, code tables, dates and the
 //!   GB 11643 check digit; the WLT photo kept raw behind [`PhotoDecoder`];
 //! - [`transport`]: the byte pipe the reader talks through ([`Transport`]) and its serial
-//!   implementation;
+//!   implementation; [`usb`]: the USB "部标" bulk interface carrying the same frames;
 //! - [`reader`]: the find → select → read loop with card-present / card-removed events;
 //! - [`simulator`]: the SAM end of the same protocol, with sample cards and fault injection;
 //! - [`error`]: [`IdCardError`], whose [`kind`](IdCardError::kind) maps to
@@ -18,6 +18,7 @@ pub mod identity;
 pub mod reader;
 pub mod simulator;
 pub mod transport;
+pub mod usb;
 
 pub use codec::{FrameDecoder, FrameError, Request, Response, SamStatus};
 pub use error::IdCardError;
@@ -28,6 +29,7 @@ pub use identity::{
 pub use reader::{CardRead, IdCardReader, ReaderConfig, ReaderEvent, SamId};
 pub use simulator::{Fault, SamSimulator, SampleCard};
 pub use transport::{SerialConfig, SerialTransport, Transport};
+pub use usb::{UsbConfig, UsbTransport};
 
 /// The device's Chinese name, used in every clerk-facing message.
 pub const DEVICE_NAME: &str = "身份证读卡器";

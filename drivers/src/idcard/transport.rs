@@ -1,13 +1,14 @@
 //! The byte pipe between the reader and the SAM. [`Transport`] is all the reader needs; the
-//! serial implementation covers COM ports, USB-serial adapters and pty pairs. The USB "部标"
-//! bulk interface carries the same frames and would be another `Transport` (not built yet).
+//! serial implementation covers COM ports, USB-serial adapters and pty pairs; the USB "部标"
+//! bulk interface carrying the same frames is in [`super::usb`].
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::time::Duration;
 
-use serialport::{ClearBuffer, SerialPort};
+use serialport::SerialPort;
 
 use super::error::IdCardError;
+use crate::serial::SerialLink;
 
 /// A duplex byte stream with bounded waits.
 pub trait Transport {
@@ -51,67 +52,52 @@ impl Default for SerialConfig {
 }
 
 /// A reader on a serial port (or any `serialport::SerialPort`, e.g. one end of a pty pair).
+#[derive(Debug)]
 pub struct SerialTransport {
-    port: Box<dyn SerialPort>,
-}
-
-impl std::fmt::Debug for SerialTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SerialTransport")
-            .field("port", &self.port.name())
-            .finish()
-    }
+    link: SerialLink,
 }
 
 impl SerialTransport {
     /// Opens `path` (e.g. `/dev/ttyUSB0`, `COM3`) 8N1 without flow control.
     pub fn open(path: &str, config: &SerialConfig) -> Result<Self, IdCardError> {
-        let port = serialport::new(path, config.baud)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
-            .flow_control(serialport::FlowControl::None)
-            .timeout(Duration::from_millis(100))
-            .open()
-            .map_err(|e| IdCardError::Open {
-                port: path.to_string(),
-                detail: e.to_string(),
-            })?;
-        Ok(Self { port })
+        let link = SerialLink::open(path, config.baud).map_err(|e| {
+            if e.missing {
+                IdCardError::NotFound {
+                    port: e.port,
+                    detail: e.detail,
+                }
+            } else {
+                IdCardError::Open {
+                    port: e.port,
+                    detail: e.detail,
+                }
+            }
+        })?;
+        Ok(Self { link })
     }
 
     /// Wraps an already open port.
     pub fn from_port(port: Box<dyn SerialPort>) -> Self {
-        Self { port }
+        Self {
+            link: SerialLink::from_port(port),
+        }
     }
 
     pub fn name(&self) -> Option<String> {
-        self.port.name()
+        self.link.name()
     }
 }
 
 impl Transport for SerialTransport {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.port.write_all(bytes)?;
-        self.port.flush()
+        self.link.send(bytes)
     }
 
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        self.port
-            .set_timeout(timeout.max(Duration::from_millis(1)))?;
-        match self.port.read(buf) {
-            Ok(n) => Ok(n),
-            Err(e)
-                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock =>
-            {
-                Ok(0)
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
-            Err(e) => Err(e),
-        }
+        self.link.recv(buf, timeout)
     }
 
     fn discard_input(&mut self) -> io::Result<()> {
-        self.port.clear(ClearBuffer::Input).map_err(io::Error::from)
+        self.link.discard_input()
     }
 }

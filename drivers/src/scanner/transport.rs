@@ -3,12 +3,13 @@
 //! USB-CDC (`/dev/ttyACM*`, a `COMn` on Windows), RS-232 scanners behind USB-serial adapters,
 //! and pty pairs. HID-POS (usage page 0x8C) would be another `Transport`; not built yet.
 
-use std::io::{self, Read};
+use std::io;
 use std::time::Duration;
 
-use serialport::{ClearBuffer, SerialPort};
+use serialport::SerialPort;
 
 use super::error::ScannerError;
+use crate::serial::SerialLink;
 
 /// A byte source with bounded waits.
 pub trait Transport {
@@ -43,78 +44,49 @@ impl Default for SerialConfig {
 }
 
 /// A scanner on a serial port (or any `serialport::SerialPort`, e.g. one end of a pty pair).
+#[derive(Debug)]
 pub struct SerialTransport {
-    port: Box<dyn SerialPort>,
-}
-
-impl std::fmt::Debug for SerialTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SerialTransport")
-            .field("port", &self.port.name())
-            .finish()
-    }
+    link: SerialLink,
 }
 
 impl SerialTransport {
     /// Opens `path` (e.g. `/dev/ttyACM0`, `COM5`) 8N1 without flow control. A missing port is
     /// [`ScannerError::NotFound`] (「扫码枪未连接」), anything else [`ScannerError::Open`].
     pub fn open(path: &str, config: &SerialConfig) -> Result<Self, ScannerError> {
-        let port = serialport::new(path, config.baud)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
-            .flow_control(serialport::FlowControl::None)
-            .timeout(Duration::from_millis(100))
-            .open()
-            .map_err(|e| {
-                let detail = e.to_string();
-                let port = path.to_string();
-                match e.kind() {
-                    serialport::ErrorKind::Io(io::ErrorKind::NotFound) => {
-                        ScannerError::NotFound { port, detail }
-                    }
-                    _ => ScannerError::Open { port, detail },
+        let link = SerialLink::open(path, config.baud).map_err(|e| {
+            if e.missing {
+                ScannerError::NotFound {
+                    port: e.port,
+                    detail: e.detail,
                 }
-            })?;
-        Ok(Self { port })
+            } else {
+                ScannerError::Open {
+                    port: e.port,
+                    detail: e.detail,
+                }
+            }
+        })?;
+        Ok(Self { link })
     }
 
     /// Wraps an already open port.
     pub fn from_port(port: Box<dyn SerialPort>) -> Self {
-        Self { port }
+        Self {
+            link: SerialLink::from_port(port),
+        }
     }
 
     pub fn name(&self) -> Option<String> {
-        self.port.name()
+        self.link.name()
     }
 }
 
 impl Transport for SerialTransport {
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        self.port
-            .set_timeout(timeout.max(Duration::from_millis(1)))?;
-        match self.port.read(buf) {
-            // The port was readable but gave nothing: end of file, the device is gone.
-            Ok(0) if !buf.is_empty() => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "serial port closed",
-            )),
-            Ok(n) => Ok(n),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut
-                        | io::ErrorKind::WouldBlock
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                Ok(0)
-            }
-            Err(e) => Err(e),
-        }
+        self.link.recv(buf, timeout)
     }
 
     fn discard_input(&mut self) -> io::Result<()> {
-        self.port.clear(ClearBuffer::Input).map_err(io::Error::from)
+        self.link.discard_input()
     }
 }

@@ -1,0 +1,148 @@
+//! The serial link every serial device shares: COM ports, USB-serial adapters, USB-CDC
+//! (`/dev/ttyACM*`) and the pty pairs the simulators sit behind. Each device module wraps a
+//! [`SerialLink`] in its own `Transport` and maps [`OpenError`] to its own typed error.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use serialport::{ClearBuffer, SerialPort};
+
+/// Why a serial port did not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenError {
+    pub port: String,
+    /// The port does not exist (unplugged adapter, wrong name), as opposed to existing but
+    /// refusing (busy, permissions, bad settings).
+    pub missing: bool,
+    pub detail: String,
+}
+
+/// One open serial port, 8N1 without flow control.
+pub struct SerialLink {
+    port: Box<dyn SerialPort>,
+}
+
+impl std::fmt::Debug for SerialLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SerialLink")
+            .field("port", &self.port.name())
+            .finish()
+    }
+}
+
+impl SerialLink {
+    /// Opens `path` (e.g. `/dev/ttyUSB0`, `COM3`) at `baud`, 8N1, no flow control.
+    pub fn open(path: &str, baud: u32) -> Result<Self, OpenError> {
+        serialport::new(path, baud)
+            .data_bits(serialport::DataBits::Eight)
+            .parity(serialport::Parity::None)
+            .stop_bits(serialport::StopBits::One)
+            .flow_control(serialport::FlowControl::None)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .map(|port| Self { port })
+            .map_err(|e| OpenError {
+                port: path.to_string(),
+                missing: matches!(e.kind(), serialport::ErrorKind::Io(io::ErrorKind::NotFound)),
+                detail: e.to_string(),
+            })
+    }
+
+    /// Wraps a port opened elsewhere (e.g. the slave side of a pty pair).
+    pub fn from_port(port: Box<dyn SerialPort>) -> Self {
+        Self { port }
+    }
+
+    pub fn name(&self) -> Option<String> {
+        self.port.name()
+    }
+
+    /// Sets the timeout of blocking reads and writes.
+    pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(io::Error::from)
+    }
+
+    /// Receives what is available, waiting at most `timeout`; `Ok(0)` when nothing came. A
+    /// port that is readable but yields nothing has hung up (the device is gone): that is an
+    /// `UnexpectedEof` error, so callers reconnect instead of polling a dead port.
+    pub fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        self.set_timeout(timeout)?;
+        match self.port.read(buf) {
+            Ok(0) if !buf.is_empty() => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "serial port closed",
+            )),
+            Ok(n) => Ok(n),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends all of `bytes` and waits until they left the driver's buffer.
+    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.port.write_all(bytes)?;
+        self.port.flush()
+    }
+
+    /// Drops input nobody asked for (late replies, line noise, scans before start-up).
+    pub fn discard_input(&mut self) -> io::Result<()> {
+        self.port.clear(ClearBuffer::Input).map_err(io::Error::from)
+    }
+}
+
+impl Read for SerialLink {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.port.read(buf)
+    }
+}
+
+impl Write for SerialLink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.port.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.port.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_port_is_reported_as_missing() {
+        let e = SerialLink::open("/dev/does-not-exist-yichuang0", 9600).unwrap_err();
+        assert!(e.missing, "{e:?}");
+        assert_eq!(e.port, "/dev/does-not-exist-yichuang0");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bytes_cross_a_pty_pair_and_timeouts_read_as_nothing() {
+        let (master, slave) = serialport::TTYPort::pair().unwrap();
+        let mut a = SerialLink::from_port(Box::new(master));
+        let mut b = SerialLink::from_port(Box::new(slave));
+        let mut buf = [0u8; 16];
+        assert_eq!(b.recv(&mut buf, Duration::from_millis(20)).unwrap(), 0);
+        a.send(b"\xAA\xAA\xAA\x96\x69").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            let n = b.recv(&mut buf, Duration::from_millis(500)).unwrap();
+            assert!(n > 0, "timed out with {got:?}");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"\xAA\xAA\xAA\x96\x69");
+    }
+}
