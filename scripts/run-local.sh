@@ -26,6 +26,11 @@ name = "综合受理窗口"
 
 [backend]
 url = "http://127.0.0.1:$PORT"
+
+# Every device is simulated (driver = "simulator", the default). Act on them from a shell:
+#   yichuang-sim card place foreign_permanent | card remove | scan TEXT | printer fault paper_out on
+[simulator]
+control = "127.0.0.1:8721"
 TOML
 fi
 

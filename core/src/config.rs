@@ -20,6 +20,37 @@ pub struct WorkstationConfig {
     pub citizen_screen: CitizenScreenConfig,
     #[serde(default)]
     pub devices: DevicesConfig,
+    #[serde(default)]
+    pub simulator: SimulatorConfig,
+}
+
+/// The simulated devices' control surface (`make run`, tests, demos).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorConfig {
+    /// Loopback address of the line-protocol control port (e.g. "127.0.0.1:8721"); absent:
+    /// no control port. Commands reach only devices whose driver is "simulator".
+    #[serde(default)]
+    pub control: Option<String>,
+}
+
+impl SimulatorConfig {
+    /// The control address, validated: a socket address on loopback.
+    pub fn control_addr(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        let Some(text) = &self.control else {
+            return Ok(None);
+        };
+        let addr: std::net::SocketAddr = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected IP:port, got {text:?}"))?;
+        if !addr.ip().is_loopback() {
+            return Err(format!(
+                "must be a loopback address (127.0.0.1), got {addr}"
+            ));
+        }
+        Ok(Some(addr))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -175,6 +206,7 @@ impl Default for WorkstationConfig {
             backend: BackendConfig::default(),
             citizen_screen: CitizenScreenConfig::default(),
             devices: DevicesConfig::default(),
+            simulator: SimulatorConfig::default(),
         }
     }
 }
@@ -319,6 +351,9 @@ impl WorkstationConfig {
                     self.backend.probe_interval_ms
                 ),
             ));
+        }
+        if let Err(detail) = self.simulator.control_addr() {
+            return Err(bad("simulator.control", detail));
         }
         for (slot, _, device) in self.devices.slots() {
             if let Some(baud) = device.baud {
@@ -469,6 +504,14 @@ mod tests {
     #[test]
     fn semantic_checks_name_the_key() {
         let cases = [
+            (
+                format!("{GOOD}\n[simulator]\ncontrol = \"0.0.0.0:8721\"\n"),
+                "simulator.control",
+            ),
+            (
+                format!("{GOOD}\n[simulator]\ncontrol = \"localhost\"\n"),
+                "simulator.control",
+            ),
             (
                 GOOD.replace("baud = 115200", "baud = 12345"),
                 "devices.id_card.baud",

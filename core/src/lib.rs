@@ -5,13 +5,16 @@
 //! Tauri. Modules:
 //! - [`config`]: the per-workstation TOML configuration and its validation;
 //! - [`store`]: the local SQLite store (WAL, foreign keys, versioned migrations);
+//! - [`audit`]: the hash-chained audit trail, written with its outbox row;
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
 //! - [`id_card`], [`printer`], [`scanner`]: the counter devices as the app uses them;
+//! - [`simctl`]: the loopback control surface of the simulated devices;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
 //! - [`status`]: the state shown in the clerk's status bar;
 //! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
 
+pub mod audit;
 pub mod backend;
 pub mod clock;
 pub mod config;
@@ -20,6 +23,7 @@ pub mod id_card;
 pub mod instance;
 pub mod printer;
 pub mod scanner;
+pub mod simctl;
 pub mod status;
 pub mod store;
 

@@ -6,6 +6,7 @@
 mod commands;
 mod ipc;
 mod logging;
+mod simctl;
 mod state;
 mod windows;
 
@@ -127,6 +128,19 @@ fn start_devices(app: &tauri::AppHandle) {
         move |event| match event {
             DeviceEvent::State { slot, state } => state::set_device_state(&handle, slot, state),
             DeviceEvent::Card(card) => {
+                // A6: every card read is audited before the UI sees the citizen's data.
+                if let yichuang_core::id_card::CardEvent::Present { card } = &card {
+                    let state = handle.state::<AppState>();
+                    let detail = serde_json::json!({
+                        "card_kind": card.identity.kind,
+                        "expired": card.expired,
+                        "source": "id_card_reader",
+                    });
+                    let subject = Some(card.identity.id_number.clone());
+                    if let Err(e) = state.audit(&handle, "card.read", subject, detail) {
+                        tracing::error!(error = %e.detail, "card read not audited");
+                    }
+                }
                 if let Err(e) = ipc::IdCardChanged(card).emit(&handle) {
                     tracing::warn!(error = %e, "could not emit card event");
                 }
@@ -168,6 +182,7 @@ fn start_devices(app: &tauri::AppHandle) {
             );
         }
     }
+    simctl::start(app);
 }
 
 /// Keeps the status bar fed: backend reachability from the core monitor, pending-sync count

@@ -28,6 +28,7 @@ pub struct AppState {
     id_card: Mutex<Option<IdCardService>>,
     printer: Mutex<Option<std::sync::Arc<ReceiptPrinterService>>>,
     scanner: Mutex<Option<ScannerService>>,
+    simctl: Mutex<Option<yichuang_core::simctl::SimctlServer>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -76,6 +77,7 @@ impl AppState {
             id_card: Mutex::new(None),
             printer: Mutex::new(None),
             scanner: Mutex::new(None),
+            simctl: Mutex::new(None),
             startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
         }
     }
@@ -120,6 +122,41 @@ impl AppState {
         }
     }
 
+    /// Writes one audit entry (with its outbox row) in its own transaction, then refreshes the
+    /// status bar's pending count. The actor is the clerk logged in, if any.
+    pub fn audit(
+        &self,
+        app: &tauri::AppHandle,
+        action: &str,
+        subject: Option<String>,
+        detail: serde_json::Value,
+    ) -> Result<(), UserError> {
+        use yichuang_core::audit::{self, AuditEntry};
+        let store = self.store.as_ref().ok_or_else(|| UserError {
+            code: "store.unavailable".into(),
+            message: "本地数据库不可用，操作无法记录，请联系运维人员。".into(),
+            detail: "the store failed to open at start".into(),
+        })?;
+        let actor = lock(&self.status).clerk.as_ref().map(|c| c.id.clone());
+        let entry = AuditEntry {
+            actor,
+            action: action.into(),
+            subject,
+            detail,
+        };
+        lock(store)
+            .transact(|tx| audit::record(tx, audit::now_ms(), entry))
+            .map_err(|e| UserError {
+                code: "store.audit".into(),
+                message: "操作记录（审计日志）写入失败，请联系运维人员。".into(),
+                detail: e.to_string(),
+            })?;
+        if let Some(n) = self.pending_sync_count() {
+            self.update_status(app, |s| s.pending_sync = n);
+        }
+        Ok(())
+    }
+
     pub fn set_id_card(&self, service: Option<IdCardService>) {
         *lock(&self.id_card) = service;
     }
@@ -136,6 +173,10 @@ impl AppState {
                 detail: "devices.id_card.driver = \"none\" or the service failed to start".into(),
             }),
         }
+    }
+
+    pub fn set_simctl(&self, server: yichuang_core::simctl::SimctlServer) {
+        *lock(&self.simctl) = Some(server);
     }
 
     pub fn set_scanner(&self, service: Option<ScannerService>) {

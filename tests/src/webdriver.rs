@@ -31,6 +31,9 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(env: &[(String, String)]) -> Result<Driver> {
+        // Two rustls providers are compiled into this crate; pick one (a second call is a
+        // harmless Err).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
         let native = free_port();
         let bin = tauri_driver_bin();
@@ -193,5 +196,20 @@ pub async fn open_device_panel_when_connected(client: &Client, slot: &str) -> Re
     )
     .await?;
     wait_text(client, "[data-testid=device-panel]", Duration::from_secs(5)).await?;
+    Ok(())
+}
+
+/// Scrolls the element into the middle of its scroll container, then clicks it, as a clerk
+/// would: a button at the bottom edge of a scrolled page is otherwise "in view" for the
+/// driver but covered by the status bar.
+pub async fn click(client: &Client, css: &str) -> Result<()> {
+    let element = wd(client.find(Locator::Css(css)))
+        .await
+        .with_context(|| format!("no element {css}"))?;
+    let arg = serde_json::to_value(&element)?;
+    wd(client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])).await?;
+    wd(element.click())
+        .await
+        .with_context(|| format!("click on {css}"))?;
     Ok(())
 }

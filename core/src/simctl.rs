@@ -1,0 +1,355 @@
+//! The simulated devices' control surface: a line protocol on a loopback TCP port, so a tester,
+//! a demo or a script can act as the world outside the counter — put a card on the reader,
+//! pull the trigger of the scanner gun, open the printer's paper bin — while the app drives
+//! the simulators over the same pty / TCP links as real devices.
+//!
+//! Enabled only by `simulator.control = "127.0.0.1:8721"` in `workstation.toml` (never on by
+//! default, never on a non-loopback address). One command per line, one reply line each:
+//!
+//! ```text
+//! card place resident        → ok
+//! card remove                → ok
+//! scan 粤居码:4401…           → ok
+//! printer fault paper_out on → ok
+//! help                       → ok card place <样例>|card remove|scan <文本>|printer fault <故障> on|off
+//! card place nobody          → error id_card.unknown_sample: 未知的样例证件：nobody
+//! ```
+//! `yichuang-sim` (this crate's binary) sends one command and prints the reply.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::UserError;
+
+/// The default port `make run` configures.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8721";
+
+/// Longest accepted command line; anything longer is refused, not buffered.
+const MAX_LINE: usize = 4096;
+
+/// What the control surface can do to the simulated devices.
+pub trait SimControl: Send + Sync + 'static {
+    fn place_card(&self, sample: &str) -> Result<(), UserError>;
+    fn remove_card(&self) -> Result<(), UserError>;
+    fn scan(&self, text: &str) -> Result<(), UserError>;
+    fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError>;
+}
+
+/// One parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    PlaceCard(String),
+    RemoveCard,
+    Scan(String),
+    PrinterFault { fault: String, on: bool },
+    Help,
+}
+
+pub const HELP: &str =
+    "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off";
+
+/// Parses one line; the error is the reply's text.
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let (verb, rest) = line
+        .trim_start()
+        .split_once(' ')
+        .unwrap_or((line.trim(), ""));
+    match verb {
+        "help" | "?" => Ok(Command::Help),
+        // The scan text is everything after "scan ", spaces included.
+        "scan" if !rest.is_empty() => Ok(Command::Scan(rest.to_string())),
+        "scan" => Err("scan 需要扫码内容".into()),
+        "card" => {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.as_slice() {
+                ["place", sample] => Ok(Command::PlaceCard((*sample).to_string())),
+                ["remove"] => Ok(Command::RemoveCard),
+                _ => Err(format!(
+                    "用法：card place <样例> | card remove（收到：{rest}）"
+                )),
+            }
+        }
+        "printer" => {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.as_slice() {
+                ["fault", fault, "on"] => Ok(Command::PrinterFault {
+                    fault: fault.replace('_', "-"),
+                    on: true,
+                }),
+                ["fault", fault, "off"] => Ok(Command::PrinterFault {
+                    fault: fault.replace('_', "-"),
+                    on: false,
+                }),
+                _ => Err(format!("用法：printer fault <故障> on|off（收到：{rest}）")),
+            }
+        }
+        "" => Err("空命令".into()),
+        other => Err(format!("未知命令 {other}；{HELP}")),
+    }
+}
+
+/// Runs one command; the reply line without its newline.
+pub fn execute(control: &dyn SimControl, line: &str) -> String {
+    let result = match parse(line) {
+        Err(usage) => return format!("error usage: {usage}"),
+        Ok(Command::Help) => return format!("ok {HELP}"),
+        Ok(Command::PlaceCard(sample)) => control.place_card(&sample),
+        Ok(Command::RemoveCard) => control.remove_card(),
+        Ok(Command::Scan(text)) => control.scan(&text),
+        Ok(Command::PrinterFault { fault, on }) => control.printer_fault(&fault, on),
+    };
+    match result {
+        Ok(()) => "ok".into(),
+        Err(e) => format!("error {}: {}", e.code, e.message.replace('\n', " ")),
+    }
+}
+
+/// Why the control surface did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimctlError {
+    #[error("simulator.control must be a loopback address, got {0}")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+}
+
+/// The running control surface; stops when dropped.
+pub struct SimctlServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SimctlServer {
+    /// Listens on `addr` (loopback only) and serves `control` until dropped.
+    pub fn start(addr: SocketAddr, control: Arc<dyn SimControl>) -> Result<Self, SimctlError> {
+        if !addr.ip().is_loopback() {
+            return Err(SimctlError::NotLoopback(addr));
+        }
+        let listener =
+            TcpListener::bind(addr).map_err(|source| SimctlError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SimctlError::Bind { addr, source })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| SimctlError::Bind { addr, source })?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread_stop = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("simctl".into())
+            .spawn(move || accept_loop(&listener, &control, &thread_stop))
+            .map_err(|source| SimctlError::Bind { addr, source })?;
+        tracing::info!(%addr, "simulator control surface listening");
+        Ok(Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for SimctlServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, control: &Arc<dyn SimControl>, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let control = control.clone();
+                // One short-lived thread per connection: a stuck client never blocks others.
+                let spawned = std::thread::Builder::new()
+                    .name("simctl-conn".into())
+                    .spawn(move || {
+                        if let Err(e) = serve_connection(stream, control.as_ref()) {
+                            tracing::debug!(%peer, error = %e, "simctl connection ended");
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::warn!(error = %e, "simctl: cannot serve a connection");
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "simctl accept failed");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+fn serve_connection(stream: TcpStream, control: &dyn SimControl) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let n = Read::by_ref(&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut raw)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let reply = if raw.len() > MAX_LINE {
+            // Too long: refuse and drop the connection rather than resynchronise.
+            writeln!(writer, "error usage: 命令过长")?;
+            return Ok(());
+        } else {
+            match std::str::from_utf8(&raw) {
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => execute(control, line),
+                Err(_) => "error usage: 命令须为 UTF-8 文本".into(),
+            }
+        };
+        writeln!(writer, "{reply}")?;
+        writer.flush()?;
+    }
+}
+
+/// Sends one command to a control surface and returns its reply line (the `yichuang-sim`
+/// client, and tests).
+pub fn send(addr: &str, command: &str) -> io::Result<String> {
+    let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(addr)?.collect();
+    let first = addrs
+        .first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
+    let mut stream = TcpStream::connect_timeout(first, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    writeln!(stream, "{}", command.replace('\n', " "))?;
+    stream.flush()?;
+    let mut reply = String::new();
+    BufReader::new(stream).read_line(&mut reply)?;
+    Ok(reply.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl SimControl for Recorder {
+        fn place_card(&self, sample: &str) -> Result<(), UserError> {
+            if sample == "nobody" {
+                return Err(UserError {
+                    code: "id_card.unknown_sample".into(),
+                    message: format!("未知的样例证件：{sample}"),
+                    detail: String::new(),
+                });
+            }
+            self.0.lock().unwrap().push(format!("place {sample}"));
+            Ok(())
+        }
+        fn remove_card(&self) -> Result<(), UserError> {
+            self.0.lock().unwrap().push("remove".into());
+            Ok(())
+        }
+        fn scan(&self, text: &str) -> Result<(), UserError> {
+            self.0.lock().unwrap().push(format!("scan {text}"));
+            Ok(())
+        }
+        fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError> {
+            self.0.lock().unwrap().push(format!("fault {fault} {on}"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn k2_commands_parse_and_bad_ones_say_how() {
+        assert_eq!(
+            parse("card place hk_macao_taiwan\r\n"),
+            Ok(Command::PlaceCard("hk_macao_taiwan".into()))
+        );
+        assert_eq!(parse("card remove"), Ok(Command::RemoveCard));
+        assert_eq!(
+            parse("scan 办件码 A 001"),
+            Ok(Command::Scan("办件码 A 001".into()))
+        );
+        assert_eq!(
+            parse("printer fault paper_out on"),
+            Ok(Command::PrinterFault {
+                fault: "paper-out".into(),
+                on: true
+            })
+        );
+        for bad in [
+            "",
+            "card",
+            "card place",
+            "printer fault x maybe",
+            "scan",
+            "reboot",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn k2_control_surface_serves_commands_over_loopback_tcp() {
+        let rec = Arc::new(Recorder::default());
+        let server = SimctlServer::start("127.0.0.1:0".parse().unwrap(), rec.clone()).unwrap();
+        let addr = server.addr().to_string();
+        assert_eq!(send(&addr, "card place expired").unwrap(), "ok");
+        assert_eq!(send(&addr, "scan 粤居码 123").unwrap(), "ok");
+        assert_eq!(send(&addr, "printer fault cover_open off").unwrap(), "ok");
+        assert_eq!(
+            send(&addr, "card place nobody").unwrap(),
+            "error id_card.unknown_sample: 未知的样例证件：nobody"
+        );
+        assert!(send(&addr, "dance")
+            .unwrap()
+            .starts_with("error usage: 未知命令"));
+        assert_eq!(
+            *rec.0.lock().unwrap(),
+            vec![
+                "place expired".to_string(),
+                "scan 粤居码 123".into(),
+                "fault cover-open false".into()
+            ]
+        );
+
+        // Several commands on one connection; junk bytes get an error, not a crash.
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(b"card remove\n\xff\xfe\nhelp\n").unwrap();
+        let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ok");
+        assert!(lines.next().unwrap().unwrap().starts_with("error usage"));
+        assert!(lines.next().unwrap().unwrap().starts_with("ok card place"));
+        // An overlong line is refused and the connection closed.
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(&vec![b'a'; MAX_LINE + 10]).unwrap();
+        let mut reply = String::new();
+        BufReader::new(s).read_line(&mut reply).unwrap();
+        assert_eq!(reply.trim_end(), "error usage: 命令过长");
+    }
+
+    #[test]
+    fn k2_control_surface_refuses_non_loopback_addresses() {
+        let rec: Arc<dyn SimControl> = Arc::new(Recorder::default());
+        let e = SimctlServer::start("0.0.0.0:0".parse().unwrap(), rec)
+            .err()
+            .unwrap();
+        assert!(matches!(e, SimctlError::NotLoopback(_)), "{e}");
+    }
+}
