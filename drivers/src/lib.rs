@@ -10,5 +10,6 @@ pub mod error;
 pub mod escpos;
 pub mod idcard;
 pub mod scanner;
+pub mod ukey;
 
 pub use error::{DeviceError, ErrorKind};
