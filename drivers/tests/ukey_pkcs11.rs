@@ -50,7 +50,9 @@ fn d4_lists_tokens_and_clerk_certificates() {
     for l in ["clerk-ecdsa", "clerk-rsa", "clerk-unbound", "clerk-expired"] {
         assert!(labels.contains(&l), "{labels:?}");
     }
-    assert!(keys.iter().all(|k| k.manufacturer == "SoftHSM project" && !k.serial.is_empty()));
+    assert!(keys
+        .iter()
+        .all(|k| k.manufacturer == "SoftHSM project" && !k.serial.is_empty()));
 
     let (_, ec) = token(u.as_mut(), "clerk-ecdsa");
     assert_eq!(ec.subject_cn, "张三");
@@ -78,7 +80,8 @@ fn d4_ecdsa_signature_verifies_with_the_certificate_key() {
     let spki = parse_certificate(&cert.der).unwrap().public_key;
     let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&spki).unwrap();
     let der = p256::ecdsa::Signature::from_der(&sig.bytes).unwrap();
-    vk.verify(CHALLENGE, &der).expect("ECDSA signature verifies");
+    vk.verify(CHALLENGE, &der)
+        .expect("ECDSA signature verifies");
     assert!(vk.verify(b"another challenge", &der).is_err());
     u.logout(&key).unwrap();
 }
@@ -158,5 +161,7 @@ fn d4_unknown_token_and_missing_module_are_typed() {
         .expect("missing module fails");
     assert_eq!(err.problem(), UkeyProblem::ModuleMissing);
     assert!(err.detail().contains("/opt/vendor/missing-pkcs11.so"));
-    assert!(err.message().starts_with("UKey驱动（模块）未找到或加载失败"));
+    assert!(err
+        .message()
+        .starts_with("UKey驱动（模块）未找到或加载失败"));
 }

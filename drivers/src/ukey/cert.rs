@@ -38,9 +38,13 @@ impl CertUsage {
 pub enum KeyAlgorithm {
     Sm2,
     EcdsaP256,
-    Rsa { bits: u32 },
+    Rsa {
+        bits: u32,
+    },
     /// Anything else, by OID (signing is refused).
-    Other { oid: String },
+    Other {
+        oid: String,
+    },
 }
 
 /// The parsed fields of one certificate.
@@ -108,8 +112,8 @@ pub fn parse_certificate(der: &[u8]) -> Result<ParsedCert, UkeyError> {
     let mut key_usage = None;
     for ext in tbs.extensions.iter().flatten() {
         if ext.extn_id == OID_KEY_USAGE {
-            let ku = KeyUsage::from_der(ext.extn_value.as_bytes())
-                .map_err(|e| bad("key usage", &e))?;
+            let ku =
+                KeyUsage::from_der(ext.extn_value.as_bytes()).map_err(|e| bad("key usage", &e))?;
             key_usage = Some(CertUsage {
                 authentication: ku.digital_signature(),
                 signing: ku.non_repudiation(),
@@ -183,7 +187,7 @@ fn name_attr(name: &Name, oid: ObjectIdentifier) -> Option<String> {
         .flat_map(|rdn| rdn.0.iter())
         .filter(|atv| atv.oid == oid)
         .map(|atv| attr_value_text(&atv.value))
-        .last()
+        .next_back()
 }
 
 fn attr_value_text(value: &x509_cert::der::Any) -> String {

@@ -191,10 +191,7 @@ mod tests {
                 },
                 "UKey驱动（模块）未找到或加载失败",
             ),
-            (
-                UkeyError::KeyRemoved { detail: "".into() },
-                "UKey已拔出",
-            ),
+            (UkeyError::KeyRemoved { detail: "".into() }, "UKey已拔出"),
             (
                 UkeyError::PinIncorrect {
                     retries_left: Some(3),
@@ -212,10 +209,7 @@ mod tests {
                 UkeyError::CertificateNotFound { id: "c".into() },
                 "证书不存在",
             ),
-            (
-                UkeyError::CertificateExpired { not_after: 0 },
-                "证书已过期",
-            ),
+            (UkeyError::CertificateExpired { not_after: 0 }, "证书已过期"),
             (
                 UkeyError::SignFailed {
                     function: "SKF_ECCSignData".into(),

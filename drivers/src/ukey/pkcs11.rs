@@ -22,9 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::cert::{parse_certificate, CertUsage};
 use super::codec::{der_from_raw_rs, hex, pkcs1_sha256_digest_info, unhex};
-use super::{
-    Backend, CertInfo, KeyInfo, PinInfo, Signature, SignatureAlgorithm, Ukey, UkeyError,
-};
+use super::{Backend, CertInfo, KeyInfo, PinInfo, Signature, SignatureAlgorithm, Ukey, UkeyError};
 
 /// `CKR_PIN_INCORRECT` style name of a return value.
 fn ckr_name(rv: RvError) -> String {
@@ -166,7 +164,10 @@ impl Pkcs11Ukey {
     }
 }
 
-fn find(session: &Session, template: &[Attribute]) -> Result<Vec<cryptoki::object::ObjectHandle>, UkeyError> {
+fn find(
+    session: &Session,
+    template: &[Attribute],
+) -> Result<Vec<cryptoki::object::ObjectHandle>, UkeyError> {
     session
         .find_objects(template)
         .map_err(|e| map_err("C_FindObjects", e))
@@ -219,7 +220,8 @@ impl Ukey for Pkcs11Ukey {
             });
         }
         // Forget sessions of tokens that went away.
-        self.sessions.retain(|id, _| keys.iter().any(|k| &k.id == id));
+        self.sessions
+            .retain(|id, _| keys.iter().any(|k| &k.id == id));
         Ok(keys)
     }
 
@@ -248,9 +250,12 @@ impl Ukey for Pkcs11Ukey {
                     && [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY]
                         .into_iter()
                         .any(|class| {
-                            find(session, &[Attribute::Class(class), Attribute::Id(id.clone())])
-                                .map(|v| !v.is_empty())
-                                .unwrap_or(false)
+                            find(
+                                session,
+                                &[Attribute::Class(class), Attribute::Id(id.clone())],
+                            )
+                            .map(|v| !v.is_empty())
+                            .unwrap_or(false)
                         });
                 certs.push(CertInfo {
                     id: hex(&id),
@@ -261,7 +266,9 @@ impl Ukey for Pkcs11Ukey {
                     serial: parsed.serial,
                     not_before: parsed.not_before,
                     not_after: parsed.not_after,
-                    usage: parsed.key_usage.unwrap_or(CertUsage::UNRESTRICTED_SIGNATURE),
+                    usage: parsed
+                        .key_usage
+                        .unwrap_or(CertUsage::UNRESTRICTED_SIGNATURE),
                     algorithm: parsed.algorithm,
                     can_sign,
                 });
@@ -301,9 +308,10 @@ impl Ukey for Pkcs11Ukey {
             .ctx
             .open_ro_session(slot)
             .map_err(|e| map_err("C_OpenSession", e))?;
-        if session.get_session_info().is_ok_and(|i| {
-            matches!(i.session_state(), cryptoki::session::SessionState::RoUser)
-        }) {
+        if session
+            .get_session_info()
+            .is_ok_and(|i| matches!(i.session_state(), cryptoki::session::SessionState::RoUser))
+        {
             let _ = session.logout();
         }
         match session.login(UserType::User, Some(&AuthPin::from(pin.to_string()))) {
@@ -392,7 +400,11 @@ impl Ukey for Pkcs11Ukey {
             }
             Some(KeyType::RSA) => {
                 let bytes = session
-                    .sign(&Mechanism::RsaPkcs, handle, &pkcs1_sha256_digest_info(&digest))
+                    .sign(
+                        &Mechanism::RsaPkcs,
+                        handle,
+                        &pkcs1_sha256_digest_info(&digest),
+                    )
                     .map_err(sign_err)?;
                 Ok(Signature {
                     algorithm: SignatureAlgorithm::RsaPkcs1Sha256,

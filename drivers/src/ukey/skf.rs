@@ -22,12 +22,10 @@ use libloading::Library;
 
 use super::cert::{parse_certificate, CertUsage, KeyAlgorithm};
 use super::codec::{
-    c_field_text, der_from_ecc_signature_blob, ecc_public_key_from_blob, parse_multi_string,
-    sm2_e, ECC_PUBLIC_KEY_BLOB_LEN, ECC_SIGNATURE_BLOB_LEN, SM2_DEFAULT_ID,
+    c_field_text, der_from_ecc_signature_blob, ecc_public_key_from_blob, parse_multi_string, sm2_e,
+    ECC_PUBLIC_KEY_BLOB_LEN, ECC_SIGNATURE_BLOB_LEN, SM2_DEFAULT_ID,
 };
-use super::{
-    Backend, CertInfo, KeyInfo, PinInfo, Signature, SignatureAlgorithm, Ukey, UkeyError,
-};
+use super::{Backend, CertInfo, KeyInfo, PinInfo, Signature, SignatureAlgorithm, Ukey, UkeyError};
 
 pub const SAR_OK: u32 = 0;
 pub const SAR_FAIL: u32 = 0x0A00_0001;
@@ -737,9 +735,7 @@ impl Ukey for SkfUkey {
         };
         match rc {
             SAR_OK => Ok(()),
-            SAR_PIN_INCORRECT if retry == 0 => Err(UkeyError::PinLocked {
-                code: sar_name(rc),
-            }),
+            SAR_PIN_INCORRECT if retry == 0 => Err(UkeyError::PinLocked { code: sar_name(rc) }),
             SAR_PIN_INCORRECT => Err(UkeyError::PinIncorrect {
                 retries_left: Some(retry),
                 code: sar_name(rc),
@@ -826,10 +822,7 @@ mod tests {
 
     #[test]
     fn vendor_tables_and_overrides() {
-        assert_eq!(
-            SkfAlgTable::for_vendor(None).unwrap().sm2_sign,
-            0x0002_0100
-        );
+        assert_eq!(SkfAlgTable::for_vendor(None).unwrap().sm2_sign, 0x0002_0100);
         assert_eq!(
             SkfAlgTable::for_vendor(Some("GMT0006")).unwrap().sm2_sign,
             0x0002_0200

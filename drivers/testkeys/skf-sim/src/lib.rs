@@ -161,7 +161,7 @@ unsafe fn c_str<'a>(p: *const c_char) -> Result<&'a str, u32> {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -183,7 +183,10 @@ fn signing_key(st: &SimState) -> Result<SigningKey, u32> {
 /// `(x, y)` of the signing key's public point.
 pub fn public_xy(key: &SigningKey) -> Option<([u8; 32], [u8; 32])> {
     let point = key.verifying_key().as_affine().to_encoded_point(false);
-    Some((point.x()?.as_slice().try_into().ok()?, point.y()?.as_slice().try_into().ok()?))
+    Some((
+        point.x()?.as_slice().try_into().ok()?,
+        point.y()?.as_slice().try_into().ok()?,
+    ))
 }
 
 /// `Z = SM3(ENTL‖ID‖a‖b‖xG‖yG‖xA‖yA)`, computed "on the device".
@@ -260,7 +263,16 @@ pub unsafe extern "system" fn SKF_GetDevInfo(dev: Handle, info: *mut u8) -> u32 
         put(162, 32, &st.serial);
         d[194] = 1;
         d[196] = 1;
-        let caps = [SGD_SM4_ECB, SGD_SM2_1 | SGD_SM2_3, SGD_SM3, SGD_SM4_ECB, 64 * 1024, 32 * 1024, 256, 1024];
+        let caps = [
+            SGD_SM4_ECB,
+            SGD_SM2_1 | SGD_SM2_3,
+            SGD_SM3,
+            SGD_SM4_ECB,
+            64 * 1024,
+            32 * 1024,
+            256,
+            1024,
+        ];
         for (i, v) in caps.iter().enumerate() {
             d[198 + 4 * i..202 + 4 * i].copy_from_slice(&v.to_le_bytes());
         }
@@ -270,7 +282,11 @@ pub unsafe extern "system" fn SKF_GetDevInfo(dev: Handle, info: *mut u8) -> u32 
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_EnumApplication(dev: Handle, list: *mut c_char, size: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_EnumApplication(
+    dev: Handle,
+    list: *mut c_char,
+    size: *mut u32,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         check(&handles(), dev, &st)?;
@@ -279,7 +295,11 @@ pub unsafe extern "system" fn SKF_EnumApplication(dev: Handle, list: *mut c_char
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_OpenApplication(dev: Handle, name: *const c_char, app: *mut Handle) -> u32 {
+pub unsafe extern "system" fn SKF_OpenApplication(
+    dev: Handle,
+    name: *const c_char,
+    app: *mut Handle,
+) -> u32 {
     status((|| {
         let name = c_str(name)?;
         let st = load_state()?;
@@ -332,7 +352,12 @@ pub unsafe extern "system" fn SKF_GetPINInfo(
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_VerifyPIN(app: Handle, pin_type: u32, pin: *const c_char, retry: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_VerifyPIN(
+    app: Handle,
+    pin_type: u32,
+    pin: *const c_char,
+    retry: *mut u32,
+) -> u32 {
     status((|| {
         let pin = c_str(pin)?;
         if retry.is_null() {
@@ -395,7 +420,11 @@ pub unsafe extern "system" fn SKF_ClearSecureState(app: Handle) -> u32 {
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_EnumContainer(app: Handle, list: *mut c_char, size: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_EnumContainer(
+    app: Handle,
+    list: *mut c_char,
+    size: *mut u32,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         check(&handles(), app, &st)?;
@@ -404,7 +433,11 @@ pub unsafe extern "system" fn SKF_EnumContainer(app: Handle, list: *mut c_char, 
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_OpenContainer(app: Handle, name: *const c_char, con: *mut Handle) -> u32 {
+pub unsafe extern "system" fn SKF_OpenContainer(
+    app: Handle,
+    name: *const c_char,
+    con: *mut Handle,
+) -> u32 {
     status((|| {
         let name = c_str(name)?;
         let st = load_state()?;
@@ -440,7 +473,12 @@ pub unsafe extern "system" fn SKF_GetContainerType(con: Handle, ctype: *mut u32)
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_ExportCertificate(con: Handle, sign: i32, cert: *mut u8, len: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_ExportCertificate(
+    con: Handle,
+    sign: i32,
+    cert: *mut u8,
+    len: *mut u32,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         check(&handles(), con, &st)?;
@@ -455,7 +493,12 @@ pub unsafe extern "system" fn SKF_ExportCertificate(con: Handle, sign: i32, cert
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_ExportPublicKey(con: Handle, sign: i32, blob: *mut u8, len: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_ExportPublicKey(
+    con: Handle,
+    sign: i32,
+    blob: *mut u8,
+    len: *mut u32,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         check(&handles(), con, &st)?;
@@ -513,7 +556,13 @@ pub unsafe extern "system" fn SKF_DigestInit(
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_Digest(hash: Handle, data: *const u8, len: u32, out: *mut u8, out_len: *mut u32) -> u32 {
+pub unsafe extern "system" fn SKF_Digest(
+    hash: Handle,
+    data: *const u8,
+    len: u32,
+    out: *mut u8,
+    out_len: *mut u32,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         let h = handles();
@@ -548,14 +597,25 @@ pub unsafe extern "system" fn SKF_CloseHandle(handle: Handle) -> u32 {
 }
 
 #[no_mangle]
-pub unsafe extern "system" fn SKF_ECCSignData(con: Handle, data: *const u8, len: u32, sig: *mut u8) -> u32 {
+pub unsafe extern "system" fn SKF_ECCSignData(
+    con: Handle,
+    data: *const u8,
+    len: u32,
+    sig: *mut u8,
+) -> u32 {
     status((|| {
         let st = load_state()?;
         {
             let h = handles();
             check(&h, con, &st)?;
             let app = app_of(&h, con).ok_or(SAR_INVALIDHANDLEERR)?;
-            if !matches!(h.objs.get(&app), Some(Obj::App { logged_in: true, .. })) {
+            if !matches!(
+                h.objs.get(&app),
+                Some(Obj::App {
+                    logged_in: true,
+                    ..
+                })
+            ) {
                 return Err(SAR_USER_NOT_LOGGED_IN);
             }
         }

@@ -88,7 +88,8 @@ fn run(cli: Cli) -> Result<(), String> {
             serial,
             label,
         } => {
-            let pem = std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+            let pem =
+                std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
             let secret = sm2::SecretKey::from_pkcs8_pem(&pem)
                 .map_err(|e| format!("{}: not an SM2 PKCS#8 key: {e}", key.display()))?;
             let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -113,7 +114,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     .transpose()?,
             };
             let path = state()?;
-            st.save(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            st.save(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         Command::Remove | Command::Insert | Command::Unlock => {
             let path = state()?;
