@@ -11,6 +11,9 @@ APP_BIN := $(TARGET_DIR)/release/yichuang-workstation
 SERVER_BIN := $(TARGET_DIR)/release/yichuang-server
 # Outside the target dir: the postgres user must be able to reach it (/root is private).
 PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
+# Test UKeys (SoftHSM2 tokens, test CAs, the simulated SKF key) for the driver tests; each UKey
+# test binary runs scripts/ukey-test.sh setup into its own subdirectory.
+UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
 BINDINGS := ui/src/bindings.ts
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
 
@@ -50,7 +53,7 @@ lint: ui
 
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url cargo test $(LIB_CRATES)
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES)
 
 ui-test:
 	cd ui && npm test

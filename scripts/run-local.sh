@@ -34,6 +34,19 @@ control = "127.0.0.1:8721"
 TOML
 fi
 
+# Test UKeys (SoftHSM2 tokens and the simulated SKF key, see scripts/ukey-test.sh), made once
+# and kept in .run/ukey; their settings (SOFTHSM2_CONF, YICHUANG_SKF_SIM_STATE, library paths)
+# are exported for the app.
+if [ ! -f .run/ukey/env ]; then
+  mkdir -p .run/ukey
+  scripts/ukey-test.sh setup .run/ukey | grep -E '^[A-Z0-9_]+=' > .run/ukey/env.tmp
+  mv .run/ukey/env.tmp .run/ukey/env
+fi
+set -a
+# shellcheck disable=SC1091
+. .run/ukey/env
+set +a
+
 "$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
 SERVER_PID=$!
 trap 'kill -TERM $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null || true' EXIT

@@ -15,6 +15,8 @@ APT_PACKAGES=(
   postgresql
   # Virtual devices and document checks (later device issues build on these)
   socat poppler-utils fonts-wqy-microhei
+  # Test UKeys: SoftHSM2 PKCS#11 tokens, pkcs11-tool, the PKCS#11 engine, SM2 certificates
+  softhsm2 opensc libengine-pkcs11-openssl openssl jq
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -11,5 +11,6 @@ pub mod escpos;
 pub mod idcard;
 pub mod scanner;
 pub mod serial;
+pub mod ukey;
 
 pub use error::{DeviceError, ErrorKind};

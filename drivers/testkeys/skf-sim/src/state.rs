@@ -1,0 +1,79 @@
+//! The simulated key's persistent state: one JSON file (path in `YICHUANG_SKF_SIM_STATE`)
+//! that the library re-reads on every call, so a test or `make run` can pull the key out and
+//! plug it back in by editing it (see the CLI), and PIN tries survive process restarts.
+//! Read-modify-write goes through an exclusive lock on `<state>.lock`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const STATE_ENV: &str = "YICHUANG_SKF_SIM_STATE";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimState {
+    /// Whether the key is plugged in.
+    pub present: bool,
+    /// Bumped on every insertion: handles from before a removal stay invalid.
+    pub generation: u64,
+    pub device_name: String,
+    pub serial: String,
+    pub label: String,
+    pub manufacturer: String,
+    pub issuer: String,
+    pub application: String,
+    pub container: String,
+    pub user_pin: String,
+    pub max_retries: u32,
+    pub retries_left: u32,
+    /// SM2 private key of the signing pair, 32 bytes hex.
+    pub sign_key: String,
+    /// Signing certificate, DER hex.
+    pub sign_cert: String,
+    /// Exchange (encryption) certificate, DER hex, if any.
+    #[serde(default)]
+    pub exchange_cert: Option<String>,
+}
+
+pub fn state_path() -> Option<PathBuf> {
+    std::env::var_os(STATE_ENV).map(PathBuf::from)
+}
+
+impl SimState {
+    pub fn load(path: &Path) -> io::Result<SimState> {
+        let text = fs::read_to_string(path)?;
+        serde_json::from_str(&text).map_err(io::Error::other)
+    }
+
+    /// Writes atomically (temp file and rename) so a concurrent reader never sees half a file.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let tmp = path.with_extension("tmp");
+        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        fs::write(&tmp, text)?;
+        fs::rename(&tmp, path)
+    }
+
+    /// Runs `f` on the state under the file lock and saves it when `f` says so.
+    pub fn update<T>(path: &Path, f: impl FnOnce(&mut SimState) -> (T, bool)) -> io::Result<T> {
+        let lock = lock_file(path)?;
+        lock.lock()?;
+        let mut state = SimState::load(path)?;
+        let (out, changed) = f(&mut state);
+        if changed {
+            state.save(path)?;
+        }
+        drop(lock);
+        Ok(out)
+    }
+}
+
+fn lock_file(path: &Path) -> io::Result<File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(PathBuf::from(name))
+}

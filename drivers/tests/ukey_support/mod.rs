@@ -1,0 +1,98 @@
+//! Shared by the UKey tests: runs `scripts/ukey-test.sh setup` once per test binary (SoftHSM2
+//! tokens, test CAs, the SKF simulator built and provisioned) and hands out its settings.
+//! Without softhsm2/opensc/openssl the tests are skipped, unless `CI` is set: then they fail.
+//! `YICHUANG_TEST_UKEY_DIR` (set by `make unit`) puts the keys under that directory instead
+//! of a temporary one.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+pub struct Setup {
+    pub vars: HashMap<String, String>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Setup {
+    pub fn var(&self, name: &str) -> &str {
+        self.vars
+            .get(name)
+            .unwrap_or_else(|| panic!("ukey-test.sh did not print {name}"))
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        PathBuf::from(self.var(name))
+    }
+}
+
+fn tools_present() -> bool {
+    ["softhsm2-util", "pkcs11-tool", "openssl"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }) && Path::new("/usr/lib/softhsm/libsofthsm2.so").exists()
+}
+
+/// The keys, set up once for this test binary; `None` (skip) when the tools are missing.
+pub fn setup(binary: &str) -> Option<&'static Setup> {
+    static SETUP: OnceLock<Option<Setup>> = OnceLock::new();
+    SETUP
+        .get_or_init(|| {
+            if !tools_present() {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI: softhsm2, opensc and openssl are required for the UKey tests (scripts/setup.sh)"
+                );
+                eprintln!("skipping UKey tests: softhsm2/opensc/openssl not installed");
+                return None;
+            }
+            let (dir, tmp) = match std::env::var_os("YICHUANG_TEST_UKEY_DIR") {
+                Some(d) => (PathBuf::from(d).join(binary), None),
+                None => {
+                    let t = tempfile::tempdir().expect("temp dir");
+                    (t.path().to_path_buf(), Some(t))
+                }
+            };
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let out = Command::new(root.join("scripts/ukey-test.sh"))
+                .arg("setup")
+                .arg(&dir)
+                .current_dir(&root)
+                .output()
+                .expect("run scripts/ukey-test.sh");
+            assert!(
+                out.status.success(),
+                "ukey-test.sh setup failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let vars: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            // Before any library reads them (SoftHSM2 at C_Initialize, the simulator per call).
+            std::env::set_var("SOFTHSM2_CONF", &vars["SOFTHSM2_CONF"]);
+            std::env::set_var("YICHUANG_SKF_SIM_STATE", &vars["YICHUANG_SKF_SIM_STATE"]);
+            Some(Setup { vars, _tmp: tmp })
+        })
+        .as_ref()
+}
+
+/// One test at a time touches the keys (a PKCS#11 login is per process and token; the
+/// simulated key is one device).
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
