@@ -11,6 +11,8 @@ APP_BIN := $(TARGET_DIR)/release/yichuang-workstation
 SERVER_BIN := $(TARGET_DIR)/release/yichuang-server
 # Outside the target dir: the postgres user must be able to reach it (/root is private).
 PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
+# A private cupsd for the A4 printer tests (scripts/cups-test.sh).
+CUPS_DIR := $(or $(YICHUANG_CUPS_DIR),/tmp/yichuang-cups-test)
 BINDINGS := ui/src/bindings.ts
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
 
@@ -50,7 +52,8 @@ lint: ui
 
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url cargo test $(LIB_CRATES)
+	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups cargo test $(LIB_CRATES)
 
 ui-test:
 	cd ui && npm test
@@ -73,6 +76,7 @@ test: setup lint check-bindings unit ui-test e2e fuzz
 
 bench: setup app
 	cargo run --release -q -p yichuang-drivers --example bench
+	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
 
 clean-run:
