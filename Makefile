@@ -14,6 +14,8 @@ PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
 # Test UKeys (SoftHSM2 tokens, test CAs, the simulated SKF key) for the driver tests; each UKey
 # test binary runs scripts/ukey-test.sh setup into its own subdirectory.
 UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
+# A private cupsd for the A4 printer tests (scripts/cups-test.sh).
+CUPS_DIR := $(or $(YICHUANG_CUPS_DIR),/tmp/yichuang-cups-test)
 BINDINGS := ui/src/bindings.ts
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
 
@@ -53,7 +55,8 @@ lint: ui
 
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES)
+	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES)
 
 ui-test:
 	cd ui && npm test
@@ -76,6 +79,7 @@ test: setup lint check-bindings unit ui-test e2e fuzz
 
 bench: setup app
 	cargo run --release -q -p yichuang-drivers --example bench
+	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
 
 clean-run:

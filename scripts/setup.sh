@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the workstation needs to build, run and test on a Debian 12 machine:
-# Debian packages (webkit2gtk and friends, Xvfb, WebKitWebDriver, PostgreSQL, fonts), the
+# Debian packages (webkit2gtk and friends, Xvfb, WebKitWebDriver, PostgreSQL, CUPS, fonts), the
 # UI's npm packages, and tauri-driver. Idempotent and quick when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ APT_PACKAGES=(
   xvfb xauth imagemagick xdotool webkit2gtk-driver
   # Server tests on PostgreSQL
   postgresql
+  # A4 printer tests through a private CUPS server (scripts/cups-test.sh)
+  cups-daemon cups-client
   # Virtual devices and document checks (later device issues build on these)
   socat poppler-utils fonts-wqy-microhei
   # Test UKeys: SoftHSM2 PKCS#11 tokens, pkcs11-tool, the PKCS#11 engine, SM2 certificates

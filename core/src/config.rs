@@ -126,6 +126,11 @@ pub struct DeviceConfig {
     /// Scanner gun: text encoding on the serial line (`utf8`, `gb18030`, `auto`).
     #[serde(default)]
     pub encoding: Option<String>,
+    /// A4 printer with `driver = "spooler"`: the print queue's name as the OS spooler knows
+    /// it (CUPS printer name, `lpstat -p`). The spooler's address is `address` (host:port or
+    /// a socket path), else `$CUPS_SERVER`, else localhost:631.
+    #[serde(default)]
+    pub queue: Option<String>,
 }
 
 impl Default for DeviceConfig {
@@ -137,6 +142,7 @@ impl Default for DeviceConfig {
             address: None,
             suffix: None,
             encoding: None,
+            queue: None,
         }
     }
 }
@@ -395,6 +401,19 @@ impl WorkstationConfig {
                     ));
                 }
             }
+            if device.driver == DeviceDriver::Spooler {
+                let queue = device.queue.as_deref().unwrap_or_default();
+                yichuang_drivers::spooler::validate_queue_name(queue)
+                    .map_err(|detail| bad(&format!("devices.{slot}.queue"), detail))?;
+                if let Some(address) = &device.address {
+                    if yichuang_drivers::spooler::Server::parse(address).is_none() {
+                        return Err(bad(
+                            &format!("devices.{slot}.address"),
+                            format!("expected host[:port] or a socket path, got {address:?}"),
+                        ));
+                    }
+                }
+            }
             if device.driver == DeviceDriver::Tcp && device.address.is_none() {
                 return Err(bad(
                     &format!("devices.{slot}.address"),
@@ -536,6 +555,20 @@ mod tests {
             (
                 GOOD.replace("address = \"192.0.2.10:9100\"", ""),
                 "devices.receipt_printer.address",
+            ),
+            (
+                format!("{GOOD}\n[devices.a4_printer]\ndriver = \"spooler\"\n"),
+                "devices.a4_printer.queue",
+            ),
+            (
+                format!("{GOOD}\n[devices.a4_printer]\ndriver = \"spooler\"\nqueue = \"a b\"\n"),
+                "devices.a4_printer.queue",
+            ),
+            (
+                format!(
+                    "{GOOD}\n[devices.a4_printer]\ndriver = \"spooler\"\nqueue = \"hp\"\naddress = \"h:x\"\n"
+                ),
+                "devices.a4_printer.address",
             ),
         ];
         for (text, key) in cases {

@@ -8,16 +8,19 @@
 //! - [`audit`]: the hash-chained audit trail, written with its outbox row;
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
-//! - [`id_card`], [`printer`], [`scanner`]: the counter devices as the app uses them;
 //! - [`simctl`]: the loopback control surface of the simulated devices;
+//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`]: the counter devices as the app uses them;
+//! - [`document`]: A4 documents (notices, receipts, test page) laid out and rendered to PDF;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
 //! - [`status`]: the state shown in the clerk's status bar;
 //! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
 
 pub mod audit;
+pub mod a4_printer;
 pub mod backend;
 pub mod clock;
 pub mod config;
+pub mod document;
 pub mod error;
 pub mod id_card;
 pub mod instance;

@@ -1,5 +1,5 @@
 //! Counter devices of 一窗受理工作站: ID-card reader, UKey, document camera, scanner gun,
-//! receipt and A4 printers.
+//! receipt printer, and A4 printers through the OS spooler.
 //!
 //! Each device kind gets a module with a trait for what the app needs, a pure codec
 //! (bytes ⇄ typed frames, never panicking on any input), injected transports and a simulator
@@ -12,5 +12,6 @@ pub mod idcard;
 pub mod scanner;
 pub mod serial;
 pub mod ukey;
+pub mod spooler;
 
 pub use error::{DeviceError, ErrorKind};
