@@ -10,6 +10,11 @@ const COMMANDS: &[&str] = &[
     "print_test_slip",
     "simulate_printer_fault",
     "simulate_scan",
+    "print_test_page",
+    "login_keys",
+    "login",
+    "unlock",
+    "logout",
 ];
 
 fn main() {

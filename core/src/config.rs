@@ -131,6 +131,12 @@ pub struct DeviceConfig {
     /// a socket path), else `$CUPS_SERVER`, else localhost:631.
     #[serde(default)]
     pub queue: Option<String>,
+    /// UKey: the PKCS#11 module or the vendor's SKF library (path).
+    #[serde(default)]
+    pub module: Option<String>,
+    /// UKey (SKF): the vendor's algorithm-ID table (`standard`, `gmt0006`, …).
+    #[serde(default)]
+    pub vendor: Option<String>,
 }
 
 impl Default for DeviceConfig {
@@ -143,6 +149,8 @@ impl Default for DeviceConfig {
             suffix: None,
             encoding: None,
             queue: None,
+            module: None,
+            vendor: None,
         }
     }
 }
@@ -377,6 +385,22 @@ impl WorkstationConfig {
                     &format!("devices.{slot}.port"),
                     "a serial device needs a port".into(),
                 ));
+            }
+            if slot == "ukey"
+                && matches!(device.driver, DeviceDriver::Pkcs11 | DeviceDriver::Skf)
+                && device.module.as_deref().is_none_or(|m| m.trim().is_empty())
+            {
+                return Err(bad(
+                    "devices.ukey.module",
+                    "a PKCS#11 or SKF UKey needs the path of its library".into(),
+                ));
+            }
+            if slot == "ukey" {
+                if let Some(vendor) = &device.vendor {
+                    if let Err(e) = yichuang_drivers::ukey::SkfAlgTable::for_vendor(Some(vendor)) {
+                        return Err(bad("devices.ukey.vendor", e.to_string()));
+                    }
+                }
             }
             if slot == "id_card" && device.driver == DeviceDriver::Usb {
                 if let Err(detail) =

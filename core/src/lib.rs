@@ -6,17 +6,18 @@
 //! - [`config`]: the per-workstation TOML configuration and its validation;
 //! - [`store`]: the local SQLite store (WAL, foreign keys, versioned migrations);
 //! - [`audit`]: the hash-chained audit trail, written with its outbox row;
+//! - [`login`]: UKey certificate login, online and with offline grants; lock and unlock;
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
 //! - [`simctl`]: the loopback control surface of the simulated devices;
-//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`]: the counter devices as the app uses them;
+//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`]: the counter devices as the app uses them;
 //! - [`document`]: A4 documents (notices, receipts, test page) laid out and rendered to PDF;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
 //! - [`status`]: the state shown in the clerk's status bar;
 //! - [`error`]: typed errors with a Chinese message for the clerk and a detail for IT.
 
-pub mod audit;
 pub mod a4_printer;
+pub mod audit;
 pub mod backend;
 pub mod clock;
 pub mod config;
@@ -24,10 +25,12 @@ pub mod document;
 pub mod error;
 pub mod id_card;
 pub mod instance;
+pub mod login;
 pub mod printer;
 pub mod scanner;
 pub mod simctl;
 pub mod status;
 pub mod store;
+pub mod ukey;
 
 pub use error::{CoreError, UserError};

@@ -16,13 +16,31 @@ pub struct ShellStatus {
     pub devices: Vec<DeviceStatus>,
     /// Records in the outbox, not yet acknowledged by the backend.
     pub pending_sync: u32,
+    /// The clerk's UKey was pulled: both windows show the lock (A5) until the same key and
+    /// PIN unlock it.
+    pub locked: bool,
 }
 
+/// The logged-in clerk, as the status bar and the menus need them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ClerkBadge {
     pub id: String,
     pub name: String,
     pub department: String,
+    pub post: String,
+    /// What the clerk may do (A4); menus follow it.
+    pub permissions: Vec<String>,
+    pub mode: SessionMode,
+}
+
+/// How the session was granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    /// The central server verified the certificate.
+    Online,
+    /// The server was unreachable; a stored offline grant and a local challenge verified it.
+    Offline,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]

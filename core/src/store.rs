@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_audit", include_str!("../migrations/0002_audit.sql")),
+    ("0003_login", include_str!("../migrations/0003_login.sql")),
 ];
 
 pub fn latest_version() -> u32 {

@@ -11,7 +11,7 @@ pub mod escpos;
 pub mod idcard;
 pub mod scanner;
 pub mod serial;
-pub mod ukey;
 pub mod spooler;
+pub mod ukey;
 
 pub use error::{DeviceError, ErrorKind};

@@ -74,6 +74,35 @@ pub async fn print_test_slip(
     result
 }
 
+/// Prints the A4 test page through the OS spooler (device self-test, K2), following the job
+/// to completion.
+#[tauri::command]
+#[specta::specta]
+pub async fn print_test_page(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<yichuang_core::a4_printer::A4PrintOutcome, UserError> {
+    let printer = state.a4_printer()?;
+    let hall = state.config.hall.name.clone();
+    let window = format!(
+        "{}号窗口 {}",
+        state.config.window.number,
+        state.config.window.name.clone().unwrap_or_default()
+    );
+    let result = blocking(move || {
+        printer.print_test_page(&hall, &window, yichuang_core::clock::slip_time_in_china())
+    })
+    .await;
+    if let Ok(outcome) = &result {
+        let detail = serde_json::json!({ "document": "A4打印机测试页", "job": outcome.job_id });
+        if let Err(e) = state.audit(&app, "print.test_page", None, detail) {
+            tracing::error!(error = %e.detail, "print not audited");
+        }
+    }
+    state.refresh_a4_state(&app);
+    result
+}
+
 /// Sets or clears a fault ("paper-out", "near-end", "cover-open", "offline") on the
 /// simulated receipt printer.
 #[tauri::command]
@@ -94,4 +123,54 @@ pub fn simulate_printer_fault(
 #[specta::specta]
 pub fn simulate_scan(state: State<'_, AppState>, text: String) -> Result<(), UserError> {
     state.with_scanner(|svc| svc.simulator_scan(&text))
+}
+
+/// The UKeys plugged in, with PIN state and their certificates (login view, A1–A3).
+#[tauri::command]
+#[specta::specta]
+pub async fn login_keys(
+    state: State<'_, AppState>,
+) -> Result<Vec<yichuang_core::ukey::LoginKey>, UserError> {
+    let ukey = state.ukey()?;
+    blocking(move || ukey.login_keys(yichuang_core::audit::now_ms() / 1000)).await
+}
+
+/// Logs in with a certificate on a UKey and its PIN: online against the server, offline with
+/// a stored grant when the server is unreachable. A login while locked replaces the locked
+/// session (another clerk at this window).
+#[tauri::command]
+#[specta::specta]
+pub async fn login(
+    app: tauri::AppHandle,
+    key_id: String,
+    cert_id: String,
+    pin: String,
+) -> Result<ShellStatus, UserError> {
+    blocking(move || crate::session::login(&app, &key_id, &cert_id, &pin)).await
+}
+
+/// Unlocks the workstation after the clerk's key was pulled: the same key and its PIN.
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock(app: tauri::AppHandle, pin: String) -> Result<ShellStatus, UserError> {
+    blocking(move || crate::session::unlock(&app, &pin)).await
+}
+
+/// Ends the session (the clerk leaves the window).
+#[tauri::command]
+#[specta::specta]
+pub fn logout(app: tauri::AppHandle) -> ShellStatus {
+    crate::session::logout(&app)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, UserError> + Send + 'static,
+) -> Result<T, UserError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| UserError {
+            code: "internal".into(),
+            message: "操作异常中止，请重试。".into(),
+            detail: e.to_string(),
+        })?
 }

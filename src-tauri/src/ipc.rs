@@ -22,6 +22,10 @@ pub struct IdCardChanged(pub CardEvent);
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct Scanned(pub ScanEvent);
 
+/// A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct UkeyChanged(pub yichuang_drivers::ukey::PresenceEvent);
+
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
@@ -33,8 +37,18 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::print_test_slip,
             commands::simulate_printer_fault,
             commands::simulate_scan,
+            commands::print_test_page,
+            commands::login_keys,
+            commands::login,
+            commands::unlock,
+            commands::logout,
         ])
-        .events(collect_events![ShellStatusChanged, IdCardChanged, Scanned])
+        .events(collect_events![
+            ShellStatusChanged,
+            IdCardChanged,
+            Scanned,
+            UkeyChanged
+        ])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.
         .disable_serde_phases()

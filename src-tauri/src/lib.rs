@@ -6,6 +6,7 @@
 mod commands;
 mod ipc;
 mod logging;
+mod session;
 mod simctl;
 mod state;
 mod windows;
@@ -182,6 +183,40 @@ fn start_devices(app: &tauri::AppHandle) {
             );
         }
     }
+    match yichuang_core::a4_printer::A4PrinterService::from_config(
+        &state.config.devices.a4_printer,
+        state.data_dir.join("a4-simulated"),
+    ) {
+        Ok(service) => {
+            let installed = service.is_some();
+            state.set_a4_printer(service);
+            if installed {
+                // The spooler's queue state (paused, out of paper, printer gone) every 5 s.
+                let handle = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+                    loop {
+                        ticker.tick().await;
+                        handle.state::<AppState>().refresh_a4_state(&handle);
+                    }
+                });
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e.detail, "A4 printer service not started");
+            state::set_device_state(
+                app,
+                yichuang_core::a4_printer::SLOT,
+                yichuang_core::status::DeviceState::Error { message: e.message },
+            );
+        }
+    }
+
+    let handle = app.clone();
+    let ukey = yichuang_core::ukey::UkeyService::start(&state.config.devices.ukey, move |event| {
+        session::on_ukey_event(&handle, event)
+    });
+    state.set_ukey(ukey);
     simctl::start(app);
 }
 

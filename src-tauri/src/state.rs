@@ -29,6 +29,9 @@ pub struct AppState {
     printer: Mutex<Option<std::sync::Arc<ReceiptPrinterService>>>,
     scanner: Mutex<Option<ScannerService>>,
     simctl: Mutex<Option<yichuang_core::simctl::SimctlServer>>,
+    ukey: Mutex<Option<std::sync::Arc<yichuang_core::ukey::UkeyService>>>,
+    a4: Mutex<Option<std::sync::Arc<yichuang_core::a4_printer::A4PrinterService>>>,
+    session: Mutex<Option<yichuang_core::login::Session>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -65,6 +68,7 @@ impl AppState {
             },
             devices: DeviceStatus::initial(&config),
             pending_sync: 0,
+            locked: false,
         };
         Self {
             started,
@@ -78,6 +82,9 @@ impl AppState {
             printer: Mutex::new(None),
             scanner: Mutex::new(None),
             simctl: Mutex::new(None),
+            ukey: Mutex::new(None),
+            a4: Mutex::new(None),
+            session: Mutex::new(None),
             startup_probe: std::env::var_os("YICHUANG_STARTUP_PROBE").is_some(),
         }
     }
@@ -172,6 +179,72 @@ impl AppState {
                 message: "本窗口未配置身份证读卡器。".into(),
                 detail: "devices.id_card.driver = \"none\" or the service failed to start".into(),
             }),
+        }
+    }
+
+    pub fn set_a4_printer(&self, service: Option<yichuang_core::a4_printer::A4PrinterService>) {
+        *lock(&self.a4) = service.map(std::sync::Arc::new);
+    }
+
+    pub fn a4_printer(
+        &self,
+    ) -> Result<std::sync::Arc<yichuang_core::a4_printer::A4PrinterService>, UserError> {
+        lock(&self.a4).clone().ok_or_else(|| UserError {
+            code: "a4_printer.not_installed".into(),
+            message: "本窗口未配置A4打印机。".into(),
+            detail: "devices.a4_printer.driver = \"none\" or the service failed to start".into(),
+        })
+    }
+
+    /// Re-reads the A4 printer's condition (queue state over IPP) into the status bar.
+    pub fn refresh_a4_state(&self, app: &tauri::AppHandle) {
+        let Ok(printer) = self.a4_printer() else {
+            return;
+        };
+        let app = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let state = printer.state();
+            set_device_state(&app, yichuang_core::a4_printer::SLOT, state);
+        });
+    }
+
+    pub fn set_ukey(&self, service: Option<yichuang_core::ukey::UkeyService>) {
+        *lock(&self.ukey) = service.map(std::sync::Arc::new);
+    }
+
+    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::ukey::UkeyService>, UserError> {
+        lock(&self.ukey).clone().ok_or_else(|| UserError {
+            code: "ukey.not_installed".into(),
+            message: "本窗口未配置UKey，无法登录，请联系运维人员。".into(),
+            detail: "devices.ukey.driver = \"none\"".into(),
+        })
+    }
+
+    pub fn session(&self) -> Option<yichuang_core::login::Session> {
+        lock(&self.session).clone()
+    }
+
+    pub fn set_session(&self, session: Option<yichuang_core::login::Session>) {
+        *lock(&self.session) = session;
+    }
+
+    /// Runs `f` on the store (one action, one transaction inside `f`).
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, UserError>,
+    ) -> Result<T, UserError> {
+        let store = self.store.as_ref().ok_or_else(|| UserError {
+            code: "store.unavailable".into(),
+            message: "本地数据库不可用，请联系运维人员。".into(),
+            detail: "the store failed to open at start".into(),
+        })?;
+        f(&mut lock(store))
+    }
+
+    /// Re-reads the outbox count into the status bar.
+    pub fn refresh_pending(&self, app: &tauri::AppHandle) {
+        if let Some(n) = self.pending_sync_count() {
+            self.update_status(app, |s| s.pending_sync = n);
         }
     }
 

@@ -24,6 +24,23 @@ export const commands = {
 	simulatePrinterFault: (fault: string, on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("simulate_printer_fault", { fault, on })),
 	/**  Sends a scan from the simulated serial scanner gun. */
 	simulateScan: (text: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_scan", { text })),
+	/**
+	 *  Prints the A4 test page through the OS spooler (device self-test, K2), following the job
+	 *  to completion.
+	 */
+	printTestPage: () => typedError<A4PrintOutcome, UserError>(__TAURI_INVOKE("print_test_page")),
+	/**  The UKeys plugged in, with PIN state and their certificates (login view, A1–A3). */
+	loginKeys: () => typedError<LoginKey[], UserError>(__TAURI_INVOKE("login_keys")),
+	/**
+	 *  Logs in with a certificate on a UKey and its PIN: online against the server, offline with
+	 *  a stored grant when the server is unreachable. A login while locked replaces the locked
+	 *  session (another clerk at this window).
+	 */
+	login: (keyId: string, certId: string, pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("login", { keyId, certId, pin })),
+	/**  Unlocks the workstation after the clerk's key was pulled: the same key and its PIN. */
+	unlock: (pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("unlock", { pin })),
+	/**  Ends the session (the clerk leaves the window). */
+	logout: () => __TAURI_INVOKE<ShellStatus>("logout"),
 };
 
 /** Events */
@@ -31,9 +48,20 @@ export const events = {
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
+	ukeyChanged: makeEvent<UkeyChanged, UkeyChanged>("ukey-changed"),
 };
 
 /* Types */
+/**  What the clerk is told after a successful print. */
+export type A4PrintOutcome = {
+	message: string,
+	/**  The spooler's job id (none for the simulator). */
+	job_id: number | null,
+	pdf_bytes: number,
+	/**  Where the simulator wrote the PDF. */
+	saved_to: string | null,
+};
+
 /**  Facts the UI needs once at start. */
 export type AppInfo = {
 	product: string,
@@ -46,6 +74,9 @@ export type AppInfo = {
 	 */
 	startup_error: UserError | null,
 };
+
+/**  Which kind of library a backend drives. */
+export type Backend = "pkcs11" | "skf";
 
 export type BackendStatus = 
 /**  No backend URL in the workstation config: offline-only workstation. */
@@ -95,10 +126,15 @@ export type CitizenCard = {
 	photo_available: boolean,
 };
 
+/**  The logged-in clerk, as the status bar and the menus need them. */
 export type ClerkBadge = {
 	id: string,
 	name: string,
 	department: string,
+	post: string,
+	/**  What the clerk may do (A4); menus follow it. */
+	permissions: string[],
+	mode: SessionMode,
 };
 
 /**  A calendar date as printed on the card. Field order makes the derived `Ord` chronological. */
@@ -151,11 +187,68 @@ export type Identity = {
 	details: CardDetails,
 };
 
+/**  One key that is plugged in. */
+export type KeyInfo = {
+	/**
+	 *  What the other calls take to name this key: the token serial (PKCS#11) or the device
+	 *  name (SKF). Stable across re-plugging the same key.
+	 */
+	id: string,
+	backend: Backend,
+	serial: string,
+	label: string,
+	manufacturer: string,
+	model: string,
+	/**  Signature algorithms the key reports it can do (e.g. `SM2`, `SM3`, `ECDSA`, `RSA`). */
+	algorithms: string[],
+};
+
+/**  A certificate as the login view lists it. */
+export type LoginCert = {
+	id: string,
+	subject_cn: string,
+	issuer: string,
+	serial: string,
+	/**  Unix seconds. */
+	not_after: number | null,
+	authentication: boolean,
+	signing: boolean,
+	expired: boolean,
+	/**  The one preselected: the first valid authentication certificate. */
+	preferred: boolean,
+};
+
+/**  A key as the login view lists it. */
+export type LoginKey = {
+	id: string,
+	label: string,
+	manufacturer: string,
+	backend: Backend,
+	pin: PinInfo,
+	certificates: LoginCert[],
+};
+
 /**  A nation (民族) by its GB 3304 code. */
 export type Nation = {
 	code: number,
 	name: string,
 };
+
+/**
+ *  PIN state of a key. PKCS#11 only exposes flags, so counts are `None` there unless the
+ *  flags pin them down (final try = 1 left, locked = 0 left).
+ */
+export type PinInfo = {
+	max_retries: number | null,
+	retries_left: number | null,
+	locked: boolean,
+	/**  The token says wrong PINs were entered since the last good one (PKCS#11 COUNT_LOW). */
+	count_low: boolean,
+	/**  The PIN is still the factory default (SKF reports this). */
+	default_pin: boolean | null,
+};
+
+export type PresenceEvent = { event: "inserted"; key: KeyInfo } | { event: "removed"; key: KeyInfo };
 
 /**  What the clerk is told after a successful print. */
 export type PrintOutcome = {
@@ -179,6 +272,13 @@ export type ScanEvent = {
 /**  The serial scanner gun read a code (D1); one event per scan. */
 export type Scanned = ScanEvent;
 
+/**  How the session was granted. */
+export type SessionMode = 
+/**  The central server verified the certificate. */
+"online" | 
+/**  The server was unreachable; a stored offline grant and a local challenge verified it. */
+"offline";
+
 /**  Sex code, GB/T 2261.1. */
 export type Sex = "unknown" | "male" | "female" | "unspecified";
 
@@ -192,6 +292,11 @@ export type ShellStatus = {
 	devices: DeviceStatus[],
 	/**  Records in the outbox, not yet acknowledged by the backend. */
 	pending_sync: number,
+	/**
+	 *  The clerk's UKey was pulled: both windows show the lock (A5) until the same key and
+	 *  PIN unlock it.
+	 */
+	locked: boolean,
 };
 
 /**  Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk). */
@@ -241,6 +346,9 @@ export type SymbologyKind =
 "aztec" | 
 /**  Any other code character (including `]X`, "other / unknown"). */
 "other";
+
+/**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
+export type UkeyChanged = PresenceEvent;
 
 /**
  *  What the UI gets for any failure: a stable code it may branch on, the message shown to

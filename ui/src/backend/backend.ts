@@ -1,7 +1,17 @@
 // The one seam between the UI and the workstation process. Components and stores use only
 // this interface; `tauri.ts` implements it over the generated IPC bindings, `memory.ts`
 // in memory for component tests (no webview needed).
-import type { AppInfo, CardEvent, PrintOutcome, ScanEvent, ShellStatus, UserError } from '../bindings'
+import type {
+  A4PrintOutcome,
+  AppInfo,
+  CardEvent,
+  LoginKey,
+  PresenceEvent,
+  PrintOutcome,
+  ScanEvent,
+  ShellStatus,
+  UserError,
+} from '../bindings'
 
 export type Unsubscribe = () => void
 
@@ -19,12 +29,23 @@ export interface Backend {
   simulateCardRemoval(): Promise<Result<null>>
   /** Prints the standard ticket slip on the receipt printer (self-test). */
   printTestSlip(): Promise<Result<PrintOutcome>>
+  /** Prints the A4 test page through the OS spooler and waits for the job (self-test). */
+  printTestPage(): Promise<Result<A4PrintOutcome>>
   /** Sets or clears a fault on the simulated receipt printer. */
   simulatePrinterFault(fault: string, on: boolean): Promise<Result<null>>
   /** Called once per scan from the serial scanner gun. */
   onScan(listener: (scan: ScanEvent) => void): Promise<Unsubscribe>
   /** Sends a scan from the simulated serial scanner gun. */
   simulateScan(text: string): Promise<Result<null>>
+  /** The UKeys plugged in, their PIN state and certificates (A1–A3). */
+  loginKeys(): Promise<Result<LoginKey[]>>
+  /** Certificate login with the PIN; the new status carries the clerk. */
+  login(keyId: string, certId: string, pin: string): Promise<Result<ShellStatus>>
+  /** Unlocks after the clerk's key was pulled: the same key and PIN (A5). */
+  unlock(pin: string): Promise<Result<ShellStatus>>
+  logout(): Promise<ShellStatus>
+  /** Called when a UKey is plugged in or pulled out. */
+  onUkeyChanged(listener: (event: PresenceEvent) => void): Promise<Unsubscribe>
 }
 
 /** A command that can fail with a typed, Chinese-worded error. */

@@ -1,5 +1,5 @@
 // In-memory Backend for component tests and UI work without the workstation process.
-import type { AppInfo, CardEvent, ScanEvent, ShellStatus } from '../bindings'
+import type { AppInfo, CardEvent, LoginKey, PresenceEvent, ScanEvent, ShellStatus } from '../bindings'
 import type { Backend } from './backend'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -14,6 +14,7 @@ export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus 
       { slot: 'ukey', name: 'UKey', driver: 'simulator', state: { state: 'not_opened' } },
     ],
     pending_sync: 0,
+    locked: false,
     ...overrides,
   }
 }
@@ -31,6 +32,10 @@ export class MemoryBackend implements Backend {
   /** Faults set on the simulated printer; a print fails while 'paper-out' is set. */
   printerFaults = new Set<string>()
   printed = 0
+  /** UKeys "plugged in"; the PIN of each key; wrong PINs count down `retries_left`. */
+  keys: LoginKey[] = []
+  pins: Record<string, string> = {}
+  private ukeyListeners = new Set<(e: PresenceEvent) => void>()
 
   constructor(status: ShellStatus = sampleStatus(), info: Partial<AppInfo> = {}) {
     this.status = status
@@ -96,6 +101,14 @@ export class MemoryBackend implements Backend {
     return { status: 'ok' as const, data: { message: '测试小票已打印。', bytes_sent: 505 } }
   }
 
+  async printTestPage() {
+    this.printed += 1
+    return {
+      status: 'ok' as const,
+      data: { message: 'A4打印机测试页已打印。', job_id: 1, pdf_bytes: 30000, saved_to: null },
+    }
+  }
+
   async simulatePrinterFault(fault: string, on: boolean) {
     if (on) this.printerFaults.add(fault)
     else this.printerFaults.delete(fault)
@@ -111,6 +124,78 @@ export class MemoryBackend implements Backend {
     const scan: ScanEvent = { text, symbology: null, raw_len: new TextEncoder().encode(text).length }
     for (const l of this.scanListeners) l(structuredClone(scan))
     return { status: 'ok' as const, data: null }
+  }
+
+  async loginKeys() {
+    return { status: 'ok' as const, data: structuredClone(this.keys) }
+  }
+
+  private checkPin(keyId: string, pin: string) {
+    const key = this.keys.find((k) => k.id === keyId)
+    if (!key) return { code: 'ukey.no_key', message: '未检测到UKey，请插入本人的UKey。', detail: keyId }
+    if (key.pin.locked) return { code: 'ukey.pin_locked', message: 'UKey已锁定，请联系管理员解锁。', detail: '' }
+    if (this.pins[keyId] !== pin) {
+      const left = Math.max(0, (key.pin.retries_left ?? 1) - 1)
+      key.pin.retries_left = left
+      if (left === 0) {
+        key.pin.locked = true
+        return { code: 'ukey.pin_locked', message: 'UKey已锁定，请联系管理员解锁。', detail: '' }
+      }
+      return { code: 'ukey.pin_incorrect', message: `PIN码错误，还可重试${left}次。`, detail: '' }
+    }
+    return null
+  }
+
+  async login(keyId: string, certId: string, pin: string) {
+    const error = this.checkPin(keyId, pin)
+    if (error) return { status: 'error' as const, error }
+    const cert = this.keys.find((k) => k.id === keyId)?.certificates.find((c) => c.id === certId)
+    this.push({
+      clerk: {
+        id: 'c-' + keyId,
+        name: cert?.subject_cn ?? '?',
+        department: '户政科',
+        post: '综合窗口受理员',
+        permissions: ['intake'],
+        mode: 'online',
+      },
+      locked: false,
+    })
+    return { status: 'ok' as const, data: structuredClone(this.status) }
+  }
+
+  async unlock(pin: string) {
+    const keyId = this.status.clerk?.id.replace(/^c-/, '') ?? ''
+    const error = this.checkPin(keyId, pin)
+    if (error) return { status: 'error' as const, error }
+    this.push({ locked: false })
+    return { status: 'ok' as const, data: structuredClone(this.status) }
+  }
+
+  async logout() {
+    this.push({ clerk: null, locked: false })
+    return structuredClone(this.status)
+  }
+
+  async onUkeyChanged(listener: (e: PresenceEvent) => void) {
+    this.ukeyListeners.add(listener)
+    return () => this.ukeyListeners.delete(listener)
+  }
+
+  /** Test helper: plug a key in (or pull it out), as the UKey watch would report. */
+  plugKey(key: LoginKey | null, pulled?: string) {
+    if (key) {
+      this.keys.push(key)
+      const info = { id: key.id, backend: key.backend, serial: key.id, label: key.label, manufacturer: key.manufacturer, model: '', algorithms: [] }
+      for (const l of this.ukeyListeners) l({ event: 'inserted', key: info })
+    } else if (pulled) {
+      const gone = this.keys.find((k) => k.id === pulled)
+      this.keys = this.keys.filter((k) => k.id !== pulled)
+      if (gone) {
+        const info = { id: gone.id, backend: gone.backend, serial: gone.id, label: gone.label, manufacturer: gone.manufacturer, model: '', algorithms: [] }
+        for (const l of this.ukeyListeners) l({ event: 'removed', key: info })
+      }
+    }
   }
 
   /** Test helper: a reader event, as the workstation would send it. */

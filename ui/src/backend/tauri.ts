@@ -15,9 +15,17 @@ export const tauriBackend: Backend = {
   simulateCard: (sample) => commands.simulateCard(sample),
   simulateCardRemoval: () => commands.simulateCardRemoval(),
   printTestSlip: () => commands.printTestSlip(),
+  printTestPage: () => commands.printTestPage(),
   simulatePrinterFault: (fault, on) => commands.simulatePrinterFault(fault, on),
   async onScan(listener) {
     return events.scanned.listen((event) => listener(event.payload))
   },
   simulateScan: (text) => commands.simulateScan(text),
+  loginKeys: () => commands.loginKeys(),
+  login: (keyId, certId, pin) => commands.login(keyId, certId, pin),
+  unlock: (pin) => commands.unlock(pin),
+  logout: () => commands.logout(),
+  async onUkeyChanged(listener) {
+    return events.ukeyChanged.listen((event) => listener(event.payload))
+  },
 }

@@ -1,0 +1,574 @@
+//! Certificate login (A1–A6): challenge–response with the central server, the offline grant
+//! for days without a network, and the session the lock-on-removal rule protects.
+//!
+//! Online: the server's challenge is signed by the UKey (after the PIN) as the bytes of
+//! `yichuang-login|{challenge_id}|{nonce}`; the server checks signature, chain, validity,
+//! revocation and binding, and answers with a session and a signed offline grant, which is
+//! kept here per certificate. Offline (server unreachable): the grant for the chosen
+//! certificate must verify with the server's grant key and be unexpired, and the same key
+//! must sign a fresh local challenge that verifies against the certificate in the grant.
+//! Every attempt is audited, in the same transaction as the grant it stores.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+use yichuang_drivers::ukey::CertInfo;
+
+use crate::audit::{self, AuditEntry};
+use crate::store::Store;
+use crate::ukey::{ukey_error, UkeyService};
+use crate::UserError;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The clerk as the server registers them (A4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ClerkInfo {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    #[serde(default)]
+    pub post: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+pub use crate::status::SessionMode;
+
+/// A logged-in clerk at this window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub clerk: ClerkInfo,
+    pub mode: SessionMode,
+    /// The key and certificate the clerk logged in with; pulling this key locks (A5).
+    pub key_id: String,
+    pub cert_id: String,
+    pub cert_fingerprint: String,
+    /// Unix ms.
+    pub expires_at: i64,
+    /// The server's session token (online logins).
+    pub token: Option<String>,
+}
+
+/// The signed offline grant as the server sends it (`yichuang-pki`'s `SignedGrant`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedGrant {
+    pub payload_b64: String,
+    pub signature_b64: String,
+    pub key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Challenge {
+    challenge_id: String,
+    nonce: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginOk {
+    session_token: String,
+    expires_at: i64,
+    clerk: ClerkInfo,
+    offline_grant: Option<SignedGrant>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServerError {
+    code: String,
+    message: String,
+    #[serde(default)]
+    detail: String,
+}
+
+/// Why a call to the server did not give an answer to act on.
+#[derive(Debug)]
+pub enum AuthFailure {
+    /// No answer (network down, server stopped, 5xx): offline login may apply.
+    Unreachable(String),
+    /// The server answered no, with its Chinese message.
+    Refused(UserError),
+}
+
+/// The login endpoints of the central server.
+#[derive(Debug, Clone)]
+pub struct AuthClient {
+    base: Url,
+    http: reqwest::blocking::Client,
+}
+
+impl AuthClient {
+    pub fn new(base: Url) -> Result<Self, UserError> {
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| UserError {
+                code: "login.client".into(),
+                message: "登录组件初始化失败，请联系运维人员。".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(Self { base, http })
+    }
+
+    fn url(&self, path: &str) -> Result<Url, AuthFailure> {
+        self.base
+            .join(path)
+            .map_err(|e| AuthFailure::Unreachable(format!("bad backend url: {e}")))
+    }
+
+    fn post<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, AuthFailure> {
+        let url = self.url(path)?;
+        let resp = self
+            .http
+            .post(url.clone())
+            .json(body)
+            .send()
+            .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: {e}")))?;
+        let status = resp.status();
+        if status.is_server_error() {
+            return Err(AuthFailure::Unreachable(format!(
+                "POST {url}: HTTP {status}"
+            )));
+        }
+        if !status.is_success() {
+            let e: ServerError = resp.json().map_err(|e| {
+                AuthFailure::Unreachable(format!("POST {url}: HTTP {status}, unreadable: {e}"))
+            })?;
+            return Err(AuthFailure::Refused(UserError {
+                code: format!("login.{}", e.code),
+                message: e.message,
+                detail: e.detail,
+            }));
+        }
+        resp.json()
+            .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
+    }
+
+    /// The server's offline-grant verifying key.
+    pub fn grant_key(&self) -> Result<GrantKey, AuthFailure> {
+        let url = self.url("api/v1/auth/grant-key")?;
+        let resp = self
+            .http
+            .get(url.clone())
+            .send()
+            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))?;
+        if !resp.status().is_success() {
+            return Err(AuthFailure::Unreachable(format!(
+                "GET {url}: HTTP {}",
+                resp.status()
+            )));
+        }
+        resp.json()
+            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))
+    }
+}
+
+/// The server's Ed25519 key for offline grants, kept in `meta` after the first online login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantKey {
+    pub key_id: String,
+    pub public_key: String,
+}
+
+/// SHA-256 of a certificate, lower-case hex (what grants and bindings name a cert by).
+pub fn fingerprint(der: &[u8]) -> String {
+    use std::fmt::Write;
+    Sha256::digest(der)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+fn store_err(e: crate::store::StoreError) -> UserError {
+    UserError {
+        code: "store.write".into(),
+        message: e.message(),
+        detail: e.to_string(),
+    }
+}
+
+/// Everything one login attempt needs.
+pub struct LoginRequest<'a> {
+    pub key_id: &'a str,
+    pub cert_id: &'a str,
+    pub pin: &'a str,
+    /// `"{hall code}-{window}"`, sent to the server for its audit.
+    pub workstation: &'a str,
+    /// Unix ms.
+    pub now: i64,
+}
+
+fn audit_attempt(
+    store: &mut Store,
+    req: &LoginRequest<'_>,
+    cert: Option<&CertInfo>,
+    outcome: &Result<Session, UserError>,
+    grant: Option<(&SignedGrant, i64)>,
+    grant_key: Option<&GrantKey>,
+) -> Result<(), UserError> {
+    let (action, actor, detail) = match outcome {
+        Ok(s) => (
+            if s.mode == SessionMode::Online {
+                "login.ok"
+            } else {
+                "login.offline"
+            },
+            Some(s.clerk.id.clone()),
+            serde_json::json!({ "mode": s.mode, "key": req.key_id }),
+        ),
+        Err(e) => (
+            "login.failed",
+            None,
+            serde_json::json!({ "code": e.code, "key": req.key_id }),
+        ),
+    };
+    let subject = cert.map(|c| format!("{}:{}", c.issuer, c.serial));
+    store
+        .transact(|tx| {
+            if let (Ok(session), Some((g, expires_at)), Some(c)) = (outcome, grant, cert) {
+                tx.execute(
+                    "INSERT INTO offline_grant (cert_fingerprint, clerk_id, signed_grant, cert_der, expires_at, stored_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(cert_fingerprint) DO UPDATE SET clerk_id = ?2, signed_grant = ?3,
+                       cert_der = ?4, expires_at = ?5, stored_at = ?6",
+                    rusqlite::params![
+                        session.cert_fingerprint,
+                        session.clerk.id,
+                        serde_json::to_string(g).unwrap_or_default(),
+                        c.der,
+                        expires_at,
+                        req.now
+                    ],
+                )?;
+            }
+            if let Some(k) = grant_key {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('grant_key', ?1)
+                     ON CONFLICT(key) DO UPDATE SET value = ?1",
+                    [serde_json::to_string(k).unwrap_or_default()],
+                )?;
+            }
+            audit::record(
+                tx,
+                req.now,
+                AuditEntry {
+                    actor,
+                    action: action.into(),
+                    subject,
+                    detail,
+                },
+            )?;
+            Ok(())
+        })
+        .map_err(store_err)
+}
+
+/// One login attempt with the UKey: online when the server answers, else offline with a grant.
+pub fn login(
+    ukey: &UkeyService,
+    server: Option<&AuthClient>,
+    store: &mut Store,
+    req: &LoginRequest<'_>,
+) -> Result<Session, UserError> {
+    let cert = match ukey.certificate(req.key_id, req.cert_id) {
+        Ok(c) => c,
+        Err(e) => {
+            let outcome = Err(e);
+            audit_attempt(store, req, None, &outcome, None, None)?;
+            return outcome;
+        }
+    };
+    let mut grant = None;
+    let mut grant_key = None;
+    let outcome = attempt(ukey, server, store, req, &cert, &mut grant, &mut grant_key);
+    let grant_ref = grant
+        .as_ref()
+        .map(|(g, exp): &(SignedGrant, i64)| (g, *exp));
+    audit_attempt(
+        store,
+        req,
+        Some(&cert),
+        &outcome,
+        grant_ref,
+        grant_key.as_ref(),
+    )?;
+    outcome
+}
+
+fn attempt(
+    ukey: &UkeyService,
+    server: Option<&AuthClient>,
+    store: &mut Store,
+    req: &LoginRequest<'_>,
+    cert: &CertInfo,
+    grant_out: &mut Option<(SignedGrant, i64)>,
+    grant_key_out: &mut Option<GrantKey>,
+) -> Result<Session, UserError> {
+    cert.check_validity(req.now / 1000)
+        .map_err(|e| ukey_error(&e))?;
+    let fp = fingerprint(&cert.der);
+    let unreachable = match server {
+        None => "no backend configured".to_string(),
+        Some(client) => match online(ukey, client, req, cert) {
+            Ok((ok, grant_key)) => {
+                if let Some(g) = &ok.offline_grant {
+                    let expires = offline::grant_expiry(g).unwrap_or(ok.expires_at);
+                    *grant_out = Some((g.clone(), expires));
+                }
+                *grant_key_out = grant_key;
+                return Ok(Session {
+                    clerk: ok.clerk,
+                    mode: SessionMode::Online,
+                    key_id: req.key_id.into(),
+                    cert_id: req.cert_id.into(),
+                    cert_fingerprint: fp,
+                    expires_at: ok.expires_at,
+                    token: Some(ok.session_token),
+                });
+            }
+            Err(AuthFailure::Refused(e)) => return Err(e),
+            Err(AuthFailure::Unreachable(detail)) => detail,
+        },
+    };
+    tracing::info!(%unreachable, "server unreachable; trying offline login");
+    offline::login(ukey, store, req, cert, &fp, &unreachable)
+}
+
+fn online(
+    ukey: &UkeyService,
+    client: &AuthClient,
+    req: &LoginRequest<'_>,
+    cert: &CertInfo,
+) -> Result<(LoginOk, Option<GrantKey>), AuthFailure> {
+    let ch: Challenge = client.post(
+        "api/v1/auth/challenge",
+        &serde_json::json!({ "workstation": req.workstation }),
+    )?;
+    let message = format!("yichuang-login|{}|{}", ch.challenge_id, ch.nonce);
+    let sig = ukey
+        .verify_and_sign(req.key_id, req.cert_id, req.pin, message.as_bytes())
+        .map_err(AuthFailure::Refused)?;
+    let ok: LoginOk = client.post(
+        "api/v1/auth/login",
+        &serde_json::json!({
+            "challenge_id": ch.challenge_id,
+            "certificate": B64.encode(&cert.der),
+            "signature": B64.encode(&sig.bytes),
+            "workstation": req.workstation,
+        }),
+    )?;
+    // The grant key is fetched with the grant, so the first online login equips this
+    // workstation for offline days. Not fatal when it fails: the login itself stands.
+    let key = client.grant_key().ok();
+    Ok((ok, key))
+}
+
+/// Unlocks a locked session: the same key must be present, take the PIN, and sign a fresh
+/// challenge that verifies against the session's certificate.
+pub fn unlock(
+    ukey: &UkeyService,
+    store: &mut Store,
+    session: &Session,
+    pin: &str,
+    now: i64,
+) -> Result<(), UserError> {
+    let result = (|| {
+        let cert = ukey.certificate(&session.key_id, &session.cert_id)?;
+        if fingerprint(&cert.der) != session.cert_fingerprint {
+            return Err(UserError {
+                code: "login.other_key".into(),
+                message: "这不是锁定前使用的UKey，请插入本人的UKey。".into(),
+                detail: "certificate fingerprint differs from the locked session's".into(),
+            });
+        }
+        offline::prove_possession(ukey, &session.key_id, &session.cert_id, pin, &cert)
+    })();
+    let (action, detail) = match &result {
+        Ok(()) => ("session.unlock", serde_json::json!({})),
+        Err(e) => (
+            "session.unlock_failed",
+            serde_json::json!({ "code": e.code }),
+        ),
+    };
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                now,
+                AuditEntry {
+                    actor: Some(session.clerk.id.clone()),
+                    action: action.into(),
+                    subject: None,
+                    detail,
+                },
+            )
+            .map(drop)
+        })
+        .map_err(store_err)?;
+    result
+}
+
+/// Records the lock (key pulled) in the audit trail.
+pub fn record_lock(store: &mut Store, session: &Session, now: i64) -> Result<(), UserError> {
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                now,
+                AuditEntry {
+                    actor: Some(session.clerk.id.clone()),
+                    action: "session.lock".into(),
+                    subject: None,
+                    detail: serde_json::json!({ "reason": "ukey_removed", "key": session.key_id }),
+                },
+            )
+            .map(drop)
+        })
+        .map_err(store_err)
+}
+
+mod offline {
+    //! The offline half: grants verified with the server's key, possession proved by a fresh
+    //! local challenge.
+    use super::*;
+
+    /// The grant's expiry (unix ms) from its payload, without verifying (for storage only).
+    pub fn grant_expiry(g: &SignedGrant) -> Option<i64> {
+        let payload = B64.decode(&g.payload_b64).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+        v.get("expires_at")?.as_i64()
+    }
+
+    pub fn prove_possession(
+        ukey: &UkeyService,
+        key: &str,
+        cert_id: &str,
+        pin: &str,
+        cert: &CertInfo,
+    ) -> Result<(), UserError> {
+        let mut nonce = [0u8; 32];
+        nonce[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        nonce[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        let message = format!("yichuang-local|{}", B64.encode(nonce));
+        let sig = ukey.verify_and_sign(key, cert_id, pin, message.as_bytes())?;
+        let invalid = |e: yichuang_pki::PkiError| UserError {
+            code: "login.signature_invalid".into(),
+            message: "UKey签名验证失败，请确认使用的是本人的UKey。".into(),
+            detail: e.to_string(),
+        };
+        let parsed = yichuang_pki::Cert::from_der(&cert.der).map_err(invalid)?;
+        yichuang_pki::verify_message(&parsed, message.as_bytes(), &sig.bytes).map_err(invalid)
+    }
+
+    pub fn login(
+        ukey: &UkeyService,
+        store: &mut Store,
+        req: &LoginRequest<'_>,
+        cert: &CertInfo,
+        fp: &str,
+        unreachable: &str,
+    ) -> Result<Session, UserError> {
+        let no_grant = |detail: String| UserError {
+            code: "login.offline_no_grant".into(),
+            message:
+                "无法连接中心服务，且本机没有该证书的有效离线授权。请在联网时登录一次后再离线使用。"
+                    .into(),
+            detail,
+        };
+        let conn = store.conn();
+        let stored: Option<(String, Vec<u8>)> = conn
+            .query_row(
+                "SELECT signed_grant, cert_der FROM offline_grant WHERE cert_fingerprint = ?1",
+                [fp],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        let Some((grant_json, cert_der)) = stored else {
+            return Err(no_grant(format!(
+                "server unreachable ({unreachable}); no grant for {fp}"
+            )));
+        };
+        let key: Option<GrantKey> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'grant_key'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .ok()
+            .and_then(|v| serde_json::from_str(&v).ok());
+        let Some(key) = key else {
+            return Err(no_grant("no grant key stored".into()));
+        };
+        let signed: SignedGrant = serde_json::from_str(&grant_json)
+            .map_err(|e| no_grant(format!("stored grant unreadable: {e}")))?;
+        let grant = verify_grant(&key, &signed, req.now).map_err(|e| UserError {
+            code: "login.offline_grant_invalid".into(),
+            message: "本机的离线授权已过期或无效，请在联网时重新登录。".into(),
+            detail: e,
+        })?;
+        if grant.cert_fingerprint != fp || cert_der != cert.der {
+            return Err(no_grant("grant names another certificate".into()));
+        }
+        prove_possession(ukey, req.key_id, req.cert_id, req.pin, cert)?;
+        Ok(Session {
+            clerk: ClerkInfo {
+                id: grant.clerk_id,
+                name: grant.clerk_name,
+                department: grant.department,
+                post: String::new(),
+                permissions: grant.permissions,
+            },
+            mode: SessionMode::Offline,
+            key_id: req.key_id.into(),
+            cert_id: req.cert_id.into(),
+            cert_fingerprint: fp.into(),
+            expires_at: grant.expires_at,
+            token: None,
+        })
+    }
+
+    fn verify_grant(
+        key: &GrantKey,
+        signed: &SignedGrant,
+        now_ms: i64,
+    ) -> Result<yichuang_pki::OfflineGrant, String> {
+        let pki_signed = yichuang_pki::SignedGrant {
+            payload_b64: signed.payload_b64.clone(),
+            signature_b64: signed.signature_b64.clone(),
+            key_id: signed.key_id.clone(),
+        };
+        let bytes: [u8; 32] = B64
+            .decode(&key.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| "stored grant key is not a 32-byte Ed25519 key".to_string())?;
+        let vk = yichuang_pki::VerifyingKey::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        yichuang_pki::verify_grant(&vk, &pki_signed, now_ms).map_err(|e| e.to_string())
+    }
+}
+
+/// Records the end of a session.
+pub fn record_logout(store: &mut Store, session: &Session, now: i64) -> Result<(), UserError> {
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                now,
+                AuditEntry {
+                    actor: Some(session.clerk.id.clone()),
+                    action: "logout".into(),
+                    subject: None,
+                    detail: serde_json::json!({}),
+                },
+            )
+            .map(drop)
+        })
+        .map_err(store_err)
+}

@@ -1,0 +1,340 @@
+//! The UKey as the app uses it: the configured library loaded once, a presence watch that
+//! feeds the status bar and the lock-on-removal rule (A5), and the calls the login flow needs,
+//! each returning a [`UserError`] with the Chinese text the clerk must see (A3).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::Serialize;
+use yichuang_drivers::ukey::{
+    self, Backend, CertInfo, KeyInfo, PinInfo, PresenceEvent, PresenceWatcher, Signature, Ukey,
+    UkeyConfig, UkeyError, UkeyProblem,
+};
+
+use crate::config::{DeviceConfig, DeviceDriver};
+use crate::status::DeviceState;
+use crate::UserError;
+
+/// The status-bar slot.
+pub const SLOT: &str = "ukey";
+
+/// How often presence is polled: removal must lock the workstation within 1 s.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// Clerk-facing error for a UKey failure: the driver's Chinese text, a stable code per
+/// problem (the UI keys on it), and the library detail for IT.
+pub fn ukey_error(e: &UkeyError) -> UserError {
+    let code = match e.problem() {
+        UkeyProblem::NoKey => "ukey.no_key",
+        UkeyProblem::ModuleMissing => "ukey.module_missing",
+        UkeyProblem::KeyRemoved => "ukey.removed",
+        UkeyProblem::PinIncorrect => "ukey.pin_incorrect",
+        UkeyProblem::PinLocked => "ukey.pin_locked",
+        UkeyProblem::PinInvalid => "ukey.pin_invalid",
+        UkeyProblem::NotLoggedIn => "ukey.not_logged_in",
+        UkeyProblem::CertificateNotFound => "ukey.cert_not_found",
+        UkeyProblem::CertificateExpired => "ukey.cert_expired",
+        UkeyProblem::CertificateNotYetValid => "ukey.cert_not_yet_valid",
+        UkeyProblem::UnsupportedAlgorithm => "ukey.unsupported",
+        UkeyProblem::SignFailed => "ukey.sign_failed",
+        UkeyProblem::BadData => "ukey.bad_data",
+        UkeyProblem::Misconfigured => "ukey.misconfigured",
+        _ => "ukey.fault",
+    };
+    UserError {
+        code: code.into(),
+        message: e.message(),
+        detail: e.detail(),
+    }
+}
+
+/// A certificate as the login view lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct LoginCert {
+    pub id: String,
+    pub subject_cn: String,
+    pub issuer: String,
+    pub serial: String,
+    /// Unix seconds.
+    #[specta(type = f64)]
+    pub not_after: i64,
+    pub authentication: bool,
+    pub signing: bool,
+    pub expired: bool,
+    /// The one preselected: the first valid authentication certificate.
+    pub preferred: bool,
+}
+
+/// A key as the login view lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct LoginKey {
+    pub id: String,
+    pub label: String,
+    pub manufacturer: String,
+    pub backend: Backend,
+    pub pin: PinInfo,
+    pub certificates: Vec<LoginCert>,
+}
+
+/// What the presence watch reports.
+#[derive(Debug, Clone)]
+pub enum UkeyEvent {
+    State(DeviceState),
+    Presence(PresenceEvent),
+}
+
+struct Shared {
+    ukey: Mutex<Option<Box<dyn Ukey>>>,
+    load_error: Option<UkeyError>,
+}
+
+fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The running UKey service; stops its watch thread when dropped.
+pub struct UkeyService {
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The library `driver = "simulator"` loads: the repo's test SKF library
+/// (`drivers/testkeys/skf-sim`), from `YICHUANG_SKF_LIB` or next to the executable.
+fn simulator_library() -> PathBuf {
+    if let Some(p) = std::env::var_os("YICHUANG_SKF_LIB") {
+        return PathBuf::from(p);
+    }
+    let name = if cfg!(windows) {
+        "yichuang_skf_sim.dll"
+    } else {
+        "libyichuang_skf_sim.so"
+    };
+    std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join(name)))
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// The driver config for a device slot, or `None` when no UKey is installed.
+pub fn driver_config(config: &DeviceConfig) -> Option<Result<UkeyConfig, UkeyError>> {
+    let (backend, module) = match config.driver {
+        DeviceDriver::None => return None,
+        DeviceDriver::Simulator => (Backend::Skf, simulator_library()),
+        DeviceDriver::Skf => (Backend::Skf, PathBuf::from(config.module.clone()?)),
+        DeviceDriver::Pkcs11 => (Backend::Pkcs11, PathBuf::from(config.module.clone()?)),
+        other => {
+            return Some(Err(UkeyError::Config {
+                detail: format!("driver {other:?} is not a UKey driver (pkcs11, skf, simulator)"),
+            }))
+        }
+    };
+    Some(Ok(UkeyConfig {
+        backend,
+        module,
+        vendor: config.vendor.clone(),
+        skf_overrides: Default::default(),
+    }))
+}
+
+impl UkeyService {
+    /// Loads the library for `config` and starts the presence watch; `None` when no UKey is
+    /// configured. A library that fails to load leaves the service up, reporting the error
+    /// (status bar, login view) — the clerk must see 「UKey驱动未找到」, not a dead form.
+    pub fn start(
+        config: &DeviceConfig,
+        emit: impl Fn(UkeyEvent) + Send + 'static,
+    ) -> Option<UkeyService> {
+        let loaded = driver_config(config)?.and_then(|c| ukey::open(&c));
+        let (ukey, load_error) = match loaded {
+            Ok(u) => (Some(u), None),
+            Err(e) => {
+                tracing::error!(error = %e, "UKey library not loaded");
+                (None, Some(e))
+            }
+        };
+        let shared = Arc::new(Shared {
+            ukey: Mutex::new(ukey),
+            load_error,
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let shared = shared.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("ukey".into())
+                .spawn(move || watch(&shared, &stop, &emit))
+                .ok()
+        };
+        Some(UkeyService {
+            shared,
+            stop,
+            thread,
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Ukey) -> Result<T, UkeyError>,
+    ) -> Result<T, UserError> {
+        let mut guard = lock(&self.shared.ukey);
+        match guard.as_mut() {
+            Some(u) => f(u.as_mut()).map_err(|e| ukey_error(&e)),
+            None => Err(ukey_error(self.shared.load_error.as_ref().unwrap_or(
+                &UkeyError::Config {
+                    detail: "no UKey library".into(),
+                },
+            ))),
+        }
+    }
+
+    /// The keys present with their PIN state and certificates, for the login view.
+    pub fn login_keys(&self, now: i64) -> Result<Vec<LoginKey>, UserError> {
+        self.with(|u| {
+            let mut out = Vec::new();
+            for key in u.keys()? {
+                let pin = u.pin_info(&key.id).unwrap_or_default();
+                let certs = u.certificates(&key.id)?;
+                let mut certificates: Vec<LoginCert> = certs
+                    .iter()
+                    .filter(|c| c.can_sign)
+                    .map(|c| LoginCert {
+                        id: c.id.clone(),
+                        subject_cn: c.subject_cn.clone(),
+                        issuer: c.issuer.clone(),
+                        serial: c.serial.clone(),
+                        not_after: c.not_after,
+                        authentication: c.usage.authentication,
+                        signing: c.usage.signing,
+                        expired: c.check_validity(now).is_err(),
+                        preferred: false,
+                    })
+                    .collect();
+                // Authentication certificate by default (A2), a valid one if there is one.
+                let pick = certificates
+                    .iter()
+                    .position(|c| c.authentication && !c.expired)
+                    .or_else(|| certificates.iter().position(|c| c.authentication))
+                    .or(if certificates.is_empty() {
+                        None
+                    } else {
+                        Some(0)
+                    });
+                if let Some(i) = pick {
+                    if let Some(c) = certificates.get_mut(i) {
+                        c.preferred = true;
+                    }
+                }
+                out.push(LoginKey {
+                    id: key.id.clone(),
+                    label: key.label.clone(),
+                    manufacturer: key.manufacturer.clone(),
+                    backend: key.backend,
+                    pin,
+                    certificates,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn certificate(&self, key: &str, cert: &str) -> Result<CertInfo, UserError> {
+        self.with(|u| {
+            u.certificates(key)?
+                .into_iter()
+                .find(|c| c.id == cert)
+                .ok_or(UkeyError::CertificateNotFound { id: cert.into() })
+        })
+    }
+
+    pub fn key(&self, key: &str) -> Result<KeyInfo, UserError> {
+        self.with(|u| {
+            u.keys()?
+                .into_iter()
+                .find(|k| k.id == key)
+                .ok_or(UkeyError::KeyRemoved {
+                    detail: format!("key {key} not present"),
+                })
+        })
+    }
+
+    pub fn pin_info(&self, key: &str) -> Result<PinInfo, UserError> {
+        self.with(|u| u.pin_info(key))
+    }
+
+    /// Verifies the PIN and signs `message` with `cert` in one hold of the library.
+    pub fn verify_and_sign(
+        &self,
+        key: &str,
+        cert: &str,
+        pin: &str,
+        message: &[u8],
+    ) -> Result<Signature, UserError> {
+        self.with(|u| {
+            u.login(key, pin)?;
+            let sig = u.sign(key, cert, message);
+            let _ = u.logout(key);
+            sig
+        })
+    }
+
+    /// Whether `key` is plugged in now.
+    pub fn present(&self, key: &str) -> bool {
+        self.with(|u| u.poll_presence())
+            .map(|keys| keys.iter().any(|k| k.id == key))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for UkeyService {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
+    if let Some(e) = &shared.load_error {
+        emit(UkeyEvent::State(DeviceState::Error {
+            message: e.message(),
+        }));
+        return;
+    }
+    let mut watcher = PresenceWatcher::new();
+    let mut last_state: Option<DeviceState> = None;
+    while !stop.load(Ordering::SeqCst) {
+        let polled = {
+            let mut guard = lock(&shared.ukey);
+            match guard.as_mut() {
+                Some(u) => u.poll_presence(),
+                None => Err(UkeyError::NoKey),
+            }
+        };
+        let state = match polled {
+            Ok(keys) => {
+                let state = if keys.is_empty() {
+                    DeviceState::Disconnected
+                } else {
+                    DeviceState::Connected
+                };
+                for event in watcher.update(keys) {
+                    emit(UkeyEvent::Presence(event));
+                }
+                state
+            }
+            Err(e) => DeviceState::Error {
+                message: e.message(),
+            },
+        };
+        if last_state.as_ref() != Some(&state) {
+            emit(UkeyEvent::State(state.clone()));
+            last_state = Some(state);
+        }
+        std::thread::sleep(POLL);
+    }
+}
