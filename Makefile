@@ -15,7 +15,7 @@ PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
 # test binary runs scripts/ukey-test.sh setup into its own subdirectory.
 UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
 BINDINGS := ui/src/bindings.ts
-LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server
 
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60
