@@ -17,7 +17,7 @@ UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
 # A private cupsd for the A4 printer tests (scripts/cups-test.sh).
 CUPS_DIR := $(or $(YICHUANG_CUPS_DIR),/tmp/yichuang-cups-test)
 BINDINGS := ui/src/bindings.ts
-LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-server
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server
 
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60

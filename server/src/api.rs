@@ -5,7 +5,14 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::auth::handlers::{
+    ChallengeRequest, ChallengeResponse, GrantKeyResponse, LoginRequest, LoginResponse,
+    SignedGrantBody,
+};
+use crate::auth::store::Clerk;
 
 use crate::config::DatabaseKind;
 use crate::error::ErrorBody;
@@ -115,8 +122,46 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         title = "一窗受理工作站 中心服务",
         description = "一窗受理工作站的中心 REST 服务：事项目录、窗口人员认证、数据同步、排队叫号、评价与统计。"
     ),
-    paths(health, version, openapi_json),
-    components(schemas(HealthResponse, HealthStatus, DatabaseKind, VersionResponse, ErrorBody)),
-    tags((name = "system", description = "服务状态与元数据"))
+    paths(
+        health,
+        version,
+        openapi_json,
+        crate::auth::handlers::challenge,
+        crate::auth::handlers::login,
+        crate::auth::handlers::grant_key,
+        crate::auth::handlers::session,
+    ),
+    components(schemas(
+        HealthResponse,
+        HealthStatus,
+        DatabaseKind,
+        VersionResponse,
+        ErrorBody,
+        ChallengeRequest,
+        ChallengeResponse,
+        LoginRequest,
+        LoginResponse,
+        Clerk,
+        SignedGrantBody,
+        GrantKeyResponse,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "system", description = "服务状态与元数据"),
+        (name = "auth", description = "窗口人员 UKey 证书登录、会话与离线授权"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme used by `/auth/session`.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

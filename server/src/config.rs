@@ -1,9 +1,12 @@
 //! Command line and runtime configuration.
 
+use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,7 +15,20 @@ use crate::error::{Error, Result};
 /// Default listening address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8720";
 
-/// Command line of the `yichuang-server` binary.
+/// Default lifetime of an offline login grant, in days (also the maximum).
+pub const DEFAULT_GRANT_DAYS: u32 = 7;
+
+/// Lifetime of a login challenge.
+pub const CHALLENGE_TTL_MS: i64 = 60 * 1000;
+
+/// Lifetime of a session token.
+pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
+
+/// File name of the offline-grant signing key inside the data directory.
+pub const GRANT_KEY_FILE: &str = "grant-key.ed25519";
+
+/// Command line of the `yichuang-server` binary. Without a subcommand it serves; the
+/// subcommands are the admin tools and work on the same database.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "yichuang-server", version, about = "一窗受理工作站 中心服务")]
 pub struct Cli {
@@ -21,7 +37,7 @@ pub struct Cli {
     pub listen: SocketAddr,
 
     /// 数据目录（未指定数据库地址时，SQLite 数据库位于 <DIR>/server.db）
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
     /// 数据库地址，例如 postgres://user@host:5432/db；不指定则使用数据目录中的 SQLite
@@ -29,19 +45,170 @@ pub struct Cli {
         long,
         value_name = "URL",
         env = "YICHUANG_DATABASE_URL",
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub database_url: Option<String>,
+
+    /// 受信任 CA 证书目录（PEM/DER 文件，启动时加载）
+    #[arg(long, value_name = "DIR", env = "YICHUANG_CA_DIR", global = true)]
+    pub ca_dir: Option<PathBuf>,
+
+    /// 证书吊销列表（CRL）目录（PEM/DER 文件，启动时加载）
+    #[arg(long, value_name = "DIR", env = "YICHUANG_CRL_DIR", global = true)]
+    pub crl_dir: Option<PathBuf>,
+
+    /// 离线登录授权签名密钥文件（默认 <数据目录>/grant-key.ed25519，首次启动时生成）
+    #[arg(long, value_name = "FILE", env = "YICHUANG_GRANT_KEY")]
+    pub grant_key: Option<PathBuf>,
+
+    /// 离线登录授权有效天数（1–7）
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_GRANT_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=7))]
+    pub grant_days: u32,
+
+    #[command(subcommand)]
+    pub command: Option<AdminCommand>,
+}
+
+/// Admin subcommands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum AdminCommand {
+    /// 工作人员管理
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
+    /// 证书绑定管理
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum ClerkCommand {
+    /// 从 CSV 导入工作人员（列：id,name,department,post,permissions；权限以 ; 分隔；重复导入会更新）
+    Import {
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+    },
+    /// 列出工作人员及其绑定的证书
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum CertCommand {
+    /// 将证书（PEM 或 DER）绑定到工作人员
+    Bind {
+        /// 工作人员编号
+        #[arg(long, value_name = "ID")]
+        clerk: String,
+        #[arg(value_name = "CERT.pem|der")]
+        file: PathBuf,
+    },
+    /// 解除证书绑定（按序列号或证书文件）
+    Unbind {
+        /// 工作人员编号
+        #[arg(long, value_name = "ID")]
+        clerk: String,
+        /// 证书序列号（十六进制，可含冒号）
+        #[arg(
+            long,
+            value_name = "HEX",
+            required_unless_present = "file",
+            conflicts_with = "file"
+        )]
+        serial: Option<String>,
+        #[arg(value_name = "CERT.pem|der")]
+        file: Option<PathBuf>,
+    },
 }
 
 impl Cli {
     /// Turns the parsed command line into a [`ServerConfig`], filling in defaults.
     pub fn into_config(self) -> ServerConfig {
-        ServerConfig {
+        self.split().0
+    }
+
+    /// The configuration and the admin subcommand, if any.
+    pub fn split(self) -> (ServerConfig, Option<AdminCommand>) {
+        let config = ServerConfig {
             listen: self.listen,
             data_dir: self.data_dir.unwrap_or_else(default_data_dir),
             database_url: self.database_url.filter(|u| !u.trim().is_empty()),
+            auth: AuthConfig {
+                ca_dir: self.ca_dir,
+                crl_dir: self.crl_dir,
+                grant_key_file: self.grant_key,
+                grant_days: self.grant_days,
+                ..AuthConfig::default()
+            },
+            clock: Arc::new(SystemClock),
+        };
+        (config, self.command)
+    }
+}
+
+/// Certificate login settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// Directory of trusted CA certificates; `None` trusts no CA (every login is refused).
+    pub ca_dir: Option<PathBuf>,
+    /// Directory of CRLs, each signed by one of the trusted CAs.
+    pub crl_dir: Option<PathBuf>,
+    /// The Ed25519 grant key; `None` means `<data_dir>/grant-key.ed25519`.
+    pub grant_key_file: Option<PathBuf>,
+    /// Offline grant lifetime, 1..=7 days.
+    pub grant_days: u32,
+    pub challenge_ttl_ms: i64,
+    pub session_ttl_ms: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            ca_dir: None,
+            crl_dir: None,
+            grant_key_file: None,
+            grant_days: DEFAULT_GRANT_DAYS,
+            challenge_ttl_ms: CHALLENGE_TTL_MS,
+            session_ttl_ms: SESSION_TTL_MS,
         }
+    }
+}
+
+/// Where the server reads the time (Unix milliseconds); injected so tests control it.
+pub trait Clock: Send + Sync + Debug {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that starts at the system time and moves only when told (tests).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn starting_now() -> Self {
+        Self(AtomicI64::new(SystemClock.now_ms()))
+    }
+
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -61,6 +228,10 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// `postgres://…` (or `sqlite:…`) URL; `None` means SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// Certificate login settings.
+    pub auth: AuthConfig,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl ServerConfig {
@@ -70,7 +241,17 @@ impl ServerConfig {
             listen,
             data_dir: data_dir.into(),
             database_url: None,
+            auth: AuthConfig::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The grant key file: the configured one or `<data_dir>/grant-key.ed25519`.
+    pub fn grant_key_path(&self) -> PathBuf {
+        self.auth
+            .grant_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(GRANT_KEY_FILE))
     }
 
     /// Which database this configuration selects.
@@ -150,6 +331,45 @@ mod tests {
         assert_eq!(config.listen, "[::1]:0".parse().unwrap());
         assert_eq!(config.data_dir, PathBuf::from("/srv/yc"));
         assert_eq!(config.database_kind().unwrap(), DatabaseKind::Postgres);
+    }
+
+    #[test]
+    fn admin_subcommands_and_auth_flags() {
+        let cli = Cli::try_parse_from([
+            "yichuang-server",
+            "cert",
+            "unbind",
+            "--clerk",
+            "C001",
+            "--serial",
+            "0A:1B",
+            "--data-dir",
+            "/srv/yc",
+            "--ca-dir",
+            "/etc/yc/ca",
+        ])
+        .unwrap();
+        let (config, command) = cli.split();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/yc"));
+        assert_eq!(config.auth.ca_dir, Some(PathBuf::from("/etc/yc/ca")));
+        assert_eq!(config.auth.grant_days, 7);
+        assert_eq!(
+            command,
+            Some(AdminCommand::Cert(CertCommand::Unbind {
+                clerk: "C001".into(),
+                serial: Some("0A:1B".into()),
+                file: None,
+            }))
+        );
+        assert!(Cli::try_parse_from(["yichuang-server", "--grant-days", "8"]).is_err());
+        assert!(
+            Cli::try_parse_from(["yichuang-server", "cert", "unbind", "--clerk", "C"]).is_err()
+        );
+        let cli = Cli::try_parse_from(["yichuang-server", "clerk", "import", "a.csv"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(AdminCommand::Clerk(ClerkCommand::Import { .. }))
+        ));
     }
 
     #[test]

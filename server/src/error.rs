@@ -70,6 +70,58 @@ pub enum Error {
     /// The route exists but not for this HTTP method.
     #[error("不支持的请求方法：{method} {path}")]
     MethodNotAllowed { method: String, path: String },
+
+    /// The request body is not the JSON the endpoint expects.
+    #[error("请求格式错误：{detail}")]
+    BadRequest { detail: String },
+
+    /// Login challenge unknown, expired, already used or for another workstation.
+    #[error("登录请求无效：{detail}")]
+    ChallengeInvalid { detail: String },
+
+    /// The certificate does not decode.
+    #[error("证书格式错误：{detail}")]
+    CertMalformed { detail: String },
+
+    /// The certificate's key algorithm cannot be verified.
+    #[error("不支持的证书算法：{detail}")]
+    CertUnsupported { detail: String },
+
+    /// Not issued by a trusted CA.
+    #[error("证书不是受信任的CA签发：{detail}")]
+    CertUntrusted { detail: String },
+
+    /// Outside its validity period (`not_yet_valid` tells which side).
+    #[error("证书不在有效期内：{detail}")]
+    CertExpired { not_yet_valid: bool, detail: String },
+
+    /// Listed in its CA's CRL.
+    #[error("证书已被吊销：{detail}")]
+    CertRevoked { detail: String },
+
+    /// The challenge signature does not verify with the certificate.
+    #[error("签名验证失败：{detail}")]
+    SignatureInvalid { detail: String },
+
+    /// The certificate is bound to no active clerk.
+    #[error("证书未绑定工作人员：{detail}")]
+    CertNotBound { detail: String },
+
+    /// Missing, unknown or expired session token.
+    #[error("未登录或登录已失效：{detail}")]
+    Unauthorized { detail: String },
+
+    /// The trusted CA or CRL directory could not be loaded.
+    #[error("受信任CA或吊销列表配置错误：{detail}")]
+    TrustConfig { detail: String },
+
+    /// The offline-grant signing key could not be read, created or used.
+    #[error("离线授权签名密钥错误：{detail}")]
+    GrantKey { detail: String },
+
+    /// An admin command got input it cannot use (bad CSV, unknown clerk, no such binding).
+    #[error("{detail}")]
+    AdminInput { detail: String },
 }
 
 impl Error {
@@ -87,6 +139,19 @@ impl Error {
             Error::Signal(_) => "signal",
             Error::NotFound { .. } => "not_found",
             Error::MethodNotAllowed { .. } => "method_not_allowed",
+            Error::BadRequest { .. } => "bad_request",
+            Error::ChallengeInvalid { .. } => "challenge_invalid",
+            Error::CertMalformed { .. } => "cert_malformed",
+            Error::CertUnsupported { .. } => "cert_unsupported",
+            Error::CertUntrusted { .. } => "cert_untrusted",
+            Error::CertExpired { .. } => "cert_expired",
+            Error::CertRevoked { .. } => "cert_revoked",
+            Error::SignatureInvalid { .. } => "signature_invalid",
+            Error::CertNotBound { .. } => "cert_not_bound",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::TrustConfig { .. } => "trust_config",
+            Error::GrantKey { .. } => "grant_key",
+            Error::AdminInput { .. } => "invalid_input",
         }
     }
 
@@ -104,6 +169,23 @@ impl Error {
             Error::Signal(_) => "无法注册退出信号处理，服务无法安全停止",
             Error::NotFound { .. } => "请求的接口不存在",
             Error::MethodNotAllowed { .. } => "该接口不支持此请求方法",
+            Error::BadRequest { .. } => "请求格式错误",
+            Error::ChallengeInvalid { .. } => "登录请求已过期，请重试",
+            Error::CertMalformed { .. } => "证书格式错误，请检查UKey",
+            Error::CertUnsupported { .. } => "不支持该证书的密钥算法",
+            Error::CertUntrusted { .. } => "证书不是受信任的CA签发",
+            Error::CertExpired {
+                not_yet_valid: true,
+                ..
+            } => "证书尚未生效",
+            Error::CertExpired { .. } => "证书已过期",
+            Error::CertRevoked { .. } => "证书已被吊销",
+            Error::SignatureInvalid { .. } => "签名验证失败",
+            Error::CertNotBound { .. } => "该证书未绑定工作人员账号，请联系管理员",
+            Error::Unauthorized { .. } => "登录已失效，请重新登录",
+            Error::TrustConfig { .. } => "受信任CA或证书吊销列表配置错误，请联系系统管理员",
+            Error::GrantKey { .. } => "离线授权签名密钥不可用，请联系系统管理员",
+            Error::AdminInput { .. } => "输入有误",
         }
     }
 
@@ -119,6 +201,19 @@ impl Error {
             Error::Serve(e) | Error::Signal(e) => e.to_string(),
             Error::NotFound { path } => format!("no route for {path}"),
             Error::MethodNotAllowed { method, path } => format!("{method} not allowed on {path}"),
+            Error::BadRequest { detail }
+            | Error::ChallengeInvalid { detail }
+            | Error::CertMalformed { detail }
+            | Error::CertUnsupported { detail }
+            | Error::CertUntrusted { detail }
+            | Error::CertExpired { detail, .. }
+            | Error::CertRevoked { detail }
+            | Error::SignatureInvalid { detail }
+            | Error::CertNotBound { detail }
+            | Error::Unauthorized { detail }
+            | Error::TrustConfig { detail }
+            | Error::GrantKey { detail }
+            | Error::AdminInput { detail } => detail.clone(),
         }
     }
 
@@ -127,6 +222,16 @@ impl Error {
         match self {
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Error::BadRequest { .. }
+            | Error::ChallengeInvalid { .. }
+            | Error::CertMalformed { .. }
+            | Error::CertUnsupported { .. }
+            | Error::AdminInput { .. } => StatusCode::BAD_REQUEST,
+            Error::SignatureInvalid { .. } | Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::CertUntrusted { .. }
+            | Error::CertExpired { .. }
+            | Error::CertRevoked { .. }
+            | Error::CertNotBound { .. } => StatusCode::FORBIDDEN,
             Error::DatabaseConnect(_)
             | Error::Database(_)
             | Error::DatabaseTimeout { .. }
@@ -135,7 +240,9 @@ impl Error {
             | Error::DataDir { .. }
             | Error::Bind { .. }
             | Error::Serve(_)
-            | Error::Signal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | Error::Signal(_)
+            | Error::TrustConfig { .. }
+            | Error::GrantKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -4,7 +4,9 @@
 //! [`Server::run`] serves until the shutdown future resolves, then closes the pool.
 //! The `yichuang-server` binary is a thin wrapper around this library.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,12 +17,13 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 
-pub use config::{Cli, DatabaseKind, ServerConfig};
+pub use auth::AuthState;
+pub use config::{AdminCommand, Cli, Clock, DatabaseKind, ManualClock, ServerConfig};
 pub use db::Database;
 pub use error::{Error, ErrorBody, Result};
 
@@ -32,11 +35,13 @@ pub struct AppState {
     pub instance_id: Arc<str>,
     /// The serialized OpenAPI document, built once.
     pub openapi_json: Arc<str>,
+    /// Certificate login: trusted CAs, CRLs, grant key, clock.
+    pub auth: AuthState,
 }
 
 impl AppState {
     /// Builds the state around an open database.
-    pub async fn new(db: Database) -> Result<Self> {
+    pub async fn new(db: Database, auth: AuthState) -> Result<Self> {
         let instance_id = db.instance_id().await?;
         let openapi_json = api::ApiDoc::openapi()
             .to_json()
@@ -45,6 +50,7 @@ impl AppState {
             db,
             instance_id: instance_id.into(),
             openapi_json: openapi_json.into(),
+            auth,
         })
     }
 }
@@ -54,7 +60,11 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/health", get(api::health))
         .route("/version", get(api::version))
-        .route("/openapi.json", get(api::openapi_json));
+        .route("/openapi.json", get(api::openapi_json))
+        .route("/auth/challenge", post(auth::handlers::challenge))
+        .route("/auth/login", post(auth::handlers::login))
+        .route("/auth/grant-key", get(auth::handlers::grant_key))
+        .route("/auth/session", get(auth::handlers::session));
     Router::new()
         .nest(api::API_PREFIX, v1)
         .fallback(not_found)
@@ -84,10 +94,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens and migrates the database, then binds `config.listen`.
+    /// Loads the trusted CAs, CRLs and grant key, opens and migrates the database, then
+    /// binds `config.listen`.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
+        let auth = AuthState::load(&config)?;
         let db = Database::open(&config).await?;
-        match Self::bind_with(db.clone(), config.listen).await {
+        match Self::bind_with(db.clone(), auth, config.listen).await {
             Ok(server) => Ok(server),
             Err(e) => {
                 db.close().await;
@@ -96,8 +108,8 @@ impl Server {
         }
     }
 
-    async fn bind_with(db: Database, listen: SocketAddr) -> Result<Self> {
-        let state = AppState::new(db).await?;
+    async fn bind_with(db: Database, auth: AuthState, listen: SocketAddr) -> Result<Self> {
+        let state = AppState::new(db, auth).await?;
         let bind_err = |source| Error::Bind {
             addr: listen,
             source,
@@ -137,7 +149,8 @@ impl Server {
             listener, state, ..
         } = self;
         let db = state.db.clone();
-        let served = axum::serve(listener, router(state))
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(Error::Serve);

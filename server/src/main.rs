@@ -17,7 +17,22 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let config = Cli::parse().into_config();
+    let (config, command) = Cli::parse().split();
+    if let Some(command) = command {
+        return match yichuang_server::admin::run(&config, &command).await {
+            Ok(lines) => {
+                let mut stdout = std::io::stdout().lock();
+                for line in lines {
+                    let _ = writeln!(stdout, "{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("yichuang-server：{}（{}）", e.message(), e.detail());
+                ExitCode::FAILURE
+            }
+        };
+    }
     // Signals first: from here on SIGTERM / Ctrl-C always mean a graceful stop.
     let started = match shutdown_signal() {
         Ok(shutdown) => Server::bind(config).await.map(|server| (server, shutdown)),

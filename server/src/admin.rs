@@ -1,0 +1,259 @@
+//! Admin subcommands of the `yichuang-server` binary: import clerks from CSV, list them, bind
+//! and unbind certificates. They open the same database as the server (`--data-dir` /
+//! `--database-url`) and print what they did, one line per item.
+
+use std::path::Path;
+
+use yichuang_pki::Cert;
+
+use crate::auth::load_trust_store;
+use crate::auth::store::{BindOutcome, Clerk};
+use crate::config::{AdminCommand, CertCommand, ClerkCommand, ServerConfig};
+use crate::db::Database;
+use crate::error::{Error, Result};
+
+/// Runs one admin command and returns its report (lines to print).
+pub async fn run(config: &ServerConfig, command: &AdminCommand) -> Result<Vec<String>> {
+    let db = Database::open(config).await?;
+    let result = run_on(&db, config, command).await;
+    db.close().await;
+    result
+}
+
+async fn run_on(
+    db: &Database,
+    config: &ServerConfig,
+    command: &AdminCommand,
+) -> Result<Vec<String>> {
+    let now = config.clock.now_ms();
+    match command {
+        AdminCommand::Clerk(ClerkCommand::Import { file }) => {
+            let bytes = read(file)?;
+            let clerks = parse_clerks_csv(&bytes)?;
+            let mut tx = db.pool.begin().await?;
+            for clerk in &clerks {
+                Database::upsert_clerk(&mut *tx, clerk, now).await?;
+            }
+            tx.commit().await?;
+            let mut out: Vec<String> = clerks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "imported {}\t{}\t{}\t{}",
+                        c.id, c.name, c.department, c.post
+                    )
+                })
+                .collect();
+            out.push(format!("已导入 {} 名工作人员", clerks.len()));
+            Ok(out)
+        }
+        AdminCommand::Clerk(ClerkCommand::List) => {
+            let bindings = db.active_bindings(None).await?;
+            let mut out = Vec::new();
+            for record in db.list_clerks().await? {
+                let c = &record.clerk;
+                out.push(format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.name,
+                    c.department,
+                    c.post,
+                    c.permissions.join(";"),
+                    if record.active { "active" } else { "inactive" }
+                ));
+                for b in bindings.iter().filter(|b| b.clerk_id == c.id) {
+                    out.push(format!(
+                        "  cert serial={} issuer={} sha256={}",
+                        b.serial, b.issuer, b.fingerprint
+                    ));
+                }
+            }
+            Ok(out)
+        }
+        AdminCommand::Cert(CertCommand::Bind { clerk, file }) => {
+            let cert = read_cert(file)?;
+            let mut out = Vec::new();
+            if config.auth.ca_dir.is_some() {
+                let trust = load_trust_store(config.auth.ca_dir.as_deref(), None)?;
+                trust.issuer_of(&cert).map_err(|e| Error::AdminInput {
+                    detail: format!("证书不是受信任的CA签发：{e}"),
+                })?;
+            } else {
+                out.push("note: no --ca-dir given, the issuer was not checked".into());
+            }
+            let outcome = db.bind_cert(clerk, &cert, now).await?;
+            out.push(format!(
+                "{} {} ← {} serial={} issuer={} sha256={}",
+                match outcome {
+                    BindOutcome::Bound => "bound",
+                    BindOutcome::AlreadyBound => "already bound",
+                },
+                clerk,
+                cert.subject_cn(),
+                cert.serial_hex(),
+                cert.issuer(),
+                cert.fingerprint()
+            ));
+            Ok(out)
+        }
+        AdminCommand::Cert(CertCommand::Unbind {
+            clerk,
+            serial,
+            file,
+        }) => {
+            let (serials, issuer) = match (serial, file) {
+                (Some(s), _) => (serial_variants(s)?, None),
+                (None, Some(f)) => {
+                    let cert = read_cert(f)?;
+                    (vec![cert.serial_hex()], Some(cert.issuer()))
+                }
+                (None, None) => {
+                    return Err(Error::AdminInput {
+                        detail: "需要 --serial 或证书文件".into(),
+                    })
+                }
+            };
+            let ended = db
+                .unbind_cert(clerk, &serials, issuer.as_deref(), now)
+                .await?;
+            if ended == 0 {
+                return Err(Error::AdminInput {
+                    detail: format!(
+                        "工作人员 {clerk} 没有序列号为 {} 的有效证书绑定",
+                        serials.first().map(String::as_str).unwrap_or("")
+                    ),
+                });
+            }
+            Ok(vec![format!("unbound {ended} certificate(s) from {clerk}")])
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::AdminInput {
+        detail: format!("无法读取 {}：{e}", path.display()),
+    })
+}
+
+fn read_cert(path: &Path) -> Result<Cert> {
+    Cert::parse(&read(path)?).map_err(|e| Error::AdminInput {
+        detail: format!("{} 不是有效的证书：{e}", path.display()),
+    })
+}
+
+/// `0A:1B`, `0a1b`, `00 0A 1B` → upper-case hex, with and without one leading `00` byte
+/// (DER integers gain it when the top bit is set).
+pub fn serial_variants(input: &str) -> Result<Vec<String>> {
+    let hex: String = input
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::AdminInput {
+            detail: format!("序列号 `{input}` 不是十六进制"),
+        });
+    }
+    let hex = if hex.len() % 2 == 1 {
+        format!("0{hex}")
+    } else {
+        hex
+    };
+    let trimmed = hex.trim_start_matches("00");
+    let trimmed = if trimmed.is_empty() { "00" } else { trimmed };
+    let mut out = vec![trimmed.to_owned(), format!("00{trimmed}")];
+    out.dedup();
+    Ok(out)
+}
+
+/// Parses `id,name,department,post,permissions` rows (`permissions` `;`-separated). A first
+/// row starting with `id` is a header. UTF-8 (a BOM is skipped); quoted fields allowed.
+pub fn parse_clerks_csv(bytes: &[u8]) -> Result<Vec<Clerk>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let mut clerks: Vec<Clerk> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 1;
+        let record = record.map_err(|e| Error::AdminInput {
+            detail: format!("CSV 第 {line} 行无法读取（需 UTF-8 编码）：{e}"),
+        })?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if i == 0 && record.get(0).is_some_and(|f| f.eq_ignore_ascii_case("id")) {
+            continue;
+        }
+        if record.len() != 5 {
+            return Err(Error::AdminInput {
+                detail: format!(
+                    "CSV 第 {line} 行有 {} 列，应为 5 列：id,name,department,post,permissions",
+                    record.len()
+                ),
+            });
+        }
+        let field = |n: usize| record.get(n).unwrap_or_default().to_owned();
+        let clerk = Clerk {
+            id: field(0),
+            name: field(1),
+            department: field(2),
+            post: field(3),
+            permissions: field(4)
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        if clerk.id.is_empty() || clerk.name.is_empty() {
+            return Err(Error::AdminInput {
+                detail: format!("CSV 第 {line} 行缺少编号或姓名"),
+            });
+        }
+        if clerks.iter().any(|c| c.id == clerk.id) {
+            return Err(Error::AdminInput {
+                detail: format!("CSV 第 {line} 行：编号 {} 重复", clerk.id),
+            });
+        }
+        clerks.push(clerk);
+    }
+    Ok(clerks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_header_bom_quotes_and_permissions() {
+        let csv = "\u{feff}id,name,department,post,permissions\n\
+                   C001,张三,市政务服务中心,综合窗口,accept;query\n\
+                   C002,\"李四\",\"不动产登记, 二科\",窗口,\n";
+        let clerks = parse_clerks_csv(csv.as_bytes()).unwrap();
+        assert_eq!(clerks.len(), 2);
+        assert_eq!(clerks[0].permissions, ["accept", "query"]);
+        assert_eq!(clerks[1].department, "不动产登记, 二科");
+        assert!(clerks[1].permissions.is_empty());
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        let err = parse_clerks_csv("C001,张三,部门\n".as_bytes()).unwrap_err();
+        assert!(err.detail().contains("第 1 行"), "{}", err.detail());
+        let err = parse_clerks_csv(",张三,a,b,c\n".as_bytes()).unwrap_err();
+        assert!(err.detail().contains("编号"));
+        let err = parse_clerks_csv("a,b,c,d,e\na,b,c,d,e\n".as_bytes()).unwrap_err();
+        assert!(err.detail().contains("重复"));
+        assert!(parse_clerks_csv(b"a,\xff\xfe,c,d,e\n").is_err());
+    }
+
+    #[test]
+    fn serials_normalize() {
+        assert_eq!(serial_variants("0a:1b").unwrap(), ["0A1B", "000A1B"]);
+        assert_eq!(serial_variants("00 8F").unwrap(), ["8F", "008F"]);
+        assert!(serial_variants("xyz").is_err());
+    }
+}

@@ -1,0 +1,377 @@
+//! `/api/v1/auth/*`: challenge, login (certificate + signature → session token and offline
+//! grant), grant key, session check. Every login attempt is written to `login_audit`.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Extensions, HeaderMap};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yichuang_pki::{sign_grant, verify_message, Cert, OfflineGrant, PkiError, SignedGrant};
+
+use super::store::{AuditRecord, ChallengeProblem, Clerk};
+use super::{login_message, new_session_token, random_bytes, token_hash};
+use crate::error::{Error, ErrorBody, Result};
+use crate::AppState;
+
+/// Longest accepted workstation id.
+const MAX_WORKSTATION_LEN: usize = 64;
+
+/// Body of `POST /api/v1/auth/challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChallengeRequest {
+    /// Workstation id (area code and counter number).
+    #[schema(example = "440100-12")]
+    pub workstation: String,
+}
+
+/// Answer of `POST /api/v1/auth/challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChallengeResponse {
+    /// UUID of the challenge.
+    pub challenge_id: String,
+    /// Standard base64 of 32 random bytes.
+    pub nonce: String,
+    /// Unix milliseconds; single use, 60 s.
+    pub expires_at: i64,
+}
+
+/// Body of `POST /api/v1/auth/login`. The UKey signs the UTF-8 bytes of
+/// `yichuang-login|{challenge_id}|{nonce}` (nonce as the base64 text returned).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub challenge_id: String,
+    /// The clerk certificate, standard base64 of its DER.
+    pub certificate: String,
+    /// Standard base64 of the signature: DER `SEQUENCE { r, s }` for SM2 and ECDSA P-256,
+    /// the raw PKCS#1 v1.5 signature for RSA.
+    pub signature: String,
+    #[schema(example = "440100-12")]
+    pub workstation: String,
+}
+
+/// An Ed25519-signed offline login grant (see `yichuang_pki::grant`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = SignedGrant)]
+pub struct SignedGrantBody {
+    /// Standard base64 of the grant's canonical JSON (keys sorted, no whitespace):
+    /// `{cert_der_b64, cert_fingerprint, clerk_id, clerk_name, department, expires_at,
+    /// issued_at, permissions, server_id}`, times in Unix milliseconds.
+    pub payload_b64: String,
+    /// Standard base64 of the Ed25519 signature over the payload bytes.
+    pub signature_b64: String,
+    /// Id of the grant key (`GET /api/v1/auth/grant-key`).
+    pub key_id: String,
+}
+
+impl From<SignedGrant> for SignedGrantBody {
+    fn from(g: SignedGrant) -> Self {
+        Self {
+            payload_b64: g.payload_b64,
+            signature_b64: g.signature_b64,
+            key_id: g.key_id,
+        }
+    }
+}
+
+/// Answer of a successful login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub session_token: String,
+    /// Unix milliseconds (12 h after login).
+    pub expires_at: i64,
+    pub clerk: Clerk,
+    pub offline_grant: SignedGrantBody,
+}
+
+/// Answer of `GET /api/v1/auth/grant-key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GrantKeyResponse {
+    pub key_id: String,
+    /// Standard base64 of the 32-byte Ed25519 public key.
+    pub public_key: String,
+}
+
+fn check_workstation(w: &str) -> Result<()> {
+    if w.trim().is_empty() || w.len() > MAX_WORKSTATION_LEN || w.chars().any(char::is_control) {
+        return Err(Error::BadRequest {
+            detail: format!("workstation must be 1..={MAX_WORKSTATION_LEN} printable bytes"),
+        });
+    }
+    Ok(())
+}
+
+fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    body.map(|Json(t)| t).map_err(|e| Error::BadRequest {
+        detail: e.body_text(),
+    })
+}
+
+/// Issues a login challenge: random, single use, valid 60 s.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/challenge",
+    tag = "auth",
+    request_body = ChallengeRequest,
+    responses(
+        (status = 200, description = "登录挑战", body = ChallengeResponse),
+        (status = 400, description = "请求格式错误", body = ErrorBody),
+    )
+)]
+pub async fn challenge(
+    State(state): State<AppState>,
+    body: std::result::Result<Json<ChallengeRequest>, JsonRejection>,
+) -> Result<Json<ChallengeResponse>> {
+    let req = json_body(body)?;
+    check_workstation(&req.workstation)?;
+    let now = state.auth.now_ms();
+    let id = uuid::Uuid::new_v4().to_string();
+    let nonce = B64.encode(random_bytes::<32>()?);
+    let expires_at = now + state.auth.config.challenge_ttl_ms;
+    state
+        .db
+        .create_challenge(&id, &nonce, &req.workstation, now, expires_at)
+        .await?;
+    Ok(Json(ChallengeResponse {
+        challenge_id: id,
+        nonce,
+        expires_at,
+    }))
+}
+
+/// Certificate login: checks, in order, the challenge, the certificate (trusted CA,
+/// validity, revocation), the signature and the binding to an active clerk; then issues a
+/// session token and an offline grant. Every attempt is audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "登录成功", body = LoginResponse),
+        (status = 400, description = "bad_request / challenge_invalid（登录请求已过期）/ cert_malformed / cert_unsupported", body = ErrorBody),
+        (status = 401, description = "signature_invalid（签名验证失败）", body = ErrorBody),
+        (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / cert_not_bound", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    body: std::result::Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>> {
+    let now = state.auth.now_ms();
+    let mut audit = AuditRecord {
+        at: now,
+        remote_addr: extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.to_string()),
+        ..AuditRecord::default()
+    };
+    let result = match json_body(body) {
+        Ok(req) => {
+            audit.workstation = Some(req.workstation.chars().take(MAX_WORKSTATION_LEN).collect());
+            login_checks(&state, &req, now, &mut audit).await
+        }
+        Err(e) => Err(e),
+    };
+    match &result {
+        Ok(_) => audit.outcome = "ok".into(),
+        Err(e) => {
+            audit.outcome = e.code().into();
+            audit.detail = Some(e.detail());
+        }
+    }
+    let audited = state.db.insert_audit(&audit).await;
+    match (result, audited) {
+        (Ok(ok), Ok(())) => {
+            tracing::info!(clerk = ?audit.clerk_id, workstation = ?audit.workstation, "login");
+            Ok(Json(ok))
+        }
+        // No session without its audit row.
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), audited) => {
+            if let Err(ae) = audited {
+                tracing::error!(detail = %ae.detail(), "login audit write failed");
+            }
+            tracing::info!(code = e.code(), detail = %e.detail(), workstation = ?audit.workstation, "login refused");
+            Err(e)
+        }
+    }
+}
+
+fn pki_to_cert_error(e: PkiError) -> Error {
+    let detail = e.to_string();
+    match e {
+        PkiError::Expired { .. } => Error::CertExpired {
+            not_yet_valid: false,
+            detail,
+        },
+        PkiError::NotYetValid { .. } => Error::CertExpired {
+            not_yet_valid: true,
+            detail,
+        },
+        PkiError::Revoked { .. } => Error::CertRevoked { detail },
+        PkiError::UnsupportedAlgorithm { .. } => Error::CertUnsupported { detail },
+        PkiError::Malformed { .. } => Error::CertMalformed { detail },
+        _ => Error::CertUntrusted { detail },
+    }
+}
+
+async fn login_checks(
+    state: &AppState,
+    req: &LoginRequest,
+    now: i64,
+    audit: &mut AuditRecord,
+) -> Result<LoginResponse> {
+    check_workstation(&req.workstation)?;
+
+    // 1. The challenge: consumed atomically, so a replay finds it used.
+    let (nonce, workstation) = match state.db.consume_challenge(&req.challenge_id, now).await? {
+        Ok(found) => found,
+        Err(problem) => {
+            return Err(Error::ChallengeInvalid {
+                detail: match problem {
+                    ChallengeProblem::Unknown => "unknown challenge_id",
+                    ChallengeProblem::Expired => "challenge expired",
+                    ChallengeProblem::AlreadyUsed => "challenge already used",
+                }
+                .into(),
+            })
+        }
+    };
+    if workstation != req.workstation {
+        return Err(Error::ChallengeInvalid {
+            detail: format!("challenge was issued to workstation {workstation}"),
+        });
+    }
+
+    // 2. The certificate.
+    let der = B64
+        .decode(req.certificate.trim())
+        .map_err(|e| Error::CertMalformed {
+            detail: format!("certificate is not base64: {e}"),
+        })?;
+    let cert = Cert::from_der(&der).map_err(|e| Error::CertMalformed {
+        detail: e.to_string(),
+    })?;
+    audit.cert_fingerprint = Some(cert.fingerprint());
+    audit.issuer = Some(cert.issuer());
+    audit.serial = Some(cert.serial_hex());
+
+    // 3–5. Trusted CA, validity, revocation (in that order).
+    state
+        .auth
+        .trust
+        .verify_certificate(&cert, now.div_euclid(1000))
+        .map_err(pki_to_cert_error)?;
+
+    // 6. The signature over the challenge, with the algorithm of the certificate's key.
+    let signature = B64
+        .decode(req.signature.trim())
+        .map_err(|e| Error::SignatureInvalid {
+            detail: format!("signature is not base64: {e}"),
+        })?;
+    let message = login_message(&req.challenge_id, &nonce);
+    verify_message(&cert, message.as_bytes(), &signature).map_err(|e| match e {
+        PkiError::UnsupportedAlgorithm { .. } => Error::CertUnsupported {
+            detail: e.to_string(),
+        },
+        other => Error::SignatureInvalid {
+            detail: other.to_string(),
+        },
+    })?;
+
+    // 7. Bound to an active clerk.
+    let (clerk, owner, why) = state.db.bound_clerk(&cert).await?;
+    audit.clerk_id = owner;
+    let clerk = clerk.ok_or(Error::CertNotBound { detail: why })?;
+
+    // Session and offline grant.
+    let token = new_session_token()?;
+    let expires_at = now + state.auth.config.session_ttl_ms;
+    state
+        .db
+        .create_session(
+            &token_hash(&token),
+            &clerk.id,
+            &req.workstation,
+            &cert.fingerprint(),
+            now,
+            expires_at,
+        )
+        .await?;
+    let grant = OfflineGrant {
+        clerk_id: clerk.id.clone(),
+        clerk_name: clerk.name.clone(),
+        department: clerk.department.clone(),
+        permissions: clerk.permissions.clone(),
+        cert_fingerprint: cert.fingerprint(),
+        cert_der_b64: B64.encode(cert.der()),
+        issued_at: now,
+        expires_at: now + i64::from(state.auth.config.grant_days) * 24 * 60 * 60 * 1000,
+        server_id: state.instance_id.to_string(),
+    };
+    let signed = sign_grant(state.auth.grant_key(), &grant).map_err(|e| Error::GrantKey {
+        detail: e.to_string(),
+    })?;
+    Ok(LoginResponse {
+        session_token: token,
+        expires_at,
+        clerk,
+        offline_grant: signed.into(),
+    })
+}
+
+/// The public key that verifies offline grants.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/grant-key",
+    tag = "auth",
+    responses((status = 200, description = "离线授权验证公钥（Ed25519）", body = GrantKeyResponse))
+)]
+pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKeyResponse> {
+    Json(GrantKeyResponse {
+        key_id: state.auth.grant_key_id.clone(),
+        public_key: state.auth.grant_public_key_b64(),
+    })
+}
+
+/// The clerk of a session token (`Authorization: Bearer …`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/session",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "会话有效，返回工作人员", body = Clerk),
+        (status = 401, description = "unauthorized（未登录或登录已失效）", body = ErrorBody),
+    )
+)]
+pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Clerk>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::Unauthorized {
+            detail: "missing Authorization: Bearer token".into(),
+        })?;
+    let now = state.auth.now_ms();
+    state
+        .db
+        .session_clerk(&token_hash(token), now)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::Unauthorized {
+            detail: "unknown or expired session token".into(),
+        })
+}
