@@ -167,14 +167,24 @@ pub struct Server {
     pub port: u16,
     data_dir: PathBuf,
     proc: Option<ChildGuard>,
+    env: Vec<(String, String)>,
 }
 
 impl Server {
     pub fn start(data_dir: &Path) -> Result<Server> {
+        Self::start_with_env(data_dir, &[])
+    }
+
+    /// A server with extra environment (e.g. `YICHUANG_CA_DIR` for certificate login).
+    pub fn start_with_env(data_dir: &Path, env: &[(&str, &str)]) -> Result<Server> {
         let mut s = Server {
             port: free_port(),
             data_dir: data_dir.to_owned(),
             proc: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         s.restart()?;
         Ok(s)
@@ -192,6 +202,7 @@ impl Server {
             .arg("--data-dir")
             .arg(&self.data_dir)
             .env_remove("YICHUANG_DATABASE_URL")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -337,4 +348,45 @@ pub fn tree_memory_kb(root: u32) -> (u64, u64) {
         .fold((0, 0), |(rss, pss), t| {
             (rss + field(&t, "Rss:"), pss + field(&t, "Pss:"))
         })
+}
+
+/// Test UKeys: runs `scripts/ukey-test.sh setup DIR` (SoftHSM2 tokens, test CAs, the
+/// simulated SKF key) and returns the `NAME=value` settings it prints.
+pub fn ukey_test_keys(dir: &Path) -> Result<std::collections::HashMap<String, String>> {
+    let out = Command::new(workspace_root().join("scripts/ukey-test.sh"))
+        .arg("setup")
+        .arg(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running scripts/ukey-test.sh")?;
+    if !out.status.success() {
+        bail!("scripts/ukey-test.sh setup failed: {}", out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| {
+            k.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+/// Runs the server binary's admin CLI against `data_dir`; returns stdout.
+pub fn server_admin(data_dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(server_bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("YICHUANG_DATABASE_URL")
+        .output()
+        .context("running the server admin CLI")?;
+    if !out.status.success() {
+        bail!(
+            "yichuang-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

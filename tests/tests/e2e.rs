@@ -605,3 +605,193 @@ async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
     );
     Ok(())
 }
+
+/// Issue 4 (A1–A3, A5): certificate login with the simulated SKF key (SM2, through the SKF
+/// library loaded at run time) against the real server's challenge–response. A wrong PIN
+/// shows the retries left; the right one logs 钱七 in; pulling the key locks both windows
+/// within 1 s (citizen screen 「暂停服务」); re-inserting it and the PIN unlock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
+    use yichuang_e2e::{server_admin, ukey_test_keys};
+
+    let display = Display::ensure()?;
+    let keys_dir = tempfile::tempdir()?;
+    let keys = ukey_test_keys(keys_dir.path())?;
+    let var = |k: &str| {
+        keys.get(k)
+            .cloned()
+            .with_context(|| format!("ukey-test.sh: no {k}"))
+    };
+    let (lib, state, sim_bin, pin) = (
+        var("YICHUANG_SKF_LIB")?,
+        var("YICHUANG_SKF_SIM_STATE")?,
+        var("YICHUANG_SKF_SIM_BIN")?,
+        var("YICHUANG_SKF_PIN")?,
+    );
+    let sim = |cmd: &str| -> Result<()> {
+        let st = std::process::Command::new(&sim_bin)
+            .args(["--state", &state, cmd])
+            .status()?;
+        ensure!(st.success(), "yichuang-skf-sim {cmd} failed");
+        Ok(())
+    };
+
+    // The server trusts the test CAs; 钱七 is bound to the SKF key's certificate.
+    let server_dir = tempfile::tempdir()?;
+    let ca_dir = server_dir.path().join("ca");
+    std::fs::create_dir_all(&ca_dir)?;
+    for ca in ["ecdsa-ca.pem", "sm2-ca.pem"] {
+        std::fs::copy(keys_dir.path().join("ca").join(ca), ca_dir.join(ca))?;
+    }
+    let data = server_dir.path().join("data");
+    let csv = server_dir.path().join("clerks.csv");
+    std::fs::write(
+        &csv,
+        "id,name,department,post,permissions\nT-QQ,钱七,区政务服务中心,综合窗口,accept;query\n",
+    )?;
+    server_admin(&data, &["clerk", "import", csv.to_str().context("utf8")?])?;
+    let cert = keys_dir.path().join("skf/clerk.pem");
+    server_admin(
+        &data,
+        &[
+            "cert",
+            "bind",
+            "--clerk",
+            "T-QQ",
+            "--ca-dir",
+            ca_dir.to_str().context("utf8")?,
+            cert.to_str().context("utf8")?,
+        ],
+    )?;
+    let server = Server::start_with_env(
+        &data,
+        &[("YICHUANG_CA_DIR", ca_dir.to_str().context("utf8")?)],
+    )?;
+
+    let config = format!(
+        "{}\n[devices.ukey]\ndriver = \"skf\"\nmodule = \"{lib}\"\nvendor = \"standard\"\n",
+        Workstation::config_text(Some(&server.url()), 11)
+    );
+    let ws = Workstation::with_config_text(&config)?;
+    let mut env = ws.env(&display);
+    env.push(("YICHUANG_SKF_SIM_STATE".into(), state.clone()));
+    let driver = Driver::start(&env)?;
+    let client = driver.session().await?;
+    let result = with_screenshots("ukey-login", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        let retries = wait_text(
+            &client,
+            "[data-testid=login-retries]",
+            Duration::from_secs(10),
+        )
+        .await
+        .context("key not detected on the login view")?;
+        ensure!(retries.contains("6/6"), "retries: {retries}");
+
+        // Wrong PIN: the key counts down and the clerk is told how many tries remain.
+        let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
+        wd(pin_box.send_keys("00000000")).await?;
+        click(&client, "[data-testid=login-submit]").await?;
+        let err = wait_text(
+            &client,
+            "[data-testid=login-error]",
+            Duration::from_secs(10),
+        )
+        .await?;
+        ensure!(
+            err.contains("PIN码错误") && err.contains('5'),
+            "wrong PIN message: {err}"
+        );
+
+        // Right PIN: SM2 challenge–response with the server.
+        let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
+        wd(pin_box.send_keys(&pin)).await?;
+        click(&client, "[data-testid=login-submit]").await?;
+        let who = wait_text(
+            &client,
+            "[data-testid=workbench-clerk]",
+            Duration::from_secs(10),
+        )
+        .await
+        .context("login did not reach the workbench")?;
+        ensure!(
+            who.contains("钱七") && who.contains("区政务服务中心"),
+            "workbench: {who}"
+        );
+        let bar = wait_text(
+            &client,
+            "[data-testid=status-clerk]",
+            Duration::from_secs(2),
+        )
+        .await?;
+        ensure!(bar.contains("钱七"), "status bar: {bar}");
+        wait_text(
+            &client,
+            "[data-testid=session-online]",
+            Duration::from_secs(2),
+        )
+        .await?;
+
+        // Pull the key: locked within 1 s.
+        sim("remove")?;
+        let pulled = Instant::now();
+        wait_text(
+            &client,
+            "[data-testid=lock-screen]",
+            Duration::from_millis(1000),
+        )
+        .await
+        .context("not locked within 1 s of pulling the key")?;
+        let took = pulled.elapsed();
+        eprintln!(
+            "a1: locked {} ms after the key was pulled",
+            took.as_millis()
+        );
+        // The citizen window says 暂停服务.
+        let clerk_window = client.window().await?;
+        ensure!(
+            switch_to_window_with(
+                &client,
+                "[data-testid=citizen-paused]",
+                Duration::from_secs(3)
+            )
+            .await?,
+            "citizen window does not show 暂停服务"
+        );
+        client.switch_to_window(clerk_window).await?;
+
+        // Re-insert and unlock with the PIN.
+        sim("insert")?;
+        let pin_box = wd(client.find(Locator::Css("input[data-testid=unlock-pin]"))).await?;
+        wd(pin_box.send_keys(&pin)).await?;
+        click(&client, "[data-testid=unlock-submit]").await?;
+        for _ in 0..50 {
+            if client
+                .find(Locator::Css("[data-testid=lock-screen]"))
+                .await
+                .is_err()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let msg = client
+            .find(Locator::Css("[data-testid=unlock-error]"))
+            .await
+            .ok();
+        let text = match msg {
+            Some(m) => m.text().await.unwrap_or_default(),
+            None => String::new(),
+        };
+        anyhow::bail!("still locked after re-insert + PIN: {text}")
+    })
+    .await;
+    wd(client.close()).await.ok();
+    drop(driver);
+    drop(server);
+    result
+}
