@@ -33,7 +33,7 @@ ui:
 # The release binaries, always in one cargo invocation with one feature set: building them
 # separately or switching features would rebuild shared crates (the webview ones are slow).
 app: ui
-	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core --features yichuang-app/custom-protocol
+	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim --features yichuang-app/custom-protocol
 
 run: setup app
 	scripts/run-local.sh

@@ -47,7 +47,25 @@ set -a
 . .run/ukey/env
 set +a
 
-"$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
+# The local server trusts the test CAs and knows the test clerks, so the simulated UKey
+# (钱七, SM2, PIN in .run/ukey/env as YICHUANG_SKF_PIN) and the SoftHSM tokens can log in.
+mkdir -p .run/server/ca
+cp .run/ukey/ca/ecdsa-ca.pem .run/ukey/ca/sm2-ca.pem .run/server/ca/
+if [ ! -f .run/server/clerks.csv ]; then
+  cat > .run/server/clerks.csv <<CSV
+id,name,department,post,permissions
+T-ZS,张三,市政务服务中心,综合窗口,accept;query
+T-LS,李四,市政务服务中心,不动产窗口,accept
+T-QQ,钱七,区政务服务中心,综合窗口,accept;query;print
+CSV
+  "$SERVER" clerk import .run/server/clerks.csv --data-dir .run/server >/dev/null
+  for pair in T-ZS:.run/ukey/ca/clerk-ecdsa.pem T-LS:.run/ukey/ca/clerk-rsa.pem T-QQ:.run/ukey/skf/clerk.pem; do
+    "$SERVER" cert bind --clerk "${pair%%:*}" --ca-dir .run/server/ca "${pair#*:}" --data-dir .run/server >/dev/null
+  done
+fi
+echo "run: log in with the simulated UKey (钱七), PIN $YICHUANG_SKF_PIN"
+
+YICHUANG_CA_DIR="$PWD/.run/server/ca" "$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
 SERVER_PID=$!
 trap 'kill -TERM $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null || true' EXIT
 
