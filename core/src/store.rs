@@ -212,7 +212,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("sub/workstation.db")).unwrap();
         assert_eq!(store.schema_version().unwrap(), latest_version());
-        assert_eq!(tables(&mut store), ["audit_log", "meta", "outbox"]);
+        assert_eq!(
+            tables(&mut store),
+            ["audit_log", "meta", "offline_grant", "outbox"]
+        );
         let mode: String = store
             .conn()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -261,7 +264,10 @@ mod tests {
         }
         let mut s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), latest_version());
-        assert_eq!(tables(&mut s), ["audit_log", "meta", "outbox"]);
+        assert_eq!(
+            tables(&mut s),
+            ["audit_log", "meta", "offline_grant", "outbox"]
+        );
         let id: String = s
             .conn()
             .query_row(

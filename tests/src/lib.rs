@@ -350,27 +350,47 @@ pub fn tree_memory_kb(root: u32) -> (u64, u64) {
         })
 }
 
-/// Test UKeys: runs `scripts/ukey-test.sh setup DIR` (SoftHSM2 tokens, test CAs, the
-/// simulated SKF key) and returns the `NAME=value` settings it prints.
-pub fn ukey_test_keys(dir: &Path) -> Result<std::collections::HashMap<String, String>> {
-    let out = Command::new(workspace_root().join("scripts/ukey-test.sh"))
-        .arg("setup")
-        .arg(dir)
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running scripts/ukey-test.sh")?;
-    if !out.status.success() {
-        bail!("scripts/ukey-test.sh setup failed: {}", out.status);
+/// Test UKeys in a temporary directory: `scripts/ukey-test.sh setup DIR` (SoftHSM2 tokens,
+/// test CAs, the simulated SKF key) and the `NAME=value` settings it prints.
+pub struct TestKeys {
+    dir: tempfile::TempDir,
+    vars: std::collections::HashMap<String, String>,
+}
+
+impl TestKeys {
+    pub fn setup() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let out = Command::new(workspace_root().join("scripts/ukey-test.sh"))
+            .arg("setup")
+            .arg(dir.path())
+            .stderr(Stdio::inherit())
+            .output()
+            .context("running scripts/ukey-test.sh")?;
+        if !out.status.success() {
+            bail!("scripts/ukey-test.sh setup failed: {}", out.status);
+        }
+        let vars = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(k, _)| {
+                k.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(Self { dir, vars })
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| {
-            k.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        })
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect())
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn var(&self, name: &str) -> Result<String> {
+        self.vars
+            .get(name)
+            .cloned()
+            .with_context(|| format!("ukey-test.sh printed no {name}"))
+    }
 }
 
 /// Runs the server binary's admin CLI against `data_dir`; returns stdout.
@@ -389,4 +409,41 @@ pub fn server_admin(data_dir: &Path, args: &[&str]) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A central server set up for certificate login: it trusts the test CAs made by
+/// `scripts/ukey-test.sh` in `keys_dir`, knows the clerks in `clerks_csv` (the admin CLI's
+/// import format) and has each `(clerk id, certificate file under keys_dir)` bound.
+pub struct AuthServer {
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+impl AuthServer {
+    pub fn start(keys_dir: &Path, clerks_csv: &str, bindings: &[(&str, &str)]) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let ca_dir = dir.path().join("ca");
+        std::fs::create_dir_all(&ca_dir)?;
+        for ca in ["ecdsa-ca.pem", "sm2-ca.pem"] {
+            std::fs::copy(keys_dir.join("ca").join(ca), ca_dir.join(ca))?;
+        }
+        let ca = ca_dir.to_str().context("utf-8 path")?;
+        let data = dir.path().join("data");
+        let csv = dir.path().join("clerks.csv");
+        std::fs::write(&csv, clerks_csv)?;
+        server_admin(
+            &data,
+            &["clerk", "import", csv.to_str().context("utf-8 path")?],
+        )?;
+        for (clerk, cert) in bindings {
+            let cert = keys_dir.join(cert);
+            let cert = cert.to_str().context("utf-8 path")?;
+            server_admin(
+                &data,
+                &["cert", "bind", "--clerk", clerk, "--ca-dir", ca, cert],
+            )?;
+        }
+        let server = Server::start_with_env(&data, &[("YICHUANG_CA_DIR", ca)])?;
+        Ok(Self { server, _dir: dir })
+    }
 }

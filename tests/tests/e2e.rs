@@ -586,12 +586,38 @@ async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
         )
         .await
         .context("test slip did not print")?;
+
+        // A4 test page through the simulated A4 printer: a real PDF, followed to the end.
+        click(&client, "[data-testid=print-test-page]").await?;
+        wait_attr(
+            &client,
+            "[data-testid=a4-result]",
+            "data-ok",
+            Duration::from_secs(15),
+            |v| v == "true",
+        )
+        .await
+        .context("A4 test page did not print")?;
         Ok(())
     })
     .await;
     wd(client.close()).await.ok();
     drop(driver);
     result?;
+
+    // The A4 page the simulated printer received: Chinese text of the test page.
+    let pdf = std::fs::read_dir(ws.data_dir().join("a4-simulated"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .context("no PDF from the simulated A4 printer")?;
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .context("pdftotext (poppler-utils)")?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    ensure!(text.contains("测试页"), "A4 test page text: {text}");
 
     // The audit trail on disk: intact chain, the card read in it.
     let mut store = yichuang_core::store::Store::open(&ws.data_dir().join("workstation.db"))?;
@@ -612,16 +638,11 @@ async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
 /// within 1 s (citizen screen 「暂停服务」); re-inserting it and the PIN unlock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
-    use yichuang_e2e::{server_admin, ukey_test_keys};
+    use yichuang_e2e::{AuthServer, TestKeys};
 
     let display = Display::ensure()?;
-    let keys_dir = tempfile::tempdir()?;
-    let keys = ukey_test_keys(keys_dir.path())?;
-    let var = |k: &str| {
-        keys.get(k)
-            .cloned()
-            .with_context(|| format!("ukey-test.sh: no {k}"))
-    };
+    let keys = TestKeys::setup()?;
+    let var = |k: &str| keys.var(k);
     let (lib, state, sim_bin, pin) = (
         var("YICHUANG_SKF_LIB")?,
         var("YICHUANG_SKF_SIM_STATE")?,
@@ -637,36 +658,12 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
     };
 
     // The server trusts the test CAs; 钱七 is bound to the SKF key's certificate.
-    let server_dir = tempfile::tempdir()?;
-    let ca_dir = server_dir.path().join("ca");
-    std::fs::create_dir_all(&ca_dir)?;
-    for ca in ["ecdsa-ca.pem", "sm2-ca.pem"] {
-        std::fs::copy(keys_dir.path().join("ca").join(ca), ca_dir.join(ca))?;
-    }
-    let data = server_dir.path().join("data");
-    let csv = server_dir.path().join("clerks.csv");
-    std::fs::write(
-        &csv,
+    let auth = AuthServer::start(
+        keys.path(),
         "id,name,department,post,permissions\nT-QQ,钱七,区政务服务中心,综合窗口,accept;query\n",
+        &[("T-QQ", "skf/clerk.pem")],
     )?;
-    server_admin(&data, &["clerk", "import", csv.to_str().context("utf8")?])?;
-    let cert = keys_dir.path().join("skf/clerk.pem");
-    server_admin(
-        &data,
-        &[
-            "cert",
-            "bind",
-            "--clerk",
-            "T-QQ",
-            "--ca-dir",
-            ca_dir.to_str().context("utf8")?,
-            cert.to_str().context("utf8")?,
-        ],
-    )?;
-    let server = Server::start_with_env(
-        &data,
-        &[("YICHUANG_CA_DIR", ca_dir.to_str().context("utf8")?)],
-    )?;
+    let server = &auth.server;
 
     let config = format!(
         "{}\n[devices.ukey]\ndriver = \"skf\"\nmodule = \"{lib}\"\nvendor = \"standard\"\n",
@@ -769,29 +766,235 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
         let pin_box = wd(client.find(Locator::Css("input[data-testid=unlock-pin]"))).await?;
         wd(pin_box.send_keys(&pin)).await?;
         click(&client, "[data-testid=unlock-submit]").await?;
+        let mut unlocked = false;
         for _ in 0..50 {
             if client
                 .find(Locator::Css("[data-testid=lock-screen]"))
                 .await
                 .is_err()
             {
-                return Ok(());
+                unlocked = true;
+                break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let msg = client
-            .find(Locator::Css("[data-testid=unlock-error]"))
-            .await
-            .ok();
-        let text = match msg {
-            Some(m) => m.text().await.unwrap_or_default(),
-            None => String::new(),
-        };
-        anyhow::bail!("still locked after re-insert + PIN: {text}")
+        if !unlocked {
+            let text = match client
+                .find(Locator::Css("[data-testid=unlock-error]"))
+                .await
+            {
+                Ok(m) => m.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            anyhow::bail!("still locked after re-insert + PIN: {text}");
+        }
+        wait_text(
+            &client,
+            "[data-testid=workbench-clerk]",
+            Duration::from_secs(2),
+        )
+        .await?;
+
+        // Log out; wrong PINs until the key's retry limit locks it: 「UKey已锁定」.
+        click(&client, "[data-testid=logout]").await?;
+        wait_text(&client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+        let mut last = String::new();
+        for attempt in 1..=6 {
+            let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
+            wd(pin_box.send_keys("99999999")).await?;
+            click(&client, "[data-testid=login-submit]").await?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let now = wait_text(
+                    &client,
+                    "[data-testid=login-error]",
+                    Duration::from_secs(10),
+                )
+                .await
+                .unwrap_or_default();
+                // Each attempt replaces the message; wait for this attempt's.
+                if now != last || attempt == 1 {
+                    last = now;
+                    break;
+                }
+                ensure!(
+                    Instant::now() < deadline,
+                    "no answer to wrong PIN {attempt}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if last.contains("UKey已锁定") {
+                ensure!(attempt >= 5, "locked after only {attempt} wrong PINs");
+                break;
+            }
+        }
+        ensure!(last.contains("UKey已锁定"), "never locked: {last}");
+        let retries = wait_text(
+            &client,
+            "[data-testid=login-retries]",
+            Duration::from_secs(3),
+        )
+        .await?;
+        ensure!(retries.contains("UKey已锁定"), "retries line: {retries}");
+        Ok(())
     })
     .await;
     wd(client.close()).await.ok();
     drop(driver);
-    drop(server);
+    drop(auth);
     result
+}
+
+/// Chooses the certificate whose option text contains `who` in the login view's select.
+async fn choose_certificate(client: &fantoccini::Client, who: &str) -> Result<()> {
+    click(client, "[data-testid=login-cert]").await?;
+    let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(option) = client.find(Locator::XPath(&xpath)).await {
+            if option.click().await.is_ok() {
+                return Ok(());
+            }
+        }
+        ensure!(Instant::now() < deadline, "no certificate option for {who}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn login_with(client: &fantoccini::Client, who: &str, pin: &str) -> Result<()> {
+    choose_certificate(client, who).await?;
+    let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
+    wd(pin_box.clear()).await?;
+    wd(pin_box.send_keys(pin)).await?;
+    click(client, "[data-testid=login-submit]").await
+}
+
+/// Issue 4 (A1, A3, offline login): PKCS#11 tokens (SoftHSM2, ECDSA P-256). The unbound
+/// certificate of 王五 is refused with its message; 张三 logs in online and gets an offline
+/// grant; with the server stopped 张三 logs in offline with it, while 李四 (no grant on this
+/// workstation) is refused with the offline message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a1_pkcs11_login_unbound_refused_and_offline_grant() -> Result<()> {
+    use yichuang_e2e::{AuthServer, TestKeys};
+
+    let display = Display::ensure()?;
+    let keys = TestKeys::setup()?;
+    let var = |k: &str| keys.var(k);
+    let (module, conf, pin) = (
+        var("YICHUANG_PKCS11_MODULE")?,
+        var("SOFTHSM2_CONF")?,
+        var("YICHUANG_PKCS11_PIN")?,
+    );
+    let mut auth = AuthServer::start(
+        keys.path(),
+        "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\nT-LS,李四,市政务服务中心,不动产窗口,accept\n",
+        &[("T-ZS", "ca/clerk-ecdsa.pem"), ("T-LS", "ca/clerk-rsa.pem")],
+    )?;
+    let server = &mut auth.server;
+    let config = format!(
+        "{}\n[devices.ukey]\ndriver = \"pkcs11\"\nmodule = \"{module}\"\n",
+        Workstation::config_text(Some(&server.url()), 13)
+    );
+    let ws = Workstation::with_config_text(&config)?;
+    let mut env = ws.env(&display);
+    env.push(("SOFTHSM2_CONF".into(), conf));
+    let driver = Driver::start(&env)?;
+    let client = driver.session().await?;
+    let result = with_screenshots("pkcs11-login", &display, &client, async {
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        wait_attr(
+            &client,
+            "[data-testid=status-backend]",
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "reachable",
+        )
+        .await?;
+
+        // 王五's certificate is valid but bound to no clerk.
+        login_with(&client, "王五", &pin).await?;
+        let (_, _) = wait_attr(
+            &client,
+            "[data-testid=login-error]",
+            "data-code",
+            Duration::from_secs(10),
+            |c| c == "login.cert_not_bound",
+        )
+        .await
+        .context("unbound certificate not refused")?;
+        let msg = wait_text(&client, "[data-testid=login-error]", Duration::from_secs(1)).await?;
+        ensure!(msg.contains("未绑定"), "unbound message: {msg}");
+
+        // 张三 online (ECDSA P-256): the workbench, and a grant kept for offline days.
+        login_with(&client, "张三", &pin).await?;
+        let who = wait_text(
+            &client,
+            "[data-testid=workbench-clerk]",
+            Duration::from_secs(10),
+        )
+        .await
+        .context("张三 not logged in")?;
+        ensure!(who.contains("张三"), "workbench: {who}");
+        wait_text(
+            &client,
+            "[data-testid=session-online]",
+            Duration::from_secs(2),
+        )
+        .await?;
+        click(&client, "[data-testid=logout]").await?;
+        wait_text(&client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+
+        // The server goes away: 张三 gets in offline with the grant, 李四 does not.
+        ensure!(server.stop(), "server did not stop");
+        wait_attr(
+            &client,
+            "[data-testid=status-backend]",
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "unreachable",
+        )
+        .await?;
+        login_with(&client, "李四", &pin).await?;
+        wait_attr(
+            &client,
+            "[data-testid=login-error]",
+            "data-code",
+            Duration::from_secs(15),
+            |c| c == "login.offline_no_grant",
+        )
+        .await
+        .context("李四 without a grant not refused offline")?;
+        login_with(&client, "张三", &pin).await?;
+        wait_text(
+            &client,
+            "[data-testid=session-offline]",
+            Duration::from_secs(15),
+        )
+        .await
+        .context("张三 not logged in offline")?;
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    drop(driver);
+    result?;
+
+    // Every attempt is in the audit trail, chained.
+    let mut store = yichuang_core::store::Store::open(&ws.data_dir().join("workstation.db"))?;
+    yichuang_core::audit::verify_chain(store.conn())?;
+    let actions: Vec<String> = yichuang_core::audit::recent(store.conn(), 20)?
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for a in ["login.failed", "login.ok", "logout", "login.offline"] {
+        ensure!(
+            actions.iter().any(|x| x == a),
+            "{a} not audited: {actions:?}"
+        );
+    }
+    Ok(())
 }
