@@ -847,17 +847,34 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
 
 /// Chooses the certificate whose option text contains `who` in the login view's select.
 async fn choose_certificate(client: &fantoccini::Client, who: &str) -> Result<()> {
-    click(client, "[data-testid=login-cert]").await?;
+    // Element Plus keeps every dropdown's options in the DOM; take the displayed one.
     let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(8);
     loop {
-        if let Ok(option) = client.find(Locator::XPath(&xpath)).await {
-            if option.click().await.is_ok() {
-                return Ok(());
+        click(client, "[data-testid=login-cert]").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for option in client
+            .find_all(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_default()
+        {
+            if option.is_displayed().await.unwrap_or(false) && option.click().await.is_ok() {
+                break;
             }
         }
-        ensure!(Instant::now() < deadline, "no certificate option for {who}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let shown = wd(client.find(Locator::Css("[data-testid=login-cert]")))
+            .await?
+            .text()
+            .await
+            .unwrap_or_default();
+        if shown.contains(who) {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "could not choose the certificate of {who} (shown: {shown})"
+        );
     }
 }
 
