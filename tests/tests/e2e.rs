@@ -692,7 +692,7 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
         // Wrong PIN: the key counts down and the clerk is told how many tries remain.
         let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
         wd(pin_box.send_keys("00000000")).await?;
-        click(&client, "[data-testid=login-submit]").await?;
+        click_when_enabled(&client, "[data-testid=login-submit]").await?;
         let err = wait_text(
             &client,
             "[data-testid=login-error]",
@@ -707,7 +707,7 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
         // Right PIN: SM2 challenge–response with the server.
         let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
         wd(pin_box.send_keys(&pin)).await?;
-        click(&client, "[data-testid=login-submit]").await?;
+        click_when_enabled(&client, "[data-testid=login-submit]").await?;
         let who = wait_text(
             &client,
             "[data-testid=workbench-clerk]",
@@ -765,7 +765,7 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
         sim("insert")?;
         let pin_box = wd(client.find(Locator::Css("input[data-testid=unlock-pin]"))).await?;
         wd(pin_box.send_keys(&pin)).await?;
-        click(&client, "[data-testid=unlock-submit]").await?;
+        click_when_enabled(&client, "[data-testid=unlock-submit]").await?;
         let mut unlocked = false;
         for _ in 0..50 {
             if client
@@ -802,7 +802,7 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
         for attempt in 1..=6 {
             let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
             wd(pin_box.send_keys("99999999")).await?;
-            click(&client, "[data-testid=login-submit]").await?;
+            click_when_enabled(&client, "[data-testid=login-submit]").await?;
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 let now = wait_text(
@@ -846,6 +846,20 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
 }
 
 /// Chooses the certificate whose option text contains `who` in the login view's select.
+/// Clicks a button once it is enabled: right after typing, Vue may not have applied the
+/// field's value yet, and a click on the still-disabled button would be lost.
+async fn click_when_enabled(client: &fantoccini::Client, css: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let el = wd(client.find(Locator::Css(css))).await?;
+        if el.attr("disabled").await?.is_none() && el.is_enabled().await.unwrap_or(false) {
+            return click(client, css).await;
+        }
+        ensure!(Instant::now() < deadline, "{css} stayed disabled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn choose_certificate(client: &fantoccini::Client, who: &str) -> Result<()> {
     // Element Plus keeps every dropdown's options in the DOM; take the displayed one.
     let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
@@ -883,7 +897,7 @@ async fn login_with(client: &fantoccini::Client, who: &str, pin: &str) -> Result
     let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
     wd(pin_box.clear()).await?;
     wd(pin_box.send_keys(pin)).await?;
-    click(client, "[data-testid=login-submit]").await
+    click_when_enabled(client, "[data-testid=login-submit]").await
 }
 
 /// Issue 4 (A1, A3, offline login): PKCS#11 tokens (SoftHSM2, ECDSA P-256). The unbound
