@@ -11,6 +11,7 @@
 //! - [`backend`]: reachability of the central backend;
 //! - [`simctl`]: the loopback control surface of the simulated devices;
 //! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`]: the counter devices as the app uses them;
+//! - [`catalog`]: the service catalog (items, situations, materials, forms, templates, calendar);
 //! - [`document`]: A4 documents (notices, receipts, test page) laid out and rendered to PDF;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
 //! - [`status`]: the state shown in the clerk's status bar;
@@ -19,6 +20,7 @@
 pub mod a4_printer;
 pub mod audit;
 pub mod backend;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod document;
