@@ -361,3 +361,24 @@ pub fn read_status(
         all_synced,
     })
 }
+
+/// Writes (or replaces) the outbox row of a record inside the caller's transaction: the
+/// contract intake uses for cases (`version` grows with each change). A newer version replaces
+/// the row's content and clears its failure count; the sync client deletes only the version it
+/// sent, so a change made while a push is in flight is never lost.
+pub fn enqueue_record(
+    tx: &rusqlite::Transaction<'_>,
+    kind: &str,
+    id: &str,
+    version: i64,
+    payload: &serde_json::Value,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (id, kind, version, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET version = excluded.version, payload = excluded.payload,
+             attempts = 0, last_error = NULL",
+        params![id, kind, version, payload.to_string(), now_ms],
+    )?;
+    Ok(())
+}
