@@ -33,10 +33,17 @@ impl Drop for Env {
     }
 }
 
+/// `YICHUANG_TEST_PG_URL`; in CI (`CI` set) a missing URL fails, as in the server's tests.
 fn pg_url() -> Option<String> {
-    std::env::var("YICHUANG_TEST_PG_URL")
+    let url = std::env::var("YICHUANG_TEST_PG_URL")
         .ok()
-        .filter(|u| !u.trim().is_empty())
+        .filter(|u| !u.trim().is_empty());
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        url.is_some() || !in_ci,
+        "CI is set but YICHUANG_TEST_PG_URL is not: start scripts/pg-test.sh (make unit does)"
+    );
+    url
 }
 
 fn catalog_fixture(dir: &Path, version: &str) {
