@@ -305,7 +305,19 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), latest_version());
         assert_eq!(
             tables(&mut store),
-            ["audit_log", "meta", "offline_grant", "outbox"]
+            [
+                "audit_log",
+                "blob_outbox",
+                "blobs",
+                "catalog_cache",
+                "meta",
+                "offline_grant",
+                "outbox",
+                "pull_cache",
+                "sync_acked",
+                "sync_parked",
+                "sync_state"
+            ]
         );
         let mode: String = store
             .conn()
@@ -357,7 +369,19 @@ mod tests {
         assert_eq!(s.schema_version().unwrap(), latest_version());
         assert_eq!(
             tables(&mut s),
-            ["audit_log", "meta", "offline_grant", "outbox"]
+            [
+                "audit_log",
+                "blob_outbox",
+                "blobs",
+                "catalog_cache",
+                "meta",
+                "offline_grant",
+                "outbox",
+                "pull_cache",
+                "sync_acked",
+                "sync_parked",
+                "sync_state"
+            ]
         );
         let id: String = s
             .conn()

@@ -251,7 +251,13 @@ fn blob_resume(env: &Env) {
     let ws = format!("ws-{}", uuid::Uuid::new_v4().simple());
     let mut store = env.store();
     let blobs = env.blobs();
-    let content: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    // Unique per run: the PostgreSQL test database outlives a run.
+    let content: Vec<u8> = uuid::Uuid::new_v4()
+        .as_bytes()
+        .iter()
+        .copied()
+        .chain((16..700_000u32).map(|i| (i % 253) as u8))
+        .collect();
     let r = blobs.put(&content).unwrap();
     store.transact(|tx| blobs::enqueue(tx, &r, 1)).unwrap();
     // A first chunk arrives (then the workstation "crashes").

@@ -395,7 +395,7 @@ impl SyncService {
 
     /// Starts the loop around `engine`; `seed` feeds the back-off jitter (0 = from the clock).
     pub fn start(mut engine: SyncEngine, seed: u64) -> Self {
-        let initial = engine.status(None).unwrap_or_else(|_| SyncStatus {
+        let initial = engine.status(None).unwrap_or(SyncStatus {
             phase: SyncPhase::Idle,
             pending_records: 0,
             pending_blobs: 0,
