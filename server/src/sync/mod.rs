@@ -289,6 +289,35 @@ mod tests {
     }
 
     #[test]
+    fn the_openapi_document_describes_the_sync_api() {
+        use utoipa::OpenApi;
+        let doc = crate::api::ApiDoc::openapi();
+        for path in [
+            "/api/v1/sync/push",
+            "/api/v1/sync/blobs/{sha256}",
+            "/api/v1/sync/blobs/{sha256}/status",
+            "/api/v1/sync/catalog",
+            "/api/v1/sync/clerks",
+            "/api/v1/sync/config/{workstation}",
+            "/api/v1/sync/audit/{workstation}",
+            "/api/v1/sync/stats",
+        ] {
+            assert!(doc.paths.paths.contains_key(path), "missing {path}");
+        }
+        let schemas = doc.components.unwrap().schemas;
+        for s in [
+            "PushRequest",
+            "Ack",
+            "AckOutcome",
+            "BlobStatus",
+            "AuditCheck",
+            "PullDocument",
+        ] {
+            assert!(schemas.contains_key(s), "missing schema {s}");
+        }
+    }
+
+    #[test]
     fn sha_names() {
         assert!(is_sha256_hex(&"a".repeat(64)));
         assert!(!is_sha256_hex(&"A".repeat(64)));
