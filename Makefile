@@ -17,12 +17,15 @@ UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
 # A private cupsd for the A4 printer tests (scripts/cups-test.sh).
 CUPS_DIR := $(or $(YICHUANG_CUPS_DIR),/tmp/yichuang-cups-test)
 BINDINGS := ui/src/bindings.ts
-LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server
+# yichuang-sync-harness holds the sync tests against the real server and the kill -9 fault
+# suite, which runs in its own target `faults` (20 kills, counts printed; `make faults-long`
+# runs 200).
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server -p yichuang-sync-harness
 
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup run ui app bindings check-bindings lint unit ui-test e2e fuzz test bench clean-run
+.PHONY: setup run ui app bindings check-bindings lint unit faults faults-long ui-test e2e fuzz test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -56,7 +59,14 @@ lint: ui
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES)
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip e6_kill9
+
+# The sync fault-injection suite with its counts (a few minutes at most on 2 cores).
+faults:
+	cargo test -p yichuang-sync-harness --test faults -- --nocapture
+
+faults-long:
+	YICHUANG_FAULT_KILLS=200 cargo test -p yichuang-sync-harness --test faults -- --nocapture
 
 ui-test:
 	cd ui && npm test
@@ -74,13 +84,16 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-test: setup lint check-bindings unit ui-test e2e fuzz
+test: setup lint check-bindings unit faults ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app
 	cargo run --release -q -p yichuang-drivers --example bench
 	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
+	cargo run --release -q -p yichuang-sync-harness -- drain-bench
+	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
+	cargo run --release -q -p yichuang-sync-harness -- ingest-bench --database-url "$$url"
 
 clean-run:
 	rm -rf .run

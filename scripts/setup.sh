@@ -19,6 +19,9 @@ APT_PACKAGES=(
   socat poppler-utils fonts-wqy-microhei
   # Test UKeys: SoftHSM2 PKCS#11 tokens, pkcs11-tool, the PKCS#11 engine, SM2 certificates
   softhsm2 opensc libengine-pkcs11-openssl openssl jq
+  # Sync (issue 6): the OS keystore through the Secret Service (keyring's dbus backend);
+  # SQLCipher links libcrypto from libssl-dev (above)
+  libdbus-1-dev
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -28,6 +28,12 @@ pub enum CoreError {
     Store(#[from] crate::store::StoreError),
     #[error("instance: {0}")]
     Instance(#[from] crate::instance::InstanceError),
+    #[error("sync: {0}")]
+    Sync(#[from] crate::sync::SyncError),
+    #[error("keystore: {0}")]
+    Keystore(#[from] crate::keystore::KeystoreError),
+    #[error("blob: {0}")]
+    Blob(#[from] crate::blobs::BlobError),
 }
 
 impl CoreError {
@@ -36,6 +42,9 @@ impl CoreError {
             CoreError::Config(_) => "config",
             CoreError::Store(_) => "store",
             CoreError::Instance(_) => "instance",
+            CoreError::Sync(_) => "sync",
+            CoreError::Keystore(_) => "keystore",
+            CoreError::Blob(_) => "blob",
         }
     }
 
@@ -45,6 +54,9 @@ impl CoreError {
             CoreError::Config(e) => e.message(),
             CoreError::Store(e) => e.message(),
             CoreError::Instance(e) => e.message(),
+            CoreError::Sync(e) => e.message(),
+            CoreError::Keystore(e) => e.message(),
+            CoreError::Blob(e) => e.message(),
         }
     }
 

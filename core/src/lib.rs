@@ -9,6 +9,9 @@
 //! - [`login`]: UKey certificate login, online and with offline grants; lock and unlock;
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
+//! - [`sync`]: exactly-once outbox sync, blob upload and document pull (issue 6);
+//! - [`blobs`]: material files, content-addressed and encrypted at rest;
+//! - [`keystore`]: the data key in the OS keystore (SQLCipher store, blobs);
 //! - [`simctl`]: the loopback control surface of the simulated devices;
 //! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`]: the counter devices as the app uses them;
 //! - [`catalog`]: the service catalog (items, situations, materials, forms, templates, calendar);
@@ -20,6 +23,7 @@
 pub mod a4_printer;
 pub mod audit;
 pub mod backend;
+pub mod blobs;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -27,12 +31,14 @@ pub mod document;
 pub mod error;
 pub mod id_card;
 pub mod instance;
+pub mod keystore;
 pub mod login;
 pub mod printer;
 pub mod scanner;
 pub mod simctl;
 pub mod status;
 pub mod store;
+pub mod sync;
 pub mod ukey;
 
 pub use error::{CoreError, UserError};

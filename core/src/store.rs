@@ -15,6 +15,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_audit", include_str!("../migrations/0002_audit.sql")),
     ("0003_login", include_str!("../migrations/0003_login.sql")),
+    ("0004_intake", include_str!("../migrations/0004_intake.sql")),
+    ("0005_sync", include_str!("../migrations/0005_sync.sql")),
 ];
 
 pub fn latest_version() -> u32 {
@@ -34,6 +36,10 @@ pub enum StoreError {
         name: &'static str,
         source: rusqlite::Error,
     },
+    #[error("database {path} cannot be opened with this key (wrong key or not a database)")]
+    WrongKey { path: PathBuf },
+    #[error("encrypting the plain database {path}: {detail}")]
+    Encrypt { path: PathBuf, detail: String },
     #[error("database {path} has schema version {found}, newer than this build ({supported})")]
     TooNew {
         path: PathBuf,
@@ -48,6 +54,12 @@ impl StoreError {
             StoreError::Sqlite { .. } => "本地数据库读写失败，请联系运维人员。".into(),
             StoreError::Migration { .. } => {
                 "本地数据库升级失败，原数据未改动，请联系运维人员。".into()
+            }
+            StoreError::WrongKey { .. } => {
+                "本地数据库无法用本机密钥打开（密钥不符或文件损坏），请联系运维人员。".into()
+            }
+            StoreError::Encrypt { .. } => {
+                "本地数据库加密升级失败，原数据未改动，请联系运维人员。".into()
             }
             StoreError::TooNew { .. } => {
                 "本地数据库由更新版本的工作站创建，请升级本程序后再使用。".into()
@@ -75,6 +87,24 @@ impl Store {
 
     /// Opens and migrates up to `target` (tests use this to build older databases).
     pub fn open_to(path: &Path, target: u32) -> Result<Self, StoreError> {
+        Self::open_inner(path, target, None)
+    }
+
+    /// Opens (creating if needed) the SQLCipher-encrypted store with `key` and migrates it.
+    /// A plain database left by an earlier build is encrypted in place first (through a
+    /// temporary copy, so a crash leaves either the plain or the encrypted file whole).
+    pub fn open_encrypted(
+        path: &Path,
+        key: &crate::keystore::StoreKey,
+    ) -> Result<Self, StoreError> {
+        let sql_key = hex::encode(key.derive(b"store/sqlcipher"));
+        if is_plain_sqlite(path) {
+            encrypt_plain(path, &sql_key)?;
+        }
+        Self::open_inner(path, latest_version(), Some(&sql_key))
+    }
+
+    fn open_inner(path: &Path, target: u32, sql_key: Option<&str>) -> Result<Self, StoreError> {
         let sql = |source| StoreError::Sqlite {
             path: path.to_owned(),
             source,
@@ -89,6 +119,21 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sql)?;
+        if let Some(k) = sql_key {
+            // A raw 256-bit key: no passphrase derivation on every open.
+            conn.execute_batch(&format!("PRAGMA key = \"x'{k}'\";"))
+                .map_err(sql)?;
+            if conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .is_err()
+            {
+                return Err(StoreError::WrongKey {
+                    path: path.to_owned(),
+                });
+            }
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;
         // journal_mode returns a row; pragma_update would fail on it.
@@ -188,6 +233,52 @@ impl Store {
     }
 }
 
+/// Whether `path` is an unencrypted SQLite file (its header is readable).
+fn is_plain_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0"
+}
+
+/// Copies a plain database into an encrypted one with `sqlcipher_export` and swaps the files.
+fn encrypt_plain(path: &Path, sql_key: &str) -> Result<(), StoreError> {
+    let fail = |detail: String| StoreError::Encrypt {
+        path: path.to_owned(),
+        detail,
+    };
+    let tmp = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&tmp);
+    let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| fail(e.to_string()))?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .map_err(|e| fail(e.to_string()))?;
+    let tmp_sql = tmp.to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!(
+        "ATTACH DATABASE '{tmp_sql}' AS enc KEY \"x'{sql_key}'\";
+         SELECT sqlcipher_export('enc');
+         PRAGMA enc.user_version = {version};
+         DETACH DATABASE enc;"
+    ))
+    .map_err(|e| fail(e.to_string()))?;
+    drop(conn);
+    if let Ok(f) = std::fs::File::open(&tmp) {
+        let _ = f.sync_all();
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))?;
+    tracing::info!(path = %path.display(), "plain store encrypted");
+    Ok(())
+}
+
 fn io_to_sqlite(e: std::io::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
@@ -214,7 +305,19 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), latest_version());
         assert_eq!(
             tables(&mut store),
-            ["audit_log", "meta", "offline_grant", "outbox"]
+            [
+                "audit_log",
+                "blob_outbox",
+                "blobs",
+                "catalog_cache",
+                "meta",
+                "offline_grant",
+                "outbox",
+                "pull_cache",
+                "sync_acked",
+                "sync_parked",
+                "sync_state"
+            ]
         );
         let mode: String = store
             .conn()
@@ -266,7 +369,19 @@ mod tests {
         assert_eq!(s.schema_version().unwrap(), latest_version());
         assert_eq!(
             tables(&mut s),
-            ["audit_log", "meta", "offline_grant", "outbox"]
+            [
+                "audit_log",
+                "blob_outbox",
+                "blobs",
+                "catalog_cache",
+                "meta",
+                "offline_grant",
+                "outbox",
+                "pull_cache",
+                "sync_acked",
+                "sync_parked",
+                "sync_state"
+            ]
         );
         let id: String = s
             .conn()

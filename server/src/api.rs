@@ -130,6 +130,15 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         crate::auth::handlers::login,
         crate::auth::handlers::grant_key,
         crate::auth::handlers::session,
+        crate::sync::handlers::push,
+        crate::sync::handlers::blob_status,
+        crate::sync::handlers::put_chunk,
+        crate::sync::handlers::get_blob,
+        crate::sync::handlers::catalog,
+        crate::sync::handlers::clerks,
+        crate::sync::handlers::config,
+        crate::sync::handlers::audit_check,
+        crate::sync::handlers::stats,
     ),
     components(schemas(
         HealthResponse,
@@ -144,11 +153,22 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         Clerk,
         SignedGrantBody,
         GrantKeyResponse,
+        crate::sync::PushRequest,
+        crate::sync::PushRecord,
+        crate::sync::PushResponse,
+        crate::sync::Ack,
+        crate::sync::AckOutcome,
+        crate::sync::BlobStatus,
+        crate::sync::AuditCheck,
+        crate::sync::AuditFlag,
+        crate::sync::pull::PullDocument,
+        crate::sync::handlers::SyncStats,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "system", description = "服务状态与元数据"),
         (name = "auth", description = "窗口人员 UKey 证书登录、会话与离线授权"),
+        (name = "sync", description = "工作站数据同步：记录逐条确认的幂等上送、材料文件分片续传、目录与配置下发、审计链连续性检查"),
     )
 )]
 pub struct ApiDoc;

@@ -67,6 +67,19 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=7))]
     pub grant_days: u32,
 
+    /// 事项目录目录（catalog.json 与 items/*.json），同步接口向工作站下发；默认为源码中的 assets/catalog
+    #[arg(long, value_name = "DIR", env = "YICHUANG_CATALOG_DIR")]
+    pub catalog_dir: Option<PathBuf>,
+
+    /// 材料文件（blob）存储目录，默认 <数据目录>/blobs
+    #[arg(long, value_name = "DIR", env = "YICHUANG_BLOB_DIR")]
+    pub blob_dir: Option<PathBuf>,
+
+    /// 使用 S3 兼容对象存储保存材料文件，例如 http://minio:9000/yichuang-blobs（桶名为路径）；
+    /// 访问密钥取自 YICHUANG_S3_ACCESS_KEY / YICHUANG_S3_SECRET_KEY，区域取自 YICHUANG_S3_REGION（默认 us-east-1）
+    #[arg(long, value_name = "URL", env = "YICHUANG_S3_URL")]
+    pub s3_url: Option<url::Url>,
+
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
 }
@@ -140,6 +153,11 @@ impl Cli {
                 grant_days: self.grant_days,
                 ..AuthConfig::default()
             },
+            sync: SyncConfig {
+                catalog_dir: self.catalog_dir.unwrap_or_else(default_catalog_dir),
+                blob_dir: self.blob_dir,
+                s3: self.s3_url.map(S3Config::from_env),
+            },
             clock: Arc::new(SystemClock),
         };
         (config, self.command)
@@ -212,6 +230,69 @@ impl Clock for ManualClock {
     }
 }
 
+/// Sync settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// The catalog served to the workstations (`catalog.json` + `items/*.json`).
+    pub catalog_dir: PathBuf,
+    /// Blob directory; `None` means `<data_dir>/blobs`. Always holds the staging area.
+    pub blob_dir: Option<PathBuf>,
+    /// Complete blobs go to an S3-compatible bucket instead of the blob directory.
+    pub s3: Option<S3Config>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            catalog_dir: default_catalog_dir(),
+            blob_dir: None,
+            s3: None,
+        }
+    }
+}
+
+/// An S3-compatible bucket (path-style addressing: `<endpoint>/<bucket>/<key>`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// `http(s)://host[:port]/bucket`.
+    pub url: url::Url,
+    pub access_key: String,
+    pub secret_key: String,
+    pub region: String,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("url", &self.url.as_str())
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Config {
+    /// The bucket URL with the keys and region from the environment.
+    pub fn from_env(url: url::Url) -> Self {
+        let var = |k: &str| std::env::var(k).unwrap_or_default();
+        let region = var("YICHUANG_S3_REGION");
+        Self {
+            url,
+            access_key: var("YICHUANG_S3_ACCESS_KEY"),
+            secret_key: var("YICHUANG_S3_SECRET_KEY"),
+            region: if region.is_empty() {
+                "us-east-1".into()
+            } else {
+                region
+            },
+        }
+    }
+}
+
+/// The catalog in this source tree's `assets/catalog` (development and tests).
+pub fn default_catalog_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/catalog")
+}
+
 /// `yichuang-server` under the platform data directory, or `./data` if there is none.
 pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
@@ -230,6 +311,8 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// Certificate login settings.
     pub auth: AuthConfig,
+    /// Sync: served catalog, blob storage.
+    pub sync: SyncConfig,
     /// Time source.
     pub clock: Arc<dyn Clock>,
 }
@@ -242,8 +325,17 @@ impl ServerConfig {
             data_dir: data_dir.into(),
             database_url: None,
             auth: AuthConfig::default(),
+            sync: SyncConfig::default(),
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Where complete blobs (and the staging area of partial uploads) live on disk.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.sync
+            .blob_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
     /// The grant key file: the configured one or `<data_dir>/grant-key.ed25519`.

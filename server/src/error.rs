@@ -122,6 +122,26 @@ pub enum Error {
     /// An admin command got input it cannot use (bad CSV, unknown clerk, no such binding).
     #[error("{detail}")]
     AdminInput { detail: String },
+
+    /// A complete blob upload does not hash to its name; the partial upload is discarded.
+    #[error("材料文件校验失败：{detail}")]
+    BlobHashMismatch { detail: String },
+
+    /// A chunk does not continue the partial upload; `received` says where to go on.
+    #[error("材料文件分片位置不符：{detail}")]
+    BlobOffset { received: u64, detail: String },
+
+    /// The blob store (disk or S3) failed.
+    #[error("材料文件存储失败：{detail}")]
+    BlobStore { detail: String },
+
+    /// No such blob, or not completely uploaded.
+    #[error("材料文件不存在：{detail}")]
+    BlobNotFound { detail: String },
+
+    /// The served catalog directory cannot be read.
+    #[error("事项目录不可用：{detail}")]
+    Catalog { detail: String },
 }
 
 impl Error {
@@ -152,6 +172,11 @@ impl Error {
             Error::TrustConfig { .. } => "trust_config",
             Error::GrantKey { .. } => "grant_key",
             Error::AdminInput { .. } => "invalid_input",
+            Error::BlobHashMismatch { .. } => "blob_hash_mismatch",
+            Error::BlobOffset { .. } => "blob_offset",
+            Error::BlobStore { .. } => "blob_store",
+            Error::BlobNotFound { .. } => "blob_not_found",
+            Error::Catalog { .. } => "catalog",
         }
     }
 
@@ -186,6 +211,11 @@ impl Error {
             Error::TrustConfig { .. } => "受信任CA或证书吊销列表配置错误，请联系系统管理员",
             Error::GrantKey { .. } => "离线授权签名密钥不可用，请联系系统管理员",
             Error::AdminInput { .. } => "输入有误",
+            Error::BlobHashMismatch { .. } => "材料文件校验失败，将重新上传",
+            Error::BlobOffset { .. } => "材料文件上传位置不符，将从断点继续",
+            Error::BlobStore { .. } => "材料文件存储暂时不可用，请稍后重试",
+            Error::BlobNotFound { .. } => "材料文件不存在或尚未上传完成",
+            Error::Catalog { .. } => "事项目录暂不可用，请联系系统管理员",
         }
     }
 
@@ -213,7 +243,12 @@ impl Error {
             | Error::Unauthorized { detail }
             | Error::TrustConfig { detail }
             | Error::GrantKey { detail }
-            | Error::AdminInput { detail } => detail.clone(),
+            | Error::AdminInput { detail }
+            | Error::BlobHashMismatch { detail }
+            | Error::BlobOffset { detail, .. }
+            | Error::BlobStore { detail }
+            | Error::BlobNotFound { detail }
+            | Error::Catalog { detail } => detail.clone(),
         }
     }
 
@@ -228,6 +263,10 @@ impl Error {
             | Error::CertUnsupported { .. }
             | Error::AdminInput { .. } => StatusCode::BAD_REQUEST,
             Error::SignatureInvalid { .. } | Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::BlobHashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BlobOffset { .. } => StatusCode::CONFLICT,
+            Error::BlobNotFound { .. } => StatusCode::NOT_FOUND,
+            Error::BlobStore { .. } | Error::Catalog { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::CertUntrusted { .. }
             | Error::CertExpired { .. }
             | Error::CertRevoked { .. }

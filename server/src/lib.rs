@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod sync;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,11 +38,13 @@ pub struct AppState {
     pub openapi_json: Arc<str>,
     /// Certificate login: trusted CAs, CRLs, grant key, clock.
     pub auth: AuthState,
+    /// Sync: blob store, served catalog.
+    pub sync: sync::SyncState,
 }
 
 impl AppState {
     /// Builds the state around an open database.
-    pub async fn new(db: Database, auth: AuthState) -> Result<Self> {
+    pub async fn new(db: Database, auth: AuthState, sync: sync::SyncState) -> Result<Self> {
         let instance_id = db.instance_id().await?;
         let openapi_json = api::ApiDoc::openapi()
             .to_json()
@@ -51,6 +54,7 @@ impl AppState {
             instance_id: instance_id.into(),
             openapi_json: openapi_json.into(),
             auth,
+            sync,
         })
     }
 }
@@ -64,7 +68,27 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/challenge", post(auth::handlers::challenge))
         .route("/auth/login", post(auth::handlers::login))
         .route("/auth/grant-key", get(auth::handlers::grant_key))
-        .route("/auth/session", get(auth::handlers::session));
+        .route("/auth/session", get(auth::handlers::session))
+        .route("/sync/push", post(sync::handlers::push))
+        .route(
+            "/sync/blobs/{sha256}",
+            get(sync::handlers::get_blob).put(sync::handlers::put_chunk),
+        )
+        .route(
+            "/sync/blobs/{sha256}/status",
+            get(sync::handlers::blob_status),
+        )
+        .route("/sync/catalog", get(sync::handlers::catalog))
+        .route("/sync/clerks", get(sync::handlers::clerks))
+        .route("/sync/config/{workstation}", get(sync::handlers::config))
+        .route(
+            "/sync/audit/{workstation}",
+            get(sync::handlers::audit_check),
+        )
+        .route("/sync/stats", get(sync::handlers::stats))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            sync::MAX_CHUNK_BYTES + 64 * 1024,
+        ));
     Router::new()
         .nest(api::API_PREFIX, v1)
         .fallback(not_found)
@@ -98,8 +122,12 @@ impl Server {
     /// binds `config.listen`.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
         let auth = AuthState::load(&config)?;
+        let sync = sync::SyncState::new(
+            sync::BlobBackend::from_config(&config)?,
+            config.sync.catalog_dir.clone(),
+        );
         let db = Database::open(&config).await?;
-        match Self::bind_with(db.clone(), auth, config.listen).await {
+        match Self::bind_with(db.clone(), auth, sync, config.listen).await {
             Ok(server) => Ok(server),
             Err(e) => {
                 db.close().await;
@@ -108,8 +136,13 @@ impl Server {
         }
     }
 
-    async fn bind_with(db: Database, auth: AuthState, listen: SocketAddr) -> Result<Self> {
-        let state = AppState::new(db, auth).await?;
+    async fn bind_with(
+        db: Database,
+        auth: AuthState,
+        sync: sync::SyncState,
+        listen: SocketAddr,
+    ) -> Result<Self> {
+        let state = AppState::new(db, auth, sync).await?;
         let bind_err = |source| Error::Bind {
             addr: listen,
             source,

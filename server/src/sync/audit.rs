@@ -1,0 +1,215 @@
+//! Continuity of each workstation's audit chain (issue 6, item 7).
+//!
+//! Every audit entry carries the hash of the one before it and its own hash over its fields
+//! (see `yichuang_core::audit`). On arrival the server recomputes the hash (a mismatch is an
+//! edit), keeps the link, and flags an entry that comes again with other content. The check
+//! walks the links from the genesis: a `prev_hash` that no received entry has as its hash is a
+//! gap (entries deleted on the workstation, or not synced yet), two entries naming the same
+//! predecessor are a fork.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Row, Transaction};
+
+use super::{hex, AuditCheck, AuditFlag, PushRecord};
+use crate::error::Result;
+
+/// The `prev_hash` of a workstation's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The fields an audit entry's hash covers, in the workstation's canonical order.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    id: &'a str,
+    at: i64,
+    actor: &'a Option<String>,
+    action: &'a str,
+    subject: &'a Option<String>,
+    detail: &'a serde_json::Value,
+    prev_hash: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    id: String,
+    at: i64,
+    actor: Option<String>,
+    action: String,
+    subject: Option<String>,
+    detail: serde_json::Value,
+    prev_hash: String,
+    hash: String,
+}
+
+/// The SHA-256 the workstation should have written for `payload`, and the entry.
+fn recompute(payload: &serde_json::Value) -> Option<(Entry, String)> {
+    let e: Entry = serde_json::from_value(payload.clone()).ok()?;
+    let bytes = serde_json::to_vec(&Canonical {
+        id: &e.id,
+        at: e.at,
+        actor: &e.actor,
+        action: &e.action,
+        subject: &e.subject,
+        detail: &e.detail,
+        prev_hash: &e.prev_hash,
+    })
+    .ok()?;
+    let h = hex(&Sha256::digest(&bytes));
+    Some((e, h))
+}
+
+async fn flag(
+    tx: &mut Transaction<'static, Any>,
+    workstation: &str,
+    entry_id: &str,
+    kind: &str,
+    detail: &str,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_audit_flags (id, workstation, entry_id, kind, detail, flagged_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(workstation)
+    .bind(entry_id)
+    .bind(kind)
+    .bind(detail)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    tracing::warn!(workstation, entry_id, kind, detail, "audit chain flagged");
+    Ok(())
+}
+
+/// Records the link of an accepted `audit` record (inside the push transaction).
+pub async fn record_link(
+    tx: &mut Transaction<'static, Any>,
+    workstation: &str,
+    r: &PushRecord,
+    now_ms: i64,
+) -> Result<()> {
+    let Some((entry, computed)) = recompute(&r.payload) else {
+        return flag(
+            tx,
+            workstation,
+            &r.id,
+            "unreadable",
+            "payload is not an audit entry",
+            now_ms,
+        )
+        .await;
+    };
+    let hash_ok = entry.id == r.id && computed == entry.hash;
+    let done = sqlx::query(
+        "INSERT INTO sync_audit (id, workstation, at, prev_hash, hash, hash_ok)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&r.id)
+    .bind(workstation)
+    .bind(entry.at)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .bind(i64::from(hash_ok))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        let row = sqlx::query("SELECT hash, prev_hash FROM sync_audit WHERE id = $1")
+            .bind(&r.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (old_hash, old_prev): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        if old_hash != entry.hash || old_prev != entry.prev_hash {
+            flag(
+                tx,
+                workstation,
+                &r.id,
+                "edited",
+                &format!("re-sent with hash {} (was {old_hash})", entry.hash),
+                now_ms,
+            )
+            .await?;
+        }
+        return Ok(());
+    }
+    if !hash_ok {
+        flag(
+            tx,
+            workstation,
+            &r.id,
+            "edited",
+            &format!("stored hash {} but fields hash to {computed}", entry.hash),
+            now_ms,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Walks a workstation's chain and reports gaps, edits and forks.
+pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck> {
+    let rows = sqlx::query("SELECT id, prev_hash, hash FROM sync_audit WHERE workstation = $1")
+        .bind(workstation)
+        .fetch_all(pool)
+        .await?;
+    let mut by_prev: HashMap<String, Vec<String>> = HashMap::new();
+    let mut hashes: HashSet<String> = HashSet::new();
+    for r in &rows {
+        let (_id, prev, hash): (String, String, String) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        by_prev.entry(prev).or_default().push(hash.clone());
+        hashes.insert(hash);
+    }
+    let mut gaps: Vec<String> = by_prev
+        .keys()
+        .filter(|p| p.as_str() != GENESIS && !hashes.contains(p.as_str()))
+        .cloned()
+        .collect();
+    gaps.sort();
+    let mut forks: Vec<String> = by_prev
+        .iter()
+        .filter(|(_, next)| next.len() > 1)
+        .map(|(p, _)| p.clone())
+        .collect();
+    forks.sort();
+    let mut linked = 0u64;
+    let mut cur = GENESIS.to_owned();
+    let mut seen = HashSet::new();
+    while let Some(next) = by_prev.get(&cur).and_then(|n| n.first()) {
+        if !seen.insert(next.clone()) {
+            break;
+        }
+        linked += 1;
+        cur = next.clone();
+    }
+    let flags = sqlx::query(
+        "SELECT entry_id, kind, detail, flagged_at FROM sync_audit_flags
+         WHERE workstation = $1 ORDER BY flagged_at, id",
+    )
+    .bind(workstation)
+    .fetch_all(pool)
+    .await?;
+    let edits = flags
+        .iter()
+        .map(|r| {
+            Ok(AuditFlag {
+                entry_id: r.try_get(0)?,
+                kind: r.try_get(1)?,
+                detail: r.try_get(2)?,
+                flagged_at: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let intact = gaps.is_empty() && edits.is_empty() && forks.is_empty();
+    Ok(AuditCheck {
+        workstation: workstation.to_owned(),
+        entries: rows.len() as u64,
+        linked,
+        gaps,
+        edits,
+        forks,
+        intact,
+    })
+}

@@ -1,0 +1,340 @@
+//! HTTP handlers of `/api/v1/sync/*`.
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::pull::{self, PullDocument};
+use super::{
+    audit, is_sha256_hex, store, AuditCheck, BlobStatus, PushRequest, PushResponse, MAX_BATCH,
+    MAX_WORKSTATION_LEN,
+};
+use crate::error::{Error, ErrorBody, Result};
+use crate::AppState;
+
+fn check_workstation(w: &str) -> Result<()> {
+    if w.trim().is_empty() || w.len() > MAX_WORKSTATION_LEN || w.chars().any(char::is_control) {
+        return Err(Error::BadRequest {
+            detail: format!("workstation must be 1..={MAX_WORKSTATION_LEN} printable bytes"),
+        });
+    }
+    Ok(())
+}
+
+fn check_sha(sha: &str) -> Result<()> {
+    if !is_sha256_hex(sha) {
+        return Err(Error::BadRequest {
+            detail: "blob name must be 64 lower-case hex digits (SHA-256)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Pushes a batch of outbox records; one acknowledgement per record, in order.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/push",
+    tag = "sync",
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "逐条确认（accepted 可删除；rejected 需人工处理）", body = PushResponse),
+        (status = 400, description = "请求格式错误（整批）", body = ErrorBody),
+        (status = 503, description = "数据库暂不可用，稍后重试", body = ErrorBody),
+    )
+)]
+pub async fn push(
+    State(state): State<AppState>,
+    body: std::result::Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>> {
+    let req = body.map(|Json(r)| r).map_err(|e| Error::BadRequest {
+        detail: e.body_text(),
+    })?;
+    check_workstation(&req.workstation)?;
+    if req.records.len() > MAX_BATCH {
+        return Err(Error::BadRequest {
+            detail: format!("{} records, at most {MAX_BATCH}", req.records.len()),
+        });
+    }
+    let now = state.auth.now_ms();
+    let (acks, replays) = store::push(&state.db.pool, &req.workstation, &req.records, now).await?;
+    if replays > 0 {
+        state.sync.replays.fetch_add(replays, Ordering::Relaxed);
+    }
+    Ok(Json(PushResponse { acks }))
+}
+
+/// Query of the blob endpoints.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct BlobQuery {
+    /// The sending workstation.
+    pub workstation: String,
+}
+
+/// Query of a chunk upload.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct ChunkQuery {
+    pub workstation: String,
+    /// Where the chunk starts in the blob.
+    pub offset: u64,
+    /// Size of the whole blob.
+    pub total: u64,
+}
+
+async fn blob_status_of(state: &AppState, sha: &str) -> Result<BlobStatus> {
+    if let Some(size) = store::blob_size(&state.db.pool, sha).await? {
+        return Ok(BlobStatus {
+            sha256: sha.to_owned(),
+            received: size,
+            complete: true,
+        });
+    }
+    Ok(BlobStatus {
+        sha256: sha.to_owned(),
+        received: state.sync.blobs.staged_len(sha).await?,
+        complete: false,
+    })
+}
+
+/// How much of a blob the server holds: where an upload resumes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/blobs/{sha256}/status",
+    tag = "sync",
+    params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), BlobQuery),
+    responses(
+        (status = 200, description = "已接收字节数", body = BlobStatus),
+        (status = 400, description = "名称无效", body = ErrorBody),
+    )
+)]
+pub async fn blob_status(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+    Query(q): Query<BlobQuery>,
+) -> Result<Json<BlobStatus>> {
+    check_sha(&sha)?;
+    check_workstation(&q.workstation)?;
+    Ok(Json(blob_status_of(&state, &sha).await?))
+}
+
+/// Uploads one chunk at `offset`; the last chunk completes the blob after its hash is checked.
+#[utoipa::path(
+    put,
+    path = "/api/v1/sync/blobs/{sha256}",
+    tag = "sync",
+    params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), ChunkQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "已接收字节数；complete 表示已校验并保存", body = BlobStatus),
+        (status = 409, description = "分片位置超出已接收部分，按 detail 中的位置续传", body = ErrorBody),
+        (status = 422, description = "内容与 SHA-256 不符，已丢弃，需从头上传", body = ErrorBody),
+        (status = 503, description = "存储暂不可用", body = ErrorBody),
+    )
+)]
+pub async fn put_chunk(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+    Query(q): Query<ChunkQuery>,
+    body: Bytes,
+) -> Result<Json<BlobStatus>> {
+    check_sha(&sha)?;
+    check_workstation(&q.workstation)?;
+    let end = q.offset.checked_add(body.len() as u64);
+    if end.is_none_or(|end| end > q.total) {
+        return Err(Error::BadRequest {
+            detail: format!("chunk {}+{} beyond total {}", q.offset, body.len(), q.total),
+        });
+    }
+    let lock = state.sync.upload_lock(&sha);
+    let _guard = lock.lock().await;
+    if let Some(size) = store::blob_size(&state.db.pool, &sha).await? {
+        return Ok(Json(BlobStatus {
+            sha256: sha,
+            received: size,
+            complete: true,
+        }));
+    }
+    let received = state.sync.blobs.write_chunk(&sha, q.offset, &body).await?;
+    if received < q.total {
+        return Ok(Json(BlobStatus {
+            sha256: sha,
+            received,
+            complete: false,
+        }));
+    }
+    let size = state.sync.blobs.finish(&sha).await?;
+    store::blob_stored(
+        &state.db.pool,
+        &sha,
+        size,
+        &q.workstation,
+        state.auth.now_ms(),
+    )
+    .await?;
+    Ok(Json(BlobStatus {
+        sha256: sha,
+        received: size,
+        complete: true,
+    }))
+}
+
+/// The content of a complete blob.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/blobs/{sha256}",
+    tag = "sync",
+    params(("sha256" = String, Path, description = "SHA-256 of the content, hex")),
+    responses(
+        (status = 200, description = "文件内容", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "不存在或未上传完成", body = ErrorBody),
+    )
+)]
+pub async fn get_blob(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
+    check_sha(&sha)?;
+    if store::blob_size(&state.db.pool, &sha).await?.is_none() {
+        return Err(Error::BlobNotFound { detail: sha });
+    }
+    let bytes = state.sync.blobs.read(&sha).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+fn pulled(doc: PullDocument, headers: &HeaderMap) -> Response {
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == doc.etag || t.trim() == "*")
+        });
+    let etag = doc.etag.clone();
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    ([(header::ETAG, etag)], Json(doc)).into_response()
+}
+
+/// The service catalog (items, situations, materials, notice templates, calendar).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/catalog",
+    tag = "sync",
+    params(("If-None-Match" = Option<String>, Header, description = "上次的 ETag")),
+    responses(
+        (status = 200, description = "事项目录", body = PullDocument),
+        (status = 304, description = "未变化"),
+        (status = 503, description = "目录不可用", body = ErrorBody),
+    )
+)]
+pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let dir = state.sync.catalog_dir.clone();
+    let doc = tokio::task::spawn_blocking(move || pull::catalog(&dir))
+        .await
+        .map_err(|e| Error::Catalog {
+            detail: e.to_string(),
+        })??;
+    Ok(pulled(doc, &headers))
+}
+
+/// Active clerks and the fingerprints of their bound certificates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/clerks",
+    tag = "sync",
+    params(("If-None-Match" = Option<String>, Header, description = "上次的 ETag")),
+    responses(
+        (status = 200, description = "工作人员与证书绑定", body = PullDocument),
+        (status = 304, description = "未变化"),
+    )
+)]
+pub async fn clerks(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    Ok(pulled(pull::clerks(&state.db).await?, &headers))
+}
+
+/// The workstation's configuration (defaults with its own keys over them).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/config/{workstation}",
+    tag = "sync",
+    params(
+        ("workstation" = String, Path, description = "工作站编号"),
+        ("If-None-Match" = Option<String>, Header, description = "上次的 ETag"),
+    ),
+    responses(
+        (status = 200, description = "工作站配置", body = PullDocument),
+        (status = 304, description = "未变化"),
+    )
+)]
+pub async fn config(
+    State(state): State<AppState>,
+    Path(workstation): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    check_workstation(&workstation)?;
+    Ok(pulled(
+        pull::config(&state.db, &workstation).await?,
+        &headers,
+    ))
+}
+
+/// Continuity check of a workstation's audit chain: gaps, edits, forks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/audit/{workstation}",
+    tag = "sync",
+    params(("workstation" = String, Path, description = "工作站编号")),
+    responses((status = 200, description = "审计链检查结果", body = AuditCheck))
+)]
+pub async fn audit_check(
+    State(state): State<AppState>,
+    Path(workstation): Path<String>,
+) -> Result<Json<AuditCheck>> {
+    check_workstation(&workstation)?;
+    Ok(Json(audit::check(&state.db.pool, &workstation).await?))
+}
+
+/// Counts of what the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SyncStats {
+    /// Records per kind.
+    pub records: std::collections::BTreeMap<String, i64>,
+    /// Records received again at a version already held, since the server started.
+    pub replays_since_start: u64,
+    /// `local` or `s3`.
+    pub blob_store: String,
+}
+
+/// Query of `/sync/stats`.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct StatsQuery {
+    /// Only this workstation.
+    pub workstation: Option<String>,
+}
+
+/// What the server holds, per kind.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/stats",
+    tag = "sync",
+    params(StatsQuery),
+    responses((status = 200, description = "同步统计", body = SyncStats))
+)]
+pub async fn stats(
+    State(state): State<AppState>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Json<SyncStats>> {
+    let records = store::count_records(&state.db.pool, q.workstation.as_deref())
+        .await?
+        .into_iter()
+        .collect();
+    Ok(Json(SyncStats {
+        records,
+        replays_since_start: state.sync.replays.load(Ordering::Relaxed),
+        blob_store: state.sync.blobs.kind().to_owned(),
+    }))
+}

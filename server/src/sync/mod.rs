@@ -1,0 +1,326 @@
+//! Sync from the workstations (issue 6): `/api/v1/sync/*`.
+//!
+//! - **Push** (`POST /sync/push`): a batch of outbox records, each with a client-made id
+//!   (UUIDv7) and a version. The server keeps the highest version per id; a lower or equal
+//!   version is acknowledged without a change, so a replayed or duplicated batch gets exactly
+//!   the same acknowledgements as the first one. A record the server cannot take (bad id,
+//!   another workstation's id, not an object) is rejected on its own; the rest of the batch
+//!   goes through.
+//! - **Blobs** (`/sync/blobs/{sha256}`): material files, content-addressed, uploaded in chunks
+//!   at an offset; the server says how much it holds, so an upload resumes after a crash on
+//!   either side, and a complete upload is verified against its SHA-256 before it counts.
+//! - **Pull** (`/sync/catalog`, `/sync/clerks`, `/sync/config/{ws}`): versioned documents with
+//!   ETags; `If-None-Match` answers 304.
+//! - **Audit** (`/sync/audit/{ws}`): the continuity check of each workstation's audit chain.
+
+pub mod audit;
+pub mod blobs;
+pub mod handlers;
+pub mod pull;
+pub mod s3;
+pub mod store;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use blobs::BlobBackend;
+
+/// Most records in one push.
+pub const MAX_BATCH: usize = 1000;
+/// Largest payload of one record (JSON text).
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// Largest chunk of a blob upload.
+pub const MAX_CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// Longest workstation id.
+pub const MAX_WORKSTATION_LEN: usize = 64;
+
+/// What the sync endpoints share.
+#[derive(Debug, Clone)]
+pub struct SyncState {
+    pub blobs: Arc<BlobBackend>,
+    pub catalog_dir: std::path::PathBuf,
+    /// One upload at a time per blob (two senders of the same file queue up here).
+    upload_locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Records received again at a version the server already had (replays), since start.
+    pub replays: Arc<AtomicU64>,
+}
+
+impl SyncState {
+    pub fn new(blobs: BlobBackend, catalog_dir: std::path::PathBuf) -> Self {
+        Self {
+            blobs: Arc::new(blobs),
+            catalog_dir,
+            upload_locks: Arc::default(),
+            replays: Arc::default(),
+        }
+    }
+
+    fn upload_lock(&self, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .upload_locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if locks.len() > 1024 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(sha.to_owned()).or_default().clone()
+    }
+}
+
+/// Body of `POST /api/v1/sync/push`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PushRequest {
+    /// The sending workstation.
+    #[schema(example = "440100-12")]
+    pub workstation: String,
+    pub records: Vec<PushRecord>,
+}
+
+/// One outbox record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PushRecord {
+    /// Client-made UUID (v7).
+    #[schema(example = "01936f0e-8a7c-7d4e-9b1a-3f2e5d6c7b8a")]
+    pub id: String,
+    /// `case`, `material`, `rating`, `audit`, …: lower-case letters, digits, `_`, `.`.
+    #[schema(example = "case")]
+    pub kind: String,
+    /// Starts at 1, grows with every change of the record.
+    pub version: i64,
+    /// The record, a JSON object.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+/// Per-record outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AckOutcome {
+    /// Stored, or already held at this or a newer version: the client may drop it.
+    Accepted,
+    /// Never acceptable as sent: the client parks it with `message` and goes on.
+    Rejected,
+}
+
+/// The acknowledgement of one record, in the order of the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ack {
+    pub id: String,
+    pub version: i64,
+    pub outcome: AckOutcome,
+    /// Why it was rejected (stable code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Why it was rejected, for the clerk (Chinese).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Answer of `POST /api/v1/sync/push`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushResponse {
+    pub acks: Vec<Ack>,
+}
+
+/// How much of a blob the server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlobStatus {
+    pub sha256: String,
+    /// Bytes received so far (the offset of the next chunk).
+    pub received: u64,
+    /// Complete and verified.
+    pub complete: bool,
+}
+
+/// Result of the continuity check of one workstation's audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditCheck {
+    pub workstation: String,
+    /// Entries received.
+    pub entries: u64,
+    /// Entries linked into one chain from the genesis.
+    pub linked: u64,
+    /// Links whose predecessor never arrived: `prev_hash` values nobody has as `hash`.
+    pub gaps: Vec<String>,
+    /// Entries whose hash does not match their fields, or that were re-sent with other content.
+    pub edits: Vec<AuditFlag>,
+    /// Two entries naming the same predecessor.
+    pub forks: Vec<String>,
+    /// No gap, no edit, no fork.
+    pub intact: bool,
+}
+
+/// One flagged audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditFlag {
+    pub entry_id: String,
+    pub kind: String,
+    pub detail: String,
+    pub flagged_at: i64,
+}
+
+/// Rejection reasons of single records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordProblem {
+    InvalidId,
+    InvalidKind,
+    InvalidVersion,
+    PayloadNotObject,
+    PayloadTooLarge,
+    IdConflict,
+}
+
+impl RecordProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordProblem::InvalidId => "invalid_id",
+            RecordProblem::InvalidKind => "invalid_kind",
+            RecordProblem::InvalidVersion => "invalid_version",
+            RecordProblem::PayloadNotObject => "payload_not_object",
+            RecordProblem::PayloadTooLarge => "payload_too_large",
+            RecordProblem::IdConflict => "id_conflict",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            RecordProblem::InvalidId => "记录编号格式错误，中心服务拒收",
+            RecordProblem::InvalidKind => "记录类型无效，中心服务拒收",
+            RecordProblem::InvalidVersion => "记录版本号无效，中心服务拒收",
+            RecordProblem::PayloadNotObject => "记录内容格式错误，中心服务拒收",
+            RecordProblem::PayloadTooLarge => "记录内容过大，中心服务拒收",
+            RecordProblem::IdConflict => "记录编号与其他工作站或其他类型的记录冲突，中心服务拒收",
+        }
+    }
+
+    pub fn ack(self, id: &str, version: i64) -> Ack {
+        Ack {
+            id: id.to_owned(),
+            version,
+            outcome: AckOutcome::Rejected,
+            code: Some(self.code().to_owned()),
+            message: Some(self.message().to_owned()),
+        }
+    }
+}
+
+/// Checks one record's shape; `Ok` means it may be upserted.
+pub fn check_record(r: &PushRecord) -> std::result::Result<String, RecordProblem> {
+    match uuid::Uuid::parse_str(&r.id) {
+        Ok(u) if u.hyphenated().to_string() == r.id => {}
+        _ => return Err(RecordProblem::InvalidId),
+    }
+    let kind_ok = !r.kind.is_empty()
+        && r.kind.len() <= 32
+        && r.kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+    if !kind_ok {
+        return Err(RecordProblem::InvalidKind);
+    }
+    if r.version < 1 {
+        return Err(RecordProblem::InvalidVersion);
+    }
+    if !r.payload.is_object() {
+        return Err(RecordProblem::PayloadNotObject);
+    }
+    let text = r.payload.to_string();
+    if text.len() > MAX_PAYLOAD_BYTES {
+        return Err(RecordProblem::PayloadTooLarge);
+    }
+    Ok(text)
+}
+
+/// A SHA-256 name: 64 lower-case hex digits.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, kind: &str, version: i64, payload: serde_json::Value) -> PushRecord {
+        PushRecord {
+            id: id.into(),
+            kind: kind.into(),
+            version,
+            payload,
+        }
+    }
+
+    #[test]
+    fn record_shape_checks() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let ok = serde_json::json!({"a": 1});
+        assert!(check_record(&rec(&id, "case", 1, ok.clone())).is_ok());
+        assert_eq!(
+            check_record(&rec("nope", "case", 1, ok.clone())),
+            Err(RecordProblem::InvalidId)
+        );
+        assert_eq!(
+            check_record(&rec(&id.to_uppercase(), "case", 1, ok.clone())),
+            Err(RecordProblem::InvalidId)
+        );
+        assert_eq!(
+            check_record(&rec(&id, "Case!", 1, ok.clone())),
+            Err(RecordProblem::InvalidKind)
+        );
+        assert_eq!(
+            check_record(&rec(&id, "case", 0, ok)),
+            Err(RecordProblem::InvalidVersion)
+        );
+        assert_eq!(
+            check_record(&rec(&id, "case", 1, serde_json::json!([1]))),
+            Err(RecordProblem::PayloadNotObject)
+        );
+    }
+
+    #[test]
+    fn the_openapi_document_describes_the_sync_api() {
+        use utoipa::OpenApi;
+        let doc = crate::api::ApiDoc::openapi();
+        for path in [
+            "/api/v1/sync/push",
+            "/api/v1/sync/blobs/{sha256}",
+            "/api/v1/sync/blobs/{sha256}/status",
+            "/api/v1/sync/catalog",
+            "/api/v1/sync/clerks",
+            "/api/v1/sync/config/{workstation}",
+            "/api/v1/sync/audit/{workstation}",
+            "/api/v1/sync/stats",
+        ] {
+            assert!(doc.paths.paths.contains_key(path), "missing {path}");
+        }
+        let schemas = doc.components.unwrap().schemas;
+        for s in [
+            "PushRequest",
+            "Ack",
+            "AckOutcome",
+            "BlobStatus",
+            "AuditCheck",
+            "PullDocument",
+        ] {
+            assert!(schemas.contains_key(s), "missing schema {s}");
+        }
+    }
+
+    #[test]
+    fn sha_names() {
+        assert!(is_sha256_hex(&"a".repeat(64)));
+        assert!(!is_sha256_hex(&"A".repeat(64)));
+        assert!(!is_sha256_hex("../etc/passwd"));
+    }
+}

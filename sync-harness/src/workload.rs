@@ -1,0 +1,130 @@
+//! Synthetic intakes written the way the workstation writes them: one transaction per action
+//! with the case's outbox row, its audit entry and (sometimes) a material file queued for
+//! upload. `fault_cases` is the harness's own ledger of what the workstation accepted (it
+//! commits in the same transaction), so the checks know every record that must reach the
+//! server and at which version.
+
+use rusqlite::{params, OptionalExtension};
+use yichuang_core::audit::{self, AuditEntry};
+use yichuang_core::blobs::{self, BlobStore};
+use yichuang_core::store::{Store, StoreError};
+use yichuang_core::sync::outbox;
+
+/// A citizen's name and ID number that must never appear in clear text on disk.
+pub const CITIZEN_NAME: &str = "欧阳明华";
+pub const CITIZEN_ID: &str = "11010519491231002X";
+
+pub fn ensure_ledger(store: &mut Store) -> Result<(), StoreError> {
+    store.transact(|tx| {
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS fault_cases (
+                 id TEXT PRIMARY KEY, version INTEGER NOT NULL, blob TEXT)",
+        )
+    })
+}
+
+/// Commits one intake: a new case, or (`update_existing`) a new version of an earlier one.
+/// Returns (case id, version).
+pub fn commit_intake(
+    store: &mut Store,
+    blobs: Option<&BlobStore>,
+    rng: &mut fastrand::Rng,
+    blob_every: u32,
+    blob_max_bytes: usize,
+    now_ms: i64,
+) -> Result<(String, i64), StoreError> {
+    // The material is written before the transaction (as intake does): a crash in between
+    // leaves an unreferenced file, never a reference to a missing one.
+    let blob = match blobs {
+        Some(b) if blob_every > 0 && rng.u32(0..blob_every) == 0 => {
+            let len = rng.usize(1..=blob_max_bytes.max(1));
+            let mut bytes = vec![0u8; len];
+            rng.fill(&mut bytes);
+            Some(b.put(&bytes).map_err(|e| StoreError::Sqlite {
+                path: b.dir().to_owned(),
+                source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+            })?)
+        }
+        _ => None,
+    };
+    let update = rng.u32(0..5) == 0;
+    let pick: u64 = rng.u64(..);
+    store.transact(|tx| {
+        let existing: Option<(String, i64)> = if update {
+            tx.query_row(
+                "SELECT id, version FROM fault_cases ORDER BY id LIMIT 1 OFFSET
+                     (?1 % max(1, (SELECT count(*) FROM fault_cases)))",
+                [pick as i64 & i64::MAX],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+        } else {
+            None
+        };
+        let (id, version) = match existing {
+            Some((id, v)) => (id, v + 1),
+            None => (uuid::Uuid::now_v7().to_string(), 1),
+        };
+        let payload = serde_json::json!({
+            "case_no": format!("TEST-{}", &id[..8]),
+            "version": version,
+            "applicant": { "name": CITIZEN_NAME, "id_number": CITIZEN_ID },
+            "material": blob.as_ref().map(|b| b.sha256.clone()),
+        });
+        outbox::enqueue_record(tx, "case", &id, version, &payload, now_ms)?;
+        if let Some(b) = &blob {
+            blobs::enqueue(tx, b, now_ms)?;
+        }
+        audit::record(
+            tx,
+            now_ms,
+            AuditEntry {
+                actor: Some("C001".into()),
+                action: if version == 1 {
+                    "case.accept"
+                } else {
+                    "case.update"
+                }
+                .into(),
+                subject: Some(CITIZEN_ID.into()),
+                detail: serde_json::json!({ "case": id, "version": version }),
+            },
+        )?;
+        tx.execute(
+            "INSERT INTO fault_cases (id, version, blob) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version,
+                 blob = coalesce(excluded.blob, fault_cases.blob)",
+            params![id, version, blob.as_ref().map(|b| b.sha256.clone())],
+        )?;
+        Ok((id, version))
+    })
+}
+
+/// Everything the workstation accepted: cases with versions, audit ids, blob names.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub cases: Vec<(String, i64)>,
+    pub audit_ids: Vec<String>,
+    pub blobs: Vec<String>,
+}
+
+pub fn ledger(store: &mut Store) -> rusqlite::Result<Ledger> {
+    let conn = store.conn();
+    let cases = conn
+        .prepare("SELECT id, version FROM fault_cases ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let audit_ids = conn
+        .prepare("SELECT id FROM audit_log ORDER BY seq")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let blobs = conn
+        .prepare("SELECT sha256 FROM blobs ORDER BY sha256")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Ledger {
+        cases,
+        audit_ids,
+        blobs,
+    })
+}

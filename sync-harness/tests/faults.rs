@@ -1,0 +1,348 @@
+//! Fault injection (issue 6, item 8): `kill -9` of the workstation process at random points
+//! while it commits intakes, pushes batches and uploads blobs; `kill -9` of the server mid-
+//! request; a fault proxy that drops connections, cuts requests, loses answers after the server
+//! committed, delays and answers 5xx; two senders on one store at once. Afterwards every record
+//! the workstation accepted must be on the server exactly once at its last version, and every
+//! blob byte-identical.
+//!
+//! `YICHUANG_FAULT_KILLS` sets the number of workstation kills (default 20; `make faults-long`
+//! runs 200). The counts are printed as one `faults:` line.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::Digest;
+use yichuang_core::blobs::BlobStore;
+use yichuang_core::keystore::StoreKey;
+use yichuang_core::store::Store;
+use yichuang_sync_harness::proxy::{FaultMix, FaultProxy};
+use yichuang_sync_harness::workload;
+
+const BIN: &str = env!("CARGO_BIN_EXE_yichuang-sync-harness");
+const WS: &str = "ws-fault-1";
+
+fn kill9(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait();
+}
+
+struct ServerProc {
+    child: Child,
+    addr: SocketAddr,
+}
+
+fn start_server(data_dir: &Path) -> ServerProc {
+    let mut child = Command::new(BIN)
+        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = r.read_line(&mut line);
+        let _ = tx.send(line);
+        let _ = std::io::copy(&mut r, &mut std::io::sink());
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server starts");
+    let addr = line
+        .trim()
+        .strip_prefix("yichuang-server listening on http://")
+        .unwrap_or_else(|| panic!("unexpected server line {line:?}"))
+        .parse()
+        .unwrap();
+    ServerProc { child, addr }
+}
+
+struct Worker {
+    child: Child,
+    intakes_seen: Arc<AtomicU64>,
+    /// The intake loop had finished: a kill then hits the sync loop (push or blob upload).
+    intakes_done: Arc<AtomicBool>,
+}
+
+fn start_worker(
+    dir: &Path,
+    key: &StoreKey,
+    server: &str,
+    intakes: usize,
+    seed: u64,
+    extra: &[&str],
+) -> Worker {
+    let mut child = Command::new(BIN)
+        .arg("work")
+        .arg("--db")
+        .arg(dir.join("workstation.db"))
+        .arg("--blob-dir")
+        .arg(dir.join("blobs"))
+        .args([
+            "--key-hex",
+            &key.to_hex(),
+            "--server",
+            server,
+            "--workstation",
+            WS,
+        ])
+        .args([
+            "--intakes",
+            &intakes.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .args(extra)
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn worker");
+    let seen = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(intakes == 0));
+    let stdout = child.stdout.take().unwrap();
+    let (s, d) = (seen.clone(), done.clone());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("intake ") {
+                s.fetch_add(1, Ordering::Relaxed);
+            } else if line == "intakes done" {
+                d.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    Worker {
+        child,
+        intakes_seen: seen,
+        intakes_done: done,
+    }
+}
+
+fn server_db_rows(server_dir: &Path) -> (Vec<(String, i64, i64)>, Vec<String>) {
+    let conn = rusqlite::Connection::open(server_dir.join("server.db")).unwrap();
+    let records = conn
+        .prepare("SELECT id, version, count(*) FROM sync_records WHERE kind = 'case' GROUP BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let audits = conn
+        .prepare("SELECT id FROM sync_records WHERE kind = 'audit'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    (records, audits)
+}
+
+#[test]
+fn e6_kill9_and_network_faults_lose_nothing_and_double_nothing() {
+    let kills_target: usize = std::env::var("YICHUANG_FAULT_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let seed: u64 = std::env::var("YICHUANG_FAULT_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261123);
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws_dir = tmp.path().join("ws");
+    let server_dir = tmp.path().join("server");
+    let key = StoreKey::from_bytes([0x5a; 32]);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut server = start_server(&server_dir);
+    let proxy = rt
+        .block_on(FaultProxy::start(server.addr, FaultMix::HARSH, seed))
+        .unwrap();
+    let proxy_url = proxy.url();
+
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (mut ws_kills, mut server_kills, mut second_senders, mut intakes_reported) =
+        (0usize, 0usize, 0usize, 0u64);
+    let (mut kills_in_intake, mut kills_in_sync) = (0usize, 0usize);
+    for round in 0..kills_target {
+        let mut workers = vec![start_worker(
+            &ws_dir,
+            &key,
+            &proxy_url,
+            rng.usize(5..40),
+            seed + round as u64 * 2,
+            &[
+                "--blob-every",
+                "3",
+                "--blob-max-bytes",
+                "400000",
+                "--intake-pause-ms",
+                "10",
+            ],
+        )];
+        if rng.u32(0..4) == 0 {
+            // A second sender on the same store (sync only).
+            workers.push(start_worker(
+                &ws_dir,
+                &key,
+                &proxy_url,
+                0,
+                seed + round as u64 * 2 + 1,
+                &[],
+            ));
+            second_senders += 1;
+        }
+        let life = Duration::from_millis(rng.u64(40..700));
+        if rng.u32(0..5) == 0 {
+            // The server dies mid-request while the workstation works, then comes back.
+            std::thread::sleep(life / 2);
+            kill9(&mut server.child);
+            server_kills += 1;
+            std::thread::sleep(Duration::from_millis(rng.u64(0..200)));
+            server = start_server(&server_dir);
+            proxy.set_upstream(server.addr);
+            std::thread::sleep(life / 2);
+        } else {
+            std::thread::sleep(life);
+        }
+        for w in &mut workers {
+            if w.intakes_done.load(Ordering::Relaxed) {
+                kills_in_sync += 1;
+            } else {
+                kills_in_intake += 1;
+            }
+            kill9(&mut w.child);
+            ws_kills += 1;
+            intakes_reported += w.intakes_seen.load(Ordering::Relaxed);
+        }
+    }
+
+    // Drain through the proxy with faults still on, then verify.
+    let drain_started = Instant::now();
+    let mut drainer = start_worker(
+        &ws_dir,
+        &key,
+        &proxy_url,
+        0,
+        seed ^ 0xdead,
+        &["--until-drained", "--timeout-s", "240"],
+    );
+    let status = drainer.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the drain did not complete: {status} (faults {})",
+        proxy.counts.summary()
+    );
+    let drain_s = drain_started.elapsed().as_secs_f64();
+
+    // What the workstation accepted.
+    let mut store = Store::open_encrypted(&ws_dir.join("workstation.db"), &key).unwrap();
+    let ledger = workload::ledger(&mut store).unwrap();
+    assert_eq!(store.pending_sync_count().unwrap(), 0);
+    let st = yichuang_core::sync::read_status(
+        store.conn(),
+        yichuang_core::sync::SyncPhase::Idle,
+        None,
+        None,
+    )
+    .unwrap();
+    assert!(st.all_synced, "{st:?}");
+    assert_eq!(st.parked_records + st.parked_blobs, 0, "{st:?}");
+    yichuang_core::audit::verify_chain(store.conn()).expect("local audit chain intact");
+
+    // The server's audit check over HTTP, then its database with the server stopped.
+    let check: serde_json::Value = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{}/api/v1/sync/audit/{WS}", server.addr))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let blobs = BlobStore::open(&ws_dir.join("blobs"), &key).unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let mut corrupt_blobs = 0;
+    for sha in &ledger.blobs {
+        let local = blobs.read(sha).unwrap();
+        let remote = http
+            .get(format!("http://{}/api/v1/sync/blobs/{sha}", server.addr))
+            .send()
+            .unwrap();
+        let ok = remote.status().is_success() && {
+            let body = remote.bytes().unwrap();
+            body.as_ref() == local.as_slice() && hex::encode(sha2::Sha256::digest(&body)) == *sha
+        };
+        if !ok {
+            corrupt_blobs += 1;
+        }
+    }
+    kill9(&mut server.child);
+    let (server_cases, server_audits) = server_db_rows(&server_dir);
+
+    let local: std::collections::HashMap<&str, i64> =
+        ledger.cases.iter().map(|(i, v)| (i.as_str(), *v)).collect();
+    let remote: std::collections::HashMap<&str, (i64, i64)> = server_cases
+        .iter()
+        .map(|(i, v, n)| (i.as_str(), (*v, *n)))
+        .collect();
+    let lost = local
+        .iter()
+        .filter(|(id, v)| remote.get(*id).is_none_or(|(rv, _)| rv != *v))
+        .count();
+    let duplicates = server_cases.iter().filter(|(_, _, n)| *n != 1).count()
+        + remote.keys().filter(|id| !local.contains_key(*id)).count();
+    let audit_set: std::collections::HashSet<&String> = server_audits.iter().collect();
+    let lost_audit = ledger
+        .audit_ids
+        .iter()
+        .filter(|id| !audit_set.contains(id))
+        .count();
+    let extra_audit = server_audits.len().saturating_sub(ledger.audit_ids.len());
+
+    println!(
+        "faults: kills={} (workstation={ws_kills} [during_intake={kills_in_intake} sync_only={kills_in_sync}] server={server_kills}) intakes_committed_seen={intakes_reported} second_senders={second_senders} \
+         faults={} [{}] records={} (cases={} audit={}) blobs={} duplicates={} lost={} lost_audit={} \
+         extra_audit={extra_audit} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
+        ws_kills + server_kills,
+        proxy.counts.faults(),
+        proxy.counts.summary(),
+        ledger.cases.len() + ledger.audit_ids.len(),
+        ledger.cases.len(),
+        ledger.audit_ids.len(),
+        ledger.blobs.len(),
+        duplicates,
+        lost,
+        lost_audit,
+        check["intact"],
+        started.elapsed().as_secs_f64(),
+    );
+    assert!(ws_kills >= kills_target, "kills {ws_kills}");
+    assert!(!ledger.cases.is_empty(), "the workstation accepted intakes");
+    assert!(!ledger.blobs.is_empty(), "blobs were part of the run");
+    assert!(proxy.counts.faults() > 0);
+    assert_eq!(duplicates, 0, "duplicates");
+    assert_eq!(lost, 0, "lost records");
+    assert_eq!((lost_audit, extra_audit), (0, 0), "audit entries");
+    assert_eq!(corrupt_blobs, 0, "blobs byte-identical");
+    assert_eq!(check["intact"], true, "server audit check: {check}");
+    assert_eq!(check["entries"], ledger.audit_ids.len() as u64);
+}

@@ -1,0 +1,586 @@
+//! The real sync client against the real server over loopback HTTP (SQLite, and PostgreSQL
+//! when `YICHUANG_TEST_PG_URL` is set): exactly-once push, parking, resumable blobs, ETag pull,
+//! honest status, audit continuity, encryption at rest.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use yichuang_core::audit::{self, AuditEntry};
+use yichuang_core::blobs::{self, BlobStore};
+use yichuang_core::keystore::StoreKey;
+use yichuang_core::store::Store;
+use yichuang_core::sync::client::{AckOutcome, SyncClient};
+use yichuang_core::sync::outbox::{self, OutboxRecord};
+use yichuang_core::sync::{pull, SyncConfig, SyncEngine, SyncPhase, SyncService};
+use yichuang_server::ServerConfig;
+use yichuang_sync_harness::bench::background_server_with;
+use yichuang_sync_harness::workload::{self, CITIZEN_ID, CITIZEN_NAME};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    base: url::Url,
+    stop: Option<Box<dyn FnOnce()>>,
+    key: StoreKey,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+}
+
+/// `YICHUANG_TEST_PG_URL`; in CI (`CI` set) a missing URL fails, as in the server's tests.
+fn pg_url() -> Option<String> {
+    let url = std::env::var("YICHUANG_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        url.is_some() || !in_ci,
+        "CI is set but YICHUANG_TEST_PG_URL is not: start scripts/pg-test.sh (make unit does)"
+    );
+    url
+}
+
+fn catalog_fixture(dir: &Path, version: &str) {
+    let templates: Vec<Value> = ["accept", "deferred", "reject", "supplement"]
+        .iter()
+        .map(|k| json!({"kind": k, "title": "通知书", "body": "{applicant}：{item}"}))
+        .collect();
+    std::fs::create_dir_all(dir.join("items")).unwrap();
+    std::fs::write(
+        dir.join("catalog.json"),
+        json!({"version": version, "departments": [],
+               "templates": templates,
+               "calendar": {"holidays": ["2026-10-01"], "workdays": []}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("items/a.json"), "[]").unwrap();
+}
+
+fn env_with(database_url: Option<String>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    catalog_fixture(&root.join("catalog"), "2026.11-1");
+    let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().unwrap(), root.join("server"));
+    config.database_url = database_url;
+    config.sync.catalog_dir = root.join("catalog");
+    let (addr, stop) = background_server_with(config).unwrap();
+    Env {
+        _dir: dir,
+        base: url::Url::parse(&format!("http://{addr}")).unwrap(),
+        root,
+        stop: Some(Box::new(stop)),
+        key: StoreKey::from_bytes([9; 32]),
+    }
+}
+
+fn env() -> Env {
+    env_with(None)
+}
+
+impl Env {
+    fn store(&self) -> Store {
+        Store::open_encrypted(&self.root.join("ws/workstation.db"), &self.key).unwrap()
+    }
+    fn blobs(&self) -> BlobStore {
+        BlobStore::open(&self.root.join("ws/blobs"), &self.key).unwrap()
+    }
+    fn cfg(&self, ws: &str) -> SyncConfig {
+        let mut c = SyncConfig::new(self.base.clone(), ws);
+        c.backoff_base = Duration::from_millis(20);
+        c.backoff_max = Duration::from_millis(200);
+        c.idle_poll = Duration::from_millis(50);
+        c.chunk_size = 64 * 1024;
+        c
+    }
+    fn engine(&self, ws: &str) -> SyncEngine {
+        SyncEngine::new(self.store(), Some(self.blobs()), self.cfg(ws)).unwrap()
+    }
+    fn get(&self, path: &str) -> (u16, Value) {
+        let r = http().get(self.base.join(path).unwrap()).send().unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = http()
+            .post(self.base.join(path).unwrap())
+            .json(body)
+            .send()
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().unwrap_or(Value::Null))
+    }
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+fn enqueue(store: &mut Store, id: &str, version: i64, payload: Value) {
+    store
+        .transact(|tx| outbox::enqueue_record(tx, "case", id, version, &payload, 1_000))
+        .unwrap();
+}
+
+fn server_count(env: &Env, ws: &str, kind: &str) -> i64 {
+    let (_, stats) = env.get(&format!("api/v1/sync/stats?workstation={ws}"));
+    stats["records"][kind].as_i64().unwrap_or(0)
+}
+
+fn exactly_once_push(env: &Env) {
+    let ws = format!("ws-{}", uuid::Uuid::new_v4().simple());
+    let mut store = env.store();
+    let ids: Vec<String> = (0..5).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    for id in &ids {
+        enqueue(&mut store, id, 1, json!({"n": 1}));
+    }
+    let mut engine = env.engine(&ws).without_pull();
+    let r = engine.run_once().unwrap();
+    assert_eq!(r.pushed, 5);
+    assert_eq!(store.pending_sync_count().unwrap(), 0);
+    assert_eq!(server_count(env, &ws, "case"), 5);
+
+    // The same batch again (a lost answer, a second sender): identical acks, nothing doubled.
+    let batch = json!({"workstation": ws, "records": ids.iter().map(|id| json!({
+        "id": id, "kind": "case", "version": 1, "payload": {"n": 1}})).collect::<Vec<_>>()});
+    let (s1, a1) = env.post("api/v1/sync/push", &batch);
+    let (s2, a2) = env.post("api/v1/sync/push", &batch);
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(a1, a2, "replays get the same acknowledgements");
+    assert!(a1["acks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["outcome"] == "accepted"));
+    assert_eq!(server_count(env, &ws, "case"), 5);
+
+    // A newer version replaces, an older one is acknowledged without effect.
+    enqueue(&mut store, &ids[0], 3, json!({"n": 3}));
+    engine.run_once().unwrap();
+    enqueue(&mut store, &ids[0], 2, json!({"n": 2}));
+    engine.run_once().unwrap();
+    assert_eq!(store.pending_sync_count().unwrap(), 0);
+    let acked: i64 = store
+        .conn()
+        .query_row(
+            "SELECT version FROM sync_acked WHERE id = ?1",
+            [&ids[0]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(acked, 3, "sync_acked keeps the highest version");
+    // Another workstation cannot take over the id.
+    let (_, a) = env.post(
+        "api/v1/sync/push",
+        &json!({"workstation": "intruder", "records": [{"id": ids[1], "kind": "case", "version": 9, "payload": {}}]}),
+    );
+    assert_eq!(a["acks"][0]["outcome"], "rejected");
+    assert_eq!(a["acks"][0]["code"], "id_conflict");
+}
+
+#[test]
+fn e6_push_is_exactly_once_on_sqlite() {
+    exactly_once_push(&env());
+}
+
+#[test]
+fn e6_push_is_exactly_once_on_postgres() {
+    let Some(url) = pg_url() else {
+        eprintln!("YICHUANG_TEST_PG_URL not set: skipping");
+        return;
+    };
+    let env = env_with(Some(url));
+    exactly_once_push(&env);
+    blob_resume(&env);
+    audit_continuity(&env);
+}
+
+#[test]
+fn e6_a_version_written_while_the_batch_was_in_flight_stays_in_the_outbox() {
+    let env = env();
+    let mut store = env.store();
+    let id = uuid::Uuid::now_v7().to_string();
+    enqueue(&mut store, &id, 1, json!({"v": 1}));
+    let sent = outbox::next_batch(store.conn(), 10).unwrap();
+    let client = SyncClient::new(&env.cfg("ws-inflight")).unwrap();
+    let acks = client.push(&sent).unwrap();
+    // Intake changes the case before the acknowledgement is applied.
+    enqueue(&mut store, &id, 2, json!({"v": 2}));
+    let applied = outbox::apply_acks(&mut store, &sent, &acks, 2_000).unwrap();
+    assert_eq!(applied.accepted, 1);
+    let left: Vec<OutboxRecord> = outbox::next_batch(store.conn(), 10).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].version, 2, "the newer version is still to be sent");
+}
+
+#[test]
+fn e6_refused_records_are_parked_with_a_reason_and_never_block_the_rest() {
+    let env = env();
+    let mut store = env.store();
+    enqueue(&mut store, "not-a-uuid", 1, json!({"x": 1}));
+    for _ in 0..3 {
+        enqueue(
+            &mut store,
+            &uuid::Uuid::now_v7().to_string(),
+            1,
+            json!({"x": 1}),
+        );
+    }
+    let mut engine = env.engine("ws-park").without_pull();
+    let r = engine.run_once().unwrap();
+    assert_eq!((r.pushed, r.parked), (3, 1));
+    let parked = outbox::parked(store.conn()).unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].code, "invalid_id");
+    assert!(parked[0].reason.contains("拒收"), "{}", parked[0].reason);
+    let st = engine.status(None).unwrap();
+    assert_eq!((st.pending_records, st.parked_records), (0, 1));
+    assert!(!st.all_synced, "a parked record is not synced");
+}
+
+fn blob_resume(env: &Env) {
+    let ws = format!("ws-{}", uuid::Uuid::new_v4().simple());
+    let mut store = env.store();
+    let blobs = env.blobs();
+    // Unique per run: the PostgreSQL test database outlives a run.
+    let content: Vec<u8> = uuid::Uuid::new_v4()
+        .as_bytes()
+        .iter()
+        .copied()
+        .chain((16..700_000u32).map(|i| (i % 253) as u8))
+        .collect();
+    let r = blobs.put(&content).unwrap();
+    store.transact(|tx| blobs::enqueue(tx, &r, 1)).unwrap();
+    // A first chunk arrives (then the workstation "crashes").
+    let client = SyncClient::new(&env.cfg(&ws)).unwrap();
+    let first = blobs.reader(&r.sha256).unwrap().read_at(0, 65_536).unwrap();
+    let st = client.put_chunk(&r.sha256, 0, r.size, first).unwrap();
+    assert_eq!((st.received, st.complete), (65_536, false));
+    let mut engine = env.engine(&ws).without_pull();
+    let report = engine.run_once().unwrap();
+    assert_eq!(report.blobs_uploaded, 1);
+    assert_eq!(
+        report.blob_bytes_sent,
+        r.size - 65_536,
+        "resumed where the server stopped"
+    );
+    let got = http()
+        .get(
+            env.base
+                .join(&format!("api/v1/sync/blobs/{}", r.sha256))
+                .unwrap(),
+        )
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(
+        got.as_ref(),
+        content.as_slice(),
+        "byte-identical on the server"
+    );
+    assert!(engine.status(None).unwrap().all_synced);
+}
+
+#[test]
+fn e6_blob_upload_resumes_and_is_verified_by_hash() {
+    let env = env();
+    blob_resume(&env);
+    // A wrong hash is refused and nothing is kept.
+    let client = SyncClient::new(&env.cfg("ws-x")).unwrap();
+    let fake = "ab".repeat(32);
+    match client.put_chunk(&fake, 0, 3, b"abc".to_vec()) {
+        Err(yichuang_core::sync::client::ChunkError::HashMismatch(_)) => {}
+        other => panic!("expected a hash mismatch, got {other:?}"),
+    }
+    assert_eq!(client.blob_status(&fake).unwrap().received, 0);
+}
+
+#[test]
+fn e6_catalog_pull_uses_etags_and_the_cache_serves_offline() {
+    let env = env();
+    let mut store = env.store();
+    let client = SyncClient::new(&env.cfg("ws-pull")).unwrap();
+    assert_eq!(
+        pull::pull_catalog(&client, &mut store, 1).unwrap(),
+        pull::Pulled::Updated {
+            version: "2026.11-1".into()
+        }
+    );
+    assert_eq!(
+        pull::pull_catalog(&client, &mut store, 2).unwrap(),
+        pull::Pulled::Unchanged
+    );
+    catalog_fixture(&env.root.join("catalog"), "2026.12-1");
+    assert!(matches!(
+        pull::pull_catalog(&client, &mut store, 3).unwrap(),
+        pull::Pulled::Updated { .. }
+    ));
+    pull::pull_all(&client, &mut store, 4).unwrap();
+    assert!(pull::cached_document(store.conn(), "clerks")
+        .unwrap()
+        .is_some());
+    // Offline: the cache still answers.
+    let offline = SyncClient::new(&SyncConfig::new(
+        url::Url::parse("http://127.0.0.1:9").unwrap(),
+        "ws-pull",
+    ))
+    .unwrap();
+    assert!(pull::pull_catalog(&offline, &mut store, 5).is_err());
+    let c = pull::cached_catalog(store.conn()).unwrap().unwrap();
+    assert_eq!(c.version, "2026.12-1");
+}
+
+#[test]
+fn e6_status_never_says_synced_while_anything_waits_and_reports_errors_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = StoreKey::from_bytes([1; 32]);
+    let db = dir.path().join("ws.db");
+    let mut store = Store::open_encrypted(&db, &key).unwrap();
+    enqueue(&mut store, &uuid::Uuid::now_v7().to_string(), 1, json!({}));
+    // No server listens here.
+    let mut cfg = SyncConfig::new(url::Url::parse("http://127.0.0.1:9").unwrap(), "ws-down");
+    cfg.backoff_base = Duration::from_millis(20);
+    cfg.backoff_max = Duration::from_millis(100);
+    cfg.idle_poll = Duration::from_millis(20);
+    let engine = SyncEngine::new(Store::open_encrypted(&db, &key).unwrap(), None, cfg)
+        .unwrap()
+        .without_pull();
+    let service = SyncService::start(engine, 5);
+    let mut rx = service.subscribe();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let st = rt
+        .block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(10),
+                rx.wait_for(|s| s.last_error.is_some()),
+            )
+            .await
+            .map(|r| r.map(|s| s.clone()))
+        })
+        .expect("error reported")
+        .unwrap();
+    assert!(!st.all_synced);
+    assert_eq!(st.pending_records, 1);
+    assert!(st.oldest_pending_at.is_some());
+    let err = st.last_error.unwrap();
+    assert_eq!(err.code, "sync_network");
+    assert!(err.message.contains("中心服务"), "{}", err.message);
+    service.sync_now();
+    service.stop();
+}
+
+fn audit_continuity(env: &Env) {
+    let ws = format!("ws-{}", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_encrypted(&dir.path().join("a.db"), &env.key).unwrap();
+    let mut recs = Vec::new();
+    store
+        .transact(|tx| {
+            for i in 0..4 {
+                recs.push(audit::record(
+                    tx,
+                    i,
+                    AuditEntry {
+                        actor: Some("C001".into()),
+                        action: "card.read".into(),
+                        subject: Some(format!("subject {i}")),
+                        detail: json!({"where": "test", "i": i}),
+                    },
+                )?);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut engine = SyncEngine::new(store, None, env.cfg(&ws))
+        .unwrap()
+        .without_pull();
+    engine.run_once().unwrap();
+    let (_, check) = env.get(&format!("api/v1/sync/audit/{ws}"));
+    assert_eq!(check["intact"], true, "{check}");
+    assert_eq!(check["linked"], 4);
+
+    // An edited entry (subject changed, hash kept) and a gap (an entry that never arrives).
+    let ws2 = format!("{ws}-b");
+    let mut edited = serde_json::to_value(&recs[1]).unwrap();
+    edited["subject"] = json!("someone else");
+    let body = json!({"workstation": ws2, "records": [
+        {"id": recs[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[0]).unwrap()},
+        {"id": recs[1].id, "kind": "audit", "version": 1, "payload": edited},
+        {"id": recs[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[3]).unwrap()},
+    ]});
+    // The ids belong to `ws` already: a replay under another workstation is refused as a whole.
+    let (_, a) = env.post("api/v1/sync/push", &body);
+    assert!(a["acks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["code"] == "id_conflict"));
+    let mut fresh = Vec::new();
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut s2 = Store::open_encrypted(&dir2.path().join("b.db"), &env.key).unwrap();
+    s2.transact(|tx| {
+        for i in 0..4 {
+            fresh.push(audit::record(
+                tx,
+                i,
+                AuditEntry {
+                    actor: None,
+                    action: "print.notice".into(),
+                    subject: None,
+                    detail: json!({}),
+                },
+            )?);
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut edited = serde_json::to_value(&fresh[1]).unwrap();
+    edited["action"] = json!("print.nothing");
+    let (_, a) = env.post(
+        "api/v1/sync/push",
+        &json!({"workstation": ws2, "records": [
+            {"id": fresh[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[0]).unwrap()},
+            {"id": fresh[1].id, "kind": "audit", "version": 1, "payload": edited},
+            {"id": fresh[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[3]).unwrap()},
+        ]}),
+    );
+    assert!(
+        a["acks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["outcome"] == "accepted"),
+        "{a}"
+    );
+    let (_, check) = env.get(&format!("api/v1/sync/audit/{ws2}"));
+    assert_eq!(check["intact"], false, "{check}");
+    assert_eq!(check["gaps"].as_array().unwrap().len(), 1, "{check}");
+    assert_eq!(check["gaps"][0], json!(fresh[2].hash), "{check}");
+    assert_eq!(check["edits"][0]["entry_id"], json!(fresh[1].id), "{check}");
+    assert_eq!(check["edits"][0]["kind"], "edited");
+}
+
+#[test]
+fn e6_server_flags_gaps_and_edits_in_the_audit_chain() {
+    audit_continuity(&env());
+}
+
+#[test]
+fn e6_database_file_holds_no_citizen_name_or_id_number_in_clear_text() {
+    let env = env();
+    let db = env.root.join("ws/workstation.db");
+    {
+        let mut store = env.store();
+        workload::ensure_ledger(&mut store).unwrap();
+        let blobs = env.blobs();
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..20 {
+            workload::commit_intake(&mut store, Some(&blobs), &mut rng, 2, 10_000, 5).unwrap();
+        }
+        // Files as they are while the app runs (WAL not yet checkpointed) …
+        assert_no_clear_text(&env.root.join("ws"));
+    }
+    // … and after it closed.
+    assert_no_clear_text(&env.root.join("ws"));
+    // The control: the same data in a plain store is found by the same grep.
+    let plain = env.root.join("plain.db");
+    {
+        let mut s = Store::open(&plain).unwrap();
+        workload::ensure_ledger(&mut s).unwrap();
+        workload::commit_intake(&mut s, None, &mut fastrand::Rng::with_seed(1), 0, 0, 5).unwrap();
+    }
+    let found = grep_dir(env.root.as_path(), "plain.db");
+    assert!(
+        found,
+        "control: the grep finds clear text in an unencrypted store"
+    );
+    // The wrong key cannot open it.
+    let e = Store::open_encrypted(&db, &StoreKey::from_bytes([8; 32])).unwrap_err();
+    assert!(e.message().contains("密钥"), "{}", e.message());
+}
+
+fn grep_dir(dir: &Path, name_prefix: &str) -> bool {
+    let needles = [CITIZEN_ID.as_bytes(), CITIZEN_NAME.as_bytes()];
+    walk(dir).into_iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(name_prefix))
+            && {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                needles
+                    .iter()
+                    .any(|n| bytes.windows(n.len()).any(|w| w == *n))
+            }
+    })
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn assert_no_clear_text(ws_dir: &Path) {
+    let files = walk(ws_dir);
+    assert!(files.iter().any(|p| p.ends_with("workstation.db")));
+    for p in files {
+        let bytes = std::fs::read(&p).unwrap();
+        for needle in [
+            CITIZEN_ID.as_bytes(),
+            CITIZEN_NAME.as_bytes(),
+            b"SQLite format 3",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} contains {:?} in clear text",
+                p.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+}
+
+#[test]
+fn e6_a_plain_store_from_an_earlier_build_is_encrypted_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    {
+        let mut s = Store::open(&path).unwrap();
+        enqueue(
+            &mut s,
+            &uuid::Uuid::now_v7().to_string(),
+            1,
+            json!({"name": CITIZEN_NAME}),
+        );
+    }
+    let key = StoreKey::from_bytes([5; 32]);
+    let s = Store::open_encrypted(&path, &key).unwrap();
+    assert_eq!(s.pending_sync_count().unwrap(), 1);
+    drop(s);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    assert!(!bytes
+        .windows(CITIZEN_NAME.len())
+        .any(|w| w == CITIZEN_NAME.as_bytes()));
+    let _ = AckOutcome::Accepted;
+    let _ = SyncPhase::Idle;
+}
