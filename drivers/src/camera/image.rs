@@ -139,7 +139,11 @@ mod tests {
         assert_eq!((r1.width, r1.height), (2, 3));
         assert_eq!(r1.data[(1) * 3], 255, "top-right after a quarter turn");
         let r2 = img.rotated(2);
-        assert_eq!(r2.data[(2 * 3 - 1) * 3], 255, "bottom-right after a half turn");
+        assert_eq!(
+            r2.data[(2 * 3 - 1) * 3],
+            255,
+            "bottom-right after a half turn"
+        );
         assert_eq!(img.rotated(4), img);
         assert_eq!(img.rotated(1).rotated(3), img);
     }

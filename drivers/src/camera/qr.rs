@@ -232,7 +232,15 @@ pub fn find_paper(frame: &GrayImage, min_area_fraction: f64) -> Vec<Rect> {
             let h = ((ry1 * s) as u32).min(frame.height) - y;
             comps.push((area, Rect { x, y, w, h }));
         } else {
-            comps.push((0, Rect { x: 0, y: 0, w: 0, h: 0 }));
+            comps.push((
+                0,
+                Rect {
+                    x: 0,
+                    y: 0,
+                    w: 0,
+                    h: 0,
+                },
+            ));
         }
     }
     let mut found: Vec<(usize, Rect)> = comps.into_iter().filter(|(a, _)| *a > 0).collect();
@@ -302,7 +310,11 @@ pub fn otsu(pixels: &[u8]) -> u8 {
         hist[p as usize] += 1;
     }
     let total = pixels.len() as f64;
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut w0, mut sum0, mut best, mut best_t) = (0.0, 0.0, -1.0, 127u8);
     for (t, &c) in hist.iter().enumerate() {
         w0 += c as f64;
