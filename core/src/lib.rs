@@ -10,7 +10,7 @@
 //! - [`instance`]: the one-instance-per-workstation guard;
 //! - [`backend`]: reachability of the central backend;
 //! - [`simctl`]: the loopback control surface of the simulated devices;
-//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`]: the counter devices as the app uses them;
+//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`], [`camera`]: the counter devices as the app uses them;
 //! - [`catalog`]: the service catalog (items, situations, materials, forms, templates, calendar);
 //! - [`document`]: A4 documents (notices, receipts, test page) laid out and rendered to PDF;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
@@ -20,6 +20,7 @@
 pub mod a4_printer;
 pub mod audit;
 pub mod backend;
+pub mod camera;
 pub mod catalog;
 pub mod clock;
 pub mod config;

@@ -170,7 +170,10 @@ pub fn validate(c: &Catalog) -> Result<(), CatalogError> {
             }
             for m in &s.materials {
                 if !mats.contains(m.as_str()) {
-                    return bad(format!("{at}: situation {} names unknown material {m}", s.id));
+                    return bad(format!(
+                        "{at}: situation {} names unknown material {m}",
+                        s.id
+                    ));
                 }
             }
         }
@@ -179,7 +182,10 @@ pub fn validate(c: &Catalog) -> Result<(), CatalogError> {
     for t in &c.templates {
         if let Some(d) = &t.department {
             if !depts.contains(d.as_str()) {
-                return bad(format!("template {:?} names unknown department {d}", t.kind));
+                return bad(format!(
+                    "template {:?} names unknown department {d}",
+                    t.kind
+                ));
             }
         }
         if let Some(i) = &t.item {
@@ -246,9 +252,9 @@ fn validate_tree(item: &Item) -> Result<(), String> {
         for o in &q.options {
             match &o.next {
                 Next::Question(id) => {
-                    let next = qs
-                        .get(id.as_str())
-                        .ok_or_else(|| format!("question {} leads to unknown question {id}", q.id))?;
+                    let next = qs.get(id.as_str()).ok_or_else(|| {
+                        format!("question {} leads to unknown question {id}", q.id)
+                    })?;
                     walk(next, qs, sits, path, reached_q, reached_s)?;
                 }
                 Next::Situation(id) => {
@@ -270,10 +276,18 @@ fn validate_tree(item: &Item) -> Result<(), String> {
         &mut reached_q,
         &mut reached_s,
     )?;
-    if let Some(q) = item.questions.iter().find(|q| !reached_q.contains(q.id.as_str())) {
+    if let Some(q) = item
+        .questions
+        .iter()
+        .find(|q| !reached_q.contains(q.id.as_str()))
+    {
         return Err(format!("question {} cannot be reached", q.id));
     }
-    if let Some(s) = item.situations.iter().find(|s| !reached_s.contains(s.id.as_str())) {
+    if let Some(s) = item
+        .situations
+        .iter()
+        .find(|s| !reached_s.contains(s.id.as_str()))
+    {
         return Err(format!("situation {} cannot be reached", s.id));
     }
     Ok(())

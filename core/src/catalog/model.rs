@@ -203,7 +203,9 @@ pub enum FieldKind {
     /// 18-digit resident ID number with a valid check digit.
     IdNumber,
     /// One of the listed options.
-    Select { options: Vec<String> },
+    Select {
+        options: Vec<String>,
+    },
 }
 
 /// An item form field.

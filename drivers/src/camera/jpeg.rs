@@ -56,8 +56,17 @@ fn decode(bytes: &[u8], out: ColorSpace) -> Result<(Vec<u8>, usize, usize), Jpeg
     Ok((pixels, width, height))
 }
 
-/// The image's size from its header, without decoding the scan.
-pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), JpegError> {
+/// What a JPEG's header says, read without decoding the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JpegHeader {
+    pub width: u32,
+    pub height: u32,
+    /// 1 (grey), 3 (YCbCr) or 4 (CMYK).
+    pub components: u8,
+}
+
+/// The image's header (size, components), without decoding the scan.
+pub fn header(bytes: &[u8]) -> Result<JpegHeader, JpegError> {
     let mut decoder = JpegDecoder::new_with_options(
         ZCursor::new(bytes),
         DecoderOptions::new_fast()
@@ -70,7 +79,22 @@ pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), JpegError> {
     let info = decoder
         .info()
         .ok_or_else(|| JpegError::Decode("no image header".into()))?;
-    Ok((info.width as u32, info.height as u32))
+    if info.width == 0 || info.height == 0 {
+        return Err(JpegError::Size {
+            width: info.width as usize,
+            height: info.height as usize,
+        });
+    }
+    Ok(JpegHeader {
+        width: info.width as u32,
+        height: info.height as u32,
+        components: info.components,
+    })
+}
+
+/// The image's size from its header, without decoding the scan.
+pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), JpegError> {
+    header(bytes).map(|h| (h.width, h.height))
 }
 
 /// Decodes a JPEG (an MJPEG frame) to its luma plane.
