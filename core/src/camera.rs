@@ -272,6 +272,13 @@ impl CameraService {
         capture_page(&frame, quarter_turns)
     }
 
+    /// Runs a `camera …` control command on the simulated camera (what the shell's
+    /// [`crate::simctl::SimControl::camera`] calls).
+    pub fn simulator_control(&self, action: &crate::simctl::CameraAction) -> Result<(), UserError> {
+        action.apply(self.simulator()?);
+        Ok(())
+    }
+
     /// The simulated camera, when `driver = "simulator"`.
     pub fn simulator(&self) -> Result<&CameraSimulator, UserError> {
         self.simulator.as_ref().ok_or_else(|| UserError {

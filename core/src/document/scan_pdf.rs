@@ -198,7 +198,11 @@ mod tests {
                     .find_map(|l| l.strip_prefix("Pages:"))
                     .map(str::trim);
                 assert_eq!(pages, Some("1"), "{info}");
-                assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.stderr.is_empty(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 assert!(info.contains("测试"), "{info}");
             }
             Err(_) => eprintln!("pdfinfo not installed; structure checked above only"),
