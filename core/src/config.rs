@@ -402,6 +402,20 @@ impl WorkstationConfig {
                     }
                 }
             }
+            if slot == "camera"
+                && !matches!(
+                    device.driver,
+                    DeviceDriver::None | DeviceDriver::Simulator | DeviceDriver::Camera
+                )
+            {
+                return Err(bad(
+                    "devices.camera.driver",
+                    format!(
+                        "the document camera takes none, simulator or camera, got {:?}",
+                        device.driver
+                    ),
+                ));
+            }
             if slot == "id_card" && device.driver == DeviceDriver::Usb {
                 if let Err(detail) =
                     yichuang_drivers::idcard::UsbConfig::parse(device.port.as_deref().unwrap_or(""))
@@ -567,6 +581,10 @@ mod tests {
                 GOOD.replacen("driver = \"serial\"", "driver = \"usb\"", 1)
                     .replace("port = \"/dev/ttyUSB0\"", "port = \"ttyUSB0\""),
                 "devices.id_card.port",
+            ),
+            (
+                format!("{GOOD}\n[devices.camera]\ndriver = \"serial\"\nport = \"COM1\"\n"),
+                "devices.camera.driver",
             ),
             (
                 GOOD.replace("http://127.0.0.1:8720", "ftp://x"),

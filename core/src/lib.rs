@@ -13,7 +13,7 @@
 //! - [`blobs`]: material files, content-addressed and encrypted at rest;
 //! - [`keystore`]: the data key in the OS keystore (SQLCipher store, blobs);
 //! - [`simctl`]: the loopback control surface of the simulated devices;
-//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`]: the counter devices as the app uses them;
+//! - [`id_card`], [`printer`], [`a4_printer`], [`scanner`], [`ukey`], [`camera`]: the counter devices as the app uses them;
 //! - [`catalog`]: the service catalog (items, situations, materials, forms, templates, calendar);
 //! - [`document`]: A4 documents (notices, receipts, test page) laid out and rendered to PDF;
 //! - [`clock`]: calendar time in China Standard Time, read only by the shell;
@@ -24,6 +24,7 @@ pub mod a4_printer;
 pub mod audit;
 pub mod backend;
 pub mod blobs;
+pub mod camera;
 pub mod catalog;
 pub mod clock;
 pub mod config;

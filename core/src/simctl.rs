@@ -11,6 +11,11 @@
 //! card remove                → ok
 //! scan 粤居码:4401…           → ok
 //! printer fault paper_out on → ok
+//! camera show QT|A023|…      → ok   (a queue ticket with this QR code slides under the camera)
+//! camera show-document       → ok   (an A4 page under the camera)
+//! camera clear               → ok
+//! camera unplug              → ok   (the stream fails: 高拍仪未连接)
+//! camera plug                → ok
 //! help                       → ok card place <样例>|card remove|scan <文本>|printer fault <故障> on|off
 //! card place nobody          → error id_card.unknown_sample: 未知的样例证件：nobody
 //! ```
@@ -37,6 +42,39 @@ pub trait SimControl: Send + Sync + 'static {
     fn remove_card(&self) -> Result<(), UserError>;
     fn scan(&self, text: &str) -> Result<(), UserError>;
     fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError>;
+    /// The simulated document camera; shells that have none keep this default.
+    fn camera(&self, action: &CameraAction) -> Result<(), UserError> {
+        let _ = action;
+        Err(UserError {
+            code: "camera.not_simulated".into(),
+            message: "高拍仪不是模拟设备。".into(),
+            detail: "this control surface has no simulated document camera".into(),
+        })
+    }
+}
+
+/// What `camera …` does to the simulated document camera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraAction {
+    Unplug,
+    Plug,
+    /// A queue ticket whose QR code holds this text.
+    ShowTicket(String),
+    ShowDocument,
+    Clear,
+}
+
+impl CameraAction {
+    /// Applies the action to a simulated camera.
+    pub fn apply(&self, sim: &yichuang_drivers::camera::CameraSimulator) {
+        match self {
+            CameraAction::Unplug => sim.unplug(),
+            CameraAction::Plug => sim.plug(),
+            CameraAction::ShowTicket(text) => sim.show_ticket(text),
+            CameraAction::ShowDocument => sim.show_document(),
+            CameraAction::Clear => sim.clear(),
+        }
+    }
 }
 
 /// One parsed command line.
@@ -46,11 +84,12 @@ pub enum Command {
     RemoveCard,
     Scan(String),
     PrinterFault { fault: String, on: bool },
+    Camera(CameraAction),
     Help,
 }
 
 pub const HELP: &str =
-    "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off";
+    "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera clear|camera unplug|camera plug";
 
 /// Parses one line; the error is the reply's text.
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -88,6 +127,21 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 _ => Err(format!("用法：printer fault <故障> on|off（收到：{rest}）")),
             }
         }
+        "camera" => {
+            // The ticket text is everything after "camera show ", spaces included.
+            if let Some(text) = rest.strip_prefix("show ").filter(|t| !t.trim().is_empty()) {
+                return Ok(Command::Camera(CameraAction::ShowTicket(text.to_string())));
+            }
+            match rest.trim() {
+                "unplug" => Ok(Command::Camera(CameraAction::Unplug)),
+                "plug" => Ok(Command::Camera(CameraAction::Plug)),
+                "show-document" => Ok(Command::Camera(CameraAction::ShowDocument)),
+                "clear" => Ok(Command::Camera(CameraAction::Clear)),
+                _ => Err(format!(
+                    "用法：camera show <文本> | camera show-document | camera clear | camera unplug | camera plug（收到：{rest}）"
+                )),
+            }
+        }
         "" => Err("空命令".into()),
         other => Err(format!("未知命令 {other}；{HELP}")),
     }
@@ -102,6 +156,7 @@ pub fn execute(control: &dyn SimControl, line: &str) -> String {
         Ok(Command::RemoveCard) => control.remove_card(),
         Ok(Command::Scan(text)) => control.scan(&text),
         Ok(Command::PrinterFault { fault, on }) => control.printer_fault(&fault, on),
+        Ok(Command::Camera(action)) => control.camera(&action),
     };
     match result {
         Ok(()) => "ok".into(),
@@ -293,7 +348,32 @@ mod tests {
                 on: true
             })
         );
+        assert_eq!(
+            parse("camera show QT|A023 20261122"),
+            Ok(Command::Camera(CameraAction::ShowTicket(
+                "QT|A023 20261122".into()
+            )))
+        );
+        assert_eq!(
+            parse("camera unplug"),
+            Ok(Command::Camera(CameraAction::Unplug))
+        );
+        assert_eq!(
+            parse("camera plug"),
+            Ok(Command::Camera(CameraAction::Plug))
+        );
+        assert_eq!(
+            parse("camera show-document"),
+            Ok(Command::Camera(CameraAction::ShowDocument))
+        );
+        assert_eq!(
+            parse("camera clear"),
+            Ok(Command::Camera(CameraAction::Clear))
+        );
         for bad in [
+            "camera",
+            "camera show ",
+            "camera explode",
             "",
             "card",
             "card place",
@@ -317,6 +397,10 @@ mod tests {
             send(&addr, "card place nobody").unwrap(),
             "error id_card.unknown_sample: 未知的样例证件：nobody"
         );
+        // The recorder has no camera: the trait's default refuses.
+        assert!(send(&addr, "camera unplug")
+            .unwrap()
+            .starts_with("error camera.not_simulated"));
         assert!(send(&addr, "dance")
             .unwrap()
             .starts_with("error usage: 未知命令"));

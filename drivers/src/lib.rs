@@ -6,6 +6,7 @@
 //! that is the other end of the same protocol. What all of them share lives here: the
 //! [`ErrorKind`] every driver error maps to, and its Chinese message for the clerk.
 
+pub mod camera;
 pub mod error;
 pub mod escpos;
 pub mod idcard;

@@ -17,6 +17,7 @@ pub mod model;
 pub mod notices;
 pub mod pdf;
 pub mod qr;
+pub mod scan_pdf;
 pub mod wrap;
 
 pub use model::{Align, Block, Column, Document, KeyValue, Paragraph, QrBlock, Table};
@@ -25,6 +26,7 @@ pub use notices::{
     TestPage,
 };
 pub use pdf::{render_pages, render_pdf};
+pub use scan_pdf::{jpeg_pages_to_pdf, ScanPdfError};
 
 use crate::error::UserError;
 

@@ -1,0 +1,121 @@
+//! [`CameraError`]: every way the document camera can fail, each with a [`crate::ErrorKind`]
+//! for the app and one Chinese sentence for the clerk ([`CameraError::hint`]); the `Display`
+//! text is the detail for IT.
+
+use super::jpeg::JpegError;
+use super::DEVICE_NAME;
+use crate::error::{DeviceError, ErrorKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CameraError {
+    /// No camera matches the configured device (none attached, wrong index or name).
+    #[error("no camera {device}: {detail}")]
+    NotFound { device: String, detail: String },
+    /// The camera went away while streaming (USB unplugged).
+    #[error("camera {device} disconnected: {detail}")]
+    Unplugged { device: String, detail: String },
+    /// The camera is there but cannot be opened (in use, permissions, driver).
+    #[error("cannot open camera {device}: {detail}")]
+    Open { device: String, detail: String },
+    /// The camera offers no format this driver can decode.
+    #[error("camera {device} offers no usable format: {offered}")]
+    NoUsableFormat { device: String, offered: String },
+    /// No frame arrived in time.
+    #[error("no frame within {waited_ms} ms")]
+    Timeout { waited_ms: u64 },
+    /// A frame did not decode (a corrupt MJPEG frame; the next one usually does).
+    #[error("bad frame: {0}")]
+    Decode(#[from] JpegError),
+    /// A frame's size or format is inconsistent with its bytes.
+    #[error("bad frame: {0}")]
+    Frame(String),
+    /// The configuration cannot work (unknown device selector, bad simulator directory).
+    #[error("invalid camera configuration: {0}")]
+    Config(String),
+}
+
+impl CameraError {
+    /// The shared kind the app maps to its message table.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CameraError::NotFound { .. } | CameraError::Unplugged { .. } => ErrorKind::NotConnected,
+            CameraError::Open { .. } => ErrorKind::OpenFailed,
+            CameraError::NoUsableFormat { .. } | CameraError::Config(_) => ErrorKind::Misconfigured,
+            CameraError::Timeout { .. } => ErrorKind::Timeout,
+            CameraError::Decode(_) | CameraError::Frame(_) => ErrorKind::Protocol,
+        }
+    }
+
+    /// One Chinese sentence telling the clerk what to do.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            CameraError::NotFound { .. } | CameraError::Unplugged { .. } => {
+                "高拍仪未连接，请检查USB连接线后重试。"
+            }
+            CameraError::Open { .. } => "高拍仪无法打开，可能被其他程序占用或驱动未安装。",
+            CameraError::NoUsableFormat { .. } => "高拍仪的图像格式不受支持，请联系运维人员。",
+            CameraError::Timeout { .. } => "高拍仪无画面，请重试；多次失败请重新插拔高拍仪。",
+            CameraError::Decode(_) | CameraError::Frame(_) => "高拍仪画面异常，请重试。",
+            CameraError::Config(_) => "高拍仪配置有误，请联系运维人员检查设备设置。",
+        }
+    }
+
+    /// Whether the camera is gone or unusable (close and reopen), as opposed to one bad
+    /// frame after which streaming simply continues.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(
+            self,
+            CameraError::Decode(_) | CameraError::Frame(_) | CameraError::Timeout { .. }
+        )
+    }
+
+    /// The app-level error: kind, device name and this error as the IT detail.
+    pub fn to_device_error(&self) -> DeviceError {
+        DeviceError {
+            kind: self.kind(),
+            device: DEVICE_NAME,
+            detail: self.to_string(),
+        }
+    }
+}
+
+impl From<CameraError> for DeviceError {
+    fn from(e: CameraError) -> Self {
+        e.to_device_error()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unplugged_says_not_connected_in_chinese() {
+        let e = CameraError::Unplugged {
+            device: "0".into(),
+            detail: "ENODEV".into(),
+        };
+        assert_eq!(e.kind(), ErrorKind::NotConnected);
+        assert!(e.hint().starts_with("高拍仪未连接"));
+        assert!(e.to_device_error().message().starts_with("高拍仪未连接"));
+        assert!(e.is_fatal());
+        let bad = CameraError::Decode(JpegError::Decode("x".into()));
+        assert_eq!(bad.kind(), ErrorKind::Protocol);
+        assert!(!bad.is_fatal());
+        for e in [
+            CameraError::Open {
+                device: "0".into(),
+                detail: "busy".into(),
+            },
+            CameraError::NoUsableFormat {
+                device: "0".into(),
+                offered: "H264".into(),
+            },
+            CameraError::Timeout { waited_ms: 2000 },
+            CameraError::Config("x".into()),
+        ] {
+            assert!(e.hint().starts_with("高拍仪"), "{e}");
+        }
+    }
+}
