@@ -32,6 +32,7 @@ pub mod document;
 pub mod error;
 pub mod id_card;
 pub mod instance;
+pub mod intake;
 pub mod keystore;
 pub mod login;
 pub mod printer;

@@ -137,7 +137,7 @@ mod tests {
         let img = RgbImage::new(3, 2, data).unwrap();
         let r1 = img.rotated(1);
         assert_eq!((r1.width, r1.height), (2, 3));
-        assert_eq!(r1.data[(1) * 3], 255, "top-right after a quarter turn");
+        assert_eq!(r1.data[3], 255, "top-right after a quarter turn");
         let r2 = img.rotated(2);
         assert_eq!(
             r2.data[(2 * 3 - 1) * 3],

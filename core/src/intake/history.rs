@@ -1,0 +1,388 @@
+//! The clerk's own cases (I1–I3): search by number, name, ID number, date, item and state;
+//! time-limit lights by the working-day calendar; export to CSV and XLSX (audited); today's
+//! figures.
+
+use super::*;
+use crate::audit::{self, AuditEntry};
+use crate::catalog::calendar::{parse_date, unix_days, Light};
+use crate::store::Store;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+/// What the history page asks for. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct HistoryQuery {
+    /// A case number (or its beginning), an 18-digit ID number, or the applicant's name (or
+    /// its beginning).
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub state: Option<CaseState>,
+    #[serde(default)]
+    pub item_code: Option<String>,
+    /// yyyy-mm-dd, inclusive, by the day the case was taken in (China time).
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub offset: u32,
+    /// At most 200; 0 means 50.
+    #[serde(default)]
+    pub limit: u32,
+}
+
+/// One line of the history list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct HistoryRow {
+    pub id: String,
+    pub case_no: Option<String>,
+    pub state: CaseState,
+    pub item_code: String,
+    pub item_name: String,
+    pub applicant_name: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub due_date: Option<String>,
+    pub light: Light,
+    pub print_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct HistoryPage {
+    pub rows: Vec<HistoryRow>,
+    /// More rows follow this page.
+    pub more: bool,
+}
+
+const CST_MS: i64 = 8 * 3600 * 1000;
+
+fn day_start_ms(d: Date) -> i64 {
+    unix_days(d) * 86_400_000 - CST_MS
+}
+
+/// The SQL filter of a query, with its parameters; always the clerk's own cases.
+fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<(String, Vec<Value>), IntakeError> {
+    let mut sql = String::from("clerk_id = ?");
+    let mut args: Vec<Value> = vec![Value::Text(clerk_id.to_string())];
+    let text = q.text.trim();
+    if !text.is_empty() {
+        let upper = text.to_uppercase();
+        if upper.len() == 18
+            && yichuang_drivers::idcard::identity::validate_id_number(&upper).is_ok()
+        {
+            sql.push_str(" AND applicant_id_no = ?");
+            args.push(Value::Text(upper));
+        } else if text.chars().all(|c| c.is_ascii_digit()) {
+            // Case number or its beginning: a range on the unique index.
+            sql.push_str(" AND case_no >= ? AND case_no < ?");
+            args.push(Value::Text(text.to_string()));
+            args.push(Value::Text(format!("{text}\u{7f}")));
+        } else {
+            sql.push_str(" AND applicant_name >= ? AND applicant_name < ?");
+            args.push(Value::Text(text.to_string()));
+            args.push(Value::Text(format!("{text}\u{10ffff}")));
+        }
+    }
+    match q.state {
+        Some(s) => {
+            sql.push_str(" AND state = ?");
+            args.push(Value::Text(s.as_str().into()));
+        }
+        None => sql.push_str(" AND state <> 'draft'"),
+    }
+    if let Some(code) = q.item_code.as_deref().filter(|c| !c.is_empty()) {
+        sql.push_str(" AND item_code = ?");
+        args.push(Value::Text(code.into()));
+    }
+    let date = |s: &str| {
+        parse_date(s).ok_or_else(|| IntakeError::Decision(format!("日期「{s}」格式不正确。")))
+    };
+    if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
+        sql.push_str(" AND created_at >= ?");
+        args.push(Value::Integer(day_start_ms(date(from)?)));
+    }
+    if let Some(to) = q.to.as_deref().filter(|s| !s.is_empty()) {
+        sql.push_str(" AND created_at < ?");
+        args.push(Value::Integer(day_start_ms(date(to)?) + 86_400_000));
+    }
+    Ok((sql, args))
+}
+
+fn row_of(r: &rusqlite::Row<'_>, cal: &WorkCalendar, today: Date) -> rusqlite::Result<HistoryRow> {
+    let state: String = r.get(2)?;
+    let state = CaseState::parse(&state).unwrap_or(CaseState::Draft);
+    let due_date: Option<String> = r.get(8)?;
+    let light = match (state, due_date.as_deref().and_then(parse_date)) {
+        (CaseState::Accepted | CaseState::Deferred | CaseState::Supplement, Some(due)) => {
+            cal.light(due, today)
+        }
+        _ => Light::None,
+    };
+    Ok(HistoryRow {
+        id: r.get(0)?,
+        case_no: r.get(1)?,
+        state,
+        item_code: r.get(3)?,
+        item_name: r.get(4)?,
+        applicant_name: r.get(5)?,
+        created_at: r.get(6)?,
+        decided_at: r.get(7)?,
+        due_date,
+        light,
+        print_count: r.get(9)?,
+    })
+}
+
+const COLUMNS: &str = "id, case_no, state, item_code, item_name, applicant_name, created_at,
+    decided_at, due_date, print_count";
+
+/// One page of the clerk's cases, newest first.
+pub fn search(
+    store: &mut Store,
+    cal: &WorkCalendar,
+    clerk_id: &str,
+    q: &HistoryQuery,
+    today: Date,
+) -> Result<HistoryPage, IntakeError> {
+    let limit = match q.limit {
+        0 => 50,
+        n => n.min(200),
+    };
+    let (where_, mut args) = filter(clerk_id, q)?;
+    args.push(Value::Integer(limit as i64 + 1));
+    args.push(Value::Integer(q.offset as i64));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases WHERE {where_} ORDER BY created_at DESC LIMIT ? OFFSET ?"
+    );
+    let conn = store.conn();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows: Vec<HistoryRow> = stmt
+        .query_map(params_from_iter(args), |r| row_of(r, cal, today))?
+        .collect::<Result<_, _>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(HistoryPage { rows, more })
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ExportResult {
+    pub path: String,
+    pub rows: u32,
+}
+
+/// The ID number as exported and printed in lists: first 4 and last 4 digits.
+pub fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let mut s: String = chars[..4].iter().collect();
+    s.push_str(&"*".repeat(chars.len() - 8));
+    s.extend(&chars[chars.len() - 4..]);
+    s
+}
+
+const HEADERS: [&str; 10] = [
+    "受理编号",
+    "事项名称",
+    "申请人",
+    "证件号码",
+    "状态",
+    "收件时间",
+    "决定时间",
+    "期限",
+    "时限状态",
+    "打印次数",
+];
+
+fn light_label(l: Light) -> &'static str {
+    match l {
+        Light::None => "",
+        Light::Green => "正常",
+        Light::Yellow => "今日到期",
+        Light::Orange => "超期1个工作日",
+        Light::Red => "严重超期",
+    }
+}
+
+fn time_cn(ms: i64) -> String {
+    let t = crate::clock::slip_time_from_unix(ms.div_euclid(1000) + 8 * 3600);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute
+    )
+}
+
+/// Writes every case matching `q` (all pages) to `path` as CSV (UTF-8 with BOM, for Excel)
+/// or XLSX, then audits the export (A6) with its row count and file.
+#[allow(clippy::too_many_arguments)]
+pub fn export(
+    store: &mut Store,
+    cal: &WorkCalendar,
+    desk: &Desk,
+    q: &HistoryQuery,
+    format: ExportFormat,
+    path: &std::path::Path,
+    today: Date,
+    at_ms: i64,
+) -> Result<ExportResult, IntakeError> {
+    let (where_, args) = filter(&desk.clerk_id, q)?;
+    let sql = format!(
+        "SELECT {COLUMNS}, applicant_id_no FROM cases WHERE {where_} ORDER BY created_at DESC"
+    );
+    let mut lines: Vec<[String; 10]> = vec![];
+    {
+        let conn = store.conn();
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let h = row_of(r, cal, today)?;
+            let id_no: String = r.get(10)?;
+            lines.push([
+                h.case_no.unwrap_or_default(),
+                h.item_name,
+                h.applicant_name,
+                mask_id(&id_no),
+                h.state.label().into(),
+                time_cn(h.created_at),
+                h.decided_at.map(time_cn).unwrap_or_default(),
+                h.due_date.unwrap_or_default(),
+                light_label(h.light).into(),
+                h.print_count.to_string(),
+            ]);
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| IntakeError::Export(format!("{}: {e}", dir.display())))?;
+    }
+    let io = |e: std::io::Error| IntakeError::Export(format!("{}: {e}", path.display()));
+    match format {
+        ExportFormat::Csv => {
+            let mut out = String::from("\u{feff}");
+            let esc = |s: &str| {
+                if s.contains([',', '"', '\n', '\r']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.to_string()
+                }
+            };
+            out.push_str(&HEADERS.join(","));
+            out.push_str("\r\n");
+            for l in &lines {
+                out.push_str(&l.iter().map(|c| esc(c)).collect::<Vec<_>>().join(","));
+                out.push_str("\r\n");
+            }
+            std::fs::write(path, out).map_err(io)?;
+        }
+        ExportFormat::Xlsx => {
+            use rust_xlsxwriter::{Format, Workbook};
+            let x = |e: rust_xlsxwriter::XlsxError| {
+                IntakeError::Export(format!("{}: {e}", path.display()))
+            };
+            let mut wb = Workbook::new();
+            let ws = wb.add_worksheet();
+            ws.set_name("已办件").map_err(x)?;
+            let bold = Format::new().set_bold();
+            for (c, h) in HEADERS.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &bold)
+                    .map_err(x)?;
+            }
+            for (r, l) in lines.iter().enumerate() {
+                for (c, v) in l.iter().enumerate() {
+                    ws.write_string(r as u32 + 1, c as u16, v).map_err(x)?;
+                }
+            }
+            for (c, w) in [24, 24, 10, 22, 10, 18, 18, 12, 14, 8].iter().enumerate() {
+                ws.set_column_width(c as u16, *w).map_err(x)?;
+            }
+            wb.save(path).map_err(x)?;
+        }
+    }
+    let result = ExportResult {
+        path: path.display().to_string(),
+        rows: lines.len() as u32,
+    };
+    store.transact(|tx| {
+        audit::record(
+            tx,
+            at_ms,
+            AuditEntry {
+                actor: Some(desk.clerk_id.clone()),
+                action: "history.export".into(),
+                subject: None,
+                detail: serde_json::json!({
+                    "format": format,
+                    "rows": result.rows,
+                    "file": result.path,
+                    "query": q,
+                }),
+            },
+        )
+    })?;
+    Ok(result)
+}
+
+/// The clerk's figures of today (cases taken in today, by outcome).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct TodayFigures {
+    pub total: u32,
+    pub accepted: u32,
+    pub deferred: u32,
+    pub rejected: u32,
+    pub supplement: u32,
+    pub withdrawn: u32,
+    pub drafts: u32,
+    pub prints: u32,
+}
+
+pub fn today_figures(
+    store: &mut Store,
+    clerk_id: &str,
+    today: Date,
+) -> Result<TodayFigures, IntakeError> {
+    let start = day_start_ms(today);
+    let conn = store.conn();
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, count(*), sum(print_count) FROM cases
+         WHERE clerk_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY state",
+    )?;
+    let mut f = TodayFigures::default();
+    let rows = stmt.query_map(
+        rusqlite::params![clerk_id, start, start + 86_400_000],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+            ))
+        },
+    )?;
+    for row in rows {
+        let (state, n, prints) = row?;
+        f.prints += prints.unwrap_or(0);
+        match CaseState::parse(&state) {
+            Some(CaseState::Draft) => f.drafts += n,
+            Some(CaseState::Accepted) => f.accepted += n,
+            Some(CaseState::Deferred) => f.deferred += n,
+            Some(CaseState::Rejected) => f.rejected += n,
+            Some(CaseState::Supplement) => f.supplement += n,
+            Some(CaseState::Withdrawn) => f.withdrawn += n,
+            None => {}
+        }
+        if CaseState::parse(&state) != Some(CaseState::Draft) {
+            f.total += n;
+        }
+    }
+    Ok(f)
+}

@@ -1,0 +1,234 @@
+//! The notices of a decision (E6): 受理通知书/回执, 容缺受理通知书, 不予受理通知书,
+//! 补正补齐告知书 — worded by the catalog's templates (per item, per department, default) and
+//! laid out as an A4 document.
+
+use super::*;
+use crate::catalog::NoticeTemplate;
+use crate::document::{Align, Block, Document, Paragraph, QrBlock};
+
+/// A notice ready to print, and what the case records once it is printed.
+#[derive(Debug, Clone)]
+pub struct PreparedNotice {
+    pub case_id: String,
+    pub notice: PrintedNotice,
+    pub document: Document,
+}
+
+/// The wording for `kind` and `item`: the item's own, else its department's, else the default.
+pub fn template<'a>(
+    catalog: &'a Catalog,
+    item: &Item,
+    kind: crate::catalog::NoticeKind,
+) -> Option<&'a NoticeTemplate> {
+    let of_kind = || catalog.templates.iter().filter(move |t| t.kind == kind);
+    of_kind()
+        .find(|t| t.item.as_deref() == Some(item.code.as_str()))
+        .or_else(|| {
+            of_kind()
+                .find(|t| t.item.is_none() && t.department.as_deref() == Some(&item.department))
+        })
+        .or_else(|| of_kind().find(|t| t.item.is_none() && t.department.is_none()))
+}
+
+fn date_cn(d: Date) -> String {
+    format!("{}年{}月{}日", d.year, d.month, d.day)
+}
+
+fn date_str_cn(s: &str) -> String {
+    crate::catalog::calendar::parse_date(s)
+        .map(date_cn)
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// The material lines of the notice: received ones for an acceptance, missing ones for a
+/// supplement or 容缺.
+fn material_lines(case: &Case, d: &Decision) -> Vec<String> {
+    let line = |i: usize, m: &MaterialEntry| {
+        let mut s = format!("{}. {}（{}，{}份", i + 1, m.name, m.form, m.count.max(1));
+        if m.pages > 0 {
+            s.push_str(&format!("，{}页", m.pages));
+        }
+        s.push('）');
+        s
+    };
+    match d.kind {
+        DecisionKind::Accept => case
+            .draft
+            .materials
+            .iter()
+            .filter(|m| m.is_in())
+            .enumerate()
+            .map(|(i, m)| line(i, m))
+            .collect(),
+        DecisionKind::Deferred | DecisionKind::Supplement => case
+            .draft
+            .materials
+            .iter()
+            .filter(|m| d.missing.contains(&m.name))
+            .enumerate()
+            .map(|(i, m)| line(i, m))
+            .collect(),
+        DecisionKind::Reject => vec![],
+    }
+}
+
+/// Fills the template for the case and decision, paragraph by paragraph.
+pub fn paragraphs(
+    view: &CatalogView,
+    item: &Item,
+    desk: &Desk,
+    case: &Case,
+    d: &Decision,
+    at_ms: i64,
+) -> (String, Vec<String>) {
+    let kind = d.kind.notice_kind();
+    let (title, body) = match template(&view.catalog, item, kind) {
+        Some(t) => (t.title.clone(), t.body.clone()),
+        None => (
+            d.kind.notice_title().to_string(),
+            fallback_body(d.kind).to_string(),
+        ),
+    };
+    let applicant = if case.draft.applicant.name.trim().is_empty() {
+        "申请人".to_string()
+    } else {
+        case.draft.applicant.name.trim().to_string()
+    };
+    let case_no = case.case_no.clone().unwrap_or_default();
+    let department = view.department_name(&item.department);
+    let date = date_cn(china_date(at_ms));
+    let deadline = d.deadline.as_deref().map(date_str_cn).unwrap_or_default();
+    let materials = material_lines(case, d);
+    let fill = |line: &str| {
+        line.replace("{applicant}", &applicant)
+            .replace("{item}", &item.name)
+            .replace("{case_no}", &case_no)
+            .replace("{department}", &department)
+            .replace("{date}", &date)
+            .replace("{deadline}", &deadline)
+            .replace("{promised_days}", &item.promised_days.to_string())
+            .replace("{reason}", d.reason.trim_end_matches('。'))
+            .replace("{hall}", &desk.hall_name)
+            .replace("{window}", &desk.window_label)
+    };
+    let mut out = vec![];
+    for line in body.split('\n') {
+        if line.trim() == "{materials}" {
+            if materials.is_empty() {
+                out.push("（无）".to_string());
+            }
+            out.extend(materials.iter().cloned());
+            continue;
+        }
+        // 即办件: no "0个工作日" and no deadline; the result is given at the counter.
+        if d.kind == DecisionKind::Accept
+            && (item.instant || item.promised_days == 0)
+            && (line.contains("{promised_days}") || line.contains("{deadline}"))
+        {
+            out.push("本事项为即办件，当场办结。".to_string());
+            continue;
+        }
+        // A supplement without a remark: no empty 「说明：」 line.
+        if line.contains("{reason}") && d.reason.trim().is_empty() && d.kind != DecisionKind::Reject
+        {
+            continue;
+        }
+        out.push(fill(line));
+    }
+    (title, out)
+}
+
+fn fallback_body(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Accept => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}），经审查，申请材料齐全、符合法定形式，决定予以受理，预计于{deadline}前办结。\n已收取材料：\n{materials}\n{department}\n{date}",
+        DecisionKind::Deferred => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}）予以容缺受理。请于{deadline}前补交：\n{materials}\n{department}\n{date}",
+        DecisionKind::Reject => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），经审查，{reason}，决定不予受理。\n{department}\n{date}",
+        DecisionKind::Supplement => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），请于{deadline}前补正补齐：\n{materials}\n说明：{reason}\n{department}\n{date}",
+    }
+}
+
+/// The notice for a decision on a case (first print).
+pub fn prepare(
+    view: &CatalogView,
+    item: &Item,
+    desk: &Desk,
+    case: &Case,
+    d: &Decision,
+    at_ms: i64,
+) -> PreparedNotice {
+    let (title, paragraphs) = paragraphs(view, item, desk, case, d, at_ms);
+    let notice = PrintedNotice {
+        kind: d.kind,
+        title,
+        hall: desk.hall_name.clone(),
+        issuer: view.department_name(&item.department),
+        decision_hash: decision_hash(&case.draft, d),
+        paragraphs,
+        printed_at: at_ms,
+        prints: 1,
+    };
+    PreparedNotice {
+        case_id: case.id.clone(),
+        document: document(case.case_no.as_deref().unwrap_or(""), &notice),
+        notice,
+    }
+}
+
+/// The same notice again, exactly as first printed.
+pub fn reprint(case: &Case, notice: PrintedNotice) -> PreparedNotice {
+    PreparedNotice {
+        case_id: case.id.clone(),
+        document: document(case.case_no.as_deref().unwrap_or(""), &notice),
+        notice,
+    }
+}
+
+/// Lays a notice out: title, number, the worded paragraphs (the salutation flush left, the
+/// closing lines — department, hall, date — at the right), the case number as a QR code and
+/// the citizen's signature line.
+pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
+    let mut blocks = vec![
+        Block::Title(n.title.clone()),
+        Block::Paragraph(Paragraph {
+            text: format!("编号：{case_no}"),
+            size: 11.0,
+            align: Align::Center,
+            indent: false,
+        }),
+    ];
+    // Closing lines: the trailing short lines without final punctuation.
+    let closing_from = n
+        .paragraphs
+        .iter()
+        .rposition(|p| p.chars().count() > 40 || p.ends_with('。') || p.ends_with('：'))
+        .map(|i| i + 1)
+        .unwrap_or(n.paragraphs.len());
+    for (i, p) in n.paragraphs.iter().enumerate() {
+        let para = if i == 0 && p.ends_with('：') {
+            Paragraph::plain(p.clone(), 12.0)
+        } else if i >= closing_from {
+            Paragraph {
+                text: p.clone(),
+                size: 12.0,
+                align: Align::Right,
+                indent: false,
+            }
+        } else {
+            Paragraph::body(p.clone())
+        };
+        blocks.push(Block::Paragraph(para));
+    }
+    blocks.push(Block::Qr(QrBlock {
+        data: case_no.to_string(),
+        caption: Some(format!("编号 {case_no}")),
+        size_mm: 24.0,
+        align: Align::Right,
+    }));
+    blocks.push(Block::Signatures(vec!["申请人（签收）：".into()]));
+    Document {
+        title: format!("{} {}", n.title, case_no),
+        header: Some(n.hall.clone()),
+        footer: Some(format!("编号 {case_no}")),
+        blocks,
+    }
+}
