@@ -90,6 +90,7 @@ test: setup lint check-bindings unit faults ui-test e2e fuzz
 bench: setup app
 	cargo run --release -q -p yichuang-drivers --example bench
 	cargo run --release -q -p yichuang-core --example document_bench
+	cargo run --release -q -p yichuang-core --example intake_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
 	cargo run --release -q -p yichuang-sync-harness -- drain-bench
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \

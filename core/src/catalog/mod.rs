@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod model;
 pub mod search;
+pub mod synthetic;
 
 pub use model::*;
 
