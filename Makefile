@@ -72,7 +72,7 @@ ui-test:
 	cd ui && npm test
 
 e2e: app
-	cargo test -p yichuang-e2e --test e2e -- --test-threads=1
+	cargo test -p yichuang-e2e --test e2e --test intake -- --test-threads=1
 
 # Bounded libFuzzer runs of the device codecs (cargo-fuzz; RUSTC_BOOTSTRAP lets the stable
 # toolchain take the sanitizer flags). Any crash fails the run; its input is kept in

@@ -30,11 +30,14 @@ CREATE TABLE cases (
     print_count      INTEGER NOT NULL DEFAULT 0,
     data             TEXT NOT NULL
 ) STRICT;
+-- History (I1) reads one clerk's cases newest first; each search mode has an index that gives
+-- its rows already in the order shown, so no search sorts a clerk's whole history.
 CREATE INDEX cases_clerk_created ON cases(clerk_id, created_at);
-CREATE INDEX cases_clerk_name ON cases(clerk_id, applicant_name, created_at);
+CREATE INDEX cases_clerk_name ON cases(clerk_id, applicant_name, created_at DESC);
 CREATE INDEX cases_clerk_state ON cases(clerk_id, state, created_at);
 CREATE INDEX cases_clerk_item ON cases(clerk_id, item_code, created_at);
-CREATE INDEX cases_clerk_idno ON cases(clerk_id, applicant_id_no);
+CREATE INDEX cases_clerk_idno ON cases(clerk_id, applicant_id_no, created_at DESC);
+CREATE INDEX cases_clerk_caseno ON cases(clerk_id, case_no);
 
 -- Changes after the decision (E9): who, when, why, what.
 CREATE TABLE case_changes (
@@ -63,3 +66,6 @@ CREATE TABLE item_usage (
     favourite  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (clerk_id, item_code)
 ) STRICT;
+
+-- A case's own trail (detail page): its audit entries by case number.
+CREATE INDEX audit_log_subject ON audit_log(subject);

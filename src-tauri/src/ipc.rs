@@ -3,7 +3,7 @@
 //! (`yichuang-workstation --export-bindings <path>`), so the TypeScript types cannot drift
 //! from the Rust ones without the bindings check failing.
 
-use crate::commands;
+use crate::{commands, intake};
 use serde::{Deserialize, Serialize};
 use tauri_specta::{collect_commands, collect_events, Builder, Event};
 use yichuang_core::id_card::CardEvent;
@@ -42,6 +42,25 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::login,
             commands::unlock,
             commands::logout,
+            intake::catalog_home,
+            intake::catalog_search,
+            intake::catalog_item,
+            intake::catalog_favourite,
+            intake::intake_new,
+            intake::intake_refresh,
+            intake::intake_party_from_card,
+            intake::intake_save,
+            intake::intake_drafts,
+            intake::intake_discard,
+            intake::intake_print_notice,
+            intake::intake_decide,
+            intake::case_get,
+            intake::case_change,
+            intake::history_search,
+            intake::history_reprint,
+            intake::history_export,
+            intake::stats_today,
+            intake::case_trail,
         ])
         .events(collect_events![
             ShellStatusChanged,

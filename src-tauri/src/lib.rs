@@ -4,6 +4,7 @@
 //! devices in `drivers/`.
 
 mod commands;
+mod intake;
 mod ipc;
 mod logging;
 mod session;
@@ -71,6 +72,7 @@ pub fn main() -> ExitCode {
     let result = tauri::Builder::default()
         .invoke_handler(ipc.invoke_handler())
         .manage(state)
+        .manage(intake::IntakeState::default())
         .setup(move |app| {
             ipc.mount_events(app);
             let state = app.state::<AppState>();
@@ -138,8 +140,12 @@ fn start_devices(app: &tauri::AppHandle) {
                         "source": "id_card_reader",
                     });
                     let subject = Some(card.identity.id_number.clone());
-                    if let Err(e) = state.audit(&handle, "card.read", subject, detail) {
-                        tracing::error!(error = %e.detail, "card read not audited");
+                    match state.audit(&handle, "card.read", subject, detail) {
+                        // Intake may fill parties only from a read that is in the audit trail.
+                        Ok(()) => handle
+                            .state::<intake::IntakeState>()
+                            .card_read(card.clone(), yichuang_core::audit::now_ms()),
+                        Err(e) => tracing::error!(error = %e.detail, "card read not audited"),
                     }
                 }
                 if let Err(e) = ipc::IdCardChanged(card).emit(&handle) {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod clerk;
 pub mod webdriver;
 
 pub fn workspace_root() -> PathBuf {

@@ -73,6 +73,51 @@ struct Entry {
     department: String,
     dept_full: String,
     kind: &'static str,
+    /// Which characters (hashed to 64 bits) and character pairs (128 bits) occur in any of
+    /// the entry's texts: a query whose characters or pairs are not all here cannot match
+    /// exactly, and one missing more than an edit budget allows cannot match approximately.
+    /// Checking these first keeps a keystroke's search to a pass over two words per item.
+    sig: Sig,
+}
+
+/// Character and character-pair signature of one or more texts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Sig {
+    uni: u64,
+    bi: u128,
+}
+
+impl Sig {
+    fn add(&mut self, s: &str) {
+        let mut prev: Option<char> = None;
+        for c in s.chars() {
+            self.uni |= 1u64 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26);
+            if let Some(p) = prev {
+                let h = (p as u32).wrapping_mul(0x85EB_CA6B) ^ (c as u32).wrapping_mul(0xC2B2_AE35);
+                self.bi |= 1u128 << (h.wrapping_mul(0x9E37_79B1) >> 25);
+            }
+            prev = Some(c);
+        }
+    }
+
+    fn of(s: &str) -> Sig {
+        let mut sig = Sig::default();
+        sig.add(s);
+        sig
+    }
+
+    /// Every character and pair of `q` occurs here.
+    fn covers(&self, q: &Sig) -> bool {
+        self.uni & q.uni == q.uni && self.bi & q.bi == q.bi
+    }
+
+    /// At most `k` edits could turn some substring of these texts into `q`: each edit hides
+    /// at most one of the query's characters and two of its pairs.
+    fn near(&self, q: &Sig, k: u32) -> bool {
+        let missing_uni = (q.uni & !self.uni).count_ones();
+        let missing_bi = (q.bi & !self.bi).count_ones();
+        missing_uni <= k && missing_bi <= 2 * k
+    }
 }
 
 /// A prepared index over one catalog.
@@ -113,12 +158,26 @@ impl SearchIndex {
                 .get(item.department.as_str())
                 .copied()
                 .unwrap_or(("", ""));
+            let name = Text::new(&item.name);
+            let aliases: Vec<Text> = item.keywords.iter().map(|k| Text::new(k)).collect();
+            let (department, dept_full) = (short.to_lowercase(), full.to_lowercase());
+            let kind = item.kind.label();
+            let mut sig = Sig::default();
+            for t in std::iter::once(&name).chain(&aliases) {
+                sig.add(&t.lower);
+                sig.add(&t.full);
+                sig.add(&t.initials);
+            }
+            sig.add(&department);
+            sig.add(&dept_full);
+            sig.add(kind);
             entries.push(Entry {
-                name: Text::new(&item.name),
-                aliases: item.keywords.iter().map(|k| Text::new(k)).collect(),
-                department: short.to_lowercase(),
-                dept_full: full.to_lowercase(),
-                kind: item.kind.label(),
+                name,
+                aliases,
+                department,
+                dept_full,
+                kind,
+                sig,
             });
             hits.push(hit_of(item, short));
         }
@@ -151,8 +210,12 @@ impl SearchIndex {
             return Vec::new();
         }
         let ascii = q.is_ascii();
+        let qsig = Sig::of(&q);
         let mut scored: Vec<(u32, usize, &'static str)> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
+            if !e.sig.covers(&qsig) {
+                continue;
+            }
             if let Some((s, how)) = exact_score(e, &q, ascii) {
                 scored.push((s, i, how));
             }
@@ -166,7 +229,7 @@ impl SearchIndex {
             let found: std::collections::HashSet<usize> =
                 scored.iter().map(|(_, i, _)| *i).collect();
             for (i, e) in self.entries.iter().enumerate() {
-                if found.contains(&i) {
+                if !e.sig.near(&qsig, k) || found.contains(&i) {
                     continue;
                 }
                 let best = std::iter::once(&e.name)
@@ -187,23 +250,36 @@ impl SearchIndex {
                 }
             }
         }
-        let uses = |i: usize| usage.get(&self.hits[i].code).copied().unwrap_or(0);
-        scored.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| uses(b.1).cmp(&uses(a.1)))
-                .then_with(|| {
-                    self.entries[a.1]
-                        .name
-                        .chars
-                        .len()
-                        .cmp(&self.entries[b.1].name.chars.len())
-                })
-                .then_with(|| a.1.cmp(&b.1))
-        });
-        scored
+        // Best score, then the clerk's most used, then the shortest name, then catalog order:
+        // the top MAX_HITS are selected first, so a one-letter query does not sort thousands.
+        let mut ranked: Vec<(
+            std::cmp::Reverse<u32>,
+            std::cmp::Reverse<u32>,
+            usize,
+            usize,
+            &str,
+        )> = scored
             .into_iter()
-            .take(MAX_HITS)
-            .map(|(_, i, how)| {
+            .map(|(score, i, how)| {
+                let uses = usage.get(&self.hits[i].code).copied().unwrap_or(0);
+                let len = self.entries[i].name.chars.len();
+                (
+                    std::cmp::Reverse(score),
+                    std::cmp::Reverse(uses),
+                    len,
+                    i,
+                    how,
+                )
+            })
+            .collect();
+        if ranked.len() > MAX_HITS {
+            ranked.select_nth_unstable(MAX_HITS - 1);
+            ranked.truncate(MAX_HITS);
+        }
+        ranked.sort_unstable();
+        ranked
+            .into_iter()
+            .map(|(_, _, _, i, how)| {
                 let mut h = self.hits[i].clone();
                 h.matched = how.to_string();
                 h.favourite = favourites.contains(&h.code);

@@ -139,16 +139,11 @@ pub struct Party {
     pub name: String,
     pub id_number: String,
     pub id_source: IdSource,
-    #[serde(default)]
     pub sex: String,
-    #[serde(default)]
     pub nation: String,
     /// yyyy-mm-dd.
-    #[serde(default)]
     pub birth: String,
-    #[serde(default)]
     pub address: String,
-    #[serde(default)]
     pub phone: String,
 }
 
@@ -199,9 +194,7 @@ pub struct MaterialEntry {
     pub deferrable: bool,
     pub received: ReceivedAs,
     pub pages: u32,
-    #[serde(default)]
     pub files: Vec<Attachment>,
-    #[serde(default)]
     pub note: String,
 }
 
@@ -224,21 +217,15 @@ pub struct CaseDraft {
     /// Set once the draft was saved.
     pub id: Option<String>,
     pub item_code: String,
-    #[serde(default)]
     pub answers: Vec<Answer>,
     /// The situation the answers lead to; `None` while the Q&A is not finished.
     pub situation_id: Option<String>,
     pub applicant: Party,
-    #[serde(default)]
     pub agent: Option<Party>,
-    #[serde(default)]
     pub pickup: Option<Party>,
-    #[serde(default)]
     pub form: BTreeMap<String, String>,
-    #[serde(default)]
     pub materials: Vec<MaterialEntry>,
     /// 收件备注.
-    #[serde(default)]
     pub notes: String,
 }
 
@@ -288,13 +275,10 @@ impl DecisionKind {
 pub struct DecisionInput {
     pub kind: DecisionKind,
     /// Reject: the reason (required). Supplement / 容缺: optional remark.
-    #[serde(default)]
     pub reason: String,
     /// 容缺: the citizen's written promise (承诺内容); required.
-    #[serde(default)]
     pub promise: String,
     /// Supplement / 容缺: the deadline, yyyy-mm-dd; default 5 working days from today.
-    #[serde(default)]
     pub deadline: Option<String>,
 }
 
@@ -309,6 +293,7 @@ pub struct Decision {
     /// The materials missing (supplement, 容缺), by name.
     pub missing: Vec<String>,
     /// Unix ms.
+    #[specta(type = f64)]
     pub at: i64,
     pub clerk_id: String,
 }
@@ -326,6 +311,7 @@ pub struct PrintedNotice {
     pub decision_hash: String,
     pub paragraphs: Vec<String>,
     /// Unix ms of the first print.
+    #[specta(type = f64)]
     pub printed_at: i64,
     pub prints: u32,
 }
@@ -333,6 +319,7 @@ pub struct PrintedNotice {
 /// A change after the decision (E9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct CaseChange {
+    #[specta(type = f64)]
     pub at: i64,
     pub clerk_id: String,
     pub kind: String,
@@ -352,15 +339,17 @@ pub struct Case {
     pub department: String,
     pub situation_name: Option<String>,
     pub clerk_id: String,
+    #[specta(type = f64)]
     pub created_at: i64,
+    #[specta(type = f64)]
     pub updated_at: i64,
+    #[specta(type = Option<f64>)]
     pub decided_at: Option<i64>,
     pub due_date: Option<String>,
     pub print_count: u32,
     pub draft: CaseDraft,
     pub decision: Option<Decision>,
     pub notices: Vec<PrintedNotice>,
-    #[serde(default)]
     pub changes: Vec<CaseChange>,
 }
 

@@ -12,6 +12,7 @@ import type {
   ShellStatus,
   UserError,
 } from '../bindings'
+import type { IntakeApi } from './intake'
 
 export type Unsubscribe = () => void
 
@@ -46,6 +47,8 @@ export interface Backend {
   logout(): Promise<ShellStatus>
   /** Called when a UKey is plugged in or pulled out. */
   onUkeyChanged(listener: (event: PresenceEvent) => void): Promise<Unsubscribe>
+  /** Intake at the window: catalog, drafts, notices, decisions, history (issue 5). */
+  intake: IntakeApi
 }
 
 /** A command that can fail with a typed, Chinese-worded error. */

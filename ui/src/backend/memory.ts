@@ -1,6 +1,7 @@
 // In-memory Backend for component tests and UI work without the workstation process.
 import type { AppInfo, CardEvent, LoginKey, PresenceEvent, ScanEvent, ShellStatus } from '../bindings'
 import type { Backend } from './backend'
+import { MemoryIntake } from './memoryIntake'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
   return {
@@ -36,6 +37,7 @@ export class MemoryBackend implements Backend {
   keys: LoginKey[] = []
   pins: Record<string, string> = {}
   private ukeyListeners = new Set<(e: PresenceEvent) => void>()
+  intake = new MemoryIntake()
 
   constructor(status: ShellStatus = sampleStatus(), info: Partial<AppInfo> = {}) {
     this.status = status

@@ -28,4 +28,25 @@ export const tauriBackend: Backend = {
   async onUkeyChanged(listener) {
     return events.ukeyChanged.listen((event) => listener(event.payload))
   },
+  intake: {
+    home: () => commands.catalogHome(),
+    search: (query) => commands.catalogSearch(query),
+    item: (code) => commands.catalogItem(code),
+    favourite: (code, on) => commands.catalogFavourite(code, on),
+    newDraft: (itemCode) => commands.intakeNew(itemCode),
+    refresh: (draft) => commands.intakeRefresh(draft),
+    partyFromCard: () => commands.intakePartyFromCard(),
+    save: (draft, park) => commands.intakeSave(draft, park),
+    drafts: () => commands.intakeDrafts(),
+    discard: (caseId) => commands.intakeDiscard(caseId),
+    printNotice: (draft, decision) => commands.intakePrintNotice(draft, decision),
+    decide: (caseId, decision) => commands.intakeDecide(caseId, decision),
+    getCase: (caseId) => commands.caseGet(caseId),
+    trail: (caseId) => commands.caseTrail(caseId),
+    change: (caseId, change, reason) => commands.caseChange(caseId, change, reason),
+    history: (query) => commands.historySearch(query),
+    reprint: (caseId, noticeIndex, reason) => commands.historyReprint(caseId, noticeIndex, reason),
+    exportHistory: (query, format) => commands.historyExport(query, format),
+    today: () => commands.statsToday(),
+  },
 }

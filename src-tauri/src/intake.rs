@@ -1,0 +1,505 @@
+//! Intake commands (issue 5): thin wrappers over `yichuang_core::intake`. The shell supplies
+//! the clerk at the window, the catalog (pulled from the server, else the bundled one), the
+//! last card read and the A4 printer; the rules live in core.
+
+use crate::state::AppState;
+use std::sync::{Arc, Mutex};
+use tauri::{Manager, State};
+use yichuang_core::catalog::search::ItemHit;
+use yichuang_core::catalog::Item;
+use yichuang_core::id_card::CitizenCard;
+use yichuang_core::intake::cases::{self, ChangeInput};
+use yichuang_core::intake::history::{
+    self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
+};
+use yichuang_core::intake::{
+    Case, CaseDraft, CatalogView, DecisionInput, Desk, IdSource, IntakeError, Party,
+};
+use yichuang_core::UserError;
+
+/// Intake's part of the shell state.
+#[derive(Default)]
+pub struct IntakeState {
+    catalog: Mutex<Option<Arc<CatalogView>>>,
+    /// The last card the reader read, and when (unix ms): parties are filled from it only.
+    last_card: Mutex<Option<(CitizenCard, i64)>>,
+}
+
+impl IntakeState {
+    pub fn card_read(&self, card: CitizenCard, at_ms: i64) {
+        *lock(&self.last_card) = Some((card, at_ms));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now() -> i64 {
+    yichuang_core::audit::now_ms()
+}
+
+fn today() -> yichuang_drivers::idcard::Date {
+    yichuang_core::clock::today_in_china()
+}
+
+/// The clerk at the window; intake needs a login.
+fn desk(state: &AppState) -> Result<Desk, UserError> {
+    let session = state.session().ok_or_else(|| UserError {
+        code: "intake.no_session".into(),
+        message: "请先登录后再办理业务。".into(),
+        detail: "no clerk session".into(),
+    })?;
+    let status = state.status();
+    if status.locked {
+        return Err(UserError {
+            code: "intake.locked".into(),
+            message: "工作站已锁定，请插入UKey解锁后继续。".into(),
+            detail: "session locked".into(),
+        });
+    }
+    let cfg = &state.config;
+    let window_label = match cfg.window.name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{}号窗口（{}）", cfg.window.number, name),
+        _ => format!("{}号窗口", cfg.window.number),
+    };
+    Ok(Desk {
+        clerk_id: session.clerk.id.clone(),
+        clerk_name: session.clerk.name.clone(),
+        hall_name: cfg.hall.name.clone(),
+        hall_code: cfg
+            .hall
+            .code
+            .clone()
+            .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_else(|| "000000".into()),
+        window_number: cfg.window.number,
+        window_label,
+    })
+}
+
+/// The catalog: the one last pulled from the server (offline cache), else the bundled one.
+/// Reloaded when a newer pull lands.
+fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, UserError> {
+    let cached = state.with_store(|s| {
+        yichuang_core::sync::pull::cached_catalog(s.conn()).map_err(|e| UserError {
+            code: "intake.store".into(),
+            message: "本地数据库读取失败，请联系运维人员。".into(),
+            detail: e.to_string(),
+        })
+    })?;
+    let mut slot = lock(&intake.catalog);
+    if let Some(view) = slot.as_ref() {
+        match &cached {
+            Some(c) if c.version != view.catalog.version => {}
+            _ => return Ok(view.clone()),
+        }
+    }
+    let catalog = match cached {
+        Some(c) => c,
+        None => {
+            let dir = std::env::var_os("YICHUANG_CATALOG_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(yichuang_core::catalog::bundled_dir);
+            yichuang_core::catalog::load_dir(&dir).map_err(|e| UserError {
+                code: "intake.catalog".into(),
+                message: e.message(),
+                detail: e.to_string(),
+            })?
+        }
+    };
+    let view = Arc::new(CatalogView::new(catalog));
+    *slot = Some(view.clone());
+    Ok(view)
+}
+
+fn ie(e: IntakeError) -> UserError {
+    e.to_user()
+}
+
+/// Runs `f` off the UI thread.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, UserError> + Send + 'static,
+) -> Result<T, UserError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| UserError {
+            code: "internal".into(),
+            message: "操作异常中止，请重试。".into(),
+            detail: e.to_string(),
+        })?
+}
+
+/// The item list before anything is typed: favourites, the 15 most frequent, recent.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct CatalogHome {
+    pub favourites: Vec<ItemHit>,
+    pub frequent: Vec<ItemHit>,
+    pub recent: Vec<ItemHit>,
+    pub version: String,
+    pub items: u32,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn catalog_home(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+) -> Result<CatalogHome, UserError> {
+    let desk = desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    let usage = state.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+    Ok(CatalogHome {
+        favourites: view.index.hits_for(&usage.favourites, &usage.favourites),
+        frequent: view.index.hits_for(&usage.frequent, &usage.favourites),
+        recent: view.index.hits_for(&usage.recent, &usage.favourites),
+        version: view.catalog.version.clone(),
+        items: view.catalog.items.len() as u32,
+    })
+}
+
+/// Item search (D3): name, type, department, full pinyin, initials, small typos.
+#[tauri::command]
+#[specta::specta]
+pub fn catalog_search(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+    query: String,
+) -> Result<Vec<ItemHit>, UserError> {
+    let desk = desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    let usage = state.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+    Ok(view.index.search(&query, &usage.counts, &usage.favourites))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn catalog_item(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+    code: String,
+) -> Result<Item, UserError> {
+    desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    view.item(&code).cloned().map_err(ie)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn catalog_favourite(
+    state: State<'_, AppState>,
+    code: String,
+    favourite: bool,
+) -> Result<(), UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| cases::set_favourite(s, &desk.clerk_id, &code, favourite).map_err(ie))
+}
+
+/// A fresh draft for an item (form defaults; the checklist when it has one situation).
+#[tauri::command]
+#[specta::specta]
+pub fn intake_new(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+    item_code: String,
+) -> Result<CaseDraft, UserError> {
+    desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    let item = view.item(&item_code).map_err(ie)?;
+    Ok(yichuang_core::intake::new_draft(item))
+}
+
+/// Re-resolves the situation after an answer and rebuilds the checklist.
+#[tauri::command]
+#[specta::specta]
+pub fn intake_refresh(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+    draft: CaseDraft,
+) -> Result<CaseDraft, UserError> {
+    desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    cases::refresh(&view, draft).map_err(ie)
+}
+
+/// The party on the card just read (A6: citizen data only from a card read at this window).
+#[tauri::command]
+#[specta::specta]
+pub fn intake_party_from_card(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+) -> Result<Party, UserError> {
+    desk(&state)?;
+    let (card, at) = lock(&intake.last_card).clone().ok_or_else(|| UserError {
+        code: "intake.no_card".into(),
+        message: "请将身份证放到读卡器上。".into(),
+        detail: "no card read since start".into(),
+    })?;
+    if now() - at > cases::CARD_READ_VALID_MS {
+        return Err(UserError {
+            code: "intake.card_stale".into(),
+            message: "读卡信息已过期，请重新读取身份证。".into(),
+            detail: format!("card read at {at}"),
+        });
+    }
+    let id = &card.identity;
+    Ok(Party {
+        name: id.display_name().to_string(),
+        id_number: id.id_number.clone(),
+        id_source: IdSource::Card,
+        sex: match id.sex {
+            yichuang_drivers::idcard::identity::Sex::Male => "男",
+            yichuang_drivers::idcard::identity::Sex::Female => "女",
+            _ => "未说明",
+        }
+        .to_string(),
+        nation: match &id.details {
+            yichuang_drivers::idcard::identity::CardDetails::Resident { nation, .. } => {
+                nation.display_name()
+            }
+            _ => String::new(),
+        },
+        birth: id.birth.to_string(),
+        address: match &id.details {
+            yichuang_drivers::idcard::identity::CardDetails::Resident { address, .. }
+            | yichuang_drivers::idcard::identity::CardDetails::HkMacaoTaiwan { address, .. } => {
+                address.clone()
+            }
+            _ => String::new(),
+        },
+        phone: String::new(),
+    })
+}
+
+/// Saves the draft; `park` sets it aside to serve the next person (E7).
+#[tauri::command]
+#[specta::specta]
+pub async fn intake_save(
+    app: tauri::AppHandle,
+    draft: CaseDraft,
+    park: bool,
+) -> Result<Case, UserError> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let desk = desk(&state)?;
+        let view = catalog(&state, &app.state::<IntakeState>())?;
+        let case = state
+            .with_store(|s| cases::save_draft(s, &view, &desk, draft, park, now()).map_err(ie))?;
+        state.refresh_pending(&app);
+        Ok(case)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn intake_drafts(state: State<'_, AppState>) -> Result<Vec<Case>, UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| cases::drafts(s, &desk.clerk_id).map_err(ie))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn intake_discard(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    case_id: String,
+) -> Result<(), UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| cases::discard_draft(s, &desk, &case_id, now()).map_err(ie))?;
+    state.refresh_pending(&app);
+    Ok(())
+}
+
+/// Prints the notice of the decision on the A4 printer (E6): the case is saved and numbered,
+/// the notice printed, and the print recorded and audited. The decision button then accepts
+/// this decision.
+#[tauri::command]
+#[specta::specta]
+pub async fn intake_print_notice(
+    app: tauri::AppHandle,
+    draft: CaseDraft,
+    decision: DecisionInput,
+) -> Result<Case, UserError> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let desk = desk(&state)?;
+        let view = catalog(&state, &app.state::<IntakeState>())?;
+        let printer = state.a4_printer()?;
+        let prepared = state.with_store(|s| {
+            cases::prepare_notice(s, &view, &desk, draft, &decision, now()).map_err(ie)
+        })?;
+        let outcome = printer.print_document(&prepared.document);
+        state.refresh_a4_state(&app);
+        let outcome = outcome?;
+        let job = outcome
+            .job_id
+            .map(|j| j.to_string())
+            .or(outcome.saved_to)
+            .unwrap_or_default();
+        let case = state.with_store(|s| {
+            cases::record_notice_print(s, &desk, &prepared, &job, now()).map_err(ie)
+        })?;
+        state.refresh_pending(&app);
+        Ok(case)
+    })
+    .await
+}
+
+/// Takes the decision whose notice was printed: one transaction with audit and outbox.
+#[tauri::command]
+#[specta::specta]
+pub async fn intake_decide(
+    app: tauri::AppHandle,
+    case_id: String,
+    decision: DecisionInput,
+) -> Result<Case, UserError> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let desk = desk(&state)?;
+        let view = catalog(&state, &app.state::<IntakeState>())?;
+        let case = state.with_store(|s| {
+            cases::decide(s, &view, &desk, &case_id, &decision, now()).map_err(ie)
+        })?;
+        state.refresh_pending(&app);
+        Ok(case)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn case_get(state: State<'_, AppState>, case_id: String) -> Result<Case, UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| cases::load(s, &case_id, &desk.clerk_id).map_err(ie))
+}
+
+/// Changes a decided case with a reason (E9).
+#[tauri::command]
+#[specta::specta]
+pub fn case_change(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    case_id: String,
+    change: ChangeInput,
+    reason: String,
+) -> Result<Case, UserError> {
+    let desk = desk(&state)?;
+    let case = state
+        .with_store(|s| cases::change(s, &desk, &case_id, &change, &reason, now()).map_err(ie))?;
+    state.refresh_pending(&app);
+    Ok(case)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn history_search(
+    state: State<'_, AppState>,
+    intake: State<'_, IntakeState>,
+    query: HistoryQuery,
+) -> Result<HistoryPage, UserError> {
+    let desk = desk(&state)?;
+    let view = catalog(&state, &intake)?;
+    state.with_store(|s| {
+        history::search(s, &view.calendar, &desk.clerk_id, &query, today()).map_err(ie)
+    })
+}
+
+/// Reprints a notice with a reason (I2): print counter and audit entry.
+#[tauri::command]
+#[specta::specta]
+pub async fn history_reprint(
+    app: tauri::AppHandle,
+    case_id: String,
+    notice_index: u32,
+    reason: String,
+) -> Result<Case, UserError> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let desk = desk(&state)?;
+        cases::require_reason(&reason).map_err(ie)?;
+        let printer = state.a4_printer()?;
+        let prepared = state.with_store(|s| {
+            cases::prepare_reprint(s, &desk, &case_id, notice_index as usize).map_err(ie)
+        })?;
+        let outcome = printer.print_document(&prepared.document);
+        state.refresh_a4_state(&app);
+        let outcome = outcome?;
+        let job = outcome
+            .job_id
+            .map(|j| j.to_string())
+            .or(outcome.saved_to)
+            .unwrap_or_default();
+        let case = state.with_store(|s| {
+            cases::record_reprint(s, &desk, &prepared, &reason, &job, now()).map_err(ie)
+        })?;
+        state.refresh_pending(&app);
+        Ok(case)
+    })
+    .await
+}
+
+/// Exports the clerk's cases matching the query to the data directory's `exports/` (audited).
+#[tauri::command]
+#[specta::specta]
+pub async fn history_export(
+    app: tauri::AppHandle,
+    query: HistoryQuery,
+    format: ExportFormat,
+) -> Result<ExportResult, UserError> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let desk = desk(&state)?;
+        let view = catalog(&state, &app.state::<IntakeState>())?;
+        let t = yichuang_core::clock::slip_time_in_china();
+        let ext = match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        };
+        let name = format!(
+            "已办件-{}-{:04}{:02}{:02}-{:02}{:02}{:02}.{ext}",
+            desk.clerk_id,
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            now().rem_euclid(60_000) / 1000
+        );
+        let path = state.data_dir.join("exports").join(name);
+        let result = state.with_store(|s| {
+            history::export(
+                s,
+                &view.calendar,
+                &desk,
+                &query,
+                format,
+                &path,
+                today(),
+                now(),
+            )
+            .map_err(ie)
+        })?;
+        state.refresh_pending(&app);
+        Ok(result)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn stats_today(state: State<'_, AppState>) -> Result<TodayFigures, UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| history::today_figures(s, &desk.clerk_id, today()).map_err(ie))
+}
+
+/// The case's trail from the audit log: prints, reprints with reasons, decision, changes.
+#[tauri::command]
+#[specta::specta]
+pub fn case_trail(
+    state: State<'_, AppState>,
+    case_id: String,
+) -> Result<Vec<cases::CaseEvent>, UserError> {
+    let desk = desk(&state)?;
+    state.with_store(|s| cases::trail(s, &desk.clerk_id, &case_id).map_err(ie))
+}

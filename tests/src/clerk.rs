@@ -1,0 +1,123 @@
+//! The clerk at the window, as the E2E scenarios drive them: PKCS#11 login, and every click,
+//! typed entry and key press counted, so a scenario can bound the actions a task takes.
+
+use crate::webdriver::{click, wd};
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+
+/// Clicks once the element is enabled (a button waiting for typed input to apply).
+pub async fn click_when_enabled(client: &Client, css: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let el = wd(client.find(Locator::Css(css))).await?;
+        if el.attr("disabled").await?.is_none() && el.is_enabled().await.unwrap_or(false) {
+            return click(client, css).await;
+        }
+        ensure!(Instant::now() < deadline, "{css} stayed disabled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Picks `who`'s certificate in the login view's dropdown.
+pub async fn choose_certificate(client: &Client, who: &str) -> Result<()> {
+    // Element Plus keeps every dropdown's options in the DOM; take the displayed one.
+    let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        click(client, "[data-testid=login-cert]").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for option in client
+            .find_all(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_default()
+        {
+            if option.is_displayed().await.unwrap_or(false) && option.click().await.is_ok() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let shown = wd(client.find(Locator::Css("[data-testid=login-cert]")))
+            .await?
+            .text()
+            .await
+            .unwrap_or_default();
+        if shown.contains(who) {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "could not choose the certificate of {who} (shown: {shown})"
+        );
+    }
+}
+
+/// Logs in with `who`'s certificate and the PIN.
+pub async fn login_with(client: &Client, who: &str, pin: &str) -> Result<()> {
+    choose_certificate(client, who).await?;
+    let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
+    wd(pin_box.clear()).await?;
+    wd(pin_box.send_keys(pin)).await?;
+    click_when_enabled(client, "[data-testid=login-submit]").await
+}
+
+/// The WebDriver key for Enter.
+pub const ENTER: &str = "\u{e007}";
+
+/// A clerk's hands on the window: each click, typed entry or key press is one action.
+pub struct Hands<'a> {
+    pub client: &'a Client,
+    actions: u32,
+}
+
+impl<'a> Hands<'a> {
+    pub fn new(client: &'a Client) -> Self {
+        Hands { client, actions: 0 }
+    }
+
+    pub fn actions(&self) -> u32 {
+        self.actions
+    }
+
+    pub fn reset(&mut self) {
+        self.actions = 0;
+    }
+
+    /// One click (waits up to 5 s for the element to be enabled).
+    pub async fn click(&mut self, css: &str) -> Result<()> {
+        self.actions += 1;
+        click_when_enabled(self.client, css)
+            .await
+            .with_context(|| format!("action {}: click {css}", self.actions))
+    }
+
+    /// Typing a text into a field: one action, however many letters.
+    pub async fn type_in(&mut self, css: &str, text: &str) -> Result<()> {
+        self.actions += 1;
+        let el = wd(self.client.find(Locator::Css(css)))
+            .await
+            .with_context(|| format!("action {}: no field {css}", self.actions))?;
+        wd(el.clear()).await.ok();
+        wd(el.send_keys(text)).await?;
+        Ok(())
+    }
+
+    /// One key press into a field (e.g. [`ENTER`]).
+    pub async fn press(&mut self, css: &str, key: &str) -> Result<()> {
+        self.actions += 1;
+        let el = wd(self.client.find(Locator::Css(css))).await?;
+        wd(el.send_keys(key)).await?;
+        Ok(())
+    }
+
+    /// Chooses `value` in a native `<select>`: one action.
+    pub async fn select(&mut self, select_css: &str, value: &str) -> Result<()> {
+        self.actions += 1;
+        let option = format!("{select_css} option[value='{value}']");
+        let el = wd(self.client.find(Locator::Css(&option)))
+            .await
+            .with_context(|| format!("no option {option}"))?;
+        wd(el.click()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,411 @@
+//! Issue 5 in the real app window: intake at the window with the simulated ID-card reader and
+//! A4 printer, a PKCS#11 login against the real server, and the clerk's actions counted.
+//! Run by `make e2e`.
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use std::path::Path;
+use std::time::Duration;
+use yichuang_core::simctl::send;
+use yichuang_e2e::clerk::{login_with, Hands, ENTER};
+use yichuang_e2e::webdriver::{
+    switch_to_window_with, wait_attr, wait_text, wd, with_screenshots, Driver,
+};
+use yichuang_e2e::{AuthServer, Display, TestKeys, Workstation};
+
+/// A workstation with the simulated devices on a control port, logged in as 张三.
+struct Counter {
+    ws: Workstation,
+    control: String,
+    driver: Driver,
+    display: Display,
+    _auth: AuthServer,
+    _keys: TestKeys,
+}
+
+impl Counter {
+    async fn open(window: u16) -> Result<(Counter, Client)> {
+        let display = Display::ensure()?;
+        let keys = TestKeys::setup()?;
+        let (module, conf, pin) = (
+            keys.var("YICHUANG_PKCS11_MODULE")?,
+            keys.var("SOFTHSM2_CONF")?,
+            keys.var("YICHUANG_PKCS11_PIN")?,
+        );
+        let auth = AuthServer::start(
+            keys.path(),
+            "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\n",
+            &[("T-ZS", "ca/clerk-ecdsa.pem")],
+        )?;
+        let control = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?.to_string()
+        };
+        let config = format!(
+            "{}\n[devices.ukey]\ndriver = \"pkcs11\"\nmodule = \"{module}\"\n\n[simulator]\ncontrol = \"{control}\"\n",
+            Workstation::config_text(Some(&auth.server.url()), window)
+        )
+        .replace("[hall]\n", "[hall]\ncode = \"441500\"\n");
+        let ws = Workstation::with_config_text(&config)?;
+        let mut env = ws.env(&display);
+        env.push(("SOFTHSM2_CONF".into(), conf));
+        let driver = Driver::start(&env)?;
+        let client = driver.session().await?;
+        ensure!(
+            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
+                .await?,
+            "no login view"
+        );
+        wait_attr(
+            &client,
+            "[data-testid=status-backend]",
+            "data-state",
+            Duration::from_secs(10),
+            |s| s == "reachable",
+        )
+        .await?;
+        login_with(&client, "张三", &pin).await?;
+        wait_text(
+            &client,
+            "[data-testid=workbench-clerk]",
+            Duration::from_secs(10),
+        )
+        .await
+        .context("张三 not logged in")?;
+        wd(client.find(Locator::Css("[data-testid=item-search]")))
+            .await
+            .context("张三 not logged in: no intake page")?;
+        Ok((
+            Counter {
+                ws,
+                control,
+                driver,
+                display,
+                _auth: auth,
+                _keys: keys,
+            },
+            client,
+        ))
+    }
+
+    fn sim(&self, cmd: &str) -> Result<()> {
+        let reply = send(&self.control, cmd)?;
+        ensure!(reply == "ok", "simctl {cmd}: {reply}");
+        Ok(())
+    }
+}
+
+const CASE_DONE: &str = "[data-testid=case-done]";
+
+/// Picks an item by a search text and the first hit; two actions.
+async fn pick(h: &mut Hands<'_>, text: &str, code: &str) -> Result<()> {
+    h.type_in("[data-testid=item-search]", text).await?;
+    wait_attr(
+        h.client,
+        "[data-testid=item-hit]",
+        "data-code",
+        Duration::from_secs(3),
+        |c| c == code,
+    )
+    .await
+    .with_context(|| format!("{text}: first hit is not {code}"))?;
+    h.press("[data-testid=item-search]", ENTER).await?;
+    wait_text(
+        h.client,
+        "[data-testid=intake-item]",
+        Duration::from_secs(3),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn option(h: &mut Hands<'_>, n: usize) -> Result<()> {
+    h.click(&format!("[data-testid=situation-option]:nth-of-type({n})"))
+        .await?;
+    wait_text(
+        h.client,
+        "[data-testid=material-row]",
+        Duration::from_secs(3),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Prints the notice and confirms; returns the done banner's text.
+async fn print_and_decide(h: &mut Hands<'_>) -> Result<String> {
+    h.click("[data-testid=print-notice]").await?;
+    wait_text(
+        h.client,
+        "[data-testid=intake-notice]",
+        Duration::from_secs(15),
+    )
+    .await
+    .context("notice not printed")?;
+    if let Ok(e) = h
+        .client
+        .find(Locator::Css("[data-testid=intake-error]"))
+        .await
+    {
+        anyhow::bail!("intake error: {}", e.text().await.unwrap_or_default());
+    }
+    h.click("[data-testid=decide]").await?;
+    wait_text(h.client, CASE_DONE, Duration::from_secs(10))
+        .await
+        .context("no decision banner")
+}
+
+async fn material_select(h: &mut Hands<'_>, row: usize, value: &str) -> Result<()> {
+    h.select(
+        &format!("[data-testid=material-row]:nth-of-type({row}) [data-testid=material-received]"),
+        value,
+    )
+    .await
+}
+
+fn pdf_texts(dir: &Path) -> Result<Vec<String>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let out = std::process::Command::new("pdftotext")
+                .arg(p)
+                .arg("-")
+                .output()
+                .context("pdftotext (poppler-utils)")?;
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        })
+        .collect()
+}
+
+/// The bar's decisions: a walk-in 户籍证明 from search to printed receipt in ≤ 8 actions; a
+/// supplement with its notice; a rejection with its reason; a 容缺 acceptance with the
+/// promise and deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
+    let (counter, client) = Counter::open(3).await?;
+    let resident = yichuang_drivers::idcard::simulator::sample_resident();
+    let result = with_screenshots("intake-decisions", &counter.display, &client, async {
+        let mut h = Hands::new(&client);
+
+        // Walk-in: the citizen puts the card down; the clerk works the keyboard.
+        counter.sim("card place resident")?;
+        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        let applicant = wd(client.find(Locator::Css("[data-testid=applicant-name]")))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            applicant == resident.name,
+            "applicant from the card: {applicant:?}"
+        );
+        wait_text(
+            &client,
+            "[data-testid=applicant-source]",
+            Duration::from_secs(1),
+        )
+        .await?;
+        h.click("[data-testid=receive-all]").await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(
+            done.contains("已受理") && done.contains("44150020"),
+            "walk-in: {done}"
+        );
+        let walk_in = h.actions();
+        eprintln!("e2e: walk-in intake from item search to printed receipt in {walk_in} actions");
+        ensure!(walk_in <= 8, "walk-in took {walk_in} actions");
+
+        // Supplement: the household register is missing.
+        pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        h.click("[data-testid=receive-all]").await?;
+        material_select(&mut h, 2, "missing").await?;
+        h.click("[data-testid=kind-supplement]").await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(done.contains("补正补齐"), "supplement: {done}");
+
+        // Rejected, with its reason.
+        pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        h.click("[data-testid=kind-reject]").await?;
+        h.type_in(
+            "[data-testid=decision-reason]",
+            "申请事项依法不属于本机关职权范围",
+        )
+        .await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(done.contains("不予受理"), "reject: {done}");
+
+        // 容缺: 市外迁入（购房入户）with family, the relation proof promised.
+        pick(&mut h, "购房入户", "GA-HJ-0404").await?;
+        option(&mut h, 2).await?;
+        h.type_in("[data-field=move_in_addr] input", "城区香洲路1号")
+            .await?;
+        h.type_in("[data-field=phone] input", "13800138000").await?;
+        h.click("[data-testid=receive-all]").await?;
+        material_select(&mut h, 6, "missing").await?;
+        h.click("[data-testid=kind-deferred]").await?;
+        h.type_in(
+            "[data-testid=decision-promise]",
+            "申请人承诺五个工作日内补交关系证明",
+        )
+        .await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(done.contains("容缺受理"), "deferred: {done}");
+        let total = wait_text(&client, "[data-testid=today-total]", Duration::from_secs(3)).await?;
+        ensure!(total.trim() == "4", "today's figures: {total}");
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    drop(client);
+    let Counter { ws, driver, .. } = counter;
+    drop(driver);
+    result?;
+
+    // The four notices came out of the printer, each with its own wording.
+    let texts = pdf_texts(&ws.data_dir().join("a4-simulated"))?;
+    ensure!(texts.len() == 4, "{} notices printed", texts.len());
+    let all = texts.join("\n");
+    for want in [
+        "户政业务受理回执",
+        "补正补齐告知书",
+        "不予受理通知书",
+        "容缺受理通知书",
+    ] {
+        ensure!(all.contains(want), "{want} not printed");
+    }
+    ensure!(
+        texts[0].contains(&resident.name),
+        "receipt without the applicant"
+    );
+    ensure!(
+        texts[1].contains("居民户口簿"),
+        "supplement without the missing book"
+    );
+    Ok(())
+}
+
+/// Park a case, serve someone else, resume it; reprint from history with a reason that lands
+/// in the case's audit trail; export the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e7_park_resume_reprint_and_export() -> Result<()> {
+    let (counter, client) = Counter::open(4).await?;
+    let result = with_screenshots("intake-history", &counter.display, &client, async {
+        let mut h = Hands::new(&client);
+        counter.sim("card place resident")?;
+        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        h.click("[data-testid=park]").await?;
+        wait_text(
+            &client,
+            "[data-testid=intake-notice]",
+            Duration::from_secs(5),
+        )
+        .await?;
+
+        // The next person: a quick walk-in with another card.
+        counter.sim("card place long_term")?;
+        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        h.click("[data-testid=receive-all]").await?;
+        print_and_decide(&mut h).await?;
+
+        // Back to the parked one.
+        h.click("[data-menu=drafts]").await?;
+        wait_text(&client, "[data-testid=draft-row]", Duration::from_secs(5)).await?;
+        h.click("[data-testid=draft-resume]").await?;
+        wait_text(
+            &client,
+            "[data-testid=material-row]",
+            Duration::from_secs(5),
+        )
+        .await?;
+        counter.sim("card place resident")?; // the citizen shows the card again
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        h.click("[data-testid=receive-all]").await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(done.contains("已受理"), "resumed: {done}");
+
+        // History: reprint the newest case's receipt with a reason.
+        h.click("[data-menu=history]").await?;
+        wait_text(&client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
+        let rows = wd(client.find_all(Locator::Css("[data-testid=history-row]"))).await?;
+        ensure!(rows.len() == 2, "{} history rows", rows.len());
+        h.click("[data-testid=history-row]").await?;
+        wait_text(&client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
+        h.click("[data-testid=reprint]").await?;
+        h.type_in("[data-testid=reprint-reason]", "群众遗失受理回执")
+            .await?;
+        h.click("[data-testid=reprint-confirm]").await?;
+        let msg = wait_text(
+            &client,
+            "[data-testid=history-message]",
+            Duration::from_secs(15),
+        )
+        .await?;
+        ensure!(msg.contains("累计打印 2 次"), "reprint: {msg}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let trail = wd(client.find(Locator::Css("[data-testid=case-trail]")))
+                .await?
+                .text()
+                .await?;
+            if trail.contains("补打通知书") && trail.contains("群众遗失受理回执") {
+                break;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "reprint reason not in the case's audit trail: {trail}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        wd(client.execute(
+            "document.querySelector('.el-drawer__close-btn')?.click()",
+            vec![],
+        ))
+        .await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+
+        for (button, ext) in [("export-csv", "csv"), ("export-xlsx", "xlsx")] {
+            h.click(&format!("[data-testid={button}]")).await?;
+            let msg = wait_text(
+                &client,
+                "[data-testid=history-message]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            ensure!(
+                msg.contains("已导出 2 条") && msg.contains(ext),
+                "export: {msg}"
+            );
+        }
+        Ok(())
+    })
+    .await;
+    wd(client.close()).await.ok();
+    drop(client);
+    let Counter { ws, driver, .. } = counter;
+    drop(driver);
+    result?;
+
+    let exports: Vec<_> = std::fs::read_dir(ws.data_dir().join("exports"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    ensure!(exports.len() == 2, "exports: {exports:?}");
+    let csv = exports
+        .iter()
+        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .context("no CSV")?;
+    let text = std::fs::read_to_string(csv)?;
+    ensure!(text.lines().count() == 3, "CSV: {text}");
+    ensure!(text.contains("户籍证明"), "CSV: {text}");
+    Ok(())
+}

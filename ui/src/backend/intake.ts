@@ -1,0 +1,48 @@
+// Intake's part of the backend seam (issue 5): catalog search, drafts, notices, decisions,
+// history. `tauri.ts` maps it onto the generated commands, `memoryIntake.ts` keeps it in memory
+// for component tests.
+import type {
+  Case,
+  CaseDraft,
+  CaseEvent,
+  CatalogHome,
+  ChangeInput,
+  DecisionInput,
+  ExportFormat,
+  ExportResult,
+  HistoryPage,
+  HistoryQuery,
+  Item,
+  ItemHit,
+  Party,
+  TodayFigures,
+} from '../bindings'
+import type { Result } from './backend'
+
+export interface IntakeApi {
+  /** Favourites, the most frequent and the recent items of this clerk. */
+  home(): Promise<Result<CatalogHome>>
+  /** Item search per keystroke: name, pinyin, initials, department, type, small typos. */
+  search(query: string): Promise<Result<ItemHit[]>>
+  item(code: string): Promise<Result<Item>>
+  favourite(code: string, on: boolean): Promise<Result<null>>
+  /** A fresh draft of an item. */
+  newDraft(itemCode: string): Promise<Result<CaseDraft>>
+  /** Re-resolves the situation after an answer; rebuilds the checklist. */
+  refresh(draft: CaseDraft): Promise<Result<CaseDraft>>
+  /** The person on the card just read (A6). */
+  partyFromCard(): Promise<Result<Party>>
+  save(draft: CaseDraft, park: boolean): Promise<Result<Case>>
+  drafts(): Promise<Result<Case[]>>
+  discard(caseId: string): Promise<Result<null>>
+  /** Saves, numbers and prints the notice of the decision (E6). */
+  printNotice(draft: CaseDraft, decision: DecisionInput): Promise<Result<Case>>
+  decide(caseId: string, decision: DecisionInput): Promise<Result<Case>>
+  getCase(caseId: string): Promise<Result<Case>>
+  trail(caseId: string): Promise<Result<CaseEvent[]>>
+  change(caseId: string, change: ChangeInput, reason: string): Promise<Result<Case>>
+  history(query: HistoryQuery): Promise<Result<HistoryPage>>
+  reprint(caseId: string, noticeIndex: number, reason: string): Promise<Result<Case>>
+  exportHistory(query: HistoryQuery, format: ExportFormat): Promise<Result<ExportResult>>
+  today(): Promise<Result<TodayFigures>>
+}

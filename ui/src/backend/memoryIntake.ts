@@ -1,0 +1,238 @@
+// In-memory intake for component tests: a two-item catalog and the rules the pages rely on
+// (notice before decision, required materials for an acceptance). The real rules live in
+// `yichuang_core::intake`; this only lets the pages run without the workstation.
+import type {
+  Case,
+  CaseDraft,
+  DecisionInput,
+  HistoryRow,
+  Item,
+  ItemHit,
+  MaterialEntry,
+  Party,
+} from '../bindings'
+import type { Result } from './backend'
+import type { IntakeApi } from './intake'
+
+// Vue's reactive proxies cannot be structured-cloned; the IPC copies through JSON too.
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x))
+const ok = <T>(data: T): Result<T> => ({ status: 'ok', data })
+const err = <T>(code: string, message: string): Result<T> => ({ status: 'error', error: { code, message, detail: code } })
+
+export const sampleItems: Item[] = [
+  {
+    code: 'GA-HJ-0301',
+    name: '户籍证明',
+    department: 'gaj',
+    kind: 'public_service',
+    legal_days: 0,
+    promised_days: 0,
+    instant: true,
+    deferrable: false,
+    online: true,
+    keywords: ['户口证明'],
+    notes: '',
+    questions: [
+      {
+        id: 'q1',
+        text: '申请人与被证明人的关系？',
+        options: [
+          { label: '本人申请', next: { situation: 's1' } },
+          { label: '近亲属代为申请', next: { situation: 's2' } },
+        ],
+      },
+    ],
+    situations: [
+      { id: 's1', name: '本人申请', materials: ['m1', 'm2'], notes: '' },
+      { id: 's2', name: '近亲属代为申请', materials: ['m1', 'm2', 'm3'], notes: '' },
+    ],
+    materials: [
+      { id: 'm1', name: '居民身份证', required: true, form: 'original', count: 1, review_points: ['在有效期内'], sample: null, licence_type: null, deferrable: false },
+      { id: 'm2', name: '居民户口簿', required: true, form: 'original', count: 1, review_points: [], sample: null, licence_type: null, deferrable: false },
+      { id: 'm3', name: '亲属关系证明', required: true, form: 'copy', count: 1, review_points: [], sample: null, licence_type: null, deferrable: true },
+    ],
+    fields: [{ id: 'purpose', label: '证明用途', type: 'select', options: ['入学', '其他'], required: true, max_len: 0, hint: '', default: '其他' }],
+  },
+]
+
+const hit = (i: Item, matched: string): ItemHit => ({
+  code: i.code,
+  name: i.name,
+  department: '公安局',
+  kind: '公共服务',
+  promised_days: i.promised_days,
+  instant: i.instant,
+  deferrable: i.deferrable,
+  matched,
+  favourite: false,
+})
+
+const initials: Record<string, string> = { 'GA-HJ-0301': 'hjzm' }
+
+export class MemoryIntake implements IntakeApi {
+  cases = new Map<string, Case>()
+  /** The card "on the reader" for `partyFromCard`. */
+  card: Party | null = null
+  printed = 0
+  private seq = 0
+
+  async home() {
+    return ok({ favourites: [], frequent: [], recent: [], version: 'memory', items: sampleItems.length })
+  }
+  async search(query: string) {
+    const q = query.trim().toLowerCase()
+    return ok(
+      sampleItems
+        .filter((i) => i.name.includes(q) || (initials[i.code] ?? '').startsWith(q))
+        .map((i) => hit(i, i.name.includes(q) ? '名称' : '拼音首字母')),
+    )
+  }
+  async item(code: string) {
+    const i = sampleItems.find((x) => x.code === code)
+    return i ? ok(clone(i)) : err<Item>('intake.unknown_item', '没有该事项')
+  }
+  async favourite() {
+    return ok(null)
+  }
+  async newDraft(itemCode: string) {
+    const i = sampleItems.find((x) => x.code === itemCode)!
+    const draft: CaseDraft = {
+      id: null,
+      item_code: itemCode,
+      answers: [],
+      situation_id: null,
+      applicant: { name: '', id_number: '', id_source: 'none', sex: '', nation: '', birth: '', address: '', phone: '' },
+      agent: null,
+      pickup: null,
+      form: Object.fromEntries((i.fields ?? []).filter((f) => f.default).map((f) => [f.id, f.default!])),
+      materials: [],
+      notes: '',
+    }
+    return ok(draft)
+  }
+  async refresh(draft: CaseDraft) {
+    const i = sampleItems.find((x) => x.code === draft.item_code)!
+    const last = draft.answers[draft.answers.length - 1]
+    const next = last ? (i.questions ?? []).find((q) => q.id === last.question_id)?.options[last.option]?.next : undefined
+    const sid: string | null = (next && 'situation' in next ? next.situation : null) ?? null
+    const s = i.situations.find((x) => x.id === sid)
+    const materials: MaterialEntry[] = (s?.materials ?? []).map((id) => {
+      const m = i.materials.find((x) => x.id === id)!
+      return { material_id: id, name: m.name, required: m.required, form: '原件', count: m.count, deferrable: m.deferrable ?? false, received: 'missing', pages: 0, files: [], note: '' }
+    })
+    return ok({ ...draft, situation_id: sid, materials })
+  }
+  async partyFromCard() {
+    return this.card ? ok({ ...this.card }) : err<Party>('intake.no_card', '请将身份证放到读卡器上。')
+  }
+  private upsert(draft: CaseDraft): Case {
+    const i = sampleItems.find((x) => x.code === draft.item_code)!
+    const id = draft.id ?? `case-${this.cases.size + 1}`
+    const prev = this.cases.get(id)
+    const c: Case = prev ?? {
+      id,
+      case_no: null,
+      version: 0,
+      state: 'draft',
+      item_code: i.code,
+      item_name: i.name,
+      department: '公安局',
+      situation_name: null,
+      clerk_id: 'c001',
+      created_at: Date.now(),
+      updated_at: Date.now(),
+      decided_at: null,
+      due_date: null,
+      print_count: 0,
+      draft,
+      decision: null,
+      notices: [],
+      changes: [],
+    }
+    c.draft = { ...clone(draft), id }
+    c.version += 1
+    this.cases.set(id, c)
+    return c
+  }
+  async save(draft: CaseDraft) {
+    return ok(clone(this.upsert(draft)))
+  }
+  async drafts() {
+    return ok([...this.cases.values()].filter((c) => c.state === 'draft').map((c) => clone(c)))
+  }
+  async discard(caseId: string) {
+    this.cases.delete(caseId)
+    return ok(null)
+  }
+  private key(draft: CaseDraft, d: DecisionInput) {
+    return JSON.stringify({ d: { ...draft, id: null }, x: d })
+  }
+  async printNotice(draft: CaseDraft, decision: DecisionInput) {
+    if (decision.kind === 'accept' && draft.materials.some((m) => m.required && m.received === 'missing')) {
+      return err<Case>('intake.materials_missing', '必要材料未收齐')
+    }
+    const c = this.upsert(draft)
+    c.case_no ??= `44150020261123003${String(++this.seq).padStart(4, '0')}`
+    c.notices.push({ kind: decision.kind, title: '受理通知书', hall: '', issuer: '', decision_hash: this.key(draft, decision), paragraphs: [], printed_at: Date.now(), prints: 1 })
+    c.print_count += 1
+    this.printed += 1
+    return ok(clone(c))
+  }
+  async decide(caseId: string, decision: DecisionInput) {
+    const c = this.cases.get(caseId)
+    if (!c) return err<Case>('intake.unknown_case', '找不到该办件')
+    if (!c.notices.some((n) => n.decision_hash === this.key(c.draft, decision))) {
+      return err<Case>('intake.notice_not_printed', '请先打印通知书')
+    }
+    c.state = ({ accept: 'accepted', deferred: 'deferred', reject: 'rejected', supplement: 'supplement' } as const)[decision.kind]
+    c.decision = { kind: decision.kind, reason: decision.reason, promise: decision.promise, deadline: decision.deadline, missing: [], at: Date.now(), clerk_id: 'c001' }
+    return ok(clone(c))
+  }
+  async getCase(caseId: string) {
+    const c = this.cases.get(caseId)
+    return c ? ok(clone(c)) : err<Case>('intake.unknown_case', '找不到该办件')
+  }
+  async trail() {
+    return ok([])
+  }
+  async change(caseId: string) {
+    return this.getCase(caseId)
+  }
+  async history() {
+    const rows: HistoryRow[] = [...this.cases.values()]
+      .filter((c) => c.state !== 'draft')
+      .map((c) => ({
+        id: c.id,
+        case_no: c.case_no,
+        state: c.state,
+        item_code: c.item_code,
+        item_name: c.item_name,
+        applicant_name: c.draft.applicant.name,
+        created_at: c.created_at,
+        decided_at: c.decided_at,
+        due_date: c.due_date,
+        light: 'none',
+        print_count: c.print_count,
+      }))
+    return ok({ rows, more: false })
+  }
+  async reprint(caseId: string) {
+    return this.getCase(caseId)
+  }
+  async exportHistory() {
+    return ok({ path: '/tmp/已办件.csv', rows: this.cases.size })
+  }
+  async today() {
+    const decided = [...this.cases.values()].filter((c) => c.state !== 'draft')
+    return ok({
+      total: decided.length,
+      accepted: decided.filter((c) => c.state === 'accepted').length,
+      deferred: 0,
+      rejected: 0,
+      supplement: 0,
+      withdrawn: 0,
+      drafts: this.cases.size - decided.length,
+      prints: this.printed,
+    })
+  }
+}
