@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "login",
     "unlock",
     "logout",
+    "sync_status",
+    "sync_now",
 ];
 
 fn main() {

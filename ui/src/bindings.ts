@@ -41,6 +41,10 @@ export const commands = {
 	unlock: (pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("unlock", { pin })),
 	/**  Ends the session (the clerk leaves the window). */
 	logout: () => __TAURI_INVOKE<ShellStatus>("logout"),
+	/**  The sync page: pending count, oldest pending, last success and error, refused records. */
+	syncStatus: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_status")),
+	/**  「立即同步」: runs a sync cycle now instead of waiting for the next try. */
+	syncNow: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_now")),
 };
 
 /** Events */
@@ -48,6 +52,7 @@ export const events = {
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
+	syncStatusChanged: makeEvent<SyncStatusChanged, SyncStatusChanged>("sync-status-changed"),
 	ukeyChanged: makeEvent<UkeyChanged, UkeyChanged>("ukey-changed"),
 };
 
@@ -234,6 +239,26 @@ export type Nation = {
 	name: string,
 };
 
+/**  A file that cannot be uploaded as it is. */
+export type ParkedBlob = {
+	sha256: string,
+	size: number | null,
+	reason: string,
+	created_at: number | null,
+};
+
+/**  A record the server refused, for the sync page. */
+export type ParkedRecord = {
+	id: string,
+	kind: string,
+	version: number | null,
+	code: string,
+	/**  Chinese reason. */
+	reason: string,
+	created_at: number | null,
+	parked_at: number | null,
+};
+
 /**
  *  PIN state of a key. PKCS#11 only exposes flags, so counts are `None` there unless the
  *  flags pin them down (final try = 1 left, locked = 0 left).
@@ -347,8 +372,75 @@ export type SymbologyKind =
 /**  Any other code character (including `]X`, "other / unknown"). */
 "other";
 
+/**  The last failure, for the clerk (message) and IT (detail). */
+export type SyncErrorInfo = {
+	code: string,
+	/**  Chinese, for the clerk. */
+	message: string,
+	detail: string,
+	/**  Unix ms. */
+	at: number | null,
+};
+
+/**  What the sync page shows: the status and the records and files that need a person. */
+export type SyncOverview = {
+	status: SyncStatus,
+	/**  Records the server refused, newest first, each with its reason in Chinese. */
+	parked_records: ParkedRecord[],
+	/**  Material files that cannot be uploaded as they are. */
+	parked_blobs: ParkedBlob[],
+};
+
+/**  What the loop is doing. */
+export type SyncPhase = 
+/**  No backend configured: records wait in the outbox. */
+"not_configured" | 
+/**  Nothing to send, or waiting for the next look. */
+"idle" | 
+/**  Pushing records or uploading files. */
+"syncing" | 
+/**  The last attempt failed; the next one is at `next_retry_at`. */
+"waiting_retry";
+
+/**  The sync page and the status bar. Counts come from the store at the moment of reading. */
+export type SyncStatus = {
+	phase: SyncPhase,
+	/**  Outbox records not yet acknowledged. */
+	pending_records: number,
+	/**  Material files not yet completely uploaded. */
+	pending_blobs: number,
+	pending_blob_bytes: number | null,
+	/**  Refused by the server or unreadable here: need a person (see the sync page). */
+	parked_records: number,
+	parked_blobs: number,
+	/**  Unix ms of the oldest record or file still waiting (its age is the "how stale" figure). */
+	oldest_pending_at: number | null,
+	/**  Unix ms of the last cycle that sent everything it had. */
+	last_success_at: number | null,
+	last_attempt_at: number | null,
+	last_error: SyncErrorInfo | null,
+	next_retry_at: number | null,
+	upload: UploadProgress | null,
+	/**
+	 *  True only when nothing is pending and nothing is parked: the one case where the UI may
+	 *  say 「已同步」.
+	 */
+	all_synced: boolean,
+};
+
+/**  The sync status changed (pending count, phase, last error, upload progress; issue 6). */
+export type SyncStatusChanged = SyncStatus;
+
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
 export type UkeyChanged = PresenceEvent;
+
+/**  A large upload in progress. */
+export type UploadProgress = {
+	sha256: string,
+	/**  Bytes the server holds. */
+	sent: number | null,
+	total: number | null,
+};
 
 /**
  *  What the UI gets for any failure: a stable code it may branch on, the message shown to

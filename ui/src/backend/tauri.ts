@@ -28,4 +28,9 @@ export const tauriBackend: Backend = {
   async onUkeyChanged(listener) {
     return events.ukeyChanged.listen((event) => listener(event.payload))
   },
+  syncStatus: () => commands.syncStatus(),
+  syncNow: () => commands.syncNow(),
+  async onSyncStatus(listener) {
+    return events.syncStatusChanged.listen((event) => listener(event.payload))
+  },
 }
