@@ -1085,29 +1085,26 @@ async fn j1_offline_records_pending_then_synced_and_encrypted_at_rest() -> Resul
         )
         .await?;
 
-        // Offline work: three card reads, each audited with its outbox row.
-        for sample in ["resident", "foreign_permanent", "resident"] {
+        // Offline work: three card reads, each audited with its outbox row; each shows as one
+        // more pending record.
+        let mut count = String::new();
+        for (i, sample) in ["resident", "foreign_permanent", "resident"]
+            .iter()
+            .enumerate()
+        {
             ensure!(send(&control, &format!("card place {sample}"))? == "ok");
-            wait_attr(
+            (count, _) = wait_attr(
                 &client,
-                "[data-testid=id-card]",
-                "data-kind",
-                Duration::from_secs(3),
-                |_| true,
+                PENDING,
+                "data-count",
+                Duration::from_secs(5),
+                |n| n.parse::<usize>().is_ok_and(|n| n > i),
             )
-            .await?;
+            .await
+            .with_context(|| format!("read {} not shown as pending", i + 1))?;
             ensure!(send(&control, "card remove")? == "ok");
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        let (count, _) = wait_attr(
-            &client,
-            PENDING,
-            "data-count",
-            Duration::from_secs(5),
-            |n| n.parse::<u32>().is_ok_and(|n| n >= 3),
-        )
-        .await
-        .context("the status bar does not show the offline records as pending")?;
         let pending: u32 = count.parse()?;
         let el = wd(client.find(Locator::Css(PENDING))).await?;
         ensure!(

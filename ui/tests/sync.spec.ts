@@ -42,7 +42,8 @@ describe('sync status in the status bar (issue 6)', () => {
     expect(pending().attributes('data-count')).toBe('2')
     expect(pending().attributes('data-synced')).toBe('false')
     expect(w.find('[data-testid="status-sync-age"]').text()).toBe('最早 5分钟前')
-    expect(w.find('[data-testid="status-sync-error"]').text()).toContain('无法连接中心服务')
+    expect(w.find('[data-testid="status-sync-error"]').text()).toBe('同步失败：无法连接中心服务')
+    expect(w.find('[data-testid="status-sync-error"]').attributes('title')).toBe(offline.message)
 
     // Files count as pending too, even with no record waiting.
     backend.pushSync({ pending_records: 0, pending_blobs: 1, all_synced: false })

@@ -76,3 +76,9 @@ export function syncSummary(shellPending: number, sync: SyncStatus | null): Sync
   if (synced) return { pending, parked, synced, label: '已同步', tone: 'ok' }
   return { pending, parked, synced, label: '待同步：0', tone: 'idle' }
 }
+
+/** The head of a Chinese error message, for the status bar: up to the first （ ， or 。. */
+export function shortError(message: string): string {
+  const cut = message.search(/[（，。(,]/)
+  return cut > 0 ? message.slice(0, cut) : message
+}
