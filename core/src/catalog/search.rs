@@ -160,7 +160,7 @@ impl SearchIndex {
         // Approximate matching only when the exact passes found few hits, and only for
         // queries long enough that one wrong letter is still informative.
         let qlen = q.chars().count();
-        if scored.len() < 5 && qlen >= 3 && qlen <= 64 {
+        if scored.len() < 5 && (3..=64).contains(&qlen) {
             let k = if ascii && qlen >= 7 { 2 } else { 1 };
             let pattern = Pattern::new(&q);
             let found: std::collections::HashSet<usize> =
@@ -171,13 +171,13 @@ impl SearchIndex {
                 }
                 let best = std::iter::once(&e.name)
                     .chain(&e.aliases)
-                    .filter_map(|t| {
+                    .map(|t| {
                         if ascii {
                             let a = pattern.distance(t.initials.chars());
                             let b = pattern.distance(t.full.chars());
-                            Some(a.min(b))
+                            a.min(b)
                         } else {
-                            Some(pattern.distance(t.chars.iter().copied()))
+                            pattern.distance(t.chars.iter().copied())
                         }
                     })
                     .min()

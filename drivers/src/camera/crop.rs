@@ -262,8 +262,9 @@ fn homography(w: f32, h: f32, quad: &Quad) -> Option<[f64; 8]> {
         for row in 0..8 {
             if row != col {
                 let f = a[row][col] / a[col][col];
-                for c in col..9 {
-                    a[row][c] -= f * a[col][c];
+                let pivot_row = a[col];
+                for (x, p) in a[row].iter_mut().zip(pivot_row.iter()).skip(col) {
+                    *x -= f * p;
                 }
             }
         }

@@ -244,7 +244,7 @@ pub fn find_paper(frame: &GrayImage, min_area_fraction: f64) -> Vec<Rect> {
         }
     }
     let mut found: Vec<(usize, Rect)> = comps.into_iter().filter(|(a, _)| *a > 0).collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|b| std::cmp::Reverse(b.0));
     found.into_iter().map(|(_, r)| r).collect()
 }
 
