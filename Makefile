@@ -89,6 +89,7 @@ test: setup lint check-bindings unit faults ui-test e2e fuzz
 
 bench: setup app
 	cargo run --release -q -p yichuang-drivers --example bench
+	QR_TESTSET=$$(scripts/qr-testset.sh) cargo run --release -q -p yichuang-drivers --example camera_bench
 	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-core --example intake_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench

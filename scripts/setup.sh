@@ -22,6 +22,9 @@ APT_PACKAGES=(
   # Sync (issue 6): the OS keystore through the Secret Service (keyring's dbus backend);
   # SQLCipher links libcrypto from libssl-dev (above)
   libdbus-1-dev
+  # Document camera (issue 7): nokhwa's V4L2 bindings need libclang; the QR test-set
+  # generator (scripts/qr-testset.sh) runs in a venv
+  libclang-dev clang python3-venv
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

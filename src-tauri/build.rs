@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "history_export",
     "stats_today",
     "case_trail",
+    "sync_status",
+    "sync_now",
 ];
 
 fn main() {

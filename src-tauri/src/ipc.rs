@@ -26,6 +26,10 @@ pub struct Scanned(pub ScanEvent);
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct UkeyChanged(pub yichuang_drivers::ukey::PresenceEvent);
 
+/// The sync status changed (pending count, phase, last error, upload progress; issue 6).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct SyncStatusChanged(pub yichuang_core::sync::SyncStatus);
+
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
@@ -61,12 +65,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             intake::history_export,
             intake::stats_today,
             intake::case_trail,
+            crate::sync::sync_status,
+            crate::sync::sync_now,
         ])
         .events(collect_events![
             ShellStatusChanged,
             IdCardChanged,
             Scanned,
-            UkeyChanged
+            UkeyChanged,
+            SyncStatusChanged
         ])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.

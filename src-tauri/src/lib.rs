@@ -10,6 +10,7 @@ mod logging;
 mod session;
 mod simctl;
 mod state;
+mod sync;
 mod windows;
 
 use state::AppState;
@@ -19,7 +20,6 @@ use std::time::{Duration, Instant};
 use tauri::Manager;
 use yichuang_core::config::{config_path, WorkstationConfig};
 use yichuang_core::instance::InstanceLock;
-use yichuang_core::store::Store;
 use yichuang_core::{CoreError, UserError};
 
 /// Same identifier as `tauri.conf.json`, so our paths match Tauri's `app_data_dir()`.
@@ -58,8 +58,8 @@ pub fn main() -> ExitCode {
 
     let config_path = config_path(&config_dir());
     let config = load_config(&config_path);
-    let store = Store::open(&data_dir.join("workstation.db"))
-        .map_err(|e| UserError::from(CoreError::from(e)));
+    // Encrypted at rest (issue 6): the data key from the OS keystore or its fallback file.
+    let sync::OpenedStore { store, key } = sync::open_store(&data_dir);
     if let Err(e) = &config {
         tracing::error!(error = %e, "workstation config rejected");
     }
@@ -76,6 +76,8 @@ pub fn main() -> ExitCode {
         .setup(move |app| {
             ipc.mount_events(app);
             let state = app.state::<AppState>();
+            // Before the windows: the UI asks for the sync status as soon as it loads.
+            sync::start(app.handle(), key);
             windows::create(app.handle(), &state.config)?;
             spawn_status_tasks(app.handle().clone());
             start_devices(app.handle());
@@ -240,7 +242,8 @@ fn spawn_status_tasks(app: tauri::AppHandle) {
             let backend = rx.borrow_and_update().clone();
             handle
                 .state::<AppState>()
-                .update_status(&handle, |s| s.backend = backend);
+                .update_status(&handle, |s| s.backend = backend.clone());
+            sync::on_backend_status(&handle, &backend);
             if rx.changed().await.is_err() {
                 break;
             }

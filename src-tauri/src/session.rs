@@ -22,7 +22,7 @@ fn badge(s: &Session) -> ClerkBadge {
     }
 }
 
-fn workstation_id(state: &AppState) -> String {
+pub(crate) fn workstation_id(state: &AppState) -> String {
     format!(
         "{}-{}",
         state.config.hall.code.as_deref().unwrap_or("000000"),

@@ -224,6 +224,29 @@ impl Server {
         Ok(())
     }
 
+    /// GET `path` (e.g. `/api/v1/sync/stats`) over plain HTTP/1.0; returns status and body.
+    pub fn get(&self, path: &str) -> Result<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        )?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        let (head, body) = answer
+            .split_once("\r\n\r\n")
+            .context("HTTP answer without a header end")?;
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("HTTP answer without a status")?;
+        Ok((status, body.to_owned()))
+    }
+
     /// Graceful stop; returns whether the server exited with status 0.
     pub fn stop(&mut self) -> bool {
         match self.proc.take() {
@@ -283,7 +306,23 @@ impl Workstation {
             ),
             ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
             ("NO_AT_BRIDGE".into(), "1".into()),
+            // The documented headless fallback for the data key (`core::keystore`): the
+            // test machine has no Secret Service, and the tests read the key to open the store.
+            ("YICHUANG_KEYSTORE".into(), "file".into()),
         ]
+    }
+
+    /// The app's encrypted store, opened with the data key from the fallback key file.
+    pub fn open_store(&self) -> Result<yichuang_core::store::Store> {
+        let key_file = self.data_dir().join("store.key");
+        let text = std::fs::read_to_string(&key_file)
+            .with_context(|| format!("reading {}", key_file.display()))?;
+        let key = yichuang_core::keystore::StoreKey::from_hex(&text)
+            .context("store.key is not 64 hex digits")?;
+        Ok(yichuang_core::store::Store::open_encrypted(
+            &self.data_dir().join("workstation.db"),
+            &key,
+        )?)
     }
 
     /// Starts the app directly (no WebDriver), stdout piped.

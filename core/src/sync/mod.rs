@@ -92,6 +92,7 @@ pub struct SyncErrorInfo {
     pub message: String,
     pub detail: String,
     /// Unix ms.
+    #[specta(type = f64)]
     pub at: i64,
 }
 
@@ -100,7 +101,9 @@ pub struct SyncErrorInfo {
 pub struct UploadProgress {
     pub sha256: String,
     /// Bytes the server holds.
+    #[specta(type = f64)]
     pub sent: u64,
+    #[specta(type = f64)]
     pub total: u64,
 }
 
@@ -112,16 +115,21 @@ pub struct SyncStatus {
     pub pending_records: u32,
     /// Material files not yet completely uploaded.
     pub pending_blobs: u32,
+    #[specta(type = f64)]
     pub pending_blob_bytes: u64,
     /// Refused by the server or unreadable here: need a person (see the sync page).
     pub parked_records: u32,
     pub parked_blobs: u32,
     /// Unix ms of the oldest record or file still waiting (its age is the "how stale" figure).
+    #[specta(type = Option<f64>)]
     pub oldest_pending_at: Option<i64>,
     /// Unix ms of the last cycle that sent everything it had.
+    #[specta(type = Option<f64>)]
     pub last_success_at: Option<i64>,
+    #[specta(type = Option<f64>)]
     pub last_attempt_at: Option<i64>,
     pub last_error: Option<SyncErrorInfo>,
+    #[specta(type = Option<f64>)]
     pub next_retry_at: Option<i64>,
     pub upload: Option<UploadProgress>,
     /// True only when nothing is pending and nothing is parked: the one case where the UI may

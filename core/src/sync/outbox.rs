@@ -23,11 +23,14 @@ pub struct OutboxRecord {
 pub struct ParkedRecord {
     pub id: String,
     pub kind: String,
+    #[specta(type = f64)]
     pub version: i64,
     pub code: String,
     /// Chinese reason.
     pub reason: String,
+    #[specta(type = f64)]
     pub created_at: i64,
+    #[specta(type = f64)]
     pub parked_at: i64,
 }
 
@@ -35,8 +38,10 @@ pub struct ParkedRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ParkedBlob {
     pub sha256: String,
+    #[specta(type = f64)]
     pub size: u64,
     pub reason: String,
+    #[specta(type = f64)]
     pub created_at: i64,
 }
 

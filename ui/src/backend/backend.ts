@@ -10,6 +10,8 @@ import type {
   PrintOutcome,
   ScanEvent,
   ShellStatus,
+  SyncOverview,
+  SyncStatus,
   UserError,
 } from '../bindings'
 import type { IntakeApi } from './intake'
@@ -49,6 +51,12 @@ export interface Backend {
   onUkeyChanged(listener: (event: PresenceEvent) => void): Promise<Unsubscribe>
   /** Intake at the window: catalog, drafts, notices, decisions, history (issue 5). */
   intake: IntakeApi
+  /** The sync page: status read from the store now, refused records and files (issue 6). */
+  syncStatus(): Promise<Result<SyncOverview>>
+  /** 「立即同步」: a sync cycle now instead of after the back-off. */
+  syncNow(): Promise<Result<SyncOverview>>
+  /** Called whenever the sync status changes (pending count, phase, error, upload). */
+  onSyncStatus(listener: (status: SyncStatus) => void): Promise<Unsubscribe>
 }
 
 /** A command that can fail with a typed, Chinese-worded error. */

@@ -1,6 +1,15 @@
 // In-memory Backend for component tests and UI work without the workstation process.
-import type { AppInfo, CardEvent, LoginKey, PresenceEvent, ScanEvent, ShellStatus } from '../bindings'
-import type { Backend } from './backend'
+import type {
+  AppInfo,
+  CardEvent,
+  LoginKey,
+  PresenceEvent,
+  ScanEvent,
+  ShellStatus,
+  SyncOverview,
+  SyncStatus,
+} from '../bindings'
+import type { Backend, Result } from './backend'
 import { MemoryIntake } from './memoryIntake'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -16,6 +25,26 @@ export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus 
     ],
     pending_sync: 0,
     locked: false,
+    ...overrides,
+  }
+}
+
+/** A sync status with nothing pending and one earlier success. */
+export function sampleSync(overrides: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    phase: 'idle',
+    pending_records: 0,
+    pending_blobs: 0,
+    pending_blob_bytes: 0,
+    parked_records: 0,
+    parked_blobs: 0,
+    oldest_pending_at: null,
+    last_success_at: 1_700_000_000_000,
+    last_attempt_at: 1_700_000_000_000,
+    last_error: null,
+    next_retry_at: null,
+    upload: null,
+    all_synced: true,
     ...overrides,
   }
 }
@@ -38,6 +67,11 @@ export class MemoryBackend implements Backend {
   pins: Record<string, string> = {}
   private ukeyListeners = new Set<(e: PresenceEvent) => void>()
   intake = new MemoryIntake()
+  /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
+  sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
+  syncNowCalls = 0
+  onSyncNow: (() => void) | null = null
+  private syncListeners = new Set<(s: SyncStatus) => void>()
 
   constructor(status: ShellStatus = sampleStatus(), info: Partial<AppInfo> = {}) {
     this.status = status
@@ -198,6 +232,27 @@ export class MemoryBackend implements Backend {
         for (const l of this.ukeyListeners) l({ event: 'removed', key: info })
       }
     }
+  }
+
+  async syncStatus(): Promise<Result<SyncOverview>> {
+    return { status: 'ok' as const, data: structuredClone(this.sync) }
+  }
+
+  async syncNow(): Promise<Result<SyncOverview>> {
+    this.syncNowCalls += 1
+    this.onSyncNow?.()
+    return { status: 'ok' as const, data: structuredClone(this.sync) }
+  }
+
+  async onSyncStatus(listener: (s: SyncStatus) => void) {
+    this.syncListeners.add(listener)
+    return () => this.syncListeners.delete(listener)
+  }
+
+  /** Test helper: change the sync status as the sync loop would, and notify listeners. */
+  pushSync(change: Partial<SyncStatus>) {
+    this.sync = { ...this.sync, status: { ...this.sync.status, ...change } }
+    for (const l of this.syncListeners) l(structuredClone(this.sync.status))
   }
 
   /** Test helper: a reader event, as the workstation would send it. */

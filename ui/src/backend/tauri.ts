@@ -49,4 +49,9 @@ export const tauriBackend: Backend = {
     exportHistory: (query, format) => commands.historyExport(query, format),
     today: () => commands.statsToday(),
   },
+  syncStatus: () => commands.syncStatus(),
+  syncNow: () => commands.syncNow(),
+  async onSyncStatus(listener) {
+    return events.syncStatusChanged.listen((event) => listener(event.payload))
+  },
 }
