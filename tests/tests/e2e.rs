@@ -6,6 +6,7 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use std::io::Read;
 use std::time::{Duration, Instant};
+use yichuang_e2e::clerk::{click_when_enabled, login_with};
 use yichuang_e2e::webdriver::{
     click, open_device_panel_when_connected, switch_to_window_with, wait_attr, wait_text, wd,
     with_screenshots, Driver,
@@ -843,61 +844,6 @@ async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
     drop(driver);
     drop(auth);
     result
-}
-
-/// Chooses the certificate whose option text contains `who` in the login view's select.
-/// Clicks a button once it is enabled: right after typing, Vue may not have applied the
-/// field's value yet, and a click on the still-disabled button would be lost.
-async fn click_when_enabled(client: &fantoccini::Client, css: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let el = wd(client.find(Locator::Css(css))).await?;
-        if el.attr("disabled").await?.is_none() && el.is_enabled().await.unwrap_or(false) {
-            return click(client, css).await;
-        }
-        ensure!(Instant::now() < deadline, "{css} stayed disabled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn choose_certificate(client: &fantoccini::Client, who: &str) -> Result<()> {
-    // Element Plus keeps every dropdown's options in the DOM; take the displayed one.
-    let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
-    let deadline = Instant::now() + Duration::from_secs(8);
-    loop {
-        click(client, "[data-testid=login-cert]").await?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        for option in client
-            .find_all(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_default()
-        {
-            if option.is_displayed().await.unwrap_or(false) && option.click().await.is_ok() {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let shown = wd(client.find(Locator::Css("[data-testid=login-cert]")))
-            .await?
-            .text()
-            .await
-            .unwrap_or_default();
-        if shown.contains(who) {
-            return Ok(());
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "could not choose the certificate of {who} (shown: {shown})"
-        );
-    }
-}
-
-async fn login_with(client: &fantoccini::Client, who: &str, pin: &str) -> Result<()> {
-    choose_certificate(client, who).await?;
-    let pin_box = wd(client.find(Locator::Css("input[data-testid=login-pin]"))).await?;
-    wd(pin_box.clear()).await?;
-    wd(pin_box.send_keys(pin)).await?;
-    click_when_enabled(client, "[data-testid=login-submit]").await
 }
 
 /// Issue 4 (A1, A3, offline login): PKCS#11 tokens (SoftHSM2, ECDSA P-256). The unbound

@@ -19,7 +19,8 @@ struct Counter {
     control: String,
     driver: Driver,
     display: Display,
-    _auth: AuthServer,
+    /// The central server; stopped and restarted by the offline scenario.
+    auth: std::cell::RefCell<AuthServer>,
     _keys: TestKeys,
 }
 
@@ -81,7 +82,7 @@ impl Counter {
                 control,
                 driver,
                 display,
-                _auth: auth,
+                auth: std::cell::RefCell::new(auth),
                 _keys: keys,
             },
             client,
@@ -100,15 +101,15 @@ const CASE_DONE: &str = "[data-testid=case-done]";
 /// Picks an item by a search text and the first hit; two actions.
 async fn pick(h: &mut Hands<'_>, text: &str, code: &str) -> Result<()> {
     h.type_in("[data-testid=item-search]", text).await?;
-    wait_attr(
+    let r = wait_attr(
         h.client,
         "[data-testid=item-hit]",
         "data-code",
         Duration::from_secs(3),
         |c| c == code,
     )
-    .await
-    .with_context(|| format!("{text}: first hit is not {code}"))?;
+    .await;
+    r.with_context(|| format!("{text}: first hit is not {code}"))?;
     h.press("[data-testid=item-search]", ENTER).await?;
     wait_text(
         h.client,
@@ -264,7 +265,6 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
     })
     .await;
     wd(client.close()).await.ok();
-    drop(client);
     let Counter { ws, driver, .. } = counter;
     drop(driver);
     result?;
@@ -338,8 +338,10 @@ async fn e7_park_resume_reprint_and_export() -> Result<()> {
         wait_text(&client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
         let rows = wd(client.find_all(Locator::Css("[data-testid=history-row]"))).await?;
         ensure!(rows.len() == 2, "{} history rows", rows.len());
-        h.click("[data-testid=history-row]").await?;
+        h.click("[data-testid=history-row] td:nth-child(2)").await?;
         wait_text(&client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
+        // The drawer slides in; click once it stands still.
+        tokio::time::sleep(Duration::from_millis(800)).await;
         h.click("[data-testid=reprint]").await?;
         h.type_in("[data-testid=reprint-reason]", "群众遗失受理回执")
             .await?;
@@ -386,11 +388,59 @@ async fn e7_park_resume_reprint_and_export() -> Result<()> {
                 "export: {msg}"
             );
         }
+
+        // Issue 6: with the server down an intake completes and waits as pending; when the
+        // server returns it goes up and the status bar reaches 0.
+        const PENDING: &str = "[data-testid=status-pending]";
+        wait_attr(
+            &client,
+            PENDING,
+            "data-synced",
+            Duration::from_secs(30),
+            |s| s == "true",
+        )
+        .await
+        .context("not synced before the server went down")?;
+        ensure!(
+            counter.auth.borrow_mut().server.stop(),
+            "server did not stop"
+        );
+        h.click("[data-menu=intake]").await?;
+        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+        option(&mut h, 1).await?;
+        h.click("[data-testid=receive-all]").await?;
+        let done = print_and_decide(&mut h).await?;
+        ensure!(done.contains("已受理"), "offline intake: {done}");
+        let (count, _) = wait_attr(
+            &client,
+            PENDING,
+            "data-count",
+            Duration::from_secs(5),
+            |n| n.parse::<u32>().is_ok_and(|n| n > 0),
+        )
+        .await
+        .context("offline intake not shown as pending")?;
+        let el = wd(client.find(Locator::Css(PENDING))).await?;
+        ensure!(
+            wd(el.attr("data-synced")).await?.as_deref() == Some("false"),
+            "shown synced while {count} records wait"
+        );
+        counter.auth.borrow_mut().server.restart()?;
+        wait_attr(
+            &client,
+            PENDING,
+            "data-synced",
+            Duration::from_secs(30),
+            |s| s == "true",
+        )
+        .await
+        .context("offline intake not synced within 30 s of the server's return")?;
+        let el = wd(client.find(Locator::Css(PENDING))).await?;
+        ensure!(wd(el.attr("data-count")).await?.as_deref() == Some("0"));
         Ok(())
     })
     .await;
     wd(client.close()).await.ok();
-    drop(client);
     let Counter { ws, driver, .. } = counter;
     drop(driver);
     result?;

@@ -41,6 +41,40 @@ export const commands = {
 	unlock: (pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("unlock", { pin })),
 	/**  Ends the session (the clerk leaves the window). */
 	logout: () => __TAURI_INVOKE<ShellStatus>("logout"),
+	catalogHome: () => typedError<CatalogHome, UserError>(__TAURI_INVOKE("catalog_home")),
+	/**  Item search (D3): name, type, department, full pinyin, initials, small typos. */
+	catalogSearch: (query: string) => typedError<ItemHit[], UserError>(__TAURI_INVOKE("catalog_search", { query })),
+	catalogItem: (code: string) => typedError<Item, UserError>(__TAURI_INVOKE("catalog_item", { code })),
+	catalogFavourite: (code: string, favourite: boolean) => typedError<null, UserError>(__TAURI_INVOKE("catalog_favourite", { code, favourite })),
+	/**  A fresh draft for an item (form defaults; the checklist when it has one situation). */
+	intakeNew: (itemCode: string) => typedError<CaseDraft, UserError>(__TAURI_INVOKE("intake_new", { itemCode })),
+	/**  Re-resolves the situation after an answer and rebuilds the checklist. */
+	intakeRefresh: (draft: CaseDraft) => typedError<CaseDraft, UserError>(__TAURI_INVOKE("intake_refresh", { draft })),
+	/**  The party on the card just read (A6: citizen data only from a card read at this window). */
+	intakePartyFromCard: () => typedError<Party, UserError>(__TAURI_INVOKE("intake_party_from_card")),
+	/**  Saves the draft; `park` sets it aside to serve the next person (E7). */
+	intakeSave: (draft: CaseDraft, park: boolean) => typedError<Case, UserError>(__TAURI_INVOKE("intake_save", { draft, park })),
+	intakeDrafts: () => typedError<Case[], UserError>(__TAURI_INVOKE("intake_drafts")),
+	intakeDiscard: (caseId: string) => typedError<null, UserError>(__TAURI_INVOKE("intake_discard", { caseId })),
+	/**
+	 *  Prints the notice of the decision on the A4 printer (E6): the case is saved and numbered,
+	 *  the notice printed, and the print recorded and audited. The decision button then accepts
+	 *  this decision.
+	 */
+	intakePrintNotice: (draft: CaseDraft, decision: DecisionInput) => typedError<Case, UserError>(__TAURI_INVOKE("intake_print_notice", { draft, decision })),
+	/**  Takes the decision whose notice was printed: one transaction with audit and outbox. */
+	intakeDecide: (caseId: string, decision: DecisionInput) => typedError<Case, UserError>(__TAURI_INVOKE("intake_decide", { caseId, decision })),
+	caseGet: (caseId: string) => typedError<Case, UserError>(__TAURI_INVOKE("case_get", { caseId })),
+	/**  Changes a decided case with a reason (E9). */
+	caseChange: (caseId: string, change: ChangeInput, reason: string) => typedError<Case, UserError>(__TAURI_INVOKE("case_change", { caseId, change, reason })),
+	historySearch: (query: HistoryQuery) => typedError<HistoryPage, UserError>(__TAURI_INVOKE("history_search", { query })),
+	/**  Reprints a notice with a reason (I2): print counter and audit entry. */
+	historyReprint: (caseId: string, noticeIndex: number, reason: string) => typedError<Case, UserError>(__TAURI_INVOKE("history_reprint", { caseId, noticeIndex, reason })),
+	/**  Exports the clerk's cases matching the query to the data directory's `exports/` (audited). */
+	historyExport: (query: HistoryQuery, format: ExportFormat) => typedError<ExportResult, UserError>(__TAURI_INVOKE("history_export", { query, format })),
+	statsToday: () => typedError<TodayFigures, UserError>(__TAURI_INVOKE("stats_today")),
+	/**  The case's trail from the audit log: prints, reprints with reasons, decision, changes. */
+	caseTrail: (caseId: string) => typedError<CaseEvent[], UserError>(__TAURI_INVOKE("case_trail", { caseId })),
 	/**  The sync page: pending count, oldest pending, last success and error, refused records. */
 	syncStatus: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_status")),
 	/**  「立即同步」: runs a sync cycle now instead of waiting for the next try. */
@@ -67,6 +101,12 @@ export type A4PrintOutcome = {
 	saved_to: string | null,
 };
 
+/**  An answer of the situation Q&A. */
+export type Answer = {
+	question_id: string,
+	option: number,
+};
+
 /**  Facts the UI needs once at start. */
 export type AppInfo = {
 	product: string,
@@ -78,6 +118,16 @@ export type AppInfo = {
 	 *  opened: the UI shows it and offers no login.
 	 */
 	startup_error: UserError | null,
+};
+
+/**  A file attached to a material (imported or captured), stored as an encrypted blob. */
+export type Attachment = {
+	sha256: string,
+	name: string,
+	/**  Bytes (specta: number). */
+	size: number,
+	pages: number,
+	mime: string,
 };
 
 /**  Which kind of library a backend drives. */
@@ -122,6 +172,96 @@ export type CardKind =
 /**  港澳台居民居住证 (marker 'J'). */
 "hk_macao_taiwan";
 
+/**  A whole case as stored and shown. */
+export type Case = {
+	id: string,
+	case_no: string | null,
+	version: number,
+	state: CaseState,
+	item_code: string,
+	item_name: string,
+	department: string,
+	situation_name: string | null,
+	clerk_id: string,
+	created_at: number | null,
+	updated_at: number | null,
+	decided_at: number | null,
+	due_date: string | null,
+	print_count: number,
+	draft: CaseDraft,
+	decision: Decision | null,
+	notices: PrintedNotice[],
+	changes: CaseChange[],
+};
+
+/**  A change after the decision (E9). */
+export type CaseChange = {
+	at: number | null,
+	clerk_id: string,
+	kind: string,
+	reason: string,
+	detail: string,
+};
+
+/**  What the clerk has typed, picked and ticked: everything but the decision. */
+export type CaseDraft = {
+	/**  Set once the draft was saved. */
+	id: string | null,
+	item_code: string,
+	answers: Answer[],
+	/**  The situation the answers lead to; `None` while the Q&A is not finished. */
+	situation_id: string | null,
+	applicant: Party,
+	agent: Party | null,
+	pickup: Party | null,
+	form: { [key in string]: string },
+	materials: MaterialEntry[],
+	/**  收件备注. */
+	notes: string,
+};
+
+/**  One entry of a case's trail, as the detail page lists it. */
+export type CaseEvent = {
+	at: number | null,
+	actor: string | null,
+	action: string,
+	/**  「打印通知书」「补打」「受理决定」… */
+	label: string,
+	/**  The entry's facts (reason of a reprint or change, print job, decision). */
+	detail: string,
+};
+
+/**  State of a case. */
+export type CaseState = 
+/**  暂存 / being taken in. */
+"draft" | 
+/**  已受理. */
+"accepted" | 
+/**  容缺受理 (materials promised by a deadline). */
+"deferred" | 
+/**  不予受理. */
+"rejected" | 
+/**  补正补齐 (the citizen comes back with the listed materials). */
+"supplement" | 
+/**  已撤回 (after the decision, with a reason). */
+"withdrawn";
+
+/**  The item list before anything is typed: favourites, the 15 most frequent, recent. */
+export type CatalogHome = {
+	favourites: ItemHit[],
+	frequent: ItemHit[],
+	recent: ItemHit[],
+	version: string,
+	items: number,
+};
+
+/**  What a change after the decision does (E9). */
+export type ChangeInput = 
+/**  Corrects contact data or notes; fields left `None` stay. */
+{ type: "edit"; phone: string | null; notes: string | null; pickup: Party | null } | 
+/**  Withdraws the case (撤回), e.g. the citizen withdrew the application. */
+{ type: "withdraw" };
+
 /**  A card as the clerk sees it. */
 export type CitizenCard = {
 	identity: Identity,
@@ -149,6 +289,36 @@ export type Date = {
 	day: number,
 };
 
+/**  A decision as recorded, with what it was taken on. */
+export type Decision = {
+	kind: DecisionKind,
+	reason: string,
+	promise: string,
+	/**  yyyy-mm-dd: supplement / 容缺 deadline; accepted: the promised completion date. */
+	deadline: string | null,
+	/**  The materials missing (supplement, 容缺), by name. */
+	missing: string[],
+	/**  Unix ms. */
+	at: number | null,
+	clerk_id: string,
+};
+
+/**  The clerk's decision as entered. */
+export type DecisionInput = {
+	kind: DecisionKind,
+	/**  Reject: the reason (required). Supplement / 容缺: optional remark. */
+	reason: string,
+	/**  容缺: the citizen's written promise (承诺内容); required. */
+	promise: string,
+	/**  Supplement / 容缺: the deadline, yyyy-mm-dd; default 5 working days from today. */
+	deadline: string | null,
+};
+
+/**  The decision the clerk is about to take or took. */
+export type DecisionKind = "accept" | 
+/**  容缺受理. */
+"deferred" | "reject" | "supplement";
+
 export type DeviceDriver = 
 /**  Not installed at this counter. */
 "none" | 
@@ -170,8 +340,91 @@ export type DeviceStatus = {
 	state: DeviceState,
 };
 
+/**  Export formats. */
+export type ExportFormat = "csv" | "xlsx";
+
+/**  What an export wrote. */
+export type ExportResult = {
+	path: string,
+	rows: number,
+};
+
+/**  An item form field. */
+export type FieldDef = {
+	/**  Unique within the item, e.g. "purpose". */
+	id: string,
+	/**  e.g. "证明用途" */
+	label: string,
+	required: boolean,
+	/**  Maximum length in characters (0 = no limit). */
+	max_len?: number,
+	/**  Placeholder / hint, e.g. "如：办理入学". */
+	hint?: string,
+	/**  Value proposed when the form opens. */
+	default?: string | null,
+} & FieldKind;
+
+/**  Type of a form field; drives the input and the validation. */
+export type FieldKind = { type: "text" } | 
+/**  Multi-line text. */
+{ type: "text_area" } | 
+/**  Digits with optional decimals. */
+{ type: "number" } | 
+/**  yyyy-mm-dd. */
+{ type: "date" } | 
+/**  Mainland mobile or landline. */
+{ type: "phone" } | 
+/**  18-digit resident ID number with a valid check digit. */
+{ type: "id_number" } | 
+/**  One of the listed options. */
+{ type: "select"; options: string[] };
+
+export type HistoryPage = {
+	rows: HistoryRow[],
+	/**  More rows follow this page. */
+	more: boolean,
+};
+
+/**  What the history page asks for. Empty fields do not filter. */
+export type HistoryQuery = {
+	/**
+	 *  A case number (or its beginning), an 18-digit ID number, or the applicant's name (or
+	 *  its beginning).
+	 */
+	text?: string,
+	state?: CaseState | null,
+	item_code?: string | null,
+	/**  yyyy-mm-dd, inclusive, by the day the case was taken in (China time). */
+	from?: string | null,
+	to?: string | null,
+	offset?: number,
+	/**  At most 200; 0 means 50. */
+	limit?: number,
+};
+
+/**  One line of the history list. */
+export type HistoryRow = {
+	id: string,
+	case_no: string | null,
+	state: CaseState,
+	item_code: string,
+	item_name: string,
+	applicant_name: string,
+	created_at: number | null,
+	decided_at: number | null,
+	due_date: string | null,
+	light: Light,
+	print_count: number,
+};
+
 /**  The ID-card reader saw a card placed, removed, or failing to read (C1). */
 export type IdCardChanged = CardEvent;
+
+/**
+ *  Where a party's identity came from (A6): a card read on this reader, typed by the clerk
+ *  (flagged in the audit), or not given.
+ */
+export type IdSource = "card" | "typed" | "none";
 
 /**  A parsed card. */
 export type Identity = {
@@ -192,6 +445,70 @@ export type Identity = {
 	details: CardDetails,
 };
 
+/**  A service item (事项). */
+export type Item = {
+	/**  Stable code, unique in the catalog, e.g. "GA-HJ-0101". */
+	code: string,
+	/**  Name as the citizen knows it, e.g. "户籍证明". */
+	name: string,
+	/**  `Department::code`. */
+	department: string,
+	kind: ItemKind,
+	/**  法定办结时限, working days (0 = none set by law). */
+	legal_days: number,
+	/**  承诺办结时限, working days (0 = 即办). */
+	promised_days: number,
+	/**  即办件: decided at the counter. */
+	instant: boolean,
+	/**  容缺受理 allowed for this item (only materials marked `deferrable` may be missing). */
+	deferrable: boolean,
+	/**  可网上申报. */
+	online: boolean,
+	/**  Extra search words (aliases, common names), e.g. ["开户籍证明", "户口证明"]. */
+	keywords?: string[],
+	/**  收件说明: what the clerk should know when taking the papers in. */
+	notes?: string,
+	/**  The situation question tree. Empty: the item has exactly one situation. */
+	questions?: Question[],
+	/**  Every case of this item ends in exactly one situation. */
+	situations: Situation[],
+	/**  Material pool of the item; situations pick from it by id. */
+	materials: Material[],
+	/**  Item-specific form fields (the applicant's identity fields are not listed here). */
+	fields?: FieldDef[],
+};
+
+/**  One search result, as the item list shows it. */
+export type ItemHit = {
+	code: string,
+	name: string,
+	/**  Department short name. */
+	department: string,
+	/**  事项类型 label. */
+	kind: string,
+	promised_days: number,
+	instant: boolean,
+	deferrable: boolean,
+	/**  How it matched, for the list: 「名称」「拼音首字母」「全拼」「别名」「部门」「类型」「近似」. */
+	matched: string,
+	favourite: boolean,
+};
+
+/**  事项类型 as in the national catalog. */
+export type ItemKind = 
+/**  行政许可 */
+"permit" | 
+/**  行政确认 */
+"confirmation" | 
+/**  行政给付 */
+"benefit" | 
+/**  行政征收 */
+"levy" | 
+/**  其他行政权力 */
+"other_power" | 
+/**  公共服务 */
+"public_service";
+
 /**  One key that is plugged in. */
 export type KeyInfo = {
 	/**
@@ -207,6 +524,19 @@ export type KeyInfo = {
 	/**  Signature algorithms the key reports it can do (e.g. `SM2`, `SM3`, `ECDSA`, `RSA`). */
 	algorithms: string[],
 };
+
+/**  Time-limit light of a case (I2). */
+export type Light = 
+/**  No deadline running (decided on the spot, rejected, withdrawn, draft). */
+"none" | 
+/**  Due later than today. */
+"green" | 
+/**  Due today. */
+"yellow" | 
+/**  One working day over. */
+"orange" | 
+/**  More than one working day over. */
+"red";
 
 /**  A certificate as the login view lists it. */
 export type LoginCert = {
@@ -233,11 +563,61 @@ export type LoginKey = {
 	certificates: LoginCert[],
 };
 
+/**  A material (申请材料) of an item. */
+export type Material = {
+	/**  Unique within the item, e.g. "m1". */
+	id: string,
+	/**  e.g. "居民户口簿" */
+	name: string,
+	required: boolean,
+	form: MaterialForm,
+	/**  份数. */
+	count: number,
+	/**  审查要点, one point per entry. */
+	review_points?: string[],
+	/**  样表/示例 description, if the item has one. */
+	sample?: string | null,
+	/**  电子证照 type that can replace the paper, e.g. "居民户口簿电子证照". */
+	licence_type?: string | null,
+	/**  May be missing at 容缺受理 (only when the item allows 容缺). */
+	deferrable?: boolean,
+};
+
+/**  One line of the materials checklist. */
+export type MaterialEntry = {
+	material_id: string,
+	name: string,
+	required: boolean,
+	/**  「原件」「复印件」… */
+	form: string,
+	count: number,
+	/**  May be missing at a 容缺 acceptance. */
+	deferrable: boolean,
+	received: ReceivedAs,
+	pages: number,
+	files: Attachment[],
+	note: string,
+};
+
+/**  How a material is handed in. */
+export type MaterialForm = 
+/**  原件 */
+"original" | 
+/**  复印件 */
+"copy" | 
+/**  原件及复印件 */
+"original_and_copy" | 
+/**  电子材料 */
+"electronic";
+
 /**  A nation (民族) by its GB 3304 code. */
 export type Nation = {
 	code: number,
 	name: string,
 };
+
+/**  Where an answer leads: another question or the final situation. */
+export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
 
 /**  A file that cannot be uploaded as it is. */
 export type ParkedBlob = {
@@ -257,6 +637,19 @@ export type ParkedRecord = {
 	reason: string,
 	created_at: number | null,
 	parked_at: number | null,
+};
+
+/**  An applicant, agent (代办人) or pickup person (领取人). */
+export type Party = {
+	name: string,
+	id_number: string,
+	id_source: IdSource,
+	sex: string,
+	nation: string,
+	/**  yyyy-mm-dd. */
+	birth: string,
+	address: string,
+	phone: string,
 };
 
 /**
@@ -280,6 +673,52 @@ export type PrintOutcome = {
 	message: string,
 	bytes_sent: number,
 };
+
+/**  A printed notice (E6), kept so it can be reprinted exactly. */
+export type PrintedNotice = {
+	kind: DecisionKind,
+	title: string,
+	/**  The hall (running header) and the issuing department, as printed. */
+	hall: string,
+	issuer: string,
+	/**
+	 *  Hash of the decision and case content it was printed for: the decision button accepts
+	 *  only the decision whose notice was printed.
+	 */
+	decision_hash: string,
+	paragraphs: string[],
+	/**  Unix ms of the first print. */
+	printed_at: number | null,
+	prints: number,
+};
+
+/**  One question of the 情形问答. The first question in `Item::questions` is the root. */
+export type Question = {
+	/**  Unique within the item, e.g. "q1". */
+	id: string,
+	/**  e.g. "申请人与被证明人的关系？" */
+	text: string,
+	options: QuestionOption[],
+};
+
+export type QuestionOption = {
+	/**  e.g. "本人申请" */
+	label: string,
+	next: Next,
+};
+
+/**  How a material was handed in. */
+export type ReceivedAs = 
+/**  Not (yet) handed in. */
+"missing" | 
+/**  纸质原件 checked and returned / kept. */
+"paper" | 
+/**  复印件 kept. */
+"copy" | 
+/**  电子证照 / 电子材料 (file or e-licence). */
+"electronic" | 
+/**  Captured with the document camera (高拍仪). */
+"scanned";
 
 /**  One scan, as the app and the UI receive it. */
 export type ScanEvent = {
@@ -326,6 +765,18 @@ export type ShellStatus = {
 
 /**  Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk). */
 export type ShellStatusChanged = ShellStatus;
+
+/**  A situation (情形): one exact case of an item with its material list. */
+export type Situation = {
+	/**  Unique within the item, e.g. "s1". */
+	id: string,
+	/**  e.g. "本人申请开具户籍证明" */
+	name: string,
+	/**  `Material::id`s from the item's pool, in checklist order. */
+	materials: string[],
+	/**  Situation-specific note shown beside the checklist. */
+	notes?: string,
+};
 
 /**  A symbology as its AIM identifier announced it. */
 export type Symbology = {
@@ -430,6 +881,18 @@ export type SyncStatus = {
 
 /**  The sync status changed (pending count, phase, last error, upload progress; issue 6). */
 export type SyncStatusChanged = SyncStatus;
+
+/**  The clerk's figures of today (cases taken in today, by outcome). */
+export type TodayFigures = {
+	total: number,
+	accepted: number,
+	deferred: number,
+	rejected: number,
+	supplement: number,
+	withdrawn: number,
+	drafts: number,
+	prints: number,
+};
 
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
 export type UkeyChanged = PresenceEvent;

@@ -4,6 +4,7 @@ import {
   ElAlert,
   ElButton,
   ElConfigProvider,
+  ElDrawer,
   ElForm,
   ElFormItem,
   ElInput,
@@ -17,7 +18,7 @@ import { installBackend } from '../backend'
 import { tauriBackend } from '../backend/tauri'
 
 const app = createApp(App)
-for (const c of [ElAlert, ElButton, ElConfigProvider, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
+for (const c of [ElAlert, ElButton, ElConfigProvider, ElDrawer, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
   app.use(c)
 }
 app.use(createPinia())
