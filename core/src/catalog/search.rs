@@ -73,8 +73,8 @@ struct Entry {
     department: String,
     dept_full: String,
     kind: &'static str,
-    /// Which characters (hashed to 64 bits) and character pairs (128 bits) occur in any of
-    /// the entry's texts: a query whose characters or pairs are not all here cannot match
+    /// Which characters (hashed to 64 bits) and character pairs occur in any of
+    /// the entry's texts (pairs hashed to 256 bits): a query whose characters or pairs are not all here cannot match
     /// exactly, and one missing more than an edit budget allows cannot match approximately.
     /// Checking these first keeps a keystroke's search to a pass over two words per item.
     sig: Sig,
@@ -84,7 +84,7 @@ struct Entry {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Sig {
     uni: u64,
-    bi: u128,
+    bi: [u128; 2],
 }
 
 impl Sig {
@@ -94,7 +94,8 @@ impl Sig {
             self.uni |= 1u64 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26);
             if let Some(p) = prev {
                 let h = (p as u32).wrapping_mul(0x85EB_CA6B) ^ (c as u32).wrapping_mul(0xC2B2_AE35);
-                self.bi |= 1u128 << (h.wrapping_mul(0x9E37_79B1) >> 25);
+                let h = h.wrapping_mul(0x9E37_79B1) >> 24;
+                self.bi[(h >> 7) as usize] |= 1u128 << (h & 127);
             }
             prev = Some(c);
         }
@@ -108,14 +109,17 @@ impl Sig {
 
     /// Every character and pair of `q` occurs here.
     fn covers(&self, q: &Sig) -> bool {
-        self.uni & q.uni == q.uni && self.bi & q.bi == q.bi
+        self.uni & q.uni == q.uni
+            && self.bi[0] & q.bi[0] == q.bi[0]
+            && self.bi[1] & q.bi[1] == q.bi[1]
     }
 
     /// At most `k` edits could turn some substring of these texts into `q`: each edit hides
     /// at most one of the query's characters and two of its pairs.
     fn near(&self, q: &Sig, k: u32) -> bool {
         let missing_uni = (q.uni & !self.uni).count_ones();
-        let missing_bi = (q.bi & !self.bi).count_ones();
+        let missing_bi =
+            (q.bi[0] & !self.bi[0]).count_ones() + (q.bi[1] & !self.bi[1]).count_ones();
         missing_uni <= k && missing_bi <= 2 * k
     }
 }
@@ -140,6 +144,16 @@ const ALIAS: u32 = 500;
 const DEPARTMENT: u32 = 300;
 const KIND: u32 = 250;
 const FUZZY: u32 = 200;
+
+/// Sort key of a hit: score and uses descending, then name length and catalog order; with how
+/// it matched.
+type Rank = (
+    std::cmp::Reverse<u32>,
+    std::cmp::Reverse<u32>,
+    usize,
+    usize,
+    &'static str,
+);
 
 /// At most this many hits come back.
 pub const MAX_HITS: usize = 20;
@@ -235,12 +249,25 @@ impl SearchIndex {
                 let best = std::iter::once(&e.name)
                     .chain(&e.aliases)
                     .map(|t| {
+                        // A text shorter than the query by more than k cannot be within k
+                        // edits of it: skip the scan (pinyin initials for long queries).
+                        let fits = |len: usize| len + k as usize >= qlen;
                         if ascii {
-                            let a = pattern.distance(t.initials.chars());
-                            let b = pattern.distance(t.full.chars());
+                            let a = if fits(t.initials.len()) {
+                                pattern.distance(t.initials.bytes().map(char::from))
+                            } else {
+                                u32::MAX
+                            };
+                            let b = if fits(t.full.len()) {
+                                pattern.distance(t.full.bytes().map(char::from))
+                            } else {
+                                u32::MAX
+                            };
                             a.min(b)
-                        } else {
+                        } else if fits(t.chars.len()) {
                             pattern.distance(t.chars.iter().copied())
+                        } else {
+                            u32::MAX
                         }
                     })
                     .min()
@@ -252,13 +279,7 @@ impl SearchIndex {
         }
         // Best score, then the clerk's most used, then the shortest name, then catalog order:
         // the top MAX_HITS are selected first, so a one-letter query does not sort thousands.
-        let mut ranked: Vec<(
-            std::cmp::Reverse<u32>,
-            std::cmp::Reverse<u32>,
-            usize,
-            usize,
-            &str,
-        )> = scored
+        let mut ranked: Vec<Rank> = scored
             .into_iter()
             .map(|(score, i, how)| {
                 let uses = usage.get(&self.hits[i].code).copied().unwrap_or(0);
@@ -372,6 +393,8 @@ fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
 struct Pattern {
     /// Match masks per pattern character.
     peq: Vec<(char, u64)>,
+    /// The same for ASCII characters, by code (pinyin queries look up a table, not a list).
+    ascii: [u64; 128],
     len: u32,
 }
 
@@ -386,7 +409,13 @@ impl Pattern {
             }
             len = i as u32 + 1;
         }
-        Pattern { peq, len }
+        let mut ascii = [0u64; 128];
+        for (c, m) in &peq {
+            if c.is_ascii() {
+                ascii[*c as usize] = *m;
+            }
+        }
+        Pattern { peq, ascii, len }
     }
 
     fn distance(&self, text: impl Iterator<Item = char>) -> u32 {
@@ -400,12 +429,15 @@ impl Pattern {
         let mut score = m;
         let mut best = m;
         for c in text {
-            let eq = self
-                .peq
-                .iter()
-                .find(|(x, _)| *x == c)
-                .map(|(_, b)| *b)
-                .unwrap_or(0);
+            let eq = if c.is_ascii() {
+                self.ascii[c as usize]
+            } else {
+                self.peq
+                    .iter()
+                    .find(|(x, _)| *x == c)
+                    .map(|(_, b)| *b)
+                    .unwrap_or(0)
+            };
             let xv = eq | mv;
             let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
             let mut ph = mv | !(xh | pv);
