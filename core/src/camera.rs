@@ -103,6 +103,127 @@ impl ScannedCode {
     }
 }
 
+/// What a code read under the camera opens at the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CodeTarget {
+    pub code: ScannedCode,
+    /// The queue ticket's number (取号号码), e.g. `A023`.
+    pub ticket: Option<String>,
+    /// The online appointment's number, e.g. `AP1234567890`.
+    pub appointment: Option<String>,
+    /// The service item the ticket or appointment was issued for (catalog code).
+    pub item_code: Option<String>,
+    /// The person a personal identity code names, with [`IdSource::Code`]; only when the ID
+    /// number passes its check digit.
+    ///
+    /// [`IdSource::Code`]: crate::intake::IdSource::Code
+    pub party: Option<crate::intake::Party>,
+}
+
+impl ScannedCode {
+    /// Reads the fields the hall's systems put into their codes. Tickets and appointments name
+    /// their item as `item=<code>` (a URL query parameter or a `|`-separated field) or as the
+    /// JSON key `"item"`; personal codes carry `姓名|证件号码` after their `…码:` prefix or a
+    /// JSON object with `name` and `id_number`/`idNo`.
+    pub fn target(&self) -> CodeTarget {
+        let t = self.text.as_str();
+        let json: Option<serde_json::Value> = t
+            .find('{')
+            .and_then(|i| serde_json::from_str(&t[i..]).ok())
+            .filter(serde_json::Value::is_object);
+        let json_str = |keys: &[&str]| -> Option<String> {
+            let obj = json.as_ref()?.as_object()?;
+            keys.iter().find_map(|k| {
+                obj.get(*k).and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.trim().to_string()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+            })
+        };
+        // `key=value` pairs from a URL query or from `|` fields.
+        let pairs: Vec<(&str, &str)> = t
+            .split(['?', '&', '|'])
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        let pair = |keys: &[&str]| {
+            pairs
+                .iter()
+                .find(|(k, v)| keys.contains(k) && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        };
+        let plain = |s: &String| !s.is_empty() && s.len() <= 64 && !s.contains(char::is_whitespace);
+        let item_code = json_str(&["item", "item_code"])
+            .or_else(|| pair(&["item", "item_code"]))
+            .filter(plain);
+        let mut ticket = None;
+        let mut appointment = None;
+        let mut party = None;
+        match self.kind {
+            CodeKind::QueueTicket => {
+                ticket = if let Some(rest) = t.strip_prefix("QT|") {
+                    rest.split('|').next().map(str::to_string)
+                } else if t.starts_with("YC-") {
+                    t.split('-').nth(2).map(str::to_string)
+                } else {
+                    json_str(&["t"]).or_else(|| pair(&["no", "t", "ticket"]))
+                }
+                .filter(plain);
+            }
+            CodeKind::Appointment => {
+                appointment = json_str(&["appt"])
+                    .or_else(|| pair(&["id"]))
+                    .or_else(|| t.starts_with("AP").then(|| t.to_string()))
+                    .filter(plain);
+            }
+            CodeKind::PersonalCode => {
+                let (name, id) = match json_str(&["name"]) {
+                    Some(name) => (Some(name), json_str(&["id_number", "idNo"])),
+                    None => {
+                        let body = t.split_once([':', '：']).map(|(_, b)| b).unwrap_or(t);
+                        let mut f = body.split('|').map(str::trim);
+                        (f.next().map(str::to_string), f.next().map(str::to_string))
+                    }
+                };
+                party = match (name, id) {
+                    (Some(name), Some(id)) if !name.is_empty() => code_party(&name, &id),
+                    _ => None,
+                };
+            }
+            CodeKind::Other => {}
+        }
+        CodeTarget {
+            code: self.clone(),
+            ticket,
+            appointment,
+            item_code,
+            party,
+        }
+    }
+}
+
+/// A party from a personal code: the name and ID number it carries, sex and birth date from
+/// the number.
+fn code_party(name: &str, id: &str) -> Option<crate::intake::Party> {
+    let id = id.trim().to_ascii_uppercase();
+    yichuang_drivers::idcard::identity::validate_id_number(&id).ok()?;
+    let b = id.as_bytes();
+    let sex = if (b[16] - b'0') % 2 == 1 {
+        "男"
+    } else {
+        "女"
+    };
+    Some(crate::intake::Party {
+        name: name.chars().take(40).collect(),
+        birth: format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]),
+        id_number: id,
+        id_source: crate::intake::IdSource::Code,
+        sex: sex.into(),
+        ..Default::default()
+    })
+}
+
 /// A captured, cropped page.
 #[derive(Debug, Clone)]
 pub struct CapturedPage {
@@ -180,8 +301,11 @@ impl CameraService {
         let backend: Arc<dyn CameraBackend> = match config.driver {
             DeviceDriver::None => return None,
             DeviceDriver::Simulator => {
+                // 1080p at 30 fps, like a document camera's preview mode: the window has
+                // to keep up with at least half of it (≥ 15 fps).
                 let sim = CameraSimulator::new(SimConfig {
                     sequence: config.port.as_ref().map(Into::into),
+                    fps: 30,
                     ..SimConfig::default()
                 });
                 simulator = Some(sim.clone());
@@ -559,6 +683,42 @@ mod tests {
             _ => None,
         });
         assert!(svc.latest_frame().is_ok());
+    }
+
+    #[test]
+    fn codes_name_their_ticket_appointment_item_and_person() {
+        let t = ScannedCode::classify("QT|A023|20261123|W3|item=1144010000001|7f3k").target();
+        assert_eq!(t.ticket.as_deref(), Some("A023"));
+        assert_eq!(t.item_code.as_deref(), Some("1144010000001"));
+        assert!(t.party.is_none());
+        let t = ScannedCode::classify(
+            "https://appt.hall.example.gov.cn/v1/checkin?id=AP1234567890&item=HJ-001",
+        )
+        .target();
+        assert_eq!(t.code.kind, CodeKind::Appointment);
+        assert_eq!(t.appointment.as_deref(), Some("AP1234567890"));
+        assert_eq!(t.item_code.as_deref(), Some("HJ-001"));
+        let t = ScannedCode::classify(r#"{"appt":"AP1234567890","item":"HJ-002"}"#).target();
+        assert_eq!(t.item_code.as_deref(), Some("HJ-002"));
+        // A ticket without an item opens nothing but still names the ticket.
+        let t = ScannedCode::classify("YC-20250301-A023-7F3K").target();
+        assert_eq!((t.ticket.as_deref(), t.item_code), (Some("A023"), None));
+
+        let t = ScannedCode::classify("粤居码:张三|11010519491231002X").target();
+        let p = t.party.expect("a valid personal code names its person");
+        assert_eq!(
+            (p.name.as_str(), p.id_number.as_str()),
+            ("张三", "11010519491231002X")
+        );
+        assert_eq!((p.sex.as_str(), p.birth.as_str()), ("女", "1949-12-31"));
+        assert_eq!(p.id_source, crate::intake::IdSource::Code);
+        let t = ScannedCode::classify(r#"{"name":"李四","idNo":"110105194912310038"}"#).target();
+        assert_eq!(t.party.map(|p| p.name), Some("李四".to_string()));
+        // A wrong check digit names nobody.
+        assert!(ScannedCode::classify("粤居码:张三|110105194912310020")
+            .target()
+            .party
+            .is_none());
     }
 
     #[test]

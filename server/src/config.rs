@@ -67,7 +67,7 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=7))]
     pub grant_days: u32,
 
-    /// 事项目录目录（catalog.json 与 items/*.json），同步接口向工作站下发；默认为源码中的 assets/catalog
+    /// 事项目录目录（catalog.json 与 items/*.json），同步接口向工作站下发；默认为编译进程序的 assets/catalog
     #[arg(long, value_name = "DIR", env = "YICHUANG_CATALOG_DIR")]
     pub catalog_dir: Option<PathBuf>,
 
@@ -154,7 +154,7 @@ impl Cli {
                 ..AuthConfig::default()
             },
             sync: SyncConfig {
-                catalog_dir: self.catalog_dir.unwrap_or_else(default_catalog_dir),
+                catalog_dir: self.catalog_dir,
                 blob_dir: self.blob_dir,
                 s3: self.s3_url.map(S3Config::from_env),
             },
@@ -231,24 +231,15 @@ impl Clock for ManualClock {
 }
 
 /// Sync settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncConfig {
-    /// The catalog served to the workstations (`catalog.json` + `items/*.json`).
-    pub catalog_dir: PathBuf,
+    /// The catalog served to the workstations (`catalog.json` + `items/*.json`); `None`:
+    /// the copy of `assets/catalog/` built into the server.
+    pub catalog_dir: Option<PathBuf>,
     /// Blob directory; `None` means `<data_dir>/blobs`. Always holds the staging area.
     pub blob_dir: Option<PathBuf>,
     /// Complete blobs go to an S3-compatible bucket instead of the blob directory.
     pub s3: Option<S3Config>,
-}
-
-impl Default for SyncConfig {
-    fn default() -> Self {
-        Self {
-            catalog_dir: default_catalog_dir(),
-            blob_dir: None,
-            s3: None,
-        }
-    }
 }
 
 /// An S3-compatible bucket (path-style addressing: `<endpoint>/<bucket>/<key>`).
@@ -286,11 +277,6 @@ impl S3Config {
             },
         }
     }
-}
-
-/// The catalog in this source tree's `assets/catalog` (development and tests).
-pub fn default_catalog_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/catalog")
 }
 
 /// `yichuang-server` under the platform data directory, or `./data` if there is none.

@@ -78,7 +78,8 @@ fn desk(state: &AppState) -> Result<Desk, UserError> {
     })
 }
 
-/// The catalog: the one last pulled from the server (offline cache), else the bundled one.
+/// The catalog: the one last pulled from the server (offline cache), else the one built in
+/// (`YICHUANG_CATALOG_DIR` overrides it).
 /// Reloaded when a newer pull lands.
 fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, UserError> {
     let cached = state.with_store(|s| {
@@ -97,16 +98,16 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
     }
     let catalog = match cached {
         Some(c) => c,
-        None => {
-            let dir = std::env::var_os("YICHUANG_CATALOG_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(yichuang_core::catalog::bundled_dir);
-            yichuang_core::catalog::load_dir(&dir).map_err(|e| UserError {
-                code: "intake.catalog".into(),
-                message: e.message(),
-                detail: e.to_string(),
-            })?
+        None => match std::env::var_os("YICHUANG_CATALOG_DIR") {
+            Some(dir) => yichuang_core::catalog::load_dir(std::path::Path::new(&dir)),
+            // The copy built into the binary: a new workstation works offline from the start.
+            None => yichuang_core::catalog::bundled(),
         }
+        .map_err(|e| UserError {
+            code: "intake.catalog".into(),
+            message: e.message(),
+            detail: e.to_string(),
+        })?,
     };
     let view = Arc::new(CatalogView::new(catalog));
     *slot = Some(view.clone());
@@ -118,7 +119,7 @@ fn ie(e: IntakeError) -> UserError {
 }
 
 /// Runs `f` off the UI thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, UserError> + Send + 'static,
 ) -> Result<T, UserError> {
     tauri::async_runtime::spawn_blocking(f)
@@ -502,4 +503,40 @@ pub fn case_trail(
 ) -> Result<Vec<cases::CaseEvent>, UserError> {
     let desk = desk(&state)?;
     state.with_store(|s| cases::trail(s, &desk.clerk_id, &case_id).map_err(ie))
+}
+
+/// Imports a file (JPG, PNG or PDF) for a material: stored encrypted, queued for upload,
+/// audited; the UI adds the returned attachment to the material's files.
+#[tauri::command]
+#[specta::specta]
+pub async fn material_attach(
+    app: tauri::AppHandle,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<yichuang_core::intake::Attachment, UserError> {
+    blocking(move || attach_file(&app, &name, &bytes)).await
+}
+
+/// Checks and stores a material file (encrypted, queued for upload, audited) in one
+/// transaction; shared by file import and camera capture.
+pub(crate) fn attach_file(
+    app: &tauri::AppHandle,
+    name: &str,
+    bytes: &[u8],
+) -> Result<yichuang_core::intake::Attachment, UserError> {
+    let state = app.state::<AppState>();
+    let desk = desk(&state)?;
+    let blobs = app
+        .try_state::<crate::sync::SyncState>()
+        .and_then(|s| s.blobs())
+        .ok_or_else(|| UserError {
+            code: "intake.no_blob_store".into(),
+            message: "材料文件库不可用（本机数据密钥未读取），无法保存材料文件，请联系运维人员。"
+                .into(),
+            detail: "the blob store was not opened at start".into(),
+        })?;
+    let att =
+        state.with_store(|s| cases::attach(s, &blobs, &desk, name, bytes, now()).map_err(ie))?;
+    state.refresh_pending(app);
+    Ok(att)
 }

@@ -65,6 +65,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             intake::history_export,
             intake::stats_today,
             intake::case_trail,
+            intake::material_attach,
+            crate::camera::camera_preview,
+            crate::camera::camera_scan,
+            crate::camera::camera_capture,
+            crate::camera::camera_pages,
+            crate::camera::camera_page_turn,
+            crate::camera::camera_page_delete,
+            crate::camera::camera_attach,
             crate::sync::sync_status,
             crate::sync::sync_now,
         ])
@@ -73,7 +81,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             IdCardChanged,
             Scanned,
             UkeyChanged,
-            SyncStatusChanged
+            SyncStatusChanged,
+            crate::camera::CameraCodeRead,
+            crate::camera::CameraFailed
         ])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.

@@ -3,6 +3,7 @@
 //! surface and the tasks that keep the status bar true. Domain logic lives in `core/`,
 //! devices in `drivers/`.
 
+mod camera;
 mod commands;
 mod intake;
 mod ipc;
@@ -73,6 +74,15 @@ pub fn main() -> ExitCode {
         .invoke_handler(ipc.invoke_handler())
         .manage(state)
         .manage(intake::IntakeState::default())
+        .manage(camera::CameraState::default())
+        // Preview frames and captured pages as binary JPEG (issue 7); a frame request waits
+        // for the next frame, so it runs on a blocking thread.
+        .register_asynchronous_uri_scheme_protocol(camera::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(camera::serve(&app, &request))
+            });
+        })
         .setup(move |app| {
             ipc.mount_events(app);
             let state = app.state::<AppState>();
@@ -225,6 +235,7 @@ fn start_devices(app: &tauri::AppHandle) {
         session::on_ukey_event(&handle, event)
     });
     state.set_ukey(ukey);
+    camera::start(app);
     simctl::start(app);
 }
 

@@ -28,6 +28,13 @@ impl SimControl for ShellSimControl {
             .with_scanner(|svc| svc.simulator_scan(text))
     }
 
+    fn camera(&self, action: &yichuang_core::simctl::CameraAction) -> Result<(), UserError> {
+        self.0
+            .state::<crate::camera::CameraState>()
+            .service()?
+            .simulator_control(action)
+    }
+
     fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError> {
         let state = self.0.state::<AppState>();
         state.printer()?.simulator_fault(fault, on)?;

@@ -41,12 +41,17 @@ pub struct SyncOverview {
 /// The sync side of the managed state.
 pub struct SyncState {
     service: Option<SyncService>,
-    /// The encrypted material store; intake writes captured pages through it.
-    #[allow(dead_code)]
-    // read by the intake commands (material capture), not yet in this shell
+    /// The encrypted material store; intake writes imported and captured files through it.
     blobs: Option<Arc<BlobStore>>,
     last: Mutex<Option<SyncStatus>>,
     backend_reachable: Mutex<bool>,
+}
+
+impl SyncState {
+    /// The material store, when the data key could be read.
+    pub fn blobs(&self) -> Option<Arc<BlobStore>> {
+        self.blobs.clone()
+    }
 }
 
 /// The data key and the store it opened; the key is `None` when the keystore failed (the

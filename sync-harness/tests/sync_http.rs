@@ -69,7 +69,7 @@ fn env_with(database_url: Option<String>) -> Env {
     catalog_fixture(&root.join("catalog"), "2026.11-1");
     let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().unwrap(), root.join("server"));
     config.database_url = database_url;
-    config.sync.catalog_dir = root.join("catalog");
+    config.sync.catalog_dir = Some(root.join("catalog"));
     let (addr, stop) = background_server_with(config).unwrap();
     Env {
         _dir: dir,

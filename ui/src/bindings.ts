@@ -75,6 +75,34 @@ export const commands = {
 	statsToday: () => typedError<TodayFigures, UserError>(__TAURI_INVOKE("stats_today")),
 	/**  The case's trail from the audit log: prints, reprints with reasons, decision, changes. */
 	caseTrail: (caseId: string) => typedError<CaseEvent[], UserError>(__TAURI_INVOKE("case_trail", { caseId })),
+	/**
+	 *  Imports a file (JPG, PNG or PDF) for a material: stored encrypted, queued for upload,
+	 *  audited; the UI adds the returned attachment to the material's files.
+	 */
+	materialAttach: (name: string, bytes: number[]) => typedError<Attachment, UserError>(__TAURI_INVOKE("material_attach", { name, bytes })),
+	/**  Starts (`on`) or stops the live preview. */
+	cameraPreview: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_preview", { on })),
+	/**
+	 *  Starts reading QR codes from the preview (the preview starts too; both stop on the first
+	 *  code, reported as `CameraCodeRead`), or stops reading.
+	 */
+	cameraScan: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_scan", { on })),
+	/**
+	 *  Captures the newest full-resolution frame as a page: the document found, cropped and
+	 *  deskewed, turned by `quarter_turns` × 90° clockwise. Returns every page captured so far.
+	 */
+	cameraCapture: (quarterTurns: number) => typedError<PageInfo[], UserError>(__TAURI_INVOKE("camera_capture", { quarterTurns })),
+	/**  The pages captured so far. */
+	cameraPages: () => __TAURI_INVOKE<PageInfo[]>("camera_pages"),
+	/**  Turns one page by 90° clockwise (the page gets a new id). */
+	cameraPageTurn: (id: number) => typedError<PageInfo[], UserError>(__TAURI_INVOKE("camera_page_turn", { id })),
+	/**  Removes one page. */
+	cameraPageDelete: (id: number) => __TAURI_INVOKE<PageInfo[]>("camera_page_delete", { id }),
+	/**
+	 *  Assembles the captured pages into one PDF for the material `name` and attaches it like an
+	 *  imported file (encrypted store, upload queue, audit); the pages are then cleared.
+	 */
+	cameraAttach: (name: string) => typedError<Attachment, UserError>(__TAURI_INVOKE("camera_attach", { name })),
 	/**  The sync page: pending count, oldest pending, last success and error, refused records. */
 	syncStatus: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_status")),
 	/**  「立即同步」: runs a sync cycle now instead of waiting for the next try. */
@@ -83,6 +111,8 @@ export const commands = {
 
 /** Events */
 export const events = {
+	cameraCodeRead: makeEvent<CameraCodeRead, CameraCodeRead>("camera-code-read"),
+	cameraFailed: makeEvent<CameraFailed, CameraFailed>("camera-failed"),
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
@@ -138,6 +168,12 @@ export type BackendStatus =
 { state: "not_configured" } | 
 /**  Configured, first probe not answered yet. */
 { state: "checking" } | { state: "reachable"; latency_ms: number } | { state: "unreachable"; reason: string };
+
+/**  A QR code was read from the preview (the preview has stopped). */
+export type CameraCodeRead = CodeTarget;
+
+/**  The camera failed while in use (「高拍仪未连接…」 after an unplug). */
+export type CameraFailed = UserError;
 
 /**  Fields only some card types carry. */
 export type CardDetails = { type: "resident"; nation: Nation; address: string; issuer: string } | { type: "foreign_permanent"; 
@@ -282,6 +318,35 @@ export type ClerkBadge = {
 	mode: SessionMode,
 };
 
+/**  What a QR code held up to the camera is. */
+export type CodeKind = 
+/**  A queue ticket (取号凭条): opens the ticket's item. */
+"queue_ticket" | 
+/**  An online appointment (预约): opens the appointment's item. */
+"appointment" | 
+/**  A personal identity code (粤居码-style): fills the applicant's fields. */
+"personal_code" | 
+/**  Anything else; shown to the clerk as text. */
+"other";
+
+/**  What a code read under the camera opens at the window. */
+export type CodeTarget = {
+	code: ScannedCode,
+	/**  The queue ticket's number (取号号码), e.g. `A023`. */
+	ticket: string | null,
+	/**  The online appointment's number, e.g. `AP1234567890`. */
+	appointment: string | null,
+	/**  The service item the ticket or appointment was issued for (catalog code). */
+	item_code: string | null,
+	/**
+	 *  The person a personal identity code names, with [`IdSource::Code`]; only when the ID
+	 *  number passes its check digit.
+	 * 
+	 *  [`IdSource::Code`]: crate::intake::IdSource::Code
+	 */
+	party: Party | null,
+};
+
 /**  A calendar date as printed on the card. Field order makes the derived `Ord` chronological. */
 export type Date = {
 	year: number,
@@ -421,10 +486,11 @@ export type HistoryRow = {
 export type IdCardChanged = CardEvent;
 
 /**
- *  Where a party's identity came from (A6): a card read on this reader, typed by the clerk
- *  (flagged in the audit), or not given.
+ *  Where a party's identity came from (A6): a card read on this reader, a personal identity
+ *  code (粤居码-style) read by the document camera at this window, typed by the clerk (flagged
+ *  in the audit), or not given.
  */
-export type IdSource = "card" | "typed" | "none";
+export type IdSource = "card" | "code" | "typed" | "none";
 
 /**  A parsed card. */
 export type Identity = {
@@ -619,6 +685,16 @@ export type Nation = {
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
 
+/**  One captured page, as the window lists it (its JPEG is at `yccam://localhost/page/<id>`). */
+export type PageInfo = {
+	/**  Unique per page version: a turned page gets a new id. */
+	id: number,
+	width: number,
+	height: number,
+	/**  The document was found, cropped and deskewed (else the whole frame was kept). */
+	cropped: boolean,
+};
+
 /**  A file that cannot be uploaded as it is. */
 export type ParkedBlob = {
 	sha256: string,
@@ -735,6 +811,12 @@ export type ScanEvent = {
 
 /**  The serial scanner gun read a code (D1); one event per scan. */
 export type Scanned = ScanEvent;
+
+/**  A decoded code. */
+export type ScannedCode = {
+	text: string,
+	kind: CodeKind,
+};
 
 /**  How the session was granted. */
 export type SessionMode = 

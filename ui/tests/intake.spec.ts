@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
@@ -7,6 +7,12 @@ import { installBackend } from '../src/backend'
 import { MemoryBackend } from '../src/backend/memory'
 import { currentQuestion } from '../src/intake/labels'
 import { sampleItems } from '../src/backend/memoryIntake'
+
+// jsdom has no object URLs; the camera panel shows frames through them.
+if (!URL.createObjectURL) {
+  URL.createObjectURL = () => 'blob:test'
+  URL.revokeObjectURL = () => {}
+}
 
 async function mountIntake(backend: MemoryBackend) {
   const w = mount(IntakePage, {
@@ -77,6 +83,100 @@ describe('intake page', () => {
     expect(w.find('[data-testid="intake-item"]').exists()).toBe(false)
     const drafts = await backend.intake.drafts()
     expect(drafts.status === 'ok' ? drafts.data.map((c) => c.item_name) : []).toEqual(['户籍证明'])
+    w.unmount()
+  })
+
+  it('imports a file for a material: attached, counted and marked received', async () => {
+    const backend = new MemoryBackend()
+    const w = await mountIntake(backend)
+    await w.find('[data-testid="item-search"]').setValue('户籍')
+    await flushPromises()
+    await w.find('[data-testid="item-hit"]').trigger('click')
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '1' }))
+    await flushPromises()
+    const input = w.findAll('[data-testid="material-file"]')[1]
+    const file = new File([new Uint8Array([0x25, 0x50, 0x44, 0x46])], '户口簿.pdf', { type: 'application/pdf' })
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(backend.intake.attached).toEqual(['户口簿.pdf']))
+    await flushPromises()
+    expect(w.findAll('[data-testid="material-attachment"]').map((a) => a.text())).toEqual(['户口簿.pdf（1页）'])
+    expect(w.findAll('[data-testid="material-row"]')[1].attributes('data-received')).toBe('electronic')
+    w.unmount()
+  })
+
+  it('opens the item of a ticket read by the camera and attaches photographed pages', async () => {
+    const backend = new MemoryBackend()
+    const w = await mountIntake(backend)
+    await w.find('[data-testid="camera-scan"]').trigger('click')
+    await flushPromises()
+    expect(backend.camera.scanning).toBe(true)
+    await vi.waitFor(() => expect(Number(w.find('[data-testid="camera-fps"]').attributes('data-frames'))).toBeGreaterThan(0), { timeout: 3000 })
+    backend.camera.showCode({
+      code: { text: 'QT|A023|20261123|W5|item=GA-HJ-0301|x', kind: 'queue_ticket' },
+      ticket: 'A023',
+      appointment: null,
+      item_code: 'GA-HJ-0301',
+      party: null,
+    })
+    await flushPromises()
+    expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
+    expect(w.find('[data-testid="intake-item"]').text()).toContain('户籍证明')
+    expect(w.find('[data-testid="intake-notice"]').text()).toContain('取号凭条 A023')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '1' }))
+    await flushPromises()
+
+    // A personal code fills the applicant, marked as read from the code.
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F3' }))
+    await flushPromises()
+    expect(backend.camera.scanning).toBe(true)
+    backend.camera.showCode({
+      code: { text: '粤居码:张三|11010519491231002X', kind: 'personal_code' },
+      ticket: null,
+      appointment: null,
+      item_code: null,
+      party: { name: '张三', id_number: '11010519491231002X', id_source: 'code', sex: '女', nation: '', birth: '1949-12-31', address: '', phone: '' },
+    })
+    await flushPromises()
+    expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('张三')
+    expect(w.find('[data-testid="applicant-source"]').text()).toBe('扫身份码')
+
+    // Two pages photographed for the first material, one turned, attached as one PDF.
+    await w.findAll('[data-testid="material-camera"]')[0].trigger('click')
+    await flushPromises()
+    await vi.waitFor(() => expect(backend.camera.previewing).toBe(true))
+    await w.find('[data-testid="camera-capture"]').trigger('click')
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: ' ' }))
+    await flushPromises()
+    expect(w.findAll('[data-testid="camera-page"]')).toHaveLength(2)
+    await w.findAll('[data-testid="camera-turn"]')[1].trigger('click')
+    await flushPromises()
+    expect(w.findAll('[data-testid="camera-page"]')[1].attributes('data-width')).toBe('1754')
+    await w.find('[data-testid="camera-attach"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
+    expect(backend.camera.previewing).toBe(false)
+    const first = w.findAll('[data-testid="material-row"]')[0]
+    expect(first.find('[data-testid="material-attachment"]').text()).toMatch(/\.pdf（2页）$/)
+    expect(first.attributes('data-received')).toBe('paper')
+    w.unmount()
+  })
+
+  it('shows 高拍仪未连接 while the camera is unplugged and recovers after the replug', async () => {
+    const backend = new MemoryBackend()
+    const w = await mountIntake(backend)
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F3' }))
+    await flushPromises()
+    await vi.waitFor(() => expect(Number(w.find('[data-testid="camera-fps"]').attributes('data-frames'))).toBeGreaterThan(0), { timeout: 3000 })
+    backend.camera.unplug()
+    await vi.waitFor(() => expect(w.find('[data-testid="camera-error"]').text()).toContain('高拍仪未连接'), { timeout: 3000 })
+    backend.camera.plug()
+    await vi.waitFor(() => expect(w.find('[data-testid="camera-error"]').exists()).toBe(false), { timeout: 3000 })
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    await flushPromises()
+    expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
     w.unmount()
   })
 

@@ -67,7 +67,7 @@ fn read(path: &Path) -> Result<String, CatalogError> {
 /// Loads `dir/catalog.json` and every `dir/items/*.json` (in file-name order) and validates.
 pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogError> {
     let head_path = dir.join("catalog.json");
-    let head: CatalogHead = parse(&head_path, &read(&head_path)?)?;
+    let head = read(&head_path)?;
     let items_dir = dir.join("items");
     let mut files: Vec<_> = std::fs::read_dir(&items_dir)
         .map_err(|source| CatalogError::Io {
@@ -78,9 +78,41 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogError> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut items = Vec::new();
+    let mut parts = Vec::new();
     for f in files {
-        let mut part: Vec<Item> = parse(&f, &read(&f)?)?;
+        let text = read(&f)?;
+        parts.push((f, text));
+    }
+    from_parts(
+        &head_path,
+        &head,
+        parts.iter().map(|(p, t)| (p.as_path(), t.as_str())),
+    )
+}
+
+/// The catalog built into this binary from `assets/catalog/` (the workstation's catalog until
+/// the first pull from the server).
+pub fn bundled() -> Result<Catalog, CatalogError> {
+    from_parts(
+        Path::new("catalog.json"),
+        embedded::HEAD,
+        embedded::ITEMS.iter().map(|(n, t)| (Path::new(*n), *t)),
+    )
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/bundled_catalog.rs"));
+}
+
+fn from_parts<'a>(
+    head_path: &Path,
+    head: &str,
+    parts: impl Iterator<Item = (&'a Path, &'a str)>,
+) -> Result<Catalog, CatalogError> {
+    let head: CatalogHead = parse(head_path, head)?;
+    let mut items = Vec::new();
+    for (path, text) in parts {
+        let mut part: Vec<Item> = parse(path, text)?;
         items.append(&mut part);
     }
     let catalog = Catalog {
@@ -308,6 +340,7 @@ mod tests {
     #[test]
     fn bundled_catalog_loads_and_is_large_enough() {
         let c = load_dir(&bundled_dir()).expect("assets/catalog is valid");
+        assert_eq!(bundled().expect("the embedded copy is valid"), c);
         let situations: usize = c.items.iter().map(|i| i.situations.len()).sum();
         assert!(c.items.len() >= 40, "{} items", c.items.len());
         assert!(situations >= 100, "{situations} situations");

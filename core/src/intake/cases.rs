@@ -48,8 +48,8 @@ pub fn refresh(view: &CatalogView, mut draft: CaseDraft) -> Result<CaseDraft, In
     Ok(draft)
 }
 
-/// A party filled from a card must come from a card read at this workstation (A6): the audit
-/// trail holds every read.
+/// A party filled from a card (or a personal code under the camera) must come from a read at
+/// this workstation (A6): the audit trail holds every read (`card.read`, `code.read`).
 fn check_card_sources(
     tx: &Transaction<'_>,
     draft: &CaseDraft,
@@ -61,19 +61,25 @@ fn check_card_sources(
         ("领取人", draft.pickup.as_ref()),
     ];
     for (role, p) in parties {
-        let Some(p) = p.filter(|p| p.id_source == IdSource::Card) else {
-            continue;
+        let Some(p) = p else { continue };
+        let action = match p.id_source {
+            IdSource::Card => "card.read",
+            IdSource::Code => "code.read",
+            IdSource::Typed | IdSource::None => continue,
         };
         let read: Option<i64> = tx
             .query_row(
-                "SELECT 1 FROM audit_log WHERE action = 'card.read' AND subject = ?1 AND at >= ?2
+                "SELECT 1 FROM audit_log WHERE action = ?1 AND subject = ?2 AND at >= ?3
                  LIMIT 1",
-                params![p.id_number, at_ms - CARD_READ_VALID_MS],
+                params![action, p.id_number, at_ms - CARD_READ_VALID_MS],
                 |r| r.get(0),
             )
             .optional()?;
         if read.is_none() {
-            return Err(IntakeError::CardNotRead(role));
+            return Err(match p.id_source {
+                IdSource::Code => IntakeError::CodeNotRead(role),
+                _ => IntakeError::CardNotRead(role),
+            });
         }
     }
     Ok(())
@@ -504,7 +510,7 @@ pub fn change(
                 c.draft.notes = notes.clone();
             }
             if let Some(p) = pickup {
-                if p.id_source == IdSource::Card {
+                if matches!(p.id_source, IdSource::Card | IdSource::Code) {
                     let d = CaseDraft {
                         pickup: Some(p.as_ref().clone()),
                         ..c.draft.clone()
@@ -724,4 +730,91 @@ pub fn trail(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Largest file a material may carry (a scanned multi-page PDF fits; a video does not).
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The kind of an imported file, by its first bytes (the name's extension is not trusted).
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Pages of a PDF, counted from its page objects (`/Type /Page`, not `/Pages`); 1 for images.
+fn page_count(mime: &str, bytes: &[u8]) -> u32 {
+    if mime != "application/pdf" {
+        return 1;
+    }
+    let mut n = 0u32;
+    let mut i = 0;
+    while let Some(p) = bytes[i..].windows(5).position(|w| w == b"/Page") {
+        let at = i + p + 5;
+        let before = &bytes[(i + p).saturating_sub(8)..i + p];
+        let is_type = before.windows(5).any(|w| w == b"/Type");
+        if is_type && bytes.get(at) != Some(&b's') {
+            n += 1;
+        }
+        i = at;
+    }
+    n.max(1)
+}
+
+/// Imports a file for a material (E3): checked (JPG, PNG or PDF, at most 20 MB), stored
+/// encrypted and content-addressed, queued for upload and audited in one transaction. The
+/// returned attachment goes into the material's `files` of the draft.
+pub fn attach(
+    store: &mut Store,
+    blobs: &crate::blobs::BlobStore,
+    desk: &Desk,
+    name: &str,
+    bytes: &[u8],
+    at_ms: i64,
+) -> Result<Attachment, IntakeError> {
+    if bytes.is_empty() {
+        return Err(IntakeError::Attachment("文件是空的，请重新选择。".into()));
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(IntakeError::Attachment(format!(
+            "文件超过{}MB，请压缩或分拆后再导入。",
+            MAX_ATTACHMENT_BYTES / 1024 / 1024
+        )));
+    }
+    let mime = sniff(bytes)
+        .ok_or_else(|| IntakeError::Attachment("仅支持导入 JPG、PNG 图片或 PDF 文件。".into()))?;
+    let blob = blobs.put(bytes)?;
+    let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
+    let att = Attachment {
+        sha256: blob.sha256.clone(),
+        name: if name.trim().is_empty() {
+            "材料文件".into()
+        } else {
+            name
+        },
+        size: blob.size.min(u32::MAX as u64) as u32,
+        pages: page_count(mime, bytes),
+        mime: mime.into(),
+    };
+    store.transact(|tx| {
+        crate::blobs::enqueue(tx, &blob, at_ms)?;
+        audit::record(
+            tx,
+            at_ms,
+            audit_entry(
+                desk,
+                "intake.attach",
+                None,
+                json!({ "file": att.name, "sha256": att.sha256, "size": att.size,
+                        "mime": att.mime, "pages": att.pages }),
+            ),
+        )
+    })?;
+    Ok(att)
 }

@@ -122,12 +122,14 @@ impl CaseState {
     }
 }
 
-/// Where a party's identity came from (A6): a card read on this reader, typed by the clerk
-/// (flagged in the audit), or not given.
+/// Where a party's identity came from (A6): a card read on this reader, a personal identity
+/// code (粤居码-style) read by the document camera at this window, typed by the clerk (flagged
+/// in the audit), or not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum IdSource {
     Card,
+    Code,
     Typed,
     #[default]
     None,
@@ -380,6 +382,8 @@ pub enum IntakeError {
     ReasonRequired,
     #[error("the card for {0} was not read at this window")]
     CardNotRead(&'static str),
+    #[error("the personal code for {0} was not read at this window")]
+    CodeNotRead(&'static str),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("sqlite: {0}")]
@@ -388,6 +392,10 @@ pub enum IntakeError {
     Corrupt(String),
     #[error("export: {0}")]
     Export(String),
+    #[error("attachment: {0}")]
+    Attachment(String),
+    #[error("blob: {0}")]
+    Blob(#[from] crate::blobs::BlobError),
 }
 
 impl IntakeError {
@@ -405,9 +413,12 @@ impl IntakeError {
             IntakeError::WrongState(_) => "intake.wrong_state",
             IntakeError::ReasonRequired => "intake.reason_required",
             IntakeError::CardNotRead(_) => "intake.card_not_read",
+            IntakeError::CodeNotRead(_) => "intake.code_not_read",
             IntakeError::Store(_) | IntakeError::Sqlite(_) => "intake.store",
             IntakeError::Corrupt(_) => "intake.corrupt",
             IntakeError::Export(_) => "intake.export",
+            IntakeError::Attachment(_) => "intake.attachment",
+            IntakeError::Blob(_) => "intake.blob",
         }
     }
 
@@ -432,12 +443,17 @@ impl IntakeError {
             IntakeError::CardNotRead(role) => {
                 format!("{role}的身份证尚未在本窗口读取，请先读卡。")
             }
+            IntakeError::CodeNotRead(role) => {
+                format!("{role}的身份码尚未在本窗口扫描，请重新扫码或读卡。")
+            }
             IntakeError::Store(e) => e.message(),
             IntakeError::Sqlite(_) => {
                 "本地数据库读写失败，本次操作未保存，请重试或联系运维人员。".into()
             }
             IntakeError::Corrupt(_) => "办件数据已损坏，无法读取，请联系运维人员。".into(),
             IntakeError::Export(_) => "导出文件无法写入，请检查磁盘空间和目录权限。".into(),
+            IntakeError::Attachment(why) => why.clone(),
+            IntakeError::Blob(e) => e.message(),
         }
     }
 

@@ -599,3 +599,36 @@ fn case_numbers_restart_daily_and_carry_hall_and_window() {
     assert_eq!(a.case_no.as_deref(), Some("441500202611230030001"));
     assert_eq!(b.case_no.as_deref(), Some("441500202611240030001"));
 }
+
+#[test]
+fn imported_files_are_checked_stored_encrypted_and_queued() {
+    let (dir, mut s) = store();
+    let key = crate::keystore::StoreKey::random().unwrap();
+    let blobs = crate::blobs::BlobStore::open(&dir.path().join("blobs"), &key).unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] >>\n2 0 obj << /Type /Page >>\n3 0 obj << /Type/Page >>\n%%EOF";
+    let att = cases::attach(&mut s, &blobs, &desk(), "户口簿.pdf", pdf, NOW).unwrap();
+    assert_eq!((att.mime.as_str(), att.pages), ("application/pdf", 2));
+    assert_eq!(blobs.read(&att.sha256).unwrap(), pdf);
+    // Encrypted on disk: the plain bytes are not in the file.
+    let raw = std::fs::read(blobs.path_of(&att.sha256)).unwrap();
+    assert!(!raw.windows(8).any(|w| w == b"/Type /P"));
+    assert_eq!(count(&mut s, "SELECT count(*) FROM blob_outbox"), 1);
+    assert_eq!(
+        count(
+            &mut s,
+            "SELECT count(*) FROM audit_log WHERE action = 'intake.attach'"
+        ),
+        1
+    );
+    for bad in [&b""[..], &b"MZ\x90\x00 not a document"[..]] {
+        let e = cases::attach(&mut s, &blobs, &desk(), "x.exe", bad, NOW).unwrap_err();
+        assert!(matches!(e, IntakeError::Attachment(_)), "{e}");
+    }
+    let png = b"\x89PNG\r\n\x1a\n0000";
+    assert_eq!(
+        cases::attach(&mut s, &blobs, &desk(), "照片.png", png, NOW)
+            .unwrap()
+            .pages,
+        1
+    );
+}

@@ -233,7 +233,7 @@ fn pulled(doc: PullDocument, headers: &HeaderMap) -> Response {
 )]
 pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     let dir = state.sync.catalog_dir.clone();
-    let doc = tokio::task::spawn_blocking(move || pull::catalog(&dir))
+    let doc = tokio::task::spawn_blocking(move || pull::catalog(dir.as_deref()))
         .await
         .map_err(|e| Error::Catalog {
             detail: e.to_string(),

@@ -42,7 +42,8 @@ pub const MAX_WORKSTATION_LEN: usize = 64;
 #[derive(Debug, Clone)]
 pub struct SyncState {
     pub blobs: Arc<BlobBackend>,
-    pub catalog_dir: std::path::PathBuf,
+    /// `None`: the catalog built into the server.
+    pub catalog_dir: Option<std::path::PathBuf>,
     /// One upload at a time per blob (two senders of the same file queue up here).
     upload_locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Records received again at a version the server already had (replays), since start.
@@ -50,7 +51,7 @@ pub struct SyncState {
 }
 
 impl SyncState {
-    pub fn new(blobs: BlobBackend, catalog_dir: std::path::PathBuf) -> Self {
+    pub fn new(blobs: BlobBackend, catalog_dir: Option<std::path::PathBuf>) -> Self {
         Self {
             blobs: Arc::new(blobs),
             catalog_dir,

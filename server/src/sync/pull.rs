@@ -48,15 +48,21 @@ fn catalog_err(path: &Path, detail: impl std::fmt::Display) -> Error {
     }
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| catalog_err(path, e))?;
-    serde_json::from_str(&text).map_err(|e| catalog_err(path, e))
-}
-
 /// The catalog directory merged into one document: `catalog.json` with the `items` of every
 /// `items/*.json` (file-name order), the shape `yichuang_core::catalog::from_json` reads.
-pub fn catalog(dir: &Path) -> Result<PullDocument> {
-    let mut head = read_json(&dir.join("catalog.json"))?;
+/// `None`: the catalog built into the server from `assets/catalog/`.
+pub fn catalog(dir: Option<&Path>) -> Result<PullDocument> {
+    let Some(dir) = dir else {
+        return merge(
+            Path::new("(built in) catalog.json"),
+            embedded::HEAD,
+            embedded::ITEMS
+                .iter()
+                .map(|(n, t)| (Path::new(*n).to_owned(), t.to_string())),
+        );
+    };
+    let head_path = dir.join("catalog.json");
+    let head = std::fs::read_to_string(&head_path).map_err(|e| catalog_err(&head_path, e))?;
     let items_dir = dir.join("items");
     let mut files: Vec<_> = std::fs::read_dir(&items_dir)
         .map_err(|e| catalog_err(&items_dir, e))?
@@ -64,9 +70,28 @@ pub fn catalog(dir: &Path) -> Result<PullDocument> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut items = Vec::new();
+    let mut parts = Vec::new();
     for f in files {
-        match read_json(&f)? {
+        let text = std::fs::read_to_string(&f).map_err(|e| catalog_err(&f, e))?;
+        parts.push((f, text));
+    }
+    merge(&head_path, &head, parts.into_iter())
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/bundled_catalog.rs"));
+}
+
+fn merge(
+    head_path: &Path,
+    head: &str,
+    parts: impl Iterator<Item = (std::path::PathBuf, String)>,
+) -> Result<PullDocument> {
+    let mut head: serde_json::Value =
+        serde_json::from_str(head).map_err(|e| catalog_err(head_path, e))?;
+    let mut items = Vec::new();
+    for (f, text) in parts {
+        match serde_json::from_str(&text).map_err(|e| catalog_err(&f, e))? {
             serde_json::Value::Array(mut part) => items.append(&mut part),
             _ => return Err(catalog_err(&f, "not an array of items")),
         }
@@ -80,7 +105,7 @@ pub fn catalog(dir: &Path) -> Result<PullDocument> {
         Some(obj) => {
             obj.insert("items".into(), serde_json::Value::Array(items));
         }
-        None => return Err(catalog_err(dir, "catalog.json is not an object")),
+        None => return Err(catalog_err(head_path, "catalog.json is not an object")),
     }
     Ok(PullDocument::new("catalog", version, head))
 }

@@ -14,6 +14,7 @@ import type {
   SyncStatus,
   UserError,
 } from '../bindings'
+import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
 
 export type Unsubscribe = () => void
@@ -51,6 +52,8 @@ export interface Backend {
   onUkeyChanged(listener: (event: PresenceEvent) => void): Promise<Unsubscribe>
   /** Intake at the window: catalog, drafts, notices, decisions, history (issue 5). */
   intake: IntakeApi
+  /** The document camera: preview, QR codes, captured pages (issue 7). */
+  camera: CameraApi
   /** The sync page: status read from the store now, refused records and files (issue 6). */
   syncStatus(): Promise<Result<SyncOverview>>
   /** 「立即同步」: a sync cycle now instead of after the back-off. */

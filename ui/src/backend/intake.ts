@@ -2,6 +2,7 @@
 // history. `tauri.ts` maps it onto the generated commands, `memoryIntake.ts` keeps it in memory
 // for component tests.
 import type {
+  Attachment,
   Case,
   CaseDraft,
   CaseEvent,
@@ -45,4 +46,6 @@ export interface IntakeApi {
   reprint(caseId: string, noticeIndex: number, reason: string): Promise<Result<Case>>
   exportHistory(query: HistoryQuery, format: ExportFormat): Promise<Result<ExportResult>>
   today(): Promise<Result<TodayFigures>>
+  /** Imports a file (JPG, PNG, PDF) for a material: stored encrypted, queued for upload. */
+  attach(name: string, bytes: number[]): Promise<Result<Attachment>>
 }

@@ -10,6 +10,7 @@ import type {
   SyncStatus,
 } from '../bindings'
 import type { Backend, Result } from './backend'
+import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -67,6 +68,7 @@ export class MemoryBackend implements Backend {
   pins: Record<string, string> = {}
   private ukeyListeners = new Set<(e: PresenceEvent) => void>()
   intake = new MemoryIntake()
+  camera = new MemoryCamera()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
   syncNowCalls = 0

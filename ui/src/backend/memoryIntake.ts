@@ -235,4 +235,10 @@ export class MemoryIntake implements IntakeApi {
       prints: this.printed,
     })
   }
+  attached: string[] = []
+  async attach(name: string, bytes: number[]) {
+    this.attached.push(name)
+    const pdf = bytes[0] === 0x25
+    return ok({ sha256: `sha-${this.attached.length}`, name, size: bytes.length, pages: 1, mime: pdf ? 'application/pdf' : 'image/jpeg' })
+  }
 }

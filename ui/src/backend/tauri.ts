@@ -1,6 +1,27 @@
 // Backend over the Tauri IPC, through the bindings generated from the Rust types.
 import { commands, events } from '../bindings'
 import type { Backend } from './backend'
+import type { FrameResult } from './camera'
+
+// Custom URI schemes: `yccam://localhost/…` on Linux and macOS, `http://yccam.localhost/…`
+// on Windows (WebView2).
+const cameraBase = navigator.userAgent.includes('Windows') ? 'http://yccam.localhost' : 'yccam://localhost'
+
+async function nextFrame(after: number): Promise<FrameResult> {
+  let r: Response
+  try {
+    r = await fetch(`${cameraBase}/frame?after=${after}`, { cache: 'no-store' })
+  } catch (e) {
+    return { status: 'error', error: { code: 'camera.transport', message: '高拍仪画面获取失败，请重试。', detail: String(e) } }
+  }
+  if (r.status === 200) return { status: 'frame', seq: Number(r.headers.get('x-frame-seq') ?? 0), jpeg: await r.blob() }
+  if (r.status === 204) return { status: 'none' }
+  try {
+    return { status: 'error', error: await r.json() }
+  } catch {
+    return { status: 'error', error: { code: 'camera.transport', message: '高拍仪画面获取失败，请重试。', detail: `HTTP ${r.status}` } }
+  }
+}
 
 export const tauriBackend: Backend = {
   appInfo: () => commands.getAppInfo(),
@@ -48,6 +69,24 @@ export const tauriBackend: Backend = {
     reprint: (caseId, noticeIndex, reason) => commands.historyReprint(caseId, noticeIndex, reason),
     exportHistory: (query, format) => commands.historyExport(query, format),
     today: () => commands.statsToday(),
+    attach: (name, bytes) => commands.materialAttach(name, bytes),
+  },
+  camera: {
+    preview: (on) => commands.cameraPreview(on),
+    scan: (on) => commands.cameraScan(on),
+    capture: (quarterTurns) => commands.cameraCapture(quarterTurns),
+    pages: () => commands.cameraPages(),
+    turn: (id) => commands.cameraPageTurn(id),
+    remove: (id) => commands.cameraPageDelete(id),
+    attach: (name) => commands.cameraAttach(name),
+    nextFrame,
+    pageUrl: (id) => `${cameraBase}/page/${id}`,
+    async onCode(listener) {
+      return events.cameraCodeRead.listen((event) => listener(event.payload))
+    },
+    async onFailed(listener) {
+      return events.cameraFailed.listen((event) => listener(event.payload))
+    },
   },
   syncStatus: () => commands.syncStatus(),
   syncNow: () => commands.syncNow(),
