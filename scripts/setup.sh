@@ -23,8 +23,9 @@ APT_PACKAGES=(
   # SQLCipher links libcrypto from libssl-dev (above)
   libdbus-1-dev
   # Document camera (issue 7): nokhwa's V4L2 bindings need libclang; the QR test-set
-  # generator (scripts/qr-testset.sh) runs in a venv
-  libclang-dev clang python3-venv
+  # generator (scripts/qr-testset.sh) runs in a venv; MJPEG frames are decoded by the
+  # system libjpeg-turbo (TurboJPEG API, found by pkg-config)
+  libclang-dev clang python3-venv libturbojpeg0-dev
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
