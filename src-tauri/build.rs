@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "camera_page_turn",
     "camera_page_delete",
     "camera_attach",
+    "simulate_camera",
     "sync_status",
     "sync_now",
 ];

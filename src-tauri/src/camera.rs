@@ -51,6 +51,8 @@ pub struct CameraState {
     service: Mutex<Option<Arc<CameraService>>>,
     /// Pages captured for the material being photographed, in order.
     pages: Mutex<Vec<Page>>,
+    /// That material's name: opening the camera for another one starts with no pages.
+    material: Mutex<String>,
     next_id: AtomicU32,
 }
 
@@ -188,11 +190,38 @@ pub async fn camera_capture(
     .await
 }
 
-/// The pages captured so far.
+/// The pages captured so far for `material`; pages left over from another material (its
+/// panel closed without attaching) are dropped.
 #[tauri::command]
 #[specta::specta]
-pub fn camera_pages(camera: State<'_, CameraState>) -> Vec<PageInfo> {
+pub fn camera_pages(camera: State<'_, CameraState>, material: String) -> Vec<PageInfo> {
+    let mut current = lock(&camera.material);
+    if *current != material {
+        lock(&camera.pages).clear();
+        *current = material;
+    }
+    drop(current);
     camera.infos()
+}
+
+/// Acts on the simulated document camera from the device panel: `show <text>`,
+/// `show-document`, `clear`, `unplug`, `plug` (the `camera …` commands of the control
+/// surface).
+#[tauri::command]
+#[specta::specta]
+pub fn simulate_camera(camera: State<'_, CameraState>, action: String) -> Result<(), UserError> {
+    use yichuang_core::simctl::{parse, Command};
+    let action = match parse(&format!("camera {action}")) {
+        Ok(Command::Camera(a)) => a,
+        other => {
+            return Err(UserError {
+                code: "camera.sim_action".into(),
+                message: "模拟高拍仪的操作无效。".into(),
+                detail: format!("camera {action}: {other:?}"),
+            })
+        }
+    };
+    camera.service()?.simulator_control(&action)
 }
 
 /// Turns one page by 90° clockwise (the page gets a new id).

@@ -73,6 +73,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::camera::camera_page_turn,
             crate::camera::camera_page_delete,
             crate::camera::camera_attach,
+            crate::camera::simulate_camera,
             crate::sync::sync_status,
             crate::sync::sync_now,
         ])

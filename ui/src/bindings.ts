@@ -92,8 +92,11 @@ export const commands = {
 	 *  deskewed, turned by `quarter_turns` × 90° clockwise. Returns every page captured so far.
 	 */
 	cameraCapture: (quarterTurns: number) => typedError<PageInfo[], UserError>(__TAURI_INVOKE("camera_capture", { quarterTurns })),
-	/**  The pages captured so far. */
-	cameraPages: () => __TAURI_INVOKE<PageInfo[]>("camera_pages"),
+	/**
+	 *  The pages captured so far for `material`; pages left over from another material (its
+	 *  panel closed without attaching) are dropped.
+	 */
+	cameraPages: (material: string) => __TAURI_INVOKE<PageInfo[]>("camera_pages", { material }),
 	/**  Turns one page by 90° clockwise (the page gets a new id). */
 	cameraPageTurn: (id: number) => typedError<PageInfo[], UserError>(__TAURI_INVOKE("camera_page_turn", { id })),
 	/**  Removes one page. */
@@ -103,6 +106,12 @@ export const commands = {
 	 *  imported file (encrypted store, upload queue, audit); the pages are then cleared.
 	 */
 	cameraAttach: (name: string) => typedError<Attachment, UserError>(__TAURI_INVOKE("camera_attach", { name })),
+	/**
+	 *  Acts on the simulated document camera from the device panel: `show <text>`,
+	 *  `show-document`, `clear`, `unplug`, `plug` (the `camera …` commands of the control
+	 *  surface).
+	 */
+	simulateCamera: (action: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_camera", { action })),
 	/**  The sync page: pending count, oldest pending, last success and error, refused records. */
 	syncStatus: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_status")),
 	/**  「立即同步」: runs a sync cycle now instead of waiting for the next try. */

@@ -144,4 +144,23 @@ describe('scanner gun (D1)', () => {
     expect(shown.attributes('data-source')).toBe('serial')
     expect(shown.attributes('data-count')).toBe('1')
   })
+
+  it('the camera self-test previews, reads a code, and drives the simulated camera', async () => {
+    const backend = new MemoryBackend(
+      sampleStatus({ devices: [{ slot: 'camera', name: '高拍仪', driver: 'simulator', state: { state: 'connected' } }] }),
+    )
+    const w = await openPanel(backend)
+    await w.find('[data-testid="camera-selftest"]').trigger('click')
+    await flushPromises()
+    expect(backend.camera.scanning).toBe(true)
+    await w.find('[data-camera-sim="ticket"]').trigger('click')
+    await flushPromises()
+    expect(backend.camera.simulated[0]).toMatch(/^show QT\|A001\|\d{8}\|W1\|item=GA-HJ-0301\|demo$/)
+    backend.camera.showCode({ code: { text: 'QT|A001|x', kind: 'queue_ticket' }, ticket: 'A001', appointment: null, item_code: null, party: null })
+    await flushPromises()
+    expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
+    expect(w.find('[data-testid="camera-last-code"]').text()).toContain('QT|A001|x')
+    await w.find('[data-camera-sim="unplug"]').trigger('click')
+    expect(backend.camera.plugged).toBe(false)
+  })
 })

@@ -17,7 +17,8 @@ export interface CameraApi {
   scan(on: boolean): Promise<Result<null>>
   /** Captures the newest frame as a cropped, deskewed page; returns all pages so far. */
   capture(quarterTurns: number): Promise<Result<PageInfo[]>>
-  pages(): Promise<PageInfo[]>
+  /** The pages captured for this material (pages of another material are dropped). */
+  pages(material: string): Promise<PageInfo[]>
   /** Turns a page 90° clockwise. */
   turn(id: number): Promise<Result<PageInfo[]>>
   remove(id: number): Promise<PageInfo[]>
@@ -29,4 +30,6 @@ export interface CameraApi {
   pageUrl(id: number): string
   onCode(listener: (target: CodeTarget) => void): Promise<Unsubscribe>
   onFailed(listener: (error: UserError) => void): Promise<Unsubscribe>
+  /** Acts on the simulated camera: `show <text>`, `show-document`, `clear`, `unplug`, `plug`. */
+  simulate(action: string): Promise<Result<null>>
 }

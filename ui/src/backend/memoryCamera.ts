@@ -35,8 +35,20 @@ export class MemoryCamera implements CameraApi {
     this.list.push({ id: ++this.nextId, width: portrait ? 1240 : 1754, height: portrait ? 1754 : 1240, cropped: true })
     return ok([...this.list])
   }
-  async pages() {
+  material = ''
+  simulated: string[] = []
+  async pages(material: string) {
+    if (material !== this.material) {
+      this.list = []
+      this.material = material
+    }
     return [...this.list]
+  }
+  async simulate(action: string) {
+    this.simulated.push(action)
+    if (action === 'unplug') this.unplug()
+    else if (action === 'plug') this.plug()
+    return ok(null)
   }
   async turn(id: number) {
     this.list = this.list.map((p) => (p.id === id ? { ...p, id: ++this.nextId, width: p.height, height: p.width } : p))

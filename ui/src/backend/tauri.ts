@@ -75,12 +75,13 @@ export const tauriBackend: Backend = {
     preview: (on) => commands.cameraPreview(on),
     scan: (on) => commands.cameraScan(on),
     capture: (quarterTurns) => commands.cameraCapture(quarterTurns),
-    pages: () => commands.cameraPages(),
+    pages: (material) => commands.cameraPages(material),
     turn: (id) => commands.cameraPageTurn(id),
     remove: (id) => commands.cameraPageDelete(id),
     attach: (name) => commands.cameraAttach(name),
     nextFrame,
     pageUrl: (id) => `${cameraBase}/page/${id}`,
+    simulate: (action) => commands.simulateCamera(action),
     async onCode(listener) {
       return events.cameraCodeRead.listen((event) => listener(event.payload))
     },
