@@ -1,32 +1,9 @@
 //! Embeds the bundled catalog (`assets/catalog/`) into the library, so an installed
 //! workstation has its catalog offline from the first start, wherever it was built.
 
-use std::path::PathBuf;
+include!("../assets/catalog/embed.rs");
 
 fn main() {
-    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"))
-        .join("../assets/catalog");
-    let items_dir = dir.join("items");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    println!("cargo:rerun-if-changed={}", items_dir.display());
-    let head = dir.join("catalog.json");
-    println!("cargo:rerun-if-changed={}", head.display());
-    let mut items: Vec<PathBuf> = std::fs::read_dir(&items_dir)
-        .expect("assets/catalog/items is readable")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    items.sort();
-    let mut out = format!(
-        "pub const HEAD: &str = include_str!({head:?});\npub const ITEMS: &[(&str, &str)] = &[\n"
-    );
-    for p in &items {
-        println!("cargo:rerun-if-changed={}", p.display());
-        let name = p.file_name().expect("a file").to_string_lossy();
-        out += &format!("    ({name:?}, include_str!({p:?})),\n");
-    }
-    out += "];\n";
-    let dest =
-        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("bundled_catalog.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    println!("cargo:rerun-if-changed=../assets/catalog/embed.rs");
+    embed_catalog();
 }

@@ -428,6 +428,135 @@ pub fn capture_page(frame: &Frame, quarter_turns: u8) -> Result<CapturedPage, Us
     })
 }
 
+/// One captured page, as the window lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct PageInfo {
+    /// Unique per page version: a turned page gets a new id.
+    pub id: u32,
+    pub width: u32,
+    pub height: u32,
+    /// The document was found, cropped and deskewed (else the whole frame was kept).
+    pub cropped: bool,
+}
+
+/// The pages captured for one material, in order, until they are attached as its PDF.
+#[derive(Debug, Default)]
+pub struct PageSet {
+    material: String,
+    pages: Vec<(PageInfo, Arc<[u8]>)>,
+    last_id: u32,
+}
+
+impl PageSet {
+    pub fn infos(&self) -> Vec<PageInfo> {
+        self.pages.iter().map(|(i, _)| i.clone()).collect()
+    }
+
+    /// Switches to `material`: pages left over from another material (its panel closed
+    /// without attaching) are dropped.
+    pub fn for_material(&mut self, material: &str) -> Vec<PageInfo> {
+        if self.material != material {
+            self.pages.clear();
+            self.material = material.to_string();
+        }
+        self.infos()
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    pub fn add(&mut self, page: CapturedPage) -> Vec<PageInfo> {
+        let info = PageInfo {
+            id: self.next_id(),
+            width: page.width,
+            height: page.height,
+            cropped: page.cropped,
+        };
+        self.pages.push((info, page.jpeg.into()));
+        self.infos()
+    }
+
+    /// A page's JPEG.
+    pub fn jpeg(&self, id: u32) -> Result<Arc<[u8]>, UserError> {
+        self.pages
+            .iter()
+            .find(|(i, _)| i.id == id)
+            .map(|(_, j)| j.clone())
+            .ok_or_else(|| UserError {
+                code: "camera.no_page".into(),
+                message: "该页面已删除。".into(),
+                detail: format!("no captured page {id}"),
+            })
+    }
+
+    /// Puts a turned page (from [`turn_page`]) in place of page `id`, under a new id.
+    pub fn replace(&mut self, id: u32, page: CapturedPage) -> Vec<PageInfo> {
+        let new_id = self.next_id();
+        if let Some((info, jpeg)) = self.pages.iter_mut().find(|(i, _)| i.id == id) {
+            *info = PageInfo {
+                id: new_id,
+                width: page.width,
+                height: page.height,
+                cropped: info.cropped,
+            };
+            *jpeg = page.jpeg.into();
+        }
+        self.infos()
+    }
+
+    pub fn remove(&mut self, id: u32) -> Vec<PageInfo> {
+        self.pages.retain(|(i, _)| i.id != id);
+        self.infos()
+    }
+
+    /// The pages as one PDF named after the material: (file name, bytes).
+    pub fn pdf(&self) -> Result<(String, Vec<u8>), UserError> {
+        if self.pages.is_empty() {
+            return Err(UserError {
+                code: "camera.no_pages".into(),
+                message: "尚未拍摄任何页面，请先拍摄。".into(),
+                detail: "no captured pages to attach".into(),
+            });
+        }
+        let title: String = self.material.trim().chars().take(60).collect();
+        let refs: Vec<&[u8]> = self.pages.iter().map(|(_, j)| &j[..]).collect();
+        let pdf = crate::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
+            code: "camera.pdf".into(),
+            message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
+            detail: e.to_string(),
+        })?;
+        let name = if title.is_empty() {
+            "高拍仪拍摄"
+        } else {
+            &title
+        };
+        Ok((format!("{name}.pdf"), pdf))
+    }
+
+    pub fn clear(&mut self) {
+        self.pages.clear();
+    }
+}
+
+/// A captured page's JPEG turned 90° clockwise (heavy: decode and encode; call it off the UI
+/// thread and outside any lock).
+pub fn turn_page(jpeg: &[u8]) -> Result<CapturedPage, UserError> {
+    let bad = |e: camera::JpegError| UserError {
+        code: "camera.page".into(),
+        message: "页面图像无法处理，请重新拍摄。".into(),
+        detail: e.to_string(),
+    };
+    let turned = camera::jpeg::decode_rgb(jpeg).map_err(bad)?.rotated(1);
+    Ok(CapturedPage {
+        jpeg: camera::jpeg::encode_rgb(&turned, 90).map_err(bad)?,
+        width: turned.width,
+        height: turned.height,
+        cropped: true,
+    })
+}
+
 impl Drop for CameraService {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
@@ -683,6 +812,37 @@ mod tests {
             _ => None,
         });
         assert!(svc.latest_frame().is_ok());
+    }
+
+    #[test]
+    fn e3_pages_belong_to_their_material_turn_and_make_one_pdf() {
+        let page = |w: u32, h: u32| {
+            let img = yichuang_drivers::camera::GrayImage::filled(w, h, 200);
+            CapturedPage {
+                jpeg: camera::jpeg::encode_gray(&img, 90).unwrap(),
+                width: w,
+                height: h,
+                cropped: true,
+            }
+        };
+        let mut set = PageSet::default();
+        assert!(set.for_material("居民户口簿").is_empty());
+        assert!(set.pdf().is_err(), "nothing to attach yet");
+        set.add(page(40, 60));
+        let infos = set.add(page(40, 60));
+        assert_eq!(infos.len(), 2);
+        let turned = turn_page(&set.jpeg(infos[1].id).unwrap()).unwrap();
+        let infos = set.replace(infos[1].id, turned);
+        assert_eq!((infos[1].width, infos[1].height), (60, 40));
+        assert_ne!(infos[1].id, 2, "a turned page gets a new id");
+        assert!(set.jpeg(2).is_err());
+        let (name, pdf) = set.pdf().unwrap();
+        assert_eq!(name, "居民户口簿.pdf");
+        assert!(String::from_utf8_lossy(&pdf).contains("/Count 2"));
+        assert_eq!(set.remove(infos[0].id).len(), 1);
+        // The same material keeps its pages; another one starts empty.
+        assert_eq!(set.for_material("居民户口簿").len(), 1);
+        assert!(set.for_material("居民身份证").is_empty());
     }
 
     #[test]

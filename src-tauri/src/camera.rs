@@ -9,13 +9,14 @@
 //!   one PDF attached to the case's material list.
 
 use crate::state::AppState;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{Manager, State};
 use tauri_specta::Event;
-use yichuang_core::camera::{CameraEvent, CameraService, CodeTarget, ServiceTiming};
+use yichuang_core::camera::{
+    CameraEvent, CameraService, CodeTarget, PageInfo, PageSet, ServiceTiming,
+};
 use yichuang_core::UserError;
 
 /// The URI scheme of preview frames and captured pages.
@@ -29,31 +30,13 @@ pub struct CameraCodeRead(pub CodeTarget);
 #[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
 pub struct CameraFailed(pub UserError);
 
-/// One captured page, as the window lists it (its JPEG is at `yccam://localhost/page/<id>`).
-#[derive(Debug, Clone, serde::Serialize, specta::Type)]
-pub struct PageInfo {
-    /// Unique per page version: a turned page gets a new id.
-    pub id: u32,
-    pub width: u32,
-    pub height: u32,
-    /// The document was found, cropped and deskewed (else the whole frame was kept).
-    pub cropped: bool,
-}
-
-struct Page {
-    info: PageInfo,
-    jpeg: Arc<[u8]>,
-}
-
 /// The camera's part of the shell state.
 #[derive(Default)]
 pub struct CameraState {
     service: Mutex<Option<Arc<CameraService>>>,
-    /// Pages captured for the material being photographed, in order.
-    pages: Mutex<Vec<Page>>,
-    /// That material's name: opening the camera for another one starts with no pages.
-    material: Mutex<String>,
-    next_id: AtomicU32,
+    /// Pages captured for the material being photographed (a page's JPEG is at
+    /// `yccam://localhost/page/<id>`).
+    pages: Mutex<PageSet>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -67,24 +50,6 @@ impl CameraState {
             message: "本窗口未配置高拍仪。".into(),
             detail: "devices.camera.driver = \"none\" or the service failed to start".into(),
         })
-    }
-
-    fn add_page(&self, page: yichuang_core::camera::CapturedPage) -> PageInfo {
-        let info = PageInfo {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
-            width: page.width,
-            height: page.height,
-            cropped: page.cropped,
-        };
-        lock(&self.pages).push(Page {
-            info: info.clone(),
-            jpeg: page.jpeg.into(),
-        });
-        info
-    }
-
-    fn infos(&self) -> Vec<PageInfo> {
-        lock(&self.pages).iter().map(|p| p.info.clone()).collect()
     }
 }
 
@@ -181,11 +146,11 @@ pub async fn camera_capture(
     app: tauri::AppHandle,
     quarter_turns: u8,
 ) -> Result<Vec<PageInfo>, UserError> {
-    crate::intake::blocking(move || {
+    crate::commands::blocking(move || {
         let camera = app.state::<CameraState>();
         let page = camera.service()?.capture(quarter_turns % 4)?;
-        camera.add_page(page);
-        Ok(camera.infos())
+        let pages = lock(&camera.pages).add(page);
+        Ok(pages)
     })
     .await
 }
@@ -195,13 +160,7 @@ pub async fn camera_capture(
 #[tauri::command]
 #[specta::specta]
 pub fn camera_pages(camera: State<'_, CameraState>, material: String) -> Vec<PageInfo> {
-    let mut current = lock(&camera.material);
-    if *current != material {
-        lock(&camera.pages).clear();
-        *current = material;
-    }
-    drop(current);
-    camera.infos()
+    lock(&camera.pages).for_material(&material)
 }
 
 /// Acts on the simulated document camera from the device panel: `show <text>`,
@@ -228,21 +187,13 @@ pub fn simulate_camera(camera: State<'_, CameraState>, action: String) -> Result
 #[tauri::command]
 #[specta::specta]
 pub async fn camera_page_turn(app: tauri::AppHandle, id: u32) -> Result<Vec<PageInfo>, UserError> {
-    crate::intake::blocking(move || {
+    crate::commands::blocking(move || {
         let camera = app.state::<CameraState>();
-        let jpeg = page_bytes(&camera, id)?;
-        let rgb = yichuang_drivers::camera::jpeg::decode_rgb(&jpeg).map_err(bad_page)?;
-        let turned = rgb.rotated(1);
-        let bytes = yichuang_drivers::camera::jpeg::encode_rgb(&turned, 90).map_err(bad_page)?;
-        let new_id = camera.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut pages = lock(&camera.pages);
-        if let Some(p) = pages.iter_mut().find(|p| p.info.id == id) {
-            p.info.id = new_id;
-            p.info.width = turned.width;
-            p.info.height = turned.height;
-            p.jpeg = bytes.into();
-        }
-        Ok(pages.iter().map(|p| p.info.clone()).collect())
+        let jpeg = lock(&camera.pages).jpeg(id)?;
+        // Decoded and encoded outside the lock: the window keeps loading pages meanwhile.
+        let turned = yichuang_core::camera::turn_page(&jpeg)?;
+        let pages = lock(&camera.pages).replace(id, turned);
+        Ok(pages)
     })
     .await
 }
@@ -251,8 +202,7 @@ pub async fn camera_page_turn(app: tauri::AppHandle, id: u32) -> Result<Vec<Page
 #[tauri::command]
 #[specta::specta]
 pub fn camera_page_delete(camera: State<'_, CameraState>, id: u32) -> Vec<PageInfo> {
-    lock(&camera.pages).retain(|p| p.info.id != id);
-    camera.infos()
+    lock(&camera.pages).remove(id)
 }
 
 /// Assembles the captured pages into one PDF for the material `name` and attaches it like an
@@ -263,57 +213,18 @@ pub async fn camera_attach(
     app: tauri::AppHandle,
     name: String,
 ) -> Result<yichuang_core::intake::Attachment, UserError> {
-    crate::intake::blocking(move || {
+    crate::commands::blocking(move || {
         let camera = app.state::<CameraState>();
-        let pages: Vec<Arc<[u8]>> = lock(&camera.pages).iter().map(|p| p.jpeg.clone()).collect();
-        if pages.is_empty() {
-            return Err(UserError {
-                code: "camera.no_pages".into(),
-                message: "尚未拍摄任何页面，请先拍摄。".into(),
-                detail: "camera_attach with no captured pages".into(),
-            });
-        }
-        let title: String = name.trim().chars().take(60).collect();
-        let refs: Vec<&[u8]> = pages.iter().map(|p| &p[..]).collect();
-        let pdf =
-            yichuang_core::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
-                code: "camera.pdf".into(),
-                message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
-                detail: e.to_string(),
-            })?;
-        let file = format!(
-            "{}.pdf",
-            if title.is_empty() {
-                "高拍仪拍摄"
-            } else {
-                &title
-            }
-        );
+        let (file, pdf) = {
+            let mut pages = lock(&camera.pages);
+            pages.for_material(&name);
+            pages.pdf()?
+        };
         let att = crate::intake::attach_file(&app, &file, &pdf)?;
         lock(&camera.pages).clear();
         Ok(att)
     })
     .await
-}
-
-fn page_bytes(camera: &CameraState, id: u32) -> Result<Arc<[u8]>, UserError> {
-    lock(&camera.pages)
-        .iter()
-        .find(|p| p.info.id == id)
-        .map(|p| p.jpeg.clone())
-        .ok_or_else(|| UserError {
-            code: "camera.no_page".into(),
-            message: "该页面已删除。".into(),
-            detail: format!("no captured page {id}"),
-        })
-}
-
-fn bad_page(e: yichuang_drivers::camera::JpegError) -> UserError {
-    UserError {
-        code: "camera.page".into(),
-        message: "页面图像无法处理，请重新拍摄。".into(),
-        detail: e.to_string(),
-    }
 }
 
 /// How long a frame request waits for a newer frame before answering 204.
@@ -360,7 +271,7 @@ pub fn serve(app: &tauri::AppHandle, request: &Request<Vec<u8>>) -> Response<Vec
         }
     }
     if let Some(id) = path.strip_prefix("/page/").and_then(|s| s.parse().ok()) {
-        return match page_bytes(&camera, id) {
+        return match lock(&camera.pages).jpeg(id) {
             Ok(jpeg) => jpeg_response(jpeg.to_vec(), &[]),
             Err(e) => error_response(StatusCode::NOT_FOUND, &e),
         };

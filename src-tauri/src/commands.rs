@@ -163,7 +163,9 @@ pub fn logout(app: tauri::AppHandle) -> ShellStatus {
     crate::session::logout(&app)
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `f` off the UI thread (every command that touches a device, the store or the
+/// network).
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, UserError> + Send + 'static,
 ) -> Result<T, UserError> {
     tauri::async_runtime::spawn_blocking(f)

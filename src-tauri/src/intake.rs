@@ -2,6 +2,7 @@
 //! the clerk at the window, the catalog (pulled from the server, else the bundled one), the
 //! last card read and the A4 printer; the rules live in core.
 
+use crate::commands::blocking;
 use crate::state::AppState;
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, State};
@@ -114,21 +115,25 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
     Ok(view)
 }
 
-fn ie(e: IntakeError) -> UserError {
-    e.to_user()
+/// Prints a notice on the A4 printer and refreshes its state in the status bar; the job's
+/// id (or the file it was saved to) for the print record.
+fn print(
+    app: &tauri::AppHandle,
+    printer: &yichuang_core::a4_printer::A4PrinterService,
+    document: &yichuang_core::document::Document,
+) -> Result<String, UserError> {
+    let outcome = printer.print_document(document);
+    app.state::<AppState>().refresh_a4_state(app);
+    let outcome = outcome?;
+    Ok(outcome
+        .job_id
+        .map(|j| j.to_string())
+        .or(outcome.saved_to)
+        .unwrap_or_default())
 }
 
-/// Runs `f` off the UI thread.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, UserError> + Send + 'static,
-) -> Result<T, UserError> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| UserError {
-            code: "internal".into(),
-            message: "操作异常中止，请重试。".into(),
-            detail: e.to_string(),
-        })?
+fn ie(e: IntakeError) -> UserError {
+    e.to_user()
 }
 
 /// The item list before anything is typed: favourites, the 15 most frequent, recent.
@@ -330,14 +335,7 @@ pub async fn intake_print_notice(
         let prepared = state.with_store(|s| {
             cases::prepare_notice(s, &view, &desk, draft, &decision, now()).map_err(ie)
         })?;
-        let outcome = printer.print_document(&prepared.document);
-        state.refresh_a4_state(&app);
-        let outcome = outcome?;
-        let job = outcome
-            .job_id
-            .map(|j| j.to_string())
-            .or(outcome.saved_to)
-            .unwrap_or_default();
+        let job = print(&app, &printer, &prepared.document)?;
         let case = state.with_store(|s| {
             cases::record_notice_print(s, &desk, &prepared, &job, now()).map_err(ie)
         })?;
@@ -423,14 +421,7 @@ pub async fn history_reprint(
         let prepared = state.with_store(|s| {
             cases::prepare_reprint(s, &desk, &case_id, notice_index as usize).map_err(ie)
         })?;
-        let outcome = printer.print_document(&prepared.document);
-        state.refresh_a4_state(&app);
-        let outcome = outcome?;
-        let job = outcome
-            .job_id
-            .map(|j| j.to_string())
-            .or(outcome.saved_to)
-            .unwrap_or_default();
+        let job = print(&app, &printer, &prepared.document)?;
         let case = state.with_store(|s| {
             cases::record_reprint(s, &desk, &prepared, &reason, &job, now()).map_err(ie)
         })?;

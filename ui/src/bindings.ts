@@ -694,7 +694,7 @@ export type Nation = {
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
 
-/**  One captured page, as the window lists it (its JPEG is at `yccam://localhost/page/<id>`). */
+/**  One captured page, as the window lists it. */
 export type PageInfo = {
 	/**  Unique per page version: a turned page gets a new id. */
 	id: number,
