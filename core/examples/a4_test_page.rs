@@ -3,8 +3,8 @@
 //!
 //!   cargo run -p yichuang-core --example a4_test_page -- out.pdf [--receipt]
 
-use yichuang_core::document::notices::AcceptanceReceipt;
-use yichuang_core::document::{acceptance_receipt, render_pdf, test_page, TestPage};
+use yichuang_core::domain::document::notices::AcceptanceReceipt;
+use yichuang_core::domain::document::{acceptance_receipt, render_pdf, test_page, TestPage};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,7 +19,7 @@ fn main() {
             hall_name: "政务服务中心（演示）".into(),
             window: "1号窗口 综合受理窗口".into(),
             printer: "诊断".into(),
-            at: yichuang_core::clock::slip_time_in_china(),
+            at: yichuang_core::infra::clock::slip_time_in_china(),
         })
     };
     match render_pdf(&doc).map(|pdf| std::fs::write(path, pdf)) {

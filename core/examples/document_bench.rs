@@ -8,8 +8,8 @@
 //! - `font_parse_ms`: the one-time parse of the bundled font (first render of a process).
 
 use std::time::Instant;
-use yichuang_core::document::notices::AcceptanceReceipt;
-use yichuang_core::document::{acceptance_receipt, render_pdf};
+use yichuang_core::domain::document::notices::AcceptanceReceipt;
+use yichuang_core::domain::document::{acceptance_receipt, render_pdf};
 
 fn main() {
     let doc = acceptance_receipt(&AcceptanceReceipt::sample());

@@ -19,16 +19,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use yichuang_core::audit::{self, AuditEntry};
-use yichuang_core::catalog::search::SearchIndex;
-use yichuang_core::catalog::{self, synthetic};
-use yichuang_core::intake::history::{self, HistoryQuery};
-use yichuang_core::intake::{
+use yichuang_core::domain::audit::{self, AuditEntry};
+use yichuang_core::domain::catalog::search::SearchIndex;
+use yichuang_core::domain::catalog::{self, synthetic};
+use yichuang_core::domain::intake::history::{self, HistoryQuery};
+use yichuang_core::domain::intake::{
     self, cases, Answer, CaseState, CatalogView, DecisionInput, DecisionKind, Desk, IdSource,
     Party, ReceivedAs,
 };
-use yichuang_core::keystore::StoreKey;
-use yichuang_core::store::Store;
+use yichuang_core::infra::keystore::StoreKey;
+use yichuang_core::infra::store::Store;
 
 // 2026-11-23 10:00 China time (a Monday), as in the intake tests.
 const NOW: i64 = 1_795_399_200_000;
@@ -308,7 +308,7 @@ fn intake_commit() {
 // 3. History over a million cases.
 
 fn ymd(unix_day: i64) -> (String, String) {
-    let d = yichuang_core::clock::date_from_unix(unix_day * 86_400);
+    let d = yichuang_core::infra::clock::date_from_unix(unix_day * 86_400);
     (
         format!("{:04}{:02}{:02}", d.year, d.month, d.day),
         format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),

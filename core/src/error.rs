@@ -23,17 +23,17 @@ impl std::error::Error for UserError {}
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     #[error("config: {0}")]
-    Config(#[from] crate::config::ConfigError),
+    Config(#[from] crate::infra::config::ConfigError),
     #[error("store: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::infra::store::StoreError),
     #[error("instance: {0}")]
-    Instance(#[from] crate::instance::InstanceError),
+    Instance(#[from] crate::infra::instance::InstanceError),
     #[error("sync: {0}")]
-    Sync(#[from] crate::sync::SyncError),
+    Sync(#[from] crate::infra::sync::SyncError),
     #[error("keystore: {0}")]
-    Keystore(#[from] crate::keystore::KeystoreError),
+    Keystore(#[from] crate::infra::keystore::KeystoreError),
     #[error("blob: {0}")]
-    Blob(#[from] crate::blobs::BlobError),
+    Blob(#[from] crate::infra::blobs::BlobError),
 }
 
 impl CoreError {

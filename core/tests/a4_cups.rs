@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
-use yichuang_core::a4_printer::A4PrinterService;
-use yichuang_core::document::{render_pdf, test_page, TestPage};
+use yichuang_core::devices::a4_printer::A4PrinterService;
+use yichuang_core::domain::document::{render_pdf, test_page, TestPage};
 use yichuang_drivers::escpos::SlipTime;
 use yichuang_drivers::spooler::{job_state, Condition, Spooler, SpoolerConfig, SpoolerError};
 
@@ -166,7 +166,7 @@ fn a4_service_prints_the_test_page_and_reports_the_job() {
     let Some(addr) = cups() else { return };
     let _file = FILE_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
     let svc = A4PrinterService::with_spooler(spooler(&addr, "yichuang-test"));
-    assert_eq!(svc.state(), yichuang_core::status::DeviceState::Connected);
+    assert_eq!(svc.state(), yichuang_core::infra::status::DeviceState::Connected);
     let out = svc
         .print_test_page("测试市政务服务中心", "3号窗口", at())
         .unwrap();
@@ -225,7 +225,7 @@ fn a4_layout_wraps_breaks_tables_and_numbers_pages_in_the_pdf() {
         assert!(!in_ci(), "CI needs poppler-utils (pdftotext)");
         return;
     }
-    use yichuang_core::document::{Block, Column, Document, Paragraph, Table};
+    use yichuang_core::domain::document::{Block, Column, Document, Paragraph, Table};
     let rows = (1..=30)
         .map(|i| vec![i.to_string(), format!("申请材料第{i}项"), "原件".into()])
         .collect();

@@ -1,5 +1,5 @@
 //! The document camera (高拍仪) in the shell (issue 7): wiring only. The camera service in
-//! `yichuang_core::camera` owns the device; this module
+//! `yichuang_core::devices::camera` owns the device; this module
 //! - serves preview frames and captured pages as binary JPEG over the `yccam` URI scheme
 //!   (`yccam://localhost/frame?after=<seq>` long-polls for the next frame; `/page/<id>` is one
 //!   captured page), so no frame ever travels as base64 JSON;
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{Manager, State};
 use tauri_specta::Event;
-use yichuang_core::camera::{
+use yichuang_core::devices::camera::{
     CameraEvent, CameraService, CodeTarget, PageInfo, PageSet, ServiceTiming,
 };
 use yichuang_core::UserError;
@@ -69,7 +69,7 @@ pub fn start(app: &tauri::AppHandle) {
 fn on_event(app: &tauri::AppHandle, event: CameraEvent) {
     match event {
         CameraEvent::State(s) => {
-            crate::state::set_device_state(app, yichuang_core::camera::SLOT, s)
+            crate::state::set_device_state(app, yichuang_core::devices::camera::SLOT, s)
         }
         CameraEvent::Error(e) => {
             if let Err(err) = CameraFailed(e).emit(app) {
@@ -169,7 +169,7 @@ pub fn camera_pages(camera: State<'_, CameraState>, material: String) -> Vec<Pag
 #[tauri::command]
 #[specta::specta]
 pub fn simulate_camera(camera: State<'_, CameraState>, action: String) -> Result<(), UserError> {
-    use yichuang_core::simctl::{parse, Command};
+    use yichuang_core::devices::simctl::{parse, Command};
     let action = match parse(&format!("camera {action}")) {
         Ok(Command::Camera(a)) => a,
         other => {
@@ -191,7 +191,7 @@ pub async fn camera_page_turn(app: tauri::AppHandle, id: u32) -> Result<Vec<Page
         let camera = app.state::<CameraState>();
         let jpeg = lock(&camera.pages).jpeg(id)?;
         // Decoded and encoded outside the lock: the window keeps loading pages meanwhile.
-        let turned = yichuang_core::camera::turn_page(&jpeg)?;
+        let turned = yichuang_core::devices::camera::turn_page(&jpeg)?;
         let pages = lock(&camera.pages).replace(id, turned);
         Ok(pages)
     })
@@ -212,7 +212,7 @@ pub fn camera_page_delete(camera: State<'_, CameraState>, id: u32) -> Vec<PageIn
 pub async fn camera_attach(
     app: tauri::AppHandle,
     name: String,
-) -> Result<yichuang_core::intake::Attachment, UserError> {
+) -> Result<yichuang_core::domain::intake::Attachment, UserError> {
     crate::commands::blocking(move || {
         let camera = app.state::<CameraState>();
         let (file, pdf) = {
@@ -254,7 +254,7 @@ pub fn serve(app: &tauri::AppHandle, request: &Request<Vec<u8>>) -> Response<Vec
                         return jpeg_response(jpeg.to_vec(), &[("x-frame-seq", frame.seq)]);
                     }
                     Err(e) => {
-                        let e = yichuang_core::camera::camera_error(&e);
+                        let e = yichuang_core::devices::camera::camera_error(&e);
                         return error_response(StatusCode::SERVICE_UNAVAILABLE, &e);
                     }
                 },

@@ -3,8 +3,8 @@
 use crate::state::AppState;
 use serde::Serialize;
 use tauri::State;
-use yichuang_core::printer::PrintOutcome;
-use yichuang_core::status::ShellStatus;
+use yichuang_core::devices::printer::PrintOutcome;
+use yichuang_core::infra::status::ShellStatus;
 use yichuang_core::UserError;
 
 /// Facts the UI needs once at start.
@@ -62,7 +62,7 @@ pub async fn print_test_slip(
     let printer = state.printer()?;
     let hall = state.config.hall.name.clone();
     let result = tauri::async_runtime::spawn_blocking(move || {
-        printer.print_test_slip(&hall, yichuang_core::clock::slip_time_in_china())
+        printer.print_test_slip(&hall, yichuang_core::infra::clock::slip_time_in_china())
     })
     .await
     .map_err(|e| UserError {
@@ -81,7 +81,7 @@ pub async fn print_test_slip(
 pub async fn print_test_page(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
-) -> Result<yichuang_core::a4_printer::A4PrintOutcome, UserError> {
+) -> Result<yichuang_core::devices::a4_printer::A4PrintOutcome, UserError> {
     let printer = state.a4_printer()?;
     let hall = state.config.hall.name.clone();
     let window = format!(
@@ -90,7 +90,7 @@ pub async fn print_test_page(
         state.config.window.name.clone().unwrap_or_default()
     );
     let result = blocking(move || {
-        printer.print_test_page(&hall, &window, yichuang_core::clock::slip_time_in_china())
+        printer.print_test_page(&hall, &window, yichuang_core::infra::clock::slip_time_in_china())
     })
     .await;
     if let Ok(outcome) = &result {
@@ -130,9 +130,9 @@ pub fn simulate_scan(state: State<'_, AppState>, text: String) -> Result<(), Use
 #[specta::specta]
 pub async fn login_keys(
     state: State<'_, AppState>,
-) -> Result<Vec<yichuang_core::ukey::LoginKey>, UserError> {
+) -> Result<Vec<yichuang_core::devices::ukey::LoginKey>, UserError> {
     let ukey = state.ukey()?;
-    blocking(move || ukey.login_keys(yichuang_core::audit::now_ms() / 1000)).await
+    blocking(move || ukey.login_keys(yichuang_core::domain::audit::now_ms() / 1000)).await
 }
 
 /// Logs in with a certificate on a UKey and its PIN: online against the server, offline with

@@ -1,4 +1,4 @@
-//! Intake commands (issue 5): thin wrappers over `yichuang_core::intake`. The shell supplies
+//! Intake commands (issue 5): thin wrappers over `yichuang_core::domain::intake`. The shell supplies
 //! the clerk at the window, the catalog (pulled from the server, else the bundled one), the
 //! last card read and the A4 printer; the rules live in core.
 
@@ -6,14 +6,14 @@ use crate::commands::blocking;
 use crate::state::AppState;
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, State};
-use yichuang_core::catalog::search::ItemHit;
-use yichuang_core::catalog::Item;
-use yichuang_core::id_card::CitizenCard;
-use yichuang_core::intake::cases::{self, ChangeInput};
-use yichuang_core::intake::history::{
+use yichuang_core::domain::catalog::search::ItemHit;
+use yichuang_core::domain::catalog::Item;
+use yichuang_core::devices::id_card::CitizenCard;
+use yichuang_core::domain::intake::cases::{self, ChangeInput};
+use yichuang_core::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
-use yichuang_core::intake::{
+use yichuang_core::domain::intake::{
     Case, CaseDraft, CatalogView, DecisionInput, Desk, IdSource, IntakeError, Party,
 };
 use yichuang_core::UserError;
@@ -37,11 +37,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn now() -> i64 {
-    yichuang_core::audit::now_ms()
+    yichuang_core::domain::audit::now_ms()
 }
 
 fn today() -> yichuang_drivers::idcard::Date {
-    yichuang_core::clock::today_in_china()
+    yichuang_core::infra::clock::today_in_china()
 }
 
 /// The clerk at the window; intake needs a login.
@@ -84,7 +84,7 @@ fn desk(state: &AppState) -> Result<Desk, UserError> {
 /// Reloaded when a newer pull lands.
 fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, UserError> {
     let cached = state.with_store(|s| {
-        yichuang_core::sync::pull::cached_catalog(s.conn()).map_err(|e| UserError {
+        yichuang_core::infra::sync::pull::cached_catalog(s.conn()).map_err(|e| UserError {
             code: "intake.store".into(),
             message: "本地数据库读取失败，请联系运维人员。".into(),
             detail: e.to_string(),
@@ -100,9 +100,9 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
     let catalog = match cached {
         Some(c) => c,
         None => match std::env::var_os("YICHUANG_CATALOG_DIR") {
-            Some(dir) => yichuang_core::catalog::load_dir(std::path::Path::new(&dir)),
+            Some(dir) => yichuang_core::domain::catalog::load_dir(std::path::Path::new(&dir)),
             // The copy built into the binary: a new workstation works offline from the start.
-            None => yichuang_core::catalog::bundled(),
+            None => yichuang_core::domain::catalog::bundled(),
         }
         .map_err(|e| UserError {
             code: "intake.catalog".into(),
@@ -119,8 +119,8 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
 /// id (or the file it was saved to) for the print record.
 fn print(
     app: &tauri::AppHandle,
-    printer: &yichuang_core::a4_printer::A4PrinterService,
-    document: &yichuang_core::document::Document,
+    printer: &yichuang_core::devices::a4_printer::A4PrinterService,
+    document: &yichuang_core::domain::document::Document,
 ) -> Result<String, UserError> {
     let outcome = printer.print_document(document);
     app.state::<AppState>().refresh_a4_state(app);
@@ -212,7 +212,7 @@ pub fn intake_new(
     desk(&state)?;
     let view = catalog(&state, &intake)?;
     let item = view.item(&item_code).map_err(ie)?;
-    Ok(yichuang_core::intake::new_draft(item))
+    Ok(yichuang_core::domain::intake::new_draft(item))
 }
 
 /// Re-resolves the situation after an answer and rebuilds the checklist.
@@ -443,7 +443,7 @@ pub async fn history_export(
         let state = app.state::<AppState>();
         let desk = desk(&state)?;
         let view = catalog(&state, &app.state::<IntakeState>())?;
-        let t = yichuang_core::clock::slip_time_in_china();
+        let t = yichuang_core::infra::clock::slip_time_in_china();
         let ext = match format {
             ExportFormat::Csv => "csv",
             ExportFormat::Xlsx => "xlsx",
@@ -504,7 +504,7 @@ pub async fn material_attach(
     app: tauri::AppHandle,
     name: String,
     bytes: Vec<u8>,
-) -> Result<yichuang_core::intake::Attachment, UserError> {
+) -> Result<yichuang_core::domain::intake::Attachment, UserError> {
     blocking(move || attach_file(&app, &name, &bytes)).await
 }
 
@@ -514,7 +514,7 @@ pub(crate) fn attach_file(
     app: &tauri::AppHandle,
     name: &str,
     bytes: &[u8],
-) -> Result<yichuang_core::intake::Attachment, UserError> {
+) -> Result<yichuang_core::domain::intake::Attachment, UserError> {
     let state = app.state::<AppState>();
     let desk = desk(&state)?;
     let blobs = app

@@ -6,8 +6,8 @@
 use crate::{commands, intake};
 use serde::{Deserialize, Serialize};
 use tauri_specta::{collect_commands, collect_events, Builder, Event};
-use yichuang_core::id_card::CardEvent;
-use yichuang_core::status::ShellStatus;
+use yichuang_core::devices::id_card::CardEvent;
+use yichuang_core::infra::status::ShellStatus;
 use yichuang_drivers::scanner::ScanEvent;
 
 /// Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk).
@@ -28,7 +28,7 @@ pub struct UkeyChanged(pub yichuang_drivers::ukey::PresenceEvent);
 
 /// The sync status changed (pending count, phase, last error, upload progress; issue 6).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
-pub struct SyncStatusChanged(pub yichuang_core::sync::SyncStatus);
+pub struct SyncStatusChanged(pub yichuang_core::infra::sync::SyncStatus);
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()

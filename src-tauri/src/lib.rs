@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tauri::Manager;
-use yichuang_core::config::{config_path, WorkstationConfig};
-use yichuang_core::instance::InstanceLock;
+use yichuang_core::infra::config::{config_path, WorkstationConfig};
+use yichuang_core::infra::instance::InstanceLock;
 use yichuang_core::{CoreError, UserError};
 
 /// Same identifier as `tauri.conf.json`, so our paths match Tauri's `app_data_dir()`.
@@ -131,20 +131,20 @@ fn config_dir() -> PathBuf {
 /// readings go to the UI as events.
 fn start_devices(app: &tauri::AppHandle) {
     use tauri_specta::Event;
-    use yichuang_core::id_card::{DeviceEvent, IdCardService, ServiceTiming};
-    use yichuang_core::printer::ReceiptPrinterService;
-    use yichuang_core::scanner::{ScannerEvent, ScannerService};
+    use yichuang_core::devices::id_card::{DeviceEvent, IdCardService, ServiceTiming};
+    use yichuang_core::devices::printer::ReceiptPrinterService;
+    use yichuang_core::devices::scanner::{ScannerEvent, ScannerService};
     let state = app.state::<AppState>();
     let handle = app.clone();
     let service = IdCardService::start(
         &state.config.devices.id_card,
-        yichuang_core::clock::today_in_china,
+        yichuang_core::infra::clock::today_in_china,
         ServiceTiming::default(),
         move |event| match event {
             DeviceEvent::State { slot, state } => state::set_device_state(&handle, slot, state),
             DeviceEvent::Card(card) => {
                 // A6: every card read is audited before the UI sees the citizen's data.
-                if let yichuang_core::id_card::CardEvent::Present { card } = &card {
+                if let yichuang_core::devices::id_card::CardEvent::Present { card } = &card {
                     let state = handle.state::<AppState>();
                     let detail = serde_json::json!({
                         "card_kind": card.identity.kind,
@@ -156,7 +156,7 @@ fn start_devices(app: &tauri::AppHandle) {
                         // Intake may fill parties only from a read that is in the audit trail.
                         Ok(()) => handle
                             .state::<intake::IntakeState>()
-                            .card_read(card.clone(), yichuang_core::audit::now_ms()),
+                            .card_read(card.clone(), yichuang_core::domain::audit::now_ms()),
                         Err(e) => tracing::error!(error = %e.detail, "card read not audited"),
                     }
                 }
@@ -174,7 +174,7 @@ fn start_devices(app: &tauri::AppHandle) {
         Duration::from_secs(2),
         move |event| match event {
             ScannerEvent::State(device) => {
-                state::set_device_state(&handle, yichuang_core::scanner::SLOT, device)
+                state::set_device_state(&handle, yichuang_core::devices::scanner::SLOT, device)
             }
             ScannerEvent::Scanned(scan) => {
                 if let Err(e) = ipc::Scanned(scan).emit(&handle) {
@@ -196,12 +196,12 @@ fn start_devices(app: &tauri::AppHandle) {
             tracing::error!(error = %e, "receipt printer service not started");
             state::set_device_state(
                 app,
-                yichuang_core::printer::SLOT,
-                yichuang_core::status::DeviceState::Error { message: e.message },
+                yichuang_core::devices::printer::SLOT,
+                yichuang_core::infra::status::DeviceState::Error { message: e.message },
             );
         }
     }
-    match yichuang_core::a4_printer::A4PrinterService::from_config(
+    match yichuang_core::devices::a4_printer::A4PrinterService::from_config(
         &state.config.devices.a4_printer,
         state.data_dir.join("a4-simulated"),
     ) {
@@ -224,14 +224,14 @@ fn start_devices(app: &tauri::AppHandle) {
             tracing::error!(error = %e.detail, "A4 printer service not started");
             state::set_device_state(
                 app,
-                yichuang_core::a4_printer::SLOT,
-                yichuang_core::status::DeviceState::Error { message: e.message },
+                yichuang_core::devices::a4_printer::SLOT,
+                yichuang_core::infra::status::DeviceState::Error { message: e.message },
             );
         }
     }
 
     let handle = app.clone();
-    let ukey = yichuang_core::ukey::UkeyService::start(&state.config.devices.ukey, move |event| {
+    let ukey = yichuang_core::devices::ukey::UkeyService::start(&state.config.devices.ukey, move |event| {
         session::on_ukey_event(&handle, event)
     });
     state.set_ukey(ukey);
@@ -248,7 +248,7 @@ fn spawn_status_tasks(app: tauri::AppHandle) {
 
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut rx = yichuang_core::backend::spawn_monitor(url, interval);
+        let mut rx = yichuang_core::infra::backend::spawn_monitor(url, interval);
         loop {
             let backend = rx.borrow_and_update().clone();
             handle

@@ -1,11 +1,11 @@
 //! The clerk's session in the shell: login, lock when the UKey is pulled (A5), unlock,
-//! logout. The flow itself is `yichuang_core::login`; this file holds the session and tells
+//! logout. The flow itself is `yichuang_core::domain::login`; this file holds the session and tells
 //! both windows through the status.
 
 use tauri::Manager;
-use yichuang_core::login::{self, AuthClient, LoginRequest, Session};
-use yichuang_core::status::{ClerkBadge, ShellStatus};
-use yichuang_core::ukey::UkeyEvent;
+use yichuang_core::domain::login::{self, AuthClient, LoginRequest, Session};
+use yichuang_core::infra::status::{ClerkBadge, ShellStatus};
+use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::UserError;
 use yichuang_drivers::ukey::PresenceEvent;
 
@@ -47,7 +47,7 @@ pub fn login(
         cert_id,
         pin,
         workstation: &workstation_id(&state),
-        now: yichuang_core::audit::now_ms(),
+        now: yichuang_core::domain::audit::now_ms(),
     };
     let session = state.with_store(|store| login::login(&ukey, server.as_ref(), store, &req))?;
     tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
@@ -77,7 +77,7 @@ pub fn unlock(app: &tauri::AppHandle, pin: &str) -> Result<ShellStatus, UserErro
         });
     }
     state.with_store(|store| {
-        login::unlock(&ukey, store, &session, pin, yichuang_core::audit::now_ms())
+        login::unlock(&ukey, store, &session, pin, yichuang_core::domain::audit::now_ms())
     })?;
     tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
     state.update_status(app, |s| s.locked = false);
@@ -89,7 +89,7 @@ pub fn logout(app: &tauri::AppHandle) -> ShellStatus {
     let state = app.state::<AppState>();
     if let Some(session) = state.session() {
         let _ = state.with_store(|store| {
-            login::record_logout(store, &session, yichuang_core::audit::now_ms())
+            login::record_logout(store, &session, yichuang_core::domain::audit::now_ms())
         });
     }
     state.set_session(None);
@@ -108,7 +108,7 @@ pub fn on_ukey_event(app: &tauri::AppHandle, event: UkeyEvent) {
     let state = app.state::<AppState>();
     match event {
         UkeyEvent::State(device) => {
-            crate::state::set_device_state(app, yichuang_core::ukey::SLOT, device)
+            crate::state::set_device_state(app, yichuang_core::devices::ukey::SLOT, device)
         }
         UkeyEvent::Presence(presence) => {
             if let PresenceEvent::Removed(key) = &presence {
@@ -117,7 +117,7 @@ pub fn on_ukey_event(app: &tauri::AppHandle, event: UkeyEvent) {
                         tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                         state.update_status(app, |s| s.locked = true);
                         if let Err(e) = state.with_store(|store| {
-                            login::record_lock(store, &session, yichuang_core::audit::now_ms())
+                            login::record_lock(store, &session, yichuang_core::domain::audit::now_ms())
                         }) {
                             tracing::error!(error = %e.detail, "lock not audited");
                         }

@@ -2,7 +2,7 @@
 //! service calls as the device panel's simulator buttons.
 
 use tauri::Manager;
-use yichuang_core::simctl::SimControl;
+use yichuang_core::devices::simctl::SimControl;
 use yichuang_core::UserError;
 
 use crate::state::AppState;
@@ -28,7 +28,7 @@ impl SimControl for ShellSimControl {
             .with_scanner(|svc| svc.simulator_scan(text))
     }
 
-    fn camera(&self, action: &yichuang_core::simctl::CameraAction) -> Result<(), UserError> {
+    fn camera(&self, action: &yichuang_core::devices::simctl::CameraAction) -> Result<(), UserError> {
         self.0
             .state::<crate::camera::CameraState>()
             .service()?
@@ -55,7 +55,7 @@ pub fn start(app: &tauri::AppHandle) {
             return;
         }
     };
-    match yichuang_core::simctl::SimctlServer::start(
+    match yichuang_core::devices::simctl::SimctlServer::start(
         addr,
         std::sync::Arc::new(ShellSimControl(app.clone())),
     ) {

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 use tauri_specta::Event;
-use yichuang_core::backend::BackendStatus;
-use yichuang_core::config::WorkstationConfig;
-use yichuang_core::id_card::IdCardService;
-use yichuang_core::printer::ReceiptPrinterService;
-use yichuang_core::scanner::ScannerService;
-use yichuang_core::status::{DeviceStatus, ShellStatus};
-use yichuang_core::store::Store;
+use yichuang_core::infra::backend::BackendStatus;
+use yichuang_core::infra::config::WorkstationConfig;
+use yichuang_core::devices::id_card::IdCardService;
+use yichuang_core::devices::printer::ReceiptPrinterService;
+use yichuang_core::devices::scanner::ScannerService;
+use yichuang_core::infra::status::{DeviceStatus, ShellStatus};
+use yichuang_core::infra::store::Store;
 use yichuang_core::UserError;
 
 pub struct AppState {
@@ -28,10 +28,10 @@ pub struct AppState {
     id_card: Mutex<Option<IdCardService>>,
     printer: Mutex<Option<std::sync::Arc<ReceiptPrinterService>>>,
     scanner: Mutex<Option<ScannerService>>,
-    simctl: Mutex<Option<yichuang_core::simctl::SimctlServer>>,
-    ukey: Mutex<Option<std::sync::Arc<yichuang_core::ukey::UkeyService>>>,
-    a4: Mutex<Option<std::sync::Arc<yichuang_core::a4_printer::A4PrinterService>>>,
-    session: Mutex<Option<yichuang_core::login::Session>>,
+    simctl: Mutex<Option<yichuang_core::devices::simctl::SimctlServer>>,
+    ukey: Mutex<Option<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>>>,
+    a4: Mutex<Option<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>>>,
+    session: Mutex<Option<yichuang_core::domain::login::Session>>,
     /// When set, `ui_rendered` prints a line on stdout (startup benchmark).
     startup_probe: bool,
 }
@@ -138,7 +138,7 @@ impl AppState {
         subject: Option<String>,
         detail: serde_json::Value,
     ) -> Result<(), UserError> {
-        use yichuang_core::audit::{self, AuditEntry};
+        use yichuang_core::domain::audit::{self, AuditEntry};
         let store = self.store.as_ref().ok_or_else(|| UserError {
             code: "store.unavailable".into(),
             message: "本地数据库不可用，操作无法记录，请联系运维人员。".into(),
@@ -182,13 +182,13 @@ impl AppState {
         }
     }
 
-    pub fn set_a4_printer(&self, service: Option<yichuang_core::a4_printer::A4PrinterService>) {
+    pub fn set_a4_printer(&self, service: Option<yichuang_core::devices::a4_printer::A4PrinterService>) {
         *lock(&self.a4) = service.map(std::sync::Arc::new);
     }
 
     pub fn a4_printer(
         &self,
-    ) -> Result<std::sync::Arc<yichuang_core::a4_printer::A4PrinterService>, UserError> {
+    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError> {
         lock(&self.a4).clone().ok_or_else(|| UserError {
             code: "a4_printer.not_installed".into(),
             message: "本窗口未配置A4打印机。".into(),
@@ -204,15 +204,15 @@ impl AppState {
         let app = app.clone();
         tauri::async_runtime::spawn_blocking(move || {
             let state = printer.state();
-            set_device_state(&app, yichuang_core::a4_printer::SLOT, state);
+            set_device_state(&app, yichuang_core::devices::a4_printer::SLOT, state);
         });
     }
 
-    pub fn set_ukey(&self, service: Option<yichuang_core::ukey::UkeyService>) {
+    pub fn set_ukey(&self, service: Option<yichuang_core::devices::ukey::UkeyService>) {
         *lock(&self.ukey) = service.map(std::sync::Arc::new);
     }
 
-    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::ukey::UkeyService>, UserError> {
+    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
         lock(&self.ukey).clone().ok_or_else(|| UserError {
             code: "ukey.not_installed".into(),
             message: "本窗口未配置UKey，无法登录，请联系运维人员。".into(),
@@ -220,11 +220,11 @@ impl AppState {
         })
     }
 
-    pub fn session(&self) -> Option<yichuang_core::login::Session> {
+    pub fn session(&self) -> Option<yichuang_core::domain::login::Session> {
         lock(&self.session).clone()
     }
 
-    pub fn set_session(&self, session: Option<yichuang_core::login::Session>) {
+    pub fn set_session(&self, session: Option<yichuang_core::domain::login::Session>) {
         *lock(&self.session) = session;
     }
 
@@ -248,7 +248,7 @@ impl AppState {
         }
     }
 
-    pub fn set_simctl(&self, server: yichuang_core::simctl::SimctlServer) {
+    pub fn set_simctl(&self, server: yichuang_core::devices::simctl::SimctlServer) {
         *lock(&self.simctl) = Some(server);
     }
 
@@ -290,7 +290,7 @@ impl AppState {
         let app = app.clone();
         tauri::async_runtime::spawn_blocking(move || {
             let state = printer.state();
-            set_device_state(&app, yichuang_core::printer::SLOT, state);
+            set_device_state(&app, yichuang_core::devices::printer::SLOT, state);
         });
     }
 
@@ -309,7 +309,7 @@ impl AppState {
 pub fn set_device_state(
     app: &tauri::AppHandle,
     slot: &str,
-    state: yichuang_core::status::DeviceState,
+    state: yichuang_core::infra::status::DeviceState,
 ) {
     use tauri::Manager;
     app.state::<AppState>().update_status(app, |s| {

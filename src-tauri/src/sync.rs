@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{Manager, State};
 use tauri_specta::Event;
-use yichuang_core::backend::BackendStatus;
-use yichuang_core::blobs::BlobStore;
-use yichuang_core::keystore::{self, KeystoreConfig, StoreKey};
-use yichuang_core::store::Store;
-use yichuang_core::sync::{
+use yichuang_core::infra::backend::BackendStatus;
+use yichuang_core::infra::blobs::BlobStore;
+use yichuang_core::infra::keystore::{self, KeystoreConfig, StoreKey};
+use yichuang_core::infra::store::Store;
+use yichuang_core::infra::sync::{
     outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncPhase, SyncService, SyncStatus,
 };
 use yichuang_core::{CoreError, UserError};
@@ -91,7 +91,7 @@ pub fn open_store(data_dir: &Path) -> OpenedStore {
 /// window: editing the config must never make the key of existing data unfindable.
 fn keystore_account(data_dir: &Path) -> String {
     let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
-    let hash = yichuang_core::blobs::sha256_hex(dir.to_string_lossy().as_bytes());
+    let hash = yichuang_core::infra::blobs::sha256_hex(dir.to_string_lossy().as_bytes());
     format!("data-{}", &hash[..16])
 }
 

@@ -1,7 +1,7 @@
 //! The two windows: the clerk workbench and the citizen-facing screen.
 
 use tauri::{AppHandle, Manager, PhysicalPosition, WebviewUrl, WebviewWindowBuilder};
-use yichuang_core::config::WorkstationConfig;
+use yichuang_core::infra::config::WorkstationConfig;
 
 pub const CLERK: &str = "clerk";
 pub const CITIZEN: &str = "citizen";

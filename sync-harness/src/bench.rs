@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use yichuang_core::blobs::{self, BlobStore};
-use yichuang_core::keystore::StoreKey;
-use yichuang_core::store::Store;
-use yichuang_core::sync::{outbox, SyncConfig, SyncEngine};
+use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::keystore::StoreKey;
+use yichuang_core::infra::store::Store;
+use yichuang_core::infra::sync::{outbox, SyncConfig, SyncEngine};
 use yichuang_server::{Server, ServerConfig};
 
 /// Result of a load run.
@@ -228,7 +228,7 @@ pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> 
     let blob_store = BlobStore::open(&root.join("ws/blobs"), &key).map_err(|e| s(&e))?;
     let mut rng = fastrand::Rng::with_seed(42);
     let t = Instant::now();
-    let now = yichuang_core::audit::now_ms();
+    let now = yichuang_core::domain::audit::now_ms();
     for chunk in 0..intakes.div_ceil(500) {
         store
             .transact(|tx| {
@@ -268,7 +268,7 @@ pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> 
         .map_err(|e| s(&e))?
         .without_pull();
     let t = Instant::now();
-    let mut report = yichuang_core::sync::CycleReport::default();
+    let mut report = yichuang_core::infra::sync::CycleReport::default();
     loop {
         let r = engine.run_once().map_err(|e| s(&e))?;
         report.pushed += r.pushed;

@@ -5,10 +5,10 @@
 //! server and at which version.
 
 use rusqlite::{params, OptionalExtension};
-use yichuang_core::audit::{self, AuditEntry};
-use yichuang_core::blobs::{self, BlobStore};
-use yichuang_core::store::{Store, StoreError};
-use yichuang_core::sync::outbox;
+use yichuang_core::domain::audit::{self, AuditEntry};
+use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::store::{Store, StoreError};
+use yichuang_core::infra::sync::outbox;
 
 /// A citizen's name and ID number that must never appear in clear text on disk.
 pub const CITIZEN_NAME: &str = "欧阳明华";

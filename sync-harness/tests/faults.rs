@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::Digest;
-use yichuang_core::blobs::BlobStore;
-use yichuang_core::keystore::StoreKey;
-use yichuang_core::store::Store;
+use yichuang_core::infra::blobs::BlobStore;
+use yichuang_core::infra::keystore::StoreKey;
+use yichuang_core::infra::store::Store;
 use yichuang_sync_harness::proxy::{FaultMix, FaultProxy};
 use yichuang_sync_harness::workload;
 
@@ -254,16 +254,16 @@ fn e6_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     let mut store = Store::open_encrypted(&ws_dir.join("workstation.db"), &key).unwrap();
     let ledger = workload::ledger(&mut store).unwrap();
     assert_eq!(store.pending_sync_count().unwrap(), 0);
-    let st = yichuang_core::sync::read_status(
+    let st = yichuang_core::infra::sync::read_status(
         store.conn(),
-        yichuang_core::sync::SyncPhase::Idle,
+        yichuang_core::infra::sync::SyncPhase::Idle,
         None,
         None,
     )
     .unwrap();
     assert!(st.all_synced, "{st:?}");
     assert_eq!(st.parked_records + st.parked_blobs, 0, "{st:?}");
-    yichuang_core::audit::verify_chain(store.conn()).expect("local audit chain intact");
+    yichuang_core::domain::audit::verify_chain(store.conn()).expect("local audit chain intact");
 
     // The server's audit check over HTTP, then its database with the server stopped.
     let check: serde_json::Value = reqwest::blocking::Client::builder()

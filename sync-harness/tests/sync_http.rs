@@ -6,13 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use yichuang_core::audit::{self, AuditEntry};
-use yichuang_core::blobs::{self, BlobStore};
-use yichuang_core::keystore::StoreKey;
-use yichuang_core::store::Store;
-use yichuang_core::sync::client::{AckOutcome, SyncClient};
-use yichuang_core::sync::outbox::{self, OutboxRecord};
-use yichuang_core::sync::{pull, SyncConfig, SyncEngine, SyncPhase, SyncService};
+use yichuang_core::domain::audit::{self, AuditEntry};
+use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::keystore::StoreKey;
+use yichuang_core::infra::store::Store;
+use yichuang_core::infra::sync::client::{AckOutcome, SyncClient};
+use yichuang_core::infra::sync::outbox::{self, OutboxRecord};
+use yichuang_core::infra::sync::{pull, SyncConfig, SyncEngine, SyncPhase, SyncService};
 use yichuang_server::ServerConfig;
 use yichuang_sync_harness::bench::background_server_with;
 use yichuang_sync_harness::workload::{self, CITIZEN_ID, CITIZEN_NAME};
@@ -299,7 +299,7 @@ fn e6_blob_upload_resumes_and_is_verified_by_hash() {
     let client = SyncClient::new(&env.cfg("ws-x")).unwrap();
     let fake = "ab".repeat(32);
     match client.put_chunk(&fake, 0, 3, b"abc".to_vec()) {
-        Err(yichuang_core::sync::client::ChunkError::HashMismatch(_)) => {}
+        Err(yichuang_core::infra::sync::client::ChunkError::HashMismatch(_)) => {}
         other => panic!("expected a hash mismatch, got {other:?}"),
     }
     assert_eq!(client.blob_status(&fake).unwrap().received, 0);

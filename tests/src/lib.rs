@@ -313,13 +313,13 @@ impl Workstation {
     }
 
     /// The app's encrypted store, opened with the data key from the fallback key file.
-    pub fn open_store(&self) -> Result<yichuang_core::store::Store> {
+    pub fn open_store(&self) -> Result<yichuang_core::infra::store::Store> {
         let key_file = self.data_dir().join("store.key");
         let text = std::fs::read_to_string(&key_file)
             .with_context(|| format!("reading {}", key_file.display()))?;
-        let key = yichuang_core::keystore::StoreKey::from_hex(&text)
+        let key = yichuang_core::infra::keystore::StoreKey::from_hex(&text)
             .context("store.key is not 64 hex digits")?;
-        Ok(yichuang_core::store::Store::open_encrypted(
+        Ok(yichuang_core::infra::store::Store::open_encrypted(
             &self.data_dir().join("workstation.db"),
             &key,
         )?)

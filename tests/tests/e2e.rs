@@ -500,7 +500,7 @@ async fn d1_scans_arrive_once_and_never_in_a_text_field() -> Result<()> {
 /// hash-chained audit trail with its outbox row (the status bar's pending count).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
-    use yichuang_core::simctl::send;
+    use yichuang_core::devices::simctl::send;
 
     let display = Display::ensure()?;
     let control = {
@@ -622,8 +622,8 @@ async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
 
     // The audit trail on disk: intact chain, the card read in it.
     let mut store = ws.open_store()?;
-    let n = yichuang_core::audit::verify_chain(store.conn())?;
-    let recent = yichuang_core::audit::recent(store.conn(), 10)?;
+    let n = yichuang_core::domain::audit::verify_chain(store.conn())?;
+    let recent = yichuang_core::domain::audit::recent(store.conn(), 10)?;
     ensure!(
         recent
             .iter()
@@ -962,8 +962,8 @@ async fn a1_pkcs11_login_unbound_refused_and_offline_grant() -> Result<()> {
 
     // Every attempt is in the audit trail, chained.
     let mut store = ws.open_store()?;
-    yichuang_core::audit::verify_chain(store.conn())?;
-    let actions: Vec<String> = yichuang_core::audit::recent(store.conn(), 20)?
+    yichuang_core::domain::audit::verify_chain(store.conn())?;
+    let actions: Vec<String> = yichuang_core::domain::audit::recent(store.conn(), 20)?
         .into_iter()
         .map(|r| r.action)
         .collect();
@@ -987,7 +987,7 @@ const PENDING: &str = "[data-testid=status-pending]";
 /// decrypted store does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn j1_offline_records_pending_then_synced_and_encrypted_at_rest() -> Result<()> {
-    use yichuang_core::simctl::send;
+    use yichuang_core::devices::simctl::send;
     use yichuang_drivers::idcard::simulator::sample_resident;
 
     let display = Display::ensure()?;
@@ -1210,8 +1210,8 @@ async fn j1_offline_records_pending_then_synced_and_encrypted_at_rest() -> Resul
     // …while the decrypted store does hold the read (so the search above could have failed),
     // and nothing is left in the outbox.
     let mut store = ws.open_store()?;
-    yichuang_core::audit::verify_chain(store.conn())?;
-    let reads = yichuang_core::audit::recent(store.conn(), 20)?
+    yichuang_core::domain::audit::verify_chain(store.conn())?;
+    let reads = yichuang_core::domain::audit::recent(store.conn(), 20)?
         .into_iter()
         .filter(|r| r.action == "card.read" && r.subject.as_deref() == Some(&citizen.id_number))
         .count();

@@ -6,7 +6,7 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::path::Path;
 use std::time::Duration;
-use yichuang_core::simctl::send;
+use yichuang_core::devices::simctl::send;
 use yichuang_e2e::clerk::{login_with, Hands, ENTER};
 use yichuang_e2e::webdriver::{
     switch_to_window_with, wait_attr, wait_text, wd, with_screenshots, Driver,

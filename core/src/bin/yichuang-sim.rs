@@ -14,7 +14,7 @@
 
 use std::process::ExitCode;
 
-use yichuang_core::simctl;
+use yichuang_core::devices::simctl;
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();

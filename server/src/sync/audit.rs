@@ -1,7 +1,7 @@
 //! Continuity of each workstation's audit chain (issue 6, item 7).
 //!
 //! Every audit entry carries the hash of the one before it and its own hash over its fields
-//! (see `yichuang_core::audit`). On arrival the server recomputes the hash (a mismatch is an
+//! (see `yichuang_core::domain::audit`). On arrival the server recomputes the hash (a mismatch is an
 //! edit), keeps the link, and flags an entry that comes again with other content. The check
 //! walks the links from the genesis: a `prev_hash` that no received entry has as its hash is a
 //! gap (entries deleted on the workstation, or not synced yet), two entries naming the same

@@ -49,7 +49,7 @@ fn catalog_err(path: &Path, detail: impl std::fmt::Display) -> Error {
 }
 
 /// The catalog directory merged into one document: `catalog.json` with the `items` of every
-/// `items/*.json` (file-name order), the shape `yichuang_core::catalog::from_json` reads.
+/// `items/*.json` (file-name order), the shape `yichuang_core::domain::catalog::from_json` reads.
 /// `None`: the catalog built into the server from `assets/catalog/`.
 pub fn catalog(dir: Option<&Path>) -> Result<PullDocument> {
     let Some(dir) = dir else {

@@ -14,10 +14,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use yichuang_core::blobs::BlobStore;
-use yichuang_core::keystore::StoreKey;
-use yichuang_core::store::Store;
-use yichuang_core::sync::{SyncConfig, SyncEngine, SyncService};
+use yichuang_core::infra::blobs::BlobStore;
+use yichuang_core::infra::keystore::StoreKey;
+use yichuang_core::infra::store::Store;
+use yichuang_core::infra::sync::{SyncConfig, SyncEngine, SyncService};
 use yichuang_server::{Server, ServerConfig};
 use yichuang_sync_harness::{bench, workload};
 
@@ -246,7 +246,7 @@ fn work(a: WorkArgs) -> ExitCode {
             cfg.idle_poll = Duration::from_millis(50);
             cfg.request_timeout = Duration::from_secs(10);
             let engine = Store::open_encrypted(&a.db, &key)
-                .map_err(yichuang_core::sync::SyncError::from)
+                .map_err(yichuang_core::infra::sync::SyncError::from)
                 .and_then(|s| {
                     let b = BlobStore::open(&a.blob_dir, &key)?;
                     SyncEngine::new(s, Some(b), cfg)
@@ -267,7 +267,7 @@ fn work(a: WorkArgs) -> ExitCode {
             &mut rng,
             a.blob_every,
             a.blob_max_bytes,
-            yichuang_core::audit::now_ms(),
+            yichuang_core::domain::audit::now_ms(),
         ) {
             Ok((id, v)) => {
                 let _ = writeln!(out, "intake {i} {id} {v}");
@@ -285,9 +285,9 @@ fn work(a: WorkArgs) -> ExitCode {
     let started = Instant::now();
     loop {
         if a.until_drained {
-            if let Ok(s) = yichuang_core::sync::read_status(
+            if let Ok(s) = yichuang_core::infra::sync::read_status(
                 store.conn(),
-                yichuang_core::sync::SyncPhase::Idle,
+                yichuang_core::infra::sync::SyncPhase::Idle,
                 None,
                 None,
             ) {

@@ -12,7 +12,7 @@
 //!   [`SyncService::sync_now`] (「立即同步」) cuts the wait short.
 //! - Records the server refuses (4xx) are parked with the reason ([`outbox::parked`]) and never
 //!   block the rest.
-//! - Material files ([`crate::blobs`]) upload in chunks and resume where the server stopped.
+//! - Material files ([`crate::infra::blobs`]) upload in chunks and resume where the server stopped.
 //! - The catalog, clerks and configuration are pulled with ETags ([`pull`]); the cache serves
 //!   offline.
 //! - [`read_status`] reads the status from the store itself, so it never says "synced" while
@@ -159,9 +159,9 @@ pub enum SyncError {
     #[error("unexpected answer from the server: {detail}")]
     Protocol { detail: String },
     #[error("store: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::infra::store::StoreError),
     #[error("blob: {0}")]
-    Blob(#[from] crate::blobs::BlobError),
+    Blob(#[from] crate::infra::blobs::BlobError),
     #[error("local database: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

@@ -3,8 +3,8 @@
 //! laid out as an A4 document.
 
 use super::*;
-use crate::catalog::NoticeTemplate;
-use crate::document::{Align, Block, Document, Paragraph, QrBlock};
+use crate::domain::catalog::NoticeTemplate;
+use crate::domain::document::{Align, Block, Document, Paragraph, QrBlock};
 
 /// A notice ready to print, and what the case records once it is printed.
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub struct PreparedNotice {
 pub fn template<'a>(
     catalog: &'a Catalog,
     item: &Item,
-    kind: crate::catalog::NoticeKind,
+    kind: crate::domain::catalog::NoticeKind,
 ) -> Option<&'a NoticeTemplate> {
     let of_kind = || catalog.templates.iter().filter(move |t| t.kind == kind);
     of_kind()
@@ -35,7 +35,7 @@ fn date_cn(d: Date) -> String {
 }
 
 fn date_str_cn(s: &str) -> String {
-    crate::catalog::calendar::parse_date(s)
+    crate::domain::catalog::calendar::parse_date(s)
         .map(date_cn)
         .unwrap_or_else(|| s.to_string())
 }

@@ -3,8 +3,8 @@
 
 use super::notice::{self, PreparedNotice};
 use super::*;
-use crate::audit::{self, AuditEntry};
-use crate::store::Store;
+use crate::domain::audit::{self, AuditEntry};
+use crate::infra::store::Store;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
@@ -443,7 +443,7 @@ pub fn decide(
 
 fn enqueue_case(tx: &Transaction<'_>, c: &Case, at_ms: i64) -> Result<(), IntakeError> {
     let payload = serde_json::to_value(c).map_err(|e| IntakeError::Corrupt(e.to_string()))?;
-    crate::sync::outbox::enqueue_record(tx, "case", &c.id, c.version as i64, &payload, at_ms)?;
+    crate::infra::sync::outbox::enqueue_record(tx, "case", &c.id, c.version as i64, &payload, at_ms)?;
     Ok(())
 }
 
@@ -772,7 +772,7 @@ fn page_count(mime: &str, bytes: &[u8]) -> u32 {
 /// returned attachment goes into the material's `files` of the draft.
 pub fn attach(
     store: &mut Store,
-    blobs: &crate::blobs::BlobStore,
+    blobs: &crate::infra::blobs::BlobStore,
     desk: &Desk,
     name: &str,
     bytes: &[u8],
@@ -803,7 +803,7 @@ pub fn attach(
         mime: mime.into(),
     };
     store.transact(|tx| {
-        crate::blobs::enqueue(tx, &blob, at_ms)?;
+        crate::infra::blobs::enqueue(tx, &blob, at_ms)?;
         audit::record(
             tx,
             at_ms,

@@ -12,9 +12,9 @@ pub mod cases;
 pub mod history;
 pub mod notice;
 
-use crate::catalog::calendar::WorkCalendar;
-use crate::catalog::search::SearchIndex;
-use crate::catalog::{Catalog, Item, Situation};
+use crate::domain::catalog::calendar::WorkCalendar;
+use crate::domain::catalog::search::SearchIndex;
+use crate::domain::catalog::{Catalog, Item, Situation};
 use crate::UserError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -252,8 +252,8 @@ impl DecisionKind {
         }
     }
 
-    pub fn notice_kind(self) -> crate::catalog::NoticeKind {
-        use crate::catalog::NoticeKind as N;
+    pub fn notice_kind(self) -> crate::domain::catalog::NoticeKind {
+        use crate::domain::catalog::NoticeKind as N;
         match self {
             DecisionKind::Accept => N::Accept,
             DecisionKind::Deferred => N::Deferred,
@@ -385,7 +385,7 @@ pub enum IntakeError {
     #[error("the personal code for {0} was not read at this window")]
     CodeNotRead(&'static str),
     #[error("store: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::infra::store::StoreError),
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored case is unreadable: {0}")]
@@ -395,7 +395,7 @@ pub enum IntakeError {
     #[error("attachment: {0}")]
     Attachment(String),
     #[error("blob: {0}")]
-    Blob(#[from] crate::blobs::BlobError),
+    Blob(#[from] crate::infra::blobs::BlobError),
 }
 
 impl IntakeError {
@@ -506,13 +506,13 @@ pub fn resolve_situation<'a>(
             IntakeError::Situation(format!("{} has no option {}", q.id, a.option))
         })?;
         match &opt.next {
-            crate::catalog::Next::Situation(s) => {
+            crate::domain::catalog::Next::Situation(s) => {
                 if i + 1 != answers.len() {
                     return Err(IntakeError::Situation("answers after the situation".into()));
                 }
                 return situation(s).map(Some);
             }
-            crate::catalog::Next::Question(next) => {
+            crate::domain::catalog::Next::Question(next) => {
                 q = item
                     .questions
                     .iter()
@@ -574,8 +574,8 @@ pub fn new_draft(item: &Item) -> CaseDraft {
 }
 
 /// Checks one form value against its field definition; `None` when valid.
-pub fn field_problem(f: &crate::catalog::FieldDef, value: &str) -> Option<String> {
-    use crate::catalog::FieldKind;
+pub fn field_problem(f: &crate::domain::catalog::FieldDef, value: &str) -> Option<String> {
+    use crate::domain::catalog::FieldKind;
     let v = value.trim();
     if v.is_empty() {
         return f.required.then(|| "为必填项。".to_string());
@@ -587,7 +587,7 @@ pub fn field_problem(f: &crate::catalog::FieldDef, value: &str) -> Option<String
         FieldKind::Text | FieldKind::TextArea => None,
         FieldKind::Number => (v.parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true))
             .then(|| "应为数字。".to_string()),
-        FieldKind::Date => crate::catalog::calendar::parse_date(v)
+        FieldKind::Date => crate::domain::catalog::calendar::parse_date(v)
             .is_none()
             .then(|| "应为有效日期（如 2026-11-23）。".to_string()),
         FieldKind::Phone => {
@@ -674,7 +674,7 @@ fn check_party(role: &'static str, p: &Party, required: bool) -> Result<(), Inta
 
 /// The date in China of a unix-ms instant.
 pub fn china_date(at_ms: i64) -> Date {
-    crate::clock::date_from_unix(at_ms.div_euclid(1000) + 8 * 3600)
+    crate::infra::clock::date_from_unix(at_ms.div_euclid(1000) + 8 * 3600)
 }
 
 /// The working day `n` working days after `today` (supplement and 容缺 default: 5).
@@ -707,7 +707,7 @@ pub fn plan_decision(
             .filter(|s| !s.is_empty())
         {
             Some(d) => {
-                let date = crate::catalog::calendar::parse_date(d).ok_or_else(|| {
+                let date = crate::domain::catalog::calendar::parse_date(d).ok_or_else(|| {
                     IntakeError::Decision("期限日期格式不正确（如 2026-11-30）。".into())
                 })?;
                 if date <= today {
@@ -814,7 +814,7 @@ pub fn decision_hash(draft: &CaseDraft, d: &Decision) -> String {
         missing: &d.missing,
     })
     .unwrap_or_default();
-    crate::blobs::sha256_hex(&bytes)
+    crate::infra::blobs::sha256_hex(&bytes)
 }
 
 #[cfg(test)]

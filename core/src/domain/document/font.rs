@@ -8,7 +8,7 @@ use printpdf::ParsedFont;
 use std::sync::OnceLock;
 
 /// The bundled TrueType collection.
-pub const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/wqy-microhei.ttc");
+pub const FONT_BYTES: &[u8] = include_bytes!("../../../../assets/fonts/wqy-microhei.ttc");
 /// Micro Hei (face 1 is its monospaced sibling).
 pub const FONT_FACE: usize = 0;
 

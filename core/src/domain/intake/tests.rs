@@ -1,15 +1,15 @@
 use super::cases::{self, ChangeInput};
 use super::history::{self, ExportFormat, HistoryQuery};
 use super::*;
-use crate::audit::{self, AuditEntry};
-use crate::store::Store;
+use crate::domain::audit::{self, AuditEntry};
+use crate::infra::store::Store;
 
 const ID: &str = "11010519491231002X";
 // 2026-11-23 10:00 China time (a Monday).
 const NOW: i64 = 1_795_399_200_000;
 
 fn view() -> CatalogView {
-    CatalogView::new(crate::catalog::load_dir(&crate::catalog::bundled_dir()).unwrap())
+    CatalogView::new(crate::domain::catalog::load_dir(&crate::domain::catalog::bundled_dir()).unwrap())
 }
 
 fn desk() -> Desk {
@@ -200,7 +200,7 @@ fn walk_in_needs_its_notice_printed_before_the_decision() {
         cases::decide(&mut s, &v, &desk(), &case_id, &accept(), NOW).unwrap_err(),
         IntakeError::WrongState(CaseState::Accepted)
     ));
-    crate::audit::verify_chain(s.conn()).unwrap();
+    crate::domain::audit::verify_chain(s.conn()).unwrap();
 }
 
 #[test]
@@ -530,10 +530,10 @@ fn history_searches_own_cases_exports_and_counts_today() {
     );
     assert!(page.more);
     // 即办件 due today: yellow today, orange and red when left undone.
-    use crate::catalog::calendar::Light;
+    use crate::domain::catalog::calendar::Light;
     assert_eq!(search(&mut s, &q("李四")).rows[0].light, Light::Yellow);
-    let tue = crate::catalog::calendar::parse_date("2026-11-24").unwrap();
-    let thu = crate::catalog::calendar::parse_date("2026-11-26").unwrap();
+    let tue = crate::domain::catalog::calendar::parse_date("2026-11-24").unwrap();
+    let thu = crate::domain::catalog::calendar::parse_date("2026-11-26").unwrap();
     let light_on = |s: &mut Store, d| {
         history::search(s, &v.calendar, "c001", &q("李四"), d)
             .unwrap()
@@ -603,8 +603,8 @@ fn case_numbers_restart_daily_and_carry_hall_and_window() {
 #[test]
 fn imported_files_are_checked_stored_encrypted_and_queued() {
     let (dir, mut s) = store();
-    let key = crate::keystore::StoreKey::random().unwrap();
-    let blobs = crate::blobs::BlobStore::open(&dir.path().join("blobs"), &key).unwrap();
+    let key = crate::infra::keystore::StoreKey::random().unwrap();
+    let blobs = crate::infra::blobs::BlobStore::open(&dir.path().join("blobs"), &key).unwrap();
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] >>\n2 0 obj << /Type /Page >>\n3 0 obj << /Type/Page >>\n%%EOF";
     let att = cases::attach(&mut s, &blobs, &desk(), "户口簿.pdf", pdf, NOW).unwrap();
     assert_eq!((att.mime.as_str(), att.pages), ("application/pdf", 2));

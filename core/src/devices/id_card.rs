@@ -1,5 +1,5 @@
 //! The ID-card reader as the app uses it (C1, C2). Like the other device services
-//! ([`crate::printer`], [`crate::scanner`]) it runs in its own thread, owns its driver, reopens
+//! ([`crate::devices::printer`], [`crate::devices::scanner`]) it runs in its own thread, owns its driver, reopens
 //! it after an unplug or a link failure, and reports state changes and readings through one
 //! callback; the shell forwards those to the status bar and the UI, and nothing here knows
 //! Tauri.
@@ -7,9 +7,9 @@
 //! With `driver = "simulator"` the real reader driver talks to the in-process SAM simulator
 //! over a real pty, so `make run` exercises the same code path as a serial reader.
 
-use crate::config::{DeviceConfig, DeviceDriver};
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
-use crate::status::DeviceState;
+use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

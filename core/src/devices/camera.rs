@@ -11,7 +11,7 @@
 //!   once as [`CameraEvent::Code`] (classified as queue ticket, appointment or personal code),
 //!   then scanning and the preview stop.
 //! - Capture: [`CameraService::capture`] takes the newest full-resolution frame, finds and
-//!   deskews the page, turns it and returns it as JPEG; [`crate::document::jpeg_pages_to_pdf`]
+//!   deskews the page, turns it and returns it as JPEG; [`crate::domain::document::jpeg_pages_to_pdf`]
 //!   assembles a material's pages.
 //! - Unplug: the stream fails with the driver's typed error; the service reports
 //!   [`CameraEvent::Error`] (「高拍仪未连接…」) and `Disconnected`, and reopens the camera when it
@@ -19,11 +19,11 @@
 //!
 //! With `driver = "simulator"` the camera is the in-process simulator (a synthetic scene, or
 //! the JPEG files of the directory named by `port`), controlled through
-//! [`CameraService::simulator`] and the `camera …` commands of [`crate::simctl`].
+//! [`CameraService::simulator`] and the `camera …` commands of [`crate::devices::simctl`].
 
-use crate::config::{DeviceConfig, DeviceDriver};
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
-use crate::status::DeviceState;
+use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,8 +116,8 @@ pub struct CodeTarget {
     /// The person a personal identity code names, with [`IdSource::Code`]; only when the ID
     /// number passes its check digit.
     ///
-    /// [`IdSource::Code`]: crate::intake::IdSource::Code
-    pub party: Option<crate::intake::Party>,
+    /// [`IdSource::Code`]: crate::domain::intake::IdSource::Code
+    pub party: Option<crate::domain::intake::Party>,
 }
 
 impl ScannedCode {
@@ -205,7 +205,7 @@ impl ScannedCode {
 
 /// A party from a personal code: the name and ID number it carries, sex and birth date from
 /// the number.
-fn code_party(name: &str, id: &str) -> Option<crate::intake::Party> {
+fn code_party(name: &str, id: &str) -> Option<crate::domain::intake::Party> {
     let id = id.trim().to_ascii_uppercase();
     yichuang_drivers::idcard::identity::validate_id_number(&id).ok()?;
     let b = id.as_bytes();
@@ -214,11 +214,11 @@ fn code_party(name: &str, id: &str) -> Option<crate::intake::Party> {
     } else {
         "女"
     };
-    Some(crate::intake::Party {
+    Some(crate::domain::intake::Party {
         name: name.chars().take(40).collect(),
         birth: format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]),
         id_number: id,
-        id_source: crate::intake::IdSource::Code,
+        id_source: crate::domain::intake::IdSource::Code,
         sex: sex.into(),
         ..Default::default()
     })
@@ -397,8 +397,8 @@ impl CameraService {
     }
 
     /// Runs a `camera …` control command on the simulated camera (what the shell's
-    /// [`crate::simctl::SimControl::camera`] calls).
-    pub fn simulator_control(&self, action: &crate::simctl::CameraAction) -> Result<(), UserError> {
+    /// [`crate::devices::simctl::SimControl::camera`] calls).
+    pub fn simulator_control(&self, action: &crate::devices::simctl::CameraAction) -> Result<(), UserError> {
         action.apply(self.simulator()?);
         Ok(())
     }
@@ -522,7 +522,7 @@ impl PageSet {
         }
         let title: String = self.material.trim().chars().take(60).collect();
         let refs: Vec<&[u8]> = self.pages.iter().map(|(_, j)| &j[..]).collect();
-        let pdf = crate::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
+        let pdf = crate::domain::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
             code: "camera.pdf".into(),
             message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
             detail: e.to_string(),
@@ -776,7 +776,7 @@ mod tests {
         assert!(page.width > page.height, "{}×{}", page.width, page.height);
         assert!(page.height.abs_diff(264) < 16, "{}", page.height);
         let pdf =
-            crate::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg]).unwrap();
+            crate::domain::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg]).unwrap();
         assert!(String::from_utf8_lossy(&pdf).contains("/Count 2"));
     }
 
@@ -871,7 +871,7 @@ mod tests {
             ("张三", "11010519491231002X")
         );
         assert_eq!((p.sex.as_str(), p.birth.as_str()), ("女", "1949-12-31"));
-        assert_eq!(p.id_source, crate::intake::IdSource::Code);
+        assert_eq!(p.id_source, crate::domain::intake::IdSource::Code);
         let t = ScannedCode::classify(r#"{"name":"李四","idNo":"110105194912310038"}"#).target();
         assert_eq!(t.party.map(|p| p.name), Some("李四".to_string()));
         // A wrong check digit names nobody.

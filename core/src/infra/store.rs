@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 /// Every migration of the store, in order. Index + 1 is the schema version it produces.
 /// Append only: a shipped migration is never edited.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../migrations/0001_init.sql")),
-    ("0002_audit", include_str!("../migrations/0002_audit.sql")),
-    ("0003_login", include_str!("../migrations/0003_login.sql")),
-    ("0004_intake", include_str!("../migrations/0004_intake.sql")),
-    ("0005_sync", include_str!("../migrations/0005_sync.sql")),
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    ("0002_audit", include_str!("../../migrations/0002_audit.sql")),
+    ("0003_login", include_str!("../../migrations/0003_login.sql")),
+    ("0004_intake", include_str!("../../migrations/0004_intake.sql")),
+    ("0005_sync", include_str!("../../migrations/0005_sync.sql")),
 ];
 
 pub fn latest_version() -> u32 {
@@ -95,7 +95,7 @@ impl Store {
     /// temporary copy, so a crash leaves either the plain or the encrypted file whole).
     pub fn open_encrypted(
         path: &Path,
-        key: &crate::keystore::StoreKey,
+        key: &crate::infra::keystore::StoreKey,
     ) -> Result<Self, StoreError> {
         let sql_key = hex::encode(key.derive(b"store/sqlcipher"));
         if is_plain_sqlite(path) {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{Ack, AckOutcome};
 use super::{SyncErrorInfo, SyncPhase, SyncStatus};
-use crate::store::{Store, StoreError};
+use crate::infra::store::{Store, StoreError};
 
 /// One outbox row as sent.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,16 +1,16 @@
 //! The A4 printer as the app uses it: render a document to PDF and print it through the OS
 //! spooler to the queue named in the config, following the job to completion; the device
-//! panel's 「打印测试页」 prints [`crate::document::test_page`].
+//! panel's 「打印测试页」 prints [`crate::domain::document::test_page`].
 //!
 //! With `driver = "spooler"` the PDF goes to `devices.a4_printer.queue` on the CUPS server at
 //! `address` / `$CUPS_SERVER` / localhost:631 (see `yichuang_drivers::spooler`). With
 //! `driver = "simulator"` (`make run`) the PDF is written to a directory instead and the
 //! print reports the file, so the whole path up to the spooler runs without a printer.
 
-use crate::config::{DeviceConfig, DeviceDriver};
-use crate::document::{render_pdf, test_page, Document, TestPage};
+use crate::infra::config::{DeviceConfig, DeviceDriver};
+use crate::domain::document::{render_pdf, test_page, Document, TestPage};
 use crate::error::UserError;
-use crate::status::DeviceState;
+use crate::infra::status::DeviceState;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use yichuang_drivers::escpos::SlipTime;

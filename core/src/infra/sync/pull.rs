@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::client::SyncClient;
 use super::SyncError;
-use crate::catalog::{self, Catalog};
-use crate::store::Store;
+use crate::domain::catalog::{self, Catalog};
+use crate::infra::store::Store;
 
 /// What a pull did.
 #[derive(Debug, Clone, PartialEq, Eq)]

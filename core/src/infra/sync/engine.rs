@@ -12,9 +12,9 @@ use tokio::sync::watch;
 use super::client::{ChunkError, SyncClient};
 use super::outbox::{self, state_key, OutboxRecord};
 use super::{pull, Backoff, SyncConfig, SyncError, SyncPhase, SyncStatus, UploadProgress};
-use crate::blobs::BlobStore;
-use crate::keystore::StoreKey;
-use crate::store::Store;
+use crate::infra::blobs::BlobStore;
+use crate::infra::keystore::StoreKey;
+use crate::infra::store::Store;
 
 /// Unix ms; injected so tests control time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -59,7 +59,7 @@ impl SyncEngine {
             store,
             blobs,
             cfg,
-            clock: Arc::new(crate::audit::now_ms),
+            clock: Arc::new(crate::domain::audit::now_ms),
             publisher: None,
             next_pull: None,
             phase: SyncPhase::Idle,

@@ -461,7 +461,7 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::model::*;
+    use crate::domain::catalog::model::*;
 
     fn item(code: &str, name: &str, dept: &str, keywords: &[&str]) -> Item {
         Item {

@@ -9,7 +9,7 @@
 //! glyphs used. [`notices`] builds the standard documents from their data.
 //!
 //! Printing the PDF goes through the OS spooler: see `yichuang_drivers::spooler` and
-//! [`crate::a4_printer`].
+//! [`crate::devices::a4_printer`].
 
 pub mod font;
 pub mod layout;

@@ -3,9 +3,9 @@
 //! figures.
 
 use super::*;
-use crate::audit::{self, AuditEntry};
-use crate::catalog::calendar::{parse_date, unix_days, Light};
-use crate::store::Store;
+use crate::domain::audit::{self, AuditEntry};
+use crate::domain::catalog::calendar::{parse_date, unix_days, Light};
+use crate::infra::store::Store;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
@@ -245,7 +245,7 @@ fn light_label(l: Light) -> &'static str {
 }
 
 fn time_cn(ms: i64) -> String {
-    let t = crate::clock::slip_time_from_unix(ms.div_euclid(1000) + 8 * 3600);
+    let t = crate::infra::clock::slip_time_from_unix(ms.div_euclid(1000) + 8 * 3600);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         t.year, t.month, t.day, t.hour, t.minute

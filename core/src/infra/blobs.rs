@@ -2,7 +2,7 @@
 //!
 //! A blob is named by the SHA-256 of its plain content (hex) and kept as
 //! `<dir>/<sha[0..2]>/<sha>`, encrypted with AES-256-GCM in 64 KiB segments under a key derived
-//! from the workstation's data key ([`crate::keystore`]). Each segment is sealed with a nonce
+//! from the workstation's data key ([`crate::infra::keystore`]). Each segment is sealed with a nonce
 //! made of a random per-file prefix and the segment number, and authenticated together with
 //! the blob's name and size, so a segment cannot be moved, cut or swapped unnoticed. Segments
 //! let the uploader read any chunk ([`BlobReader::read_at`]) without decrypting the whole file.
@@ -21,7 +21,7 @@ use ring::rand::SecureRandom;
 use rusqlite::{params, Transaction};
 use sha2::{Digest, Sha256};
 
-use crate::keystore::StoreKey;
+use crate::infra::keystore::StoreKey;
 
 /// Plain bytes per encrypted segment.
 pub const SEGMENT: usize = 64 * 1024;

@@ -1,8 +1,8 @@
 //! What the clerk's status bar shows: clerk, window, backend reachability, devices and the
 //! number of records waiting to sync. Each part is fed by the module that owns that state.
 
-use crate::backend::BackendStatus;
-use crate::config::{DeviceDriver, WorkstationConfig};
+use crate::infra::backend::BackendStatus;
+use crate::infra::config::{DeviceDriver, WorkstationConfig};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]

@@ -14,8 +14,8 @@ use yichuang_drivers::ukey::{
     UkeyConfig, UkeyError, UkeyProblem,
 };
 
-use crate::config::{DeviceConfig, DeviceDriver};
-use crate::status::DeviceState;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
+use crate::infra::status::DeviceState;
 use crate::UserError;
 
 /// The status-bar slot.

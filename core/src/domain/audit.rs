@@ -217,7 +217,7 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::infra::store::Store;
 
     fn entry(action: &str, subject: &str) -> AuditEntry {
         AuditEntry {

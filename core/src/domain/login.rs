@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use yichuang_drivers::ukey::CertInfo;
 
-use crate::audit::{self, AuditEntry};
-use crate::store::Store;
-use crate::ukey::{ukey_error, UkeyService};
+use crate::domain::audit::{self, AuditEntry};
+use crate::infra::store::Store;
+use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::UserError;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -36,7 +36,7 @@ pub struct ClerkInfo {
     pub permissions: Vec<String>,
 }
 
-pub use crate::status::SessionMode;
+pub use crate::infra::status::SessionMode;
 
 /// A logged-in clerk at this window.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,7 +188,7 @@ pub fn fingerprint(der: &[u8]) -> String {
         })
 }
 
-fn store_err(e: crate::store::StoreError) -> UserError {
+fn store_err(e: crate::infra::store::StoreError) -> UserError {
     UserError {
         code: "store.write".into(),
         message: e.message(),

@@ -1,0 +1,8 @@
+//! The clerk's work: the service catalog, intake from draft to decision, the documents it prints,
+//! the UKey login, and the audit trail every action writes.
+
+pub mod audit;
+pub mod catalog;
+pub mod document;
+pub mod intake;
+pub mod login;

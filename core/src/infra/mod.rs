@@ -1,0 +1,12 @@
+//! What the domain stands on: configuration, the encrypted store and its migrations, the outbox
+//! sync, material blobs, the OS keystore, the clock and the status bar's state.
+
+pub mod backend;
+pub mod blobs;
+pub mod clock;
+pub mod config;
+pub mod instance;
+pub mod keystore;
+pub mod status;
+pub mod store;
+pub mod sync;
