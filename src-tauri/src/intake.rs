@@ -6,9 +6,9 @@ use crate::commands::blocking;
 use crate::state::AppState;
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, State};
+use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::catalog::search::ItemHit;
 use yichuang_core::domain::catalog::Item;
-use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::intake::cases::{self, ChangeInput};
 use yichuang_core::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,

@@ -231,9 +231,10 @@ fn start_devices(app: &tauri::AppHandle) {
     }
 
     let handle = app.clone();
-    let ukey = yichuang_core::devices::ukey::UkeyService::start(&state.config.devices.ukey, move |event| {
-        session::on_ukey_event(&handle, event)
-    });
+    let ukey = yichuang_core::devices::ukey::UkeyService::start(
+        &state.config.devices.ukey,
+        move |event| session::on_ukey_event(&handle, event),
+    );
     state.set_ukey(ukey);
     camera::start(app);
     simctl::start(app);

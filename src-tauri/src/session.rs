@@ -3,9 +3,9 @@
 //! both windows through the status.
 
 use tauri::Manager;
+use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::domain::login::{self, AuthClient, LoginRequest, Session};
 use yichuang_core::infra::status::{ClerkBadge, ShellStatus};
-use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::UserError;
 use yichuang_drivers::ukey::PresenceEvent;
 
@@ -77,7 +77,13 @@ pub fn unlock(app: &tauri::AppHandle, pin: &str) -> Result<ShellStatus, UserErro
         });
     }
     state.with_store(|store| {
-        login::unlock(&ukey, store, &session, pin, yichuang_core::domain::audit::now_ms())
+        login::unlock(
+            &ukey,
+            store,
+            &session,
+            pin,
+            yichuang_core::domain::audit::now_ms(),
+        )
     })?;
     tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
     state.update_status(app, |s| s.locked = false);
@@ -117,7 +123,11 @@ pub fn on_ukey_event(app: &tauri::AppHandle, event: UkeyEvent) {
                         tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                         state.update_status(app, |s| s.locked = true);
                         if let Err(e) = state.with_store(|store| {
-                            login::record_lock(store, &session, yichuang_core::domain::audit::now_ms())
+                            login::record_lock(
+                                store,
+                                &session,
+                                yichuang_core::domain::audit::now_ms(),
+                            )
                         }) {
                             tracing::error!(error = %e.detail, "lock not audited");
                         }

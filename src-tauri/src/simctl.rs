@@ -28,7 +28,10 @@ impl SimControl for ShellSimControl {
             .with_scanner(|svc| svc.simulator_scan(text))
     }
 
-    fn camera(&self, action: &yichuang_core::devices::simctl::CameraAction) -> Result<(), UserError> {
+    fn camera(
+        &self,
+        action: &yichuang_core::devices::simctl::CameraAction,
+    ) -> Result<(), UserError> {
         self.0
             .state::<crate::camera::CameraState>()
             .service()?

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 use tauri_specta::Event;
-use yichuang_core::infra::backend::BackendStatus;
-use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::devices::id_card::IdCardService;
 use yichuang_core::devices::printer::ReceiptPrinterService;
 use yichuang_core::devices::scanner::ScannerService;
+use yichuang_core::infra::backend::BackendStatus;
+use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::infra::status::{DeviceStatus, ShellStatus};
 use yichuang_core::infra::store::Store;
 use yichuang_core::UserError;
@@ -182,13 +182,17 @@ impl AppState {
         }
     }
 
-    pub fn set_a4_printer(&self, service: Option<yichuang_core::devices::a4_printer::A4PrinterService>) {
+    pub fn set_a4_printer(
+        &self,
+        service: Option<yichuang_core::devices::a4_printer::A4PrinterService>,
+    ) {
         *lock(&self.a4) = service.map(std::sync::Arc::new);
     }
 
     pub fn a4_printer(
         &self,
-    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError> {
+    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError>
+    {
         lock(&self.a4).clone().ok_or_else(|| UserError {
             code: "a4_printer.not_installed".into(),
             message: "本窗口未配置A4打印机。".into(),
@@ -212,7 +216,9 @@ impl AppState {
         *lock(&self.ukey) = service.map(std::sync::Arc::new);
     }
 
-    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
+    pub fn ukey(
+        &self,
+    ) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
         lock(&self.ukey).clone().ok_or_else(|| UserError {
             code: "ukey.not_installed".into(),
             message: "本窗口未配置UKey，无法登录，请联系运维人员。".into(),

@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use yichuang_drivers::ukey::CertInfo;
 
+use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::domain::audit::{self, AuditEntry};
 use crate::infra::store::Store;
-use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::UserError;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
