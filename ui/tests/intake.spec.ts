@@ -5,7 +5,6 @@ import ElementPlus from 'element-plus'
 import IntakePage from '../src/intake/IntakePage.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend } from '../src/backend/memory'
-import { currentQuestion } from '../src/intake/labels'
 import { sampleItems } from '../src/backend/memoryIntake'
 
 // jsdom has no object URLs; the camera panel shows frames through them.
@@ -180,9 +179,10 @@ describe('intake page', () => {
     w.unmount()
   })
 
-  it('follows the question tree to the next unanswered question', () => {
+  it('the in-memory backend follows the question tree to the next unanswered question', async () => {
+    const backend = new MemoryBackend()
     const item = sampleItems[0]
-    expect(currentQuestion(item, [])?.id).toBe('q1')
-    expect(currentQuestion(item, [{ question_id: 'q1', option: 0 }])).toBeNull()
+    expect((await backend.intake.currentQuestion(item, []))?.id).toBe('q1')
+    expect(await backend.intake.currentQuestion(item, [{ question_id: 'q1', option: 0 }])).toBeNull()
   })
 })
