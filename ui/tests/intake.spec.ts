@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
+import type { App } from 'vue'
 import IntakePage from '../src/intake/IntakePage.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend } from '../src/backend/memory'
@@ -184,5 +185,23 @@ describe('intake page', () => {
     const item = sampleItems[0]
     expect((await backend.intake.currentQuestion(item, []))?.id).toBe('q1')
     expect(await backend.intake.currentQuestion(item, [{ question_id: 'q1', option: 0 }])).toBeNull()
+  })
+
+  it('keeps no case after the page is gone (logout)', async () => {
+    const backend = new MemoryBackend()
+    const pinia = createPinia()
+    const global = { plugins: [pinia, ElementPlus, { install: (app: App) => installBackend(app, backend) }] }
+    const w = mount(IntakePage, { props: { resume: null }, attachTo: document.body, global })
+    await flushPromises()
+    await w.find('[data-testid="item-search"]').setValue('户籍')
+    await flushPromises()
+    await w.find('[data-testid="item-hit"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="intake-item"]').exists()).toBe(true)
+    w.unmount()
+    const again = mount(IntakePage, { props: { resume: null }, attachTo: document.body, global })
+    await flushPromises()
+    expect(again.find('[data-testid="intake-item"]').exists()).toBe(false)
+    again.unmount()
   })
 })

@@ -121,6 +121,18 @@ export const useIntakeStore = defineStore('intake', () => {
     error.value = null
   }
 
+  /** Forgets everything: the page is gone (logout, another clerk). */
+  function clear() {
+    reset()
+    home.value = null
+    query.value = ''
+    done.value = null
+    notice.value = ''
+    busy.value = false
+    cameraFor.value = null
+    codeParty = null
+  }
+
   function suggestKind() {
     if (kind.value === 'accept' || kind.value === 'supplement') kind.value = missingRequired.value.length ? 'supplement' : 'accept'
   }
@@ -314,6 +326,7 @@ export const useIntakeStore = defineStore('intake', () => {
     missingRequired,
     canDecide,
     loadHome,
+    clear,
     pick,
     onCode,
     onAttached,

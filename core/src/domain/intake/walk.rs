@@ -149,7 +149,8 @@ mod tests {
             vec![answer("q1", 1)],
             vec![answer("q1", 1), answer("q2", 1)],
         ] {
-            let situation = crate::domain::intake::resolve_situation(&item, &answers).expect("fits");
+            let situation =
+                crate::domain::intake::resolve_situation(&item, &answers).expect("fits");
             assert_eq!(
                 situation.is_some(),
                 current_question(&item, &answers).is_none(),
