@@ -85,6 +85,16 @@ describe('situation questions', () => {
   })
 })
 
+describe('intake store', () => {
+  it('shows the question together with the case, never a stale one', async () => {
+    const { intake } = await part(SituationQuestions, { pick: false })
+    expect(await intake.pick(sampleItems[0].code)).toBe(true)
+    expect([intake.item?.code, intake.question?.id]).toEqual(['GA-HJ-0301', 'q1'])
+    await intake.answer('q1', 0)
+    expect([intake.draft?.situation_id, intake.question]).toEqual(['s1', null])
+  })
+})
+
 describe('party forms', () => {
   it('adds and drops the agent and pickup, flags a typed ID, fills from the card', async () => {
     const { w, backend, intake } = await part(PartyForms)

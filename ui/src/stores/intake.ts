@@ -67,7 +67,6 @@ export const useIntakeStore = defineStore('intake', () => {
   const focusSearch = ref(0)
   /** A person from a personal code read before an item was chosen. */
   let codeParty: Party | null = null
-  let questionSeq = 0
 
   const missingRequired = computed(() => draft.value?.materials.filter((m) => m.required && m.received === 'missing') ?? [])
   const decision = computed<DecisionInput>(() => ({
@@ -79,18 +78,6 @@ export const useIntakeStore = defineStore('intake', () => {
   const currentKey = computed(() => JSON.stringify({ d: { ...draft.value, id: null }, x: decision.value }))
   const canDecide = computed(() => !!saved.value && printedKey.value === currentKey.value && !busy.value)
 
-  // The next question follows the answers; none is open while the workstation is asked.
-  watch(
-    () => (item.value && draft.value ? JSON.stringify([item.value.code, draft.value.answers]) : null),
-    async (key) => {
-      const seq = ++questionSeq
-      question.value = null
-      if (!key || !item.value || !draft.value) return
-      const q = await backend.intake.currentQuestion(item.value, draft.value.answers)
-      if (seq === questionSeq) question.value = q
-    },
-  )
-
   // A card placed while a case is open fills the applicant when it is still empty.
   watch(
     () => card.card,
@@ -98,6 +85,16 @@ export const useIntakeStore = defineStore('intake', () => {
       if (c && draft.value && !draft.value.applicant.name && !draft.value.applicant.id_number) void fillFromCard('applicant')
     },
   )
+
+  /** The question the draft's answers lead to, asked before the draft shows, so the question
+   * appears with the case and a digit never meets a stale one. */
+  const ask = (it: Item, d: CaseDraft) => backend.intake.currentQuestion(it, d.answers)
+
+  function show(it: Item, d: CaseDraft, q: Question | null) {
+    item.value = it
+    draft.value = d
+    question.value = q
+  }
 
   function fail(e: UserError): false {
     error.value = e
@@ -112,6 +109,7 @@ export const useIntakeStore = defineStore('intake', () => {
   function reset() {
     item.value = null
     draft.value = null
+    question.value = null
     saved.value = null
     kind.value = 'accept'
     reason.value = ''
@@ -142,17 +140,17 @@ export const useIntakeStore = defineStore('intake', () => {
     const [it, d] = await Promise.all([backend.intake.item(code), backend.intake.newDraft(code)])
     if (it.status === 'error') return fail(it.error)
     if (d.status === 'error') return fail(d.error)
+    const q = await ask(it.data, d.data)
+    // The citizen may have shown a personal code first, or put the card down.
+    const fromCode = codeParty
+    codeParty = null
+    if (fromCode) d.data.applicant = { ...fromCode }
     reset()
     done.value = null
     notice.value = ''
-    item.value = it.data
-    draft.value = d.data
+    show(it.data, d.data, q)
     query.value = ''
-    // The citizen may have put the card down first, or shown a personal code.
-    if (codeParty) {
-      draft.value.applicant = { ...codeParty }
-      codeParty = null
-    } else if (card.onReader && card.card) await fillFromCard('applicant')
+    if (!fromCode && card.onReader && card.card) await fillFromCard('applicant')
     return true
   }
 
@@ -200,20 +198,21 @@ export const useIntakeStore = defineStore('intake', () => {
 
   async function answer(questionId: string, option: number) {
     if (!draft.value || !item.value) return
+    const it = item.value
     const idx = draft.value.answers.findIndex((a) => a.question_id === questionId)
     const answers = idx >= 0 ? draft.value.answers.slice(0, idx) : [...draft.value.answers]
     answers.push({ question_id: questionId, option })
     const r = await backend.intake.refresh({ ...draft.value, answers })
     if (r.status === 'error') return void fail(r.error)
-    draft.value = r.data
+    show(it, r.data, await ask(it, r.data))
     suggestKind()
   }
 
-  function undoAnswer(i: number) {
-    if (!draft.value) return
-    void backend.intake.refresh({ ...draft.value, answers: draft.value.answers.slice(0, i) }).then((r) => {
-      if (r.status === 'ok') draft.value = r.data
-    })
+  async function undoAnswer(i: number) {
+    if (!draft.value || !item.value) return
+    const it = item.value
+    const r = await backend.intake.refresh({ ...draft.value, answers: draft.value.answers.slice(0, i) })
+    if (r.status === 'ok') show(it, r.data, await ask(it, r.data))
   }
 
   async function fillFromCard(role: Role) {
@@ -290,10 +289,10 @@ export const useIntakeStore = defineStore('intake', () => {
   async function resumeCase(c: Case): Promise<boolean> {
     const it = await backend.intake.item(c.item_code)
     if (it.status === 'error') return fail(it.error)
+    const q = await ask(it.data, c.draft)
     reset()
     done.value = null
-    item.value = it.data
-    draft.value = c.draft
+    show(it.data, c.draft, q)
     saved.value = c
     notice.value = `继续办理：${c.item_name}${c.case_no ? ' ' + c.case_no : ''}`
     suggestKind()
