@@ -63,7 +63,7 @@ export type Action<S extends Scope> = (typeof keymap)[S][number]['action']
 /** A handler returns `false` when it did not act (the key then goes on as if unbound). */
 export type Handlers<S extends Scope> = Partial<Record<Action<S>, (e: KeyboardEvent) => boolean | void>>
 
-/** The chord of a keydown: modifiers then the key, e.g. "Alt+2", "F8", "Ctrl+Shift+A". */
+/** The chord of a keydown: modifiers then the key, e.g. "Alt+2", "F8", "Shift+F8" ("!" not "Shift+1"). */
 export function chord(e: KeyboardEvent): string {
   let key = e.key
   // Alt+digit types another character on some layouts; the physical key decides.
