@@ -66,6 +66,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             intake::stats_today,
             intake::case_trail,
             intake::material_attach,
+            crate::labels::intake_labels,
+            crate::labels::intake_current_question,
             crate::camera::camera_preview,
             crate::camera::camera_scan,
             crate::camera::camera_capture,

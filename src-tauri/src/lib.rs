@@ -7,6 +7,7 @@ mod camera;
 mod commands;
 mod intake;
 mod ipc;
+mod labels;
 mod logging;
 mod session;
 mod simctl;

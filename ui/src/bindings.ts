@@ -80,6 +80,10 @@ export const commands = {
 	 *  audited; the UI adds the returned attachment to the material's files.
 	 */
 	materialAttach: (name: string, bytes: number[]) => typedError<Attachment, UserError>(__TAURI_INVOKE("material_attach", { name, bytes })),
+	/**  The clerk-facing names of case states, decisions, receipt forms, ID sources and lights. */
+	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
+	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
+	intakeCurrentQuestion: (item: Item, answers: Answer[]) => __TAURI_INVOKE<Question | null>("intake_current_question", { item, answers }),
 	/**  Starts (`on`) or stops the live preview. */
 	cameraPreview: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_preview", { on })),
 	/**
@@ -291,6 +295,16 @@ export type CaseState =
 /**  已撤回 (after the decision, with a reason). */
 "withdrawn";
 
+/**  办件状态 by `CaseState`. */
+export type CaseStateLabels = {
+	draft: string,
+	accepted: string,
+	deferred: string,
+	rejected: string,
+	supplement: string,
+	withdrawn: string,
+};
+
 /**  The item list before anything is typed: favourites, the 15 most frequent, recent. */
 export type CatalogHome = {
 	favourites: ItemHit[],
@@ -392,6 +406,14 @@ export type DecisionInput = {
 export type DecisionKind = "accept" | 
 /**  容缺受理. */
 "deferred" | "reject" | "supplement";
+
+/**  决定 by `DecisionKind`. */
+export type DecisionKindLabels = {
+	accept: string,
+	deferred: string,
+	reject: string,
+	supplement: string,
+};
 
 export type DeviceDriver = 
 /**  Not installed at this counter. */
@@ -501,6 +523,14 @@ export type IdCardChanged = CardEvent;
  */
 export type IdSource = "card" | "code" | "typed" | "none";
 
+/**  身份信息来源 by `IdSource`. */
+export type IdSourceLabels = {
+	card: string,
+	code: string,
+	typed: string,
+	none: string,
+};
+
 /**  A parsed card. */
 export type Identity = {
 	kind: CardKind,
@@ -518,6 +548,15 @@ export type Identity = {
 	valid_from: Date,
 	valid_until: Validity,
 	details: CardDetails,
+};
+
+/**  Every label table the intake pages show. */
+export type IntakeLabels = {
+	case_states: CaseStateLabels,
+	decision_kinds: DecisionKindLabels,
+	received_as: ReceivedAsLabels,
+	id_sources: IdSourceLabels,
+	lights: LightLabels,
 };
 
 /**  A service item (事项). */
@@ -612,6 +651,15 @@ export type Light =
 "orange" | 
 /**  More than one working day over. */
 "red";
+
+/**  办理时限 by `Light`. */
+export type LightLabels = {
+	none: string,
+	green: string,
+	yellow: string,
+	orange: string,
+	red: string,
+};
 
 /**  A certificate as the login view lists it. */
 export type LoginCert = {
@@ -804,6 +852,15 @@ export type ReceivedAs =
 "electronic" | 
 /**  Captured with the document camera (高拍仪). */
 "scanned";
+
+/**  收取方式 by `ReceivedAs`. */
+export type ReceivedAsLabels = {
+	missing: string,
+	paper: string,
+	copy: string,
+	electronic: string,
+	scanned: string,
+};
 
 /**  One scan, as the app and the UI receive it. */
 export type ScanEvent = {

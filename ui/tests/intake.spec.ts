@@ -2,10 +2,10 @@ import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
+import type { App } from 'vue'
 import IntakePage from '../src/intake/IntakePage.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend } from '../src/backend/memory'
-import { currentQuestion } from '../src/intake/labels'
 import { sampleItems } from '../src/backend/memoryIntake'
 
 // jsdom has no object URLs; the camera panel shows frames through them.
@@ -180,9 +180,28 @@ describe('intake page', () => {
     w.unmount()
   })
 
-  it('follows the question tree to the next unanswered question', () => {
+  it('the in-memory backend follows the question tree to the next unanswered question', async () => {
+    const backend = new MemoryBackend()
     const item = sampleItems[0]
-    expect(currentQuestion(item, [])?.id).toBe('q1')
-    expect(currentQuestion(item, [{ question_id: 'q1', option: 0 }])).toBeNull()
+    expect((await backend.intake.currentQuestion(item, []))?.id).toBe('q1')
+    expect(await backend.intake.currentQuestion(item, [{ question_id: 'q1', option: 0 }])).toBeNull()
+  })
+
+  it('keeps no case after the page is gone (logout)', async () => {
+    const backend = new MemoryBackend()
+    const pinia = createPinia()
+    const global = { plugins: [pinia, ElementPlus, { install: (app: App) => installBackend(app, backend) }] }
+    const w = mount(IntakePage, { props: { resume: null }, attachTo: document.body, global })
+    await flushPromises()
+    await w.find('[data-testid="item-search"]').setValue('户籍')
+    await flushPromises()
+    await w.find('[data-testid="item-hit"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="intake-item"]').exists()).toBe(true)
+    w.unmount()
+    const again = mount(IntakePage, { props: { resume: null }, attachTo: document.body, global })
+    await flushPromises()
+    expect(again.find('[data-testid="intake-item"]').exists()).toBe(false)
+    again.unmount()
   })
 })

@@ -2,6 +2,7 @@
 // history. `tauri.ts` maps it onto the generated commands, `memoryIntake.ts` keeps it in memory
 // for component tests.
 import type {
+  Answer,
   Attachment,
   Case,
   CaseDraft,
@@ -13,9 +14,11 @@ import type {
   ExportResult,
   HistoryPage,
   HistoryQuery,
+  IntakeLabels,
   Item,
   ItemHit,
   Party,
+  Question,
   TodayFigures,
 } from '../bindings'
 import type { Result } from './backend'
@@ -27,6 +30,10 @@ export interface IntakeApi {
   search(query: string): Promise<Result<ItemHit[]>>
   item(code: string): Promise<Result<Item>>
   favourite(code: string, on: boolean): Promise<Result<null>>
+  /** The Chinese names of case states, decisions, receipt forms, ID sources and lights. */
+  labels(): Promise<IntakeLabels>
+  /** The situation question to ask next for these answers; null once a situation is reached. */
+  currentQuestion(item: Item, answers: Answer[]): Promise<Question | null>
   /** A fresh draft of an item. */
   newDraft(itemCode: string): Promise<Result<CaseDraft>>
   /** Re-resolves the situation after an answer; rebuilds the checklist. */

@@ -2,14 +2,17 @@
 // (notice before decision, required materials for an acceptance). The real rules live in
 // `yichuang_core::intake`; this only lets the pages run without the workstation.
 import type {
+  Answer,
   Case,
   CaseDraft,
   DecisionInput,
   HistoryRow,
+  IntakeLabels,
   Item,
   ItemHit,
   MaterialEntry,
   Party,
+  Question,
 } from '../bindings'
 import type { Result } from './backend'
 import type { IntakeApi } from './intake'
@@ -69,6 +72,34 @@ const hit = (i: Item, matched: string): ItemHit => ({
 
 const initials: Record<string, string> = { 'GA-HJ-0301': 'hjzm' }
 
+/** The tables `yichuang_core::domain::intake::labels` sends (a fixture; the UI has no copy). */
+export const sampleLabels: IntakeLabels = {
+  case_states: { draft: '暂存', accepted: '已受理', deferred: '容缺受理', rejected: '不予受理', supplement: '补正补齐', withdrawn: '已撤回' },
+  decision_kinds: { accept: '受理', deferred: '容缺受理', reject: '不予受理', supplement: '补正补齐' },
+  received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
+  id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
+  lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
+}
+
+/**
+ * The situation walk of `yichuang_core::domain::intake::walk::current_question`, as a test
+ * double for the in-memory backend ONLY: the pages ask the backend and never walk the tree.
+ */
+export function walkQuestions(item: Item, answers: Answer[]): Question | null {
+  const questions = item.questions ?? []
+  let q: Question | undefined = questions[0]
+  if (!q) return null
+  for (const a of answers) {
+    if (a.question_id !== q.id) break
+    const next: Question['options'][number]['next'] | undefined = q.options[a.option]?.next
+    if (!next) break
+    if ('situation' in next) return null
+    q = questions.find((x) => x.id === next.question)
+    if (!q) return null
+  }
+  return q
+}
+
 export class MemoryIntake implements IntakeApi {
   cases = new Map<string, Case>()
   /** The card "on the reader" for `partyFromCard`. */
@@ -93,6 +124,13 @@ export class MemoryIntake implements IntakeApi {
   }
   async favourite() {
     return ok(null)
+  }
+  async labels() {
+    return clone(sampleLabels)
+  }
+  async currentQuestion(item: Item, answers: Answer[]) {
+    const q = walkQuestions(item, answers)
+    return q ? clone(q) : null
   }
   async newDraft(itemCode: string) {
     const i = sampleItems.find((x) => x.code === itemCode)!

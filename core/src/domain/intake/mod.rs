@@ -11,9 +11,13 @@
 pub mod cases;
 pub mod error;
 pub mod history;
+pub mod labels;
 pub mod notice;
+pub mod walk;
 
 pub use error::IntakeError;
+pub use labels::IntakeLabels;
+pub use walk::current_question;
 
 use crate::domain::catalog::calendar::WorkCalendar;
 use crate::domain::catalog::search::SearchIndex;

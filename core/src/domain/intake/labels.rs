@@ -1,0 +1,204 @@
+//! The clerk-facing names of intake's enums — case states, decisions, how a material was
+//! handed in, where an identity came from, time-limit lights — in one table the UI loads once
+//! (`intake_labels`), so the pages hold no copy of them.
+
+use super::{CaseState, DecisionKind, IdSource, ReceivedAs};
+use crate::domain::catalog::calendar::Light;
+use serde::{Deserialize, Serialize};
+
+/// The Chinese name of a value as the clerk sees it.
+pub trait Label: Copy {
+    fn label(self) -> &'static str;
+}
+
+impl Label for CaseState {
+    fn label(self) -> &'static str {
+        CaseState::label(self)
+    }
+}
+
+impl Label for DecisionKind {
+    fn label(self) -> &'static str {
+        match self {
+            DecisionKind::Accept => "受理",
+            DecisionKind::Deferred => "容缺受理",
+            DecisionKind::Reject => "不予受理",
+            DecisionKind::Supplement => "补正补齐",
+        }
+    }
+}
+
+impl Label for ReceivedAs {
+    fn label(self) -> &'static str {
+        match self {
+            ReceivedAs::Missing => "未收取",
+            ReceivedAs::Paper => "纸质原件",
+            ReceivedAs::Copy => "复印件",
+            ReceivedAs::Electronic => "电子材料",
+            ReceivedAs::Scanned => "高拍仪采集",
+        }
+    }
+}
+
+impl Label for IdSource {
+    fn label(self) -> &'static str {
+        match self {
+            IdSource::Card => "读卡",
+            IdSource::Code => "扫身份码",
+            IdSource::Typed => "手工录入",
+            IdSource::None => "",
+        }
+    }
+}
+
+impl Label for Light {
+    fn label(self) -> &'static str {
+        match self {
+            Light::None => "",
+            Light::Green => "正常",
+            Light::Yellow => "今日到期",
+            Light::Orange => "超期1个工作日",
+            Light::Red => "严重超期",
+        }
+    }
+}
+
+/// One table per enum: a field per value, named as the value is serialised, so TypeScript
+/// sees exactly the enum's keys.
+macro_rules! table {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+        pub struct $name {
+            $(pub $field: String,)*
+        }
+
+        impl $name {
+            fn build() -> $name {
+                $name { $($field: Label::label($value).to_string(),)* }
+            }
+
+            /// Each field's name with the value it names, serialised (for the tests).
+            #[cfg(test)]
+            fn keys() -> Vec<(&'static str, serde_json::Value)> {
+                vec![$((stringify!($field), serde_json::to_value($value).unwrap()),)*]
+            }
+        }
+    };
+}
+
+table!(
+    /// 办件状态 by `CaseState`.
+    CaseStateLabels {
+        draft: CaseState::Draft,
+        accepted: CaseState::Accepted,
+        deferred: CaseState::Deferred,
+        rejected: CaseState::Rejected,
+        supplement: CaseState::Supplement,
+        withdrawn: CaseState::Withdrawn,
+    }
+);
+
+table!(
+    /// 决定 by `DecisionKind`.
+    DecisionKindLabels {
+        accept: DecisionKind::Accept,
+        deferred: DecisionKind::Deferred,
+        reject: DecisionKind::Reject,
+        supplement: DecisionKind::Supplement,
+    }
+);
+
+table!(
+    /// 收取方式 by `ReceivedAs`.
+    ReceivedAsLabels {
+        missing: ReceivedAs::Missing,
+        paper: ReceivedAs::Paper,
+        copy: ReceivedAs::Copy,
+        electronic: ReceivedAs::Electronic,
+        scanned: ReceivedAs::Scanned,
+    }
+);
+
+table!(
+    /// 身份信息来源 by `IdSource`.
+    IdSourceLabels {
+        card: IdSource::Card,
+        code: IdSource::Code,
+        typed: IdSource::Typed,
+        none: IdSource::None,
+    }
+);
+
+table!(
+    /// 办理时限 by `Light`.
+    LightLabels {
+        none: Light::None,
+        green: Light::Green,
+        yellow: Light::Yellow,
+        orange: Light::Orange,
+        red: Light::Red,
+    }
+);
+
+/// Every label table the intake pages show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct IntakeLabels {
+    pub case_states: CaseStateLabels,
+    pub decision_kinds: DecisionKindLabels,
+    pub received_as: ReceivedAsLabels,
+    pub id_sources: IdSourceLabels,
+    pub lights: LightLabels,
+}
+
+impl IntakeLabels {
+    pub fn new() -> IntakeLabels {
+        IntakeLabels {
+            case_states: CaseStateLabels::build(),
+            decision_kinds: DecisionKindLabels::build(),
+            received_as: ReceivedAsLabels::build(),
+            id_sources: IdSourceLabels::build(),
+            lights: LightLabels::build(),
+        }
+    }
+}
+
+impl Default for IntakeLabels {
+    fn default() -> Self {
+        IntakeLabels::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_tables_are_keyed_by_the_serialised_values() {
+        for keys in [
+            CaseStateLabels::keys(),
+            DecisionKindLabels::keys(),
+            ReceivedAsLabels::keys(),
+            IdSourceLabels::keys(),
+            LightLabels::keys(),
+        ] {
+            for (field, value) in keys {
+                assert_eq!(value, serde_json::Value::from(field));
+            }
+        }
+    }
+
+    #[test]
+    fn labels_come_from_the_rust_names() {
+        let l = IntakeLabels::new();
+        assert_eq!(l.case_states.accepted, CaseState::Accepted.label());
+        assert_eq!(l.case_states.draft, "暂存");
+        assert_eq!(l.decision_kinds.deferred, "容缺受理");
+        assert_eq!(l.received_as.scanned, "高拍仪采集");
+        assert_eq!(l.id_sources.code, "扫身份码");
+        assert_eq!(l.lights.orange, "超期1个工作日");
+        let json = serde_json::to_value(&l).unwrap();
+        assert_eq!(json["decision_kinds"]["reject"], "不予受理");
+        assert_eq!(json["lights"]["none"], "");
+    }
+}

@@ -1,0 +1,161 @@
+// The one keymap of the clerk window: every key a page reacts to, per scope, with the action
+// it triggers and the words for a key list. Components register handlers for their scope's
+// actions (`useKeymap`); one dispatcher on `window` delivers each key to at most one action.
+//
+// - Global keys (F-keys, Alt/Ctrl chords) are taken in the capture phase: they reach their
+//   action from inside any text field and never reach the field or control itself.
+// - Plain keys (digits, Space, Enter, Escape) are taken in the bubble phase, after the focused
+//   control and the scanner-wedge detector had their turn, and by default not while a form
+//   control has the focus (a digit typed into a field is text, not an answer).
+// - A chord names its modifiers ("Alt+2"), so a binding of "2" or "1-9" never matches Alt+2.
+// - Scopes registered later (a panel opened over the page) are asked first.
+import { onMounted, onUnmounted } from 'vue'
+
+export interface Binding {
+  /** "F8", "Alt+2", "Escape", " " (Space), or "1-9" for any digit 1 to 9 without modifiers. */
+  readonly keys: string
+  readonly action: string
+  /** What the key does, for a key list. */
+  readonly help: string
+  /** A plain key that also acts while a form control has the focus. */
+  readonly inFields?: boolean
+}
+
+export const keymap = {
+  /** The clerk window, whatever page is shown. */
+  app: [
+    { keys: 'F9', action: 'devices', help: '设备检测' },
+    { keys: 'Escape', action: 'back', help: '返回', inFields: true },
+  ],
+  /** The workbench after login: its pages. */
+  workbench: [
+    { keys: 'Alt+1', action: 'intake', help: '收件受理' },
+    { keys: 'Alt+2', action: 'drafts', help: '暂存件' },
+    { keys: 'Alt+3', action: 'history', help: '已办历史' },
+  ],
+  /** 收件受理. */
+  intake: [
+    { keys: 'F2', action: 'search', help: '事项搜索' },
+    { keys: 'F3', action: 'scan', help: '高拍仪扫码' },
+    { keys: 'F4', action: 'park', help: '暂存' },
+    { keys: 'F6', action: 'card', help: '读卡填入申请人' },
+    { keys: 'F7', action: 'receiveAll', help: '全部收取' },
+    { keys: 'F8', action: 'print', help: '打印通知书' },
+    { keys: 'F10', action: 'decide', help: '确认决定' },
+    { keys: '1-9', action: 'answer', help: '回答情形问题' },
+  ],
+  /** The item search field (keys of the field itself). */
+  itemSearch: [
+    { keys: 'ArrowDown', action: 'next', help: '下一项', inFields: true },
+    { keys: 'ArrowUp', action: 'previous', help: '上一项', inFields: true },
+    { keys: 'Enter', action: 'pick', help: '选择事项', inFields: true },
+  ],
+  /** The document camera panel, open over the intake page. */
+  camera: [
+    { keys: ' ', action: 'capture', help: '拍摄' },
+    { keys: 'Enter', action: 'attach', help: '完成并附加' },
+    { keys: 'Escape', action: 'close', help: '关闭' },
+  ],
+} as const satisfies Record<string, readonly Binding[]>
+
+export type Scope = keyof typeof keymap
+export type Action<S extends Scope> = (typeof keymap)[S][number]['action']
+/** A handler returns `false` when it did not act (the key then goes on as if unbound). */
+export type Handlers<S extends Scope> = Partial<Record<Action<S>, (e: KeyboardEvent) => boolean | void>>
+
+/** The chord of a keydown: modifiers then the key, e.g. "Alt+2", "F8", "Shift+F8" ("!" not "Shift+1"). */
+export function chord(e: KeyboardEvent): string {
+  let key = e.key
+  // Alt+digit types another character on some layouts; the physical key decides.
+  const digit = /^Digit(\d)$/.exec(e.code ?? '')
+  if ((e.altKey || e.ctrlKey || e.metaKey) && digit) key = digit[1]
+  const mods = (e.ctrlKey ? 'Ctrl+' : '') + (e.altKey ? 'Alt+' : '') + (e.metaKey ? 'Meta+' : '')
+  // Shift is part of the character for printable keys ('!' is Shift+1).
+  const shift = e.shiftKey && key.length > 1 ? 'Shift+' : ''
+  return mods + shift + key
+}
+
+function matches(b: Binding, c: string): boolean {
+  return b.keys === '1-9' ? /^[1-9]$/.test(c) : b.keys === c
+}
+
+/** F-keys and chords with Ctrl, Alt or Meta. */
+export function isGlobal(c: string): boolean {
+  return /^(Ctrl|Alt|Meta)\+/.test(c) || /^(Shift\+)?F\d{1,2}$/.test(c)
+}
+
+export function isFormControl(t: EventTarget | null): boolean {
+  return (
+    t instanceof HTMLInputElement ||
+    t instanceof HTMLTextAreaElement ||
+    t instanceof HTMLSelectElement ||
+    (t instanceof HTMLElement && t.isContentEditable)
+  )
+}
+
+/** Runs the first handler of `scope` bound to the key; true when one acted. */
+function run<S extends Scope>(scope: S, handlers: Handlers<S>, e: KeyboardEvent, c: string): boolean {
+  const inField = isFormControl(e.composedPath?.()[0] ?? e.target)
+  for (const b of keymap[scope] as readonly Binding[]) {
+    if (!matches(b, c)) continue
+    if (!isGlobal(c) && inField && !b.inFields) continue
+    const h = handlers[b.action as Action<S>]
+    if (h && h(e) !== false) return true
+  }
+  return false
+}
+
+interface Registration {
+  scope: Scope
+  handlers: Handlers<Scope>
+}
+
+const active: Registration[] = []
+
+function dispatch(e: KeyboardEvent, global: boolean) {
+  if (e.defaultPrevented) return
+  const c = chord(e)
+  if (isGlobal(c) !== global) return
+  for (let i = active.length - 1; i >= 0; i--) {
+    if (run(active[i].scope, active[i].handlers, e, c)) {
+      e.preventDefault()
+      if (global) e.stopPropagation()
+      return
+    }
+  }
+}
+
+const onCapture = (e: Event) => dispatch(e as KeyboardEvent, true)
+const onBubble = (e: Event) => dispatch(e as KeyboardEvent, false)
+
+/** Makes `scope`'s keys act on the window until `release` is called. */
+export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>): () => void {
+  const r: Registration = { scope, handlers: handlers as Handlers<Scope> }
+  if (!active.length) {
+    window.addEventListener('keydown', onCapture, true)
+    window.addEventListener('keydown', onBubble)
+  }
+  active.push(r)
+  return () => {
+    const i = active.indexOf(r)
+    if (i >= 0) active.splice(i, 1)
+    if (!active.length) {
+      window.removeEventListener('keydown', onCapture, true)
+      window.removeEventListener('keydown', onBubble)
+    }
+  }
+}
+
+/** `bindKeys` for the lifetime of the calling component. */
+export function useKeymap<S extends Scope>(scope: S, handlers: Handlers<S>) {
+  let release: (() => void) | null = null
+  onMounted(() => (release = bindKeys(scope, handlers)))
+  onUnmounted(() => release?.())
+}
+
+/** A `@keydown` handler for keys of one element (a field's own keys, e.g. the item search). */
+export function keyHandler<S extends Scope>(scope: S, handlers: Handlers<S>): (e: KeyboardEvent) => void {
+  return (e) => {
+    if (run(scope, handlers, e, chord(e))) e.preventDefault()
+  }
+}

@@ -1,0 +1,343 @@
+// The case at the window (issue 5): the item, the draft being taken in, the decision entered,
+// the notice printed for it, and the actions on them. The intake page's components read and
+// change it; the rules stay in the workstation (`yichuang_core::domain::intake`).
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import type {
+  Attachment,
+  Case,
+  CatalogHome,
+  CaseDraft,
+  CodeTarget,
+  DecisionInput,
+  DecisionKind,
+  Item,
+  MaterialEntry,
+  Party,
+  Question,
+  UserError,
+} from '../bindings'
+import { useBackend } from '../backend'
+import { useCardStore } from './card'
+import { useLabelsStore } from './labels'
+
+export type Role = 'applicant' | 'agent' | 'pickup'
+/** The document camera panel: reading a code, or photographing one material. */
+export type CameraUse = { mode: 'scan' } | { mode: 'capture'; material: MaterialEntry }
+
+export function emptyParty(): Party {
+  return { name: '', id_number: '', id_source: 'none', sex: '', nation: '', birth: '', address: '', phone: '' }
+}
+
+function readBytes(file: Blob): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader()
+    r.onload = () => resolve(r.result as ArrayBuffer)
+    r.onerror = () => reject(r.error ?? new Error('read failed'))
+    r.readAsArrayBuffer(file)
+  })
+}
+
+export const useIntakeStore = defineStore('intake', () => {
+  const backend = useBackend()
+  const card = useCardStore()
+  const labels = useLabelsStore()
+
+  const home = ref<CatalogHome | null>(null)
+  /** The item search text. */
+  const query = ref('')
+  const item = ref<Item | null>(null)
+  const draft = ref<CaseDraft | null>(null)
+  /** The case as last saved (by printing its notice or resuming it). */
+  const saved = ref<Case | null>(null)
+  const kind = ref<DecisionKind>('accept')
+  const reason = ref('')
+  const promise = ref('')
+  const deadline = ref('')
+  /** What the last notice was printed for; the decision waits for a match. */
+  const printedKey = ref<string | null>(null)
+  const done = ref<Case | null>(null)
+  const notice = ref('')
+  const error = ref<UserError | null>(null)
+  const busy = ref(false)
+  const cameraFor = ref<CameraUse | null>(null)
+  /** The situation question the workstation says comes next. */
+  const question = ref<Question | null>(null)
+  /** Bumped when the item search should take the focus. */
+  const focusSearch = ref(0)
+  /** A person from a personal code read before an item was chosen. */
+  let codeParty: Party | null = null
+
+  const missingRequired = computed(() => draft.value?.materials.filter((m) => m.required && m.received === 'missing') ?? [])
+  const decision = computed<DecisionInput>(() => ({
+    kind: kind.value,
+    reason: reason.value,
+    promise: promise.value,
+    deadline: deadline.value || null,
+  }))
+  const currentKey = computed(() => JSON.stringify({ d: { ...draft.value, id: null }, x: decision.value }))
+  const canDecide = computed(() => !!saved.value && printedKey.value === currentKey.value && !busy.value)
+
+  // A card placed while a case is open fills the applicant when it is still empty.
+  watch(
+    () => card.card,
+    (c) => {
+      if (c && draft.value && !draft.value.applicant.name && !draft.value.applicant.id_number) void fillFromCard('applicant')
+    },
+  )
+
+  /** The question the draft's answers lead to, asked before the draft shows, so the question
+   * appears with the case and a digit never meets a stale one. */
+  const ask = (it: Item, d: CaseDraft) => backend.intake.currentQuestion(it, d.answers)
+
+  function show(it: Item, d: CaseDraft, q: Question | null) {
+    item.value = it
+    draft.value = d
+    question.value = q
+  }
+
+  function fail(e: UserError): false {
+    error.value = e
+    return false
+  }
+
+  async function loadHome() {
+    const r = await backend.intake.home()
+    if (r.status === 'ok') home.value = r.data
+  }
+
+  function reset() {
+    item.value = null
+    draft.value = null
+    question.value = null
+    saved.value = null
+    kind.value = 'accept'
+    reason.value = ''
+    promise.value = ''
+    deadline.value = ''
+    printedKey.value = null
+    error.value = null
+  }
+
+  /** Forgets everything: the page is gone (logout, another clerk). */
+  function clear() {
+    reset()
+    home.value = null
+    query.value = ''
+    done.value = null
+    notice.value = ''
+    busy.value = false
+    cameraFor.value = null
+    codeParty = null
+  }
+
+  function suggestKind() {
+    if (kind.value === 'accept' || kind.value === 'supplement') kind.value = missingRequired.value.length ? 'supplement' : 'accept'
+  }
+
+  async function pick(code: string): Promise<boolean> {
+    error.value = null
+    const [it, d] = await Promise.all([backend.intake.item(code), backend.intake.newDraft(code)])
+    if (it.status === 'error') return fail(it.error)
+    if (d.status === 'error') return fail(d.error)
+    const q = await ask(it.data, d.data)
+    // The citizen may have shown a personal code first, or put the card down.
+    const fromCode = codeParty
+    codeParty = null
+    if (fromCode) d.data.applicant = { ...fromCode }
+    reset()
+    done.value = null
+    notice.value = ''
+    show(it.data, d.data, q)
+    query.value = ''
+    if (!fromCode && card.onReader && card.card) await fillFromCard('applicant')
+    return true
+  }
+
+  /** A code read under the camera (D1): a ticket or appointment opens its item; a personal
+   * code fills the applicant. */
+  async function onCode(t: CodeTarget) {
+    cameraFor.value = null
+    error.value = null
+    const label = t.ticket ? `取号凭条 ${t.ticket}` : t.appointment ? `预约 ${t.appointment}` : ''
+    if (t.party) {
+      if (draft.value) draft.value.applicant = { ...t.party, phone: draft.value.applicant.phone }
+      else codeParty = { ...t.party }
+      notice.value = `已扫描身份码：${t.party.name}`
+      return
+    }
+    if (t.item_code) {
+      await pick(t.item_code)
+      if (item.value?.code === t.item_code) notice.value = `${label || '二维码'}：${item.value.name}`
+      return
+    }
+    if (t.code.kind === 'personal_code') {
+      error.value = {
+        code: 'camera.personal_code_invalid',
+        message: '身份码内容无效或证件号码校验不通过，请改用身份证读卡。',
+        detail: t.code.text,
+      }
+      return
+    }
+    error.value = {
+      code: 'camera.code_unknown',
+      message: label ? `${label}未包含办理事项，请手动选择事项。` : `二维码内容无法识别（${t.code.text.slice(0, 40)}），请手动选择事项。`,
+      detail: t.code.text,
+    }
+  }
+
+  /** Pages photographed for a material, attached as one PDF (E3). */
+  function onAttached(m: MaterialEntry, att: Attachment) {
+    cameraFor.value = null
+    m.files.push(att)
+    m.pages += att.pages
+    // Photographed from the paper in hand.
+    if (m.received === 'missing') m.received = 'paper'
+    suggestKind()
+  }
+
+  async function answer(questionId: string, option: number) {
+    if (!draft.value || !item.value) return
+    const it = item.value
+    const idx = draft.value.answers.findIndex((a) => a.question_id === questionId)
+    const answers = idx >= 0 ? draft.value.answers.slice(0, idx) : [...draft.value.answers]
+    answers.push({ question_id: questionId, option })
+    const r = await backend.intake.refresh({ ...draft.value, answers })
+    if (r.status === 'error') return void fail(r.error)
+    show(it, r.data, await ask(it, r.data))
+    suggestKind()
+  }
+
+  async function undoAnswer(i: number) {
+    if (!draft.value || !item.value) return
+    const it = item.value
+    const r = await backend.intake.refresh({ ...draft.value, answers: draft.value.answers.slice(0, i) })
+    if (r.status === 'ok') show(it, r.data, await ask(it, r.data))
+  }
+
+  async function fillFromCard(role: Role) {
+    if (!draft.value) return
+    const r = await backend.intake.partyFromCard()
+    if (r.status === 'error') return void fail(r.error)
+    const phone = draft.value[role]?.phone ?? ''
+    draft.value[role] = { ...r.data, phone }
+  }
+
+  function receiveAll() {
+    for (const m of draft.value?.materials ?? []) {
+      if (m.received === 'missing') {
+        m.received = 'paper'
+        if (!m.pages) m.pages = Math.max(1, m.count)
+      }
+    }
+    suggestKind()
+  }
+
+  /** File import (E3): the bytes go to the encrypted material store; the file joins the row. */
+  async function importFile(m: MaterialEntry, file: File) {
+    const bytes = Array.from(new Uint8Array(await readBytes(file)))
+    const r = await backend.intake.attach(file.name, bytes)
+    if (r.status === 'error') return void fail(r.error)
+    m.files.push(r.data)
+    m.pages += r.data.pages
+    if (m.received === 'missing') m.received = 'electronic'
+    suggestKind()
+  }
+
+  /** Saves the case and prints the notice of the decision entered (E6). */
+  async function printNotice(): Promise<boolean> {
+    if (!draft.value || busy.value) return false
+    busy.value = true
+    error.value = null
+    const key = currentKey.value
+    const r = await backend.intake.printNotice(draft.value, decision.value)
+    busy.value = false
+    if (r.status === 'error') return fail(r.error)
+    saved.value = r.data
+    draft.value.id = r.data.id
+    printedKey.value = key
+    notice.value = `${r.data.notices[r.data.notices.length - 1]?.title ?? '通知书'}已打印，编号 ${r.data.case_no}`
+    return true
+  }
+
+  async function decide(): Promise<boolean> {
+    if (!saved.value || !canDecide.value) return false
+    busy.value = true
+    error.value = null
+    const r = await backend.intake.decide(saved.value.id, decision.value)
+    busy.value = false
+    if (r.status === 'error') return fail(r.error)
+    done.value = r.data
+    notice.value = ''
+    reset()
+    void loadHome()
+    focusSearch.value++
+    return true
+  }
+
+  /** Parks the case (暂存, E7) and clears the page for the next citizen. */
+  async function park(): Promise<boolean> {
+    if (!draft.value || busy.value) return false
+    const r = await backend.intake.save(draft.value, true)
+    if (r.status === 'error') return fail(r.error)
+    notice.value = `已暂存：${r.data.item_name} ${r.data.draft.applicant.name || ''}，可在「暂存件」中继续办理`
+    reset()
+    focusSearch.value++
+    return true
+  }
+
+  async function resumeCase(c: Case): Promise<boolean> {
+    const it = await backend.intake.item(c.item_code)
+    if (it.status === 'error') return fail(it.error)
+    const q = await ask(it.data, c.draft)
+    reset()
+    done.value = null
+    show(it.data, c.draft, q)
+    saved.value = c
+    notice.value = `继续办理：${c.item_name}${c.case_no ? ' ' + c.case_no : ''}`
+    suggestKind()
+    return true
+  }
+
+  /** The done banner's words: 「已受理：户籍证明，编号 …」. */
+  const doneTitle = computed(() =>
+    done.value ? `已${labels.decision(done.value.decision?.kind ?? 'accept')}：${done.value.item_name}，编号 ${done.value.case_no}` : '',
+  )
+
+  return {
+    home,
+    query,
+    item,
+    draft,
+    saved,
+    kind,
+    reason,
+    promise,
+    deadline,
+    done,
+    doneTitle,
+    notice,
+    error,
+    busy,
+    cameraFor,
+    question,
+    focusSearch,
+    missingRequired,
+    canDecide,
+    loadHome,
+    clear,
+    pick,
+    onCode,
+    onAttached,
+    answer,
+    undoAnswer,
+    fillFromCard,
+    receiveAll,
+    importFile,
+    suggestKind,
+    printNotice,
+    decide,
+    park,
+    resumeCase,
+  }
+})
