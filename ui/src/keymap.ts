@@ -9,7 +9,10 @@
 //   control has the focus (a digit typed into a field is text, not an answer).
 // - A chord names its modifiers ("Alt+2"), so a binding of "2" or "1-9" never matches Alt+2.
 // - Scopes registered later (a panel opened over the page) are asked first.
-import { onMounted, onUnmounted } from 'vue'
+// - A modal scope (the lock, a dialog, the key list) ends the search: keys it does not bind go
+//   nowhere, and with a root element no key aimed at an element outside it reaches that element
+//   (typing behind the lock lands nowhere).
+import { onMounted, onUnmounted, type Ref } from 'vue'
 
 export interface Binding {
   /** "F8", "Alt+2", "Escape", " " (Space), or "1-9" for any digit 1 to 9 without modifiers. */
@@ -24,6 +27,7 @@ export interface Binding {
 export const keymap = {
   /** The clerk window, whatever page is shown. */
   app: [
+    { keys: 'F1', action: 'help', help: '快捷键一览' },
     { keys: 'F9', action: 'devices', help: '设备检测' },
     { keys: 'Escape', action: 'back', help: '返回', inFields: true },
   ],
@@ -50,6 +54,19 @@ export const keymap = {
     { keys: 'ArrowUp', action: 'previous', help: '上一项', inFields: true },
     { keys: 'Enter', action: 'pick', help: '选择事项', inFields: true },
   ],
+  /** The lock screen (A5): nothing else while the key is out. */
+  lock: [{ keys: 'Enter', action: 'unlock', help: '解锁', inFields: true }],
+  /** The key list (F1). */
+  help: [
+    { keys: 'Escape', action: 'close', help: '关闭', inFields: true },
+    { keys: 'F1', action: 'close', help: '关闭' },
+  ],
+  /** The question before a half-done case is dropped (E7). */
+  guard: [
+    { keys: 'F4', action: 'park', help: '暂存本件' },
+    { keys: 'Delete', action: 'discard', help: '放弃本件' },
+    { keys: 'Escape', action: 'cancel', help: '取消，继续办理', inFields: true },
+  ],
   /** The document camera panel, open over the intake page. */
   camera: [
     { keys: ' ', action: 'capture', help: '拍摄' },
@@ -59,6 +76,24 @@ export const keymap = {
 } as const satisfies Record<string, readonly Binding[]>
 
 export type Scope = keyof typeof keymap
+
+/** Headings of the key list (F1). */
+export const scopeTitles: Record<Scope, string> = {
+  app: '全局',
+  workbench: '受理工作台',
+  intake: '收件受理',
+  itemSearch: '事项搜索框',
+  lock: '锁定',
+  help: '快捷键一览',
+  guard: '未保存的办件',
+  camera: '高拍仪',
+}
+
+/** A key as the key list shows it. */
+export function keyLabel(keys: string): string {
+  const names: Record<string, string> = { ' ': '空格', '1-9': '数字键 1–9', Escape: 'Esc', ArrowDown: '↓', ArrowUp: '↑' }
+  return names[keys] ?? keys
+}
 export type Action<S extends Scope> = (typeof keymap)[S][number]['action']
 /** A handler returns `false` when it did not act (the key then goes on as if unbound). */
 export type Handlers<S extends Scope> = Partial<Record<Action<S>, (e: KeyboardEvent) => boolean | void>>
@@ -105,32 +140,81 @@ function run<S extends Scope>(scope: S, handlers: Handlers<S>, e: KeyboardEvent,
   return false
 }
 
-interface Registration {
+export interface ModalOptions {
+  /** Keys of scopes registered earlier never act while this one is registered. */
+  modal?: boolean
+  /** With `modal`: the element keys may reach; a key aimed anywhere else is swallowed. */
+  root?: () => HTMLElement | null | undefined
+}
+
+interface Registration extends ModalOptions {
   scope: Scope
   handlers: Handlers<Scope>
 }
 
 const active: Registration[] = []
+/** Scopes of fields' own keys (`useFieldKeys`), listed while their field is mounted. */
+const fieldScopes: Scope[] = []
 
-function dispatch(e: KeyboardEvent, global: boolean) {
-  if (e.defaultPrevented) return
-  const c = chord(e)
-  if (isGlobal(c) !== global) return
+/** True when the topmost modal scope has a root and the key is aimed outside it. */
+function outsideModal(e: KeyboardEvent): boolean {
+  const top = [...active].reverse().find((r) => r.modal)
+  const root = top?.root?.()
+  if (!top || !root) return false
+  const t = e.composedPath?.()[0] ?? e.target
+  return !(t instanceof Node && root.contains(t))
+}
+
+/** Offers the key to the scopes, topmost first: 'acted', or 'blocked' by a modal scope that
+ * does not bind it, or 'none'. */
+function deliver(e: KeyboardEvent, c: string): 'acted' | 'blocked' | 'none' {
   for (let i = active.length - 1; i >= 0; i--) {
-    if (run(active[i].scope, active[i].handlers, e, c)) {
-      e.preventDefault()
-      if (global) e.stopPropagation()
-      return
-    }
+    if (run(active[i].scope, active[i].handlers, e, c)) return 'acted'
+    if (active[i].modal) return 'blocked'
+  }
+  return 'none'
+}
+
+function onCapture(ev: Event) {
+  const e = ev as KeyboardEvent
+  const c = chord(e)
+  if (outsideModal(e)) {
+    // Aimed behind the modal: nothing there sees it; the modal's own keys still act.
+    e.preventDefault()
+    e.stopPropagation()
+    deliver(e, c)
+    return
+  }
+  if (!isGlobal(c) || e.defaultPrevented) return
+  // A global key a modal does not bind does nothing at all (no F9 under the lock).
+  if (deliver(e, c) !== 'none') {
+    e.preventDefault()
+    e.stopPropagation()
   }
 }
 
-const onCapture = (e: Event) => dispatch(e as KeyboardEvent, true)
-const onBubble = (e: Event) => dispatch(e as KeyboardEvent, false)
+function onBubble(ev: Event) {
+  const e = ev as KeyboardEvent
+  const c = chord(e)
+  if (isGlobal(c) || e.defaultPrevented) return
+  if (deliver(e, c) === 'acted') e.preventDefault()
+}
+
+/** The scopes whose keys act now, topmost first, down to the first modal one; with the
+ * field scopes of mounted fields after the page scope that owns them. */
+export function activeScopes(): Scope[] {
+  const out: Scope[] = []
+  for (let i = active.length - 1; i >= 0; i--) {
+    if (!out.includes(active[i].scope)) out.push(active[i].scope)
+    if (active[i].modal) return out
+  }
+  for (const f of fieldScopes) if (!out.includes(f)) out.push(f)
+  return out
+}
 
 /** Makes `scope`'s keys act on the window until `release` is called. */
-export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>): () => void {
-  const r: Registration = { scope, handlers: handlers as Handlers<Scope> }
+export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>, options: ModalOptions = {}): () => void {
+  const r: Registration = { scope, handlers: handlers as Handlers<Scope>, ...options }
   if (!active.length) {
     window.addEventListener('keydown', onCapture, true)
     window.addEventListener('keydown', onBubble)
@@ -147,10 +231,21 @@ export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>): () =
 }
 
 /** `bindKeys` for the lifetime of the calling component. */
-export function useKeymap<S extends Scope>(scope: S, handlers: Handlers<S>) {
+export function useKeymap<S extends Scope>(scope: S, handlers: Handlers<S>, options: { modal?: boolean; root?: Ref<HTMLElement | null> } = {}) {
   let release: (() => void) | null = null
-  onMounted(() => (release = bindKeys(scope, handlers)))
+  const root = options.root
+  onMounted(() => (release = bindKeys(scope, handlers, { modal: options.modal, root: root && (() => root.value) })))
   onUnmounted(() => release?.())
+}
+
+/** `keyHandler` for the lifetime of the calling component, its keys listed by F1 meanwhile. */
+export function useFieldKeys<S extends Scope>(scope: S, handlers: Handlers<S>): (e: KeyboardEvent) => void {
+  onMounted(() => fieldScopes.push(scope))
+  onUnmounted(() => {
+    const i = fieldScopes.indexOf(scope)
+    if (i >= 0) fieldScopes.splice(i, 1)
+  })
+  return keyHandler(scope, handlers)
 }
 
 /** A `@keydown` handler for keys of one element (a field's own keys, e.g. the item search). */

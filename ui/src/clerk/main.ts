@@ -4,6 +4,7 @@ import {
   ElAlert,
   ElButton,
   ElConfigProvider,
+  ElDatePicker,
   ElDrawer,
   ElForm,
   ElFormItem,
@@ -13,12 +14,14 @@ import {
   ElTag,
 } from 'element-plus'
 import 'element-plus/dist/index.css'
+// Element Plus formats dates through dayjs: its Chinese locale, loaded once.
+import 'dayjs/locale/zh-cn'
 import App from './App.vue'
 import { installBackend } from '../backend'
 import { tauriBackend } from '../backend/tauri'
 
 const app = createApp(App)
-for (const c of [ElAlert, ElButton, ElConfigProvider, ElDrawer, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
+for (const c of [ElAlert, ElButton, ElConfigProvider, ElDatePicker, ElDrawer, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
   app.use(c)
 }
 app.use(createPinia())

@@ -2,7 +2,7 @@
 // the notice printed for it, and the actions on them. The intake page's components read and
 // change it; the rules stay in the workstation (`yichuang_core::domain::intake`).
 import { defineStore } from 'pinia'
-import { computed, ref, watch } from 'vue'
+import { computed, ref, shallowRef, watch } from 'vue'
 import type {
   Attachment,
   Case,
@@ -20,10 +20,25 @@ import type {
 import { useBackend } from '../backend'
 import { useCardStore } from './card'
 import { useLabelsStore } from './labels'
+import { useShellStore } from './shell'
 
 export type Role = 'applicant' | 'agent' | 'pickup'
 /** The document camera panel: reading a code, or photographing one material. */
 export type CameraUse = { mode: 'scan' } | { mode: 'capture'; material: MaterialEntry }
+/** The guard's question before a case with unsaved work is dropped. */
+export type LeaveChoice = 'park' | 'discard' | 'cancel'
+/** Where the flow goes next: the focus goes there and the page names the key that moves on. */
+export type Step = 'question' | 'applicant' | 'materials' | 'decision'
+/** Where a message shows: at the top of the page, or beside the decision bar (F8, F10). */
+export type Place = 'page' | 'bar'
+
+/** What the clerk has put into a case: parties, form, ticked materials, notes (not answers). */
+function workOf(d: CaseDraft): string {
+  const materials = d.materials
+    .filter((m) => m.received !== 'missing' || m.files.length || m.note)
+    .map((m) => [m.material_id, m.received, m.pages, m.files.length, m.note])
+  return JSON.stringify([d.applicant, d.agent, d.pickup, d.form, d.notes, materials])
+}
 
 export function emptyParty(): Party {
   return { name: '', id_number: '', id_source: 'none', sex: '', nation: '', birth: '', address: '', phone: '' }
@@ -42,6 +57,7 @@ export const useIntakeStore = defineStore('intake', () => {
   const backend = useBackend()
   const card = useCardStore()
   const labels = useLabelsStore()
+  const shell = useShellStore()
 
   const home = ref<CatalogHome | null>(null)
   /** The item search text. */
@@ -65,6 +81,16 @@ export const useIntakeStore = defineStore('intake', () => {
   const question = ref<Question | null>(null)
   /** Bumped when the item search should take the focus. */
   const focusSearch = ref(0)
+  /** Bumped when the focus should go to the next step of the flow (`step`). */
+  const focusStep = ref(0)
+  /** Where `error` and `notice` show. */
+  const at = ref<Place>('page')
+  /** 「请先打印通知书（F8）」 beside the decision bar. */
+  const warning = ref('')
+  /** The case's work as last saved or as it was opened; anything else is unsaved. */
+  const baseline = ref('')
+  /** Set while the guard asks; answering resolves it. */
+  const asking = shallowRef<((c: LeaveChoice) => void) | null>(null)
   /** A person from a personal code read before an item was chosen. */
   let codeParty: Party | null = null
 
@@ -77,12 +103,37 @@ export const useIntakeStore = defineStore('intake', () => {
   }))
   const currentKey = computed(() => JSON.stringify({ d: { ...draft.value, id: null }, x: decision.value }))
   const canDecide = computed(() => !!saved.value && printedKey.value === currentKey.value && !busy.value)
+  /** Fields typed or materials ticked since the case was opened or last saved. */
+  const dirty = computed(() => !!draft.value && workOf(draft.value) !== baseline.value)
+  const step = computed<Step | null>(() => {
+    const d = draft.value
+    if (!d) return null
+    if (question.value) return 'question'
+    if (!d.applicant.name.trim() || !d.applicant.id_number.trim()) return 'applicant'
+    if (missingRequired.value.length) return 'materials'
+    return 'decision'
+  })
+  const advance = () => void focusStep.value++
 
   // A card placed while a case is open fills the applicant when it is still empty.
   watch(
     () => card.card,
     (c) => {
-      if (c && draft.value && !draft.value.applicant.name && !draft.value.applicant.id_number) void fillFromCard('applicant')
+      if (shell.status?.locked) return
+      if (c && draft.value && !draft.value.applicant.name && !draft.value.applicant.id_number) {
+        // Moves on only when the clerk was not typing elsewhere.
+        const f = document.activeElement
+        const idle = !f || f === document.body || (f as HTMLElement).dataset?.testid === 'applicant-name'
+        void fillFromCard('applicant', idle)
+      }
+    },
+  )
+
+  // An action refused while the key was out says nothing once it is back.
+  watch(
+    () => shell.status?.locked,
+    (locked, was) => {
+      if (was && !locked && (error.value?.code as string | undefined) === 'intake.locked') error.value = null
     },
   )
 
@@ -96,9 +147,30 @@ export const useIntakeStore = defineStore('intake', () => {
     question.value = q
   }
 
-  function fail(e: UserError): false {
+  function fail(e: UserError, place: Place = 'page'): false {
     error.value = e
+    at.value = place
     return false
+  }
+
+  function say(text: string, place: Place = 'page') {
+    notice.value = text
+    at.value = place
+  }
+
+  /** The guard (E7): true when the case may go — nothing unsaved, parked, or discarded. */
+  async function leave(): Promise<boolean> {
+    if (!dirty.value) return true
+    const choice = await new Promise<LeaveChoice>((resolve) => (asking.value = resolve))
+    asking.value = null
+    if (choice === 'cancel') return false
+    if (choice === 'park') return park()
+    return true
+  }
+
+  /** The guard dialog's answer. */
+  function answerGuard(c: LeaveChoice) {
+    asking.value?.(c)
   }
 
   async function loadHome() {
@@ -117,6 +189,8 @@ export const useIntakeStore = defineStore('intake', () => {
     deadline.value = ''
     printedKey.value = null
     error.value = null
+    warning.value = ''
+    baseline.value = ''
   }
 
   /** Forgets everything: the page is gone (logout, another clerk). */
@@ -129,6 +203,7 @@ export const useIntakeStore = defineStore('intake', () => {
     busy.value = false
     cameraFor.value = null
     codeParty = null
+    asking.value?.('cancel')
   }
 
   function suggestKind() {
@@ -136,6 +211,8 @@ export const useIntakeStore = defineStore('intake', () => {
   }
 
   async function pick(code: string): Promise<boolean> {
+    const parked = dirty.value
+    if (!(await leave())) return false
     error.value = null
     const [it, d] = await Promise.all([backend.intake.item(code), backend.intake.newDraft(code)])
     if (it.status === 'error') return fail(it.error)
@@ -147,10 +224,13 @@ export const useIntakeStore = defineStore('intake', () => {
     if (fromCode) d.data.applicant = { ...fromCode }
     reset()
     done.value = null
-    notice.value = ''
+    // 「已暂存…」 of a case the guard just parked stays.
+    if (!(parked && !dirty.value && notice.value.startsWith('已暂存'))) say('')
     show(it.data, d.data, q)
     query.value = ''
-    if (!fromCode && card.onReader && card.card) await fillFromCard('applicant')
+    if (!fromCode && card.onReader && card.card) await fillFromCard('applicant', false)
+    baseline.value = workOf(d.data)
+    advance()
     return true
   }
 
@@ -163,14 +243,15 @@ export const useIntakeStore = defineStore('intake', () => {
     if (t.party) {
       if (draft.value) draft.value.applicant = { ...t.party, phone: draft.value.applicant.phone }
       else codeParty = { ...t.party }
-      notice.value = `已扫描身份码：${t.party.name}`
+      say(`已扫描身份码：${t.party.name}`)
       return
     }
     if (t.item_code) {
       await pick(t.item_code)
-      if (item.value?.code === t.item_code) notice.value = `${label || '二维码'}：${item.value.name}`
+      if (item.value?.code === t.item_code) say(`${label || '二维码'}：${item.value.name}`)
       return
     }
+    at.value = 'page'
     if (t.code.kind === 'personal_code') {
       error.value = {
         code: 'camera.personal_code_invalid',
@@ -206,6 +287,7 @@ export const useIntakeStore = defineStore('intake', () => {
     if (r.status === 'error') return void fail(r.error)
     show(it, r.data, await ask(it, r.data))
     suggestKind()
+    advance()
   }
 
   async function undoAnswer(i: number) {
@@ -215,12 +297,14 @@ export const useIntakeStore = defineStore('intake', () => {
     if (r.status === 'ok') show(it, r.data, await ask(it, r.data))
   }
 
-  async function fillFromCard(role: Role) {
+  /** F6: the party from the card on the reader; the applicant's read moves the flow on. */
+  async function fillFromCard(role: Role, moveOn = role === 'applicant') {
     if (!draft.value) return
     const r = await backend.intake.partyFromCard()
     if (r.status === 'error') return void fail(r.error)
     const phone = draft.value[role]?.phone ?? ''
     draft.value[role] = { ...r.data, phone }
+    if (moveOn) advance()
   }
 
   function receiveAll() {
@@ -231,6 +315,7 @@ export const useIntakeStore = defineStore('intake', () => {
       }
     }
     suggestKind()
+    advance()
   }
 
   /** File import (E3): the bytes go to the encrypted material store; the file joins the row. */
@@ -249,26 +334,36 @@ export const useIntakeStore = defineStore('intake', () => {
     if (!draft.value || busy.value) return false
     busy.value = true
     error.value = null
+    warning.value = ''
     const key = currentKey.value
     const r = await backend.intake.printNotice(draft.value, decision.value)
     busy.value = false
-    if (r.status === 'error') return fail(r.error)
+    if (r.status === 'error') return fail(r.error, 'bar')
     saved.value = r.data
     draft.value.id = r.data.id
     printedKey.value = key
-    notice.value = `${r.data.notices[r.data.notices.length - 1]?.title ?? '通知书'}已打印，编号 ${r.data.case_no}`
+    baseline.value = workOf(draft.value)
+    say(`${r.data.notices[r.data.notices.length - 1]?.title ?? '通知书'}已打印，编号 ${r.data.case_no}`, 'bar')
+    advance()
     return true
   }
 
+  /** F10: the decision, once the notice matching the case is printed; before that it says so
+   * beside the bar. */
   async function decide(): Promise<boolean> {
-    if (!saved.value || !canDecide.value) return false
+    if (!draft.value || busy.value) return false
+    if (!saved.value || !canDecide.value) {
+      warning.value = printedKey.value ? '内容已修改，请重新打印通知书（F8）' : '请先打印通知书（F8）'
+      return false
+    }
     busy.value = true
     error.value = null
+    warning.value = ''
     const r = await backend.intake.decide(saved.value.id, decision.value)
     busy.value = false
-    if (r.status === 'error') return fail(r.error)
+    if (r.status === 'error') return fail(r.error, 'bar')
     done.value = r.data
-    notice.value = ''
+    say('')
     reset()
     void loadHome()
     focusSearch.value++
@@ -280,13 +375,14 @@ export const useIntakeStore = defineStore('intake', () => {
     if (!draft.value || busy.value) return false
     const r = await backend.intake.save(draft.value, true)
     if (r.status === 'error') return fail(r.error)
-    notice.value = `已暂存：${r.data.item_name} ${r.data.draft.applicant.name || ''}，可在「暂存件」中继续办理`
+    say(`已暂存：${r.data.item_name} ${r.data.draft.applicant.name || ''}，可在「暂存件」中继续办理`)
     reset()
     focusSearch.value++
     return true
   }
 
   async function resumeCase(c: Case): Promise<boolean> {
+    if (!(await leave())) return false
     const it = await backend.intake.item(c.item_code)
     if (it.status === 'error') return fail(it.error)
     const q = await ask(it.data, c.draft)
@@ -294,8 +390,10 @@ export const useIntakeStore = defineStore('intake', () => {
     done.value = null
     show(it.data, c.draft, q)
     saved.value = c
-    notice.value = `继续办理：${c.item_name}${c.case_no ? ' ' + c.case_no : ''}`
+    baseline.value = workOf(c.draft)
+    say(`继续办理：${c.item_name}${c.case_no ? ' ' + c.case_no : ''}`)
     suggestKind()
+    advance()
     return true
   }
 
@@ -322,10 +420,19 @@ export const useIntakeStore = defineStore('intake', () => {
     cameraFor,
     question,
     focusSearch,
+    focusStep,
+    at,
+    warning,
+    asking,
+    dirty,
+    step,
     missingRequired,
     canDecide,
     loadHome,
     clear,
+    fail,
+    leave,
+    answerGuard,
     pick,
     onCode,
     onAttached,
