@@ -77,16 +77,16 @@ export const keymap = {
 
 export type Scope = keyof typeof keymap
 
-/** Headings of the key list (F1). */
+/** Headings of the key list (F1), in its order: what is open over the page first. */
 export const scopeTitles: Record<Scope, string> = {
-  app: '全局',
-  workbench: '受理工作台',
-  intake: '收件受理',
-  itemSearch: '事项搜索框',
   lock: '锁定',
   help: '快捷键一览',
   guard: '未保存的办件',
   camera: '高拍仪',
+  intake: '收件受理',
+  itemSearch: '事项搜索框',
+  workbench: '受理工作台',
+  app: '全局',
 }
 
 /** A key as the key list shows it. */
@@ -200,8 +200,8 @@ function onBubble(ev: Event) {
   if (deliver(e, c) === 'acted') e.preventDefault()
 }
 
-/** The scopes whose keys act now, topmost first, down to the first modal one; with the
- * field scopes of mounted fields after the page scope that owns them. */
+/** The scopes whose keys act now, down to the first modal one, with the scopes of mounted
+ * fields' own keys; in the key list's order (`scopeTitles`). */
 export function activeScopes(): Scope[] {
   const out: Scope[] = []
   for (let i = active.length - 1; i >= 0; i--) {
@@ -209,7 +209,8 @@ export function activeScopes(): Scope[] {
     if (active[i].modal) return out
   }
   for (const f of fieldScopes) if (!out.includes(f)) out.push(f)
-  return out
+  const order = Object.keys(scopeTitles)
+  return out.sort((a, b) => order.indexOf(a) - order.indexOf(b))
 }
 
 /** Makes `scope`'s keys act on the window until `release` is called. */
