@@ -5,6 +5,12 @@ import type { CitizenCard } from '../src/bindings'
 import { MemoryBackend, sampleStatus } from '../src/backend/memory'
 import { mountWith } from './mount'
 
+// jsdom has no object URLs; the camera self-test shows frames through them.
+if (!URL.createObjectURL) {
+  URL.createObjectURL = () => 'blob:test'
+  URL.revokeObjectURL = () => {}
+}
+
 function card(overrides: Partial<CitizenCard> = {}): CitizenCard {
   return {
     identity: {

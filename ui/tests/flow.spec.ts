@@ -1,0 +1,278 @@
+// The counter's keyboard flow (issue 14): the focus follows the case, feedback shows beside
+// the control that caused it, no half-done case is dropped without asking, Chinese labels.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, type Pinia } from 'pinia'
+import ElementPlus from 'element-plus'
+import ClerkWorkbench from '../src/clerk/ClerkWorkbench.vue'
+import { installBackend } from '../src/backend'
+import { MemoryBackend, sampleStatus } from '../src/backend/memory'
+import type { Party } from '../src/bindings'
+import { useIntakeStore } from '../src/stores/intake'
+
+const mounted: VueWrapper[] = []
+afterEach(() => {
+  while (mounted.length) mounted.pop()!.unmount()
+})
+
+const zhangWei: Party = { name: '张伟', id_number: '110101198503120035', id_source: 'card', sex: '男', nation: '汉', birth: '1985-03-12', address: '', phone: '' }
+
+function key(k: string, init: KeyboardEventInit = {}, target: EventTarget = document.activeElement ?? window) {
+  target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...init }))
+  return flushPromises()
+}
+
+async function workbench(permissions: string[] = []): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
+  const backend = new MemoryBackend()
+  const status = sampleStatus({
+    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, mode: 'online' },
+  })
+  const pinia = createPinia()
+  const w = mount(ClerkWorkbench, {
+    props: { status },
+    attachTo: document.body,
+    global: { plugins: [pinia, ElementPlus, { install: (app) => installBackend(app, backend) }] },
+  })
+  mounted.push(w)
+  await flushPromises()
+  return { w, backend, pinia }
+}
+
+const testid = (id: string) => `[data-testid="${id}"]`
+const focused = () => document.activeElement as HTMLElement | null
+const focusedId = () => focused()?.getAttribute('data-testid')
+
+/** Types the initials and takes the first hit with Enter, from the search box. */
+async function pickByKeys(w: VueWrapper, text = 'hjzm') {
+  const search = w.find(testid('item-search'))
+  ;(search.element as HTMLInputElement).focus()
+  await search.setValue(text)
+  await flushPromises()
+  await key('Enter', {}, search.element)
+  await flushPromises()
+}
+
+describe('focus follows the flow (E1–E6)', () => {
+  it('e1_enter_on_a_hit_moves_the_focus_to_the_first_question', async () => {
+    const { w, backend } = await workbench()
+    await pickByKeys(w)
+    expect(focusedId()).toBe('situation-option')
+    expect(focused()?.textContent).toContain('1.')
+    // So the digit answers the question and is not typed into the search.
+    const refresh = vi.spyOn(backend.intake, 'refresh')
+    await key('1')
+    expect(refresh).toHaveBeenCalledTimes(1)
+    expect((w.find(testid('item-search')).element as HTMLInputElement).value).toBe('')
+  })
+
+  it('e2_last_answer_moves_the_focus_to_the_applicant_and_names_f6', async () => {
+    const { w } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    expect(focusedId()).toBe('applicant-name')
+    expect(w.find(`[data-testid="party-applicant"]`).exists()).toBe(true)
+    expect(w.findAll(testid('next-key')).map((n) => n.text())).toContain('按 F6 读卡填入，或直接输入姓名和证件号码')
+  })
+
+  it('e3_f6_then_f7_then_f8_walk_the_focus_to_the_decision', async () => {
+    const { w, backend } = await workbench()
+    backend.intake.card = { ...zhangWei }
+    await pickByKeys(w)
+    await key('1')
+    await key('F6')
+    expect(focusedId()).toBe('receive-all')
+    expect(w.findAll(testid('next-key')).map((n) => n.text())).toContain('核对原件后按 F7 全部收取')
+    await key('F7')
+    expect(focusedId()).toBe('print-notice')
+    expect(w.findAll(testid('next-key')).map((n) => n.text())).toContain('按 F8 打印通知书，再按 F10 确认')
+    await key('F8')
+    expect(focusedId()).toBe('decide')
+    expect(w.findAll(testid('next-key')).map((n) => n.text())).toContain('按 F10 确认受理')
+    await key('F10')
+    expect(w.find(testid('case-done')).text()).toContain('已受理')
+    expect(focusedId()).toBe('item-search')
+  })
+
+  it('e1_with_the_card_on_the_reader_enter_on_a_hit_goes_to_the_question_then_the_materials', async () => {
+    const { w, backend } = await workbench()
+    backend.intake.card = { ...zhangWei }
+    await pickByKeys(w)
+    await key('F6')
+    // The question still comes first.
+    expect(focusedId()).toBe('situation-option')
+    await key('1')
+    expect(focusedId()).toBe('receive-all')
+  })
+})
+
+describe('feedback beside the decision bar (E6)', () => {
+  it('e6_f10_before_f8_says_print_first_beside_the_bar', async () => {
+    const { w, backend } = await workbench()
+    backend.intake.card = { ...zhangWei }
+    await pickByKeys(w)
+    await key('1')
+    await key('F10')
+    const bar = w.find(testid('decision'))
+    expect(bar.find(testid('decision-warning')).text()).toBe('请先打印通知书（F8）')
+    expect(w.find(testid('case-done')).exists()).toBe(false)
+    // Printed, then changed: F10 asks for a new notice.
+    await key('F8')
+    expect(bar.find(testid('decision-warning')).exists()).toBe(false)
+    await w.find(testid('applicant-phone')).setValue('13800138000')
+    await key('F10')
+    expect(bar.find(testid('decision-warning')).text()).toBe('内容已修改，请重新打印通知书（F8）')
+  })
+
+  it('e6_print_result_and_errors_show_in_the_decision_bar_not_at_the_top', async () => {
+    const { w, backend } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    // 受理 with the materials missing: the workstation refuses the print; the error is in the bar.
+    await w.find(testid('kind-accept')).setValue(true)
+    await key('F8')
+    const bar = w.find(testid('decision'))
+    expect(bar.find(testid('intake-error')).text()).toContain('必要材料未收齐')
+    expect(w.findAll(testid('intake-error'))).toHaveLength(1)
+    await key('F7')
+    await key('F8')
+    expect(backend.intake.printed).toBe(1)
+    expect(bar.find(testid('intake-error')).exists()).toBe(false)
+    expect(bar.find(testid('intake-notice')).text()).toMatch(/已打印，编号/)
+    expect(w.findAll(testid('intake-notice'))).toHaveLength(1)
+  })
+})
+
+describe('guard before a half-done case is dropped (E7)', () => {
+  async function halfDone() {
+    const ctx = await workbench()
+    await pickByKeys(ctx.w)
+    await key('1')
+    await ctx.w.find(testid('applicant-name')).setValue('张伟')
+    await key('F7')
+    return ctx
+  }
+
+  const applicant = (w: VueWrapper) => (w.find(testid('applicant-name')).element as HTMLInputElement).value
+
+  it('e7_switching_item_with_unsaved_work_asks', async () => {
+    const { w, backend } = await halfDone()
+    await pickByKeys(w)
+    const guard = w.find(testid('leave-guard'))
+    expect(guard.exists()).toBe(true)
+    expect(guard.text()).toContain('户籍证明（张伟）')
+    expect(focusedId()).toBe('leave-park')
+    // Under the question no key reaches the page: F7, a digit, F9.
+    const refresh = vi.spyOn(backend.intake, 'refresh')
+    await key('2', {}, window)
+    expect(refresh).not.toHaveBeenCalled()
+    // Esc: the case stays as it was.
+    await key('Escape')
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    expect(w.find(testid('intake-item')).text()).toContain('户籍证明')
+    expect(applicant(w)).toBe('张伟')
+    expect(await backend.intake.drafts()).toMatchObject({ status: 'ok', data: [] })
+  })
+
+  it('e7_park_from_the_guard_keeps_a_draft_and_opens_the_other_item', async () => {
+    const { w, backend } = await halfDone()
+    await pickByKeys(w)
+    await key('F4')
+    await flushPromises()
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    // A new case of the item picked, its question asked.
+    expect(w.findAll(testid('situation-option'))).toHaveLength(2)
+    expect(applicant(w)).toBe('')
+    expect(w.find(testid('intake-notice')).text()).toContain('已暂存：户籍证明 张伟')
+    const drafts = await backend.intake.drafts()
+    expect(drafts.status === 'ok' ? drafts.data.map((d) => d.draft.applicant.name) : []).toEqual(['张伟'])
+  })
+
+  it('e7_discard_from_the_guard_opens_the_other_item_without_a_draft', async () => {
+    const { w, backend } = await halfDone()
+    await pickByKeys(w)
+    await key('Delete')
+    await flushPromises()
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    expect(w.findAll(testid('situation-option'))).toHaveLength(2)
+    expect(applicant(w)).toBe('')
+    expect(await backend.intake.drafts()).toMatchObject({ status: 'ok', data: [] })
+  })
+
+  it('e7_logout_with_unsaved_work_asks', async () => {
+    const { w, backend } = await halfDone()
+    const logout = vi.spyOn(backend, 'logout')
+    await w.find(testid('logout')).trigger('click')
+    await flushPromises()
+    expect(w.find(testid('leave-guard')).exists()).toBe(true)
+    await w.find(testid('leave-cancel')).trigger('click')
+    await flushPromises()
+    expect(logout).not.toHaveBeenCalled()
+    await w.find(testid('logout')).trigger('click')
+    await flushPromises()
+    // Enter on the focused 暂存 button parks it, then logs out.
+    expect(focusedId()).toBe('leave-park')
+    await w.find(testid('leave-park')).trigger('click')
+    await flushPromises()
+    expect(logout).toHaveBeenCalledTimes(1)
+    const drafts = await backend.intake.drafts()
+    expect(drafts.status === 'ok' ? drafts.data.length : 0).toBe(1)
+  })
+
+  it('e7_nothing_typed_nothing_asked', async () => {
+    const { w, backend, pinia } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    expect(useIntakeStore(pinia).dirty).toBe(false)
+    await pickByKeys(w)
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    expect(w.findAll(testid('situation-option'))).toHaveLength(2)
+    // Nor after a notice was printed (the case is saved) and nothing changed since.
+    backend.intake.card = { ...zhangWei }
+    await pickByKeys(w)
+    await key('1')
+    await key('F6')
+    await key('F7')
+    await key('F8')
+    expect(useIntakeStore(pinia).dirty).toBe(false)
+    const logout = vi.spyOn(backend, 'logout')
+    await w.find(testid('logout')).trigger('click')
+    await flushPromises()
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    expect(logout).toHaveBeenCalledTimes(1)
+  })
+
+  it('e7_resuming_a_draft_over_unsaved_work_asks', async () => {
+    const { w, backend, pinia } = await halfDone()
+    // A draft parked earlier.
+    const other = await backend.intake.newDraft('GA-HJ-0301')
+    if (other.status !== 'ok') throw new Error('no draft')
+    other.data.applicant.name = '李娜'
+    await backend.intake.save(other.data)
+    await key('2', { altKey: true, code: 'Digit2' }, window)
+    await w.find(testid('draft-resume')).trigger('click')
+    await flushPromises()
+    expect(w.find(testid('leave-guard')).exists()).toBe(true)
+    await key('Escape')
+    expect((w.find(testid('applicant-name')).element as HTMLInputElement).value).toBe('张伟')
+    expect(useIntakeStore(pinia).dirty).toBe(true)
+  })
+})
+
+describe('Chinese labels and dates (A4, E5)', () => {
+  it('a4_permissions_show_in_chinese', async () => {
+    const { w } = await workbench(['accept', 'query', 'print', 'x_custom'])
+    expect(w.find(testid('workbench-permissions')).text()).toBe('本人权限：收件受理、查询、打印、x_custom')
+  })
+
+  it('e5_deadline_is_picked_and_shown_in_zh_cn_form', async () => {
+    const { w, pinia } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    await w.find(testid('kind-supplement')).setValue(true)
+    const input = w.find(`${testid('decision')} .el-date-editor input`)
+    expect(input.attributes('placeholder')).toContain('补正期限')
+    useIntakeStore(pinia).deadline = '2026-12-11'
+    await flushPromises()
+    expect((input.element as HTMLInputElement).value).toBe('2026-12-11')
+  })
+})
