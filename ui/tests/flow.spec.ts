@@ -7,7 +7,8 @@ import ElementPlus from 'element-plus'
 import ClerkWorkbench from '../src/clerk/ClerkWorkbench.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend, sampleStatus } from '../src/backend/memory'
-import type { Party } from '../src/bindings'
+import type { CitizenCard, Party } from '../src/bindings'
+import { useCardStore } from '../src/stores/card'
 import { useIntakeStore } from '../src/stores/intake'
 
 const mounted: VueWrapper[] = []
@@ -274,5 +275,49 @@ describe('Chinese labels and dates (A4, E5)', () => {
     useIntakeStore(pinia).deadline = '2026-12-11'
     await flushPromises()
     expect((input.element as HTMLInputElement).value).toBe('2026-12-11')
+  })
+})
+
+describe('card read answers its own refusal (C3)', () => {
+  it('c3_a_read_after_f6_without_a_card_leaves_no_stale_message', async () => {
+    const { w, backend } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    await key('F6')
+    expect(w.find(testid('intake-error')).text()).toBe('请将身份证放到读卡器上。')
+    backend.intake.card = { ...zhangWei }
+    await key('F6')
+    expect(w.find(testid('intake-error')).exists()).toBe(false)
+    expect((w.find(testid('applicant-name')).element as HTMLInputElement).value).toBe('张伟')
+  })
+})
+
+describe('the walk-in by keyboard (E1–E6)', () => {
+  it('e5_walk_in_takes_six_keys_besides_the_query_text', async () => {
+    const { w, backend, pinia } = await workbench()
+    // The citizen put the card on the reader.
+    backend.intake.card = { ...zhangWei }
+    const card = useCardStore(pinia)
+    card.card = {} as CitizenCard
+    card.onReader = true
+    const pressed: string[] = []
+    const press = async (k: string) => {
+      pressed.push(k)
+      await key(k)
+    }
+    ;(document.activeElement as HTMLElement | null)?.blur()
+    await press('F2')
+    expect(focusedId()).toBe('item-search')
+    await w.find(testid('item-search')).setValue('hjzm')
+    await flushPromises()
+    await press('Enter')
+    await press('1')
+    expect((w.find(testid('applicant-name')).element as HTMLInputElement).value).toBe('张伟')
+    expect(focusedId()).toBe('receive-all')
+    await press('F7')
+    await press('F8')
+    await press('F10')
+    expect(w.find(testid('case-done')).text()).toContain('已受理')
+    expect(pressed).toEqual(['F2', 'Enter', '1', 'F7', 'F8', 'F10'])
   })
 })

@@ -304,6 +304,9 @@ export const useIntakeStore = defineStore('intake', () => {
     if (r.status === 'error') return void fail(r.error)
     const phone = draft.value[role]?.phone ?? ''
     draft.value[role] = { ...r.data, phone }
+    // 「请将身份证放到读卡器上。」 from an earlier F6 is answered by this read.
+    const code = error.value?.code as string | undefined
+    if (code === 'intake.no_card' || code === 'intake.card_stale') error.value = null
     if (moveOn) advance()
   }
 
