@@ -9,6 +9,8 @@
 //   control has the focus (a digit typed into a field is text, not an answer).
 // - A chord names its modifiers ("Alt+2"), so a binding of "2" or "1-9" never matches Alt+2.
 // - Scopes registered later (a panel opened over the page) are asked first.
+// - A scope registered with `when` is skipped while it returns false (a page kept mounted but
+//   not shown: its keys do not act and are not listed).
 // - A modal scope (the lock, a dialog, the key list) ends the search: keys it does not bind go
 //   nowhere, and with a root element no key aimed at an element outside it reaches that element
 //   (typing behind the lock lands nowhere).
@@ -141,6 +143,8 @@ function run<S extends Scope>(scope: S, handlers: Handlers<S>, e: KeyboardEvent,
 }
 
 export interface ModalOptions {
+  /** The scope's keys act only while this returns true. */
+  when?: () => boolean
   /** Keys of scopes registered earlier never act while this one is registered. */
   modal?: boolean
   /** With `modal`: the element keys may reach; a key aimed anywhere else is swallowed. */
@@ -153,12 +157,15 @@ interface Registration extends ModalOptions {
 }
 
 const active: Registration[] = []
-/** Scopes of fields' own keys (`useFieldKeys`), listed while their field is mounted. */
-const fieldScopes: Scope[] = []
+/** Scopes of fields' own keys (`useFieldKeys`), listed while their field is mounted and the
+ * page scope that owns it is live. */
+const fieldScopes: { scope: Scope; owner: Scope }[] = []
+
+const live = (r: Registration) => !r.when || r.when()
 
 /** True when the topmost modal scope has a root and the key is aimed outside it. */
 function outsideModal(e: KeyboardEvent): boolean {
-  const top = [...active].reverse().find((r) => r.modal)
+  const top = [...active].reverse().find((r) => r.modal && live(r))
   const root = top?.root?.()
   if (!top || !root) return false
   const t = e.composedPath?.()[0] ?? e.target
@@ -169,6 +176,7 @@ function outsideModal(e: KeyboardEvent): boolean {
  * does not bind it, or 'none'. */
 function deliver(e: KeyboardEvent, c: string): 'acted' | 'blocked' | 'none' {
   for (let i = active.length - 1; i >= 0; i--) {
+    if (!live(active[i])) continue
     if (run(active[i].scope, active[i].handlers, e, c)) return 'acted'
     if (active[i].modal) return 'blocked'
   }
@@ -205,10 +213,11 @@ function onBubble(ev: Event) {
 export function activeScopes(): Scope[] {
   const out: Scope[] = []
   for (let i = active.length - 1; i >= 0; i--) {
+    if (!live(active[i])) continue
     if (!out.includes(active[i].scope)) out.push(active[i].scope)
     if (active[i].modal) return out
   }
-  for (const f of fieldScopes) if (!out.includes(f)) out.push(f)
+  for (const f of fieldScopes) if (out.includes(f.owner) && !out.includes(f.scope)) out.push(f.scope)
   const order = Object.keys(scopeTitles)
   return out.sort((a, b) => order.indexOf(a) - order.indexOf(b))
 }
@@ -232,18 +241,24 @@ export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>, optio
 }
 
 /** `bindKeys` for the lifetime of the calling component. */
-export function useKeymap<S extends Scope>(scope: S, handlers: Handlers<S>, options: { modal?: boolean; root?: Ref<HTMLElement | null> } = {}) {
+export function useKeymap<S extends Scope>(
+  scope: S,
+  handlers: Handlers<S>,
+  options: { modal?: boolean; root?: Ref<HTMLElement | null>; when?: () => boolean } = {},
+) {
   let release: (() => void) | null = null
-  const root = options.root
-  onMounted(() => (release = bindKeys(scope, handlers, { modal: options.modal, root: root && (() => root.value) })))
+  const { root, modal, when } = options
+  onMounted(() => (release = bindKeys(scope, handlers, { modal, when, root: root && (() => root.value) })))
   onUnmounted(() => release?.())
 }
 
-/** `keyHandler` for the lifetime of the calling component, its keys listed by F1 meanwhile. */
-export function useFieldKeys<S extends Scope>(scope: S, handlers: Handlers<S>): (e: KeyboardEvent) => void {
-  onMounted(() => fieldScopes.push(scope))
+/** `keyHandler` for the lifetime of the calling component, its keys listed by F1 meanwhile
+ * with those of the page scope `owner`. */
+export function useFieldKeys<S extends Scope>(scope: S, owner: Scope, handlers: Handlers<S>): (e: KeyboardEvent) => void {
+  const entry = { scope, owner }
+  onMounted(() => fieldScopes.push(entry))
   onUnmounted(() => {
-    const i = fieldScopes.indexOf(scope)
+    const i = fieldScopes.indexOf(entry)
     if (i >= 0) fieldScopes.splice(i, 1)
   })
   return keyHandler(scope, handlers)

@@ -172,3 +172,42 @@ describe('key list (F1)', () => {
     expect(w.find('[data-testid="key-help"]').exists()).toBe(false)
   })
 })
+
+describe('pages in front of the workbench (E7)', () => {
+  it('e7_f9_mid_intake_keeps_the_case_and_rests_its_keys', async () => {
+    const { w, backend } = await counter()
+    await w.find('[data-testid="applicant-name"]').setValue('张伟')
+    await key('F9')
+    expect(w.find('[data-testid="device-panel"]').exists()).toBe(true)
+    // The intake keys rest behind the panel, and F1 does not list them.
+    const refresh = vi.spyOn(backend.intake, 'refresh')
+    await key('1')
+    await key('F8')
+    expect(refresh).not.toHaveBeenCalled()
+    expect(backend.intake.printed).toBe(0)
+    await key('F1')
+    expect(w.findAll('[data-scope]').map((s) => s.attributes('data-scope'))).toEqual(['app'])
+    await key('Escape')
+    // Esc back: the case is as it was.
+    await key('Escape')
+    expect(w.find('[data-testid="device-panel"]').exists()).toBe(false)
+    expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('张伟')
+    expect(w.findAll('[data-testid="situation-option"]')).toHaveLength(2)
+  })
+
+  it('e1_intake_keys_rest_while_another_tab_shows', async () => {
+    const { w, backend } = await counter()
+    await key('3', { altKey: true, code: 'Digit3' })
+    expect(w.find('[data-testid="history-page"]').exists()).toBe(true)
+    const refresh = vi.spyOn(backend.intake, 'refresh')
+    await key('1')
+    await key('F7')
+    expect(refresh).not.toHaveBeenCalled()
+    await key('F1')
+    expect(w.findAll('[data-scope]').map((s) => s.attributes('data-scope'))).toEqual(['workbench', 'app'])
+    await key('Escape')
+    await key('1', { altKey: true, code: 'Digit1' })
+    await key('1')
+    expect(refresh).toHaveBeenCalledTimes(1)
+  })
+})
