@@ -186,6 +186,9 @@ describe('guard before a half-done case is dropped (E7)', () => {
     expect(w.find(testid('intake-notice')).text()).toContain('已暂存：户籍证明 张伟')
     const drafts = await backend.intake.drafts()
     expect(drafts.status === 'ok' ? drafts.data.map((d) => d.draft.applicant.name) : []).toEqual(['张伟'])
+    // The workbench counts it.
+    await flushPromises()
+    expect(w.find('[data-menu="drafts"]').text()).toBe('暂存件（Alt+2）（1）')
   })
 
   it('e7_discard_from_the_guard_opens_the_other_item_without_a_draft', async () => {

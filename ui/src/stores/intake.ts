@@ -89,6 +89,8 @@ export const useIntakeStore = defineStore('intake', () => {
   const warning = ref('')
   /** The case's work as last saved or as it was opened; anything else is unsaved. */
   const baseline = ref('')
+  /** Bumped when a case was saved, decided or parked (the workbench's figures follow). */
+  const changes = ref(0)
   /** Set while the guard asks; answering resolves it. */
   const asking = shallowRef<((c: LeaveChoice) => void) | null>(null)
   /** A person from a personal code read before an item was chosen. */
@@ -346,6 +348,7 @@ export const useIntakeStore = defineStore('intake', () => {
     draft.value.id = r.data.id
     printedKey.value = key
     baseline.value = workOf(draft.value)
+    changes.value++
     say(`${r.data.notices[r.data.notices.length - 1]?.title ?? '通知书'}已打印，编号 ${r.data.case_no}`, 'bar')
     advance()
     return true
@@ -368,6 +371,7 @@ export const useIntakeStore = defineStore('intake', () => {
     done.value = r.data
     say('')
     reset()
+    changes.value++
     void loadHome()
     focusSearch.value++
     return true
@@ -379,6 +383,7 @@ export const useIntakeStore = defineStore('intake', () => {
     const r = await backend.intake.save(draft.value, true)
     if (r.status === 'error') return fail(r.error)
     say(`已暂存：${r.data.item_name} ${r.data.draft.applicant.name || ''}，可在「暂存件」中继续办理`)
+    changes.value++
     reset()
     focusSearch.value++
     return true
@@ -424,6 +429,7 @@ export const useIntakeStore = defineStore('intake', () => {
     question,
     focusSearch,
     focusStep,
+    changes,
     at,
     warning,
     asking,
