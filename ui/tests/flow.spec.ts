@@ -11,6 +11,12 @@ import type { CitizenCard, Party } from '../src/bindings'
 import { useCardStore } from '../src/stores/card'
 import { useIntakeStore } from '../src/stores/intake'
 
+// jsdom has no object URLs; the camera panel shows frames through them.
+if (!URL.createObjectURL) {
+  URL.createObjectURL = () => 'blob:test'
+  URL.revokeObjectURL = () => {}
+}
+
 const mounted: VueWrapper[] = []
 afterEach(() => {
   while (mounted.length) mounted.pop()!.unmount()
@@ -322,5 +328,25 @@ describe('the walk-in by keyboard (E1–E6)', () => {
     await press('F10')
     expect(w.find(testid('case-done')).text()).toContain('已受理')
     expect(pressed).toEqual(['F2', 'Enter', '1', 'F7', 'F8', 'F10'])
+  })
+})
+
+describe('the camera by the control that opened it (E3)', () => {
+  it('e3_capture_panel_opens_by_the_material_rows_and_f3_by_the_search', async () => {
+    const { w } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    const camera = w.findAll(testid('material-camera'))[1]
+    ;(camera.element as HTMLElement).focus()
+    await camera.trigger('click')
+    await flushPromises()
+    expect(w.find(`${testid('materials')} ${testid('camera-panel')}`).attributes('data-mode')).toBe('capture')
+    expect(w.find(testid('camera-panel')).text()).toContain('居民户口簿')
+    await key('Escape')
+    expect(w.find(testid('camera-panel')).exists()).toBe(false)
+    await key('F3')
+    expect(w.find(testid('camera-panel')).attributes('data-mode')).toBe('scan')
+    expect(w.find(`${testid('materials')} ${testid('camera-panel')}`).exists()).toBe(false)
+    await key('Escape')
   })
 })
