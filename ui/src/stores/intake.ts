@@ -149,13 +149,16 @@ export const useIntakeStore = defineStore('intake', () => {
     question.value = q
   }
 
+  // One place shows the messages at a time: a message for the other place drops the old one's.
   function fail(e: UserError, place: Place = 'page'): false {
+    if (at.value !== place) notice.value = ''
     error.value = e
     at.value = place
     return false
   }
 
   function say(text: string, place: Place = 'page') {
+    if (at.value !== place) error.value = null
     notice.value = text
     at.value = place
   }
