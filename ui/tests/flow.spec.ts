@@ -350,3 +350,19 @@ describe('the camera by the control that opened it (E3)', () => {
     await key('Escape')
   })
 })
+
+describe('the header agrees with the status bar (J1)', () => {
+  it('j1_online_session_without_the_server_is_not_shown_green', async () => {
+    const { w } = await workbench()
+    const tag = () => w.find(testid('session-online'))
+    expect(tag().text()).toBe('在线登录')
+    expect(tag().attributes('data-connected')).toBe('true')
+    const status = sampleStatus({
+      clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions: [], mode: 'online' },
+      backend: { state: 'unreachable', reason: 'connection refused' },
+    })
+    await w.setProps({ status })
+    expect(tag().text()).toContain('中心服务已断开')
+    expect(tag().attributes('data-connected')).toBe('false')
+  })
+})
