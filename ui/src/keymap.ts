@@ -240,7 +240,9 @@ export function bindKeys<S extends Scope>(scope: S, handlers: Handlers<S>, optio
   }
 }
 
-/** `bindKeys` for the lifetime of the calling component. */
+/** `bindKeys` for the lifetime of the calling component. A modal scope with a root also keeps
+ * the focus inside its root (Tab past the last control, a focus() from behind): the focus goes
+ * back to the root's first control. */
 export function useKeymap<S extends Scope>(
   scope: S,
   handlers: Handlers<S>,
@@ -248,8 +250,22 @@ export function useKeymap<S extends Scope>(
 ) {
   let release: (() => void) | null = null
   const { root, modal, when } = options
-  onMounted(() => (release = bindKeys(scope, handlers, { modal, when, root: root && (() => root.value) })))
-  onUnmounted(() => release?.())
+  const trap = (e: FocusEvent) => {
+    const r = root?.value
+    if (!r || (e.target instanceof Node && r.contains(e.target))) return
+    // Only the topmost modal traps (the lock over an open dialog).
+    const top = [...active].reverse().find((x) => x.modal && live(x))
+    if (top?.root?.() !== r) return
+    r.querySelector<HTMLElement>('input:not([disabled]), button:not([disabled]), [tabindex]:not([tabindex="-1"])')?.focus()
+  }
+  onMounted(() => {
+    release = bindKeys(scope, handlers, { modal, when, root: root && (() => root.value) })
+    if (modal && root) document.addEventListener('focusin', trap)
+  })
+  onUnmounted(() => {
+    release?.()
+    document.removeEventListener('focusin', trap)
+  })
 }
 
 /** `keyHandler` for the lifetime of the calling component, its keys listed by F1 meanwhile

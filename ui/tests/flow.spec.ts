@@ -366,3 +366,21 @@ describe('the header agrees with the status bar (J1)', () => {
     expect(tag().attributes('data-connected')).toBe('false')
   })
 })
+
+describe('the guard keeps the keys and the focus (E7)', () => {
+  it('e7_guard_keeps_the_focus_inside_until_answered', async () => {
+    const { w } = await workbench()
+    await pickByKeys(w)
+    await key('1')
+    await w.find(testid('applicant-name')).setValue('张伟')
+    await pickByKeys(w)
+    expect(focusedId()).toBe('leave-park')
+    // Tab past the last button, or a focus() from behind: back to 暂存.
+    ;(w.find(testid('item-search')).element as HTMLElement).focus()
+    expect(focusedId()).toBe('leave-park')
+    await key('Escape')
+    expect(w.find(testid('leave-guard')).exists()).toBe(false)
+    ;(w.find(testid('item-search')).element as HTMLElement).focus()
+    expect(focusedId()).toBe('item-search')
+  })
+})
