@@ -341,6 +341,8 @@ export const useIntakeStore = defineStore('intake', () => {
   async function printNotice(): Promise<boolean> {
     if (!draft.value || busy.value) return false
     busy.value = true
+    // The bar speaks for this print from now on (no 「继续办理…」 left up meanwhile).
+    say('', 'bar')
     error.value = null
     warning.value = ''
     const key = currentKey.value
