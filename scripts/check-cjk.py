@@ -27,11 +27,15 @@ DEFAULT_ROOTS = ["drivers/src", "pki/src", "core/src", "server/src", "src-tauri/
 
 # Table files, relative to the repository root: path -> why Chinese literals belong there.
 ALLOW_LIST = {
-    "drivers/src/messages.rs": "message table: every clerk-facing sentence of the drivers layer",
-    "drivers/src/idcard/nations.rs": "data table: GB/T 3304 nation codes to 民族 names",
-    "drivers/src/idcard/samples.rs": "data table: the simulator's sample cards",
-    "drivers/src/escpos/wording.rs": "document wording: what the receipt slips print",
-    "drivers/src/escpos/samples.rs": "data table: the printer simulator's sample text",
+    # drivers
+    "drivers/src/messages.rs": "message table: every clerk-facing sentence and device name of the drivers layer",
+    "drivers/src/idcard/labels.rs": "label table: card types, sexes, text-block field names, SAM status wording",
+    "drivers/src/idcard/nations.rs": "data table: GB 3304 nation codes and 民族 names",
+    "drivers/src/idcard/samples.rs": "data table: the identities on the simulator's sample cards",
+    "drivers/src/scanner/labels.rs": "label table: barcode symbology names",
+    "drivers/src/scanner/samples.rs": "data table: sample scan payloads",
+    "drivers/src/escpos/wording.rs": "document wording: what the receipt slips print, and the sample ticket",
+    # pki
     "pki/src/messages.rs": "message table: every clerk-facing sentence of the pki layer",
 }
 
@@ -39,7 +43,7 @@ ALLOW_LIST = {
 # kana, bopomofo, enclosed and compatibility forms, vertical and fullwidth forms.
 CJK_RANGES = [
     (0x2E80, 0x2FDF),
-    (0x3000, 0x303F),
+    (0x3001, 0x303F),  # not U+3000, the ideographic space: padding, not text
     (0x3040, 0x30FF),
     (0x3100, 0x312F),
     (0x31A0, 0x31BF),

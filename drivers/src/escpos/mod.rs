@@ -16,9 +16,10 @@ pub mod printer;
 pub mod simulator;
 pub mod slip;
 pub mod status;
+mod wording;
 
 pub use encoder::{Align, CharSize, Cut, EncodeError, Encoder, PaperWidth, QrErrorLevel};
-pub use error::{PrinterError, DEVICE_NAME};
+pub use error::{PrinterError, ReceiptPrinterProblem, DEVICE_NAME};
 pub use printer::{
     PrintReport, PrinterConfig, ReceiptPrinter, SlipPrinter, Transport, TransportConfig,
 };

@@ -15,13 +15,16 @@
 pub mod codec;
 pub mod error;
 pub mod identity;
+mod labels;
+mod nations;
 pub mod reader;
+mod samples;
 pub mod simulator;
 pub mod transport;
 pub mod usb;
 
 pub use codec::{FrameDecoder, FrameError, Request, Response, SamStatus};
-pub use error::IdCardError;
+pub use error::{IdCardError, IdCardProblem};
 pub use identity::{
     CardDetails, CardKind, Date, Identity, IdentityError, Nation, PhotoDecoder, Sex, Validity,
     WltPhoto,
@@ -32,4 +35,4 @@ pub use transport::{SerialConfig, SerialTransport, Transport};
 pub use usb::{UsbConfig, UsbTransport};
 
 /// The device's Chinese name, used in every clerk-facing message.
-pub const DEVICE_NAME: &str = "身份证读卡器";
+pub const DEVICE_NAME: &str = crate::messages::device::ID_CARD_READER;

@@ -14,6 +14,8 @@
 pub mod codec;
 pub mod driver;
 pub mod error;
+mod labels;
+mod samples;
 pub mod simulator;
 pub mod transport;
 
@@ -21,9 +23,9 @@ pub use codec::{
     FrameError, FramerConfig, ScanEvent, ScanFramer, Suffix, Symbology, SymbologyKind, TextEncoding,
 };
 pub use driver::{ScanSource, Scanner, ScannerConfig};
-pub use error::ScannerError;
+pub use error::{ScannerError, ScannerProblem};
 pub use simulator::{Emit, ScanSimulator, SimConfig, SimulatorHandle, Split, XorShift};
 pub use transport::{SerialConfig, SerialTransport, Transport};
 
 /// The device's Chinese name, used in every clerk-facing message.
-pub const DEVICE_NAME: &str = "扫码枪";
+pub const DEVICE_NAME: &str = crate::messages::device::SCANNER;
