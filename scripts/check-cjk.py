@@ -28,13 +28,13 @@ DEFAULT_ROOTS = ["drivers/src", "pki/src", "core/src", "server/src", "src-tauri/
 # Table files, relative to the repository root: path -> why Chinese literals belong there.
 ALLOW_LIST = {
     # drivers
-    "drivers/src/messages.rs": "message table: every clerk-facing sentence and device name of the drivers layer",
-    "drivers/src/idcard/labels.rs": "label table: card types, sexes, text-block field names, SAM status wording",
+    "drivers/src/messages.rs": "message table: the drivers layer's clerk sentences, device names",
+    "drivers/src/idcard/labels.rs": "label table: card types, sexes, field names, SAM statuses",
     "drivers/src/idcard/nations.rs": "data table: GB 3304 nation codes and 民族 names",
     "drivers/src/idcard/samples.rs": "data table: the identities on the simulator's sample cards",
     "drivers/src/scanner/labels.rs": "label table: barcode symbology names",
     "drivers/src/scanner/samples.rs": "data table: sample scan payloads",
-    "drivers/src/escpos/wording.rs": "document wording: what the receipt slips print, and the sample ticket",
+    "drivers/src/escpos/wording.rs": "document wording: what receipt slips print, sample ticket",
     # pki
     "pki/src/messages.rs": "message table: every clerk-facing sentence of the pki layer",
 }
@@ -263,7 +263,11 @@ def findings_in(src):
                 k = close + 1
                 continue
         k += 1
-    return [(t.line, t.text) for j, t in enumerate(toks) if t.kind == "str" and not test[j] and has_cjk(t.text)]
+    return [
+        (t.line, t.text)
+        for j, t in enumerate(toks)
+        if t.kind == "str" and not test[j] and has_cjk(t.text)
+    ]
 
 
 def is_test_file(rel):
