@@ -175,3 +175,77 @@ pub fn scanner(problem: ScannerProblem) -> &'static str {
         ScannerProblem::Misconfigured => "扫码枪配置有误，请联系运维人员检查端口和参数。",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn distinct(texts: &[String]) -> bool {
+        texts.iter().collect::<HashSet<_>>().len() == texts.len()
+    }
+
+    #[test]
+    fn each_table_gives_every_key_its_own_sentence() {
+        use CameraProblem as C;
+        use IdCardProblem as I;
+        use ScannerProblem as S;
+        let id_card_problems = [
+            I::NoCard,
+            I::CardPulled,
+            I::ReadFailed,
+            I::UnrecognisedCard,
+            I::BadCardData,
+            I::OpenFailed,
+            I::LinkBroken,
+            I::NotFound,
+            I::NoAnswer,
+            I::Garbled,
+            I::SecurityModule,
+            I::ReaderFault,
+        ];
+        assert!(distinct(&id_card_problems.map(|p| id_card(p).to_string())));
+        let camera_problems = [
+            C::NotConnected,
+            C::OpenFailed,
+            C::UnsupportedFormat,
+            C::NoPicture,
+            C::BadPicture,
+            C::Misconfigured,
+        ];
+        assert!(distinct(&camera_problems.map(|p| camera(p).to_string())));
+        let scanner_problems = [
+            S::NotConnected,
+            S::OpenFailed,
+            S::TooLong,
+            S::Undecodable,
+            S::SuffixMismatch,
+            S::Misconfigured,
+        ];
+        assert!(distinct(&scanner_problems.map(|p| scanner(p).to_string())));
+        let conditions = [
+            Condition::PaperOut,
+            Condition::PaperJam,
+            Condition::CoverOpen,
+            Condition::TonerEmpty,
+            Condition::Offline,
+            Condition::Stopped,
+        ];
+        assert!(distinct(
+            &conditions.map(|c| spooler(SpoolerProblem::Printer(c), "a4"))
+        ));
+        assert_eq!(
+            ukey(UkeyProblem::PinIncorrect, Some(2)),
+            "PIN码错误，还可重试2次。"
+        );
+        assert_eq!(
+            spooler(SpoolerProblem::QueueNotFound, "hp"),
+            "未找到打印机「hp」，请联系运维人员检查打印机名称配置。"
+        );
+        assert_eq!(
+            receipt_printer(ReceiptPrinterProblem::Other(ErrorKind::Timeout)),
+            "小票打印机无响应，请重试；多次失败请联系运维人员。"
+        );
+        assert_eq!(with_detail("甲", "b"), "甲（b）");
+    }
+}
