@@ -1,6 +1,7 @@
 //! The error shape shared by every driver (after embedded-hal's `Error::kind()`): a driver's
 //! own error type stays specific, and exposes a [`ErrorKind`] that the app maps to one Chinese
 //! message per kind, so the clerk sees the same words for the same situation on every device.
+//! The sentences themselves are in [`crate::messages`], the drivers layer's one table.
 
 use serde::Serialize;
 
@@ -28,17 +29,7 @@ impl ErrorKind {
     /// The clerk-facing message for this kind, in Simplified Chinese; `device` is the
     /// device's Chinese name (e.g. 「身份证读卡器」).
     pub fn message(self, device: &str) -> String {
-        match self {
-            ErrorKind::NotConnected => format!("{device}未连接，请检查连接线后重试。"),
-            ErrorKind::OpenFailed => format!("{device}无法打开，可能被其他程序占用或驱动未安装。"),
-            ErrorKind::Timeout => format!("{device}无响应，请重试；多次失败请联系运维人员。"),
-            ErrorKind::Protocol => format!("{device}通信异常（数据校验失败），请重试。"),
-            ErrorKind::NeedsAttention => format!("{device}需要处理，请按提示操作。"),
-            ErrorKind::DeviceFault => format!("{device}故障，请联系运维人员。"),
-            ErrorKind::Misconfigured => {
-                format!("{device}配置与设备不符，请联系运维人员检查端口和参数。")
-            }
-        }
+        crate::messages::kind(self, device)
     }
 }
 

@@ -4,12 +4,14 @@
 //! Each device kind gets a module with a trait for what the app needs, a pure codec
 //! (bytes ⇄ typed frames, never panicking on any input), injected transports and a simulator
 //! that is the other end of the same protocol. What all of them share lives here: the
-//! [`ErrorKind`] every driver error maps to, and its Chinese message for the clerk.
+//! [`ErrorKind`] every driver error maps to, and [`messages`], the one table of every Chinese
+//! sentence the clerk reads.
 
 pub mod camera;
 pub mod error;
 pub mod escpos;
 pub mod idcard;
+pub mod messages;
 pub mod scanner;
 pub mod serial;
 pub mod spooler;

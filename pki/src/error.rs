@@ -1,5 +1,41 @@
 //! [`PkiError`]: every way a certificate, signature, CRL or grant can be refused, each with a
-//! stable code, a Chinese message for the clerk and a technical detail for IT.
+//! [`PkiErrorKind`] (its stable code), a Chinese message for the clerk (from
+//! [`crate::messages`]) and a technical detail for IT.
+
+/// The kind of a refusal: the pki layer's one error-code enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PkiErrorKind {
+    Malformed,
+    UnsupportedAlgorithm,
+    BadSignature,
+    UntrustedIssuer,
+    Expired,
+    NotYetValid,
+    Revoked,
+    InvalidGrant,
+}
+
+impl PkiErrorKind {
+    /// Stable machine-readable code, `snake_case`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PkiErrorKind::Malformed => "malformed",
+            PkiErrorKind::UnsupportedAlgorithm => "unsupported_algorithm",
+            PkiErrorKind::BadSignature => "bad_signature",
+            PkiErrorKind::UntrustedIssuer => "untrusted_issuer",
+            PkiErrorKind::Expired => "expired",
+            PkiErrorKind::NotYetValid => "not_yet_valid",
+            PkiErrorKind::Revoked => "revoked",
+            PkiErrorKind::InvalidGrant => "invalid_grant",
+        }
+    }
+
+    /// Message for the clerk, Simplified Chinese.
+    pub fn message(self) -> &'static str {
+        crate::messages::message(self)
+    }
+}
 
 /// Why a certificate, signature, CRL or offline grant was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,32 +76,27 @@ pub enum PkiError {
 }
 
 impl PkiError {
+    pub fn kind(&self) -> PkiErrorKind {
+        match self {
+            PkiError::Malformed { .. } => PkiErrorKind::Malformed,
+            PkiError::UnsupportedAlgorithm { .. } => PkiErrorKind::UnsupportedAlgorithm,
+            PkiError::BadSignature { .. } => PkiErrorKind::BadSignature,
+            PkiError::UntrustedIssuer { .. } => PkiErrorKind::UntrustedIssuer,
+            PkiError::Expired { .. } => PkiErrorKind::Expired,
+            PkiError::NotYetValid { .. } => PkiErrorKind::NotYetValid,
+            PkiError::Revoked { .. } => PkiErrorKind::Revoked,
+            PkiError::InvalidGrant { .. } => PkiErrorKind::InvalidGrant,
+        }
+    }
+
     /// Stable machine-readable code, `snake_case`.
     pub fn code(&self) -> &'static str {
-        match self {
-            PkiError::Malformed { .. } => "malformed",
-            PkiError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
-            PkiError::BadSignature { .. } => "bad_signature",
-            PkiError::UntrustedIssuer { .. } => "untrusted_issuer",
-            PkiError::Expired { .. } => "expired",
-            PkiError::NotYetValid { .. } => "not_yet_valid",
-            PkiError::Revoked { .. } => "revoked",
-            PkiError::InvalidGrant { .. } => "invalid_grant",
-        }
+        self.kind().code()
     }
 
     /// Message for the clerk, Simplified Chinese.
     pub fn message(&self) -> &'static str {
-        match self {
-            PkiError::Malformed { .. } => "证书或签名数据格式错误",
-            PkiError::UnsupportedAlgorithm { .. } => "不支持该证书的密钥算法",
-            PkiError::BadSignature { .. } => "签名验证失败",
-            PkiError::UntrustedIssuer { .. } => "证书不是受信任的CA签发",
-            PkiError::Expired { .. } => "证书已过期",
-            PkiError::NotYetValid { .. } => "证书尚未生效",
-            PkiError::Revoked { .. } => "证书已被吊销",
-            PkiError::InvalidGrant { .. } => "离线登录授权无效，请联网登录",
-        }
+        self.kind().message()
     }
 
     pub(crate) fn malformed(what: &'static str, detail: impl std::fmt::Display) -> Self {
@@ -85,5 +116,41 @@ impl PkiError {
         PkiError::UnsupportedAlgorithm {
             detail: detail.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_code_and_chinese_message() {
+        let errors = [
+            PkiError::malformed("certificate", "x"),
+            PkiError::unsupported("x"),
+            PkiError::bad_signature("x"),
+            PkiError::UntrustedIssuer { detail: "x".into() },
+            PkiError::Expired {
+                not_after: 0,
+                now: 1,
+            },
+            PkiError::NotYetValid {
+                not_before: 1,
+                now: 0,
+            },
+            PkiError::Revoked {
+                serial: "01".into(),
+                revoked_at: 0,
+            },
+            PkiError::InvalidGrant { detail: "x".into() },
+        ];
+        let codes: std::collections::HashSet<_> = errors.iter().map(PkiError::code).collect();
+        let messages: std::collections::HashSet<_> = errors.iter().map(PkiError::message).collect();
+        assert_eq!(codes.len(), errors.len());
+        assert_eq!(messages.len(), errors.len());
+        assert_eq!(errors[4].code(), "expired");
+        assert_eq!(errors[4].message(), "证书已过期");
+        assert_eq!(errors[6].kind(), PkiErrorKind::Revoked);
+        assert_eq!(errors[6].message(), "证书已被吊销");
     }
 }

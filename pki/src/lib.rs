@@ -14,13 +14,14 @@ pub mod cert;
 pub mod crl;
 pub mod error;
 pub mod grant;
+pub mod messages;
 mod pem;
 pub mod trust;
 pub mod verify;
 
 pub use cert::{fingerprint, Cert, KeyAlgorithm};
 pub use crl::Crl;
-pub use error::PkiError;
+pub use error::{PkiError, PkiErrorKind};
 pub use grant::{
     grant_key_id, sign_grant, verify_grant, OfflineGrant, SignedGrant, SigningKey, VerifyingKey,
     MAX_GRANT_MS,

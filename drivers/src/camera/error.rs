@@ -1,10 +1,24 @@
 //! [`CameraError`]: every way the document camera can fail, each with a [`crate::ErrorKind`]
-//! for the app and one Chinese sentence for the clerk ([`CameraError::hint`]); the `Display`
-//! text is the detail for IT.
+//! for the app and a [`CameraProblem`] whose Chinese sentence the clerk reads
+//! ([`CameraError::hint`], from [`crate::messages::camera`]); the `Display` text is the detail
+//! for IT.
 
 use super::jpeg::JpegError;
 use super::DEVICE_NAME;
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
+
+/// What the clerk is told; one Chinese sentence per problem, in [`crate::messages::camera`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CameraProblem {
+    NotConnected,
+    OpenFailed,
+    UnsupportedFormat,
+    NoPicture,
+    BadPicture,
+    Misconfigured,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -47,18 +61,23 @@ impl CameraError {
         }
     }
 
-    /// One Chinese sentence telling the clerk what to do.
-    pub fn hint(&self) -> &'static str {
+    /// What the clerk is told, as a key into [`crate::messages::camera`].
+    pub fn problem(&self) -> CameraProblem {
         match self {
             CameraError::NotFound { .. } | CameraError::Unplugged { .. } => {
-                "高拍仪未连接，请检查USB连接线后重试。"
+                CameraProblem::NotConnected
             }
-            CameraError::Open { .. } => "高拍仪无法打开，可能被其他程序占用或驱动未安装。",
-            CameraError::NoUsableFormat { .. } => "高拍仪的图像格式不受支持，请联系运维人员。",
-            CameraError::Timeout { .. } => "高拍仪无画面，请重试；多次失败请重新插拔高拍仪。",
-            CameraError::Decode(_) | CameraError::Frame(_) => "高拍仪画面异常，请重试。",
-            CameraError::Config(_) => "高拍仪配置有误，请联系运维人员检查设备设置。",
+            CameraError::Open { .. } => CameraProblem::OpenFailed,
+            CameraError::NoUsableFormat { .. } => CameraProblem::UnsupportedFormat,
+            CameraError::Timeout { .. } => CameraProblem::NoPicture,
+            CameraError::Decode(_) | CameraError::Frame(_) => CameraProblem::BadPicture,
+            CameraError::Config(_) => CameraProblem::Misconfigured,
         }
+    }
+
+    /// One Chinese sentence telling the clerk what to do.
+    pub fn hint(&self) -> &'static str {
+        messages::camera(self.problem())
     }
 
     /// Whether the camera is gone or unusable (close and reopen), as opposed to one bad

@@ -14,6 +14,7 @@
 //! by zune-jpeg everywhere.
 
 use super::image::{GrayImage, RgbImage};
+use crate::error::ErrorKind;
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
@@ -34,6 +35,12 @@ pub enum JpegError {
     /// Encoding failed (size out of JPEG's range).
     #[error("JPEG encode failed: {0}")]
     Encode(String),
+}
+
+impl JpegError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
 }
 
 /// Decodes with zune-jpeg (the decoder on targets other than Linux; on Linux only the tests

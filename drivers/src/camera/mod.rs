@@ -29,7 +29,7 @@ pub mod simulator;
 pub mod source;
 
 pub use crop::{auto_crop, find_document, warp, Quad};
-pub use error::CameraError;
+pub use error::{CameraError, CameraProblem};
 pub use frame::{Frame, PixelFormat};
 pub use image::{GrayImage, RgbImage};
 pub use jpeg::JpegError;
@@ -40,4 +40,4 @@ pub use simulator::{CameraSimulator, Scene, SimConfig};
 pub use source::{choose_mode, CameraBackend, CameraInfo, Capture, StreamMode};
 
 /// The device's Chinese name, used in every clerk-facing message.
-pub const DEVICE_NAME: &str = "高拍仪";
+pub const DEVICE_NAME: &str = crate::messages::device::CAMERA;

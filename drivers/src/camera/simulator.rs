@@ -75,7 +75,7 @@ pub struct CameraSimulator {
     state: Arc<Mutex<State>>,
 }
 
-const SIM_NAME: &str = "模拟高拍仪 (simulator)";
+const SIM_NAME: &str = crate::messages::device::SIMULATED_CAMERA;
 
 impl CameraSimulator {
     pub fn new(config: SimConfig) -> Self {

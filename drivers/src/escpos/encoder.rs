@@ -9,6 +9,7 @@
 //! (a Hanzi in Chinese mode is printed full width). 58 mm paper has 32 columns / 384 dots,
 //! 80 mm paper 48 columns / 576 dots, at the usual 203 dpi with the 12×24 font.
 
+use crate::error::ErrorKind;
 use serde::{Deserialize, Serialize};
 
 pub(crate) const LF: u8 = 0x0A;
@@ -199,6 +200,13 @@ pub enum EncodeError {
     BarcodeCharacter(char),
     #[error("CODE128 payload is {0} bytes after escaping, more than {CODE128_MAX_BYTES}")]
     BarcodeTooLong(usize),
+}
+
+impl EncodeError {
+    /// A job the printer cannot print is the caller's configuration or data.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Misconfigured
+    }
 }
 
 /// Columns a character takes: 1 for printable ASCII, 0 for control characters, 2 otherwise.

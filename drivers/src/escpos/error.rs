@@ -1,12 +1,29 @@
 //! The receipt printer's error type: what went wrong, the [`ErrorKind`] the app groups it
-//! under, and the specific Chinese text for the clerk (one table, in [`PrinterError::message`]).
+//! under, and the [`ReceiptPrinterProblem`] whose Chinese text the clerk reads (in
+//! [`crate::messages::receipt_printer`]).
 
 use super::encoder::EncodeError;
 use super::status::{PrinterProblem, StatusParseError};
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
 
 /// The device's Chinese name, as [`DeviceError::device`] carries it.
-pub const DEVICE_NAME: &str = "小票打印机";
+pub const DEVICE_NAME: &str = messages::device::RECEIPT_PRINTER;
+
+/// What the clerk is told; one Chinese text per problem, in
+/// [`crate::messages::receipt_printer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReceiptPrinterProblem {
+    PaperOut,
+    PaperNearEnd,
+    CoverOpen,
+    Offline,
+    CutterError,
+    Fault,
+    /// No specific text: the clerk reads the shared one for the kind.
+    Other(ErrorKind),
+}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -91,17 +108,21 @@ impl PrinterError {
         }
     }
 
-    /// What the clerk reads, in Simplified Chinese.
-    pub fn message(&self) -> String {
+    pub fn problem(&self) -> ReceiptPrinterProblem {
         match self {
-            PrinterError::PaperOut => "打印机缺纸，请装入新的纸卷后重试。".into(),
-            PrinterError::PaperNearEnd => "打印机纸将用尽，请准备更换纸卷。".into(),
-            PrinterError::CoverOpen => "打印机盖未合上，请合上纸仓盖后重试。".into(),
-            PrinterError::Offline(_) => "打印机离线，请检查电源和连接线后重试。".into(),
-            PrinterError::CutterError => "打印机切刀故障，请关闭电源后检查切刀。".into(),
-            PrinterError::Fault(_) => "打印机故障，请重启打印机；多次失败请联系运维人员。".into(),
-            other => other.kind().message(DEVICE_NAME),
+            PrinterError::PaperOut => ReceiptPrinterProblem::PaperOut,
+            PrinterError::PaperNearEnd => ReceiptPrinterProblem::PaperNearEnd,
+            PrinterError::CoverOpen => ReceiptPrinterProblem::CoverOpen,
+            PrinterError::Offline(_) => ReceiptPrinterProblem::Offline,
+            PrinterError::CutterError => ReceiptPrinterProblem::CutterError,
+            PrinterError::Fault(_) => ReceiptPrinterProblem::Fault,
+            other => ReceiptPrinterProblem::Other(other.kind()),
         }
+    }
+
+    /// What the clerk reads, in Simplified Chinese (from [`crate::messages`]).
+    pub fn message(&self) -> String {
+        messages::receipt_printer(self.problem())
     }
 
     /// The shared shape the app hands on: kind, device, and the clerk text plus the detail
@@ -110,7 +131,7 @@ impl PrinterError {
         DeviceError {
             kind: self.kind(),
             device: DEVICE_NAME,
-            detail: format!("{}（{self}）", self.message()),
+            detail: messages::with_detail(&self.message(), self),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! ESC/POS thermal receipt printer (小票打印机): queue tickets and small slips in printer text
 //! mode, with GB18030 Chinese, printer-drawn QR codes and barcodes.
 //!
-//! - [`encoder`]: builds the bytes of a job (pure); [`slip`]: the standard ticket slip.
+//! - [`encoder`]: builds the bytes of a job (pure); [`slip`]: the standard ticket slip (its
+//!   printed wording in `wording.rs`).
 //! - [`status`]: `DLE EOT` requests and the parser of their answers (pure, total).
 //! - [`decoder`]: the printer's side of the encoder (pure, streaming, total).
 //! - [`printer`]: the [`SlipPrinter`] trait the app uses, and the driver over raw TCP 9100,
@@ -16,9 +17,10 @@ pub mod printer;
 pub mod simulator;
 pub mod slip;
 pub mod status;
+mod wording;
 
 pub use encoder::{Align, CharSize, Cut, EncodeError, Encoder, PaperWidth, QrErrorLevel};
-pub use error::{PrinterError, DEVICE_NAME};
+pub use error::{PrinterError, ReceiptPrinterProblem, DEVICE_NAME};
 pub use printer::{
     PrintReport, PrinterConfig, ReceiptPrinter, SlipPrinter, Transport, TransportConfig,
 };

@@ -9,6 +9,7 @@ use std::fmt;
 use super::encoder::{
     text_width, Align, CharSize, Cut, EncodeError, Encoder, PaperWidth, QrErrorLevel,
 };
+use super::wording;
 
 /// Byte budget of one standard slip (`bench: escpos_slip_bytes`, issue 3 item 9).
 pub const SLIP_BYTE_BUDGET: usize = 2000;
@@ -55,9 +56,9 @@ impl TicketSlip {
     /// A slip with typical contents, for test prints and benchmarks.
     pub fn sample() -> TicketSlip {
         TicketSlip {
-            hall_name: "示范市政务服务中心".into(),
+            hall_name: wording::sample::HALL_NAME.into(),
             ticket_number: "A023".into(),
-            item: "不动产登记（二手房转移登记）".into(),
+            item: wording::sample::ITEM.into(),
             waiting: 12,
             issued_at: SlipTime {
                 year: 2025,
@@ -67,10 +68,7 @@ impl TicketSlip {
                 minute: 30,
             },
             ticket_code: "YC-20250301-A023-7F3K".into(),
-            footer: vec![
-                "请留意叫号，过号需重新取号。".into(),
-                "扫码查看排队进度".into(),
-            ],
+            footer: wording::sample::FOOTER.map(String::from).to_vec(),
         }
     }
 
@@ -88,7 +86,7 @@ impl TicketSlip {
         e.size(hall_size)
             .wrapped(&self.hall_name)
             .size(CharSize::NORMAL);
-        e.bold(false).separator('-').line("您的排队号");
+        e.bold(false).separator('-').line(wording::YOUR_NUMBER);
 
         // The ticket number as big as fits: 4× on both widths for a typical "A023".
         let number_width = text_width(&self.ticket_number).max(1);
@@ -104,9 +102,9 @@ impl TicketSlip {
             .separator('-');
 
         e.align(Align::Left)
-            .label_value("办理事项", &self.item)
-            .label_value("前面等候", &format!("{} 人", self.waiting))
-            .label_value("取号时间", &self.issued_at.to_string())
+            .label_value(wording::ITEM, &self.item)
+            .label_value(wording::WAITING, &wording::waiting_people(self.waiting))
+            .label_value(wording::ISSUED_AT, &self.issued_at.to_string())
             .separator('-');
 
         let module = match paper {

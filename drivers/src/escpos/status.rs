@@ -14,6 +14,7 @@
 //! Parsing is pure and total: every byte yields a reply or a [`StatusParseError`].
 
 use super::encoder::{DLE, EOT};
+use crate::error::ErrorKind;
 
 /// Which `DLE EOT n` status to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,6 +89,12 @@ pub enum StatusReply {
 pub struct StatusParseError {
     pub query: StatusQuery,
     pub byte: u8,
+}
+
+impl StatusParseError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
 }
 
 const FIXED_MASK: u8 = 0x93;

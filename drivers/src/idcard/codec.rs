@@ -10,6 +10,7 @@
 //! [`Frame`] (the bytes between LEN and CHK) and [`Request::from_frame`] /
 //! [`Response::from_frame`] give it meaning. Nothing here panics on any input.
 
+use crate::error::ErrorKind;
 use serde::Serialize;
 
 /// The five bytes every frame starts with.
@@ -39,6 +40,12 @@ pub enum FrameError {
     BadChecksum { computed: u8, received: u8 },
     #[error("{extra} unexpected bytes after the frame")]
     TrailingBytes { extra: usize },
+}
+
+impl FrameError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
 }
 
 /// A frame with a valid envelope: the bytes between LEN and CHK (CMD PARA DATA for a request,
@@ -394,6 +401,12 @@ pub struct PayloadError {
     pub actual: usize,
 }
 
+impl PayloadError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
+}
+
 impl ReadPayload {
     /// Splits a read reply's data. `with_fingerprint` selects the `30 10` layout (three length
     /// words) over `30 01` (two).
@@ -576,35 +589,7 @@ impl SamStatus {
 
     /// The vendor wording of the code, in Chinese, for IT (diagnose output, logs).
     pub fn describe(self) -> &'static str {
-        use SamStatus::*;
-        match self {
-            Success => "操作成功",
-            FieldAbsent => "卡内无此项信息（如无指纹）",
-            CardFound => "找卡成功",
-            NoCard => "未找到卡",
-            SelectFailed => "选卡失败",
-            PortOpenFailed => "端口打开失败",
-            ReceiveTimeout => "接收数据超时",
-            TransferError => "数据传输错误",
-            SamSerialUnavailable => "SAM 串口不可用",
-            FileOpenFailed => "打开文件失败",
-            ChecksumError => "校验和错误",
-            LengthError => "长度错误",
-            BadCommand => "命令或参数错误",
-            NotAuthorised => "越权操作",
-            UnknownError => "未知错误",
-            CardAuthenticateSamFailed => "证/卡认证 SAM 失败",
-            SamAuthenticateCardFailed => "SAM 认证证/卡失败",
-            VerifyFailed => "信息验证失败",
-            FingerprintVerifyFailed => "指纹信息验证错误",
-            InfoLengthError => "信息长度错误",
-            UnrecognisedCardType => "无法识别的卡类型",
-            ReadFailed => "读卡操作失败",
-            GetRandomFailed => "取随机数失败",
-            SelfTestFailed => "SAM 自检失败",
-            SamNotAuthorised => "SAM 未经授权",
-            Other(_) => "未知状态码",
-        }
+        super::labels::sam_status(self)
     }
 
     /// Codes that mean "the command did what was asked".

@@ -1,11 +1,34 @@
 //! [`IdCardError`]: every way reading a card can fail, each with a [`crate::ErrorKind`] for the
-//! app and one Chinese sentence for the clerk ([`IdCardError::hint`]); the `Display` text is
-//! the detail for IT.
+//! app and an [`IdCardProblem`] whose Chinese sentence the clerk reads ([`IdCardError::hint`],
+//! from [`crate::messages::id_card`]); the `Display` text is the detail for IT.
 
 use super::codec::{FrameError, PayloadError, SamStatus};
 use super::identity::IdentityError;
 use super::DEVICE_NAME;
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
+
+/// What the clerk is told; one Chinese sentence per problem, in [`crate::messages::id_card`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdCardProblem {
+    NoCard,
+    CardPulled,
+    /// Selecting, reading or authenticating the card failed.
+    ReadFailed,
+    UnrecognisedCard,
+    /// The card's text block did not parse.
+    BadCardData,
+    OpenFailed,
+    LinkBroken,
+    NotFound,
+    NoAnswer,
+    /// Broken frames or transfer errors between the reader and the host.
+    Garbled,
+    /// The SAM failed its self-test or is not authorised.
+    SecurityModule,
+    ReaderFault,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -76,41 +99,42 @@ impl IdCardError {
         }
     }
 
-    /// One Chinese sentence telling the clerk what to do.
-    pub fn hint(&self) -> &'static str {
+    /// What the clerk is told, as a key into [`crate::messages::id_card`].
+    pub fn problem(&self) -> IdCardProblem {
         use SamStatus as S;
         match self {
-            IdCardError::NoCard | IdCardError::Status(S::NoCard) => "请将身份证放在读卡器感应区。",
-            IdCardError::CardPulled => "读卡过程中身份证被移开，请重新放置并保持不动。",
+            IdCardError::NoCard | IdCardError::Status(S::NoCard) => IdCardProblem::NoCard,
+            IdCardError::CardPulled => IdCardProblem::CardPulled,
             IdCardError::Status(
                 S::SelectFailed
                 | S::ReadFailed
                 | S::CardAuthenticateSamFailed
                 | S::SamAuthenticateCardFailed
                 | S::VerifyFailed,
-            ) => "读卡失败，请将身份证重新放置后再试。",
-            IdCardError::Status(S::UnrecognisedCardType) => {
-                "无法识别该证件，请确认是否为有效身份证件。"
-            }
-            IdCardError::Identity(_) => "证件信息无法解析，请重新放置；多次失败请联系运维人员。",
-            IdCardError::Open { .. } => {
-                "身份证读卡器无法打开，请检查端口设置或是否被其他程序占用。"
-            }
-            IdCardError::Io(_) => "身份证读卡器连接中断，请检查连接线。",
-            IdCardError::NotFound { .. } => "未检测到身份证读卡器，请检查USB连接线或端口设置。",
+            ) => IdCardProblem::ReadFailed,
+            IdCardError::Status(S::UnrecognisedCardType) => IdCardProblem::UnrecognisedCard,
+            IdCardError::Identity(_) => IdCardProblem::BadCardData,
+            IdCardError::Open { .. } => IdCardProblem::OpenFailed,
+            IdCardError::Io(_) => IdCardProblem::LinkBroken,
+            IdCardError::NotFound { .. } => IdCardProblem::NotFound,
             IdCardError::Timeout { .. } | IdCardError::Status(S::ReceiveTimeout) => {
-                "身份证读卡器无响应，请重试；多次失败请联系运维人员。"
+                IdCardProblem::NoAnswer
             }
             IdCardError::Frame(_)
             | IdCardError::Payload(_)
             | IdCardError::Status(
                 S::TransferError | S::ChecksumError | S::LengthError | S::InfoLengthError,
-            ) => "身份证读卡器通信异常，请重试。",
+            ) => IdCardProblem::Garbled,
             IdCardError::Status(S::SelfTestFailed | S::SamNotAuthorised) => {
-                "身份证读卡器安全模块异常，请联系运维人员。"
+                IdCardProblem::SecurityModule
             }
-            IdCardError::Status(_) => "身份证读卡器故障，请联系运维人员。",
+            IdCardError::Status(_) => IdCardProblem::ReaderFault,
         }
+    }
+
+    /// One Chinese sentence telling the clerk what to do.
+    pub fn hint(&self) -> &'static str {
+        messages::id_card(self.problem())
     }
 
     /// Whether repeating the same command may succeed (transient link or SAM trouble).

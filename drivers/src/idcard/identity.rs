@@ -8,6 +8,14 @@
 
 use serde::Serialize;
 
+use super::labels::{self, field as field_name};
+use super::nations::NATIONS;
+use crate::error::ErrorKind;
+
+mod id_number;
+
+pub use id_number::{check_digit, validate_id_number, IdNumberError, IdNumberKind};
+
 /// Size of the text block.
 pub const TEXT_LEN: usize = 256;
 /// Size of the WLT photo block.
@@ -31,6 +39,13 @@ pub enum IdentityError {
         number: String,
         reason: IdNumberError,
     },
+}
+
+impl IdentityError {
+    /// A card whose data does not parse: the reader passed on bytes it should not have.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
 }
 
 /// A calendar date as printed on the card. Field order makes the derived `Ord` chronological.
@@ -114,7 +129,7 @@ pub enum Validity {
 
 impl Validity {
     fn parse(field: &'static str, s: &str) -> Result<Self, IdentityError> {
-        if s == "长期" {
+        if s == labels::LONG_TERM {
             return Ok(Validity::LongTerm);
         }
         Date::parse_compact(s)
@@ -127,7 +142,7 @@ impl std::fmt::Display for Validity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Validity::Until(d) => d.fmt(f),
-            Validity::LongTerm => f.write_str("长期"),
+            Validity::LongTerm => f.write_str(labels::LONG_TERM),
         }
     }
 }
@@ -161,76 +176,9 @@ impl Sex {
         }
     }
     pub fn name(self) -> &'static str {
-        match self {
-            Sex::Unknown => "未知",
-            Sex::Male => "男",
-            Sex::Female => "女",
-            Sex::Unspecified => "未说明",
-        }
+        labels::sex(self)
     }
 }
-
-/// GB 3304 nation codes: the 56 nations plus 97 其他 and 98 外国血统中国籍人士.
-const NATIONS: [(u8, &str); 58] = [
-    (1, "汉"),
-    (2, "蒙古"),
-    (3, "回"),
-    (4, "藏"),
-    (5, "维吾尔"),
-    (6, "苗"),
-    (7, "彝"),
-    (8, "壮"),
-    (9, "布依"),
-    (10, "朝鲜"),
-    (11, "满"),
-    (12, "侗"),
-    (13, "瑶"),
-    (14, "白"),
-    (15, "土家"),
-    (16, "哈尼"),
-    (17, "哈萨克"),
-    (18, "傣"),
-    (19, "黎"),
-    (20, "傈僳"),
-    (21, "佤"),
-    (22, "畲"),
-    (23, "高山"),
-    (24, "拉祜"),
-    (25, "水"),
-    (26, "东乡"),
-    (27, "纳西"),
-    (28, "景颇"),
-    (29, "柯尔克孜"),
-    (30, "土"),
-    (31, "达斡尔"),
-    (32, "仫佬"),
-    (33, "羌"),
-    (34, "布朗"),
-    (35, "撒拉"),
-    (36, "毛南"),
-    (37, "仡佬"),
-    (38, "锡伯"),
-    (39, "阿昌"),
-    (40, "普米"),
-    (41, "塔吉克"),
-    (42, "怒"),
-    (43, "乌孜别克"),
-    (44, "俄罗斯"),
-    (45, "鄂温克"),
-    (46, "德昂"),
-    (47, "保安"),
-    (48, "裕固"),
-    (49, "京"),
-    (50, "塔塔尔"),
-    (51, "独龙"),
-    (52, "鄂伦春"),
-    (53, "赫哲"),
-    (54, "门巴"),
-    (55, "珞巴"),
-    (56, "基诺"),
-    (97, "其他"),
-    (98, "外国血统中国籍人士"),
-];
 
 /// A nation (民族) by its GB 3304 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
@@ -260,7 +208,7 @@ impl Nation {
         if self.code >= 97 {
             self.name.to_string()
         } else {
-            format!("{}族", self.name)
+            format!("{}{}", self.name, labels::NATION_SUFFIX)
         }
     }
 
@@ -284,11 +232,7 @@ pub enum CardKind {
 
 impl CardKind {
     pub fn name(self) -> &'static str {
-        match self {
-            CardKind::Resident => "居民身份证",
-            CardKind::ForeignPermanent => "外国人永久居留身份证",
-            CardKind::HkMacaoTaiwan => "港澳台居民居住证",
-        }
+        labels::card_kind(self)
     }
     /// The UCS-2 marker written at offset 248.
     pub fn marker(self) -> char {
@@ -383,17 +327,17 @@ pub fn parse_text(block: &[u8]) -> Result<Identity, IdentityError> {
 
 fn parse_resident(f: &dyn Fn(usize, usize) -> String) -> Result<Identity, IdentityError> {
     let nation_s = f(32, 4);
-    let nation = Nation::parse(&nation_s).ok_or_else(|| invalid("民族", &nation_s))?;
+    let nation = Nation::parse(&nation_s).ok_or_else(|| invalid(field_name::NATION, &nation_s))?;
     let id_number = f(122, 36);
     Ok(Identity {
         kind: CardKind::Resident,
         name: f(0, 30),
         sex: sex(&f(30, 2))?,
-        birth: date("出生日期", &f(36, 16))?,
+        birth: date(field_name::BIRTH, &f(36, 16))?,
         id_number_valid: validate_id_number(&id_number).is_ok(),
         id_number,
-        valid_from: date("有效期起始日期", &f(188, 16))?,
-        valid_until: Validity::parse("有效期截止日期", &f(204, 16))?,
+        valid_from: date(field_name::VALID_FROM, &f(188, 16))?,
+        valid_until: Validity::parse(field_name::VALID_UNTIL, &f(204, 16))?,
         details: CardDetails::Resident {
             nation,
             address: f(52, 70),
@@ -408,11 +352,11 @@ fn parse_foreign(f: &dyn Fn(usize, usize) -> String) -> Result<Identity, Identit
         kind: CardKind::ForeignPermanent,
         name: f(158, 30),
         sex: sex(&f(120, 2))?,
-        birth: date("出生日期", &f(220, 16))?,
+        birth: date(field_name::BIRTH, &f(220, 16))?,
         id_number_valid: validate_id_number(&id_number).is_ok(),
         id_number,
-        valid_from: date("签发日期", &f(188, 16))?,
-        valid_until: Validity::parse("终止日期", &f(204, 16))?,
+        valid_from: date(field_name::ISSUED, &f(188, 16))?,
+        valid_until: Validity::parse(field_name::EXPIRES, &f(204, 16))?,
         details: CardDetails::ForeignPermanent {
             name_en: f(0, 120),
             nationality: f(152, 6),
@@ -428,17 +372,19 @@ fn parse_hmt(f: &dyn Fn(usize, usize) -> String) -> Result<Identity, IdentityErr
     let issue_count = if count_s.is_empty() {
         0
     } else {
-        count_s.parse().map_err(|_| invalid("签发次数", &count_s))?
+        count_s
+            .parse()
+            .map_err(|_| invalid(field_name::ISSUE_COUNT, &count_s))?
     };
     Ok(Identity {
         kind: CardKind::HkMacaoTaiwan,
         name: f(0, 30),
         sex: sex(&f(30, 2))?,
-        birth: date("出生日期", &f(36, 16))?,
+        birth: date(field_name::BIRTH, &f(36, 16))?,
         id_number_valid: validate_id_number(&id_number).is_ok(),
         id_number,
-        valid_from: date("有效期起始日期", &f(188, 16))?,
-        valid_until: Validity::parse("有效期截止日期", &f(204, 16))?,
+        valid_from: date(field_name::VALID_FROM, &f(188, 16))?,
+        valid_until: Validity::parse(field_name::VALID_UNTIL, &f(204, 16))?,
         details: CardDetails::HkMacaoTaiwan {
             address: f(52, 70),
             issuer: f(158, 30),
@@ -456,7 +402,7 @@ fn invalid(field: &'static str, value: &str) -> IdentityError {
 }
 
 fn sex(s: &str) -> Result<Sex, IdentityError> {
-    Sex::from_code(s).ok_or_else(|| invalid("性别", s))
+    Sex::from_code(s).ok_or_else(|| invalid(field_name::SEX, s))
 }
 
 fn date(field: &'static str, s: &str) -> Result<Date, IdentityError> {
@@ -499,89 +445,6 @@ pub fn encode_ucs2_field(s: &str, len: usize) -> Vec<u8> {
     out
 }
 
-/// Which numbering scheme an ID number follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum IdNumberKind {
-    /// 18-character 公民身份号码 (GB 11643).
-    Resident,
-    /// 18-character 港澳台居民居住证 number, prefix 81 / 82 / 83.
-    HkMacaoTaiwan,
-    /// 2023 外国人永久居留身份证 number: 18 characters starting with 9, same check digit.
-    ForeignPermanent2023,
-    /// 2017 外国人永久居留身份证 number: 3 letters + 12 digits, no check digit.
-    ForeignPermanentLegacy,
-}
-
-/// Why an ID number fails validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum IdNumberError {
-    #[error("has {0} characters")]
-    Length(usize),
-    #[error("character {0} is not allowed there")]
-    BadCharacter(usize),
-    #[error("embedded birth date is not a date")]
-    BadBirthDate,
-    #[error("check digit is {found}, expected {expected}")]
-    BadCheckDigit { expected: char, found: char },
-}
-
-const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-
-/// The ISO 7064 MOD 11-2 check character for the first 17 digits, or `None` if `first17` is
-/// not 17 ASCII digits.
-pub fn check_digit(first17: &str) -> Option<char> {
-    if first17.len() != 17 {
-        return None;
-    }
-    let mut sum = 0u32;
-    for (c, w) in first17.chars().zip(WEIGHTS) {
-        sum += c.to_digit(10)? * w;
-    }
-    CHECK_CHARS.get((sum % 11) as usize).copied()
-}
-
-/// Validates an ID number of any of the card types: the 18-character GB 11643 form (resident,
-/// 港澳台 81/82/83, 2023 permanent residence starting with 9) with its embedded birth date and
-/// check digit (a lower-case `x` is accepted), or the 2017 permanent-residence form.
-pub fn validate_id_number(s: &str) -> Result<IdNumberKind, IdNumberError> {
-    let n = s.chars().count();
-    if n == 15 && s.is_ascii() {
-        let (letters, digits) = s.split_at(3);
-        if let Some(i) = letters.bytes().position(|b| !b.is_ascii_uppercase()) {
-            return Err(IdNumberError::BadCharacter(i));
-        }
-        if let Some(i) = digits.bytes().position(|b| !b.is_ascii_digit()) {
-            return Err(IdNumberError::BadCharacter(3 + i));
-        }
-        return Ok(IdNumberKind::ForeignPermanentLegacy);
-    }
-    if n != 18 || !s.is_ascii() {
-        return Err(IdNumberError::Length(n));
-    }
-    let (first17, last) = s.split_at(17);
-    if let Some(i) = first17.bytes().position(|b| !b.is_ascii_digit()) {
-        return Err(IdNumberError::BadCharacter(i));
-    }
-    let found = last.chars().next().unwrap_or(' ').to_ascii_uppercase();
-    if !(found.is_ascii_digit() || found == 'X') {
-        return Err(IdNumberError::BadCharacter(17));
-    }
-    if first17.get(6..14).and_then(Date::parse_compact).is_none() {
-        return Err(IdNumberError::BadBirthDate);
-    }
-    let expected = check_digit(first17).ok_or(IdNumberError::BadCharacter(0))?;
-    if expected != found {
-        return Err(IdNumberError::BadCheckDigit { expected, found });
-    }
-    Ok(match first17.get(0..2) {
-        Some("81" | "82" | "83") => IdNumberKind::HkMacaoTaiwan,
-        Some(p) if p.starts_with('9') => IdNumberKind::ForeignPermanent2023,
-        _ => IdNumberKind::Resident,
-    })
-}
-
 /// The raw 1024-byte WLT photo. Decoding is vendor-only (no open decoder exists); keep the
 /// bytes and hand them to a [`PhotoDecoder`] when one is installed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -609,282 +472,4 @@ impl WltPhoto {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c1_check_digit_known_numbers() {
-        // The GB 11643 textbook example.
-        assert_eq!(check_digit("11010519491231002"), Some('X'));
-        assert_eq!(
-            validate_id_number("11010519491231002X"),
-            Ok(IdNumberKind::Resident)
-        );
-        assert_eq!(
-            validate_id_number("11010519491231002x"),
-            Ok(IdNumberKind::Resident)
-        );
-        assert_eq!(check_digit("44052418800101001"), Some('4'));
-        assert_eq!(
-            validate_id_number("440524188001010014"),
-            Ok(IdNumberKind::Resident)
-        );
-        assert_eq!(
-            validate_id_number("440524188001010015"),
-            Err(IdNumberError::BadCheckDigit {
-                expected: '4',
-                found: '5'
-            })
-        );
-        assert_eq!(check_digit("1101051949123100"), None);
-        assert_eq!(check_digit("1101051949123100A"), None);
-    }
-
-    #[test]
-    fn c1_check_digit_rejects_bad_shapes() {
-        assert_eq!(validate_id_number(""), Err(IdNumberError::Length(0)));
-        assert_eq!(
-            validate_id_number("11010519491331002X"),
-            Err(IdNumberError::BadBirthDate)
-        );
-        assert_eq!(
-            validate_id_number("1101051949123100XX"),
-            Err(IdNumberError::BadCharacter(16))
-        );
-        assert_eq!(
-            validate_id_number("usa110085031201"),
-            Err(IdNumberError::BadCharacter(0))
-        );
-        assert!(validate_id_number("张三李四王五赵六钱七孙八周九吴十郑甲乙").is_err());
-    }
-
-    #[test]
-    fn c1_check_digit_other_schemes() {
-        let hk = format!(
-            "81000019900101123{}",
-            check_digit("81000019900101123").unwrap()
-        );
-        assert_eq!(validate_id_number(&hk), Ok(IdNumberKind::HkMacaoTaiwan));
-        // 2023 PR: 9 + province 11 + nationality 840 + birth + seq + check.
-        let pr = format!(
-            "91184019800101001{}",
-            check_digit("91184019800101001").unwrap()
-        );
-        assert_eq!(
-            validate_id_number(&pr),
-            Ok(IdNumberKind::ForeignPermanent2023)
-        );
-        assert_eq!(
-            validate_id_number("USA110085031201"),
-            Ok(IdNumberKind::ForeignPermanentLegacy)
-        );
-    }
-
-    #[test]
-    fn c1_dates_and_validity() {
-        assert_eq!(Date::parse_compact("20240229"), Date::new(2024, 2, 29));
-        assert!(Date::parse_compact("20230229").is_none());
-        assert!(Date::parse_compact("2023-1-1").is_none());
-        assert!(Date::parse_compact("２０２３０１０１").is_none());
-        let d = Date::new(2030, 1, 31).unwrap();
-        assert_eq!(d.to_string(), "2030-01-31");
-        assert_eq!(d.to_compact(), "20300131");
-        assert_eq!(Validity::parse("x", "长期"), Ok(Validity::LongTerm));
-        assert!(Validity::parse("x", "永久").is_err());
-    }
-
-    #[test]
-    fn c1_nation_table_has_56_nations_plus_two() {
-        assert_eq!(Nation::all().count(), 58);
-        assert_eq!(Nation::all().filter(|n| n.code <= 56).count(), 56);
-        assert_eq!(
-            Nation::parse("01").map(|n| n.display_name()),
-            Some("汉族".into())
-        );
-        assert_eq!(Nation::parse("56").map(|n| n.name), Some("基诺"));
-        assert_eq!(
-            Nation::parse("98").map(|n| n.display_name()),
-            Some("外国血统中国籍人士".into())
-        );
-        assert!(Nation::parse("57").is_none());
-        assert!(Nation::parse("1").is_none());
-        assert!(Nation::parse("+1").is_none());
-        assert_eq!(Sex::from_code("2").map(Sex::name), Some("女"));
-        assert!(Sex::from_code("3").is_none());
-    }
-
-    #[test]
-    fn c1_ucs2_fields_trim_and_survive_garbage() {
-        let f = encode_ucs2_field("长期", 16);
-        assert_eq!(f.len(), 16);
-        assert_eq!(decode_ucs2(&f).trim(), "长期");
-        // Lone surrogate and odd length never panic.
-        assert_eq!(decode_ucs2(&[0x00, 0xD8, 0x41]), "\u{FFFD}");
-        assert!(parse_text(&[0xFF; 256]).is_err());
-        assert_eq!(parse_text(&[0; 10]), Err(IdentityError::TextLength(10)));
-    }
-
-    /// A block built field by field at the documented offsets, independent of the simulator.
-    fn block(fields: &[(usize, usize, &str)]) -> Vec<u8> {
-        let mut b = encode_ucs2_field("", TEXT_LEN);
-        for &(offset, len, s) in fields {
-            b.splice(offset..offset + len, encode_ucs2_field(s, len));
-        }
-        b
-    }
-
-    #[test]
-    fn c1_resident_block_parses() {
-        let b = block(&[
-            (0, 30, "王小明"),
-            (30, 2, "1"),
-            (32, 4, "05"),
-            (36, 16, "20000229"),
-            (52, 70, "新疆维吾尔自治区乌鲁木齐市天山区1号"),
-            (122, 36, "65010220000229001X"),
-            (158, 30, "乌鲁木齐市公安局天山区分局"),
-            (188, 16, "20180101"),
-            (204, 16, "20280101"),
-        ]);
-        let id = parse_text(&b).unwrap();
-        assert_eq!(id.kind, CardKind::Resident);
-        assert_eq!(id.name, "王小明");
-        assert_eq!(id.sex, Sex::Male);
-        assert_eq!(id.birth, Date::new(2000, 2, 29).unwrap());
-        assert_eq!(
-            id.valid_until,
-            Validity::Until(Date::new(2028, 1, 1).unwrap())
-        );
-        assert_eq!(
-            validate_id_number(&id.id_number).is_ok(),
-            id.id_number_valid
-        );
-        match id.details {
-            CardDetails::Resident { nation, .. } => assert_eq!(nation.name, "维吾尔"),
-            other => panic!("{other:?}"),
-        }
-        assert!(!id.is_expired(Date::new(2028, 1, 1).unwrap()));
-        assert!(id.is_expired(Date::new(2028, 1, 2).unwrap()));
-    }
-
-    #[test]
-    fn c1_foreign_permanent_block_parses_and_falls_back_to_the_english_name() {
-        let b = block(&[
-            (0, 120, "MUELLER ANNA"),
-            (120, 2, "2"),
-            (122, 30, "DEU310089101501"),
-            (152, 6, "DEU"),
-            (188, 16, "20190301"),
-            (204, 16, "20290301"),
-            (220, 16, "19891015"),
-            (236, 4, "01"),
-            (240, 8, "3100"),
-            (248, 2, "I"),
-        ]);
-        let id = parse_text(&b).unwrap();
-        assert_eq!(id.kind, CardKind::ForeignPermanent);
-        assert_eq!(id.name, "");
-        assert_eq!(id.display_name(), "MUELLER ANNA");
-        assert_eq!(id.sex, Sex::Female);
-        assert_eq!(id.birth, Date::new(1989, 10, 15).unwrap());
-        assert!(id.id_number_valid);
-    }
-
-    #[test]
-    fn c1_hk_macao_taiwan_block_parses_with_long_term_validity() {
-        let number = format!(
-            "83000019750505002{}",
-            check_digit("83000019750505002").unwrap()
-        );
-        let b = block(&[
-            (0, 30, "林美玲"),
-            (30, 2, "2"),
-            (36, 16, "19750505"),
-            (52, 70, "福建省厦门市思明区1号"),
-            (122, 36, &number),
-            (158, 30, "厦门市公安局"),
-            (188, 16, "20200101"),
-            (204, 16, "长期"),
-            (220, 18, "T0123456"),
-            (238, 4, "03"),
-            (248, 2, "J"),
-        ]);
-        let id = parse_text(&b).unwrap();
-        assert_eq!(id.kind, CardKind::HkMacaoTaiwan);
-        assert_eq!(id.valid_until, Validity::LongTerm);
-        assert!(!id.is_expired(Date::new(2100, 1, 1).unwrap()));
-        assert_eq!(
-            validate_id_number(&id.id_number),
-            Ok(IdNumberKind::HkMacaoTaiwan)
-        );
-        match id.details {
-            CardDetails::HkMacaoTaiwan {
-                pass_number,
-                issue_count,
-                ..
-            } => {
-                assert_eq!(pass_number, "T0123456");
-                assert_eq!(issue_count, 3);
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn c1_bad_blocks_are_typed_errors() {
-        assert!(matches!(
-            parse_text(&block(&[(248, 2, "Y")])),
-            Err(IdentityError::UnknownCardType(t)) if t == "Y"
-        ));
-        let base = [
-            (30, 2, "1"),
-            (32, 4, "01"),
-            (36, 16, "19900101"),
-            (188, 16, "20200101"),
-            (204, 16, "20300101"),
-        ];
-        assert!(parse_text(&block(&base)).is_ok());
-        let mut bad_nation = base;
-        bad_nation[1] = (32, 4, "99");
-        assert!(matches!(
-            parse_text(&block(&bad_nation)),
-            Err(IdentityError::InvalidField {
-                field: "民族", ..
-            })
-        ));
-        let mut bad_sex = base;
-        bad_sex[0] = (30, 2, "5");
-        assert!(matches!(
-            parse_text(&block(&bad_sex)),
-            Err(IdentityError::InvalidField {
-                field: "性别", ..
-            })
-        ));
-        let mut bad_date = base;
-        bad_date[4] = (204, 16, "2030-1-1");
-        assert!(parse_text(&block(&bad_date)).is_err());
-    }
-
-    struct FakeDecoder;
-    impl PhotoDecoder for FakeDecoder {
-        fn decode(&self, wlt: &[u8]) -> Result<DecodedPhoto, String> {
-            if wlt.len() != WLT_LEN {
-                return Err("bad size".into());
-            }
-            Ok(DecodedPhoto {
-                width: PHOTO_WIDTH,
-                height: PHOTO_HEIGHT,
-                bgr: vec![0; 38_556],
-            })
-        }
-    }
-
-    #[test]
-    fn c1_photo_without_decoder_is_none_for_the_placeholder() {
-        let photo = WltPhoto(vec![0; WLT_LEN]);
-        assert!(photo.decode(None).is_none());
-        let decoded = photo.decode(Some(&FakeDecoder)).unwrap();
-        assert_eq!(decoded.bgr.len(), 102 * 126 * 3);
-        assert!(WltPhoto(vec![0; 3]).decode(Some(&FakeDecoder)).is_none());
-    }
-}
+mod tests;

@@ -3,25 +3,32 @@
 //!
 //! Layers, each in its own file:
 //! - [`codec`]: pure bytes ⇄ typed SAM frames, a streaming [`FrameDecoder`] that never panics;
-//! - [`identity`]: the 256-byte text block of the three card types, code tables, dates and the
-//!   GB 11643 check digit; the WLT photo kept raw behind [`PhotoDecoder`];
+//! - [`identity`]: the 256-byte text block of the three card types, dates and the GB 11643
+//!   check digit; the WLT photo kept raw behind [`PhotoDecoder`]; its tables are data files of
+//!   their own: `nations.rs` (GB 3304 民族 names) and `labels.rs` (card, sex and field names,
+//!   the SAM's status wording);
 //! - [`transport`]: the byte pipe the reader talks through ([`Transport`]) and its serial
 //!   implementation; [`usb`]: the USB "部标" bulk interface carrying the same frames;
 //! - [`reader`]: the find → select → read loop with card-present / card-removed events;
-//! - [`simulator`]: the SAM end of the same protocol, with sample cards and fault injection;
+//! - [`simulator`]: the SAM end of the same protocol, with sample cards (their identities in
+//!   `samples.rs`) and fault injection;
 //! - [`error`]: [`IdCardError`], whose [`kind`](IdCardError::kind) maps to
-//!   [`crate::ErrorKind`] and whose [`hint`](IdCardError::hint) is the clerk's Chinese sentence.
+//!   [`crate::ErrorKind`] and whose [`hint`](IdCardError::hint) is the clerk's Chinese sentence
+//!   (from [`crate::messages`]).
 
 pub mod codec;
 pub mod error;
 pub mod identity;
+mod labels;
+mod nations;
 pub mod reader;
+mod samples;
 pub mod simulator;
 pub mod transport;
 pub mod usb;
 
 pub use codec::{FrameDecoder, FrameError, Request, Response, SamStatus};
-pub use error::IdCardError;
+pub use error::{IdCardError, IdCardProblem};
 pub use identity::{
     CardDetails, CardKind, Date, Identity, IdentityError, Nation, PhotoDecoder, Sex, Validity,
     WltPhoto,
@@ -32,4 +39,4 @@ pub use transport::{SerialConfig, SerialTransport, Transport};
 pub use usb::{UsbConfig, UsbTransport};
 
 /// The device's Chinese name, used in every clerk-facing message.
-pub const DEVICE_NAME: &str = "身份证读卡器";
+pub const DEVICE_NAME: &str = crate::messages::device::ID_CARD_READER;

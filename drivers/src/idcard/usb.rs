@@ -19,6 +19,7 @@ use std::time::Duration;
 use super::error::IdCardError;
 use super::simulator::{Emit, SamSimulator};
 use super::transport::Transport;
+use crate::error::ErrorKind;
 
 /// VID:PID pairs of readers known to speak the 部标 interface.
 pub const KNOWN_READERS: [(u16, u16); 4] = [
@@ -83,6 +84,16 @@ pub enum PipeError {
     Timeout,
     /// Anything else libusb reports (stall, overflow, I/O).
     Other(String),
+}
+
+impl PipeError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PipeError::Gone(_) => ErrorKind::NotConnected,
+            PipeError::Timeout => ErrorKind::Timeout,
+            PipeError::Other(_) => ErrorKind::DeviceFault,
+        }
+    }
 }
 
 impl From<PipeError> for io::Error {

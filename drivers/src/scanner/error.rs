@@ -1,10 +1,27 @@
 //! [`ScannerError`]: every way getting a scan can fail, each with a [`crate::ErrorKind`] for
-//! the app and one Chinese sentence for the clerk ([`ScannerError::hint`]); the `Display` text
-//! is the detail for IT.
+//! the app and a [`ScannerProblem`] whose Chinese sentence the clerk reads
+//! ([`ScannerError::hint`], from [`crate::messages::scanner`]); the `Display` text is the
+//! detail for IT.
 
 use super::codec::FrameError;
 use super::DEVICE_NAME;
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
+
+/// What the clerk is told; one Chinese sentence per problem, in [`crate::messages::scanner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScannerProblem {
+    NotConnected,
+    OpenFailed,
+    /// A scan longer than the configured limit was dropped.
+    TooLong,
+    /// A scan did not decode in the configured encoding.
+    Undecodable,
+    /// Scans arrive without the configured suffix.
+    SuffixMismatch,
+    Misconfigured,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -39,24 +56,21 @@ impl ScannerError {
         }
     }
 
+    /// What the clerk is told, as a key into [`crate::messages::scanner`].
+    pub fn problem(&self) -> ScannerProblem {
+        match self {
+            ScannerError::NotFound { .. } | ScannerError::Io(_) => ScannerProblem::NotConnected,
+            ScannerError::Open { .. } => ScannerProblem::OpenFailed,
+            ScannerError::Frame(FrameError::TooLong { .. }) => ScannerProblem::TooLong,
+            ScannerError::Frame(FrameError::Decode { .. }) => ScannerProblem::Undecodable,
+            ScannerError::Frame(FrameError::MissingSuffix { .. }) => ScannerProblem::SuffixMismatch,
+            ScannerError::Config(_) => ScannerProblem::Misconfigured,
+        }
+    }
+
     /// One Chinese sentence telling the clerk what to do.
     pub fn hint(&self) -> &'static str {
-        match self {
-            ScannerError::NotFound { .. } | ScannerError::Io(_) => {
-                "扫码枪未连接，请检查连接线；如已连接，请确认扫码枪处于串口（USB-CDC）模式。"
-            }
-            ScannerError::Open { .. } => "扫码枪无法打开，可能被其他程序占用或驱动未安装。",
-            ScannerError::Frame(FrameError::TooLong { .. }) => {
-                "条码内容过长，已忽略，请重新扫描或联系运维人员。"
-            }
-            ScannerError::Frame(FrameError::Decode { .. }) => {
-                "扫码内容无法识别（编码不符），请重新扫描；多次失败请联系运维人员检查编码设置。"
-            }
-            ScannerError::Frame(FrameError::MissingSuffix { .. }) => {
-                "扫码枪结束符设置与系统配置不一致，请联系运维人员。"
-            }
-            ScannerError::Config(_) => "扫码枪配置有误，请联系运维人员检查端口和参数。",
-        }
+        messages::scanner(self.problem())
     }
 
     /// Whether the scanner is gone or unusable (reopen / reconfigure), as opposed to one bad

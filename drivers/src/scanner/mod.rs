@@ -9,11 +9,14 @@
 //! - [`driver`]: [`Scanner`], the [`ScanSource`] the app reads scans from;
 //! - [`simulator`]: the scanner's end of the line behind a pty, with split writes and noise;
 //! - [`error`]: [`ScannerError`], whose [`kind`](ScannerError::kind) maps to
-//!   [`crate::ErrorKind`] and whose [`hint`](ScannerError::hint) is the clerk's Chinese sentence.
+//!   [`crate::ErrorKind`] and whose [`hint`](ScannerError::hint) is the clerk's Chinese sentence
+//!   (from [`crate::messages`]).
 
 pub mod codec;
 pub mod driver;
 pub mod error;
+mod labels;
+mod samples;
 pub mod simulator;
 pub mod transport;
 
@@ -21,9 +24,9 @@ pub use codec::{
     FrameError, FramerConfig, ScanEvent, ScanFramer, Suffix, Symbology, SymbologyKind, TextEncoding,
 };
 pub use driver::{ScanSource, Scanner, ScannerConfig};
-pub use error::ScannerError;
+pub use error::{ScannerError, ScannerProblem};
 pub use simulator::{Emit, ScanSimulator, SimConfig, SimulatorHandle, Split, XorShift};
 pub use transport::{SerialConfig, SerialTransport, Transport};
 
 /// The device's Chinese name, used in every clerk-facing message.
-pub const DEVICE_NAME: &str = "扫码枪";
+pub const DEVICE_NAME: &str = crate::messages::device::SCANNER;

@@ -17,6 +17,8 @@ use std::time::Duration;
 use serialport::SerialPort;
 
 use super::codec::{Suffix, TextEncoding};
+/// Sample payloads of the kinds a service hall scans, for `diagnose` and the control surface.
+pub use super::samples::SAMPLE_SCANS;
 
 /// xorshift64*: a small deterministic PRNG for chunking, noise and the property tests.
 #[derive(Debug, Clone)]
@@ -93,14 +95,6 @@ pub enum Emit {
     Bytes(Vec<u8>),
     Pause(Duration),
 }
-
-/// Sample payloads of the kinds a service hall scans, for `diagnose` and the control surface.
-pub const SAMPLE_SCANS: [&str; 4] = [
-    "BJ-DC-20250601-000123",
-    "办件编号:DC2025060100123;申请人:张伟;事项:不动产登记",
-    "6901234567892",
-    "https://zwfw.example.gov.cn/q?c=11010119850312003X",
-];
 
 /// The simulated scanner (pure: returns what to write, writes nothing).
 #[derive(Debug, Clone)]

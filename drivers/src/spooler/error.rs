@@ -1,16 +1,17 @@
 //! The spooler's error type: what went wrong with a queue or a job, the [`ErrorKind`] the
-//! app groups it under, and the Chinese text for the clerk (one table, in
-//! [`SpoolerError::message`]).
+//! app groups it under, and the [`SpoolerProblem`] whose Chinese text the clerk reads (in
+//! [`crate::messages::spooler`]).
 
 use super::http::HttpError;
 use super::ipp::DecodeError;
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
 
 /// The device's Chinese name, as [`DeviceError::device`] carries it.
-pub const DEVICE_NAME: &str = "A4打印机";
+pub const DEVICE_NAME: &str = messages::device::A4_PRINTER;
 
 /// A condition the printer reports through `printer-state-reasons`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Condition {
     PaperOut,
     PaperJam,
@@ -49,6 +50,23 @@ impl Condition {
             None
         }
     }
+}
+
+/// What the clerk is told; one Chinese text per problem, in [`crate::messages::spooler`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpoolerProblem {
+    ServerUnreachable,
+    QueueNotFound,
+    Printer(Condition),
+    NotAccepting,
+    JobAborted,
+    JobCancelled,
+    Timeout,
+    Refused,
+    Unsupported,
+    /// No specific text: the clerk reads the shared one for the kind.
+    Other(ErrorKind),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,41 +174,30 @@ impl SpoolerError {
         }
     }
 
-    /// What the clerk reads, in Simplified Chinese.
-    pub fn message(&self) -> String {
+    pub fn problem(&self) -> SpoolerProblem {
         match self {
-            SpoolerError::ServerUnreachable { .. } => {
-                "打印服务未运行，无法连接打印服务，请联系运维人员。".into()
+            SpoolerError::ServerUnreachable { .. } => SpoolerProblem::ServerUnreachable,
+            SpoolerError::QueueNotFound { .. } => SpoolerProblem::QueueNotFound,
+            SpoolerError::Printer { condition, .. } => SpoolerProblem::Printer(*condition),
+            SpoolerError::NotAccepting { .. } => SpoolerProblem::NotAccepting,
+            SpoolerError::JobAborted { .. } => SpoolerProblem::JobAborted,
+            SpoolerError::JobCancelled { .. } => SpoolerProblem::JobCancelled,
+            SpoolerError::Timeout { .. } => SpoolerProblem::Timeout,
+            SpoolerError::Refused { .. } => SpoolerProblem::Refused,
+            SpoolerError::Unsupported(_) => SpoolerProblem::Unsupported,
+            SpoolerError::Protocol(_) | SpoolerError::Config(_) => {
+                SpoolerProblem::Other(self.kind())
             }
-            SpoolerError::QueueNotFound { queue, .. } => {
-                format!("未找到打印机「{queue}」，请联系运维人员检查打印机名称配置。")
-            }
-            SpoolerError::Printer { condition, .. } => match condition {
-                Condition::PaperOut => "打印机缺纸，请装入A4纸后重试。".into(),
-                Condition::PaperJam => "打印机卡纸，请取出卡住的纸张后重试。".into(),
-                Condition::CoverOpen => "打印机盖未合上，请合上后重试。".into(),
-                Condition::TonerEmpty => "打印机墨粉（墨水）已用完，请更换后重试。".into(),
-                Condition::Offline => "打印机未连接，请检查电源和连接线后重试。".into(),
-                Condition::Stopped => {
-                    "打印机已暂停（打印队列已停用），请联系运维人员启用后重试。".into()
-                }
-            },
-            SpoolerError::NotAccepting { .. } => "打印机暂不接收打印任务，请联系运维人员。".into(),
-            SpoolerError::JobAborted { .. } => {
-                "打印失败（打印任务被系统中止），请重试；多次失败请联系运维人员。".into()
-            }
-            SpoolerError::JobCancelled { .. } => "打印任务已被取消，如需打印请重试。".into(),
-            SpoolerError::Timeout { .. } => {
-                "打印机长时间未完成打印，任务已取消，请检查打印机后重试。".into()
-            }
-            SpoolerError::Refused { .. } => {
-                "打印服务拒绝了打印请求（权限不足），请联系运维人员。".into()
-            }
-            SpoolerError::Unsupported(_) => {
-                "本系统暂不支持直接向该打印机打印，请联系运维人员配置打印服务地址。".into()
-            }
-            other => other.kind().message(DEVICE_NAME),
         }
+    }
+
+    /// What the clerk reads, in Simplified Chinese (from [`crate::messages`]).
+    pub fn message(&self) -> String {
+        let queue = match self {
+            SpoolerError::QueueNotFound { queue, .. } => queue.as_str(),
+            _ => "",
+        };
+        messages::spooler(self.problem(), queue)
     }
 
     /// The shared shape the app hands on: kind, device, and the clerk text plus the detail
@@ -199,7 +206,7 @@ impl SpoolerError {
         DeviceError {
             kind: self.kind(),
             device: DEVICE_NAME,
-            detail: format!("{}（{self}）", self.message()),
+            detail: messages::with_detail(&self.message(), self),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! response parser is pure ([`parse_response`]) and handles `Content-Length` and chunked
 //! bodies.
 
+use crate::error::ErrorKind;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -88,6 +89,28 @@ pub enum HttpError {
     Malformed(&'static str),
     #[error("HTTP status {code} {reason}")]
     Status { code: u16, reason: String },
+}
+
+impl HttpError {
+    /// The kind the spooler reports this as (see [`super::SpoolerError::from_http`]).
+    pub fn kind(&self) -> ErrorKind {
+        use std::io::ErrorKind as Io;
+        match self {
+            HttpError::Connect { .. } => ErrorKind::NotConnected,
+            HttpError::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    Io::ConnectionRefused | Io::ConnectionReset | Io::TimedOut | Io::WouldBlock
+                ) =>
+            {
+                ErrorKind::NotConnected
+            }
+            HttpError::Status {
+                code: 401 | 403, ..
+            } => ErrorKind::OpenFailed,
+            _ => ErrorKind::Protocol,
+        }
+    }
 }
 
 /// The largest response body read (a printer list of a big CUPS server is far smaller).

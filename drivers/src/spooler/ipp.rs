@@ -5,6 +5,7 @@
 //! A message is a version, an operation id (requests) or status code (responses), a request
 //! id, attribute groups of tag–name–value entries, and after the end tag the document data.
 
+use crate::error::ErrorKind;
 use std::fmt;
 
 /// Delimiter tags that open an attribute group.
@@ -176,6 +177,12 @@ pub enum DecodeError {
     BadLength { tag: u8, len: usize, at: usize },
     #[error("attribute name is not UTF-8 at byte {0}")]
     BadName(usize),
+}
+
+impl DecodeError {
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Protocol
+    }
 }
 
 impl Message {

@@ -22,5 +22,5 @@ pub mod ipp;
 pub use client::{
     job_state, validate_queue_name, JobStatus, PrintedJob, QueueInfo, Spooler, SpoolerConfig,
 };
-pub use error::{Condition, SpoolerError, DEVICE_NAME};
+pub use error::{Condition, SpoolerError, SpoolerProblem, DEVICE_NAME};
 pub use http::Server;

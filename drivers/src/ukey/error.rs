@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 use crate::error::{DeviceError, ErrorKind};
+use crate::messages;
 
-/// The device's Chinese name, as [`DeviceError::device`] carries it.
-pub const DEVICE_NAME: &str = "UKey";
+/// The device's name, as [`DeviceError::device`] carries it.
+pub const DEVICE_NAME: &str = messages::device::UKEY;
 
-/// What the clerk is told; one Chinese text per problem (see [`UkeyError::message`]).
+/// What the clerk is told; one Chinese text per problem, in [`crate::messages::ukey`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -119,39 +120,13 @@ impl UkeyError {
         }
     }
 
-    /// What the clerk reads, in Simplified Chinese.
+    /// What the clerk reads, in Simplified Chinese (from [`crate::messages`]).
     pub fn message(&self) -> String {
-        match self {
-            UkeyError::NoKey => "未检测到UKey，请插入UKey后重试。".into(),
-            UkeyError::ModuleLoad { .. } => {
-                "UKey驱动（模块）未找到或加载失败，请联系运维人员安装UKey驱动。".into()
-            }
-            UkeyError::KeyRemoved { .. } => "UKey已拔出，请重新插入UKey。".into(),
-            UkeyError::PinIncorrect {
-                retries_left: Some(n),
-                ..
-            } => format!("PIN码错误，还可重试{n}次。"),
-            UkeyError::PinIncorrect {
-                retries_left: None, ..
-            } => "PIN码错误，请重新输入；多次输错UKey将被锁定。".into(),
-            UkeyError::PinLocked { .. } => "UKey已锁定，请联系管理员解锁。".into(),
-            UkeyError::PinInvalid { .. } => "PIN码格式不正确，请检查长度后重新输入。".into(),
-            UkeyError::NotLoggedIn => "请先输入UKey的PIN码。".into(),
-            UkeyError::CertificateNotFound { .. } => {
-                "证书不存在，请确认插入的是本人的UKey。".into()
-            }
-            UkeyError::CertificateExpired { .. } => "证书已过期，请联系发证机构更新证书。".into(),
-            UkeyError::CertificateNotYetValid { .. } => {
-                "证书尚未生效，请检查本机时间或联系发证机构。".into()
-            }
-            UkeyError::UnsupportedAlgorithm { .. } => {
-                "UKey中的证书算法不受支持，请联系运维人员。".into()
-            }
-            UkeyError::SignFailed { .. } => "签名失败，请重新插拔UKey后重试。".into(),
-            UkeyError::Library { .. } => "UKey操作失败，请重新插拔UKey后重试。".into(),
-            UkeyError::BadData { .. } => ErrorKind::Protocol.message(DEVICE_NAME),
-            UkeyError::Config { .. } => ErrorKind::Misconfigured.message(DEVICE_NAME),
-        }
+        let retries_left = match self {
+            UkeyError::PinIncorrect { retries_left, .. } => *retries_left,
+            _ => None,
+        };
+        messages::ukey(self.problem(), retries_left)
     }
 
     /// The detail for IT: the error in English with the library's code name and the
@@ -165,7 +140,7 @@ impl UkeyError {
         DeviceError {
             kind: self.kind(),
             device: DEVICE_NAME,
-            detail: format!("{}（{}）", self.message(), self.detail()),
+            detail: messages::with_detail(&self.message(), self.detail()),
         }
     }
 }

@@ -15,10 +15,8 @@
 //! are parsed without trusting terminators.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::CString;
 use std::path::{Path, PathBuf};
-
-use libloading::Library;
 
 use super::cert::{parse_certificate, CertUsage, KeyAlgorithm};
 use super::codec::{
@@ -27,85 +25,15 @@ use super::codec::{
 };
 use super::{Backend, CertInfo, KeyInfo, PinInfo, Signature, SignatureAlgorithm, Ukey, UkeyError};
 
-pub const SAR_OK: u32 = 0;
-pub const SAR_FAIL: u32 = 0x0A00_0001;
-pub const SAR_NOTSUPPORTYETERR: u32 = 0x0A00_0003;
-pub const SAR_INVALIDHANDLEERR: u32 = 0x0A00_0005;
-pub const SAR_INVALIDPARAMERR: u32 = 0x0A00_0006;
-pub const SAR_CERTNOTFOUNTERR: u32 = 0x0A00_001C;
-pub const SAR_BUFFER_TOO_SMALL: u32 = 0x0A00_0020;
-pub const SAR_DEVICE_REMOVED: u32 = 0x0A00_0023;
-pub const SAR_PIN_INCORRECT: u32 = 0x0A00_0024;
-pub const SAR_PIN_LOCKED: u32 = 0x0A00_0025;
-pub const SAR_PIN_INVALID: u32 = 0x0A00_0026;
-pub const SAR_PIN_LEN_RANGE: u32 = 0x0A00_0027;
-pub const SAR_USER_ALREADY_LOGGED_IN: u32 = 0x0A00_0028;
-pub const SAR_USER_NOT_LOGGED_IN: u32 = 0x0A00_002D;
-pub const SAR_APPLICATION_NOT_EXISTS: u32 = 0x0A00_002E;
+mod api;
+mod sar;
+
+use api::{two_call, Api, Handle, DEVINFO_BUF, MAX_CERT, MAX_LIST};
+use sar::sar_error;
+pub use sar::*;
 
 /// `SKF_GetContainerType`: 1 RSA, 2 ECC (SM2).
 pub const CONTAINER_TYPE_ECC: u32 = 2;
-
-/// `SAR_PIN_INCORRECT`-style name of a return code, for IT.
-pub fn sar_name(code: u32) -> String {
-    let name = match code {
-        SAR_OK => "SAR_OK",
-        SAR_FAIL => "SAR_FAIL",
-        0x0A00_0002 => "SAR_UNKNOWNERR",
-        SAR_NOTSUPPORTYETERR => "SAR_NOTSUPPORTYETERR",
-        0x0A00_0004 => "SAR_FILEERR",
-        SAR_INVALIDHANDLEERR => "SAR_INVALIDHANDLEERR",
-        SAR_INVALIDPARAMERR => "SAR_INVALIDPARAMERR",
-        0x0A00_0007 => "SAR_READFILEERR",
-        0x0A00_0009 => "SAR_NAMELENERR",
-        0x0A00_000A => "SAR_KEYUSAGEERR",
-        0x0A00_000E => "SAR_MEMORYERR",
-        0x0A00_000F => "SAR_TIMEOUTERR",
-        0x0A00_0010 => "SAR_INDATALENERR",
-        0x0A00_0011 => "SAR_INDATAERR",
-        0x0A00_0013 => "SAR_HASHOBJERR",
-        0x0A00_0014 => "SAR_HASHERR",
-        0x0A00_001A => "SAR_HASHNOTEQUALERR",
-        0x0A00_001B => "SAR_KEYNOTFOUNTERR",
-        SAR_CERTNOTFOUNTERR => "SAR_CERTNOTFOUNTERR",
-        0x0A00_001D => "SAR_NOTEXPORTERR",
-        SAR_BUFFER_TOO_SMALL => "SAR_BUFFER_TOO_SMALL",
-        SAR_DEVICE_REMOVED => "SAR_DEVICE_REMOVED",
-        SAR_PIN_INCORRECT => "SAR_PIN_INCORRECT",
-        SAR_PIN_LOCKED => "SAR_PIN_LOCKED",
-        SAR_PIN_INVALID => "SAR_PIN_INVALID",
-        SAR_PIN_LEN_RANGE => "SAR_PIN_LEN_RANGE",
-        SAR_USER_ALREADY_LOGGED_IN => "SAR_USER_ALREADY_LOGGED_IN",
-        0x0A00_0029 => "SAR_USER_PIN_NOT_INITIALIZED",
-        0x0A00_002A => "SAR_USER_TYPE_INVALID",
-        SAR_USER_NOT_LOGGED_IN => "SAR_USER_NOT_LOGGED_IN",
-        SAR_APPLICATION_NOT_EXISTS => "SAR_APPLICATION_NOT_EXISTS",
-        0x0A00_0031 => "SAR_FILE_NOT_EXIST",
-        _ => return format!("0x{code:08X}"),
-    };
-    format!("{name} (0x{code:08X})")
-}
-
-/// Maps a failed call; PIN codes are handled by the caller where retries are known.
-fn sar_error(function: &str, code: u32) -> UkeyError {
-    let named = sar_name(code);
-    match code {
-        SAR_DEVICE_REMOVED | SAR_INVALIDHANDLEERR => UkeyError::KeyRemoved {
-            detail: format!("{function}: {named}"),
-        },
-        SAR_PIN_LOCKED => UkeyError::PinLocked { code: named },
-        SAR_PIN_INCORRECT => UkeyError::PinIncorrect {
-            retries_left: None,
-            code: named,
-        },
-        SAR_PIN_INVALID | SAR_PIN_LEN_RANGE => UkeyError::PinInvalid { code: named },
-        SAR_USER_NOT_LOGGED_IN => UkeyError::NotLoggedIn,
-        _ => UkeyError::Library {
-            function: function.to_string(),
-            code: named,
-        },
-    }
-}
 
 /// The numbers vendors disagree on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,137 +100,6 @@ impl SkfAlgTable {
         }
         self
     }
-}
-
-type Handle = *mut c_void;
-type EnumFn = unsafe extern "system" fn(i32, *mut c_char, *mut u32) -> u32;
-type ConnectFn = unsafe extern "system" fn(*const c_char, *mut Handle) -> u32;
-type CloseFn = unsafe extern "system" fn(Handle) -> u32;
-type GetDevInfoFn = unsafe extern "system" fn(Handle, *mut u8) -> u32;
-type EnumInFn = unsafe extern "system" fn(Handle, *mut c_char, *mut u32) -> u32;
-type OpenInFn = unsafe extern "system" fn(Handle, *const c_char, *mut Handle) -> u32;
-type GetPinInfoFn = unsafe extern "system" fn(Handle, u32, *mut u32, *mut u32, *mut i32) -> u32;
-type VerifyPinFn = unsafe extern "system" fn(Handle, u32, *const c_char, *mut u32) -> u32;
-type GetContainerTypeFn = unsafe extern "system" fn(Handle, *mut u32) -> u32;
-type ExportFn = unsafe extern "system" fn(Handle, i32, *mut u8, *mut u32) -> u32;
-type DigestInitFn =
-    unsafe extern "system" fn(Handle, u32, *const u8, *const u8, u32, *mut Handle) -> u32;
-type DigestFn = unsafe extern "system" fn(Handle, *const u8, u32, *mut u8, *mut u32) -> u32;
-type EccSignFn = unsafe extern "system" fn(Handle, *const u8, u32, *mut u8) -> u32;
-
-/// The resolved functions; `lib` keeps them loaded.
-struct Api {
-    enum_dev: EnumFn,
-    connect_dev: ConnectFn,
-    disconnect_dev: CloseFn,
-    get_dev_info: GetDevInfoFn,
-    enum_application: EnumInFn,
-    open_application: OpenInFn,
-    close_application: CloseFn,
-    get_pin_info: GetPinInfoFn,
-    verify_pin: VerifyPinFn,
-    clear_secure_state: Option<CloseFn>,
-    enum_container: EnumInFn,
-    open_container: OpenInFn,
-    close_container: CloseFn,
-    get_container_type: GetContainerTypeFn,
-    export_certificate: ExportFn,
-    export_public_key: ExportFn,
-    digest_init: Option<DigestInitFn>,
-    digest: Option<DigestFn>,
-    close_handle: Option<CloseFn>,
-    ecc_sign_data: EccSignFn,
-    _lib: Library,
-}
-
-impl Api {
-    fn load(path: &Path) -> Result<Api, UkeyError> {
-        let err = |detail: String| UkeyError::ModuleLoad {
-            path: path.display().to_string(),
-            detail,
-        };
-        if !path.exists() {
-            return Err(err("file does not exist".into()));
-        }
-        // SAFETY: loading a library runs its initializers; the configured SKF library is
-        // trusted code by the deployment's choice, as with any driver.
-        let lib = unsafe { Library::new(path) }.map_err(|e| err(e.to_string()))?;
-        macro_rules! req {
-            ($name:literal) => {
-                // SAFETY: the symbol is declared by GM/T 0016 with this signature.
-                *unsafe { lib.get(concat!($name, "\0").as_bytes()) }
-                    .map_err(|e| err(format!("missing {}: {e}", $name)))?
-            };
-        }
-        macro_rules! opt {
-            ($name:literal) => {
-                // SAFETY: as above; optional functions some vendors leave out.
-                unsafe { lib.get(concat!($name, "\0").as_bytes()) }
-                    .ok()
-                    .map(|s| *s)
-            };
-        }
-        Ok(Api {
-            enum_dev: req!("SKF_EnumDev"),
-            connect_dev: req!("SKF_ConnectDev"),
-            disconnect_dev: req!("SKF_DisConnectDev"),
-            get_dev_info: req!("SKF_GetDevInfo"),
-            enum_application: req!("SKF_EnumApplication"),
-            open_application: req!("SKF_OpenApplication"),
-            close_application: req!("SKF_CloseApplication"),
-            get_pin_info: req!("SKF_GetPINInfo"),
-            verify_pin: req!("SKF_VerifyPIN"),
-            clear_secure_state: opt!("SKF_ClearSecureState"),
-            enum_container: req!("SKF_EnumContainer"),
-            open_container: req!("SKF_OpenContainer"),
-            close_container: req!("SKF_CloseContainer"),
-            get_container_type: req!("SKF_GetContainerType"),
-            export_certificate: req!("SKF_ExportCertificate"),
-            export_public_key: req!("SKF_ExportPublicKey"),
-            digest_init: opt!("SKF_DigestInit"),
-            digest: opt!("SKF_Digest"),
-            close_handle: opt!("SKF_CloseHandle"),
-            ecc_sign_data: req!("SKF_ECCSignData"),
-            _lib: lib,
-        })
-    }
-}
-
-/// Largest name list / certificate we accept from a library.
-const MAX_LIST: u32 = 64 * 1024;
-const MAX_CERT: u32 = 64 * 1024;
-/// `DEVINFO` is 294 bytes packed; room for vendors that pad or extend it.
-const DEVINFO_BUF: usize = 1024;
-
-/// The size-query-then-fill pattern of SKF: `call(null, &len)` then `call(buf, &len)`.
-/// Returns the bytes the library reports, never more than the buffer.
-fn two_call(
-    function: &str,
-    max: u32,
-    mut call: impl FnMut(*mut u8, *mut u32) -> u32,
-) -> Result<Vec<u8>, UkeyError> {
-    let mut len: u32 = 0;
-    let rc = call(std::ptr::null_mut(), &mut len);
-    if rc != SAR_OK {
-        return Err(sar_error(function, rc));
-    }
-    if len == 0 {
-        return Ok(Vec::new());
-    }
-    if len > max {
-        return Err(UkeyError::BadData {
-            detail: format!("{function} reports {len} bytes (limit {max})"),
-        });
-    }
-    // One spare NUL so a list missing its terminator still ends.
-    let mut buf = vec![0u8; len as usize + 2];
-    let mut got = len;
-    let rc = call(buf.as_mut_ptr(), &mut got);
-    if rc != SAR_OK {
-        return Err(sar_error(function, rc));
-    }
-    buf.truncate((got as usize).min(len as usize));
-    Ok(buf)
 }
 
 struct Device {
