@@ -36,6 +36,8 @@ pub struct ItemHit {
 #[derive(Debug, Clone)]
 struct Text {
     lower: String,
+    /// `lower` has ASCII characters: an ASCII query cannot be in it otherwise.
+    lower_ascii: bool,
     chars: Vec<char>,
     /// Full pinyin without tones or separators, non-Chinese characters kept (lower-case).
     full: String,
@@ -63,6 +65,7 @@ impl Text {
         }
         Text {
             chars: lower.chars().collect(),
+            lower_ascii: lower.bytes().any(|b| b.is_ascii()),
             lower,
             full,
             initials,
@@ -74,9 +77,8 @@ impl Text {
 struct Entry {
     name: Text,
     aliases: Vec<Text>,
-    department: String,
-    dept_full: String,
-    kind: &'static str,
+    /// Index of the entry's department and kind in [`SearchIndex::groups`].
+    group: usize,
     /// Which characters (hashed to 64 bits) and character pairs occur in any of
     /// the entry's texts (pairs hashed to 256 bits): a query whose characters or pairs are not all here cannot match
     /// exactly, and one missing more than an edit budget allows cannot match approximately.
@@ -133,6 +135,15 @@ impl Sig {
 pub struct SearchIndex {
     entries: Vec<Entry>,
     hits: Vec<ItemHit>,
+    /// The distinct (department short name, full name, kind) of the entries, lower-case: a
+    /// query is matched against each once, not once per item.
+    groups: Vec<(String, String, &'static str)>,
+    /// Entries whose name or an alias holds a non-ASCII character, by character: a Chinese
+    /// query can only be in the names and aliases of the entries listed under each of its
+    /// characters (the exact pass for Chinese walks the shortest such list).
+    by_char: HashMap<char, Vec<u32>>,
+    /// Entries by item code, to look the clerk's usage counts up.
+    by_code: HashMap<String, Vec<usize>>,
     /// Bigram index over the entries' pinyin texts, for the typo pass of pinyin queries.
     typo: typo::TypoIndex,
 }
@@ -173,6 +184,9 @@ impl SearchIndex {
             .collect();
         let mut entries = Vec::with_capacity(catalog.items.len());
         let mut hits = Vec::with_capacity(catalog.items.len());
+        let mut groups: Vec<(String, String, &'static str)> = Vec::new();
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_char: HashMap<char, Vec<u32>> = HashMap::new();
         for item in &catalog.items {
             let (short, full) = depts
                 .get(item.department.as_str())
@@ -180,23 +194,39 @@ impl SearchIndex {
                 .unwrap_or(("", ""));
             let name = Text::new(&item.name);
             let aliases: Vec<Text> = item.keywords.iter().map(|k| Text::new(k)).collect();
-            let (department, dept_full) = (short.to_lowercase(), full.to_lowercase());
-            let kind = item.kind.label();
+            let group = (short.to_lowercase(), full.to_lowercase(), item.kind.label());
             let mut sig = Sig::default();
             for t in std::iter::once(&name).chain(&aliases) {
                 sig.add(&t.lower);
                 sig.add(&t.full);
                 sig.add(&t.initials);
             }
-            sig.add(&department);
-            sig.add(&dept_full);
-            sig.add(kind);
+            sig.add(&group.0);
+            sig.add(&group.1);
+            sig.add(group.2);
+            let group = match groups.iter().position(|g| *g == group) {
+                Some(g) => g,
+                None => {
+                    groups.push(group);
+                    groups.len() - 1
+                }
+            };
+            for t in std::iter::once(&name).chain(&aliases) {
+                for c in t.chars.iter().filter(|c| !c.is_ascii()) {
+                    let list = by_char.entry(*c).or_insert_with(Vec::new);
+                    if list.last() != Some(&(entries.len() as u32)) {
+                        list.push(entries.len() as u32);
+                    }
+                }
+            }
+            by_code
+                .entry(item.code.clone())
+                .or_insert_with(Vec::new)
+                .push(entries.len());
             entries.push(Entry {
                 name,
                 aliases,
-                department,
-                dept_full,
-                kind,
+                group,
                 sig,
             });
             hits.push(hit_of(item, short));
@@ -209,6 +239,9 @@ impl SearchIndex {
         SearchIndex {
             entries,
             hits,
+            groups,
+            by_char,
+            by_code,
             typo,
         }
     }
@@ -240,13 +273,54 @@ impl SearchIndex {
         }
         let ascii = q.is_ascii();
         let qsig = Sig::of(&q);
+        // Department and kind, the last resort of the exact pass, once per group.
+        let group_scores: Vec<Option<(u32, &'static str)>> = self
+            .groups
+            .iter()
+            .map(|(short, full, kind)| {
+                if !short.is_empty() && (contains(short, &q) || contains(full, &q)) {
+                    Some((DEPARTMENT, "部门"))
+                } else if contains(kind, &q) {
+                    Some((KIND, "类型"))
+                } else {
+                    None
+                }
+            })
+            .collect();
         let mut scored: Vec<(u32, usize, &'static str)> = Vec::new();
-        for (i, e) in self.entries.iter().enumerate() {
-            if !e.sig.covers(&qsig) {
-                continue;
+        if ascii {
+            for (i, e) in self.entries.iter().enumerate() {
+                if !e.sig.covers(&qsig) {
+                    continue;
+                }
+                if let Some((s, how)) = exact_score(e, &q, ascii).or(group_scores[e.group]) {
+                    scored.push((s, i, how));
+                }
             }
-            if let Some((s, how)) = exact_score(e, &q, ascii) {
-                scored.push((s, i, how));
+        } else {
+            // Only the entries under the query's rarest character can match by name or
+            // alias; the others only by department or kind.
+            let rarest = q
+                .chars()
+                .filter(|c| !c.is_ascii())
+                .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
+                .min_by_key(|list| list.len())
+                .unwrap_or(&[]);
+            let mut next = rarest.iter().peekable();
+            for (i, e) in self.entries.iter().enumerate() {
+                let listed = next.next_if(|&&j| j as usize == i).is_some();
+                let group = group_scores[e.group];
+                if !listed && group.is_none() {
+                    continue;
+                }
+                let exact = if listed && e.sig.covers(&qsig) {
+                    exact_score(e, &q, ascii)
+                } else {
+                    None
+                };
+                if let Some((s, how)) = exact.or(group) {
+                    scored.push((s, i, how));
+                }
             }
         }
         // Approximate matching only when the exact passes found few hits, and only for
@@ -264,10 +338,25 @@ impl SearchIndex {
         }
         // Best score, then the clerk's most used, then the shortest name, then catalog order:
         // the top MAX_HITS are selected first, so a one-letter query does not sort thousands.
+        let mut uses = vec![
+            0u32;
+            if scored.is_empty() {
+                0
+            } else {
+                self.entries.len()
+            }
+        ];
+        if !scored.is_empty() {
+            for (code, &n) in usage {
+                for &i in self.by_code.get(code).map_or(&[][..], Vec::as_slice) {
+                    uses[i] = n;
+                }
+            }
+        }
         let mut ranked: Vec<Rank> = scored
             .into_iter()
             .map(|(score, i, how)| {
-                let uses = usage.get(&self.hits[i].code).copied().unwrap_or(0);
+                let uses = uses[i];
                 let len = self.entries[i].name.chars.len();
                 (
                     std::cmp::Reverse(score),
@@ -359,16 +448,19 @@ fn hit_of(item: &Item, department: &str) -> ItemHit {
     }
 }
 
+/// The exact rules on the entry's own texts (department and kind are matched per group).
 fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
     let n = &e.name;
-    if n.lower == q {
-        return Some((EXACT, "名称"));
-    }
-    if n.lower.starts_with(q) {
-        return Some((NAME_PREFIX, "名称"));
-    }
-    if contains(&n.lower, q) {
-        return Some((NAME_SUB, "名称"));
+    if !ascii || n.lower_ascii {
+        if n.lower == q {
+            return Some((EXACT, "名称"));
+        }
+        if n.lower.starts_with(q) {
+            return Some((NAME_PREFIX, "名称"));
+        }
+        if contains(&n.lower, q) {
+            return Some((NAME_SUB, "名称"));
+        }
     }
     if ascii {
         if n.initials == q {
@@ -388,17 +480,11 @@ fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
         }
     }
     for a in &e.aliases {
-        let hit = contains(&a.lower, q)
+        let hit = ((!ascii || a.lower_ascii) && contains(&a.lower, q))
             || (ascii && (a.initials.starts_with(q) || (q.len() >= 3 && contains(&a.full, q))));
         if hit {
             return Some((ALIAS, "别名"));
         }
-    }
-    if !e.department.is_empty() && (contains(&e.department, q) || contains(&e.dept_full, q)) {
-        return Some((DEPARTMENT, "部门"));
-    }
-    if contains(&e.kind, q) {
-        return Some((KIND, "类型"));
     }
     None
 }
@@ -528,252 +614,4 @@ impl Pattern {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::catalog::model::*;
-
-    fn item(code: &str, name: &str, dept: &str, keywords: &[&str]) -> Item {
-        Item {
-            code: code.into(),
-            name: name.into(),
-            department: dept.into(),
-            kind: ItemKind::PublicService,
-            legal_days: 0,
-            promised_days: 0,
-            instant: true,
-            deferrable: false,
-            online: false,
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            notes: String::new(),
-            questions: vec![],
-            situations: vec![],
-            materials: vec![],
-            fields: vec![],
-        }
-    }
-
-    fn catalog() -> Catalog {
-        Catalog {
-            version: "t".into(),
-            departments: vec![
-                Department {
-                    code: "gaj".into(),
-                    name: "某市公安局".into(),
-                    short_name: "公安".into(),
-                },
-                Department {
-                    code: "rsj".into(),
-                    name: "某市人力资源和社会保障局".into(),
-                    short_name: "人社".into(),
-                },
-            ],
-            items: vec![
-                item("1", "户籍证明", "gaj", &["户口证明"]),
-                item("2", "亲属关系证明", "gaj", &[]),
-                item("3", "出生登记", "gaj", &["报户口", "新生儿入户"]),
-                item("4", "社会保障卡申领", "rsj", &["社保卡"]),
-                item("5", "户口迁移证明开具", "gaj", &[]),
-            ],
-            templates: vec![],
-            calendar: Calendar {
-                holidays: vec![],
-                workdays: vec![],
-            },
-        }
-    }
-
-    fn names(hits: &[ItemHit]) -> Vec<&str> {
-        hits.iter().map(|h| h.name.as_str()).collect()
-    }
-
-    #[test]
-    fn pinyin_initials_full_pinyin_and_chinese() {
-        let idx = SearchIndex::new(&catalog());
-        let none = HashMap::new();
-        let hits = idx.search("hjzm", &none, &[]);
-        assert_eq!(names(&hits)[0], "户籍证明");
-        assert_eq!(hits[0].matched, "拼音首字母");
-        assert_eq!(
-            names(&idx.search("hujizhengming", &none, &[]))[0],
-            "户籍证明"
-        );
-        assert_eq!(names(&idx.search("户籍", &none, &[]))[0], "户籍证明");
-        assert_eq!(names(&idx.search("社保卡", &none, &[])), ["社会保障卡申领"]);
-        assert_eq!(names(&idx.search("qsgx", &none, &[])), ["亲属关系证明"]);
-        // Department.
-        assert_eq!(names(&idx.search("人社", &none, &[])), ["社会保障卡申领"]);
-        assert!(idx.search("  ", &none, &[]).is_empty());
-    }
-
-    #[test]
-    fn tolerates_a_typo() {
-        let idx = SearchIndex::new(&catalog());
-        let none = HashMap::new();
-        // One wrong initial, one wrong character, a dropped letter in full pinyin.
-        assert_eq!(names(&idx.search("hjzn", &none, &[]))[0], "户籍证明");
-        assert_eq!(names(&idx.search("户藉证明", &none, &[]))[0], "户籍证明");
-        assert_eq!(
-            names(&idx.search("hujizhengmin", &none, &[]))[0],
-            "户籍证明"
-        );
-        assert_eq!(idx.search("hjzn", &none, &[])[0].matched, "近似");
-        assert!(idx.search("xyzw", &none, &[]).is_empty());
-    }
-
-    #[test]
-    fn frequent_items_first_among_equals_and_favourites_marked() {
-        let idx = SearchIndex::new(&catalog());
-        let mut usage = HashMap::new();
-        // Both start with 户; the more used one comes first.
-        let hits = idx.search("户", &usage, &[]);
-        assert_eq!(names(&hits)[..2], ["户籍证明", "户口迁移证明开具"]);
-        usage.insert("5".to_string(), 9);
-        let hits = idx.search("户", &usage, &["5".to_string()]);
-        assert_eq!(names(&hits)[..2], ["户口迁移证明开具", "户籍证明"]);
-        assert!(hits[0].favourite && !hits[1].favourite);
-    }
-
-    /// The typo pass without any filter or index: every text of every entry.
-    fn brute_force(idx: &SearchIndex, q: &str, k: u32) -> Vec<(usize, u32)> {
-        let p = Pattern::new(q);
-        idx.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let best = std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .map(|t| {
-                        if q.is_ascii() {
-                            let a = p.distance(t.initials.chars());
-                            a.min(p.distance(t.full.chars()))
-                        } else {
-                            p.distance(t.chars.iter().copied())
-                        }
-                    })
-                    .min()?;
-                (best <= k).then_some((i, best))
-            })
-            .collect()
-    }
-
-    /// Queries near the catalog's texts: prefixes of the pinyin and of the names with a
-    /// letter dropped, replaced, doubled or two letters swapped.
-    fn near_queries(idx: &SearchIndex) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for e in &idx.entries {
-            for t in std::iter::once(&e.name).chain(&e.aliases) {
-                for s in [&t.full, &t.initials, &t.lower] {
-                    let c: Vec<char> = s.chars().collect();
-                    for n in [3, 4, 5, 7, 9, 12, c.len()] {
-                        let p = &c[..n.min(c.len())];
-                        for i in 0..p.len() {
-                            let mut d = p.to_vec();
-                            d.remove(i);
-                            out.push(d.iter().collect());
-                            let mut r = p.to_vec();
-                            r[i] = if r[i] == 'x' { 'q' } else { 'x' };
-                            out.push(r.iter().collect());
-                            let mut dup = p.to_vec();
-                            dup.insert(i, p[i]);
-                            out.push(dup.iter().collect());
-                            if i + 1 < p.len() {
-                                let mut sw = p.to_vec();
-                                sw.swap(i, i + 1);
-                                out.push(sw.iter().collect());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        out.sort();
-        out.dedup();
-        out.retain(|q| (3..=64).contains(&q.chars().count()));
-        out
-    }
-
-    #[test]
-    fn d3_typo_pass_matches_brute_force() {
-        let idx = SearchIndex::new(&catalog());
-        let queries = near_queries(&idx);
-        assert!(queries.len() > 1000, "{} queries", queries.len());
-        let mut matched = 0;
-        for q in &queries {
-            for k in [1, 2] {
-                let want = brute_force(&idx, q, k);
-                matched += want.len();
-                assert_eq!(idx.approximate(q, &Sig::of(q), k), want, "{q} k={k}");
-            }
-        }
-        // The queries are near the catalog: most of them match something.
-        assert!(matched > queries.len(), "{matched} matches");
-    }
-
-    #[test]
-    fn d3_typo_pass_matches_brute_force_on_a_synthetic_catalog() {
-        let idx = SearchIndex::new(&crate::domain::catalog::synthetic::catalog(7, 400));
-        let queries = near_queries(&idx);
-        let mut rng = fastrand::Rng::with_seed(13);
-        for _ in 0..400 {
-            let q = &queries[rng.usize(..queries.len())];
-            let k = if q.is_ascii() && q.len() >= 7 { 2 } else { 1 };
-            assert_eq!(
-                idx.approximate(q, &Sig::of(q), k),
-                brute_force(&idx, q, k),
-                "{q} k={k}"
-            );
-        }
-    }
-
-    #[test]
-    fn d3_long_typod_pinyin_finds_its_item() {
-        let idx = SearchIndex::new(&catalog());
-        let none = HashMap::new();
-        for q in ["hujizhenm", "hujizhenming", "hujizhengmnig", "shehuibaozangka"] {
-            let hits = idx.search(q, &none, &[]);
-            assert!(
-                ["户籍证明", "社会保障卡申领"].contains(&hits[0].name.as_str()),
-                "{q}: {:?}",
-                names(&hits)
-            );
-            assert_eq!(hits[0].matched, "近似", "{q}");
-        }
-    }
-
-    #[test]
-    fn d3_bounded_distance_agrees_up_to_the_budget() {
-        for q in ["abc", "hujizhenm", "shebaozhuangyi"] {
-            let p = Pattern::new(q);
-            for t in ["", "xxabcxx", "hujizhengming", "shebaozhuanyi", "zzz", "hjzm"] {
-                let full = p.distance(t.chars());
-                for k in 0..3 {
-                    let d = p.distance_bytes(t.as_bytes(), k);
-                    if full <= k {
-                        assert_eq!(d, full, "{q} in {t}, k={k}");
-                    } else {
-                        assert!(d > k, "{q} in {t}, k={k}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn d3_byte_contains_agrees_with_str_contains() {
-        for h in ["", "a", "户籍证明", "hujizhengming", "社保卡（2类）", "ab"] {
-            for n in ["", "a", "户", "证明", "明", "ming", "2类", "（", "abc", "hujizhengmingx"] {
-                assert_eq!(contains(h, n), h.contains(n), "{h:?} {n:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn myers_distance() {
-        let p = Pattern::new("abc");
-        assert_eq!(p.distance("xxabcxx".chars()), 0);
-        assert_eq!(p.distance("xxabxx".chars()), 1);
-        assert_eq!(p.distance("xxaxcxx".chars()), 1);
-        assert_eq!(p.distance("".chars()), 3);
-        assert_eq!(p.distance("zzz".chars()), 3);
-    }
-}
+mod tests;

@@ -139,7 +139,11 @@ impl TypoIndex {
                     present[t as usize] |= mask;
                 }
             }
-            let all = if positions == 64 { u64::MAX } else { (1u64 << positions) - 1 };
+            let all = if positions == 64 {
+                u64::MAX
+            } else {
+                (1u64 << positions) - 1
+            };
             for (t, &p) in present.iter().enumerate() {
                 if p != 0 && windows_needed(all & !p, k) <= k {
                     check(t, &mut found);
@@ -175,7 +179,11 @@ mod tests {
 
     #[test]
     fn d3_typo_index_shares_distinct_texts_and_skips_non_ascii() {
-        let idx = index(&[&["hujizhengming", "hjzm"], &["hujizhengming", "户籍"], &["hjzm"]]);
+        let idx = index(&[
+            &["hujizhengming", "hjzm"],
+            &["hujizhengming", "户籍"],
+            &["hjzm"],
+        ]);
         assert_eq!(idx.texts(), 2);
         assert_eq!(idx.owners_of(0), [0, 1]);
         assert_eq!(idx.owners_of(1), [0, 2]);
