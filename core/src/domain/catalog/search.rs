@@ -213,7 +213,7 @@ impl SearchIndex {
             };
             for t in std::iter::once(&name).chain(&aliases) {
                 for c in t.chars.iter().filter(|c| !c.is_ascii()) {
-                    let list = by_char.entry(*c).or_insert_with(Vec::new);
+                    let list = by_char.entry(*c).or_default();
                     if list.last() != Some(&(entries.len() as u32)) {
                         list.push(entries.len() as u32);
                     }
@@ -221,7 +221,7 @@ impl SearchIndex {
             }
             by_code
                 .entry(item.code.clone())
-                .or_insert_with(Vec::new)
+                .or_default()
                 .push(entries.len());
             entries.push(Entry {
                 name,
