@@ -142,6 +142,8 @@ pub struct SearchIndex {
     /// query can only be in the names and aliases of the entries listed under each of its
     /// characters (the exact pass for Chinese walks the shortest such list).
     by_char: HashMap<char, Vec<u32>>,
+    /// Entries with ASCII characters in the name or an alias (`lower_ascii`), ascending.
+    ascii_lower: Vec<u32>,
     /// Entries by item code, to look the clerk's usage counts up.
     by_code: HashMap<String, Vec<usize>>,
     /// Bigram index over the entries' pinyin texts, for the typo pass of pinyin queries.
@@ -187,6 +189,7 @@ impl SearchIndex {
         let mut groups: Vec<(String, String, &'static str)> = Vec::new();
         let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_char: HashMap<char, Vec<u32>> = HashMap::new();
+        let mut ascii_lower = Vec::new();
         for item in &catalog.items {
             let (short, full) = depts
                 .get(item.department.as_str())
@@ -219,6 +222,12 @@ impl SearchIndex {
                     }
                 }
             }
+            if std::iter::once(&name)
+                .chain(&aliases)
+                .any(|t| t.lower_ascii)
+            {
+                ascii_lower.push(entries.len() as u32);
+            }
             by_code
                 .entry(item.code.clone())
                 .or_default()
@@ -241,6 +250,7 @@ impl SearchIndex {
             hits,
             groups,
             by_char,
+            ascii_lower,
             by_code,
             typo,
         }
@@ -288,26 +298,39 @@ impl SearchIndex {
             })
             .collect();
         let mut scored: Vec<(u32, usize, &'static str)> = Vec::new();
-        if ascii {
-            for (i, e) in self.entries.iter().enumerate() {
+        {
+            // Only the listed entries can match by name or alias; the others only by
+            // department or kind. Pinyin: the entries with a pinyin text holding the query
+            // (starting with it, for one letter: the only rules one letter is tried against)
+            // and those with ASCII in a name or alias. Chinese: the entries under the query's
+            // rarest character.
+            let pinyin;
+            let listed: &[u32] = if ascii {
+                let mut list = self.typo.entries_with(q.as_bytes());
+                list.extend_from_slice(&self.ascii_lower);
+                list.sort_unstable();
+                list.dedup();
+                pinyin = list;
+                &pinyin
+            } else {
+                q.chars()
+                    .filter(|c| !c.is_ascii())
+                    .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
+                    .min_by_key(|list| list.len())
+                    .unwrap_or(&[])
+            };
+            let by_group = group_scores.iter().any(Option::is_some);
+            for &i in listed.iter().filter(|_| !by_group) {
+                let e = &self.entries[i as usize];
                 if !e.sig.covers(&qsig) {
                     continue;
                 }
-                if let Some((s, how)) = exact_score(e, &q, ascii).or(group_scores[e.group]) {
-                    scored.push((s, i, how));
+                if let Some((s, how)) = exact_score(e, &q, ascii) {
+                    scored.push((s, i as usize, how));
                 }
             }
-        } else {
-            // Only the entries under the query's rarest character can match by name or
-            // alias; the others only by department or kind.
-            let rarest = q
-                .chars()
-                .filter(|c| !c.is_ascii())
-                .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
-                .min_by_key(|list| list.len())
-                .unwrap_or(&[]);
-            let mut next = rarest.iter().peekable();
-            for (i, e) in self.entries.iter().enumerate() {
+            let mut next = listed.iter().peekable();
+            for (i, e) in self.entries.iter().enumerate().filter(|_| by_group) {
                 let listed = next.next_if(|&&j| j as usize == i).is_some();
                 let group = group_scores[e.group];
                 if !listed && group.is_none() {

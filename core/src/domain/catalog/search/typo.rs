@@ -34,6 +34,8 @@ pub(super) struct TypoIndex {
     /// Texts holding bigram `b`: `postings[post_starts[b]..post_starts[b + 1]]`, ascending.
     post_starts: Vec<u32>,
     postings: Vec<u32>,
+    /// Texts by their first byte, ascending.
+    by_first: Vec<Vec<u32>>,
 }
 
 impl TypoIndex {
@@ -67,7 +69,9 @@ impl TypoIndex {
         idx.starts.push(0);
         idx.owner_starts.push(0);
         let mut per_bigram: Vec<Vec<u32>> = vec![Vec::new(); BIGRAMS];
+        idx.by_first = vec![Vec::new(); 128];
         for (t, s) in distinct.iter().enumerate() {
+            idx.by_first[(s.as_bytes()[0] & 127) as usize].push(t as u32);
             idx.bytes.extend_from_slice(s.as_bytes());
             idx.starts.push(idx.bytes.len() as u32);
             idx.owners.extend_from_slice(&owned[t]);
@@ -97,6 +101,39 @@ impl TypoIndex {
 
     fn owners_of(&self, t: usize) -> &[u32] {
         &self.owners[self.owner_starts[t] as usize..self.owner_starts[t + 1] as usize]
+    }
+
+    /// The entries (unsorted, possibly repeated) with a text containing `q` if it has two bytes
+    /// or more (only texts in the posting list of its rarest bigram are looked at), or
+    /// starting with it if it has one.
+    pub(super) fn entries_with(&self, q: &[u8]) -> Vec<u32> {
+        if let [b] = q {
+            let texts = self
+                .by_first
+                .get(*b as usize)
+                .map_or(&[][..], Vec::as_slice);
+            return texts
+                .iter()
+                .flat_map(|&t| self.owners_of(t as usize))
+                .copied()
+                .collect();
+        }
+        let Some(list) = q
+            .windows(2)
+            .map(|w| bigram(w[0], w[1]))
+            .map(|b| &self.postings[self.post_starts[b] as usize..self.post_starts[b + 1] as usize])
+            .min_by_key(|list| list.len())
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for &t in list {
+            let text = self.text(t as usize);
+            if text.len() >= q.len() && text.windows(q.len()).any(|w| w == q) {
+                out.extend_from_slice(self.owners_of(t as usize));
+            }
+        }
+        out
     }
 
     /// Every entry with a text that has a substring within `k` edits of the ASCII query `q`,
@@ -221,6 +258,14 @@ mod tests {
         assert_eq!(find("hjzn", 1), [(0, 1)]);
         assert_eq!(find("gjjtq", 1), [(2, 0)]);
         assert!(find("xyzw", 1).is_empty());
+        let mut with = idx.entries_with(b"zhengm");
+        with.sort_unstable();
+        assert_eq!(with, [0]);
+        assert_eq!(idx.entries_with(b"jj"), [2]);
+        assert!(idx.entries_with(b"hujizhengmingx").is_empty());
+        // Both texts of entry 1 start with "s": it comes twice.
+        assert_eq!(idx.entries_with(b"s"), [1, 1]);
+        assert!(idx.entries_with(b"z").is_empty());
         // Short queries scan every text (the count cannot filter): "hjz" is in "hjzm".
         assert_eq!(find("hjz", 1), [(0, 0)]);
     }
