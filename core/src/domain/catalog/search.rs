@@ -243,7 +243,7 @@ impl SearchIndex {
         let typo = typo::TypoIndex::new(entries.iter().map(|e| {
             std::iter::once(&e.name)
                 .chain(&e.aliases)
-                .flat_map(|t| [t.initials.as_str(), t.full.as_str()])
+                .flat_map(|t| [(t.initials.as_str(), true), (t.full.as_str(), false)])
         }));
         SearchIndex {
             entries,
@@ -306,11 +306,11 @@ impl SearchIndex {
             // rarest character.
             let pinyin;
             let listed: &[u32] = if ascii {
-                let mut list = self.typo.entries_with(q.as_bytes());
-                list.extend_from_slice(&self.ascii_lower);
-                list.sort_unstable();
-                list.dedup();
-                pinyin = list;
+                let mut set = self.typo.entries_with(q.as_bytes());
+                for &e in &self.ascii_lower {
+                    set[e as usize / 64] |= 1 << (e % 64);
+                }
+                pinyin = members(&set);
                 &pinyin
             } else {
                 q.chars()
@@ -469,6 +469,19 @@ fn hit_of(item: &Item, department: &str) -> ItemHit {
         matched: String::new(),
         favourite: false,
     }
+}
+
+/// The members of a bit set, ascending.
+fn members(set: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (w, &word) in set.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            out.push((w * 64) as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+    out
 }
 
 /// The exact rules on the entry's own texts (department and kind are matched per group).

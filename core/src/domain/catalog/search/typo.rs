@@ -10,7 +10,8 @@
 //! per text, the query's bigram positions found in it (walking only the posting lists of the
 //! query's bigrams, as a bit mask) and runs the bit-parallel edit distance only on texts whose
 //! missing positions fit in `k` windows, each distinct text once however many items share it.
-//! Queries too short for that to filter anything scan every distinct text.
+//! Queries too short for that to filter anything scan every distinct text. The same index
+//! finds the texts the exact rules can match for the exact pass.
 
 use super::Pattern;
 use std::collections::HashMap;
@@ -36,36 +37,50 @@ pub(super) struct TypoIndex {
     postings: Vec<u32>,
     /// Texts by their first byte, ascending.
     by_first: Vec<Vec<u32>>,
+    /// Text `t` is the initials of some name or alias (not only a full pinyin).
+    initials: Vec<bool>,
+    /// The number of entries.
+    entry_count: usize,
 }
 
 impl TypoIndex {
-    /// Builds the index from each entry's ASCII pinyin texts (entry `i` is the `i`-th item of
-    /// `texts`). Non-ASCII texts are skipped: ASCII queries never match them approximately.
+    /// Builds the index from each entry's ASCII pinyin texts, each marked whether it is a
+    /// text's initials (entry `i` is the `i`-th item of `texts`). Non-ASCII texts are
+    /// skipped: ASCII queries never match them.
     pub(super) fn new<'a, I, T>(texts: I) -> TypoIndex
     where
         I: IntoIterator<Item = T>,
-        T: IntoIterator<Item = &'a str>,
+        T: IntoIterator<Item = (&'a str, bool)>,
     {
         let mut ids: HashMap<&'a str, u32> = HashMap::new();
         let mut distinct: Vec<&'a str> = Vec::new();
         let mut owned: Vec<Vec<u32>> = Vec::new();
+        let mut initials: Vec<bool> = Vec::new();
+        let mut entry_count = 0;
         for (entry, entry_texts) in texts.into_iter().enumerate() {
-            for s in entry_texts {
+            entry_count = entry + 1;
+            for (s, is_initials) in entry_texts {
                 if s.is_empty() || !s.is_ascii() {
                     continue;
                 }
                 let id = *ids.entry(s).or_insert_with(|| {
                     distinct.push(s);
                     owned.push(Vec::new());
+                    initials.push(false);
                     distinct.len() as u32 - 1
                 });
+                initials[id as usize] |= is_initials;
                 let o = &mut owned[id as usize];
                 if o.last() != Some(&(entry as u32)) {
                     o.push(entry as u32);
                 }
             }
         }
-        let mut idx = TypoIndex::default();
+        let mut idx = TypoIndex {
+            initials,
+            entry_count,
+            ..TypoIndex::default()
+        };
         idx.starts.push(0);
         idx.owner_starts.push(0);
         let mut per_bigram: Vec<Vec<u32>> = vec![Vec::new(); BIGRAMS];
@@ -103,37 +118,47 @@ impl TypoIndex {
         &self.owners[self.owner_starts[t] as usize..self.owner_starts[t + 1] as usize]
     }
 
-    /// The entries (unsorted, possibly repeated) with a text containing `q` if it has two bytes
-    /// or more (only texts in the posting list of its rarest bigram are looked at), or
-    /// starting with it if it has one.
-    pub(super) fn entries_with(&self, q: &[u8]) -> Vec<u32> {
+    /// The entries with a text that the exact rules of item search can find an ASCII query
+    /// `q` in, as a bit set: for one letter, texts starting with it; for two, initials
+    /// containing it and texts starting with it; for more, texts containing it. Only texts
+    /// in the posting list of the query's rarest bigram are looked at.
+    pub(super) fn entries_with(&self, q: &[u8]) -> Vec<u64> {
+        let mut set = vec![0u64; self.entry_count.div_ceil(64)];
+        let mut mark = |t: usize| {
+            for &e in self.owners_of(t) {
+                set[e as usize / 64] |= 1 << (e % 64);
+            }
+        };
         if let [b] = q {
             let texts = self
                 .by_first
                 .get(*b as usize)
                 .map_or(&[][..], Vec::as_slice);
-            return texts
-                .iter()
-                .flat_map(|&t| self.owners_of(t as usize))
-                .copied()
-                .collect();
+            texts.iter().for_each(|&t| mark(t as usize));
+            return set;
         }
-        let Some(list) = q
-            .windows(2)
+        for &t in self.rarest_posting(q) {
+            let t = t as usize;
+            let text = self.text(t);
+            let found = if q.len() == 2 {
+                text.starts_with(q) || (self.initials[t] && text.windows(2).any(|w| w == q))
+            } else {
+                text.len() >= q.len() && text.windows(q.len()).any(|w| w == q)
+            };
+            if found {
+                mark(t);
+            }
+        }
+        set
+    }
+
+    /// The shortest posting list of the bigrams of `q` (two bytes or more).
+    fn rarest_posting(&self, q: &[u8]) -> &[u32] {
+        q.windows(2)
             .map(|w| bigram(w[0], w[1]))
             .map(|b| &self.postings[self.post_starts[b] as usize..self.post_starts[b + 1] as usize])
             .min_by_key(|list| list.len())
-        else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for &t in list {
-            let text = self.text(t as usize);
-            if text.len() >= q.len() && text.windows(q.len()).any(|w| w == q) {
-                out.extend_from_slice(self.owners_of(t as usize));
-            }
-        }
-        out
+            .unwrap_or(&[])
     }
 
     /// Every entry with a text that has a substring within `k` edits of the ASCII query `q`,
@@ -210,8 +235,19 @@ fn windows_needed(mut missing: u64, k: u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// Each entry's texts: full pinyin, initials, full pinyin, initials ...
     fn index(entries: &[&[&str]]) -> TypoIndex {
-        TypoIndex::new(entries.iter().map(|e| e.iter().copied()))
+        TypoIndex::new(
+            entries
+                .iter()
+                .map(|e| e.iter().enumerate().map(|(i, s)| (*s, i % 2 == 1))),
+        )
+    }
+
+    fn members(set: &[u64]) -> Vec<usize> {
+        (0..set.len() * 64)
+            .filter(|&e| set[e / 64] & (1 << (e % 64)) != 0)
+            .collect()
     }
 
     #[test]
@@ -258,14 +294,16 @@ mod tests {
         assert_eq!(find("hjzn", 1), [(0, 1)]);
         assert_eq!(find("gjjtq", 1), [(2, 0)]);
         assert!(find("xyzw", 1).is_empty());
-        let mut with = idx.entries_with(b"zhengm");
-        with.sort_unstable();
-        assert_eq!(with, [0]);
-        assert_eq!(idx.entries_with(b"jj"), [2]);
-        assert!(idx.entries_with(b"hujizhengmingx").is_empty());
-        // Both texts of entry 1 start with "s": it comes twice.
-        assert_eq!(idx.entries_with(b"s"), [1, 1]);
-        assert!(idx.entries_with(b"z").is_empty());
+        let with = |q: &[u8]| members(&idx.entries_with(q));
+        assert_eq!(with(b"zhengm"), [0]);
+        assert!(with(b"hujizhengmingx").is_empty());
+        // Two letters: in initials, or at the start of full pinyin.
+        assert_eq!(with(b"jj"), [2]);
+        assert_eq!(with(b"go"), [2]);
+        assert!(with(b"zh").is_empty());
+        // One letter: at the start only.
+        assert_eq!(with(b"s"), [1]);
+        assert!(with(b"z").is_empty());
         // Short queries scan every text (the count cannot filter): "hjz" is in "hjzm".
         assert_eq!(find("hjz", 1), [(0, 0)]);
     }
