@@ -2,11 +2,13 @@
 //! initials (`hjzm` → 户籍证明), tolerant of one or two typos.
 //!
 //! Everything per item is prepared once when the index is built (lower-case pinyin strings,
-//! initials, character vectors), so a keystroke costs a pass of substring checks over the
-//! catalog, plus a bit-parallel approximate match (Myers 1999) only when the exact passes
-//! found little. For pinyin queries that approximate pass goes through a bigram inverted
-//! index ([`typo`]), so only texts that can be within the edit budget are matched. The search
-//! benchmark runs this over a 20,000-item catalog.
+//! initials, character vectors), so a keystroke costs substring checks over the items that
+//! can hold the query, plus a bit-parallel approximate match (Myers 1999) only when the exact
+//! passes found little. Which items can hold the query comes from inverted indexes: for
+//! pinyin a bigram index over the distinct pinyin texts ([`typo`]), which also limits the
+//! approximate pass to texts that can be within the edit budget; for Chinese the items under
+//! the query's rarest character. Department and kind are matched once per distinct pair.
+//! The search benchmark (`make bench`) runs this over a 20,000-item catalog.
 
 use super::model::{Catalog, Item};
 use pinyin::ToPinyin;
