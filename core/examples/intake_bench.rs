@@ -50,9 +50,19 @@ fn main() {
         "intake_bench: {} CPUs available",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    catalog_search();
-    intake_commit();
-    history_search();
+    // `INTAKE_BENCH=search,commit,history` runs only the named parts (while iterating on
+    // one); unset, every figure is printed.
+    let only = std::env::var("INTAKE_BENCH").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|s| s.trim() == name);
+    if run("search") {
+        catalog_search();
+    }
+    if run("commit") {
+        intake_commit();
+    }
+    if run("history") {
+        history_search();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,8 +157,10 @@ fn catalog_search() {
     let calls = times.len();
     let mean = times.iter().map(|t| ms(*t)).sum::<f64>() / calls as f64;
     let p99 = p99_ms(&mut times);
+    let p50 = ms(times[calls / 2]);
     println!(
-        "catalog_search: {calls} keystroke searches, mean {mean:.2} ms, max {:.2} ms (\"{}\")",
+        "catalog_search: {calls} keystroke searches, mean {mean:.2} ms, p50 {p50:.2} ms, max \
+         {:.2} ms (\"{}\")",
         ms(slowest.0),
         slowest.1
     );

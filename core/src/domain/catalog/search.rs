@@ -2,14 +2,20 @@
 //! initials (`hjzm` → 户籍证明), tolerant of one or two typos.
 //!
 //! Everything per item is prepared once when the index is built (lower-case pinyin strings,
-//! initials, character vectors), so a keystroke costs a pass of substring checks over the
-//! catalog, plus a bit-parallel approximate match (Myers 1999) only when the exact passes
-//! found little. The search benchmark runs this over a 20,000-item catalog.
+//! initials, character vectors), so a keystroke costs substring checks over the items that
+//! can hold the query, plus a bit-parallel approximate match (Myers 1999) only when the exact
+//! passes found little. Which items can hold the query comes from inverted indexes: for
+//! pinyin a bigram index over the distinct pinyin texts ([`typo`]), which also limits the
+//! approximate pass to texts that can be within the edit budget; for Chinese the items under
+//! the query's rarest character. Department and kind are matched once per distinct pair.
+//! The search benchmark (`make bench`) runs this over a 20,000-item catalog.
 
 use super::model::{Catalog, Item};
 use pinyin::ToPinyin;
 use serde::Serialize;
 use std::collections::HashMap;
+
+mod typo;
 
 /// One search result, as the item list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -32,6 +38,8 @@ pub struct ItemHit {
 #[derive(Debug, Clone)]
 struct Text {
     lower: String,
+    /// `lower` has ASCII characters: an ASCII query cannot be in it otherwise.
+    lower_ascii: bool,
     chars: Vec<char>,
     /// Full pinyin without tones or separators, non-Chinese characters kept (lower-case).
     full: String,
@@ -59,6 +67,7 @@ impl Text {
         }
         Text {
             chars: lower.chars().collect(),
+            lower_ascii: lower.bytes().any(|b| b.is_ascii()),
             lower,
             full,
             initials,
@@ -70,9 +79,8 @@ impl Text {
 struct Entry {
     name: Text,
     aliases: Vec<Text>,
-    department: String,
-    dept_full: String,
-    kind: &'static str,
+    /// Index of the entry's department and kind in [`SearchIndex::groups`].
+    group: usize,
     /// Which characters (hashed to 64 bits) and character pairs occur in any of
     /// the entry's texts (pairs hashed to 256 bits): a query whose characters or pairs are not all here cannot match
     /// exactly, and one missing more than an edit budget allows cannot match approximately.
@@ -129,6 +137,19 @@ impl Sig {
 pub struct SearchIndex {
     entries: Vec<Entry>,
     hits: Vec<ItemHit>,
+    /// The distinct (department short name, full name, kind) of the entries, lower-case: a
+    /// query is matched against each once, not once per item.
+    groups: Vec<(String, String, &'static str)>,
+    /// Entries whose name or an alias holds a non-ASCII character, by character: a Chinese
+    /// query can only be in the names and aliases of the entries listed under each of its
+    /// characters (the exact pass for Chinese walks the shortest such list).
+    by_char: HashMap<char, Vec<u32>>,
+    /// Entries with ASCII characters in the name or an alias (`lower_ascii`), ascending.
+    ascii_lower: Vec<u32>,
+    /// Entries by item code, to look the clerk's usage counts up.
+    by_code: HashMap<String, Vec<usize>>,
+    /// Bigram index over the entries' pinyin texts, for the typo pass of pinyin queries.
+    typo: typo::TypoIndex,
 }
 
 /// Scores: higher is better. Usage then breaks ties.
@@ -167,6 +188,10 @@ impl SearchIndex {
             .collect();
         let mut entries = Vec::with_capacity(catalog.items.len());
         let mut hits = Vec::with_capacity(catalog.items.len());
+        let mut groups: Vec<(String, String, &'static str)> = Vec::new();
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_char: HashMap<char, Vec<u32>> = HashMap::new();
+        let mut ascii_lower = Vec::new();
         for item in &catalog.items {
             let (short, full) = depts
                 .get(item.department.as_str())
@@ -174,28 +199,63 @@ impl SearchIndex {
                 .unwrap_or(("", ""));
             let name = Text::new(&item.name);
             let aliases: Vec<Text> = item.keywords.iter().map(|k| Text::new(k)).collect();
-            let (department, dept_full) = (short.to_lowercase(), full.to_lowercase());
-            let kind = item.kind.label();
+            let group = (short.to_lowercase(), full.to_lowercase(), item.kind.label());
             let mut sig = Sig::default();
             for t in std::iter::once(&name).chain(&aliases) {
                 sig.add(&t.lower);
                 sig.add(&t.full);
                 sig.add(&t.initials);
             }
-            sig.add(&department);
-            sig.add(&dept_full);
-            sig.add(kind);
+            sig.add(&group.0);
+            sig.add(&group.1);
+            sig.add(group.2);
+            let group = match groups.iter().position(|g| *g == group) {
+                Some(g) => g,
+                None => {
+                    groups.push(group);
+                    groups.len() - 1
+                }
+            };
+            for t in std::iter::once(&name).chain(&aliases) {
+                for c in t.chars.iter().filter(|c| !c.is_ascii()) {
+                    let list = by_char.entry(*c).or_default();
+                    if list.last() != Some(&(entries.len() as u32)) {
+                        list.push(entries.len() as u32);
+                    }
+                }
+            }
+            if std::iter::once(&name)
+                .chain(&aliases)
+                .any(|t| t.lower_ascii)
+            {
+                ascii_lower.push(entries.len() as u32);
+            }
+            by_code
+                .entry(item.code.clone())
+                .or_default()
+                .push(entries.len());
             entries.push(Entry {
                 name,
                 aliases,
-                department,
-                dept_full,
-                kind,
+                group,
                 sig,
             });
             hits.push(hit_of(item, short));
         }
-        SearchIndex { entries, hits }
+        let typo = typo::TypoIndex::new(entries.iter().map(|e| {
+            std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .flat_map(|t| [(t.initials.as_str(), true), (t.full.as_str(), false)])
+        }));
+        SearchIndex {
+            entries,
+            hits,
+            groups,
+            by_char,
+            ascii_lower,
+            by_code,
+            typo,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -225,13 +285,67 @@ impl SearchIndex {
         }
         let ascii = q.is_ascii();
         let qsig = Sig::of(&q);
+        // Department and kind, the last resort of the exact pass, once per group.
+        let group_scores: Vec<Option<(u32, &'static str)>> = self
+            .groups
+            .iter()
+            .map(|(short, full, kind)| {
+                if !short.is_empty() && (contains(short, &q) || contains(full, &q)) {
+                    Some((DEPARTMENT, "部门"))
+                } else if contains(kind, &q) {
+                    Some((KIND, "类型"))
+                } else {
+                    None
+                }
+            })
+            .collect();
         let mut scored: Vec<(u32, usize, &'static str)> = Vec::new();
-        for (i, e) in self.entries.iter().enumerate() {
-            if !e.sig.covers(&qsig) {
-                continue;
+        {
+            // Only the listed entries can match by name or alias; the others only by
+            // department or kind. Pinyin: the entries with a pinyin text holding the query
+            // (starting with it, for one letter: the only rules one letter is tried against)
+            // and those with ASCII in a name or alias. Chinese: the entries under the query's
+            // rarest character.
+            let pinyin;
+            let listed: &[u32] = if ascii {
+                let mut set = self.typo.entries_with(q.as_bytes());
+                for &e in &self.ascii_lower {
+                    set[e as usize / 64] |= 1 << (e % 64);
+                }
+                pinyin = members(&set);
+                &pinyin
+            } else {
+                q.chars()
+                    .filter(|c| !c.is_ascii())
+                    .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
+                    .min_by_key(|list| list.len())
+                    .unwrap_or(&[])
+            };
+            let by_group = group_scores.iter().any(Option::is_some);
+            for &i in listed.iter().filter(|_| !by_group) {
+                let e = &self.entries[i as usize];
+                if !e.sig.covers(&qsig) {
+                    continue;
+                }
+                if let Some((s, how)) = exact_score(e, &q, ascii) {
+                    scored.push((s, i as usize, how));
+                }
             }
-            if let Some((s, how)) = exact_score(e, &q, ascii) {
-                scored.push((s, i, how));
+            let mut next = listed.iter().peekable();
+            for (i, e) in self.entries.iter().enumerate().filter(|_| by_group) {
+                let listed = next.next_if(|&&j| j as usize == i).is_some();
+                let group = group_scores[e.group];
+                if !listed && group.is_none() {
+                    continue;
+                }
+                let exact = if listed && e.sig.covers(&qsig) {
+                    exact_score(e, &q, ascii)
+                } else {
+                    None
+                };
+                if let Some((s, how)) = exact.or(group) {
+                    scored.push((s, i, how));
+                }
             }
         }
         // Approximate matching only when the exact passes found few hits, and only for
@@ -239,50 +353,35 @@ impl SearchIndex {
         let qlen = q.chars().count();
         if scored.len() < 5 && (3..=64).contains(&qlen) {
             let k = if ascii && qlen >= 7 { 2 } else { 1 };
-            let pattern = Pattern::new(&q);
-            let found: std::collections::HashSet<usize> =
-                scored.iter().map(|(_, i, _)| *i).collect();
-            for (i, e) in self.entries.iter().enumerate() {
-                if !e.sig.near(&qsig, k) || found.contains(&i) {
-                    continue;
-                }
-                let best = std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .map(|t| {
-                        // A text shorter than the query by more than k cannot be within k
-                        // edits of it: skip the scan (pinyin initials for long queries).
-                        let fits = |len: usize| len + k as usize >= qlen;
-                        if ascii {
-                            let a = if fits(t.initials.len()) {
-                                pattern.distance(t.initials.bytes().map(char::from))
-                            } else {
-                                u32::MAX
-                            };
-                            let b = if fits(t.full.len()) {
-                                pattern.distance(t.full.bytes().map(char::from))
-                            } else {
-                                u32::MAX
-                            };
-                            a.min(b)
-                        } else if fits(t.chars.len()) {
-                            pattern.distance(t.chars.iter().copied())
-                        } else {
-                            u32::MAX
-                        }
-                    })
-                    .min()
-                    .unwrap_or(u32::MAX);
-                if best <= k {
-                    scored.push((FUZZY - best * 50, i, "近似"));
+            let mut found: Vec<usize> = scored.iter().map(|(_, i, _)| *i).collect();
+            found.sort_unstable();
+            for (i, d) in self.approximate(&q, &qsig, k) {
+                if found.binary_search(&i).is_err() {
+                    scored.push((FUZZY - d * 50, i, "近似"));
                 }
             }
         }
         // Best score, then the clerk's most used, then the shortest name, then catalog order:
         // the top MAX_HITS are selected first, so a one-letter query does not sort thousands.
+        let mut uses = vec![
+            0u32;
+            if scored.is_empty() {
+                0
+            } else {
+                self.entries.len()
+            }
+        ];
+        if !scored.is_empty() {
+            for (code, &n) in usage {
+                for &i in self.by_code.get(code).map_or(&[][..], Vec::as_slice) {
+                    uses[i] = n;
+                }
+            }
+        }
         let mut ranked: Vec<Rank> = scored
             .into_iter()
             .map(|(score, i, how)| {
-                let uses = usage.get(&self.hits[i].code).copied().unwrap_or(0);
+                let uses = uses[i];
                 let len = self.entries[i].name.chars.len();
                 (
                     std::cmp::Reverse(score),
@@ -307,6 +406,36 @@ impl SearchIndex {
                 h
             })
             .collect()
+    }
+
+    /// The typo pass: every entry whose name or an alias (for an ASCII query: their full
+    /// pinyin or initials) has a substring within `k` edits of the query, with its least
+    /// distance, in entry order.
+    fn approximate(&self, q: &str, qsig: &Sig, k: u32) -> Vec<(usize, u32)> {
+        let pattern = Pattern::new(q);
+        if q.is_ascii() {
+            return self.typo.matches(q.as_bytes(), &pattern, k);
+        }
+        // Chinese: the character signatures filter well (each edit hides at most one
+        // character), so a pass over the entries is enough.
+        let qlen = q.chars().count();
+        let mut out = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if !e.sig.near(qsig, k) {
+                continue;
+            }
+            let best = std::iter::once(&e.name)
+                .chain(&e.aliases)
+                // A text shorter than the query by more than k cannot be within k edits.
+                .filter(|t| t.chars.len() + k as usize >= qlen)
+                .map(|t| pattern.distance(t.chars.iter().copied()))
+                .min()
+                .unwrap_or(u32::MAX);
+            if best <= k {
+                out.push((i, best));
+            }
+        }
+        out
     }
 
     /// The hits for these item codes in this order (recent, frequent, favourites lists),
@@ -344,16 +473,32 @@ fn hit_of(item: &Item, department: &str) -> ItemHit {
     }
 }
 
+/// The members of a bit set, ascending.
+fn members(set: &[u64]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (w, &word) in set.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            out.push((w * 64) as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+    out
+}
+
+/// The exact rules on the entry's own texts (department and kind are matched per group).
 fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
     let n = &e.name;
-    if n.lower == q {
-        return Some((EXACT, "名称"));
-    }
-    if n.lower.starts_with(q) {
-        return Some((NAME_PREFIX, "名称"));
-    }
-    if n.lower.contains(q) {
-        return Some((NAME_SUB, "名称"));
+    if !ascii || n.lower_ascii {
+        if n.lower == q {
+            return Some((EXACT, "名称"));
+        }
+        if n.lower.starts_with(q) {
+            return Some((NAME_PREFIX, "名称"));
+        }
+        if contains(&n.lower, q) {
+            return Some((NAME_SUB, "名称"));
+        }
     }
     if ascii {
         if n.initials == q {
@@ -365,27 +510,39 @@ fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
         if n.full.starts_with(q) {
             return Some((FULL_PREFIX, "全拼"));
         }
-        if q.len() >= 2 && n.initials.contains(q) {
+        if q.len() >= 2 && contains(&n.initials, q) {
             return Some((INITIALS_SUB, "拼音首字母"));
         }
-        if q.len() >= 3 && n.full.contains(q) {
+        if q.len() >= 3 && contains(&n.full, q) {
             return Some((FULL_SUB, "全拼"));
         }
     }
     for a in &e.aliases {
-        let hit = a.lower.contains(q)
-            || (ascii && (a.initials.starts_with(q) || (q.len() >= 3 && a.full.contains(q))));
+        let hit = ((!ascii || a.lower_ascii) && contains(&a.lower, q))
+            || (ascii && (a.initials.starts_with(q) || (q.len() >= 3 && contains(&a.full, q))));
         if hit {
             return Some((ALIAS, "别名"));
         }
     }
-    if !e.department.is_empty() && (e.department.contains(q) || e.dept_full.contains(q)) {
-        return Some((DEPARTMENT, "部门"));
-    }
-    if e.kind.contains(q) {
-        return Some((KIND, "类型"));
-    }
     None
+}
+
+/// `haystack.contains(needle)` without the searcher set-up `str::contains` pays on every
+/// call, which dominates over short texts. Byte matching is exact for UTF-8: a valid needle
+/// can only match at character boundaries.
+fn contains(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    if h.len() < n.len() {
+        return false;
+    }
+    let last = h.len() - n.len();
+    h[..=last]
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && &h[i + 1..i + n.len()] == rest)
 }
 
 /// Bit-parallel approximate substring matching (Myers): the least edit distance between the
@@ -456,121 +613,43 @@ impl Pattern {
         }
         best
     }
+
+    /// [`Pattern::distance`] over an ASCII text, exact only up to `k`: it stops once no later
+    /// column can bring the distance to `k` or below (the score moves by at most one a column).
+    fn distance_bytes(&self, text: &[u8], k: u32) -> u32 {
+        let m = self.len;
+        if m == 0 {
+            return 0;
+        }
+        let high = 1u64 << (m - 1);
+        let mut pv: u64 = if m == 64 { u64::MAX } else { (1u64 << m) - 1 };
+        let mut mv: u64 = 0;
+        let mut score = m;
+        let mut best = m;
+        for (j, &c) in text.iter().enumerate() {
+            let eq = self.ascii[(c & 127) as usize];
+            let xv = eq | mv;
+            let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
+            let mut ph = mv | !(xh | pv);
+            let mut mh = pv & xh;
+            if ph & high != 0 {
+                score += 1;
+            } else if mh & high != 0 {
+                score -= 1;
+            }
+            ph <<= 1;
+            mh <<= 1;
+            pv = mh | !(xv | ph);
+            mv = ph & xv;
+            best = best.min(score);
+            let left = (text.len() - j - 1) as u32;
+            if best == 0 || score > k + left {
+                break;
+            }
+        }
+        best
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::catalog::model::*;
-
-    fn item(code: &str, name: &str, dept: &str, keywords: &[&str]) -> Item {
-        Item {
-            code: code.into(),
-            name: name.into(),
-            department: dept.into(),
-            kind: ItemKind::PublicService,
-            legal_days: 0,
-            promised_days: 0,
-            instant: true,
-            deferrable: false,
-            online: false,
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            notes: String::new(),
-            questions: vec![],
-            situations: vec![],
-            materials: vec![],
-            fields: vec![],
-        }
-    }
-
-    fn catalog() -> Catalog {
-        Catalog {
-            version: "t".into(),
-            departments: vec![
-                Department {
-                    code: "gaj".into(),
-                    name: "某市公安局".into(),
-                    short_name: "公安".into(),
-                },
-                Department {
-                    code: "rsj".into(),
-                    name: "某市人力资源和社会保障局".into(),
-                    short_name: "人社".into(),
-                },
-            ],
-            items: vec![
-                item("1", "户籍证明", "gaj", &["户口证明"]),
-                item("2", "亲属关系证明", "gaj", &[]),
-                item("3", "出生登记", "gaj", &["报户口", "新生儿入户"]),
-                item("4", "社会保障卡申领", "rsj", &["社保卡"]),
-                item("5", "户口迁移证明开具", "gaj", &[]),
-            ],
-            templates: vec![],
-            calendar: Calendar {
-                holidays: vec![],
-                workdays: vec![],
-            },
-        }
-    }
-
-    fn names(hits: &[ItemHit]) -> Vec<&str> {
-        hits.iter().map(|h| h.name.as_str()).collect()
-    }
-
-    #[test]
-    fn pinyin_initials_full_pinyin_and_chinese() {
-        let idx = SearchIndex::new(&catalog());
-        let none = HashMap::new();
-        let hits = idx.search("hjzm", &none, &[]);
-        assert_eq!(names(&hits)[0], "户籍证明");
-        assert_eq!(hits[0].matched, "拼音首字母");
-        assert_eq!(
-            names(&idx.search("hujizhengming", &none, &[]))[0],
-            "户籍证明"
-        );
-        assert_eq!(names(&idx.search("户籍", &none, &[]))[0], "户籍证明");
-        assert_eq!(names(&idx.search("社保卡", &none, &[])), ["社会保障卡申领"]);
-        assert_eq!(names(&idx.search("qsgx", &none, &[])), ["亲属关系证明"]);
-        // Department.
-        assert_eq!(names(&idx.search("人社", &none, &[])), ["社会保障卡申领"]);
-        assert!(idx.search("  ", &none, &[]).is_empty());
-    }
-
-    #[test]
-    fn tolerates_a_typo() {
-        let idx = SearchIndex::new(&catalog());
-        let none = HashMap::new();
-        // One wrong initial, one wrong character, a dropped letter in full pinyin.
-        assert_eq!(names(&idx.search("hjzn", &none, &[]))[0], "户籍证明");
-        assert_eq!(names(&idx.search("户藉证明", &none, &[]))[0], "户籍证明");
-        assert_eq!(
-            names(&idx.search("hujizhengmin", &none, &[]))[0],
-            "户籍证明"
-        );
-        assert_eq!(idx.search("hjzn", &none, &[])[0].matched, "近似");
-        assert!(idx.search("xyzw", &none, &[]).is_empty());
-    }
-
-    #[test]
-    fn frequent_items_first_among_equals_and_favourites_marked() {
-        let idx = SearchIndex::new(&catalog());
-        let mut usage = HashMap::new();
-        // Both start with 户; the more used one comes first.
-        let hits = idx.search("户", &usage, &[]);
-        assert_eq!(names(&hits)[..2], ["户籍证明", "户口迁移证明开具"]);
-        usage.insert("5".to_string(), 9);
-        let hits = idx.search("户", &usage, &["5".to_string()]);
-        assert_eq!(names(&hits)[..2], ["户口迁移证明开具", "户籍证明"]);
-        assert!(hits[0].favourite && !hits[1].favourite);
-    }
-
-    #[test]
-    fn myers_distance() {
-        let p = Pattern::new("abc");
-        assert_eq!(p.distance("xxabcxx".chars()), 0);
-        assert_eq!(p.distance("xxabxx".chars()), 1);
-        assert_eq!(p.distance("xxaxcxx".chars()), 1);
-        assert_eq!(p.distance("".chars()), 3);
-        assert_eq!(p.distance("zzz".chars()), 3);
-    }
-}
+mod tests;
