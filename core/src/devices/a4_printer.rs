@@ -7,9 +7,9 @@
 //! `driver = "simulator"` (`make run`) the PDF is written to a directory instead and the
 //! print reports the file, so the whole path up to the spooler runs without a printer.
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::domain::document::{render_pdf, test_page, Document, TestPage};
 use crate::error::UserError;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -21,8 +21,8 @@
 //! the JPEG files of the directory named by `port`), controlled through
 //! [`CameraService::simulator`] and the `camera …` commands of [`crate::devices::simctl`].
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -398,7 +398,10 @@ impl CameraService {
 
     /// Runs a `camera …` control command on the simulated camera (what the shell's
     /// [`crate::devices::simctl::SimControl::camera`] calls).
-    pub fn simulator_control(&self, action: &crate::devices::simctl::CameraAction) -> Result<(), UserError> {
+    pub fn simulator_control(
+        &self,
+        action: &crate::devices::simctl::CameraAction,
+    ) -> Result<(), UserError> {
         action.apply(self.simulator()?);
         Ok(())
     }
@@ -522,11 +525,12 @@ impl PageSet {
         }
         let title: String = self.material.trim().chars().take(60).collect();
         let refs: Vec<&[u8]> = self.pages.iter().map(|(_, j)| &j[..]).collect();
-        let pdf = crate::domain::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
-            code: "camera.pdf".into(),
-            message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
-            detail: e.to_string(),
-        })?;
+        let pdf =
+            crate::domain::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
+                code: "camera.pdf".into(),
+                message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
+                detail: e.to_string(),
+            })?;
         let name = if title.is_empty() {
             "高拍仪拍摄"
         } else {
@@ -775,8 +779,8 @@ mod tests {
         // The simulated page is A4 portrait, 264 px wide; a quarter turn makes it landscape.
         assert!(page.width > page.height, "{}×{}", page.width, page.height);
         assert!(page.height.abs_diff(264) < 16, "{}", page.height);
-        let pdf =
-            crate::domain::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg]).unwrap();
+        let pdf = crate::domain::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg])
+            .unwrap();
         assert!(String::from_utf8_lossy(&pdf).contains("/Count 2"));
     }
 

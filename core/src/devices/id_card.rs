@@ -7,8 +7,8 @@
 //! With `driver = "simulator"` the real reader driver talks to the in-process SAM simulator
 //! over a real pty, so `make run` exercises the same code path as a serial reader.
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,8 +7,8 @@
 //! With `driver = "simulator"` an in-process ESC/POS printer simulator listens on a loopback
 //! TCP port and the real driver prints to it over TCP.
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

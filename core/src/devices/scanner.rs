@@ -6,8 +6,8 @@
 //! With `driver = "simulator"` the real driver reads from the in-process scan simulator over a
 //! real pty.
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::error::UserError;
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
