@@ -9,7 +9,7 @@ use yichuang_core::devices::printer::PrintOutcome;
 use yichuang_core::devices::ukey::LoginKey;
 use yichuang_core::infra::status::ShellStatus;
 use yichuang_core::workstation::WorkstationHandle;
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 
 /// The managed handle as commands take it.
 pub type Ws<'a> = State<'a, WorkstationHandle>;
@@ -152,9 +152,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> Result<T, UserError> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| UserError {
-            code: "internal".into(),
-            message: "操作异常中止，请重试。".into(),
-            detail: e.to_string(),
-        })?
+        .map_err(|e| UserError::new(ErrorCode::Internal, e.to_string()))?
 }

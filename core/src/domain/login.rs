@@ -25,6 +25,7 @@ use yichuang_drivers::ukey::CertInfo;
 use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::domain::audit::{self, AuditEntry};
 use crate::infra::store::Store;
+use crate::{ErrorCode, UserError};
 
 /// What login needs from the clerk's UKey.
 pub trait Ukey {
@@ -80,7 +81,6 @@ pub struct LoginCall<'a> {
     pub signature: &'a [u8],
     pub workstation: &'a str,
 }
-use crate::UserError;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -214,11 +214,7 @@ impl AuthClient {
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| UserError {
-                code: "login.client".into(),
-                message: "登录组件初始化失败，请联系运维人员。".into(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
         Ok(Self { base, http })
     }
 
@@ -250,11 +246,11 @@ impl AuthClient {
             let e: ServerError = resp.json().map_err(|e| {
                 AuthFailure::Unreachable(format!("POST {url}: HTTP {status}, unreadable: {e}"))
             })?;
-            return Err(AuthFailure::Refused(UserError {
-                code: format!("login.{}", e.code),
-                message: e.message,
-                detail: e.detail,
-            }));
+            return Err(AuthFailure::Refused(UserError::with_message(
+                ErrorCode::login_refused(&e.code),
+                e.message,
+                format!("{}: {}", e.code, e.detail),
+            )));
         }
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
@@ -322,11 +318,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 fn store_err(e: crate::infra::store::StoreError) -> UserError {
-    UserError {
-        code: "store.write".into(),
-        message: e.message(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(ErrorCode::StoreWrite, e.message(), e.to_string())
 }
 
 /// Everything one login attempt needs.
@@ -512,20 +504,19 @@ pub fn unlock(
     nonce: [u8; 32],
 ) -> Result<(), UserError> {
     if !ukey.present(&session.key_id) {
-        return Err(UserError {
-            code: "ukey.no_key".into(),
-            message: format!("请插入 {} 的UKey后再输入PIN码解锁。", session.clerk.name),
-            detail: format!("key {} not present", session.key_id),
-        });
+        return Err(UserError::with_message(
+            ErrorCode::UkeyNoKey,
+            crate::messages::insert_own_key(&session.clerk.name),
+            format!("key {} not present", session.key_id),
+        ));
     }
     let result = (|| {
         let cert = ukey.certificate(&session.key_id, &session.cert_id)?;
         if fingerprint(&cert.der) != session.cert_fingerprint {
-            return Err(UserError {
-                code: "login.other_key".into(),
-                message: "这不是锁定前使用的UKey，请插入本人的UKey。".into(),
-                detail: "certificate fingerprint differs from the locked session's".into(),
-            });
+            return Err(UserError::new(
+                ErrorCode::LoginOtherKey,
+                "certificate fingerprint differs from the locked session's",
+            ));
         }
         offline::prove_possession(ukey, &session.key_id, &session.cert_id, pin, &cert, nonce)
     })();
@@ -595,10 +586,8 @@ mod offline {
     ) -> Result<(), UserError> {
         let message = format!("yichuang-local|{}", B64.encode(nonce));
         let sig = ukey.verify_and_sign(key, cert_id, pin, message.as_bytes())?;
-        let invalid = |e: yichuang_pki::PkiError| UserError {
-            code: "login.signature_invalid".into(),
-            message: "UKey签名验证失败，请确认使用的是本人的UKey。".into(),
-            detail: e.to_string(),
+        let invalid = |e: yichuang_pki::PkiError| {
+            UserError::new(ErrorCode::LoginSignatureInvalid, e.to_string())
         };
         let parsed = yichuang_pki::Cert::from_der(&cert.der).map_err(invalid)?;
         yichuang_pki::verify_message(&parsed, message.as_bytes(), &sig).map_err(invalid)
@@ -612,13 +601,7 @@ mod offline {
         fp: &str,
         unreachable: &str,
     ) -> Result<Session, UserError> {
-        let no_grant = |detail: String| UserError {
-            code: "login.offline_no_grant".into(),
-            message:
-                "无法连接中心服务，且本机没有该证书的有效离线授权。请在联网时登录一次后再离线使用。"
-                    .into(),
-            detail,
-        };
+        let no_grant = |detail: String| UserError::new(ErrorCode::LoginOfflineNoGrant, detail);
         let conn = store.conn();
         let stored: Option<(String, Vec<u8>)> = conn
             .query_row(
@@ -643,11 +626,8 @@ mod offline {
         };
         let signed: SignedGrant = serde_json::from_str(&grant_json)
             .map_err(|e| no_grant(format!("stored grant unreadable: {e}")))?;
-        let grant = verify_grant(&key, &signed, req.now).map_err(|e| UserError {
-            code: "login.offline_grant_invalid".into(),
-            message: "本机的离线授权已过期或无效，请在联网时重新登录。".into(),
-            detail: e,
-        })?;
+        let grant = verify_grant(&key, &signed, req.now)
+            .map_err(|e| UserError::new(ErrorCode::LoginOfflineGrantInvalid, e))?;
         if grant.cert_fingerprint != fp || cert_der != cert.der {
             return Err(no_grant("grant names another certificate".into()));
         }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::domain::catalog::{self, Catalog};
 use crate::domain::intake::CatalogView;
 use crate::infra::store::Store;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 #[derive(Default)]
 pub struct CatalogSource {
@@ -28,12 +28,8 @@ impl CatalogSource {
 
     /// The catalog now: the cached view unless the store holds a newer pull.
     pub fn view(&self, store: &mut Store) -> Result<Arc<CatalogView>, UserError> {
-        let pulled =
-            crate::infra::sync::pull::cached_catalog(store.conn()).map_err(|e| UserError {
-                code: "intake.store".into(),
-                message: "本地数据库读取失败，请联系运维人员。".into(),
-                detail: e.to_string(),
-            })?;
+        let pulled = crate::infra::sync::pull::cached_catalog(store.conn())
+            .map_err(|e| UserError::new(ErrorCode::IntakeStore, e.to_string()))?;
         let mut slot = self.current.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(view) = slot.as_ref() {
             match &pulled {
@@ -54,11 +50,7 @@ impl CatalogSource {
             Some(dir) => catalog::load_dir(dir),
             None => catalog::bundled(),
         }
-        .map_err(|e| UserError {
-            code: "intake.catalog".into(),
-            message: e.message(),
-            detail: e.to_string(),
-        })
+        .map_err(|e| UserError::with_message(ErrorCode::IntakeCatalog, e.message(), e.to_string()))
     }
 }
 

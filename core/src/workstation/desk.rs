@@ -118,7 +118,7 @@ mod tests {
             "{err}"
         );
         let user = derive(&config(None, None), Path::new("/etc/w.toml")).unwrap_err();
-        assert_eq!(user.code, "config");
+        assert_eq!(user.code, crate::ErrorCode::Config);
         assert!(user.message.contains("hall.code"), "{}", user.message);
         assert!(!format!("{user:?}").contains("000000"));
     }

@@ -13,7 +13,7 @@ use crate::domain::intake::history::{
 use crate::domain::intake::{
     Attachment, Case, CaseDraft, CatalogView, DecisionInput, Desk, IntakeError, Party,
 };
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 use super::{notices, Workstation};
 
@@ -236,11 +236,11 @@ impl Workstation {
     /// transaction; shared by file import and camera capture.
     pub fn attach_file(&self, name: &str, bytes: &[u8]) -> Result<Attachment, UserError> {
         let desk = self.clerk_desk()?;
-        let blobs = self.sync.blobs().ok_or_else(|| UserError {
-            code: "intake.no_blob_store".into(),
-            message: "材料文件库不可用（本机数据密钥未读取），无法保存材料文件，请联系运维人员。"
-                .into(),
-            detail: "the blob store was not opened at start".into(),
+        let blobs = self.sync.blobs().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::IntakeNoBlobStore,
+                "the blob store was not opened at start",
+            )
         })?;
         let now = self.now();
         self.write(|s| cases::attach(s, &blobs, &desk, name, bytes, now))

@@ -34,7 +34,7 @@ use crate::infra::config::WorkstationConfig;
 use crate::infra::status::{DeviceState, DeviceStatus, ShellStatus};
 use crate::infra::store::Store;
 use crate::infra::sync::SyncStatus;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 pub use desk::DeskId;
 
@@ -271,10 +271,11 @@ impl Workstation {
     }
 
     fn store(&self) -> Result<&Mutex<Store>, UserError> {
-        self.store.as_ref().ok_or_else(|| UserError {
-            code: "store.unavailable".into(),
-            message: "本地数据库不可用，请联系运维人员。".into(),
-            detail: "the store failed to open at start".into(),
+        self.store.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::StoreUnavailable,
+                "the store failed to open at start",
+            )
         })
     }
 

@@ -80,6 +80,7 @@ mod tests {
     use crate::domain::audit::{self, AuditEntry};
     use crate::domain::intake::{new_draft, Answer, DecisionKind, IdSource, Party, ReceivedAs};
     use crate::workstation::tests::FixedClock;
+    use crate::ErrorCode;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
     const ID: &str = "11010519491231002X";
@@ -96,11 +97,10 @@ mod tests {
         fn print(&self, document: &Document) -> Result<String, UserError> {
             assert!(!document.title.is_empty());
             if self.out_of_paper.load(Ordering::SeqCst) {
-                return Err(UserError {
-                    code: "a4_printer.media_empty".into(),
-                    message: "A4打印机缺纸".into(),
-                    detail: "media-empty".into(),
-                });
+                return Err(UserError::new(
+                    ErrorCode::A4PrinterNeedsAttention,
+                    "media-empty",
+                ));
             }
             Ok(format!(
                 "job-{}",
@@ -179,7 +179,7 @@ mod tests {
         printer.out_of_paper.store(true, Ordering::SeqCst);
         let err =
             print_notice(&s, &printer, &clock, &v, &desk(), walk_in(&v), &accept()).unwrap_err();
-        assert_eq!(err.code, "a4_printer.media_empty");
+        assert_eq!(err.code, ErrorCode::A4PrinterNeedsAttention);
         let mut st = s.lock().unwrap();
         let drafts = cases::drafts(&mut st, "c001").unwrap();
         let case_id = drafts

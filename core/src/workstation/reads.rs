@@ -13,7 +13,7 @@ use crate::domain::audit::{self, AuditEntry};
 use crate::domain::intake::cases::CARD_READ_VALID_MS;
 use crate::domain::intake::{IdSource, Party};
 use crate::infra::store::Store;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 /// The last card read at this window, audited, and when (unix ms).
 #[derive(Debug, Default)]
@@ -44,11 +44,7 @@ pub fn audit_read(
             )
         })
         .map(drop)
-        .map_err(|e| UserError {
-            code: "store.audit".into(),
-            message: "操作记录（审计日志）写入失败，请联系运维人员。".into(),
-            detail: e.to_string(),
-        })
+        .map_err(|e| UserError::new(ErrorCode::StoreAudit, e.to_string()))
 }
 
 impl ReadRegister {
@@ -85,17 +81,14 @@ impl ReadRegister {
 
     /// The party on the card last read, if that read is recent enough (12 h).
     pub fn party_from_card(&self, now: i64) -> Result<Party, UserError> {
-        let (card, at) = lock(&self.last_card).clone().ok_or_else(|| UserError {
-            code: "intake.no_card".into(),
-            message: "请将身份证放到读卡器上。".into(),
-            detail: "no card read since start".into(),
-        })?;
+        let (card, at) = lock(&self.last_card)
+            .clone()
+            .ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
         if now - at > CARD_READ_VALID_MS {
-            return Err(UserError {
-                code: "intake.card_stale".into(),
-                message: "读卡信息已过期，请重新读取身份证。".into(),
-                detail: format!("card read at {at}"),
-            });
+            return Err(UserError::new(
+                ErrorCode::IntakeCardStale,
+                format!("card read at {at}"),
+            ));
         }
         Ok(party(&card))
     }
@@ -224,7 +217,7 @@ mod tests {
         let reads = ReadRegister::default();
         let out = reads.card_event(&mut s, None, NOW, CardEvent::Present { card: card() });
         assert!(
-            matches!(&out, CardEvent::ReadFailed { error } if error.code == "store.audit"),
+            matches!(&out, CardEvent::ReadFailed { error } if error.code == ErrorCode::StoreAudit),
             "{out:?}"
         );
         assert_eq!(
@@ -246,6 +239,6 @@ mod tests {
         let err = reads
             .party_from_card(NOW + CARD_READ_VALID_MS + 1)
             .unwrap_err();
-        assert_eq!(err.code, "intake.card_stale");
+        assert_eq!(err.code, ErrorCode::IntakeCardStale);
     }
 }

@@ -14,7 +14,7 @@ use crate::devices::scanner::{self, ScannerEvent, ScannerService};
 use crate::devices::simctl::{CameraAction, SimControl, SimctlServer};
 use crate::devices::ukey::{self, UkeyEvent, UkeyService};
 use crate::infra::status::DeviceState;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 use super::Workstation;
 
@@ -29,20 +29,15 @@ pub struct Services {
     simctl: OnceLock<SimctlServer>,
 }
 
-fn missing(code: &str, message: &str, detail: &str) -> UserError {
-    UserError {
-        code: code.into(),
-        message: message.into(),
-        detail: detail.into(),
-    }
+fn missing(code: ErrorCode, detail: &str) -> UserError {
+    UserError::new(code, detail)
 }
 
 impl Services {
     pub fn id_card(&self) -> Result<&IdCardService, UserError> {
         self.id_card.get().ok_or_else(|| {
             missing(
-                "id_card.not_installed",
-                "本窗口未配置身份证读卡器。",
+                ErrorCode::IdCardNotInstalled,
                 "devices.id_card.driver = \"none\" or the service failed to start",
             )
         })
@@ -51,8 +46,7 @@ impl Services {
     pub fn scanner(&self) -> Result<&ScannerService, UserError> {
         self.scanner.get().ok_or_else(|| {
             missing(
-                "scanner.not_serial",
-                "本窗口未配置串口扫码枪。",
+                ErrorCode::ScannerNotSerial,
                 "devices.scanner.driver is not \"serial\" or \"simulator\"",
             )
         })
@@ -61,8 +55,7 @@ impl Services {
     pub fn receipt_printer(&self) -> Result<Arc<ReceiptPrinterService>, UserError> {
         self.receipt.get().cloned().ok_or_else(|| {
             missing(
-                "receipt_printer.not_installed",
-                "本窗口未配置小票打印机。",
+                ErrorCode::ReceiptPrinterNotInstalled,
                 "devices.receipt_printer.driver = \"none\" or the service failed to start",
             )
         })
@@ -71,8 +64,7 @@ impl Services {
     pub fn a4_printer(&self) -> Result<Arc<A4PrinterService>, UserError> {
         self.a4.get().cloned().ok_or_else(|| {
             missing(
-                "a4_printer.not_installed",
-                "本窗口未配置A4打印机。",
+                ErrorCode::A4PrinterNotInstalled,
                 "devices.a4_printer.driver = \"none\" or the service failed to start",
             )
         })
@@ -81,8 +73,7 @@ impl Services {
     pub fn ukey(&self) -> Result<Arc<UkeyService>, UserError> {
         self.ukey.get().cloned().ok_or_else(|| {
             missing(
-                "ukey.not_installed",
-                "本窗口未配置UKey，无法登录，请联系运维人员。",
+                ErrorCode::UkeyNotInstalled,
                 "devices.ukey.driver = \"none\"",
             )
         })
@@ -91,8 +82,7 @@ impl Services {
     pub fn camera(&self) -> Result<Arc<CameraService>, UserError> {
         self.camera.get().cloned().ok_or_else(|| {
             missing(
-                "camera.not_installed",
-                "本窗口未配置高拍仪。",
+                ErrorCode::CameraNotInstalled,
                 "devices.camera.driver = \"none\" or the service failed to start",
             )
         })
@@ -285,11 +275,10 @@ impl Workstation {
         use crate::devices::simctl::{parse, Command};
         match parse(&format!("camera {action}")) {
             Ok(Command::Camera(a)) => self.devices.camera()?.simulator_control(&a),
-            other => Err(UserError {
-                code: "camera.sim_action".into(),
-                message: "模拟高拍仪的操作无效。".into(),
-                detail: format!("camera {action}: {other:?}"),
-            }),
+            other => Err(UserError::new(
+                ErrorCode::CameraSimAction,
+                format!("camera {action}: {other:?}"),
+            )),
         }
     }
 
@@ -321,7 +310,7 @@ impl Control {
     fn ws(&self) -> Result<Arc<Workstation>, UserError> {
         self.0
             .upgrade()
-            .ok_or_else(|| missing("internal", "工作站正在关闭。", "workstation dropped"))
+            .ok_or_else(|| missing(ErrorCode::Internal, "workstation dropped"))
     }
 }
 

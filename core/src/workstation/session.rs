@@ -8,7 +8,7 @@ use yichuang_drivers::ukey::PresenceEvent;
 use crate::devices::ukey::LoginKey;
 use crate::domain::login::{self, AuthApi, AuthClient, LoginRequest, Session};
 use crate::infra::status::{ClerkBadge, ShellStatus};
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 use super::{lock, Workstation};
 
@@ -68,11 +68,9 @@ impl Workstation {
     /// Unlocks after the clerk's key was pulled: the same key and its PIN.
     pub fn unlock(&self, pin: &str) -> Result<ShellStatus, UserError> {
         let ukey = self.devices.ukey()?;
-        let session = self.session().ok_or_else(|| UserError {
-            code: "login.no_session".into(),
-            message: "当前没有已登录的工作人员，请登录。".into(),
-            detail: "unlock without a session".into(),
-        })?;
+        let session = self
+            .session()
+            .ok_or_else(|| UserError::new(ErrorCode::LoginNoSession, "unlock without a session"))?;
         let (now, nonce) = (self.now(), self.ids.nonce());
         let result =
             self.with_store(|store| login::unlock(&*ukey, store, &session, pin, now, nonce));
@@ -121,17 +119,11 @@ impl Workstation {
     /// The clerk at this desk, for intake: a login, not locked, and a configured hall.
     pub(super) fn clerk_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
         let state = lock(&self.session).clone();
-        let session = state.session().ok_or_else(|| UserError {
-            code: "intake.no_session".into(),
-            message: "请先登录后再办理业务。".into(),
-            detail: "no clerk session".into(),
-        })?;
+        let session = state
+            .session()
+            .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
         if state.locked() {
-            return Err(UserError {
-                code: "intake.locked".into(),
-                message: "工作站已锁定，请插入UKey解锁后继续。".into(),
-                detail: "session locked".into(),
-            });
+            return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
         }
         Ok(self.desk_id()?.with_clerk(session))
     }

@@ -16,7 +16,7 @@ use crate::infra::store::Store;
 use crate::infra::sync::{
     outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncPhase, SyncService, SyncStatus,
 };
-use crate::{CoreError, UserError};
+use crate::{CoreError, ErrorCode, UserError};
 
 use super::{lock, Workstation};
 
@@ -96,11 +96,7 @@ impl SyncParts {
 }
 
 fn read_error(detail: String) -> UserError {
-    UserError {
-        code: "sync.status_unreadable".into(),
-        message: "无法读取本机待同步数据，请联系运维人员。".into(),
-        detail,
-    }
+    UserError::new(ErrorCode::SyncStatusUnreadable, detail)
 }
 
 impl Workstation {
@@ -208,19 +204,16 @@ impl Workstation {
         match self.sync.service.get() {
             Some(service) => service.sync_now(),
             None if self.config.backend.url.is_none() => {
-                return Err(UserError {
-                    code: "sync.not_configured".into(),
-                    message: "本工作站未配置中心服务地址，数据仅保存在本机，无法同步。".into(),
-                    detail: "backend.url is not set in the workstation config".into(),
-                })
+                return Err(UserError::new(
+                    ErrorCode::SyncNotConfigured,
+                    "backend.url is not set in the workstation config",
+                ))
             }
             None => {
-                return Err(UserError {
-                    code: "sync.not_started".into(),
-                    message: "同步服务未能启动（本地数据库或数据密钥不可用），请联系运维人员。"
-                        .into(),
-                    detail: "see the log: sync service not started".into(),
-                })
+                return Err(UserError::new(
+                    ErrorCode::SyncNotStarted,
+                    "see the log: sync service not started (store, data key or hall.code)",
+                ))
             }
         }
         self.sync_overview()

@@ -107,11 +107,10 @@ impl TestKey {
 impl Ukey for TestKey {
     fn certificate(&self, key: &str, cert: &str) -> Result<CertInfo, UserError> {
         if !self.present.get() || key != KEY || cert != CERT {
-            return Err(UserError {
-                code: "ukey.no_key".into(),
-                message: "未检测到UKey".into(),
-                detail: format!("{key}/{cert}"),
-            });
+            return Err(UserError::new(
+                ErrorCode::UkeyNoKey,
+                format!("{key}/{cert}"),
+            ));
         }
         Ok(self.cert.borrow().clone())
     }
@@ -125,11 +124,7 @@ impl Ukey for TestKey {
     ) -> Result<Vec<u8>, UserError> {
         self.certificate(key, cert)?;
         if pin != PIN {
-            return Err(UserError {
-                code: "ukey.pin_incorrect".into(),
-                message: "PIN码错误".into(),
-                detail: "wrong PIN".into(),
-            });
+            return Err(UserError::new(ErrorCode::UkeyPinIncorrect, "wrong PIN"));
         }
         let sig: p256::ecdsa::DerSignature = self.key.borrow().sign(message);
         Ok(sig.as_bytes().to_vec())
@@ -194,11 +189,10 @@ impl AuthApi for TestServer {
         let message = format!("yichuang-login|{}|{}", call.challenge_id, nonce);
         let cert = yichuang_pki::Cert::from_der(call.certificate_der).unwrap();
         if yichuang_pki::verify_message(&cert, message.as_bytes(), call.signature).is_err() {
-            return Err(AuthFailure::Refused(UserError {
-                code: "login.signature_invalid".into(),
-                message: "签名无效".into(),
-                detail: String::new(),
-            }));
+            return Err(AuthFailure::Refused(UserError::new(
+                ErrorCode::LoginSignatureInvalid,
+                String::new(),
+            )));
         }
         let grant = yichuang_pki::OfflineGrant {
             clerk_id: "c001".into(),
@@ -295,7 +289,7 @@ fn a1_wrong_pin_is_refused_and_audited() {
     let key = TestKey::new(1, "qianqi");
     let server = TestServer::new(NOW, 3 * DAY);
     let err = login(&key, Some(&server), &mut s, &request("0000", NOW)).unwrap_err();
-    assert_eq!(err.code, "ukey.pin_incorrect");
+    assert_eq!(err.code, ErrorCode::UkeyPinIncorrect);
     assert_eq!(actions(&mut s), ["login.failed"]);
 }
 
@@ -314,7 +308,7 @@ fn a3_offline_login_with_a_valid_grant() {
     assert_eq!(session.token, None);
     // Possession is still proved: the wrong PIN does not open an offline session.
     let err = login(&key, Some(&server), &mut s, &request("0000", later)).unwrap_err();
-    assert_eq!(err.code, "ukey.pin_incorrect");
+    assert_eq!(err.code, ErrorCode::UkeyPinIncorrect);
     assert_eq!(
         actions(&mut s),
         ["login.ok", "login.offline", "login.failed"]
@@ -326,7 +320,7 @@ fn a3_offline_login_without_a_grant_is_refused() {
     let (_d, mut s) = store();
     let key = TestKey::new(1, "qianqi");
     let err = login(&key, None, &mut s, &request(PIN, NOW)).unwrap_err();
-    assert_eq!(err.code, "login.offline_no_grant");
+    assert_eq!(err.code, ErrorCode::LoginOfflineNoGrant);
 }
 
 #[test]
@@ -337,7 +331,7 @@ fn a3_expired_grant_is_refused() {
     login(&key, Some(&server), &mut s, &request(PIN, NOW)).unwrap();
     server.reachable.set(false);
     let err = login(&key, Some(&server), &mut s, &request(PIN, NOW + 2 * DAY)).unwrap_err();
-    assert_eq!(err.code, "login.offline_grant_invalid");
+    assert_eq!(err.code, ErrorCode::LoginOfflineGrantInvalid);
     assert_eq!(actions(&mut s), ["login.ok", "login.failed"]);
 }
 
@@ -350,7 +344,7 @@ fn a3_grant_of_another_certificate_does_not_open_a_session() {
     server.reachable.set(false);
     key.swap_for(TestKey::new(2, "zhangsan"));
     let err = login(&key, Some(&server), &mut s, &request(PIN, NOW + HOUR)).unwrap_err();
-    assert_eq!(err.code, "login.offline_no_grant");
+    assert_eq!(err.code, ErrorCode::LoginOfflineNoGrant);
 }
 
 fn logged_in(s: &mut Store, key: &TestKey) -> SessionState {
@@ -396,7 +390,7 @@ fn a5_unlock_with_the_same_key_and_pin() {
     assert_eq!(err.code, "ukey.no_key", "the key must be back first");
     key.present.set(true);
     let err = unlock(&key, &mut s, &session, "0000", NOW + HOUR, [3; 32]).unwrap_err();
-    assert_eq!(err.code, "ukey.pin_incorrect");
+    assert_eq!(err.code, ErrorCode::UkeyPinIncorrect);
     unlock(&key, &mut s, &session, PIN, NOW + HOUR, [4; 32]).unwrap();
     state.unlocked();
     assert!(!state.locked());
@@ -414,7 +408,7 @@ fn a5_unlock_with_another_clerks_key_is_refused() {
     let session = state.key_removed(KEY).unwrap();
     key.swap_for(TestKey::new(2, "zhangsan"));
     let err = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [3; 32]).unwrap_err();
-    assert_eq!(err.code, "login.other_key");
+    assert_eq!(err.code, ErrorCode::LoginOtherKey);
     assert!(state.locked());
     assert_eq!(actions(&mut s), ["login.ok", "session.unlock_failed"]);
 }
