@@ -166,10 +166,7 @@ fn a4_service_prints_the_test_page_and_reports_the_job() {
     let Some(addr) = cups() else { return };
     let _file = FILE_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
     let svc = A4PrinterService::with_spooler(spooler(&addr, "yichuang-test"));
-    assert_eq!(
-        svc.state(),
-        yichuang_core::infra::status::DeviceState::Connected
-    );
+    assert_eq!(svc.state(), yichuang_core::infra::status::DeviceState::Connected);
     let out = svc
         .print_test_page("测试市政务服务中心", "3号窗口", at())
         .unwrap();

@@ -13,18 +13,9 @@ use std::path::{Path, PathBuf};
 /// Append only: a shipped migration is never edited.
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
-    (
-        "0002_audit",
-        include_str!("../../migrations/0002_audit.sql"),
-    ),
-    (
-        "0003_login",
-        include_str!("../../migrations/0003_login.sql"),
-    ),
-    (
-        "0004_intake",
-        include_str!("../../migrations/0004_intake.sql"),
-    ),
+    ("0002_audit", include_str!("../../migrations/0002_audit.sql")),
+    ("0003_login", include_str!("../../migrations/0003_login.sql")),
+    ("0004_intake", include_str!("../../migrations/0004_intake.sql")),
     ("0005_sync", include_str!("../../migrations/0005_sync.sql")),
 ];
 

@@ -443,14 +443,7 @@ pub fn decide(
 
 fn enqueue_case(tx: &Transaction<'_>, c: &Case, at_ms: i64) -> Result<(), IntakeError> {
     let payload = serde_json::to_value(c).map_err(|e| IntakeError::Corrupt(e.to_string()))?;
-    crate::infra::sync::outbox::enqueue_record(
-        tx,
-        "case",
-        &c.id,
-        c.version as i64,
-        &payload,
-        at_ms,
-    )?;
+    crate::infra::sync::outbox::enqueue_record(tx, "case", &c.id, c.version as i64, &payload, at_ms)?;
     Ok(())
 }
 

@@ -357,6 +357,7 @@ pub struct Case {
     pub changes: Vec<CaseChange>,
 }
 
+
 /// The situation the answers lead to, walking the item's question tree. `Ok(None)` when the
 /// answers stop before a situation; an answer that does not fit the tree is an error.
 pub fn resolve_situation<'a>(

@@ -9,9 +9,7 @@ const ID: &str = "11010519491231002X";
 const NOW: i64 = 1_795_399_200_000;
 
 fn view() -> CatalogView {
-    CatalogView::new(
-        crate::domain::catalog::load_dir(&crate::domain::catalog::bundled_dir()).unwrap(),
-    )
+    CatalogView::new(crate::domain::catalog::load_dir(&crate::domain::catalog::bundled_dir()).unwrap())
 }
 
 fn desk() -> Desk {
