@@ -5,7 +5,9 @@
 //! Tauri. The folders tell the architecture:
 //! - [`devices`]: the counter devices as the app uses them (services over the drivers);
 //! - [`domain`]: the clerk's work (catalog, intake, documents, login, audit trail);
-//! - [`infra`]: what the domain stands on (config, store, sync, keystore, blobs, clock).
+//! - [`infra`]: what the domain stands on (config, store, sync, keystore, blobs, clock);
+//! - [`workstation`]: one counter put together (store, clock, desk, devices, session,
+//!   notices, sync); the Tauri shell is a thin host over it.
 //!
 //! Modules:
 //! - `config`: the per-workstation TOML configuration and its validation;
@@ -29,5 +31,7 @@ pub mod devices;
 pub mod domain;
 pub mod error;
 pub mod infra;
+pub mod messages;
+pub mod workstation;
 
-pub use error::{CoreError, UserError};
+pub use error::{CoreError, ErrorCode, UserError};

@@ -8,6 +8,11 @@
 //! certificate must verify with the server's grant key and be unexpired, and the same key
 //! must sign a fresh local challenge that verifies against the certificate in the grant.
 //! Every attempt is audited, in the same transaction as the grant it stores.
+//!
+//! The key and the server are reached through the [`Ukey`] and [`AuthApi`] traits
+//! (implemented by [`UkeyService`] and [`AuthClient`]), so the rules are tested with a key that
+//! signs with a real P-256 key and a server answer made in the test. Time and the local
+//! challenge's nonce come in with the request: nothing here reads the clock.
 
 use std::time::Duration;
 
@@ -20,7 +25,62 @@ use yichuang_drivers::ukey::CertInfo;
 use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::domain::audit::{self, AuditEntry};
 use crate::infra::store::Store;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
+
+/// What login needs from the clerk's UKey.
+pub trait Ukey {
+    /// The certificate `cert` on key `key`.
+    fn certificate(&self, key: &str, cert: &str) -> Result<CertInfo, UserError>;
+    /// Verifies the PIN and signs `message` with the certificate's private key (DER signature).
+    fn verify_and_sign(
+        &self,
+        key: &str,
+        cert: &str,
+        pin: &str,
+        message: &[u8],
+    ) -> Result<Vec<u8>, UserError>;
+    /// Whether `key` is plugged in now.
+    fn present(&self, key: &str) -> bool;
+}
+
+impl Ukey for UkeyService {
+    fn certificate(&self, key: &str, cert: &str) -> Result<CertInfo, UserError> {
+        UkeyService::certificate(self, key, cert)
+    }
+
+    fn verify_and_sign(
+        &self,
+        key: &str,
+        cert: &str,
+        pin: &str,
+        message: &[u8],
+    ) -> Result<Vec<u8>, UserError> {
+        UkeyService::verify_and_sign(self, key, cert, pin, message).map(|s| s.bytes)
+    }
+
+    fn present(&self, key: &str) -> bool {
+        UkeyService::present(self, key)
+    }
+}
+
+/// The login endpoints of the central server, as login uses them.
+pub trait AuthApi {
+    /// A fresh challenge for `workstation`.
+    fn challenge(&self, workstation: &str) -> Result<Challenge, AuthFailure>;
+    /// The signed challenge with the certificate; a session and an offline grant back.
+    fn login(&self, call: &LoginCall<'_>) -> Result<LoginOk, AuthFailure>;
+    /// The server's offline-grant verifying key.
+    fn grant_key(&self) -> Result<GrantKey, AuthFailure>;
+}
+
+/// The second step of an online login.
+#[derive(Debug)]
+pub struct LoginCall<'a> {
+    pub challenge_id: &'a str,
+    pub certificate_der: &'a [u8],
+    pub signature: &'a [u8],
+    pub workstation: &'a str,
+}
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -53,6 +113,53 @@ pub struct Session {
     pub token: Option<String>,
 }
 
+/// The clerk at the window and whether the workstation is locked (A5): one place for the
+/// rules "a login replaces a locked session", "pulling the session's key locks", "an unlock
+/// opens what the lock closed".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionState {
+    session: Option<Session>,
+    locked: bool,
+}
+
+impl SessionState {
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// A login: the new session replaces any other (another clerk at a locked window).
+    pub fn start(&mut self, session: Session) {
+        self.session = Some(session);
+        self.locked = false;
+    }
+
+    /// Logout: the session that ended, if any.
+    pub fn end(&mut self) -> Option<Session> {
+        self.locked = false;
+        self.session.take()
+    }
+
+    /// A UKey was pulled: locks when it is the session's key and the workstation is not
+    /// locked yet, and returns the session so the lock is audited once.
+    pub fn key_removed(&mut self, key_id: &str) -> Option<Session> {
+        let session = self.session.as_ref()?;
+        if session.key_id != key_id || self.locked {
+            return None;
+        }
+        self.locked = true;
+        Some(session.clone())
+    }
+
+    /// The unlock succeeded ([`unlock`]).
+    pub fn unlocked(&mut self) {
+        self.locked = false;
+    }
+}
+
 /// The signed offline grant as the server sends it (`yichuang-pki`'s `SignedGrant`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedGrant {
@@ -61,18 +168,20 @@ pub struct SignedGrant {
     pub key_id: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Challenge {
-    challenge_id: String,
-    nonce: String,
+/// The server's challenge (`POST api/v1/auth/challenge`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Challenge {
+    pub challenge_id: String,
+    pub nonce: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct LoginOk {
-    session_token: String,
-    expires_at: i64,
-    clerk: ClerkInfo,
-    offline_grant: Option<SignedGrant>,
+/// The server's answer to a good login (`POST api/v1/auth/login`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginOk {
+    pub session_token: String,
+    pub expires_at: i64,
+    pub clerk: ClerkInfo,
+    pub offline_grant: Option<SignedGrant>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,11 +214,7 @@ impl AuthClient {
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| UserError {
-                code: "login.client".into(),
-                message: "登录组件初始化失败，请联系运维人员。".into(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
         Ok(Self { base, http })
     }
 
@@ -141,18 +246,17 @@ impl AuthClient {
             let e: ServerError = resp.json().map_err(|e| {
                 AuthFailure::Unreachable(format!("POST {url}: HTTP {status}, unreadable: {e}"))
             })?;
-            return Err(AuthFailure::Refused(UserError {
-                code: format!("login.{}", e.code),
-                message: e.message,
-                detail: e.detail,
-            }));
+            return Err(AuthFailure::Refused(UserError::with_message(
+                ErrorCode::login_refused(&e.code),
+                e.message,
+                format!("{}: {}", e.code, e.detail),
+            )));
         }
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
     }
 
-    /// The server's offline-grant verifying key.
-    pub fn grant_key(&self) -> Result<GrantKey, AuthFailure> {
+    fn get_grant_key(&self) -> Result<GrantKey, AuthFailure> {
         let url = self.url("api/v1/auth/grant-key")?;
         let resp = self
             .http
@@ -167,6 +271,31 @@ impl AuthClient {
         }
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))
+    }
+}
+
+impl AuthApi for AuthClient {
+    fn challenge(&self, workstation: &str) -> Result<Challenge, AuthFailure> {
+        self.post(
+            "api/v1/auth/challenge",
+            &serde_json::json!({ "workstation": workstation }),
+        )
+    }
+
+    fn login(&self, call: &LoginCall<'_>) -> Result<LoginOk, AuthFailure> {
+        self.post(
+            "api/v1/auth/login",
+            &serde_json::json!({
+                "challenge_id": call.challenge_id,
+                "certificate": B64.encode(call.certificate_der),
+                "signature": B64.encode(call.signature),
+                "workstation": call.workstation,
+            }),
+        )
+    }
+
+    fn grant_key(&self) -> Result<GrantKey, AuthFailure> {
+        self.get_grant_key()
     }
 }
 
@@ -189,11 +318,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 fn store_err(e: crate::infra::store::StoreError) -> UserError {
-    UserError {
-        code: "store.write".into(),
-        message: e.message(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(ErrorCode::StoreWrite, e.message(), e.to_string())
 }
 
 /// Everything one login attempt needs.
@@ -205,6 +330,8 @@ pub struct LoginRequest<'a> {
     pub workstation: &'a str,
     /// Unix ms.
     pub now: i64,
+    /// Random bytes for the local challenge of an offline login.
+    pub nonce: [u8; 32],
 }
 
 fn audit_attempt(
@@ -274,8 +401,8 @@ fn audit_attempt(
 
 /// One login attempt with the UKey: online when the server answers, else offline with a grant.
 pub fn login(
-    ukey: &UkeyService,
-    server: Option<&AuthClient>,
+    ukey: &dyn Ukey,
+    server: Option<&dyn AuthApi>,
     store: &mut Store,
     req: &LoginRequest<'_>,
 ) -> Result<Session, UserError> {
@@ -305,8 +432,8 @@ pub fn login(
 }
 
 fn attempt(
-    ukey: &UkeyService,
-    server: Option<&AuthClient>,
+    ukey: &dyn Ukey,
+    server: Option<&dyn AuthApi>,
     store: &mut Store,
     req: &LoginRequest<'_>,
     cert: &CertInfo,
@@ -344,28 +471,22 @@ fn attempt(
 }
 
 fn online(
-    ukey: &UkeyService,
-    client: &AuthClient,
+    ukey: &dyn Ukey,
+    client: &dyn AuthApi,
     req: &LoginRequest<'_>,
     cert: &CertInfo,
 ) -> Result<(LoginOk, Option<GrantKey>), AuthFailure> {
-    let ch: Challenge = client.post(
-        "api/v1/auth/challenge",
-        &serde_json::json!({ "workstation": req.workstation }),
-    )?;
+    let ch = client.challenge(req.workstation)?;
     let message = format!("yichuang-login|{}|{}", ch.challenge_id, ch.nonce);
     let sig = ukey
         .verify_and_sign(req.key_id, req.cert_id, req.pin, message.as_bytes())
         .map_err(AuthFailure::Refused)?;
-    let ok: LoginOk = client.post(
-        "api/v1/auth/login",
-        &serde_json::json!({
-            "challenge_id": ch.challenge_id,
-            "certificate": B64.encode(&cert.der),
-            "signature": B64.encode(&sig.bytes),
-            "workstation": req.workstation,
-        }),
-    )?;
+    let ok = client.login(&LoginCall {
+        challenge_id: &ch.challenge_id,
+        certificate_der: &cert.der,
+        signature: &sig,
+        workstation: req.workstation,
+    })?;
     // The grant key is fetched with the grant, so the first online login equips this
     // workstation for offline days. Not fatal when it fails: the login itself stands.
     let key = client.grant_key().ok();
@@ -375,22 +496,29 @@ fn online(
 /// Unlocks a locked session: the same key must be present, take the PIN, and sign a fresh
 /// challenge that verifies against the session's certificate.
 pub fn unlock(
-    ukey: &UkeyService,
+    ukey: &dyn Ukey,
     store: &mut Store,
     session: &Session,
     pin: &str,
     now: i64,
+    nonce: [u8; 32],
 ) -> Result<(), UserError> {
+    if !ukey.present(&session.key_id) {
+        return Err(UserError::with_message(
+            ErrorCode::UkeyNoKey,
+            crate::messages::insert_own_key(&session.clerk.name),
+            format!("key {} not present", session.key_id),
+        ));
+    }
     let result = (|| {
         let cert = ukey.certificate(&session.key_id, &session.cert_id)?;
         if fingerprint(&cert.der) != session.cert_fingerprint {
-            return Err(UserError {
-                code: "login.other_key".into(),
-                message: "这不是锁定前使用的UKey，请插入本人的UKey。".into(),
-                detail: "certificate fingerprint differs from the locked session's".into(),
-            });
+            return Err(UserError::new(
+                ErrorCode::LoginOtherKey,
+                "certificate fingerprint differs from the locked session's",
+            ));
         }
-        offline::prove_possession(ukey, &session.key_id, &session.cert_id, pin, &cert)
+        offline::prove_possession(ukey, &session.key_id, &session.cert_id, pin, &cert, nonce)
     })();
     let (action, detail) = match &result {
         Ok(()) => ("session.unlock", serde_json::json!({})),
@@ -449,41 +577,31 @@ mod offline {
     }
 
     pub fn prove_possession(
-        ukey: &UkeyService,
+        ukey: &dyn Ukey,
         key: &str,
         cert_id: &str,
         pin: &str,
         cert: &CertInfo,
+        nonce: [u8; 32],
     ) -> Result<(), UserError> {
-        let mut nonce = [0u8; 32];
-        nonce[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        nonce[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         let message = format!("yichuang-local|{}", B64.encode(nonce));
         let sig = ukey.verify_and_sign(key, cert_id, pin, message.as_bytes())?;
-        let invalid = |e: yichuang_pki::PkiError| UserError {
-            code: "login.signature_invalid".into(),
-            message: "UKey签名验证失败，请确认使用的是本人的UKey。".into(),
-            detail: e.to_string(),
+        let invalid = |e: yichuang_pki::PkiError| {
+            UserError::new(ErrorCode::LoginSignatureInvalid, e.to_string())
         };
         let parsed = yichuang_pki::Cert::from_der(&cert.der).map_err(invalid)?;
-        yichuang_pki::verify_message(&parsed, message.as_bytes(), &sig.bytes).map_err(invalid)
+        yichuang_pki::verify_message(&parsed, message.as_bytes(), &sig).map_err(invalid)
     }
 
     pub fn login(
-        ukey: &UkeyService,
+        ukey: &dyn Ukey,
         store: &mut Store,
         req: &LoginRequest<'_>,
         cert: &CertInfo,
         fp: &str,
         unreachable: &str,
     ) -> Result<Session, UserError> {
-        let no_grant = |detail: String| UserError {
-            code: "login.offline_no_grant".into(),
-            message:
-                "无法连接中心服务，且本机没有该证书的有效离线授权。请在联网时登录一次后再离线使用。"
-                    .into(),
-            detail,
-        };
+        let no_grant = |detail: String| UserError::new(ErrorCode::LoginOfflineNoGrant, detail);
         let conn = store.conn();
         let stored: Option<(String, Vec<u8>)> = conn
             .query_row(
@@ -508,15 +626,12 @@ mod offline {
         };
         let signed: SignedGrant = serde_json::from_str(&grant_json)
             .map_err(|e| no_grant(format!("stored grant unreadable: {e}")))?;
-        let grant = verify_grant(&key, &signed, req.now).map_err(|e| UserError {
-            code: "login.offline_grant_invalid".into(),
-            message: "本机的离线授权已过期或无效，请在联网时重新登录。".into(),
-            detail: e,
-        })?;
+        let grant = verify_grant(&key, &signed, req.now)
+            .map_err(|e| UserError::new(ErrorCode::LoginOfflineGrantInvalid, e))?;
         if grant.cert_fingerprint != fp || cert_der != cert.der {
             return Err(no_grant("grant names another certificate".into()));
         }
-        prove_possession(ukey, req.key_id, req.cert_id, req.pin, cert)?;
+        prove_possession(ukey, req.key_id, req.cert_id, req.pin, cert, req.nonce)?;
         Ok(Session {
             clerk: ClerkInfo {
                 id: grant.clerk_id,
@@ -572,3 +687,6 @@ pub fn record_logout(store: &mut Store, session: &Session, now: i64) -> Result<(
         })
         .map_err(store_err)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+//! Intake at the workstation (issue 5): each operation takes the clerk at the desk, the
+//! catalog and the store, calls `domain::intake` and refreshes the pending count after a
+//! write. Notices and reprints go through the print sequences of [`super::notices`].
+
+use std::sync::Arc;
+
+use crate::domain::catalog::search::ItemHit;
+use crate::domain::catalog::Item;
+use crate::domain::intake::cases::{self, CaseEvent, ChangeInput};
+use crate::domain::intake::history::{
+    self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
+};
+use crate::domain::intake::{
+    Attachment, Case, CaseDraft, CatalogView, DecisionInput, Desk, IntakeError, Party,
+};
+use crate::{ErrorCode, UserError};
+
+use super::{notices, Workstation};
+
+/// The item list before anything is typed: favourites, the 15 most frequent, recent.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct CatalogHome {
+    pub favourites: Vec<ItemHit>,
+    pub frequent: Vec<ItemHit>,
+    pub recent: Vec<ItemHit>,
+    pub version: String,
+    pub items: u32,
+}
+
+fn ie(e: IntakeError) -> UserError {
+    e.to_user()
+}
+
+impl Workstation {
+    fn catalog(&self) -> Result<Arc<CatalogView>, UserError> {
+        self.with_store(|s| self.catalog.view(s))
+    }
+
+    /// Desk and catalog, for operations that need both.
+    fn desk_and_catalog(&self) -> Result<(Desk, Arc<CatalogView>), UserError> {
+        Ok((self.clerk_desk()?, self.catalog()?))
+    }
+
+    /// Runs a write on the store and refreshes the pending count.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut crate::infra::store::Store) -> Result<T, IntakeError>,
+    ) -> Result<T, UserError> {
+        let out = self.with_store(|s| f(s).map_err(ie));
+        self.refresh_pending();
+        out
+    }
+
+    pub fn catalog_home(&self) -> Result<CatalogHome, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+        Ok(CatalogHome {
+            favourites: view.index.hits_for(&usage.favourites, &usage.favourites),
+            frequent: view.index.hits_for(&usage.frequent, &usage.favourites),
+            recent: view.index.hits_for(&usage.recent, &usage.favourites),
+            version: view.catalog.version.clone(),
+            items: view.catalog.items.len() as u32,
+        })
+    }
+
+    /// Item search (D3): name, type, department, full pinyin, initials, small typos.
+    pub fn catalog_search(&self, query: &str) -> Result<Vec<ItemHit>, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+        Ok(view.index.search(query, &usage.counts, &usage.favourites))
+    }
+
+    pub fn catalog_item(&self, code: &str) -> Result<Item, UserError> {
+        let (_, view) = self.desk_and_catalog()?;
+        view.item(code).cloned().map_err(ie)
+    }
+
+    pub fn catalog_favourite(&self, code: &str, favourite: bool) -> Result<(), UserError> {
+        let desk = self.clerk_desk()?;
+        self.with_store(|s| cases::set_favourite(s, &desk.clerk_id, code, favourite).map_err(ie))
+    }
+
+    /// A fresh draft for an item (form defaults; the checklist when it has one situation).
+    pub fn intake_new(&self, item_code: &str) -> Result<CaseDraft, UserError> {
+        let (_, view) = self.desk_and_catalog()?;
+        Ok(crate::domain::intake::new_draft(
+            view.item(item_code).map_err(ie)?,
+        ))
+    }
+
+    /// Re-resolves the situation after an answer and rebuilds the checklist.
+    pub fn intake_refresh(&self, draft: CaseDraft) -> Result<CaseDraft, UserError> {
+        let (_, view) = self.desk_and_catalog()?;
+        cases::refresh(&view, draft).map_err(ie)
+    }
+
+    /// The party on the card just read (A6: only from an audited, recent read here).
+    pub fn party_from_card(&self) -> Result<Party, UserError> {
+        self.clerk_desk()?;
+        self.reads.party_from_card(self.now())
+    }
+
+    /// Saves the draft; `park` sets it aside to serve the next person (E7).
+    pub fn intake_save(&self, draft: CaseDraft, park: bool) -> Result<Case, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let now = self.now();
+        self.write(|s| cases::save_draft(s, &view, &desk, draft, park, now))
+    }
+
+    pub fn intake_drafts(&self) -> Result<Vec<Case>, UserError> {
+        let desk = self.clerk_desk()?;
+        self.with_store(|s| cases::drafts(s, &desk.clerk_id).map_err(ie))
+    }
+
+    pub fn intake_discard(&self, case_id: &str) -> Result<(), UserError> {
+        let desk = self.clerk_desk()?;
+        let now = self.now();
+        self.write(|s| cases::discard_draft(s, &desk, case_id, now))
+    }
+
+    /// Saves and numbers the case, prints the decision's notice, records the print (E6).
+    pub fn print_notice(
+        &self,
+        draft: CaseDraft,
+        decision: &DecisionInput,
+    ) -> Result<Case, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let printer = self.devices.a4_printer()?;
+        let out = notices::print_notice(
+            self.store()?,
+            &*printer,
+            self.clock(),
+            &view,
+            &desk,
+            draft,
+            decision,
+        );
+        self.refresh_a4_state();
+        self.refresh_pending();
+        out
+    }
+
+    /// Takes the decision whose notice was printed: one transaction with audit and outbox.
+    pub fn intake_decide(
+        &self,
+        case_id: &str,
+        decision: &DecisionInput,
+    ) -> Result<Case, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let now = self.now();
+        self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))
+    }
+
+    pub fn case_get(&self, case_id: &str) -> Result<Case, UserError> {
+        let desk = self.clerk_desk()?;
+        self.with_store(|s| cases::load(s, case_id, &desk.clerk_id).map_err(ie))
+    }
+
+    /// Changes a decided case with a reason (E9).
+    pub fn case_change(
+        &self,
+        case_id: &str,
+        change: &ChangeInput,
+        reason: &str,
+    ) -> Result<Case, UserError> {
+        let desk = self.clerk_desk()?;
+        let now = self.now();
+        self.write(|s| cases::change(s, &desk, case_id, change, reason, now))
+    }
+
+    pub fn history_search(&self, query: &HistoryQuery) -> Result<HistoryPage, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let today = self.clock.today();
+        self.with_store(|s| {
+            history::search(s, &view.calendar, &desk.clerk_id, query, today).map_err(ie)
+        })
+    }
+
+    /// Reprints a notice with a reason (I2): print counter and audit entry.
+    pub fn reprint(&self, case_id: &str, index: u32, reason: &str) -> Result<Case, UserError> {
+        let desk = self.clerk_desk()?;
+        let printer = self.devices.a4_printer()?;
+        let out = notices::reprint(
+            self.store()?,
+            &*printer,
+            self.clock(),
+            &desk,
+            case_id,
+            index as usize,
+            reason,
+        );
+        self.refresh_a4_state();
+        self.refresh_pending();
+        out
+    }
+
+    /// Exports the clerk's cases matching the query to `<data dir>/exports/` (audited).
+    pub fn history_export(
+        &self,
+        query: &HistoryQuery,
+        format: ExportFormat,
+    ) -> Result<ExportResult, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let (t, now, today) = (self.clock.slip_time(), self.now(), self.clock.today());
+        let ext = match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        };
+        let name = format!(
+            "已办件-{}-{:04}{:02}{:02}-{:02}{:02}{:02}.{ext}",
+            desk.clerk_id,
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            now.rem_euclid(60_000) / 1000
+        );
+        let path = self.data_dir.join("exports").join(name);
+        self.write(|s| history::export(s, &view.calendar, &desk, query, format, &path, today, now))
+    }
+
+    pub fn stats_today(&self) -> Result<TodayFigures, UserError> {
+        let desk = self.clerk_desk()?;
+        let today = self.clock.today();
+        self.with_store(|s| history::today_figures(s, &desk.clerk_id, today).map_err(ie))
+    }
+
+    /// The case's trail from the audit log: prints, reprints with reasons, decision, changes.
+    pub fn case_trail(&self, case_id: &str) -> Result<Vec<CaseEvent>, UserError> {
+        let desk = self.clerk_desk()?;
+        self.with_store(|s| cases::trail(s, &desk.clerk_id, case_id).map_err(ie))
+    }
+
+    /// Checks and stores a material file (encrypted, queued for upload, audited) in one
+    /// transaction; shared by file import and camera capture.
+    pub fn attach_file(&self, name: &str, bytes: &[u8]) -> Result<Attachment, UserError> {
+        let desk = self.clerk_desk()?;
+        let blobs = self.sync.blobs().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::IntakeNoBlobStore,
+                "the blob store was not opened at start",
+            )
+        })?;
+        let now = self.now();
+        self.write(|s| cases::attach(s, &blobs, &desk, name, bytes, now))
+    }
+}

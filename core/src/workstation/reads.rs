@@ -1,0 +1,244 @@
+//! The A6 read register: a citizen's identity read at this window (ID card, personal code
+//! from the document camera) is written to the audit trail before the window sees it, and
+//! intake fills a party only from a read that is on record and recent.
+
+use std::sync::Mutex;
+
+use serde_json::json;
+use yichuang_drivers::idcard::identity::{CardDetails, Sex};
+
+use crate::devices::camera::CodeTarget;
+use crate::devices::id_card::{CardEvent, CitizenCard};
+use crate::domain::audit::{self, AuditEntry};
+use crate::domain::intake::cases::CARD_READ_VALID_MS;
+use crate::domain::intake::{IdSource, Party};
+use crate::infra::store::Store;
+use crate::{ErrorCode, UserError};
+
+/// The last card read at this window, audited, and when (unix ms).
+#[derive(Debug, Default)]
+pub struct ReadRegister {
+    last_card: Mutex<Option<(CitizenCard, i64)>>,
+}
+
+/// Writes one audit entry in its own transaction.
+pub fn audit_read(
+    store: &mut Store,
+    at: i64,
+    actor: Option<String>,
+    action: &str,
+    subject: Option<String>,
+    detail: serde_json::Value,
+) -> Result<(), UserError> {
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                at,
+                AuditEntry {
+                    actor,
+                    action: action.into(),
+                    subject,
+                    detail,
+                },
+            )
+        })
+        .map(drop)
+        .map_err(|e| UserError::new(ErrorCode::StoreAudit, e.to_string()))
+}
+
+impl ReadRegister {
+    /// A card event from the reader. A card read is audited first; only then is it kept for
+    /// intake and passed on. An unaudited read never reaches the window: it becomes a failed
+    /// read.
+    pub fn card_event(
+        &self,
+        store: &mut Store,
+        actor: Option<String>,
+        at: i64,
+        event: CardEvent,
+    ) -> CardEvent {
+        let CardEvent::Present { card } = event else {
+            return event;
+        };
+        let detail = json!({
+            "card_kind": card.identity.kind,
+            "expired": card.expired,
+            "source": "id_card_reader",
+        });
+        let subject = Some(card.identity.id_number.clone());
+        match audit_read(store, at, actor, "card.read", subject, detail) {
+            Ok(()) => {
+                *lock(&self.last_card) = Some((card.clone(), at));
+                CardEvent::Present { card }
+            }
+            Err(error) => {
+                tracing::error!(error = %error.detail, "card read not audited; not shown");
+                CardEvent::ReadFailed { error }
+            }
+        }
+    }
+
+    /// The party on the card last read, if that read is recent enough (12 h).
+    pub fn party_from_card(&self, now: i64) -> Result<Party, UserError> {
+        let (card, at) = lock(&self.last_card)
+            .clone()
+            .ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
+        if now - at > CARD_READ_VALID_MS {
+            return Err(UserError::new(
+                ErrorCode::IntakeCardStale,
+                format!("card read at {at}"),
+            ));
+        }
+        Ok(party(&card))
+    }
+}
+
+/// A code read from the document camera. A personal code is a read of the citizen's
+/// identity: audited like a card read before the window sees it; when the audit fails the
+/// person is dropped from what the window gets.
+pub fn code_read(
+    store: &mut Store,
+    actor: Option<String>,
+    at: i64,
+    target: CodeTarget,
+) -> CodeTarget {
+    let detail = json!({
+        "kind": target.code.kind,
+        "ticket": target.ticket,
+        "appointment": target.appointment,
+        "item": target.item_code,
+        "source": "document_camera",
+    });
+    let (action, subject) = match &target.party {
+        Some(p) => ("code.read", Some(p.id_number.clone())),
+        None => ("camera.code", None),
+    };
+    match audit_read(store, at, actor, action, subject, detail) {
+        Ok(()) => target,
+        Err(e) => {
+            tracing::error!(error = %e.detail, "code read not audited; person dropped");
+            CodeTarget {
+                party: None,
+                ..target
+            }
+        }
+    }
+}
+
+/// The card → party mapping (name, number, sex, nation, birth, address).
+pub fn party(card: &CitizenCard) -> Party {
+    let id = &card.identity;
+    Party {
+        name: id.display_name().to_string(),
+        id_number: id.id_number.clone(),
+        id_source: IdSource::Card,
+        sex: match id.sex {
+            Sex::Male => "男",
+            Sex::Female => "女",
+            _ => "未说明",
+        }
+        .to_string(),
+        nation: match &id.details {
+            CardDetails::Resident { nation, .. } => nation.display_name(),
+            _ => String::new(),
+        },
+        birth: id.birth.to_string(),
+        address: match &id.details {
+            CardDetails::Resident { address, .. } | CardDetails::HkMacaoTaiwan { address, .. } => {
+                address.clone()
+            }
+            _ => String::new(),
+        },
+        phone: String::new(),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yichuang_drivers::idcard::simulator::sample_resident;
+
+    const NOW: i64 = 1_795_399_200_000;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("w.db")).unwrap();
+        (dir, s)
+    }
+
+    fn card() -> CitizenCard {
+        CitizenCard::new(
+            sample_resident(),
+            crate::infra::clock::date_from_unix(NOW / 1000),
+        )
+    }
+
+    fn audited(store: &mut Store) -> Vec<(String, Option<String>)> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT action, subject FROM audit_log ORDER BY seq")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a6_a_card_read_is_audited_before_it_is_passed_on() {
+        let (_d, mut s) = store();
+        let reads = ReadRegister::default();
+        let card = card();
+        let number = card.identity.id_number.clone();
+        let out = reads.card_event(
+            &mut s,
+            Some("c001".into()),
+            NOW,
+            CardEvent::Present { card },
+        );
+        assert!(matches!(out, CardEvent::Present { .. }));
+        assert_eq!(
+            audited(&mut s),
+            [("card.read".to_string(), Some(number.clone()))]
+        );
+        let party = reads.party_from_card(NOW + 60_000).unwrap();
+        assert_eq!(party.id_number, number);
+        assert_eq!(party.id_source, IdSource::Card);
+        assert!(!party.name.is_empty() && !party.birth.is_empty());
+    }
+
+    #[test]
+    fn a6_an_unaudited_read_never_reaches_the_window() {
+        let (_d, mut s) = store();
+        s.conn().execute_batch("DROP TABLE audit_log").unwrap();
+        let reads = ReadRegister::default();
+        let out = reads.card_event(&mut s, None, NOW, CardEvent::Present { card: card() });
+        assert!(
+            matches!(&out, CardEvent::ReadFailed { error } if error.code == ErrorCode::StoreAudit),
+            "{out:?}"
+        );
+        assert_eq!(
+            reads.party_from_card(NOW).unwrap_err().code,
+            "intake.no_card"
+        );
+    }
+
+    #[test]
+    fn a6_stale_reads_are_refused() {
+        let (_d, mut s) = store();
+        let reads = ReadRegister::default();
+        assert_eq!(
+            reads.party_from_card(NOW).unwrap_err().code,
+            "intake.no_card"
+        );
+        reads.card_event(&mut s, None, NOW, CardEvent::Present { card: card() });
+        assert!(reads.party_from_card(NOW + CARD_READ_VALID_MS).is_ok());
+        let err = reads
+            .party_from_card(NOW + CARD_READ_VALID_MS + 1)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::IntakeCardStale);
+    }
+}
