@@ -506,7 +506,7 @@ pub fn change(
                 if !phone.is_empty() && !is_phone(phone) {
                     return Err(IntakeError::Party {
                         role: "申请人",
-                        problem: "联系电话格式不正确。".into(),
+                        problem: PartyProblem::BadPhone,
                     });
                 }
                 parts.push(format!("联系电话：{} → {}", c.draft.applicant.phone, phone));
@@ -528,7 +528,7 @@ pub fn change(
                 c.draft.pickup = (!p.is_empty()).then(|| p.as_ref().clone());
             }
             if parts.is_empty() {
-                return Err(IntakeError::Decision("没有需要修改的内容。".into()));
+                return Err(IntakeError::Decision(DecisionProblem::NothingToChange));
             }
             ("edit", parts.join("；"))
         }
@@ -584,7 +584,7 @@ pub fn prepare_reprint(
         .notices
         .get(notice_index)
         .cloned()
-        .ok_or_else(|| IntakeError::Decision("该办件没有这份通知书。".into()))?;
+        .ok_or_else(|| IntakeError::Decision(DecisionProblem::NoSuchNotice))?;
     Ok(notice::reprint(&c, n))
 }
 
@@ -786,16 +786,15 @@ pub fn attach(
     at_ms: i64,
 ) -> Result<Attachment, IntakeError> {
     if bytes.is_empty() {
-        return Err(IntakeError::Attachment("文件是空的，请重新选择。".into()));
+        return Err(IntakeError::Attachment(AttachmentProblem::Empty));
     }
     if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(IntakeError::Attachment(format!(
-            "文件超过{}MB，请压缩或分拆后再导入。",
-            MAX_ATTACHMENT_BYTES / 1024 / 1024
-        )));
+        return Err(IntakeError::Attachment(AttachmentProblem::TooLarge {
+            max_mb: MAX_ATTACHMENT_BYTES / 1024 / 1024,
+        }));
     }
     let mime = sniff(bytes)
-        .ok_or_else(|| IntakeError::Attachment("仅支持导入 JPG、PNG 图片或 PDF 文件。".into()))?;
+        .ok_or_else(|| IntakeError::Attachment(AttachmentProblem::UnsupportedType))?;
     let blob = blobs.put(bytes)?;
     let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
     let att = Attachment {

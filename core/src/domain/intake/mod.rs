@@ -15,7 +15,9 @@ pub mod labels;
 pub mod notice;
 pub mod walk;
 
-pub use error::IntakeError;
+pub use error::{
+    AttachmentProblem, DecisionProblem, DeferProblem, FieldProblem, IntakeError, PartyProblem,
+};
 pub use labels::IntakeLabels;
 pub use walk::current_question;
 
@@ -463,30 +465,34 @@ pub fn new_draft(item: &Item) -> CaseDraft {
 }
 
 /// Checks one form value against its field definition; `None` when valid.
-pub fn field_problem(f: &crate::domain::catalog::FieldDef, value: &str) -> Option<String> {
+pub fn field_problem(
+    f: &crate::domain::catalog::FieldDef,
+    value: &str,
+) -> Option<FieldProblem> {
     use crate::domain::catalog::FieldKind;
     let v = value.trim();
     if v.is_empty() {
-        return f.required.then(|| "为必填项。".to_string());
+        return f.required.then_some(FieldProblem::Required);
     }
     if f.max_len > 0 && v.chars().count() > f.max_len as usize {
-        return Some(format!("不能超过{}个字。", f.max_len));
+        return Some(FieldProblem::TooLong { max: f.max_len });
     }
     match &f.kind {
         FieldKind::Text | FieldKind::TextArea => None,
         FieldKind::Number => (v.parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true))
-            .then(|| "应为数字。".to_string()),
+            .then_some(FieldProblem::NotANumber),
         FieldKind::Date => crate::domain::catalog::calendar::parse_date(v)
             .is_none()
-            .then(|| "应为有效日期（如 2026-11-23）。".to_string()),
-        FieldKind::Phone => {
-            (!is_phone(v)).then(|| "应为11位手机号码或带区号的固定电话。".to_string())
-        }
+            .then_some(FieldProblem::NotADate),
+        FieldKind::Phone => (!is_phone(v)).then_some(FieldProblem::NotAPhone),
         FieldKind::IdNumber => yichuang_drivers::idcard::identity::validate_id_number(v)
             .err()
-            .map(|_| "不是有效的18位公民身份号码。".to_string()),
-        FieldKind::Select { options } => (!options.iter().any(|o| o == v))
-            .then(|| format!("应从以下选项中选择：{}。", options.join("、"))),
+            .map(|_| FieldProblem::NotAnIdNumber),
+        FieldKind::Select { options } => (!options.iter().any(|o| o == v)).then(|| {
+            FieldProblem::NotAnOption {
+                options: options.clone(),
+            }
+        }),
     }
 }
 
@@ -532,7 +538,7 @@ fn check_party(role: &'static str, p: &Party, required: bool) -> Result<(), Inta
         return if required {
             Err(IntakeError::Party {
                 role,
-                problem: "请读取身份证或填写姓名和证件号码。".into(),
+                problem: PartyProblem::Missing,
             })
         } else {
             Ok(())
@@ -541,7 +547,7 @@ fn check_party(role: &'static str, p: &Party, required: bool) -> Result<(), Inta
     if p.name.trim().is_empty() {
         return Err(IntakeError::Party {
             role,
-            problem: "姓名不能为空。".into(),
+            problem: PartyProblem::NameEmpty,
         });
     }
     if p.id_source == IdSource::Typed
@@ -549,13 +555,13 @@ fn check_party(role: &'static str, p: &Party, required: bool) -> Result<(), Inta
     {
         return Err(IntakeError::Party {
             role,
-            problem: "证件号码不是有效的18位公民身份号码。".into(),
+            problem: PartyProblem::BadIdNumber,
         });
     }
     if !p.phone.trim().is_empty() && !is_phone(p.phone.trim()) {
         return Err(IntakeError::Party {
             role,
-            problem: "联系电话格式不正确。".into(),
+            problem: PartyProblem::BadPhone,
         });
     }
     Ok(())
@@ -597,10 +603,10 @@ pub fn plan_decision(
         {
             Some(d) => {
                 let date = crate::domain::catalog::calendar::parse_date(d).ok_or_else(|| {
-                    IntakeError::Decision("期限日期格式不正确（如 2026-11-30）。".into())
+                    IntakeError::Decision(DecisionProblem::BadDeadline)
                 })?;
                 if date <= today {
-                    return Err(IntakeError::Decision("期限应晚于今天。".into()));
+                    return Err(IntakeError::Decision(DecisionProblem::DeadlineNotLater));
                 }
                 Ok(date.to_string())
             }
@@ -634,12 +640,10 @@ pub fn plan_decision(
         DecisionKind::Deferred => {
             validate_for_decision(item, draft)?;
             if !item.deferrable {
-                return Err(IntakeError::NotDeferrable("本事项不适用容缺受理。".into()));
+                return Err(IntakeError::NotDeferrable(DeferProblem::NotApplicable));
             }
             if missing_required.is_empty() {
-                return Err(IntakeError::NotDeferrable(
-                    "必要材料已齐全，请直接受理。".into(),
-                ));
+                return Err(IntakeError::NotDeferrable(DeferProblem::NothingMissing));
             }
             let hard: Vec<&MaterialEntry> = missing_required
                 .iter()
@@ -647,31 +651,24 @@ pub fn plan_decision(
                 .filter(|m| !m.deferrable)
                 .collect();
             if !hard.is_empty() {
-                return Err(IntakeError::NotDeferrable(format!(
-                    "以下材料不可容缺：{}。",
-                    names(&hard).join("、")
-                )));
+                return Err(IntakeError::NotDeferrable(DeferProblem::HardMaterials(names(&hard))));
             }
             if decision.promise.is_empty() {
-                return Err(IntakeError::Decision(
-                    "容缺受理须记录申请人的书面承诺内容。".into(),
-                ));
+                return Err(IntakeError::Decision(DecisionProblem::PromiseRequired));
             }
             decision.missing = names(&missing_required);
             decision.deadline = Some(deadline(input)?);
         }
         DecisionKind::Reject => {
             if decision.reason.is_empty() {
-                return Err(IntakeError::Decision("不予受理须填写理由。".into()));
+                return Err(IntakeError::Decision(DecisionProblem::RejectReasonRequired));
             }
         }
         DecisionKind::Supplement => {
             let missing: Vec<&MaterialEntry> =
                 draft.materials.iter().filter(|m| !m.is_in()).collect();
             if missing.is_empty() && decision.reason.is_empty() {
-                return Err(IntakeError::Decision(
-                    "补正补齐须列明缺少的材料或需补正的内容。".into(),
-                ));
+                return Err(IntakeError::Decision(DecisionProblem::SupplementNeedsList));
             }
             decision.missing = names(&missing);
             decision.deadline = Some(deadline(input)?);
