@@ -793,8 +793,8 @@ pub fn attach(
             max_mb: MAX_ATTACHMENT_BYTES / 1024 / 1024,
         }));
     }
-    let mime = sniff(bytes)
-        .ok_or_else(|| IntakeError::Attachment(AttachmentProblem::UnsupportedType))?;
+    let mime =
+        sniff(bytes).ok_or_else(|| IntakeError::Attachment(AttachmentProblem::UnsupportedType))?;
     let blob = blobs.put(bytes)?;
     let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
     let att = Attachment {

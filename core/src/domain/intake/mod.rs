@@ -465,10 +465,7 @@ pub fn new_draft(item: &Item) -> CaseDraft {
 }
 
 /// Checks one form value against its field definition; `None` when valid.
-pub fn field_problem(
-    f: &crate::domain::catalog::FieldDef,
-    value: &str,
-) -> Option<FieldProblem> {
+pub fn field_problem(f: &crate::domain::catalog::FieldDef, value: &str) -> Option<FieldProblem> {
     use crate::domain::catalog::FieldKind;
     let v = value.trim();
     if v.is_empty() {
@@ -488,11 +485,11 @@ pub fn field_problem(
         FieldKind::IdNumber => yichuang_drivers::idcard::identity::validate_id_number(v)
             .err()
             .map(|_| FieldProblem::NotAnIdNumber),
-        FieldKind::Select { options } => (!options.iter().any(|o| o == v)).then(|| {
-            FieldProblem::NotAnOption {
+        FieldKind::Select { options } => {
+            (!options.iter().any(|o| o == v)).then(|| FieldProblem::NotAnOption {
                 options: options.clone(),
-            }
-        }),
+            })
+        }
     }
 }
 
@@ -602,9 +599,8 @@ pub fn plan_decision(
             .filter(|s| !s.is_empty())
         {
             Some(d) => {
-                let date = crate::domain::catalog::calendar::parse_date(d).ok_or_else(|| {
-                    IntakeError::Decision(DecisionProblem::BadDeadline)
-                })?;
+                let date = crate::domain::catalog::calendar::parse_date(d)
+                    .ok_or_else(|| IntakeError::Decision(DecisionProblem::BadDeadline))?;
                 if date <= today {
                     return Err(IntakeError::Decision(DecisionProblem::DeadlineNotLater));
                 }
@@ -651,7 +647,9 @@ pub fn plan_decision(
                 .filter(|m| !m.deferrable)
                 .collect();
             if !hard.is_empty() {
-                return Err(IntakeError::NotDeferrable(DeferProblem::HardMaterials(names(&hard))));
+                return Err(IntakeError::NotDeferrable(DeferProblem::HardMaterials(
+                    names(&hard),
+                )));
             }
             if decision.promise.is_empty() {
                 return Err(IntakeError::Decision(DecisionProblem::PromiseRequired));

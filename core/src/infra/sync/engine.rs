@@ -330,18 +330,18 @@ impl SyncEngine {
                 Err(ChunkError::HashMismatch(detail)) => {
                     mismatches += 1;
                     if mismatches >= 2 {
-                        outbox::park_blob(
-                            &mut self.store,
-                            sha,
-                            crate::messages::PARKED_BLOB_HASH,
-                        )?;
+                        outbox::park_blob(&mut self.store, sha, crate::messages::PARKED_BLOB_HASH)?;
                         tracing::warn!(sha, detail, "blob parked after repeated hash mismatch");
                         return Ok(());
                     }
                     status = self.client.blob_status(sha)?;
                 }
                 Err(ChunkError::Other(SyncError::Refused { message, .. })) => {
-                    outbox::park_blob(&mut self.store, sha, &crate::messages::refused_by_server(&message))?;
+                    outbox::park_blob(
+                        &mut self.store,
+                        sha,
+                        &crate::messages::refused_by_server(&message),
+                    )?;
                     return Ok(());
                 }
                 Err(ChunkError::Other(e)) => return Err(e),

@@ -1,0 +1,183 @@
+//! What a code read under the document camera is (queue ticket, appointment, personal code)
+//! and what it opens at the window (D1, C4).
+
+use serde::Serialize;
+
+/// What a QR code held up to the camera is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    /// A queue ticket (取号凭条): opens the ticket's item.
+    QueueTicket,
+    /// An online appointment (预约): opens the appointment's item.
+    Appointment,
+    /// A personal identity code (粤居码-style): fills the applicant's fields.
+    PersonalCode,
+    /// Anything else; shown to the clerk as text.
+    Other,
+}
+
+/// A decoded code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ScannedCode {
+    pub text: String,
+    pub kind: CodeKind,
+}
+
+impl ScannedCode {
+    /// Classifies a code's text by the shapes the hall's systems issue: ticket codes
+    /// (`QT|A023|…`, `YC-20250301-A023-…`, ticket URLs, `{"t":…}`), appointments
+    /// (`{"appt":…}`, `AP` + 10 digits, check-in URLs) and personal codes (a `…码:` prefix
+    /// such as 「粤居码:」 or JSON carrying an ID number).
+    pub fn classify(text: &str) -> ScannedCode {
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        let json_has = |key: &str| t.starts_with('{') && t.contains(&format!("\"{key}\""));
+        let kind = if t.starts_with("QT|")
+            || (t.starts_with("YC-") && t.split('-').count() >= 4)
+            || lower.contains("/ticket?")
+            || json_has("t") && !json_has("appt")
+        {
+            CodeKind::QueueTicket
+        } else if json_has("appt")
+            || lower.contains("/checkin?id=ap")
+            || (t.len() == 12 && t.starts_with("AP") && t[2..].bytes().all(|b| b.is_ascii_digit()))
+        {
+            CodeKind::Appointment
+        } else if t
+            .split_once([':', '：'])
+            .is_some_and(|(head, _)| head.ends_with('码') && head.chars().count() <= 6)
+            || json_has("id_number")
+            || json_has("idNo")
+        {
+            CodeKind::PersonalCode
+        } else {
+            CodeKind::Other
+        };
+        ScannedCode {
+            text: t.to_string(),
+            kind,
+        }
+    }
+}
+
+/// What a code read under the camera opens at the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CodeTarget {
+    pub code: ScannedCode,
+    /// The queue ticket's number (取号号码), e.g. `A023`.
+    pub ticket: Option<String>,
+    /// The online appointment's number, e.g. `AP1234567890`.
+    pub appointment: Option<String>,
+    /// The service item the ticket or appointment was issued for (catalog code).
+    pub item_code: Option<String>,
+    /// The person a personal identity code names, with [`IdSource::Code`]; only when the ID
+    /// number passes its check digit.
+    ///
+    /// [`IdSource::Code`]: crate::domain::intake::IdSource::Code
+    pub party: Option<crate::domain::intake::Party>,
+}
+
+impl ScannedCode {
+    /// Reads the fields the hall's systems put into their codes. Tickets and appointments name
+    /// their item as `item=<code>` (a URL query parameter or a `|`-separated field) or as the
+    /// JSON key `"item"`; personal codes carry `姓名|证件号码` after their `…码:` prefix or a
+    /// JSON object with `name` and `id_number`/`idNo`.
+    pub fn target(&self) -> CodeTarget {
+        let t = self.text.as_str();
+        let json: Option<serde_json::Value> = t
+            .find('{')
+            .and_then(|i| serde_json::from_str(&t[i..]).ok())
+            .filter(serde_json::Value::is_object);
+        let json_str = |keys: &[&str]| -> Option<String> {
+            let obj = json.as_ref()?.as_object()?;
+            keys.iter().find_map(|k| {
+                obj.get(*k).and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.trim().to_string()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+            })
+        };
+        // `key=value` pairs from a URL query or from `|` fields.
+        let pairs: Vec<(&str, &str)> = t
+            .split(['?', '&', '|'])
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        let pair = |keys: &[&str]| {
+            pairs
+                .iter()
+                .find(|(k, v)| keys.contains(k) && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        };
+        let plain = |s: &String| !s.is_empty() && s.len() <= 64 && !s.contains(char::is_whitespace);
+        let item_code = json_str(&["item", "item_code"])
+            .or_else(|| pair(&["item", "item_code"]))
+            .filter(plain);
+        let mut ticket = None;
+        let mut appointment = None;
+        let mut party = None;
+        match self.kind {
+            CodeKind::QueueTicket => {
+                ticket = if let Some(rest) = t.strip_prefix("QT|") {
+                    rest.split('|').next().map(str::to_string)
+                } else if t.starts_with("YC-") {
+                    t.split('-').nth(2).map(str::to_string)
+                } else {
+                    json_str(&["t"]).or_else(|| pair(&["no", "t", "ticket"]))
+                }
+                .filter(plain);
+            }
+            CodeKind::Appointment => {
+                appointment = json_str(&["appt"])
+                    .or_else(|| pair(&["id"]))
+                    .or_else(|| t.starts_with("AP").then(|| t.to_string()))
+                    .filter(plain);
+            }
+            CodeKind::PersonalCode => {
+                let (name, id) = match json_str(&["name"]) {
+                    Some(name) => (Some(name), json_str(&["id_number", "idNo"])),
+                    None => {
+                        let body = t.split_once([':', '：']).map(|(_, b)| b).unwrap_or(t);
+                        let mut f = body.split('|').map(str::trim);
+                        (f.next().map(str::to_string), f.next().map(str::to_string))
+                    }
+                };
+                party = match (name, id) {
+                    (Some(name), Some(id)) if !name.is_empty() => code_party(&name, &id),
+                    _ => None,
+                };
+            }
+            CodeKind::Other => {}
+        }
+        CodeTarget {
+            code: self.clone(),
+            ticket,
+            appointment,
+            item_code,
+            party,
+        }
+    }
+}
+
+/// A party from a personal code: the name and ID number it carries, sex and birth date from
+/// the number.
+fn code_party(name: &str, id: &str) -> Option<crate::domain::intake::Party> {
+    let id = id.trim().to_ascii_uppercase();
+    yichuang_drivers::idcard::identity::validate_id_number(&id).ok()?;
+    let b = id.as_bytes();
+    let sex = if (b[16] - b'0') % 2 == 1 {
+        "男"
+    } else {
+        "女"
+    };
+    Some(crate::domain::intake::Party {
+        name: name.chars().take(40).collect(),
+        birth: format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]),
+        id_number: id,
+        id_source: crate::domain::intake::IdSource::Code,
+        sex: sex.into(),
+        ..Default::default()
+    })
+}
