@@ -4,10 +4,13 @@
 
 use super::*;
 use crate::domain::audit::{self, AuditEntry};
+use crate::domain::catalog::calendar::WorkCalendar;
 use crate::domain::catalog::calendar::{parse_date, unix_days, Light};
 use crate::infra::store::Store;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+use yichuang_drivers::idcard::Date;
 
 /// What the history page asks for. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -418,4 +421,101 @@ pub fn today_figures(
         }
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::intake::history::{self, ExportFormat, HistoryQuery};
+    use crate::domain::intake::testkit::*;
+    use crate::domain::intake::*;
+    use crate::infra::store::Store;
+
+    #[test]
+    fn history_searches_own_cases_exports_and_counts_today() {
+        let v = view();
+        let (dir, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let a = decided(&mut s, &v, "张三", NOW);
+        decided(&mut s, &v, "李四", NOW + 1000);
+        decided(&mut s, &v, "张三丰", NOW + 2000);
+        let today = china_date(NOW);
+        let q = |text: &str| HistoryQuery {
+            text: text.into(),
+            ..HistoryQuery::default()
+        };
+        let names = |p: history::HistoryPage| {
+            p.rows
+                .into_iter()
+                .map(|r| r.applicant_name)
+                .collect::<Vec<_>>()
+        };
+        let search = |s: &mut Store, query: &HistoryQuery| {
+            history::search(s, &v.calendar, "c001", query, today).unwrap()
+        };
+        assert_eq!(names(search(&mut s, &q(""))), ["张三丰", "李四", "张三"]);
+        assert_eq!(names(search(&mut s, &q("张三"))), ["张三", "张三丰"]);
+        assert_eq!(
+            names(search(&mut s, &q(a.case_no.as_deref().unwrap()))),
+            ["张三"]
+        );
+        assert_eq!(search(&mut s, &q("4415002026")).rows.len(), 3);
+        assert_eq!(search(&mut s, &q(ID)).rows.len(), 3);
+        assert!(history::search(&mut s, &v.calendar, "c002", &q(""), today)
+            .unwrap()
+            .rows
+            .is_empty());
+        let by_date = HistoryQuery {
+            from: Some("2026-11-24".into()),
+            ..HistoryQuery::default()
+        };
+        assert!(search(&mut s, &by_date).rows.is_empty());
+        let page = search(
+            &mut s,
+            &HistoryQuery {
+                limit: 2,
+                ..HistoryQuery::default()
+            },
+        );
+        assert!(page.more);
+        // 即办件 due today: yellow today, orange and red when left undone.
+        use crate::domain::catalog::calendar::Light;
+        assert_eq!(search(&mut s, &q("李四")).rows[0].light, Light::Yellow);
+        let tue = crate::domain::catalog::calendar::parse_date("2026-11-24").unwrap();
+        let thu = crate::domain::catalog::calendar::parse_date("2026-11-26").unwrap();
+        let light_on = |s: &mut Store, d| {
+            history::search(s, &v.calendar, "c001", &q("李四"), d)
+                .unwrap()
+                .rows[0]
+                .light
+        };
+        assert_eq!(light_on(&mut s, tue), Light::Orange);
+        assert_eq!(light_on(&mut s, thu), Light::Red);
+
+        for (fmt, name) in [(ExportFormat::Csv, "x.csv"), (ExportFormat::Xlsx, "x.xlsx")] {
+            let path = dir.path().join("exports").join(name);
+            let r = history::export(&mut s, &v.calendar, &desk(), &q(""), fmt, &path, today, NOW)
+                .unwrap();
+            assert_eq!(r.rows, 3);
+            let bytes = std::fs::read(&path).unwrap();
+            match fmt {
+                ExportFormat::Csv => {
+                    let text = String::from_utf8(bytes).unwrap();
+                    assert!(text.starts_with("\u{feff}受理编号,"));
+                    assert!(text.contains("张三丰"));
+                    assert!(text.contains("1101**********002X"), "ID masked: {text}");
+                    assert!(!text.contains(ID));
+                }
+                ExportFormat::Xlsx => assert_eq!(&bytes[..2], b"PK"),
+            }
+        }
+        assert_eq!(
+            count(
+                &mut s,
+                "SELECT count(*) FROM audit_log WHERE action = 'history.export'"
+            ),
+            2
+        );
+        let f = history::today_figures(&mut s, "c001", today).unwrap();
+        assert_eq!((f.total, f.accepted, f.prints), (3, 3, 3));
+    }
 }
