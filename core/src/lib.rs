@@ -29,5 +29,6 @@ pub mod devices;
 pub mod domain;
 pub mod error;
 pub mod infra;
+pub mod messages;
 
-pub use error::{CoreError, UserError};
+pub use error::{CoreError, ErrorCode, UserError};

@@ -17,7 +17,7 @@ use tauri_specta::Event;
 use yichuang_core::devices::camera::{
     CameraEvent, CameraService, CodeTarget, PageInfo, PageSet, ServiceTiming,
 };
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 
 /// The URI scheme of preview frames and captured pages.
 pub const SCHEME: &str = "yccam";
@@ -45,10 +45,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl CameraState {
     pub fn service(&self) -> Result<Arc<CameraService>, UserError> {
-        lock(&self.service).clone().ok_or_else(|| UserError {
-            code: "camera.not_installed".into(),
-            message: "本窗口未配置高拍仪。".into(),
-            detail: "devices.camera.driver = \"none\" or the service failed to start".into(),
+        lock(&self.service).clone().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::CameraNotInstalled,
+                "devices.camera.driver = \"none\" or the service failed to start",
+            )
         })
     }
 }
@@ -173,11 +174,10 @@ pub fn simulate_camera(camera: State<'_, CameraState>, action: String) -> Result
     let action = match parse(&format!("camera {action}")) {
         Ok(Command::Camera(a)) => a,
         other => {
-            return Err(UserError {
-                code: "camera.sim_action".into(),
-                message: "模拟高拍仪的操作无效。".into(),
-                detail: format!("camera {action}: {other:?}"),
-            })
+            return Err(UserError::new(
+                ErrorCode::CameraSimAction,
+                format!("camera {action}: {other:?}"),
+            ))
         }
     };
     camera.service()?.simulator_control(&action)
@@ -259,7 +259,7 @@ pub fn serve(app: &tauri::AppHandle, request: &Request<Vec<u8>>) -> Response<Vec
                     }
                 },
                 Ok(_) => {}
-                Err(e) if e.code != "camera.not_previewing" => {
+                Err(e) if e.code != ErrorCode::CameraNotPreviewing => {
                     return error_response(StatusCode::SERVICE_UNAVAILABLE, &e);
                 }
                 Err(_) => {}

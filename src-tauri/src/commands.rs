@@ -5,7 +5,7 @@ use serde::Serialize;
 use tauri::State;
 use yichuang_core::devices::printer::PrintOutcome;
 use yichuang_core::infra::status::ShellStatus;
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 
 /// Facts the UI needs once at start.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -65,11 +65,7 @@ pub async fn print_test_slip(
         printer.print_test_slip(&hall, yichuang_core::infra::clock::slip_time_in_china())
     })
     .await
-    .map_err(|e| UserError {
-        code: "internal".into(),
-        message: "打印任务异常中止，请重试。".into(),
-        detail: e.to_string(),
-    })?;
+    .map_err(|e| UserError::new(ErrorCode::Internal, e.to_string()))?;
     state.refresh_printer_state(&app);
     result
 }
@@ -90,7 +86,11 @@ pub async fn print_test_page(
         state.config.window.name.clone().unwrap_or_default()
     );
     let result = blocking(move || {
-        printer.print_test_page(&hall, &window, yichuang_core::infra::clock::slip_time_in_china())
+        printer.print_test_page(
+            &hall,
+            &window,
+            yichuang_core::infra::clock::slip_time_in_china(),
+        )
     })
     .await;
     if let Ok(outcome) = &result {
@@ -170,9 +170,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> Result<T, UserError> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| UserError {
-            code: "internal".into(),
-            message: "操作异常中止，请重试。".into(),
-            detail: e.to_string(),
-        })?
+        .map_err(|e| UserError::new(ErrorCode::Internal, e.to_string()))?
 }

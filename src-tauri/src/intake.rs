@@ -6,9 +6,9 @@ use crate::commands::blocking;
 use crate::state::AppState;
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, State};
+use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::catalog::search::ItemHit;
 use yichuang_core::domain::catalog::Item;
-use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::intake::cases::{self, ChangeInput};
 use yichuang_core::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
@@ -16,7 +16,7 @@ use yichuang_core::domain::intake::history::{
 use yichuang_core::domain::intake::{
     Case, CaseDraft, CatalogView, DecisionInput, Desk, IdSource, IntakeError, Party,
 };
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 
 /// Intake's part of the shell state.
 #[derive(Default)]
@@ -46,18 +46,12 @@ fn today() -> yichuang_drivers::idcard::Date {
 
 /// The clerk at the window; intake needs a login.
 fn desk(state: &AppState) -> Result<Desk, UserError> {
-    let session = state.session().ok_or_else(|| UserError {
-        code: "intake.no_session".into(),
-        message: "请先登录后再办理业务。".into(),
-        detail: "no clerk session".into(),
-    })?;
+    let session = state
+        .session()
+        .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
     let status = state.status();
     if status.locked {
-        return Err(UserError {
-            code: "intake.locked".into(),
-            message: "工作站已锁定，请插入UKey解锁后继续。".into(),
-            detail: "session locked".into(),
-        });
+        return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
     }
     let cfg = &state.config;
     let window_label = match cfg.window.name.as_deref() {
@@ -84,11 +78,8 @@ fn desk(state: &AppState) -> Result<Desk, UserError> {
 /// Reloaded when a newer pull lands.
 fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, UserError> {
     let cached = state.with_store(|s| {
-        yichuang_core::infra::sync::pull::cached_catalog(s.conn()).map_err(|e| UserError {
-            code: "intake.store".into(),
-            message: "本地数据库读取失败，请联系运维人员。".into(),
-            detail: e.to_string(),
-        })
+        yichuang_core::infra::sync::pull::cached_catalog(s.conn())
+            .map_err(|e| UserError::new(ErrorCode::IntakeStore, e.to_string()))
     })?;
     let mut slot = lock(&intake.catalog);
     if let Some(view) = slot.as_ref() {
@@ -104,10 +95,8 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
             // The copy built into the binary: a new workstation works offline from the start.
             None => yichuang_core::domain::catalog::bundled(),
         }
-        .map_err(|e| UserError {
-            code: "intake.catalog".into(),
-            message: e.message(),
-            detail: e.to_string(),
+        .map_err(|e| {
+            UserError::with_message(ErrorCode::IntakeCatalog, e.message(), e.to_string())
         })?,
     };
     let view = Arc::new(CatalogView::new(catalog));
@@ -236,17 +225,14 @@ pub fn intake_party_from_card(
     intake: State<'_, IntakeState>,
 ) -> Result<Party, UserError> {
     desk(&state)?;
-    let (card, at) = lock(&intake.last_card).clone().ok_or_else(|| UserError {
-        code: "intake.no_card".into(),
-        message: "请将身份证放到读卡器上。".into(),
-        detail: "no card read since start".into(),
-    })?;
+    let (card, at) = lock(&intake.last_card)
+        .clone()
+        .ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
     if now() - at > cases::CARD_READ_VALID_MS {
-        return Err(UserError {
-            code: "intake.card_stale".into(),
-            message: "读卡信息已过期，请重新读取身份证。".into(),
-            detail: format!("card read at {at}"),
-        });
+        return Err(UserError::new(
+            ErrorCode::IntakeCardStale,
+            format!("card read at {at}"),
+        ));
     }
     let id = &card.identity;
     Ok(Party {
@@ -520,11 +506,11 @@ pub(crate) fn attach_file(
     let blobs = app
         .try_state::<crate::sync::SyncState>()
         .and_then(|s| s.blobs())
-        .ok_or_else(|| UserError {
-            code: "intake.no_blob_store".into(),
-            message: "材料文件库不可用（本机数据密钥未读取），无法保存材料文件，请联系运维人员。"
-                .into(),
-            detail: "the blob store was not opened at start".into(),
+        .ok_or_else(|| {
+            UserError::new(
+                ErrorCode::IntakeNoBlobStore,
+                "the blob store was not opened at start",
+            )
         })?;
     let att =
         state.with_store(|s| cases::attach(s, &blobs, &desk, name, bytes, now()).map_err(ie))?;

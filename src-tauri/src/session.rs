@@ -3,10 +3,10 @@
 //! both windows through the status.
 
 use tauri::Manager;
+use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::domain::login::{self, AuthClient, LoginRequest, Session};
 use yichuang_core::infra::status::{ClerkBadge, ShellStatus};
-use yichuang_core::devices::ukey::UkeyEvent;
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 use yichuang_drivers::ukey::PresenceEvent;
 
 use crate::state::AppState;
@@ -64,20 +64,24 @@ pub fn login(
 pub fn unlock(app: &tauri::AppHandle, pin: &str) -> Result<ShellStatus, UserError> {
     let state = app.state::<AppState>();
     let ukey = state.ukey()?;
-    let session = state.session().ok_or_else(|| UserError {
-        code: "login.no_session".into(),
-        message: "当前没有已登录的工作人员，请登录。".into(),
-        detail: "unlock without a session".into(),
-    })?;
+    let session = state
+        .session()
+        .ok_or_else(|| UserError::new(ErrorCode::LoginNoSession, "unlock without a session"))?;
     if !ukey.present(&session.key_id) {
-        return Err(UserError {
-            code: "ukey.no_key".into(),
-            message: format!("请插入 {} 的UKey后再输入PIN码解锁。", session.clerk.name),
-            detail: format!("key {} not present", session.key_id),
-        });
+        return Err(UserError::with_message(
+            ErrorCode::UkeyNoKey,
+            yichuang_core::messages::insert_own_key(&session.clerk.name),
+            format!("key {} not present", session.key_id),
+        ));
     }
     state.with_store(|store| {
-        login::unlock(&ukey, store, &session, pin, yichuang_core::domain::audit::now_ms())
+        login::unlock(
+            &ukey,
+            store,
+            &session,
+            pin,
+            yichuang_core::domain::audit::now_ms(),
+        )
     })?;
     tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
     state.update_status(app, |s| s.locked = false);
@@ -117,7 +121,11 @@ pub fn on_ukey_event(app: &tauri::AppHandle, event: UkeyEvent) {
                         tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                         state.update_status(app, |s| s.locked = true);
                         if let Err(e) = state.with_store(|store| {
-                            login::record_lock(store, &session, yichuang_core::domain::audit::now_ms())
+                            login::record_lock(
+                                store,
+                                &session,
+                                yichuang_core::domain::audit::now_ms(),
+                            )
                         }) {
                             tracing::error!(error = %e.detail, "lock not audited");
                         }

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 use tauri_specta::Event;
-use yichuang_core::infra::backend::BackendStatus;
-use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::devices::id_card::IdCardService;
 use yichuang_core::devices::printer::ReceiptPrinterService;
 use yichuang_core::devices::scanner::ScannerService;
+use yichuang_core::infra::backend::BackendStatus;
+use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::infra::status::{DeviceStatus, ShellStatus};
 use yichuang_core::infra::store::Store;
-use yichuang_core::UserError;
+use yichuang_core::{ErrorCode, UserError};
 
 pub struct AppState {
     started: Instant,
@@ -139,10 +139,11 @@ impl AppState {
         detail: serde_json::Value,
     ) -> Result<(), UserError> {
         use yichuang_core::domain::audit::{self, AuditEntry};
-        let store = self.store.as_ref().ok_or_else(|| UserError {
-            code: "store.unavailable".into(),
-            message: "本地数据库不可用，操作无法记录，请联系运维人员。".into(),
-            detail: "the store failed to open at start".into(),
+        let store = self.store.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::StoreUnavailable,
+                "the store failed to open at start",
+            )
         })?;
         let actor = lock(&self.status).clerk.as_ref().map(|c| c.id.clone());
         let entry = AuditEntry {
@@ -153,11 +154,7 @@ impl AppState {
         };
         lock(store)
             .transact(|tx| audit::record(tx, audit::now_ms(), entry))
-            .map_err(|e| UserError {
-                code: "store.audit".into(),
-                message: "操作记录（审计日志）写入失败，请联系运维人员。".into(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| UserError::new(ErrorCode::StoreAudit, e.to_string()))?;
         if let Some(n) = self.pending_sync_count() {
             self.update_status(app, |s| s.pending_sync = n);
         }
@@ -174,25 +171,29 @@ impl AppState {
     ) -> Result<T, UserError> {
         match lock(&self.id_card).as_ref() {
             Some(svc) => f(svc),
-            None => Err(UserError {
-                code: "id_card.not_installed".into(),
-                message: "本窗口未配置身份证读卡器。".into(),
-                detail: "devices.id_card.driver = \"none\" or the service failed to start".into(),
-            }),
+            None => Err(UserError::new(
+                ErrorCode::IdCardNotInstalled,
+                "devices.id_card.driver = \"none\" or the service failed to start",
+            )),
         }
     }
 
-    pub fn set_a4_printer(&self, service: Option<yichuang_core::devices::a4_printer::A4PrinterService>) {
+    pub fn set_a4_printer(
+        &self,
+        service: Option<yichuang_core::devices::a4_printer::A4PrinterService>,
+    ) {
         *lock(&self.a4) = service.map(std::sync::Arc::new);
     }
 
     pub fn a4_printer(
         &self,
-    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError> {
-        lock(&self.a4).clone().ok_or_else(|| UserError {
-            code: "a4_printer.not_installed".into(),
-            message: "本窗口未配置A4打印机。".into(),
-            detail: "devices.a4_printer.driver = \"none\" or the service failed to start".into(),
+    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError>
+    {
+        lock(&self.a4).clone().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::A4PrinterNotInstalled,
+                "devices.a4_printer.driver = \"none\" or the service failed to start",
+            )
         })
     }
 
@@ -212,11 +213,14 @@ impl AppState {
         *lock(&self.ukey) = service.map(std::sync::Arc::new);
     }
 
-    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
-        lock(&self.ukey).clone().ok_or_else(|| UserError {
-            code: "ukey.not_installed".into(),
-            message: "本窗口未配置UKey，无法登录，请联系运维人员。".into(),
-            detail: "devices.ukey.driver = \"none\"".into(),
+    pub fn ukey(
+        &self,
+    ) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
+        lock(&self.ukey).clone().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::UkeyNotInstalled,
+                "devices.ukey.driver = \"none\"",
+            )
         })
     }
 
@@ -233,10 +237,11 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, UserError>,
     ) -> Result<T, UserError> {
-        let store = self.store.as_ref().ok_or_else(|| UserError {
-            code: "store.unavailable".into(),
-            message: "本地数据库不可用，请联系运维人员。".into(),
-            detail: "the store failed to open at start".into(),
+        let store = self.store.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::StoreUnavailable,
+                "the store failed to open at start",
+            )
         })?;
         f(&mut lock(store))
     }
@@ -262,11 +267,10 @@ impl AppState {
     ) -> Result<T, UserError> {
         match lock(&self.scanner).as_ref() {
             Some(svc) => f(svc),
-            None => Err(UserError {
-                code: "scanner.not_serial".into(),
-                message: "本窗口未配置串口扫码枪。".into(),
-                detail: "devices.scanner.driver is not \"serial\" or \"simulator\"".into(),
-            }),
+            None => Err(UserError::new(
+                ErrorCode::ScannerNotSerial,
+                "devices.scanner.driver is not \"serial\" or \"simulator\"",
+            )),
         }
     }
 
@@ -275,11 +279,11 @@ impl AppState {
     }
 
     pub fn printer(&self) -> Result<std::sync::Arc<ReceiptPrinterService>, UserError> {
-        lock(&self.printer).clone().ok_or_else(|| UserError {
-            code: "receipt_printer.not_installed".into(),
-            message: "本窗口未配置小票打印机。".into(),
-            detail: "devices.receipt_printer.driver = \"none\" or the service failed to start"
-                .into(),
+        lock(&self.printer).clone().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::ReceiptPrinterNotInstalled,
+                "devices.receipt_printer.driver = \"none\" or the service failed to start",
+            )
         })
     }
 

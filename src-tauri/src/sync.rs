@@ -19,7 +19,7 @@ use yichuang_core::infra::store::Store;
 use yichuang_core::infra::sync::{
     outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncPhase, SyncService, SyncStatus,
 };
-use yichuang_core::{CoreError, UserError};
+use yichuang_core::{CoreError, ErrorCode, UserError};
 
 const DB_FILE: &str = "workstation.db";
 const BLOB_DIR: &str = "blobs";
@@ -227,11 +227,7 @@ fn overview(app: &tauri::AppHandle) -> Result<SyncOverview, UserError> {
 }
 
 fn read_error(detail: String) -> UserError {
-    UserError {
-        code: "sync.status_unreadable".into(),
-        message: "无法读取本机待同步数据，请联系运维人员。".into(),
-        detail,
-    }
+    UserError::new(ErrorCode::SyncStatusUnreadable, detail)
 }
 
 /// The sync page: pending count, oldest pending, last success and error, refused records.
@@ -251,18 +247,16 @@ pub fn sync_now(
     match &sync.service {
         Some(service) => service.sync_now(),
         None if app.state::<AppState>().config.backend.url.is_none() => {
-            return Err(UserError {
-                code: "sync.not_configured".into(),
-                message: "本工作站未配置中心服务地址，数据仅保存在本机，无法同步。".into(),
-                detail: "backend.url is not set in the workstation config".into(),
-            })
+            return Err(UserError::new(
+                ErrorCode::SyncNotConfigured,
+                "backend.url is not set in the workstation config",
+            ))
         }
         None => {
-            return Err(UserError {
-                code: "sync.not_started".into(),
-                message: "同步服务未能启动（本地数据库或数据密钥不可用），请联系运维人员。".into(),
-                detail: "see the log: sync service not started".into(),
-            })
+            return Err(UserError::new(
+                ErrorCode::SyncNotStarted,
+                "see the log: sync service not started",
+            ))
         }
     }
     overview(&app)

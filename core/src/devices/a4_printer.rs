@@ -7,9 +7,9 @@
 //! `driver = "simulator"` (`make run`) the PDF is written to a directory instead and the
 //! print reports the file, so the whole path up to the spooler runs without a printer.
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::domain::document::{render_pdf, test_page, Document, TestPage};
-use crate::error::UserError;
+use crate::error::{ErrorCode, UserError};
+use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,11 +19,22 @@ use yichuang_drivers::spooler::{Spooler, SpoolerConfig, SpoolerError};
 pub const SLOT: &str = "a4_printer";
 
 fn user_error(e: &SpoolerError) -> UserError {
-    UserError {
-        code: format!("a4_printer.{:?}", e.kind()).to_lowercase(),
-        message: e.message(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(
+        ErrorCode::of_kind(
+            e.kind(),
+            [
+                ErrorCode::A4PrinterNotConnected,
+                ErrorCode::A4PrinterOpenFailed,
+                ErrorCode::A4PrinterTimeout,
+                ErrorCode::A4PrinterProtocol,
+                ErrorCode::A4PrinterNeedsAttention,
+                ErrorCode::A4PrinterDeviceFault,
+                ErrorCode::A4PrinterMisconfigured,
+            ],
+        ),
+        e.message(),
+        e.to_string(),
+    )
 }
 
 /// What the clerk is told after a successful print.
@@ -66,11 +77,10 @@ impl A4PrinterService {
                 Target::Spooler(Spooler::new(spooler_config))
             }
             other => {
-                return Err(UserError {
-                    code: "a4_printer.driver".into(),
-                    message: "A4打印机的接入方式配置不正确（应为 spooler）。".into(),
-                    detail: format!("driver {other:?} is not supported for the A4 printer"),
-                })
+                return Err(UserError::new(
+                    ErrorCode::A4PrinterDriver,
+                    format!("driver {other:?} is not supported for the A4 printer"),
+                ))
             }
         };
         Ok(Some(A4PrinterService { target }))
@@ -119,10 +129,11 @@ impl A4PrinterService {
                 let path = dir.join(format!("a4-{}-{n:04}.pdf", std::process::id()));
                 std::fs::create_dir_all(dir)
                     .and_then(|()| std::fs::write(&path, pdf))
-                    .map_err(|e| UserError {
-                        code: "a4_printer.simulator".into(),
-                        message: "模拟A4打印机无法保存文件。".into(),
-                        detail: format!("{}: {e}", path.display()),
+                    .map_err(|e| {
+                        UserError::new(
+                            ErrorCode::A4PrinterSimulator,
+                            format!("{}: {e}", path.display()),
+                        )
                     })?;
                 Ok(A4PrintOutcome {
                     message: format!("{job_name}已打印（模拟打印机）。"),
@@ -205,7 +216,7 @@ mod tests {
         assert_eq!(svc.state(), DeviceState::Disconnected);
         let err = svc.print_test_page("x", "1号窗口", at()).unwrap_err();
         assert!(err.message.contains("打印服务未运行"), "{err:?}");
-        assert_eq!(err.code, "a4_printer.notconnected");
+        assert_eq!(err.code, ErrorCode::A4PrinterNotConnected);
         assert!(A4PrinterService::from_config(
             &DeviceConfig {
                 driver: DeviceDriver::None,

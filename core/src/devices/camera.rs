@@ -21,8 +21,8 @@
 //! the JPEG files of the directory named by `port`), controlled through
 //! [`CameraService::simulator`] and the `camera …` commands of [`crate::devices::simctl`].
 
+use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
-use crate::error::UserError;
 use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -247,11 +247,22 @@ pub enum CameraEvent {
 
 /// Clerk-facing error from a camera error: the driver's Chinese hint, its kind as the code.
 pub fn camera_error(e: &CameraError) -> UserError {
-    UserError {
-        code: format!("camera.{:?}", e.kind()).to_lowercase(),
-        message: e.hint().to_string(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(
+        ErrorCode::of_kind(
+            e.kind(),
+            [
+                ErrorCode::CameraNotConnected,
+                ErrorCode::CameraOpenFailed,
+                ErrorCode::CameraTimeout,
+                ErrorCode::CameraProtocol,
+                ErrorCode::CameraNeedsAttention,
+                ErrorCode::CameraDeviceFault,
+                ErrorCode::CameraMisconfigured,
+            ],
+        ),
+        e.hint().to_string(),
+        e.to_string(),
+    )
 }
 
 /// Timing of the service loop.
@@ -378,14 +389,12 @@ impl CameraService {
         if let Some(f) = lock(&self.shared.latest).clone() {
             return Ok(f);
         }
-        Err(lock(&self.shared.failure)
-            .clone()
-            .unwrap_or_else(|| UserError {
-                code: "camera.not_previewing".into(),
-                message: "高拍仪预览未开启，请先开始预览。".into(),
-                detail: "no frame: the preview is not running or has not delivered a frame yet"
-                    .into(),
-            }))
+        Err(lock(&self.shared.failure).clone().unwrap_or_else(|| {
+            UserError::new(
+                ErrorCode::CameraNotPreviewing,
+                "no frame: the preview is not running or has not delivered a frame yet",
+            )
+        }))
     }
 
     /// The newest frame as a page: auto-cropped and deskewed when a document is found,
@@ -398,17 +407,21 @@ impl CameraService {
 
     /// Runs a `camera …` control command on the simulated camera (what the shell's
     /// [`crate::devices::simctl::SimControl::camera`] calls).
-    pub fn simulator_control(&self, action: &crate::devices::simctl::CameraAction) -> Result<(), UserError> {
+    pub fn simulator_control(
+        &self,
+        action: &crate::devices::simctl::CameraAction,
+    ) -> Result<(), UserError> {
         action.apply(self.simulator()?);
         Ok(())
     }
 
     /// The simulated camera, when `driver = "simulator"`.
     pub fn simulator(&self) -> Result<&CameraSimulator, UserError> {
-        self.simulator.as_ref().ok_or_else(|| UserError {
-            code: "camera.not_simulated".into(),
-            message: "高拍仪不是模拟设备。".into(),
-            detail: "devices.camera.driver is not \"simulator\"".into(),
+        self.simulator.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::CameraNotSimulated,
+                "devices.camera.driver is not \"simulator\"",
+            )
         })
     }
 }
@@ -484,10 +497,8 @@ impl PageSet {
             .iter()
             .find(|(i, _)| i.id == id)
             .map(|(_, j)| j.clone())
-            .ok_or_else(|| UserError {
-                code: "camera.no_page".into(),
-                message: "该页面已删除。".into(),
-                detail: format!("no captured page {id}"),
+            .ok_or_else(|| {
+                UserError::new(ErrorCode::CameraNoPage, format!("no captured page {id}"))
             })
     }
 
@@ -514,19 +525,15 @@ impl PageSet {
     /// The pages as one PDF named after the material: (file name, bytes).
     pub fn pdf(&self) -> Result<(String, Vec<u8>), UserError> {
         if self.pages.is_empty() {
-            return Err(UserError {
-                code: "camera.no_pages".into(),
-                message: "尚未拍摄任何页面，请先拍摄。".into(),
-                detail: "no captured pages to attach".into(),
-            });
+            return Err(UserError::new(
+                ErrorCode::CameraNoPages,
+                "no captured pages to attach",
+            ));
         }
         let title: String = self.material.trim().chars().take(60).collect();
         let refs: Vec<&[u8]> = self.pages.iter().map(|(_, j)| &j[..]).collect();
-        let pdf = crate::domain::document::jpeg_pages_to_pdf(&title, &refs).map_err(|e| UserError {
-            code: "camera.pdf".into(),
-            message: "拍摄的页面无法合成PDF，请重新拍摄。".into(),
-            detail: e.to_string(),
-        })?;
+        let pdf = crate::domain::document::jpeg_pages_to_pdf(&title, &refs)
+            .map_err(|e| UserError::new(ErrorCode::CameraPdf, e.to_string()))?;
         let name = if title.is_empty() {
             "高拍仪拍摄"
         } else {
@@ -543,11 +550,7 @@ impl PageSet {
 /// A captured page's JPEG turned 90° clockwise (heavy: decode and encode; call it off the UI
 /// thread and outside any lock).
 pub fn turn_page(jpeg: &[u8]) -> Result<CapturedPage, UserError> {
-    let bad = |e: camera::JpegError| UserError {
-        code: "camera.page".into(),
-        message: "页面图像无法处理，请重新拍摄。".into(),
-        detail: e.to_string(),
-    };
+    let bad = |e: camera::JpegError| UserError::new(ErrorCode::CameraPage, e.to_string());
     let turned = camera::jpeg::decode_rgb(jpeg).map_err(bad)?.rotated(1);
     Ok(CapturedPage {
         jpeg: camera::jpeg::encode_rgb(&turned, 90).map_err(bad)?,
@@ -775,8 +778,8 @@ mod tests {
         // The simulated page is A4 portrait, 264 px wide; a quarter turn makes it landscape.
         assert!(page.width > page.height, "{}×{}", page.width, page.height);
         assert!(page.height.abs_diff(264) < 16, "{}", page.height);
-        let pdf =
-            crate::domain::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg]).unwrap();
+        let pdf = crate::domain::document::jpeg_pages_to_pdf("身份证明", &[&page.jpeg, &page.jpeg])
+            .unwrap();
         assert!(String::from_utf8_lossy(&pdf).contains("/Count 2"));
     }
 
@@ -795,7 +798,7 @@ mod tests {
             _ => None,
         });
         assert!(err.message.starts_with("高拍仪未连接"), "{err:?}");
-        assert_eq!(err.code, "camera.notconnected");
+        assert_eq!(err.code, ErrorCode::CameraNotConnected);
         wait_for(&rx, Duration::from_secs(5), |e| match e {
             CameraEvent::State(DeviceState::Disconnected) => Some(()),
             _ => None,

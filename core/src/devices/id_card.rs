@@ -7,8 +7,8 @@
 //! With `driver = "simulator"` the real reader driver talks to the in-process SAM simulator
 //! over a real pty, so `make run` exercises the same code path as a serial reader.
 
+use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
-use crate::error::UserError;
 use crate::infra::status::DeviceState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,11 +64,22 @@ pub enum DeviceEvent {
 /// Clerk-facing error from a reader error: the reader's own Chinese hint, with the kind's
 /// code and the technical detail for IT.
 fn card_error(e: &IdCardError) -> UserError {
-    UserError {
-        code: format!("id_card.{:?}", e.kind()).to_lowercase(),
-        message: e.hint().to_string(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(
+        ErrorCode::of_kind(
+            e.kind(),
+            [
+                ErrorCode::IdCardNotConnected,
+                ErrorCode::IdCardOpenFailed,
+                ErrorCode::IdCardTimeout,
+                ErrorCode::IdCardProtocol,
+                ErrorCode::IdCardNeedsAttention,
+                ErrorCode::IdCardDeviceFault,
+                ErrorCode::IdCardMisconfigured,
+            ],
+        ),
+        e.hint().to_string(),
+        e.to_string(),
+    )
 }
 
 /// A link-level failure: the reader is gone or not answering; reopen it.
@@ -178,10 +189,11 @@ impl IdCardService {
     /// Places a sample card on the in-process simulator (driver = "simulator" only).
     pub fn simulator_place(&self, sample: &str) -> Result<(), UserError> {
         let handle = self.simulator.as_ref().ok_or_else(no_simulator)?;
-        let card = SampleCard::by_name(sample).ok_or_else(|| UserError {
-            code: "id_card.sample".into(),
-            message: "没有这种示例证件。".into(),
-            detail: format!("unknown sample card {sample:?}"),
+        let card = SampleCard::by_name(sample).ok_or_else(|| {
+            UserError::new(
+                ErrorCode::IdCardSample,
+                format!("unknown sample card {sample:?}"),
+            )
         })?;
         handle.place_card(card);
         Ok(())
@@ -197,11 +209,10 @@ impl IdCardService {
 }
 
 fn no_simulator() -> UserError {
-    UserError {
-        code: "id_card.not_simulated".into(),
-        message: "身份证读卡器不是模拟设备。".into(),
-        detail: "devices.id_card.driver is not \"simulator\"".into(),
-    }
+    UserError::new(
+        ErrorCode::IdCardNotSimulated,
+        "devices.id_card.driver is not \"simulator\"",
+    )
 }
 
 impl Drop for IdCardService {

@@ -7,8 +7,8 @@
 //! With `driver = "simulator"` an in-process ESC/POS printer simulator listens on a loopback
 //! TCP port and the real driver prints to it over TCP.
 
+use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
-use crate::error::UserError;
 use crate::infra::status::DeviceState;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,11 +21,22 @@ use yichuang_drivers::escpos::{
 pub const SLOT: &str = "receipt_printer";
 
 fn user_error(e: &PrinterError) -> UserError {
-    UserError {
-        code: format!("receipt_printer.{:?}", e.kind()).to_lowercase(),
-        message: e.message(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(
+        ErrorCode::of_kind(
+            e.kind(),
+            [
+                ErrorCode::ReceiptPrinterNotConnected,
+                ErrorCode::ReceiptPrinterOpenFailed,
+                ErrorCode::ReceiptPrinterTimeout,
+                ErrorCode::ReceiptPrinterProtocol,
+                ErrorCode::ReceiptPrinterNeedsAttention,
+                ErrorCode::ReceiptPrinterDeviceFault,
+                ErrorCode::ReceiptPrinterMisconfigured,
+            ],
+        ),
+        e.message(),
+        e.to_string(),
+    )
 }
 
 /// What the clerk is told after a successful print.
@@ -56,10 +67,8 @@ impl ReceiptPrinterService {
             DeviceDriver::None => return Ok(None),
             DeviceDriver::Simulator => {
                 let sim = Simulator::new(PaperWidth::Mm80);
-                let addr = sim.listen("127.0.0.1:0").map_err(|e| UserError {
-                    code: "receipt_printer.simulator".into(),
-                    message: "无法启动模拟小票打印机。".into(),
-                    detail: e.to_string(),
+                let addr = sim.listen("127.0.0.1:0").map_err(|e| {
+                    UserError::new(ErrorCode::ReceiptPrinterSimulator, e.to_string())
                 })?;
                 simulator = Some(sim);
                 TransportConfig::Tcp {
@@ -77,11 +86,10 @@ impl ReceiptPrinterService {
                 path: config.port.clone().unwrap_or_else(|| "/dev/usb/lp0".into()),
             },
             other => {
-                return Err(UserError {
-                    code: "receipt_printer.driver".into(),
-                    message: "小票打印机的接入方式配置不正确。".into(),
-                    detail: format!("driver {other:?} is not supported for the receipt printer"),
-                })
+                return Err(UserError::new(
+                    ErrorCode::ReceiptPrinterDriver,
+                    format!("driver {other:?} is not supported for the receipt printer"),
+                ))
             }
         };
         let mut printer_config = PrinterConfig::new(transport, PaperWidth::Mm80);
@@ -154,15 +162,17 @@ impl ReceiptPrinterService {
 
     /// Sets or clears a fault on the in-process simulator (`make run`).
     pub fn simulator_fault(&self, fault: &str, on: bool) -> Result<(), UserError> {
-        let sim = self.simulator.as_ref().ok_or_else(|| UserError {
-            code: "receipt_printer.not_simulated".into(),
-            message: "小票打印机不是模拟设备。".into(),
-            detail: "devices.receipt_printer.driver is not \"simulator\"".into(),
+        let sim = self.simulator.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::ReceiptPrinterNotSimulated,
+                "devices.receipt_printer.driver is not \"simulator\"",
+            )
         })?;
-        let fault = Fault::from_name(fault).ok_or_else(|| UserError {
-            code: "receipt_printer.fault".into(),
-            message: "没有这种模拟故障。".into(),
-            detail: format!("unknown fault {fault:?}"),
+        let fault = Fault::from_name(fault).ok_or_else(|| {
+            UserError::new(
+                ErrorCode::ReceiptPrinterFault,
+                format!("unknown fault {fault:?}"),
+            )
         })?;
         sim.set_fault(fault, on);
         Ok(())

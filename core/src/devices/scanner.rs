@@ -6,8 +6,8 @@
 //! With `driver = "simulator"` the real driver reads from the in-process scan simulator over a
 //! real pty.
 
+use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
-use crate::error::UserError;
 use crate::infra::status::DeviceState;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -109,10 +109,11 @@ impl ScannerService {
 
     /// Sends a scan from the in-process simulator (driver = "simulator").
     pub fn simulator_scan(&self, text: &str) -> Result<(), UserError> {
-        let sim = self.simulator.as_ref().ok_or_else(|| UserError {
-            code: "scanner.not_simulated".into(),
-            message: "扫码枪不是模拟设备。".into(),
-            detail: "devices.scanner.driver is not \"simulator\"".into(),
+        let sim = self.simulator.as_ref().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::ScannerNotSimulated,
+                "devices.scanner.driver is not \"simulator\"",
+            )
         })?;
         sim.scan(text);
         Ok(())

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 /// The default port `make run` configures.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8721";
@@ -45,11 +45,10 @@ pub trait SimControl: Send + Sync + 'static {
     /// The simulated document camera; shells that have none keep this default.
     fn camera(&self, action: &CameraAction) -> Result<(), UserError> {
         let _ = action;
-        Err(UserError {
-            code: "camera.not_simulated".into(),
-            message: "高拍仪不是模拟设备。".into(),
-            detail: "this control surface has no simulated document camera".into(),
-        })
+        Err(UserError::new(
+            ErrorCode::CameraNotSimulated,
+            "this control surface has no simulated document camera",
+        ))
     }
 }
 
@@ -307,11 +306,10 @@ mod tests {
     impl SimControl for Recorder {
         fn place_card(&self, sample: &str) -> Result<(), UserError> {
             if sample == "nobody" {
-                return Err(UserError {
-                    code: "id_card.unknown_sample".into(),
-                    message: format!("未知的样例证件：{sample}"),
-                    detail: String::new(),
-                });
+                return Err(UserError::new(
+                    ErrorCode::IdCardUnknownSample,
+                    format!("unknown sample card {sample:?}"),
+                ));
             }
             self.0.lock().unwrap().push(format!("place {sample}"));
             Ok(())

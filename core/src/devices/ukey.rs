@@ -16,7 +16,7 @@ use yichuang_drivers::ukey::{
 
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 /// The status-bar slot.
 pub const SLOT: &str = "ukey";
@@ -28,27 +28,23 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// problem (the UI keys on it), and the library detail for IT.
 pub fn ukey_error(e: &UkeyError) -> UserError {
     let code = match e.problem() {
-        UkeyProblem::NoKey => "ukey.no_key",
-        UkeyProblem::ModuleMissing => "ukey.module_missing",
-        UkeyProblem::KeyRemoved => "ukey.removed",
-        UkeyProblem::PinIncorrect => "ukey.pin_incorrect",
-        UkeyProblem::PinLocked => "ukey.pin_locked",
-        UkeyProblem::PinInvalid => "ukey.pin_invalid",
-        UkeyProblem::NotLoggedIn => "ukey.not_logged_in",
-        UkeyProblem::CertificateNotFound => "ukey.cert_not_found",
-        UkeyProblem::CertificateExpired => "ukey.cert_expired",
-        UkeyProblem::CertificateNotYetValid => "ukey.cert_not_yet_valid",
-        UkeyProblem::UnsupportedAlgorithm => "ukey.unsupported",
-        UkeyProblem::SignFailed => "ukey.sign_failed",
-        UkeyProblem::BadData => "ukey.bad_data",
-        UkeyProblem::Misconfigured => "ukey.misconfigured",
-        _ => "ukey.fault",
+        UkeyProblem::NoKey => ErrorCode::UkeyNoKey,
+        UkeyProblem::ModuleMissing => ErrorCode::UkeyModuleMissing,
+        UkeyProblem::KeyRemoved => ErrorCode::UkeyRemoved,
+        UkeyProblem::PinIncorrect => ErrorCode::UkeyPinIncorrect,
+        UkeyProblem::PinLocked => ErrorCode::UkeyPinLocked,
+        UkeyProblem::PinInvalid => ErrorCode::UkeyPinInvalid,
+        UkeyProblem::NotLoggedIn => ErrorCode::UkeyNotLoggedIn,
+        UkeyProblem::CertificateNotFound => ErrorCode::UkeyCertNotFound,
+        UkeyProblem::CertificateExpired => ErrorCode::UkeyCertExpired,
+        UkeyProblem::CertificateNotYetValid => ErrorCode::UkeyCertNotYetValid,
+        UkeyProblem::UnsupportedAlgorithm => ErrorCode::UkeyUnsupported,
+        UkeyProblem::SignFailed => ErrorCode::UkeySignFailed,
+        UkeyProblem::BadData => ErrorCode::UkeyBadData,
+        UkeyProblem::Misconfigured => ErrorCode::UkeyMisconfigured,
+        _ => ErrorCode::UkeyFault,
     };
-    UserError {
-        code: code.into(),
-        message: e.message(),
-        detail: e.detail(),
-    }
+    UserError::with_message(code, e.message(), e.detail())
 }
 
 /// A certificate as the login view lists it.

@@ -17,10 +17,10 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use yichuang_drivers::ukey::CertInfo;
 
+use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::domain::audit::{self, AuditEntry};
 use crate::infra::store::Store;
-use crate::devices::ukey::{ukey_error, UkeyService};
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -105,11 +105,7 @@ impl AuthClient {
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| UserError {
-                code: "login.client".into(),
-                message: "登录组件初始化失败，请联系运维人员。".into(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
         Ok(Self { base, http })
     }
 
@@ -141,11 +137,11 @@ impl AuthClient {
             let e: ServerError = resp.json().map_err(|e| {
                 AuthFailure::Unreachable(format!("POST {url}: HTTP {status}, unreadable: {e}"))
             })?;
-            return Err(AuthFailure::Refused(UserError {
-                code: format!("login.{}", e.code),
-                message: e.message,
-                detail: e.detail,
-            }));
+            return Err(AuthFailure::Refused(UserError::with_message(
+                ErrorCode::login_refused(&e.code),
+                e.message,
+                format!("{}: {}", e.code, e.detail),
+            )));
         }
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
@@ -189,11 +185,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 fn store_err(e: crate::infra::store::StoreError) -> UserError {
-    UserError {
-        code: "store.write".into(),
-        message: e.message(),
-        detail: e.to_string(),
-    }
+    UserError::with_message(ErrorCode::StoreWrite, e.message(), e.to_string())
 }
 
 /// Everything one login attempt needs.
@@ -384,11 +376,10 @@ pub fn unlock(
     let result = (|| {
         let cert = ukey.certificate(&session.key_id, &session.cert_id)?;
         if fingerprint(&cert.der) != session.cert_fingerprint {
-            return Err(UserError {
-                code: "login.other_key".into(),
-                message: "这不是锁定前使用的UKey，请插入本人的UKey。".into(),
-                detail: "certificate fingerprint differs from the locked session's".into(),
-            });
+            return Err(UserError::new(
+                ErrorCode::LoginOtherKey,
+                "certificate fingerprint differs from the locked session's",
+            ));
         }
         offline::prove_possession(ukey, &session.key_id, &session.cert_id, pin, &cert)
     })();
@@ -460,10 +451,8 @@ mod offline {
         nonce[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         let message = format!("yichuang-local|{}", B64.encode(nonce));
         let sig = ukey.verify_and_sign(key, cert_id, pin, message.as_bytes())?;
-        let invalid = |e: yichuang_pki::PkiError| UserError {
-            code: "login.signature_invalid".into(),
-            message: "UKey签名验证失败，请确认使用的是本人的UKey。".into(),
-            detail: e.to_string(),
+        let invalid = |e: yichuang_pki::PkiError| {
+            UserError::new(ErrorCode::LoginSignatureInvalid, e.to_string())
         };
         let parsed = yichuang_pki::Cert::from_der(&cert.der).map_err(invalid)?;
         yichuang_pki::verify_message(&parsed, message.as_bytes(), &sig.bytes).map_err(invalid)
@@ -477,13 +466,7 @@ mod offline {
         fp: &str,
         unreachable: &str,
     ) -> Result<Session, UserError> {
-        let no_grant = |detail: String| UserError {
-            code: "login.offline_no_grant".into(),
-            message:
-                "无法连接中心服务，且本机没有该证书的有效离线授权。请在联网时登录一次后再离线使用。"
-                    .into(),
-            detail,
-        };
+        let no_grant = |detail: String| UserError::new(ErrorCode::LoginOfflineNoGrant, detail);
         let conn = store.conn();
         let stored: Option<(String, Vec<u8>)> = conn
             .query_row(
@@ -508,11 +491,8 @@ mod offline {
         };
         let signed: SignedGrant = serde_json::from_str(&grant_json)
             .map_err(|e| no_grant(format!("stored grant unreadable: {e}")))?;
-        let grant = verify_grant(&key, &signed, req.now).map_err(|e| UserError {
-            code: "login.offline_grant_invalid".into(),
-            message: "本机的离线授权已过期或无效，请在联网时重新登录。".into(),
-            detail: e,
-        })?;
+        let grant = verify_grant(&key, &signed, req.now)
+            .map_err(|e| UserError::new(ErrorCode::LoginOfflineGrantInvalid, e))?;
         if grant.cert_fingerprint != fp || cert_der != cert.der {
             return Err(no_grant("grant names another certificate".into()));
         }

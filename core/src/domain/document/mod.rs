@@ -28,7 +28,7 @@ pub use notices::{
 pub use pdf::{render_pages, render_pdf};
 pub use scan_pdf::{jpeg_pages_to_pdf, ScanPdfError};
 
-use crate::error::UserError;
+use crate::error::{ErrorCode, UserError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -68,18 +68,17 @@ impl DocumentError {
         }
     }
 
-    pub fn to_user(&self) -> UserError {
-        let code = match self {
-            DocumentError::Font => "document.font",
-            DocumentError::Qr { .. } => "document.qr",
-            DocumentError::TableShape { .. } => "document.table",
-            DocumentError::TooTall { .. } => "document.too_tall",
-        };
-        UserError {
-            code: code.into(),
-            message: self.message(),
-            detail: self.to_string(),
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DocumentError::Font => ErrorCode::DocumentFont,
+            DocumentError::Qr { .. } => ErrorCode::DocumentQr,
+            DocumentError::TableShape { .. } => ErrorCode::DocumentTable,
+            DocumentError::TooTall { .. } => ErrorCode::DocumentTooTall,
         }
+    }
+
+    pub fn to_user(&self) -> UserError {
+        UserError::with_message(self.code(), self.message(), self.to_string())
     }
 }
 

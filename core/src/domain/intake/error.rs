@@ -1,7 +1,7 @@
 //! What can go wrong in intake, as one error type with a code for the UI.
 
 use super::CaseState;
-use crate::UserError;
+use crate::{ErrorCode, UserError};
 
 /// What went wrong in intake; each has a message for the clerk.
 #[derive(Debug, thiserror::Error)]
@@ -47,26 +47,26 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            IntakeError::UnknownItem(_) => "intake.unknown_item",
-            IntakeError::UnknownCase(_) => "intake.unknown_case",
-            IntakeError::Situation(_) => "intake.situation",
-            IntakeError::Field { .. } => "intake.field",
-            IntakeError::Party { .. } => "intake.party",
-            IntakeError::MaterialsMissing(_) => "intake.materials_missing",
-            IntakeError::NotDeferrable(_) => "intake.not_deferrable",
-            IntakeError::Decision(_) => "intake.decision",
-            IntakeError::NoticeNotPrinted => "intake.notice_not_printed",
-            IntakeError::WrongState(_) => "intake.wrong_state",
-            IntakeError::ReasonRequired => "intake.reason_required",
-            IntakeError::CardNotRead(_) => "intake.card_not_read",
-            IntakeError::CodeNotRead(_) => "intake.code_not_read",
-            IntakeError::Store(_) | IntakeError::Sqlite(_) => "intake.store",
-            IntakeError::Corrupt(_) => "intake.corrupt",
-            IntakeError::Export(_) => "intake.export",
-            IntakeError::Attachment(_) => "intake.attachment",
-            IntakeError::Blob(_) => "intake.blob",
+            IntakeError::UnknownItem(_) => ErrorCode::IntakeUnknownItem,
+            IntakeError::UnknownCase(_) => ErrorCode::IntakeUnknownCase,
+            IntakeError::Situation(_) => ErrorCode::IntakeSituation,
+            IntakeError::Field { .. } => ErrorCode::IntakeField,
+            IntakeError::Party { .. } => ErrorCode::IntakeParty,
+            IntakeError::MaterialsMissing(_) => ErrorCode::IntakeMaterialsMissing,
+            IntakeError::NotDeferrable(_) => ErrorCode::IntakeNotDeferrable,
+            IntakeError::Decision(_) => ErrorCode::IntakeDecision,
+            IntakeError::NoticeNotPrinted => ErrorCode::IntakeNoticeNotPrinted,
+            IntakeError::WrongState(_) => ErrorCode::IntakeWrongState,
+            IntakeError::ReasonRequired => ErrorCode::IntakeReasonRequired,
+            IntakeError::CardNotRead(_) => ErrorCode::IntakeCardNotRead,
+            IntakeError::CodeNotRead(_) => ErrorCode::IntakeCodeNotRead,
+            IntakeError::Store(_) | IntakeError::Sqlite(_) => ErrorCode::IntakeStore,
+            IntakeError::Corrupt(_) => ErrorCode::IntakeCorrupt,
+            IntakeError::Export(_) => ErrorCode::IntakeExport,
+            IntakeError::Attachment(_) => ErrorCode::IntakeAttachment,
+            IntakeError::Blob(_) => ErrorCode::IntakeBlob,
         }
     }
 
@@ -106,11 +106,7 @@ impl IntakeError {
     }
 
     pub fn to_user(&self) -> UserError {
-        UserError {
-            code: self.code().into(),
-            message: self.message(),
-            detail: self.to_string(),
-        }
+        UserError::with_message(self.code(), self.message(), self.to_string())
     }
 }
 

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod outbox;
 pub mod pull;
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use url::Url;
@@ -87,7 +88,7 @@ pub enum SyncPhase {
 /// The last failure, for the clerk (message) and IT (detail).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct SyncErrorInfo {
-    pub code: String,
+    pub code: ErrorCode,
     /// Chinese, for the clerk.
     pub message: String,
     pub detail: String,
@@ -167,15 +168,15 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::Network { .. } => "sync_network".into(),
-            SyncError::Server { .. } => "sync_server".into(),
-            SyncError::Throttled { .. } => "sync_throttled".into(),
-            SyncError::Refused { code, .. } => format!("sync_refused_{code}"),
-            SyncError::Protocol { .. } => "sync_protocol".into(),
-            SyncError::Store(_) | SyncError::Sqlite(_) => "sync_store".into(),
-            SyncError::Blob(_) => "sync_blob".into(),
+            SyncError::Network { .. } => ErrorCode::SyncNetwork,
+            SyncError::Server { .. } => ErrorCode::SyncServer,
+            SyncError::Throttled { .. } => ErrorCode::SyncThrottled,
+            SyncError::Refused { .. } => ErrorCode::SyncRefused,
+            SyncError::Protocol { .. } => ErrorCode::SyncProtocol,
+            SyncError::Store(_) | SyncError::Sqlite(_) => ErrorCode::SyncStore,
+            SyncError::Blob(_) => ErrorCode::SyncBlob,
         }
     }
 
@@ -224,11 +225,7 @@ impl SyncError {
     }
 
     pub fn to_user(&self) -> crate::UserError {
-        crate::UserError {
-            code: self.code(),
-            message: self.message(),
-            detail: self.to_string(),
-        }
+        crate::UserError::with_message(self.code(), self.message(), self.to_string())
     }
 }
 
@@ -320,7 +317,8 @@ mod tests {
             detail: "x".into(),
         };
         assert!(!r.is_retryable());
-        assert_eq!(r.code(), "sync_refused_bad_request");
+        assert_eq!(r.code(), ErrorCode::SyncRefused);
+        assert!(r.to_string().contains("bad_request"));
         assert!(r.message().contains("拒收"));
     }
 }

@@ -1,0 +1,171 @@
+//! The core's message table: the Simplified Chinese sentence the clerk reads for every
+//! [`ErrorCode`], and the few sentence templates that carry data. No other file of the core
+//! holds clerk-facing text for errors.
+
+use crate::error::ErrorCode;
+
+impl ErrorCode {
+    /// The clerk-facing sentence for this code.
+    pub fn message(self) -> &'static str {
+        use ErrorCode as C;
+        match self {
+            C::Config => "工作站配置有误，请联系运维人员。",
+            C::Store => "本地数据库读写失败，请联系运维人员。",
+            C::Instance => "工作站程序状态异常，请联系运维人员。",
+            C::Sync => "数据同步失败，数据已保存在本机，稍后自动重试。",
+            C::Keystore => "本机数据密钥不可用，请联系运维人员。",
+            C::Blob => "材料文件库读写失败，请联系运维人员。",
+            C::Internal => "操作异常中止，请重试。",
+
+            C::StoreWrite => "本地数据库写入失败，请联系运维人员。",
+            C::StoreUnavailable => "本地数据库不可用，请联系运维人员。",
+            C::StoreAudit => "操作记录（审计日志）写入失败，请联系运维人员。",
+
+            C::LoginClient => "登录组件初始化失败，请联系运维人员。",
+            C::LoginOtherKey => "这不是锁定前使用的UKey，请插入本人的UKey。",
+            C::LoginSignatureInvalid => "UKey签名验证失败，请确认使用的是本人的UKey。",
+            C::LoginOfflineNoGrant => {
+                "无法连接中心服务，且本机没有该证书的有效离线授权。请在联网时登录一次后再离线使用。"
+            }
+            C::LoginOfflineGrantInvalid => "本机的离线授权已过期或无效，请在联网时重新登录。",
+            C::LoginNoSession => "当前没有已登录的工作人员，请登录。",
+            C::LoginBadRequest => "登录请求格式错误，请联系运维人员。",
+            C::LoginChallengeInvalid => "登录请求已过期，请重试。",
+            C::LoginCertMalformed => "证书格式错误，请检查UKey。",
+            C::LoginCertUnsupported => "不支持该证书的密钥算法。",
+            C::LoginCertUntrusted => "证书不是受信任的CA签发。",
+            C::LoginCertExpired => "证书已过期或尚未生效。",
+            C::LoginCertRevoked => "证书已被吊销。",
+            C::LoginCertNotBound => "该证书未绑定工作人员账号，请联系管理员。",
+            C::LoginUnauthorized => "登录已失效，请重新登录。",
+            C::LoginRefused => "中心服务拒绝了登录请求，请联系运维人员。",
+
+            C::UkeyNoKey => "请插入UKey。",
+            C::UkeyModuleMissing => "UKey驱动未安装或无法加载，请联系运维人员。",
+            C::UkeyRemoved => "UKey已被拔出，请重新插入。",
+            C::UkeyPinIncorrect => "PIN码错误，请重新输入。",
+            C::UkeyPinLocked => "PIN码已锁定，请联系管理员解锁。",
+            C::UkeyPinInvalid => "PIN码格式不正确。",
+            C::UkeyNotLoggedIn => "UKey尚未验证PIN码，请先输入PIN码。",
+            C::UkeyCertNotFound => "UKey中没有可用的证书。",
+            C::UkeyCertExpired => "UKey中的证书已过期。",
+            C::UkeyCertNotYetValid => "UKey中的证书尚未生效。",
+            C::UkeyUnsupported => "UKey证书的算法不受支持。",
+            C::UkeySignFailed => "UKey签名失败，请重试。",
+            C::UkeyBadData => "UKey返回的数据无法识别，请重试。",
+            C::UkeyMisconfigured => "UKey配置与设备不符，请联系运维人员。",
+            C::UkeyFault => "UKey故障，请联系运维人员。",
+            C::UkeyNotInstalled => "本窗口未配置UKey，无法登录，请联系运维人员。",
+
+            C::IdCardNotConnected => "身份证读卡器未连接，请检查连接线后重试。",
+            C::IdCardOpenFailed => "身份证读卡器无法打开，可能被其他程序占用或驱动未安装。",
+            C::IdCardTimeout => "身份证读卡器无响应，请重试；多次失败请联系运维人员。",
+            C::IdCardProtocol => "身份证读卡器通信异常（数据校验失败），请重试。",
+            C::IdCardNeedsAttention => "身份证读卡器需要处理，请按提示操作。",
+            C::IdCardDeviceFault => "身份证读卡器故障，请联系运维人员。",
+            C::IdCardMisconfigured => "身份证读卡器配置与设备不符，请联系运维人员检查端口和参数。",
+            C::IdCardSample => "没有这种示例证件。",
+            C::IdCardUnknownSample => "未知的样例证件。",
+            C::IdCardNotSimulated => "身份证读卡器不是模拟设备。",
+            C::IdCardNotInstalled => "本窗口未配置身份证读卡器。",
+
+            C::ReceiptPrinterNotConnected => "小票打印机未连接，请检查连接线后重试。",
+            C::ReceiptPrinterOpenFailed => "小票打印机无法打开，可能被其他程序占用或驱动未安装。",
+            C::ReceiptPrinterTimeout => "小票打印机无响应，请重试；多次失败请联系运维人员。",
+            C::ReceiptPrinterProtocol => "小票打印机通信异常（数据校验失败），请重试。",
+            C::ReceiptPrinterNeedsAttention => "小票打印机需要处理，请按提示操作。",
+            C::ReceiptPrinterDeviceFault => "小票打印机故障，请联系运维人员。",
+            C::ReceiptPrinterMisconfigured => {
+                "小票打印机配置与设备不符，请联系运维人员检查端口和参数。"
+            }
+            C::ReceiptPrinterSimulator => "无法启动模拟小票打印机。",
+            C::ReceiptPrinterDriver => "小票打印机的接入方式配置不正确。",
+            C::ReceiptPrinterNotSimulated => "小票打印机不是模拟设备。",
+            C::ReceiptPrinterFault => "没有这种模拟故障。",
+            C::ReceiptPrinterNotInstalled => "本窗口未配置小票打印机。",
+
+            C::A4PrinterNotConnected => "A4打印机未连接，请检查连接线后重试。",
+            C::A4PrinterOpenFailed => "A4打印机无法打开，可能被其他程序占用或驱动未安装。",
+            C::A4PrinterTimeout => "A4打印机无响应，请重试；多次失败请联系运维人员。",
+            C::A4PrinterProtocol => "A4打印机通信异常（数据校验失败），请重试。",
+            C::A4PrinterNeedsAttention => "A4打印机需要处理，请按提示操作。",
+            C::A4PrinterDeviceFault => "A4打印机故障，请联系运维人员。",
+            C::A4PrinterMisconfigured => "A4打印机配置与设备不符，请联系运维人员检查端口和参数。",
+            C::A4PrinterDriver => "A4打印机的接入方式配置不正确（应为 spooler）。",
+            C::A4PrinterSimulator => "模拟A4打印机无法保存文件。",
+            C::A4PrinterNotInstalled => "本窗口未配置A4打印机。",
+
+            C::CameraNotConnected => "高拍仪未连接，请检查USB连接线后重试。",
+            C::CameraOpenFailed => "高拍仪无法打开，可能被其他程序占用或驱动未安装。",
+            C::CameraTimeout => "高拍仪无响应，请重试；多次失败请联系运维人员。",
+            C::CameraProtocol => "高拍仪通信异常（数据校验失败），请重试。",
+            C::CameraNeedsAttention => "高拍仪需要处理，请按提示操作。",
+            C::CameraDeviceFault => "高拍仪故障，请联系运维人员。",
+            C::CameraMisconfigured => "高拍仪配置与设备不符，请联系运维人员检查参数。",
+            C::CameraNotSimulated => "高拍仪不是模拟设备。",
+            C::CameraNotPreviewing => "高拍仪预览未开启，请先开始预览。",
+            C::CameraNoPage => "该页面已删除。",
+            C::CameraNoPages => "尚未拍摄任何页面，请先拍摄。",
+            C::CameraPdf => "拍摄的页面无法合成PDF，请重新拍摄。",
+            C::CameraPage => "页面图像无法处理，请重新拍摄。",
+            C::CameraNotInstalled => "本窗口未配置高拍仪。",
+            C::CameraSimAction => "模拟高拍仪的操作无效。",
+            C::CameraTransport => "高拍仪画面获取失败，请重试。",
+            C::CameraPersonalCodeInvalid => "身份码无法识别，请重新扫码或读卡。",
+            C::CameraCodeUnknown => "二维码内容无法识别，请手动选择事项。",
+
+            C::ScannerNotSimulated => "扫码枪不是模拟设备。",
+            C::ScannerNotSerial => "本窗口未配置串口扫码枪。",
+
+            C::IntakeNoSession => "请先登录后再办理业务。",
+            C::IntakeLocked => "工作站已锁定，请插入UKey解锁后继续。",
+            C::IntakeCatalog => "事项目录无法读取，请联系运维人员。",
+            C::IntakeNoCard => "请将身份证放到读卡器上。",
+            C::IntakeCardStale => "读卡信息已过期，请重新读取身份证。",
+            C::IntakeNoBlobStore => {
+                "材料文件库不可用（本机数据密钥未读取），无法保存材料文件，请联系运维人员。"
+            }
+            C::IntakeUnknownItem => "事项目录中没有该事项。",
+            C::IntakeUnknownCase => "找不到该办件，可能已被删除或不属于本人。",
+            C::IntakeSituation => "请先完成情形选择。",
+            C::IntakeField => "表单填写有误，请检查后重试。",
+            C::IntakeParty => "申请人信息有误，请检查后重试。",
+            C::IntakeMaterialsMissing => "必要材料未收齐。请收齐后受理，或选择容缺受理/补正补齐。",
+            C::IntakeNotDeferrable => "不能容缺受理。",
+            C::IntakeDecision => "受理决定不完整，请检查后重试。",
+            C::IntakeNoticeNotPrinted => "请先打印与本次决定一致的通知书，再确认决定。",
+            C::IntakeWrongState => "该办件当前状态不能进行此操作。",
+            C::IntakeReasonRequired => "请填写原因。",
+            C::IntakeCardNotRead => "身份证尚未在本窗口读取，请先读卡。",
+            C::IntakeCodeNotRead => "身份码尚未在本窗口扫描，请重新扫码或读卡。",
+            C::IntakeStore => "本地数据库读写失败，本次操作未保存，请重试或联系运维人员。",
+            C::IntakeCorrupt => "办件数据已损坏，无法读取，请联系运维人员。",
+            C::IntakeExport => "导出文件无法写入，请检查磁盘空间和目录权限。",
+            C::IntakeAttachment => "材料文件无法处理，请重试。",
+            C::IntakeBlob => "材料文件无法保存，请联系运维人员。",
+
+            C::DocumentFont => "文书字体缺失或已损坏，无法生成文书，请联系运维人员。",
+            C::DocumentQr => "案件编号过长，无法生成二维码。",
+            C::DocumentTable => "文书表格数据不完整，无法生成文书。",
+            C::DocumentTooTall => "文书中有一项内容过长，一页放不下，请精简后重试。",
+
+            C::SyncStatusUnreadable => "无法读取本机待同步数据，请联系运维人员。",
+            C::SyncNotConfigured => "本工作站未配置中心服务地址，数据仅保存在本机，无法同步。",
+            C::SyncNotStarted => "同步服务未能启动（本地数据库或数据密钥不可用），请联系运维人员。",
+            C::SyncNetwork => {
+                "无法连接中心服务（网络中断或服务未启动），数据已保存在本机，恢复后自动上传。"
+            }
+            C::SyncServer => "中心服务暂时出错，数据已保存在本机，稍后自动重试。",
+            C::SyncThrottled => "中心服务繁忙，稍后自动重试。",
+            C::SyncRefused => "中心服务拒收了该记录，请联系运维人员。",
+            C::SyncProtocol => "中心服务的应答无法识别，稍后自动重试；如持续出现请联系运维人员。",
+            C::SyncStore => "本地数据库读写失败，同步暂停，请联系运维人员。",
+            C::SyncBlob => "材料文件读取失败，无法上传，请联系运维人员。",
+        }
+    }
+}
+
+/// 「请插入 {name} 的UKey后再输入PIN码解锁。」 — unlocking with another clerk's key absent.
+pub fn insert_own_key(name: &str) -> String {
+    format!("请插入 {name} 的UKey后再输入PIN码解锁。")
+}
