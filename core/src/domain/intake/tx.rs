@@ -155,3 +155,102 @@ fn write_case(tx: &Transaction<'_>, c: &Case) -> Result<(), IntakeError> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::intake::cases;
+    use crate::domain::intake::ops::load_conn;
+    use crate::domain::intake::testkit::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_case_row_audit_and_outbox_commit_together_or_not_at_all() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let case = cases::save_draft(&mut s, &v, &desk(), walk_in(&v), false, NOW).unwrap();
+        assert_eq!(case.version, 1);
+        let audited = count(&mut s, "SELECT count(*) FROM audit_log");
+
+        // A change that fails after writing rolls everything back.
+        let err = transact(&mut s, "c001", NOW, |tx| -> Result<Effects<Case>, _> {
+            tx.execute("DELETE FROM cases", [])?;
+            Err(IntakeError::ReasonRequired)
+        })
+        .unwrap_err();
+        assert!(matches!(err, IntakeError::ReasonRequired));
+        assert_eq!(count(&mut s, "SELECT count(*) FROM cases"), 1);
+
+        // One that succeeds writes the row with its version counted, the audit entry with the
+        // clerk as actor, and the outbox row of that very version.
+        let c = transact(&mut s, "c001", NOW, |tx| {
+            let mut c = load_conn(tx, &case.id, "c001")?;
+            c.draft.notes = "改".into();
+            Ok(Effects {
+                value: c,
+                audit: vec![Audit::new("test.touch", None, json!({}))],
+                outbox: Outbox::Case,
+            })
+        })
+        .unwrap();
+        assert_eq!(c.version, 2);
+        assert_eq!(cases::load(&mut s, &case.id, "c001").unwrap(), c);
+        assert_eq!(count(&mut s, "SELECT count(*) FROM audit_log"), audited + 1);
+        assert_eq!(
+            count(
+                &mut s,
+                "SELECT count(*) FROM audit_log WHERE actor = 'c001' AND action = 'test.touch'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(&mut s, "SELECT version FROM outbox WHERE kind = 'case'"),
+            2
+        );
+        crate::domain::audit::verify_chain(s.conn()).unwrap();
+    }
+
+    /// The operations never write the audit log, the outbox or the case row themselves, nor
+    /// open a transaction: everything goes through [`transact`].
+    #[test]
+    fn no_operation_writes_around_the_helper() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain/intake");
+        let mut files = vec![];
+        let mut dirs = vec![dir];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let forbidden = [
+            "audit::record(",
+            "enqueue_record(",
+            "blobs::enqueue(",
+            "transaction_with_behavior(",
+            ".transact(",
+            "INSERT INTO cases",
+            "INSERT INTO outbox",
+        ];
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            if ["tx.rs", "testkit.rs"].contains(&name.as_str()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for bad in forbidden {
+                assert!(
+                    !code.contains(bad),
+                    "{} writes around tx::transact: {bad}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
