@@ -45,12 +45,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl CameraState {
     pub fn service(&self) -> Result<Arc<CameraService>, UserError> {
-        lock(&self.service).clone().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::CameraNotInstalled,
-                "devices.camera.driver = \"none\" or the service failed to start",
-            )
-        })
+        lock(&self.service).clone().ok_or_else(|| UserError::new(ErrorCode::CameraNotInstalled, "devices.camera.driver = \"none\" or the service failed to start"))
     }
 }
 
@@ -174,10 +169,7 @@ pub fn simulate_camera(camera: State<'_, CameraState>, action: String) -> Result
     let action = match parse(&format!("camera {action}")) {
         Ok(Command::Camera(a)) => a,
         other => {
-            return Err(UserError::new(
-                ErrorCode::CameraSimAction,
-                format!("camera {action}: {other:?}"),
-            ))
+            return Err(UserError::new(ErrorCode::CameraSimAction, format!("camera {action}: {other:?}")))
         }
     };
     camera.service()?.simulator_control(&action)

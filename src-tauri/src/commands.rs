@@ -86,11 +86,7 @@ pub async fn print_test_page(
         state.config.window.name.clone().unwrap_or_default()
     );
     let result = blocking(move || {
-        printer.print_test_page(
-            &hall,
-            &window,
-            yichuang_core::infra::clock::slip_time_in_china(),
-        )
+        printer.print_test_page(&hall, &window, yichuang_core::infra::clock::slip_time_in_china())
     })
     .await;
     if let Ok(outcome) = &result {

@@ -6,9 +6,9 @@ use crate::commands::blocking;
 use crate::state::AppState;
 use std::sync::{Arc, Mutex};
 use tauri::{Manager, State};
-use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::catalog::search::ItemHit;
 use yichuang_core::domain::catalog::Item;
+use yichuang_core::devices::id_card::CitizenCard;
 use yichuang_core::domain::intake::cases::{self, ChangeInput};
 use yichuang_core::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
@@ -46,9 +46,7 @@ fn today() -> yichuang_drivers::idcard::Date {
 
 /// The clerk at the window; intake needs a login.
 fn desk(state: &AppState) -> Result<Desk, UserError> {
-    let session = state
-        .session()
-        .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
+    let session = state.session().ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
     let status = state.status();
     if status.locked {
         return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
@@ -78,8 +76,7 @@ fn desk(state: &AppState) -> Result<Desk, UserError> {
 /// Reloaded when a newer pull lands.
 fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, UserError> {
     let cached = state.with_store(|s| {
-        yichuang_core::infra::sync::pull::cached_catalog(s.conn())
-            .map_err(|e| UserError::new(ErrorCode::IntakeStore, e.to_string()))
+        yichuang_core::infra::sync::pull::cached_catalog(s.conn()).map_err(|e| UserError::new(ErrorCode::IntakeStore, e.to_string()))
     })?;
     let mut slot = lock(&intake.catalog);
     if let Some(view) = slot.as_ref() {
@@ -95,9 +92,7 @@ fn catalog(state: &AppState, intake: &IntakeState) -> Result<Arc<CatalogView>, U
             // The copy built into the binary: a new workstation works offline from the start.
             None => yichuang_core::domain::catalog::bundled(),
         }
-        .map_err(|e| {
-            UserError::with_message(ErrorCode::IntakeCatalog, e.message(), e.to_string())
-        })?,
+        .map_err(|e| UserError::with_message(ErrorCode::IntakeCatalog, e.message(), e.to_string()))?,
     };
     let view = Arc::new(CatalogView::new(catalog));
     *slot = Some(view.clone());
@@ -225,14 +220,9 @@ pub fn intake_party_from_card(
     intake: State<'_, IntakeState>,
 ) -> Result<Party, UserError> {
     desk(&state)?;
-    let (card, at) = lock(&intake.last_card)
-        .clone()
-        .ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
+    let (card, at) = lock(&intake.last_card).clone().ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
     if now() - at > cases::CARD_READ_VALID_MS {
-        return Err(UserError::new(
-            ErrorCode::IntakeCardStale,
-            format!("card read at {at}"),
-        ));
+        return Err(UserError::new(ErrorCode::IntakeCardStale, format!("card read at {at}")));
     }
     let id = &card.identity;
     Ok(Party {
@@ -506,12 +496,7 @@ pub(crate) fn attach_file(
     let blobs = app
         .try_state::<crate::sync::SyncState>()
         .and_then(|s| s.blobs())
-        .ok_or_else(|| {
-            UserError::new(
-                ErrorCode::IntakeNoBlobStore,
-                "the blob store was not opened at start",
-            )
-        })?;
+        .ok_or_else(|| UserError::new(ErrorCode::IntakeNoBlobStore, "the blob store was not opened at start"))?;
     let att =
         state.with_store(|s| cases::attach(s, &blobs, &desk, name, bytes, now()).map_err(ie))?;
     state.refresh_pending(app);

@@ -3,9 +3,9 @@
 //! both windows through the status.
 
 use tauri::Manager;
-use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::domain::login::{self, AuthClient, LoginRequest, Session};
 use yichuang_core::infra::status::{ClerkBadge, ShellStatus};
+use yichuang_core::devices::ukey::UkeyEvent;
 use yichuang_core::{ErrorCode, UserError};
 use yichuang_drivers::ukey::PresenceEvent;
 
@@ -64,9 +64,7 @@ pub fn login(
 pub fn unlock(app: &tauri::AppHandle, pin: &str) -> Result<ShellStatus, UserError> {
     let state = app.state::<AppState>();
     let ukey = state.ukey()?;
-    let session = state
-        .session()
-        .ok_or_else(|| UserError::new(ErrorCode::LoginNoSession, "unlock without a session"))?;
+    let session = state.session().ok_or_else(|| UserError::new(ErrorCode::LoginNoSession, "unlock without a session"))?;
     if !ukey.present(&session.key_id) {
         return Err(UserError::with_message(
             ErrorCode::UkeyNoKey,
@@ -75,13 +73,7 @@ pub fn unlock(app: &tauri::AppHandle, pin: &str) -> Result<ShellStatus, UserErro
         ));
     }
     state.with_store(|store| {
-        login::unlock(
-            &ukey,
-            store,
-            &session,
-            pin,
-            yichuang_core::domain::audit::now_ms(),
-        )
+        login::unlock(&ukey, store, &session, pin, yichuang_core::domain::audit::now_ms())
     })?;
     tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
     state.update_status(app, |s| s.locked = false);
@@ -121,11 +113,7 @@ pub fn on_ukey_event(app: &tauri::AppHandle, event: UkeyEvent) {
                         tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                         state.update_status(app, |s| s.locked = true);
                         if let Err(e) = state.with_store(|store| {
-                            login::record_lock(
-                                store,
-                                &session,
-                                yichuang_core::domain::audit::now_ms(),
-                            )
+                            login::record_lock(store, &session, yichuang_core::domain::audit::now_ms())
                         }) {
                             tracing::error!(error = %e.detail, "lock not audited");
                         }

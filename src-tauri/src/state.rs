@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 use tauri_specta::Event;
+use yichuang_core::infra::backend::BackendStatus;
+use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::devices::id_card::IdCardService;
 use yichuang_core::devices::printer::ReceiptPrinterService;
 use yichuang_core::devices::scanner::ScannerService;
-use yichuang_core::infra::backend::BackendStatus;
-use yichuang_core::infra::config::WorkstationConfig;
 use yichuang_core::infra::status::{DeviceStatus, ShellStatus};
 use yichuang_core::infra::store::Store;
 use yichuang_core::{ErrorCode, UserError};
@@ -139,12 +139,7 @@ impl AppState {
         detail: serde_json::Value,
     ) -> Result<(), UserError> {
         use yichuang_core::domain::audit::{self, AuditEntry};
-        let store = self.store.as_ref().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::StoreUnavailable,
-                "the store failed to open at start",
-            )
-        })?;
+        let store = self.store.as_ref().ok_or_else(|| UserError::new(ErrorCode::StoreUnavailable, "the store failed to open at start"))?;
         let actor = lock(&self.status).clerk.as_ref().map(|c| c.id.clone());
         let entry = AuditEntry {
             actor,
@@ -171,30 +166,18 @@ impl AppState {
     ) -> Result<T, UserError> {
         match lock(&self.id_card).as_ref() {
             Some(svc) => f(svc),
-            None => Err(UserError::new(
-                ErrorCode::IdCardNotInstalled,
-                "devices.id_card.driver = \"none\" or the service failed to start",
-            )),
+            None => Err(UserError::new(ErrorCode::IdCardNotInstalled, "devices.id_card.driver = \"none\" or the service failed to start")),
         }
     }
 
-    pub fn set_a4_printer(
-        &self,
-        service: Option<yichuang_core::devices::a4_printer::A4PrinterService>,
-    ) {
+    pub fn set_a4_printer(&self, service: Option<yichuang_core::devices::a4_printer::A4PrinterService>) {
         *lock(&self.a4) = service.map(std::sync::Arc::new);
     }
 
     pub fn a4_printer(
         &self,
-    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError>
-    {
-        lock(&self.a4).clone().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::A4PrinterNotInstalled,
-                "devices.a4_printer.driver = \"none\" or the service failed to start",
-            )
-        })
+    ) -> Result<std::sync::Arc<yichuang_core::devices::a4_printer::A4PrinterService>, UserError> {
+        lock(&self.a4).clone().ok_or_else(|| UserError::new(ErrorCode::A4PrinterNotInstalled, "devices.a4_printer.driver = \"none\" or the service failed to start"))
     }
 
     /// Re-reads the A4 printer's condition (queue state over IPP) into the status bar.
@@ -213,15 +196,8 @@ impl AppState {
         *lock(&self.ukey) = service.map(std::sync::Arc::new);
     }
 
-    pub fn ukey(
-        &self,
-    ) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
-        lock(&self.ukey).clone().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::UkeyNotInstalled,
-                "devices.ukey.driver = \"none\"",
-            )
-        })
+    pub fn ukey(&self) -> Result<std::sync::Arc<yichuang_core::devices::ukey::UkeyService>, UserError> {
+        lock(&self.ukey).clone().ok_or_else(|| UserError::new(ErrorCode::UkeyNotInstalled, "devices.ukey.driver = \"none\""))
     }
 
     pub fn session(&self) -> Option<yichuang_core::domain::login::Session> {
@@ -237,12 +213,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, UserError>,
     ) -> Result<T, UserError> {
-        let store = self.store.as_ref().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::StoreUnavailable,
-                "the store failed to open at start",
-            )
-        })?;
+        let store = self.store.as_ref().ok_or_else(|| UserError::new(ErrorCode::StoreUnavailable, "the store failed to open at start"))?;
         f(&mut lock(store))
     }
 
@@ -267,10 +238,7 @@ impl AppState {
     ) -> Result<T, UserError> {
         match lock(&self.scanner).as_ref() {
             Some(svc) => f(svc),
-            None => Err(UserError::new(
-                ErrorCode::ScannerNotSerial,
-                "devices.scanner.driver is not \"serial\" or \"simulator\"",
-            )),
+            None => Err(UserError::new(ErrorCode::ScannerNotSerial, "devices.scanner.driver is not \"serial\" or \"simulator\"")),
         }
     }
 
@@ -279,12 +247,7 @@ impl AppState {
     }
 
     pub fn printer(&self) -> Result<std::sync::Arc<ReceiptPrinterService>, UserError> {
-        lock(&self.printer).clone().ok_or_else(|| {
-            UserError::new(
-                ErrorCode::ReceiptPrinterNotInstalled,
-                "devices.receipt_printer.driver = \"none\" or the service failed to start",
-            )
-        })
+        lock(&self.printer).clone().ok_or_else(|| UserError::new(ErrorCode::ReceiptPrinterNotInstalled, "devices.receipt_printer.driver = \"none\" or the service failed to start"))
     }
 
     /// Re-reads the printer's condition right after a job or a simulated fault, so the

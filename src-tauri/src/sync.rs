@@ -247,16 +247,10 @@ pub fn sync_now(
     match &sync.service {
         Some(service) => service.sync_now(),
         None if app.state::<AppState>().config.backend.url.is_none() => {
-            return Err(UserError::new(
-                ErrorCode::SyncNotConfigured,
-                "backend.url is not set in the workstation config",
-            ))
+            return Err(UserError::new(ErrorCode::SyncNotConfigured, "backend.url is not set in the workstation config"))
         }
         None => {
-            return Err(UserError::new(
-                ErrorCode::SyncNotStarted,
-                "see the log: sync service not started",
-            ))
+            return Err(UserError::new(ErrorCode::SyncNotStarted, "see the log: sync service not started"))
         }
     }
     overview(&app)
