@@ -84,8 +84,7 @@ pub(crate) fn transact<T: Outcome>(
         audit,
         outbox,
     } = change(&tx)?;
-    let case = value.case_mut();
-    if let Some(c) = case {
+    if let Some(c) = value.case_mut() {
         c.version += 1;
         write_case(&tx, c)?;
     }
@@ -101,9 +100,9 @@ pub(crate) fn transact<T: Outcome>(
     match outbox {
         Outbox::Nothing => {}
         Outbox::Case => {
-            let c = value
-                .case_mut()
-                .ok_or_else(|| IntakeError::Corrupt("no case to queue".into()))?;
+            let c = value.case_mut().ok_or_else(|| {
+                IntakeError::Corrupt("an action without a case asked to queue one".into())
+            })?;
             let payload =
                 serde_json::to_value(&*c).map_err(|e| IntakeError::Corrupt(e.to_string()))?;
             crate::infra::sync::outbox::enqueue_record(
