@@ -42,7 +42,32 @@ error_codes! {
     Sync = "sync",
     Keystore = "keystore",
     Blob = "blob",
-    /// A background task panicked or was cancelled.
+    ConfigRead = "config.read",
+    ConfigSyntax = "config.syntax",
+    ConfigKeyMissing = "config.key_missing",
+    ConfigKeyUnknown = "config.key_unknown",
+    ConfigKeyWrongType = "config.key_wrong_type",
+    ConfigKeyBadValue = "config.key_bad_value",
+    StoreSqlite = "store.sqlite",
+    StoreMigration = "store.migration",
+    StoreWrongKey = "store.wrong_key",
+    StoreEncrypt = "store.encrypt",
+    StoreTooNew = "store.too_new",
+    InstanceAlreadyRunning = "instance.already_running",
+    InstanceIo = "instance.io",
+    KeystoreRandom = "keystore.random",
+    KeystoreKeyMissing = "keystore.key_missing",
+    KeystoreFile = "keystore.file",
+    KeystoreOs = "keystore.os",
+    BlobIo = "blob.io",
+    BlobCorrupt = "blob.corrupt",
+    BlobNotFound = "blob.not_found",
+    BlobBadName = "blob.bad_name",
+    CatalogRead = "catalog.read",
+    CatalogInvalid = "catalog.invalid",
+    ScanNoPages = "scan.no_pages",
+    ScanBadPage = "scan.bad_page",
+    // A background task panicked or was cancelled.
     Internal = "internal",
 
     StoreWrite = "store.write",
@@ -65,7 +90,7 @@ error_codes! {
     LoginCertRevoked = "login.cert_revoked",
     LoginCertNotBound = "login.cert_not_bound",
     LoginUnauthorized = "login.unauthorized",
-    /// The server refused with a code this workstation does not know.
+    // The server refused with a code this workstation does not know.
     LoginRefused = "login.refused",
 
     UkeyNoKey = "ukey.no_key",
@@ -137,11 +162,11 @@ error_codes! {
     CameraPage = "camera.page",
     CameraNotInstalled = "camera.not_installed",
     CameraSimAction = "camera.sim_action",
-    /// Raised by the UI: the preview frame could not be fetched.
+    // Raised by the UI: the preview frame could not be fetched.
     CameraTransport = "camera.transport",
-    /// Raised by the UI: a scanned code is not a personal code it can use.
+    // Raised by the UI: a scanned code is not a personal code it can use.
     CameraPersonalCodeInvalid = "camera.personal_code_invalid",
-    /// Raised by the UI: a scanned code names no item.
+    // Raised by the UI: a scanned code names no item.
     CameraCodeUnknown = "camera.code_unknown",
 
     ScannerNotSimulated = "scanner.not_simulated",
@@ -183,7 +208,7 @@ error_codes! {
     SyncNetwork = "sync_network",
     SyncServer = "sync_server",
     SyncThrottled = "sync_throttled",
-    /// The server refused the request; its own code is in the error's data and detail.
+    // The server refused the request; its own code is in the error's data and detail.
     SyncRefused = "sync_refused",
     SyncProtocol = "sync_protocol",
     SyncStore = "sync_store",

@@ -2,6 +2,9 @@
 //! [`ErrorCode`], and the few sentence templates that carry data. No other file of the core
 //! holds clerk-facing text for errors.
 
+use crate::domain::intake::{
+    AttachmentProblem, DecisionProblem, DeferProblem, FieldProblem, IntakeError, PartyProblem,
+};
 use crate::error::ErrorCode;
 
 impl ErrorCode {
@@ -10,11 +13,42 @@ impl ErrorCode {
         use ErrorCode as C;
         match self {
             C::Config => "工作站配置有误，请联系运维人员。",
-            C::Store => "本地数据库读写失败，请联系运维人员。",
+            C::Store => "本地数据库出错，请联系运维人员。",
             C::Instance => "工作站程序状态异常，请联系运维人员。",
             C::Sync => "数据同步失败，数据已保存在本机，稍后自动重试。",
             C::Keystore => "本机数据密钥不可用，请联系运维人员。",
             C::Blob => "材料文件库读写失败，请联系运维人员。",
+            C::ConfigRead => "无法读取工作站配置文件。",
+            C::ConfigSyntax => "工作站配置文件格式错误（不是有效的 TOML）。",
+            C::ConfigKeyMissing => "缺少必填配置项",
+            C::ConfigKeyUnknown => "有无法识别的配置项",
+            C::ConfigKeyWrongType => "配置项类型不正确",
+            C::ConfigKeyBadValue => "配置项取值无效",
+            C::StoreSqlite => "本地数据库读写失败，请联系运维人员。",
+            C::StoreMigration => "本地数据库升级失败，原数据未改动，请联系运维人员。",
+            C::StoreWrongKey => {
+                "本地数据库无法用本机密钥打开（密钥不符或文件损坏），请联系运维人员。"
+            }
+            C::StoreEncrypt => "本地数据库加密升级失败，原数据未改动，请联系运维人员。",
+            C::StoreTooNew => "本地数据库由更新版本的工作站创建，请升级本程序后再使用。",
+            C::InstanceAlreadyRunning => {
+                "一窗受理工作站已在本机运行，不能同时打开两个。请切换到已打开的窗口。"
+            }
+            C::InstanceIo => "无法创建运行锁文件，请检查数据目录的权限。",
+            C::KeystoreRandom => "系统随机数不可用，无法生成数据密钥，请联系运维人员。",
+            C::KeystoreKeyMissing => {
+                "找不到本地数据库的密钥（系统密钥库与备用密钥文件中均没有），数据无法打开，请联系运维人员。"
+            }
+            C::KeystoreFile => "数据密钥文件无法读写，请联系运维人员。",
+            C::KeystoreOs => "系统密钥库不可用，请联系运维人员。",
+            C::BlobIo => "材料文件读写失败，请检查磁盘空间或联系运维人员。",
+            C::BlobCorrupt => "材料文件已损坏，无法读取，请重新采集。",
+            C::BlobNotFound => "材料文件不存在，请重新采集。",
+            C::BlobBadName => "材料文件编号无效。",
+            C::CatalogRead => "事项目录文件无法读取，请联系运维人员。",
+            C::CatalogInvalid => "事项目录数据不完整，请联系运维人员。",
+            C::ScanNoPages => "该材料还没有拍摄页面。",
+            C::ScanBadPage => "材料页面图像已损坏，请重新拍摄该页。",
             C::Internal => "操作异常中止，请重试。",
 
             C::StoreWrite => "本地数据库写入失败，请联系运维人员。",
@@ -168,4 +202,103 @@ impl ErrorCode {
 /// 「请插入 {name} 的UKey后再输入PIN码解锁。」 — unlocking with another clerk's key absent.
 pub fn insert_own_key(name: &str) -> String {
     format!("请插入 {name} 的UKey后再输入PIN码解锁。")
+}
+
+/// 「中心服务拒收：{message}」 — the server refused and said why.
+pub fn refused_by_server(message: &str) -> String {
+    format!("中心服务拒收：{message}")
+}
+
+/// A configuration problem, naming the file and, where there is one, the key.
+pub fn config_problem(code: ErrorCode, path: &str, key: Option<&str>) -> String {
+    match (code, key) {
+        (ErrorCode::ConfigRead, _) => format!("无法读取工作站配置文件 {path}。"),
+        (ErrorCode::ConfigSyntax, _) => {
+            format!("工作站配置文件 {path} 格式错误（不是有效的 TOML）。")
+        }
+        (code, Some(key)) => format!("工作站配置文件 {path} {}：「{key}」。", code.message()),
+        (code, None) => format!("工作站配置文件 {path} {}。", code.message()),
+    }
+}
+
+/// The clerk's sentence for an intake error, with its data.
+pub fn intake_message(e: &IntakeError) -> String {
+    match e {
+        IntakeError::UnknownItem(code) => format!("事项目录中没有编码为 {code} 的事项。"),
+        IntakeError::Field { field, problem } => format!("「{field}」{}", field_problem(problem)),
+        IntakeError::Party { role, problem } => format!("{role}：{}", party_problem(*problem)),
+        IntakeError::MaterialsMissing(names) => format!(
+            "必要材料未收齐：{}。请收齐后受理，或选择容缺受理/补正补齐。",
+            names.join("、")
+        ),
+        IntakeError::NotDeferrable(why) => format!("不能容缺受理：{}", defer_problem(why)),
+        IntakeError::Decision(why) => decision_problem(why),
+        IntakeError::WrongState(s) => {
+            format!("该办件当前状态为「{}」，不能进行此操作。", s.label())
+        }
+        IntakeError::CardNotRead(role) => format!("{role}的身份证尚未在本窗口读取，请先读卡。"),
+        IntakeError::CodeNotRead(role) => {
+            format!("{role}的身份码尚未在本窗口扫描，请重新扫码或读卡。")
+        }
+        IntakeError::Attachment(why) => attachment_problem(*why),
+        IntakeError::Store(e) => e.message(),
+        IntakeError::Blob(e) => e.message(),
+        other => other.code().message().into(),
+    }
+}
+
+fn field_problem(p: &FieldProblem) -> String {
+    match p {
+        FieldProblem::Required => "为必填项。".into(),
+        FieldProblem::TooLong { max } => format!("不能超过{max}个字。"),
+        FieldProblem::NotANumber => "应为数字。".into(),
+        FieldProblem::NotADate => "应为有效日期（如 2026-11-23）。".into(),
+        FieldProblem::NotAPhone => "应为11位手机号码或带区号的固定电话。".into(),
+        FieldProblem::NotAnIdNumber => "不是有效的18位公民身份号码。".into(),
+        FieldProblem::NotAnOption { options } => {
+            format!("应从以下选项中选择：{}。", options.join("、"))
+        }
+    }
+}
+
+fn party_problem(p: PartyProblem) -> &'static str {
+    match p {
+        PartyProblem::Missing => "请读取身份证或填写姓名和证件号码。",
+        PartyProblem::NameEmpty => "姓名不能为空。",
+        PartyProblem::BadIdNumber => "证件号码不是有效的18位公民身份号码。",
+        PartyProblem::BadPhone => "联系电话格式不正确。",
+    }
+}
+
+fn defer_problem(p: &DeferProblem) -> String {
+    match p {
+        DeferProblem::NotApplicable => "本事项不适用容缺受理。".into(),
+        DeferProblem::NothingMissing => "必要材料已齐全，请直接受理。".into(),
+        DeferProblem::HardMaterials(names) => {
+            format!("以下材料不可容缺：{}。", names.join("、"))
+        }
+    }
+}
+
+fn decision_problem(p: &DecisionProblem) -> String {
+    match p {
+        DecisionProblem::BadDeadline => "期限日期格式不正确（如 2026-11-30）。".into(),
+        DecisionProblem::DeadlineNotLater => "期限应晚于今天。".into(),
+        DecisionProblem::PromiseRequired => "容缺受理须记录申请人的书面承诺内容。".into(),
+        DecisionProblem::RejectReasonRequired => "不予受理须填写理由。".into(),
+        DecisionProblem::SupplementNeedsList => "补正补齐须列明缺少的材料或需补正的内容。".into(),
+        DecisionProblem::NothingToChange => "没有需要修改的内容。".into(),
+        DecisionProblem::NoSuchNotice => "该办件没有这份通知书。".into(),
+        DecisionProblem::BadDate { text } => format!("日期「{text}」格式不正确。"),
+    }
+}
+
+fn attachment_problem(p: AttachmentProblem) -> String {
+    match p {
+        AttachmentProblem::Empty => "文件是空的，请重新选择。".into(),
+        AttachmentProblem::TooLarge { max_mb } => {
+            format!("文件超过{max_mb}MB，请压缩或分拆后再导入。")
+        }
+        AttachmentProblem::UnsupportedType => "仅支持导入 JPG、PNG 图片或 PDF 文件。".into(),
+    }
 }

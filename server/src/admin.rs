@@ -10,7 +10,7 @@ use crate::auth::load_trust_store;
 use crate::auth::store::{BindOutcome, Clerk};
 use crate::config::{AdminCommand, CertCommand, ClerkCommand, ServerConfig};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{AdminProblem, Error, Result};
 
 /// Runs one admin command and returns its report (lines to print).
 pub async fn run(config: &ServerConfig, command: &AdminCommand) -> Result<Vec<String>> {
@@ -44,7 +44,7 @@ async fn run_on(
                     )
                 })
                 .collect();
-            out.push(format!("已导入 {} 名工作人员", clerks.len()));
+            out.push(crate::messages::clerks_imported(clerks.len()));
             Ok(out)
         }
         AdminCommand::Clerk(ClerkCommand::List) => {
@@ -76,7 +76,9 @@ async fn run_on(
             if config.auth.ca_dir.is_some() {
                 let trust = load_trust_store(config.auth.ca_dir.as_deref(), None)?;
                 trust.issuer_of(&cert).map_err(|e| Error::AdminInput {
-                    detail: format!("证书不是受信任的CA签发：{e}"),
+                    problem: AdminProblem::CertUntrusted {
+                        detail: e.to_string(),
+                    },
                 })?;
             } else {
                 out.push("note: no --ca-dir given, the issuer was not checked".into());
@@ -109,7 +111,7 @@ async fn run_on(
                 }
                 (None, None) => {
                     return Err(Error::AdminInput {
-                        detail: "需要 --serial 或证书文件".into(),
+                        problem: AdminProblem::NeedSerialOrFile,
                     })
                 }
             };
@@ -118,10 +120,10 @@ async fn run_on(
                 .await?;
             if ended == 0 {
                 return Err(Error::AdminInput {
-                    detail: format!(
-                        "工作人员 {clerk} 没有序列号为 {} 的有效证书绑定",
-                        serials.first().map(String::as_str).unwrap_or("")
-                    ),
+                    problem: AdminProblem::NoBinding {
+                        clerk: clerk.clone(),
+                        serial: serials.first().cloned().unwrap_or_default(),
+                    },
                 });
             }
             Ok(vec![format!("unbound {ended} certificate(s) from {clerk}")])
@@ -131,13 +133,19 @@ async fn run_on(
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::AdminInput {
-        detail: format!("无法读取 {}：{e}", path.display()),
+        problem: AdminProblem::Unreadable {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        },
     })
 }
 
 fn read_cert(path: &Path) -> Result<Cert> {
     Cert::parse(&read(path)?).map_err(|e| Error::AdminInput {
-        detail: format!("{} 不是有效的证书：{e}", path.display()),
+        problem: AdminProblem::NotACert {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        },
     })
 }
 
@@ -151,7 +159,9 @@ pub fn serial_variants(input: &str) -> Result<Vec<String>> {
         .to_ascii_uppercase();
     if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(Error::AdminInput {
-            detail: format!("序列号 `{input}` 不是十六进制"),
+            problem: AdminProblem::SerialNotHex {
+                input: input.to_owned(),
+            },
         });
     }
     let hex = if hex.len() % 2 == 1 {
@@ -179,7 +189,10 @@ pub fn parse_clerks_csv(bytes: &[u8]) -> Result<Vec<Clerk>> {
     for (i, record) in reader.records().enumerate() {
         let line = i + 1;
         let record = record.map_err(|e| Error::AdminInput {
-            detail: format!("CSV 第 {line} 行无法读取（需 UTF-8 编码）：{e}"),
+            problem: AdminProblem::CsvUnreadable {
+                line,
+                detail: e.to_string(),
+            },
         })?;
         if record.iter().all(str::is_empty) {
             continue;
@@ -189,10 +202,10 @@ pub fn parse_clerks_csv(bytes: &[u8]) -> Result<Vec<Clerk>> {
         }
         if record.len() != 5 {
             return Err(Error::AdminInput {
-                detail: format!(
-                    "CSV 第 {line} 行有 {} 列，应为 5 列：id,name,department,post,permissions",
-                    record.len()
-                ),
+                problem: AdminProblem::CsvColumns {
+                    line,
+                    got: record.len(),
+                },
             });
         }
         let field = |n: usize| record.get(n).unwrap_or_default().to_owned();
@@ -210,12 +223,15 @@ pub fn parse_clerks_csv(bytes: &[u8]) -> Result<Vec<Clerk>> {
         };
         if clerk.id.is_empty() || clerk.name.is_empty() {
             return Err(Error::AdminInput {
-                detail: format!("CSV 第 {line} 行缺少编号或姓名"),
+                problem: AdminProblem::CsvMissingIdOrName { line },
             });
         }
         if clerks.iter().any(|c| c.id == clerk.id) {
             return Err(Error::AdminInput {
-                detail: format!("CSV 第 {line} 行：编号 {} 重复", clerk.id),
+                problem: AdminProblem::CsvDuplicate {
+                    line,
+                    id: clerk.id.clone(),
+                },
             });
         }
         clerks.push(clerk);

@@ -73,7 +73,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
             }),
         ),
         Err(e) => {
-            tracing::warn!(code = e.code(), detail = %e.detail(), "health check failed");
+            tracing::warn!(code = %e.code(), detail = %e.detail(), "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(HealthResponse {
@@ -146,6 +146,7 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         DatabaseKind,
         VersionResponse,
         ErrorBody,
+        crate::error::ErrorCode,
         ChallengeRequest,
         ChallengeResponse,
         LoginRequest,

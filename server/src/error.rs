@@ -16,15 +16,140 @@ use utoipa::ToSchema;
 /// Result alias for the server crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Declares [`ErrorCode`] from `Variant = "wire_name"` pairs, with [`ErrorCode::ALL`] and
+/// [`ErrorCode::as_str`] kept in step with the serde names.
+macro_rules! error_codes {
+    ($( $variant:ident = $name:tt, )*) => {
+        /// The stable machine-readable code of an API error; its serde name is the wire code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum ErrorCode {
+            $( #[serde(rename = $name)] $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The wire name (the serde name).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidDatabaseUrl = "invalid_database_url",
+    DataDir = "data_dir",
+    DatabaseConnect = "database_connect",
+    DatabaseMigrate = "database_migrate",
+    Database = "database",
+    DatabaseTimeout = "database_timeout",
+    Bind = "bind",
+    Serve = "serve",
+    Signal = "signal",
+    NotFound = "not_found",
+    MethodNotAllowed = "method_not_allowed",
+    BadRequest = "bad_request",
+    ChallengeInvalid = "challenge_invalid",
+    CertMalformed = "cert_malformed",
+    CertUnsupported = "cert_unsupported",
+    CertUntrusted = "cert_untrusted",
+    CertExpired = "cert_expired",
+    CertRevoked = "cert_revoked",
+    SignatureInvalid = "signature_invalid",
+    CertNotBound = "cert_not_bound",
+    Unauthorized = "unauthorized",
+    TrustConfig = "trust_config",
+    GrantKey = "grant_key",
+    InvalidInput = "invalid_input",
+    BlobHashMismatch = "blob_hash_mismatch",
+    BlobOffset = "blob_offset",
+    BlobStore = "blob_store",
+    BlobNotFound = "blob_not_found",
+    Catalog = "catalog",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What is wrong with an admin command's input; the sentence is in [`crate::messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminProblem {
+    UnknownClerk {
+        clerk_id: String,
+    },
+    CertBoundElsewhere {
+        issuer: String,
+        serial: String,
+        owner: String,
+    },
+    CertUntrusted {
+        detail: String,
+    },
+    NeedSerialOrFile,
+    NoBinding {
+        clerk: String,
+        serial: String,
+    },
+    Unreadable {
+        path: String,
+        detail: String,
+    },
+    NotACert {
+        path: String,
+        detail: String,
+    },
+    SerialNotHex {
+        input: String,
+    },
+    CsvUnreadable {
+        line: usize,
+        detail: String,
+    },
+    CsvColumns {
+        line: usize,
+        got: usize,
+    },
+    CsvMissingIdOrName {
+        line: usize,
+    },
+    /// Stored permissions that do not encode.
+    Permissions {
+        detail: String,
+    },
+    CsvDuplicate {
+        line: usize,
+        id: String,
+    },
+}
+
 /// Everything that can go wrong in the server, at start-up or while answering a request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// `--database-url` is not a URL this server understands.
-    #[error("数据库地址无效：{detail}")]
+    #[error("invalid database URL: {detail}")]
     InvalidDatabaseUrl { detail: String },
 
     /// The SQLite data directory could not be created or resolved.
-    #[error("无法创建数据目录 {}：{source}", path.display())]
+    #[error("cannot create data directory {}: {source}", path.display())]
     DataDir {
         path: PathBuf,
         #[source]
@@ -32,23 +157,23 @@ pub enum Error {
     },
 
     /// Opening the connection pool failed.
-    #[error("无法连接数据库：{0}")]
+    #[error("cannot connect to the database: {0}")]
     DatabaseConnect(#[source] sqlx::Error),
 
     /// Applying the schema migrations failed.
-    #[error("数据库结构升级失败：{0}")]
+    #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
     /// A query failed.
-    #[error("数据库操作失败：{0}")]
+    #[error("database query failed: {0}")]
     Database(#[from] sqlx::Error),
 
     /// The database did not answer in time.
-    #[error("数据库响应超时（{seconds} 秒）")]
+    #[error("database did not answer within {seconds} s")]
     DatabaseTimeout { seconds: u64 },
 
     /// The listening socket could not be bound.
-    #[error("无法监听地址 {addr}：{source}")]
+    #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -56,166 +181,138 @@ pub enum Error {
     },
 
     /// The HTTP server stopped with an I/O error.
-    #[error("服务运行出错：{0}")]
+    #[error("server failed: {0}")]
     Serve(#[source] io::Error),
 
     /// The shutdown signal handlers could not be installed.
-    #[error("无法注册退出信号处理：{0}")]
+    #[error("cannot install the shutdown signal handlers: {0}")]
     Signal(#[source] io::Error),
 
     /// No route matches the request path.
-    #[error("接口不存在：{path}")]
+    #[error("no route for {path}")]
     NotFound { path: String },
 
     /// The route exists but not for this HTTP method.
-    #[error("不支持的请求方法：{method} {path}")]
+    #[error("method {method} not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
 
     /// The request body is not the JSON the endpoint expects.
-    #[error("请求格式错误：{detail}")]
+    #[error("bad request: {detail}")]
     BadRequest { detail: String },
 
     /// Login challenge unknown, expired, already used or for another workstation.
-    #[error("登录请求无效：{detail}")]
+    #[error("login challenge invalid: {detail}")]
     ChallengeInvalid { detail: String },
 
     /// The certificate does not decode.
-    #[error("证书格式错误：{detail}")]
+    #[error("certificate malformed: {detail}")]
     CertMalformed { detail: String },
 
     /// The certificate's key algorithm cannot be verified.
-    #[error("不支持的证书算法：{detail}")]
+    #[error("certificate algorithm unsupported: {detail}")]
     CertUnsupported { detail: String },
 
     /// Not issued by a trusted CA.
-    #[error("证书不是受信任的CA签发：{detail}")]
+    #[error("certificate not issued by a trusted CA: {detail}")]
     CertUntrusted { detail: String },
 
     /// Outside its validity period (`not_yet_valid` tells which side).
-    #[error("证书不在有效期内：{detail}")]
+    #[error("certificate outside its validity period: {detail}")]
     CertExpired { not_yet_valid: bool, detail: String },
 
     /// Listed in its CA's CRL.
-    #[error("证书已被吊销：{detail}")]
+    #[error("certificate revoked: {detail}")]
     CertRevoked { detail: String },
 
     /// The challenge signature does not verify with the certificate.
-    #[error("签名验证失败：{detail}")]
+    #[error("signature does not verify: {detail}")]
     SignatureInvalid { detail: String },
 
     /// The certificate is bound to no active clerk.
-    #[error("证书未绑定工作人员：{detail}")]
+    #[error("certificate bound to no clerk: {detail}")]
     CertNotBound { detail: String },
 
     /// Missing, unknown or expired session token.
-    #[error("未登录或登录已失效：{detail}")]
+    #[error("no valid session: {detail}")]
     Unauthorized { detail: String },
 
     /// The trusted CA or CRL directory could not be loaded.
-    #[error("受信任CA或吊销列表配置错误：{detail}")]
+    #[error("trusted CA or CRL configuration: {detail}")]
     TrustConfig { detail: String },
 
     /// The offline-grant signing key could not be read, created or used.
-    #[error("离线授权签名密钥错误：{detail}")]
+    #[error("offline-grant signing key: {detail}")]
     GrantKey { detail: String },
 
     /// An admin command got input it cannot use (bad CSV, unknown clerk, no such binding).
-    #[error("{detail}")]
-    AdminInput { detail: String },
+    #[error("invalid admin input: {problem:?}")]
+    AdminInput { problem: AdminProblem },
 
     /// A complete blob upload does not hash to its name; the partial upload is discarded.
-    #[error("材料文件校验失败：{detail}")]
+    #[error("blob hash mismatch: {detail}")]
     BlobHashMismatch { detail: String },
 
     /// A chunk does not continue the partial upload; `received` says where to go on.
-    #[error("材料文件分片位置不符：{detail}")]
+    #[error("blob chunk offset mismatch: {detail}")]
     BlobOffset { received: u64, detail: String },
 
     /// The blob store (disk or S3) failed.
-    #[error("材料文件存储失败：{detail}")]
+    #[error("blob store failed: {detail}")]
     BlobStore { detail: String },
 
     /// No such blob, or not completely uploaded.
-    #[error("材料文件不存在：{detail}")]
+    #[error("blob not found: {detail}")]
     BlobNotFound { detail: String },
 
     /// The served catalog directory cannot be read.
-    #[error("事项目录不可用：{detail}")]
+    #[error("catalog unavailable: {detail}")]
     Catalog { detail: String },
 }
 
 impl Error {
-    /// Stable machine-readable code, `snake_case`.
-    pub fn code(&self) -> &'static str {
+    /// Stable machine-readable code (its serde name is the wire code, `snake_case`).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::InvalidDatabaseUrl { .. } => "invalid_database_url",
-            Error::DataDir { .. } => "data_dir",
-            Error::DatabaseConnect(_) => "database_connect",
-            Error::Migrate(_) => "database_migrate",
-            Error::Database(_) => "database",
-            Error::DatabaseTimeout { .. } => "database_timeout",
-            Error::Bind { .. } => "bind",
-            Error::Serve(_) => "serve",
-            Error::Signal(_) => "signal",
-            Error::NotFound { .. } => "not_found",
-            Error::MethodNotAllowed { .. } => "method_not_allowed",
-            Error::BadRequest { .. } => "bad_request",
-            Error::ChallengeInvalid { .. } => "challenge_invalid",
-            Error::CertMalformed { .. } => "cert_malformed",
-            Error::CertUnsupported { .. } => "cert_unsupported",
-            Error::CertUntrusted { .. } => "cert_untrusted",
-            Error::CertExpired { .. } => "cert_expired",
-            Error::CertRevoked { .. } => "cert_revoked",
-            Error::SignatureInvalid { .. } => "signature_invalid",
-            Error::CertNotBound { .. } => "cert_not_bound",
-            Error::Unauthorized { .. } => "unauthorized",
-            Error::TrustConfig { .. } => "trust_config",
-            Error::GrantKey { .. } => "grant_key",
-            Error::AdminInput { .. } => "invalid_input",
-            Error::BlobHashMismatch { .. } => "blob_hash_mismatch",
-            Error::BlobOffset { .. } => "blob_offset",
-            Error::BlobStore { .. } => "blob_store",
-            Error::BlobNotFound { .. } => "blob_not_found",
-            Error::Catalog { .. } => "catalog",
+            Error::InvalidDatabaseUrl { .. } => ErrorCode::InvalidDatabaseUrl,
+            Error::DataDir { .. } => ErrorCode::DataDir,
+            Error::DatabaseConnect(_) => ErrorCode::DatabaseConnect,
+            Error::Migrate(_) => ErrorCode::DatabaseMigrate,
+            Error::Database(_) => ErrorCode::Database,
+            Error::DatabaseTimeout { .. } => ErrorCode::DatabaseTimeout,
+            Error::Bind { .. } => ErrorCode::Bind,
+            Error::Serve(_) => ErrorCode::Serve,
+            Error::Signal(_) => ErrorCode::Signal,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Error::BadRequest { .. } => ErrorCode::BadRequest,
+            Error::ChallengeInvalid { .. } => ErrorCode::ChallengeInvalid,
+            Error::CertMalformed { .. } => ErrorCode::CertMalformed,
+            Error::CertUnsupported { .. } => ErrorCode::CertUnsupported,
+            Error::CertUntrusted { .. } => ErrorCode::CertUntrusted,
+            Error::CertExpired { .. } => ErrorCode::CertExpired,
+            Error::CertRevoked { .. } => ErrorCode::CertRevoked,
+            Error::SignatureInvalid { .. } => ErrorCode::SignatureInvalid,
+            Error::CertNotBound { .. } => ErrorCode::CertNotBound,
+            Error::Unauthorized { .. } => ErrorCode::Unauthorized,
+            Error::TrustConfig { .. } => ErrorCode::TrustConfig,
+            Error::GrantKey { .. } => ErrorCode::GrantKey,
+            Error::AdminInput { .. } => ErrorCode::InvalidInput,
+            Error::BlobHashMismatch { .. } => ErrorCode::BlobHashMismatch,
+            Error::BlobOffset { .. } => ErrorCode::BlobOffset,
+            Error::BlobStore { .. } => ErrorCode::BlobStore,
+            Error::BlobNotFound { .. } => ErrorCode::BlobNotFound,
+            Error::Catalog { .. } => ErrorCode::Catalog,
         }
     }
 
-    /// User-facing message in Simplified Chinese.
+    /// User-facing message in Simplified Chinese, from the message table.
     pub fn message(&self) -> &'static str {
         match self {
-            Error::InvalidDatabaseUrl { .. } => "数据库地址无效，请检查服务配置",
-            Error::DataDir { .. } => "无法创建服务数据目录，请检查目录权限",
-            Error::DatabaseConnect(_) => "无法连接数据库，请联系系统管理员",
-            Error::Migrate(_) => "数据库结构升级失败，请联系系统管理员",
-            Error::Database(_) => "数据库暂时不可用，请稍后重试",
-            Error::DatabaseTimeout { .. } => "数据库响应超时，请稍后重试",
-            Error::Bind { .. } => "无法监听服务端口，端口可能已被占用",
-            Error::Serve(_) => "服务运行出错，请联系系统管理员",
-            Error::Signal(_) => "无法注册退出信号处理，服务无法安全停止",
-            Error::NotFound { .. } => "请求的接口不存在",
-            Error::MethodNotAllowed { .. } => "该接口不支持此请求方法",
-            Error::BadRequest { .. } => "请求格式错误",
-            Error::ChallengeInvalid { .. } => "登录请求已过期，请重试",
-            Error::CertMalformed { .. } => "证书格式错误，请检查UKey",
-            Error::CertUnsupported { .. } => "不支持该证书的密钥算法",
-            Error::CertUntrusted { .. } => "证书不是受信任的CA签发",
             Error::CertExpired {
                 not_yet_valid: true,
                 ..
-            } => "证书尚未生效",
-            Error::CertExpired { .. } => "证书已过期",
-            Error::CertRevoked { .. } => "证书已被吊销",
-            Error::SignatureInvalid { .. } => "签名验证失败",
-            Error::CertNotBound { .. } => "该证书未绑定工作人员账号，请联系管理员",
-            Error::Unauthorized { .. } => "登录已失效，请重新登录",
-            Error::TrustConfig { .. } => "受信任CA或证书吊销列表配置错误，请联系系统管理员",
-            Error::GrantKey { .. } => "离线授权签名密钥不可用，请联系系统管理员",
-            Error::AdminInput { .. } => "输入有误",
-            Error::BlobHashMismatch { .. } => "材料文件校验失败，将重新上传",
-            Error::BlobOffset { .. } => "材料文件上传位置不符，将从断点继续",
-            Error::BlobStore { .. } => "材料文件存储暂时不可用，请稍后重试",
-            Error::BlobNotFound { .. } => "材料文件不存在或尚未上传完成",
-            Error::Catalog { .. } => "事项目录暂不可用，请联系系统管理员",
+            } => crate::messages::CERT_NOT_YET_VALID,
+            other => other.code().message(),
         }
     }
 
@@ -243,12 +340,12 @@ impl Error {
             | Error::Unauthorized { detail }
             | Error::TrustConfig { detail }
             | Error::GrantKey { detail }
-            | Error::AdminInput { detail }
             | Error::BlobHashMismatch { detail }
             | Error::BlobOffset { detail, .. }
             | Error::BlobStore { detail }
             | Error::BlobNotFound { detail }
             | Error::Catalog { detail } => detail.clone(),
+            Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
 
@@ -288,7 +385,7 @@ impl Error {
     /// The JSON body for this error.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
-            code: self.code().to_owned(),
+            code: self.code(),
             message: self.message().to_owned(),
             detail: self.detail(),
         }
@@ -299,10 +396,8 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `not_found`.
-    #[schema(example = "not_found")]
-    pub code: String,
+    pub code: ErrorCode,
     /// User-facing message in Simplified Chinese.
-    #[schema(example = "请求的接口不存在")]
     pub message: String,
     /// Technical detail for IT staff.
     #[schema(example = "no route for /api/v1/nope")]
@@ -313,9 +408,9 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(code = self.code(), detail = %self.detail(), "request failed");
+            tracing::error!(code = %self.code(), detail = %self.detail(), "request failed");
         } else {
-            tracing::debug!(code = self.code(), detail = %self.detail(), "request rejected");
+            tracing::debug!(code = %self.code(), detail = %self.detail(), "request rejected");
         }
         (status, Json(self.body())).into_response()
     }

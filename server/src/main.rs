@@ -28,7 +28,10 @@ async fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("yichuang-server：{}（{}）", e.message(), e.detail());
+                eprintln!(
+                    "{}",
+                    yichuang_server::messages::admin_failed(e.message(), &e.detail())
+                );
                 ExitCode::FAILURE
             }
         };
@@ -41,11 +44,10 @@ async fn main() -> ExitCode {
     let (server, shutdown) = match started {
         Ok(started) => started,
         Err(e) => {
-            tracing::error!(code = e.code(), detail = %e.detail(), "start-up failed");
+            tracing::error!(code = %e.code(), detail = %e.detail(), "start-up failed");
             eprintln!(
-                "yichuang-server 启动失败：{}（{}）",
-                e.message(),
-                e.detail()
+                "{}",
+                yichuang_server::messages::fatal(true, e.message(), &e.detail())
             );
             return ExitCode::FAILURE;
         }
@@ -67,11 +69,10 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            tracing::error!(code = e.code(), detail = %e.detail(), "server failed");
+            tracing::error!(code = %e.code(), detail = %e.detail(), "server failed");
             eprintln!(
-                "yichuang-server 运行出错：{}（{}）",
-                e.message(),
-                e.detail()
+                "{}",
+                yichuang_server::messages::fatal(false, e.message(), &e.detail())
             );
             ExitCode::FAILURE
         }

@@ -306,9 +306,10 @@ mod tests {
     impl SimControl for Recorder {
         fn place_card(&self, sample: &str) -> Result<(), UserError> {
             if sample == "nobody" {
-                return Err(UserError::new(
+                return Err(UserError::with_message(
                     ErrorCode::IdCardUnknownSample,
-                    format!("unknown sample card {sample:?}"),
+                    format!("未知的样例证件：{sample}"),
+                    String::new(),
                 ));
             }
             self.0.lock().unwrap().push(format!("place {sample}"));

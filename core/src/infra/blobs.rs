@@ -49,13 +49,19 @@ pub enum BlobError {
 }
 
 impl BlobError {
-    pub fn message(&self) -> String {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            BlobError::Io { .. } => "材料文件读写失败，请检查磁盘空间或联系运维人员。".into(),
-            BlobError::Corrupt { .. } => "材料文件已损坏，无法读取，请重新采集。".into(),
-            BlobError::NotFound(_) => "材料文件不存在，请重新采集。".into(),
-            BlobError::BadName(_) => "材料文件编号无效。".into(),
+            BlobError::Io { .. } => C::BlobIo,
+            BlobError::Corrupt { .. } => C::BlobCorrupt,
+            BlobError::NotFound(_) => C::BlobNotFound,
+            BlobError::BadName(_) => C::BlobBadName,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> String {
+        self.code().message().into()
     }
 }
 

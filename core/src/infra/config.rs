@@ -253,30 +253,27 @@ pub enum KeyProblem {
 }
 
 impl ConfigError {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
+        match self {
+            ConfigError::Read { .. } => C::ConfigRead,
+            ConfigError::Syntax { .. } => C::ConfigSyntax,
+            ConfigError::Key { problem, .. } => match problem {
+                KeyProblem::Missing => C::ConfigKeyMissing,
+                KeyProblem::Unknown => C::ConfigKeyUnknown,
+                KeyProblem::WrongType => C::ConfigKeyWrongType,
+                KeyProblem::BadValue => C::ConfigKeyBadValue,
+            },
+        }
+    }
+
     /// The Chinese message; always names the file and, where there is one, the key.
     pub fn message(&self) -> String {
-        match self {
-            ConfigError::Read { path, .. } => {
-                format!("无法读取工作站配置文件 {}。", path.display())
-            }
-            ConfigError::Syntax { path, .. } => {
-                format!(
-                    "工作站配置文件 {} 格式错误（不是有效的 TOML）。",
-                    path.display()
-                )
-            }
-            ConfigError::Key {
-                path, key, problem, ..
-            } => {
-                let what = match problem {
-                    KeyProblem::Missing => "缺少必填配置项",
-                    KeyProblem::Unknown => "有无法识别的配置项",
-                    KeyProblem::WrongType => "配置项类型不正确",
-                    KeyProblem::BadValue => "配置项取值无效",
-                };
-                format!("工作站配置文件 {} {}：「{}」。", path.display(), what, key)
-            }
-        }
+        let (path, key) = match self {
+            ConfigError::Read { path, .. } | ConfigError::Syntax { path, .. } => (path, None),
+            ConfigError::Key { path, key, .. } => (path, Some(key.as_str())),
+        };
+        crate::messages::config_problem(self.code(), &path.display().to_string(), key)
     }
 
     /// The offending key, when the error is about one.

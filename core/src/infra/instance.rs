@@ -21,13 +21,16 @@ pub enum InstanceError {
 }
 
 impl InstanceError {
-    pub fn message(&self) -> String {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            InstanceError::AlreadyRunning { .. } => {
-                "一窗受理工作站已在本机运行，不能同时打开两个。请切换到已打开的窗口。".into()
-            }
-            InstanceError::Io { .. } => "无法创建运行锁文件，请检查数据目录的权限。".into(),
+            InstanceError::AlreadyRunning { .. } => crate::ErrorCode::InstanceAlreadyRunning,
+            InstanceError::Io { .. } => crate::ErrorCode::InstanceIo,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> String {
+        self.code().message().into()
     }
 }
 

@@ -123,16 +123,19 @@ pub enum KeystoreError {
 }
 
 impl KeystoreError {
-    pub fn message(&self) -> String {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            KeystoreError::Random => "系统随机数不可用，无法生成数据密钥，请联系运维人员。".into(),
-            KeystoreError::KeyMissing { .. } => {
-                "找不到本地数据库的密钥（系统密钥库与备用密钥文件中均没有），数据无法打开，请联系运维人员。"
-                    .into()
-            }
-            KeystoreError::File { .. } => "数据密钥文件无法读写，请联系运维人员。".into(),
-            KeystoreError::Os(_) => "系统密钥库不可用，请联系运维人员。".into(),
+            KeystoreError::Random => C::KeystoreRandom,
+            KeystoreError::KeyMissing { .. } => C::KeystoreKeyMissing,
+            KeystoreError::File { .. } => C::KeystoreFile,
+            KeystoreError::Os(_) => C::KeystoreOs,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> String {
+        self.code().message().into()
     }
 }
 

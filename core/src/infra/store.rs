@@ -49,22 +49,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn message(&self) -> String {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            StoreError::Sqlite { .. } => "本地数据库读写失败，请联系运维人员。".into(),
-            StoreError::Migration { .. } => {
-                "本地数据库升级失败，原数据未改动，请联系运维人员。".into()
-            }
-            StoreError::WrongKey { .. } => {
-                "本地数据库无法用本机密钥打开（密钥不符或文件损坏），请联系运维人员。".into()
-            }
-            StoreError::Encrypt { .. } => {
-                "本地数据库加密升级失败，原数据未改动，请联系运维人员。".into()
-            }
-            StoreError::TooNew { .. } => {
-                "本地数据库由更新版本的工作站创建，请升级本程序后再使用。".into()
-            }
+            StoreError::Sqlite { .. } => C::StoreSqlite,
+            StoreError::Migration { .. } => C::StoreMigration,
+            StoreError::WrongKey { .. } => C::StoreWrongKey,
+            StoreError::Encrypt { .. } => C::StoreEncrypt,
+            StoreError::TooNew { .. } => C::StoreTooNew,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> String {
+        self.code().message().into()
     }
 }
 

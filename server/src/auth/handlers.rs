@@ -182,7 +182,7 @@ pub async fn login(
     match &result {
         Ok(_) => audit.outcome = "ok".into(),
         Err(e) => {
-            audit.outcome = e.code().into();
+            audit.outcome = e.code().as_str().into();
             audit.detail = Some(e.detail());
         }
     }
@@ -198,7 +198,7 @@ pub async fn login(
             if let Err(ae) = audited {
                 tracing::error!(detail = %ae.detail(), "login audit write failed");
             }
-            tracing::info!(code = e.code(), detail = %e.detail(), workstation = ?audit.workstation, "login refused");
+            tracing::info!(code = %e.code(), detail = %e.detail(), workstation = ?audit.workstation, "login refused");
             Err(e)
         }
     }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use yichuang_pki::Cert;
 
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{AdminProblem, Error, Result};
 
 /// A clerk as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -102,7 +102,9 @@ impl Database {
     {
         let permissions =
             serde_json::to_string(&clerk.permissions).map_err(|e| Error::AdminInput {
-                detail: format!("permissions: {e}"),
+                problem: AdminProblem::Permissions {
+                    detail: e.to_string(),
+                },
             })?;
         sqlx::query(
             "INSERT INTO clerks (id, name, department, post, permissions, active, created_at, updated_at) \
@@ -173,7 +175,9 @@ impl Database {
     pub async fn bind_cert(&self, clerk_id: &str, cert: &Cert, now: i64) -> Result<BindOutcome> {
         if self.clerk(clerk_id).await?.is_none() {
             return Err(Error::AdminInput {
-                detail: format!("工作人员 {clerk_id} 不存在（请先导入）"),
+                problem: AdminProblem::UnknownClerk {
+                    clerk_id: clerk_id.to_owned(),
+                },
             });
         }
         let (issuer, serial) = (cert.issuer(), cert.serial_hex());
@@ -192,9 +196,11 @@ impl Database {
                 return Ok(BindOutcome::AlreadyBound);
             }
             return Err(Error::AdminInput {
-                detail: format!(
-                    "证书（颁发者 {issuer}，序列号 {serial}）已绑定到工作人员 {owner}，请先解除绑定"
-                ),
+                problem: AdminProblem::CertBoundElsewhere {
+                    issuer,
+                    serial,
+                    owner,
+                },
             });
         }
         sqlx::query(

@@ -187,15 +187,9 @@ impl RecordProblem {
         }
     }
 
+    /// For the clerk, from the message table.
     pub fn message(self) -> &'static str {
-        match self {
-            RecordProblem::InvalidId => "记录编号格式错误，中心服务拒收",
-            RecordProblem::InvalidKind => "记录类型无效，中心服务拒收",
-            RecordProblem::InvalidVersion => "记录版本号无效，中心服务拒收",
-            RecordProblem::PayloadNotObject => "记录内容格式错误，中心服务拒收",
-            RecordProblem::PayloadTooLarge => "记录内容过大，中心服务拒收",
-            RecordProblem::IdConflict => "记录编号与其他工作站或其他类型的记录冲突，中心服务拒收",
-        }
+        crate::messages::record_problem(self)
     }
 
     pub fn ack(self, id: &str, version: i64) -> Ack {

@@ -8,6 +8,7 @@ import type {
   ShellStatus,
   SyncOverview,
   SyncStatus,
+  UserError,
 } from '../bindings'
 import type { Backend, Result } from './backend'
 import { MemoryCamera } from './memoryCamera'
@@ -114,7 +115,7 @@ export class MemoryBackend implements Backend {
     if (!event) {
       return {
         status: 'error' as const,
-        error: { code: 'id_card.sample', message: '没有这种示例证件。', detail: sample },
+        error: { code: 'id_card.sample' as const, message: '没有这种示例证件。', detail: sample },
       }
     }
     this.simulated.push(sample)
@@ -132,7 +133,7 @@ export class MemoryBackend implements Backend {
     if (this.printerFaults.has('paper-out')) {
       return {
         status: 'error' as const,
-        error: { code: 'receipt_printer.needs_attention', message: '打印机缺纸，请装入新的纸卷后重试。', detail: 'PaperOut' },
+        error: { code: 'receipt_printer.needs_attention' as const, message: '打印机缺纸，请装入新的纸卷后重试。', detail: 'PaperOut' },
       }
     }
     this.printed += 1
@@ -168,7 +169,7 @@ export class MemoryBackend implements Backend {
     return { status: 'ok' as const, data: structuredClone(this.keys) }
   }
 
-  private checkPin(keyId: string, pin: string) {
+  private checkPin(keyId: string, pin: string): UserError | null {
     const key = this.keys.find((k) => k.id === keyId)
     if (!key) return { code: 'ukey.no_key', message: '未检测到UKey，请插入本人的UKey。', detail: keyId }
     if (key.pin.locked) return { code: 'ukey.pin_locked', message: 'UKey已锁定，请联系管理员解锁。', detail: '' }

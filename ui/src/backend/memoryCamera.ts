@@ -6,7 +6,7 @@ import type { Result, Unsubscribe } from './backend'
 import type { CameraApi, FrameResult } from './camera'
 
 const ok = <T>(data: T): Result<T> => ({ status: 'ok', data })
-const unplugged: UserError = { code: 'camera.notconnected', message: '高拍仪未连接，请检查USB连接线后重试。', detail: 'memory camera unplugged' }
+const unplugged: UserError = { code: 'camera.not_connected', message: '高拍仪未连接，请检查USB连接线后重试。', detail: 'memory camera unplugged' }
 
 export class MemoryCamera implements CameraApi {
   previewing = false

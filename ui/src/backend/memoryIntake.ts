@@ -5,6 +5,7 @@ import type {
   Case,
   CaseDraft,
   DecisionInput,
+  ErrorCode,
   HistoryRow,
   Item,
   ItemHit,
@@ -17,7 +18,7 @@ import type { IntakeApi } from './intake'
 // Vue's reactive proxies cannot be structured-cloned; the IPC copies through JSON too.
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x))
 const ok = <T>(data: T): Result<T> => ({ status: 'ok', data })
-const err = <T>(code: string, message: string): Result<T> => ({ status: 'error', error: { code, message, detail: code } })
+const err = <T>(code: ErrorCode, message: string): Result<T> => ({ status: 'error', error: { code, message, detail: code } })
 
 export const sampleItems: Item[] = [
   {

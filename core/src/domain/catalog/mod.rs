@@ -30,13 +30,16 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
-    pub fn message(&self) -> String {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            CatalogError::Io { .. } | CatalogError::Parse { .. } => {
-                "事项目录文件无法读取，请联系运维人员。".into()
-            }
-            CatalogError::Invalid(_) => "事项目录数据不完整，请联系运维人员。".into(),
+            CatalogError::Io { .. } | CatalogError::Parse { .. } => crate::ErrorCode::CatalogRead,
+            CatalogError::Invalid(_) => crate::ErrorCode::CatalogInvalid,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> String {
+        self.code().message().into()
     }
 }
 

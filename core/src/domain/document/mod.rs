@@ -58,14 +58,7 @@ pub enum DocumentError {
 impl DocumentError {
     /// What the clerk reads, in Simplified Chinese.
     pub fn message(&self) -> String {
-        match self {
-            DocumentError::Font => "文书字体缺失或已损坏，无法生成文书，请联系运维人员。".into(),
-            DocumentError::Qr { .. } => "案件编号过长，无法生成二维码。".into(),
-            DocumentError::TableShape { .. } => "文书表格数据不完整，无法生成文书。".into(),
-            DocumentError::TooTall { .. } => {
-                "文书中有一项内容过长，一页放不下，请精简后重试。".into()
-            }
-        }
+        self.code().message().into()
     }
 
     pub fn code(&self) -> ErrorCode {

@@ -24,11 +24,16 @@ pub enum ScanPdfError {
 
 impl ScanPdfError {
     /// The clerk's message.
-    pub fn message(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            ScanPdfError::NoPages => "该材料还没有拍摄页面。",
-            ScanPdfError::BadPage { .. } => "材料页面图像已损坏，请重新拍摄该页。",
+            ScanPdfError::NoPages => crate::ErrorCode::ScanNoPages,
+            ScanPdfError::BadPage { .. } => crate::ErrorCode::ScanBadPage,
         }
+    }
+
+    /// For the clerk, from the message table.
+    pub fn message(&self) -> &'static str {
+        self.code().message()
     }
 }
 

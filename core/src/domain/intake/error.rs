@@ -12,16 +12,22 @@ pub enum IntakeError {
     UnknownCase(String),
     #[error("situation not determined: {0}")]
     Situation(String),
-    #[error("invalid field {field}: {problem}")]
-    Field { field: String, problem: String },
-    #[error("invalid party {role}: {problem}")]
-    Party { role: &'static str, problem: String },
+    #[error("invalid field {field}: {problem:?}")]
+    Field {
+        field: String,
+        problem: FieldProblem,
+    },
+    #[error("invalid party {role}: {problem:?}")]
+    Party {
+        role: &'static str,
+        problem: PartyProblem,
+    },
     #[error("required materials missing: {0:?}")]
     MaterialsMissing(Vec<String>),
-    #[error("容缺 not allowed: {0}")]
-    NotDeferrable(String),
-    #[error("decision incomplete: {0}")]
-    Decision(String),
+    #[error("deferral (容缺) not allowed: {0:?}")]
+    NotDeferrable(DeferProblem),
+    #[error("decision incomplete: {0:?}")]
+    Decision(DecisionProblem),
     #[error("notice not printed for this decision")]
     NoticeNotPrinted,
     #[error("case is {0:?}, not allowed here")]
@@ -40,10 +46,63 @@ pub enum IntakeError {
     Corrupt(String),
     #[error("export: {0}")]
     Export(String),
-    #[error("attachment: {0}")]
-    Attachment(String),
+    #[error("attachment: {0:?}")]
+    Attachment(AttachmentProblem),
     #[error("blob: {0}")]
     Blob(#[from] crate::infra::blobs::BlobError),
+}
+
+/// Why a form field's value is not accepted; the sentence is in [`crate::messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldProblem {
+    Required,
+    TooLong { max: u32 },
+    NotANumber,
+    NotADate,
+    NotAPhone,
+    NotAnIdNumber,
+    NotAnOption { options: Vec<String> },
+}
+
+/// Why a party (applicant, agent, pickup) is not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyProblem {
+    Missing,
+    NameEmpty,
+    BadIdNumber,
+    BadPhone,
+}
+
+/// Why 容缺受理 is not possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeferProblem {
+    /// The item does not allow it.
+    NotApplicable,
+    /// Nothing required is missing: accept instead.
+    NothingMissing,
+    /// These missing materials cannot be deferred.
+    HardMaterials(Vec<String>),
+}
+
+/// What a decision (or a change, or a query) lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionProblem {
+    BadDeadline,
+    DeadlineNotLater,
+    PromiseRequired,
+    RejectReasonRequired,
+    SupplementNeedsList,
+    NothingToChange,
+    NoSuchNotice,
+    BadDate { text: String },
+}
+
+/// Why an imported file is not taken as an attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentProblem {
+    Empty,
+    TooLarge { max_mb: usize },
+    UnsupportedType,
 }
 
 impl IntakeError {
@@ -70,39 +129,9 @@ impl IntakeError {
         }
     }
 
+    /// For the clerk, from the message table.
     pub fn message(&self) -> String {
-        match self {
-            IntakeError::UnknownItem(code) => format!("事项目录中没有编码为 {code} 的事项。"),
-            IntakeError::UnknownCase(_) => "找不到该办件，可能已被删除或不属于本人。".into(),
-            IntakeError::Situation(_) => "请先完成情形选择。".into(),
-            IntakeError::Field { field, problem } => format!("「{field}」{problem}"),
-            IntakeError::Party { role, problem } => format!("{role}：{problem}"),
-            IntakeError::MaterialsMissing(names) => format!(
-                "必要材料未收齐：{}。请收齐后受理，或选择容缺受理/补正补齐。",
-                names.join("、")
-            ),
-            IntakeError::NotDeferrable(why) => format!("不能容缺受理：{why}"),
-            IntakeError::Decision(why) => why.clone(),
-            IntakeError::NoticeNotPrinted => "请先打印与本次决定一致的通知书，再确认决定。".into(),
-            IntakeError::WrongState(s) => {
-                format!("该办件当前状态为「{}」，不能进行此操作。", s.label())
-            }
-            IntakeError::ReasonRequired => "请填写原因。".into(),
-            IntakeError::CardNotRead(role) => {
-                format!("{role}的身份证尚未在本窗口读取，请先读卡。")
-            }
-            IntakeError::CodeNotRead(role) => {
-                format!("{role}的身份码尚未在本窗口扫描，请重新扫码或读卡。")
-            }
-            IntakeError::Store(e) => e.message(),
-            IntakeError::Sqlite(_) => {
-                "本地数据库读写失败，本次操作未保存，请重试或联系运维人员。".into()
-            }
-            IntakeError::Corrupt(_) => "办件数据已损坏，无法读取，请联系运维人员。".into(),
-            IntakeError::Export(_) => "导出文件无法写入，请检查磁盘空间和目录权限。".into(),
-            IntakeError::Attachment(why) => why.clone(),
-            IntakeError::Blob(e) => e.message(),
-        }
+        crate::messages::intake_message(self)
     }
 
     pub fn to_user(&self) -> UserError {

@@ -26,7 +26,9 @@ mod testkit;
 mod tx;
 
 pub use context::{CatalogView, Desk};
-pub use error::IntakeError;
+pub use error::{
+    AttachmentProblem, DecisionProblem, DeferProblem, FieldProblem, IntakeError, PartyProblem,
+};
 pub use model::{
     Answer, Attachment, Case, CaseChange, CaseDraft, CaseState, Decision, DecisionInput,
     DecisionKind, IdSource, MaterialEntry, Party, PrintedNotice, ReceivedAs,

@@ -88,6 +88,9 @@ pub enum SyncPhase {
 /// The last failure, for the clerk (message) and IT (detail).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct SyncErrorInfo {
+    /// An [`ErrorCode`]; a plain string in TypeScript until the UI's fixtures
+    /// (ui/tests/sync.spec.ts) type their codes.
+    #[specta(type = String)]
     pub code: ErrorCode,
     /// Chinese, for the clerk.
     pub message: String,
@@ -193,25 +196,15 @@ impl SyncError {
         )
     }
 
-    /// For the clerk, in Chinese.
+    /// For the clerk, in Chinese, from the message table.
     pub fn message(&self) -> String {
         match self {
-            SyncError::Network { .. } => {
-                "无法连接中心服务（网络中断或服务未启动），数据已保存在本机，恢复后自动上传。"
-                    .into()
-            }
-            SyncError::Server { .. } => "中心服务暂时出错，数据已保存在本机，稍后自动重试。".into(),
-            SyncError::Throttled { .. } => "中心服务繁忙，稍后自动重试。".into(),
             SyncError::Refused { message, .. } if !message.is_empty() => {
-                format!("中心服务拒收：{message}")
-            }
-            SyncError::Refused { .. } => "中心服务拒收了该记录，请联系运维人员。".into(),
-            SyncError::Protocol { .. } => {
-                "中心服务的应答无法识别，稍后自动重试；如持续出现请联系运维人员。".into()
+                crate::messages::refused_by_server(message)
             }
             SyncError::Store(e) => e.message(),
-            SyncError::Sqlite(_) => "本地数据库读写失败，请联系运维人员。".into(),
             SyncError::Blob(e) => e.message(),
+            other => other.code().message().into(),
         }
     }
 

@@ -122,7 +122,8 @@ fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<Plan, IntakeError> {
         args.push(Value::Text(code.into()));
     }
     let date = |s: &str| {
-        parse_date(s).ok_or_else(|| IntakeError::Decision(format!("日期「{s}」格式不正确。")))
+        parse_date(s)
+            .ok_or_else(|| IntakeError::Decision(DecisionProblem::BadDate { text: s.into() }))
     };
     if let Some(from) = q.from.as_deref().filter(|s| !s.is_empty()) {
         sql.push_str(" AND created_at >= ?");

@@ -3,7 +3,7 @@
 use crate::domain::intake::context::Desk;
 use crate::domain::intake::model::Attachment;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
-use crate::domain::intake::IntakeError;
+use crate::domain::intake::{AttachmentProblem, IntakeError};
 use crate::infra::store::Store;
 use serde_json::json;
 
@@ -54,16 +54,15 @@ pub fn attach(
     at_ms: i64,
 ) -> Result<Attachment, IntakeError> {
     if bytes.is_empty() {
-        return Err(IntakeError::Attachment("文件是空的，请重新选择。".into()));
+        return Err(IntakeError::Attachment(AttachmentProblem::Empty));
     }
     if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(IntakeError::Attachment(format!(
-            "文件超过{}MB，请压缩或分拆后再导入。",
-            MAX_ATTACHMENT_BYTES / 1024 / 1024
-        )));
+        return Err(IntakeError::Attachment(AttachmentProblem::TooLarge {
+            max_mb: MAX_ATTACHMENT_BYTES / 1024 / 1024,
+        }));
     }
-    let mime = sniff(bytes)
-        .ok_or_else(|| IntakeError::Attachment("仅支持导入 JPG、PNG 图片或 PDF 文件。".into()))?;
+    let mime =
+        sniff(bytes).ok_or_else(|| IntakeError::Attachment(AttachmentProblem::UnsupportedType))?;
     let blob = blobs.put(bytes)?;
     let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
     let att = Attachment {

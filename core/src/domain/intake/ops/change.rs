@@ -7,7 +7,7 @@ use crate::domain::intake::model::{Case, CaseChange, CaseDraft, CaseState, IdSou
 use crate::domain::intake::rules::form::is_phone;
 use crate::domain::intake::rules::party::check_card_sources;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
-use crate::domain::intake::IntakeError;
+use crate::domain::intake::{DecisionProblem, IntakeError, PartyProblem};
 use crate::infra::store::Store;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ pub fn change(
                     if !phone.is_empty() && !is_phone(phone) {
                         return Err(IntakeError::Party {
                             role: "申请人",
-                            problem: "联系电话格式不正确。".into(),
+                            problem: PartyProblem::BadPhone,
                         });
                     }
                     parts.push(format!("联系电话：{} → {}", c.draft.applicant.phone, phone));
@@ -85,7 +85,7 @@ pub fn change(
                     c.draft.pickup = (!p.is_empty()).then(|| p.as_ref().clone());
                 }
                 if parts.is_empty() {
-                    return Err(IntakeError::Decision("没有需要修改的内容。".into()));
+                    return Err(IntakeError::Decision(DecisionProblem::NothingToChange));
                 }
                 ("edit", parts.join("；"))
             }

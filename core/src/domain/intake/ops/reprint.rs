@@ -5,7 +5,7 @@ use crate::domain::intake::context::Desk;
 use crate::domain::intake::model::{Case, CaseState};
 use crate::domain::intake::notice::{self, PreparedNotice};
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
-use crate::domain::intake::IntakeError;
+use crate::domain::intake::{DecisionProblem, IntakeError};
 use crate::infra::store::Store;
 use serde_json::json;
 
@@ -21,7 +21,7 @@ pub fn prepare_reprint(
         .notices
         .get(notice_index)
         .cloned()
-        .ok_or_else(|| IntakeError::Decision("该办件没有这份通知书。".into()))?;
+        .ok_or_else(|| IntakeError::Decision(DecisionProblem::NoSuchNotice))?;
     Ok(notice::reprint(&c, n))
 }
 

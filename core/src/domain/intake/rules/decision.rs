@@ -9,7 +9,7 @@ use crate::domain::intake::context::CatalogView;
 use crate::domain::intake::model::{
     CaseDraft, Decision, DecisionInput, DecisionKind, MaterialEntry,
 };
-use crate::domain::intake::IntakeError;
+use crate::domain::intake::{DecisionProblem, DeferProblem, IntakeError};
 use serde::Serialize;
 use yichuang_drivers::idcard::Date;
 
@@ -73,11 +73,10 @@ pub fn plan_decision(
             .filter(|s| !s.is_empty())
         {
             Some(d) => {
-                let date = crate::domain::catalog::calendar::parse_date(d).ok_or_else(|| {
-                    IntakeError::Decision("期限日期格式不正确（如 2026-11-30）。".into())
-                })?;
+                let date = crate::domain::catalog::calendar::parse_date(d)
+                    .ok_or(IntakeError::Decision(DecisionProblem::BadDeadline))?;
                 if date <= today {
-                    return Err(IntakeError::Decision("期限应晚于今天。".into()));
+                    return Err(IntakeError::Decision(DecisionProblem::DeadlineNotLater));
                 }
                 Ok(date.to_string())
             }
@@ -111,12 +110,10 @@ pub fn plan_decision(
         DecisionKind::Deferred => {
             validate_for_decision(item, draft)?;
             if !item.deferrable {
-                return Err(IntakeError::NotDeferrable("本事项不适用容缺受理。".into()));
+                return Err(IntakeError::NotDeferrable(DeferProblem::NotApplicable));
             }
             if missing_required.is_empty() {
-                return Err(IntakeError::NotDeferrable(
-                    "必要材料已齐全，请直接受理。".into(),
-                ));
+                return Err(IntakeError::NotDeferrable(DeferProblem::NothingMissing));
             }
             let hard: Vec<&MaterialEntry> = missing_required
                 .iter()
@@ -124,31 +121,26 @@ pub fn plan_decision(
                 .filter(|m| !m.deferrable)
                 .collect();
             if !hard.is_empty() {
-                return Err(IntakeError::NotDeferrable(format!(
-                    "以下材料不可容缺：{}。",
-                    names(&hard).join("、")
+                return Err(IntakeError::NotDeferrable(DeferProblem::HardMaterials(
+                    names(&hard),
                 )));
             }
             if decision.promise.is_empty() {
-                return Err(IntakeError::Decision(
-                    "容缺受理须记录申请人的书面承诺内容。".into(),
-                ));
+                return Err(IntakeError::Decision(DecisionProblem::PromiseRequired));
             }
             decision.missing = names(&missing_required);
             decision.deadline = Some(deadline(input)?);
         }
         DecisionKind::Reject => {
             if decision.reason.is_empty() {
-                return Err(IntakeError::Decision("不予受理须填写理由。".into()));
+                return Err(IntakeError::Decision(DecisionProblem::RejectReasonRequired));
             }
         }
         DecisionKind::Supplement => {
             let missing: Vec<&MaterialEntry> =
                 draft.materials.iter().filter(|m| !m.is_in()).collect();
             if missing.is_empty() && decision.reason.is_empty() {
-                return Err(IntakeError::Decision(
-                    "补正补齐须列明缺少的材料或需补正的内容。".into(),
-                ));
+                return Err(IntakeError::Decision(DecisionProblem::SupplementNeedsList));
             }
             decision.missing = names(&missing);
             decision.deadline = Some(deadline(input)?);

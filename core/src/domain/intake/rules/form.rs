@@ -1,31 +1,35 @@
 //! The form (E2): each value checked against its field definition.
 
 use crate::domain::catalog::{FieldDef, FieldKind};
+use crate::domain::intake::FieldProblem;
 
 /// Checks one form value against its field definition; `None` when valid.
-pub fn field_problem(f: &FieldDef, value: &str) -> Option<String> {
+pub fn field_problem(f: &FieldDef, value: &str) -> Option<FieldProblem> {
     let v = value.trim();
     if v.is_empty() {
-        return f.required.then(|| "为必填项。".to_string());
+        return f.required.then_some(FieldProblem::Required);
     }
     if f.max_len > 0 && v.chars().count() > f.max_len as usize {
-        return Some(format!("不能超过{}个字。", f.max_len));
+        return Some(FieldProblem::TooLong {
+            max: f.max_len as u32,
+        });
     }
     match &f.kind {
         FieldKind::Text | FieldKind::TextArea => None,
         FieldKind::Number => (v.parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true))
-            .then(|| "应为数字。".to_string()),
+            .then_some(FieldProblem::NotANumber),
         FieldKind::Date => crate::domain::catalog::calendar::parse_date(v)
             .is_none()
-            .then(|| "应为有效日期（如 2026-11-23）。".to_string()),
-        FieldKind::Phone => {
-            (!is_phone(v)).then(|| "应为11位手机号码或带区号的固定电话。".to_string())
-        }
+            .then_some(FieldProblem::NotADate),
+        FieldKind::Phone => (!is_phone(v)).then_some(FieldProblem::NotAPhone),
         FieldKind::IdNumber => yichuang_drivers::idcard::identity::validate_id_number(v)
             .err()
-            .map(|_| "不是有效的18位公民身份号码。".to_string()),
-        FieldKind::Select { options } => (!options.iter().any(|o| o == v))
-            .then(|| format!("应从以下选项中选择：{}。", options.join("、"))),
+            .map(|_| FieldProblem::NotAnIdNumber),
+        FieldKind::Select { options } => {
+            (!options.iter().any(|o| o == v)).then(|| FieldProblem::NotAnOption {
+                options: options.clone(),
+            })
+        }
     }
 }
 

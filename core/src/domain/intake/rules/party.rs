@@ -3,7 +3,7 @@
 
 use super::form::is_phone;
 use crate::domain::intake::model::{CaseDraft, IdSource, Party};
-use crate::domain::intake::IntakeError;
+use crate::domain::intake::{IntakeError, PartyProblem};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// How long a card read counts for filling a party from it (A6): the citizen is at the window.
@@ -18,7 +18,7 @@ pub(crate) fn check_party(
         return if required {
             Err(IntakeError::Party {
                 role,
-                problem: "请读取身份证或填写姓名和证件号码。".into(),
+                problem: PartyProblem::Missing,
             })
         } else {
             Ok(())
@@ -27,7 +27,7 @@ pub(crate) fn check_party(
     if p.name.trim().is_empty() {
         return Err(IntakeError::Party {
             role,
-            problem: "姓名不能为空。".into(),
+            problem: PartyProblem::NameEmpty,
         });
     }
     if p.id_source == IdSource::Typed
@@ -35,13 +35,13 @@ pub(crate) fn check_party(
     {
         return Err(IntakeError::Party {
             role,
-            problem: "证件号码不是有效的18位公民身份号码。".into(),
+            problem: PartyProblem::BadIdNumber,
         });
     }
     if !p.phone.trim().is_empty() && !is_phone(p.phone.trim()) {
         return Err(IntakeError::Party {
             role,
-            problem: "联系电话格式不正确。".into(),
+            problem: PartyProblem::BadPhone,
         });
     }
     Ok(())

@@ -1,0 +1,110 @@
+//! The server's message table: the Simplified Chinese sentence for every API error code, and
+//! the IT-facing sentences of the admin commands. No other file of the server holds Chinese
+//! text for errors.
+
+use crate::error::{AdminProblem, ErrorCode};
+use crate::sync::RecordProblem;
+
+/// 「证书尚未生效」: `cert_expired` when the certificate is not yet valid.
+pub const CERT_NOT_YET_VALID: &str = "证书尚未生效";
+
+impl ErrorCode {
+    /// User-facing message in Simplified Chinese.
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidDatabaseUrl => "数据库地址无效，请检查服务配置",
+            ErrorCode::DataDir => "无法创建服务数据目录，请检查目录权限",
+            ErrorCode::DatabaseConnect => "无法连接数据库，请联系系统管理员",
+            ErrorCode::DatabaseMigrate => "数据库结构升级失败，请联系系统管理员",
+            ErrorCode::Database => "数据库暂时不可用，请稍后重试",
+            ErrorCode::DatabaseTimeout => "数据库响应超时，请稍后重试",
+            ErrorCode::Bind => "无法监听服务端口，端口可能已被占用",
+            ErrorCode::Serve => "服务运行出错，请联系系统管理员",
+            ErrorCode::Signal => "无法注册退出信号处理，服务无法安全停止",
+            ErrorCode::NotFound => "请求的接口不存在",
+            ErrorCode::MethodNotAllowed => "该接口不支持此请求方法",
+            ErrorCode::BadRequest => "请求格式错误",
+            ErrorCode::ChallengeInvalid => "登录请求已过期，请重试",
+            ErrorCode::CertMalformed => "证书格式错误，请检查UKey",
+            ErrorCode::CertUnsupported => "不支持该证书的密钥算法",
+            ErrorCode::CertUntrusted => "证书不是受信任的CA签发",
+            ErrorCode::CertExpired => "证书已过期",
+            ErrorCode::CertRevoked => "证书已被吊销",
+            ErrorCode::SignatureInvalid => "签名验证失败",
+            ErrorCode::CertNotBound => "该证书未绑定工作人员账号，请联系管理员",
+            ErrorCode::Unauthorized => "登录已失效，请重新登录",
+            ErrorCode::TrustConfig => "受信任CA或证书吊销列表配置错误，请联系系统管理员",
+            ErrorCode::GrantKey => "离线授权签名密钥不可用，请联系系统管理员",
+            ErrorCode::InvalidInput => "输入有误",
+            ErrorCode::BlobHashMismatch => "材料文件校验失败，将重新上传",
+            ErrorCode::BlobOffset => "材料文件上传位置不符，将从断点继续",
+            ErrorCode::BlobStore => "材料文件存储暂时不可用，请稍后重试",
+            ErrorCode::BlobNotFound => "材料文件不存在或尚未上传完成",
+            ErrorCode::Catalog => "事项目录暂不可用，请联系系统管理员",
+        }
+    }
+}
+
+/// The admin command's explanation of bad input, for IT.
+pub fn admin_problem(p: &AdminProblem) -> String {
+    match p {
+        AdminProblem::UnknownClerk { clerk_id } => {
+            format!("工作人员 {clerk_id} 不存在（请先导入）")
+        }
+        AdminProblem::CertBoundElsewhere {
+            issuer,
+            serial,
+            owner,
+        } => format!(
+            "证书（颁发者 {issuer}，序列号 {serial}）已绑定到工作人员 {owner}，请先解除绑定"
+        ),
+        AdminProblem::CertUntrusted { detail } => format!("证书不是受信任的CA签发：{detail}"),
+        AdminProblem::NeedSerialOrFile => "需要 --serial 或证书文件".into(),
+        AdminProblem::NoBinding { clerk, serial } => {
+            format!("工作人员 {clerk} 没有序列号为 {serial} 的有效证书绑定")
+        }
+        AdminProblem::Unreadable { path, detail } => format!("无法读取 {path}：{detail}"),
+        AdminProblem::NotACert { path, detail } => format!("{path} 不是有效的证书：{detail}"),
+        AdminProblem::SerialNotHex { input } => format!("序列号 `{input}` 不是十六进制"),
+        AdminProblem::CsvUnreadable { line, detail } => {
+            format!("CSV 第 {line} 行无法读取（需 UTF-8 编码）：{detail}")
+        }
+        AdminProblem::CsvColumns { line, got } => {
+            format!("CSV 第 {line} 行有 {got} 列，应为 5 列：id,name,department,post,permissions")
+        }
+        AdminProblem::CsvMissingIdOrName { line } => format!("CSV 第 {line} 行缺少编号或姓名"),
+        AdminProblem::Permissions { detail } => format!("permissions: {detail}"),
+        AdminProblem::CsvDuplicate { line, id } => format!("CSV 第 {line} 行：编号 {id} 重复"),
+    }
+}
+
+/// The admin report line after a clerk import.
+pub fn clerks_imported(n: usize) -> String {
+    format!("已导入 {n} 名工作人员")
+}
+
+/// What the binary prints to stderr when it cannot start or stops with an error.
+pub fn fatal(starting: bool, message: &str, detail: &str) -> String {
+    if starting {
+        format!("yichuang-server 启动失败：{message}（{detail}）")
+    } else {
+        format!("yichuang-server 运行出错：{message}（{detail}）")
+    }
+}
+
+/// What the binary prints to stderr when an admin command fails.
+pub fn admin_failed(message: &str, detail: &str) -> String {
+    format!("yichuang-server：{message}（{detail}）")
+}
+
+/// Why one pushed record was refused, for the clerk.
+pub fn record_problem(p: RecordProblem) -> &'static str {
+    match p {
+        RecordProblem::InvalidId => "记录编号格式错误，中心服务拒收",
+        RecordProblem::InvalidKind => "记录类型无效，中心服务拒收",
+        RecordProblem::InvalidVersion => "记录版本号无效，中心服务拒收",
+        RecordProblem::PayloadNotObject => "记录内容格式错误，中心服务拒收",
+        RecordProblem::PayloadTooLarge => "记录内容过大，中心服务拒收",
+        RecordProblem::IdConflict => "记录编号与其他工作站或其他类型的记录冲突，中心服务拒收",
+    }
+}
