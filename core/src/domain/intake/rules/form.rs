@@ -10,9 +10,7 @@ pub fn field_problem(f: &FieldDef, value: &str) -> Option<FieldProblem> {
         return f.required.then_some(FieldProblem::Required);
     }
     if f.max_len > 0 && v.chars().count() > f.max_len as usize {
-        return Some(FieldProblem::TooLong {
-            max: f.max_len as u32,
-        });
+        return Some(FieldProblem::TooLong { max: f.max_len });
     }
     match &f.kind {
         FieldKind::Text | FieldKind::TextArea => None,
