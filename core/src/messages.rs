@@ -204,6 +204,18 @@ pub fn insert_own_key(name: &str) -> String {
     format!("请插入 {name} 的UKey后再输入PIN码解锁。")
 }
 
+/// Why a record was parked: its stored JSON is unreadable.
+pub const PARKED_LOCAL_INVALID: &str = "本机记录内容损坏，无法上传，请联系运维人员";
+/// Why a record was parked: the server refused it without saying why.
+pub const PARKED_REFUSED: &str = "中心服务拒收该记录";
+/// Why a blob was parked: it kept failing the server's hash check.
+pub const PARKED_BLOB_HASH: &str = "材料文件上传后校验失败（内容与编号不符），请重新采集";
+
+/// Why a blob was parked: the file's size differs from its record's.
+pub fn parked_blob_size(recorded: u64, actual: u64) -> String {
+    format!("材料文件大小不符（记录 {recorded}，文件 {actual}），无法上传")
+}
+
 /// 「中心服务拒收：{message}」 — the server refused and said why.
 pub fn refused_by_server(message: &str) -> String {
     format!("中心服务拒收：{message}")

@@ -108,3 +108,25 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
         RecordProblem::IdConflict => "记录编号与其他工作站或其他类型的记录冲突，中心服务拒收",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_code_has_a_distinct_message_and_its_serde_name_round_trips() {
+        let mut names = HashSet::new();
+        let mut messages = HashSet::new();
+        for &code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+            assert!(names.insert(code.as_str()), "duplicate name {code}");
+            let m = code.message();
+            assert!(!m.trim().is_empty(), "{code} has no message");
+            assert!(messages.insert(m), "{code} repeats the message {m}");
+        }
+        assert!(!messages.contains(CERT_NOT_YET_VALID));
+    }
+}

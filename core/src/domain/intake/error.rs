@@ -24,7 +24,7 @@ pub enum IntakeError {
     },
     #[error("required materials missing: {0:?}")]
     MaterialsMissing(Vec<String>),
-    #[error("deferral (容缺) not allowed: {0:?}")]
+    #[error("deferral not allowed: {0:?}")]
     NotDeferrable(DeferProblem),
     #[error("decision incomplete: {0:?}")]
     Decision(DecisionProblem),

@@ -155,7 +155,7 @@ impl SyncEngine {
                         &mut self.store,
                         &rec,
                         "local_invalid_json",
-                        "本机记录内容损坏，无法上传，请联系运维人员",
+                        crate::messages::PARKED_LOCAL_INVALID,
                         now,
                     )?;
                     report.parked += 1;
@@ -220,7 +220,7 @@ impl SyncEngine {
             }
             Err(SyncError::Refused { code, message, .. }) => {
                 let reason = if message.is_empty() {
-                    "中心服务拒收该记录".to_owned()
+                    crate::messages::PARKED_REFUSED.to_owned()
                 } else {
                     message
                 };
@@ -279,10 +279,7 @@ impl SyncEngine {
         let mut reader = match blobs.reader(sha) {
             Ok(r) if r.size() == size => r,
             Ok(r) => {
-                let reason = format!(
-                    "材料文件大小不符（记录 {size}，文件 {}），无法上传",
-                    r.size()
-                );
+                let reason = crate::messages::parked_blob_size(size, r.size());
                 outbox::park_blob(&mut self.store, sha, &reason)?;
                 return Ok(());
             }
@@ -336,7 +333,7 @@ impl SyncEngine {
                         outbox::park_blob(
                             &mut self.store,
                             sha,
-                            "材料文件上传后校验失败（内容与编号不符），请重新采集",
+                            crate::messages::PARKED_BLOB_HASH,
                         )?;
                         tracing::warn!(sha, detail, "blob parked after repeated hash mismatch");
                         return Ok(());
@@ -344,7 +341,7 @@ impl SyncEngine {
                     status = self.client.blob_status(sha)?;
                 }
                 Err(ChunkError::Other(SyncError::Refused { message, .. })) => {
-                    outbox::park_blob(&mut self.store, sha, &format!("中心服务拒收：{message}"))?;
+                    outbox::park_blob(&mut self.store, sha, &crate::messages::refused_by_server(&message))?;
                     return Ok(());
                 }
                 Err(ChunkError::Other(e)) => return Err(e),

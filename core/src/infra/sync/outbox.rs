@@ -146,7 +146,7 @@ pub fn apply_acks(
                     let reason = ack
                         .message
                         .clone()
-                        .unwrap_or_else(|| "中心服务拒收该记录".into());
+                        .unwrap_or_else(|| crate::messages::PARKED_REFUSED.into());
                     park_tx(tx, rec, &code, &reason, now_ms)?;
                     out.rejected += 1;
                 }
