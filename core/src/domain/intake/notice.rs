@@ -4,7 +4,9 @@
 
 use super::*;
 use crate::domain::catalog::NoticeTemplate;
+use crate::domain::catalog::{Catalog, Item};
 use crate::domain::document::{Align, Block, Document, Paragraph, QrBlock};
+use yichuang_drivers::idcard::Date;
 
 /// A notice ready to print, and what the case records once it is printed.
 #[derive(Debug, Clone)]

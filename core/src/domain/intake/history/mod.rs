@@ -2,12 +2,18 @@
 //! time-limit lights by the working-day calendar; export to CSV and XLSX (audited); today's
 //! figures.
 
+mod export;
+
+pub use export::{export, mask_id, ExportFormat, ExportResult};
+
 use super::*;
-use crate::domain::audit::{self, AuditEntry};
+use crate::domain::catalog::calendar::WorkCalendar;
 use crate::domain::catalog::calendar::{parse_date, unix_days, Light};
 use crate::infra::store::Store;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+use yichuang_drivers::idcard::Date;
 
 /// What the history page asks for. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -195,178 +201,6 @@ pub fn search(
     Ok(HistoryPage { rows, more })
 }
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Csv,
-    Xlsx,
-}
-
-/// What an export wrote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct ExportResult {
-    pub path: String,
-    pub rows: u32,
-}
-
-/// The ID number as exported and printed in lists: first 4 and last 4 digits.
-pub fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let mut s: String = chars[..4].iter().collect();
-    s.push_str(&"*".repeat(chars.len() - 8));
-    s.extend(&chars[chars.len() - 4..]);
-    s
-}
-
-const HEADERS: [&str; 10] = [
-    "受理编号",
-    "事项名称",
-    "申请人",
-    "证件号码",
-    "状态",
-    "收件时间",
-    "决定时间",
-    "期限",
-    "时限状态",
-    "打印次数",
-];
-
-fn light_label(l: Light) -> &'static str {
-    match l {
-        Light::None => "",
-        Light::Green => "正常",
-        Light::Yellow => "今日到期",
-        Light::Orange => "超期1个工作日",
-        Light::Red => "严重超期",
-    }
-}
-
-fn time_cn(ms: i64) -> String {
-    let t = crate::infra::clock::slip_time_from_unix(ms.div_euclid(1000) + 8 * 3600);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year, t.month, t.day, t.hour, t.minute
-    )
-}
-
-/// Writes every case matching `q` (all pages) to `path` as CSV (UTF-8 with BOM, for Excel)
-/// or XLSX, then audits the export (A6) with its row count and file.
-#[allow(clippy::too_many_arguments)]
-pub fn export(
-    store: &mut Store,
-    cal: &WorkCalendar,
-    desk: &Desk,
-    q: &HistoryQuery,
-    format: ExportFormat,
-    path: &std::path::Path,
-    today: Date,
-    at_ms: i64,
-) -> Result<ExportResult, IntakeError> {
-    let Plan {
-        from,
-        filter: where_,
-        args,
-        order,
-    } = filter(&desk.clerk_id, q)?;
-    let sql =
-        format!("SELECT {COLUMNS}, applicant_id_no FROM {from} WHERE {where_} ORDER BY {order}");
-    let mut lines: Vec<[String; 10]> = vec![];
-    {
-        let conn = store.conn();
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(r) = rows.next()? {
-            let h = row_of(r, cal, today)?;
-            let id_no: String = r.get(10)?;
-            lines.push([
-                h.case_no.unwrap_or_default(),
-                h.item_name,
-                h.applicant_name,
-                mask_id(&id_no),
-                h.state.label().into(),
-                time_cn(h.created_at),
-                h.decided_at.map(time_cn).unwrap_or_default(),
-                h.due_date.unwrap_or_default(),
-                light_label(h.light).into(),
-                h.print_count.to_string(),
-            ]);
-        }
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| IntakeError::Export(format!("{}: {e}", dir.display())))?;
-    }
-    let io = |e: std::io::Error| IntakeError::Export(format!("{}: {e}", path.display()));
-    match format {
-        ExportFormat::Csv => {
-            let mut out = String::from("\u{feff}");
-            let esc = |s: &str| {
-                if s.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", s.replace('"', "\"\""))
-                } else {
-                    s.to_string()
-                }
-            };
-            out.push_str(&HEADERS.join(","));
-            out.push_str("\r\n");
-            for l in &lines {
-                out.push_str(&l.iter().map(|c| esc(c)).collect::<Vec<_>>().join(","));
-                out.push_str("\r\n");
-            }
-            std::fs::write(path, out).map_err(io)?;
-        }
-        ExportFormat::Xlsx => {
-            use rust_xlsxwriter::{Format, Workbook};
-            let x = |e: rust_xlsxwriter::XlsxError| {
-                IntakeError::Export(format!("{}: {e}", path.display()))
-            };
-            let mut wb = Workbook::new();
-            let ws = wb.add_worksheet();
-            ws.set_name("已办件").map_err(x)?;
-            let bold = Format::new().set_bold();
-            for (c, h) in HEADERS.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)
-                    .map_err(x)?;
-            }
-            for (r, l) in lines.iter().enumerate() {
-                for (c, v) in l.iter().enumerate() {
-                    ws.write_string(r as u32 + 1, c as u16, v).map_err(x)?;
-                }
-            }
-            for (c, w) in [24, 24, 10, 22, 10, 18, 18, 12, 14, 8].iter().enumerate() {
-                ws.set_column_width(c as u16, *w).map_err(x)?;
-            }
-            wb.save(path).map_err(x)?;
-        }
-    }
-    let result = ExportResult {
-        path: path.display().to_string(),
-        rows: lines.len() as u32,
-    };
-    store.transact(|tx| {
-        audit::record(
-            tx,
-            at_ms,
-            AuditEntry {
-                actor: Some(desk.clerk_id.clone()),
-                action: "history.export".into(),
-                subject: None,
-                detail: serde_json::json!({
-                    "format": format,
-                    "rows": result.rows,
-                    "file": result.path,
-                    "query": q,
-                }),
-            },
-        )
-    })?;
-    Ok(result)
-}
-
 /// The clerk's figures of today (cases taken in today, by outcome).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct TodayFigures {
@@ -419,4 +253,101 @@ pub fn today_figures(
         }
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::intake::history::{self, ExportFormat, HistoryQuery};
+    use crate::domain::intake::testkit::*;
+    use crate::domain::intake::*;
+    use crate::infra::store::Store;
+
+    #[test]
+    fn history_searches_own_cases_exports_and_counts_today() {
+        let v = view();
+        let (dir, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let a = decided(&mut s, &v, "张三", NOW);
+        decided(&mut s, &v, "李四", NOW + 1000);
+        decided(&mut s, &v, "张三丰", NOW + 2000);
+        let today = china_date(NOW);
+        let q = |text: &str| HistoryQuery {
+            text: text.into(),
+            ..HistoryQuery::default()
+        };
+        let names = |p: history::HistoryPage| {
+            p.rows
+                .into_iter()
+                .map(|r| r.applicant_name)
+                .collect::<Vec<_>>()
+        };
+        let search = |s: &mut Store, query: &HistoryQuery| {
+            history::search(s, &v.calendar, "c001", query, today).unwrap()
+        };
+        assert_eq!(names(search(&mut s, &q(""))), ["张三丰", "李四", "张三"]);
+        assert_eq!(names(search(&mut s, &q("张三"))), ["张三", "张三丰"]);
+        assert_eq!(
+            names(search(&mut s, &q(a.case_no.as_deref().unwrap()))),
+            ["张三"]
+        );
+        assert_eq!(search(&mut s, &q("4415002026")).rows.len(), 3);
+        assert_eq!(search(&mut s, &q(ID)).rows.len(), 3);
+        assert!(history::search(&mut s, &v.calendar, "c002", &q(""), today)
+            .unwrap()
+            .rows
+            .is_empty());
+        let by_date = HistoryQuery {
+            from: Some("2026-11-24".into()),
+            ..HistoryQuery::default()
+        };
+        assert!(search(&mut s, &by_date).rows.is_empty());
+        let page = search(
+            &mut s,
+            &HistoryQuery {
+                limit: 2,
+                ..HistoryQuery::default()
+            },
+        );
+        assert!(page.more);
+        // 即办件 due today: yellow today, orange and red when left undone.
+        use crate::domain::catalog::calendar::Light;
+        assert_eq!(search(&mut s, &q("李四")).rows[0].light, Light::Yellow);
+        let tue = crate::domain::catalog::calendar::parse_date("2026-11-24").unwrap();
+        let thu = crate::domain::catalog::calendar::parse_date("2026-11-26").unwrap();
+        let light_on = |s: &mut Store, d| {
+            history::search(s, &v.calendar, "c001", &q("李四"), d)
+                .unwrap()
+                .rows[0]
+                .light
+        };
+        assert_eq!(light_on(&mut s, tue), Light::Orange);
+        assert_eq!(light_on(&mut s, thu), Light::Red);
+
+        for (fmt, name) in [(ExportFormat::Csv, "x.csv"), (ExportFormat::Xlsx, "x.xlsx")] {
+            let path = dir.path().join("exports").join(name);
+            let r = history::export(&mut s, &v.calendar, &desk(), &q(""), fmt, &path, today, NOW)
+                .unwrap();
+            assert_eq!(r.rows, 3);
+            let bytes = std::fs::read(&path).unwrap();
+            match fmt {
+                ExportFormat::Csv => {
+                    let text = String::from_utf8(bytes).unwrap();
+                    assert!(text.starts_with("\u{feff}受理编号,"));
+                    assert!(text.contains("张三丰"));
+                    assert!(text.contains("1101**********002X"), "ID masked: {text}");
+                    assert!(!text.contains(ID));
+                }
+                ExportFormat::Xlsx => assert_eq!(&bytes[..2], b"PK"),
+            }
+        }
+        assert_eq!(
+            count(
+                &mut s,
+                "SELECT count(*) FROM audit_log WHERE action = 'history.export'"
+            ),
+            2
+        );
+        let f = history::today_figures(&mut s, "c001", today).unwrap();
+        assert_eq!((f.total, f.accepted, f.prints), (3, 3, 3));
+    }
 }

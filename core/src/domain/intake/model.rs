@@ -1,0 +1,293 @@
+//! The case and what it is made of: its state, parties, materials, draft, decision, notices and
+//! changes. Plain data, stored as JSON in the case row and sent to the backend as it is.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// State of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// 暂存 / being taken in.
+    Draft,
+    /// 已受理.
+    Accepted,
+    /// 容缺受理 (materials promised by a deadline).
+    Deferred,
+    /// 不予受理.
+    Rejected,
+    /// 补正补齐 (the citizen comes back with the listed materials).
+    Supplement,
+    /// 已撤回 (after the decision, with a reason).
+    Withdrawn,
+}
+
+impl CaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Draft => "draft",
+            CaseState::Accepted => "accepted",
+            CaseState::Deferred => "deferred",
+            CaseState::Rejected => "rejected",
+            CaseState::Supplement => "supplement",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseState> {
+        [
+            CaseState::Draft,
+            CaseState::Accepted,
+            CaseState::Deferred,
+            CaseState::Rejected,
+            CaseState::Supplement,
+            CaseState::Withdrawn,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseState::Draft => "暂存",
+            CaseState::Accepted => "已受理",
+            CaseState::Deferred => "容缺受理",
+            CaseState::Rejected => "不予受理",
+            CaseState::Supplement => "补正补齐",
+            CaseState::Withdrawn => "已撤回",
+        }
+    }
+}
+
+/// Where a party's identity came from (A6): a card read on this reader, a personal identity
+/// code (粤居码-style) read by the document camera at this window, typed by the clerk (flagged
+/// in the audit), or not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    Card,
+    Code,
+    Typed,
+    #[default]
+    None,
+}
+
+/// An applicant, agent (代办人) or pickup person (领取人).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+pub struct Party {
+    pub name: String,
+    pub id_number: String,
+    pub id_source: IdSource,
+    pub sex: String,
+    pub nation: String,
+    /// yyyy-mm-dd.
+    pub birth: String,
+    pub address: String,
+    pub phone: String,
+}
+
+impl Party {
+    pub fn is_empty(&self) -> bool {
+        self.name.trim().is_empty() && self.id_number.trim().is_empty()
+    }
+}
+
+/// How a material was handed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceivedAs {
+    /// Not (yet) handed in.
+    #[default]
+    Missing,
+    /// 纸质原件 checked and returned / kept.
+    Paper,
+    /// 复印件 kept.
+    Copy,
+    /// 电子证照 / 电子材料 (file or e-licence).
+    Electronic,
+    /// Captured with the document camera (高拍仪).
+    Scanned,
+}
+
+/// A file attached to a material (imported or captured), stored as an encrypted blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Attachment {
+    pub sha256: String,
+    pub name: String,
+    /// Bytes (specta: number).
+    pub size: u32,
+    pub pages: u32,
+    pub mime: String,
+}
+
+/// One line of the materials checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct MaterialEntry {
+    pub material_id: String,
+    pub name: String,
+    pub required: bool,
+    /// 「原件」「复印件」…
+    pub form: String,
+    pub count: u32,
+    /// May be missing at a 容缺 acceptance.
+    pub deferrable: bool,
+    pub received: ReceivedAs,
+    pub pages: u32,
+    pub files: Vec<Attachment>,
+    pub note: String,
+}
+
+impl MaterialEntry {
+    pub fn is_in(&self) -> bool {
+        self.received != ReceivedAs::Missing
+    }
+}
+
+/// An answer of the situation Q&A.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Answer {
+    pub question_id: String,
+    pub option: u32,
+}
+
+/// What the clerk has typed, picked and ticked: everything but the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct CaseDraft {
+    /// Set once the draft was saved.
+    pub id: Option<String>,
+    pub item_code: String,
+    pub answers: Vec<Answer>,
+    /// The situation the answers lead to; `None` while the Q&A is not finished.
+    pub situation_id: Option<String>,
+    pub applicant: Party,
+    pub agent: Option<Party>,
+    pub pickup: Option<Party>,
+    pub form: BTreeMap<String, String>,
+    pub materials: Vec<MaterialEntry>,
+    /// 收件备注.
+    pub notes: String,
+}
+
+/// The decision the clerk is about to take or took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Accept,
+    /// 容缺受理.
+    Deferred,
+    Reject,
+    Supplement,
+}
+
+impl DecisionKind {
+    pub fn state(self) -> CaseState {
+        match self {
+            DecisionKind::Accept => CaseState::Accepted,
+            DecisionKind::Deferred => CaseState::Deferred,
+            DecisionKind::Reject => CaseState::Rejected,
+            DecisionKind::Supplement => CaseState::Supplement,
+        }
+    }
+
+    pub fn notice_kind(self) -> crate::domain::catalog::NoticeKind {
+        use crate::domain::catalog::NoticeKind as N;
+        match self {
+            DecisionKind::Accept => N::Accept,
+            DecisionKind::Deferred => N::Deferred,
+            DecisionKind::Reject => N::Reject,
+            DecisionKind::Supplement => N::Supplement,
+        }
+    }
+
+    pub fn notice_title(self) -> &'static str {
+        match self {
+            DecisionKind::Accept => "受理通知书",
+            DecisionKind::Deferred => "容缺受理通知书",
+            DecisionKind::Reject => "不予受理通知书",
+            DecisionKind::Supplement => "补正补齐告知书",
+        }
+    }
+}
+
+/// The clerk's decision as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DecisionInput {
+    pub kind: DecisionKind,
+    /// Reject: the reason (required). Supplement / 容缺: optional remark.
+    pub reason: String,
+    /// 容缺: the citizen's written promise (承诺内容); required.
+    pub promise: String,
+    /// Supplement / 容缺: the deadline, yyyy-mm-dd; default 5 working days from today.
+    pub deadline: Option<String>,
+}
+
+/// A decision as recorded, with what it was taken on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    pub reason: String,
+    pub promise: String,
+    /// yyyy-mm-dd: supplement / 容缺 deadline; accepted: the promised completion date.
+    pub deadline: Option<String>,
+    /// The materials missing (supplement, 容缺), by name.
+    pub missing: Vec<String>,
+    /// Unix ms.
+    #[specta(type = f64)]
+    pub at: i64,
+    pub clerk_id: String,
+}
+
+/// A printed notice (E6), kept so it can be reprinted exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct PrintedNotice {
+    pub kind: DecisionKind,
+    pub title: String,
+    /// The hall (running header) and the issuing department, as printed.
+    pub hall: String,
+    pub issuer: String,
+    /// Hash of the decision and case content it was printed for: the decision button accepts
+    /// only the decision whose notice was printed.
+    pub decision_hash: String,
+    pub paragraphs: Vec<String>,
+    /// Unix ms of the first print.
+    #[specta(type = f64)]
+    pub printed_at: i64,
+    pub prints: u32,
+}
+
+/// A change after the decision (E9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct CaseChange {
+    #[specta(type = f64)]
+    pub at: i64,
+    pub clerk_id: String,
+    pub kind: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+/// A whole case as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Case {
+    pub id: String,
+    pub case_no: Option<String>,
+    pub version: u32,
+    pub state: CaseState,
+    pub item_code: String,
+    pub item_name: String,
+    pub department: String,
+    pub situation_name: Option<String>,
+    pub clerk_id: String,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    #[specta(type = f64)]
+    pub updated_at: i64,
+    #[specta(type = Option<f64>)]
+    pub decided_at: Option<i64>,
+    pub due_date: Option<String>,
+    pub print_count: u32,
+    pub draft: CaseDraft,
+    pub decision: Option<Decision>,
+    pub notices: Vec<PrintedNotice>,
+    pub changes: Vec<CaseChange>,
+}

@@ -1,0 +1,187 @@
+//! Changes after the decision (E9): contact data, notes or the pickup person corrected, or the
+//! case withdrawn — always with a reason.
+
+use super::load_conn;
+use crate::domain::intake::context::Desk;
+use crate::domain::intake::model::{Case, CaseChange, CaseDraft, CaseState, IdSource, Party};
+use crate::domain::intake::rules::form::is_phone;
+use crate::domain::intake::rules::party::check_card_sources;
+use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
+use crate::domain::intake::{DecisionProblem, IntakeError, PartyProblem};
+use crate::infra::store::Store;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What a change after the decision does (E9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeInput {
+    /// Corrects contact data or notes; fields left `None` stay.
+    Edit {
+        phone: Option<String>,
+        notes: Option<String>,
+        pickup: Option<Box<Party>>,
+    },
+    /// Withdraws the case (撤回), e.g. the citizen withdrew the application.
+    Withdraw,
+}
+
+/// Changes a decided case with a reason: recorded with the clerk in `case_changes`, on the
+/// case, in the audit trail and in the outbox — one transaction.
+pub fn change(
+    store: &mut Store,
+    desk: &Desk,
+    case_id: &str,
+    input: &ChangeInput,
+    reason: &str,
+    at_ms: i64,
+) -> Result<Case, IntakeError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(IntakeError::ReasonRequired);
+    }
+    transact(store, &desk.clerk_id, at_ms, |tx| {
+        let mut c = load_conn(tx, case_id, &desk.clerk_id)?;
+        if matches!(c.state, CaseState::Draft | CaseState::Withdrawn) {
+            return Err(IntakeError::WrongState(c.state));
+        }
+        let (kind, detail) = match input {
+            ChangeInput::Withdraw => {
+                let before = c.state;
+                c.state = CaseState::Withdrawn;
+                ("withdraw", format!("状态：{} → 已撤回", before.label()))
+            }
+            ChangeInput::Edit {
+                phone,
+                notes,
+                pickup,
+            } => {
+                let mut parts = vec![];
+                if let Some(phone) = phone {
+                    let phone = phone.trim();
+                    if !phone.is_empty() && !is_phone(phone) {
+                        return Err(IntakeError::Party {
+                            role: "申请人",
+                            problem: PartyProblem::BadPhone,
+                        });
+                    }
+                    parts.push(format!("联系电话：{} → {}", c.draft.applicant.phone, phone));
+                    c.draft.applicant.phone = phone.to_string();
+                }
+                if let Some(notes) = notes {
+                    parts.push("收件备注已修改".to_string());
+                    c.draft.notes = notes.clone();
+                }
+                if let Some(p) = pickup {
+                    if matches!(p.id_source, IdSource::Card | IdSource::Code) {
+                        let d = CaseDraft {
+                            pickup: Some(p.as_ref().clone()),
+                            ..c.draft.clone()
+                        };
+                        check_card_sources(tx, &d, at_ms)?;
+                    }
+                    parts.push(format!("领取人：{}", p.name));
+                    c.draft.pickup = (!p.is_empty()).then(|| p.as_ref().clone());
+                }
+                if parts.is_empty() {
+                    return Err(IntakeError::Decision(DecisionProblem::NothingToChange));
+                }
+                ("edit", parts.join("；"))
+            }
+        };
+        tx.execute(
+            "INSERT INTO case_changes (id, case_id, at, clerk_id, kind, reason, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                uuid::Uuid::now_v7().to_string(),
+                c.id,
+                at_ms,
+                desk.clerk_id,
+                kind,
+                reason,
+                detail
+            ],
+        )?;
+        c.changes.push(CaseChange {
+            at: at_ms,
+            clerk_id: desk.clerk_id.clone(),
+            kind: kind.into(),
+            reason: reason.into(),
+            detail: detail.clone(),
+        });
+        c.updated_at = at_ms;
+        let audit = Audit::new(
+            "intake.change",
+            c.case_no.clone(),
+            json!({ "kind": kind, "reason": reason, "detail": detail }),
+        );
+        Ok(Effects {
+            value: c,
+            audit: vec![audit],
+            outbox: Outbox::Case,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::intake::cases::{self, ChangeInput};
+    use crate::domain::intake::testkit::*;
+    use crate::domain::intake::*;
+
+    #[test]
+    fn changes_and_reprints_carry_a_reason_and_are_audited() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let c = decided(&mut s, &v, "张三", NOW);
+        let edit = ChangeInput::Edit {
+            phone: Some("13900139000".into()),
+            notes: None,
+            pickup: None,
+        };
+        assert!(matches!(
+            cases::change(&mut s, &desk(), &c.id, &edit, "  ", NOW).unwrap_err(),
+            IntakeError::ReasonRequired
+        ));
+        let c2 = cases::change(&mut s, &desk(), &c.id, &edit, "申请人更换手机号", NOW).unwrap();
+        assert_eq!(c2.draft.applicant.phone, "13900139000");
+        assert_eq!(c2.changes.len(), 1);
+        assert!(c2.version > c.version);
+        let v_out: i64 = s
+            .conn()
+            .query_row("SELECT version FROM outbox WHERE id = ?1", [&c.id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(v_out, c2.version as i64);
+        let p = cases::prepare_reprint(&mut s, &desk(), &c.id, 0).unwrap();
+        assert!(matches!(
+            cases::record_reprint(&mut s, &desk(), &p, "", "j", NOW).unwrap_err(),
+            IntakeError::ReasonRequired
+        ));
+        let c3 = cases::record_reprint(&mut s, &desk(), &p, "群众遗失回执", "j9", NOW).unwrap();
+        assert_eq!(c3.print_count, 2);
+        let detail: String = s
+            .conn()
+            .query_row(
+                "SELECT detail FROM audit_log WHERE action = 'print.reprint'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(detail.contains("群众遗失回执"));
+        let c4 = cases::change(
+            &mut s,
+            &desk(),
+            &c.id,
+            &ChangeInput::Withdraw,
+            "申请人撤回申请",
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(c4.state, CaseState::Withdrawn);
+        assert_eq!(count(&mut s, "SELECT count(*) FROM case_changes"), 2);
+    }
+}

@@ -1,0 +1,106 @@
+//! The parties (applicant, agent, pickup person): what a party needs before a decision, and
+//! where its identity came from (A6).
+
+use super::form::is_phone;
+use crate::domain::intake::model::{CaseDraft, IdSource, Party};
+use crate::domain::intake::{IntakeError, PartyProblem};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// How long a card read counts for filling a party from it (A6): the citizen is at the window.
+pub const CARD_READ_VALID_MS: i64 = 12 * 3600 * 1000;
+
+pub(crate) fn check_party(
+    role: &'static str,
+    p: &Party,
+    required: bool,
+) -> Result<(), IntakeError> {
+    if p.is_empty() {
+        return if required {
+            Err(IntakeError::Party {
+                role,
+                problem: PartyProblem::Missing,
+            })
+        } else {
+            Ok(())
+        };
+    }
+    if p.name.trim().is_empty() {
+        return Err(IntakeError::Party {
+            role,
+            problem: PartyProblem::NameEmpty,
+        });
+    }
+    if p.id_source == IdSource::Typed
+        && yichuang_drivers::idcard::identity::validate_id_number(p.id_number.trim()).is_err()
+    {
+        return Err(IntakeError::Party {
+            role,
+            problem: PartyProblem::BadIdNumber,
+        });
+    }
+    if !p.phone.trim().is_empty() && !is_phone(p.phone.trim()) {
+        return Err(IntakeError::Party {
+            role,
+            problem: PartyProblem::BadPhone,
+        });
+    }
+    Ok(())
+}
+
+/// A party filled from a card (or a personal code under the camera) must come from a read at
+/// this workstation (A6): the audit trail holds every read (`card.read`, `code.read`).
+pub(crate) fn check_card_sources(
+    tx: &Transaction<'_>,
+    draft: &CaseDraft,
+    at_ms: i64,
+) -> Result<(), IntakeError> {
+    let parties = [
+        ("申请人", Some(&draft.applicant)),
+        ("代办人", draft.agent.as_ref()),
+        ("领取人", draft.pickup.as_ref()),
+    ];
+    for (role, p) in parties {
+        let Some(p) = p else { continue };
+        let action = match p.id_source {
+            IdSource::Card => "card.read",
+            IdSource::Code => "code.read",
+            IdSource::Typed | IdSource::None => continue,
+        };
+        let read: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM audit_log WHERE action = ?1 AND subject = ?2 AND at >= ?3
+                 LIMIT 1",
+                params![action, p.id_number, at_ms - CARD_READ_VALID_MS],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if read.is_none() {
+            return Err(match p.id_source {
+                IdSource::Code => IntakeError::CodeNotRead(role),
+                _ => IntakeError::CardNotRead(role),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::intake::cases;
+    use crate::domain::intake::testkit::*;
+    use crate::domain::intake::*;
+
+    #[test]
+    fn card_sourced_party_must_have_been_read_here() {
+        let v = view();
+        let (_d, mut s) = store();
+        let draft = walk_in(&v);
+        let err = cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).unwrap_err();
+        assert!(matches!(err, IntakeError::CardNotRead("申请人")));
+        // A read long ago does not count.
+        card_read(&mut s, ID, NOW - cases::CARD_READ_VALID_MS - 1);
+        assert!(cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).is_err());
+        card_read(&mut s, ID, NOW - 1000);
+        cases::save_draft(&mut s, &v, &desk(), draft, true, NOW).unwrap();
+    }
+}
