@@ -47,7 +47,13 @@ pub fn missing(what: &str, hint: &str) {
     if in_ci() {
         panic!("{name}: {what} is missing, and CI is set, so this test may not be skipped. {hint}");
     }
-    eprintln!("skipped: {name}: {what} is missing ({hint}); set CI=1 to make this a failure");
+    // Straight to the process's stderr: the test harness captures `eprintln!` of passing
+    // tests, and a skip must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {name}: {what} is missing ({hint}); with CI=1 this is a failure"
+    );
 }
 
 /// The value of environment variable `name` when it is set and not blank; otherwise

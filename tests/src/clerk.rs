@@ -31,7 +31,7 @@ pub async fn choose_certificate(client: &Client, who: &str) -> Result<()> {
             .text()
             .await
             .unwrap_or_default();
-        Ok(text.contains(who))
+        Ok::<bool, anyhow::Error>(text.contains(who))
     };
     let deadline = Instant::now() + Duration::from_secs(8);
     loop {

@@ -117,9 +117,10 @@ where
     }
 }
 
-/// Waits until no CSS transition or finite animation runs in the document (a drawer that slides in
-/// or out, a dialog that fades): a click then lands where the element stands.
-/// Two quiet polls in a row, so a transition that is about to start is not missed.
+/// Waits until no CSS transition or finite animation runs in the document and no Vue
+/// transition is in progress (a drawer that slides in or out, a dialog that fades): a click
+/// then lands where the element stands. Two quiet polls in a row, so a transition that is
+/// about to start is not missed.
 pub async fn settled(client: &Client) -> Result<()> {
     let quiet = std::cell::Cell::new(0);
     let quiet = &quiet;
@@ -128,8 +129,12 @@ pub async fn settled(client: &Client) -> Result<()> {
         "animations to finish",
         || async move {
             let running = wd(client.execute(
-                "return document.getAnimations().filter(a => a.playState === 'running' \
-             && !(a.effect && a.effect.getTiming().iterations === Infinity)).length",
+                "const running = document.getAnimations ? document.getAnimations().filter(a =>
+               a.playState === 'running'
+               && !(a.effect && a.effect.getTiming().iterations === Infinity)).length : 0;
+             const moving = document.querySelectorAll(
+               '[class*=\"-enter-active\"], [class*=\"-leave-active\"]').length;
+             return running + moving;",
                 vec![],
             ))
             .await?;
