@@ -533,16 +533,6 @@ pub fn pdf_texts(dir: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
-/// How many audit entries `action` about `subject` the app's store holds (read while the app
-/// runs, to wait for a read to be registered).
-pub fn audited(ws: &Workstation, action: &str, subject: &str) -> Result<usize> {
-    let mut store = ws.open_store()?;
-    Ok(yichuang_core::domain::audit::recent(store.conn(), 1000)?
-        .into_iter()
-        .filter(|r| r.action == action && r.subject.as_deref() == Some(subject))
-        .count())
-}
-
 /// Pulls (`remove`) or re-inserts (`insert`) the simulated SKF key of `keys`.
 pub fn skf_key(keys: &TestKeys, command: &str) -> Result<()> {
     let status = Command::new(keys.var("YICHUANG_SKF_SIM_BIN")?)
