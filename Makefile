@@ -20,7 +20,7 @@ BINDINGS := ui/src/bindings.ts
 # yichuang-sync-harness holds the sync tests against the real server and the kill -9 fault
 # suite, which runs in its own target `faults` (20 kills, counts printed; `make faults-long`
 # runs 200).
-LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server -p yichuang-sync-harness
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60
@@ -59,7 +59,7 @@ lint: ui
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip e6_kill9
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip j1_kill9
 
 # The sync fault-injection suite with its counts (a few minutes at most on 2 cores).
 faults:
@@ -72,7 +72,7 @@ ui-test:
 	cd ui && npm test
 
 e2e: app
-	cargo test -p yichuang-e2e --test e2e --test intake -- --test-threads=1
+	cargo test -p yichuang-e2e --tests -- --test-threads=1
 
 # Bounded libFuzzer runs of the device codecs (cargo-fuzz; RUSTC_BOOTSTRAP lets the stable
 # toolchain take the sanitizer flags). Any crash fails the run; its input is kept in

@@ -1,6 +1,6 @@
 //! The A4 printer through a real CUPS server, when `YICHUANG_TEST_CUPS` is set (`make unit`
-//! starts one with `scripts/cups-test.sh`). Outside CI the tests skip without it; with `CI`
-//! set they fail.
+//! starts one with `scripts/cups-test.sh`). Without it they skip outside CI and fail in CI
+//! (`yichuang_testkit::require_env`).
 //!
 //! The queue `yichuang-test` writes each job to a file (its `device-uri`), which is read back
 //! with `pdftotext` and rendered with `pdftoppm`; `yichuang-stopped` is a disabled queue.
@@ -17,26 +17,12 @@ use yichuang_drivers::spooler::{job_state, Condition, Spooler, SpoolerConfig, Sp
 /// The file queue keeps one output file: print to it one test at a time.
 static FILE_QUEUE: Mutex<()> = Mutex::new(());
 
-fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-        .unwrap_or(false)
-}
-
+/// The test CUPS server's address; `None` (skip outside CI, a failure in CI) without it.
 fn cups() -> Option<String> {
-    match std::env::var("YICHUANG_TEST_CUPS") {
-        Ok(addr) if !addr.trim().is_empty() => Some(addr),
-        _ => {
-            assert!(
-                !in_ci(),
-                "CI is set but YICHUANG_TEST_CUPS is not: the CUPS tests must run in CI. \
-                 Start a test server with `scripts/cups-test.sh <dir>` and export \
-                 YICHUANG_TEST_CUPS=<the address it prints>."
-            );
-            eprintln!("YICHUANG_TEST_CUPS not set: skipping the CUPS test");
-            None
-        }
-    }
+    yichuang_testkit::require_env(
+        "YICHUANG_TEST_CUPS",
+        "make unit starts a private cupsd with scripts/cups-test.sh and exports its address",
+    )
 }
 
 fn spooler(addr: &str, queue: &str) -> Spooler {
@@ -85,7 +71,7 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 }
 
 #[test]
-fn a4_test_page_prints_through_cups_and_reads_back() {
+fn f1_test_page_prints_through_cups_and_reads_back() {
     let Some(addr) = cups() else { return };
     let _file = FILE_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
     let s = spooler(&addr, "yichuang-test");
@@ -162,7 +148,7 @@ fn a4_test_page_prints_through_cups_and_reads_back() {
 }
 
 #[test]
-fn a4_service_prints_the_test_page_and_reports_the_job() {
+fn f1_service_prints_the_test_page_and_reports_the_job() {
     let Some(addr) = cups() else { return };
     let _file = FILE_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
     let svc = A4PrinterService::with_spooler(spooler(&addr, "yichuang-test"));
@@ -178,7 +164,7 @@ fn a4_service_prints_the_test_page_and_reports_the_job() {
 }
 
 #[test]
-fn a4_stopped_queue_gives_a_typed_error_and_leaves_no_job_behind() {
+fn f1_stopped_queue_gives_a_typed_error_and_leaves_no_job_behind() {
     let Some(addr) = cups() else { return };
     let s = spooler(&addr, "yichuang-stopped");
     let err = s.print_pdf(b"%PDF-1.4\n", "x").unwrap_err();
@@ -206,7 +192,7 @@ fn a4_stopped_queue_gives_a_typed_error_and_leaves_no_job_behind() {
 }
 
 #[test]
-fn a4_missing_queue_gives_a_typed_error() {
+fn f1_missing_queue_gives_a_typed_error() {
     let Some(addr) = cups() else { return };
     let s = spooler(&addr, "no-such-printer");
     let err = s.print_pdf(b"%PDF-1.4\n", "x").unwrap_err();
@@ -221,11 +207,10 @@ fn a4_missing_queue_gives_a_typed_error() {
 }
 
 #[test]
-fn a4_layout_wraps_breaks_tables_and_numbers_pages_in_the_pdf() {
+fn f1_layout_wraps_breaks_tables_and_numbers_pages_in_the_pdf() {
     // Layout read back from the rendered PDF with pdftotext (poppler is part of the same
     // test setup as CUPS).
-    if Command::new("pdftotext").arg("-v").output().is_err() {
-        assert!(!in_ci(), "CI needs poppler-utils (pdftotext)");
+    if !yichuang_testkit::require_tool("pdftotext", "install poppler-utils (scripts/setup.sh)") {
         return;
     }
     use yichuang_core::domain::document::{Block, Column, Document, Paragraph, Table};

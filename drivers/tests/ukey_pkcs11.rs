@@ -41,7 +41,7 @@ fn token(u: &mut dyn Ukey, label: &str) -> (String, CertInfo) {
 }
 
 #[test]
-fn d4_lists_tokens_and_clerk_certificates() {
+fn a2_lists_tokens_and_clerk_certificates() {
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
     let mut u = open(s);
@@ -69,7 +69,7 @@ fn d4_lists_tokens_and_clerk_certificates() {
 }
 
 #[test]
-fn d4_ecdsa_signature_verifies_with_the_certificate_key() {
+fn a1_ecdsa_signature_verifies_with_the_certificate_key() {
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
     let mut u = open(s);
@@ -87,7 +87,7 @@ fn d4_ecdsa_signature_verifies_with_the_certificate_key() {
 }
 
 #[test]
-fn d4_rsa_signature_verifies_with_the_certificate_key() {
+fn a1_rsa_signature_verifies_with_the_certificate_key() {
     use rsa::pkcs1::DecodeRsaPublicKey;
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
@@ -106,7 +106,7 @@ fn d4_rsa_signature_verifies_with_the_certificate_key() {
 }
 
 #[test]
-fn d4_wrong_pin_is_a_typed_error_and_a_later_good_pin_works() {
+fn a3_wrong_pin_is_a_typed_error_and_a_later_good_pin_works() {
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
     let mut u = open(s);
@@ -136,7 +136,7 @@ fn d4_wrong_pin_is_a_typed_error_and_a_later_good_pin_works() {
 }
 
 #[test]
-fn d4_expired_certificate_is_reported_with_the_callers_clock() {
+fn a3_expired_certificate_is_reported_with_the_callers_clock() {
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
     let mut u = open(s);
@@ -148,7 +148,7 @@ fn d4_expired_certificate_is_reported_with_the_callers_clock() {
 }
 
 #[test]
-fn d4_unknown_token_and_missing_module_are_typed() {
+fn a3_unknown_token_and_missing_module_are_typed() {
     let Some(s) = setup("pkcs11") else { return };
     let _g = serial();
     let mut u = open(s);

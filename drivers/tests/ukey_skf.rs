@@ -47,7 +47,7 @@ fn fresh(s: &Setup) {
 }
 
 #[test]
-fn d4_skf_lists_the_key_and_its_sm2_certificate_with_usage() {
+fn a2_skf_lists_the_key_and_its_sm2_certificate_with_usage() {
     let Some(s) = setup("skf") else { return };
     let _g = serial();
     fresh(s);
@@ -80,7 +80,7 @@ fn d4_skf_lists_the_key_and_its_sm2_certificate_with_usage() {
 }
 
 #[test]
-fn d4_skf_sm2_signature_verifies_with_the_default_user_id() {
+fn a1_skf_sm2_signature_verifies_with_the_default_user_id() {
     let Some(s) = setup("skf") else { return };
     let _g = serial();
     fresh(s);
@@ -120,7 +120,7 @@ fn d4_skf_sm2_signature_verifies_with_the_default_user_id() {
 }
 
 #[test]
-fn d4_skf_wrong_pins_count_down_persist_and_lock() {
+fn a3_skf_wrong_pins_count_down_persist_and_lock() {
     let Some(s) = setup("skf") else { return };
     let _g = serial();
     fresh(s);
@@ -163,7 +163,7 @@ fn d4_skf_wrong_pins_count_down_persist_and_lock() {
 }
 
 #[test]
-fn d4_skf_removal_and_insertion() {
+fn a5_skf_removal_and_insertion() {
     let Some(s) = setup("skf") else { return };
     let _g = serial();
     fresh(s);
@@ -204,7 +204,7 @@ fn d4_skf_removal_and_insertion() {
 }
 
 #[test]
-fn d4_skf_missing_library_and_unknown_vendor_are_typed() {
+fn a3_skf_missing_library_and_unknown_vendor_are_typed() {
     let err = SkfUkey::open(
         std::path::Path::new("/opt/vendor/libskf-missing.so"),
         SkfAlgTable::VENDOR_HEADERS,
@@ -237,7 +237,7 @@ fn d4_skf_missing_library_and_unknown_vendor_are_typed() {
 }
 
 #[test]
-fn d4_software_sm2_digest_matches_rustcrypto_z() {
+fn a1_software_sm2_digest_matches_rustcrypto_z() {
     // The fallback for vendor libraries that cannot hash with Z: e = SM3(Z‖M) computed in
     // the driver must be what RustCrypto's SM2 (with the default ID) signs.
     use sm2::dsa::signature::hazmat::PrehashVerifier;

@@ -617,12 +617,12 @@ async fn certificate_login(db_url: Option<String>) {
 }
 
 #[tokio::test]
-async fn a4_certificate_login_on_sqlite() {
+async fn a1_certificate_login_on_sqlite() {
     certificate_login(None).await;
 }
 
 #[tokio::test]
-async fn a4_certificate_login_on_postgres() {
+async fn a1_certificate_login_on_postgres() {
     let Some(url) = pg_url() else { return };
     certificate_login(Some(url)).await;
 }

@@ -149,7 +149,7 @@ fn server_db_rows(server_dir: &Path) -> (Vec<(String, i64, i64)>, Vec<String>) {
 }
 
 #[test]
-fn e6_kill9_and_network_faults_lose_nothing_and_double_nothing() {
+fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     let kills_target: usize = std::env::var("YICHUANG_FAULT_KILLS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -33,17 +33,13 @@ impl Drop for Env {
     }
 }
 
-/// `YICHUANG_TEST_PG_URL`; in CI (`CI` set) a missing URL fails, as in the server's tests.
+/// `YICHUANG_TEST_PG_URL`, or `None` to skip outside CI; in CI a missing URL fails the test
+/// (`yichuang_testkit::require_env`), as in the server's tests.
 fn pg_url() -> Option<String> {
-    let url = std::env::var("YICHUANG_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty());
-    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    assert!(
-        url.is_some() || !in_ci,
-        "CI is set but YICHUANG_TEST_PG_URL is not: start scripts/pg-test.sh (make unit does)"
-    );
-    url
+    yichuang_testkit::require_env(
+        "YICHUANG_TEST_PG_URL",
+        "make unit starts a test cluster with scripts/pg-test.sh and exports its URL",
+    )
 }
 
 fn catalog_fixture(dir: &Path, version: &str) {
@@ -188,16 +184,13 @@ fn exactly_once_push(env: &Env) {
 }
 
 #[test]
-fn e6_push_is_exactly_once_on_sqlite() {
+fn j2_push_is_exactly_once_on_sqlite() {
     exactly_once_push(&env());
 }
 
 #[test]
-fn e6_push_is_exactly_once_on_postgres() {
-    let Some(url) = pg_url() else {
-        eprintln!("YICHUANG_TEST_PG_URL not set: skipping");
-        return;
-    };
+fn j2_push_is_exactly_once_on_postgres() {
+    let Some(url) = pg_url() else { return };
     let env = env_with(Some(url));
     exactly_once_push(&env);
     blob_resume(&env);
@@ -205,7 +198,7 @@ fn e6_push_is_exactly_once_on_postgres() {
 }
 
 #[test]
-fn e6_a_version_written_while_the_batch_was_in_flight_stays_in_the_outbox() {
+fn j2_a_version_written_while_the_batch_was_in_flight_stays_in_the_outbox() {
     let env = env();
     let mut store = env.store();
     let id = uuid::Uuid::now_v7().to_string();
@@ -223,7 +216,7 @@ fn e6_a_version_written_while_the_batch_was_in_flight_stays_in_the_outbox() {
 }
 
 #[test]
-fn e6_refused_records_are_parked_with_a_reason_and_never_block_the_rest() {
+fn j2_refused_records_are_parked_with_a_reason_and_never_block_the_rest() {
     let env = env();
     let mut store = env.store();
     enqueue(&mut store, "not-a-uuid", 1, json!({"x": 1}));
@@ -292,7 +285,7 @@ fn blob_resume(env: &Env) {
 }
 
 #[test]
-fn e6_blob_upload_resumes_and_is_verified_by_hash() {
+fn j2_blob_upload_resumes_and_is_verified_by_hash() {
     let env = env();
     blob_resume(&env);
     // A wrong hash is refused and nothing is kept.
@@ -306,7 +299,7 @@ fn e6_blob_upload_resumes_and_is_verified_by_hash() {
 }
 
 #[test]
-fn e6_catalog_pull_uses_etags_and_the_cache_serves_offline() {
+fn j3_catalog_pull_uses_etags_and_the_cache_serves_offline() {
     let env = env();
     let mut store = env.store();
     let client = SyncClient::new(&env.cfg("ws-pull")).unwrap();
@@ -341,7 +334,7 @@ fn e6_catalog_pull_uses_etags_and_the_cache_serves_offline() {
 }
 
 #[test]
-fn e6_status_never_says_synced_while_anything_waits_and_reports_errors_in_chinese() {
+fn j2_status_never_says_synced_while_anything_waits_and_reports_errors_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
     let key = StoreKey::from_bytes([1; 32]);
     let db = dir.path().join("ws.db");
@@ -474,12 +467,12 @@ fn audit_continuity(env: &Env) {
 }
 
 #[test]
-fn e6_server_flags_gaps_and_edits_in_the_audit_chain() {
+fn a6_server_flags_gaps_and_edits_in_the_audit_chain() {
     audit_continuity(&env());
 }
 
 #[test]
-fn e6_database_file_holds_no_citizen_name_or_id_number_in_clear_text() {
+fn j1_database_file_holds_no_citizen_name_or_id_number_in_clear_text() {
     let env = env();
     let db = env.root.join("ws/workstation.db");
     {
@@ -560,7 +553,7 @@ fn assert_no_clear_text(ws_dir: &Path) {
 }
 
 #[test]
-fn e6_a_plain_store_from_an_earlier_build_is_encrypted_in_place() {
+fn j1_a_plain_store_from_an_earlier_build_is_encrypted_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
     {

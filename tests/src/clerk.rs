@@ -1,53 +1,71 @@
 //! The clerk at the window, as the E2E scenarios drive them: PKCS#11 login, and every click,
 //! typed entry and key press counted, so a scenario can bound the actions a task takes.
 
-use crate::webdriver::{click, wd};
+use crate::webdriver::{click, until, wd};
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
 /// Clicks once the element is enabled (a button waiting for typed input to apply).
 pub async fn click_when_enabled(client: &Client, css: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let el = wd(client.find(Locator::Css(css))).await?;
-        if el.attr("disabled").await?.is_none() && el.is_enabled().await.unwrap_or(false) {
-            return click(client, css).await;
-        }
-        ensure!(Instant::now() < deadline, "{css} stayed disabled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until(
+        Duration::from_secs(5),
+        &format!("{css} to be enabled"),
+        || async move {
+            let el = wd(client.find(Locator::Css(css))).await?;
+            Ok(el.attr("disabled").await?.is_none() && el.is_enabled().await.unwrap_or(false))
+        },
+    )
+    .await?;
+    click(client, css).await
 }
 
 /// Picks `who`'s certificate in the login view's dropdown.
 pub async fn choose_certificate(client: &Client, who: &str) -> Result<()> {
     // Element Plus keeps every dropdown's options in the DOM; take the displayed one.
     let xpath = format!("//li[contains(@class,'el-select-dropdown__item')][contains(., '{who}')]");
-    let deadline = Instant::now() + Duration::from_secs(8);
-    loop {
-        click(client, "[data-testid=login-cert]").await?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        for option in client
-            .find_all(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_default()
-        {
-            if option.is_displayed().await.unwrap_or(false) && option.click().await.is_ok() {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let shown = wd(client.find(Locator::Css("[data-testid=login-cert]")))
+    let xpath = xpath.as_str();
+    let shown = || async move {
+        let text = wd(client.find(Locator::Css("[data-testid=login-cert]")))
             .await?
             .text()
             .await
             .unwrap_or_default();
-        if shown.contains(who) {
+        Ok::<bool, anyhow::Error>(text.contains(who))
+    };
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        click(client, "[data-testid=login-cert]").await?;
+        // The dropdown opens: click the displayed option once it is there…
+        let picked = until(Duration::from_secs(2), "the option", || async move {
+            for option in client
+                .find_all(Locator::XPath(xpath))
+                .await
+                .unwrap_or_default()
+            {
+                if option.is_displayed().await.unwrap_or(false) && option.click().await.is_ok() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+        .await;
+        // …and the select shows it.
+        if picked.is_ok()
+            && until(Duration::from_secs(2), "the choice", shown)
+                .await
+                .is_ok()
+        {
             return Ok(());
         }
         ensure!(
             Instant::now() < deadline,
-            "could not choose the certificate of {who} (shown: {shown})"
+            "could not choose the certificate of {who} (shown: {})",
+            wd(client.find(Locator::Css("[data-testid=login-cert]")))
+                .await?
+                .text()
+                .await
+                .unwrap_or_default()
         );
     }
 }

@@ -11,10 +11,16 @@ use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use yichuang_core::infra::config::{BackendConfig, HallConfig, WindowConfig, WorkstationConfig};
 
+pub mod app;
 pub mod clerk;
+pub mod devices;
 pub mod webdriver;
+
+pub use app::{App, AppBuilder, Ukey};
+pub use yichuang_testkit::wait_until;
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,15 +62,13 @@ pub fn free_port() -> u16 {
 }
 
 pub fn wait_for_port(port: u16, within: Duration) -> Result<()> {
-    let deadline = Instant::now() + within;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    if !wait_until(within, || {
+        TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+    }) {
+        bail!("nothing listening on 127.0.0.1:{port} after {within:?}")
     }
-    bail!("nothing listening on 127.0.0.1:{port} after {within:?}")
+    Ok(())
 }
 
 /// A child process that is terminated (SIGTERM, then SIGKILL) when dropped.
@@ -86,12 +90,12 @@ impl ChildGuard {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let mut status = None;
+        if wait_until(grace, || {
+            status = self.child.try_wait().ok().flatten();
+            status.is_some()
+        }) {
+            return status;
         }
         let _ = self.child.kill();
         self.child.wait().ok()
@@ -135,12 +139,8 @@ impl Display {
             name: "Xvfb",
         };
         let socket = format!("/tmp/.X11-unix/X{n}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&socket).exists() {
-            if Instant::now() > deadline {
-                bail!("Xvfb did not create {socket}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if !wait_until(Duration::from_secs(10), || Path::new(&socket).exists()) {
+            bail!("Xvfb did not create {socket}");
         }
         Ok(Display {
             name,
@@ -258,24 +258,43 @@ impl Server {
     }
 }
 
+/// The typed configuration of a test workstation: hall 「测试市政务服务中心」, window `number`
+/// 「综合受理窗口」, every device simulated, no backend. Tests adjust the fields they need;
+/// [`Workstation::from_config`] writes it as `workstation.toml`.
+pub fn workstation_config(number: u16) -> WorkstationConfig {
+    WorkstationConfig {
+        hall: HallConfig {
+            name: "测试市政务服务中心".into(),
+            code: None,
+        },
+        window: WindowConfig {
+            number,
+            name: Some("综合受理窗口".into()),
+        },
+        backend: BackendConfig::default(),
+        citizen_screen: Default::default(),
+        devices: Default::default(),
+        simulator: Default::default(),
+    }
+}
+
+/// The backend part of a config: `url`, probed every 500 ms (the tests watch it change).
+pub fn backend_config(url: &str) -> Result<BackendConfig> {
+    Ok(BackendConfig {
+        url: Some(url.parse().with_context(|| format!("backend URL {url}"))?),
+        probe_interval_ms: 500,
+    })
+}
+
 /// A fresh data dir and config for one app run.
 pub struct Workstation {
     pub dir: tempfile::TempDir,
 }
 
 impl Workstation {
-    /// `backend_url` None means no backend configured.
-    pub fn new(backend_url: Option<&str>, window_number: u16) -> Result<Workstation> {
-        Self::with_config_text(&Self::config_text(backend_url, window_number))
-    }
-
-    pub fn config_text(backend_url: Option<&str>, window_number: u16) -> String {
-        let backend = backend_url
-            .map(|u| format!("[backend]\nurl = \"{u}\"\nprobe_interval_ms = 500\n"))
-            .unwrap_or_default();
-        format!(
-            "[hall]\nname = \"测试市政务服务中心\"\n\n[window]\nnumber = {window_number}\nname = \"综合受理窗口\"\n\n{backend}"
-        )
+    /// `config` serialised to TOML as the app reads it.
+    pub fn from_config(config: &WorkstationConfig) -> Result<Workstation> {
+        Self::with_config_text(&toml::to_string(config).context("workstation config to TOML")?)
     }
 
     pub fn with_config_text(text: &str) -> Result<Workstation> {
@@ -486,4 +505,42 @@ impl AuthServer {
         let server = Server::start_with_env(&data, &[("YICHUANG_CA_DIR", ca)])?;
         Ok(Self { server, _dir: dir })
     }
+}
+
+/// The text of every PDF in `dir` (what a simulated A4 printer received), in file-name order,
+/// through poppler's `pdftotext`.
+pub fn pdf_texts(dir: &Path) -> Result<Vec<String>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let out = Command::new("pdftotext")
+                .arg(p)
+                .arg("-")
+                .output()
+                .context("pdftotext (poppler-utils: make setup)")?;
+            if !out.status.success() {
+                bail!("pdftotext {} failed: {}", p.display(), out.status);
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        })
+        .collect()
+}
+
+/// Pulls (`remove`) or re-inserts (`insert`) the simulated SKF key of `keys`.
+pub fn skf_key(keys: &TestKeys, command: &str) -> Result<()> {
+    let status = Command::new(keys.var("YICHUANG_SKF_SIM_BIN")?)
+        .args(["--state", &keys.var("YICHUANG_SKF_SIM_STATE")?, command])
+        .status()
+        .context("running yichuang-skf-sim")?;
+    if !status.success() {
+        bail!("yichuang-skf-sim {command} failed: {status}");
+    }
+    Ok(())
 }

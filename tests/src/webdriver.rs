@@ -91,6 +91,65 @@ pub async fn wd<T, E: Into<anyhow::Error>>(
     }
 }
 
+/// Polls `condition` (an async check; an error counts as "not yet") every 50 ms until it
+/// holds; returns how long that took, or fails naming `what` after `within`. The E2E tests'
+/// wait on a condition, in place of fixed sleeps.
+pub async fn until<F, Fut>(within: Duration, what: &str, mut condition: F) -> Result<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    let started = Instant::now();
+    let mut last_error = None;
+    loop {
+        match condition().await {
+            Ok(true) => return Ok(started.elapsed()),
+            Ok(false) => {}
+            Err(e) => last_error = Some(e),
+        }
+        if started.elapsed() >= within {
+            match last_error {
+                Some(e) => bail!("{what}: not within {within:?} (last error: {e:#})"),
+                None => bail!("{what}: not within {within:?}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until no CSS transition or finite animation runs in the document and no Vue
+/// transition is in progress (a drawer that slides in or out, a dialog that fades): a click
+/// then lands where the element stands. Two quiet polls in a row, so a transition that is
+/// about to start is not missed.
+pub async fn settled(client: &Client) -> Result<()> {
+    let quiet = std::cell::Cell::new(0);
+    let quiet = &quiet;
+    until(
+        Duration::from_secs(5),
+        "animations to finish",
+        || async move {
+            let running = wd(client.execute(
+                "const running = document.getAnimations ? document.getAnimations().filter(a =>
+               a.playState === 'running'
+               && !(a.effect && a.effect.getTiming().iterations === Infinity)).length : 0;
+             const moving = document.querySelectorAll(
+               '[class*=\"-enter-active\"], [class*=\"-leave-active\"]').length;
+             return running + moving;",
+                vec![],
+            ))
+            .await?;
+            quiet.set(if running.as_u64() == Some(0) {
+                quiet.get() + 1
+            } else {
+                0
+            });
+            Ok(quiet.get() >= 2)
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Polls `css` until `attr` satisfies `pred`; returns the value and how long it took.
 pub async fn wait_attr(
     client: &Client,

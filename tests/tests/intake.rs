@@ -4,96 +4,31 @@
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
-use std::path::Path;
 use std::time::Duration;
-use yichuang_core::devices::simctl::send;
-use yichuang_e2e::clerk::{login_with, Hands, ENTER};
-use yichuang_e2e::webdriver::{
-    switch_to_window_with, wait_attr, wait_text, wd, with_screenshots, Driver,
-};
-use yichuang_e2e::{AuthServer, Display, TestKeys, Workstation};
+use yichuang_e2e::clerk::{Hands, ENTER};
+use yichuang_e2e::webdriver::{settled, until, wait_attr, wait_text, wd};
+use yichuang_e2e::{pdf_texts, App, Ukey};
 
-/// A workstation with the simulated devices on a control port, logged in as 张三.
-struct Counter {
-    ws: Workstation,
-    control: String,
-    driver: Driver,
-    display: Display,
-    /// The central server; stopped and restarted by the offline scenario.
-    auth: std::cell::RefCell<AuthServer>,
-    _keys: TestKeys,
-}
-
-impl Counter {
-    async fn open(window: u16) -> Result<(Counter, Client)> {
-        let display = Display::ensure()?;
-        let keys = TestKeys::setup()?;
-        let (module, conf, pin) = (
-            keys.var("YICHUANG_PKCS11_MODULE")?,
-            keys.var("SOFTHSM2_CONF")?,
-            keys.var("YICHUANG_PKCS11_PIN")?,
-        );
-        let auth = AuthServer::start(
-            keys.path(),
+/// The intake counter: simulated devices on a control port, hall code 441500 (in case
+/// numbers), a PKCS#11 key and the server for certificate login; 张三 logged in, on the intake
+/// page.
+pub async fn counter(name: &str, window: u16) -> Result<App> {
+    let app = App::builder(name)
+        .window(window)
+        .config(|c| c.hall.code = Some("441500".into()))
+        .ukey(Ukey::Pkcs11)
+        .auth_server(
             "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\n",
             &[("T-ZS", "ca/clerk-ecdsa.pem")],
-        )?;
-        let control = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-            probe.local_addr()?.to_string()
-        };
-        let config = format!(
-            "{}\n[devices.ukey]\ndriver = \"pkcs11\"\nmodule = \"{module}\"\n\n[simulator]\ncontrol = \"{control}\"\n",
-            Workstation::config_text(Some(&auth.server.url()), window)
         )
-        .replace("[hall]\n", "[hall]\ncode = \"441500\"\n");
-        let ws = Workstation::with_config_text(&config)?;
-        let mut env = ws.env(&display);
-        env.push(("SOFTHSM2_CONF".into(), conf));
-        let driver = Driver::start(&env)?;
-        let client = driver.session().await?;
-        ensure!(
-            switch_to_window_with(&client, "[data-testid=login-view]", Duration::from_secs(15))
-                .await?,
-            "no login view"
-        );
-        wait_attr(
-            &client,
-            "[data-testid=status-backend]",
-            "data-state",
-            Duration::from_secs(10),
-            |s| s == "reachable",
-        )
+        .simulator_control()
+        .start()
         .await?;
-        login_with(&client, "张三", &pin).await?;
-        wait_text(
-            &client,
-            "[data-testid=workbench-clerk]",
-            Duration::from_secs(10),
-        )
+    app.login("张三").await?;
+    wd(app.client.find(Locator::Css("[data-testid=item-search]")))
         .await
-        .context("张三 not logged in")?;
-        wd(client.find(Locator::Css("[data-testid=item-search]")))
-            .await
-            .context("张三 not logged in: no intake page")?;
-        Ok((
-            Counter {
-                ws,
-                control,
-                driver,
-                display,
-                auth: std::cell::RefCell::new(auth),
-                _keys: keys,
-            },
-            client,
-        ))
-    }
-
-    fn sim(&self, cmd: &str) -> Result<()> {
-        let reply = send(&self.control, cmd)?;
-        ensure!(reply == "ok", "simctl {cmd}: {reply}");
-        Ok(())
-    }
+        .context("张三 not logged in: no intake page")?;
+    Ok(app)
 }
 
 const CASE_DONE: &str = "[data-testid=case-done]";
@@ -110,15 +45,14 @@ async fn pick(h: &mut Hands<'_>, text: &str, code: &str) -> Result<()> {
     h.type_in("[data-testid=item-search]", text).await?;
     // The hit list also shows recent items while the field is empty: wait for the typed text
     // itself, then for its first hit.
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while search_value(h.client).await? != text {
-        ensure!(
-            std::time::Instant::now() < deadline,
-            "typed {text:?}, the search field holds {:?}",
-            search_value(h.client).await?
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let client = h.client;
+    until(
+        Duration::from_secs(3),
+        "the typed text in the search field",
+        || async move { Ok(search_value(client).await? == text) },
+    )
+    .await
+    .with_context(|| format!("typed {text:?}, the search field holds something else"))?;
     let r = wait_attr(
         h.client,
         "[data-testid=item-hit]",
@@ -195,114 +129,97 @@ async fn material_select(h: &mut Hands<'_>, row: usize, value: &str) -> Result<(
     .await
 }
 
-fn pdf_texts(dir: &Path) -> Result<Vec<String>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let out = std::process::Command::new("pdftotext")
-                .arg(p)
-                .arg("-")
-                .output()
-                .context("pdftotext (poppler-utils)")?;
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        })
-        .collect()
-}
-
 /// The bar's decisions: a walk-in 户籍证明 from search to printed receipt in ≤ 8 actions; a
 /// supplement with its notice; a rejection with its reason; a 容缺 acceptance with the
 /// promise and deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
-    let (counter, client) = Counter::open(3).await?;
+    let mut app = counter("intake-decisions", 3).await?;
+    let client = &app.client;
     let resident = yichuang_drivers::idcard::simulator::sample_resident();
-    let result = with_screenshots("intake-decisions", &counter.display, &client, async {
-        let mut h = Hands::new(&client);
+    let result = app
+        .scenario(async {
+            let mut h = Hands::new(client);
 
-        // Walk-in: the citizen puts the card down; the clerk works the keyboard.
-        counter.sim("card place resident")?;
-        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        let applicant = wd(client.find(Locator::Css("[data-testid=applicant-name]")))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
-        ensure!(
-            applicant == resident.name,
-            "applicant from the card: {applicant:?}"
-        );
-        wait_text(
-            &client,
-            "[data-testid=applicant-source]",
-            Duration::from_secs(1),
-        )
-        .await?;
-        h.click("[data-testid=receive-all]").await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(
-            done.contains("已受理") && done.contains("44150020"),
-            "walk-in: {done}"
-        );
-        let walk_in = h.actions();
-        eprintln!("e2e: walk-in intake from item search to printed receipt in {walk_in} actions");
-        ensure!(walk_in <= 8, "walk-in took {walk_in} actions");
-
-        // Supplement: the household register is missing.
-        pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        h.click("[data-testid=receive-all]").await?;
-        material_select(&mut h, 2, "missing").await?;
-        h.click("[data-testid=kind-supplement]").await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("补正补齐"), "supplement: {done}");
-
-        // Rejected, with its reason.
-        pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        h.click("[data-testid=kind-reject]").await?;
-        h.type_in(
-            "[data-testid=decision-reason]",
-            "申请事项依法不属于本机关职权范围",
-        )
-        .await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("不予受理"), "reject: {done}");
-
-        // 容缺: 市外迁入（购房入户）with family, the relation proof promised.
-        pick(&mut h, "购房入户", "GA-HJ-0404").await?;
-        option(&mut h, 2).await?;
-        h.type_in("[data-field=move_in_addr] input", "城区香洲路1号")
+            // Walk-in: the citizen puts the card down; the clerk works the keyboard.
+            app.sim("card place resident")?;
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            let applicant = wd(client.find(Locator::Css("[data-testid=applicant-name]")))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default();
+            ensure!(
+                applicant == resident.name,
+                "applicant from the card: {applicant:?}"
+            );
+            wait_text(
+                client,
+                "[data-testid=applicant-source]",
+                Duration::from_secs(1),
+            )
             .await?;
-        h.type_in("[data-field=phone] input", "13800138000").await?;
-        h.click("[data-testid=receive-all]").await?;
-        material_select(&mut h, 6, "missing").await?;
-        h.click("[data-testid=kind-deferred]").await?;
-        h.type_in(
-            "[data-testid=decision-promise]",
-            "申请人承诺五个工作日内补交关系证明",
-        )
-        .await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("容缺受理"), "deferred: {done}");
-        let total = wait_text(&client, "[data-testid=today-total]", Duration::from_secs(3)).await?;
-        ensure!(total.trim() == "4", "today's figures: {total}");
-        Ok(())
-    })
-    .await;
-    wd(client.close()).await.ok();
-    let Counter { ws, driver, .. } = counter;
-    drop(driver);
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(
+                done.contains("已受理") && done.contains("44150020"),
+                "walk-in: {done}"
+            );
+            let walk_in = h.actions();
+            eprintln!(
+                "e2e: walk-in intake from item search to printed receipt in {walk_in} actions"
+            );
+            ensure!(walk_in <= 8, "walk-in took {walk_in} actions");
+
+            // Supplement: the household register is missing.
+            pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            material_select(&mut h, 2, "missing").await?;
+            h.click("[data-testid=kind-supplement]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("补正补齐"), "supplement: {done}");
+
+            // Rejected, with its reason.
+            pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=kind-reject]").await?;
+            h.type_in(
+                "[data-testid=decision-reason]",
+                "申请事项依法不属于本机关职权范围",
+            )
+            .await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("不予受理"), "reject: {done}");
+
+            // 容缺: 市外迁入（购房入户）with family, the relation proof promised.
+            pick(&mut h, "购房入户", "GA-HJ-0404").await?;
+            option(&mut h, 2).await?;
+            h.type_in("[data-field=move_in_addr] input", "城区香洲路1号")
+                .await?;
+            h.type_in("[data-field=phone] input", "13800138000").await?;
+            h.click("[data-testid=receive-all]").await?;
+            material_select(&mut h, 6, "missing").await?;
+            h.click("[data-testid=kind-deferred]").await?;
+            h.type_in(
+                "[data-testid=decision-promise]",
+                "申请人承诺五个工作日内补交关系证明",
+            )
+            .await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("容缺受理"), "deferred: {done}");
+            let total =
+                wait_text(client, "[data-testid=today-total]", Duration::from_secs(3)).await?;
+            ensure!(total.trim() == "4", "today's figures: {total}");
+            Ok(())
+        })
+        .await;
+    app.close().await;
     result?;
 
     // The four notices came out of the printer, each with its own wording.
-    let texts = pdf_texts(&ws.data_dir().join("a4-simulated"))?;
+    let texts = pdf_texts(&app.ws.data_dir().join("a4-simulated"))?;
     ensure!(texts.len() == 4, "{} notices printed", texts.len());
     let all = texts.join("\n");
     for want in [
@@ -328,165 +245,176 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
 /// in the case's audit trail; export the history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e7_park_resume_reprint_and_export() -> Result<()> {
-    let (counter, client) = Counter::open(4).await?;
-    let result = with_screenshots("intake-history", &counter.display, &client, async {
-        let mut h = Hands::new(&client);
-        counter.sim("card place resident")?;
-        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        h.click("[data-testid=park]").await?;
-        wait_text(
-            &client,
-            "[data-testid=intake-notice]",
-            Duration::from_secs(5),
-        )
-        .await?;
-
-        // The next person: a quick walk-in with another card.
-        counter.sim("card place long_term")?;
-        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        h.click("[data-testid=receive-all]").await?;
-        print_and_decide(&mut h).await?;
-
-        // Back to the parked one.
-        h.click("[data-menu=drafts]").await?;
-        wait_text(&client, "[data-testid=draft-row]", Duration::from_secs(5)).await?;
-        h.click("[data-testid=draft-resume]").await?;
-        wait_text(
-            &client,
-            "[data-testid=material-row]",
-            Duration::from_secs(5),
-        )
-        .await?;
-        counter.sim("card place resident")?; // the citizen shows the card again
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        h.click("[data-testid=receive-all]").await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("已受理"), "resumed: {done}");
-
-        // History: reprint the newest case's receipt with a reason.
-        h.click("[data-menu=history]").await?;
-        wait_text(&client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
-        let rows = wd(client.find_all(Locator::Css("[data-testid=history-row]"))).await?;
-        ensure!(rows.len() == 2, "{} history rows", rows.len());
-        h.click("[data-testid=history-row] td:nth-child(2)").await?;
-        wait_text(&client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
-        // The drawer slides in; click once it stands still.
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        h.click("[data-testid=reprint]").await?;
-        h.type_in("[data-testid=reprint-reason]", "群众遗失受理回执")
+    let mut app = counter("intake-history", 4).await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            let mut h = Hands::new(client);
+            app.sim("card place resident")?;
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=park]").await?;
+            wait_text(
+                client,
+                "[data-testid=intake-notice]",
+                Duration::from_secs(5),
+            )
             .await?;
-        h.click("[data-testid=reprint-confirm]").await?;
-        let msg = wait_text(
-            &client,
-            "[data-testid=history-message]",
-            Duration::from_secs(15),
-        )
-        .await?;
-        ensure!(msg.contains("累计打印 2 次"), "reprint: {msg}");
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let trail = wd(client.find(Locator::Css("[data-testid=case-trail]")))
-                .await?
-                .text()
-                .await?;
-            if trail.contains("补打通知书") && trail.contains("群众遗失受理回执") {
-                break;
-            }
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "reprint reason not in the case's audit trail: {trail}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        wd(client.execute(
-            "document.querySelector('.el-drawer__close-btn')?.click()",
-            vec![],
-        ))
-        .await?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
 
-        for (button, ext) in [("export-csv", "csv"), ("export-xlsx", "xlsx")] {
-            h.click(&format!("[data-testid={button}]")).await?;
-            // The message line still shows the reprint (or the CSV export) until this export
-            // answers.
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            let msg = loop {
-                let msg = wait_text(
-                    &client,
-                    "[data-testid=history-message]",
-                    Duration::from_secs(5),
+            // The next person: a quick walk-in with another card.
+            app.sim("card place long_term")?;
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            print_and_decide(&mut h).await?;
+
+            // Back to the parked one.
+            h.click("[data-menu=drafts]").await?;
+            wait_text(client, "[data-testid=draft-row]", Duration::from_secs(5)).await?;
+            h.click("[data-testid=draft-resume]").await?;
+            wait_text(client, "[data-testid=material-row]", Duration::from_secs(5)).await?;
+            // The citizen shows the card again. (Nothing on the page shows the re-read, so
+            // nothing to wait for: the decision below fails with its message if it needs one.)
+            app.sim("card remove")?; // the other citizen's card leaves the reader
+            app.sim("card place resident")?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("已受理"), "resumed: {done}");
+
+            // History: reprint the newest case's receipt with a reason.
+            h.click("[data-menu=history]").await?;
+            wait_text(client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
+            let rows = wd(client.find_all(Locator::Css("[data-testid=history-row]"))).await?;
+            ensure!(rows.len() == 2, "{} history rows", rows.len());
+            h.click("[data-testid=history-row] td:nth-child(2)").await?;
+            wait_text(client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
+            // The drawer slides in; click once it stands still.
+            settled(client).await?;
+            h.click("[data-testid=reprint]").await?;
+            h.type_in("[data-testid=reprint-reason]", "群众遗失受理回执")
+                .await?;
+            h.click("[data-testid=reprint-confirm]").await?;
+            let msg = wait_text(
+                client,
+                "[data-testid=history-message]",
+                Duration::from_secs(15),
+            )
+            .await?;
+            ensure!(msg.contains("累计打印 2 次"), "reprint: {msg}");
+            let trail = std::cell::RefCell::new(String::new());
+            let trail_ref = &trail;
+            until(
+                Duration::from_secs(5),
+                "the reprint in the case's audit trail",
+                || async move {
+                    let text = wd(client.find(Locator::Css("[data-testid=case-trail]")))
+                        .await?
+                        .text()
+                        .await?;
+                    let found = text.contains("补打通知书") && text.contains("群众遗失受理回执");
+                    *trail_ref.borrow_mut() = text;
+                    Ok(found)
+                },
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "reprint reason not in the case's audit trail: {}",
+                    trail.borrow()
                 )
-                .await?;
-                if msg.contains(ext) || std::time::Instant::now() > deadline {
-                    break msg;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            };
-            ensure!(
-                msg.contains("已导出 2 条") && msg.contains(ext),
-                "export: {msg}"
-            );
-        }
+            })?;
+            wd(client.execute(
+                "document.querySelector('.el-drawer__close-btn')?.click()",
+                vec![],
+            ))
+            .await?;
+            let app_ref = &app;
+            until(
+                Duration::from_secs(5),
+                "the case drawer to close",
+                || async move { Ok(!app_ref.exists("[data-testid=case-detail]").await) },
+            )
+            .await?;
+            settled(client).await?;
 
-        // Issue 6: with the server down an intake completes and waits as pending; when the
-        // server returns it goes up and the status bar reaches 0.
-        const PENDING: &str = "[data-testid=status-pending]";
-        wait_attr(
-            &client,
-            PENDING,
-            "data-synced",
-            Duration::from_secs(30),
-            |s| s == "true",
-        )
-        .await
-        .context("not synced before the server went down")?;
-        ensure!(
-            counter.auth.borrow_mut().server.stop(),
-            "server did not stop"
-        );
-        h.click("[data-menu=intake]").await?;
-        pick(&mut h, "hjzm", "GA-HJ-0301").await?;
-        option(&mut h, 1).await?;
-        h.click("[data-testid=receive-all]").await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("已受理"), "offline intake: {done}");
-        let (count, _) = wait_attr(
-            &client,
-            PENDING,
-            "data-count",
-            Duration::from_secs(5),
-            |n| n.parse::<u32>().is_ok_and(|n| n > 0),
-        )
-        .await
-        .context("offline intake not shown as pending")?;
-        let el = wd(client.find(Locator::Css(PENDING))).await?;
-        ensure!(
-            wd(el.attr("data-synced")).await?.as_deref() == Some("false"),
-            "shown synced while {count} records wait"
-        );
-        counter.auth.borrow_mut().server.restart()?;
-        wait_attr(
-            &client,
-            PENDING,
-            "data-synced",
-            Duration::from_secs(30),
-            |s| s == "true",
-        )
-        .await
-        .context("offline intake not synced within 30 s of the server's return")?;
-        let el = wd(client.find(Locator::Css(PENDING))).await?;
-        ensure!(wd(el.attr("data-count")).await?.as_deref() == Some("0"));
-        Ok(())
-    })
-    .await;
-    wd(client.close()).await.ok();
-    let Counter { ws, driver, .. } = counter;
-    drop(driver);
+            for (button, ext) in [("export-csv", "csv"), ("export-xlsx", "xlsx")] {
+                h.click(&format!("[data-testid={button}]")).await?;
+                // The message line still shows the reprint (or the CSV export) until this export
+                // answers.
+                let msg = std::cell::RefCell::new(String::new());
+                let msg_ref = &msg;
+                let _ = until(
+                    Duration::from_secs(10),
+                    "this export's message",
+                    || async move {
+                        let text = wait_text(
+                            client,
+                            "[data-testid=history-message]",
+                            Duration::from_secs(5),
+                        )
+                        .await?;
+                        let done = text.contains(ext);
+                        *msg_ref.borrow_mut() = text;
+                        Ok(done)
+                    },
+                )
+                .await;
+                let msg = msg.into_inner();
+                ensure!(
+                    msg.contains("已导出 2 条") && msg.contains(ext),
+                    "export: {msg}"
+                );
+            }
+
+            // Issue 6: with the server down an intake completes and waits as pending; when the
+            // server returns it goes up and the status bar reaches 0.
+            const PENDING: &str = "[data-testid=status-pending]";
+            wait_attr(
+                client,
+                PENDING,
+                "data-synced",
+                Duration::from_secs(30),
+                |s| s == "true",
+            )
+            .await
+            .context("not synced before the server went down")?;
+            ensure!(app.stop_server()?, "server did not stop");
+            h.click("[data-menu=intake]").await?;
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("已受理"), "offline intake: {done}");
+            let (count, _) =
+                wait_attr(client, PENDING, "data-count", Duration::from_secs(5), |n| {
+                    n.parse::<u32>().is_ok_and(|n| n > 0)
+                })
+                .await
+                .context("offline intake not shown as pending")?;
+            let el = wd(client.find(Locator::Css(PENDING))).await?;
+            ensure!(
+                wd(el.attr("data-synced")).await?.as_deref() == Some("false"),
+                "shown synced while {count} records wait"
+            );
+            app.restart_server()?;
+            wait_attr(
+                client,
+                PENDING,
+                "data-synced",
+                Duration::from_secs(30),
+                |s| s == "true",
+            )
+            .await
+            .context("offline intake not synced within 30 s of the server's return")?;
+            let el = wd(client.find(Locator::Css(PENDING))).await?;
+            ensure!(wd(el.attr("data-count")).await?.as_deref() == Some("0"));
+            Ok(())
+        })
+        .await;
+    app.close().await;
     result?;
 
-    let exports: Vec<_> = std::fs::read_dir(ws.data_dir().join("exports"))?
+    let exports: Vec<_> = std::fs::read_dir(app.ws.data_dir().join("exports"))?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .collect();
@@ -512,19 +440,21 @@ async fn camera_frames(client: &Client) -> Result<u64> {
 
 /// Waits until the camera panel has shown `n` more frames than `since`.
 async fn frames_after(client: &Client, since: u64, n: u64, within: Duration) -> Result<u64> {
-    let deadline = std::time::Instant::now() + within;
-    loop {
-        let f = camera_frames(client).await?;
-        if f >= since + n {
-            return Ok(f);
-        }
-        ensure!(
-            std::time::Instant::now() < deadline,
-            "preview stalled at {f} frames (wanted {})",
+    let frames = std::cell::Cell::new(0);
+    let frames_ref = &frames;
+    until(within, "camera preview frames", || async move {
+        frames_ref.set(camera_frames(client).await?);
+        Ok(frames_ref.get() >= since + n)
+    })
+    .await
+    .with_context(|| {
+        format!(
+            "preview stalled at {} frames (wanted {})",
+            frames.get(),
             since + n
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        )
+    })?;
+    Ok(frames.get())
 }
 
 /// Issue 7 with the simulated document camera: the ticket's QR code under the camera opens
@@ -532,163 +462,156 @@ async fn frames_after(client: &Client, since: u64, n: u64, within: Duration) -> 
 /// pulling the camera shows 「高拍仪未连接」 and plugging it back recovers the preview.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d1_e3_camera_ticket_capture_and_unplug() -> Result<()> {
-    let (counter, client) = Counter::open(5).await?;
+    let mut app = counter("intake-camera", 5).await?;
+    let client = &app.client;
     let mut material = String::new();
-    let result = with_screenshots("intake-camera", &counter.display, &client, async {
-        let mut h = Hands::new(&client);
-        h.click("[data-testid=camera-scan]").await?;
-        frames_after(&client, 0, 3, Duration::from_secs(15))
-            .await
-            .context("no preview")?;
-        // Preview rate of the 1080p stream as the window shows it.
-        let f0 = camera_frames(&client).await?;
-        let t0 = std::time::Instant::now();
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let fps = (camera_frames(&client).await? - f0) as f64 / t0.elapsed().as_secs_f64();
-        eprintln!("e2e: camera preview 1080p shown at {fps:.1} fps");
-        ensure!(fps >= 15.0, "preview at {fps:.1} fps");
-
-        counter.sim("camera show QT|A023|20261123|W5|item=GA-HJ-0301|7f3k")?;
-        let name = wait_text(
-            &client,
-            "[data-testid=intake-item] h2",
-            Duration::from_secs(15),
-        )
-        .await
-        .context("the ticket did not open its item")?;
-        ensure!(name.contains("户籍证明"), "ticket opened {name}");
-        let notice = wait_text(
-            &client,
-            "[data-testid=intake-notice]",
-            Duration::from_secs(3),
-        )
-        .await?;
-        ensure!(notice.contains("A023"), "notice: {notice}");
-        ensure!(
-            client
-                .find(Locator::Css("[data-testid=camera-panel]"))
+    let result = app
+        .scenario(async {
+            let mut h = Hands::new(client);
+            h.click("[data-testid=camera-scan]").await?;
+            frames_after(client, 0, 3, Duration::from_secs(15))
                 .await
-                .is_err(),
-            "the preview did not stop after the code"
-        );
-        counter.sim("camera clear")?;
-
-        option(&mut h, 1).await?;
-        // The card put down while the case is open fills the applicant.
-        counter.sim("card place resident")?;
-        wait_text(
-            &client,
-            "[data-testid=applicant-source]",
-            Duration::from_secs(5),
-        )
-        .await?;
-        material = wd(client.find(Locator::Css(
-            "[data-testid=material-row]:nth-of-type(1) td span",
-        )))
-        .await?
-        .text()
-        .await?;
-        counter.sim("camera show-document")?;
-        h.click("[data-testid=material-row]:nth-of-type(1) [data-testid=material-camera]")
-            .await?;
-        let f = frames_after(&client, 0, 3, Duration::from_secs(15)).await?;
-        frames_after(&client, f, 2, Duration::from_secs(5)).await?;
-        h.click("[data-testid=camera-capture]").await?;
-        let (cropped, _) = wait_attr(
-            &client,
-            "[data-testid=camera-page]",
-            "data-cropped",
-            Duration::from_secs(15),
-            |_| true,
-        )
-        .await
-        .context("no page captured")?;
-        let page = wd(client.find(Locator::Css("[data-testid=camera-page]"))).await?;
-        let dim = |a: Option<String>| a.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        let (w, hgt) = (
-            dim(wd(page.attr("data-width")).await?),
-            dim(wd(page.attr("data-height")).await?),
-        );
-        eprintln!("e2e: captured page {w}×{hgt}, cropped={cropped}");
-        ensure!(cropped == "true", "the document was not found");
-        // The simulated page is A4 turned by 6°: deskewed, it is an upright A4 page again.
-        ensure!(
-            hgt > w && ((hgt / w) - 2f64.sqrt()).abs() < 0.06,
-            "page {w}×{hgt} is not an upright A4 page"
-        );
-        ensure!(
-            w < 1920.0 * 0.5,
-            "page {w}×{hgt} is the whole frame, not the document"
-        );
-        h.click("[data-testid=camera-attach]").await?;
-        let att = wait_text(
-            &client,
-            "[data-testid=material-row]:nth-of-type(1) [data-testid=material-attachment]",
-            Duration::from_secs(15),
-        )
-        .await
-        .context("the captured page is not in the material list")?;
-        ensure!(
-            att.contains(&format!("{material}.pdf")) && att.contains("1页"),
-            "attachment: {att}"
-        );
-
-        // Unplug while previewing, then plug back in.
-        h.click("[data-testid=material-row]:nth-of-type(2) [data-testid=material-camera]")
-            .await?;
-        frames_after(&client, 0, 2, Duration::from_secs(15)).await?;
-        counter.sim("camera unplug")?;
-        let err = wait_text(
-            &client,
-            "[data-testid=camera-error]",
-            Duration::from_secs(10),
-        )
-        .await
-        .context("no message after the unplug")?;
-        ensure!(err.contains("高拍仪未连接"), "unplug: {err}");
-        wait_attr(
-            &client,
-            "[data-testid=status-devices] [data-slot=camera]",
-            "data-state",
-            Duration::from_secs(10),
-            |s| s == "disconnected",
-        )
-        .await?;
-        let stalled = camera_frames(&client).await?;
-        counter.sim("camera plug")?;
-        frames_after(&client, stalled, 3, Duration::from_secs(15))
+                .context("no preview")?;
+            // (Its frame rate is `make bench`'s camera_preview_fps.)
+            app.sim("camera show QT|A023|20261123|W5|item=GA-HJ-0301|7f3k")?;
+            let name = wait_text(
+                client,
+                "[data-testid=intake-item] h2",
+                Duration::from_secs(15),
+            )
             .await
-            .context("the preview did not recover after the replug")?;
-        ensure!(
-            client
-                .find(Locator::Css("[data-testid=camera-error]"))
-                .await
-                .is_err(),
-            "the error stayed after the replug"
-        );
-        wait_attr(
-            &client,
-            "[data-testid=status-devices] [data-slot=camera]",
-            "data-state",
-            Duration::from_secs(10),
-            |s| s == "connected",
-        )
-        .await?;
-        h.click("[data-testid=camera-close]").await?;
+            .context("the ticket did not open its item")?;
+            ensure!(name.contains("户籍证明"), "ticket opened {name}");
+            let notice = wait_text(
+                client,
+                "[data-testid=intake-notice]",
+                Duration::from_secs(3),
+            )
+            .await?;
+            ensure!(notice.contains("A023"), "notice: {notice}");
+            ensure!(
+                client
+                    .find(Locator::Css("[data-testid=camera-panel]"))
+                    .await
+                    .is_err(),
+                "the preview did not stop after the code"
+            );
+            app.sim("camera clear")?;
 
-        h.click("[data-testid=receive-all]").await?;
-        let done = print_and_decide(&mut h).await?;
-        ensure!(done.contains("已受理"), "camera case: {done}");
-        Ok(())
-    })
-    .await;
-    wd(client.close()).await.ok();
-    let Counter { ws, driver, .. } = counter;
-    drop(driver);
+            option(&mut h, 1).await?;
+            // The card put down while the case is open fills the applicant.
+            app.sim("card place resident")?;
+            wait_text(
+                client,
+                "[data-testid=applicant-source]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            material = wd(client.find(Locator::Css(
+                "[data-testid=material-row]:nth-of-type(1) td span",
+            )))
+            .await?
+            .text()
+            .await?;
+            app.sim("camera show-document")?;
+            h.click("[data-testid=material-row]:nth-of-type(1) [data-testid=material-camera]")
+                .await?;
+            let f = frames_after(client, 0, 3, Duration::from_secs(15)).await?;
+            frames_after(client, f, 2, Duration::from_secs(5)).await?;
+            h.click("[data-testid=camera-capture]").await?;
+            let (cropped, _) = wait_attr(
+                client,
+                "[data-testid=camera-page]",
+                "data-cropped",
+                Duration::from_secs(15),
+                |_| true,
+            )
+            .await
+            .context("no page captured")?;
+            let page = wd(client.find(Locator::Css("[data-testid=camera-page]"))).await?;
+            let dim = |a: Option<String>| a.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let (w, hgt) = (
+                dim(wd(page.attr("data-width")).await?),
+                dim(wd(page.attr("data-height")).await?),
+            );
+            eprintln!("e2e: captured page {w}×{hgt}, cropped={cropped}");
+            ensure!(cropped == "true", "the document was not found");
+            // The simulated page is A4 turned by 6°: deskewed, it is an upright A4 page again.
+            ensure!(
+                hgt > w && ((hgt / w) - 2f64.sqrt()).abs() < 0.06,
+                "page {w}×{hgt} is not an upright A4 page"
+            );
+            ensure!(
+                w < 1920.0 * 0.5,
+                "page {w}×{hgt} is the whole frame, not the document"
+            );
+            h.click("[data-testid=camera-attach]").await?;
+            let att = wait_text(
+                client,
+                "[data-testid=material-row]:nth-of-type(1) [data-testid=material-attachment]",
+                Duration::from_secs(15),
+            )
+            .await
+            .context("the captured page is not in the material list")?;
+            ensure!(
+                att.contains(&format!("{material}.pdf")) && att.contains("1页"),
+                "attachment: {att}"
+            );
+
+            // Unplug while previewing, then plug back in.
+            h.click("[data-testid=material-row]:nth-of-type(2) [data-testid=material-camera]")
+                .await?;
+            frames_after(client, 0, 2, Duration::from_secs(15)).await?;
+            app.sim("camera unplug")?;
+            let err = wait_text(
+                client,
+                "[data-testid=camera-error]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("no message after the unplug")?;
+            ensure!(err.contains("高拍仪未连接"), "unplug: {err}");
+            wait_attr(
+                client,
+                "[data-testid=status-devices] [data-slot=camera]",
+                "data-state",
+                Duration::from_secs(10),
+                |s| s == "disconnected",
+            )
+            .await?;
+            let stalled = camera_frames(client).await?;
+            app.sim("camera plug")?;
+            frames_after(client, stalled, 3, Duration::from_secs(15))
+                .await
+                .context("the preview did not recover after the replug")?;
+            ensure!(
+                client
+                    .find(Locator::Css("[data-testid=camera-error]"))
+                    .await
+                    .is_err(),
+                "the error stayed after the replug"
+            );
+            wait_attr(
+                client,
+                "[data-testid=status-devices] [data-slot=camera]",
+                "data-state",
+                Duration::from_secs(10),
+                |s| s == "connected",
+            )
+            .await?;
+            h.click("[data-testid=camera-close]").await?;
+
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("已受理"), "camera case: {done}");
+            Ok(())
+        })
+        .await;
+    app.close().await;
     result?;
 
     // The accepted case carries the PDF, and its bytes are in the encrypted material store.
-    let mut store = ws.open_store()?;
+    let mut store = app.open_store()?;
     let data: String =
         store
             .conn()

@@ -27,29 +27,23 @@ impl Setup {
     }
 }
 
+/// SoftHSM2, OpenSC and OpenSSL, which `scripts/ukey-test.sh` needs: without them the
+/// tests skip outside CI and fail in CI (`yichuang_testkit`).
 fn tools_present() -> bool {
-    ["softhsm2-util", "pkcs11-tool", "openssl"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    }) && Path::new("/usr/lib/softhsm/libsofthsm2.so").exists()
+    const HINT: &str = "install softhsm2, opensc and openssl (scripts/setup.sh)";
+    yichuang_testkit::require_tools(&["softhsm2-util", "pkcs11-tool", "openssl"], HINT)
+        && yichuang_testkit::require_file("/usr/lib/softhsm/libsofthsm2.so", HINT)
 }
 
 /// The keys, set up once for this test binary; `None` (skip) when the tools are missing.
 pub fn setup(binary: &str) -> Option<&'static Setup> {
+    // Checked on every call, so each skipped test says why (and each fails in CI).
+    if !tools_present() {
+        return None;
+    }
     static SETUP: OnceLock<Option<Setup>> = OnceLock::new();
     SETUP
         .get_or_init(|| {
-            if !tools_present() {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI: softhsm2, opensc and openssl are required for the UKey tests (scripts/setup.sh)"
-                );
-                eprintln!("skipping UKey tests: softhsm2/opensc/openssl not installed");
-                return None;
-            }
             let (dir, tmp) = match std::env::var_os("YICHUANG_TEST_UKEY_DIR") {
                 Some(d) => (PathBuf::from(d).join(binary), None),
                 None => {

@@ -156,24 +156,13 @@ pub async fn applied_migrations(state: &yichuang_server::AppState) -> i64 {
         .unwrap()
 }
 
-/// `YICHUANG_TEST_PG_URL`, or `None` to skip outside CI. In CI a missing URL fails the test.
+/// `YICHUANG_TEST_PG_URL`, or `None` to skip outside CI; in CI a missing URL fails the test
+/// (`yichuang_testkit::require_env`).
 pub fn pg_url() -> Option<String> {
-    match std::env::var("YICHUANG_TEST_PG_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            let in_ci = std::env::var("CI")
-                .map(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-                .unwrap_or(false);
-            assert!(
-                !in_ci,
-                "CI is set but YICHUANG_TEST_PG_URL is not: the PostgreSQL tests must run in CI. \
-                 Start a test cluster with `scripts/pg-test.sh <dir>` and export \
-                 YICHUANG_TEST_PG_URL=<the URL it prints>."
-            );
-            eprintln!("YICHUANG_TEST_PG_URL not set: skipping the PostgreSQL test");
-            None
-        }
-    }
+    yichuang_testkit::require_env(
+        "YICHUANG_TEST_PG_URL",
+        "make unit starts a test cluster with scripts/pg-test.sh and exports its URL",
+    )
 }
 
 /// The built `yichuang-server` binary, running as a child process.

@@ -7,18 +7,35 @@
 //! - `idle_rss_mb`: both windows open and painted, then idle 10 s; resident memory summed
 //!   over the app and its WebKit processes. RSS counts pages shared between those processes
 //!   once per process, so `idle_pss_mb` (shared pages divided among sharers) is printed too.
+//!
+//! The timings the E2E tests used to assert, measured here in the real window through
+//! WebDriver (so each includes up to one 100 ms poll of the page); the functional tests only
+//! check the behaviour:
+//! - `card_shown_ms`: an ID card placed on the serial reader (SAM simulator on a pty) until
+//!   the device panel shows it; median of 8 placements (target ≤ 1500).
+//! - `backend_unreachable_ms` / `backend_reachable_ms`: the server stopped / restarted until
+//!   the status bar says so (probe every 500 ms; target ≤ 5000).
+//! - `ukey_lock_ms`: the simulated SKF key pulled while a clerk is logged in until the lock
+//!   screen shows; median of 3 (target ≤ 1000).
+//! - `camera_preview_fps`: the device panel's preview of the simulated 1080p camera over 3 s
+//!   (target ≥ 15).
 
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use yichuang_e2e::{tree_memory_kb, ChildGuard, Display, Workstation};
+use yichuang_e2e::webdriver::{
+    click, open_device_panel_when_connected, until, wait_attr, wait_text, wd,
+};
+use yichuang_e2e::{
+    tree_memory_kb, workstation_config, App, ChildGuard, Display, Ukey, Workstation,
+};
 
 const RUNS: usize = 5;
 
 /// Starts the app and returns it with a channel of its stdout lines.
 fn start(display: &Display) -> Result<(ChildGuard, Instant, mpsc::Receiver<String>, Workstation)> {
-    let ws = Workstation::new(None, 1)?;
+    let ws = Workstation::from_config(&workstation_config(1))?;
     let t0 = Instant::now();
     let mut app = ws.spawn_app(
         display,
@@ -60,8 +77,172 @@ fn startup_once(display: &Display) -> Result<Duration> {
     Ok(took)
 }
 
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+async fn card_shown() -> Result<Duration> {
+    use yichuang_drivers::idcard::simulator::{self, SampleCard};
+    let reader = yichuang_e2e::devices::SerialIdCardReader::open()?;
+    let mut app = App::builder("bench-card")
+        .config(|c| c.devices.id_card = reader.config())
+        .start()
+        .await?;
+    let client = &app.client;
+    let runs = app
+        .scenario(async {
+            open_device_panel_when_connected(client, "id_card").await?;
+            let mut runs = Vec::new();
+            for i in 0..8 {
+                let (identity, kind) = if i % 2 == 0 {
+                    (simulator::sample_resident(), "resident")
+                } else {
+                    (simulator::sample_foreign_permanent(), "foreign_permanent")
+                };
+                let t0 = Instant::now();
+                reader.sim.place_card(SampleCard::from_identity(&identity));
+                wait_attr(
+                    client,
+                    "[data-testid=id-card]",
+                    "data-kind",
+                    Duration::from_secs(10),
+                    |k| k == kind,
+                )
+                .await?;
+                runs.push(t0.elapsed());
+                reader.sim.remove_card();
+                wait_text(
+                    client,
+                    "[data-testid=id-card] .removed",
+                    Duration::from_secs(5),
+                )
+                .await?;
+            }
+            Ok(runs)
+        })
+        .await;
+    app.close().await;
+    Ok(median(runs?))
+}
+
+async fn backend_state_changes() -> Result<(Duration, Duration)> {
+    let mut app = App::builder("bench-backend").server().start().await?;
+    let took = app
+        .scenario(async {
+            app.login_view().await?;
+            app.backend_state("reachable", Duration::from_secs(10))
+                .await?;
+            app.stop_server()?;
+            let down = app
+                .backend_state("unreachable", Duration::from_secs(10))
+                .await?;
+            app.restart_server()?;
+            let up = app
+                .backend_state("reachable", Duration::from_secs(10))
+                .await?;
+            Ok((down, up))
+        })
+        .await;
+    app.close().await;
+    took
+}
+
+async fn ukey_lock() -> Result<Duration> {
+    let mut app = App::builder("bench-ukey-lock")
+        .ukey(Ukey::Skf)
+        .auth_server(
+            "id,name,department,post,permissions\nT-QQ,钱七,区政务服务中心,综合窗口,accept\n",
+            &[("T-QQ", "skf/clerk.pem")],
+        )
+        .start()
+        .await?;
+    let client = &app.client;
+    let runs = app
+        .scenario(async {
+            let pin = app.pin()?;
+            app.login_view().await?;
+            let mut runs = Vec::new();
+            for round in 0..3 {
+                let (field, submit) = if round == 0 {
+                    ("login-pin", "login-submit")
+                } else {
+                    ("unlock-pin", "unlock-submit")
+                };
+                let pin_box = wd(client.find(fantoccini::Locator::Css(&format!(
+                    "input[data-testid={field}]"
+                ))))
+                .await?;
+                wd(pin_box.send_keys(&pin)).await?;
+                yichuang_e2e::clerk::click_when_enabled(client, &format!("[data-testid={submit}]"))
+                    .await?;
+                let a = &app;
+                until(Duration::from_secs(10), "the workbench", || async move {
+                    Ok(!a.exists("[data-testid=lock-screen]").await
+                        && a.exists("[data-testid=workbench-clerk]").await)
+                })
+                .await?;
+                let t0 = Instant::now();
+                yichuang_e2e::skf_key(app.keys()?, "remove")?;
+                wait_text(client, "[data-testid=lock-screen]", Duration::from_secs(10)).await?;
+                runs.push(t0.elapsed());
+                yichuang_e2e::skf_key(app.keys()?, "insert")?;
+            }
+            Ok(runs)
+        })
+        .await;
+    app.close().await;
+    Ok(median(runs?))
+}
+
+async fn camera_preview_fps() -> Result<f64> {
+    let mut app = App::builder("bench-camera").start().await?;
+    let client = &app.client;
+    let frames = || async move {
+        let el = wd(client.find(fantoccini::Locator::Css("[data-testid=camera-fps]"))).await?;
+        Ok::<u64, anyhow::Error>(
+            wd(el.attr("data-frames"))
+                .await?
+                .and_then(|f| f.parse().ok())
+                .unwrap_or(0),
+        )
+    };
+    let fps = app
+        .scenario(async {
+            open_device_panel_when_connected(client, "camera").await?;
+            click(client, "[data-testid=camera-selftest]").await?;
+            until(Duration::from_secs(15), "the preview", || async move {
+                Ok(frames().await? >= 3)
+            })
+            .await?;
+            // The measurement window.
+            let (f0, t0) = (frames().await?, Instant::now());
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Ok((frames().await? - f0) as f64 / t0.elapsed().as_secs_f64())
+        })
+        .await;
+    app.close().await;
+    fps
+}
+
+/// The window timings, through WebDriver.
+async fn window_timings() -> Result<()> {
+    let card = card_shown().await.context("card_shown_ms")?;
+    println!("bench: card_shown_ms {} ms", card.as_millis());
+    let (down, up) = backend_state_changes().await.context("backend state")?;
+    println!("bench: backend_unreachable_ms {} ms", down.as_millis());
+    println!("bench: backend_reachable_ms {} ms", up.as_millis());
+    let lock = ukey_lock().await.context("ukey_lock_ms")?;
+    println!("bench: ukey_lock_ms {} ms", lock.as_millis());
+    let fps = camera_preview_fps().await.context("camera_preview_fps")?;
+    println!("bench: camera_preview_fps {fps:.1} fps");
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let display = Display::ensure()?;
+    // One display for every app of this run (the fixture reuses an existing DISPLAY).
+    std::env::set_var("DISPLAY", &display.name);
 
     startup_once(&display).context("warm-up run")?;
     let mut runs = (0..RUNS)
@@ -91,5 +272,10 @@ fn main() -> Result<()> {
     app.terminate(Duration::from_secs(5));
     println!("bench: idle_rss_mb {:.1} MB", rss as f64 / 1024.0);
     println!("bench: idle_pss_mb {:.1} MB", pss as f64 / 1024.0);
-    Ok(())
+
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(window_timings())
 }

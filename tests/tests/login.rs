@@ -1,0 +1,296 @@
+//! Clerk login with a UKey in the real app window (A1–A5) against the real server's
+//! challenge–response: the simulated SKF key (SM2) and SoftHSM2 PKCS#11 tokens, set up by
+//! `scripts/ukey-test.sh`. How fast pulling the key locks the workstation is measured by
+//! `make bench` (`ukey_lock_ms`). Run by `make e2e`.
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+use yichuang_e2e::clerk::{click_when_enabled, login_with};
+use yichuang_e2e::webdriver::{click, switch_to_window_with, until, wait_attr, wait_text, wd};
+use yichuang_e2e::{App, Ukey};
+
+/// Types `pin` into the PIN box and submits. The view clears the box after a wrong PIN, which
+/// may land just after the answer is shown: type again until the box holds the PIN.
+async fn submit_pin(client: &Client, field: &str, submit: &str, pin: &str) -> Result<()> {
+    let css = format!("input[data-testid={field}]");
+    let css = css.as_str();
+    let submit = format!("[data-testid={submit}]");
+    for attempt in 1..=3 {
+        until(
+            Duration::from_secs(10),
+            "the PIN in its box",
+            || async move {
+                let pin_box = wd(client.find(Locator::Css(css))).await?;
+                if wd(pin_box.prop("value")).await?.unwrap_or_default() == pin {
+                    return Ok(true);
+                }
+                wd(pin_box.clear()).await?;
+                wd(pin_box.send_keys(pin)).await?;
+                Ok(wd(pin_box.prop("value")).await?.unwrap_or_default() == pin)
+            },
+        )
+        .await?;
+        match click_when_enabled(client, &submit).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt == 3 => return Err(e),
+            Err(_) => eprintln!("e2e: the PIN box was cleared after typing; typing again"),
+        }
+    }
+    Ok(())
+}
+
+/// The login error's text once it differs from `before` (each attempt replaces the message).
+async fn next_login_error(client: &Client, before: &str) -> Result<String> {
+    let last = std::cell::RefCell::new(String::new());
+    let last_ref = &last;
+    until(
+        Duration::from_secs(10),
+        "an answer to the PIN",
+        || async move {
+            let el = wd(client.find(Locator::Css("[data-testid=login-error]"))).await?;
+            let now = wd(el.text()).await?;
+            let changed = !now.trim().is_empty() && now != before;
+            *last_ref.borrow_mut() = now;
+            Ok(changed)
+        },
+    )
+    .await?;
+    Ok(last.into_inner())
+}
+
+/// Issue 4 (A1, A3, A5): certificate login with the simulated SKF key (SM2, through the SKF
+/// library loaded at run time) against the real server's challenge–response. A wrong PIN
+/// shows the retries left; the right one logs 钱七 in; pulling the key locks both windows
+/// (citizen screen 「暂停服务」); re-inserting it and the PIN unlock; wrong PINs up to the
+/// key's limit lock the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a1_skf_login_wrong_pin_lock_on_removal_and_unlock() -> Result<()> {
+    // The server trusts the test CAs; 钱七 is bound to the SKF key's certificate.
+    let mut app = App::builder("ukey-login")
+        .window(11)
+        .ukey(Ukey::Skf)
+        .auth_server(
+            "id,name,department,post,permissions\nT-QQ,钱七,区政务服务中心,综合窗口,accept;query\n",
+            &[("T-QQ", "skf/clerk.pem")],
+        )
+        .start()
+        .await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            let pin = app.pin()?;
+            let key = |cmd: &str| yichuang_e2e::skf_key(app.keys()?, cmd);
+            app.login_view().await?;
+            let retries = wait_text(
+                client,
+                "[data-testid=login-retries]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("key not detected on the login view")?;
+            ensure!(retries.contains("6/6"), "retries: {retries}");
+
+            // Wrong PIN: the key counts down and the clerk is told how many tries remain.
+            submit_pin(client, "login-pin", "login-submit", "00000000").await?;
+            let err = next_login_error(client, "").await?;
+            ensure!(
+                err.contains("PIN码错误") && err.contains('5'),
+                "wrong PIN message: {err}"
+            );
+
+            // Right PIN: SM2 challenge–response with the server.
+            submit_pin(client, "login-pin", "login-submit", &pin).await?;
+            let who = wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("login did not reach the workbench")?;
+            ensure!(
+                who.contains("钱七") && who.contains("区政务服务中心"),
+                "workbench: {who}"
+            );
+            let bar =
+                wait_text(client, "[data-testid=status-clerk]", Duration::from_secs(2)).await?;
+            ensure!(bar.contains("钱七"), "status bar: {bar}");
+            wait_text(
+                client,
+                "[data-testid=session-online]",
+                Duration::from_secs(2),
+            )
+            .await?;
+
+            // Pull the key: locked.
+            key("remove")?;
+            wait_text(client, "[data-testid=lock-screen]", Duration::from_secs(10))
+                .await
+                .context("not locked after pulling the key")?;
+            // The citizen window says 暂停服务.
+            let clerk_window = wd(client.window()).await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-paused]",
+                    Duration::from_secs(3)
+                )
+                .await?,
+                "citizen window does not show 暂停服务"
+            );
+            wd(client.switch_to_window(clerk_window)).await?;
+
+            // Re-insert and unlock with the PIN.
+            key("insert")?;
+            submit_pin(client, "unlock-pin", "unlock-submit", &pin).await?;
+            let app_ref = &app;
+            if until(
+                Duration::from_secs(5),
+                "the lock screen to go",
+                || async move { Ok(!app_ref.exists("[data-testid=lock-screen]").await) },
+            )
+            .await
+            .is_err()
+            {
+                let text = match wd(client.find(Locator::Css("[data-testid=unlock-error]"))).await {
+                    Ok(m) => m.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                bail!("still locked after re-insert + PIN: {text}");
+            }
+            wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(2),
+            )
+            .await?;
+
+            // Log out; wrong PINs until the key's retry limit locks it: 「UKey已锁定」.
+            click(client, "[data-testid=logout]").await?;
+            wait_text(client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+            let mut last = String::new();
+            for attempt in 1..=6 {
+                submit_pin(client, "login-pin", "login-submit", "99999999").await?;
+                last = next_login_error(client, if attempt == 1 { "" } else { &last })
+                    .await
+                    .with_context(|| format!("no answer to wrong PIN {attempt}"))?;
+                if last.contains("UKey已锁定") {
+                    ensure!(attempt >= 5, "locked after only {attempt} wrong PINs");
+                    break;
+                }
+            }
+            ensure!(last.contains("UKey已锁定"), "never locked: {last}");
+            let retries = wait_text(
+                client,
+                "[data-testid=login-retries]",
+                Duration::from_secs(3),
+            )
+            .await?;
+            ensure!(retries.contains("UKey已锁定"), "retries line: {retries}");
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result
+}
+
+/// Issue 4 (A1, A3, offline login): PKCS#11 tokens (SoftHSM2, ECDSA P-256). The unbound
+/// certificate of 王五 is refused with its message; 张三 logs in online and gets an offline
+/// grant; with the server stopped 张三 logs in offline with it, while 李四 (no grant on this
+/// workstation) is refused with the offline message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a1_pkcs11_login_unbound_refused_and_offline_grant() -> Result<()> {
+    let mut app = App::builder("pkcs11-login")
+        .window(13)
+        .ukey(Ukey::Pkcs11)
+        .auth_server(
+            "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\nT-LS,李四,市政务服务中心,不动产窗口,accept\n",
+            &[("T-ZS", "ca/clerk-ecdsa.pem"), ("T-LS", "ca/clerk-rsa.pem")],
+        )
+        .start()
+        .await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            let pin = app.pin()?;
+            app.login_view().await?;
+            app.backend_state("reachable", Duration::from_secs(10))
+                .await?;
+
+            // 王五's certificate is valid but bound to no clerk.
+            login_with(client, "王五", &pin).await?;
+            wait_attr(
+                client,
+                "[data-testid=login-error]",
+                "data-code",
+                Duration::from_secs(10),
+                |c| c == "login.cert_not_bound",
+            )
+            .await
+            .context("unbound certificate not refused")?;
+            let msg =
+                wait_text(client, "[data-testid=login-error]", Duration::from_secs(1)).await?;
+            ensure!(msg.contains("未绑定"), "unbound message: {msg}");
+
+            // 张三 online (ECDSA P-256): the workbench, and a grant kept for offline days.
+            login_with(client, "张三", &pin).await?;
+            let who = wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("张三 not logged in")?;
+            ensure!(who.contains("张三"), "workbench: {who}");
+            wait_text(
+                client,
+                "[data-testid=session-online]",
+                Duration::from_secs(2),
+            )
+            .await?;
+            click(client, "[data-testid=logout]").await?;
+            wait_text(client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+
+            // The server goes away: 张三 gets in offline with the grant, 李四 does not.
+            ensure!(app.stop_server()?, "server did not stop");
+            app.backend_state("unreachable", Duration::from_secs(10))
+                .await?;
+            login_with(client, "李四", &pin).await?;
+            wait_attr(
+                client,
+                "[data-testid=login-error]",
+                "data-code",
+                Duration::from_secs(15),
+                |c| c == "login.offline_no_grant",
+            )
+            .await
+            .context("李四 without a grant not refused offline")?;
+            login_with(client, "张三", &pin).await?;
+            wait_text(
+                client,
+                "[data-testid=session-offline]",
+                Duration::from_secs(15),
+            )
+            .await
+            .context("张三 not logged in offline")?;
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result?;
+
+    // Every attempt is in the audit trail, chained.
+    let mut store = app.open_store()?;
+    yichuang_core::domain::audit::verify_chain(store.conn())?;
+    let actions: Vec<String> = yichuang_core::domain::audit::recent(store.conn(), 20)?
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for a in ["login.failed", "login.ok", "logout", "login.offline"] {
+        ensure!(
+            actions.iter().any(|x| x == a),
+            "{a} not audited: {actions:?}"
+        );
+    }
+    Ok(())
+}
