@@ -19,6 +19,7 @@ if [ ! -f .run/workstation.toml ]; then
 # Written by make run: a demo counter with simulated devices and the local server.
 [hall]
 name = "政务服务中心（本地演示）"
+code = "441500"
 
 [window]
 number = 1

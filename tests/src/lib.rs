@@ -258,14 +258,15 @@ impl Server {
     }
 }
 
-/// The typed configuration of a test workstation: hall 「测试市政务服务中心」, window `number`
+/// The typed configuration of a test workstation: hall 「测试市政务服务中心」 (division code
+/// 441500), window `number`
 /// 「综合受理窗口」, every device simulated, no backend. Tests adjust the fields they need;
 /// [`Workstation::from_config`] writes it as `workstation.toml`.
 pub fn workstation_config(number: u16) -> WorkstationConfig {
     WorkstationConfig {
         hall: HallConfig {
             name: "测试市政务服务中心".into(),
-            code: None,
+            code: Some("441500".into()),
         },
         window: WindowConfig {
             number,

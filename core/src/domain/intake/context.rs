@@ -46,7 +46,7 @@ pub struct Desk {
     pub clerk_id: String,
     pub clerk_name: String,
     pub hall_name: String,
-    /// 6-digit division code of the hall; "000000" when unset.
+    /// 6-digit division code of the hall (login, intake and sync refuse a config without one).
     pub hall_code: String,
     pub window_number: u16,
     /// e.g. 「3号窗口 综合受理窗口」.
