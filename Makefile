@@ -52,6 +52,8 @@ check-bindings: app
 	fi; rm -f $$tmp; echo "bindings: up to date"
 
 lint: ui
+	python3 scripts/check-shape.py
+	python3 scripts/check-cjk.py
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --features yichuang-app/custom-protocol -- -D warnings
 	cd ui && npm run typecheck && npm run lint
