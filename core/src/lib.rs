@@ -32,6 +32,7 @@ pub mod domain;
 pub mod error;
 pub mod infra;
 pub mod messages;
+pub mod shell_text;
 pub mod workstation;
 
 pub use error::{CoreError, ErrorCode, UserError};

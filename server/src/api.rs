@@ -58,8 +58,8 @@ pub struct VersionResponse {
     path = "/api/v1/health",
     tag = "system",
     responses(
-        (status = 200, description = "服务与数据库正常", body = HealthResponse),
-        (status = 503, description = "数据库不可用", body = HealthResponse),
+        (status = 200, description = "The service and its database are up", body = HealthResponse),
+        (status = 503, description = "The database is unavailable (`status` is `degraded`)", body = HealthResponse),
     )
 )]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthResponse>) {
@@ -91,7 +91,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
     get,
     path = "/api/v1/version",
     tag = "system",
-    responses((status = 200, description = "服务版本", body = VersionResponse))
+    responses((status = 200, description = "Server name, version and API generation", body = VersionResponse))
 )]
 pub async fn version() -> Json<VersionResponse> {
     Json(VersionResponse {
@@ -106,7 +106,7 @@ pub async fn version() -> Json<VersionResponse> {
     get,
     path = "/api/v1/openapi.json",
     tag = "system",
-    responses((status = 200, description = "OpenAPI 3.1 接口描述文档", body = Object, content_type = "application/json"))
+    responses((status = 200, description = "This OpenAPI 3.1 document", body = Object, content_type = "application/json"))
 )]
 pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
     (
@@ -119,8 +119,8 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "一窗受理工作站 中心服务",
-        description = "一窗受理工作站的中心 REST 服务：事项目录、窗口人员认证、数据同步、排队叫号、评价与统计。"
+        title = "Yichuang counter workstation: central service",
+        description = "The central REST service of the Yichuang counter workstations: service catalog, clerk authentication, data sync, queue calling, ratings and statistics."
     ),
     paths(
         health,
@@ -167,9 +167,9 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "system", description = "服务状态与元数据"),
-        (name = "auth", description = "窗口人员 UKey 证书登录、会话与离线授权"),
-        (name = "sync", description = "工作站数据同步：记录逐条确认的幂等上送、材料文件分片续传、目录与配置下发、审计链连续性检查"),
+        (name = "system", description = "Service status and metadata"),
+        (name = "auth", description = "Clerk login with a UKey certificate, sessions and offline grants"),
+        (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]
 pub struct ApiDoc;

@@ -30,7 +30,7 @@ pub const GRANT_KEY_FILE: &str = "grant-key.ed25519";
 /// Command line of the `yichuang-server` binary. Without a subcommand it serves; the
 /// subcommands are the admin tools and work on the same database.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "yichuang-server", version, about = "一窗受理工作站 中心服务")]
+#[command(name = "yichuang-server", version, about = crate::messages::SERVER_NAME)]
 pub struct Cli {
     /// 监听地址，例如 127.0.0.1:8720（端口 0 表示由系统分配空闲端口）
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]

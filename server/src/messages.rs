@@ -5,6 +5,10 @@
 use crate::error::{AdminProblem, ErrorCode};
 use crate::sync::RecordProblem;
 
+/// The server's name in the admin command line's `--help` (the help text is Chinese, for
+/// the hall's IT staff).
+pub const SERVER_NAME: &str = "一窗受理工作站 中心服务";
+
 /// 「证书尚未生效」: `cert_expired` when the certificate is not yet valid.
 pub const CERT_NOT_YET_VALID: &str = "证书尚未生效";
 

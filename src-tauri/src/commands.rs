@@ -33,7 +33,7 @@ pub struct AppInfo {
 #[specta::specta]
 pub fn get_app_info(ws: Ws<'_>) -> AppInfo {
     AppInfo {
-        product: "一窗受理工作站".into(),
+        product: yichuang_core::shell_text::APP_NAME.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         config_path: ws.config_path.display().to_string(),
         data_dir: ws.data_dir.display().to_string(),

@@ -94,7 +94,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "tauri runtime failed");
-            eprintln!("一窗受理工作站无法启动：{e}");
+            eprintln!("{}", yichuang_core::shell_text::startup_failed(&e));
             ExitCode::FAILURE
         }
     }

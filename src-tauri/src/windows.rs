@@ -2,15 +2,13 @@
 
 use tauri::{AppHandle, Manager, PhysicalPosition, WebviewUrl, WebviewWindowBuilder};
 use yichuang_core::infra::config::WorkstationConfig;
+use yichuang_core::shell_text;
 
 pub const CLERK: &str = "clerk";
 pub const CITIZEN: &str = "citizen";
 
 pub fn create(app: &AppHandle, config: &WorkstationConfig) -> tauri::Result<()> {
-    let window_title = format!(
-        "一窗受理工作站 · {} · {}号窗口",
-        config.hall.name, config.window.number
-    );
+    let window_title = shell_text::clerk_window_title(&config.hall.name, config.window.number);
     WebviewWindowBuilder::new(app, CLERK, WebviewUrl::App("index.html".into()))
         .title(window_title)
         .inner_size(1366.0, 768.0)
@@ -19,7 +17,7 @@ pub fn create(app: &AppHandle, config: &WorkstationConfig) -> tauri::Result<()> 
         .build()?;
 
     let citizen = WebviewWindowBuilder::new(app, CITIZEN, WebviewUrl::App("citizen.html".into()))
-        .title("一窗受理工作站 · 市民屏")
+        .title(shell_text::CITIZEN_WINDOW_TITLE)
         .inner_size(1280.0, 720.0)
         .focused(false)
         .build()?;

@@ -119,8 +119,8 @@ fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> 
     tag = "auth",
     request_body = ChallengeRequest,
     responses(
-        (status = 200, description = "登录挑战", body = ChallengeResponse),
-        (status = 400, description = "请求格式错误", body = ErrorBody),
+        (status = 200, description = "Login challenge", body = ChallengeResponse),
+        (status = 400, description = "bad_request (malformed request)", body = ErrorBody),
     )
 )]
 pub async fn challenge(
@@ -153,9 +153,9 @@ pub async fn challenge(
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "登录成功", body = LoginResponse),
-        (status = 400, description = "bad_request / challenge_invalid（登录请求已过期）/ cert_malformed / cert_unsupported", body = ErrorBody),
-        (status = 401, description = "signature_invalid（签名验证失败）", body = ErrorBody),
+        (status = 200, description = "Login succeeded", body = LoginResponse),
+        (status = 400, description = "bad_request / challenge_invalid (challenge expired or unknown) / cert_malformed / cert_unsupported", body = ErrorBody),
+        (status = 401, description = "signature_invalid (signature verification failed)", body = ErrorBody),
         (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / cert_not_bound", body = ErrorBody),
     )
 )]
@@ -332,7 +332,7 @@ async fn login_checks(
     get,
     path = "/api/v1/auth/grant-key",
     tag = "auth",
-    responses((status = 200, description = "离线授权验证公钥（Ed25519）", body = GrantKeyResponse))
+    responses((status = 200, description = "Public key that verifies offline grants (Ed25519)", body = GrantKeyResponse))
 )]
 pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKeyResponse> {
     Json(GrantKeyResponse {
@@ -348,8 +348,8 @@ pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKeyResponse> 
     tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "会话有效，返回工作人员", body = Clerk),
-        (status = 401, description = "unauthorized（未登录或登录已失效）", body = ErrorBody),
+        (status = 200, description = "Session valid: the clerk", body = Clerk),
+        (status = 401, description = "unauthorized (no session, or the session expired)", body = ErrorBody),
     )
 )]
 pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Clerk>> {

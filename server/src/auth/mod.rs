@@ -2,6 +2,7 @@
 //! that signs offline grants, the clerk/binding/challenge/session/audit tables
 //! ([`store`]) and the HTTP endpoints ([`handlers`]).
 
+pub mod demo_data;
 pub mod handlers;
 pub mod store;
 

@@ -9,6 +9,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 use yichuang_pki::Cert;
 
+use super::demo_data;
 use crate::db::Database;
 use crate::error::{AdminProblem, Error, Result};
 
@@ -18,11 +19,11 @@ use crate::error::{AdminProblem, Error, Result};
 pub struct Clerk {
     #[schema(example = "C001")]
     pub id: String,
-    #[schema(example = "张三")]
+    #[schema(example = json!(demo_data::CLERK_NAME))]
     pub name: String,
-    #[schema(example = "市政务服务中心")]
+    #[schema(example = json!(demo_data::CLERK_DEPARTMENT))]
     pub department: String,
-    #[schema(example = "综合窗口")]
+    #[schema(example = json!(demo_data::CLERK_POST))]
     pub post: String,
     #[schema(example = json!(["accept", "query"]))]
     pub permissions: Vec<String>,

@@ -44,9 +44,9 @@ fn check_sha(sha: &str) -> Result<()> {
     tag = "sync",
     request_body = PushRequest,
     responses(
-        (status = 200, description = "逐条确认（accepted 可删除；rejected 需人工处理）", body = PushResponse),
-        (status = 400, description = "请求格式错误（整批）", body = ErrorBody),
-        (status = 503, description = "数据库暂不可用，稍后重试", body = ErrorBody),
+        (status = 200, description = "One acknowledgement per record (accepted: may be deleted locally; rejected: needs manual handling)", body = PushResponse),
+        (status = 400, description = "bad_request (the whole batch is malformed)", body = ErrorBody),
+        (status = 503, description = "Database temporarily unavailable; retry later", body = ErrorBody),
     )
 )]
 pub async fn push(
@@ -109,8 +109,8 @@ async fn blob_status_of(state: &AppState, sha: &str) -> Result<BlobStatus> {
     tag = "sync",
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), BlobQuery),
     responses(
-        (status = 200, description = "已接收字节数", body = BlobStatus),
-        (status = 400, description = "名称无效", body = ErrorBody),
+        (status = 200, description = "Bytes received so far", body = BlobStatus),
+        (status = 400, description = "bad_request (invalid SHA-256 name or workstation)", body = ErrorBody),
     )
 )]
 pub async fn blob_status(
@@ -131,10 +131,10 @@ pub async fn blob_status(
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), ChunkQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
-        (status = 200, description = "已接收字节数；complete 表示已校验并保存", body = BlobStatus),
-        (status = 409, description = "分片位置超出已接收部分，按 detail 中的位置续传", body = ErrorBody),
-        (status = 422, description = "内容与 SHA-256 不符，已丢弃，需从头上传", body = ErrorBody),
-        (status = 503, description = "存储暂不可用", body = ErrorBody),
+        (status = 200, description = "Bytes received so far; `complete` means the content was verified and stored", body = BlobStatus),
+        (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`", body = ErrorBody),
+        (status = 422, description = "blob_hash_mismatch: the content does not match the SHA-256; it was discarded, upload again from the start", body = ErrorBody),
+        (status = 503, description = "Storage temporarily unavailable", body = ErrorBody),
     )
 )]
 pub async fn put_chunk(
@@ -191,8 +191,8 @@ pub async fn put_chunk(
     tag = "sync",
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex")),
     responses(
-        (status = 200, description = "文件内容", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "不存在或未上传完成", body = ErrorBody),
+        (status = 200, description = "The file content", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "Unknown blob, or its upload is not complete", body = ErrorBody),
     )
 )]
 pub async fn get_blob(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
@@ -224,11 +224,11 @@ fn pulled(doc: PullDocument, headers: &HeaderMap) -> Response {
     get,
     path = "/api/v1/sync/catalog",
     tag = "sync",
-    params(("If-None-Match" = Option<String>, Header, description = "上次的 ETag")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull")),
     responses(
-        (status = 200, description = "事项目录", body = PullDocument),
-        (status = 304, description = "未变化"),
-        (status = 503, description = "目录不可用", body = ErrorBody),
+        (status = 200, description = "The service catalog", body = PullDocument),
+        (status = 304, description = "Not modified"),
+        (status = 503, description = "The catalog is unavailable", body = ErrorBody),
     )
 )]
 pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
@@ -246,10 +246,10 @@ pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Resul
     get,
     path = "/api/v1/sync/clerks",
     tag = "sync",
-    params(("If-None-Match" = Option<String>, Header, description = "上次的 ETag")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull")),
     responses(
-        (status = 200, description = "工作人员与证书绑定", body = PullDocument),
-        (status = 304, description = "未变化"),
+        (status = 200, description = "Clerks and their certificate bindings", body = PullDocument),
+        (status = 304, description = "Not modified"),
     )
 )]
 pub async fn clerks(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
@@ -262,12 +262,12 @@ pub async fn clerks(State(state): State<AppState>, headers: HeaderMap) -> Result
     path = "/api/v1/sync/config/{workstation}",
     tag = "sync",
     params(
-        ("workstation" = String, Path, description = "工作站编号"),
-        ("If-None-Match" = Option<String>, Header, description = "上次的 ETag"),
+        ("workstation" = String, Path, description = "Workstation ID"),
+        ("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull"),
     ),
     responses(
-        (status = 200, description = "工作站配置", body = PullDocument),
-        (status = 304, description = "未变化"),
+        (status = 200, description = "The workstation configuration", body = PullDocument),
+        (status = 304, description = "Not modified"),
     )
 )]
 pub async fn config(
@@ -287,8 +287,8 @@ pub async fn config(
     get,
     path = "/api/v1/sync/audit/{workstation}",
     tag = "sync",
-    params(("workstation" = String, Path, description = "工作站编号")),
-    responses((status = 200, description = "审计链检查结果", body = AuditCheck))
+    params(("workstation" = String, Path, description = "Workstation ID")),
+    responses((status = 200, description = "Result of the audit chain check", body = AuditCheck))
 )]
 pub async fn audit_check(
     State(state): State<AppState>,
@@ -322,7 +322,7 @@ pub struct StatsQuery {
     path = "/api/v1/sync/stats",
     tag = "sync",
     params(StatsQuery),
-    responses((status = 200, description = "同步统计", body = SyncStats))
+    responses((status = 200, description = "Sync statistics", body = SyncStats))
 )]
 pub async fn stats(
     State(state): State<AppState>,

@@ -107,7 +107,10 @@ pub async fn check_endpoints(base: &str, database: &str) {
     let (status, doc) = get_json(&format!("{base}/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
-    assert_eq!(doc["info"]["title"], "一窗受理工作站 中心服务");
+    assert_eq!(
+        doc["info"]["title"],
+        "Yichuang counter workstation: central service"
+    );
     assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
     for path in ["/api/v1/health", "/api/v1/version", "/api/v1/openapi.json"] {
         assert!(doc["paths"][path]["get"].is_object(), "missing {path}");
