@@ -6,6 +6,7 @@
 //! is refused with the exact place named instead of failing at the counter.
 
 pub mod calendar;
+mod labels;
 pub mod model;
 pub mod search;
 pub mod synthetic;

@@ -49,14 +49,7 @@ pub enum ItemKind {
 
 impl ItemKind {
     pub fn label(self) -> &'static str {
-        match self {
-            ItemKind::Permit => "行政许可",
-            ItemKind::Confirmation => "行政确认",
-            ItemKind::Benefit => "行政给付",
-            ItemKind::Levy => "行政征收",
-            ItemKind::OtherPower => "其他行政权力",
-            ItemKind::PublicService => "公共服务",
-        }
+        super::labels::item_kind(self)
     }
 }
 
@@ -153,12 +146,7 @@ pub enum MaterialForm {
 
 impl MaterialForm {
     pub fn label(self) -> &'static str {
-        match self {
-            MaterialForm::Original => "原件",
-            MaterialForm::Copy => "复印件",
-            MaterialForm::OriginalAndCopy => "原件及复印件",
-            MaterialForm::Electronic => "电子材料",
-        }
+        super::labels::material_form(self)
     }
 }
 

@@ -10,6 +10,7 @@
 //! the query's rarest character. Department and kind are matched once per distinct pair.
 //! The search benchmark (`make bench`) runs this over a 20,000-item catalog.
 
+use super::labels;
 use super::model::{Catalog, Item};
 use pinyin::ToPinyin;
 use serde::Serialize;
@@ -291,9 +292,9 @@ impl SearchIndex {
             .iter()
             .map(|(short, full, kind)| {
                 if !short.is_empty() && (contains(short, &q) || contains(full, &q)) {
-                    Some((DEPARTMENT, "部门"))
+                    Some((DEPARTMENT, labels::MATCH_DEPARTMENT))
                 } else if contains(kind, &q) {
-                    Some((KIND, "类型"))
+                    Some((KIND, labels::MATCH_KIND))
                 } else {
                     None
                 }
@@ -357,7 +358,7 @@ impl SearchIndex {
             found.sort_unstable();
             for (i, d) in self.approximate(&q, &qsig, k) {
                 if found.binary_search(&i).is_err() {
-                    scored.push((FUZZY - d * 50, i, "近似"));
+                    scored.push((FUZZY - d * 50, i, labels::MATCH_FUZZY));
                 }
             }
         }
@@ -491,37 +492,37 @@ fn exact_score(e: &Entry, q: &str, ascii: bool) -> Option<(u32, &'static str)> {
     let n = &e.name;
     if !ascii || n.lower_ascii {
         if n.lower == q {
-            return Some((EXACT, "名称"));
+            return Some((EXACT, labels::MATCH_NAME));
         }
         if n.lower.starts_with(q) {
-            return Some((NAME_PREFIX, "名称"));
+            return Some((NAME_PREFIX, labels::MATCH_NAME));
         }
         if contains(&n.lower, q) {
-            return Some((NAME_SUB, "名称"));
+            return Some((NAME_SUB, labels::MATCH_NAME));
         }
     }
     if ascii {
         if n.initials == q {
-            return Some((INITIALS_EXACT, "拼音首字母"));
+            return Some((INITIALS_EXACT, labels::MATCH_INITIALS));
         }
         if n.initials.starts_with(q) {
-            return Some((INITIALS_PREFIX, "拼音首字母"));
+            return Some((INITIALS_PREFIX, labels::MATCH_INITIALS));
         }
         if n.full.starts_with(q) {
-            return Some((FULL_PREFIX, "全拼"));
+            return Some((FULL_PREFIX, labels::MATCH_FULL_PINYIN));
         }
         if q.len() >= 2 && contains(&n.initials, q) {
-            return Some((INITIALS_SUB, "拼音首字母"));
+            return Some((INITIALS_SUB, labels::MATCH_INITIALS));
         }
         if q.len() >= 3 && contains(&n.full, q) {
-            return Some((FULL_SUB, "全拼"));
+            return Some((FULL_SUB, labels::MATCH_FULL_PINYIN));
         }
     }
     for a in &e.aliases {
         let hit = ((!ascii || a.lower_ascii) && contains(&a.lower, q))
             || (ascii && (a.initials.starts_with(q) || (q.len() >= 3 && contains(&a.full, q))));
         if hit {
-            return Some((ALIAS, "别名"));
+            return Some((ALIAS, labels::MATCH_ALIAS));
         }
     }
     None

@@ -10,6 +10,7 @@
 use super::font::{Measure, PT_TO_MM};
 use super::model::{Align, Block, Column, Document, KeyValue, Paragraph, QrBlock, Table};
 use super::qr::qr_runs;
+use super::wording;
 use super::wrap::{line_width, wrap};
 use super::DocumentError;
 
@@ -171,7 +172,7 @@ impl<'m, M: Measure> Cursor<'m, M> {
     fn paragraph(&mut self, p: &Paragraph) {
         let size = sane_size(p.size);
         let indent = if p.indent {
-            2.0 * self.m.advance_mm('一', size)
+            2.0 * self.m.advance_mm(wording::EM_CHAR, size)
         } else {
             0.0
         };
@@ -374,8 +375,16 @@ impl<'m, M: Measure> Cursor<'m, M> {
             let x1 = MARGIN_X + lw + 1.0;
             self.rule(x1, base, x1 + 55.0, base);
             let date_x = MARGIN_X + BODY_W - 55.0;
-            self.text(date_x, 55.0, top, lh, BODY_SIZE, Align::Left, "日期：");
-            let dw = line_width("日期：", BODY_SIZE, self.m);
+            self.text(
+                date_x,
+                55.0,
+                top,
+                lh,
+                BODY_SIZE,
+                Align::Left,
+                wording::SIGNATURE_DATE,
+            );
+            let dw = line_width(wording::SIGNATURE_DATE, BODY_SIZE, self.m);
             self.rule(date_x + dw + 1.0, base, MARGIN_X + BODY_W, base);
             self.y += lh;
         }
@@ -481,7 +490,7 @@ pub fn layout(doc: &Document, m: &impl Measure) -> Result<Vec<Page>, DocumentErr
                 footer,
             );
         }
-        let number = format!("第 {} 页 共 {} 页", i + 1, total);
+        let number = wording::page_number(i + 1, total);
         c.text(
             MARGIN_X,
             BODY_W,

@@ -18,6 +18,7 @@ pub mod notices;
 pub mod pdf;
 pub mod qr;
 pub mod scan_pdf;
+mod wording;
 pub mod wrap;
 
 pub use model::{Align, Block, Column, Document, KeyValue, Paragraph, QrBlock, Table};

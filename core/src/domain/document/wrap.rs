@@ -7,15 +7,16 @@
 //! the text is a hard break.
 
 use super::font::Measure;
+use super::wording::{NO_LINE_END, NO_LINE_START};
 
 /// Characters that must not start a line.
 fn no_line_start(c: char) -> bool {
-    "，。、；：？！）」』》〉】〕”’…—·,.;:?!)]}%".contains(c)
+    NO_LINE_START.contains(c)
 }
 
 /// Characters that must not end a line.
 fn no_line_end(c: char) -> bool {
-    "（「『《〈【〔“‘([{".contains(c)
+    NO_LINE_END.contains(c)
 }
 
 /// Whether a line may break before and after `c` without a space (CJK ideographs, kana,

@@ -169,6 +169,87 @@ impl Default for IntakeLabels {
     }
 }
 
+/// 办件状态 as the clerk sees it (`CaseState::label`).
+pub(crate) fn case_state(s: CaseState) -> &'static str {
+    match s {
+        CaseState::Draft => "暂存",
+        CaseState::Accepted => "已受理",
+        CaseState::Deferred => "容缺受理",
+        CaseState::Rejected => "不予受理",
+        CaseState::Supplement => "补正补齐",
+        CaseState::Withdrawn => "已撤回",
+    }
+}
+
+/// The title of a decision's notice when no catalog template gives one.
+pub(crate) fn notice_title(d: DecisionKind) -> &'static str {
+    match d {
+        DecisionKind::Accept => "受理通知书",
+        DecisionKind::Deferred => "容缺受理通知书",
+        DecisionKind::Reject => "不予受理通知书",
+        DecisionKind::Supplement => "补正补齐告知书",
+    }
+}
+
+/// The parties' roles, as named in the clerk's error sentences.
+pub(crate) const ROLE_APPLICANT: &str = "申请人";
+pub(crate) const ROLE_AGENT: &str = "代办人";
+pub(crate) const ROLE_PICKUP: &str = "领取人";
+
+/// The name of an attachment handed in without one.
+pub(crate) const UNNAMED_ATTACHMENT: &str = "材料文件";
+
+/// A trail entry's label by its audit action.
+pub(crate) fn trail_action(action: &str) -> &'static str {
+    match action {
+        "print.notice" => "打印通知书",
+        "print.reprint" => "补打通知书",
+        "intake.decide" => "作出决定",
+        "intake.change" => "受理后变更",
+        "intake.park" => "暂存",
+        "intake.typed_id" => "手工录入证件号码",
+        _ => "其他操作",
+    }
+}
+
+/// The detail of a withdrawal after acceptance.
+pub(crate) fn change_withdrawn(before: &str) -> String {
+    format!("状态：{} → 已撤回", before)
+}
+
+/// The detail of a changed phone number.
+pub(crate) fn change_phone(before: &str, after: &str) -> String {
+    format!("联系电话：{} → {}", before, after)
+}
+
+/// The detail of changed intake notes.
+pub(crate) const CHANGE_NOTES: &str = "收件备注已修改";
+
+/// The detail of a changed pickup person.
+pub(crate) fn change_pickup(name: &str) -> String {
+    format!("领取人：{}", name)
+}
+
+/// Between the details of one change.
+pub(crate) const CHANGE_SEPARATOR: &str = "；";
+
+/// The history export's sheet name.
+pub(crate) const EXPORT_SHEET: &str = "已办件";
+
+/// The history export's column headers.
+pub(crate) const EXPORT_HEADERS: [&str; 10] = [
+    "受理编号",
+    "事项名称",
+    "申请人",
+    "证件号码",
+    "状态",
+    "收件时间",
+    "决定时间",
+    "期限",
+    "时限状态",
+    "打印次数",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ mod rules;
 mod testkit;
 mod tx;
 pub mod walk;
+mod wording;
 
 pub use context::{CatalogView, Desk};
 pub use error::{

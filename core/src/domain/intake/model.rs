@@ -48,14 +48,7 @@ impl CaseState {
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            CaseState::Draft => "暂存",
-            CaseState::Accepted => "已受理",
-            CaseState::Deferred => "容缺受理",
-            CaseState::Rejected => "不予受理",
-            CaseState::Supplement => "补正补齐",
-            CaseState::Withdrawn => "已撤回",
-        }
+        crate::domain::intake::labels::case_state(self)
     }
 }
 
@@ -200,12 +193,7 @@ impl DecisionKind {
     }
 
     pub fn notice_title(self) -> &'static str {
-        match self {
-            DecisionKind::Accept => "受理通知书",
-            DecisionKind::Deferred => "容缺受理通知书",
-            DecisionKind::Reject => "不予受理通知书",
-            DecisionKind::Supplement => "补正补齐告知书",
-        }
+        crate::domain::intake::labels::notice_title(self)
     }
 }
 

@@ -2,6 +2,7 @@
 //! 补正补齐告知书 — worded by the catalog's templates (per item, per department, default) and
 //! laid out as an A4 document.
 
+use super::wording;
 use super::*;
 use crate::domain::catalog::NoticeTemplate;
 use crate::domain::catalog::{Catalog, Item};
@@ -33,7 +34,7 @@ pub fn template<'a>(
 }
 
 fn date_cn(d: Date) -> String {
-    format!("{}年{}月{}日", d.year, d.month, d.day)
+    wording::date(d)
 }
 
 fn date_str_cn(s: &str) -> String {
@@ -46,12 +47,13 @@ fn date_str_cn(s: &str) -> String {
 /// supplement or 容缺.
 fn material_lines(case: &Case, d: &Decision) -> Vec<String> {
     let line = |i: usize, m: &MaterialEntry| {
-        let mut s = format!("{}. {}（{}，{}份", i + 1, m.name, m.form, m.count.max(1));
-        if m.pages > 0 {
-            s.push_str(&format!("，{}页", m.pages));
-        }
-        s.push('）');
-        s
+        wording::material_line(
+            i + 1,
+            &m.name,
+            &m.form,
+            m.count.max(1),
+            (m.pages > 0).then_some(m.pages),
+        )
     };
     match d.kind {
         DecisionKind::Accept => case
@@ -92,7 +94,7 @@ pub fn paragraphs(
         ),
     };
     let applicant = if case.draft.applicant.name.trim().is_empty() {
-        "申请人".to_string()
+        wording::APPLICANT.to_string()
     } else {
         case.draft.applicant.name.trim().to_string()
     };
@@ -109,7 +111,7 @@ pub fn paragraphs(
             .replace("{date}", &date)
             .replace("{deadline}", &deadline)
             .replace("{promised_days}", &item.promised_days.to_string())
-            .replace("{reason}", d.reason.trim_end_matches('。'))
+            .replace("{reason}", d.reason.trim_end_matches(wording::FULL_STOP))
             .replace("{hall}", &desk.hall_name)
             .replace("{window}", &desk.window_label)
     };
@@ -117,7 +119,7 @@ pub fn paragraphs(
     for line in body.split('\n') {
         if line.trim() == "{materials}" {
             if materials.is_empty() {
-                out.push("（无）".to_string());
+                out.push(wording::NO_MATERIALS.to_string());
             }
             out.extend(materials.iter().cloned());
             continue;
@@ -127,7 +129,7 @@ pub fn paragraphs(
             && (item.instant || item.promised_days == 0)
             && (line.contains("{promised_days}") || line.contains("{deadline}"))
         {
-            out.push("本事项为即办件，当场办结。".to_string());
+            out.push(wording::INSTANT_ITEM.to_string());
             continue;
         }
         // A supplement without a remark: no empty 「说明：」 line.
@@ -141,12 +143,7 @@ pub fn paragraphs(
 }
 
 fn fallback_body(kind: DecisionKind) -> &'static str {
-    match kind {
-        DecisionKind::Accept => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}），经审查，申请材料齐全、符合法定形式，决定予以受理，预计于{deadline}前办结。\n已收取材料：\n{materials}\n{department}\n{date}",
-        DecisionKind::Deferred => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}）予以容缺受理。请于{deadline}前补交：\n{materials}\n{department}\n{date}",
-        DecisionKind::Reject => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），经审查，{reason}，决定不予受理。\n{department}\n{date}",
-        DecisionKind::Supplement => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），请于{deadline}前补正补齐：\n{materials}\n说明：{reason}\n{department}\n{date}",
-    }
+    wording::fallback_body(kind)
 }
 
 /// The notice for a decision on a case (first print).
@@ -192,7 +189,7 @@ pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
     let mut blocks = vec![
         Block::Title(n.title.clone()),
         Block::Paragraph(Paragraph {
-            text: format!("编号：{case_no}"),
+            text: wording::number_line(case_no),
             size: 11.0,
             align: Align::Center,
             indent: false,
@@ -202,11 +199,13 @@ pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
     let closing_from = n
         .paragraphs
         .iter()
-        .rposition(|p| p.chars().count() > 40 || p.ends_with('。') || p.ends_with('：'))
+        .rposition(|p| {
+            p.chars().count() > 40 || p.ends_with(wording::FULL_STOP) || p.ends_with(wording::COLON)
+        })
         .map(|i| i + 1)
         .unwrap_or(n.paragraphs.len());
     for (i, p) in n.paragraphs.iter().enumerate() {
-        let para = if i == 0 && p.ends_with('：') {
+        let para = if i == 0 && p.ends_with(wording::COLON) {
             Paragraph::plain(p.clone(), 12.0)
         } else if i >= closing_from {
             Paragraph {
@@ -222,15 +221,15 @@ pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
     }
     blocks.push(Block::Qr(QrBlock {
         data: case_no.to_string(),
-        caption: Some(format!("编号 {case_no}")),
+        caption: Some(wording::number_caption(case_no)),
         size_mm: 24.0,
         align: Align::Right,
     }));
-    blocks.push(Block::Signatures(vec!["申请人（签收）：".into()]));
+    blocks.push(Block::Signatures(vec![wording::SIGNATURE.into()]));
     Document {
         title: format!("{} {}", n.title, case_no),
         header: Some(n.hall.clone()),
-        footer: Some(format!("编号 {case_no}")),
+        footer: Some(wording::number_caption(case_no)),
         blocks,
     }
 }

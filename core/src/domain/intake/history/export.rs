@@ -2,6 +2,7 @@
 
 use super::{filter, row_of, HistoryQuery, Plan, COLUMNS};
 use crate::domain::catalog::calendar::{Light, WorkCalendar};
+use crate::domain::intake::labels::{self, Label};
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
 use crate::domain::intake::{Desk, IntakeError};
 use crate::infra::store::Store;
@@ -36,27 +37,10 @@ pub fn mask_id(id: &str) -> String {
     s
 }
 
-const HEADERS: [&str; 10] = [
-    "受理编号",
-    "事项名称",
-    "申请人",
-    "证件号码",
-    "状态",
-    "收件时间",
-    "决定时间",
-    "期限",
-    "时限状态",
-    "打印次数",
-];
+const HEADERS: [&str; 10] = labels::EXPORT_HEADERS;
 
 fn light_label(l: Light) -> &'static str {
-    match l {
-        Light::None => "",
-        Light::Green => "正常",
-        Light::Yellow => "今日到期",
-        Light::Orange => "超期1个工作日",
-        Light::Red => "严重超期",
-    }
+    Label::label(l)
 }
 
 fn time_cn(ms: i64) -> String {
@@ -140,7 +124,7 @@ pub fn export(
             };
             let mut wb = Workbook::new();
             let ws = wb.add_worksheet();
-            ws.set_name("已办件").map_err(x)?;
+            ws.set_name(labels::EXPORT_SHEET).map_err(x)?;
             let bold = Format::new().set_bold();
             for (c, h) in HEADERS.iter().enumerate() {
                 ws.write_string_with_format(0, c as u16, *h, &bold)

@@ -1,6 +1,7 @@
 //! Material files (E3): imported or captured, checked, stored encrypted and queued for upload.
 
 use crate::domain::intake::context::Desk;
+use crate::domain::intake::labels;
 use crate::domain::intake::model::Attachment;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
 use crate::domain::intake::{AttachmentProblem, IntakeError};
@@ -68,7 +69,7 @@ pub fn attach(
     let att = Attachment {
         sha256: blob.sha256.clone(),
         name: if name.trim().is_empty() {
-            "材料文件".into()
+            labels::UNNAMED_ATTACHMENT.into()
         } else {
             name
         },

@@ -3,6 +3,7 @@
 
 use super::load_conn;
 use crate::domain::intake::context::Desk;
+use crate::domain::intake::labels;
 use crate::domain::intake::model::{Case, CaseChange, CaseDraft, CaseState, IdSource, Party};
 use crate::domain::intake::rules::form::is_phone;
 use crate::domain::intake::rules::party::check_card_sources;
@@ -50,7 +51,7 @@ pub fn change(
             ChangeInput::Withdraw => {
                 let before = c.state;
                 c.state = CaseState::Withdrawn;
-                ("withdraw", format!("状态：{} → 已撤回", before.label()))
+                ("withdraw", labels::change_withdrawn(before.label()))
             }
             ChangeInput::Edit {
                 phone,
@@ -62,15 +63,15 @@ pub fn change(
                     let phone = phone.trim();
                     if !phone.is_empty() && !is_phone(phone) {
                         return Err(IntakeError::Party {
-                            role: "申请人",
+                            role: labels::ROLE_APPLICANT,
                             problem: PartyProblem::BadPhone,
                         });
                     }
-                    parts.push(format!("联系电话：{} → {}", c.draft.applicant.phone, phone));
+                    parts.push(labels::change_phone(&c.draft.applicant.phone, phone));
                     c.draft.applicant.phone = phone.to_string();
                 }
                 if let Some(notes) = notes {
-                    parts.push("收件备注已修改".to_string());
+                    parts.push(labels::CHANGE_NOTES.to_string());
                     c.draft.notes = notes.clone();
                 }
                 if let Some(p) = pickup {
@@ -81,13 +82,13 @@ pub fn change(
                         };
                         check_card_sources(tx, &d, at_ms)?;
                     }
-                    parts.push(format!("领取人：{}", p.name));
+                    parts.push(labels::change_pickup(&p.name));
                     c.draft.pickup = (!p.is_empty()).then(|| p.as_ref().clone());
                 }
                 if parts.is_empty() {
                     return Err(IntakeError::Decision(DecisionProblem::NothingToChange));
                 }
-                ("edit", parts.join("；"))
+                ("edit", parts.join(labels::CHANGE_SEPARATOR))
             }
         };
         tx.execute(

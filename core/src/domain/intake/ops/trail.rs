@@ -20,15 +20,7 @@ pub struct CaseEvent {
 }
 
 fn action_label(action: &str) -> &'static str {
-    match action {
-        "print.notice" => "打印通知书",
-        "print.reprint" => "补打通知书",
-        "intake.decide" => "作出决定",
-        "intake.change" => "受理后变更",
-        "intake.park" => "暂存",
-        "intake.typed_id" => "手工录入证件号码",
-        _ => "其他操作",
-    }
+    crate::domain::intake::labels::trail_action(action)
 }
 
 /// The audit entries of one of the clerk's cases, oldest first.

@@ -6,6 +6,7 @@ use super::party::check_party;
 use super::situation::resolve_situation;
 use crate::domain::catalog::Item;
 use crate::domain::intake::context::CatalogView;
+use crate::domain::intake::labels;
 use crate::domain::intake::model::{
     CaseDraft, Decision, DecisionInput, DecisionKind, MaterialEntry,
 };
@@ -19,12 +20,12 @@ pub fn validate_for_decision(item: &Item, draft: &CaseDraft) -> Result<(), Intak
     if resolve_situation(item, &draft.answers)?.is_none() && !item.questions.is_empty() {
         return Err(IntakeError::Situation("Q&A not finished".into()));
     }
-    check_party("申请人", &draft.applicant, true)?;
+    check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
     if let Some(agent) = &draft.agent {
-        check_party("代办人", agent, false)?;
+        check_party(labels::ROLE_AGENT, agent, false)?;
     }
     if let Some(pickup) = &draft.pickup {
-        check_party("领取人", pickup, false)?;
+        check_party(labels::ROLE_PICKUP, pickup, false)?;
     }
     for f in &item.fields {
         let value = draft.form.get(&f.id).map(String::as_str).unwrap_or("");

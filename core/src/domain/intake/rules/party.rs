@@ -2,6 +2,7 @@
 //! where its identity came from (A6).
 
 use super::form::is_phone;
+use crate::domain::intake::labels;
 use crate::domain::intake::model::{CaseDraft, IdSource, Party};
 use crate::domain::intake::{IntakeError, PartyProblem};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -55,9 +56,9 @@ pub(crate) fn check_card_sources(
     at_ms: i64,
 ) -> Result<(), IntakeError> {
     let parties = [
-        ("申请人", Some(&draft.applicant)),
-        ("代办人", draft.agent.as_ref()),
-        ("领取人", draft.pickup.as_ref()),
+        (labels::ROLE_APPLICANT, Some(&draft.applicant)),
+        (labels::ROLE_AGENT, draft.agent.as_ref()),
+        (labels::ROLE_PICKUP, draft.pickup.as_ref()),
     ];
     for (role, p) in parties {
         let Some(p) = p else { continue };

@@ -1,0 +1,65 @@
+//! The printed wording of intake's notices (E6): dates, material lines, the default bodies
+//! when the catalog has no template, and the fixed lines of the laid-out notice.
+
+use super::DecisionKind;
+use std::fmt::Display;
+use yichuang_drivers::idcard::Date;
+
+/// A date as a notice prints it.
+pub(crate) fn date(d: Date) -> String {
+    format!("{}年{}月{}日", d.year, d.month, d.day)
+}
+
+/// One material line: number, name, form, copies and, if known, pages.
+pub(crate) fn material_line(
+    n: usize,
+    name: &str,
+    form: &str,
+    copies: impl Display,
+    pages: Option<impl Display>,
+) -> String {
+    let mut s = format!("{}. {}（{}，{}份", n, name, form, copies);
+    if let Some(pages) = pages {
+        s.push_str(&format!("，{}页", pages));
+    }
+    s.push('）');
+    s
+}
+
+/// The salutation when the applicant has no name.
+pub(crate) const APPLICANT: &str = "申请人";
+
+/// The material list when there is no material.
+pub(crate) const NO_MATERIALS: &str = "（无）";
+
+/// In place of the deadline line of an instant item's acceptance.
+pub(crate) const INSTANT_ITEM: &str = "本事项为即办件，当场办结。";
+
+/// The full stop, trimmed off a reason and ending a body paragraph.
+pub(crate) const FULL_STOP: char = '。';
+
+/// The colon ending a salutation or a list's lead-in.
+pub(crate) const COLON: char = '：';
+
+/// The default body of a decision's notice, one paragraph a line.
+pub(crate) fn fallback_body(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Accept => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}），经审查，申请材料齐全、符合法定形式，决定予以受理，预计于{deadline}前办结。\n已收取材料：\n{materials}\n{department}\n{date}",
+        DecisionKind::Deferred => "{applicant}：\n你（单位）于{date}提出的{item}申请（受理编号：{case_no}）予以容缺受理。请于{deadline}前补交：\n{materials}\n{department}\n{date}",
+        DecisionKind::Reject => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），经审查，{reason}，决定不予受理。\n{department}\n{date}",
+        DecisionKind::Supplement => "{applicant}：\n你（单位）于{date}提出的{item}申请（收件编号：{case_no}），请于{deadline}前补正补齐：\n{materials}\n说明：{reason}\n{department}\n{date}",
+    }
+}
+
+/// The number line under the notice's title.
+pub(crate) fn number_line(case_no: &str) -> String {
+    format!("编号：{case_no}")
+}
+
+/// The case number as the QR caption and the page footer print it.
+pub(crate) fn number_caption(case_no: &str) -> String {
+    format!("编号 {case_no}")
+}
+
+/// The citizen's signature line.
+pub(crate) const SIGNATURE: &str = "申请人（签收）：";
