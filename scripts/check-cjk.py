@@ -39,6 +39,7 @@ ALLOW_LIST = {
     "pki/src/messages.rs": "message table: every clerk-facing sentence of the pki layer",
     # core
     "core/src/messages.rs": "message table: every clerk-facing error sentence of the core layer",
+    "core/src/labels.rs": "label table: device and window names, demo defaults, print notes, file names, simulator usage, code-parsing characters",
     "core/src/domain/intake/labels.rs": "label table: case states, decisions, receipt forms, ID sources, lights",
     "core/src/domain/document/notices.rs": "document wording: the notices' and receipts' printed text",
     "core/src/domain/intake/wording.rs": "document wording: the intake notices' dates, material lines, default bodies",

@@ -31,6 +31,7 @@ pub mod devices;
 pub mod domain;
 pub mod error;
 pub mod infra;
+pub mod labels;
 pub mod messages;
 pub mod shell_text;
 pub mod workstation;

@@ -15,6 +15,7 @@
 use std::process::ExitCode;
 
 use yichuang_core::devices::simctl;
+use yichuang_core::labels;
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,17 +23,14 @@ fn main() -> ExitCode {
         std::env::var("YICHUANG_SIM_CONTROL").unwrap_or_else(|_| simctl::DEFAULT_ADDR.into());
     if args.first().map(String::as_str) == Some("--control") {
         if args.len() < 2 {
-            eprintln!("--control 需要地址，例如 127.0.0.1:8721");
+            eprintln!("{}", labels::simctl::CONTROL_NEEDS_ADDR);
             return ExitCode::from(2);
         }
         addr = args.remove(1);
         args.remove(0);
     }
     if args.is_empty() || args[0] == "-h" || args[0] == "--help" {
-        println!(
-            "用法: yichuang-sim [--control 地址] <命令>\n命令: {}",
-            simctl::HELP
-        );
+        println!("{}", labels::simctl::client_usage());
         return ExitCode::SUCCESS;
     }
     match simctl::send(&addr, &args.join(" ")) {
@@ -45,9 +43,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!(
-                "无法连接工作站的模拟设备控制端口 {addr}：{e}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control？）"
-            );
+            eprintln!("{}", labels::simctl::client_unreachable(&addr, e));
             ExitCode::from(2)
         }
     }

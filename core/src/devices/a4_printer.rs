@@ -11,6 +11,7 @@ use crate::domain::document::{render_pdf, test_page, Document, TestPage};
 use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
+use crate::labels;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use yichuang_drivers::escpos::SlipTime;
@@ -118,7 +119,7 @@ impl A4PrinterService {
                     .print_pdf(pdf, job_name)
                     .map_err(|e| user_error(&e))?;
                 Ok(A4PrintOutcome {
-                    message: format!("{job_name}已打印。"),
+                    message: labels::print::a4_printed(job_name),
                     job_id: Some(job.id),
                     pdf_bytes,
                     saved_to: None,
@@ -136,7 +137,7 @@ impl A4PrinterService {
                         )
                     })?;
                 Ok(A4PrintOutcome {
-                    message: format!("{job_name}已打印（模拟打印机）。"),
+                    message: labels::print::a4_printed_simulated(job_name),
                     job_id: None,
                     pdf_bytes,
                     saved_to: Some(path.display().to_string()),
@@ -159,8 +160,10 @@ impl A4PrinterService {
         at: SlipTime,
     ) -> Result<A4PrintOutcome, UserError> {
         let printer = match &self.target {
-            Target::Spooler(s) => format!("{}（{}）", s.config().queue, s.config().server),
-            Target::Simulator { .. } => "模拟A4打印机".into(),
+            Target::Spooler(s) => {
+                labels::devices::spooler_queue(&s.config().queue, &s.config().server)
+            }
+            Target::Simulator { .. } => labels::devices::A4_SIMULATOR.into(),
         };
         let doc = test_page(&TestPage {
             hall_name: hall_name.to_string(),

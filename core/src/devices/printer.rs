@@ -152,9 +152,9 @@ impl ReceiptPrinterService {
         let report = printer.print_slip(&slip).map_err(|e| user_error(&e))?;
         Ok(PrintOutcome {
             message: if report.paper_near_end() {
-                "测试小票已打印。打印机纸将用尽，请准备更换纸卷。".into()
+                crate::labels::print::TEST_SLIP_PRINTED_PAPER_NEAR_END.into()
             } else {
-                "测试小票已打印。".into()
+                crate::labels::print::TEST_SLIP_PRINTED.into()
             },
             bytes_sent: report.bytes_sent.min(u32::MAX as usize) as u32,
         })

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::labels::simctl as text;
 use crate::{ErrorCode, UserError};
 
 /// The default port `make run` configures.
@@ -87,8 +88,7 @@ pub enum Command {
     Help,
 }
 
-pub const HELP: &str =
-    "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera clear|camera unplug|camera plug";
+pub const HELP: &str = text::HELP;
 
 /// Parses one line; the error is the reply's text.
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -101,15 +101,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "help" | "?" => Ok(Command::Help),
         // The scan text is everything after "scan ", spaces included.
         "scan" if !rest.is_empty() => Ok(Command::Scan(rest.to_string())),
-        "scan" => Err("scan 需要扫码内容".into()),
+        "scan" => Err(text::SCAN_NEEDS_TEXT.into()),
         "card" => {
             let words: Vec<&str> = rest.split_whitespace().collect();
             match words.as_slice() {
                 ["place", sample] => Ok(Command::PlaceCard((*sample).to_string())),
                 ["remove"] => Ok(Command::RemoveCard),
-                _ => Err(format!(
-                    "用法：card place <样例> | card remove（收到：{rest}）"
-                )),
+                _ => Err(text::card_usage(rest)),
             }
         }
         "printer" => {
@@ -123,7 +121,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     fault: fault.replace('_', "-"),
                     on: false,
                 }),
-                _ => Err(format!("用法：printer fault <故障> on|off（收到：{rest}）")),
+                _ => Err(text::printer_usage(rest)),
             }
         }
         "camera" => {
@@ -136,13 +134,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 "plug" => Ok(Command::Camera(CameraAction::Plug)),
                 "show-document" => Ok(Command::Camera(CameraAction::ShowDocument)),
                 "clear" => Ok(Command::Camera(CameraAction::Clear)),
-                _ => Err(format!(
-                    "用法：camera show <文本> | camera show-document | camera clear | camera unplug | camera plug（收到：{rest}）"
-                )),
+                _ => Err(text::camera_usage(rest)),
             }
         }
-        "" => Err("空命令".into()),
-        other => Err(format!("未知命令 {other}；{HELP}")),
+        "" => Err(text::EMPTY_COMMAND.into()),
+        other => Err(text::unknown_command(other)),
     }
 }
 
@@ -265,13 +261,13 @@ fn serve_connection(stream: TcpStream, control: &dyn SimControl) -> io::Result<(
         }
         let reply = if raw.len() > MAX_LINE {
             // Too long: refuse and drop the connection rather than resynchronise.
-            writeln!(writer, "error usage: 命令过长")?;
+            writeln!(writer, "error usage: {}", text::LINE_TOO_LONG)?;
             return Ok(());
         } else {
             match std::str::from_utf8(&raw) {
                 Ok(line) if line.trim().is_empty() => continue,
                 Ok(line) => execute(control, line),
-                Err(_) => "error usage: 命令须为 UTF-8 文本".into(),
+                Err(_) => format!("error usage: {}", text::NOT_UTF8),
             }
         };
         writeln!(writer, "{reply}")?;

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use url::Url;
 
+use crate::labels::{demo, devices};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct WorkstationConfig {
@@ -193,12 +195,16 @@ impl DevicesConfig {
     /// Every device slot with its config key and Chinese name, in status-bar order.
     pub fn slots(&self) -> [(&'static str, &'static str, &DeviceConfig); 6] {
         [
-            ("id_card", "身份证读卡器", &self.id_card),
+            ("id_card", devices::ID_CARD, &self.id_card),
             ("ukey", "UKey", &self.ukey),
-            ("scanner", "扫码枪", &self.scanner),
-            ("camera", "高拍仪", &self.camera),
-            ("receipt_printer", "小票打印机", &self.receipt_printer),
-            ("a4_printer", "A4打印机", &self.a4_printer),
+            ("scanner", devices::SCANNER, &self.scanner),
+            ("camera", devices::CAMERA, &self.camera),
+            (
+                "receipt_printer",
+                devices::RECEIPT_PRINTER,
+                &self.receipt_printer,
+            ),
+            ("a4_printer", devices::A4_PRINTER, &self.a4_printer),
         ]
     }
 }
@@ -210,12 +216,12 @@ impl Default for WorkstationConfig {
     fn default() -> Self {
         Self {
             hall: HallConfig {
-                name: "政务服务中心（演示）".into(),
+                name: demo::HALL_NAME.into(),
                 code: None,
             },
             window: WindowConfig {
                 number: 1,
-                name: Some("综合受理窗口".into()),
+                name: Some(demo::WINDOW_NAME.into()),
             },
             backend: BackendConfig::default(),
             citizen_screen: CitizenScreenConfig::default(),

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::domain::intake::Desk;
 use crate::domain::login::Session;
 use crate::infra::config::{ConfigError, KeyProblem, WorkstationConfig};
-use crate::{CoreError, UserError};
+use crate::{labels, CoreError, UserError};
 
 /// The counter as configured: hall, window and the id derived from them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +40,8 @@ impl DeskId {
             )),
         };
         let window_label = match cfg.window.name.as_deref() {
-            Some(name) if !name.is_empty() => format!("{}号窗口（{}）", cfg.window.number, name),
-            _ => format!("{}号窗口", cfg.window.number),
+            Some(name) if !name.is_empty() => labels::window::named(cfg.window.number, name),
+            _ => labels::window::numbered(cfg.window.number),
         };
         Ok(Self {
             hall_name: cfg.hall.name.clone(),

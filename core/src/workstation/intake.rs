@@ -207,7 +207,8 @@ impl Workstation {
             ExportFormat::Xlsx => "xlsx",
         };
         let name = format!(
-            "已办件-{}-{:04}{:02}{:02}-{:02}{:02}{:02}.{ext}",
+            "{}-{}-{:04}{:02}{:02}-{:02}{:02}{:02}.{ext}",
+            crate::labels::files::EXPORT_PREFIX,
             desk.clerk_id,
             t.year,
             t.month,

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use serde_json::json;
-use yichuang_drivers::idcard::identity::{CardDetails, Sex};
+use yichuang_drivers::idcard::identity::CardDetails;
 
 use crate::devices::camera::CodeTarget;
 use crate::devices::id_card::{CardEvent, CitizenCard};
@@ -133,12 +133,7 @@ pub fn party(card: &CitizenCard) -> Party {
         name: id.display_name().to_string(),
         id_number: id.id_number.clone(),
         id_source: IdSource::Card,
-        sex: match id.sex {
-            Sex::Male => "男",
-            Sex::Female => "女",
-            _ => "未说明",
-        }
-        .to_string(),
+        sex: crate::labels::party_sex(id.sex).to_string(),
         nation: match &id.details {
             CardDetails::Resident { nation, .. } => nation.display_name(),
             _ => String::new(),

@@ -246,15 +246,14 @@ impl Workstation {
     /// Prints the A4 test page (device self-test, K2), audited when printed.
     pub fn print_test_page(&self) -> Result<A4PrintOutcome, UserError> {
         let printer = self.devices.a4_printer()?;
-        let window = format!(
-            "{}号窗口 {}",
+        let window = crate::labels::window::test_page_line(
             self.config.window.number,
-            self.config.window.name.clone().unwrap_or_default()
+            self.config.window.name.as_deref().unwrap_or_default(),
         );
         let result =
             printer.print_test_page(&self.config.hall.name, &window, self.clock.slip_time());
         if let Ok(outcome) = &result {
-            let detail = serde_json::json!({ "document": "A4打印机测试页", "job": outcome.job_id });
+            let detail = serde_json::json!({ "document": crate::labels::print::TEST_PAGE, "job": outcome.job_id });
             if let Err(e) = self.audit("print.test_page", None, detail) {
                 tracing::error!(error = %e.detail, "print not audited");
             }

@@ -19,7 +19,7 @@
 pub mod codec;
 pub mod error;
 pub mod identity;
-mod labels;
+pub mod labels;
 mod nations;
 pub mod reader;
 mod samples;

@@ -2,6 +2,9 @@
 //! and what it opens at the window (D1, C4).
 
 use serde::Serialize;
+use yichuang_drivers::idcard::Sex;
+
+use crate::labels::codes::{CODE_SUFFIX, FULLWIDTH_COLON};
 
 /// What a QR code held up to the camera is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
@@ -45,8 +48,8 @@ impl ScannedCode {
         {
             CodeKind::Appointment
         } else if t
-            .split_once([':', '：'])
-            .is_some_and(|(head, _)| head.ends_with('码') && head.chars().count() <= 6)
+            .split_once([':', FULLWIDTH_COLON])
+            .is_some_and(|(head, _)| head.ends_with(CODE_SUFFIX) && head.chars().count() <= 6)
             || json_has("id_number")
             || json_has("idNo")
         {
@@ -139,7 +142,10 @@ impl ScannedCode {
                 let (name, id) = match json_str(&["name"]) {
                     Some(name) => (Some(name), json_str(&["id_number", "idNo"])),
                     None => {
-                        let body = t.split_once([':', '：']).map(|(_, b)| b).unwrap_or(t);
+                        let body = t
+                            .split_once([':', FULLWIDTH_COLON])
+                            .map(|(_, b)| b)
+                            .unwrap_or(t);
                         let mut f = body.split('|').map(str::trim);
                         (f.next().map(str::to_string), f.next().map(str::to_string))
                     }
@@ -167,11 +173,11 @@ fn code_party(name: &str, id: &str) -> Option<crate::domain::intake::Party> {
     let id = id.trim().to_ascii_uppercase();
     yichuang_drivers::idcard::identity::validate_id_number(&id).ok()?;
     let b = id.as_bytes();
-    let sex = if (b[16] - b'0') % 2 == 1 {
-        "男"
+    let sex = crate::labels::party_sex(if (b[16] - b'0') % 2 == 1 {
+        Sex::Male
     } else {
-        "女"
-    };
+        Sex::Female
+    });
     Some(crate::domain::intake::Party {
         name: name.chars().take(40).collect(),
         birth: format!("{}-{}-{}", &id[6..10], &id[10..12], &id[12..14]),

@@ -126,7 +126,7 @@ impl PageSet {
         let pdf = crate::domain::document::jpeg_pages_to_pdf(&title, &refs)
             .map_err(|e| UserError::new(ErrorCode::CameraPdf, e.to_string()))?;
         let name = if title.is_empty() {
-            "高拍仪拍摄"
+            crate::labels::files::CAMERA_CAPTURE
         } else {
             &title
         };

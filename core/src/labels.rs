@@ -1,0 +1,135 @@
+//! The core's label table: the Chinese words and non-error sentences the core shows or
+//! writes — device and window names, the demo configuration's defaults, print-result notes,
+//! file names, sex labels, the simulator control surface's usage text — and the characters
+//! the code recognisers parse. Error sentences live in [`crate::messages`].
+
+use yichuang_drivers::idcard::{labels as card_labels, Sex};
+
+/// The device slots' names, as the status bar shows them.
+pub mod devices {
+    pub const ID_CARD: &str = "身份证读卡器";
+    pub const SCANNER: &str = "扫码枪";
+    pub const CAMERA: &str = "高拍仪";
+    pub const RECEIPT_PRINTER: &str = "小票打印机";
+    pub const A4_PRINTER: &str = "A4打印机";
+    /// The printer line of the A4 test page when the printer is simulated.
+    pub const A4_SIMULATOR: &str = "模拟A4打印机";
+
+    /// The printer line of the A4 test page: 「{queue}（{server}）」.
+    pub fn spooler_queue(queue: &str, server: impl std::fmt::Display) -> String {
+        format!("{queue}（{server}）")
+    }
+}
+
+/// What a workstation without a config file calls its hall and window.
+pub mod demo {
+    pub const HALL_NAME: &str = "政务服务中心（演示）";
+    pub const WINDOW_NAME: &str = "综合受理窗口";
+}
+
+/// The counter window's name.
+pub mod window {
+    use std::fmt::Display;
+
+    /// 「{number}号窗口」.
+    pub fn numbered(number: impl Display) -> String {
+        format!("{number}号窗口")
+    }
+
+    /// 「{number}号窗口（{name}）」.
+    pub fn named(number: impl Display, name: &str) -> String {
+        format!("{number}号窗口（{name}）")
+    }
+
+    /// 「{number}号窗口 {name}」, the window line of the A4 test page.
+    pub fn test_page_line(number: impl Display, name: &str) -> String {
+        format!("{number}号窗口 {name}")
+    }
+}
+
+/// The notes shown after a print, and printed documents' names.
+pub mod print {
+    use std::fmt::Display;
+
+    pub const TEST_SLIP_PRINTED: &str = "测试小票已打印。";
+    pub const TEST_SLIP_PRINTED_PAPER_NEAR_END: &str =
+        "测试小票已打印。打印机纸将用尽，请准备更换纸卷。";
+    /// The A4 test page's document name, as the audit log records it.
+    pub const TEST_PAGE: &str = "A4打印机测试页";
+
+    /// 「{job}已打印。」
+    pub fn a4_printed(job: impl Display) -> String {
+        format!("{job}已打印。")
+    }
+
+    /// 「{job}已打印（模拟打印机）。」
+    pub fn a4_printed_simulated(job: impl Display) -> String {
+        format!("{job}已打印（模拟打印机）。")
+    }
+}
+
+/// File names the workstation writes.
+pub mod files {
+    /// The captured pages' PDF name when the material has no title.
+    pub const CAMERA_CAPTURE: &str = "高拍仪拍摄";
+    /// The head of a history export's file name: 「已办件-{clerk}-{date}-{time}.{ext}」.
+    pub const EXPORT_PREFIX: &str = "已办件";
+}
+
+/// Characters the scanned-code recogniser parses (protocol data, not wording).
+pub mod codes {
+    /// The fullwidth colon after a personal code's head (「粤居码：…」).
+    pub const FULLWIDTH_COLON: char = '：';
+    /// The last character of a personal code's head (「…码」).
+    pub const CODE_SUFFIX: char = '码';
+}
+
+/// The sex a party record holds: 男, 女, or 未说明 for anything else (the card's labels).
+pub fn party_sex(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Male | Sex::Female => card_labels::sex(sex),
+        _ => card_labels::sex(Sex::Unspecified),
+    }
+}
+
+/// The simulator control surface (`yichuang-sim`) and its command-line client.
+pub mod simctl {
+    pub const HELP: &str =
+        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera clear|camera unplug|camera plug";
+    pub const SCAN_NEEDS_TEXT: &str = "scan 需要扫码内容";
+    pub const EMPTY_COMMAND: &str = "空命令";
+    pub const LINE_TOO_LONG: &str = "命令过长";
+    pub const NOT_UTF8: &str = "命令须为 UTF-8 文本";
+    /// `yichuang-sim --control` without an address.
+    pub const CONTROL_NEEDS_ADDR: &str = "--control 需要地址，例如 127.0.0.1:8721";
+
+    pub fn card_usage(rest: &str) -> String {
+        format!("用法：card place <样例> | card remove（收到：{rest}）")
+    }
+
+    pub fn printer_usage(rest: &str) -> String {
+        format!("用法：printer fault <故障> on|off（收到：{rest}）")
+    }
+
+    pub fn camera_usage(rest: &str) -> String {
+        format!(
+            "用法：camera show <文本> | camera show-document | camera clear | camera unplug | camera plug（收到：{rest}）"
+        )
+    }
+
+    pub fn unknown_command(other: &str) -> String {
+        format!("未知命令 {other}；{HELP}")
+    }
+
+    /// `yichuang-sim --help`.
+    pub fn client_usage() -> String {
+        format!("用法: yichuang-sim [--control 地址] <命令>\n命令: {HELP}")
+    }
+
+    /// `yichuang-sim` cannot reach the workstation.
+    pub fn client_unreachable(addr: &str, error: impl std::fmt::Display) -> String {
+        format!(
+            "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control？）"
+        )
+    }
+}
