@@ -365,7 +365,7 @@ export type CodeTarget = {
 	 *  The person a personal identity code names, with [`IdSource::Code`]; only when the ID
 	 *  number passes its check digit.
 	 * 
-	 *  [`IdSource::Code`]: crate::intake::IdSource::Code
+	 *  [`IdSource::Code`]: crate::domain::intake::IdSource::Code
 	 */
 	party: Party | null,
 };
@@ -436,13 +436,13 @@ export type DeviceStatus = {
 	state: DeviceState,
 };
 
-/**  Export formats. */
 /**
  *  The stable code of a failure the UI may branch on. Serialised as its dotted name
  *  (`"intake.no_session"`); TypeScript sees the string-literal union.
  */
 export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.attachment" | "intake.blob" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_protocol" | "sync_store" | "sync_blob";
 
+/**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
 
 /**  What an export wrote. */
