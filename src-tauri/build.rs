@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "stats_today",
     "case_trail",
     "material_attach",
+    "intake_labels",
+    "intake_current_question",
     "camera_preview",
     "camera_scan",
     "camera_capture",
