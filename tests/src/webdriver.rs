@@ -206,7 +206,8 @@ pub async fn switch_to_window_with(client: &Client, css: &str, within: Duration)
     Ok(false)
 }
 
-/// Runs a scenario; on failure saves the window's and the whole display's screenshots to
+/// Runs a scenario and saves the window as it left it (`<name>-done-window.png`); on failure
+/// saves the window's and the whole display's screenshots to
 /// `.artifacts/e2e/` before returning the error.
 pub async fn with_screenshots<T>(
     name: &str,
@@ -221,7 +222,14 @@ pub async fn with_screenshots<T>(
         )),
     };
     match outcome {
-        Ok(v) => Ok(v),
+        Ok(v) => {
+            // The window as the scenario left it, for a person to look at (1366×768).
+            let dir = artifacts_dir("e2e");
+            if let Ok(png) = wd(client.screenshot()).await {
+                let _ = std::fs::write(dir.join(format!("{name}-done-window.png")), png);
+            }
+            Ok(v)
+        }
         Err(e) => {
             let dir = artifacts_dir("e2e");
             if let Ok(png) = wd(client.screenshot()).await {
