@@ -117,6 +117,23 @@ impl<'a> Hands<'a> {
             .with_context(|| format!("action {}: no field {css}", self.actions))?;
         wd(el.clear()).await.ok();
         wd(el.send_keys(text)).await?;
+        // WebKitGTK's driver returns from Send Keys before the page has seen every key of a
+        // non-ASCII text; the next click could act on the field half typed (a reject reason
+        // typed but not yet in the form). Wait until the field holds what was typed.
+        until(
+            Duration::from_secs(5),
+            &format!("{css} to hold the typed text"),
+            || {
+                let el = el.clone();
+                async move {
+                    Ok(match wd(el.prop("value")).await? {
+                        Some(v) => v.ends_with(text),
+                        None => true,
+                    })
+                }
+            },
+        )
+        .await?;
         Ok(())
     }
 

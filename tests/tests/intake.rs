@@ -101,19 +101,24 @@ async fn option(h: &mut Hands<'_>, n: usize) -> Result<()> {
 /// Prints the notice and confirms; returns the done banner's text.
 async fn print_and_decide(h: &mut Hands<'_>) -> Result<String> {
     h.click("[data-testid=print-notice]").await?;
-    wait_text(
-        h.client,
-        "[data-testid=intake-notice]",
-        Duration::from_secs(15),
-    )
-    .await
-    .context("notice not printed")?;
-    if let Ok(e) = h
-        .client
-        .find(Locator::Css("[data-testid=intake-error]"))
-        .await
-    {
-        anyhow::bail!("intake error: {}", e.text().await.unwrap_or_default());
+    // Either the bar says the notice is printed or it shows why not; the failure names which.
+    let started = std::time::Instant::now();
+    'wait: loop {
+        for css in ["[data-testid=intake-notice]", "[data-testid=intake-error]"] {
+            if let Ok(el) = h.client.find(Locator::Css(css)).await {
+                let text = el.text().await.unwrap_or_default();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                ensure!(css.contains("notice"), "intake error: {text}");
+                break 'wait;
+            }
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(15),
+            "notice not printed within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     h.click("[data-testid=decide]").await?;
     wait_text(h.client, CASE_DONE, Duration::from_secs(10))
