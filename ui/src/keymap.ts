@@ -121,6 +121,11 @@ export function isGlobal(c: string): boolean {
   return /^(Ctrl|Alt|Meta)\+/.test(c) || /^(Shift\+)?F\d{1,2}$/.test(c)
 }
 
+/** Ctrl (or Meta) with a letter or an editing key: what a text field does with it. */
+export function isEditingChord(c: string): boolean {
+  return /^(Ctrl|Meta)\+(Shift\+)?([a-zA-Z]|Backspace|Delete|ArrowLeft|ArrowRight|Home|End)$/.test(c)
+}
+
 export function isFormControl(t: EventTarget | null): boolean {
   return (
     t instanceof HTMLInputElement ||
@@ -194,8 +199,11 @@ function onCapture(ev: Event) {
     return
   }
   if (!isGlobal(c) || e.defaultPrevented) return
-  // A global key a modal does not bind does nothing at all (no F9 under the lock).
-  if (deliver(e, c) !== 'none') {
+  // A global key a modal does not bind does nothing at all (no F9 under the lock), except a
+  // field's own editing chords (Ctrl+A, Ctrl+V…) inside the modal: the PIN box stays editable.
+  const r = deliver(e, c)
+  if (r === 'blocked' && isEditingChord(c) && isFormControl(e.composedPath?.()[0] ?? e.target)) return
+  if (r !== 'none') {
     e.preventDefault()
     e.stopPropagation()
   }

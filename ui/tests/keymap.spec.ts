@@ -126,4 +126,28 @@ describe('keymap', () => {
     await key('F2', {}, phone)
     expect(document.activeElement).toBe(w.find('[data-testid="item-search"]').element)
   })
+
+  it('a modal swallows F-keys it does not bind but leaves a field inside it its editing chords', async () => {
+    const root = document.createElement('div')
+    const pin = document.createElement('input')
+    root.appendChild(pin)
+    document.body.appendChild(root)
+    const unlock = vi.fn()
+    const release = bindKeys('lock', { unlock }, { modal: true, root: () => root })
+    try {
+      const f9 = new KeyboardEvent('keydown', { key: 'F9', bubbles: true, cancelable: true })
+      pin.dispatchEvent(f9)
+      expect(f9.defaultPrevented).toBe(true)
+      const selectAll = new KeyboardEvent('keydown', { key: 'a', ctrlKey: true, bubbles: true, cancelable: true })
+      pin.dispatchEvent(selectAll)
+      expect(selectAll.defaultPrevented).toBe(false)
+      // Aimed behind the modal, the same chord goes nowhere.
+      const behind = new KeyboardEvent('keydown', { key: 'a', ctrlKey: true, bubbles: true, cancelable: true })
+      document.body.dispatchEvent(behind)
+      expect(behind.defaultPrevented).toBe(true)
+    } finally {
+      release()
+      root.remove()
+    }
+  })
 })
