@@ -47,6 +47,7 @@ const COMMANDS: &[&str] = &[
     "simulate_camera",
     "sync_status",
     "sync_now",
+    "sync_retry_parked",
 ];
 
 fn main() {

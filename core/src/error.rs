@@ -210,6 +210,10 @@ error_codes! {
     SyncThrottled = "sync_throttled",
     // The server refused the request; its own code is in the error's data and detail.
     SyncRefused = "sync_refused",
+    // The whole request was refused (401, 403, 404, a proxy's 4xx): a configuration or
+    // enrollment problem, never a record's fault; retried with back-off, nothing parked.
+    SyncRequestRefused = "sync_request_refused",
+    SyncRetryParked = "sync.retry_parked",
     SyncProtocol = "sync_protocol",
     SyncStore = "sync_store",
     SyncBlob = "sync_blob",

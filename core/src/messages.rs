@@ -192,6 +192,8 @@ impl ErrorCode {
             C::SyncServer => "中心服务暂时出错，数据已保存在本机，稍后自动重试。",
             C::SyncThrottled => "中心服务繁忙，稍后自动重试。",
             C::SyncRefused => "中心服务拒收了该记录，请联系运维人员。",
+            C::SyncRequestRefused => "中心服务拒绝了本工作站的请求，请联系运维人员检查工作站登记、服务地址和网络代理；待同步数据已保存在本机，稍后自动重试。",
+            C::SyncRetryParked => "重新提交被拒收的记录失败，请稍后再试或联系运维人员。",
             C::SyncProtocol => "中心服务的应答无法识别，稍后自动重试；如持续出现请联系运维人员。",
             C::SyncStore => "本地数据库读写失败，同步暂停，请联系运维人员。",
             C::SyncBlob => "材料文件读取失败，无法上传，请联系运维人员。",
@@ -208,6 +210,8 @@ pub fn insert_own_key(name: &str) -> String {
 pub const PARKED_LOCAL_INVALID: &str = "本机记录内容损坏，无法上传，请联系运维人员";
 /// Why a record was parked: the server refused it without saying why.
 pub const PARKED_REFUSED: &str = "中心服务拒收该记录";
+pub const PARKED_TOO_LARGE: &str =
+    "该记录超过中心服务或网络代理允许的请求大小，请联系运维人员调整后在同步页重新提交";
 /// Why a blob was parked: it kept failing the server's hash check.
 pub const PARKED_BLOB_HASH: &str = "材料文件上传后校验失败（内容与编号不符），请重新采集";
 

@@ -78,6 +78,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::camera::simulate_camera,
             crate::sync::sync_status,
             crate::sync::sync_now,
+            crate::sync::sync_retry_parked,
         ])
         .events(collect_events![
             ShellStatusChanged,

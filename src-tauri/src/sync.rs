@@ -44,3 +44,10 @@ pub fn sync_status(ws: Ws<'_>) -> Result<SyncOverview, UserError> {
 pub fn sync_now(ws: Ws<'_>) -> Result<SyncOverview, UserError> {
     ws.sync_now()
 }
+
+/// 「重新提交」: refused records and files go back to the queue and a cycle runs.
+#[tauri::command]
+#[specta::specta]
+pub fn sync_retry_parked(ws: Ws<'_>) -> Result<SyncOverview, UserError> {
+    ws.sync_retry_parked()
+}

@@ -10,6 +10,10 @@
 //! - `error_5xx`: the proxy answers `503` itself without asking the server;
 //! - `reset_later`: passes, but the connection is cut after a random time (kills keep-alive
 //!   connections mid-stream).
+//!
+//! Apart from the drawn faults, [`FaultProxy::refuse`] makes the proxy answer every request
+//! with a 4xx of its own (an auth rollout's 401, a proxy's 413 body limit), as a reverse proxy
+//! in front of the server would.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +106,7 @@ enum Fault {
     Delay,
     Error5xx,
     ResetLater,
+    Refuse(u16),
 }
 
 /// A running proxy.
@@ -110,6 +115,7 @@ pub struct FaultProxy {
     pub addr: SocketAddr,
     upstream: Arc<Mutex<SocketAddr>>,
     mix: Arc<Mutex<FaultMix>>,
+    refusal: Arc<Mutex<Option<u16>>>,
     pub counts: Arc<FaultCounts>,
 }
 
@@ -121,13 +127,15 @@ impl FaultProxy {
             addr: listener.local_addr()?,
             upstream: Arc::new(Mutex::new(upstream)),
             mix: Arc::new(Mutex::new(mix)),
+            refusal: Arc::default(),
             counts: Arc::default(),
         };
         let p = proxy.clone();
         tokio::spawn(async move {
             let mut rng = fastrand::Rng::with_seed(seed);
             while let Ok((client, _)) = listener.accept().await {
-                let fault = p.draw(&mut rng);
+                let refusal = *p.refusal.lock().unwrap_or_else(|e| e.into_inner());
+                let fault = refusal.map_or_else(|| p.draw(&mut rng), Fault::Refuse);
                 let upstream = *p.upstream.lock().unwrap_or_else(|e| e.into_inner());
                 let counts = p.counts.clone();
                 let delay = Duration::from_millis(rng.u64(50..800));
@@ -147,6 +155,12 @@ impl FaultProxy {
     /// Points the proxy at a restarted server.
     pub fn set_upstream(&self, addr: SocketAddr) {
         *self.upstream.lock().unwrap_or_else(|e| e.into_inner()) = addr;
+    }
+
+    /// From now on every request is answered with `status` by the proxy itself (None: the
+    /// drawn faults again).
+    pub fn refuse(&self, status: Option<u16>) {
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }
 
     pub fn set_mix(&self, mix: FaultMix) {
@@ -199,6 +213,20 @@ async fn handle(
             client
                 .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
                 .await?;
+            let _ = client.shutdown().await;
+            return Ok(());
+        }
+        Fault::Refuse(status) => {
+            // A proxy's own refusal: an HTML page, not the server's JSON error body.
+            let mut buf = [0u8; 4096];
+            let _ = tokio::time::timeout(Duration::from_secs(2), client.read(&mut buf)).await;
+            let body = format!("<html><body><h1>{status}</h1></body></html>");
+            let head = format!(
+                "HTTP/1.1 {status} Refused\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            client.write_all(head.as_bytes()).await?;
+            client.write_all(body.as_bytes()).await?;
             let _ = client.shutdown().await;
             return Ok(());
         }

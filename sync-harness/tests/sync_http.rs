@@ -240,6 +240,86 @@ fn j2_refused_records_are_parked_with_a_reason_and_never_block_the_rest() {
     assert!(!st.all_synced, "a parked record is not synced");
 }
 
+/// A refusal of the whole request (an auth rollout's 401, a proxy's 413 page, a wrong path's
+/// 404) is the workstation's configuration, never a record's fault: nothing is parked, the
+/// error says so in Chinese and is retried; once the path is clear everything goes through.
+/// Records the server itself refuses are parked, and 「重新提交」 puts them back.
+#[test]
+fn j3_a_whole_request_refusal_parks_nothing_and_parked_records_can_be_retried() {
+    use yichuang_sync_harness::proxy::{FaultMix, FaultProxy};
+    let env = env();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let upstream = format!(
+        "{}:{}",
+        env.base.host_str().unwrap(),
+        env.base.port().unwrap()
+    );
+    let proxy = rt
+        .block_on(FaultProxy::start(
+            upstream.parse().unwrap(),
+            FaultMix::NONE,
+            1,
+        ))
+        .unwrap();
+    let mut store = env.store();
+    for _ in 0..5 {
+        enqueue(
+            &mut store,
+            &uuid::Uuid::now_v7().to_string(),
+            1,
+            json!({"x": 1}),
+        );
+    }
+    let mut cfg = env.cfg("ws-refused");
+    cfg.base_url = url::Url::parse(&proxy.url()).unwrap();
+    let mut engine = SyncEngine::new(env.store(), Some(env.blobs()), cfg)
+        .unwrap()
+        .without_pull();
+    for status in [401, 403, 404, 405] {
+        proxy.refuse(Some(status));
+        let e = match engine.run_once() {
+            Err(e) => e,
+            Ok(r) => panic!("HTTP {status} went as a cycle: {r:?}"),
+        };
+        assert!(e.is_retryable(), "HTTP {status} is retried: {e}");
+        assert_eq!(
+            e.code(),
+            yichuang_core::ErrorCode::SyncRequestRefused,
+            "HTTP {status}: {e}"
+        );
+        assert!(e.message().contains("工作站登记"), "{}", e.message());
+        let st = engine.status(None).unwrap();
+        assert_eq!(
+            (st.pending_records, st.parked_records),
+            (5, 0),
+            "after HTTP {status} nothing is parked"
+        );
+    }
+
+    // 413 is about the size of what was sent: the batch is split, and a record too large on
+    // its own is parked with that reason.
+    proxy.refuse(Some(413));
+    let r = engine.run_once().unwrap();
+    assert_eq!((r.pushed, r.parked), (0, 5));
+    let parked = outbox::parked(store.conn()).unwrap();
+    assert!(parked[0].reason.contains("大小"), "{}", parked[0].reason);
+
+    // IT raised the limit; 「重新提交」 puts them back and all five arrive.
+    proxy.refuse(None);
+    let (records, files) = store.transact(|tx| outbox::retry_all_parked(tx)).unwrap();
+    assert_eq!((records, files), (5, 0));
+    let st = engine.status(None).unwrap();
+    assert_eq!((st.pending_records, st.parked_records), (5, 0));
+    let r = engine.run_once().unwrap();
+    assert_eq!((r.pushed, r.parked), (5, 0));
+    assert_eq!(server_count(&env, "ws-refused", "case"), 5);
+    drop(proxy);
+}
+
 fn blob_resume(env: &Env) {
     let ws = format!("ws-{}", uuid::Uuid::new_v4().simple());
     let mut store = env.store();

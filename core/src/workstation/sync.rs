@@ -199,6 +199,39 @@ impl Workstation {
         })
     }
 
+    /// 「重新提交」: the refused records and files go back to the queue (after IT fixed the
+    /// cause), in one transaction with its audit entry; the next cycle sends them.
+    pub fn sync_retry_parked(&self) -> Result<SyncOverview, UserError> {
+        let actor = self.session().map(|s| s.clerk.id);
+        let now = self.now();
+        let (records, files) = self.with_store(|store| {
+            store
+                .transact(|tx| {
+                    let (records, files) = outbox::retry_all_parked(tx)?;
+                    if records + files > 0 {
+                        crate::domain::audit::record(
+                            tx,
+                            now,
+                            crate::domain::audit::AuditEntry {
+                                actor,
+                                action: "sync.retry_parked".into(),
+                                subject: None,
+                                detail: serde_json::json!({ "records": records, "files": files }),
+                            },
+                        )?;
+                    }
+                    Ok((records, files))
+                })
+                .map_err(|e| UserError::new(ErrorCode::SyncRetryParked, e.to_string()))
+        })?;
+        tracing::info!(records, files, "parked sync work queued again");
+        self.refresh_pending();
+        if let Some(service) = self.sync.service.get() {
+            service.sync_now();
+        }
+        self.sync_overview()
+    }
+
     /// 「立即同步」: runs a sync cycle now instead of waiting for the next try.
     pub fn sync_now(&self) -> Result<SyncOverview, UserError> {
         match self.sync.service.get() {

@@ -116,6 +116,16 @@ fn retry_after(resp: &Response) -> Option<Duration> {
         .map(|s| Duration::from_secs(s.min(3600)))
 }
 
+/// A 4xx that speaks of what was sent (a malformed or unacceptable body, one too large): a
+/// record may be at fault, so the engine narrows the batch down and parks the culprit. Every
+/// other 4xx (401, 403, 404, 405, 415…) refuses the request whatever it holds.
+fn is_about_the_content(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+    )
+}
+
 /// Turns a non-success answer into the error it means.
 fn failure(resp: Response) -> SyncError {
     let status = resp.status();
@@ -132,15 +142,22 @@ fn failure(resp: Response) -> SyncError {
     } else {
         body.detail
     };
-    if status.is_client_error() {
+    let code = if body.code.is_empty() {
+        "http".to_owned()
+    } else {
+        body.code.clone()
+    };
+    if is_about_the_content(status) {
         SyncError::Refused {
             status: status.as_u16(),
-            code: if body.code.is_empty() {
-                "http".into()
-            } else {
-                body.code
-            },
+            code,
             message: body.message,
+            detail,
+        }
+    } else if status.is_client_error() {
+        SyncError::RequestRefused {
+            status: status.as_u16(),
+            code,
             detail,
         }
     } else {

@@ -190,10 +190,16 @@ impl SyncEngine {
                         self.push_single(rec, report)?;
                     }
                 }
-                Err(SyncError::Refused { code, message, .. }) => {
+                Err(SyncError::Refused {
+                    status,
+                    code,
+                    message,
+                    ..
+                }) => {
                     let rec = &good[0];
                     let now = self.now();
-                    outbox::park(&mut self.store, rec, &code, &message, now)?;
+                    let reason = park_reason(status, message);
+                    outbox::park(&mut self.store, rec, &code, &reason, now)?;
                     report.parked += 1;
                 }
                 Err(e) => {
@@ -218,12 +224,13 @@ impl SyncEngine {
                 report.parked += applied.rejected;
                 Ok(())
             }
-            Err(SyncError::Refused { code, message, .. }) => {
-                let reason = if message.is_empty() {
-                    crate::messages::PARKED_REFUSED.to_owned()
-                } else {
-                    message
-                };
+            Err(SyncError::Refused {
+                status,
+                code,
+                message,
+                ..
+            }) => {
+                let reason = park_reason(status, message);
                 let now = self.now();
                 outbox::park(&mut self.store, &one[0], &code, &reason, now)?;
                 report.parked += 1;
@@ -507,5 +514,16 @@ fn run_loop(mut engine: SyncEngine, rx: mpsc::Receiver<Cmd>, rng: fastrand::Rng)
                 }
             }
         }
+    }
+}
+
+/// Why a record the server (or a proxy on the way) refused is parked, in Chinese.
+fn park_reason(status: u16, message: String) -> String {
+    if status == 413 {
+        crate::messages::PARKED_TOO_LARGE.to_owned()
+    } else if message.is_empty() {
+        crate::messages::PARKED_REFUSED.to_owned()
+    } else {
+        message
     }
 }

@@ -160,6 +160,14 @@ pub enum SyncError {
         message: String,
         detail: String,
     },
+    /// The request as a whole was refused, whatever records it held (an authentication or
+    /// authorisation failure, a wrong address, a proxy's refusal): nothing is parked.
+    #[error("server refused every request (HTTP {status} {code}): {detail}")]
+    RequestRefused {
+        status: u16,
+        code: String,
+        detail: String,
+    },
     #[error("unexpected answer from the server: {detail}")]
     Protocol { detail: String },
     #[error("store: {0}")]
@@ -177,6 +185,7 @@ impl SyncError {
             SyncError::Server { .. } => ErrorCode::SyncServer,
             SyncError::Throttled { .. } => ErrorCode::SyncThrottled,
             SyncError::Refused { .. } => ErrorCode::SyncRefused,
+            SyncError::RequestRefused { .. } => ErrorCode::SyncRequestRefused,
             SyncError::Protocol { .. } => ErrorCode::SyncProtocol,
             SyncError::Store(_) | SyncError::Sqlite(_) => ErrorCode::SyncStore,
             SyncError::Blob(_) => ErrorCode::SyncBlob,
@@ -190,6 +199,7 @@ impl SyncError {
             SyncError::Network { .. }
                 | SyncError::Server { .. }
                 | SyncError::Throttled { .. }
+                | SyncError::RequestRefused { .. }
                 | SyncError::Protocol { .. }
                 | SyncError::Store(_)
                 | SyncError::Sqlite(_)
@@ -313,5 +323,13 @@ mod tests {
         assert_eq!(r.code(), ErrorCode::SyncRefused);
         assert!(r.to_string().contains("bad_request"));
         assert!(r.message().contains("拒收"));
+        let w = SyncError::RequestRefused {
+            status: 401,
+            code: "http".into(),
+            detail: "<html>".into(),
+        };
+        assert!(w.is_retryable(), "a whole-request refusal is retried");
+        assert_eq!(w.code(), ErrorCode::SyncRequestRefused);
+        assert!(w.message().contains("自动重试"));
     }
 }

@@ -225,6 +225,24 @@ pub fn retry_parked(store: &mut Store, id: &str, version: i64) -> Result<bool, S
     })
 }
 
+/// 「重新提交」 on the sync page, inside the caller's transaction: every parked record goes
+/// back to the outbox (a newer version already there wins) and every parked file back to the
+/// upload queue. Returns how many records and files.
+pub fn retry_all_parked(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<(usize, usize)> {
+    tx.execute(
+        "INSERT INTO outbox (id, kind, version, payload, created_at)
+         SELECT id, kind, version, payload, created_at FROM sync_parked WHERE true
+         ON CONFLICT(id) DO NOTHING",
+        [],
+    )?;
+    let records = tx.execute("DELETE FROM sync_parked", [])?;
+    let files = tx.execute(
+        "UPDATE blob_outbox SET parked_reason = NULL WHERE parked_reason IS NOT NULL",
+        [],
+    )?;
+    Ok((records, files))
+}
+
 /// Blobs waiting for upload, oldest first (parked ones excluded).
 pub fn pending_blobs(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<(String, u64)>> {
     let mut stmt = conn.prepare_cached(
