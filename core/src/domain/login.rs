@@ -377,6 +377,14 @@ fn audit_attempt(
                     ],
                 )?;
             }
+            if let Ok(session) = outcome {
+                // The name the trails show for this clerk's audit entries.
+                tx.execute(
+                    "INSERT INTO clerk (id, name, seen_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET name = ?2, seen_at = ?3",
+                    rusqlite::params![session.clerk.id, session.clerk.name, req.now],
+                )?;
+            }
             if let Some(k) = grant_key {
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('grant_key', ?1)

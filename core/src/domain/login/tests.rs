@@ -281,6 +281,12 @@ fn a1_online_login_opens_a_session_and_keeps_the_grant() {
         .unwrap();
     assert_eq!(grants, 1, "the grant is kept for offline days");
     assert_eq!(actions(&mut s), ["login.ok"]);
+    // The clerk's name, for the trails (I3) that list this clerk's audit entries.
+    let name: String = s
+        .conn()
+        .query_row("SELECT name FROM clerk WHERE id = 'c001'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, session.clerk.name);
 }
 
 #[test]
