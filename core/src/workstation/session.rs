@@ -75,9 +75,15 @@ impl Workstation {
         let result =
             self.with_store(|store| login::unlock(&*ukey, store, &session, pin, now, nonce));
         self.refresh_pending();
-        result?;
+        if !lock(&self.session).unlocked(result?) {
+            // The key was seen gone again while the PIN was checked.
+            return Err(UserError::with_message(
+                ErrorCode::UkeyNoKey,
+                crate::messages::insert_own_key(&session.clerk.name),
+                format!("key {} removed during the unlock", session.key_id),
+            ));
+        }
         tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
-        lock(&self.session).unlocked();
         self.update_status(|s| s.locked = false);
         Ok(self.status())
     }
@@ -99,10 +105,11 @@ impl Workstation {
         self.status()
     }
 
-    /// A UKey came or went: the login view's list, and the lock when the session's key left.
-    pub(super) fn on_ukey(&self, presence: PresenceEvent) {
+    /// A UKey came or went, as presence poll `seen` saw: the login view's list, and the lock
+    /// when the session's key left.
+    pub(super) fn on_ukey(&self, presence: PresenceEvent, seen: u64) {
         if let PresenceEvent::Removed(key) = &presence {
-            let locked = lock(&self.session).key_removed(&key.id);
+            let locked = lock(&self.session).key_removed(&key.id, seen);
             if let Some(session) = locked {
                 tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                 self.update_status(|s| s.locked = true);
