@@ -125,13 +125,20 @@ impl Workstation {
 
     /// The clerk at this desk, for intake: a login, not locked, and a configured hall.
     pub(super) fn clerk_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
+        let (desk, locked) = self.session_desk()?;
+        if locked {
+            return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
+        }
+        Ok(desk)
+    }
+
+    /// The desk of the clerk whose session is at the window, locked or not, and whether it is
+    /// locked.
+    pub(super) fn session_desk(&self) -> Result<(crate::domain::intake::Desk, bool), UserError> {
         let state = lock(&self.session).clone();
         let session = state
             .session()
             .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
-        if state.locked() {
-            return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
-        }
-        Ok(self.desk_id()?.with_clerk(session))
+        Ok((self.desk_id()?.with_clerk(session), state.locked()))
     }
 }

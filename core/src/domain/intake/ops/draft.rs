@@ -213,4 +213,34 @@ mod tests {
             1
         );
     }
+
+    #[test]
+    fn a5_clerk_switch_parks_the_open_case_as_the_first_clerks_draft() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let c = cases::save(
+            &mut s,
+            &v,
+            &desk(),
+            walk_in(&v),
+            Some(cases::ParkReason::ClerkSwitch),
+            NOW,
+        )
+        .unwrap();
+        let drafts = cases::drafts(&mut s, "c001").unwrap();
+        assert_eq!(drafts.len(), 1);
+        assert_eq!(drafts[0].id, c.id);
+        assert_eq!(drafts[0].draft.applicant.name, "张三");
+        let (actor, detail): (String, String) = s
+            .conn()
+            .query_row(
+                "SELECT actor, detail FROM audit_log WHERE action = 'intake.park'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(actor, "c001", "parked as the first clerk's");
+        assert!(detail.contains("clerk_switch"), "{detail}");
+    }
 }
