@@ -196,6 +196,12 @@ export class MemoryIntake implements IntakeApi {
   async save(draft: CaseDraft) {
     return ok(clone(this.upsert(draft)))
   }
+  /** Drafts parked for the locked clerk when another clerk logged in. */
+  switchParked: CaseDraft[] = []
+  async parkForSwitch(draft: CaseDraft) {
+    this.switchParked.push(clone(draft))
+    return ok(clone(this.upsert(draft)))
+  }
   async drafts() {
     return ok([...this.cases.values()].filter((c) => c.state === 'draft').map((c) => clone(c)))
   }
