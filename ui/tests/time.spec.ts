@@ -17,17 +17,20 @@ import {
 
 // 2026-11-23 00:34:05 UTC: 08:34 in the hall (UTC+8), still the 22nd in New York.
 const AT = Date.UTC(2026, 10, 23, 0, 34, 5)
-const zone = process.env.TZ
+// The machine's zone, changed between assertions (Node reads TZ again when it changes).
+const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env
+const zone = env.TZ
 
 afterEach(() => {
-  process.env.TZ = zone
+  if (zone === undefined) delete env.TZ
+  else env.TZ = zone
   setHallOffset(480)
 })
 
 describe('hall time', () => {
   it('formats in the hall zone whatever the machine zone', () => {
     for (const tz of ['UTC', 'America/New_York', 'Asia/Shanghai']) {
-      process.env.TZ = tz
+      env.TZ = tz
       expect(formatDateTime(AT), tz).toBe('2026-11-23 08:34')
       expect(formatDateTimeSeconds(AT), tz).toBe('2026-11-23 08:34:05')
       expect(formatDate(AT), tz).toBe('2026-11-23')
@@ -39,7 +42,7 @@ describe('hall time', () => {
   })
 
   it('crosses midnight at the hall midnight', () => {
-    process.env.TZ = 'UTC'
+    env.TZ = 'UTC'
     expect(formatDateTime(Date.UTC(2026, 10, 22, 15, 59))).toBe('2026-11-22 23:59')
     expect(formatDateTime(Date.UTC(2026, 10, 22, 16, 0))).toBe('2026-11-23 00:00')
   })
@@ -57,7 +60,7 @@ describe('hall time', () => {
     await shell.start(backend)
     await flushPromises()
     expect(hallOffset()).toBe(540)
-    process.env.TZ = 'UTC'
+    env.TZ = 'UTC'
     expect(formatDateTime(AT)).toBe('2026-11-23 09:34')
     shell.stop()
   })
