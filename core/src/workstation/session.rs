@@ -76,7 +76,11 @@ impl Workstation {
             self.with_store(|store| login::unlock(&*ukey, store, &session, pin, now, nonce));
         self.refresh_pending();
         if !lock(&self.session).unlocked(result?) {
-            // The key was seen gone again while the PIN was checked.
+            // The key was seen gone again while the PIN was checked: the trail says so after
+            // the unlock it recorded.
+            if let Err(e) = self.with_store(|store| login::record_lock(store, &session, now)) {
+                tracing::error!(error = %e.detail, "lock not audited");
+            }
             return Err(UserError::with_message(
                 ErrorCode::UkeyNoKey,
                 crate::messages::insert_own_key(&session.clerk.name),
