@@ -188,7 +188,7 @@ describe('history trail (I3)', () => {
     const it = sampleItems[0]
     const d = await backend.intake.newDraft(it.code)
     if (d.status !== 'ok') throw new Error('no draft')
-    const saved = await backend.intake.save(d.data, false)
+    const saved = await backend.intake.save(d.data)
     if (saved.status !== 'ok') throw new Error('not saved')
     const decision = { kind: 'reject' as const, reason: '不属于本机关职权范围', promise: '', deadline: null }
     await backend.intake.printNotice(saved.data.draft, decision)

@@ -4,6 +4,7 @@
 import type {
   Answer,
   Case,
+  CaseEvent,
   CaseDraft,
   DecisionInput,
   ErrorCode,
@@ -237,7 +238,7 @@ export class MemoryIntake implements IntakeApi {
     const c = this.cases.get(caseId)
     return c ? ok(clone(c)) : err<Case>('intake.unknown_case', '找不到该办件')
   }
-  async trail() {
+  async trail(): Promise<Result<CaseEvent[]>> {
     return ok([])
   }
   async change(caseId: string) {
