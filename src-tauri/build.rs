@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "intake_refresh",
     "intake_party_from_card",
     "intake_save",
+    "intake_park_for_switch",
     "intake_drafts",
     "intake_discard",
     "intake_print_notice",

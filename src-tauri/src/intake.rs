@@ -65,6 +65,14 @@ pub async fn intake_save(ws: Ws<'_>, draft: CaseDraft, park: bool) -> Result<Cas
     blocking(move || ws.intake_save(draft, park)).await
 }
 
+/// Another clerk logs in at the locked window: the open case is parked for its clerk (A5).
+#[tauri::command]
+#[specta::specta]
+pub async fn intake_park_for_switch(ws: Ws<'_>, draft: CaseDraft) -> Result<Case, UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.intake_park_for_switch(draft)).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn intake_drafts(ws: Ws<'_>) -> Result<Vec<Case>, UserError> {

@@ -54,6 +54,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             intake::intake_refresh,
             intake::intake_party_from_card,
             intake::intake_save,
+            intake::intake_park_for_switch,
             intake::intake_drafts,
             intake::intake_discard,
             intake::intake_print_notice,

@@ -54,6 +54,8 @@ export const commands = {
 	intakePartyFromCard: () => typedError<Party, UserError>(__TAURI_INVOKE("intake_party_from_card")),
 	/**  Saves the draft; `park` sets it aside to serve the next person (E7). */
 	intakeSave: (draft: CaseDraft, park: boolean) => typedError<Case, UserError>(__TAURI_INVOKE("intake_save", { draft, park })),
+	/**  Another clerk logs in at the locked window: the open case is parked for its clerk (A5). */
+	intakeParkForSwitch: (draft: CaseDraft) => typedError<Case, UserError>(__TAURI_INVOKE("intake_park_for_switch", { draft })),
 	intakeDrafts: () => typedError<Case[], UserError>(__TAURI_INVOKE("intake_drafts")),
 	intakeDiscard: (caseId: string) => typedError<null, UserError>(__TAURI_INVOKE("intake_discard", { caseId })),
 	/**
@@ -272,7 +274,10 @@ export type CaseDraft = {
 /**  One entry of a case's trail, as the detail page lists it. */
 export type CaseEvent = {
 	at: number | null,
+	/**  The clerk's id as the audit log keeps it. */
 	actor: string | null,
+	/**  The clerk's name (钱七) from the clerks who logged in here; the id when unknown. */
+	actor_name: string | null,
 	action: string,
 	/**  「打印通知书」「补打」「受理决定」… */
 	label: string,
@@ -904,6 +909,11 @@ export type ShellStatus = {
 	hall_name: string,
 	window_number: number,
 	window_name: string | null,
+	/**
+	 *  The hall's offset from UTC in minutes (480: China Standard Time): every date and time
+	 *  both windows show is in this zone, whatever the machine's zone.
+	 */
+	utc_offset_minutes: number,
 	/**  None until a clerk has logged in with a UKey. */
 	clerk: ClerkBadge | null,
 	backend: BackendStatus,

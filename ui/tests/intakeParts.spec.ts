@@ -181,3 +181,32 @@ describe('labels', () => {
     expect(w.find('[data-testid="history-state"]').findAll('option').map((o) => o.text())).toEqual(['全部状态', '已受理', '容缺受理', '不予受理', '补正补齐', '已撤回'])
   })
 })
+
+describe('history trail (I3)', () => {
+  it('i3_trail_shows_the_clerks_name_in_hall_time', async () => {
+    const backend = new MemoryBackend()
+    const it = sampleItems[0]
+    const d = await backend.intake.newDraft(it.code)
+    if (d.status !== 'ok') throw new Error('no draft')
+    const saved = await backend.intake.save(d.data)
+    if (saved.status !== 'ok') throw new Error('not saved')
+    const decision = { kind: 'reject' as const, reason: '不属于本机关职权范围', promise: '', deadline: null }
+    await backend.intake.printNotice(saved.data.draft, decision)
+    await backend.intake.decide(saved.data.id, decision)
+    // 00:34 UTC is 08:34 in the hall.
+    const at = Date.UTC(2026, 10, 23, 0, 34)
+    vi.spyOn(backend.intake, 'trail').mockResolvedValue({
+      status: 'ok',
+      data: [{ at, actor: 'T-QQ', actor_name: '钱七', action: 'intake.decide', label: '受理决定', detail: '{}' }],
+    })
+    const w = mount(HistoryPage, { global: { plugins: [createPinia(), ElementPlus, { install: (app) => installBackend(app, backend) }] } })
+    mounted.push(w)
+    await flushPromises()
+    await w.find('[data-testid="history-row"]').trigger('click')
+    await flushPromises()
+    const entry = w.find('[data-testid="trail-entry"]').text()
+    expect(entry).toContain('2026-11-23 08:34')
+    expect(entry).toContain('（钱七）')
+    expect(entry).not.toContain('T-QQ')
+  })
+})

@@ -134,6 +134,46 @@ describe('lock screen (A5)', () => {
     await key('F9')
     expect(w.find('[data-testid="device-panel"]').exists()).toBe(true)
   })
+
+  it('a5_other_clerk_login_parks_the_open_case_for_its_clerk', async () => {
+    const { w, backend } = await counter()
+    await w.find('[data-testid="applicant-name"]').setValue('张伟')
+    backend.push({ locked: true })
+    await flushPromises()
+    await w.find('[data-testid="lock-switch-clerk"]').trigger('click')
+    await flushPromises()
+    // Parked for 钱七 before the page went; the login form is up for the other clerk.
+    expect(backend.intake.switchParked.map((d) => d.applicant.name)).toEqual(['张伟'])
+    const drafts = await backend.intake.drafts()
+    expect(drafts.status === 'ok' && drafts.data.map((c) => c.draft.applicant.name)).toEqual(['张伟'])
+    await vi.waitFor(() => expect(w.find('[data-testid="lock-screen"]').exists()).toBe(false))
+    expect(w.find('[data-testid="workbench"]').exists()).toBe(false)
+  })
+
+  it('a5_other_clerk_login_waits_when_the_case_cannot_be_parked', async () => {
+    const { w, backend } = await counter()
+    await w.find('[data-testid="applicant-name"]').setValue('张伟')
+    backend.push({ locked: true })
+    await flushPromises()
+    vi.spyOn(backend.intake, 'parkForSwitch').mockResolvedValue({
+      status: 'error',
+      error: { code: 'store.write', message: '数据保存失败', detail: '' },
+    })
+    await w.find('[data-testid="lock-switch-clerk"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="lock-screen"]').exists()).toBe(true)
+    expect(w.find('[data-testid="unlock-error"]').text()).toContain('数据保存失败')
+  })
+
+  it('a5_other_clerk_login_without_unsaved_work_parks_nothing', async () => {
+    const { w, backend } = await counter()
+    backend.push({ locked: true })
+    await flushPromises()
+    await w.find('[data-testid="lock-switch-clerk"]').trigger('click')
+    await flushPromises()
+    expect(backend.intake.switchParked).toEqual([])
+    await vi.waitFor(() => expect(w.find('[data-testid="lock-screen"]').exists()).toBe(false))
+  })
 })
 
 describe('key list (F1)', () => {

@@ -3,7 +3,7 @@
 //! each returning a [`UserError`] with the Chinese text the clerk must see (A3).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -79,12 +79,33 @@ pub struct LoginKey {
 #[derive(Debug, Clone)]
 pub enum UkeyEvent {
     State(DeviceState),
-    Presence(PresenceEvent),
+    /// A key came or went, as seen by presence poll number `.1` (see [`UkeyService::presence_mark`]).
+    Presence(PresenceEvent, u64),
 }
+
+/// Polls in a row a key must be missing from before it counts as removed: a key just put back
+/// may drop out of one enumeration while it settles, and that blip must not lock the session
+/// the clerk is unlocking. Two polls still lock within 1 s of a real removal.
+const ABSENT_POLLS: u32 = 2;
 
 struct Shared {
     ukey: Mutex<Option<Box<dyn Ukey>>>,
     load_error: Option<UkeyError>,
+    /// Presence polls made so far; each poll takes its number while it holds `ukey`.
+    polls: AtomicU64,
+}
+
+impl Shared {
+    /// Polls the keys present, numbering the poll.
+    fn poll(&self) -> (Result<Vec<KeyInfo>, UkeyError>, u64) {
+        let mut guard = lock(&self.ukey);
+        let seq = self.polls.fetch_add(1, Ordering::SeqCst) + 1;
+        let keys = match guard.as_mut() {
+            Some(u) => u.poll_presence(),
+            None => Err(UkeyError::NoKey),
+        };
+        (keys, seq)
+    }
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -155,6 +176,7 @@ impl UkeyService {
         let shared = Arc::new(Shared {
             ukey: Mutex::new(ukey),
             load_error,
+            polls: AtomicU64::new(0),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -279,9 +301,17 @@ impl UkeyService {
 
     /// Whether `key` is plugged in now.
     pub fn present(&self, key: &str) -> bool {
-        self.with(|u| u.poll_presence())
+        self.shared
+            .poll()
+            .0
             .map(|keys| keys.iter().any(|k| k.id == key))
             .unwrap_or(false)
+    }
+
+    /// Presence polls made so far. Every poll counted was made before whatever is done with
+    /// the key after reading the mark (polls hold the library while they run).
+    pub fn presence_mark(&self) -> u64 {
+        self.shared.polls.load(Ordering::SeqCst)
     }
 }
 
@@ -301,16 +331,10 @@ fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
         }));
         return;
     }
-    let mut watcher = PresenceWatcher::new();
+    let mut watcher = PresenceWatcher::debounced(ABSENT_POLLS);
     let mut last_state: Option<DeviceState> = None;
     while !stop.load(Ordering::SeqCst) {
-        let polled = {
-            let mut guard = lock(&shared.ukey);
-            match guard.as_mut() {
-                Some(u) => u.poll_presence(),
-                None => Err(UkeyError::NoKey),
-            }
-        };
+        let (polled, seq) = shared.poll();
         let state = match polled {
             Ok(keys) => {
                 let state = if keys.is_empty() {
@@ -319,7 +343,7 @@ fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
                     DeviceState::Connected
                 };
                 for event in watcher.update(keys) {
-                    emit(UkeyEvent::Presence(event));
+                    emit(UkeyEvent::Presence(event, seq));
                 }
                 state
             }

@@ -41,6 +41,10 @@ pub trait Ukey {
     ) -> Result<Vec<u8>, UserError>;
     /// Whether `key` is plugged in now.
     fn present(&self, key: &str) -> bool;
+    /// How many presence polls the key service has made so far (the watcher's and
+    /// [`Ukey::present`]'s). A poll counted here was made before anything done with the key
+    /// after reading it, so a removal it saw is older than that (see [`SessionState`]).
+    fn presence_mark(&self) -> u64;
 }
 
 impl Ukey for UkeyService {
@@ -60,6 +64,10 @@ impl Ukey for UkeyService {
 
     fn present(&self, key: &str) -> bool {
         UkeyService::present(self, key)
+    }
+
+    fn presence_mark(&self) -> u64 {
+        UkeyService::presence_mark(self)
     }
 }
 
@@ -113,52 +121,8 @@ pub struct Session {
     pub token: Option<String>,
 }
 
-/// The clerk at the window and whether the workstation is locked (A5): one place for the
-/// rules "a login replaces a locked session", "pulling the session's key locks", "an unlock
-/// opens what the lock closed".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionState {
-    session: Option<Session>,
-    locked: bool,
-}
-
-impl SessionState {
-    pub fn session(&self) -> Option<&Session> {
-        self.session.as_ref()
-    }
-
-    pub fn locked(&self) -> bool {
-        self.locked
-    }
-
-    /// A login: the new session replaces any other (another clerk at a locked window).
-    pub fn start(&mut self, session: Session) {
-        self.session = Some(session);
-        self.locked = false;
-    }
-
-    /// Logout: the session that ended, if any.
-    pub fn end(&mut self) -> Option<Session> {
-        self.locked = false;
-        self.session.take()
-    }
-
-    /// A UKey was pulled: locks when it is the session's key and the workstation is not
-    /// locked yet, and returns the session so the lock is audited once.
-    pub fn key_removed(&mut self, key_id: &str) -> Option<Session> {
-        let session = self.session.as_ref()?;
-        if session.key_id != key_id || self.locked {
-            return None;
-        }
-        self.locked = true;
-        Some(session.clone())
-    }
-
-    /// The unlock succeeded ([`unlock`]).
-    pub fn unlocked(&mut self) {
-        self.locked = false;
-    }
-}
+mod state;
+pub use state::SessionState;
 
 /// The signed offline grant as the server sends it (`yichuang-pki`'s `SignedGrant`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +341,14 @@ fn audit_attempt(
                     ],
                 )?;
             }
+            if let Ok(session) = outcome {
+                // The name the trails show for this clerk's audit entries.
+                tx.execute(
+                    "INSERT INTO clerk (id, name, seen_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET name = ?2, seen_at = ?3",
+                    rusqlite::params![session.clerk.id, session.clerk.name, req.now],
+                )?;
+            }
             if let Some(k) = grant_key {
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('grant_key', ?1)
@@ -494,7 +466,9 @@ fn online(
 }
 
 /// Unlocks a locked session: the same key must be present, take the PIN, and sign a fresh
-/// challenge that verifies against the session's certificate.
+/// challenge that verifies against the session's certificate. Returns the presence mark the
+/// proof began at, for [`SessionState::unlocked`]: removals seen up to it are older than the
+/// proof.
 pub fn unlock(
     ukey: &dyn Ukey,
     store: &mut Store,
@@ -502,7 +476,8 @@ pub fn unlock(
     pin: &str,
     now: i64,
     nonce: [u8; 32],
-) -> Result<(), UserError> {
+) -> Result<u64, UserError> {
+    let mark = ukey.presence_mark();
     if !ukey.present(&session.key_id) {
         return Err(UserError::with_message(
             ErrorCode::UkeyNoKey,
@@ -542,7 +517,7 @@ pub fn unlock(
             .map(drop)
         })
         .map_err(store_err)?;
-    result
+    result.map(|()| mark)
 }
 
 /// Records the lock (key pulled) in the audit trail.

@@ -5,8 +5,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use yichuang_drivers::escpos::SlipTime;
 use yichuang_drivers::idcard::Date;
 
-/// China Standard Time, UTC+8, all year (no daylight saving).
-const CST_OFFSET_SECS: i64 = 8 * 3600;
+/// The hall's offset from UTC, in minutes: China Standard Time, UTC+8 all year (no daylight
+/// saving), the legal time of every hall. The one zone of the workstation: case numbers,
+/// deadlines, today's figures, notices, and (through the shell status) every time the
+/// clerk's and the citizen's windows show.
+pub const HALL_UTC_OFFSET_MINUTES: i32 = 8 * 60;
+
+const CST_OFFSET_SECS: i64 = HALL_UTC_OFFSET_MINUTES as i64 * 60;
+
+/// Unix ms as seconds of the hall's civil time (for [`date_from_unix`], [`slip_time_from_unix`]).
+pub fn hall_secs(at_ms: i64) -> i64 {
+    at_ms.div_euclid(1000) + CST_OFFSET_SECS
+}
 
 fn china_secs() -> i64 {
     SystemTime::now()

@@ -10,6 +10,9 @@ pub struct ShellStatus {
     pub hall_name: String,
     pub window_number: u16,
     pub window_name: Option<String>,
+    /// The hall's offset from UTC in minutes (480: China Standard Time): every date and time
+    /// both windows show is in this zone, whatever the machine's zone.
+    pub utc_offset_minutes: i32,
     /// None until a clerk has logged in with a UKey.
     pub clerk: Option<ClerkBadge>,
     pub backend: BackendStatus,

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0004_intake.sql"),
     ),
     ("0005_sync", include_str!("../../migrations/0005_sync.sql")),
+    (
+        "0006_clerk",
+        include_str!("../../migrations/0006_clerk.sql"),
+    ),
 ];
 
 pub fn latest_version() -> u32 {
@@ -320,6 +324,7 @@ mod tests {
                 "case_seq",
                 "cases",
                 "catalog_cache",
+                "clerk",
                 "item_usage",
                 "meta",
                 "offline_grant",
@@ -388,6 +393,7 @@ mod tests {
                 "case_seq",
                 "cases",
                 "catalog_cache",
+                "clerk",
                 "item_usage",
                 "meta",
                 "offline_grant",

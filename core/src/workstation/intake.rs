@@ -107,6 +107,25 @@ impl Workstation {
         self.write(|s| cases::save_draft(s, &view, &desk, draft, park, now))
     }
 
+    /// Another clerk logs in at the locked window (A5): the locked clerk's open case is parked
+    /// as their draft first (audited, `reason: clerk_switch`), so the switch loses no work.
+    /// Allowed while locked: it only keeps what was on the hidden page, for its own clerk.
+    pub fn intake_park_for_switch(&self, draft: CaseDraft) -> Result<Case, UserError> {
+        let (desk, _locked) = self.session_desk()?;
+        let view = self.catalog()?;
+        let now = self.now();
+        self.write(|s| {
+            cases::save(
+                s,
+                &view,
+                &desk,
+                draft,
+                Some(cases::ParkReason::ClerkSwitch),
+                now,
+            )
+        })
+    }
+
     pub fn intake_drafts(&self) -> Result<Vec<Case>, UserError> {
         let desk = self.clerk_desk()?;
         self.with_store(|s| cases::drafts(s, &desk.clerk_id).map_err(ie))

@@ -154,6 +154,7 @@ impl Workstation {
             hall_name: config.hall.name.clone(),
             window_number: config.window.number,
             window_name: config.window.name.clone(),
+            utc_offset_minutes: crate::infra::clock::HALL_UTC_OFFSET_MINUTES,
             clerk: None,
             backend: if config.backend.url.is_some() {
                 BackendStatus::Checking

@@ -173,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn e6_the_print_is_recorded_only_after_the_printer_took_it() {
+    fn e6_a_failed_print_leaves_no_case_and_records_nothing() {
         let (v, (_d, s), clock) = (view(), store(), FixedClock(NOW));
         let printer = TestPrinter::default();
         printer.out_of_paper.store(true, Ordering::SeqCst);
@@ -181,22 +181,23 @@ mod tests {
             print_notice(&s, &printer, &clock, &v, &desk(), walk_in(&v), &accept()).unwrap_err();
         assert_eq!(err.code, ErrorCode::A4PrinterNeedsAttention);
         let mut st = s.lock().unwrap();
-        let drafts = cases::drafts(&mut st, "c001").unwrap();
-        let case_id = drafts
-            .first()
-            .map(|c| c.id.clone())
-            .expect("the case is saved");
-        assert_eq!(
-            drafts[0].print_count, 0,
-            "nothing recorded for a failed print"
-        );
-        let refused = cases::decide(&mut st, &v, &desk(), &case_id, &accept(), NOW);
-        assert!(refused.is_err(), "no decision without a printed notice");
+        // The clerk never parked it: no case, no draft, nothing counted or queued.
+        assert!(cases::drafts(&mut st, "c001").unwrap().is_empty());
+        let cases_rows: i64 = st
+            .conn()
+            .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cases_rows, 0, "a failed print leaves no case");
+        let today = crate::domain::intake::china_date(NOW);
+        let f = crate::domain::intake::history::today_figures(&mut st, "c001", today).unwrap();
+        assert_eq!((f.total, f.drafts, f.prints), (0, 0, 0));
         drop(st);
 
         printer.out_of_paper.store(false, Ordering::SeqCst);
         let case = print_notice(&s, &printer, &clock, &v, &desk(), walk_in(&v), &accept()).unwrap();
         assert_eq!(case.print_count, 1);
+        // The failed print's number is not reused: it may have reached paper.
+        assert_eq!(case.case_no.as_deref(), Some("441500202611230030002"));
         let mut st = s.lock().unwrap();
         assert!(cases::decide(&mut st, &v, &desk(), &case.id, &accept(), NOW + 1).is_ok());
     }

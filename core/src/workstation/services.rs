@@ -133,7 +133,7 @@ impl Workstation {
         let ukey = UkeyService::start(&cfg.ukey, move |event| {
             on(&w, |ws| match event {
                 UkeyEvent::State(s) => ws.set_device_state(ukey::SLOT, s),
-                UkeyEvent::Presence(p) => ws.on_ukey(p),
+                UkeyEvent::Presence(p, seen) => ws.on_ukey(p, seen),
             })
         });
         let w = Arc::downgrade(self);

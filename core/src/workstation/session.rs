@@ -75,9 +75,19 @@ impl Workstation {
         let result =
             self.with_store(|store| login::unlock(&*ukey, store, &session, pin, now, nonce));
         self.refresh_pending();
-        result?;
+        if !lock(&self.session).unlocked(result?) {
+            // The key was seen gone again while the PIN was checked: the trail says so after
+            // the unlock it recorded.
+            if let Err(e) = self.with_store(|store| login::record_lock(store, &session, now)) {
+                tracing::error!(error = %e.detail, "lock not audited");
+            }
+            return Err(UserError::with_message(
+                ErrorCode::UkeyNoKey,
+                crate::messages::insert_own_key(&session.clerk.name),
+                format!("key {} removed during the unlock", session.key_id),
+            ));
+        }
         tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
-        lock(&self.session).unlocked();
         self.update_status(|s| s.locked = false);
         Ok(self.status())
     }
@@ -99,10 +109,11 @@ impl Workstation {
         self.status()
     }
 
-    /// A UKey came or went: the login view's list, and the lock when the session's key left.
-    pub(super) fn on_ukey(&self, presence: PresenceEvent) {
+    /// A UKey came or went, as presence poll `seen` saw: the login view's list, and the lock
+    /// when the session's key left.
+    pub(super) fn on_ukey(&self, presence: PresenceEvent, seen: u64) {
         if let PresenceEvent::Removed(key) = &presence {
-            let locked = lock(&self.session).key_removed(&key.id);
+            let locked = lock(&self.session).key_removed(&key.id, seen);
             if let Some(session) = locked {
                 tracing::info!(clerk = %session.clerk.id, "UKey pulled: workstation locked");
                 self.update_status(|s| s.locked = true);
@@ -118,13 +129,20 @@ impl Workstation {
 
     /// The clerk at this desk, for intake: a login, not locked, and a configured hall.
     pub(super) fn clerk_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
+        let (desk, locked) = self.session_desk()?;
+        if locked {
+            return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
+        }
+        Ok(desk)
+    }
+
+    /// The desk of the clerk whose session is at the window, locked or not, and whether it is
+    /// locked.
+    pub(super) fn session_desk(&self) -> Result<(crate::domain::intake::Desk, bool), UserError> {
         let state = lock(&self.session).clone();
         let session = state
             .session()
             .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
-        if state.locked() {
-            return Err(UserError::new(ErrorCode::IntakeLocked, "session locked"));
-        }
-        Ok(self.desk_id()?.with_clerk(session))
+        Ok((self.desk_id()?.with_clerk(session), state.locked()))
     }
 }

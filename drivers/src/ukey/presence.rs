@@ -14,19 +14,42 @@ pub enum PresenceEvent {
 }
 
 /// Remembers the last set of keys and reports what changed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PresenceWatcher {
-    known: Vec<KeyInfo>,
+    /// The keys present, each with the polls in a row it has been missing from (0: seen at
+    /// the last poll).
+    known: Vec<(KeyInfo, u32)>,
+    /// Polls in a row a key must be missing from to count as removed.
+    absent_polls: u32,
+}
+
+impl Default for PresenceWatcher {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl PresenceWatcher {
+    /// A watcher that reports a removal at the first poll without the key.
     pub fn new() -> Self {
-        Self::default()
+        Self::debounced(1)
     }
 
-    /// The keys seen at the last update.
-    pub fn current(&self) -> &[KeyInfo] {
-        &self.known
+    /// A watcher that reports a removal only after `absent_polls` polls in a row without the
+    /// key (at least 1), so a key that drops out of one enumeration while it settles (just
+    /// plugged in) is not reported as pulled. Another key under the same id is a removal at
+    /// once.
+    pub fn debounced(absent_polls: u32) -> Self {
+        Self {
+            known: Vec::new(),
+            absent_polls: absent_polls.max(1),
+        }
+    }
+
+    /// The keys present as far as this watcher reports (a key missing for fewer polls than
+    /// it waits for still counts).
+    pub fn current(&self) -> Vec<KeyInfo> {
+        self.known.iter().map(|(k, _)| k.clone()).collect()
     }
 
     /// Takes the keys present now and returns removals, then insertions. A key counts as the
@@ -34,20 +57,28 @@ impl PresenceWatcher {
     /// an insertion).
     pub fn update(&mut self, now: Vec<KeyInfo>) -> Vec<PresenceEvent> {
         let same = |a: &KeyInfo, b: &KeyInfo| a.id == b.id && a.serial == b.serial;
-        let mut events: Vec<PresenceEvent> = self
-            .known
-            .iter()
-            .filter(|old| !now.iter().any(|new| same(old, new)))
-            .cloned()
-            .map(PresenceEvent::Removed)
-            .collect();
-        events.extend(
-            now.iter()
-                .filter(|new| !self.known.iter().any(|old| same(old, new)))
-                .cloned()
-                .map(PresenceEvent::Inserted),
-        );
-        self.known = now;
+        let mut events = Vec::new();
+        let mut kept = Vec::new();
+        for (old, missing) in std::mem::take(&mut self.known) {
+            if now.iter().any(|new| same(&old, new)) {
+                kept.push((old, 0));
+                continue;
+            }
+            let replaced = now.iter().any(|new| new.id == old.id);
+            let missing = missing + 1;
+            if replaced || missing >= self.absent_polls {
+                events.push(PresenceEvent::Removed(old));
+            } else {
+                kept.push((old, missing));
+            }
+        }
+        for new in now {
+            if !kept.iter().any(|(old, _)| same(old, &new)) {
+                events.push(PresenceEvent::Inserted(new.clone()));
+                kept.push((new, 0));
+            }
+        }
+        self.known = kept;
         events
     }
 }
@@ -89,5 +120,34 @@ mod tests {
             vec![PresenceEvent::Removed(key("a", "2"))]
         );
         assert!(w.current().is_empty());
+    }
+
+    #[test]
+    fn a_debounced_watcher_ignores_a_one_poll_blip() {
+        let mut w = PresenceWatcher::debounced(2);
+        assert_eq!(
+            w.update(vec![key("a", "1")]),
+            vec![PresenceEvent::Inserted(key("a", "1"))]
+        );
+        // Just plugged back in: missing from one enumeration, then there again.
+        assert!(w.update(vec![]).is_empty());
+        assert_eq!(w.current(), vec![key("a", "1")]);
+        assert!(w.update(vec![key("a", "1")]).is_empty());
+        // Really pulled: missing from two polls in a row.
+        assert!(w.update(vec![]).is_empty());
+        assert_eq!(
+            w.update(vec![]),
+            vec![PresenceEvent::Removed(key("a", "1"))]
+        );
+        assert!(w.current().is_empty());
+        // Another key under the same id replaces it at once.
+        w.update(vec![key("a", "1")]);
+        assert_eq!(
+            w.update(vec![key("a", "2")]),
+            vec![
+                PresenceEvent::Removed(key("a", "1")),
+                PresenceEvent::Inserted(key("a", "2"))
+            ]
+        );
     }
 }

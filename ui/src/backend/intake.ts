@@ -41,6 +41,8 @@ export interface IntakeApi {
   /** The person on the card just read (A6). */
   partyFromCard(): Promise<Result<Party>>
   save(draft: CaseDraft, park: boolean): Promise<Result<Case>>
+  /** Another clerk logs in at the locked window: the open case is parked for its clerk (A5). */
+  parkForSwitch(draft: CaseDraft): Promise<Result<Case>>
   drafts(): Promise<Result<Case[]>>
   discard(caseId: string): Promise<Result<null>>
   /** Saves, numbers and prints the notice of the decision (E6). */

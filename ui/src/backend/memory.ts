@@ -19,6 +19,7 @@ export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus 
     hall_name: '市政务服务中心',
     window_number: 12,
     window_name: '综合受理窗口',
+    utc_offset_minutes: 480,
     clerk: null,
     backend: { state: 'reachable', latency_ms: 3 },
     devices: [

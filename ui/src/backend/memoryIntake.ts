@@ -4,6 +4,7 @@
 import type {
   Answer,
   Case,
+  CaseEvent,
   CaseDraft,
   DecisionInput,
   ErrorCode,
@@ -196,6 +197,12 @@ export class MemoryIntake implements IntakeApi {
   async save(draft: CaseDraft) {
     return ok(clone(this.upsert(draft)))
   }
+  /** Drafts parked for the locked clerk when another clerk logged in. */
+  switchParked: CaseDraft[] = []
+  async parkForSwitch(draft: CaseDraft) {
+    this.switchParked.push(clone(draft))
+    return ok(clone(this.upsert(draft)))
+  }
   async drafts() {
     return ok([...this.cases.values()].filter((c) => c.state === 'draft').map((c) => clone(c)))
   }
@@ -231,7 +238,7 @@ export class MemoryIntake implements IntakeApi {
     const c = this.cases.get(caseId)
     return c ? ok(clone(c)) : err<Case>('intake.unknown_case', '找不到该办件')
   }
-  async trail() {
+  async trail(): Promise<Result<CaseEvent[]>> {
     return ok([])
   }
   async change(caseId: string) {

@@ -60,6 +60,7 @@ export const tauriBackend: Backend = {
     refresh: (draft) => commands.intakeRefresh(draft),
     partyFromCard: () => commands.intakePartyFromCard(),
     save: (draft, park) => commands.intakeSave(draft, park),
+    parkForSwitch: (draft) => commands.intakeParkForSwitch(draft),
     drafts: () => commands.intakeDrafts(),
     discard: (caseId) => commands.intakeDiscard(caseId),
     printNotice: (draft, decision) => commands.intakePrintNotice(draft, decision),

@@ -16,14 +16,6 @@ export function ageLabel(sinceMs: number | null, nowMs: number): string {
   return `${Math.floor(h / 24)}天`
 }
 
-/** Local date and time, e.g. "2026-11-23 09:05:07". */
-export function timeLabel(ms: number | null): string {
-  if (ms === null) return '—'
-  const d = new Date(ms)
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
-}
-
 export function phaseLabel(phase: SyncPhase): string {
   switch (phase) {
     case 'not_configured':

@@ -44,6 +44,13 @@ export function emptyParty(): Party {
   return { name: '', id_number: '', id_source: 'none', sex: '', nation: '', birth: '', address: '', phone: '' }
 }
 
+/** A material's pages once files are attached to it: the count entered (F7 puts at least 1), or
+ * the files' pages when they make more. A page photographed or scanned from the paper in hand
+ * is the same page, never one more. */
+export function pagesWithFiles(m: MaterialEntry): number {
+  return Math.max(m.pages, m.files.reduce((n, f) => n + f.pages, 0))
+}
+
 function readBytes(file: Blob): Promise<ArrayBuffer> {
   return new Promise((resolve, reject) => {
     const r = new FileReader()
@@ -276,7 +283,7 @@ export const useIntakeStore = defineStore('intake', () => {
   function onAttached(m: MaterialEntry, att: Attachment) {
     cameraFor.value = null
     m.files.push(att)
-    m.pages += att.pages
+    m.pages = pagesWithFiles(m)
     // Photographed from the paper in hand.
     if (m.received === 'missing') m.received = 'paper'
     suggestKind()
@@ -332,7 +339,7 @@ export const useIntakeStore = defineStore('intake', () => {
     const r = await backend.intake.attach(file.name, bytes)
     if (r.status === 'error') return void fail(r.error)
     m.files.push(r.data)
-    m.pages += r.data.pages
+    m.pages = pagesWithFiles(m)
     if (m.received === 'missing') m.received = 'electronic'
     suggestKind()
   }
@@ -392,6 +399,18 @@ export const useIntakeStore = defineStore('intake', () => {
     reset()
     focusSearch.value++
     return true
+  }
+
+  /** 其他工作人员登录 at the lock (A5): the locked clerk's open case with unsaved work is parked
+   * as their draft before the page goes with the session. Null when nothing is lost; the
+   * error otherwise (the switch waits). */
+  async function parkForSwitch(): Promise<UserError | null> {
+    if (!draft.value || !dirty.value) return null
+    const r = await backend.intake.parkForSwitch(draft.value)
+    if (r.status === 'error') return r.error
+    changes.value++
+    reset()
+    return null
   }
 
   async function resumeCase(c: Case): Promise<boolean> {
@@ -459,6 +478,7 @@ export const useIntakeStore = defineStore('intake', () => {
     printNotice,
     decide,
     park,
+    parkForSwitch,
     resumeCase,
   }
 })

@@ -6,7 +6,7 @@
 pub use super::ops::attach::{attach, MAX_ATTACHMENT_BYTES};
 pub use super::ops::change::{change, ChangeInput};
 pub use super::ops::decide::decide;
-pub use super::ops::draft::{discard_draft, drafts, save_draft};
+pub use super::ops::draft::{discard_draft, drafts, save, save_draft, ParkReason};
 pub use super::ops::load;
 pub use super::ops::notice::{prepare_notice, record_notice_print};
 pub use super::ops::reprint::{prepare_reprint, record_reprint};

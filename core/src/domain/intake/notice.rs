@@ -13,6 +13,9 @@ use yichuang_drivers::idcard::Date;
 #[derive(Debug, Clone)]
 pub struct PreparedNotice {
     pub case_id: String,
+    /// The case as the notice was laid out for (content and number); written only once the
+    /// notice is printed.
+    pub case: Case,
     pub notice: PrintedNotice,
     pub document: Document,
 }
@@ -168,6 +171,7 @@ pub fn prepare(
     };
     PreparedNotice {
         case_id: case.id.clone(),
+        case: case.clone(),
         document: document(case.case_no.as_deref().unwrap_or(""), &notice),
         notice,
     }
@@ -177,6 +181,7 @@ pub fn prepare(
 pub fn reprint(case: &Case, notice: PrintedNotice) -> PreparedNotice {
     PreparedNotice {
         case_id: case.id.clone(),
+        case: case.clone(),
         document: document(case.case_no.as_deref().unwrap_or(""), &notice),
         notice,
     }

@@ -59,6 +59,12 @@ impl Outcome for Case {
     }
 }
 
+impl Outcome for super::notice::PreparedNotice {
+    fn case_mut(&mut self) -> Option<&mut Case> {
+        None
+    }
+}
+
 impl Outcome for () {
     fn case_mut(&mut self) -> Option<&mut Case> {
         None

@@ -85,6 +85,8 @@ struct TestKey {
     cert: RefCell<CertInfo>,
     key: RefCell<p256::ecdsa::SigningKey>,
     present: Cell<bool>,
+    /// Presence polls made (the service's mark).
+    polls: Cell<u64>,
 }
 
 impl TestKey {
@@ -94,6 +96,7 @@ impl TestKey {
             cert: RefCell::new(certificate(cn, &key)),
             key: RefCell::new(key),
             present: Cell::new(true),
+            polls: Cell::new(0),
         }
     }
 
@@ -131,7 +134,20 @@ impl Ukey for TestKey {
     }
 
     fn present(&self, key: &str) -> bool {
+        self.polls.set(self.polls.get() + 1);
         key == KEY && self.present.get()
+    }
+
+    fn presence_mark(&self) -> u64 {
+        self.polls.get()
+    }
+}
+
+impl TestKey {
+    /// The watcher's poll: its number.
+    fn poll(&self) -> u64 {
+        self.polls.set(self.polls.get() + 1);
+        self.polls.get()
     }
 }
 
@@ -281,6 +297,12 @@ fn a1_online_login_opens_a_session_and_keeps_the_grant() {
         .unwrap();
     assert_eq!(grants, 1, "the grant is kept for offline days");
     assert_eq!(actions(&mut s), ["login.ok"]);
+    // The clerk's name, for the trails (I3) that list this clerk's audit entries.
+    let name: String = s
+        .conn()
+        .query_row("SELECT name FROM clerk WHERE id = 'c001'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, session.clerk.name);
 }
 
 #[test]
@@ -360,16 +382,18 @@ fn a5_pulling_the_sessions_key_locks_once() {
     let key = TestKey::new(1, "qianqi");
     let mut state = logged_in(&mut s, &key);
     assert_eq!(
-        state.key_removed("OTHER-KEY"),
+        state.key_removed("OTHER-KEY", key.poll()),
         None,
         "another key leaving does not lock"
     );
     assert!(!state.locked());
-    let session = state.key_removed(KEY).expect("the session's key locks");
+    let session = state
+        .key_removed(KEY, key.poll())
+        .expect("the session's key locks");
     assert!(state.locked());
     record_lock(&mut s, &session, NOW + HOUR).unwrap();
     assert_eq!(
-        state.key_removed(KEY),
+        state.key_removed(KEY, key.poll()),
         None,
         "already locked: one lock entry"
     );
@@ -384,15 +408,15 @@ fn a5_unlock_with_the_same_key_and_pin() {
     let (_d, mut s) = store();
     let key = TestKey::new(1, "qianqi");
     let mut state = logged_in(&mut s, &key);
-    let session = state.key_removed(KEY).unwrap();
+    let session = state.key_removed(KEY, key.poll()).unwrap();
     key.present.set(false);
     let err = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [3; 32]).unwrap_err();
     assert_eq!(err.code, "ukey.no_key", "the key must be back first");
     key.present.set(true);
     let err = unlock(&key, &mut s, &session, "0000", NOW + HOUR, [3; 32]).unwrap_err();
     assert_eq!(err.code, ErrorCode::UkeyPinIncorrect);
-    unlock(&key, &mut s, &session, PIN, NOW + HOUR, [4; 32]).unwrap();
-    state.unlocked();
+    let mark = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [4; 32]).unwrap();
+    assert!(state.unlocked(mark));
     assert!(!state.locked());
     assert_eq!(
         actions(&mut s),
@@ -405,10 +429,47 @@ fn a5_unlock_with_another_clerks_key_is_refused() {
     let (_d, mut s) = store();
     let key = TestKey::new(1, "qianqi");
     let mut state = logged_in(&mut s, &key);
-    let session = state.key_removed(KEY).unwrap();
+    let session = state.key_removed(KEY, key.poll()).unwrap();
     key.swap_for(TestKey::new(2, "zhangsan"));
     let err = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [3; 32]).unwrap_err();
     assert_eq!(err.code, ErrorCode::LoginOtherKey);
     assert!(state.locked());
     assert_eq!(actions(&mut s), ["login.ok", "session.unlock_failed"]);
+}
+
+#[test]
+fn a5_a_removal_seen_before_the_unlock_does_not_lock_again() {
+    // The race behind 「the first PIN after putting the key back did nothing」: the watcher's
+    // poll saw the key gone (pulled, or dropping out once while it settles back in), the PIN
+    // unlocked with the key back, and only then did the watcher's word arrive: it locked the
+    // session again, and the lock screen stayed.
+    let (_d, mut s) = store();
+    let key = TestKey::new(1, "qianqi");
+    let mut state = logged_in(&mut s, &key);
+    let session = state.key_removed(KEY, key.poll()).unwrap();
+    let blip = key.poll(); // gone at this poll; its event is still on the way
+    let mark = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [5; 32]).unwrap();
+    assert!(state.unlocked(mark));
+    assert_eq!(state.key_removed(KEY, blip), None, "older than the unlock");
+    assert!(!state.locked(), "the first PIN unlocks");
+    // Pulled after the unlock: locks at once.
+    assert!(state.key_removed(KEY, key.poll()).is_some());
+    assert!(state.locked());
+}
+
+#[test]
+fn a5_a_removal_seen_during_the_unlock_keeps_the_lock() {
+    let (_d, mut s) = store();
+    let key = TestKey::new(1, "qianqi");
+    let mut state = logged_in(&mut s, &key);
+    let session = state.key_removed(KEY, key.poll()).unwrap();
+    let mark = key.presence_mark();
+    // The key leaves again while the PIN is checked; the watcher reports it before the answer.
+    assert_eq!(state.key_removed(KEY, key.poll()), None, "already locked");
+    assert!(!state.unlocked(mark), "the key left after the proof began");
+    assert!(state.locked());
+    // Put back, the next PIN unlocks.
+    let mark = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [6; 32]).unwrap();
+    assert!(state.unlocked(mark));
+    assert!(!state.locked());
 }

@@ -44,7 +44,7 @@ fn light_label(l: Light) -> &'static str {
 }
 
 fn time_cn(ms: i64) -> String {
-    let t = crate::infra::clock::slip_time_from_unix(ms.div_euclid(1000) + 8 * 3600);
+    let t = crate::infra::clock::slip_time_from_unix(crate::infra::clock::hall_secs(ms));
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         t.year, t.month, t.day, t.hour, t.minute

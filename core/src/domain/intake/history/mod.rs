@@ -63,7 +63,8 @@ pub struct HistoryPage {
     pub more: bool,
 }
 
-const CST_MS: i64 = 8 * 3600 * 1000;
+/// The hall zone's offset ([`crate::infra::clock::HALL_UTC_OFFSET_MINUTES`]).
+const CST_MS: i64 = crate::infra::clock::HALL_UTC_OFFSET_MINUTES as i64 * 60_000;
 
 fn day_start_ms(d: Date) -> i64 {
     unix_days(d) * 86_400_000 - CST_MS

@@ -93,9 +93,9 @@ mod tests {
         let draft = walk_in(&v);
         let prepared = cases::prepare_notice(&mut s, &v, &desk(), draft, &accept(), NOW).unwrap();
         let case_id = prepared.case_id.clone();
-        // Not printed yet: the decision is refused and nothing is queued for sync.
+        // Not printed yet: there is no case to decide and nothing is queued for sync.
         let err = cases::decide(&mut s, &v, &desk(), &case_id, &accept(), NOW).unwrap_err();
-        assert!(matches!(err, IntakeError::NoticeNotPrinted), "{err}");
+        assert!(matches!(err, IntakeError::UnknownCase(_)), "{err}");
         assert_eq!(
             count(&mut s, "SELECT count(*) FROM outbox WHERE kind = 'case'"),
             0

@@ -10,7 +10,7 @@ use crate::domain::intake::rules::situation::{new_draft, refresh};
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
 use crate::domain::intake::IntakeError;
 use crate::infra::store::Store;
-use rusqlite::params;
+use rusqlite::{params, Transaction};
 use serde_json::json;
 
 /// Saves a draft (new or existing, state 暂存) and returns the case. `park` records that the
@@ -23,32 +23,53 @@ pub fn save_draft(
     park: bool,
     at_ms: i64,
 ) -> Result<Case, IntakeError> {
-    let mut draft = refresh(view, draft)?;
-    let item = view.item(&draft.item_code)?;
+    save(
+        store,
+        view,
+        desk,
+        draft,
+        park.then_some(ParkReason::Clerk),
+        at_ms,
+    )
+}
+
+/// Why a draft is parked; recorded with the `intake.park` audit entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParkReason {
+    /// The clerk parked it (F4, the leave guard).
+    Clerk,
+    /// Another clerk logged in at the locked window: the locked clerk's open case is kept as
+    /// their draft (A5).
+    ClerkSwitch,
+}
+
+impl ParkReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            ParkReason::Clerk => "clerk",
+            ParkReason::ClerkSwitch => "clerk_switch",
+        }
+    }
+}
+
+/// Saves a draft; parked (and audited) when `park` names a reason.
+pub fn save(
+    store: &mut Store,
+    view: &CatalogView,
+    desk: &Desk,
+    draft: CaseDraft,
+    park: Option<ParkReason>,
+    at_ms: i64,
+) -> Result<Case, IntakeError> {
     transact(store, &desk.clerk_id, at_ms, |tx| {
-        check_card_sources(tx, &draft, at_ms)?;
-        let mut case = match &draft.id {
-            Some(id) => {
-                let c = load_conn(tx, id, &desk.clerk_id)?;
-                if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
-                    return Err(IntakeError::WrongState(c.state));
-                }
-                c
-            }
-            None => new_case(item, view, desk, at_ms),
-        };
-        draft.id = Some(case.id.clone());
-        case.situation_name = situation_name(item, draft.situation_id.as_deref());
-        case.draft = draft;
-        case.updated_at = at_ms;
-        let audit = if park {
-            vec![Audit::new(
+        let case = compose(tx, view, desk, draft, at_ms)?;
+        let audit = match park {
+            Some(reason) => vec![Audit::new(
                 "intake.park",
                 Some(case.case_no.clone().unwrap_or_else(|| case.id.clone())),
-                json!({ "item": case.item_code, "case_id": case.id }),
-            )]
-        } else {
-            vec![]
+                json!({ "item": case.item_code, "case_id": case.id, "reason": reason.as_str() }),
+            )],
+            None => vec![],
         };
         Ok(Effects {
             value: case,
@@ -56,6 +77,35 @@ pub fn save_draft(
             outbox: Outbox::Nothing,
         })
     })
+}
+
+/// The case `draft` makes, checked but not written: the clerk's own case it continues (暂存 or
+/// 补正) or a new one, holding the draft's content with its checklist rebuilt.
+pub(super) fn compose(
+    tx: &Transaction<'_>,
+    view: &CatalogView,
+    desk: &Desk,
+    draft: CaseDraft,
+    at_ms: i64,
+) -> Result<Case, IntakeError> {
+    let mut draft = refresh(view, draft)?;
+    let item = view.item(&draft.item_code)?;
+    check_card_sources(tx, &draft, at_ms)?;
+    let mut case = match &draft.id {
+        Some(id) => {
+            let c = load_conn(tx, id, &desk.clerk_id)?;
+            if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
+                return Err(IntakeError::WrongState(c.state));
+            }
+            c
+        }
+        None => new_case(item, view, desk, at_ms),
+    };
+    draft.id = Some(case.id.clone());
+    case.situation_name = situation_name(item, draft.situation_id.as_deref());
+    case.draft = draft;
+    case.updated_at = at_ms;
+    Ok(case)
 }
 
 fn situation_name(item: &Item, id: Option<&str>) -> Option<String> {
@@ -162,5 +212,35 @@ mod tests {
             ),
             1
         );
+    }
+
+    #[test]
+    fn a5_clerk_switch_parks_the_open_case_as_the_first_clerks_draft() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let c = cases::save(
+            &mut s,
+            &v,
+            &desk(),
+            walk_in(&v),
+            Some(cases::ParkReason::ClerkSwitch),
+            NOW,
+        )
+        .unwrap();
+        let drafts = cases::drafts(&mut s, "c001").unwrap();
+        assert_eq!(drafts.len(), 1);
+        assert_eq!(drafts[0].id, c.id);
+        assert_eq!(drafts[0].draft.applicant.name, "张三");
+        let (actor, detail): (String, String) = s
+            .conn()
+            .query_row(
+                "SELECT actor, detail FROM audit_log WHERE action = 'intake.park'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(actor, "c001", "parked as the first clerk's");
+        assert!(detail.contains("clerk_switch"), "{detail}");
     }
 }

@@ -2,10 +2,10 @@
 //! decision, gives the case its number (E8) and lays the notice out; [`record_notice_print`]
 //! records the print on the case once it came out.
 
-use super::draft::save_draft;
+use super::draft::compose;
 use super::load_conn;
 use crate::domain::intake::context::{CatalogView, Desk};
-use crate::domain::intake::model::{Case, CaseDraft, DecisionInput};
+use crate::domain::intake::model::{Case, CaseDraft, CaseState, DecisionInput};
 use crate::domain::intake::notice::{self, PreparedNotice};
 use crate::domain::intake::rules::decision::{china_date, plan_decision};
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
@@ -33,10 +33,11 @@ fn allocate_case_no(tx: &Transaction<'_>, desk: &Desk, at_ms: i64) -> Result<Str
     ))
 }
 
-/// Step one of printing a notice (E6): checks the decision against the case, gives the case
-/// its number if it has none (committed at once: a number printed is never reused) and lays
-/// the notice out. The shell prints it without holding the store, then calls
-/// [`record_notice_print`].
+/// Step one of printing a notice (E6): composes the case from what is on screen, checks the
+/// decision against it and lays the notice out — all before anything is written, so a refused
+/// notice leaves no case behind (no phantom draft). Only the case number of a case that has
+/// none is committed here (a number that may reach paper is never reused). The shell prints
+/// without holding the store, then calls [`record_notice_print`], which writes the case.
 pub fn prepare_notice(
     store: &mut Store,
     view: &CatalogView,
@@ -45,28 +46,24 @@ pub fn prepare_notice(
     input: &DecisionInput,
     at_ms: i64,
 ) -> Result<PreparedNotice, IntakeError> {
-    // The notice is printed for what is on screen: save it first (same rules as a draft).
-    let case = save_draft(store, view, desk, draft, false, at_ms)?;
-    let item = view.item(&case.item_code)?;
-    let decision = plan_decision(view, item, &case.draft, input, &desk.clerk_id, at_ms)?;
-    let case = if case.case_no.is_none() {
-        transact(store, &desk.clerk_id, at_ms, |tx| {
-            let mut c = load_conn(tx, &case.id, &desk.clerk_id)?;
-            c.case_no = Some(allocate_case_no(tx, desk, at_ms)?);
-            Ok(Effects {
-                value: c,
-                audit: vec![],
-                outbox: Outbox::Nothing,
-            })
-        })?
-    } else {
-        case
-    };
-    Ok(notice::prepare(view, item, desk, &case, &decision, at_ms))
+    transact(store, &desk.clerk_id, at_ms, |tx| {
+        let mut case = compose(tx, view, desk, draft, at_ms)?;
+        let item = view.item(&case.item_code)?;
+        let decision = plan_decision(view, item, &case.draft, input, &desk.clerk_id, at_ms)?;
+        if case.case_no.is_none() {
+            case.case_no = Some(allocate_case_no(tx, desk, at_ms)?);
+        }
+        Ok(Effects {
+            value: notice::prepare(view, item, desk, &case, &decision, at_ms),
+            audit: vec![],
+            outbox: Outbox::Nothing,
+        })
+    })
 }
 
-/// Step two: the notice came out of the printer; records it on the case, counts the print and
-/// audits it, in one transaction.
+/// Step two: the notice came out of the printer; writes the case as it was printed for (new,
+/// or the clerk's draft it continues), records the notice on it, counts the print and audits
+/// it, in one transaction. A print that failed never gets here: the store stays as it was.
 pub fn record_notice_print(
     store: &mut Store,
     desk: &Desk,
@@ -75,7 +72,20 @@ pub fn record_notice_print(
     at_ms: i64,
 ) -> Result<Case, IntakeError> {
     transact(store, &desk.clerk_id, at_ms, |tx| {
-        let mut c = load_conn(tx, &prepared.case_id, &desk.clerk_id)?;
+        let printed = &prepared.case;
+        let mut c = match load_conn(tx, &prepared.case_id, &desk.clerk_id) {
+            Ok(mut c) => {
+                if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
+                    return Err(IntakeError::WrongState(c.state));
+                }
+                c.draft = printed.draft.clone();
+                c.situation_name = printed.situation_name.clone();
+                c.case_no = c.case_no.or_else(|| printed.case_no.clone());
+                c
+            }
+            Err(IntakeError::UnknownCase(_)) => printed.clone(),
+            Err(e) => return Err(e),
+        };
         let n = &prepared.notice;
         match c
             .notices
@@ -103,6 +113,7 @@ pub fn record_notice_print(
 #[cfg(test)]
 mod tests {
     use crate::domain::intake::testkit::*;
+    use crate::domain::intake::*;
 
     #[test]
     fn case_numbers_restart_daily_and_carry_hall_and_window() {
@@ -114,5 +125,92 @@ mod tests {
         let b = decided(&mut s, &v, "张三", NOW + 86_400_000);
         assert_eq!(a.case_no.as_deref(), Some("441500202611230030001"));
         assert_eq!(b.case_no.as_deref(), Some("441500202611240030001"));
+    }
+
+    /// Nothing a refused F8 leaves behind: no case row, no draft, no outbox row, no audit
+    /// entry, nothing in today's figures.
+    fn assert_untouched(s: &mut crate::infra::store::Store, before: (i64, i64)) {
+        assert_eq!(count(s, "SELECT count(*) FROM cases"), 0);
+        assert!(cases::drafts(s, "c001").unwrap().is_empty());
+        assert_eq!(count(s, "SELECT count(*) FROM outbox"), before.0);
+        assert_eq!(count(s, "SELECT count(*) FROM audit_log"), before.1);
+        let f = history::today_figures(s, "c001", china_date(NOW)).unwrap();
+        assert_eq!((f.total, f.drafts, f.prints), (0, 0, 0));
+    }
+
+    #[test]
+    fn e6_refused_print_leaves_no_draft() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW - 60_000);
+        let audited = (
+            count(&mut s, "SELECT count(*) FROM outbox"),
+            count(&mut s, "SELECT count(*) FROM audit_log"),
+        );
+        let reject = DecisionInput {
+            kind: DecisionKind::Reject,
+            reason: " ".into(),
+            promise: String::new(),
+            deadline: None,
+        };
+        // 不予受理 without a reason.
+        let e = cases::prepare_notice(&mut s, &v, &desk(), walk_in(&v), &reject, NOW).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                IntakeError::Decision(DecisionProblem::RejectReasonRequired)
+            ),
+            "{e}"
+        );
+        assert_untouched(&mut s, audited);
+        // Without an applicant, whatever the decision.
+        let mut nobody = walk_in(&v);
+        nobody.applicant = Party::default();
+        let with_reason = DecisionInput {
+            reason: "不属于本机关职权范围".into(),
+            ..reject.clone()
+        };
+        let supplement = DecisionInput {
+            kind: DecisionKind::Supplement,
+            ..with_reason.clone()
+        };
+        for input in [accept(), with_reason, supplement] {
+            let e = cases::prepare_notice(&mut s, &v, &desk(), nobody.clone(), &input, NOW)
+                .unwrap_err();
+            assert!(matches!(e, IntakeError::Party { .. }), "{e}");
+        }
+        assert_untouched(&mut s, audited);
+        // 受理 with a required material missing.
+        let mut short = walk_in(&v);
+        short.materials[0].received = ReceivedAs::Missing;
+        let e = cases::prepare_notice(&mut s, &v, &desk(), short, &accept(), NOW).unwrap_err();
+        assert!(matches!(e, IntakeError::MaterialsMissing(_)), "{e}");
+        assert_untouched(&mut s, audited);
+        // Prepared but never printed (printer failed): still nothing but the number's reservation.
+        cases::prepare_notice(&mut s, &v, &desk(), walk_in(&v), &accept(), NOW).unwrap();
+        assert_untouched(&mut s, audited);
+    }
+
+    #[test]
+    fn e7_a_parked_draft_printed_later_keeps_its_row() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW);
+        let parked = cases::save_draft(&mut s, &v, &desk(), walk_in(&v), true, NOW).unwrap();
+        let mut d = parked.draft.clone();
+        d.notes = "补充说明".into();
+        let p = cases::prepare_notice(&mut s, &v, &desk(), d, &accept(), NOW).unwrap();
+        // Not printed: the parked draft is as it was, without a number.
+        let still = cases::load(&mut s, &parked.id, "c001").unwrap();
+        assert_eq!(
+            (still.case_no.as_deref(), still.draft.notes.as_str()),
+            (None, "")
+        );
+        let c = cases::record_notice_print(&mut s, &desk(), &p, "j", NOW).unwrap();
+        assert_eq!(c.id, parked.id);
+        assert_eq!(c.draft.notes, "补充说明");
+        assert_eq!(c.version, parked.version + 1);
+        assert!(c.case_no.is_some());
+        assert_eq!(count(&mut s, "SELECT count(*) FROM cases"), 1);
     }
 }

@@ -41,7 +41,7 @@ pub fn validate_for_decision(item: &Item, draft: &CaseDraft) -> Result<(), Intak
 
 /// The date in China of a unix-ms instant.
 pub fn china_date(at_ms: i64) -> Date {
-    crate::infra::clock::date_from_unix(at_ms.div_euclid(1000) + 8 * 3600)
+    crate::infra::clock::date_from_unix(crate::infra::clock::hall_secs(at_ms))
 }
 
 /// The working day `n` working days after `today` (supplement and 容缺 default: 5).
@@ -133,11 +133,14 @@ pub fn plan_decision(
             decision.deadline = Some(deadline(input)?);
         }
         DecisionKind::Reject => {
+            // Addressed to the applicant: a notice for nobody is never printed.
+            check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
             if decision.reason.is_empty() {
                 return Err(IntakeError::Decision(DecisionProblem::RejectReasonRequired));
             }
         }
         DecisionKind::Supplement => {
+            check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
             let missing: Vec<&MaterialEntry> =
                 draft.materials.iter().filter(|m| !m.is_in()).collect();
             if missing.is_empty() && decision.reason.is_empty() {
