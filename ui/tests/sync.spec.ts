@@ -133,6 +133,13 @@ describe('sync page (issue 6)', () => {
     expect(parked).toContain('审计记录')
     expect(parked).toContain('审计链不连续')
 
+    // 「重新提交」: the refused record is pending again and the table is gone.
+    await w.find('[data-testid="sync-retry-parked"]').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="sync-parked-records"]').exists()).toBe(false)
+    expect(w.find('[data-testid="sync-pending"]').text()).toContain('记录 4 条')
+    expect(w.find('[data-testid="sync-retry-parked"]').exists()).toBe(false)
+
     // 「立即同步」 asks the workstation and shows the answer.
     backend.onSyncNow = () => {
       backend.sync = { ...backend.sync, status: sampleSync(), parked_records: [] }

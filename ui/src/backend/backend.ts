@@ -58,6 +58,8 @@ export interface Backend {
   syncStatus(): Promise<Result<SyncOverview>>
   /** 「立即同步」: a sync cycle now instead of after the back-off. */
   syncNow(): Promise<Result<SyncOverview>>
+  /** 「重新提交」: refused records and files back in the queue (audited), then a cycle. */
+  syncRetryParked(): Promise<Result<SyncOverview>>
   /** Called whenever the sync status changes (pending count, phase, error, upload). */
   onSyncStatus(listener: (status: SyncStatus) => void): Promise<Unsubscribe>
 }

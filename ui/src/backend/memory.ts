@@ -242,6 +242,17 @@ export class MemoryBackend implements Backend {
     return { status: 'ok' as const, data: structuredClone(this.sync) }
   }
 
+  /** Refused records and files go back to pending, as the store does. */
+  async syncRetryParked(): Promise<Result<SyncOverview>> {
+    const n = this.sync.parked_records.length
+    this.sync.status.pending_records += n
+    this.sync.status.parked_records = 0
+    this.sync.status.parked_blobs = 0
+    this.sync.parked_records = []
+    this.sync.parked_blobs = []
+    return { status: 'ok' as const, data: structuredClone(this.sync) }
+  }
+
   async syncNow(): Promise<Result<SyncOverview>> {
     this.syncNowCalls += 1
     this.onSyncNow?.()

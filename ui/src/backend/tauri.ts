@@ -94,6 +94,7 @@ export const tauriBackend: Backend = {
   },
   syncStatus: () => commands.syncStatus(),
   syncNow: () => commands.syncNow(),
+  syncRetryParked: () => commands.syncRetryParked(),
   async onSyncStatus(listener) {
     return events.syncStatusChanged.listen((event) => listener(event.payload))
   },
