@@ -372,6 +372,7 @@ async fn e6_refused_print_leaves_no_draft_and_f10_first_says_why() -> Result<()>
     let client = &app.client;
     let result = app
         .scenario(async {
+            app.sim("card place resident")?;
             let mut kb = Keyboard::new(client);
             open_item(&mut kb, "hjzm", "GA-HJ-0301").await?;
             kb.press("1").await?;
