@@ -40,7 +40,7 @@ UI_INPUTS := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui
 ui: $(UI_DIST)
 
 $(UI_DIST): $(UI_INPUTS)
-	@echo "ui: building the UI bundle (ui/src changed)…"
+	@echo "ui: building the UI bundle (its sources changed)…"
 	cd ui && npm run build --silent
 	@touch $@
 
@@ -102,6 +102,7 @@ test: setup lint check-bindings unit faults ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app
+	scripts/bench-make-run.sh
 	cargo run --release -q -p yichuang-drivers --example bench
 	QR_TESTSET=$$(scripts/qr-testset.sh) cargo run --release -q -p yichuang-drivers --example camera_bench
 	cargo run --release -q -p yichuang-core --example document_bench

@@ -40,7 +40,7 @@ fi
 # are exported for the app.
 # The SKF simulator is the release build `make app` made (no second, debug build here).
 if [ ! -f .run/ukey/env ]; then
-  echo "run: making the test UKeys in .run/ukey (first run only, about a minute)…"
+  echo "run: making the test UKeys in .run/ukey (first run only, a few seconds)…"
   mkdir -p .run/ukey
   UKEY_SKF_SIM_BIN="$TARGET_DIR/release/yichuang-skf-sim" scripts/ukey-test.sh setup .run/ukey \
     | grep -E '^[A-Z0-9_]+=' > .run/ukey/env.tmp
