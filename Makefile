@@ -30,12 +30,24 @@ FUZZ_SECONDS ?= 60
 setup:
 	scripts/setup.sh
 
-ui:
-	cd ui && npm run build
+# The UI bundle is rebuilt only when one of its inputs is newer than ui/dist/index.html:
+# `vite build` rewrites all of ui/dist, which the shell embeds, so an unneeded build would
+# relink the app (about a minute). `make bindings` rewrites ui/src/bindings.ts and so counts.
+UI_DIST := ui/dist/index.html
+UI_INPUTS := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/citizen.html \
+  ui/package.json ui/package-lock.json ui/vite.config.ts ui/tsconfig.json
+
+ui: $(UI_DIST)
+
+$(UI_DIST): $(UI_INPUTS)
+	@echo "ui: building the UI bundle (its sources changed)…"
+	cd ui && npm run build --silent
+	@touch $@
 
 # The release binaries, always in one cargo invocation with one feature set: building them
 # separately or switching features would rebuild shared crates (the webview ones are slow).
 app: ui
+	@echo "app: cargo build --release (only what changed; nothing to do takes a few seconds)"
 	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim --features yichuang-app/custom-protocol
 
 run: setup app
@@ -90,6 +102,7 @@ test: setup lint check-bindings unit faults ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app
+	scripts/bench-make-run.sh
 	cargo run --release -q -p yichuang-drivers --example bench
 	QR_TESTSET=$$(scripts/qr-testset.sh) cargo run --release -q -p yichuang-drivers --example camera_bench
 	cargo run --release -q -p yichuang-core --example document_bench

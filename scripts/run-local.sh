@@ -38,9 +38,12 @@ fi
 # Test UKeys (SoftHSM2 tokens and the simulated SKF key, see scripts/ukey-test.sh), made once
 # and kept in .run/ukey; their settings (SOFTHSM2_CONF, YICHUANG_SKF_SIM_STATE, library paths)
 # are exported for the app.
+# The SKF simulator is the release build `make app` made (no second, debug build here).
 if [ ! -f .run/ukey/env ]; then
+  echo "run: making the test UKeys in .run/ukey (first run only, a few seconds)…"
   mkdir -p .run/ukey
-  scripts/ukey-test.sh setup .run/ukey | grep -E '^[A-Z0-9_]+=' > .run/ukey/env.tmp
+  UKEY_SKF_SIM_BIN="$TARGET_DIR/release/yichuang-skf-sim" scripts/ukey-test.sh setup .run/ukey \
+    | grep -E '^[A-Z0-9_]+=' > .run/ukey/env.tmp
   mv .run/ukey/env.tmp .run/ukey/env
 fi
 set -a
@@ -53,6 +56,7 @@ set +a
 mkdir -p .run/server/ca
 cp .run/ukey/ca/ecdsa-ca.pem .run/ukey/ca/sm2-ca.pem .run/server/ca/
 if [ ! -f .run/server/clerks.csv ]; then
+  echo "run: registering the test clerks with the local server (first run only)…"
   cat > .run/server/clerks.csv <<CSV
 id,name,department,post,permissions
 T-ZS,张三,市政务服务中心,综合窗口,accept;query
@@ -66,17 +70,26 @@ CSV
 fi
 echo "run: log in with the simulated UKey (钱七), PIN $YICHUANG_SKF_PIN"
 
+echo "run: starting the local server on 127.0.0.1:$PORT (log: .run/server.log)"
 YICHUANG_CA_DIR="$PWD/.run/server/ca" "$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
 SERVER_PID=$!
 trap 'kill -TERM $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null || true' EXIT
 
 if [ -z "${DISPLAY:-}" ]; then
-  echo "run: no DISPLAY; starting the app under Xvfb :99 (screenshots: import -display :99 -window root shot.png)"
-  Xvfb :99 -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
+  XDISPLAY="${YICHUANG_RUN_DISPLAY:-:99}"
+  echo "run: no DISPLAY; starting the app under Xvfb $XDISPLAY (screenshots: import -display $XDISPLAY -window root shot.png)"
+  Xvfb "$XDISPLAY" -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
   XVFB_PID=$!
   trap 'kill -TERM $SERVER_PID $XVFB_PID 2>/dev/null; wait 2>/dev/null || true' EXIT
-  export DISPLAY=:99
-  sleep 1
+  export DISPLAY="$XDISPLAY"
+  # Up when its socket is there (at most 10 s).
+  for _ in $(seq 100); do
+    [ -S "/tmp/.X11-unix/X${XDISPLAY#:}" ] && break
+    kill -0 $XVFB_PID 2>/dev/null || { echo "run: Xvfb $XDISPLAY did not start (display in use?)" >&2; exit 1; }
+    sleep 0.1
+  done
 fi
+
+echo "run: starting the workstation"
 
 YICHUANG_CONFIG="$PWD/.run/workstation.toml" YICHUANG_DATA_DIR="$PWD/.run/data" "$APP"

@@ -30,9 +30,12 @@ APT_PACKAGES=(
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# One dpkg-query for the whole list (a fraction of a second when everything is there).
+installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' "${APT_PACKAGES[@]}" 2>/dev/null \
+  | awk '$1 == "ii" { print $2 }' | tr '\n' ' ' || true) "
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ "$installed" == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
@@ -50,18 +53,22 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 # newer than the last install. `npm install` rather than `npm ci`: npm 11 here writes lock
 # files without the other platforms' optional packages (rollup's native builds), which
 # `npm ci` then rejects as out of sync; `npm install` installs the locked versions as well.
-if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+# The stamp is touched after each install: npm leaves node_modules/.package-lock.json alone
+# when nothing changed, so comparing with it would reinstall on every run of a fresh checkout.
+NPM_STAMP=ui/node_modules/.yichuang-installed
+if [ ! -f "$NPM_STAMP" ] || [ ui/package-lock.json -nt "$NPM_STAMP" ] || [ ui/package.json -nt "$NPM_STAMP" ]; then
   echo "setup: installing npm packages"
   (cd ui && npm install --no-audit --no-fund --loglevel=error)
+  touch "$NPM_STAMP"
 fi
 
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 if [ ! -x "$CARGO_BIN/tauri-driver" ]; then
-  echo "setup: installing tauri-driver"
+  echo "setup: installing tauri-driver (first run only, a few minutes)…"
   cargo install tauri-driver --locked --version '^2' --quiet
 fi
 if [ ! -x "$CARGO_BIN/cargo-fuzz" ]; then
-  echo "setup: installing cargo-fuzz"
+  echo "setup: installing cargo-fuzz (first run only, a few minutes)…"
   cargo install cargo-fuzz --locked --quiet
 fi
 echo "setup: ok"

@@ -123,8 +123,16 @@ openssl x509 -req -in skf/clerk.csr -CA ca/sm2-ca.pem -CAkey ca/sm2-ca.key -CAcr
   -out skf/clerk.pem 2>/dev/null
 openssl x509 -in skf/clerk.pem -outform DER -out skf/clerk.der
 
-(cd "$ROOT" && cargo build -q -p yichuang-skf-sim)
-SIM_BIN="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/yichuang-skf-sim"
+# The simulator's CLI and library: a given build (UKEY_SKF_SIM_BIN, e.g. the release one that
+# `make app` has just built, as `make run` passes it), else a debug build made here.
+if [ -n "${UKEY_SKF_SIM_BIN:-}" ]; then
+  SIM_BIN="$UKEY_SKF_SIM_BIN"
+  [ -x "$SIM_BIN" ] || { echo "ukey-test: $SIM_BIN not found" >&2; exit 1; }
+else
+  echo "ukey-test: building the SKF simulator (debug; the first build takes a few minutes)…" >&2
+  (cd "$ROOT" && cargo build -q -p yichuang-skf-sim)
+  SIM_BIN="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/yichuang-skf-sim"
+fi
 "$SIM_BIN" --state "$DIR/skf/state.json" provision --key skf/clerk.key --cert skf/clerk.der \
   --pin "$SKF_PIN" --max-retries 6
 SKF_LIB="$("$SIM_BIN" lib-path)"

@@ -32,7 +32,8 @@ describe('clerk window', () => {
     expect(bar().attributes('data-state')).toBe('unreachable')
     expect(bar().text()).toContain('无法连接')
     expect(w.find('[data-testid="status-pending"]').text()).toBe('待同步：3 条')
-    expect(w.find('[data-testid="status-clerk"]').text()).toBe('受理人：张敏（户政科）')
+    expect(w.find('[data-testid="status-clerk"]').text()).toBe('受理人：张敏')
+    expect(w.find('[data-testid="status-clerk"]').attributes('title')).toBe('受理人：张敏（户政科）')
   })
 
   it('shows each device state in Chinese', async () => {
@@ -46,10 +47,13 @@ describe('clerk window', () => {
       }),
     )
     const w = await mountWith(App, backend)
-    const text = w.find('[data-testid="status-devices"]').text()
-    expect(text).toContain('高拍仪：未连接')
-    expect(text).toContain('A4打印机：未安装')
-    expect(text).toContain('身份证读卡器：故障：校验错误')
+    const slot = (s: string) => w.find(`[data-testid="status-devices"] [data-slot="${s}"]`)
+    expect(slot('camera').text()).toBe('高拍仪断开')
+    expect(slot('camera').attributes('title')).toBe('高拍仪：未连接')
+    expect(slot('a4_printer').text()).toBe('A4打印机')
+    expect(slot('a4_printer').attributes('title')).toBe('A4打印机：未安装')
+    expect(slot('id_card').text()).toBe('校验错误')
+    expect(slot('id_card').attributes('title')).toBe('身份证读卡器：故障：校验错误')
   })
 
   it('a startup error replaces the login with the Chinese message naming the key', async () => {

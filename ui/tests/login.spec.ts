@@ -39,7 +39,7 @@ describe('UKey login', () => {
     await w.find('[data-testid="login-submit"]').trigger('click')
     await flushPromises()
     expect(w.find('[data-testid="workbench-clerk"]').text()).toContain('钱七')
-    expect(w.find('[data-testid="status-clerk"]').text()).toBe('受理人：钱七（户政科）')
+    expect(w.find('[data-testid="status-clerk"]').text()).toBe('受理人：钱七')
   })
 
   it('locks both windows when the key is pulled and unlocks with the PIN', async () => {
