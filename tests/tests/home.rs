@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use std::time::Duration;
 use yichuang_e2e::clerk::Hands;
 use yichuang_e2e::webdriver::{until, wait_text, wd};
-use yichuang_e2e::{pdf_texts, App, Ukey};
+use yichuang_e2e::{artifacts_dir, pdf_texts, App, Ukey};
 
 const ESCAPE: &str = "\u{e00c}";
 
@@ -46,6 +46,13 @@ async fn wait_count(client: &Client, css: &str, n: usize) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Saves the window now as `.artifacts/e2e/<name>.png`, for a person to look at.
+async fn snapshot(client: &Client, name: &str) {
+    if let Ok(png) = wd(client.screenshot()).await {
+        let _ = std::fs::write(artifacts_dir("e2e").join(format!("{name}.png")), png);
+    }
 }
 
 async fn text(client: &Client, css: &str) -> Result<String> {
@@ -103,6 +110,7 @@ async fn d3_home_departments_and_favourites() -> Result<()> {
             wait_count(client, &in_favourites, 1)
                 .await
                 .context("starred item not among the favourites")?;
+            snapshot(client, "home-favourites-starred").await;
             h.click("[data-testid=home-favourites] [data-testid=favourite-toggle]")
                 .await?;
             wait_count(client, &in_favourites, 0)
@@ -160,6 +168,13 @@ async fn c1_card_panel_preview_and_reprint_from_the_banner() -> Result<()> {
                 "no photo slot"
             );
 
+            wd(client.execute(
+                "document.querySelector('[data-testid=intake-item]').scrollIntoView()",
+                vec![],
+            ))
+            .await?;
+            snapshot(client, "home-card-panel").await;
+
             // Preview: the notice's lines, nothing printed; Esc closes it.
             h.click("[data-testid=receive-all]").await?;
             h.click("[data-testid=preview-notice]").await?;
@@ -174,6 +189,7 @@ async fn c1_card_panel_preview_and_reprint_from_the_banner() -> Result<()> {
                 first.contains("回执") || first.contains("通知书"),
                 "preview title {first:?}"
             );
+            snapshot(client, "home-card-preview").await;
             h.press("[data-testid=notice-preview-close]", ESCAPE)
                 .await?;
             wait_count(client, "[data-testid=notice-preview]", 0)
