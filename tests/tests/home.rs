@@ -55,6 +55,33 @@ async fn snapshot(client: &Client, name: &str) {
     }
 }
 
+/// Waits for the bar to say the notice is printed; an error shown instead is the failure.
+async fn printed(client: &Client) -> Result<()> {
+    until(
+        Duration::from_secs(20),
+        "the notice printed or refused",
+        || async move {
+            for css in ["[data-testid=intake-notice]", "[data-testid=intake-error]"] {
+                if let Ok(el) = client.find(Locator::Css(css)).await {
+                    if !el.text().await.unwrap_or_default().trim().is_empty() {
+                        return Ok(true);
+                    }
+                }
+            }
+            Ok(false)
+        },
+    )
+    .await?;
+    if let Ok(el) = client
+        .find(Locator::Css("[data-testid=intake-error]"))
+        .await
+    {
+        let e = el.text().await.unwrap_or_default();
+        ensure!(e.trim().is_empty(), "print refused: {e}");
+    }
+    Ok(())
+}
+
 async fn text(client: &Client, css: &str) -> Result<String> {
     let el = wd(client.find(Locator::Css(css)))
         .await
@@ -204,12 +231,7 @@ async fn c1_card_panel_preview_and_reprint_from_the_banner() -> Result<()> {
             );
 
             h.click("[data-testid=print-notice]").await?;
-            wait_text(
-                client,
-                "[data-testid=intake-notice]",
-                Duration::from_secs(15),
-            )
-            .await?;
+            printed(client).await?;
             h.click("[data-testid=decide]").await?;
             wait_text(client, "[data-testid=case-done]", Duration::from_secs(10)).await?;
             h.click("[data-testid=reprint-open]").await?;
