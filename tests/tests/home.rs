@@ -86,7 +86,7 @@ async fn text(client: &Client, css: &str) -> Result<String> {
     let el = wd(client.find(Locator::Css(css)))
         .await
         .with_context(|| format!("no {css}"))?;
-    Ok(wd(el.text()).await?)
+    wd(el.text()).await
 }
 
 /// The home after login: departments with counts, a department's items, a favourite added by
