@@ -3,6 +3,7 @@
 use crate::commands::{blocking, Ws};
 use yichuang_core::domain::catalog::search::ItemHit;
 use yichuang_core::domain::catalog::Item;
+use yichuang_core::domain::document::DocumentPreview;
 use yichuang_core::domain::intake::cases::{CaseEvent, ChangeInput};
 use yichuang_core::domain::intake::history::{
     ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
@@ -22,6 +23,13 @@ pub fn catalog_home(ws: Ws<'_>) -> Result<CatalogHome, UserError> {
 #[specta::specta]
 pub fn catalog_search(ws: Ws<'_>, query: String) -> Result<Vec<ItemHit>, UserError> {
     ws.catalog_search(&query)
+}
+
+/// The items of one department (按部门, D3).
+#[tauri::command]
+#[specta::specta]
+pub fn catalog_department(ws: Ws<'_>, code: String) -> Result<Vec<ItemHit>, UserError> {
+    ws.catalog_department(&code)
 }
 
 #[tauri::command]
@@ -97,6 +105,17 @@ pub async fn intake_print_notice(
 ) -> Result<Case, UserError> {
     let ws = ws.inner().clone();
     blocking(move || ws.print_notice(draft, &decision)).await
+}
+
+/// The notice F8 would print now, as lines for the preview; nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub fn intake_preview_notice(
+    ws: Ws<'_>,
+    draft: CaseDraft,
+    decision: DecisionInput,
+) -> Result<DocumentPreview, UserError> {
+    ws.preview_notice(draft, &decision)
 }
 
 /// Takes the decision whose notice was printed: one transaction with audit and outbox.

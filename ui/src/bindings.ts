@@ -44,6 +44,8 @@ export const commands = {
 	catalogHome: () => typedError<CatalogHome, UserError>(__TAURI_INVOKE("catalog_home")),
 	/**  Item search (D3): name, type, department, full pinyin, initials, small typos. */
 	catalogSearch: (query: string) => typedError<ItemHit[], UserError>(__TAURI_INVOKE("catalog_search", { query })),
+	/**  The items of one department (按部门, D3). */
+	catalogDepartment: (code: string) => typedError<ItemHit[], UserError>(__TAURI_INVOKE("catalog_department", { code })),
 	catalogItem: (code: string) => typedError<Item, UserError>(__TAURI_INVOKE("catalog_item", { code })),
 	catalogFavourite: (code: string, favourite: boolean) => typedError<null, UserError>(__TAURI_INVOKE("catalog_favourite", { code, favourite })),
 	/**  A fresh draft for an item (form defaults; the checklist when it has one situation). */
@@ -64,6 +66,8 @@ export const commands = {
 	 *  this decision.
 	 */
 	intakePrintNotice: (draft: CaseDraft, decision: DecisionInput) => typedError<Case, UserError>(__TAURI_INVOKE("intake_print_notice", { draft, decision })),
+	/**  The notice F8 would print now, as lines for the preview; nothing is saved. */
+	intakePreviewNotice: (draft: CaseDraft, decision: DecisionInput) => typedError<DocumentPreview, UserError>(__TAURI_INVOKE("intake_preview_notice", { draft, decision })),
 	/**  Takes the decision whose notice was printed: one transaction with audit and outbox. */
 	intakeDecide: (caseId: string, decision: DecisionInput) => typedError<Case, UserError>(__TAURI_INVOKE("intake_decide", { caseId, decision })),
 	caseGet: (caseId: string) => typedError<Case, UserError>(__TAURI_INVOKE("case_get", { caseId })),
@@ -225,6 +229,13 @@ export type CardKind =
 /**  港澳台居民居住证 (marker 'J'). */
 "hk_macao_taiwan";
 
+/**  证件类型 by `CardKind` (the reader's own names). */
+export type CardKindLabels = {
+	resident: string,
+	foreign_permanent: string,
+	hk_macao_taiwan: string,
+};
+
 /**  A whole case as stored and shown. */
 export type Case = {
 	id: string,
@@ -312,11 +323,15 @@ export type CaseStateLabels = {
 	withdrawn: string,
 };
 
-/**  The item list before anything is typed: favourites, the 15 most frequent, recent. */
+/**
+ *  The item list before anything is typed: favourites, the 15 most frequent, recent, and
+ *  the departments with their item counts (the workbench home, D3).
+ */
 export type CatalogHome = {
 	favourites: ItemHit[],
 	frequent: ItemHit[],
 	recent: ItemHit[],
+	departments: DepartmentEntry[],
 	version: string,
 	items: number,
 };
@@ -422,6 +437,14 @@ export type DecisionKindLabels = {
 	supplement: string,
 };
 
+/**  One department of the 按部门 list: names and how many items it handles. */
+export type DepartmentEntry = {
+	code: string,
+	name: string,
+	short_name: string,
+	items: number,
+};
+
 export type DeviceDriver = 
 /**  Not installed at this counter. */
 "none" | 
@@ -441,6 +464,14 @@ export type DeviceStatus = {
 	name: string,
 	driver: DeviceDriver,
 	state: DeviceState,
+};
+
+export type DocumentPreview = {
+	title: string,
+	/**  The running header and footer of every page. */
+	header: string | null,
+	footer: string | null,
+	lines: PreviewLine[],
 };
 
 /**
@@ -570,6 +601,8 @@ export type IntakeLabels = {
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,
 	lights: LightLabels,
+	card_kinds: CardKindLabels,
+	sexes: SexLabels,
 };
 
 /**  A service item (事项). */
@@ -673,6 +706,13 @@ export type LightLabels = {
 	orange: string,
 	red: string,
 };
+
+export type LineAlign = "left" | "center" | "right";
+
+/**  How a preview line is set. */
+export type LineStyle = "title" | "heading" | "body" | 
+/**  The caption under the QR code (the code itself is printed only). */
+"code" | "signature";
 
 /**  A certificate as the login view lists it. */
 export type LoginCert = {
@@ -814,6 +854,14 @@ export type PinInfo = {
 
 export type PresenceEvent = { event: "inserted"; key: KeyInfo } | { event: "removed"; key: KeyInfo };
 
+export type PreviewLine = {
+	text: string,
+	style: LineStyle,
+	align: LineAlign,
+	/**  A body paragraph's first line is indented by two characters. */
+	indent: boolean,
+};
+
 /**  What the clerk is told after a successful print. */
 export type PrintOutcome = {
 	message: string,
@@ -906,6 +954,14 @@ export type SessionMode =
 
 /**  Sex code, GB/T 2261.1. */
 export type Sex = "unknown" | "male" | "female" | "unspecified";
+
+/**  性别 by `Sex` (GB/T 2261.1, the reader's names). */
+export type SexLabels = {
+	unknown: string,
+	male: string,
+	female: string,
+	unspecified: string,
+};
 
 export type ShellStatus = {
 	hall_name: string,

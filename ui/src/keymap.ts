@@ -47,6 +47,7 @@ export const keymap = {
     { keys: 'F6', action: 'card', help: '读卡填入申请人' },
     { keys: 'F7', action: 'receiveAll', help: '全部收取' },
     { keys: 'F8', action: 'print', help: '打印通知书' },
+    { keys: 'Shift+F8', action: 'preview', help: '预览通知书' },
     { keys: 'F10', action: 'decide', help: '确认决定' },
     { keys: '1-9', action: 'answer', help: '回答情形问题' },
   ],
@@ -55,6 +56,21 @@ export const keymap = {
     { keys: 'ArrowDown', action: 'next', help: '下一项', inFields: true },
     { keys: 'ArrowUp', action: 'previous', help: '上一项', inFields: true },
     { keys: 'Enter', action: 'pick', help: '选择事项', inFields: true },
+  ],
+  /** The workbench home's lists (常办, 收藏, 最近, 按部门): keys of the focused entry. */
+  homeList: [
+    { keys: 'ArrowDown', action: 'next', help: '下一项' },
+    { keys: 'ArrowUp', action: 'previous', help: '上一项' },
+    { keys: 'ArrowRight', action: 'right', help: '下一栏 / 进入部门' },
+    { keys: 'ArrowLeft', action: 'left', help: '上一栏' },
+    { keys: 'Enter', action: 'pick', help: '选择' },
+    { keys: '*', action: 'star', help: '收藏 / 取消收藏' },
+  ],
+  /** The notice preview (Shift+F8), open over the intake page. */
+  preview: [
+    { keys: 'Escape', action: 'close', help: '关闭预览', inFields: true },
+    { keys: 'Shift+F8', action: 'close', help: '关闭预览' },
+    { keys: 'F8', action: 'print', help: '打印通知书' },
   ],
   /** The lock screen (A5): nothing else while the key is out. */
   lock: [{ keys: 'Enter', action: 'unlock', help: '解锁', inFields: true }],
@@ -85,15 +101,17 @@ export const scopeTitles: Record<Scope, string> = {
   help: '快捷键一览',
   guard: '未保存的办件',
   camera: '高拍仪',
+  preview: '通知书预览',
   intake: '收件受理',
   itemSearch: '事项搜索框',
+  homeList: '常办、收藏、最近与按部门',
   workbench: '受理工作台',
   app: '全局',
 }
 
 /** A key as the key list shows it. */
 export function keyLabel(keys: string): string {
-  const names: Record<string, string> = { ' ': '空格', '1-9': '数字键 1–9', Escape: 'Esc', ArrowDown: '↓', ArrowUp: '↑' }
+  const names: Record<string, string> = { ' ': '空格', '1-9': '数字键 1–9', Escape: 'Esc', ArrowDown: '↓', ArrowUp: '↑', ArrowLeft: '←', ArrowRight: '→' }
   return names[keys] ?? keys
 }
 export type Action<S extends Scope> = (typeof keymap)[S][number]['action']

@@ -55,13 +55,14 @@ describe('item search', () => {
     expect(w.find('[data-testid="item-hits"]').exists()).toBe(false)
   })
 
-  it('shows favourites and recent items while nothing is typed', async () => {
+  it('lists nothing while nothing is typed (the home does) and ↓ hands over to the home', async () => {
     const { w, intake } = await part(ItemSearch, { pick: false })
     const hit = { code: 'GA-HJ-0301', name: '户籍证明', department: '公安局', kind: '公共服务', promised_days: 0, instant: true, deferrable: false, matched: '', favourite: true }
-    intake.home = { favourites: [hit], frequent: [hit], recent: [], version: 'v', items: 1 }
+    intake.home = { favourites: [hit], frequent: [hit], recent: [], departments: [], version: 'v', items: 1 }
     await flushPromises()
-    expect(w.findAll('[data-testid="item-hit"]')).toHaveLength(1)
-    expect(w.find('[data-testid="item-hit"]').text()).toContain('常用')
+    expect(w.find('[data-testid="item-hits"]').exists()).toBe(false)
+    await w.find('[data-testid="item-search"]').trigger('keydown', { key: 'ArrowDown' })
+    expect(w.emitted('down')).toHaveLength(1)
   })
 })
 

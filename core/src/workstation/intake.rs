@@ -6,23 +6,27 @@ use std::sync::Arc;
 
 use crate::domain::catalog::search::ItemHit;
 use crate::domain::catalog::Item;
+use crate::domain::document::DocumentPreview;
 use crate::domain::intake::cases::{self, CaseEvent, ChangeInput};
 use crate::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
 use crate::domain::intake::{
-    Attachment, Case, CaseDraft, CatalogView, DecisionInput, Desk, IntakeError, Party,
+    Attachment, Case, CaseDraft, CatalogView, DecisionInput, DepartmentEntry, Desk, IntakeError,
+    Party,
 };
 use crate::{ErrorCode, UserError};
 
 use super::{notices, Workstation};
 
-/// The item list before anything is typed: favourites, the 15 most frequent, recent.
+/// The item list before anything is typed: favourites, the 15 most frequent, recent, and
+/// the departments with their item counts (the workbench home, D3).
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct CatalogHome {
     pub favourites: Vec<ItemHit>,
     pub frequent: Vec<ItemHit>,
     pub recent: Vec<ItemHit>,
+    pub departments: Vec<DepartmentEntry>,
     pub version: String,
     pub items: u32,
 }
@@ -58,6 +62,7 @@ impl Workstation {
             favourites: view.index.hits_for(&usage.favourites, &usage.favourites),
             frequent: view.index.hits_for(&usage.frequent, &usage.favourites),
             recent: view.index.hits_for(&usage.recent, &usage.favourites),
+            departments: view.departments(),
             version: view.catalog.version.clone(),
             items: view.catalog.items.len() as u32,
         })
@@ -68,6 +73,13 @@ impl Workstation {
         let (desk, view) = self.desk_and_catalog()?;
         let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
         Ok(view.index.search(query, &usage.counts, &usage.favourites))
+    }
+
+    /// The items of one department (按部门, D3), favourites marked.
+    pub fn catalog_department(&self, code: &str) -> Result<Vec<ItemHit>, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+        Ok(view.department_items(code, &usage.favourites))
     }
 
     pub fn catalog_item(&self, code: &str) -> Result<Item, UserError> {
@@ -157,6 +169,19 @@ impl Workstation {
         self.refresh_a4_state();
         self.refresh_pending();
         out
+    }
+
+    /// The notice F8 would print now, for the preview (nothing saved, nothing numbered).
+    pub fn preview_notice(
+        &self,
+        draft: CaseDraft,
+        decision: &DecisionInput,
+    ) -> Result<DocumentPreview, UserError> {
+        let (desk, view) = self.desk_and_catalog()?;
+        let now = self.now();
+        self.with_store(|s| {
+            cases::preview_notice(s, &view, &desk, draft, decision, now).map_err(ie)
+        })
     }
 
     /// Takes the decision whose notice was printed: one transaction with audit and outbox.

@@ -219,4 +219,51 @@ mod tests {
         let again = reprint(&s, &printer, &clock, &desk(), &case.id, 0, "群众遗失").unwrap();
         assert_eq!(again.print_count, case.print_count + 1);
     }
+
+    #[test]
+    fn e6_the_preview_shows_what_f8_prints_and_saves_nothing() {
+        let (v, (_d, s), clock) = (view(), store(), FixedClock(NOW));
+        let printer = TestPrinter::default();
+        let before = cases::preview_notice(
+            &mut s.lock().unwrap(),
+            &v,
+            &desk(),
+            walk_in(&v),
+            &accept(),
+            NOW,
+        )
+        .unwrap();
+        assert!(cases::drafts(&mut s.lock().unwrap(), "c001")
+            .unwrap()
+            .is_empty());
+        assert_eq!(printer.jobs.load(Ordering::SeqCst), 0);
+        let case = print_notice(&s, &printer, &clock, &v, &desk(), walk_in(&v), &accept()).unwrap();
+        let printed = &case.notices[0];
+        assert_eq!(before.lines[0].text, printed.title);
+        let mut d = case.draft.clone();
+        d.id = Some(case.id.clone());
+        let after =
+            cases::preview_notice(&mut s.lock().unwrap(), &v, &desk(), d, &accept(), NOW).unwrap();
+        let no = case.case_no.clone().unwrap();
+        assert!(after.lines.iter().any(|l| l.text.contains(&no)), "numbered");
+        for p in &printed.paragraphs {
+            assert!(after.lines.iter().any(|l| &l.text == p), "{p} previewed");
+        }
+        let refused = DecisionInput {
+            kind: DecisionKind::Reject,
+            ..accept()
+        };
+        assert!(
+            cases::preview_notice(
+                &mut s.lock().unwrap(),
+                &v,
+                &desk(),
+                walk_in(&v),
+                &refused,
+                NOW
+            )
+            .is_err(),
+            "the same checks as F8: a refusal needs its reason"
+        );
+    }
 }

@@ -10,6 +10,7 @@ import type {
   CatalogHome,
   ChangeInput,
   DecisionInput,
+  DocumentPreview,
   ExportFormat,
   ExportResult,
   HistoryPage,
@@ -24,11 +25,13 @@ import type {
 import type { Result } from './backend'
 
 export interface IntakeApi {
-  /** Favourites, the most frequent and the recent items of this clerk. */
+  /** Favourites, the most frequent and the recent items of this clerk, and the departments. */
   home(): Promise<Result<CatalogHome>>
   /** Item search per keystroke: name, pinyin, initials, department, type, small typos. */
   search(query: string): Promise<Result<ItemHit[]>>
   item(code: string): Promise<Result<Item>>
+  /** The items of one department (按部门), favourites marked. */
+  department(code: string): Promise<Result<ItemHit[]>>
   favourite(code: string, on: boolean): Promise<Result<null>>
   /** The Chinese names of case states, decisions, receipt forms, ID sources and lights. */
   labels(): Promise<IntakeLabels>
@@ -47,6 +50,8 @@ export interface IntakeApi {
   discard(caseId: string): Promise<Result<null>>
   /** Saves, numbers and prints the notice of the decision (E6). */
   printNotice(draft: CaseDraft, decision: DecisionInput): Promise<Result<Case>>
+  /** The notice F8 would print now, as the printed document's lines; nothing is saved. */
+  previewNotice(draft: CaseDraft, decision: DecisionInput): Promise<Result<DocumentPreview>>
   decide(caseId: string, decision: DecisionInput): Promise<Result<Case>>
   getCase(caseId: string): Promise<Result<Case>>
   trail(caseId: string): Promise<Result<CaseEvent[]>>

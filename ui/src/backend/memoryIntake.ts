@@ -7,6 +7,7 @@ import type {
   CaseEvent,
   CaseDraft,
   DecisionInput,
+  DocumentPreview,
   ErrorCode,
   HistoryRow,
   IntakeLabels,
@@ -81,6 +82,8 @@ export const sampleLabels: IntakeLabels = {
   received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
   id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
+  card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证' },
+  sexes: { unknown: '未知', male: '男', female: '女', unspecified: '未说明' },
 }
 
 /**
@@ -107,10 +110,27 @@ export class MemoryIntake implements IntakeApi {
   /** The card "on the reader" for `partyFromCard`. */
   card: Party | null = null
   printed = 0
+  /** The clerk's favourites (事项收藏). */
+  favourites = new Set<string>()
+  /** Reprints asked for: case, notice index, reason. */
+  reprints: { caseId: string; index: number; reason: string }[] = []
   private seq = 0
 
+  private hits(codes: string[]) {
+    return sampleItems.filter((i) => codes.includes(i.code)).map((i) => ({ ...hit(i, ''), favourite: this.favourites.has(i.code) }))
+  }
   async home() {
-    return ok({ favourites: [], frequent: [], recent: [], version: 'memory', items: sampleItems.length })
+    return ok({
+      favourites: this.hits([...this.favourites]),
+      frequent: this.hits(sampleItems.map((i) => i.code)),
+      recent: [],
+      departments: [{ code: 'gaj', name: '某市公安局', short_name: '公安', items: sampleItems.length }],
+      version: 'memory',
+      items: sampleItems.length,
+    })
+  }
+  async department(code: string) {
+    return ok(this.hits(sampleItems.filter((i) => i.department === code).map((i) => i.code)))
   }
   async search(query: string) {
     const q = query.trim().toLowerCase()
@@ -124,7 +144,9 @@ export class MemoryIntake implements IntakeApi {
     const i = sampleItems.find((x) => x.code === code)
     return i ? ok(clone(i)) : err<Item>('intake.unknown_item', '没有该事项')
   }
-  async favourite() {
+  async favourite(code: string, on: boolean) {
+    if (on) this.favourites.add(code)
+    else this.favourites.delete(code)
     return ok(null)
   }
   async labels() {
@@ -224,6 +246,17 @@ export class MemoryIntake implements IntakeApi {
     this.printed += 1
     return ok(clone(c))
   }
+  async previewNotice(draft: CaseDraft, decision: DecisionInput) {
+    if (decision.kind === 'reject' && !decision.reason.trim()) return err<DocumentPreview>('intake.reason_required', '请填写不予受理理由')
+    const no = this.cases.get(draft.id ?? '')?.case_no ?? '（打印时编号）'
+    const line = (text: string, style: DocumentPreview['lines'][number]['style'], align: DocumentPreview['lines'][number]['align'] = 'left') => ({ text, style, align, indent: false })
+    return ok({
+      title: `受理通知书 ${no}`,
+      header: '政务服务中心',
+      footer: null,
+      lines: [line('受理通知书', 'title', 'center'), line(`编号：${no}`, 'body', 'center'), line(`${draft.applicant.name || '申请人'}：`, 'body'), line('申请人签名：', 'signature')],
+    })
+  }
   async decide(caseId: string, decision: DecisionInput) {
     const c = this.cases.get(caseId)
     if (!c) return err<Case>('intake.unknown_case', '找不到该办件')
@@ -262,7 +295,11 @@ export class MemoryIntake implements IntakeApi {
       }))
     return ok({ rows, more: false })
   }
-  async reprint(caseId: string) {
+  async reprint(caseId: string, index: number, reason: string) {
+    if (!reason.trim()) return err<Case>('intake.reason_required', '请填写补打原因')
+    this.reprints.push({ caseId, index, reason })
+    const c = this.cases.get(caseId)
+    if (c) c.print_count += 1
     return this.getCase(caseId)
   }
   async exportHistory() {

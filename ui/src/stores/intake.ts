@@ -138,6 +138,15 @@ export const useIntakeStore = defineStore('intake', () => {
     },
   )
 
+  // A card read answers 「请将身份证放到读卡器上。」 whatever fills the applicant afterwards.
+  watch(
+    () => card.card,
+    (c) => {
+      const code = error.value?.code as string | undefined
+      if (c && (code === 'intake.no_card' || code === 'intake.card_stale')) error.value = null
+    },
+  )
+
   // An action refused while the key was out says nothing once it is back.
   watch(
     () => shell.status?.locked,
@@ -461,6 +470,7 @@ export const useIntakeStore = defineStore('intake', () => {
     step,
     missingRequired,
     canDecide,
+    decision,
     loadHome,
     clear,
     fail,

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod model;
 pub mod notices;
 pub mod pdf;
+pub mod preview;
 pub mod qr;
 pub mod scan_pdf;
 mod wording;
@@ -27,6 +28,7 @@ pub use notices::{
     TestPage,
 };
 pub use pdf::{render_pages, render_pdf};
+pub use preview::{preview, DocumentPreview};
 pub use scan_pdf::{jpeg_pages_to_pdf, ScanPdfError};
 
 use crate::error::{ErrorCode, UserError};

@@ -5,6 +5,7 @@
 use super::{CaseState, DecisionKind, IdSource, ReceivedAs};
 use crate::domain::catalog::calendar::Light;
 use serde::{Deserialize, Serialize};
+use yichuang_drivers::idcard::identity::{CardKind, Sex};
 
 /// The Chinese name of a value as the clerk sees it.
 pub trait Label: Copy {
@@ -60,6 +61,18 @@ impl Label for Light {
             Light::Orange => "超期1个工作日",
             Light::Red => "严重超期",
         }
+    }
+}
+
+impl Label for CardKind {
+    fn label(self) -> &'static str {
+        yichuang_drivers::idcard::labels::card_kind(self)
+    }
+}
+
+impl Label for Sex {
+    fn label(self) -> &'static str {
+        yichuang_drivers::idcard::labels::sex(self)
     }
 }
 
@@ -141,6 +154,25 @@ table!(
     }
 );
 
+table!(
+    /// 证件类型 by `CardKind` (the reader's own names).
+    CardKindLabels {
+        resident: CardKind::Resident,
+        foreign_permanent: CardKind::ForeignPermanent,
+        hk_macao_taiwan: CardKind::HkMacaoTaiwan,
+    }
+);
+
+table!(
+    /// 性别 by `Sex` (GB/T 2261.1, the reader's names).
+    SexLabels {
+        unknown: Sex::Unknown,
+        male: Sex::Male,
+        female: Sex::Female,
+        unspecified: Sex::Unspecified,
+    }
+);
+
 /// Every label table the intake pages show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct IntakeLabels {
@@ -149,6 +181,8 @@ pub struct IntakeLabels {
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
     pub lights: LightLabels,
+    pub card_kinds: CardKindLabels,
+    pub sexes: SexLabels,
 }
 
 impl IntakeLabels {
@@ -159,6 +193,8 @@ impl IntakeLabels {
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
             lights: LightLabels::build(),
+            card_kinds: CardKindLabels::build(),
+            sexes: SexLabels::build(),
         }
     }
 }
@@ -262,6 +298,8 @@ mod tests {
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),
             LightLabels::keys(),
+            CardKindLabels::keys(),
+            SexLabels::keys(),
         ] {
             for (field, value) in keys {
                 assert_eq!(value, serde_json::Value::from(field));
@@ -281,5 +319,7 @@ mod tests {
         let json = serde_json::to_value(&l).unwrap();
         assert_eq!(json["decision_kinds"]["reject"], "不予受理");
         assert_eq!(json["lights"]["none"], "");
+        assert_eq!(json["card_kinds"]["hk_macao_taiwan"], "港澳台居民居住证");
+        assert_eq!(json["sexes"]["female"], "女");
     }
 }

@@ -28,7 +28,7 @@ mod tx;
 pub mod walk;
 mod wording;
 
-pub use context::{CatalogView, Desk};
+pub use context::{CatalogView, DepartmentEntry, Desk};
 pub use error::{
     AttachmentProblem, DecisionProblem, DeferProblem, FieldProblem, IntakeError, PartyProblem,
 };

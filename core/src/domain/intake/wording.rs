@@ -51,6 +51,9 @@ pub(crate) fn fallback_body(kind: DecisionKind) -> &'static str {
     }
 }
 
+/// Where the case number will be, on the preview of a notice not yet printed.
+pub(crate) const PREVIEW_NUMBER: &str = "（打印时编号）";
+
 /// The number line under the notice's title.
 pub(crate) fn number_line(case_no: &str) -> String {
     format!("编号：{case_no}")

@@ -116,7 +116,7 @@ fn situation_name(item: &Item, id: Option<&str>) -> Option<String> {
         .map(|s| s.name.clone())
 }
 
-fn new_case(item: &Item, view: &CatalogView, desk: &Desk, at_ms: i64) -> Case {
+pub(super) fn new_case(item: &Item, view: &CatalogView, desk: &Desk, at_ms: i64) -> Case {
     Case {
         id: uuid::Uuid::now_v7().to_string(),
         case_no: None,

@@ -2,13 +2,16 @@
 //! decision, gives the case its number (E8) and lays the notice out; [`record_notice_print`]
 //! records the print on the case once it came out.
 
-use super::draft::compose;
+use super::draft::{compose, new_case};
 use super::load_conn;
+use crate::domain::document::{preview, DocumentPreview};
 use crate::domain::intake::context::{CatalogView, Desk};
 use crate::domain::intake::model::{Case, CaseDraft, CaseState, DecisionInput};
 use crate::domain::intake::notice::{self, PreparedNotice};
 use crate::domain::intake::rules::decision::{china_date, plan_decision};
+use crate::domain::intake::rules::situation::refresh;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
+use crate::domain::intake::wording;
 use crate::domain::intake::IntakeError;
 use crate::infra::store::Store;
 use rusqlite::{params, Transaction};
@@ -59,6 +62,32 @@ pub fn prepare_notice(
             outbox: Outbox::Nothing,
         })
     })
+}
+
+/// The notice F8 would print for the case as it is on screen (preview, issue 14): the same
+/// checks and wording as [`prepare_notice`], but nothing is saved or numbered. An unnumbered
+/// case shows a placeholder where the number will be.
+pub fn preview_notice(
+    store: &mut Store,
+    view: &CatalogView,
+    desk: &Desk,
+    draft: CaseDraft,
+    input: &DecisionInput,
+    at_ms: i64,
+) -> Result<DocumentPreview, IntakeError> {
+    let draft = refresh(view, draft)?;
+    let item = view.item(&draft.item_code)?;
+    let decision = plan_decision(view, item, &draft, input, &desk.clerk_id, at_ms)?;
+    let mut case = match &draft.id {
+        Some(id) => super::load(store, id, &desk.clerk_id)?,
+        None => new_case(item, view, desk, at_ms),
+    };
+    case.draft = draft;
+    if case.case_no.is_none() {
+        case.case_no = Some(wording::PREVIEW_NUMBER.to_string());
+    }
+    let prepared = notice::prepare(view, item, desk, &case, &decision, at_ms);
+    Ok(preview(&prepared.document))
 }
 
 /// Step two: the notice came out of the printer; writes the case as it was printed for (new,
