@@ -129,9 +129,9 @@ if [ -n "${UKEY_SKF_SIM_BIN:-}" ]; then
   SIM_BIN="$UKEY_SKF_SIM_BIN"
   [ -x "$SIM_BIN" ] || { echo "ukey-test: $SIM_BIN not found" >&2; exit 1; }
 else
-  echo "ukey-test: building the SKF simulator (debug; the first build takes a few minutes)…" >&2
-  (cd "$ROOT" && cargo build -q -p yichuang-skf-sim)
   SIM_BIN="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/yichuang-skf-sim"
+  [ -x "$SIM_BIN" ] || echo "ukey-test: building the SKF simulator (debug; the first build takes a few minutes)…" >&2
+  (cd "$ROOT" && cargo build -q -p yichuang-skf-sim)
 fi
 "$SIM_BIN" --state "$DIR/skf/state.json" provision --key skf/clerk.key --cert skf/clerk.der \
   --pin "$SKF_PIN" --max-retries 6
