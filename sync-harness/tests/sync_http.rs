@@ -310,7 +310,7 @@ fn j3_a_whole_request_refusal_parks_nothing_and_parked_records_can_be_retried() 
 
     // IT raised the limit; 「重新提交」 puts them back and all five arrive.
     proxy.refuse(None);
-    let (records, files) = store.transact(|tx| outbox::retry_all_parked(tx)).unwrap();
+    let (records, files) = store.transact(outbox::retry_all_parked).unwrap();
     assert_eq!((records, files), (5, 0));
     let st = engine.status(None).unwrap();
     assert_eq!((st.pending_records, st.parked_records), (5, 0));
