@@ -172,6 +172,8 @@ error_codes! {
     ScannerNotSimulated = "scanner.not_simulated",
     ScannerNotSerial = "scanner.not_serial",
 
+    SimctlUnauthorized = "simctl.unauthorized",
+
     IntakeNoSession = "intake.no_session",
     IntakeLocked = "intake.locked",
     IntakeCatalog = "intake.catalog",

@@ -100,8 +100,12 @@ pub mod simctl {
     pub const EMPTY_COMMAND: &str = "空命令";
     pub const LINE_TOO_LONG: &str = "命令过长";
     pub const NOT_UTF8: &str = "命令须为 UTF-8 文本";
-    /// `yichuang-sim --control` without an address.
-    pub const CONTROL_NEEDS_ADDR: &str = "--control 需要地址，例如 127.0.0.1:8721";
+    /// `yichuang-sim --control` or `--token` without its value.
+    pub const OPTION_NEEDS_VALUE: &str =
+        "--control 需要地址（例如 127.0.0.1:8721），--token 需要控制口令";
+    /// `yichuang-sim` found no token anywhere.
+    pub const CLIENT_NEEDS_TOKEN: &str =
+        "缺少控制口令：请用 --token 或环境变量 YICHUANG_SIM_TOKEN 提供 workstation.toml 中的 simulator.token";
 
     pub fn card_usage(rest: &str) -> String {
         format!("用法：card place <样例> | card remove（收到：{rest}）")
@@ -123,13 +127,13 @@ pub mod simctl {
 
     /// `yichuang-sim --help`.
     pub fn client_usage() -> String {
-        format!("用法: yichuang-sim [--control 地址] <命令>\n命令: {HELP}")
+        format!("用法: yichuang-sim [--control 地址] [--token 口令] <命令>\n命令: {HELP}")
     }
 
     /// `yichuang-sim` cannot reach the workstation.
     pub fn client_unreachable(addr: &str, error: impl std::fmt::Display) -> String {
         format!(
-            "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control？）"
+            "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control 和 simulator.token？）"
         )
     }
 }

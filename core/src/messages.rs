@@ -151,6 +151,8 @@ impl ErrorCode {
             C::ScannerNotSimulated => "扫码枪不是模拟设备。",
             C::ScannerNotSerial => "本窗口未配置串口扫码枪。",
 
+            C::SimctlUnauthorized => "模拟设备控制口令不正确或缺失，命令未执行。",
+
             C::IntakeNoSession => "请先登录后再办理业务。",
             C::IntakeLocked => "工作站已锁定，请插入UKey解锁后继续。",
             C::IntakeCatalog => "事项目录无法读取，请联系运维人员。",
