@@ -15,9 +15,10 @@ fi
 mkdir -p .run
 PORT="${YICHUANG_LOCAL_PORT:-8720}"
 # A config an older make run wrote (simulators by default, no control token) is rewritten:
-# devices are now simulated only where the config says so, and the control port needs a token.
+# devices are now simulated only where the config says so, the control port needs a token, and
+# personal codes count only when signed by a configured issuer key.
 if [ -f .run/workstation.toml ] && head -n1 .run/workstation.toml | grep -q '^# Written by make run' \
-  && ! grep -q '^token = ' .run/workstation.toml; then
+  && ! grep -q '^personal_code_keys = ' .run/workstation.toml; then
   rm .run/workstation.toml
 fi
 if [ ! -f .run/workstation.toml ]; then
@@ -56,6 +57,11 @@ driver = "simulator"
 [simulator]
 control = "127.0.0.1:8721"
 token = "$TOKEN"
+
+# The test issuer's public key (core devices::camera::signed::TEST_PUBLIC_KEY): the simulated
+# camera's sample personal code (camera show-personal-code) verifies. Never in production.
+[codes]
+personal_code_keys = ["q3Jg8g7auCCJkDQ/C5lUsgtCsL2ByCVr66sMcNQXUMw="]
 TOML
   chmod 600 .run/workstation.toml
 fi

@@ -82,6 +82,9 @@ pub mod codes {
     pub const FULLWIDTH_COLON: char = '：';
     /// The last character of a personal code's head (「…码」).
     pub const CODE_SUFFIX: char = '码';
+    /// The simulated camera's sample personal code: its head and the test person's name.
+    pub const SAMPLE_HEAD: &str = "粤居码";
+    pub const SAMPLE_NAME: &str = "张三";
 }
 
 /// The sex a party record holds: 男, 女, or 未说明 for anything else (the card's labels).
@@ -95,7 +98,7 @@ pub fn party_sex(sex: Sex) -> &'static str {
 /// The simulator control surface (`yichuang-sim`) and its command-line client.
 pub mod simctl {
     pub const HELP: &str =
-        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera clear|camera unplug|camera plug";
+        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
     pub const SCAN_NEEDS_TEXT: &str = "scan 需要扫码内容";
     pub const EMPTY_COMMAND: &str = "空命令";
     pub const LINE_TOO_LONG: &str = "命令过长";
@@ -117,7 +120,7 @@ pub mod simctl {
 
     pub fn camera_usage(rest: &str) -> String {
         format!(
-            "用法：camera show <文本> | camera show-document | camera clear | camera unplug | camera plug（收到：{rest}）"
+            "用法：camera show <文本> | camera show-document | camera show-personal-code | camera clear | camera unplug | camera plug（收到：{rest}）"
         )
     }
 

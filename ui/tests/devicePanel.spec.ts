@@ -162,7 +162,7 @@ describe('scanner gun (D1)', () => {
     await w.find('[data-camera-sim="ticket"]').trigger('click')
     await flushPromises()
     expect(backend.camera.simulated[0]).toMatch(/^show QT\|A001\|\d{8}\|W1\|item=GA-HJ-0301\|demo$/)
-    backend.camera.showCode({ code: { text: 'QT|A001|x', kind: 'queue_ticket' }, ticket: 'A001', appointment: null, item_code: null, party: null })
+    backend.camera.showCode({ code: { text: 'QT|A001|x', kind: 'queue_ticket' }, ticket: 'A001', appointment: null, item_code: null, party: null, refusal: null })
     await flushPromises()
     expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
     expect(w.find('[data-testid="camera-last-code"]').text()).toContain('QT|A001|x')

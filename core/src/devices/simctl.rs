@@ -16,6 +16,7 @@
 //! printer fault paper_out on → ok
 //! camera show QT|A023|…      → ok   (a queue ticket with this QR code slides under the camera)
 //! camera show-document       → ok   (an A4 page under the camera)
+//! camera show-personal-code  → ok   (the sample personal code, signed with the test key)
 //! camera clear               → ok
 //! camera unplug              → ok   (the stream fails: 高拍仪未连接)
 //! camera plug                → ok
@@ -64,6 +65,9 @@ pub enum CameraAction {
     /// A queue ticket whose QR code holds this text.
     ShowTicket(String),
     ShowDocument,
+    /// The sample personal code, signed with the test issuer's key
+    /// ([`crate::devices::camera::signed::sample_personal_code`]), valid for a day.
+    ShowPersonalCode,
     Clear,
 }
 
@@ -75,6 +79,12 @@ impl CameraAction {
             CameraAction::Plug => sim.plug(),
             CameraAction::ShowTicket(text) => sim.show_ticket(text),
             CameraAction::ShowDocument => sim.show_document(),
+            CameraAction::ShowPersonalCode => {
+                let now_s = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                sim.show_ticket(&crate::devices::camera::signed::sample_personal_code(now_s));
+            }
             CameraAction::Clear => sim.clear(),
         }
     }
@@ -136,6 +146,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 "unplug" => Ok(Command::Camera(CameraAction::Unplug)),
                 "plug" => Ok(Command::Camera(CameraAction::Plug)),
                 "show-document" => Ok(Command::Camera(CameraAction::ShowDocument)),
+                "show-personal-code" => Ok(Command::Camera(CameraAction::ShowPersonalCode)),
                 "clear" => Ok(Command::Camera(CameraAction::Clear)),
                 _ => Err(text::camera_usage(rest)),
             }
@@ -404,6 +415,10 @@ mod tests {
         assert_eq!(
             parse("camera clear"),
             Ok(Command::Camera(CameraAction::Clear))
+        );
+        assert_eq!(
+            parse("camera show-personal-code"),
+            Ok(Command::Camera(CameraAction::ShowPersonalCode))
         );
         for bad in [
             "camera",

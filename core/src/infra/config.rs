@@ -24,6 +24,27 @@ pub struct WorkstationConfig {
     pub devices: DevicesConfig,
     #[serde(default)]
     pub simulator: SimulatorConfig,
+    #[serde(default)]
+    pub codes: CodesConfig,
+}
+
+/// Codes read at the counter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    /// The Ed25519 public keys (standard base64, 32 bytes) of the platforms whose signed
+    /// personal codes count as identity (`devices::camera::signed`); none: every personal
+    /// code is refused and the citizen's card is read instead.
+    #[serde(default)]
+    pub personal_code_keys: Vec<String>,
+}
+
+impl CodesConfig {
+    /// The keys, parsed (validated with the config, so an error here is an internal one).
+    pub fn personal_code_keys(&self) -> crate::devices::camera::signed::PersonalCodeKeys {
+        crate::devices::camera::signed::PersonalCodeKeys::parse(&self.personal_code_keys)
+            .unwrap_or_default()
+    }
 }
 
 /// The simulated devices' control surface (`make run`, tests, demos).
@@ -290,6 +311,7 @@ impl Default for WorkstationConfig {
             citizen_screen: CitizenScreenConfig::default(),
             devices: DevicesConfig::default(),
             simulator: SimulatorConfig::default(),
+            codes: CodesConfig::default(),
         }
     }
 }
@@ -442,6 +464,11 @@ impl WorkstationConfig {
                 problem,
                 detail,
             });
+        }
+        if let Err(detail) =
+            crate::devices::camera::signed::PersonalCodeKeys::parse(&self.codes.personal_code_keys)
+        {
+            return Err(bad("codes.personal_code_keys", detail));
         }
         for (slot, _, device) in self.devices.slots() {
             if let Some(baud) = device.baud {
@@ -648,6 +675,10 @@ mod tests {
                 "simulator.token",
             ),
             (
+                format!("{GOOD}\n[codes]\npersonal_code_keys = [\"AAAA\"]\n"),
+                "codes.personal_code_keys",
+            ),
+            (
                 GOOD.replace("baud = 115200", "baud = 12345"),
                 "devices.id_card.baud",
             ),
@@ -736,6 +767,14 @@ mod tests {
         assert_eq!(c.simulator.control_token(), Ok(Some("0123456789abcdef")));
         // A token without a control port is harmless.
         parse(&format!("{GOOD}\n[simulator]\ntoken = \"x\"\n")).unwrap();
+    }
+
+    #[test]
+    fn the_installer_example_config_is_valid_and_simulates_nothing() {
+        let text = include_str!("../../../installer/workstation.example.toml");
+        let c = parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.devices.slots().iter().all(|(_, _, d)| !d.is_simulated()));
+        assert!(c.simulator.control.is_none());
     }
 
     #[test]

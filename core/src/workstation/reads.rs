@@ -122,6 +122,8 @@ pub fn code_read(
         "appointment": target.appointment,
         "item": target.item_code,
         "source": "document_camera",
+        // A refused personal code (unsigned, bad signature, expired): why, never whom.
+        "refusal": target.refusal.as_ref().map(|r| r.code),
     });
     mark_simulated(&mut detail, simulated);
     let (action, subject) = match &target.party {
@@ -282,7 +284,8 @@ mod tests {
             let card = CardEvent::Present { card: card() };
             reads.card_event(&mut s, None, NOW, card, simulated);
         }
-        let target = crate::devices::camera::ScannedCode::classify("QT|A023|0101").target();
+        let target = crate::devices::camera::ScannedCode::classify("QT|A023|0101")
+            .target(&Default::default(), NOW / 1000);
         code_read(&mut s, None, NOW, target.clone(), true);
         code_read(&mut s, None, NOW, target, false);
         let flags: Vec<_> = details(&mut s)

@@ -222,7 +222,9 @@ impl Workstation {
             // The window pulls frames at its own pace.
             CameraEvent::Frame(_) => {}
             CameraEvent::Code(code) => {
-                let (actor, now, target) = (self.actor(), self.now(), code.target());
+                let keys = self.config.codes.personal_code_keys();
+                let now = self.now();
+                let (actor, target) = (self.actor(), code.target(&keys, now.div_euclid(1000)));
                 let simulated = self.config.devices.camera.is_simulated();
                 let target = match self.store() {
                     Ok(store) => {
