@@ -114,8 +114,8 @@ export const commands = {
 	cameraAttach: (name: string) => typedError<Attachment, UserError>(__TAURI_INVOKE("camera_attach", { name })),
 	/**
 	 *  Acts on the simulated document camera from the device panel: `show <text>`,
-	 *  `show-document`, `clear`, `unplug`, `plug` (the `camera …` commands of the control
-	 *  surface).
+	 *  `show-document`, `show-personal-code`, `clear`, `unplug`, `plug` (the `camera …` commands
+	 *  of the control surface).
 	 */
 	simulateCamera: (action: string) => typedError<null, UserError>(__TAURI_INVOKE("simulate_camera", { action })),
 	/**  The sync page: pending count, oldest pending, last success and error, refused records. */

@@ -166,6 +166,10 @@ describe('scanner gun (D1)', () => {
     await flushPromises()
     expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
     expect(w.find('[data-testid="camera-last-code"]').text()).toContain('QT|A001|x')
+    // C4: the sample personal code is made and signed with the test key by the core.
+    await w.find('[data-camera-sim="personal-code"]').trigger('click')
+    await flushPromises()
+    expect(backend.camera.simulated).toContain('show-personal-code')
     await w.find('[data-camera-sim="unplug"]').trigger('click')
     expect(backend.camera.plugged).toBe(false)
   })
