@@ -14,7 +14,17 @@ fi
 
 mkdir -p .run
 PORT="${YICHUANG_LOCAL_PORT:-8720}"
+# A config an older make run wrote (simulators by default, no control token) is rewritten:
+# devices are now simulated only where the config says so, the control port needs a token, and
+# personal codes count only when signed by a configured issuer key.
+if [ -f .run/workstation.toml ] && head -n1 .run/workstation.toml | grep -q '^# Written by make run' \
+  && ! grep -q '^personal_code_keys = ' .run/workstation.toml; then
+  rm .run/workstation.toml
+fi
 if [ ! -f .run/workstation.toml ]; then
+  # The control port's token: 32 random hex digits, kept in the config (yichuang-sim reads it
+  # from .run/workstation.toml, or takes --token / YICHUANG_SIM_TOKEN).
+  TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   cat > .run/workstation.toml <<TOML
 # Written by make run: a demo counter with simulated devices and the local server.
 [hall]
@@ -28,11 +38,32 @@ name = "综合受理窗口"
 [backend]
 url = "http://127.0.0.1:$PORT"
 
-# Every device is simulated (driver = "simulator", the default). Act on them from a shell:
+# Every device is simulated, explicitly: a device without its section is not installed.
+# Act on them from a shell (run from the repository root, the token is read from this file):
 #   yichuang-sim card place foreign_permanent | card remove | scan TEXT | printer fault paper_out on
+[devices.id_card]
+driver = "simulator"
+[devices.scanner]
+driver = "simulator"
+[devices.ukey]
+driver = "simulator"
+[devices.camera]
+driver = "simulator"
+[devices.receipt_printer]
+driver = "simulator"
+[devices.a4_printer]
+driver = "simulator"
+
 [simulator]
 control = "127.0.0.1:8721"
+token = "$TOKEN"
+
+# The test issuer's public key (core devices::camera::signed::TEST_PUBLIC_KEY): the simulated
+# camera's sample personal code (camera show-personal-code) verifies. Never in production.
+[codes]
+personal_code_keys = ["q3Jg8g7auCCJkDQ/C5lUsgtCsL2ByCVr66sMcNQXUMw="]
 TOML
+  chmod 600 .run/workstation.toml
 fi
 
 # Test UKeys (SoftHSM2 tokens and the simulated SKF key, see scripts/ukey-test.sh), made once

@@ -166,11 +166,16 @@ error_codes! {
     CameraTransport = "camera.transport",
     // Raised by the UI: a scanned code is not a personal code it can use.
     CameraPersonalCodeInvalid = "camera.personal_code_invalid",
+    CameraPersonalCodeUnsigned = "camera.personal_code_unsigned",
+    CameraPersonalCodeBadSignature = "camera.personal_code_bad_signature",
+    CameraPersonalCodeExpired = "camera.personal_code_expired",
     // Raised by the UI: a scanned code names no item.
     CameraCodeUnknown = "camera.code_unknown",
 
     ScannerNotSimulated = "scanner.not_simulated",
     ScannerNotSerial = "scanner.not_serial",
+
+    SimctlUnauthorized = "simctl.unauthorized",
 
     IntakeNoSession = "intake.no_session",
     IntakeLocked = "intake.locked",

@@ -82,6 +82,9 @@ pub mod codes {
     pub const FULLWIDTH_COLON: char = '：';
     /// The last character of a personal code's head (「…码」).
     pub const CODE_SUFFIX: char = '码';
+    /// The simulated camera's sample personal code: its head and the test person's name.
+    pub const SAMPLE_HEAD: &str = "粤居码";
+    pub const SAMPLE_NAME: &str = "张三";
 }
 
 /// The sex a party record holds: 男, 女, or 未说明 for anything else (the card's labels).
@@ -95,13 +98,17 @@ pub fn party_sex(sex: Sex) -> &'static str {
 /// The simulator control surface (`yichuang-sim`) and its command-line client.
 pub mod simctl {
     pub const HELP: &str =
-        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera clear|camera unplug|camera plug";
+        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
     pub const SCAN_NEEDS_TEXT: &str = "scan 需要扫码内容";
     pub const EMPTY_COMMAND: &str = "空命令";
     pub const LINE_TOO_LONG: &str = "命令过长";
     pub const NOT_UTF8: &str = "命令须为 UTF-8 文本";
-    /// `yichuang-sim --control` without an address.
-    pub const CONTROL_NEEDS_ADDR: &str = "--control 需要地址，例如 127.0.0.1:8721";
+    /// `yichuang-sim --control` or `--token` without its value.
+    pub const OPTION_NEEDS_VALUE: &str =
+        "--control 需要地址（例如 127.0.0.1:8721），--token 需要控制口令";
+    /// `yichuang-sim` found no token anywhere.
+    pub const CLIENT_NEEDS_TOKEN: &str =
+        "缺少控制口令：请用 --token 或环境变量 YICHUANG_SIM_TOKEN 提供 workstation.toml 中的 simulator.token";
 
     pub fn card_usage(rest: &str) -> String {
         format!("用法：card place <样例> | card remove（收到：{rest}）")
@@ -113,7 +120,7 @@ pub mod simctl {
 
     pub fn camera_usage(rest: &str) -> String {
         format!(
-            "用法：camera show <文本> | camera show-document | camera clear | camera unplug | camera plug（收到：{rest}）"
+            "用法：camera show <文本> | camera show-document | camera show-personal-code | camera clear | camera unplug | camera plug（收到：{rest}）"
         )
     }
 
@@ -123,13 +130,13 @@ pub mod simctl {
 
     /// `yichuang-sim --help`.
     pub fn client_usage() -> String {
-        format!("用法: yichuang-sim [--control 地址] <命令>\n命令: {HELP}")
+        format!("用法: yichuang-sim [--control 地址] [--token 口令] <命令>\n命令: {HELP}")
     }
 
     /// `yichuang-sim` cannot reach the workstation.
     pub fn client_unreachable(addr: &str, error: impl std::fmt::Display) -> String {
         format!(
-            "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control？）"
+            "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control 和 simulator.token？）"
         )
     }
 }

@@ -146,10 +146,19 @@ impl ErrorCode {
             C::CameraSimAction => "模拟高拍仪的操作无效。",
             C::CameraTransport => "高拍仪画面获取失败，请重试。",
             C::CameraPersonalCodeInvalid => "身份码无法识别，请重新扫码或读卡。",
+            C::CameraPersonalCodeUnsigned => {
+                "该身份码没有签发平台的签名，不能作为身份凭证，请改用身份证读卡。"
+            }
+            C::CameraPersonalCodeBadSignature => {
+                "身份码签名验证未通过（非受信平台签发或内容被改动），请改用身份证读卡。"
+            }
+            C::CameraPersonalCodeExpired => "身份码已过期，请申请人刷新身份码或改用身份证读卡。",
             C::CameraCodeUnknown => "二维码内容无法识别，请手动选择事项。",
 
             C::ScannerNotSimulated => "扫码枪不是模拟设备。",
             C::ScannerNotSerial => "本窗口未配置串口扫码枪。",
+
+            C::SimctlUnauthorized => "模拟设备控制口令不正确或缺失，命令未执行。",
 
             C::IntakeNoSession => "请先登录后再办理业务。",
             C::IntakeLocked => "工作站已锁定，请插入UKey解锁后继续。",

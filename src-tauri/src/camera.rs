@@ -59,8 +59,8 @@ pub fn camera_pages(ws: Ws<'_>, material: String) -> Vec<PageInfo> {
 }
 
 /// Acts on the simulated document camera from the device panel: `show <text>`,
-/// `show-document`, `clear`, `unplug`, `plug` (the `camera …` commands of the control
-/// surface).
+/// `show-document`, `show-personal-code`, `clear`, `unplug`, `plug` (the `camera …` commands
+/// of the control surface).
 #[tauri::command]
 #[specta::specta]
 pub fn simulate_camera(ws: Ws<'_>, action: String) -> Result<(), UserError> {

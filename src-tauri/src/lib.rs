@@ -100,11 +100,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// A missing file is not an error: the workstation runs with simulated devices and no
-/// backend. A present but bad file is.
+/// A missing file is not an error: the workstation runs with no devices (never the
+/// simulators) and no backend. A present but bad file is.
 fn load_config(path: &std::path::Path) -> Result<WorkstationConfig, UserError> {
     if !path.exists() {
-        tracing::info!(path = %path.display(), "no workstation config; using defaults (simulated devices, no backend)");
+        tracing::info!(path = %path.display(), "no workstation config; using defaults (no devices, no backend)");
         return Ok(WorkstationConfig::default());
     }
     WorkstationConfig::load(path).map_err(|e| UserError::from(CoreError::from(e)))

@@ -181,8 +181,10 @@ impl AppBuilder {
         let control = if control {
             let addr = crate::free_port();
             let addr = format!("127.0.0.1:{addr}");
+            let token = sim_token();
             config.simulator.control = Some(addr.clone());
-            Some(addr)
+            config.simulator.token = Some(token.clone());
+            Some((addr, token))
         } else {
             None
         };
@@ -219,7 +221,8 @@ pub struct App {
     _server_dir: Option<tempfile::TempDir>,
     keys: Option<TestKeys>,
     ukey: Option<Ukey>,
-    control: Option<String>,
+    /// The control surface's address and token.
+    control: Option<(String, String)>,
     name: String,
     /// The config the app was started with.
     pub config: WorkstationConfig,
@@ -300,17 +303,20 @@ impl App {
 
     /// The simulated devices' control address.
     pub fn control(&self) -> Result<&str> {
+        Ok(&self.control_and_token()?.0)
+    }
+
+    /// The simulated devices' control address and token (`simulator.token`).
+    pub fn control_and_token(&self) -> Result<&(String, String)> {
         self.control
-            .as_deref()
+            .as_ref()
             .context("this app has no simulator control surface")
     }
 
     /// One command to the simulated devices; the reply (`ok`, `error …`).
     pub fn sim_reply(&self, command: &str) -> Result<String> {
-        Ok(yichuang_core::devices::simctl::send(
-            self.control()?,
-            command,
-        )?)
+        let (addr, token) = self.control_and_token()?;
+        Ok(yichuang_core::devices::simctl::send(addr, token, command)?)
     }
 
     /// One command to the simulated devices that must answer `ok`.
@@ -390,4 +396,9 @@ impl Drop for App {
             }
         }
     }
+}
+
+/// A fresh control token for one app run (a random UUID's 32 hex digits).
+fn sim_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }

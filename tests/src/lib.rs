@@ -274,8 +274,13 @@ pub fn workstation_config(number: u16) -> WorkstationConfig {
         },
         backend: BackendConfig::default(),
         citizen_screen: Default::default(),
-        devices: Default::default(),
+        // Explicit: a missing `[devices.*]` section means the device is not installed.
+        devices: yichuang_core::infra::config::DevicesConfig::all_simulated(),
         simulator: Default::default(),
+        // The test issuer's key: the simulated camera's sample personal code verifies.
+        codes: yichuang_core::infra::config::CodesConfig {
+            personal_code_keys: vec![yichuang_core::devices::camera::signed::TEST_PUBLIC_KEY.into()],
+        },
     }
 }
 

@@ -366,6 +366,17 @@ async fn k2_simulated_devices_driven_from_the_control_surface() -> Result<()> {
             app.sim("card remove")?;
             let bad = app.sim_reply("card place nobody")?;
             ensure!(bad.starts_with("error "), "unknown sample accepted: {bad}");
+            // Without the config's token the control port refuses and does nothing.
+            let (addr, _) = app.control_and_token()?;
+            let refused = yichuang_core::devices::simctl::send(
+                addr,
+                "not-the-token-0123456789",
+                "card place resident",
+            )?;
+            ensure!(
+                refused.starts_with("error simctl.unauthorized"),
+                "a command without the token was not refused: {refused}"
+            );
 
             // Test scan: arrives once, as a serial scan.
             app.sim("scan YCBJ:2026-000123")?;

@@ -119,6 +119,7 @@ describe('intake page', () => {
       appointment: null,
       item_code: 'GA-HJ-0301',
       party: null,
+      refusal: null,
     })
     await flushPromises()
     expect(w.find('[data-testid="camera-panel"]').exists()).toBe(false)
@@ -127,7 +128,22 @@ describe('intake page', () => {
     window.dispatchEvent(new KeyboardEvent('keydown', { key: '1' }))
     await flushPromises()
 
-    // A personal code fills the applicant, marked as read from the code.
+    // An unsigned personal code fills nothing: the core's reason is shown instead (C4).
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F3' }))
+    await flushPromises()
+    backend.camera.showCode({
+      code: { text: '粤居码:张三|11010519491231002X', kind: 'personal_code' },
+      ticket: null,
+      appointment: null,
+      item_code: null,
+      party: null,
+      refusal: { code: 'camera.personal_code_unsigned', message: '该身份码没有签发平台的签名，不能作为身份凭证，请改用身份证读卡。', detail: 'no signature' },
+    })
+    await flushPromises()
+    expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('')
+    expect(w.text()).toContain('没有签发平台的签名')
+
+    // A signed personal code fills the applicant, marked as read from the code.
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F3' }))
     await flushPromises()
     expect(backend.camera.scanning).toBe(true)
@@ -137,6 +153,7 @@ describe('intake page', () => {
       appointment: null,
       item_code: null,
       party: { name: '张三', id_number: '11010519491231002X', id_source: 'code', sex: '女', nation: '', birth: '1949-12-31', address: '', phone: '' },
+      refusal: null,
     })
     await flushPromises()
     expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('张三')

@@ -192,9 +192,12 @@ mod tests {
     #[test]
     fn simulator_writes_the_test_page_pdf() {
         let dir = tempfile::tempdir().unwrap();
-        let svc = A4PrinterService::from_config(&DeviceConfig::default(), dir.path().into())
-            .unwrap()
-            .unwrap();
+        let svc = A4PrinterService::from_config(
+            &DeviceConfig::driver(DeviceDriver::Simulator),
+            dir.path().into(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(svc.state(), DeviceState::Connected);
         let out = svc
             .print_test_page("测试政务服务中心", "1号窗口", at())

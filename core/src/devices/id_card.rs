@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn c1_simulated_reader_reports_connected_then_cards_through_a_real_pty() {
         let (tx, rx) = mpsc::channel();
-        let cfg = DeviceConfig::default(); // simulator
+        let cfg = DeviceConfig::driver(DeviceDriver::Simulator);
         let svc = IdCardService::start(&cfg, today, ServiceTiming::default(), move |e| {
             let _ = tx.send(e);
         })

@@ -204,7 +204,7 @@ mod tests {
     fn f2_simulated_printer_prints_reports_paper_out_and_recovers() {
         let (tx, rx) = mpsc::channel();
         let svc = ReceiptPrinterService::start(
-            &DeviceConfig::default(),
+            &DeviceConfig::driver(DeviceDriver::Simulator),
             Duration::from_millis(100),
             move |slot, state| {
                 let _ = tx.send((slot, state));

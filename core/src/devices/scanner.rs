@@ -189,7 +189,7 @@ mod tests {
     fn d1_simulated_serial_scan_arrives_as_one_event() {
         let (tx, rx) = mpsc::channel();
         let svc = ScannerService::start(
-            &DeviceConfig::default(),
+            &DeviceConfig::driver(DeviceDriver::Simulator),
             Duration::from_millis(100),
             move |e| {
                 let _ = tx.send(e);

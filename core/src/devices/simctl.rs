@@ -4,7 +4,10 @@
 //! the simulators over the same pty / TCP links as real devices.
 //!
 //! Enabled only by `simulator.control = "127.0.0.1:8721"` in `workstation.toml` (never on by
-//! default, never on a non-loopback address). One command per line, one reply line each:
+//! default, never on a non-loopback address), with `simulator.token` (at least 16
+//! characters). Every line starts with that token, then one command; one reply line each. A
+//! line whose first word is not the token is refused (`error simctl.unauthorized: …`) and
+//! nothing is done; the examples below leave the token out:
 //!
 //! ```text
 //! card place resident        → ok
@@ -13,6 +16,7 @@
 //! printer fault paper_out on → ok
 //! camera show QT|A023|…      → ok   (a queue ticket with this QR code slides under the camera)
 //! camera show-document       → ok   (an A4 page under the camera)
+//! camera show-personal-code  → ok   (the sample personal code, signed with the test key)
 //! camera clear               → ok
 //! camera unplug              → ok   (the stream fails: 高拍仪未连接)
 //! camera plug                → ok
@@ -61,6 +65,9 @@ pub enum CameraAction {
     /// A queue ticket whose QR code holds this text.
     ShowTicket(String),
     ShowDocument,
+    /// The sample personal code, signed with the test issuer's key
+    /// ([`crate::devices::camera::signed::sample_personal_code`]), valid for a day.
+    ShowPersonalCode,
     Clear,
 }
 
@@ -72,6 +79,12 @@ impl CameraAction {
             CameraAction::Plug => sim.plug(),
             CameraAction::ShowTicket(text) => sim.show_ticket(text),
             CameraAction::ShowDocument => sim.show_document(),
+            CameraAction::ShowPersonalCode => {
+                let now_s = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                sim.show_ticket(&crate::devices::camera::signed::sample_personal_code(now_s));
+            }
             CameraAction::Clear => sim.clear(),
         }
     }
@@ -133,6 +146,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 "unplug" => Ok(Command::Camera(CameraAction::Unplug)),
                 "plug" => Ok(Command::Camera(CameraAction::Plug)),
                 "show-document" => Ok(Command::Camera(CameraAction::ShowDocument)),
+                "show-personal-code" => Ok(Command::Camera(CameraAction::ShowPersonalCode)),
                 "clear" => Ok(Command::Camera(CameraAction::Clear)),
                 _ => Err(text::camera_usage(rest)),
             }
@@ -140,6 +154,27 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "" => Err(text::EMPTY_COMMAND.into()),
         other => Err(text::unknown_command(other)),
     }
+}
+
+/// Runs one line `<token> <command>`: a line without the right token is refused, unparsed.
+pub fn execute_authorized(control: &dyn SimControl, token: &str, line: &str) -> String {
+    let line = line.trim_end_matches(['\r', '\n']).trim_start();
+    let (given, command) = line.split_once(' ').unwrap_or((line, ""));
+    if !same_token(given.as_bytes(), token.as_bytes()) {
+        let e = UserError::new(ErrorCode::SimctlUnauthorized, "wrong or missing token");
+        return format!("error {}: {}", e.code, e.message);
+    }
+    execute(control, command)
+}
+
+/// Compares in time independent of where the first difference is.
+fn same_token(given: &[u8], token: &[u8]) -> bool {
+    given.len() == token.len()
+        && given
+            .iter()
+            .zip(token)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// Runs one command; the reply line without its newline.
@@ -164,6 +199,8 @@ pub fn execute(control: &dyn SimControl, line: &str) -> String {
 pub enum SimctlError {
     #[error("simulator.control must be a loopback address, got {0}")]
     NotLoopback(SocketAddr),
+    #[error("simulator.token is missing or too short")]
+    WeakToken,
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
 }
@@ -176,11 +213,20 @@ pub struct SimctlServer {
 }
 
 impl SimctlServer {
-    /// Listens on `addr` (loopback only) and serves `control` until dropped.
-    pub fn start(addr: SocketAddr, control: Arc<dyn SimControl>) -> Result<Self, SimctlError> {
+    /// Listens on `addr` (loopback only) and serves `control` until dropped, to lines that
+    /// start with `token`.
+    pub fn start(
+        addr: SocketAddr,
+        token: &str,
+        control: Arc<dyn SimControl>,
+    ) -> Result<Self, SimctlError> {
         if !addr.ip().is_loopback() {
             return Err(SimctlError::NotLoopback(addr));
         }
+        if token.len() < crate::infra::config::MIN_CONTROL_TOKEN {
+            return Err(SimctlError::WeakToken);
+        }
+        let token: Arc<str> = token.into();
         let listener =
             TcpListener::bind(addr).map_err(|source| SimctlError::Bind { addr, source })?;
         let addr = listener
@@ -193,7 +239,7 @@ impl SimctlServer {
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("simctl".into())
-            .spawn(move || accept_loop(&listener, &control, &thread_stop))
+            .spawn(move || accept_loop(&listener, &token, &control, &thread_stop))
             .map_err(|source| SimctlError::Bind { addr, source })?;
         tracing::info!(%addr, "simulator control surface listening");
         Ok(Self {
@@ -217,16 +263,21 @@ impl Drop for SimctlServer {
     }
 }
 
-fn accept_loop(listener: &TcpListener, control: &Arc<dyn SimControl>, stop: &AtomicBool) {
+fn accept_loop(
+    listener: &TcpListener,
+    token: &Arc<str>,
+    control: &Arc<dyn SimControl>,
+    stop: &AtomicBool,
+) {
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, peer)) => {
-                let control = control.clone();
+                let (control, token) = (control.clone(), token.clone());
                 // One short-lived thread per connection: a stuck client never blocks others.
                 let spawned = std::thread::Builder::new()
                     .name("simctl-conn".into())
                     .spawn(move || {
-                        if let Err(e) = serve_connection(stream, control.as_ref()) {
+                        if let Err(e) = serve_connection(stream, &token, control.as_ref()) {
                             tracing::debug!(%peer, error = %e, "simctl connection ended");
                         }
                     });
@@ -245,7 +296,7 @@ fn accept_loop(listener: &TcpListener, control: &Arc<dyn SimControl>, stop: &Ato
     }
 }
 
-fn serve_connection(stream: TcpStream, control: &dyn SimControl) -> io::Result<()> {
+fn serve_connection(stream: TcpStream, token: &str, control: &dyn SimControl) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut writer = stream.try_clone()?;
@@ -266,7 +317,7 @@ fn serve_connection(stream: TcpStream, control: &dyn SimControl) -> io::Result<(
         } else {
             match std::str::from_utf8(&raw) {
                 Ok(line) if line.trim().is_empty() => continue,
-                Ok(line) => execute(control, line),
+                Ok(line) => execute_authorized(control, token, line),
                 Err(_) => format!("error usage: {}", text::NOT_UTF8),
             }
         };
@@ -275,16 +326,16 @@ fn serve_connection(stream: TcpStream, control: &dyn SimControl) -> io::Result<(
     }
 }
 
-/// Sends one command to a control surface and returns its reply line (the `yichuang-sim`
-/// client, and tests).
-pub fn send(addr: &str, command: &str) -> io::Result<String> {
+/// Sends one command, led by `token`, to a control surface and returns its reply line (the
+/// `yichuang-sim` client, and tests).
+pub fn send(addr: &str, token: &str, command: &str) -> io::Result<String> {
     let addrs: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(addr)?.collect();
     let first = addrs
         .first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
     let mut stream = TcpStream::connect_timeout(first, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    writeln!(stream, "{}", command.replace('\n', " "))?;
+    writeln!(stream, "{token} {}", command.replace('\n', " "))?;
     stream.flush()?;
     let mut reply = String::new();
     BufReader::new(stream).read_line(&mut reply)?;
@@ -365,6 +416,10 @@ mod tests {
             parse("camera clear"),
             Ok(Command::Camera(CameraAction::Clear))
         );
+        assert_eq!(
+            parse("camera show-personal-code"),
+            Ok(Command::Camera(CameraAction::ShowPersonalCode))
+        );
         for bad in [
             "camera",
             "camera show ",
@@ -380,23 +435,30 @@ mod tests {
         }
     }
 
+    const TOKEN: &str = "test-token-0123456789";
+
+    fn sendt(addr: &str, command: &str) -> io::Result<String> {
+        send(addr, TOKEN, command)
+    }
+
     #[test]
     fn k2_control_surface_serves_commands_over_loopback_tcp() {
         let rec = Arc::new(Recorder::default());
-        let server = SimctlServer::start("127.0.0.1:0".parse().unwrap(), rec.clone()).unwrap();
+        let server =
+            SimctlServer::start("127.0.0.1:0".parse().unwrap(), TOKEN, rec.clone()).unwrap();
         let addr = server.addr().to_string();
-        assert_eq!(send(&addr, "card place expired").unwrap(), "ok");
-        assert_eq!(send(&addr, "scan 粤居码 123").unwrap(), "ok");
-        assert_eq!(send(&addr, "printer fault cover_open off").unwrap(), "ok");
+        assert_eq!(sendt(&addr, "card place expired").unwrap(), "ok");
+        assert_eq!(sendt(&addr, "scan 粤居码 123").unwrap(), "ok");
+        assert_eq!(sendt(&addr, "printer fault cover_open off").unwrap(), "ok");
         assert_eq!(
-            send(&addr, "card place nobody").unwrap(),
+            sendt(&addr, "card place nobody").unwrap(),
             "error id_card.unknown_sample: 未知的样例证件：nobody"
         );
         // The recorder has no camera: the trait's default refuses.
-        assert!(send(&addr, "camera unplug")
+        assert!(sendt(&addr, "camera unplug")
             .unwrap()
             .starts_with("error camera.not_simulated"));
-        assert!(send(&addr, "dance")
+        assert!(sendt(&addr, "dance")
             .unwrap()
             .starts_with("error usage: 未知命令"));
         assert_eq!(
@@ -410,7 +472,10 @@ mod tests {
 
         // Several commands on one connection; junk bytes get an error, not a crash.
         let mut s = TcpStream::connect(&addr).unwrap();
-        s.write_all(b"card remove\n\xff\xfe\nhelp\n").unwrap();
+        s.write_all(format!("{TOKEN} card remove\n").as_bytes())
+            .unwrap();
+        s.write_all(b"\xff\xfe\n").unwrap();
+        s.write_all(format!("{TOKEN} help\n").as_bytes()).unwrap();
         let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
         assert_eq!(lines.next().unwrap().unwrap(), "ok");
         assert!(lines.next().unwrap().unwrap().starts_with("error usage"));
@@ -426,9 +491,44 @@ mod tests {
     #[test]
     fn k2_control_surface_refuses_non_loopback_addresses() {
         let rec: Arc<dyn SimControl> = Arc::new(Recorder::default());
-        let e = SimctlServer::start("0.0.0.0:0".parse().unwrap(), rec)
+        let e = SimctlServer::start("0.0.0.0:0".parse().unwrap(), TOKEN, rec.clone())
             .err()
             .unwrap();
         assert!(matches!(e, SimctlError::NotLoopback(_)), "{e}");
+        let e = SimctlServer::start("127.0.0.1:0".parse().unwrap(), "short", rec)
+            .err()
+            .unwrap();
+        assert!(matches!(e, SimctlError::WeakToken), "{e}");
+    }
+
+    #[test]
+    fn k2_commands_without_the_right_token_are_refused_and_not_run() {
+        let rec = Arc::new(Recorder::default());
+        let server =
+            SimctlServer::start("127.0.0.1:0".parse().unwrap(), TOKEN, rec.clone()).unwrap();
+        let addr = server.addr().to_string();
+        let refused = "error simctl.unauthorized: 模拟设备控制口令不正确或缺失，命令未执行。";
+        assert_eq!(
+            send(&addr, "wrong-token-0123456789", "card place expired").unwrap(),
+            refused
+        );
+        assert_eq!(
+            send(&addr, "test-token-012345678", "card remove").unwrap(),
+            refused
+        );
+        assert_eq!(
+            send(&addr, &format!("{TOKEN}x"), "card remove").unwrap(),
+            refused
+        );
+        // No token at all: the command's first word is taken for one.
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(b"card place expired\nscan x\n").unwrap();
+        let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), refused);
+        assert_eq!(lines.next().unwrap().unwrap(), refused);
+        assert!(rec.0.lock().unwrap().is_empty(), "nothing acted upon");
+        // The token alone is an empty command, not a refusal.
+        assert!(sendt(&addr, "").unwrap().starts_with("error usage"));
+        assert_eq!(sendt(&addr, "card remove").unwrap(), "ok");
     }
 }

@@ -24,6 +24,27 @@ pub struct WorkstationConfig {
     pub devices: DevicesConfig,
     #[serde(default)]
     pub simulator: SimulatorConfig,
+    #[serde(default)]
+    pub codes: CodesConfig,
+}
+
+/// Codes read at the counter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    /// The Ed25519 public keys (standard base64, 32 bytes) of the platforms whose signed
+    /// personal codes count as identity (`devices::camera::signed`); none: every personal
+    /// code is refused and the citizen's card is read instead.
+    #[serde(default)]
+    pub personal_code_keys: Vec<String>,
+}
+
+impl CodesConfig {
+    /// The keys, parsed (validated with the config, so an error here is an internal one).
+    pub fn personal_code_keys(&self) -> crate::devices::camera::signed::PersonalCodeKeys {
+        crate::devices::camera::signed::PersonalCodeKeys::parse(&self.personal_code_keys)
+            .unwrap_or_default()
+    }
 }
 
 /// The simulated devices' control surface (`make run`, tests, demos).
@@ -34,7 +55,14 @@ pub struct SimulatorConfig {
     /// no control port. Commands reach only devices whose driver is "simulator".
     #[serde(default)]
     pub control: Option<String>,
+    /// The shared secret every control command starts with; required with `control`, at
+    /// least [`MIN_CONTROL_TOKEN`] characters. A command without it is refused, never run.
+    #[serde(default)]
+    pub token: Option<String>,
 }
+
+/// The shortest accepted `simulator.token`.
+pub const MIN_CONTROL_TOKEN: usize = 16;
 
 impl SimulatorConfig {
     /// The control address, validated: a socket address on loopback.
@@ -52,6 +80,30 @@ impl SimulatorConfig {
             ));
         }
         Ok(Some(addr))
+    }
+
+    /// The control token, validated: required when the control port is on, at least
+    /// [`MIN_CONTROL_TOKEN`] printable ASCII characters without spaces.
+    pub fn control_token(&self) -> Result<Option<&str>, (KeyProblem, String)> {
+        if self.control.is_none() {
+            return Ok(None);
+        }
+        let Some(token) = self.token.as_deref() else {
+            return Err((
+                KeyProblem::Missing,
+                "simulator.control needs simulator.token".into(),
+            ));
+        };
+        if token.chars().count() < MIN_CONTROL_TOKEN || !token.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err((
+                KeyProblem::BadValue,
+                format!(
+                    "expected at least {MIN_CONTROL_TOKEN} printable ASCII characters without spaces"
+                ),
+            ));
+        }
+        Ok(Some(token))
     }
 }
 
@@ -110,7 +162,9 @@ pub struct CitizenScreenConfig {
 }
 
 /// How one device is attached. Each device kind's issue adds its own options; the common
-/// part is the driver and, for serial devices, the port and baud rate.
+/// part is the driver and, for serial devices, the port and baud rate. A device without a
+/// `[devices.*]` section is not installed (`driver = "none"`); the simulator runs only where
+/// the config says `driver = "simulator"`, so a production config never falls back to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
@@ -141,10 +195,26 @@ pub struct DeviceConfig {
     pub vendor: Option<String>,
 }
 
+impl DeviceConfig {
+    /// A device of this driver with no other options.
+    pub fn driver(driver: DeviceDriver) -> Self {
+        Self {
+            driver,
+            ..Self::default()
+        }
+    }
+
+    /// Whether this device is the simulator (its reads are audited as simulated).
+    pub fn is_simulated(&self) -> bool {
+        self.driver == DeviceDriver::Simulator
+    }
+}
+
 impl Default for DeviceConfig {
+    /// Not installed: what a missing `[devices.*]` section means.
     fn default() -> Self {
         Self {
-            driver: DeviceDriver::Simulator,
+            driver: DeviceDriver::None,
             port: None,
             baud: None,
             address: None,
@@ -207,12 +277,26 @@ impl DevicesConfig {
             ("a4_printer", devices::A4_PRINTER, &self.a4_printer),
         ]
     }
+
+    /// Every device simulated (`make run`, tests, demos).
+    pub fn all_simulated() -> Self {
+        let sim = || DeviceConfig::driver(DeviceDriver::Simulator);
+        Self {
+            id_card: sim(),
+            scanner: sim(),
+            ukey: sim(),
+            camera: sim(),
+            receipt_printer: sim(),
+            a4_printer: sim(),
+        }
+    }
 }
 
 const STANDARD_BAUDS: [u32; 8] = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
 impl Default for WorkstationConfig {
-    /// What a workstation without a config file runs with: simulated devices, no backend.
+    /// What a workstation without a usable config file runs with: no devices (never the
+    /// simulators), no backend.
     fn default() -> Self {
         Self {
             hall: HallConfig {
@@ -227,6 +311,7 @@ impl Default for WorkstationConfig {
             citizen_screen: CitizenScreenConfig::default(),
             devices: DevicesConfig::default(),
             simulator: SimulatorConfig::default(),
+            codes: CodesConfig::default(),
         }
     }
 }
@@ -371,6 +456,19 @@ impl WorkstationConfig {
         }
         if let Err(detail) = self.simulator.control_addr() {
             return Err(bad("simulator.control", detail));
+        }
+        if let Err((problem, detail)) = self.simulator.control_token() {
+            return Err(ConfigError::Key {
+                path: path.to_owned(),
+                key: "simulator.token".into(),
+                problem,
+                detail,
+            });
+        }
+        if let Err(detail) =
+            crate::devices::camera::signed::PersonalCodeKeys::parse(&self.codes.personal_code_keys)
+        {
+            return Err(bad("codes.personal_code_keys", detail));
         }
         for (slot, _, device) in self.devices.slots() {
             if let Some(baud) = device.baud {
@@ -521,7 +619,7 @@ mod tests {
         let c = parse(GOOD).unwrap();
         assert_eq!(c.window.number, 12);
         assert_eq!(c.devices.id_card.driver, DeviceDriver::Serial);
-        assert_eq!(c.devices.scanner.driver, DeviceDriver::Simulator);
+        assert_eq!(c.devices.scanner.driver, DeviceDriver::None);
         assert_eq!(c.backend.probe_interval_ms, 1000);
         assert_eq!(c.citizen_screen.monitor.as_deref(), Some("HDMI-1"));
     }
@@ -573,6 +671,14 @@ mod tests {
                 "simulator.control",
             ),
             (
+                format!("{GOOD}\n[simulator]\ncontrol = \"127.0.0.1:8721\"\ntoken = \"short\"\n"),
+                "simulator.token",
+            ),
+            (
+                format!("{GOOD}\n[codes]\npersonal_code_keys = [\"AAAA\"]\n"),
+                "codes.personal_code_keys",
+            ),
+            (
                 GOOD.replace("baud = 115200", "baud = 12345"),
                 "devices.id_card.baud",
             ),
@@ -620,6 +726,55 @@ mod tests {
             let e = parse(&text).unwrap_err();
             assert_eq!(e.key(), Some(key), "{e}");
         }
+    }
+
+    #[test]
+    fn k2_a_missing_device_section_is_not_installed_and_the_simulator_is_explicit() {
+        let c = parse(GOOD).unwrap();
+        for slot in ["scanner", "ukey", "camera", "a4_printer"] {
+            let (_, _, d) = c.devices.slots().into_iter().find(|s| s.0 == slot).unwrap();
+            assert_eq!(d.driver, DeviceDriver::None, "{slot}");
+            assert!(!d.is_simulated());
+        }
+        let c = parse(&format!(
+            "{GOOD}\n[devices.camera]\ndriver = \"simulator\"\n"
+        ))
+        .unwrap();
+        assert!(c.devices.camera.is_simulated());
+        assert!(WorkstationConfig::default()
+            .devices
+            .slots()
+            .iter()
+            .all(|(_, _, d)| d.driver == DeviceDriver::None));
+    }
+
+    #[test]
+    fn k2_the_control_port_needs_a_long_token() {
+        let control = format!("{GOOD}\n[simulator]\ncontrol = \"127.0.0.1:8721\"\n");
+        let e = parse(&control).unwrap_err();
+        assert_eq!(e.key(), Some("simulator.token"));
+        assert_eq!(e.code(), crate::ErrorCode::ConfigKeyMissing);
+        assert!(
+            e.message().contains("「simulator.token」"),
+            "{}",
+            e.message()
+        );
+        let e = parse(&format!("{control}token = \"0123456789abcde\"\n")).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::ConfigKeyBadValue);
+        let e = parse(&format!("{control}token = \"0123456789 abcdef\"\n")).unwrap_err();
+        assert_eq!(e.key(), Some("simulator.token"));
+        let c = parse(&format!("{control}token = \"0123456789abcdef\"\n")).unwrap();
+        assert_eq!(c.simulator.control_token(), Ok(Some("0123456789abcdef")));
+        // A token without a control port is harmless.
+        parse(&format!("{GOOD}\n[simulator]\ntoken = \"x\"\n")).unwrap();
+    }
+
+    #[test]
+    fn the_installer_example_config_is_valid_and_simulates_nothing() {
+        let text = include_str!("../../../installer/workstation.example.toml");
+        let c = parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.devices.slots().iter().all(|(_, _, d)| !d.is_simulated()));
+        assert!(c.simulator.control.is_none());
     }
 
     #[test]

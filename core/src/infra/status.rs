@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn initial_device_states_follow_config() {
         let mut cfg = WorkstationConfig::default();
-        cfg.devices.camera.driver = DeviceDriver::None;
+        cfg.devices.id_card.driver = DeviceDriver::Simulator;
         let devices = DeviceStatus::initial(&cfg);
         assert_eq!(devices.len(), 6);
         let camera = devices.iter().find(|d| d.slot == "camera").unwrap();

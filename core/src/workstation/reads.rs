@@ -1,6 +1,8 @@
 //! The A6 read register: a citizen's identity read at this window (ID card, personal code
 //! from the document camera) is written to the audit trail before the window sees it, and
-//! intake fills a party only from a read that is on record and recent.
+//! intake fills a party only from a read that is on record and recent. A read from a device
+//! whose configured driver is the simulator carries `"simulated": true` in its audit detail
+//! (from the config, never from the data), so a demo read can never pass for a real one.
 
 use std::sync::Mutex;
 
@@ -48,24 +50,26 @@ pub fn audit_read(
 }
 
 impl ReadRegister {
-    /// A card event from the reader. A card read is audited first; only then is it kept for
-    /// intake and passed on. An unaudited read never reaches the window: it becomes a failed
-    /// read.
+    /// A card event from the reader (`simulated`: the reader's driver is the simulator). A
+    /// card read is audited first; only then is it kept for intake and passed on. An
+    /// unaudited read never reaches the window: it becomes a failed read.
     pub fn card_event(
         &self,
         store: &mut Store,
         actor: Option<String>,
         at: i64,
         event: CardEvent,
+        simulated: bool,
     ) -> CardEvent {
         let CardEvent::Present { card } = event else {
             return event;
         };
-        let detail = json!({
+        let mut detail = json!({
             "card_kind": card.identity.kind,
             "expired": card.expired,
             "source": "id_card_reader",
         });
+        mark_simulated(&mut detail, simulated);
         let subject = Some(card.identity.id_number.clone());
         match audit_read(store, at, actor, "card.read", subject, detail) {
             Ok(()) => {
@@ -94,22 +98,34 @@ impl ReadRegister {
     }
 }
 
-/// A code read from the document camera. A personal code is a read of the citizen's
-/// identity: audited like a card read before the window sees it; when the audit fails the
-/// person is dropped from what the window gets.
+/// Adds `"simulated": true` to a device read's audit detail when the device is simulated.
+fn mark_simulated(detail: &mut serde_json::Value, simulated: bool) {
+    if let (true, Some(map)) = (simulated, detail.as_object_mut()) {
+        map.insert("simulated".into(), true.into());
+    }
+}
+
+/// A code read from the document camera (`simulated`: the camera's driver is the
+/// simulator). A personal code is a read of the citizen's identity: audited like a card read
+/// before the window sees it; when the audit fails the person is dropped from what the
+/// window gets.
 pub fn code_read(
     store: &mut Store,
     actor: Option<String>,
     at: i64,
     target: CodeTarget,
+    simulated: bool,
 ) -> CodeTarget {
-    let detail = json!({
+    let mut detail = json!({
         "kind": target.code.kind,
         "ticket": target.ticket,
         "appointment": target.appointment,
         "item": target.item_code,
         "source": "document_camera",
+        // A refused personal code (unsigned, bad signature, expired): why, never whom.
+        "refusal": target.refusal.as_ref().map(|r| r.code),
     });
+    mark_simulated(&mut detail, simulated);
     let (action, subject) = match &target.party {
         Some(p) => ("code.read", Some(p.id_number.clone())),
         None => ("camera.code", None),
@@ -193,6 +209,7 @@ mod tests {
             Some("c001".into()),
             NOW,
             CardEvent::Present { card },
+            false,
         );
         assert!(matches!(out, CardEvent::Present { .. }));
         assert_eq!(
@@ -210,7 +227,13 @@ mod tests {
         let (_d, mut s) = store();
         s.conn().execute_batch("DROP TABLE audit_log").unwrap();
         let reads = ReadRegister::default();
-        let out = reads.card_event(&mut s, None, NOW, CardEvent::Present { card: card() });
+        let out = reads.card_event(
+            &mut s,
+            None,
+            NOW,
+            CardEvent::Present { card: card() },
+            false,
+        );
         assert!(
             matches!(&out, CardEvent::ReadFailed { error } if error.code == ErrorCode::StoreAudit),
             "{out:?}"
@@ -229,11 +252,50 @@ mod tests {
             reads.party_from_card(NOW).unwrap_err().code,
             "intake.no_card"
         );
-        reads.card_event(&mut s, None, NOW, CardEvent::Present { card: card() });
+        reads.card_event(
+            &mut s,
+            None,
+            NOW,
+            CardEvent::Present { card: card() },
+            false,
+        );
         assert!(reads.party_from_card(NOW + CARD_READ_VALID_MS).is_ok());
         let err = reads
             .party_from_card(NOW + CARD_READ_VALID_MS + 1)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::IntakeCardStale);
+    }
+
+    fn details(store: &mut Store) -> Vec<serde_json::Value> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT detail FROM audit_log ORDER BY seq")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a6_simulated_reads_say_so_in_their_audit_entry() {
+        let (_d, mut s) = store();
+        let reads = ReadRegister::default();
+        for simulated in [true, false] {
+            let card = CardEvent::Present { card: card() };
+            reads.card_event(&mut s, None, NOW, card, simulated);
+        }
+        let target = crate::devices::camera::ScannedCode::classify("QT|A023|0101")
+            .target(&Default::default(), NOW / 1000);
+        code_read(&mut s, None, NOW, target.clone(), true);
+        code_read(&mut s, None, NOW, target, false);
+        let flags: Vec<_> = details(&mut s)
+            .iter()
+            .map(|d| d.get("simulated").cloned())
+            .collect();
+        assert_eq!(
+            flags,
+            [Some(true.into()), None, Some(true.into()), None],
+            "simulated reads flagged, real ones not"
+        );
     }
 }

@@ -197,10 +197,13 @@ impl Workstation {
 
     fn on_card(&self, event: crate::devices::id_card::CardEvent) {
         let (actor, now) = (self.actor(), self.now());
+        let simulated = self.config.devices.id_card.is_simulated();
         let event = match self.store() {
-            Ok(store) => self
-                .reads
-                .card_event(&mut super::lock(store), actor, now, event),
+            Ok(store) => {
+                let mut store = super::lock(store);
+                self.reads
+                    .card_event(&mut store, actor, now, event, simulated)
+            }
             Err(error) => match event {
                 crate::devices::id_card::CardEvent::Present { .. } => {
                     crate::devices::id_card::CardEvent::ReadFailed { error }
@@ -219,10 +222,14 @@ impl Workstation {
             // The window pulls frames at its own pace.
             CameraEvent::Frame(_) => {}
             CameraEvent::Code(code) => {
-                let (actor, now, target) = (self.actor(), self.now(), code.target());
+                let keys = self.config.codes.personal_code_keys();
+                let now = self.now();
+                let (actor, target) = (self.actor(), code.target(&keys, now.div_euclid(1000)));
+                let simulated = self.config.devices.camera.is_simulated();
                 let target = match self.store() {
                     Ok(store) => {
-                        super::reads::code_read(&mut super::lock(store), actor, now, target)
+                        let mut store = super::lock(store);
+                        super::reads::code_read(&mut store, actor, now, target, simulated)
                     }
                     Err(_) => crate::devices::camera::CodeTarget {
                         party: None,
@@ -281,15 +288,19 @@ impl Workstation {
         }
     }
 
-    /// Starts the loopback control surface when `simulator.control` is set; a port in use
-    /// is logged, not fatal.
+    /// Starts the loopback control surface when `simulator.control` is set (with its
+    /// `simulator.token`); a port in use is logged, not fatal.
     fn start_simctl(self: &Arc<Self>) {
         let addr = match self.config.simulator.control_addr() {
             Ok(Some(addr)) => addr,
             Ok(None) => return,
             Err(e) => return tracing::error!(error = %e, "simulator.control ignored"),
         };
-        match SimctlServer::start(addr, Arc::new(Control(Arc::downgrade(self)))) {
+        // Validated with the config; a config that bypassed validation gets no port.
+        let Ok(Some(token)) = self.config.simulator.control_token() else {
+            return tracing::error!("simulator.token missing or too short; no control port");
+        };
+        match SimctlServer::start(addr, token, Arc::new(Control(Arc::downgrade(self)))) {
             Ok(server) => set(&self.devices.simctl, Some(server)),
             Err(e) => tracing::error!(error = %e, "simulator control surface not started"),
         }

@@ -30,6 +30,6 @@ export interface CameraApi {
   pageUrl(id: number): string
   onCode(listener: (target: CodeTarget) => void): Promise<Unsubscribe>
   onFailed(listener: (error: UserError) => void): Promise<Unsubscribe>
-  /** Acts on the simulated camera: `show <text>`, `show-document`, `clear`, `unplug`, `plug`. */
+  /** Acts on the simulated camera: `show <text>`, `show-document`, `show-personal-code`, `clear`, `unplug`, `plug`. */
   simulate(action: string): Promise<Result<null>>
 }

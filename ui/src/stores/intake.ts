@@ -274,10 +274,11 @@ export const useIntakeStore = defineStore('intake', () => {
     }
     at.value = 'page'
     if (t.code.kind === 'personal_code') {
-      error.value = {
+      // Unsigned, badly signed or expired: the core's reason; never filled as read.
+      error.value = t.refusal ?? {
         code: 'camera.personal_code_invalid',
         message: '身份码内容无效或证件号码校验不通过，请改用身份证读卡。',
-        detail: t.code.text,
+        detail: '',
       }
       return
     }

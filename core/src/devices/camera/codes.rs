@@ -4,6 +4,7 @@
 use serde::Serialize;
 use yichuang_drivers::idcard::Sex;
 
+use super::signed::{self, PersonalCodeKeys, Refusal};
 use crate::labels::codes::{CODE_SUFFIX, FULLWIDTH_COLON};
 
 /// What a QR code held up to the camera is.
@@ -74,19 +75,23 @@ pub struct CodeTarget {
     pub appointment: Option<String>,
     /// The service item the ticket or appointment was issued for (catalog code).
     pub item_code: Option<String>,
-    /// The person a personal identity code names, with [`IdSource::Code`]; only when the ID
-    /// number passes its check digit.
+    /// The person a personal identity code names, with [`IdSource::Code`]; only when the code
+    /// carries a valid signature from a trusted issuer ([`super::signed`]), has not expired
+    /// and the ID number passes its check digit.
     ///
     /// [`IdSource::Code`]: crate::domain::intake::IdSource::Code
     pub party: Option<crate::domain::intake::Party>,
+    /// Why a personal code names nobody (unsigned, bad signature, expired, invalid), in
+    /// Chinese for the clerk; none for other codes.
+    pub refusal: Option<crate::UserError>,
 }
 
 impl ScannedCode {
     /// Reads the fields the hall's systems put into their codes. Tickets and appointments name
     /// their item as `item=<code>` (a URL query parameter or a `|`-separated field) or as the
-    /// JSON key `"item"`; personal codes carry `姓名|证件号码` after their `…码:` prefix or a
-    /// JSON object with `name` and `id_number`/`idNo`.
-    pub fn target(&self) -> CodeTarget {
+    /// JSON key `"item"`; a personal code names its person only when signed by one of `keys`
+    /// and unexpired at `now_s` (unix seconds), see [`super::signed`].
+    pub fn target(&self, keys: &PersonalCodeKeys, now_s: i64) -> CodeTarget {
         let t = self.text.as_str();
         let json: Option<serde_json::Value> = t
             .find('{')
@@ -121,6 +126,7 @@ impl ScannedCode {
         let mut ticket = None;
         let mut appointment = None;
         let mut party = None;
+        let mut refusal = None;
         match self.kind {
             CodeKind::QueueTicket => {
                 ticket = if let Some(rest) = t.strip_prefix("QT|") {
@@ -139,21 +145,12 @@ impl ScannedCode {
                     .filter(plain);
             }
             CodeKind::PersonalCode => {
-                let (name, id) = match json_str(&["name"]) {
-                    Some(name) => (Some(name), json_str(&["id_number", "idNo"])),
-                    None => {
-                        let body = t
-                            .split_once([':', FULLWIDTH_COLON])
-                            .map(|(_, b)| b)
-                            .unwrap_or(t);
-                        let mut f = body.split('|').map(str::trim);
-                        (f.next().map(str::to_string), f.next().map(str::to_string))
-                    }
-                };
-                party = match (name, id) {
-                    (Some(name), Some(id)) if !name.is_empty() => code_party(&name, &id),
-                    _ => None,
-                };
+                match signed::verify(t, keys, now_s)
+                    .and_then(|(name, id)| code_party(&name, &id).ok_or(Refusal::Invalid))
+                {
+                    Ok(p) => party = Some(p),
+                    Err(why) => refusal = Some(why.error()),
+                }
             }
             CodeKind::Other => {}
         }
@@ -163,12 +160,13 @@ impl ScannedCode {
             appointment,
             item_code,
             party,
+            refusal,
         }
     }
 }
 
-/// A party from a personal code: the name and ID number it carries, sex and birth date from
-/// the number.
+/// A party from a verified personal code: the name and ID number it carries, sex and birth
+/// date from the number.
 fn code_party(name: &str, id: &str) -> Option<crate::domain::intake::Party> {
     let id = id.trim().to_ascii_uppercase();
     yichuang_drivers::idcard::identity::validate_id_number(&id).ok()?;

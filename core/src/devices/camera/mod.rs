@@ -46,6 +46,7 @@ pub struct PreviewFrame {
 
 mod codes;
 mod pages;
+pub mod signed;
 #[cfg(test)]
 mod tests;
 

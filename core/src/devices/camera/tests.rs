@@ -4,6 +4,13 @@ use super::*;
 use std::sync::mpsc;
 use std::time::Instant;
 
+/// 2026-11-24 (unix seconds), for personal code expiry.
+const NOW_S: i64 = 1_795_399_200;
+
+fn keys() -> signed::PersonalCodeKeys {
+    signed::PersonalCodeKeys::parse(&[signed::TEST_PUBLIC_KEY.to_string()]).unwrap()
+}
+
 fn small_sim() -> CameraSimulator {
     CameraSimulator::new(SimConfig {
         width: 640,
@@ -162,38 +169,87 @@ fn e3_pages_belong_to_their_material_turn_and_make_one_pdf() {
 
 #[test]
 fn codes_name_their_ticket_appointment_item_and_person() {
-    let t = ScannedCode::classify("QT|A023|20261123|W3|item=1144010000001|7f3k").target();
+    let t =
+        ScannedCode::classify("QT|A023|20261123|W3|item=1144010000001|7f3k").target(&keys(), NOW_S);
     assert_eq!(t.ticket.as_deref(), Some("A023"));
     assert_eq!(t.item_code.as_deref(), Some("1144010000001"));
     assert!(t.party.is_none());
     let t = ScannedCode::classify(
         "https://appt.hall.example.gov.cn/v1/checkin?id=AP1234567890&item=HJ-001",
     )
-    .target();
+    .target(&keys(), NOW_S);
     assert_eq!(t.code.kind, CodeKind::Appointment);
     assert_eq!(t.appointment.as_deref(), Some("AP1234567890"));
     assert_eq!(t.item_code.as_deref(), Some("HJ-001"));
-    let t = ScannedCode::classify(r#"{"appt":"AP1234567890","item":"HJ-002"}"#).target();
+    let t =
+        ScannedCode::classify(r#"{"appt":"AP1234567890","item":"HJ-002"}"#).target(&keys(), NOW_S);
     assert_eq!(t.item_code.as_deref(), Some("HJ-002"));
     // A ticket without an item opens nothing but still names the ticket.
-    let t = ScannedCode::classify("YC-20250301-A023-7F3K").target();
+    let t = ScannedCode::classify("YC-20250301-A023-7F3K").target(&keys(), NOW_S);
     assert_eq!((t.ticket.as_deref(), t.item_code), (Some("A023"), None));
 
-    let t = ScannedCode::classify("粤居码:张三|11010519491231002X").target();
-    let p = t.party.expect("a valid personal code names its person");
+    let code = signed::sample_personal_code(NOW_S);
+    let t = ScannedCode::classify(&code).target(&keys(), NOW_S);
+    assert_eq!(t.code.kind, CodeKind::PersonalCode);
+    assert_eq!(t.refusal, None);
+    let p = t.party.expect("a signed personal code names its person");
     assert_eq!(
         (p.name.as_str(), p.id_number.as_str()),
         ("张三", "11010519491231002X")
     );
     assert_eq!((p.sex.as_str(), p.birth.as_str()), ("女", "1949-12-31"));
     assert_eq!(p.id_source, crate::domain::intake::IdSource::Code);
-    let t = ScannedCode::classify(r#"{"name":"李四","idNo":"110105194912310038"}"#).target();
-    assert_eq!(t.party.map(|p| p.name), Some("李四".to_string()));
-    // A wrong check digit names nobody.
-    assert!(ScannedCode::classify("粤居码:张三|110105194912310020")
-        .target()
-        .party
-        .is_none());
+}
+
+#[test]
+fn c4_unsigned_or_badly_signed_personal_codes_name_nobody_and_say_why() {
+    let key = signed::test_signing_key();
+    let other = yichuang_pki::grant::SigningKey::from_bytes(&[3; 32]);
+    let cases = [
+        (
+            "粤居码:张三|11010519491231002X".to_string(),
+            ErrorCode::CameraPersonalCodeUnsigned,
+        ),
+        (
+            r#"{"name":"李四","idNo":"110105194912310038"}"#.to_string(),
+            ErrorCode::CameraPersonalCodeUnsigned,
+        ),
+        (
+            signed::sign(
+                &other,
+                "粤居码",
+                "张三",
+                signed::SAMPLE_ID_NUMBER,
+                NOW_S + 60,
+            ),
+            ErrorCode::CameraPersonalCodeBadSignature,
+        ),
+        (
+            signed::sample_personal_code(NOW_S).replace("张三", "王五"),
+            ErrorCode::CameraPersonalCodeBadSignature,
+        ),
+        (
+            signed::sign(&key, "粤居码", "张三", signed::SAMPLE_ID_NUMBER, NOW_S - 1),
+            ErrorCode::CameraPersonalCodeExpired,
+        ),
+        // Signed, but the number fails its check digit.
+        (
+            signed::sign(&key, "粤居码", "张三", "110105194912310020", NOW_S + 60),
+            ErrorCode::CameraPersonalCodeInvalid,
+        ),
+    ];
+    for (text, code) in cases {
+        let t = ScannedCode::classify(&text).target(&keys(), NOW_S);
+        assert_eq!(t.code.kind, CodeKind::PersonalCode, "{text}");
+        assert!(t.party.is_none(), "{text}");
+        let refusal = t.refusal.expect("a reason");
+        assert_eq!(refusal.code, code, "{text}");
+        assert!(!refusal.message.is_empty());
+    }
+    // Without trusted keys, even the sample names nobody.
+    let t = ScannedCode::classify(&signed::sample_personal_code(NOW_S))
+        .target(&Default::default(), NOW_S);
+    assert!(t.party.is_none() && t.refusal.is_some());
 }
 
 #[test]
