@@ -139,9 +139,10 @@ export function isGlobal(c: string): boolean {
   return /^(Ctrl|Alt|Meta)\+/.test(c) || /^(Shift\+)?F\d{1,2}$/.test(c)
 }
 
-/** Ctrl (or Meta) with a letter or an editing key: what a text field does with it. */
+/** Ctrl (or Meta) with a text field's own editing keys: select all, copy, cut, paste, undo,
+ * redo, word-wise delete and moves. Nothing else (no Ctrl+R, Ctrl+P) gets through a modal. */
 export function isEditingChord(c: string): boolean {
-  return /^(Ctrl|Meta)\+(Shift\+)?([a-zA-Z]|Backspace|Delete|ArrowLeft|ArrowRight|Home|End)$/.test(c)
+  return /^(Ctrl|Meta)\+(Shift\+)?([aAcCvVxXzZyY]|Backspace|Delete|ArrowLeft|ArrowRight|Home|End)$/.test(c)
 }
 
 export function isFormControl(t: EventTarget | null): boolean {

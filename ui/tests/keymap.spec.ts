@@ -141,6 +141,10 @@ describe('keymap', () => {
       const selectAll = new KeyboardEvent('keydown', { key: 'a', ctrlKey: true, bubbles: true, cancelable: true })
       pin.dispatchEvent(selectAll)
       expect(selectAll.defaultPrevented).toBe(false)
+      // Not every Ctrl chord: a reload stays swallowed, even from the field.
+      const reload = new KeyboardEvent('keydown', { key: 'r', ctrlKey: true, bubbles: true, cancelable: true })
+      pin.dispatchEvent(reload)
+      expect(reload.defaultPrevented).toBe(true)
       // Aimed behind the modal, the same chord goes nowhere.
       const behind = new KeyboardEvent('keydown', { key: 'a', ctrlKey: true, bubbles: true, cancelable: true })
       document.body.dispatchEvent(behind)
