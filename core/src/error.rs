@@ -199,6 +199,7 @@ error_codes! {
     IntakeStore = "intake.store",
     IntakeCorrupt = "intake.corrupt",
     IntakeExport = "intake.export",
+    IntakeIdSearchNeedsCard = "intake.id_search_needs_card",
     IntakeAttachment = "intake.attachment",
     IntakeBlob = "intake.blob",
 

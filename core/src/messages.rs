@@ -184,6 +184,7 @@ impl ErrorCode {
             C::IntakeStore => "本地数据库读写失败，本次操作未保存，请重试或联系运维人员。",
             C::IntakeCorrupt => "办件数据已损坏，无法读取，请联系运维人员。",
             C::IntakeExport => "导出文件无法写入，请检查磁盘空间和目录权限。",
+            C::IntakeIdSearchNeedsCard => "按身份证号查询须先在本次登录中读取该证件。",
             C::IntakeAttachment => "材料文件无法处理，请重试。",
             C::IntakeBlob => "材料文件无法保存，请联系运维人员。",
 

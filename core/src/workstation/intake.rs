@@ -195,9 +195,11 @@ impl Workstation {
         self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))
     }
 
+    /// One of the clerk's cases, opened from the history list (audited, A6).
     pub fn case_get(&self, case_id: &str) -> Result<Case, UserError> {
         let desk = self.clerk_desk()?;
-        self.with_store(|s| cases::load(s, case_id, &desk.clerk_id).map_err(ie))
+        let now = self.now();
+        self.write(|s| history::view_audited(s, &desk.clerk_id, case_id, now))
     }
 
     /// Changes a decided case with a reason (E9).
@@ -212,11 +214,14 @@ impl Workstation {
         self.write(|s| cases::change(s, &desk, case_id, change, reason, now))
     }
 
+    /// The clerk's cases (audited, A6); by a typed ID number only for a card read in this
+    /// session.
     pub fn history_search(&self, query: &HistoryQuery) -> Result<HistoryPage, UserError> {
         let (desk, view) = self.desk_and_catalog()?;
-        let today = self.clock.today();
-        self.with_store(|s| {
-            history::search(s, &view.calendar, &desk.clerk_id, query, today).map_err(ie)
+        let (today, now) = (self.clock.today(), self.now());
+        let read = |id: &str| self.reads.read_in_session(id);
+        self.write(|s| {
+            history::search_audited(s, &view.calendar, &desk.clerk_id, query, today, now, read)
         })
     }
 
@@ -245,6 +250,7 @@ impl Workstation {
         format: ExportFormat,
     ) -> Result<ExportResult, UserError> {
         let (desk, view) = self.desk_and_catalog()?;
+        history::check_id_search(query, |id| self.reads.read_in_session(id)).map_err(ie)?;
         let (t, now, today) = (self.clock.slip_time(), self.now(), self.clock.today());
         let ext = match format {
             ExportFormat::Csv => "csv",
@@ -271,10 +277,12 @@ impl Workstation {
         self.with_store(|s| history::today_figures(s, &desk.clerk_id, today).map_err(ie))
     }
 
-    /// The case's trail from the audit log: prints, reprints with reasons, decision, changes.
+    /// The case's trail from the audit log: prints, reprints with reasons, decision, changes
+    /// (the read audited, A6).
     pub fn case_trail(&self, case_id: &str) -> Result<Vec<CaseEvent>, UserError> {
         let desk = self.clerk_desk()?;
-        self.with_store(|s| cases::trail(s, &desk.clerk_id, case_id).map_err(ie))
+        let now = self.now();
+        self.write(|s| history::trail_audited(s, &desk.clerk_id, case_id, now))
     }
 
     /// Checks and stores a material file (encrypted, queued for upload, audited) in one

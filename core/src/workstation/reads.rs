@@ -17,10 +17,12 @@ use crate::domain::intake::{IdSource, Party};
 use crate::infra::store::Store;
 use crate::{ErrorCode, UserError};
 
-/// The last card read at this window, audited, and when (unix ms).
+/// The last card read at this window, audited, and when (unix ms); and the ID numbers of the
+/// cards read while the clerk now logged in was (a history search by ID number needs one).
 #[derive(Debug, Default)]
 pub struct ReadRegister {
     last_card: Mutex<Option<(CitizenCard, i64)>>,
+    session_cards: Mutex<Vec<String>>,
 }
 
 /// Writes one audit entry in its own transaction.
@@ -71,8 +73,16 @@ impl ReadRegister {
         });
         mark_simulated(&mut detail, simulated);
         let subject = Some(card.identity.id_number.clone());
+        let in_session = actor.is_some();
         match audit_read(store, at, actor, "card.read", subject, detail) {
             Ok(()) => {
+                if in_session {
+                    let id = card.identity.id_number.to_uppercase();
+                    let mut ids = lock(&self.session_cards);
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
                 *lock(&self.last_card) = Some((card.clone(), at));
                 CardEvent::Present { card }
             }
@@ -81,6 +91,18 @@ impl ReadRegister {
                 CardEvent::ReadFailed { error }
             }
         }
+    }
+
+    /// A session began or ended (login, logout, another clerk at the window): the cards read
+    /// before no longer open a search by ID number.
+    pub fn session_changed(&self) {
+        lock(&self.session_cards).clear();
+    }
+
+    /// Whether a card with this ID number was read, and audited, in the current session.
+    pub fn read_in_session(&self, id_number: &str) -> bool {
+        let id = id_number.trim().to_uppercase();
+        lock(&self.session_cards).contains(&id)
     }
 
     /// The party on the card last read, if that read is recent enough (12 h).
@@ -264,6 +286,36 @@ mod tests {
             .party_from_card(NOW + CARD_READ_VALID_MS + 1)
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::IntakeCardStale);
+    }
+
+    #[test]
+    fn a6_a_search_by_id_number_opens_only_with_a_card_read_in_this_session() {
+        let (_d, mut s) = store();
+        let reads = ReadRegister::default();
+        let number = card().identity.id_number.clone();
+        // Read before anyone logged in: not this session's read.
+        reads.card_event(
+            &mut s,
+            None,
+            NOW,
+            CardEvent::Present { card: card() },
+            false,
+        );
+        assert!(!reads.read_in_session(&number));
+        let actor = Some("c001".to_string());
+        reads.card_event(
+            &mut s,
+            actor,
+            NOW,
+            CardEvent::Present { card: card() },
+            false,
+        );
+        assert!(reads.read_in_session(&number));
+        assert!(reads.read_in_session(&format!(" {} ", number.to_lowercase())));
+        assert!(!reads.read_in_session("110105194912310037"));
+        // Logout, or another clerk's login: gone.
+        reads.session_changed();
+        assert!(!reads.read_in_session(&number));
     }
 
     fn details(store: &mut Store) -> Vec<serde_json::Value> {

@@ -58,6 +58,7 @@ impl Workstation {
         tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
         let badge = badge(&session);
         lock(&self.session).start(session);
+        self.reads.session_changed();
         self.update_status(|s| {
             s.clerk = Some(badge);
             s.locked = false;
@@ -95,6 +96,7 @@ impl Workstation {
     /// Ends the session (the clerk leaves the window).
     pub fn logout(&self) -> ShellStatus {
         let ended = lock(&self.session).end();
+        self.reads.session_changed();
         if let Some(session) = ended {
             let now = self.now();
             if let Err(e) = self.with_store(|store| login::record_logout(store, &session, now)) {

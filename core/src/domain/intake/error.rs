@@ -44,6 +44,8 @@ pub enum IntakeError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored case is unreadable: {0}")]
     Corrupt(String),
+    #[error("history search by a typed ID number without that card read in this session")]
+    IdSearchNeedsCard,
     #[error("export: {0}")]
     Export(String),
     #[error("attachment: {0:?}")]
@@ -124,6 +126,7 @@ impl IntakeError {
             IntakeError::Store(_) | IntakeError::Sqlite(_) => ErrorCode::IntakeStore,
             IntakeError::Corrupt(_) => ErrorCode::IntakeCorrupt,
             IntakeError::Export(_) => ErrorCode::IntakeExport,
+            IntakeError::IdSearchNeedsCard => ErrorCode::IntakeIdSearchNeedsCard,
             IntakeError::Attachment(_) => ErrorCode::IntakeAttachment,
             IntakeError::Blob(_) => ErrorCode::IntakeBlob,
         }

@@ -152,7 +152,7 @@ pub fn export(
             "format": format,
             "rows": result.rows,
             "file": result.path,
-            "query": q,
+            "filters": super::filter_kinds(q),
         }),
     );
     transact(store, &desk.clerk_id, at_ms, |_| {

@@ -3,8 +3,10 @@
 //! figures.
 
 mod export;
+mod lookup;
 
 pub use export::{export, mask_id, ExportFormat, ExportResult};
+pub use lookup::{check_id_search, filter_kinds, search_audited, trail_audited, view_audited};
 
 use super::*;
 use crate::domain::catalog::calendar::WorkCalendar;
@@ -79,6 +81,15 @@ struct Plan {
     order: &'static str,
 }
 
+/// The query's text when it is an 18-digit ID number (upper case), as [`filter`] reads it.
+pub(crate) fn typed_id(text: &str) -> Option<String> {
+    let upper = text.trim().to_uppercase();
+    let is_id = upper.len() == 18
+        && upper.as_bytes()[..17].iter().all(u8::is_ascii_digit)
+        && matches!(upper.as_bytes()[17], b'0'..=b'9' | b'X');
+    is_id.then_some(upper)
+}
+
 fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<Plan, IntakeError> {
     let mut sql = String::from("clerk_id = ?");
     let mut args: Vec<Value> = vec![Value::Text(clerk_id.to_string())];
@@ -86,11 +97,7 @@ fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<Plan, IntakeError> {
     let mut order = "created_at DESC";
     let text = q.text.trim();
     if !text.is_empty() {
-        let upper = text.to_uppercase();
-        let is_id = upper.len() == 18
-            && upper.as_bytes()[..17].iter().all(u8::is_ascii_digit)
-            && matches!(upper.as_bytes()[17], b'0'..=b'9' | b'X');
-        if is_id {
+        if let Some(upper) = typed_id(text) {
             // An ID number (even one with a wrong check digit, as typed on an old case).
             from = "cases INDEXED BY cases_clerk_idno";
             sql.push_str(" AND applicant_id_no = ?");

@@ -40,7 +40,8 @@ pub fn trail(
     let mut stmt = conn.prepare_cached(
         "SELECT a.at, a.actor, a.action, a.detail, coalesce(k.name, a.actor)
          FROM audit_log a LEFT JOIN clerk k ON k.id = a.actor
-         WHERE a.subject = ?1 ORDER BY a.seq",
+         WHERE a.subject = ?1 AND a.action NOT IN ('case.view', 'case.trail')
+         ORDER BY a.seq",
     )?;
     let rows = stmt.query_map(params![no], |r| {
         let action: String = r.get(2)?;
