@@ -98,11 +98,28 @@ async fn value_of(client: &Client, css: &str) -> Result<String> {
     Ok(wd(el.prop("value")).await?.unwrap_or_default())
 }
 
-/// F2, the query, Enter on the first hit once it is `code`: the item is open.
-async fn open_item(kb: &mut Keyboard<'_>, query: &str, code: &str) -> Result<()> {
+/// Types the query into the focused search box (F2 selected its text), and waits until the
+/// page has it: when the box already held the same text, it is first emptied, so the wait
+/// sees this typing and not the old text (WebKitGTK's Send Keys returns before the page has
+/// seen the keys).
+async fn type_query(kb: &mut Keyboard<'_>, query: &str) -> Result<()> {
     let client = kb.client;
-    kb.press(F2).await?;
-    focus_on(client, "item-search", "F2").await?;
+    if !value_of(client, "[data-testid=item-search]")
+        .await?
+        .is_empty()
+    {
+        kb.type_text(BACKSPACE).await?;
+        until(
+            Duration::from_secs(3),
+            "an empty search box",
+            || async move {
+                Ok(value_of(client, "[data-testid=item-search]")
+                    .await?
+                    .is_empty())
+            },
+        )
+        .await?;
+    }
     kb.type_text(query).await?;
     until(
         Duration::from_secs(3),
@@ -110,6 +127,15 @@ async fn open_item(kb: &mut Keyboard<'_>, query: &str, code: &str) -> Result<()>
         || async move { Ok(value_of(client, "[data-testid=item-search]").await? == query) },
     )
     .await?;
+    Ok(())
+}
+
+/// F2, the query, Enter on the first hit once it is `code`: the item is open.
+async fn open_item(kb: &mut Keyboard<'_>, query: &str, code: &str) -> Result<()> {
+    let client = kb.client;
+    kb.press(F2).await?;
+    focus_on(client, "item-search", "F2").await?;
+    type_query(kb, query).await?;
     wait_attr(
         client,
         "[data-testid=item-hit]",
@@ -330,13 +356,7 @@ async fn open_item_expecting_guard(kb: &mut Keyboard<'_>, query: &str) -> Result
     let client = kb.client;
     kb.press(F2).await?;
     focus_on(client, "item-search", "F2").await?;
-    kb.type_text(query).await?;
-    until(
-        Duration::from_secs(3),
-        "the query in the field",
-        || async move { Ok(value_of(client, "[data-testid=item-search]").await? == query) },
-    )
-    .await?;
+    type_query(kb, query).await?;
     wait_attr(
         client,
         "[data-testid=item-hit]",
