@@ -7,30 +7,9 @@ use fantoccini::{Client, Locator};
 use std::time::Duration;
 use yichuang_e2e::clerk::Hands;
 use yichuang_e2e::webdriver::{until, wait_text, wd};
-use yichuang_e2e::{artifacts_dir, pdf_texts, App, Ukey};
+use yichuang_e2e::{artifacts_dir, pdf_texts, App};
 
 const ESCAPE: &str = "\u{e00c}";
-
-/// The counter of `tests/tests/intake.rs`: simulated devices on a control port, hall code
-/// 441500, a PKCS#11 key and the server; 张三 logged in, on the intake page.
-async fn counter(name: &str, window: u16) -> Result<App> {
-    let app = App::builder(name)
-        .window(window)
-        .config(|c| c.hall.code = Some("441500".into()))
-        .ukey(Ukey::Pkcs11)
-        .auth_server(
-            "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\n",
-            &[("T-ZS", "ca/clerk-ecdsa.pem")],
-        )
-        .simulator_control()
-        .start()
-        .await?;
-    app.login("张三").await?;
-    wd(app.client.find(Locator::Css("[data-testid=item-search]")))
-        .await
-        .context("张三 not logged in: no intake page")?;
-    Ok(app)
-}
 
 /// How many elements match now.
 async fn count(client: &Client, css: &str) -> Result<usize> {
@@ -93,7 +72,7 @@ async fn text(client: &Client, css: &str) -> Result<String> {
 /// its star and removed again, an item opened from the home.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d3_home_departments_and_favourites() -> Result<()> {
-    let mut app = counter("home-favourites", 6).await?;
+    let mut app = App::counter("home-favourites", 6).await?;
     let client = &app.client;
     let result = app
         .scenario(async {
@@ -161,7 +140,7 @@ async fn d3_home_departments_and_favourites() -> Result<()> {
 /// notice with a reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c1_card_panel_preview_and_reprint_from_the_banner() -> Result<()> {
-    let mut app = counter("home-card", 7).await?;
+    let mut app = App::counter("home-card", 7).await?;
     let client = &app.client;
     let result = app
         .scenario(async {

@@ -7,29 +7,7 @@ use fantoccini::{Client, Locator};
 use std::time::Duration;
 use yichuang_e2e::clerk::{Hands, ENTER};
 use yichuang_e2e::webdriver::{settled, until, wait_attr, wait_text, wd};
-use yichuang_e2e::{pdf_texts, App, Ukey};
-
-/// The intake counter: simulated devices on a control port, hall code 441500 (in case
-/// numbers), a PKCS#11 key and the server for certificate login; 张三 logged in, on the intake
-/// page.
-pub async fn counter(name: &str, window: u16) -> Result<App> {
-    let app = App::builder(name)
-        .window(window)
-        .config(|c| c.hall.code = Some("441500".into()))
-        .ukey(Ukey::Pkcs11)
-        .auth_server(
-            "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\n",
-            &[("T-ZS", "ca/clerk-ecdsa.pem")],
-        )
-        .simulator_control()
-        .start()
-        .await?;
-    app.login("张三").await?;
-    wd(app.client.find(Locator::Css("[data-testid=item-search]")))
-        .await
-        .context("张三 not logged in: no intake page")?;
-    Ok(app)
-}
+use yichuang_e2e::{pdf_texts, App};
 
 const CASE_DONE: &str = "[data-testid=case-done]";
 
@@ -102,24 +80,27 @@ async fn option(h: &mut Hands<'_>, n: usize) -> Result<()> {
 async fn print_and_decide(h: &mut Hands<'_>) -> Result<String> {
     h.click("[data-testid=print-notice]").await?;
     // Either the bar says the notice is printed or it shows why not; the failure names which.
-    let started = std::time::Instant::now();
-    'wait: loop {
-        for css in ["[data-testid=intake-notice]", "[data-testid=intake-error]"] {
-            if let Ok(el) = h.client.find(Locator::Css(css)).await {
-                let text = el.text().await.unwrap_or_default();
-                if text.trim().is_empty() {
-                    continue;
-                }
-                ensure!(css.contains("notice"), "intake error: {text}");
-                break 'wait;
-            }
+    let client = h.client;
+    let shown = |css: &'static str| async move {
+        match client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
         }
-        ensure!(
-            started.elapsed() < Duration::from_secs(15),
-            "notice not printed within 15 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    until(
+        Duration::from_secs(15),
+        "the print's notice or error",
+        || async move {
+            Ok(
+                !shown("[data-testid=intake-notice]").await.trim().is_empty()
+                    || !shown("[data-testid=intake-error]").await.trim().is_empty(),
+            )
+        },
+    )
+    .await
+    .context("notice not printed")?;
+    let error = shown("[data-testid=intake-error]").await;
+    ensure!(error.trim().is_empty(), "intake error: {error}");
     h.click("[data-testid=decide]").await?;
     wait_text(h.client, CASE_DONE, Duration::from_secs(10))
         .await
@@ -139,7 +120,7 @@ async fn material_select(h: &mut Hands<'_>, row: usize, value: &str) -> Result<(
 /// promise and deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
-    let mut app = counter("intake-decisions", 3).await?;
+    let mut app = App::counter("intake-decisions", 3).await?;
     let client = &app.client;
     let resident = yichuang_drivers::idcard::simulator::sample_resident();
     let result = app
@@ -250,7 +231,7 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
 /// in the case's audit trail; export the history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e7_park_resume_reprint_and_export() -> Result<()> {
-    let mut app = counter("intake-history", 4).await?;
+    let mut app = App::counter("intake-history", 4).await?;
     let client = &app.client;
     let result = app
         .scenario(async {
@@ -467,7 +448,7 @@ async fn frames_after(client: &Client, since: u64, n: u64, within: Duration) -> 
 /// pulling the camera shows 「高拍仪未连接」 and plugging it back recovers the preview.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d1_e3_camera_ticket_capture_and_unplug() -> Result<()> {
-    let mut app = counter("intake-camera", 5).await?;
+    let mut app = App::counter("intake-camera", 5).await?;
     let client = &app.client;
     let mut material = String::new();
     let result = app
