@@ -8,9 +8,12 @@
 //! - [`verify_issued_by`], [`Crl`], [`TrustStore`]: the certificate was issued by a trusted
 //!   CA (ecdsa-with-SHA256, sha256WithRSAEncryption, SM2-with-SM3), is valid and not revoked.
 //! - [`grant`]: Ed25519-signed offline login grants.
+//! - [`credential`]: the workstation's enrolled Ed25519 key and the request signatures made
+//!   with it.
 //! - [`PkiError`]: every refusal, typed; no input makes this crate panic.
 
 pub mod cert;
+pub mod credential;
 pub mod crl;
 pub mod error;
 pub mod grant;

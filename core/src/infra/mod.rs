@@ -5,6 +5,7 @@ pub mod backend;
 pub mod blobs;
 pub mod clock;
 pub mod config;
+pub mod credential;
 pub mod instance;
 pub mod keystore;
 pub mod status;
