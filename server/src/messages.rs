@@ -110,6 +110,12 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
         RecordProblem::PayloadNotObject => "记录内容格式错误，中心服务拒收",
         RecordProblem::PayloadTooLarge => "记录内容过大，中心服务拒收",
         RecordProblem::IdConflict => "记录编号与其他工作站或其他类型的记录冲突，中心服务拒收",
+        RecordProblem::AuditConflict => {
+            "审计记录与中心已存的同一条内容不符，已单独留存并标记，未覆盖原记录"
+        }
+        RecordProblem::AuditHeadMissing => "审计记录缺少工作站签名的链头，中心服务拒收",
+        RecordProblem::AuditHeadMismatch => "审计链头与本批最后一条审计记录不符，中心服务拒收",
+        RecordProblem::AuditHeadInvalid => "审计链头签名无法用本工作站登记的密钥验证，中心服务拒收",
     }
 }
 

@@ -5,7 +5,9 @@
 //! edit), keeps the link, and flags an entry that comes again with other content. The check
 //! walks the links from the genesis: a `prev_hash` that no received entry has as its hash is a
 //! gap (entries deleted on the workstation, or not synced yet), two entries naming the same
-//! predecessor are a fork.
+//! predecessor are a fork. The check reads the entries back from the records held (not from
+//! the link table), so a row changed in the database after arrival shows as an edit, and it
+//! verifies the signed chain heads ([`super::audit_sign`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
-use super::{hex, AuditCheck, AuditFlag, PushRecord};
+use super::{audit_sign, hex, AuditCheck, AuditConflict, AuditFlag, AuditForgery, PushRecord};
 use crate::error::Result;
 
 /// The `prev_hash` of a workstation's first entry.
@@ -148,42 +150,79 @@ pub async fn record_link(
     Ok(())
 }
 
-/// Walks a workstation's chain and reports gaps, edits and forks.
-pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck> {
-    let rows = sqlx::query("SELECT id, prev_hash, hash FROM sync_audit WHERE workstation = $1")
-        .bind(workstation)
-        .fetch_all(pool)
-        .await?;
-    let mut by_prev: HashMap<String, Vec<String>> = HashMap::new();
-    let mut hashes: HashSet<String> = HashSet::new();
+/// One received entry as the check sees it: read back from the record the server holds (not
+/// from the link table), its hash recomputed.
+struct Held {
+    id: String,
+    prev_hash: String,
+    hash: String,
+    /// The fields hash to `hash` and the payload's id is the record's.
+    hash_ok: bool,
+}
+
+async fn held_entries(pool: &sqlx::AnyPool, workstation: &str) -> Result<Vec<Held>> {
+    let rows = sqlx::query(
+        "SELECT id, payload FROM sync_records WHERE workstation = $1 AND kind = 'audit'",
+    )
+    .bind(workstation)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let (_id, prev, hash): (String, String, String) =
-            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        by_prev.entry(prev).or_default().push(hash.clone());
-        hashes.insert(hash);
+        let (id, payload): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        let parsed = serde_json::from_str::<serde_json::Value>(&payload)
+            .ok()
+            .and_then(|v| recompute(&v));
+        out.push(match parsed {
+            Some((e, computed)) => Held {
+                hash_ok: e.id == id && computed == e.hash,
+                id,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            },
+            None => Held {
+                id,
+                prev_hash: String::new(),
+                hash: String::new(),
+                hash_ok: false,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Walks a workstation's chain as the server holds it and reports gaps, edits, forks,
+/// conflicting re-sends, and how far signed heads cover it (forgeries, unsigned entries).
+pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck> {
+    let rows = held_entries(pool, workstation).await?;
+    let mut by_prev: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut hashes: HashSet<&str> = HashSet::new();
+    for r in rows.iter().filter(|r| !r.hash.is_empty()) {
+        by_prev.entry(&r.prev_hash).or_default().push(&r.hash);
+        hashes.insert(&r.hash);
     }
     let mut gaps: Vec<String> = by_prev
         .keys()
-        .filter(|p| p.as_str() != GENESIS && !hashes.contains(p.as_str()))
-        .cloned()
+        .filter(|p| **p != GENESIS && !hashes.contains(*p))
+        .map(|p| (*p).to_owned())
         .collect();
     gaps.sort();
     let mut forks: Vec<String> = by_prev
         .iter()
         .filter(|(_, next)| next.len() > 1)
-        .map(|(p, _)| p.clone())
+        .map(|(p, _)| (*p).to_owned())
         .collect();
     forks.sort();
-    let mut linked = 0u64;
-    let mut cur = GENESIS.to_owned();
-    let mut seen = HashSet::new();
-    while let Some(next) = by_prev.get(&cur).and_then(|n| n.first()) {
-        if !seen.insert(next.clone()) {
+    let mut positions: HashMap<String, u64> = HashMap::new();
+    let mut cur = GENESIS;
+    while let Some(next) = by_prev.get(cur).and_then(|n| n.first()) {
+        if positions.contains_key(*next) {
             break;
         }
-        linked += 1;
-        cur = next.clone();
+        positions.insert((*next).to_owned(), positions.len() as u64 + 1);
+        cur = next;
     }
+    let linked = positions.len() as u64;
     let flags = sqlx::query(
         "SELECT entry_id, kind, detail, flagged_at FROM sync_audit_flags
          WHERE workstation = $1 ORDER BY flagged_at, id",
@@ -191,7 +230,7 @@ pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck
     .bind(workstation)
     .fetch_all(pool)
     .await?;
-    let edits = flags
+    let mut edits = flags
         .iter()
         .map(|r| {
             Ok(AuditFlag {
@@ -202,7 +241,37 @@ pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let intact = gaps.is_empty() && edits.is_empty() && forks.is_empty();
+    // An entry changed in the database after it was received.
+    for r in rows.iter().filter(|r| !r.hash_ok) {
+        if !edits.iter().any(|e| e.entry_id == r.id) {
+            edits.push(AuditFlag {
+                entry_id: r.id.clone(),
+                kind: "edited".into(),
+                detail: "the entry held does not hash to its hash".into(),
+                flagged_at: 0,
+            });
+        }
+    }
+    let conflicts = conflicts(pool, workstation).await?;
+    let cover = audit_sign::coverage(pool, workstation, &positions, |h| hashes.contains(h)).await?;
+    let mut forgeries = cover.forgeries;
+    if !rows.is_empty() && cover.signed_through == 0 {
+        let first = by_prev.get(GENESIS).and_then(|n| n.first()).copied();
+        forgeries.push(AuditForgery {
+            kind: "unsigned_chain".into(),
+            seq: 0,
+            hash: first.unwrap_or_default().to_owned(),
+            received_at: 0,
+        });
+    }
+    let unsigned = linked.saturating_sub(cover.signed_through);
+    let forged = !forgeries.is_empty();
+    let intact = gaps.is_empty()
+        && edits.is_empty()
+        && forks.is_empty()
+        && conflicts.is_empty()
+        && !forged
+        && unsigned == 0;
     Ok(AuditCheck {
         workstation: workstation.to_owned(),
         entries: rows.len() as u64,
@@ -210,6 +279,32 @@ pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck
         gaps,
         edits,
         forks,
+        conflicts,
+        heads: cover.heads,
+        signed_through: cover.signed_through,
+        unsigned,
+        forgeries,
+        forged,
         intact,
     })
+}
+
+async fn conflicts(pool: &sqlx::AnyPool, workstation: &str) -> Result<Vec<AuditConflict>> {
+    let rows = sqlx::query(
+        "SELECT entry_id, version, payload_sha256, received_at FROM audit_conflicts
+         WHERE workstation = $1 ORDER BY received_at, id",
+    )
+    .bind(workstation)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditConflict {
+                entry_id: r.try_get(0)?,
+                version: r.try_get(1)?,
+                payload_sha256: r.try_get(2)?,
+                received_at: r.try_get(3)?,
+            })
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pull::{self, PullDocument};
 use super::{
-    audit, is_sha256_hex, store, AuditCheck, BlobStatus, PushRequest, PushResponse, MAX_BATCH,
+    audit, audit_sign, is_sha256_hex, store, AuditCheck, BlobStatus, PushRequest, PushResponse, MAX_BATCH,
     MAX_WORKSTATION_LEN,
 };
 use crate::error::{Error, ErrorBody, Result};
@@ -63,7 +63,16 @@ pub async fn push(
         });
     }
     let now = state.auth.now_ms();
-    let (acks, replays) = store::push(&state.db.pool, &req.workstation, &req.records, now).await?;
+    let gate = audit_sign::admit(
+        &state.db.pool,
+        &req.workstation,
+        &req.records,
+        req.audit_head.as_ref(),
+        now,
+    )
+    .await?;
+    let (acks, replays) =
+        store::push(&state.db.pool, &req.workstation, &req.records, &gate, now).await?;
     if replays > 0 {
         state.sync.replays.fetch_add(replays, Ordering::Relaxed);
     }

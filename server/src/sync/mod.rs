@@ -14,6 +14,7 @@
 //! - **Audit** (`/sync/audit/{ws}`): the continuity check of each workstation's audit chain.
 
 pub mod audit;
+pub mod audit_sign;
 pub mod blobs;
 pub mod handlers;
 pub mod pull;
@@ -79,6 +80,24 @@ pub struct PushRequest {
     #[schema(example = "440100-12")]
     pub workstation: String,
     pub records: Vec<PushRecord>,
+    /// Required when `records` holds `audit` entries: the workstation's signature over the
+    /// last of them (the chain head). Without it, or when it does not verify, every audit
+    /// entry of the batch is rejected (`audit_head_missing`, `audit_head_mismatch`,
+    /// `audit_head_invalid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<AuditHead>,
+}
+
+/// The signed head of a workstation's audit chain: its last entry in this push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditHead {
+    /// Position of the entry in the workstation's chain (the first entry is 1).
+    pub seq: i64,
+    /// The entry's `hash` (64 lower-case hex digits).
+    pub hash: String,
+    /// Ed25519 signature, standard base64, with the workstation's enrolled key over
+    /// `yichuang-audit-head-v1|{workstation}|{seq}|{hash}`.
+    pub signature: String,
 }
 
 /// One outbox record.
@@ -113,8 +132,12 @@ pub struct Ack {
     pub id: String,
     pub version: i64,
     pub outcome: AckOutcome,
-    /// Why it was rejected (stable code).
+    /// Why it was rejected (stable code): `invalid_id`, `invalid_kind`, `invalid_version`,
+    /// `payload_not_object`, `payload_too_large`, `id_conflict`; for `audit` records also
+    /// `audit_conflict` (re-sent with other content: kept aside and flagged, the record held
+    /// stays as it was), `audit_head_missing`, `audit_head_mismatch`, `audit_head_invalid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "audit_conflict")]
     pub code: Option<String>,
     /// Why it was rejected, for the clerk (Chinese).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,8 +174,46 @@ pub struct AuditCheck {
     pub edits: Vec<AuditFlag>,
     /// Two entries naming the same predecessor.
     pub forks: Vec<String>,
-    /// No gap, no edit, no fork.
+    /// Entries re-sent with other content than the server holds: kept aside, never applied.
+    pub conflicts: Vec<AuditConflict>,
+    /// Signed heads received.
+    pub heads: u64,
+    /// The chain from the genesis up to this position is covered by a head whose signature
+    /// verifies with the workstation's key valid when it was received (0: none).
+    pub signed_through: u64,
+    /// Linked entries after `signed_through`: not (yet) covered by a signed head.
+    pub unsigned: u64,
+    /// What shows the chain was not made by the workstation's key.
+    pub forgeries: Vec<AuditForgery>,
+    /// Any forgery.
+    pub forged: bool,
+    /// No gap, edit, fork, conflict, forgery or unsigned entry.
     pub intact: bool,
+}
+
+/// An audit entry re-sent with other content (kept aside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditConflict {
+    pub entry_id: String,
+    /// The version it was re-sent at.
+    pub version: i64,
+    /// SHA-256 (hex) of the payload as received; the payload itself stays on the server.
+    pub payload_sha256: String,
+    pub received_at: i64,
+}
+
+/// One sign of forgery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditForgery {
+    /// `head_signature`: a head no key of the workstation valid at its arrival signed;
+    /// `head_off_chain`: a signed head whose entry is not at its position in the chain (the
+    /// chain under it was rewritten); `unsigned_chain`: entries no signed head covers at all.
+    pub kind: String,
+    /// The head's position (0 for `unsigned_chain`).
+    pub seq: i64,
+    /// The head's hash (the first unsigned entry's for `unsigned_chain`).
+    pub hash: String,
+    pub received_at: i64,
 }
 
 /// One flagged audit entry.
@@ -173,6 +234,14 @@ pub enum RecordProblem {
     PayloadNotObject,
     PayloadTooLarge,
     IdConflict,
+    /// An audit entry re-sent with other content: kept aside, never applied.
+    AuditConflict,
+    /// Audit entries without a signed chain head.
+    AuditHeadMissing,
+    /// The head is not the last audit entry of the batch.
+    AuditHeadMismatch,
+    /// The head's signature does not verify with the workstation's enrolled key.
+    AuditHeadInvalid,
 }
 
 impl RecordProblem {
@@ -184,6 +253,10 @@ impl RecordProblem {
             RecordProblem::PayloadNotObject => "payload_not_object",
             RecordProblem::PayloadTooLarge => "payload_too_large",
             RecordProblem::IdConflict => "id_conflict",
+            RecordProblem::AuditConflict => "audit_conflict",
+            RecordProblem::AuditHeadMissing => "audit_head_missing",
+            RecordProblem::AuditHeadMismatch => "audit_head_mismatch",
+            RecordProblem::AuditHeadInvalid => "audit_head_invalid",
         }
     }
 
@@ -306,6 +379,9 @@ mod tests {
             "AckOutcome",
             "BlobStatus",
             "AuditCheck",
+            "AuditHead",
+            "AuditConflict",
+            "AuditForgery",
             "PullDocument",
         ] {
             assert!(schemas.contains_key(s), "missing schema {s}");

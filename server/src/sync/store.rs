@@ -5,21 +5,31 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use sha2::{Digest, Sha256};
+
 use super::audit;
+use super::audit_sign::{self, Gate};
 use super::{check_record, Ack, AckOutcome, PushRecord, RecordProblem};
 use crate::error::Result;
 
 /// Upserts every record of a batch in one transaction and returns one acknowledgement per
 /// record, in order. The same batch sent again yields the same acknowledgements.
+///
+/// `audit` records are insert-only: one already held is acknowledged when re-sent with the
+/// same content (at any version) and otherwise kept aside in `audit_conflicts`, never applied
+/// (`audit_conflict`). `gate` says whether the batch's audit records may be stored at all (a
+/// signed head that verified) and which head to keep.
 pub async fn push(
     pool: &sqlx::AnyPool,
     workstation: &str,
     records: &[PushRecord],
+    gate: &Gate,
     now_ms: i64,
 ) -> Result<(Vec<Ack>, u64)> {
     let mut tx = pool.begin().await?;
     let mut acks = Vec::with_capacity(records.len());
     let mut replays = 0u64;
+    let mut head_entry_held = false;
     for r in records {
         let text = match check_record(r) {
             Ok(text) => text,
@@ -28,16 +38,31 @@ pub async fn push(
                 continue;
             }
         };
-        match upsert(&mut tx, workstation, r, &text, now_ms).await? {
-            Upsert::Stored => {}
+        let outcome = if r.kind == "audit" {
+            if let Gate::Refuse(problem) = gate {
+                acks.push(problem.ack(&r.id, r.version));
+                continue;
+            }
+            insert_audit(&mut tx, workstation, r, &text, now_ms).await?
+        } else {
+            upsert(&mut tx, workstation, r, &text, now_ms).await?
+        };
+        match outcome {
+            Upsert::Stored => {
+                if r.kind == "audit" {
+                    audit::record_link(&mut tx, workstation, r, now_ms).await?;
+                }
+            }
             Upsert::Replay => replays += 1,
-            Upsert::Conflict => {
-                acks.push(RecordProblem::IdConflict.ack(&r.id, r.version));
+            Upsert::Conflict(problem) => {
+                acks.push(problem.ack(&r.id, r.version));
                 continue;
             }
         }
-        if r.kind == "audit" {
-            audit::record_link(&mut tx, workstation, r, now_ms).await?;
+        if let Gate::Admit(v) = gate {
+            if r.kind == "audit" && r.payload.get("hash").and_then(|h| h.as_str()) == Some(&v.head.hash) {
+                head_entry_held = true;
+            }
         }
         acks.push(Ack {
             id: r.id.clone(),
@@ -47,6 +72,9 @@ pub async fn push(
             message: None,
         });
     }
+    if let (Gate::Admit(v), true) = (gate, head_entry_held) {
+        audit_sign::store_head(&mut tx, workstation, v, now_ms).await?;
+    }
     tx.commit().await?;
     Ok((acks, replays))
 }
@@ -54,7 +82,7 @@ pub async fn push(
 enum Upsert {
     Stored,
     Replay,
-    Conflict,
+    Conflict(RecordProblem),
 }
 
 async fn upsert(
@@ -71,7 +99,8 @@ async fn upsert(
              updated_at = excluded.updated_at
          WHERE sync_records.version < excluded.version
            AND sync_records.workstation = excluded.workstation
-           AND sync_records.kind = excluded.kind",
+           AND sync_records.kind = excluded.kind
+           AND sync_records.kind <> 'audit'",
     )
     .bind(&r.id)
     .bind(workstation)
@@ -90,9 +119,73 @@ async fn upsert(
         .await?;
     let (ws, kind): (String, String) = (row.try_get(0)?, row.try_get(1)?);
     if ws != workstation || kind != r.kind {
-        return Ok(Upsert::Conflict);
+        return Ok(Upsert::Conflict(RecordProblem::IdConflict));
     }
     Ok(Upsert::Replay)
+}
+
+/// Stores an audit record once; a re-send with the same content is a replay, one with other
+/// content is kept aside in `audit_conflicts` and refused.
+async fn insert_audit(
+    tx: &mut Transaction<'static, Any>,
+    workstation: &str,
+    r: &PushRecord,
+    payload: &str,
+    now_ms: i64,
+) -> Result<Upsert> {
+    let done = sqlx::query(
+        "INSERT INTO sync_records (id, workstation, kind, version, payload, received_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&r.id)
+    .bind(workstation)
+    .bind(&r.kind)
+    .bind(r.version)
+    .bind(payload)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(Upsert::Stored);
+    }
+    let row: AnyRow =
+        sqlx::query("SELECT workstation, kind, payload FROM sync_records WHERE id = $1")
+            .bind(&r.id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let (ws, kind, held): (String, String, String) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    if ws != workstation || kind != r.kind {
+        return Ok(Upsert::Conflict(RecordProblem::IdConflict));
+    }
+    let same = held == payload
+        || serde_json::from_str::<serde_json::Value>(&held).is_ok_and(|h| h == r.payload);
+    if same {
+        return Ok(Upsert::Replay);
+    }
+    let sha = super::hex(&Sha256::digest(payload.as_bytes()));
+    sqlx::query(
+        "INSERT INTO audit_conflicts
+             (id, workstation, entry_id, version, payload, payload_sha256, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(workstation)
+    .bind(&r.id)
+    .bind(r.version)
+    .bind(payload)
+    .bind(&sha)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    tracing::warn!(
+        workstation,
+        entry_id = %r.id,
+        version = r.version,
+        payload_sha256 = %sha,
+        "audit entry re-sent with other content: kept aside"
+    );
+    Ok(Upsert::Conflict(RecordProblem::AuditConflict))
 }
 
 /// Number of records held, per kind (`None` = every workstation).
