@@ -73,12 +73,9 @@ impl SyncState {
     }
 }
 
-/// Body of `POST /api/v1/sync/push`.
+/// Body of `POST /api/v1/sync/push`. The records are stored as the signing workstation's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PushRequest {
-    /// The sending workstation.
-    #[schema(example = "440100-12")]
-    pub workstation: String,
     pub records: Vec<PushRecord>,
     /// Required when `records` holds `audit` entries: the workstation's signature over the
     /// last of them (the chain head). Without it, or when it does not verify, every audit
