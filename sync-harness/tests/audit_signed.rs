@@ -5,10 +5,11 @@
 //! chain the workstation's key did not sign as forged.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use yichuang_core::domain::audit::{self, AuditEntry, AuditRecord};
-use yichuang_core::infra::credential::{generate_key, WorkstationCredential};
+use yichuang_core::infra::credential::{generate_key, EnrollRequest, WorkstationCredential};
 use yichuang_core::infra::store::Store;
 use yichuang_server::ServerConfig;
 use yichuang_sync_harness::bench::background_server_with;
@@ -108,48 +109,76 @@ impl Hall {
         })
     }
 
-    /// Enrolls `ws` with a fresh key (the key it had before, if any, ends now).
+    /// Enrolls `ws` with a fresh key through `POST /api/v1/enroll`, with a one-time code
+    /// issued as the admin CLI does (the key it had before, if any, ends now).
     fn enroll(&self, ws: &str) -> WorkstationCredential {
-        let cred = WorkstationCredential::new(ws, generate_key().unwrap());
+        let code = format!("{}", uuid::Uuid::new_v4().simple()).to_uppercase();
         let now = now_ms();
         self.sql(&[
             (
-                "INSERT INTO workstations (id, hall_code, window_no, enabled, created_at, enrolled_at)
-                 VALUES ($1, '441500', 5, 1, $2, $2) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO workstations (id, hall_code, window_no, enabled, created_at)
+                 VALUES ($1, '441500', 5, 1, $2) ON CONFLICT (id) DO NOTHING",
                 vec![json!(ws), json!(now)],
             ),
             (
-                "UPDATE workstation_keys SET valid_to = $1 WHERE workstation_id = $2 AND valid_to IS NULL",
-                vec![json!(now), json!(ws)],
-            ),
-            (
-                "INSERT INTO workstation_keys (id, workstation_id, public_key, valid_from)
+                "INSERT INTO enrollment_codes (code_hash, workstation_id, created_at, expires_at)
                  VALUES ($1, $2, $3, $4)",
                 vec![
-                    json!(uuid::Uuid::now_v7().to_string()),
+                    json!(yichuang_server::workstation::code_hash(&code)),
                     json!(ws),
-                    json!(cred.public_key_b64()),
                     json!(now),
+                    json!(now + 600_000),
                 ],
             ),
         ]);
+        let key = generate_key().unwrap();
+        let r = http()
+            .post(self.base.join("api/v1/enroll").unwrap())
+            .json(&EnrollRequest::new(&code, &key))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+        let cred = WorkstationCredential::new(ws, key);
+        // The server caches a workstation's key for up to a second: wait until this one signs.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.get(&cred, &format!("api/v1/sync/audit/{ws}")).0 != 200 {
+            assert!(Instant::now() < deadline, "the new key is never taken");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         cred
     }
 
-    fn post(&self, _cred: &WorkstationCredential, path: &str, body: &Value) -> (u16, Value) {
-        let r = http()
-            .post(self.base.join(path).unwrap())
-            .json(body)
+    fn send(
+        &self,
+        cred: &WorkstationCredential,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        let url = self.base.join(path).unwrap();
+        let builder = http()
+            .request(method.clone(), url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        let r = cred
+            .apply(builder, method.as_str(), &self.base, &url, Some(&body))
+            .body(body)
             .send()
             .unwrap();
         let s = r.status().as_u16();
         (s, r.json().unwrap_or(Value::Null))
     }
 
-    fn get(&self, _cred: &WorkstationCredential, path: &str) -> (u16, Value) {
-        let r = http().get(self.base.join(path).unwrap()).send().unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().unwrap_or(Value::Null))
+    fn post(&self, cred: &WorkstationCredential, path: &str, body: &Value) -> (u16, Value) {
+        self.send(
+            cred,
+            reqwest::Method::POST,
+            path,
+            body.to_string().into_bytes(),
+        )
+    }
+
+    fn get(&self, cred: &WorkstationCredential, path: &str) -> (u16, Value) {
+        self.send(cred, reqwest::Method::GET, path, Vec::new())
     }
 
     /// Pushes audit entries (each at `version`) with the given head; the acks.
@@ -163,7 +192,7 @@ impl Hall {
             .iter()
             .map(|(p, v)| json!({"id": p["id"], "kind": "audit", "version": v, "payload": p}))
             .collect();
-        let mut body = json!({"workstation": cred.workstation_id(), "records": records});
+        let mut body = json!({"records": records});
         if let Some(h) = head {
             body["audit_head"] = h;
         }
@@ -251,7 +280,11 @@ fn resent_with_changed_content_is_kept_aside(h: &Hall) {
     // Never applied: the record held is the original.
     assert_eq!(h.held_payload(&recs[1].id), payload(&recs[1]));
     // The same content again, at any version: accepted, nothing new flagged.
-    let acks = h.push(&cred, &[(payload(&recs[1]), 7)], Some(head(&cred, &recs, 2)));
+    let acks = h.push(
+        &cred,
+        &[(payload(&recs[1]), 7)],
+        Some(head(&cred, &recs, 2)),
+    );
     assert!(accepted(&acks), "{acks:?}");
 
     let check = h.check(&cred);
@@ -261,7 +294,11 @@ fn resent_with_changed_content_is_kept_aside(h: &Hall) {
     assert_eq!(conflicts.len(), 1, "{check}");
     assert_eq!(conflicts[0]["entry_id"], json!(recs[1].id));
     assert_eq!(conflicts[0]["version"], 2);
-    assert_eq!(check["edits"], json!([]), "the chain held is untouched: {check}");
+    assert_eq!(
+        check["edits"],
+        json!([]),
+        "the chain held is untouched: {check}"
+    );
     assert_eq!(check["linked"], 3, "{check}");
 }
 
@@ -271,7 +308,10 @@ fn heads_that_do_not_verify_are_refused(h: &Hall) {
     let all: Vec<(Value, i64)> = recs.iter().map(|r| (payload(r), 1)).collect();
     let code = |acks: &[Value]| {
         assert_eq!(acks.len(), 2);
-        assert!(acks.iter().all(|a| a["code"] == acks[0]["code"]), "{acks:?}");
+        assert!(
+            acks.iter().all(|a| a["code"] == acks[0]["code"]),
+            "{acks:?}"
+        );
         acks[0]["code"].as_str().unwrap().to_owned()
     };
     assert_eq!(code(&h.push(&cred, &all, None)), "audit_head_missing");
@@ -290,7 +330,10 @@ fn heads_that_do_not_verify_are_refused(h: &Hall) {
     assert_eq!(code(&h.push(&cred, &all, Some(bent))), "audit_head_invalid");
     // Nothing of it was stored.
     let check = h.check(&cred);
-    assert_eq!((check["entries"].as_u64(), check["heads"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (check["entries"].as_u64(), check["heads"].as_u64()),
+        (Some(0), Some(0))
+    );
     // The genuine head: accepted.
     assert!(accepted(&h.push(&cred, &all, Some(head(&cred, &recs, 2)))));
     assert_eq!(h.check(&cred)["intact"], true);
@@ -374,7 +417,11 @@ fn forged_chains_are_reported(h: &Hall) {
     let ws = cred.workstation_id().to_owned();
     let recs = chain(&h.root, 3);
     let first: Vec<(Value, i64)> = recs[..2].iter().map(|r| (payload(r), 1)).collect();
-    assert!(accepted(&h.push(&cred, &first, Some(head(&cred, &recs, 2)))));
+    assert!(accepted(&h.push(
+        &cred,
+        &first,
+        Some(head(&cred, &recs, 2))
+    )));
     h.sql(&insert_for(&ws, &recs[2]));
     let check = h.check(&cred);
     assert_eq!(
@@ -415,7 +462,11 @@ fn chain_verifies_across_reenrollment(h: &Hall) {
     let first_key = h.enroll(&ws);
     let recs = chain(&h.root, 4);
     let first: Vec<(Value, i64)> = recs[..2].iter().map(|r| (payload(r), 1)).collect();
-    assert!(accepted(&h.push(&first_key, &first, Some(head(&first_key, &recs, 2)))));
+    assert!(accepted(&h.push(
+        &first_key,
+        &first,
+        Some(head(&first_key, &recs, 2))
+    )));
     // Re-enrollment: a new key from now on; heads already kept stay signed by the old one.
     let second_key = h.enroll(&ws);
     let rest: Vec<(Value, i64)> = recs[2..].iter().map(|r| (payload(r), 1)).collect();
@@ -424,7 +475,11 @@ fn chain_verifies_across_reenrollment(h: &Hall) {
         acks.iter().all(|a| a["code"] == "audit_head_invalid"),
         "the retired key signs no more: {acks:?}"
     );
-    assert!(accepted(&h.push(&second_key, &rest, Some(head(&second_key, &recs, 4)))));
+    assert!(accepted(&h.push(
+        &second_key,
+        &rest,
+        Some(head(&second_key, &recs, 4))
+    )));
     let check = h.check(&second_key);
     assert_eq!(check["intact"], true, "{check}");
     assert_eq!(check["heads"], 2, "{check}");

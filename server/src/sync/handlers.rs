@@ -65,8 +65,14 @@ pub async fn push(State(state): State<AppState>, signed: SignedBody) -> Result<J
     }
     let now = state.auth.now_ms();
     let ws = &signed.ws.workstation;
-    let gate =
-        audit_sign::admit(&state.db.pool, ws, &req.records, req.audit_head.as_ref(), now).await?;
+    let gate = audit_sign::admit(
+        &state.db.pool,
+        ws,
+        &req.records,
+        req.audit_head.as_ref(),
+        now,
+    )
+    .await?;
     let (acks, replays) = store::push(&state.db.pool, ws, &req.records, &gate, now).await?;
     if replays > 0 {
         state.sync.replays.fetch_add(replays, Ordering::Relaxed);

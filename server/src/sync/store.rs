@@ -60,7 +60,9 @@ pub async fn push(
             }
         }
         if let Gate::Admit(v) = gate {
-            if r.kind == "audit" && r.payload.get("hash").and_then(|h| h.as_str()) == Some(&v.head.hash) {
+            if r.kind == "audit"
+                && r.payload.get("hash").and_then(|h| h.as_str()) == Some(&v.head.hash)
+            {
                 head_entry_held = true;
             }
         }
