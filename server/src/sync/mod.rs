@@ -383,6 +383,29 @@ mod tests {
         ] {
             assert!(schemas.contains_key(s), "missing schema {s}");
         }
+        // Issue 15 item 4: the signed head in the push, the audit check's report.
+        let json = |name: &str| serde_json::to_value(&schemas[name]).unwrap();
+        assert!(json("PushRequest")["properties"]["audit_head"].is_object());
+        let check = json("AuditCheck");
+        for field in [
+            "conflicts",
+            "heads",
+            "signed_through",
+            "unsigned",
+            "forgeries",
+            "forged",
+        ] {
+            assert!(check["properties"][field].is_object(), "AuditCheck.{field}");
+            assert!(
+                check["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&field.into()),
+                "AuditCheck.{field} required"
+            );
+        }
+        let ack = serde_json::to_string(&json("Ack")).unwrap();
+        assert!(ack.contains("audit_conflict"), "{ack}");
     }
 
     #[test]

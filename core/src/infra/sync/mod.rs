@@ -18,6 +18,7 @@
 //! - [`read_status`] reads the status from the store itself, so it never says "synced" while
 //!   anything waits.
 
+pub mod audit_head;
 pub mod client;
 pub mod engine;
 pub mod outbox;
