@@ -162,7 +162,8 @@ struct Held {
 
 async fn held_entries(pool: &sqlx::AnyPool, workstation: &str) -> Result<Vec<Held>> {
     let rows = sqlx::query(
-        "SELECT id, payload FROM sync_records WHERE workstation = $1 AND kind = 'audit'",
+        "SELECT id, payload FROM sync_records WHERE workstation = $1 AND kind = 'audit'
+         ORDER BY received_at, id",
     )
     .bind(workstation)
     .fetch_all(pool)

@@ -12,6 +12,9 @@
 //! - **Pull** (`/sync/catalog`, `/sync/clerks`, `/sync/config/{ws}`): versioned documents with
 //!   ETags; `If-None-Match` answers 304.
 //! - **Audit** (`/sync/audit/{ws}`): the continuity check of each workstation's audit chain.
+//!   Audit records are insert-only (a re-send with other content is kept aside, never
+//!   applied) and arrive under a chain head signed with the workstation's key
+//!   ([`audit_sign`]).
 
 pub mod audit;
 pub mod audit_sign;
