@@ -39,9 +39,10 @@ impl Workstation {
     pub fn login(&self, key_id: &str, cert_id: &str, pin: &str) -> Result<ShellStatus, UserError> {
         let ukey = self.devices.ukey()?;
         let workstation = self.desk_id()?.workstation_id();
-        let server = match &self.config.backend.url {
-            Some(url) => Some(AuthClient::new(url.clone())?),
-            None => None,
+        // Not enrolled yet: no signed requests, so login is offline only.
+        let server = match (&self.config.backend.url, self.sync.enrolled()) {
+            (Some(url), Some(e)) => Some(AuthClient::new(url.clone(), e.credential, e.grant_key)?),
+            _ => None,
         };
         let req = LoginRequest {
             key_id,

@@ -14,7 +14,7 @@ use crate::infra::blobs::BlobStore;
 use crate::infra::keystore::{self, KeystoreConfig, StoreKey};
 use crate::infra::store::Store;
 use crate::infra::sync::{
-    outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncPhase, SyncService, SyncStatus,
+    outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncError, SyncPhase, SyncService, SyncStatus,
 };
 use crate::{CoreError, ErrorCode, UserError};
 
@@ -83,11 +83,32 @@ pub struct SyncParts {
     blobs: OnceLock<Arc<BlobStore>>,
     last: Mutex<Option<SyncStatus>>,
     backend_reachable: Mutex<bool>,
+    /// The enrollment; `None` until the workstation is enrolled (issue 15), and then sync does
+    /// not start (`SyncError::NotEnrolled`) and login is offline only.
+    enrolled: Mutex<Option<Enrolled>>,
+}
+
+/// What enrollment gives the workstation: its signing credential and the offline-grant key
+/// pinned then.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub credential: crate::infra::credential::WorkstationCredential,
+    pub grant_key: crate::domain::login::GrantKey,
 }
 
 impl SyncParts {
     pub(super) fn set_key(&self, key: Option<StoreKey>) {
         *lock(&self.key) = key;
+    }
+
+    /// Sets the enrollment (before the sync loop starts).
+    pub fn set_enrolled(&self, enrolled: Option<Enrolled>) {
+        *lock(&self.enrolled) = enrolled;
+    }
+
+    /// The enrollment, if any.
+    pub fn enrolled(&self) -> Option<Enrolled> {
+        lock(&self.enrolled).clone()
     }
 
     pub(super) fn blobs(&self) -> Option<Arc<BlobStore>> {
@@ -100,6 +121,12 @@ fn read_error(detail: String) -> UserError {
 }
 
 impl Workstation {
+    /// Sets the enrollment (credential and pinned grant key) before [`Workstation::start`]
+    /// (issue 15; where it comes from is the enrollment flow's business).
+    pub fn set_enrollment(&self, enrolled: Option<Enrolled>) {
+        self.sync.set_enrolled(enrolled);
+    }
+
     /// Opens the material store and starts the sync loop (a backend configured, the store
     /// and the desk in order).
     pub(super) fn start_sync(&self) {
@@ -118,16 +145,21 @@ impl Workstation {
         let Some(url) = self.config.backend.url.clone() else {
             return;
         };
-        let id = match self.desk_id() {
-            Ok(d) => d.workstation_id(),
-            Err(e) => return tracing::error!(error = %e.detail, "sync not started"),
+        if let Err(e) = self.desk_id() {
+            return tracing::error!(error = %e.detail, "sync not started");
+        }
+        let Some(Enrolled { credential, .. }) = self.sync.enrolled() else {
+            let e = SyncError::NotEnrolled {
+                detail: "no enrolled workstation credential".into(),
+            };
+            return tracing::error!(code = %e.code(), error = %e, "sync not started");
         };
         let db = self.data_dir.join(DB_FILE);
         match SyncService::start_at(
             &db,
             &key,
             &blob_dir(&self.data_dir),
-            SyncConfig::new(url, id),
+            SyncConfig::new(url, credential),
         ) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);
