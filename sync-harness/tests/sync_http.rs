@@ -249,7 +249,7 @@ fn j2_a_version_written_while_the_batch_was_in_flight_stays_in_the_outbox() {
     enqueue(&mut store, &id, 1, json!({"v": 1}));
     let sent = outbox::next_batch(store.conn(), 10).unwrap();
     let client = SyncClient::new(&env.cfg("ws-inflight")).unwrap();
-    let acks = client.push(&sent).unwrap();
+    let acks = client.push(&sent, None).unwrap();
     // Intake changes the case before the acknowledgement is applied.
     enqueue(&mut store, &id, 2, json!({"v": 2}));
     let applied = outbox::apply_acks(&mut store, &sent, &acks, 2_000).unwrap();
@@ -530,6 +530,9 @@ fn audit_continuity(env: &Env) {
     let (_, check) = env.get(&ws, &format!("api/v1/sync/audit/{}", env.id(&ws)));
     assert_eq!(check["intact"], true, "{check}");
     assert_eq!(check["linked"], 4);
+    // The engine signed the chain head of its push (issue 15 item 4).
+    assert_eq!(check["signed_through"], 4, "{check}");
+    let head = |ws: &str, seq: i64, hash: &str| json!({"seq": seq, "hash": hash, "signature": env.cred(ws).sign_audit_head(seq, hash)});
 
     // An edited entry (subject changed, hash kept) and a gap (an entry that never arrives).
     let ws2 = format!("{ws}-b");
@@ -539,7 +542,7 @@ fn audit_continuity(env: &Env) {
         {"id": recs[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[0]).unwrap()},
         {"id": recs[1].id, "kind": "audit", "version": 1, "payload": edited},
         {"id": recs[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[3]).unwrap()},
-    ]});
+    ], "audit_head": head(&ws2, 4, &recs[3].hash)});
     // The ids belong to `ws` already: a replay under another workstation is refused as a whole.
     let (_, a) = env.post(&ws2, "api/v1/sync/push", &body);
     assert!(a["acks"]
@@ -575,7 +578,7 @@ fn audit_continuity(env: &Env) {
             {"id": fresh[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[0]).unwrap()},
             {"id": fresh[1].id, "kind": "audit", "version": 1, "payload": edited},
             {"id": fresh[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[3]).unwrap()},
-        ]}),
+        ], "audit_head": head(&ws2, 4, &fresh[3].hash)}),
     );
     assert!(
         a["acks"]

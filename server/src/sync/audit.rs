@@ -256,7 +256,7 @@ pub async fn check(pool: &sqlx::AnyPool, workstation: &str) -> Result<AuditCheck
     let conflicts = conflicts(pool, workstation).await?;
     let cover = audit_sign::coverage(pool, workstation, &positions, |h| hashes.contains(h)).await?;
     let mut forgeries = cover.forgeries;
-    if !rows.is_empty() && cover.signed_through == 0 {
+    if !rows.is_empty() && cover.verified == 0 {
         let first = by_prev.get(GENESIS).and_then(|n| n.first()).copied();
         forgeries.push(AuditForgery {
             kind: "unsigned_chain".into(),

@@ -164,6 +164,8 @@ pub async fn store_head(
 #[derive(Debug, Default)]
 pub struct Coverage {
     pub heads: u64,
+    /// Heads whose signature verifies.
+    pub verified: u64,
     /// The chain up to this position is covered by a verified head.
     pub signed_through: u64,
     pub forgeries: Vec<AuditForgery>,
@@ -209,6 +211,7 @@ pub async fn coverage(
             out.forgeries.push(forgery("head_signature"));
             continue;
         }
+        out.verified += 1;
         match positions.get(&hash) {
             Some(&pos) if i64::try_from(pos).is_ok_and(|p| p == seq) => {
                 out.signed_through = out.signed_through.max(pos);

@@ -207,7 +207,8 @@ pub struct AuditConflict {
 pub struct AuditForgery {
     /// `head_signature`: a head no key of the workstation valid at its arrival signed;
     /// `head_off_chain`: a signed head whose entry is not at its position in the chain (the
-    /// chain under it was rewritten); `unsigned_chain`: entries no signed head covers at all.
+    /// chain under it was rewritten); `unsigned_chain`: entries, and not one head the
+    /// workstation's key signed.
     pub kind: String,
     /// The head's position (0 for `unsigned_chain`).
     pub seq: i64,

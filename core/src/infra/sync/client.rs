@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::audit_head::HeadEntry;
 use super::outbox::OutboxRecord;
 use super::{SyncConfig, SyncError};
 use crate::infra::credential::WorkstationCredential;
@@ -16,6 +17,17 @@ use crate::infra::credential::WorkstationCredential;
 #[derive(Debug, Serialize)]
 struct PushRequest<'a> {
     records: Vec<PushRecord<'a>>,
+    /// With audit records: the workstation's signature over the highest of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_head: Option<AuditHeadBody>,
+}
+
+/// The signed audit chain head of a push.
+#[derive(Debug, Serialize)]
+struct AuditHeadBody {
+    seq: i64,
+    hash: String,
+    signature: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,8 +230,20 @@ impl SyncClient {
 
     /// Pushes `records`; the acks are checked by [`super::outbox::apply_acks`]. A record whose
     /// payload is not JSON must not get here (the engine parks it first).
-    pub fn push(&self, records: &[OutboxRecord]) -> Result<Vec<Ack>, SyncError> {
+    ///
+    /// `audit_head` is the highest audit entry among `records` ([`super::audit_head::of_batch`]);
+    /// it goes out signed with the workstation's key, as the server requires for audit records.
+    pub fn push(
+        &self,
+        records: &[OutboxRecord],
+        audit_head: Option<&HeadEntry>,
+    ) -> Result<Vec<Ack>, SyncError> {
         let body = PushRequest {
+            audit_head: audit_head.map(|h| AuditHeadBody {
+                seq: h.seq,
+                hash: h.hash.clone(),
+                signature: self.credential.sign_audit_head(h.seq, &h.hash),
+            }),
             records: records
                 .iter()
                 .map(|r| PushRecord {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::audit_head;
 use super::client::{ChunkError, SyncClient};
 use super::outbox::{self, state_key, OutboxRecord};
 use super::{pull, Backoff, SyncConfig, SyncError, SyncPhase, SyncStatus, UploadProgress};
@@ -166,7 +167,8 @@ impl SyncEngine {
             }
             self.publish(None);
             report.batches += 1;
-            match self.client.push(&good) {
+            let head = audit_head::of_batch(self.store.conn(), &good)?;
+            match self.client.push(&good, head.as_ref()) {
                 Ok(acks) => {
                     let now = self.now();
                     let applied = outbox::apply_acks(&mut self.store, &good, &acks, now)?;
@@ -216,7 +218,8 @@ impl SyncEngine {
         report: &mut CycleReport,
     ) -> Result<(), SyncError> {
         let one = [rec];
-        match self.client.push(&one) {
+        let head = audit_head::of_batch(self.store.conn(), &one)?;
+        match self.client.push(&one, head.as_ref()) {
             Ok(acks) => {
                 let now = self.now();
                 let applied = outbox::apply_acks(&mut self.store, &one, &acks, now)?;
