@@ -281,13 +281,13 @@ fn work(a: WorkArgs) -> ExitCode {
     };
     let service = match &a.server {
         Some(url) => {
-            let key = match yichuang_sync_harness::enroll::key_from_hex(&a.ws_key_hex) {
+            let ws_key = match yichuang_sync_harness::enroll::key_from_hex(&a.ws_key_hex) {
                 Ok(k) => k,
                 Err(e) => return fail("workstation key", &e),
             };
             let cred = yichuang_core::infra::credential::WorkstationCredential::new(
                 a.workstation.clone(),
-                key,
+                ws_key,
             );
             let mut cfg = SyncConfig::new(url.clone(), cred);
             cfg.batch_size = 50;
