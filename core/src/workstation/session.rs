@@ -6,7 +6,9 @@
 use yichuang_drivers::ukey::PresenceEvent;
 
 use crate::devices::ukey::LoginKey;
-use crate::domain::login::{self, AuthApi, AuthClient, LoginRequest, Session};
+use crate::domain::login::{
+    self, AuthApi, AuthClient, AuthFailure, GrantKey, LoginRequest, Session,
+};
 use crate::infra::status::{ClerkBadge, ShellStatus};
 use crate::{ErrorCode, UserError};
 
@@ -39,10 +41,18 @@ impl Workstation {
     pub fn login(&self, key_id: &str, cert_id: &str, pin: &str) -> Result<ShellStatus, UserError> {
         let ukey = self.devices.ukey()?;
         let workstation = self.desk_id()?.workstation_id();
-        let server = match &self.config.backend.url {
-            Some(url) => Some(AuthClient::new(url.clone())?),
-            None => None,
+        // Online only when enrolled: the server refuses an unenrolled workstation, and the
+        // grant key is the one pinned at enrollment. Not enrolled, an existing offline grant
+        // still opens a session.
+        let enrollment = self.enrollment();
+        let server = match (&self.config.backend.url, &enrollment) {
+            (Some(url), Some(_)) => Some(AuthClient::new(url.clone())?),
+            _ => None,
         };
+        let pinned = enrollment.map(|e| GrantKey {
+            key_id: e.grant_key_id,
+            public_key: e.grant_public_key,
+        });
         let req = LoginRequest {
             key_id,
             cert_id,
@@ -50,6 +60,7 @@ impl Workstation {
             workstation: &workstation,
             now: self.now(),
             nonce: self.ids.nonce(),
+            grant_key: pinned.as_ref(),
         };
         let server = server.as_ref().map(|s| s as &dyn AuthApi);
         let session = self.with_store(|store| login::login(&*ukey, server, store, &req));
@@ -58,10 +69,12 @@ impl Workstation {
         tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
         let badge = badge(&session);
         lock(&self.session).start(session);
+        *lock(&self.ended) = None;
         self.reads.session_changed();
         self.update_status(|s| {
             s.clerk = Some(badge);
             s.locked = false;
+            s.session_ended = None;
         });
         Ok(self.status())
     }
@@ -127,6 +140,86 @@ impl Workstation {
             }
         }
         self.emit(|e| e.ukey(presence));
+    }
+
+    /// Asks the server whether the online session still stands; when it refuses (certificate
+    /// unbound, clerk disabled), the session ends here too ([`Workstation::end_by_server`]).
+    /// Unreachable is not a refusal: the session goes on.
+    pub fn check_session(&self) {
+        let Some(session) = self.session() else {
+            return;
+        };
+        let (Some(token), Some(url)) = (session.token.as_deref(), &self.config.backend.url) else {
+            return;
+        };
+        let client = match AuthClient::new(url.clone()) {
+            Ok(c) => c,
+            Err(e) => return tracing::warn!(error = %e.detail, "session check: no client"),
+        };
+        match client.check_session(token) {
+            Ok(()) => {}
+            Err(AuthFailure::Refused(e)) => self.end_by_server(&session, e),
+            Err(AuthFailure::Unreachable(d)) => tracing::debug!(detail = %d, "session check"),
+        }
+    }
+
+    /// The server ended `session`: back to the login page with the reason, audited. The
+    /// session is kept aside so the UI can park the open case for that clerk
+    /// (`intake_park_for_switch`), as at a clerk switch.
+    pub fn end_by_server(&self, session: &Session, reason: UserError) {
+        {
+            let mut state = lock(&self.session);
+            if state.session().map(|s| &s.token) != Some(&session.token) {
+                return; // another login since
+            }
+            *lock(&self.ended) = state.end();
+        }
+        self.reads.session_changed();
+        tracing::warn!(clerk = %session.clerk.id, detail = %reason.detail, "session ended by the server");
+        let now = self.now();
+        let code = reason.code;
+        if let Err(e) = self.with_store(|store| login::record_ended(store, session, code, now)) {
+            tracing::error!(error = %e.detail, "session end not audited");
+        }
+        self.update_status(|s| {
+            s.clerk = None;
+            s.locked = false;
+            s.session_ended = Some(reason.message.clone());
+        });
+        self.refresh_pending();
+    }
+
+    /// Checks the online session every backend probe interval, on its own thread.
+    pub(super) fn start_session_watch(self: &std::sync::Arc<Self>) {
+        if self.config.backend.url.is_none() {
+            return;
+        }
+        let every = std::time::Duration::from_millis(self.config.backend.probe_interval_ms.into());
+        let weak = std::sync::Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("yichuang-session".into())
+            .spawn(move || loop {
+                std::thread::sleep(every);
+                match weak.upgrade() {
+                    Some(ws) => ws.check_session(),
+                    None => break,
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "session watch not started");
+        }
+    }
+
+    /// The desk a case is parked under at a clerk switch: the session at the window, or the
+    /// one the server just ended.
+    pub(super) fn park_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
+        match self.session_desk() {
+            Ok((desk, _locked)) => Ok(desk),
+            Err(e) => match lock(&self.ended).clone() {
+                Some(s) => Ok(self.desk_id()?.with_clerk(&s)),
+                None => Err(e),
+            },
+        }
     }
 
     /// The clerk at this desk, for intake: a login, not locked, and a configured hall.

@@ -64,7 +64,7 @@ pub fn open_store(data_dir: &Path) -> OpenedStore {
 }
 
 /// The keystore entry: named after the data directory.
-fn keystore_account(data_dir: &Path) -> String {
+pub(super) fn keystore_account(data_dir: &Path) -> String {
     let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
     let hash = crate::infra::blobs::sha256_hex(dir.to_string_lossy().as_bytes());
     format!("data-{}", &hash[..16])
@@ -103,32 +103,33 @@ impl Workstation {
     /// Opens the material store and starts the sync loop (a backend configured, the store
     /// and the desk in order).
     pub(super) fn start_sync(&self) {
-        let Some(key) = lock(&self.sync.key).take() else {
+        let Some(key) = lock(&self.sync.key).clone() else {
             return;
         };
-        if self.store.is_none() {
+        if self.store.is_none() || self.sync.service.get().is_some() {
             return;
         }
-        match BlobStore::open(&blob_dir(&self.data_dir), &key) {
-            Ok(b) => {
-                let _ = self.sync.blobs.set(Arc::new(b));
+        if self.sync.blobs.get().is_none() {
+            match BlobStore::open(&blob_dir(&self.data_dir), &key) {
+                Ok(b) => {
+                    let _ = self.sync.blobs.set(Arc::new(b));
+                }
+                Err(e) => tracing::error!(error = %e, "material store not opened"),
             }
-            Err(e) => tracing::error!(error = %e, "material store not opened"),
         }
         let Some(url) = self.config.backend.url.clone() else {
             return;
         };
-        let id = match self.desk_id() {
-            Ok(d) => d.workstation_id(),
-            Err(e) => return tracing::error!(error = %e.detail, "sync not started"),
+        if let Err(e) = self.desk_id() {
+            return tracing::error!(error = %e.detail, "sync not started");
+        }
+        // Every request is signed with the enrolled key; not enrolled, nothing is sent.
+        let Some(credential) = self.credential() else {
+            return tracing::warn!("workstation not enrolled: sync not started");
         };
         let db = self.data_dir.join(DB_FILE);
-        match SyncService::start_at(
-            &db,
-            &key,
-            &blob_dir(&self.data_dir),
-            SyncConfig::new(url, id),
-        ) {
+        let cfg = SyncConfig::new(url, credential.workstation_id()).with_credential(credential);
+        match SyncService::start_at(&db, &key, &blob_dir(&self.data_dir), cfg) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);
             }
@@ -157,6 +158,9 @@ impl Workstation {
             Some(s) => {
                 let s = s.status();
                 (s.phase, s.next_retry_at, s.upload)
+            }
+            None if self.config.backend.url.is_some() && self.credential().is_none() => {
+                (SyncPhase::NotEnrolled, None, None)
             }
             None => (SyncPhase::NotConfigured, None, None),
         };
@@ -240,6 +244,12 @@ impl Workstation {
                 return Err(UserError::new(
                     ErrorCode::SyncNotConfigured,
                     "backend.url is not set in the workstation config",
+                ))
+            }
+            None if self.credential().is_none() => {
+                return Err(UserError::new(
+                    ErrorCode::NotEnrolled,
+                    "sync needs the workstation enrolled (yichuang-workstation --enroll CODE)",
                 ))
             }
             None => {

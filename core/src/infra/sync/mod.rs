@@ -52,6 +52,9 @@ pub struct SyncConfig {
     pub idle_poll: Duration,
     /// How often documents are pulled (catalog, clerks, config).
     pub pull_interval: Duration,
+    /// The enrolled credential every request is signed with (issue 15); `None` only in tests
+    /// against a server that does not check signatures.
+    pub credential: Option<crate::infra::credential::WorkstationCredential>,
 }
 
 impl SyncConfig {
@@ -67,7 +70,17 @@ impl SyncConfig {
             backoff_max: Duration::from_secs(300),
             idle_poll: Duration::from_secs(2),
             pull_interval: Duration::from_secs(600),
+            credential: None,
         }
+    }
+
+    /// Signs every request with the workstation's enrolled credential.
+    pub fn with_credential(
+        mut self,
+        credential: crate::infra::credential::WorkstationCredential,
+    ) -> Self {
+        self.credential = Some(credential);
+        self
     }
 }
 
@@ -77,6 +90,9 @@ impl SyncConfig {
 pub enum SyncPhase {
     /// No backend configured: records wait in the outbox.
     NotConfigured,
+    /// A backend is configured but this workstation is not enrolled (「未注册」): records
+    /// wait in the outbox until IT enrolls it.
+    NotEnrolled,
     /// Nothing to send, or waiting for the next look.
     Idle,
     /// Pushing records or uploading files.
