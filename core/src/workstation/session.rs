@@ -241,3 +241,88 @@ impl Workstation {
         Ok((self.desk_id()?.with_clerk(session), state.locked()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::login::ClerkInfo;
+    use crate::infra::config::WorkstationConfig;
+    use crate::infra::status::SessionMode;
+    use crate::workstation::tests::FixedClock;
+    use crate::workstation::{RandomIds, Setup};
+
+    fn workstation(dir: &std::path::Path) -> Workstation {
+        let mut config = WorkstationConfig::default();
+        config.hall.code = Some("441500".into());
+        config.window.number = 5;
+        let store = crate::infra::store::Store::open(&dir.join("w.db"))
+            .map_err(|e| UserError::new(ErrorCode::StoreSqlite, e.to_string()));
+        Workstation::new(
+            Setup {
+                config_path: dir.join("workstation.toml"),
+                data_dir: dir.join("data"),
+                config: Ok(config),
+                catalog_dir: None,
+                clock: Arc::new(FixedClock(1_700_000_000_000)),
+                ids: Arc::new(RandomIds),
+            },
+            store,
+        )
+    }
+
+    fn session(token: &str) -> Session {
+        Session {
+            clerk: ClerkInfo {
+                id: "T-ZS".into(),
+                name: "张三".into(),
+                department: "d".into(),
+                post: String::new(),
+                permissions: vec!["accept".into()],
+            },
+            mode: SessionMode::Online,
+            key_id: "k".into(),
+            cert_id: "c".into(),
+            cert_fingerprint: "ab".into(),
+            expires_at: i64::MAX,
+            token: Some(token.into()),
+        }
+    }
+
+    #[test]
+    fn i15_a_session_the_server_ends_goes_back_to_login_with_the_reason_and_can_still_park() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path());
+        lock(&ws.session).start(session("t1"));
+        ws.update_status(|s| s.clerk = Some(badge(&session("t1"))));
+        // A refusal for a session that is no longer the one at the window changes nothing.
+        let ended = UserError::new(ErrorCode::LoginSessionEnded, "HTTP 401");
+        ws.end_by_server(&session("t0"), ended.clone());
+        assert!(ws.session().is_some());
+
+        ws.end_by_server(&session("t1"), ended);
+        assert!(ws.session().is_none());
+        let status = ws.status();
+        assert!(status.clerk.is_none());
+        assert_eq!(
+            status.session_ended.as_deref(),
+            Some(ErrorCode::LoginSessionEnded.message())
+        );
+        // The open case is parked for the clerk whose session ended.
+        assert_eq!(ws.park_desk().unwrap().clerk_id, "T-ZS");
+        let actions: Vec<String> = ws
+            .with_store(|s| {
+                Ok(crate::domain::audit::recent(s.conn(), 5)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.action)
+                    .collect())
+            })
+            .unwrap();
+        assert_eq!(actions, ["session.ended_by_server"]);
+        // Without any session, nothing to park under.
+        *lock(&ws.ended) = None;
+        assert_eq!(ws.park_desk().unwrap_err().code, ErrorCode::IntakeNoSession);
+    }
+}
