@@ -8,12 +8,19 @@ use yichuang_pki::Cert;
 
 use crate::auth::load_trust_store;
 use crate::auth::store::{BindOutcome, Clerk};
-use crate::config::{AdminCommand, CertCommand, ClerkCommand, ServerConfig};
+use crate::config::{AdminCommand, CertCommand, ClerkCommand, ServerConfig, WorkstationCommand};
 use crate::db::Database;
 use crate::error::{AdminProblem, Error, Result};
 
 /// Runs one admin command and returns its report (lines to print).
 pub async fn run(config: &ServerConfig, command: &AdminCommand) -> Result<Vec<String>> {
+    if *command == AdminCommand::Openapi {
+        use utoipa::OpenApi;
+        let doc = crate::api::ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the OpenAPI document always serializes");
+        return Ok(vec![doc]);
+    }
     let db = Database::open(config).await?;
     let result = run_on(&db, config, command).await;
     db.close().await;
@@ -27,6 +34,12 @@ async fn run_on(
 ) -> Result<Vec<String>> {
     let now = config.clock.now_ms();
     match command {
+        AdminCommand::Openapi => Ok(Vec::new()),
+        AdminCommand::Workstation(cmd) => workstation(db, cmd, now).await,
+        AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
+            db.disable_clerk(id, now).await?;
+            Ok(vec![format!("disabled {id}; their sessions ended")])
+        }
         AdminCommand::Clerk(ClerkCommand::Import { file }) => {
             let bytes = read(file)?;
             let clerks = parse_clerks_csv(&bytes)?;
@@ -129,6 +142,115 @@ async fn run_on(
             Ok(vec![format!("unbound {ended} certificate(s) from {clerk}")])
         }
     }
+}
+
+/// Issues a one-time enrollment code (printed once, stored hashed) for a workstation.
+pub async fn issue_code(
+    db: &Database,
+    hall: &str,
+    window: u32,
+    valid_hours: u32,
+    now: i64,
+) -> Result<(String, String, i64)> {
+    let hall = crate::workstation::check_hall_code(hall)?;
+    for (what, value, max) in [
+        ("window", window, 9999),
+        (
+            "valid-hours",
+            valid_hours,
+            crate::workstation::MAX_CODE_HOURS,
+        ),
+    ] {
+        if value == 0 || value > max {
+            return Err(Error::AdminInput {
+                problem: AdminProblem::OutOfRange {
+                    what,
+                    value: u64::from(value),
+                },
+            });
+        }
+    }
+    let id = crate::workstation::workstation_id(&hall, window);
+    let code = crate::workstation::new_code()?;
+    let expires_at = now + i64::from(valid_hours) * 3_600_000;
+    db.issue_enrollment_code(
+        &id,
+        &hall,
+        window,
+        &crate::workstation::code_hash(&code),
+        now,
+        expires_at,
+    )
+    .await?;
+    Ok((id, crate::workstation::grouped(&code), expires_at))
+}
+
+async fn workstation(db: &Database, cmd: &WorkstationCommand, now: i64) -> Result<Vec<String>> {
+    match cmd {
+        WorkstationCommand::Enroll {
+            hall,
+            window,
+            valid_hours,
+        } => {
+            let (id, code, expires_at) = issue_code(db, hall, *window, *valid_hours, now).await?;
+            let mut out = vec![format!("workstation {id}"), format!("code {code}")];
+            out.extend(crate::messages::enrollment_code_issued(
+                &id,
+                &code,
+                &utc(expires_at),
+            ));
+            Ok(out)
+        }
+        WorkstationCommand::List => Ok(db
+            .list_workstations()
+            .await?
+            .into_iter()
+            .map(|w| {
+                format!(
+                    "{}\thall={}\twindow={}\t{}\tenrolled={}\tkey={}",
+                    w.id,
+                    w.hall_code,
+                    w.window,
+                    if w.enabled { "enabled" } else { "disabled" },
+                    w.enrolled_at.map_or_else(|| "never".to_owned(), utc),
+                    w.public_key.as_deref().unwrap_or("-"),
+                )
+            })
+            .collect()),
+        WorkstationCommand::Disable { id } => {
+            db.set_workstation_enabled(id, false, now).await?;
+            Ok(vec![format!(
+                "disabled {id} (refused within {} s)",
+                crate::workstation::guard::KEY_TTL.as_secs().max(1)
+            )])
+        }
+        WorkstationCommand::Enable { id } => {
+            db.set_workstation_enabled(id, true, now).await?;
+            Ok(vec![format!("enabled {id}")])
+        }
+    }
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM` UTC.
+fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -264,6 +386,12 @@ mod tests {
         let err = parse_clerks_csv("a,b,c,d,e\na,b,c,d,e\n".as_bytes()).unwrap_err();
         assert!(err.detail().contains("重复"));
         assert!(parse_clerks_csv(b"a,\xff\xfe,c,d,e\n").is_err());
+    }
+
+    #[test]
+    fn utc_times_print() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        assert_eq!(utc(1_796_515_200_000), "2026-12-06 00:00");
     }
 
     #[test]

@@ -5,14 +5,15 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::auth::handlers::{
-    ChallengeRequest, ChallengeResponse, GrantKeyResponse, LoginRequest, LoginResponse,
-    SignedGrantBody,
+    ChallengeResponse, GrantKeyResponse, LoginRequest, LoginResponse, SignedGrantBody,
 };
 use crate::auth::store::Clerk;
+use crate::workstation::guard::Signed;
+use crate::workstation::handlers::{EnrollRequestBody, EnrollmentBody};
 
 use crate::config::DatabaseKind;
 use crate::error::ErrorBody;
@@ -106,9 +107,14 @@ pub async fn version() -> Json<VersionResponse> {
     get,
     path = "/api/v1/openapi.json",
     tag = "system",
-    responses((status = 200, description = "This OpenAPI 3.1 document", body = Object, content_type = "application/json"))
+    security(("workstation_signature" = [])),
+    responses(
+        (status = 200, description = "This OpenAPI 3.1 document (also printed by `yichuang-server openapi`)", body = Object, content_type = "application/json"),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+    )
 )]
-pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi_json.to_string(),
@@ -126,6 +132,7 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         health,
         version,
         openapi_json,
+        crate::workstation::handlers::enroll,
         crate::auth::handlers::challenge,
         crate::auth::handlers::login,
         crate::auth::handlers::grant_key,
@@ -147,7 +154,8 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
         VersionResponse,
         ErrorBody,
         crate::error::ErrorCode,
-        ChallengeRequest,
+        EnrollRequestBody,
+        EnrollmentBody,
         ChallengeResponse,
         LoginRequest,
         LoginResponse,
@@ -174,15 +182,42 @@ pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme used by `/auth/session`.
+/// Declares the security schemes: the workstation request signature (every route but
+/// health, version and enrollment, whose credential is the one-time code in its body) and
+/// the clerk's bearer session.
 struct BearerAuth;
+
+/// How the signature headers are made, for integrators.
+const SIGNATURE_SCHEME: &str = "Ed25519 request signature of an enrolled workstation. Send \
+`x-yichuang-workstation` (the id from enrollment), `x-yichuang-timestamp` (Unix ms, within 5 min \
+of the server clock), `x-yichuang-nonce` (random, used once), `x-yichuang-content-sha256` \
+(lower-case hex SHA-256 of the body; `UNSIGNED-PAYLOAD` only on blob chunk PUTs) and \
+`x-yichuang-signature`: standard base64 Ed25519 signature of the lines `yichuang-request-v1`, \
+METHOD, path and query from /api/v1, workstation, timestamp, nonce, content hash, joined by \
+`\\n`. Refused with 401 (request_unsigned, request_signature_invalid, request_stale, \
+request_replayed, workstation_unknown) or 403 (workstation_disabled).";
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Clerk session from /auth/login; valid only with the signature of the \
+                         workstation that logged in",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "workstation_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-yichuang-signature",
+                SIGNATURE_SCHEME,
+            ))),
         );
     }
 }

@@ -93,6 +93,40 @@ pub enum AdminCommand {
     /// 证书绑定管理
     #[command(subcommand)]
     Cert(CertCommand),
+    /// 工作站注册管理
+    #[command(subcommand)]
+    Workstation(WorkstationCommand),
+    /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
+    Openapi,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum WorkstationCommand {
+    /// 为大厅的窗口生成一次性注册码（工作站编号为 {大厅编码}-{窗口号}；对已注册的工作站再次执行即为重新注册，新密钥在注册码使用时替换旧密钥）
+    Enroll {
+        /// 大厅编码（如 441500）
+        #[arg(long, value_name = "CODE")]
+        hall: String,
+        /// 窗口号
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=9999))]
+        window: u32,
+        /// 注册码有效小时数（1–720）
+        #[arg(long, value_name = "HOURS", default_value_t = crate::workstation::DEFAULT_CODE_HOURS,
+              value_parser = clap::value_parser!(u32).range(1..=720))]
+        valid_hours: u32,
+    },
+    /// 列出工作站
+    List,
+    /// 停用工作站（其请求在 2 秒内被拒绝）
+    Disable {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// 重新启用工作站
+    Enable {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -104,6 +138,11 @@ pub enum ClerkCommand {
     },
     /// 列出工作人员及其绑定的证书
     List,
+    /// 停用工作人员（立即结束其所有登录会话；重新导入即恢复）
+    Disable {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -177,6 +216,8 @@ pub struct AuthConfig {
     pub grant_days: u32,
     pub challenge_ttl_ms: i64,
     pub session_ttl_ms: i64,
+    /// Attempts per workstation and per client address on enrollment and login.
+    pub rate_limits: crate::workstation::ratelimit::RateLimits,
 }
 
 impl Default for AuthConfig {
@@ -188,6 +229,7 @@ impl Default for AuthConfig {
             grant_days: DEFAULT_GRANT_DAYS,
             challenge_ttl_ms: CHALLENGE_TTL_MS,
             session_ttl_ms: SESSION_TTL_MS,
+            rate_limits: Default::default(),
         }
     }
 }

@@ -70,6 +70,17 @@ error_codes! {
     BlobStore = "blob_store",
     BlobNotFound = "blob_not_found",
     Catalog = "catalog",
+    RequestUnsigned = "request_unsigned",
+    RequestSignatureInvalid = "request_signature_invalid",
+    RequestStale = "request_stale",
+    RequestReplayed = "request_replayed",
+    WorkstationUnknown = "workstation_unknown",
+    WorkstationDisabled = "workstation_disabled",
+    EnrollmentCodeInvalid = "enrollment_code_invalid",
+    RateLimited = "rate_limited",
+    Forbidden = "forbidden",
+    PermissionDenied = "permission_denied",
+    SessionEnded = "session_ended",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -138,6 +149,18 @@ pub enum AdminProblem {
     CsvDuplicate {
         line: usize,
         id: String,
+    },
+    UnknownWorkstation {
+        id: String,
+    },
+    /// A hall code must be 1..=12 ASCII letters or digits.
+    BadHallCode {
+        input: String,
+    },
+    /// Window numbers are 1..=9999; code lifetimes 1..=720 hours.
+    OutOfRange {
+        what: &'static str,
+        value: u64,
     },
 }
 
@@ -267,6 +290,50 @@ pub enum Error {
     /// The served catalog directory cannot be read.
     #[error("catalog unavailable: {detail}")]
     Catalog { detail: String },
+
+    /// A route that needs the workstation credential got a request without its headers.
+    #[error("request not signed: {detail}")]
+    RequestUnsigned { detail: String },
+
+    /// The request signature, or the body hash it covers, does not verify.
+    #[error("request signature invalid: {detail}")]
+    RequestSignatureInvalid { detail: String },
+
+    /// The request's timestamp is outside the accepted clock skew.
+    #[error("request timestamp out of range: {detail}")]
+    RequestStale { detail: String },
+
+    /// The request's nonce was already used.
+    #[error("request replayed: {detail}")]
+    RequestReplayed { detail: String },
+
+    /// No enrolled workstation (with a key) has this id.
+    #[error("unknown workstation: {detail}")]
+    WorkstationUnknown { detail: String },
+
+    /// The workstation was disabled by IT.
+    #[error("workstation disabled: {detail}")]
+    WorkstationDisabled { detail: String },
+
+    /// The enrollment code is unknown, expired or used, or its proof does not verify.
+    #[error("enrollment code invalid: {detail}")]
+    EnrollmentCodeInvalid { detail: String },
+
+    /// Too many attempts; `retry_after_s` says when to try again.
+    #[error("rate limited: {detail}")]
+    RateLimited { retry_after_s: u64, detail: String },
+
+    /// The credential is valid but the resource belongs to another workstation or hall.
+    #[error("forbidden: {detail}")]
+    Forbidden { detail: String },
+
+    /// The clerk lacks the permission this route needs.
+    #[error("permission denied: {detail}")]
+    PermissionDenied { detail: String },
+
+    /// The clerk's session was ended (certificate unbound or clerk disabled).
+    #[error("session ended: {detail}")]
+    SessionEnded { detail: String },
 }
 
 impl Error {
@@ -302,6 +369,17 @@ impl Error {
             Error::BlobStore { .. } => ErrorCode::BlobStore,
             Error::BlobNotFound { .. } => ErrorCode::BlobNotFound,
             Error::Catalog { .. } => ErrorCode::Catalog,
+            Error::RequestUnsigned { .. } => ErrorCode::RequestUnsigned,
+            Error::RequestSignatureInvalid { .. } => ErrorCode::RequestSignatureInvalid,
+            Error::RequestStale { .. } => ErrorCode::RequestStale,
+            Error::RequestReplayed { .. } => ErrorCode::RequestReplayed,
+            Error::WorkstationUnknown { .. } => ErrorCode::WorkstationUnknown,
+            Error::WorkstationDisabled { .. } => ErrorCode::WorkstationDisabled,
+            Error::EnrollmentCodeInvalid { .. } => ErrorCode::EnrollmentCodeInvalid,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            Error::SessionEnded { .. } => ErrorCode::SessionEnded,
         }
     }
 
@@ -344,7 +422,18 @@ impl Error {
             | Error::BlobOffset { detail, .. }
             | Error::BlobStore { detail }
             | Error::BlobNotFound { detail }
-            | Error::Catalog { detail } => detail.clone(),
+            | Error::Catalog { detail }
+            | Error::RequestUnsigned { detail }
+            | Error::RequestSignatureInvalid { detail }
+            | Error::RequestStale { detail }
+            | Error::RequestReplayed { detail }
+            | Error::WorkstationUnknown { detail }
+            | Error::WorkstationDisabled { detail }
+            | Error::EnrollmentCodeInvalid { detail }
+            | Error::RateLimited { detail, .. }
+            | Error::Forbidden { detail }
+            | Error::PermissionDenied { detail }
+            | Error::SessionEnded { detail } => detail.clone(),
             Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
@@ -359,7 +448,19 @@ impl Error {
             | Error::CertMalformed { .. }
             | Error::CertUnsupported { .. }
             | Error::AdminInput { .. } => StatusCode::BAD_REQUEST,
-            Error::SignatureInvalid { .. } | Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::SignatureInvalid { .. }
+            | Error::Unauthorized { .. }
+            | Error::RequestUnsigned { .. }
+            | Error::RequestSignatureInvalid { .. }
+            | Error::RequestStale { .. }
+            | Error::RequestReplayed { .. }
+            | Error::WorkstationUnknown { .. }
+            | Error::EnrollmentCodeInvalid { .. }
+            | Error::SessionEnded { .. } => StatusCode::UNAUTHORIZED,
+            Error::WorkstationDisabled { .. }
+            | Error::Forbidden { .. }
+            | Error::PermissionDenied { .. } => StatusCode::FORBIDDEN,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::BlobHashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::BlobOffset { .. } => StatusCode::CONFLICT,
             Error::BlobNotFound { .. } => StatusCode::NOT_FOUND,
@@ -412,6 +513,18 @@ impl IntoResponse for Error {
         } else {
             tracing::debug!(code = %self.code(), detail = %self.detail(), "request rejected");
         }
-        (status, Json(self.body())).into_response()
+        let retry_after = match &self {
+            Error::RateLimited { retry_after_s, .. } => Some(retry_after_s.max(&1).to_string()),
+            _ => None,
+        };
+        let mut response = (status, Json(self.body())).into_response();
+        if let Some(seconds) = retry_after {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod messages;
 pub mod sync;
+pub mod workstation;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(api::health))
         .route("/version", get(api::version))
         .route("/openapi.json", get(api::openapi_json))
+        .route("/enroll", post(workstation::handlers::enroll))
         .route("/auth/challenge", post(auth::handlers::challenge))
         .route("/auth/login", post(auth::handlers::login))
         .route("/auth/grant-key", get(auth::handlers::grant_key))

@@ -45,6 +45,19 @@ impl ErrorCode {
             ErrorCode::BlobStore => "材料文件存储暂时不可用，请稍后重试",
             ErrorCode::BlobNotFound => "材料文件不存在或尚未上传完成",
             ErrorCode::Catalog => "事项目录暂不可用，请联系系统管理员",
+            ErrorCode::RequestUnsigned => "请求未携带工作站凭据，请先完成工作站注册",
+            ErrorCode::RequestSignatureInvalid => "工作站请求签名无效，请联系系统管理员",
+            ErrorCode::RequestStale => "工作站时间与中心服务相差过大，请校准系统时间",
+            ErrorCode::RequestReplayed => "重复的请求已被拒绝",
+            ErrorCode::WorkstationUnknown => "本工作站未在中心服务注册，请联系系统管理员",
+            ErrorCode::WorkstationDisabled => "本工作站已被停用，请联系系统管理员",
+            ErrorCode::EnrollmentCodeInvalid => {
+                "注册码无效、已过期或已使用，请向系统管理员重新申请"
+            }
+            ErrorCode::RateLimited => "尝试次数过多，请稍后再试",
+            ErrorCode::Forbidden => "无权访问其他工作站或其他大厅的数据",
+            ErrorCode::PermissionDenied => "当前工作人员没有此操作的权限",
+            ErrorCode::SessionEnded => "登录已被管理员终止，请重新登录",
         }
     }
 }
@@ -79,7 +92,22 @@ pub fn admin_problem(p: &AdminProblem) -> String {
         AdminProblem::CsvMissingIdOrName { line } => format!("CSV 第 {line} 行缺少编号或姓名"),
         AdminProblem::Permissions { detail } => format!("permissions: {detail}"),
         AdminProblem::CsvDuplicate { line, id } => format!("CSV 第 {line} 行：编号 {id} 重复"),
+        AdminProblem::UnknownWorkstation { id } => {
+            format!("工作站 {id} 不存在（请先用 workstation enroll 注册）")
+        }
+        AdminProblem::BadHallCode { input } => {
+            format!("大厅编码 `{input}` 无效：应为 1–12 位字母或数字")
+        }
+        AdminProblem::OutOfRange { what, value } => format!("{what} 超出范围：{value}"),
     }
+}
+
+/// The admin report lines after `workstation enroll`: the one-time code for IT to type in.
+pub fn enrollment_code_issued(workstation: &str, code: &str, expires: &str) -> [String; 2] {
+    [
+        format!("工作站 {workstation} 的一次性注册码：{code}"),
+        format!("有效期至 {expires}（UTC），只能使用一次；在工作站的注册界面输入"),
+    ]
 }
 
 /// The admin report line after a clerk import.

@@ -3,9 +3,8 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, Extensions, HeaderMap};
+use axum::http::Extensions;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -16,18 +15,9 @@ use yichuang_pki::{sign_grant, verify_message, Cert, OfflineGrant, PkiError, Sig
 use super::store::{AuditRecord, ChallengeProblem, Clerk};
 use super::{login_message, new_session_token, random_bytes, token_hash};
 use crate::error::{Error, ErrorBody, Result};
+use crate::workstation::guard::{ClerkSession, Signed, SignedBody};
+use crate::workstation::ratelimit::Limit;
 use crate::AppState;
-
-/// Longest accepted workstation id.
-const MAX_WORKSTATION_LEN: usize = 64;
-
-/// Body of `POST /api/v1/auth/challenge`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ChallengeRequest {
-    /// Workstation id (area code and counter number).
-    #[schema(example = "440100-12")]
-    pub workstation: String,
-}
 
 /// Answer of `POST /api/v1/auth/challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -50,8 +40,6 @@ pub struct LoginRequest {
     /// Standard base64 of the signature: DER `SEQUENCE { r, s }` for SM2 and ECDSA P-256,
     /// the raw PKCS#1 v1.5 signature for RSA.
     pub signature: String,
-    #[schema(example = "440100-12")]
-    pub workstation: String,
 }
 
 /// An Ed25519-signed offline login grant (see `yichuang_pki::grant`).
@@ -97,19 +85,26 @@ pub struct GrantKeyResponse {
     pub public_key: String,
 }
 
-fn check_workstation(w: &str) -> Result<()> {
-    if w.trim().is_empty() || w.len() > MAX_WORKSTATION_LEN || w.chars().any(char::is_control) {
-        return Err(Error::BadRequest {
-            detail: format!("workstation must be 1..={MAX_WORKSTATION_LEN} printable bytes"),
-        });
-    }
-    Ok(())
+/// The client address of the request (`ConnectInfo`), as text.
+fn client_addr(extensions: &Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(a)| a.ip().to_string())
 }
 
-fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    body.map(|Json(t)| t).map_err(|e| Error::BadRequest {
-        detail: e.body_text(),
-    })
+/// Counts one attempt against the per-workstation and per-address limits.
+fn limit(
+    state: &AppState,
+    route: &str,
+    ws: &Signed,
+    addr: &str,
+    per_ws: Limit,
+    per_addr: Limit,
+) -> Result<()> {
+    let now = state.auth.now_ms();
+    let limiter = &state.auth.guard.limiter;
+    limiter.hit(&format!("{route} ws {}", ws.workstation), per_ws, now)?;
+    limiter.hit(&format!("{route} addr {addr}"), per_addr, now)
 }
 
 /// Issues a login challenge: random, single use, valid 60 s.
@@ -117,25 +112,35 @@ fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> 
     post,
     path = "/api/v1/auth/challenge",
     tag = "auth",
-    request_body = ChallengeRequest,
+    security(("workstation_signature" = [])),
     responses(
-        (status = 200, description = "Login challenge", body = ChallengeResponse),
-        (status = 400, description = "bad_request (malformed request)", body = ErrorBody),
+        (status = 200, description = "Login challenge for the signing workstation (the body, if any, is ignored but signed)", body = ChallengeResponse),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many challenges from this workstation or address; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn challenge(
     State(state): State<AppState>,
-    body: std::result::Result<Json<ChallengeRequest>, JsonRejection>,
+    extensions: Extensions,
+    signed: SignedBody,
 ) -> Result<Json<ChallengeResponse>> {
-    let req = json_body(body)?;
-    check_workstation(&req.workstation)?;
+    let limits = state.auth.guard.limits;
+    limit(
+        &state,
+        "challenge",
+        &signed.ws,
+        &client_addr(&extensions),
+        limits.challenge_per_workstation,
+        limits.challenge_per_address,
+    )?;
     let now = state.auth.now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     let nonce = B64.encode(random_bytes::<32>()?);
     let expires_at = now + state.auth.config.challenge_ttl_ms;
     state
         .db
-        .create_challenge(&id, &nonce, &req.workstation, now, expires_at)
+        .create_challenge(&id, &nonce, &signed.ws.workstation, now, expires_at)
         .await?;
     Ok(Json(ChallengeResponse {
         challenge_id: id,
@@ -155,28 +160,38 @@ pub async fn challenge(
     responses(
         (status = 200, description = "Login succeeded", body = LoginResponse),
         (status = 400, description = "bad_request / challenge_invalid (challenge expired or unknown) / cert_malformed / cert_unsupported", body = ErrorBody),
-        (status = 401, description = "signature_invalid (signature verification failed)", body = ErrorBody),
-        (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / cert_not_bound", body = ErrorBody),
-    )
+        (status = 401, description = "signature_invalid (the UKey signature does not verify) / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / cert_not_bound / workstation_disabled", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many logins from this workstation or address; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("workstation_signature" = []))
 )]
 pub async fn login(
     State(state): State<AppState>,
     extensions: Extensions,
-    body: std::result::Result<Json<LoginRequest>, JsonRejection>,
+    signed: SignedBody,
 ) -> Result<Json<LoginResponse>> {
+    let limits = state.auth.guard.limits;
+    let addr = client_addr(&extensions);
+    limit(
+        &state,
+        "login",
+        &signed.ws,
+        &addr,
+        limits.login_per_workstation,
+        limits.login_per_address,
+    )?;
     let now = state.auth.now_ms();
     let mut audit = AuditRecord {
         at: now,
         remote_addr: extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(a)| a.to_string()),
+        workstation: Some(signed.ws.workstation.clone()),
         ..AuditRecord::default()
     };
-    let result = match json_body(body) {
-        Ok(req) => {
-            audit.workstation = Some(req.workstation.chars().take(MAX_WORKSTATION_LEN).collect());
-            login_checks(&state, &req, now, &mut audit).await
-        }
+    let result = match signed.json::<LoginRequest>() {
+        Ok(req) => login_checks(&state, &req, &signed.ws.workstation, now, &mut audit).await,
         Err(e) => Err(e),
     };
     match &result {
@@ -225,11 +240,10 @@ fn pki_to_cert_error(e: PkiError) -> Error {
 async fn login_checks(
     state: &AppState,
     req: &LoginRequest,
+    signer: &str,
     now: i64,
     audit: &mut AuditRecord,
 ) -> Result<LoginResponse> {
-    check_workstation(&req.workstation)?;
-
     // 1. The challenge: consumed atomically, so a replay finds it used.
     let (nonce, workstation) = match state.db.consume_challenge(&req.challenge_id, now).await? {
         Ok(found) => found,
@@ -244,7 +258,7 @@ async fn login_checks(
             })
         }
     };
-    if workstation != req.workstation {
+    if workstation != signer {
         return Err(Error::ChallengeInvalid {
             detail: format!("challenge was issued to workstation {workstation}"),
         });
@@ -299,7 +313,7 @@ async fn login_checks(
         .create_session(
             &token_hash(&token),
             &clerk.id,
-            &req.workstation,
+            signer,
             &cert.fingerprint(),
             now,
             expires_at,
@@ -332,9 +346,14 @@ async fn login_checks(
     get,
     path = "/api/v1/auth/grant-key",
     tag = "auth",
-    responses((status = 200, description = "Public key that verifies offline grants (Ed25519)", body = GrantKeyResponse))
+    security(("workstation_signature" = [])),
+    responses(
+        (status = 200, description = "Public key that verifies offline grants (Ed25519); the workstation pins it at enrollment", body = GrantKeyResponse),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+    )
 )]
-pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKeyResponse> {
+pub async fn grant_key(State(state): State<AppState>, _ws: Signed) -> Json<GrantKeyResponse> {
     Json(GrantKeyResponse {
         key_id: state.auth.grant_key_id.clone(),
         public_key: state.auth.grant_public_key_b64(),
@@ -346,32 +365,13 @@ pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKeyResponse> 
     get,
     path = "/api/v1/auth/session",
     tag = "auth",
-    security(("bearer" = [])),
+    security(("workstation_signature" = [], "bearer" = [])),
     responses(
         (status = 200, description = "Session valid: the clerk", body = Clerk),
-        (status = 401, description = "unauthorized (no session, or the session expired)", body = ErrorBody),
+        (status = 401, description = "unauthorized (no session, the session expired, or it belongs to another workstation) / session_ended (certificate unbound or clerk disabled) / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
     )
 )]
-pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Clerk>> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::Unauthorized {
-            detail: "missing Authorization: Bearer token".into(),
-        })?;
-    let now = state.auth.now_ms();
-    state
-        .db
-        .session_clerk(&token_hash(token), now)
-        .await?
-        .map(Json)
-        .ok_or_else(|| Error::Unauthorized {
-            detail: "unknown or expired session token".into(),
-        })
+pub async fn session(session: ClerkSession) -> Json<Clerk> {
+    Json(session.clerk)
 }

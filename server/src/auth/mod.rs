@@ -26,6 +26,8 @@ pub struct AuthState {
     pub grant_key_id: String,
     pub config: AuthConfig,
     pub clock: Arc<dyn Clock>,
+    /// Request signatures: key cache, seen nonces, attempt limits.
+    pub guard: Arc<crate::workstation::guard::Guard>,
 }
 
 impl fmt::Debug for AuthState {
@@ -65,6 +67,9 @@ impl AuthState {
             grant_key_id,
             config: config.auth.clone(),
             clock: config.clock.clone(),
+            guard: Arc::new(crate::workstation::guard::Guard::new(
+                config.auth.rate_limits,
+            )),
         })
     }
 

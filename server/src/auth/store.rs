@@ -221,7 +221,8 @@ impl Database {
     }
 
     /// Ends the active bindings of `clerk_id` whose serial is one of `serials` (and, when
-    /// given, whose issuer is `issuer`). Returns how many were ended.
+    /// given, whose issuer is `issuer`), and in the same transaction the sessions opened with
+    /// those certificates. Returns how many bindings were ended.
     pub async fn unbind_cert(
         &self,
         clerk_id: &str,
@@ -229,23 +230,59 @@ impl Database {
         issuer: Option<&str>,
         now: i64,
     ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
         let mut ended = 0;
         for serial in serials {
-            let done = sqlx::query(
+            let rows = sqlx::query(
                 "UPDATE cert_bindings SET unbound_at = $1 \
                  WHERE clerk_id = $2 AND serial = $3 AND unbound_at IS NULL \
-                 AND ($4 = '' OR issuer = $5)",
+                 AND ($4 = '' OR issuer = $5) RETURNING fingerprint",
             )
             .bind(now)
             .bind(clerk_id)
             .bind(serial)
             .bind(issuer.unwrap_or(""))
             .bind(issuer.unwrap_or(""))
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-            ended += done.rows_affected();
+            for row in &rows {
+                let fingerprint: String = row.try_get("fingerprint")?;
+                sqlx::query(
+                    "DELETE FROM auth_sessions WHERE clerk_id = $1 AND cert_fingerprint = $2",
+                )
+                .bind(clerk_id)
+                .bind(&fingerprint)
+                .execute(&mut *tx)
+                .await?;
+            }
+            ended += rows.len() as u64;
         }
+        tx.commit().await?;
         Ok(ended)
+    }
+
+    /// Disables a clerk and deletes their sessions, in one transaction (a later import
+    /// enables them again).
+    pub async fn disable_clerk(&self, clerk_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE clerks SET active = 0, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(clerk_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::AdminInput {
+                problem: AdminProblem::UnknownClerk {
+                    clerk_id: clerk_id.to_owned(),
+                },
+            });
+        }
+        sqlx::query("DELETE FROM auth_sessions WHERE clerk_id = $1")
+            .bind(clerk_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The active clerk that `cert` is bound to (issuer + serial, same certificate), with
@@ -374,10 +411,14 @@ impl Database {
         Ok(())
     }
 
-    /// The active clerk of an unexpired session.
-    pub async fn session_clerk(&self, token_hash: &str, now: i64) -> Result<Option<Clerk>> {
+    /// The clerk of an unexpired session opened at `workstation`. The certificate binding and
+    /// the clerk's state are checked again at every use: a session whose certificate was
+    /// unbound or whose clerk was disabled is `session_ended` at once.
+    pub async fn session_at(&self, token_hash: &str, workstation: &str, now: i64) -> Result<Clerk> {
         let row = sqlx::query(
-            "SELECT c.id, c.name, c.department, c.post, c.permissions, c.active \
+            "SELECT c.id, c.name, c.department, c.post, c.permissions, c.active, s.workstation, \
+             (SELECT COUNT(*) FROM cert_bindings b WHERE b.clerk_id = s.clerk_id \
+              AND b.fingerprint = s.cert_fingerprint AND b.unbound_at IS NULL) AS bound \
              FROM auth_sessions s JOIN clerks c ON c.id = s.clerk_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -385,10 +426,27 @@ impl Database {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        match row.as_ref().map(clerk_from_row).transpose()? {
-            Some(r) if r.active => Ok(Some(r.clerk)),
-            _ => Ok(None),
+        let Some(row) = row else {
+            return Err(Error::Unauthorized {
+                detail: "unknown or expired session token".into(),
+            });
+        };
+        let owner: String = row.try_get("workstation")?;
+        if owner != workstation {
+            return Err(Error::Unauthorized {
+                detail: format!("the session belongs to workstation {owner}, not {workstation}"),
+            });
         }
+        let record = clerk_from_row(&row)?;
+        if !record.active || row.try_get::<i64, _>("bound")? == 0 {
+            return Err(Error::SessionEnded {
+                detail: format!(
+                    "clerk {} was disabled or their certificate unbound",
+                    record.clerk.id
+                ),
+            });
+        }
+        Ok(record.clerk)
     }
 
     pub async fn insert_audit(&self, a: &AuditRecord) -> Result<()> {

@@ -3,7 +3,6 @@
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,15 +13,19 @@ use utoipa::{IntoParams, ToSchema};
 use super::pull::{self, PullDocument};
 use super::{
     audit, is_sha256_hex, store, AuditCheck, BlobStatus, PushRequest, PushResponse, MAX_BATCH,
-    MAX_WORKSTATION_LEN,
 };
 use crate::error::{Error, ErrorBody, Result};
+use crate::workstation::guard::{ClerkSession, Signed, SignedBody, SignedChunk};
 use crate::AppState;
 
-fn check_workstation(w: &str) -> Result<()> {
-    if w.trim().is_empty() || w.len() > MAX_WORKSTATION_LEN || w.chars().any(char::is_control) {
-        return Err(Error::BadRequest {
-            detail: format!("workstation must be 1..={MAX_WORKSTATION_LEN} printable bytes"),
+/// Only the workstation itself reads its configuration and audit check.
+fn own(ws: &Signed, workstation: &str) -> Result<()> {
+    if ws.workstation != workstation {
+        return Err(Error::Forbidden {
+            detail: format!(
+                "workstation {} may not read the data of {workstation}",
+                ws.workstation
+            ),
         });
     }
     Ok(())
@@ -43,44 +46,34 @@ fn check_sha(sha: &str) -> Result<()> {
     path = "/api/v1/sync/push",
     tag = "sync",
     request_body = PushRequest,
+    security(("workstation_signature" = [])),
     responses(
-        (status = 200, description = "One acknowledgement per record (accepted: may be deleted locally; rejected: needs manual handling)", body = PushResponse),
+        (status = 200, description = "One acknowledgement per record (accepted: may be deleted locally; rejected: needs manual handling); the records are stored as the signing workstation's", body = PushResponse),
         (status = 400, description = "bad_request (the whole batch is malformed)", body = ErrorBody),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
         (status = 503, description = "Database temporarily unavailable; retry later", body = ErrorBody),
     )
 )]
-pub async fn push(
-    State(state): State<AppState>,
-    body: std::result::Result<Json<PushRequest>, JsonRejection>,
-) -> Result<Json<PushResponse>> {
-    let req = body.map(|Json(r)| r).map_err(|e| Error::BadRequest {
-        detail: e.body_text(),
-    })?;
-    check_workstation(&req.workstation)?;
+pub async fn push(State(state): State<AppState>, signed: SignedBody) -> Result<Json<PushResponse>> {
+    let req: PushRequest = signed.json()?;
     if req.records.len() > MAX_BATCH {
         return Err(Error::BadRequest {
             detail: format!("{} records, at most {MAX_BATCH}", req.records.len()),
         });
     }
     let now = state.auth.now_ms();
-    let (acks, replays) = store::push(&state.db.pool, &req.workstation, &req.records, now).await?;
+    let (acks, replays) =
+        store::push(&state.db.pool, &signed.ws.workstation, &req.records, now).await?;
     if replays > 0 {
         state.sync.replays.fetch_add(replays, Ordering::Relaxed);
     }
     Ok(Json(PushResponse { acks }))
 }
 
-/// Query of the blob endpoints.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-pub struct BlobQuery {
-    /// The sending workstation.
-    pub workstation: String,
-}
-
 /// Query of a chunk upload.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 pub struct ChunkQuery {
-    pub workstation: String,
     /// Where the chunk starts in the blob.
     pub offset: u64,
     /// Size of the whole blob.
@@ -107,20 +100,29 @@ async fn blob_status_of(state: &AppState, sha: &str) -> Result<BlobStatus> {
     get,
     path = "/api/v1/sync/blobs/{sha256}/status",
     tag = "sync",
-    params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), BlobQuery),
+    params(("sha256" = String, Path, description = "SHA-256 of the content, hex")),
+    security(("workstation_signature" = [])),
     responses(
-        (status = 200, description = "Bytes received so far", body = BlobStatus),
-        (status = 400, description = "bad_request (invalid SHA-256 name or workstation)", body = ErrorBody),
+        (status = 200, description = "Bytes received so far (a partial upload of another workstation counts as none)", body = BlobStatus),
+        (status = 400, description = "bad_request (invalid SHA-256 name)", body = ErrorBody),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
     )
 )]
 pub async fn blob_status(
     State(state): State<AppState>,
+    ws: Signed,
     Path(sha): Path<String>,
-    Query(q): Query<BlobQuery>,
 ) -> Result<Json<BlobStatus>> {
     check_sha(&sha)?;
-    check_workstation(&q.workstation)?;
-    Ok(Json(blob_status_of(&state, &sha).await?))
+    let mut status = blob_status_of(&state, &sha).await?;
+    if !status.complete {
+        let owner = store::upload_owner(&state.db.pool, &sha).await?;
+        if owner.is_some_and(|(o, _)| o != ws.workstation) {
+            status.received = 0;
+        }
+    }
+    Ok(Json(status))
 }
 
 /// Uploads one chunk at `offset`; the last chunk completes the blob after its hash is checked.
@@ -130,8 +132,12 @@ pub async fn blob_status(
     tag = "sync",
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex"), ChunkQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("workstation_signature" = [])),
     responses(
         (status = 200, description = "Bytes received so far; `complete` means the content was verified and stored", body = BlobStatus),
+        (status = 400, description = "bad_request (invalid SHA-256 name, or the chunk goes beyond `total`)", body = ErrorBody),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown (the chunk is signed with `x-yichuang-content-sha256: UNSIGNED-PAYLOAD`)", body = ErrorBody),
+        (status = 403, description = "workstation_disabled / forbidden (another workstation is uploading this blob)", body = ErrorBody),
         (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`", body = ErrorBody),
         (status = 422, description = "blob_hash_mismatch: the content does not match the SHA-256; it was discarded, upload again from the start", body = ErrorBody),
         (status = 503, description = "Storage temporarily unavailable", body = ErrorBody),
@@ -139,12 +145,12 @@ pub async fn blob_status(
 )]
 pub async fn put_chunk(
     State(state): State<AppState>,
+    SignedChunk(ws): SignedChunk,
     Path(sha): Path<String>,
     Query(q): Query<ChunkQuery>,
     body: Bytes,
 ) -> Result<Json<BlobStatus>> {
     check_sha(&sha)?;
-    check_workstation(&q.workstation)?;
     let end = q.offset.checked_add(body.len() as u64);
     if end.is_none_or(|end| end > q.total) {
         return Err(Error::BadRequest {
@@ -160,6 +166,14 @@ pub async fn put_chunk(
             complete: true,
         }));
     }
+    store::claim_upload(
+        &state.db.pool,
+        &sha,
+        &ws.workstation,
+        q.offset,
+        state.auth.now_ms(),
+    )
+    .await?;
     let received = state.sync.blobs.write_chunk(&sha, q.offset, &body).await?;
     if received < q.total {
         return Ok(Json(BlobStatus {
@@ -173,7 +187,7 @@ pub async fn put_chunk(
         &state.db.pool,
         &sha,
         size,
-        &q.workstation,
+        &ws.workstation,
         state.auth.now_ms(),
     )
     .await?;
@@ -190,14 +204,23 @@ pub async fn put_chunk(
     path = "/api/v1/sync/blobs/{sha256}",
     tag = "sync",
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex")),
+    security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "The file content", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "Unknown blob, or its upload is not complete", body = ErrorBody),
+        (status = 200, description = "The file content (a clerk session at a workstation of the hall whose workstation uploaded it)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+        (status = 404, description = "Unknown blob, its upload is not complete, or no workstation of this hall uploaded it", body = ErrorBody),
     )
 )]
-pub async fn get_blob(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response> {
+pub async fn get_blob(
+    State(state): State<AppState>,
+    session: ClerkSession,
+    Path(sha): Path<String>,
+) -> Result<Response> {
     check_sha(&sha)?;
-    if store::blob_size(&state.db.pool, &sha).await?.is_none() {
+    if store::blob_size(&state.db.pool, &sha).await?.is_none()
+        || !store::held_in_hall(&state.db.pool, &sha, &session.ws.hall_code).await?
+    {
         return Err(Error::BlobNotFound { detail: sha });
     }
     let bytes = state.sync.blobs.read(&sha).await?;
@@ -225,13 +248,20 @@ fn pulled(doc: PullDocument, headers: &HeaderMap) -> Response {
     path = "/api/v1/sync/catalog",
     tag = "sync",
     params(("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull")),
+    security(("workstation_signature" = [])),
     responses(
         (status = 200, description = "The service catalog", body = PullDocument),
         (status = 304, description = "Not modified"),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
         (status = 503, description = "The catalog is unavailable", body = ErrorBody),
     )
 )]
-pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+pub async fn catalog(
+    State(state): State<AppState>,
+    _ws: Signed,
+    headers: HeaderMap,
+) -> Result<Response> {
     let dir = state.sync.catalog_dir.clone();
     let doc = tokio::task::spawn_blocking(move || pull::catalog(dir.as_deref()))
         .await
@@ -247,12 +277,19 @@ pub async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Resul
     path = "/api/v1/sync/clerks",
     tag = "sync",
     params(("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull")),
+    security(("workstation_signature" = [])),
     responses(
         (status = 200, description = "Clerks and their certificate bindings", body = PullDocument),
         (status = 304, description = "Not modified"),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
     )
 )]
-pub async fn clerks(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+pub async fn clerks(
+    State(state): State<AppState>,
+    _ws: Signed,
+    headers: HeaderMap,
+) -> Result<Response> {
     Ok(pulled(pull::clerks(&state.db).await?, &headers))
 }
 
@@ -265,17 +302,21 @@ pub async fn clerks(State(state): State<AppState>, headers: HeaderMap) -> Result
         ("workstation" = String, Path, description = "Workstation ID"),
         ("If-None-Match" = Option<String>, Header, description = "ETag of the previous pull"),
     ),
+    security(("workstation_signature" = [])),
     responses(
         (status = 200, description = "The workstation configuration", body = PullDocument),
         (status = 304, description = "Not modified"),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled / forbidden (another workstation's configuration)", body = ErrorBody),
     )
 )]
 pub async fn config(
     State(state): State<AppState>,
+    ws: Signed,
     Path(workstation): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    check_workstation(&workstation)?;
+    own(&ws, &workstation)?;
     Ok(pulled(
         pull::config(&state.db, &workstation).await?,
         &headers,
@@ -288,13 +329,19 @@ pub async fn config(
     path = "/api/v1/sync/audit/{workstation}",
     tag = "sync",
     params(("workstation" = String, Path, description = "Workstation ID")),
-    responses((status = 200, description = "Result of the audit chain check", body = AuditCheck))
+    security(("workstation_signature" = [])),
+    responses(
+        (status = 200, description = "Result of the audit chain check", body = AuditCheck),
+        (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled / forbidden (another workstation's chain)", body = ErrorBody),
+    )
 )]
 pub async fn audit_check(
     State(state): State<AppState>,
+    ws: Signed,
     Path(workstation): Path<String>,
 ) -> Result<Json<AuditCheck>> {
-    check_workstation(&workstation)?;
+    own(&ws, &workstation)?;
     Ok(Json(audit::check(&state.db.pool, &workstation).await?))
 }
 
@@ -322,12 +369,23 @@ pub struct StatsQuery {
     path = "/api/v1/sync/stats",
     tag = "sync",
     params(StatsQuery),
-    responses((status = 200, description = "Sync statistics", body = SyncStats))
+    security(("workstation_signature" = [], "bearer" = [])),
+    responses(
+        (status = 200, description = "Sync statistics", body = SyncStats),
+        (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
+        (status = 403, description = "workstation_disabled / permission_denied (the clerk lacks `admin`)", body = ErrorBody),
+    )
 )]
 pub async fn stats(
     State(state): State<AppState>,
+    session: ClerkSession,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<SyncStats>> {
+    if !session.clerk.permissions.iter().any(|p| p == "admin") {
+        return Err(Error::PermissionDenied {
+            detail: format!("clerk {} lacks the admin permission", session.clerk.id),
+        });
+    }
     let records = store::count_records(&state.db.pool, q.workstation.as_deref())
         .await?
         .into_iter()

@@ -72,12 +72,9 @@ impl SyncState {
     }
 }
 
-/// Body of `POST /api/v1/sync/push`.
+/// Body of `POST /api/v1/sync/push`. The records are stored as the signing workstation's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PushRequest {
-    /// The sending workstation.
-    #[schema(example = "440100-12")]
-    pub workstation: String,
     pub records: Vec<PushRecord>,
 }
 

@@ -112,7 +112,8 @@ pub async fn count_records(
         .collect()
 }
 
-/// Marks a verified blob as held.
+/// Marks a verified blob as held, and `workstation` as one that uploaded it; ends the
+/// upload's ownership.
 pub async fn blob_stored(
     pool: &sqlx::AnyPool,
     sha: &str,
@@ -120,6 +121,7 @@ pub async fn blob_stored(
     workstation: &str,
     now_ms: i64,
 ) -> Result<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO sync_blobs (sha256, size, workstation, stored_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (sha256) DO NOTHING",
@@ -128,9 +130,88 @@ pub async fn blob_stored(
     .bind(i64::try_from(size).unwrap_or(i64::MAX))
     .bind(workstation)
     .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sync_blob_holders (sha256, workstation, stored_at) VALUES ($1, $2, $3)
+         ON CONFLICT (sha256, workstation) DO NOTHING",
+    )
+    .bind(sha)
+    .bind(workstation)
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sync_blob_uploads WHERE sha256 = $1")
+        .bind(sha)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A partial upload left alone this long may be restarted (from offset 0) by another
+/// workstation.
+pub const UPLOAD_ABANDONED_MS: i64 = 60 * 60 * 1000;
+
+/// The workstation uploading a partial blob, and when it last sent a chunk.
+pub async fn upload_owner(pool: &sqlx::AnyPool, sha: &str) -> Result<Option<(String, i64)>> {
+    let row =
+        sqlx::query("SELECT workstation, updated_at FROM sync_blob_uploads WHERE sha256 = $1")
+            .bind(sha)
+            .fetch_optional(pool)
+            .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+        None => None,
+    })
+}
+
+/// Makes `workstation` the uploader of a partial blob, or refuses: only the uploading
+/// workstation writes to (or restarts) its upload; another one may restart it from offset 0
+/// once it has been left alone for [`UPLOAD_ABANDONED_MS`].
+pub async fn claim_upload(
+    pool: &sqlx::AnyPool,
+    sha: &str,
+    workstation: &str,
+    offset: u64,
+    now_ms: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO sync_blob_uploads (sha256, workstation, started_at, updated_at)
+         VALUES ($1, $2, $3, $3)
+         ON CONFLICT (sha256) DO UPDATE SET workstation = excluded.workstation,
+             updated_at = excluded.updated_at,
+             started_at = CASE WHEN sync_blob_uploads.workstation = excluded.workstation
+                               THEN sync_blob_uploads.started_at ELSE excluded.started_at END
+         WHERE sync_blob_uploads.workstation = excluded.workstation
+            OR (sync_blob_uploads.updated_at < $4 AND $5 = 0)",
+    )
+    .bind(sha)
+    .bind(workstation)
+    .bind(now_ms)
+    .bind(now_ms - UPLOAD_ABANDONED_MS)
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
     .execute(pool)
     .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::error::Error::Forbidden {
+            detail: format!("blob {sha} is being uploaded by another workstation"),
+        });
+    }
     Ok(())
+}
+
+/// Whether a workstation of `hall_code` uploaded the blob.
+pub async fn held_in_hall(pool: &sqlx::AnyPool, sha: &str, hall_code: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM sync_blob_holders h JOIN workstations w ON w.id = h.workstation
+         WHERE h.sha256 = $1 AND w.hall_code = $2",
+    )
+    .bind(sha)
+    .bind(hall_code)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
 /// Size of a held blob, if complete.
