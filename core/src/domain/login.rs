@@ -122,7 +122,9 @@ pub struct Session {
 }
 
 mod pulled;
+mod session_check;
 mod state;
+pub use session_check::check_session;
 pub use state::SessionState;
 
 /// The signed offline grant as the server sends it (`yichuang-pki`'s `SignedGrant`).
@@ -219,39 +221,6 @@ impl AuthClient {
         }
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
-    }
-
-    /// Asks whether the clerk's session still stands (`GET api/v1/auth/session`). A 401 or
-    /// 403 is the server ending it (certificate unbound, clerk disabled, session expired).
-    pub fn check_session(&self, token: &str) -> Result<(), AuthFailure> {
-        let url = self.url("api/v1/auth/session")?;
-        let resp = self
-            .http
-            .get(url.clone())
-            .bearer_auth(token)
-            .send()
-            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-            let e: ServerError = resp.json().unwrap_or(ServerError {
-                code: String::new(),
-                message: String::new(),
-                detail: String::new(),
-            });
-            return Err(AuthFailure::Refused(UserError::new(
-                ErrorCode::LoginSessionEnded,
-                format!(
-                    "GET {url}: HTTP {status} {}: {} {}",
-                    e.code, e.message, e.detail
-                ),
-            )));
-        }
-        Err(AuthFailure::Unreachable(format!(
-            "GET {url}: HTTP {status}"
-        )))
     }
 
     fn get_grant_key(&self) -> Result<GrantKey, AuthFailure> {

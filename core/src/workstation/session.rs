@@ -149,14 +149,14 @@ impl Workstation {
         let Some(session) = self.session() else {
             return;
         };
-        let (Some(token), Some(url)) = (session.token.as_deref(), &self.config.backend.url) else {
+        let (Some(token), Some(url), Some(credential)) = (
+            session.token.as_deref(),
+            &self.config.backend.url,
+            self.credential(),
+        ) else {
             return;
         };
-        let client = match AuthClient::new(url.clone()) {
-            Ok(c) => c,
-            Err(e) => return tracing::warn!(error = %e.detail, "session check: no client"),
-        };
-        match client.check_session(token) {
+        match login::check_session(url, token, &credential) {
             Ok(()) => {}
             Err(AuthFailure::Refused(e)) => self.end_by_server(&session, e),
             Err(AuthFailure::Unreachable(d)) => tracing::debug!(detail = %d, "session check"),

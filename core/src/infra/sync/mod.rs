@@ -52,9 +52,6 @@ pub struct SyncConfig {
     pub idle_poll: Duration,
     /// How often documents are pulled (catalog, clerks, config).
     pub pull_interval: Duration,
-    /// The enrolled credential every request is signed with (issue 15); `None` only in tests
-    /// against a server that does not check signatures.
-    pub credential: Option<crate::infra::credential::WorkstationCredential>,
 }
 
 impl SyncConfig {
@@ -70,17 +67,7 @@ impl SyncConfig {
             backoff_max: Duration::from_secs(300),
             idle_poll: Duration::from_secs(2),
             pull_interval: Duration::from_secs(600),
-            credential: None,
         }
-    }
-
-    /// Signs every request with the workstation's enrolled credential.
-    pub fn with_credential(
-        mut self,
-        credential: crate::infra::credential::WorkstationCredential,
-    ) -> Self {
-        self.credential = Some(credential);
-        self
     }
 }
 
