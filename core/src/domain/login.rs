@@ -24,6 +24,7 @@ use yichuang_drivers::ukey::CertInfo;
 
 use crate::devices::ukey::{ukey_error, UkeyService};
 use crate::domain::audit::{self, AuditEntry};
+use crate::infra::credential::WorkstationCredential;
 use crate::infra::store::Store;
 use crate::{ErrorCode, UserError};
 
@@ -168,21 +169,34 @@ pub enum AuthFailure {
     Refused(UserError),
 }
 
-/// The login endpoints of the central server.
+/// The login endpoints of the central server. Every request is signed with the workstation's
+/// enrolled credential (the server takes the workstation from it); the offline-grant key is
+/// the one pinned at enrollment, never fetched at login.
 #[derive(Debug, Clone)]
 pub struct AuthClient {
     base: Url,
     http: reqwest::blocking::Client,
+    credential: WorkstationCredential,
+    grant_key: GrantKey,
 }
 
 impl AuthClient {
-    pub fn new(base: Url) -> Result<Self, UserError> {
+    pub fn new(
+        base: Url,
+        credential: WorkstationCredential,
+        grant_key: GrantKey,
+    ) -> Result<Self, UserError> {
         let http = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
-        Ok(Self { base, http })
+        Ok(Self {
+            base,
+            http,
+            credential,
+            grant_key,
+        })
     }
 
     fn url(&self, path: &str) -> Result<Url, AuthFailure> {
@@ -197,10 +211,19 @@ impl AuthClient {
         body: &serde_json::Value,
     ) -> Result<T, AuthFailure> {
         let url = self.url(path)?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: body: {e}")))?;
         let resp = self
-            .http
-            .post(url.clone())
-            .json(body)
+            .credential
+            .apply(
+                self.http.post(url.clone()),
+                "POST",
+                &self.base,
+                &url,
+                Some(&bytes),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes)
             .send()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: {e}")))?;
         let status = resp.status();
@@ -222,31 +245,11 @@ impl AuthClient {
         resp.json()
             .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: unreadable answer: {e}")))
     }
-
-    fn get_grant_key(&self) -> Result<GrantKey, AuthFailure> {
-        let url = self.url("api/v1/auth/grant-key")?;
-        let resp = self
-            .http
-            .get(url.clone())
-            .send()
-            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))?;
-        if !resp.status().is_success() {
-            return Err(AuthFailure::Unreachable(format!(
-                "GET {url}: HTTP {}",
-                resp.status()
-            )));
-        }
-        resp.json()
-            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))
-    }
 }
 
 impl AuthApi for AuthClient {
-    fn challenge(&self, workstation: &str) -> Result<Challenge, AuthFailure> {
-        self.post(
-            "api/v1/auth/challenge",
-            &serde_json::json!({ "workstation": workstation }),
-        )
+    fn challenge(&self, _workstation: &str) -> Result<Challenge, AuthFailure> {
+        self.post("api/v1/auth/challenge", &serde_json::json!({}))
     }
 
     fn login(&self, call: &LoginCall<'_>) -> Result<LoginOk, AuthFailure> {
@@ -256,13 +259,12 @@ impl AuthApi for AuthClient {
                 "challenge_id": call.challenge_id,
                 "certificate": B64.encode(call.certificate_der),
                 "signature": B64.encode(call.signature),
-                "workstation": call.workstation,
             }),
         )
     }
 
     fn grant_key(&self) -> Result<GrantKey, AuthFailure> {
-        self.get_grant_key()
+        Ok(self.grant_key.clone())
     }
 }
 

@@ -44,15 +44,16 @@ impl Workstation {
         // Online only when enrolled: the server refuses an unenrolled workstation, and the
         // grant key is the one pinned at enrollment. Not enrolled, an existing offline grant
         // still opens a session.
-        let enrollment = self.enrollment();
-        let server = match (&self.config.backend.url, &enrollment) {
-            (Some(url), Some(_)) => Some(AuthClient::new(url.clone())?),
-            _ => None,
-        };
-        let pinned = enrollment.map(|e| GrantKey {
+        let pinned = self.enrollment().map(|e| GrantKey {
             key_id: e.grant_key_id,
             public_key: e.grant_public_key,
         });
+        let server = match (&self.config.backend.url, self.credential(), &pinned) {
+            (Some(url), Some(credential), Some(key)) => {
+                Some(AuthClient::new(url.clone(), credential, key.clone())?)
+            }
+            _ => None,
+        };
         let req = LoginRequest {
             key_id,
             cert_id,

@@ -128,7 +128,7 @@ impl Workstation {
             return tracing::warn!("workstation not enrolled: sync not started");
         };
         let db = self.data_dir.join(DB_FILE);
-        let cfg = SyncConfig::new(url, credential.workstation_id()).with_credential(credential);
+        let cfg = SyncConfig::new(url, credential);
         match SyncService::start_at(&db, &key, &blob_dir(&self.data_dir), cfg) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);

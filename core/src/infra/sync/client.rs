@@ -10,10 +10,11 @@ use url::Url;
 
 use super::outbox::OutboxRecord;
 use super::{SyncConfig, SyncError};
+use crate::infra::credential::WorkstationCredential;
 
+/// The push body: the server stores the records as the signing workstation's.
 #[derive(Debug, Serialize)]
 struct PushRequest<'a> {
-    workstation: &'a str,
     records: Vec<PushRecord<'a>>,
 }
 
@@ -96,7 +97,7 @@ impl From<SyncError> for ChunkError {
 pub struct SyncClient {
     http: Client,
     base: Url,
-    workstation: String,
+    credential: WorkstationCredential,
 }
 
 fn net(e: reqwest::Error) -> SyncError {
@@ -189,8 +190,20 @@ impl SyncClient {
         Ok(Self {
             http,
             base: cfg.base_url.clone(),
-            workstation: cfg.workstation_id.clone(),
+            credential: cfg.credential.clone(),
         })
+    }
+
+    /// A signed request: `body` is the exact bytes sent (`None`: a chunk, `UNSIGNED-PAYLOAD`).
+    fn signed(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<&[u8]>,
+    ) -> reqwest::blocking::RequestBuilder {
+        let builder = self.http.request(method.clone(), url.clone());
+        self.credential
+            .apply(builder, method.as_str(), &self.base, &url, body)
     }
 
     fn url(&self, path: &str) -> Url {
@@ -207,7 +220,6 @@ impl SyncClient {
     /// payload is not JSON must not get here (the engine parks it first).
     pub fn push(&self, records: &[OutboxRecord]) -> Result<Vec<Ack>, SyncError> {
         let body = PushRequest {
-            workstation: &self.workstation,
             records: records
                 .iter()
                 .map(|r| PushRecord {
@@ -218,10 +230,13 @@ impl SyncClient {
                 })
                 .collect(),
         };
+        let bytes = serde_json::to_vec(&body).map_err(|e| SyncError::Protocol {
+            detail: format!("push body: {e}"),
+        })?;
         let resp = self
-            .http
-            .post(self.url("push"))
-            .json(&body)
+            .signed(reqwest::Method::POST, self.url("push"), Some(&bytes))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes)
             .send()
             .map_err(net)?;
         if !resp.status().is_success() {
@@ -231,10 +246,11 @@ impl SyncClient {
     }
 
     pub fn blob_status(&self, sha: &str) -> Result<BlobStatus, SyncError> {
-        let mut url = self.url(&format!("blobs/{sha}/status"));
-        url.query_pairs_mut()
-            .append_pair("workstation", &self.workstation);
-        let resp = self.http.get(url).send().map_err(net)?;
+        let url = self.url(&format!("blobs/{sha}/status"));
+        let resp = self
+            .signed(reqwest::Method::GET, url, Some(b""))
+            .send()
+            .map_err(net)?;
         if !resp.status().is_success() {
             return Err(failure(resp));
         }
@@ -256,12 +272,10 @@ impl SyncClient {
     ) -> Result<BlobStatus, ChunkError> {
         let mut url = self.url(&format!("blobs/{sha}"));
         url.query_pairs_mut()
-            .append_pair("workstation", &self.workstation)
             .append_pair("offset", &offset.to_string())
             .append_pair("total", &total.to_string());
         let resp = self
-            .http
-            .put(url)
+            .signed(reqwest::Method::PUT, url, None)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes)
             .send()
@@ -278,7 +292,7 @@ impl SyncClient {
 
     /// `Ok(None)` when the document is unchanged since `etag`.
     pub fn pull(&self, path: &str, etag: Option<&str>) -> Result<Option<PullDocument>, SyncError> {
-        let mut req = self.http.get(self.url(path));
+        let mut req = self.signed(reqwest::Method::GET, self.url(path), Some(b""));
         if let Some(e) = etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, e);
         }
@@ -293,6 +307,6 @@ impl SyncClient {
     }
 
     pub fn workstation(&self) -> &str {
-        &self.workstation
+        self.credential.workstation_id()
     }
 }

@@ -37,8 +37,9 @@ pub use outbox::{read_status, ParkedBlob, ParkedRecord};
 pub struct SyncConfig {
     /// The backend's base URL (`http(s)://host:port[/prefix]`).
     pub base_url: Url,
-    /// This workstation's id, sent with every push.
-    pub workstation_id: String,
+    /// This workstation's enrolled credential: every request is signed with it and the
+    /// server takes the workstation's id from it.
+    pub credential: crate::infra::credential::WorkstationCredential,
     /// Records per push.
     pub batch_size: usize,
     /// Bytes per blob chunk (a multiple of 64 KiB is cheapest).
@@ -55,10 +56,10 @@ pub struct SyncConfig {
 }
 
 impl SyncConfig {
-    pub fn new(base_url: Url, workstation_id: impl Into<String>) -> Self {
+    pub fn new(base_url: Url, credential: crate::infra::credential::WorkstationCredential) -> Self {
         Self {
             base_url,
-            workstation_id: workstation_id.into(),
+            credential,
             batch_size: 200,
             chunk_size: 1024 * 1024,
             connect_timeout: Duration::from_secs(5),
@@ -68,6 +69,11 @@ impl SyncConfig {
             idle_poll: Duration::from_secs(2),
             pull_interval: Duration::from_secs(600),
         }
+    }
+
+    /// The enrolled workstation id.
+    pub fn workstation_id(&self) -> &str {
+        self.credential.workstation_id()
     }
 }
 
@@ -173,6 +179,9 @@ pub enum SyncError {
     },
     #[error("unexpected answer from the server: {detail}")]
     Protocol { detail: String },
+    /// This workstation has no enrolled credential yet: nothing can be sent until IT enrolls it.
+    #[error("workstation not enrolled: {detail}")]
+    NotEnrolled { detail: String },
     #[error("store: {0}")]
     Store(#[from] crate::infra::store::StoreError),
     #[error("blob: {0}")]
@@ -188,7 +197,9 @@ impl SyncError {
             SyncError::Server { .. } => ErrorCode::SyncServer,
             SyncError::Throttled { .. } => ErrorCode::SyncThrottled,
             SyncError::Refused { .. } => ErrorCode::SyncRefused,
-            SyncError::RequestRefused { .. } => ErrorCode::SyncRequestRefused,
+            SyncError::RequestRefused { .. } | SyncError::NotEnrolled { .. } => {
+                ErrorCode::SyncRequestRefused
+            }
             SyncError::Protocol { .. } => ErrorCode::SyncProtocol,
             SyncError::Store(_) | SyncError::Sqlite(_) => ErrorCode::SyncStore,
             SyncError::Blob(_) => ErrorCode::SyncBlob,
