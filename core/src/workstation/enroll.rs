@@ -49,12 +49,16 @@ pub struct EnrollmentStatus {
 pub(super) enum EnrollState {
     #[default]
     NotEnrolled,
-    Enrolled {
-        credential: WorkstationCredential,
-        record: Enrollment,
-    },
+    Enrolled(Box<Enrolled>),
     /// An enrollment is on disk but unusable; the workstation acts as not enrolled.
     Broken(UserError),
+}
+
+/// A usable enrollment: the credential and the record it came with.
+#[derive(Debug, Clone)]
+pub(super) struct Enrolled {
+    pub credential: WorkstationCredential,
+    pub record: Enrollment,
 }
 
 /// Where the workstation key is kept: an entry named after the data directory (like the data
@@ -123,7 +127,7 @@ pub(super) fn load(data_dir: &Path, desk: Result<&DeskId, UserError>) -> EnrollS
     if let Err(e) = desk.and_then(|d| check_desk(&record, d)) {
         return EnrollState::Broken(e);
     }
-    EnrollState::Enrolled { credential, record }
+    EnrollState::Enrolled(Box::new(Enrolled { credential, record }))
 }
 
 /// Writes the record whole to a temporary file, syncs it, then renames it over the old one.
@@ -206,7 +210,7 @@ impl Workstation {
     /// The enrolled credential, if this workstation is enrolled (and the enrollment usable).
     pub fn credential(&self) -> Option<WorkstationCredential> {
         match &*lock(&self.enrollment) {
-            EnrollState::Enrolled { credential, .. } => Some(credential.clone()),
+            EnrollState::Enrolled(e) => Some(e.credential.clone()),
             _ => None,
         }
     }
@@ -214,7 +218,7 @@ impl Workstation {
     /// The enrollment record (its pinned grant key), if enrolled.
     pub fn enrollment(&self) -> Option<Enrollment> {
         match &*lock(&self.enrollment) {
-            EnrollState::Enrolled { record, .. } => Some(record.clone()),
+            EnrollState::Enrolled(e) => Some(e.record.clone()),
             _ => None,
         }
     }
@@ -223,10 +227,10 @@ impl Workstation {
         let state = lock(&self.enrollment).clone();
         let (enrolled, workstation_id, enrolled_at, problem) = match state {
             EnrollState::NotEnrolled => (false, None, None, None),
-            EnrollState::Enrolled { record, .. } => (
+            EnrollState::Enrolled(e) => (
                 true,
-                Some(record.workstation_id),
-                Some(record.enrolled_at),
+                Some(e.record.workstation_id),
+                Some(e.record.enrolled_at),
                 None,
             ),
             EnrollState::Broken(e) => (false, None, None, Some(e)),
@@ -281,10 +285,10 @@ impl Workstation {
         check_desk(&record, &desk)?;
         persist(&self.data_dir, &key, &record)?;
         let credential = WorkstationCredential::new(record.workstation_id.clone(), key);
-        *lock(&self.enrollment) = EnrollState::Enrolled {
+        *lock(&self.enrollment) = EnrollState::Enrolled(Box::new(Enrolled {
             credential,
             record: record.clone(),
-        };
+        }));
         Ok(record)
     }
 }
@@ -346,7 +350,8 @@ mod tests {
             load(dir.path(), Ok(d))
         };
         match loaded(&d) {
-            EnrollState::Enrolled { credential, record } => {
+            EnrollState::Enrolled(e) => {
+                let Enrolled { credential, record } = *e;
                 assert_eq!(record, rec);
                 assert_eq!(credential.workstation_id(), "441500-5");
                 assert_eq!(
