@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "login",
     "unlock",
     "logout",
+    "enrollment_status",
+    "enroll",
     "catalog_home",
     "catalog_search",
     "catalog_department",

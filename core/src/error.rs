@@ -92,6 +92,20 @@ error_codes! {
     LoginUnauthorized = "login.unauthorized",
     // The server refused with a code this workstation does not know.
     LoginRefused = "login.refused",
+    // The server no longer knows the clerk's session (certificate unbound, clerk disabled).
+    LoginSessionEnded = "login.session_ended",
+    // Offline: the last pulled clerk list no longer has this clerk or this certificate.
+    LoginOfflineRevoked = "login.offline_revoked",
+
+    // Workstation enrollment (issue 15 item 1).
+    EnrollNoBackend = "enroll.no_backend",
+    EnrollCodeEmpty = "enroll.code_empty",
+    EnrollUnreachable = "enroll.unreachable",
+    EnrollRefused = "enroll.refused",
+    EnrollDeskMismatch = "enroll.desk_mismatch",
+    EnrollStore = "enroll.store",
+    EnrollKeyMissing = "enroll.key_missing",
+    NotEnrolled = "enroll.not_enrolled",
 
     UkeyNoKey = "ukey.no_key",
     UkeyModuleMissing = "ukey.module_missing",

@@ -72,6 +72,26 @@ impl ErrorCode {
             C::LoginCertRevoked => "证书已被吊销。",
             C::LoginCertNotBound => "该证书未绑定工作人员账号，请联系管理员。",
             C::LoginUnauthorized => "登录已失效，请重新登录。",
+            C::LoginSessionEnded => {
+                "中心服务已终止您的登录（证书已解绑或账号已停用），当前办件已暂存，请重新登录。"
+            }
+            C::LoginOfflineRevoked => {
+                "您的账号或证书已不在中心服务最近下发的工作人员名单中，不能离线登录，请联系管理员。"
+            }
+            C::EnrollNoBackend => "本工作站未配置中心服务地址（backend.url），无法注册。",
+            C::EnrollCodeEmpty => "请输入运维人员提供的注册码。",
+            C::EnrollUnreachable => "无法连接中心服务，注册未完成，请检查网络后重试。",
+            C::EnrollRefused => {
+                "中心服务拒绝了注册：注册码无效、已使用或已过期，请向管理员重新申请注册码。"
+            }
+            C::EnrollDeskMismatch => {
+                "注册码所属的大厅或窗口与本机配置不符，请核对注册码或本机配置（hall.code、window.number）。"
+            }
+            C::EnrollStore => "注册信息无法保存到本机（系统密钥库或数据目录不可写），请联系运维人员。",
+            C::EnrollKeyMissing => {
+                "本工作站的注册密钥或注册记录缺失或损坏，请运维人员用新的注册码重新注册本工作站。"
+            }
+            C::NotEnrolled => "本工作站尚未注册，不能连接中心服务。请运维人员用注册码注册本工作站。",
             C::LoginRefused => "中心服务拒绝了登录请求，请联系运维人员。",
 
             C::UkeyNoKey => "请插入UKey。",
@@ -214,6 +234,13 @@ impl ErrorCode {
 /// 「请插入 {name} 的UKey后再输入PIN码解锁。」 — unlocking with another clerk's key absent.
 pub fn insert_own_key(name: &str) -> String {
     format!("请插入 {name} 的UKey后再输入PIN码解锁。")
+}
+
+/// 「注册码属于 … 号窗口，而本机配置为 …」: an enrollment code made for another desk.
+pub fn enroll_desk_mismatch(enrolled: &str, configured: &str) -> String {
+    format!(
+        "注册码属于工作站 {enrolled}，而本机配置为工作站 {configured}（大厅代码-窗口号）。请核对注册码或本机配置（hall.code、window.number）。"
+    )
 }
 
 /// Why a record was parked: its stored JSON is unreadable.

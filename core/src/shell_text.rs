@@ -20,6 +20,11 @@ pub fn startup_failed(error: impl Display) -> String {
     format!("{APP_NAME}无法启动：{error}")
 }
 
+/// The line `yichuang-workstation --enroll` prints on success.
+pub fn enrolled(workstation_id: &str) -> String {
+    format!("本工作站已注册为 {workstation_id}。")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

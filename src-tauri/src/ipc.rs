@@ -46,6 +46,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::login,
             commands::unlock,
             commands::logout,
+            crate::enroll::enrollment_status,
+            crate::enroll::enroll,
             intake::catalog_home,
             intake::catalog_search,
             intake::catalog_department,

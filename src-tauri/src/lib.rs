@@ -5,6 +5,7 @@
 
 mod camera;
 mod commands;
+mod enroll;
 mod events;
 mod intake;
 mod ipc;
@@ -42,31 +43,16 @@ pub fn main() -> ExitCode {
         };
     }
 
-    let data_dir = data_dir();
-    let _log_guard = logging::init(&data_dir.join("logs"));
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting");
-
-    let _instance = match InstanceLock::acquire(&data_dir) {
-        Ok(lock) => lock,
-        Err(e) => {
-            let e = CoreError::from(e);
-            tracing::error!(error = %e, "refusing to start a second instance");
-            eprintln!("{}", e.message());
-            return ExitCode::from(3);
-        }
+    if let Some(i) = args.iter().position(|a| a == "--enroll") {
+        return enroll::run_cli(args.get(i + 1));
+    }
+    let started = match open_workstation() {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-
-    let config_path = config_path(&config_dir());
-    let config = load_config(&config_path);
-    // Encrypted at rest (issue 6): the data key from the OS keystore or its fallback file.
-    let ws = Workstation::open(Setup {
-        config,
-        config_path,
-        data_dir,
-        catalog_dir: std::env::var_os("YICHUANG_CATALOG_DIR").map(PathBuf::from),
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(RandomIds),
-    });
+    let _log_guard = started.log_guard;
+    let _instance = started.instance;
+    let ws = started.workstation;
 
     let ipc = ipc::builder();
     let result = tauri::Builder::default()
@@ -98,6 +84,47 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workstation as the window and `--enroll` both open it: logging, the one-instance
+/// guard (the enrollment command must not write beside a running app), the config, the store.
+pub(crate) struct Started {
+    pub workstation: WorkstationHandle,
+    pub log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+    pub instance: InstanceLock,
+}
+
+pub(crate) fn open_workstation() -> Result<Started, ExitCode> {
+    let data_dir = data_dir();
+    let log_guard = logging::init(&data_dir.join("logs"));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting");
+
+    let instance = match InstanceLock::acquire(&data_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let e = CoreError::from(e);
+            tracing::error!(error = %e, "refusing to start a second instance");
+            eprintln!("{}", e.message());
+            return Err(ExitCode::from(3));
+        }
+    };
+
+    let config_path = config_path(&config_dir());
+    let config = load_config(&config_path);
+    // Encrypted at rest (issue 6): the data key from the OS keystore or its fallback file.
+    let workstation = Workstation::open(Setup {
+        config,
+        config_path,
+        data_dir,
+        catalog_dir: std::env::var_os("YICHUANG_CATALOG_DIR").map(PathBuf::from),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    });
+    Ok(Started {
+        workstation,
+        log_guard,
+        instance,
+    })
 }
 
 /// A missing file is not an error: the workstation runs with no devices (never the

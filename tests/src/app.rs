@@ -52,9 +52,17 @@ pub struct AppBuilder {
     ukey: Option<Ukey>,
     control: bool,
     env: Vec<(String, String)>,
+    /// Enrolled with the server before the app starts (issue 15), as IT provisions it.
+    enrolled: bool,
 }
 
 impl AppBuilder {
+    /// The workstation is not enrolled when the app starts (the enrollment scenarios).
+    pub fn unenrolled(mut self) -> Self {
+        self.enrolled = false;
+        self
+    }
+
     /// The window number (shown on both windows; the workstation id's suffix).
     pub fn window(mut self, number: u16) -> Self {
         self.config.window.number = number;
@@ -120,6 +128,7 @@ impl AppBuilder {
             ukey,
             control,
             mut env,
+            enrolled,
         } = self;
         let display = Display::ensure()?;
         let needs_keys = ukey.is_some() || matches!(backend, Backend::Auth { .. });
@@ -128,14 +137,12 @@ impl AppBuilder {
         } else {
             None
         };
+        let down = matches!(backend, Backend::Down);
         let (server, server_dir) = match backend {
             Backend::None => (None, None),
             Backend::Up | Backend::Down => {
                 let dir = tempfile::tempdir()?;
-                let mut server = Server::start(dir.path())?;
-                if matches!(backend, Backend::Down) {
-                    ensure!(server.stop(), "server did not shut down gracefully");
-                }
+                let server = Server::start(dir.path())?;
                 (Some(server), Some(dir))
             }
             Backend::Auth {
@@ -189,6 +196,19 @@ impl AppBuilder {
             None
         };
         let ws = Workstation::from_config(&config)?;
+        if let (Some(server), true) = (&server, enrolled) {
+            // As IT provisions a counter: a code from the admin CLI, `--enroll CODE`.
+            let hall = config
+                .hall
+                .code
+                .as_deref()
+                .context("enrollment needs hall.code")?;
+            ws.enroll(&server.enrollment_code(hall, config.window.number)?)?;
+        }
+        let mut server = server;
+        if let (Some(s), true) = (server.as_mut(), down) {
+            ensure!(s.stop(), "server did not shut down gracefully");
+        }
         let mut process_env = ws.env(&display);
         process_env.extend(env);
         let driver = Driver::start(&process_env)?;
@@ -242,6 +262,7 @@ impl App {
             ukey: None,
             control: false,
             env: Vec::new(),
+            enrolled: true,
         }
     }
 
@@ -294,6 +315,12 @@ impl App {
     pub fn server(&self) -> Result<MutexGuard<'_, Server>> {
         let server = self.server.as_ref().context("this app has no server")?;
         Ok(server.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// GET `path` on the server, signed as this workstation (its enrolled credential).
+    pub fn server_get(&self, path: &str) -> Result<(u16, String)> {
+        let credential = self.ws.credential()?;
+        self.server()?.get(path, &credential)
     }
 
     pub fn server_url(&self) -> Result<String> {

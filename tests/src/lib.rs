@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use yichuang_core::infra::config::{BackendConfig, HallConfig, WindowConfig, WorkstationConfig};
+use yichuang_core::infra::credential::WorkstationCredential;
 
 pub mod app;
 pub mod clerk;
@@ -224,14 +225,52 @@ impl Server {
         Ok(())
     }
 
-    /// GET `path` (e.g. `/api/v1/sync/stats`) over plain HTTP/1.0; returns status and body.
-    pub fn get(&self, path: &str) -> Result<(u16, String)> {
+    /// Runs the admin CLI on this server's data directory; returns stdout.
+    pub fn admin(&self, args: &[&str]) -> Result<String> {
+        server_admin(&self.data_dir, args)
+    }
+
+    /// `workstation enroll --hall H --window N`: the one-time code IT types (issue 15).
+    pub fn enrollment_code(&self, hall: &str, window: u16) -> Result<String> {
+        let out = self.admin(&[
+            "workstation",
+            "enroll",
+            "--hall",
+            hall,
+            "--window",
+            &window.to_string(),
+        ])?;
+        out.lines()
+            .find_map(|l| l.strip_prefix("code "))
+            .map(|c| c.trim().to_owned())
+            .with_context(|| format!("no `code …` line in {out:?}"))
+    }
+
+    /// GET `path` (e.g. `/api/v1/sync/stats`) signed as `credential` (every route but health
+    /// and version needs a workstation signature), over plain HTTP/1.0; status and body.
+    pub fn get(&self, path: &str, credential: &WorkstationCredential) -> Result<(u16, String)> {
+        let base = url::Url::parse(&self.url())?;
+        let url = base.join(path)?;
+        let headers = credential.sign("GET", &base, &url, Some(b"")).headers();
+        self.get_with(path, &headers)
+    }
+
+    /// GET `path` with these extra headers and nothing else.
+    pub fn get_with<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        headers: &[(K, V)],
+    ) -> Result<(u16, String)> {
         use std::io::{Read, Write};
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{}: {}\r\n", k.as_ref(), v.as_ref()))
+            .collect();
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n{extra}Connection: close\r\n\r\n",
             self.port
         )?;
         let mut answer = String::new();
@@ -335,6 +374,56 @@ impl Workstation {
             // test machine has no Secret Service, and the tests read the key to open the store.
             ("YICHUANG_KEYSTORE".into(), "file".into()),
         ]
+    }
+
+    /// `yichuang-workstation --enroll CODE` for this workstation, as IT provisions it: exit 0
+    /// and the workstation enrolled, or the Chinese reason.
+    pub fn enroll(&self, code: &str) -> Result<()> {
+        let out = Command::new(app_bin())
+            .arg("--enroll")
+            .arg(code)
+            .envs(self.cli_env())
+            .output()
+            .context("running yichuang-workstation --enroll")?;
+        if !out.status.success() {
+            bail!(
+                "--enroll exited {:?}: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// The environment of a command-line run (no display).
+    fn cli_env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "YICHUANG_CONFIG".into(),
+                self.config_path().display().to_string(),
+            ),
+            (
+                "YICHUANG_DATA_DIR".into(),
+                self.data_dir().display().to_string(),
+            ),
+            ("YICHUANG_KEYSTORE".into(), "file".into()),
+        ]
+    }
+
+    /// The enrolled credential, from `enrollment.json` and the fallback `workstation.key`.
+    pub fn credential(&self) -> Result<WorkstationCredential> {
+        let dir = self.data_dir();
+        let record: yichuang_core::infra::credential::Enrollment = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("enrollment.json")).context("enrollment.json")?,
+        )?;
+        let key = yichuang_core::infra::keystore::StoreKey::from_hex(
+            &std::fs::read_to_string(dir.join("workstation.key")).context("workstation.key")?,
+        )
+        .context("workstation.key is not 64 hex digits")?;
+        Ok(WorkstationCredential::new(
+            record.workstation_id,
+            yichuang_pki::credential::SigningKey::from_bytes(&key.to_bytes()),
+        ))
     }
 
     /// The app's encrypted store, opened with the data key from the fallback key file.

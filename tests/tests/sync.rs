@@ -140,9 +140,7 @@ async fn j1_offline_records_pending_then_synced_and_encrypted_at_rest() -> Resul
                     .is_err(),
                 "an old error is still shown after the sync succeeded"
             );
-            let (status, body) = app
-                .server()?
-                .get("/api/v1/sync/stats?workstation=441500-7")?;
+            let (status, body) = app.server_get("/api/v1/sync/stats?workstation=441500-7")?;
             ensure!(status == 200, "stats: {status} {body}");
             let stats: serde_json::Value = serde_json::from_str(&body)?;
             let held = stats["records"]["audit"].as_u64().unwrap_or(0);

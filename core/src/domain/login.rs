@@ -122,7 +122,10 @@ pub struct Session {
     pub token: Option<String>,
 }
 
+mod pulled;
+mod session_check;
 mod state;
+pub use session_check::check_session;
 pub use state::SessionState;
 
 /// The signed offline grant as the server sends it (`yichuang-pki`'s `SignedGrant`).
@@ -298,6 +301,10 @@ pub struct LoginRequest<'a> {
     pub now: i64,
     /// Random bytes for the local challenge of an offline login.
     pub nonce: [u8; 32],
+    /// The offline-grant key pinned at enrollment (issue 15): grants are verified with it,
+    /// and no key is taken from the server at login. `None` on a workstation not enrolled
+    /// (offline logins then use the key an earlier login kept).
+    pub grant_key: Option<&'a GrantKey>,
 }
 
 fn audit_attempt(
@@ -461,9 +468,13 @@ fn online(
         signature: &sig,
         workstation: req.workstation,
     })?;
-    // The grant key is fetched with the grant, so the first online login equips this
-    // workstation for offline days. Not fatal when it fails: the login itself stands.
-    let key = client.grant_key().ok();
+    // The key pinned at enrollment; without one (not enrolled) the server's, fetched with
+    // the grant, so the first online login equips this workstation for offline days. Not
+    // fatal when it fails: the login itself stands.
+    let key = match req.grant_key {
+        Some(k) => Some(k.clone()),
+        None => client.grant_key().ok(),
+    };
     Ok((ok, key))
 }
 
@@ -592,12 +603,13 @@ mod offline {
                 "server unreachable ({unreachable}); no grant for {fp}"
             )));
         };
-        let key: Option<GrantKey> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'grant_key'", [], |r| {
+        let key: Option<GrantKey> = req.grant_key.cloned().or_else(|| {
+            conn.query_row("SELECT value FROM meta WHERE key = 'grant_key'", [], |r| {
                 r.get::<_, String>(0)
             })
             .ok()
-            .and_then(|v| serde_json::from_str(&v).ok());
+            .and_then(|v| serde_json::from_str(&v).ok())
+        });
         let Some(key) = key else {
             return Err(no_grant("no grant key stored".into()));
         };
@@ -608,6 +620,9 @@ mod offline {
         if grant.cert_fingerprint != fp || cert_der != cert.der {
             return Err(no_grant("grant names another certificate".into()));
         }
+        // A valid grant is not enough: the clerk and the certificate must still be in the
+        // clerk list the sync engine pulled last (issue 15 item 6).
+        pulled::check(conn, &grant.clerk_id, fp)?;
         prove_possession(ukey, req.key_id, req.cert_id, req.pin, cert, req.nonce)?;
         Ok(Session {
             clerk: ClerkInfo {
@@ -644,6 +659,30 @@ mod offline {
         let vk = yichuang_pki::VerifyingKey::from_bytes(&bytes).map_err(|e| e.to_string())?;
         yichuang_pki::verify_grant(&vk, &pki_signed, now_ms).map_err(|e| e.to_string())
     }
+}
+
+/// Records that the server ended a session (certificate unbound, clerk disabled).
+pub fn record_ended(
+    store: &mut Store,
+    session: &Session,
+    code: ErrorCode,
+    now: i64,
+) -> Result<(), UserError> {
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                now,
+                AuditEntry {
+                    actor: Some(session.clerk.id.clone()),
+                    action: "session.ended_by_server".into(),
+                    subject: None,
+                    detail: serde_json::json!({ "code": code }),
+                },
+            )
+            .map(drop)
+        })
+        .map_err(store_err)
 }
 
 /// Records the end of a session.

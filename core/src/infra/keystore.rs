@@ -59,6 +59,11 @@ impl StoreKey {
         Some(Self(arr))
     }
 
+    /// The raw bytes (the workstation key's Ed25519 seed is kept as a `StoreKey`).
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
@@ -260,6 +265,63 @@ pub fn load_or_create(
     Ok((key, file()))
 }
 
+/// Looks a key up (OS keystore first, then the fallback file) without creating one: the
+/// workstation's enrollment key, which only enrollment makes.
+pub fn load(cfg: &KeystoreConfig) -> Result<Option<(StoreKey, KeyLocation)>, KeystoreError> {
+    if !cfg.file_only {
+        match os_get(cfg) {
+            OsLookup::Found(k) => return Ok(Some((k, KeyLocation::OsKeystore))),
+            OsLookup::Absent => {}
+            OsLookup::Unusable(e) => tracing::debug!(problem = %e, "OS keystore unusable"),
+        }
+    }
+    Ok(read_file(&cfg.fallback_file)?.map(|k| (k, KeyLocation::File(cfg.fallback_file.clone()))))
+}
+
+/// Keeps `key` in place of any earlier one (re-enrollment replaces the workstation key): the
+/// OS keystore when usable, else the fallback file (mode 0600, written whole then renamed).
+/// The place not used is cleared, so [`load`] cannot find the old key first.
+pub fn replace(cfg: &KeystoreConfig, key: &StoreKey) -> Result<KeyLocation, KeystoreError> {
+    let os_problem = if cfg.file_only {
+        "YICHUANG_KEYSTORE=file".to_string()
+    } else {
+        match os_set(cfg, key) {
+            Ok(()) => {
+                remove_file(&cfg.fallback_file)?;
+                return Ok(KeyLocation::OsKeystore);
+            }
+            Err(e) => e,
+        }
+    };
+    if !cfg.allow_fallback {
+        return Err(KeystoreError::Os(os_problem));
+    }
+    if !cfg.file_only {
+        if let Ok(entry) = keyring::Entry::new(&cfg.service, &cfg.account) {
+            let _ = entry.delete_credential();
+        }
+    }
+    let tmp = cfg.fallback_file.with_extension("key.new");
+    remove_file(&tmp)?;
+    create_file(&tmp, key)?;
+    std::fs::rename(&tmp, &cfg.fallback_file).map_err(|e| KeystoreError::File {
+        path: cfg.fallback_file.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok(KeyLocation::File(cfg.fallback_file.clone()))
+}
+
+fn remove_file(path: &Path) -> Result<(), KeystoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(KeystoreError::File {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +367,31 @@ mod tests {
         assert_eq!(k.derive(b"a"), k.derive(b"a"));
         assert_ne!(k.derive(b"a"), k.derive(b"b"));
         assert_eq!(StoreKey::from_hex(&k.to_hex()), Some(k));
+    }
+    #[test]
+    fn i15_a_replaced_key_is_the_one_found_and_its_file_stays_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = KeystoreConfig {
+            fallback_file: dir.path().join("workstation.key"),
+            ..cfg(dir.path())
+        };
+        assert!(load(&c).unwrap().is_none());
+        let (a, b) = (StoreKey::from_bytes([1; 32]), StoreKey::from_bytes([2; 32]));
+        assert_eq!(
+            replace(&c, &a).unwrap(),
+            KeyLocation::File(c.fallback_file.clone())
+        );
+        assert_eq!(load(&c).unwrap().unwrap().0, a);
+        replace(&c, &b).unwrap();
+        assert_eq!(load(&c).unwrap().unwrap().0, b);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&c.fallback_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

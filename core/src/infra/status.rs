@@ -22,6 +22,9 @@ pub struct ShellStatus {
     /// The clerk's UKey was pulled: both windows show the lock (A5) until the same key and
     /// PIN unlock it.
     pub locked: bool,
+    /// Why the server ended the last clerk's session (certificate unbound, clerk disabled),
+    /// in Chinese; the login page shows it until the next login (issue 15 item 6).
+    pub session_ended: Option<String>,
 }
 
 /// The logged-in clerk, as the status bar and the menus need them.

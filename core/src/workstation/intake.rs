@@ -123,7 +123,7 @@ impl Workstation {
     /// as their draft first (audited, `reason: clerk_switch`), so the switch loses no work.
     /// Allowed while locked: it only keeps what was on the hidden page, for its own clerk.
     pub fn intake_park_for_switch(&self, draft: CaseDraft) -> Result<Case, UserError> {
-        let (desk, _locked) = self.session_desk()?;
+        let desk = self.park_desk()?;
         let view = self.catalog()?;
         let now = self.now();
         self.write(|s| {

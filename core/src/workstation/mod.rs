@@ -12,6 +12,7 @@
 pub mod camera;
 pub mod catalog;
 pub mod desk;
+pub mod enroll;
 pub mod intake;
 pub mod notices;
 pub mod reads;
@@ -122,6 +123,9 @@ pub struct Workstation {
     /// Pages captured for the material being photographed.
     pages: Mutex<PageSet>,
     sync: sync::SyncParts,
+    enrollment: Mutex<enroll::EnrollState>,
+    /// The session the server ended, kept only so its open case can be parked (issue 15).
+    ended: Mutex<Option<crate::domain::login::Session>>,
 }
 
 impl Workstation {
@@ -164,9 +168,14 @@ impl Workstation {
             devices: DeviceStatus::initial(&config),
             pending_sync: 0,
             locked: false,
+            session_ended: None,
         };
+        let desk = desk::derive(&config, &setup.config_path);
+        let enrollment = enroll::load(&setup.data_dir, desk.as_ref().map_err(Clone::clone));
         Self {
-            desk: desk::derive(&config, &setup.config_path),
+            desk,
+            enrollment: Mutex::new(enrollment),
+            ended: Mutex::new(None),
             config,
             config_path: setup.config_path,
             data_dir: setup.data_dir,
@@ -193,6 +202,7 @@ impl Workstation {
         }
         self.start_sync();
         self.start_devices();
+        self.start_session_watch();
     }
 
     pub fn startup_error(&self) -> Option<UserError> {

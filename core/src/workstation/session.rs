@@ -6,7 +6,9 @@
 use yichuang_drivers::ukey::PresenceEvent;
 
 use crate::devices::ukey::LoginKey;
-use crate::domain::login::{self, AuthApi, AuthClient, LoginRequest, Session};
+use crate::domain::login::{
+    self, AuthApi, AuthClient, AuthFailure, GrantKey, LoginRequest, Session,
+};
 use crate::infra::status::{ClerkBadge, ShellStatus};
 use crate::{ErrorCode, UserError};
 
@@ -39,9 +41,17 @@ impl Workstation {
     pub fn login(&self, key_id: &str, cert_id: &str, pin: &str) -> Result<ShellStatus, UserError> {
         let ukey = self.devices.ukey()?;
         let workstation = self.desk_id()?.workstation_id();
-        // Not enrolled yet: no signed requests, so login is offline only.
-        let server = match (&self.config.backend.url, self.sync.enrolled()) {
-            (Some(url), Some(e)) => Some(AuthClient::new(url.clone(), e.credential, e.grant_key)?),
+        // Online only when enrolled: the server refuses an unenrolled workstation, and the
+        // grant key is the one pinned at enrollment. Not enrolled, an existing offline grant
+        // still opens a session.
+        let pinned = self.enrollment().map(|e| GrantKey {
+            key_id: e.grant_key_id,
+            public_key: e.grant_public_key,
+        });
+        let server = match (&self.config.backend.url, self.credential(), &pinned) {
+            (Some(url), Some(credential), Some(key)) => {
+                Some(AuthClient::new(url.clone(), credential, key.clone())?)
+            }
             _ => None,
         };
         let req = LoginRequest {
@@ -51,6 +61,7 @@ impl Workstation {
             workstation: &workstation,
             now: self.now(),
             nonce: self.ids.nonce(),
+            grant_key: pinned.as_ref(),
         };
         let server = server.as_ref().map(|s| s as &dyn AuthApi);
         let session = self.with_store(|store| login::login(&*ukey, server, store, &req));
@@ -59,10 +70,12 @@ impl Workstation {
         tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
         let badge = badge(&session);
         lock(&self.session).start(session);
+        *lock(&self.ended) = None;
         self.reads.session_changed();
         self.update_status(|s| {
             s.clerk = Some(badge);
             s.locked = false;
+            s.session_ended = None;
         });
         Ok(self.status())
     }
@@ -130,6 +143,86 @@ impl Workstation {
         self.emit(|e| e.ukey(presence));
     }
 
+    /// Asks the server whether the online session still stands; when it refuses (certificate
+    /// unbound, clerk disabled), the session ends here too ([`Workstation::end_by_server`]).
+    /// Unreachable is not a refusal: the session goes on.
+    pub fn check_session(&self) {
+        let Some(session) = self.session() else {
+            return;
+        };
+        let (Some(token), Some(url), Some(credential)) = (
+            session.token.as_deref(),
+            &self.config.backend.url,
+            self.credential(),
+        ) else {
+            return;
+        };
+        match login::check_session(url, token, &credential) {
+            Ok(()) => {}
+            Err(AuthFailure::Refused(e)) => self.end_by_server(&session, e),
+            Err(AuthFailure::Unreachable(d)) => tracing::debug!(detail = %d, "session check"),
+        }
+    }
+
+    /// The server ended `session`: back to the login page with the reason, audited. The
+    /// session is kept aside so the UI can park the open case for that clerk
+    /// (`intake_park_for_switch`), as at a clerk switch.
+    pub fn end_by_server(&self, session: &Session, reason: UserError) {
+        {
+            let mut state = lock(&self.session);
+            if state.session().map(|s| &s.token) != Some(&session.token) {
+                return; // another login since
+            }
+            *lock(&self.ended) = state.end();
+        }
+        self.reads.session_changed();
+        tracing::warn!(clerk = %session.clerk.id, detail = %reason.detail, "session ended by the server");
+        let now = self.now();
+        let code = reason.code;
+        if let Err(e) = self.with_store(|store| login::record_ended(store, session, code, now)) {
+            tracing::error!(error = %e.detail, "session end not audited");
+        }
+        self.update_status(|s| {
+            s.clerk = None;
+            s.locked = false;
+            s.session_ended = Some(reason.message.clone());
+        });
+        self.refresh_pending();
+    }
+
+    /// Checks the online session every backend probe interval, on its own thread.
+    pub(super) fn start_session_watch(self: &std::sync::Arc<Self>) {
+        if self.config.backend.url.is_none() {
+            return;
+        }
+        let every = std::time::Duration::from_millis(self.config.backend.probe_interval_ms.into());
+        let weak = std::sync::Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("yichuang-session".into())
+            .spawn(move || loop {
+                std::thread::sleep(every);
+                match weak.upgrade() {
+                    Some(ws) => ws.check_session(),
+                    None => break,
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "session watch not started");
+        }
+    }
+
+    /// The desk a case is parked under at a clerk switch: the session at the window, or the
+    /// one the server just ended.
+    pub(super) fn park_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
+        match self.session_desk() {
+            Ok((desk, _locked)) => Ok(desk),
+            Err(e) => match lock(&self.ended).clone() {
+                Some(s) => Ok(self.desk_id()?.with_clerk(&s)),
+                None => Err(e),
+            },
+        }
+    }
+
     /// The clerk at this desk, for intake: a login, not locked, and a configured hall.
     pub(super) fn clerk_desk(&self) -> Result<crate::domain::intake::Desk, UserError> {
         let (desk, locked) = self.session_desk()?;
@@ -147,5 +240,90 @@ impl Workstation {
             .session()
             .ok_or_else(|| UserError::new(ErrorCode::IntakeNoSession, "no clerk session"))?;
         Ok((self.desk_id()?.with_clerk(session), state.locked()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::login::ClerkInfo;
+    use crate::infra::config::WorkstationConfig;
+    use crate::infra::status::SessionMode;
+    use crate::workstation::tests::FixedClock;
+    use crate::workstation::{RandomIds, Setup};
+
+    fn workstation(dir: &std::path::Path) -> Workstation {
+        let mut config = WorkstationConfig::default();
+        config.hall.code = Some("441500".into());
+        config.window.number = 5;
+        let store = crate::infra::store::Store::open(&dir.join("w.db"))
+            .map_err(|e| UserError::new(ErrorCode::StoreSqlite, e.to_string()));
+        Workstation::new(
+            Setup {
+                config_path: dir.join("workstation.toml"),
+                data_dir: dir.join("data"),
+                config: Ok(config),
+                catalog_dir: None,
+                clock: Arc::new(FixedClock(1_700_000_000_000)),
+                ids: Arc::new(RandomIds),
+            },
+            store,
+        )
+    }
+
+    fn session(token: &str) -> Session {
+        Session {
+            clerk: ClerkInfo {
+                id: "T-ZS".into(),
+                name: "张三".into(),
+                department: "d".into(),
+                post: String::new(),
+                permissions: vec!["accept".into()],
+            },
+            mode: SessionMode::Online,
+            key_id: "k".into(),
+            cert_id: "c".into(),
+            cert_fingerprint: "ab".into(),
+            expires_at: i64::MAX,
+            token: Some(token.into()),
+        }
+    }
+
+    #[test]
+    fn i15_a_session_the_server_ends_goes_back_to_login_with_the_reason_and_can_still_park() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path());
+        lock(&ws.session).start(session("t1"));
+        ws.update_status(|s| s.clerk = Some(badge(&session("t1"))));
+        // A refusal for a session that is no longer the one at the window changes nothing.
+        let ended = UserError::new(ErrorCode::LoginSessionEnded, "HTTP 401");
+        ws.end_by_server(&session("t0"), ended.clone());
+        assert!(ws.session().is_some());
+
+        ws.end_by_server(&session("t1"), ended);
+        assert!(ws.session().is_none());
+        let status = ws.status();
+        assert!(status.clerk.is_none());
+        assert_eq!(
+            status.session_ended.as_deref(),
+            Some(ErrorCode::LoginSessionEnded.message())
+        );
+        // The open case is parked for the clerk whose session ended.
+        assert_eq!(ws.park_desk().unwrap().clerk_id, "T-ZS");
+        let actions: Vec<String> = ws
+            .with_store(|s| {
+                Ok(crate::domain::audit::recent(s.conn(), 5)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.action)
+                    .collect())
+            })
+            .unwrap();
+        assert_eq!(actions, ["session.ended_by_server"]);
+        // Without any session, nothing to park under.
+        *lock(&ws.ended) = None;
+        assert_eq!(ws.park_desk().unwrap_err().code, ErrorCode::IntakeNoSession);
     }
 }

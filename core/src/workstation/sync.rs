@@ -64,7 +64,7 @@ pub fn open_store(data_dir: &Path) -> OpenedStore {
 }
 
 /// The keystore entry: named after the data directory.
-fn keystore_account(data_dir: &Path) -> String {
+pub(super) fn keystore_account(data_dir: &Path) -> String {
     let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
     let hash = crate::infra::blobs::sha256_hex(dir.to_string_lossy().as_bytes());
     format!("data-{}", &hash[..16])
@@ -83,32 +83,11 @@ pub struct SyncParts {
     blobs: OnceLock<Arc<BlobStore>>,
     last: Mutex<Option<SyncStatus>>,
     backend_reachable: Mutex<bool>,
-    /// The enrollment; `None` until the workstation is enrolled (issue 15), and then sync does
-    /// not start (`SyncError::NotEnrolled`) and login is offline only.
-    enrolled: Mutex<Option<Enrolled>>,
-}
-
-/// What enrollment gives the workstation: its signing credential and the offline-grant key
-/// pinned then.
-#[derive(Debug, Clone)]
-pub struct Enrolled {
-    pub credential: crate::infra::credential::WorkstationCredential,
-    pub grant_key: crate::domain::login::GrantKey,
 }
 
 impl SyncParts {
     pub(super) fn set_key(&self, key: Option<StoreKey>) {
         *lock(&self.key) = key;
-    }
-
-    /// Sets the enrollment (before the sync loop starts).
-    pub fn set_enrolled(&self, enrolled: Option<Enrolled>) {
-        *lock(&self.enrolled) = enrolled;
-    }
-
-    /// The enrollment, if any.
-    pub fn enrolled(&self) -> Option<Enrolled> {
-        lock(&self.enrolled).clone()
     }
 
     pub(super) fn blobs(&self) -> Option<Arc<BlobStore>> {
@@ -121,26 +100,22 @@ fn read_error(detail: String) -> UserError {
 }
 
 impl Workstation {
-    /// Sets the enrollment (credential and pinned grant key) before [`Workstation::start`]
-    /// (issue 15; where it comes from is the enrollment flow's business).
-    pub fn set_enrollment(&self, enrolled: Option<Enrolled>) {
-        self.sync.set_enrolled(enrolled);
-    }
-
     /// Opens the material store and starts the sync loop (a backend configured, the store
     /// and the desk in order).
     pub(super) fn start_sync(&self) {
-        let Some(key) = lock(&self.sync.key).take() else {
+        let Some(key) = lock(&self.sync.key).clone() else {
             return;
         };
-        if self.store.is_none() {
+        if self.store.is_none() || self.sync.service.get().is_some() {
             return;
         }
-        match BlobStore::open(&blob_dir(&self.data_dir), &key) {
-            Ok(b) => {
-                let _ = self.sync.blobs.set(Arc::new(b));
+        if self.sync.blobs.get().is_none() {
+            match BlobStore::open(&blob_dir(&self.data_dir), &key) {
+                Ok(b) => {
+                    let _ = self.sync.blobs.set(Arc::new(b));
+                }
+                Err(e) => tracing::error!(error = %e, "material store not opened"),
             }
-            Err(e) => tracing::error!(error = %e, "material store not opened"),
         }
         let Some(url) = self.config.backend.url.clone() else {
             return;
@@ -148,19 +123,13 @@ impl Workstation {
         if let Err(e) = self.desk_id() {
             return tracing::error!(error = %e.detail, "sync not started");
         }
-        let Some(Enrolled { credential, .. }) = self.sync.enrolled() else {
-            let e = SyncError::NotEnrolled {
-                detail: "no enrolled workstation credential".into(),
-            };
-            return tracing::error!(code = %e.code(), error = %e, "sync not started");
+        // Every request is signed with the enrolled key; not enrolled, nothing is sent.
+        let Some(credential) = self.credential() else {
+            return tracing::warn!("workstation not enrolled: sync not started");
         };
         let db = self.data_dir.join(DB_FILE);
-        match SyncService::start_at(
-            &db,
-            &key,
-            &blob_dir(&self.data_dir),
-            SyncConfig::new(url, credential),
-        ) {
+        let cfg = SyncConfig::new(url, credential);
+        match SyncService::start_at(&db, &key, &blob_dir(&self.data_dir), cfg) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);
             }
@@ -189,6 +158,9 @@ impl Workstation {
             Some(s) => {
                 let s = s.status();
                 (s.phase, s.next_retry_at, s.upload)
+            }
+            None if self.config.backend.url.is_some() && self.credential().is_none() => {
+                (SyncPhase::NotEnrolled, None, None)
             }
             None => (SyncPhase::NotConfigured, None, None),
         };
@@ -272,6 +244,12 @@ impl Workstation {
                 return Err(UserError::new(
                     ErrorCode::SyncNotConfigured,
                     "backend.url is not set in the workstation config",
+                ))
+            }
+            None if self.credential().is_none() => {
+                return Err(UserError::new(
+                    ErrorCode::NotEnrolled,
+                    "sync needs the workstation enrolled (yichuang-workstation --enroll CODE)",
                 ))
             }
             None => {

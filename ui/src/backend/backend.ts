@@ -5,6 +5,7 @@ import type {
   A4PrintOutcome,
   AppInfo,
   CardEvent,
+  EnrollmentStatus,
   LoginKey,
   PresenceEvent,
   PrintOutcome,
@@ -48,6 +49,10 @@ export interface Backend {
   /** Unlocks after the clerk's key was pulled: the same key and PIN (A5). */
   unlock(pin: string): Promise<Result<ShellStatus>>
   logout(): Promise<ShellStatus>
+  /** Whether this workstation is enrolled with the central server (issue 15). */
+  enrollmentStatus(): Promise<EnrollmentStatus>
+  /** Enrolls with the one-time code IT typed; sync starts on success. */
+  enroll(code: string): Promise<Result<EnrollmentStatus>>
   /** Called when a UKey is plugged in or pulled out. */
   onUkeyChanged(listener: (event: PresenceEvent) => void): Promise<Unsubscribe>
   /** Intake at the window: catalog, drafts, notices, decisions, history (issue 5). */

@@ -2,6 +2,7 @@
 import type {
   AppInfo,
   CardEvent,
+  EnrollmentStatus,
   LoginKey,
   PresenceEvent,
   ScanEvent,
@@ -28,6 +29,7 @@ export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus 
     ],
     pending_sync: 0,
     locked: false,
+    session_ended: null,
     ...overrides,
   }
 }
@@ -69,6 +71,16 @@ export class MemoryBackend implements Backend {
   keys: LoginKey[] = []
   pins: Record<string, string> = {}
   private ukeyListeners = new Set<(e: PresenceEvent) => void>()
+  /** Enrolled by default; a test sets `enrolled: false` and the code IT would type. */
+  enrollment: EnrollmentStatus = {
+    backend_configured: true,
+    enrolled: true,
+    workstation_id: '441500-12',
+    desk_id: '441500-12',
+    enrolled_at: 1_700_000_000_000,
+    problem: null,
+  }
+  enrollCode = 'ABCD-EFGH-JKMN'
   intake = new MemoryIntake()
   camera = new MemoryCamera()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
@@ -215,6 +227,24 @@ export class MemoryBackend implements Backend {
   async logout() {
     this.push({ clerk: null, locked: false })
     return structuredClone(this.status)
+  }
+
+  async enrollmentStatus() {
+    return structuredClone(this.enrollment)
+  }
+
+  async enroll(code: string) {
+    const norm = (c: string) => c.replace(/[^0-9a-z]/gi, '').toUpperCase()
+    if (norm(code) === '') {
+      return { status: 'error' as const, error: { code: 'enroll.code_empty' as const, message: '请输入运维人员提供的注册码。', detail: '' } }
+    }
+    if (norm(code) !== norm(this.enrollCode)) {
+      const message = '中心服务拒绝了注册：注册码无效、已使用或已过期，请向管理员重新申请注册码。'
+      return { status: 'error' as const, error: { code: 'enroll.refused' as const, message, detail: 'HTTP 403' } }
+    }
+    this.enrollment = { ...this.enrollment, enrolled: true, workstation_id: this.enrollment.desk_id, problem: null }
+    this.sync = { ...this.sync, status: { ...this.sync.status, phase: 'idle' } }
+    return { status: 'ok' as const, data: structuredClone(this.enrollment) }
   }
 
   async onUkeyChanged(listener: (e: PresenceEvent) => void) {

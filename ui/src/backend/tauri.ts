@@ -46,6 +46,8 @@ export const tauriBackend: Backend = {
   login: (keyId, certId, pin) => commands.login(keyId, certId, pin),
   unlock: (pin) => commands.unlock(pin),
   logout: () => commands.logout(),
+  enrollmentStatus: () => commands.enrollmentStatus(),
+  enroll: (code) => commands.enroll(code),
   async onUkeyChanged(listener) {
     return events.ukeyChanged.listen((event) => listener(event.payload))
   },

@@ -20,6 +20,8 @@ export function phaseLabel(phase: SyncPhase): string {
   switch (phase) {
     case 'not_configured':
       return '未配置中心服务（数据仅保存在本机）'
+    case 'not_enrolled':
+      return '未注册（本工作站尚未注册，数据仅保存在本机）'
     case 'idle':
       return '空闲'
     case 'syncing':
@@ -62,7 +64,12 @@ export function syncSummary(shellPending: number, sync: SyncStatus | null): Sync
     sync !== null &&
     sync.all_synced &&
     sync.phase !== 'not_configured' &&
+    sync.phase !== 'not_enrolled' &&
     sync.last_success_at !== null
+  if (sync?.phase === 'not_enrolled') {
+    const label = pending > 0 ? `未注册：${pending} 条待同步` : '未注册'
+    return { pending, parked, synced, label, tone: 'bad' }
+  }
   if (pending > 0) return { pending, parked, synced, label: `待同步：${pending} 条`, tone: 'warn' }
   if (parked > 0) return { pending, parked, synced, label: `被拒收：${parked} 条待处理`, tone: 'bad' }
   if (synced) return { pending, parked, synced, label: '已同步', tone: 'ok' }

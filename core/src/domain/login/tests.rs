@@ -266,6 +266,7 @@ fn request(pin: &str, now: i64) -> LoginRequest<'_> {
         workstation: "441500-3",
         now,
         nonce: [7; 32],
+        grant_key: None,
     }
 }
 
@@ -472,4 +473,82 @@ fn a5_a_removal_seen_during_the_unlock_keeps_the_lock() {
     let mark = unlock(&key, &mut s, &session, PIN, NOW + HOUR, [6; 32]).unwrap();
     assert!(state.unlocked(mark));
     assert!(!state.locked());
+}
+
+/// The clerk list as the sync engine keeps it after pulling `/sync/clerks`.
+fn pulled_clerks(s: &mut Store, clerks: serde_json::Value) {
+    s.conn()
+        .execute(
+            "INSERT INTO pull_cache (resource, etag, version, json, fetched_at) VALUES ('clerks', 'e', '1', ?1, 0)
+             ON CONFLICT(resource) DO UPDATE SET json = excluded.json",
+            [serde_json::json!({ "clerks": clerks }).to_string()],
+        )
+        .unwrap();
+}
+
+#[test]
+fn i15_offline_login_checks_the_pulled_clerk_list_and_bindings() {
+    let (_d, mut s) = store();
+    let key = TestKey::new(1, "qianqi");
+    let server = TestServer::new(NOW, 3 * DAY);
+    let online = login(&key, Some(&server), &mut s, &request(PIN, NOW)).unwrap();
+    server.reachable.set(false);
+    let fp = online.cert_fingerprint.clone();
+    // Still listed with this certificate: the grant opens an offline session.
+    pulled_clerks(
+        &mut s,
+        serde_json::json!([{ "id": "c001", "cert_fingerprints": [fp.to_uppercase()] }]),
+    );
+    let ok = login(&key, Some(&server), &mut s, &request(PIN, NOW + HOUR)).unwrap();
+    assert_eq!(ok.mode, SessionMode::Offline);
+    // The certificate unbound since: refused although the grant is valid.
+    pulled_clerks(
+        &mut s,
+        serde_json::json!([{ "id": "c001", "cert_fingerprints": [] }]),
+    );
+    let err = login(&key, Some(&server), &mut s, &request(PIN, NOW + HOUR)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::LoginOfflineRevoked);
+    assert!(err.message.contains("不能离线登录"), "{}", err.message);
+    // The clerk dropped from the list (disabled): refused.
+    pulled_clerks(
+        &mut s,
+        serde_json::json!([{ "id": "c002", "cert_fingerprints": [fp] }]),
+    );
+    let err = login(&key, Some(&server), &mut s, &request(PIN, NOW + HOUR)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::LoginOfflineRevoked);
+    assert_eq!(
+        actions(&mut s),
+        ["login.ok", "login.offline", "login.failed", "login.failed"]
+    );
+}
+
+#[test]
+fn i15_offline_grants_verify_with_the_key_pinned_at_enrollment_only() {
+    let (_d, mut s) = store();
+    let key = TestKey::new(1, "qianqi");
+    let server = TestServer::new(NOW, 3 * DAY);
+    login(&key, Some(&server), &mut s, &request(PIN, NOW)).unwrap();
+    server.reachable.set(false);
+    // The pinned key is the server's: the grant verifies.
+    let vk = server.grant_key.verifying_key();
+    let good = GrantKey {
+        key_id: yichuang_pki::grant_key_id(&vk),
+        public_key: B64.encode(vk.as_bytes()),
+    };
+    let mut req = request(PIN, NOW + HOUR);
+    req.grant_key = Some(&good);
+    assert_eq!(
+        login(&key, Some(&server), &mut s, &req).unwrap().mode,
+        SessionMode::Offline
+    );
+    // Pinned to another key: the stored grant (and the key an earlier login kept) count for
+    // nothing.
+    let other = yichuang_pki::SigningKey::from_bytes(&[8; 32]).verifying_key();
+    let pinned = GrantKey {
+        key_id: yichuang_pki::grant_key_id(&other),
+        public_key: B64.encode(other.as_bytes()),
+    };
+    req.grant_key = Some(&pinned);
+    let err = login(&key, Some(&server), &mut s, &req).unwrap_err();
+    assert_eq!(err.code, ErrorCode::LoginOfflineGrantInvalid);
 }

@@ -506,6 +506,9 @@ fn run_loop(mut engine: SyncEngine, rx: mpsc::Receiver<Cmd>, rng: fastrand::Rng)
             match rx.recv_timeout(left.min(engine.cfg.idle_poll)) {
                 Ok(Cmd::SyncNow) => {
                     backoff.reset();
+                    // A sync asked for (「立即同步」, the server back) refreshes the pulled
+                    // documents too: the clerk list offline login checks (issue 15).
+                    engine.next_pull = None;
                     break;
                 }
                 Ok(Cmd::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,

@@ -84,6 +84,9 @@ impl SyncConfig {
 pub enum SyncPhase {
     /// No backend configured: records wait in the outbox.
     NotConfigured,
+    /// A backend is configured but this workstation is not enrolled (「未注册」): records
+    /// wait in the outbox until IT enrolls it.
+    NotEnrolled,
     /// Nothing to send, or waiting for the next look.
     Idle,
     /// Pushing records or uploading files.
