@@ -70,6 +70,12 @@ error_codes! {
     BlobStore = "blob_store",
     BlobNotFound = "blob_not_found",
     Catalog = "catalog",
+    PayloadTooLarge = "payload_too_large",
+    BlobTooLarge = "blob_too_large",
+    UploadOwnedElsewhere = "upload_owned_elsewhere",
+    Overloaded = "overloaded",
+    RequestTimeout = "request_timeout",
+    UnsupportedMediaType = "unsupported_media_type",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -267,6 +273,30 @@ pub enum Error {
     /// The served catalog directory cannot be read.
     #[error("catalog unavailable: {detail}")]
     Catalog { detail: String },
+
+    /// The request body is larger than the route accepts.
+    #[error("request body too large: {detail}")]
+    PayloadTooLarge { detail: String },
+
+    /// A blob upload declares a size over the per-file cap.
+    #[error("blob of {total} bytes over the cap of {max} bytes")]
+    BlobTooLarge { total: u64, max: u64 },
+
+    /// A partial upload started by another workstation: only its sender may continue it.
+    #[error("upload owned by another workstation: {detail}")]
+    UploadOwnedElsewhere { detail: String },
+
+    /// Too many requests in progress; retry after `retry_after_secs`.
+    #[error("server busy, retry after {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
+
+    /// The request body did not arrive in time.
+    #[error("request timed out: {detail}")]
+    RequestTimeout { detail: String },
+
+    /// The request body is not of the content type the route reads.
+    #[error("unsupported media type: {detail}")]
+    UnsupportedMediaType { detail: String },
 }
 
 impl Error {
@@ -302,6 +332,12 @@ impl Error {
             Error::BlobStore { .. } => ErrorCode::BlobStore,
             Error::BlobNotFound { .. } => ErrorCode::BlobNotFound,
             Error::Catalog { .. } => ErrorCode::Catalog,
+            Error::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::BlobTooLarge { .. } => ErrorCode::BlobTooLarge,
+            Error::UploadOwnedElsewhere { .. } => ErrorCode::UploadOwnedElsewhere,
+            Error::Overloaded { .. } => ErrorCode::Overloaded,
+            Error::RequestTimeout { .. } => ErrorCode::RequestTimeout,
+            Error::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
         }
     }
 
@@ -344,7 +380,17 @@ impl Error {
             | Error::BlobOffset { detail, .. }
             | Error::BlobStore { detail }
             | Error::BlobNotFound { detail }
-            | Error::Catalog { detail } => detail.clone(),
+            | Error::Catalog { detail }
+            | Error::PayloadTooLarge { detail }
+            | Error::UploadOwnedElsewhere { detail }
+            | Error::RequestTimeout { detail }
+            | Error::UnsupportedMediaType { detail } => detail.clone(),
+            Error::BlobTooLarge { total, max } => {
+                format!("declared size {total} bytes, at most {max} bytes")
+            }
+            Error::Overloaded { retry_after_secs } => {
+                format!("too many requests in progress, retry after {retry_after_secs} s")
+            }
             Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
@@ -361,7 +407,13 @@ impl Error {
             | Error::AdminInput { .. } => StatusCode::BAD_REQUEST,
             Error::SignatureInvalid { .. } | Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Error::BlobHashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::BlobOffset { .. } => StatusCode::CONFLICT,
+            Error::BlobOffset { .. } | Error::UploadOwnedElsewhere { .. } => StatusCode::CONFLICT,
+            Error::PayloadTooLarge { .. } | Error::BlobTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Error::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Error::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::BlobNotFound { .. } => StatusCode::NOT_FOUND,
             Error::BlobStore { .. } | Error::Catalog { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::CertUntrusted { .. }
@@ -382,12 +434,22 @@ impl Error {
         }
     }
 
-    /// The JSON body for this error.
+    /// The JSON body for this error, as sent to clients: the detail of the errors that may
+    /// name server files keeps only the file names (the full detail goes to the log).
     pub fn body(&self) -> ErrorBody {
+        let detail = match self {
+            Error::DataDir { .. }
+            | Error::TrustConfig { .. }
+            | Error::GrantKey { .. }
+            | Error::BlobStore { .. }
+            | Error::Catalog { .. }
+            | Error::AdminInput { .. } => redact_paths(&self.detail()),
+            _ => self.detail(),
+        };
         ErrorBody {
             code: self.code(),
             message: self.message().to_owned(),
-            detail: self.detail(),
+            detail,
         }
     }
 }
@@ -404,6 +466,38 @@ pub struct ErrorBody {
     pub detail: String,
 }
 
+/// `detail` with every absolute filesystem path (a word starting with `/`, `\\` or a drive
+/// letter) cut down to its last component: clients learn which file, not where it lives.
+pub fn redact_paths(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while !rest.is_empty() {
+        let cut = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(cut);
+        let bytes = word.as_bytes();
+        let absolute = word.starts_with('/')
+            || word.starts_with('\\')
+            || (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && &bytes[1..3] == b":\\");
+        if absolute {
+            let name = word
+                .trim_end_matches([':', ',', ';', ')'])
+                .rsplit(['/', '\\'])
+                .find(|c| !c.is_empty())
+                .unwrap_or("");
+            let trailing = &word[word.trim_end_matches([':', ',', ';', ')']).len()..];
+            out.push_str("…/");
+            out.push_str(name);
+            out.push_str(trailing);
+        } else {
+            out.push_str(word);
+        }
+        let ws = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..ws]);
+        rest = &tail[ws..];
+    }
+    out
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -412,6 +506,37 @@ impl IntoResponse for Error {
         } else {
             tracing::debug!(code = %self.code(), detail = %self.detail(), "request rejected");
         }
-        (status, Json(self.body())).into_response()
+        let mut resp = (status, Json(self.body())).into_response();
+        if let Error::Overloaded { retry_after_secs } = self {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths_are_cut_to_their_file_name() {
+        assert_eq!(
+            redact_paths("open /var/lib/yichuang/blobs/staging/ab.part: Permission denied"),
+            "open …/ab.part: Permission denied"
+        );
+        assert_eq!(
+            redact_paths(r"read C:\data\x.pem failed"),
+            "read …/x.pem failed"
+        );
+        assert_eq!(redact_paths("no route for api/v1"), "no route for api/v1");
+        assert!(!Error::BlobStore {
+            detail: "rename /root/data/blobs/aa/aa: EIO".into()
+        }
+        .body()
+        .detail
+        .contains("/root"));
     }
 }

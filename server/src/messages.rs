@@ -45,6 +45,12 @@ impl ErrorCode {
             ErrorCode::BlobStore => "材料文件存储暂时不可用，请稍后重试",
             ErrorCode::BlobNotFound => "材料文件不存在或尚未上传完成",
             ErrorCode::Catalog => "事项目录暂不可用，请联系系统管理员",
+            ErrorCode::PayloadTooLarge => "请求内容过大，中心服务拒收",
+            ErrorCode::BlobTooLarge => "材料文件超过中心服务允许的大小",
+            ErrorCode::UploadOwnedElsewhere => "该材料文件正由其他工作站上传",
+            ErrorCode::Overloaded => "中心服务繁忙，请稍后重试",
+            ErrorCode::RequestTimeout => "请求传输超时，请检查网络后重试",
+            ErrorCode::UnsupportedMediaType => "请求内容类型不受支持",
         }
     }
 }

@@ -44,8 +44,8 @@ struct Entry {
 }
 
 /// The SHA-256 the workstation should have written for `payload`, and the entry.
-fn recompute(payload: &serde_json::Value) -> Option<(Entry, String)> {
-    let e: Entry = serde_json::from_value(payload.clone()).ok()?;
+fn recompute(payload: &serde_json::value::RawValue) -> Option<(Entry, String)> {
+    let e: Entry = serde_json::from_str(payload.get()).ok()?;
     let bytes = serde_json::to_vec(&Canonical {
         id: &e.id,
         at: e.at,
