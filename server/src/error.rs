@@ -466,6 +466,19 @@ pub struct ErrorBody {
     pub detail: String,
 }
 
+impl From<axum::extract::rejection::JsonRejection> for Error {
+    /// A JSON body axum could not take: too large (413), not `application/json` (415), or
+    /// not the expected JSON (400).
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        let detail = e.body_text();
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge { detail },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType { detail },
+            _ => Error::BadRequest { detail },
+        }
+    }
+}
+
 /// `detail` with every absolute filesystem path (a word starting with `/`, `\\` or a drive
 /// letter) cut down to its last component: clients learn which file, not where it lives.
 pub fn redact_paths(detail: &str) -> String {

@@ -107,9 +107,7 @@ fn check_workstation(w: &str) -> Result<()> {
 }
 
 fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    body.map(|Json(t)| t).map_err(|e| Error::BadRequest {
-        detail: e.body_text(),
-    })
+    body.map(|Json(t)| t).map_err(Error::from)
 }
 
 /// Issues a login challenge: random, single use, valid 60 s.
