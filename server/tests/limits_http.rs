@@ -8,12 +8,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use yichuang_server::ServerConfig;
 
-use common::{any_port, client, pg_url, Running};
+use common::{any_port, client, pg_url, sha_hex, unique_content, Running};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -26,26 +25,6 @@ fn databases(dir: &std::path::Path) -> Vec<ServerConfig> {
         pg.database_url = Some(url);
         out.push(pg);
     }
-    out
-}
-
-fn sha_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Content no other test (or run) uploads: blobs are shared on the PostgreSQL cluster.
-fn unique_content(len: usize) -> Vec<u8> {
-    let seed = uuid::Uuid::now_v7();
-    let mut out = Vec::with_capacity(len);
-    let mut i = 0u64;
-    while out.len() < len {
-        out.extend_from_slice(&Sha256::digest(format!("{seed}-{i}")));
-        i += 1;
-    }
-    out.truncate(len);
     out
 }
 
