@@ -27,7 +27,7 @@ LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-s
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup run ui app bindings check-bindings lint unit faults faults-long ui-test e2e fuzz test bench clean-run
+.PHONY: setup run ui app bindings check-bindings lint deny unit faults faults-long ui-test e2e fuzz test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -72,6 +72,10 @@ lint: ui
 	cargo clippy --workspace --all-targets --features yichuang-app/custom-protocol -- -D warnings
 	cd ui && npm run typecheck && npm run lint
 
+# Licences, bans (duplicates only warn) and sources of the dependency graph: deny.toml.
+deny:
+	cargo deny --log-level error check licenses bans sources
+
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
@@ -101,7 +105,7 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-test: setup lint check-bindings unit faults ui-test e2e fuzz
+test: setup lint deny check-bindings unit faults ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app
