@@ -16,6 +16,8 @@ PG_DIR := $(or $(YICHUANG_PG_DIR),/tmp/yichuang-pg-test)
 UKEY_DIR := $(or $(YICHUANG_UKEY_DIR),/tmp/yichuang-ukey-test)
 # A private cupsd for the A4 printer tests (scripts/cups-test.sh).
 CUPS_DIR := $(or $(YICHUANG_CUPS_DIR),/tmp/yichuang-cups-test)
+# An S3-compatible server (moto) for the server's S3 blob store test (scripts/s3-test.sh).
+S3_DIR := $(or $(YICHUANG_S3_DIR),/tmp/yichuang-s3-test)
 BINDINGS := ui/src/bindings.ts
 # yichuang-sync-harness holds the sync tests against the real server and the kill -9 fault
 # suite, which runs in its own target `faults` (20 kills, counts printed; `make faults-long`
@@ -25,7 +27,7 @@ LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-s
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup run ui app bindings check-bindings lint unit faults faults-long ui-test e2e fuzz test bench clean-run
+.PHONY: setup run ui app bindings check-bindings lint deny unit faults faults-long ui-test e2e fuzz test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -70,10 +72,15 @@ lint: ui
 	cargo clippy --workspace --all-targets --features yichuang-app/custom-protocol -- -D warnings
 	cd ui && npm run typecheck && npm run lint
 
+# Licences, bans (duplicates only warn) and sources of the dependency graph: deny.toml.
+deny:
+	cargo deny --log-level error check licenses bans sources
+
 unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
-	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip j1_kill9
+	s3=$$(scripts/s3-test.sh start $(S3_DIR) | tail -n 1) && \
+	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_S3_URL=$$s3 YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip j1_kill9
 
 # The sync fault-injection suite with its counts (a few minutes at most on 2 cores).
 faults:
@@ -98,7 +105,7 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-test: setup lint check-bindings unit faults ui-test e2e fuzz
+test: setup lint deny check-bindings unit faults ui-test e2e fuzz
 	@echo "make test: all checks passed"
 
 bench: setup app

@@ -71,4 +71,11 @@ if [ ! -x "$CARGO_BIN/cargo-fuzz" ]; then
   echo "setup: installing cargo-fuzz (first run only, a few minutes)…"
   cargo install cargo-fuzz --locked --quiet
 fi
+if [ ! -x "$CARGO_BIN/cargo-deny" ]; then
+  echo "setup: installing cargo-deny (first run only, a few minutes)…"
+  # Its own temporary target dir: the project's CARGO_TARGET_DIR stays for the project.
+  env -u CARGO_TARGET_DIR cargo install cargo-deny --locked --version '^0.20' --quiet
+fi
+# moto in server mode, the S3-compatible server of the blob store test (a pinned venv).
+scripts/s3-test.sh install
 echo "setup: ok"

@@ -126,7 +126,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
 #[openapi(
     info(
         title = "Yichuang counter workstation: central service",
-        description = "The central REST service of the Yichuang counter workstations: service catalog, clerk authentication, data sync, queue calling, ratings and statistics."
+        description = "The central REST service of the Yichuang counter workstations: service catalog, clerk authentication, data sync, queue calling, ratings and statistics.\n\nEvery route may also answer 503 `overloaded` with `Retry-After` (too many requests in progress), 408 `request_timeout` (the body stopped arriving), 413 `payload_too_large` (a JSON body over 1 MiB; push and blob chunks have their own caps) and 400 `bad_request` (path or query not as described); every error is an `ErrorBody`."
     ),
     paths(
         health,

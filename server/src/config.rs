@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,20 @@ pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// File name of the offline-grant signing key inside the data directory.
 pub const GRANT_KEY_FILE: &str = "grant-key.ed25519";
+
+const MIB: u64 = 1024 * 1024;
+/// Default per-file size cap of a blob: a scanned document of many pages at 300 dpi.
+pub const DEFAULT_MAX_BLOB_MIB: u64 = 64;
+/// Default size cap of a push body: a full batch of `MAX_BATCH` records of 32 KiB on average.
+pub const DEFAULT_MAX_PUSH_MIB: u64 = 32;
+/// Partial uploads untouched this long are removed.
+pub const DEFAULT_STALE_UPLOAD_HOURS: u64 = 48;
+/// Requests in progress at once; more are answered 503 at once.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u64 = 512;
+/// Time to receive the request line and headers.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Longest pause while receiving a request body.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 
 /// Command line of the `yichuang-server` binary. Without a subcommand it serves; the
 /// subcommands are the admin tools and work on the same database.
@@ -79,6 +94,36 @@ pub struct Cli {
     /// 访问密钥取自 YICHUANG_S3_ACCESS_KEY / YICHUANG_S3_SECRET_KEY，区域取自 YICHUANG_S3_REGION（默认 us-east-1）
     #[arg(long, value_name = "URL", env = "YICHUANG_S3_URL")]
     pub s3_url: Option<url::Url>,
+
+    /// 单个材料文件的大小上限（MiB）
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_BLOB_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_blob_mib: u64,
+
+    /// 一次推送请求体的大小上限（MiB）
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_PUSH_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_push_mib: u64,
+
+    /// 未完成的上传超过该小时数未更新即被清理
+    #[arg(long, value_name = "HOURS", default_value_t = DEFAULT_STALE_UPLOAD_HOURS,
+          value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub stale_upload_hours: u64,
+
+    /// 同时处理的请求数上限（超出时答复 503 并附 Retry-After）
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_concurrent_requests: u64,
+
+    /// 读取请求头的超时（秒）
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+
+    /// 读取请求体时两次收到数据之间的最长间隔（秒）
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
 
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
@@ -197,6 +242,15 @@ impl Cli {
                 blob_dir: self.blob_dir,
                 s3: self.s3_url.map(S3Config::from_env),
             },
+            limits: LimitsConfig {
+                max_blob_bytes: self.max_blob_mib * MIB,
+                max_push_bytes: usize::try_from(self.max_push_mib * MIB).unwrap_or(usize::MAX),
+                stale_upload_after: Duration::from_secs(self.stale_upload_hours * 3600),
+                max_concurrent_requests: usize::try_from(self.max_concurrent_requests)
+                    .unwrap_or(usize::MAX),
+                header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+                body_read_timeout: Duration::from_secs(self.body_timeout_secs),
+            },
             clock: Arc::new(SystemClock),
         };
         (config, self.command)
@@ -272,6 +326,36 @@ impl Clock for ManualClock {
     }
 }
 
+/// Resource limits: sizes, concurrency, timeouts, clean-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Largest blob (declared `total` of an upload).
+    pub max_blob_bytes: u64,
+    /// Largest push body.
+    pub max_push_bytes: usize,
+    /// Partial uploads untouched this long are removed (at start and periodically).
+    pub stale_upload_after: Duration,
+    /// Requests served at once; more get 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// A connection that has not sent a complete request head within this is closed.
+    pub header_read_timeout: Duration,
+    /// A request body that pauses longer than this is abandoned and its connection closed.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_blob_bytes: DEFAULT_MAX_BLOB_MIB * MIB,
+            max_push_bytes: (DEFAULT_MAX_PUSH_MIB * MIB) as usize,
+            stale_upload_after: Duration::from_secs(DEFAULT_STALE_UPLOAD_HOURS * 3600),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS as usize,
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_read_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+        }
+    }
+}
+
 /// Sync settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncConfig {
@@ -341,6 +425,8 @@ pub struct ServerConfig {
     pub auth: AuthConfig,
     /// Sync: served catalog, blob storage.
     pub sync: SyncConfig,
+    /// Sizes, concurrency, timeouts.
+    pub limits: LimitsConfig,
     /// Time source.
     pub clock: Arc<dyn Clock>,
 }
@@ -354,6 +440,7 @@ impl ServerConfig {
             database_url: None,
             auth: AuthConfig::default(),
             sync: SyncConfig::default(),
+            limits: LimitsConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }

@@ -114,9 +114,11 @@ pub fn sqlite_url_in(data_dir: &Path) -> Result<String> {
         path: data_dir.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(data_dir).map_err(dir_err)?;
+    crate::files::private_dir(data_dir).map_err(dir_err)?;
     let dir = std::fs::canonicalize(data_dir).map_err(dir_err)?;
     let file = dir.join(SQLITE_FILE);
+    // Created 0600 before SQLite opens it; its -wal and -shm files take the same mode.
+    crate::files::private_file(&file).map_err(dir_err)?;
     // `Url::from_file_path` percent-encodes the path (spaces, `?`, `#`, `%`, CJK),
     // which sqlx's SQLite driver decodes again.
     let file_url = url::Url::from_file_path(&file).map_err(|()| Error::InvalidDatabaseUrl {

@@ -81,6 +81,12 @@ error_codes! {
     Forbidden = "forbidden",
     PermissionDenied = "permission_denied",
     SessionEnded = "session_ended",
+    PayloadTooLarge = "payload_too_large",
+    BlobTooLarge = "blob_too_large",
+    UploadOwnedElsewhere = "upload_owned_elsewhere",
+    Overloaded = "overloaded",
+    RequestTimeout = "request_timeout",
+    UnsupportedMediaType = "unsupported_media_type",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -334,6 +340,29 @@ pub enum Error {
     /// The clerk's session was ended (certificate unbound or clerk disabled).
     #[error("session ended: {detail}")]
     SessionEnded { detail: String },
+    /// The request body is larger than the route accepts.
+    #[error("request body too large: {detail}")]
+    PayloadTooLarge { detail: String },
+
+    /// A blob upload declares a size over the per-file cap.
+    #[error("blob of {total} bytes over the cap of {max} bytes")]
+    BlobTooLarge { total: u64, max: u64 },
+
+    /// A partial upload started by another workstation: only its sender may continue it.
+    #[error("upload owned by another workstation: {detail}")]
+    UploadOwnedElsewhere { detail: String },
+
+    /// Too many requests in progress; retry after `retry_after_secs`.
+    #[error("server busy, retry after {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
+
+    /// The request body did not arrive in time.
+    #[error("request timed out: {detail}")]
+    RequestTimeout { detail: String },
+
+    /// The request body is not of the content type the route reads.
+    #[error("unsupported media type: {detail}")]
+    UnsupportedMediaType { detail: String },
 }
 
 impl Error {
@@ -380,6 +409,12 @@ impl Error {
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::PermissionDenied { .. } => ErrorCode::PermissionDenied,
             Error::SessionEnded { .. } => ErrorCode::SessionEnded,
+            Error::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::BlobTooLarge { .. } => ErrorCode::BlobTooLarge,
+            Error::UploadOwnedElsewhere { .. } => ErrorCode::UploadOwnedElsewhere,
+            Error::Overloaded { .. } => ErrorCode::Overloaded,
+            Error::RequestTimeout { .. } => ErrorCode::RequestTimeout,
+            Error::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
         }
     }
 
@@ -434,6 +469,16 @@ impl Error {
             | Error::Forbidden { detail }
             | Error::PermissionDenied { detail }
             | Error::SessionEnded { detail } => detail.clone(),
+            Error::PayloadTooLarge { detail }
+            | Error::UploadOwnedElsewhere { detail }
+            | Error::RequestTimeout { detail }
+            | Error::UnsupportedMediaType { detail } => detail.clone(),
+            Error::BlobTooLarge { total, max } => {
+                format!("declared size {total} bytes, at most {max} bytes")
+            }
+            Error::Overloaded { retry_after_secs } => {
+                format!("too many requests in progress, retry after {retry_after_secs} s")
+            }
             Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
@@ -462,7 +507,13 @@ impl Error {
             | Error::PermissionDenied { .. } => StatusCode::FORBIDDEN,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::BlobHashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::BlobOffset { .. } => StatusCode::CONFLICT,
+            Error::BlobOffset { .. } | Error::UploadOwnedElsewhere { .. } => StatusCode::CONFLICT,
+            Error::PayloadTooLarge { .. } | Error::BlobTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Error::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Error::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::BlobNotFound { .. } => StatusCode::NOT_FOUND,
             Error::BlobStore { .. } | Error::Catalog { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::CertUntrusted { .. }
@@ -483,12 +534,22 @@ impl Error {
         }
     }
 
-    /// The JSON body for this error.
+    /// The JSON body for this error, as sent to clients: the detail of the errors that may
+    /// name server files keeps only the file names (the full detail goes to the log).
     pub fn body(&self) -> ErrorBody {
+        let detail = match self {
+            Error::DataDir { .. }
+            | Error::TrustConfig { .. }
+            | Error::GrantKey { .. }
+            | Error::BlobStore { .. }
+            | Error::Catalog { .. }
+            | Error::AdminInput { .. } => redact_paths(&self.detail()),
+            _ => self.detail(),
+        };
         ErrorBody {
             code: self.code(),
             message: self.message().to_owned(),
-            detail: self.detail(),
+            detail,
         }
     }
 }
@@ -505,6 +566,51 @@ pub struct ErrorBody {
     pub detail: String,
 }
 
+impl From<axum::extract::rejection::JsonRejection> for Error {
+    /// A JSON body axum could not take: too large (413), not `application/json` (415), or
+    /// not the expected JSON (400).
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        let detail = e.body_text();
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge { detail },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType { detail },
+            _ => Error::BadRequest { detail },
+        }
+    }
+}
+
+/// `detail` with every absolute filesystem path (a word starting with `/`, `\\` or a drive
+/// letter) cut down to its last component: clients learn which file, not where it lives.
+pub fn redact_paths(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while !rest.is_empty() {
+        let cut = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(cut);
+        let bytes = word.as_bytes();
+        let absolute = word.starts_with('/')
+            || word.starts_with('\\')
+            || (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && &bytes[1..3] == b":\\");
+        if absolute {
+            let name = word
+                .trim_end_matches([':', ',', ';', ')'])
+                .rsplit(['/', '\\'])
+                .find(|c| !c.is_empty())
+                .unwrap_or("");
+            let trailing = &word[word.trim_end_matches([':', ',', ';', ')']).len()..];
+            out.push_str("…/");
+            out.push_str(name);
+            out.push_str(trailing);
+        } else {
+            out.push_str(word);
+        }
+        let ws = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..ws]);
+        rest = &tail[ws..];
+    }
+    out
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -514,17 +620,41 @@ impl IntoResponse for Error {
             tracing::debug!(code = %self.code(), detail = %self.detail(), "request rejected");
         }
         let retry_after = match &self {
-            Error::RateLimited { retry_after_s, .. } => Some(retry_after_s.max(&1).to_string()),
+            Error::RateLimited { retry_after_s, .. } => Some((*retry_after_s).max(1)),
+            Error::Overloaded { retry_after_secs } => Some((*retry_after_secs).max(1)),
             _ => None,
         };
         let mut response = (status, Json(self.body())).into_response();
         if let Some(seconds) = retry_after {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, value);
-            }
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths_are_cut_to_their_file_name() {
+        assert_eq!(
+            redact_paths("open /var/lib/yichuang/blobs/staging/ab.part: Permission denied"),
+            "open …/ab.part: Permission denied"
+        );
+        assert_eq!(
+            redact_paths(r"read C:\data\x.pem failed"),
+            "read …/x.pem failed"
+        );
+        assert_eq!(redact_paths("no route for api/v1"), "no route for api/v1");
+        assert!(!Error::BlobStore {
+            detail: "rename /root/data/blobs/aa/aa: EIO".into()
+        }
+        .body()
+        .detail
+        .contains("/root"));
     }
 }

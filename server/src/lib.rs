@@ -10,6 +10,8 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
+pub mod http;
 pub mod messages;
 pub mod sync;
 pub mod workstation;
@@ -88,15 +90,14 @@ pub fn router(state: AppState) -> Router {
             "/sync/audit/{workstation}",
             get(sync::handlers::audit_check),
         )
-        .route("/sync/stats", get(sync::handlers::stats))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            sync::MAX_CHUNK_BYTES + 64 * 1024,
-        ));
-    Router::new()
+        .route("/sync/stats", get(sync::handlers::stats));
+    let limits = state.sync.limits.clone();
+    let app = Router::new()
         .nest(api::API_PREFIX, v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    http::limit_layers(app, &limits)
 }
 
 async fn not_found(req: Request) -> Error {
@@ -124,11 +125,19 @@ impl Server {
     /// Loads the trusted CAs, CRLs and grant key, opens and migrates the database, then
     /// binds `config.listen`.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
+        // Everything the server writes lives under a directory only its account can enter.
+        files::private_dir(&config.data_dir).map_err(|source| Error::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
         let auth = AuthState::load(&config)?;
-        let sync = sync::SyncState::new(
-            sync::BlobBackend::from_config(&config)?,
-            config.sync.catalog_dir.clone(),
-        );
+        let blobs = sync::BlobBackend::from_config(&config)?;
+        let stale = blobs.remove_stale(config.limits.stale_upload_after).await?;
+        if stale > 0 {
+            tracing::info!(removed = stale, "stale partial uploads removed at start");
+        }
+        let sync = sync::SyncState::new(blobs, config.sync.catalog_dir.clone())
+            .with_limits(config.limits.clone());
         let db = Database::open(&config).await?;
         match Self::bind_with(db.clone(), auth, sync, config.listen).await {
             Ok(server) => Ok(server),
@@ -185,11 +194,13 @@ impl Server {
             listener, state, ..
         } = self;
         let db = state.db.clone();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
+        let limits = state.sync.limits.clone();
+        let cleaner =
+            http::spawn_stale_upload_cleaner(state.sync.blobs.clone(), limits.stale_upload_after);
+        let served = http::serve(listener, router(state), &limits, shutdown)
             .await
             .map_err(Error::Serve);
+        cleaner.abort();
         tracing::info!("shutting down, closing database pool");
         db.close().await;
         served

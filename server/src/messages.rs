@@ -58,6 +58,12 @@ impl ErrorCode {
             ErrorCode::Forbidden => "无权访问其他工作站或其他大厅的数据",
             ErrorCode::PermissionDenied => "当前工作人员没有此操作的权限",
             ErrorCode::SessionEnded => "登录已被管理员终止，请重新登录",
+            ErrorCode::PayloadTooLarge => "请求内容过大，中心服务拒收",
+            ErrorCode::BlobTooLarge => "材料文件超过中心服务允许的大小",
+            ErrorCode::UploadOwnedElsewhere => "该材料文件正由其他工作站上传",
+            ErrorCode::Overloaded => "中心服务繁忙，请稍后重试",
+            ErrorCode::RequestTimeout => "请求传输超时，请检查网络后重试",
+            ErrorCode::UnsupportedMediaType => "请求内容类型不受支持",
         }
     }
 }

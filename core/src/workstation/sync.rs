@@ -14,7 +14,7 @@ use crate::infra::blobs::BlobStore;
 use crate::infra::keystore::{self, KeystoreConfig, StoreKey};
 use crate::infra::store::Store;
 use crate::infra::sync::{
-    outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncError, SyncPhase, SyncService, SyncStatus,
+    outbox, ParkedBlob, ParkedRecord, SyncConfig, SyncPhase, SyncService, SyncStatus,
 };
 use crate::{CoreError, ErrorCode, UserError};
 

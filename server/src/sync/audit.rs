@@ -46,8 +46,8 @@ struct Entry {
 }
 
 /// The SHA-256 the workstation should have written for `payload`, and the entry.
-fn recompute(payload: &serde_json::Value) -> Option<(Entry, String)> {
-    let e: Entry = serde_json::from_value(payload.clone()).ok()?;
+fn recompute(payload: &serde_json::value::RawValue) -> Option<(Entry, String)> {
+    let e: Entry = serde_json::from_str(payload.get()).ok()?;
     let bytes = serde_json::to_vec(&Canonical {
         id: &e.id,
         at: e.at,
@@ -171,7 +171,7 @@ async fn held_entries(pool: &sqlx::AnyPool, workstation: &str) -> Result<Vec<Hel
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let (id, payload): (String, String) = (r.try_get(0)?, r.try_get(1)?);
-        let parsed = serde_json::from_str::<serde_json::Value>(&payload)
+        let parsed = serde_json::from_str::<Box<serde_json::value::RawValue>>(&payload)
             .ok()
             .and_then(|v| recompute(&v));
         out.push(match parsed {

@@ -36,11 +36,22 @@ pub enum Gate {
 }
 
 /// `(hash, prev_hash)` of an audit payload, when it has both as text.
-fn links(payload: &serde_json::Value) -> Option<(&str, &str)> {
-    Some((
-        payload.get("hash")?.as_str()?,
-        payload.get("prev_hash")?.as_str()?,
-    ))
+fn links(payload: &serde_json::value::RawValue) -> Option<(&str, &str)> {
+    let l: Links<'_> = serde_json::from_str(payload.get()).ok()?;
+    Some((l.hash, l.prev_hash))
+}
+
+/// The chain fields of an audit payload, borrowed from its raw JSON text (hex digests hold no
+/// escapes; anything else does not parse and is treated as no entry).
+#[derive(serde::Deserialize)]
+struct Links<'a> {
+    hash: &'a str,
+    prev_hash: &'a str,
+}
+
+/// The `hash` of an audit payload, if it has one.
+pub fn entry_hash(payload: &serde_json::value::RawValue) -> Option<&str> {
+    links(payload).map(|(hash, _)| hash)
 }
 
 /// The workstation's key valid at `at_ms`: `(key id, public key)`.

@@ -1,28 +1,36 @@
 //! Where blobs (material files) live on the server.
 //!
-//! Partial uploads are staged as `<blob_dir>/staging/<sha256>.part`: each chunk is written at
-//! its offset and flushed to disk before it is acknowledged, so the staged length is what the
-//! server reports and where the client resumes. A chunk at an offset below the staged length
-//! (a retry after a lost answer) truncates and rewrites from there — the bytes are the same,
-//! since the content is named by its hash. A complete upload is hashed; only a matching file
-//! moves to its final place: `<blob_dir>/<sha[0..2]>/<sha>` on local disk (the default), or an
-//! object `<sha>` in an S3-compatible bucket.
+//! Partial uploads are staged as `<blob_dir>/staging/<sha256>.part`, with the workstation that
+//! started the upload in `<sha256>.owner`: only that workstation may continue or restart it.
+//! Each chunk is streamed from the request body to its offset and flushed to disk before it is
+//! acknowledged, so the staged length is what the server reports and where the client resumes.
+//! A chunk at an offset below the staged length (a retry after a lost answer) truncates and
+//! rewrites from there — the bytes are the same, since the content is named by its hash. A
+//! chunk whose body breaks off is cut back to its offset. A complete upload is hashed; only a
+//! matching file moves to its final place: `<blob_dir>/<sha[0..2]>/<sha>` on local disk (the
+//! default), or an object `<sha>` in an S3-compatible bucket (see [`super::s3`]). Staged
+//! uploads untouched for the configured time are removed ([`BlobBackend::remove_stale`]).
+//! Directories are 0700 and files 0600.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
+use axum::body::{Body, Bytes};
+use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-use super::s3::S3Client;
+use super::s3::S3Store;
 use super::{hex, is_sha256_hex};
 use crate::config::ServerConfig;
 use crate::error::{Error, Result};
+use crate::files;
 
 /// Where complete blobs go.
 #[derive(Debug)]
 pub enum FinalStore {
     Local(PathBuf),
-    S3(S3Client),
+    S3(S3Store),
 }
 
 #[derive(Debug)]
@@ -31,10 +39,19 @@ pub struct BlobBackend {
     store: FinalStore,
 }
 
-fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
+/// A blob store failure: the path goes to the log, the client gets the operation and the
+/// error kind only.
+pub(crate) fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
+    tracing::error!(path = %path.display(), error = %e, "blob store: {what} failed");
     Error::BlobStore {
-        detail: format!("{what} {}: {e}", path.display()),
+        detail: format!("{what} failed: {}", e.kind()),
     }
+}
+
+/// A complete blob's content, streamed.
+pub struct BlobBody {
+    pub len: u64,
+    pub body: Body,
 }
 
 impl BlobBackend {
@@ -42,16 +59,16 @@ impl BlobBackend {
     pub fn from_config(config: &ServerConfig) -> Result<Self> {
         let dir = config.blob_dir();
         let store = match &config.sync.s3 {
-            Some(s3) => FinalStore::S3(S3Client::new(s3.clone())?),
+            Some(s3) => FinalStore::S3(S3Store::new(s3)?),
             None => FinalStore::Local(dir.clone()),
         };
         Self::new(dir.join("staging"), store)
     }
 
     pub fn new(staging: PathBuf, store: FinalStore) -> Result<Self> {
-        std::fs::create_dir_all(&staging).map_err(|e| io_err("create", &staging, e))?;
+        files::private_dir(&staging).map_err(|e| io_err("create", &staging, e))?;
         if let FinalStore::Local(dir) = &store {
-            std::fs::create_dir_all(dir).map_err(|e| io_err("create", dir, e))?;
+            files::private_dir(dir).map_err(|e| io_err("create", dir, e))?;
         }
         Ok(Self { staging, store })
     }
@@ -65,6 +82,10 @@ impl BlobBackend {
 
     fn part_path(&self, sha: &str) -> PathBuf {
         self.staging.join(format!("{sha}.part"))
+    }
+
+    fn owner_path(&self, sha: &str) -> PathBuf {
+        self.staging.join(format!("{sha}.owner"))
     }
 
     fn final_path(dir: &Path, sha: &str) -> PathBuf {
@@ -81,8 +102,59 @@ impl BlobBackend {
         }
     }
 
-    /// Writes `bytes` at `offset` and flushes; returns the staged length after it.
-    pub async fn write_chunk(&self, sha: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
+    /// The workstation that started the staged upload of `sha`, if any.
+    pub async fn upload_owner(&self, sha: &str) -> Result<Option<String>> {
+        let path = self.owner_path(sha);
+        match tokio::fs::read_to_string(&path).await {
+            Ok(owner) => Ok(Some(owner)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read", &path, e)),
+        }
+    }
+
+    /// Refuses `workstation` when another one started the staged upload of `sha`; records
+    /// `workstation` as the owner of a new upload.
+    async fn claim(&self, sha: &str, workstation: &str) -> Result<()> {
+        match self.upload_owner(sha).await? {
+            Some(owner) if owner == workstation => Ok(()),
+            Some(_) if self.staged_len(sha).await? > 0 => Err(Error::UploadOwnedElsewhere {
+                detail: format!(
+                    "blob {sha} is being uploaded by another workstation; only it may continue"
+                ),
+            }),
+            _ => {
+                let path = self.owner_path(sha);
+                let mut f = files::private_write_options()
+                    .create(true)
+                    .truncate(true)
+                    .open(&path)
+                    .await
+                    .map_err(|e| io_err("open", &path, e))?;
+                f.write_all(workstation.as_bytes())
+                    .await
+                    .map_err(|e| io_err("write", &path, e))?;
+                f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Streams one chunk of at most `max_len` bytes from `body` to `offset` and flushes;
+    /// returns the staged length after it. Only `workstation`, which started the upload, may
+    /// write to it. A body that breaks off (or runs past `max_len`) leaves the staged file as
+    /// it was up to `offset`.
+    pub async fn write_chunk<S, E>(
+        &self,
+        sha: &str,
+        workstation: &str,
+        offset: u64,
+        max_len: u64,
+        body: S,
+    ) -> Result<u64>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: Into<Error>,
+    {
         let path = self.part_path(sha);
         let staged = self.staged_len(sha).await?;
         if offset > staged {
@@ -91,10 +163,10 @@ impl BlobBackend {
                 detail: format!("chunk at {offset}, {staged} bytes staged"),
             });
         }
-        let mut f = tokio::fs::OpenOptions::new()
+        self.claim(sha, workstation).await?;
+        let mut f = files::private_write_options()
             .create(true)
             .truncate(false)
-            .write(true)
             .open(&path)
             .await
             .map_err(|e| io_err("open", &path, e))?;
@@ -104,11 +176,17 @@ impl BlobBackend {
         f.seek(std::io::SeekFrom::Start(offset))
             .await
             .map_err(|e| io_err("seek", &path, e))?;
-        f.write_all(bytes)
-            .await
-            .map_err(|e| io_err("write", &path, e))?;
+        let written = match copy_limited(body, &mut f, max_len, &path).await {
+            Ok(n) => n,
+            Err(e) => {
+                // Back to what was acknowledged before this chunk.
+                let _ = f.set_len(offset).await;
+                let _ = f.sync_data().await;
+                return Err(e);
+            }
+        };
         f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
-        Ok(offset + bytes.len() as u64)
+        Ok(offset + written)
     }
 
     /// Verifies the staged upload against its name and moves it to its final place.
@@ -117,7 +195,7 @@ impl BlobBackend {
         let path = self.part_path(sha);
         let (digest, len) = hash_file(&path).await?;
         if digest != sha {
-            let _ = tokio::fs::remove_file(&path).await;
+            self.discard(sha).await;
             return Err(Error::BlobHashMismatch {
                 detail: format!("{len} bytes hash to {digest}, expected {sha}"),
             });
@@ -126,45 +204,131 @@ impl BlobBackend {
             FinalStore::Local(dir) => {
                 let dest = Self::final_path(dir, sha);
                 let parent = dest.parent().unwrap_or(dir);
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(|e| io_err("create", parent, e))?;
+                files::private_dir(parent).map_err(|e| io_err("create", parent, e))?;
                 tokio::fs::rename(&path, &dest)
                     .await
                     .map_err(|e| io_err("rename", &dest, e))?;
                 if let Ok(d) = tokio::fs::File::open(parent).await {
                     let _ = d.sync_all().await;
                 }
+                let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
             }
             FinalStore::S3(s3) => {
-                let body = tokio::fs::read(&path)
-                    .await
-                    .map_err(|e| io_err("read", &path, e))?;
-                s3.put(sha, body).await?;
-                let _ = tokio::fs::remove_file(&path).await;
+                s3.put_file(sha, &path, len).await?;
+                self.discard(sha).await;
             }
         }
         Ok(len)
     }
 
-    /// The content of a complete blob.
-    pub async fn read(&self, sha: &str) -> Result<Vec<u8>> {
+    async fn discard(&self, sha: &str) {
+        let _ = tokio::fs::remove_file(self.part_path(sha)).await;
+        let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
+    }
+
+    /// The content of a complete blob, streamed from its file or object.
+    pub async fn read(&self, sha: &str) -> Result<BlobBody> {
         match &self.store {
             FinalStore::Local(dir) => {
                 let path = Self::final_path(dir, sha);
-                tokio::fs::read(&path).await.map_err(|e| {
+                let file = tokio::fs::File::open(&path).await.map_err(|e| {
                     if e.kind() == std::io::ErrorKind::NotFound {
                         Error::BlobNotFound {
                             detail: sha.to_owned(),
                         }
                     } else {
-                        io_err("read", &path, e)
+                        io_err("open", &path, e)
                     }
+                })?;
+                let len = file
+                    .metadata()
+                    .await
+                    .map_err(|e| io_err("stat", &path, e))?
+                    .len();
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+                Ok(BlobBody {
+                    len,
+                    body: Body::from_stream(stream),
                 })
             }
             FinalStore::S3(s3) => s3.get(sha).await,
         }
     }
+
+    /// Removes staged uploads (and their owner files) not written for `older_than`; returns
+    /// how many uploads were removed.
+    pub async fn remove_stale(&self, older_than: Duration) -> Result<usize> {
+        let mut dir = tokio::fs::read_dir(&self.staging)
+            .await
+            .map_err(|e| io_err("list", &self.staging, e))?;
+        let now = SystemTime::now();
+        let mut removed = 0;
+        while let Some(entry) = dir
+            .next_entry()
+            .await
+            .map_err(|e| io_err("list", &self.staging, e))?
+        {
+            let name = entry.file_name();
+            let Some(sha) = name.to_str().and_then(|n| n.strip_suffix(".part")) else {
+                continue;
+            };
+            if !is_sha256_hex(sha) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata().await else {
+                continue;
+            };
+            let idle = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .unwrap_or_default();
+            if idle >= older_than {
+                self.discard(sha).await;
+                removed += 1;
+            }
+        }
+        // Owner files whose upload is gone (a crash between the two removals).
+        let mut dir = tokio::fs::read_dir(&self.staging)
+            .await
+            .map_err(|e| io_err("list", &self.staging, e))?;
+        while let Ok(Some(entry)) = dir.next_entry().await {
+            let name = entry.file_name();
+            if let Some(sha) = name.to_str().and_then(|n| n.strip_suffix(".owner")) {
+                if is_sha256_hex(sha) && !self.part_path(sha).exists() {
+                    let _ = tokio::fs::remove_file(entry.path()).await;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Copies `body` into `f`, failing with `payload_too_large` past `max_len` bytes.
+async fn copy_limited<S, E>(
+    mut body: S,
+    f: &mut tokio::fs::File,
+    max_len: u64,
+    path: &Path,
+) -> Result<u64>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: Into<Error>,
+{
+    let mut written = 0u64;
+    while let Some(piece) = body.next().await {
+        let piece = piece.map_err(Into::into)?;
+        written += piece.len() as u64;
+        if written > max_len {
+            return Err(Error::PayloadTooLarge {
+                detail: format!("chunk longer than {max_len} bytes"),
+            });
+        }
+        f.write_all(&piece)
+            .await
+            .map_err(|e| io_err("write", path, e))?;
+    }
+    Ok(written)
 }
 
 /// SHA-256 (hex) and length of a file, read in 1 MiB pieces.

@@ -2,18 +2,20 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::body::{body_error, content_length};
 use super::pull::{self, PullDocument};
 use super::{
     audit, audit_sign, is_sha256_hex, store, AuditCheck, BlobStatus, PushRequest, PushResponse,
-    MAX_BATCH,
+    MAX_BATCH, MAX_CHUNK_BYTES,
 };
 use crate::error::{Error, ErrorBody, Result};
 use crate::workstation::guard::{ClerkSession, Signed, SignedBody, SignedChunk};
@@ -53,10 +55,27 @@ fn check_sha(sha: &str) -> Result<()> {
         (status = 400, description = "bad_request (the whole batch is malformed)", body = ErrorBody),
         (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "workstation_disabled", body = ErrorBody),
-        (status = 503, description = "Database temporarily unavailable; retry later", body = ErrorBody),
+        (status = 408, description = "request_timeout: the body stopped arriving (body read timeout)", body = ErrorBody),
+        (status = 413, description = "payload_too_large: the body is over the push limit (`--max-push-mib`, 32 MiB by default)", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: the body is not `application/json`", body = ErrorBody),
+        (status = 503, description = "Database temporarily unavailable, or overloaded (with `Retry-After`); retry later", body = ErrorBody),
     )
 )]
-pub async fn push(State(state): State<AppState>, signed: SignedBody) -> Result<Json<PushResponse>> {
+pub async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: SignedBody,
+) -> Result<Json<PushResponse>> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(Error::UnsupportedMediaType {
+            detail: "a push is `application/json`".into(),
+        });
+    }
+    // Each record's payload stays raw JSON text: no tree of the whole batch.
     let req: PushRequest = signed.json()?;
     if req.records.len() > MAX_BATCH {
         return Err(Error::BadRequest {
@@ -144,10 +163,12 @@ pub async fn blob_status(
     security(("workstation_signature" = [])),
     responses(
         (status = 200, description = "Bytes received so far; `complete` means the content was verified and stored", body = BlobStatus),
-        (status = 400, description = "bad_request (invalid SHA-256 name, or the chunk goes beyond `total`)", body = ErrorBody),
+        (status = 400, description = "bad_request: invalid name or query; chunk beyond `total`", body = ErrorBody),
         (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown (the chunk is signed with `x-yichuang-content-sha256: UNSIGNED-PAYLOAD`)", body = ErrorBody),
-        (status = 403, description = "workstation_disabled / forbidden (another workstation is uploading this blob)", body = ErrorBody),
-        (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+        (status = 408, description = "request_timeout: the body stopped arriving; the chunk was discarded", body = ErrorBody),
+        (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`. upload_owned_elsewhere: another workstation started this upload; only it may continue or restart it", body = ErrorBody),
+        (status = 413, description = "blob_too_large: the declared `total` is over the per-file cap (`--max-blob-mib`, 64 MiB by default); payload_too_large: the chunk is over 16 MiB", body = ErrorBody),
         (status = 422, description = "blob_hash_mismatch: the content does not match the SHA-256; it was discarded, upload again from the start", body = ErrorBody),
         (status = 503, description = "Storage temporarily unavailable", body = ErrorBody),
     )
@@ -157,14 +178,48 @@ pub async fn put_chunk(
     SignedChunk(ws): SignedChunk,
     Path(sha): Path<String>,
     Query(q): Query<ChunkQuery>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Json<BlobStatus>> {
     check_sha(&sha)?;
-    let end = q.offset.checked_add(body.len() as u64);
-    if end.is_none_or(|end| end > q.total) {
-        return Err(Error::BadRequest {
-            detail: format!("chunk {}+{} beyond total {}", q.offset, body.len(), q.total),
+    put_chunk_as(&state, sha, &ws.workstation, &q, &headers, body).await
+}
+
+/// A chunk upload by `workstation` (the authenticated sender).
+async fn put_chunk_as(
+    state: &AppState,
+    sha: String,
+    workstation: &str,
+    q: &ChunkQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Json<BlobStatus>> {
+    let max_blob = state.sync.limits.max_blob_bytes;
+    if q.total > max_blob {
+        return Err(Error::BlobTooLarge {
+            total: q.total,
+            max: max_blob,
         });
+    }
+    // What this chunk may hold: up to the end of the blob, at most one chunk.
+    let room = q
+        .total
+        .checked_sub(q.offset)
+        .ok_or_else(|| Error::BadRequest {
+            detail: format!("offset {} beyond total {}", q.offset, q.total),
+        })?;
+    let max_len = room.min(MAX_CHUNK_BYTES as u64);
+    if let Some(len) = content_length(headers) {
+        if len > MAX_CHUNK_BYTES as u64 {
+            return Err(Error::PayloadTooLarge {
+                detail: format!("chunk of {len} bytes, at most {MAX_CHUNK_BYTES}"),
+            });
+        }
+        if len > room {
+            return Err(Error::BadRequest {
+                detail: format!("chunk {}+{len} beyond total {}", q.offset, q.total),
+            });
+        }
     }
     let lock = state.sync.upload_lock(&sha);
     let _guard = lock.lock().await;
@@ -178,12 +233,17 @@ pub async fn put_chunk(
     store::claim_upload(
         &state.db.pool,
         &sha,
-        &ws.workstation,
+        workstation,
         q.offset,
         state.auth.now_ms(),
     )
     .await?;
-    let received = state.sync.blobs.write_chunk(&sha, q.offset, &body).await?;
+    let stream = body.into_data_stream().map(|r| r.map_err(body_error));
+    let received = state
+        .sync
+        .blobs
+        .write_chunk(&sha, workstation, q.offset, max_len, stream)
+        .await?;
     if received < q.total {
         return Ok(Json(BlobStatus {
             sha256: sha,
@@ -192,14 +252,7 @@ pub async fn put_chunk(
         }));
     }
     let size = state.sync.blobs.finish(&sha).await?;
-    store::blob_stored(
-        &state.db.pool,
-        &sha,
-        size,
-        &ws.workstation,
-        state.auth.now_ms(),
-    )
-    .await?;
+    store::blob_stored(&state.db.pool, &sha, size, workstation, state.auth.now_ms()).await?;
     Ok(Json(BlobStatus {
         sha256: sha,
         received: size,
@@ -215,10 +268,12 @@ pub async fn put_chunk(
     params(("sha256" = String, Path, description = "SHA-256 of the content, hex")),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "The file content (a clerk session at a workstation of the hall whose workstation uploaded it)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file content, streamed (a clerk session at a workstation of the hall whose workstation uploaded it)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "bad_request: the name is not a SHA-256", body = ErrorBody),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "workstation_disabled", body = ErrorBody),
         (status = 404, description = "Unknown blob, its upload is not complete, or no workstation of this hall uploaded it", body = ErrorBody),
+        (status = 503, description = "Storage temporarily unavailable", body = ErrorBody),
     )
 )]
 pub async fn get_blob(
@@ -232,8 +287,15 @@ pub async fn get_blob(
     {
         return Err(Error::BlobNotFound { detail: sha });
     }
-    let bytes = state.sync.blobs.read(&sha).await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    let blob = state.sync.blobs.read(&sha).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, blob.len.to_string()),
+        ],
+        blob.body,
+    )
+        .into_response())
 }
 
 fn pulled(doc: PullDocument, headers: &HeaderMap) -> Response {

@@ -19,6 +19,7 @@
 pub mod audit;
 pub mod audit_sign;
 pub mod blobs;
+pub mod body;
 pub mod handlers;
 pub mod pull;
 pub mod s3;
@@ -52,6 +53,8 @@ pub struct SyncState {
     upload_locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Records received again at a version the server already had (replays), since start.
     pub replays: Arc<AtomicU64>,
+    /// Size caps of pushes and blobs.
+    pub limits: crate::config::LimitsConfig,
 }
 
 impl SyncState {
@@ -61,7 +64,14 @@ impl SyncState {
             catalog_dir,
             upload_locks: Arc::default(),
             replays: Arc::default(),
+            limits: crate::config::LimitsConfig::default(),
         }
+    }
+
+    /// The same state with these limits.
+    pub fn with_limits(mut self, limits: crate::config::LimitsConfig) -> Self {
+        self.limits = limits;
+        self
     }
 
     fn upload_lock(&self, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -77,7 +87,7 @@ impl SyncState {
 }
 
 /// Body of `POST /api/v1/sync/push`. The records are stored as the signing workstation's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PushRequest {
     pub records: Vec<PushRecord>,
     /// Required when `records` holds `audit` entries: the workstation's signature over the
@@ -100,8 +110,9 @@ pub struct AuditHead {
     pub signature: String,
 }
 
-/// One outbox record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// One outbox record. The payload stays the JSON text as received (checked, never parsed
+/// into a tree): a full batch costs about its own size in memory.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PushRecord {
     /// Client-made UUID (v7).
     #[schema(example = "01936f0e-8a7c-7d4e-9b1a-3f2e5d6c7b8a")]
@@ -113,7 +124,7 @@ pub struct PushRecord {
     pub version: i64,
     /// The record, a JSON object.
     #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
+    pub payload: Box<serde_json::value::RawValue>,
 }
 
 /// Per-record outcome.
@@ -277,8 +288,8 @@ impl RecordProblem {
     }
 }
 
-/// Checks one record's shape; `Ok` means it may be upserted.
-pub fn check_record(r: &PushRecord) -> std::result::Result<String, RecordProblem> {
+/// Checks one record's shape; `Ok` (the payload's JSON text) means it may be upserted.
+pub fn check_record(r: &PushRecord) -> std::result::Result<&str, RecordProblem> {
     match uuid::Uuid::parse_str(&r.id) {
         Ok(u) if u.hyphenated().to_string() == r.id => {}
         _ => return Err(RecordProblem::InvalidId),
@@ -294,10 +305,11 @@ pub fn check_record(r: &PushRecord) -> std::result::Result<String, RecordProblem
     if r.version < 1 {
         return Err(RecordProblem::InvalidVersion);
     }
-    if !r.payload.is_object() {
+    // Valid JSON (the parser checked it): an object is exactly a text starting with `{`.
+    let text = r.payload.get().trim_start();
+    if !text.starts_with('{') {
         return Err(RecordProblem::PayloadNotObject);
     }
-    let text = r.payload.to_string();
     if text.len() > MAX_PAYLOAD_BYTES {
         return Err(RecordProblem::PayloadTooLarge);
     }
@@ -326,7 +338,7 @@ mod tests {
             id: id.into(),
             kind: kind.into(),
             version,
-            payload,
+            payload: serde_json::value::to_raw_value(&payload).unwrap(),
         }
     }
 

@@ -61,7 +61,7 @@ pub async fn push(
         }
         if let Gate::Admit(v) = gate {
             if r.kind == "audit"
-                && r.payload.get("hash").and_then(|h| h.as_str()) == Some(&v.head.hash)
+                && super::audit_sign::entry_hash(&r.payload) == Some(v.head.hash.as_str())
             {
                 head_entry_held = true;
             }
@@ -161,7 +161,9 @@ async fn insert_audit(
         return Ok(Upsert::Conflict(RecordProblem::IdConflict));
     }
     let same = held == payload
-        || serde_json::from_str::<serde_json::Value>(&held).is_ok_and(|h| h == r.payload);
+        || serde_json::from_str::<serde_json::Value>(&held).is_ok_and(|h| {
+            serde_json::from_str::<serde_json::Value>(r.payload.get()).is_ok_and(|p| p == h)
+        });
     if same {
         return Ok(Upsert::Replay);
     }
@@ -289,7 +291,7 @@ pub async fn claim_upload(
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(crate::error::Error::Forbidden {
+        return Err(crate::error::Error::UploadOwnedElsewhere {
             detail: format!("blob {sha} is being uploaded by another workstation"),
         });
     }

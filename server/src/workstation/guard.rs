@@ -301,11 +301,10 @@ impl FromRequest<AppState> for SignedBody {
                 detail: "missing or malformed x-yichuang-* signature headers".into(),
             });
         }
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|e| Error::BadRequest {
-                detail: e.body_text(),
-            })?;
+        // Under the push cap and the body read timeout, refused as JSON (413/408).
+        let bytes =
+            crate::sync::body::read_limited(&parts.headers, body, state.sync.limits.max_push_bytes)
+                .await?;
         let ws = state
             .auth
             .guard

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::Value;
+use sha2::Digest as _;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use yichuang_server::{Server, ServerConfig};
@@ -439,4 +440,25 @@ impl Ws {
 /// A random request nonce.
 pub fn fresh_nonce() -> String {
     yichuang_pki::credential::nonce_from(*uuid::Uuid::new_v4().as_bytes())
+}
+
+/// SHA-256 of `bytes`, lower-case hex (a blob's name).
+pub fn sha_hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Content no other test (or run) uploads: blobs are shared on the PostgreSQL cluster.
+pub fn unique_content(len: usize) -> Vec<u8> {
+    let seed = uuid::Uuid::now_v7();
+    let mut out = Vec::with_capacity(len);
+    let mut i = 0u64;
+    while out.len() < len {
+        out.extend_from_slice(&sha2::Sha256::digest(format!("{seed}-{i}")));
+        i += 1;
+    }
+    out.truncate(len);
+    out
 }
