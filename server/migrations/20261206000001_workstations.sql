@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS sync_blob_holders (
     PRIMARY KEY (sha256, workstation)
 );
 INSERT INTO sync_blob_holders (sha256, workstation, stored_at)
-    SELECT sha256, workstation, stored_at FROM sync_blobs
+    SELECT sha256, workstation, stored_at FROM sync_blobs WHERE 1 = 1
     ON CONFLICT (sha256, workstation) DO NOTHING;
 
 -- Who is uploading a partial blob: only that workstation may write or restart it.
@@ -54,3 +54,7 @@ CREATE TABLE IF NOT EXISTS sync_blob_uploads (
     started_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- A session ended by IT (certificate unbound, clerk disabled) stays until it expires, marked,
+-- so that its token is answered `session_ended` rather than "unknown".
+ALTER TABLE auth_sessions ADD COLUMN ended_at BIGINT;

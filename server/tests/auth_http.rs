@@ -19,7 +19,7 @@ use yichuang_drivers::ukey::{self, Backend, Ukey, UkeyConfig};
 use yichuang_pki::{verify_grant, Cert, SignedGrant, VerifyingKey, MAX_GRANT_MS};
 use yichuang_server::{ManualClock, ServerConfig};
 
-use common::{any_port, client, pg_url, Running};
+use common::{any_port, pg_url, random_hall, Running, Ws};
 use ukey_support::Setup;
 
 /// One scenario at a time: a PKCS#11 login is per process and token, the SKF key is one device.
@@ -132,18 +132,8 @@ impl Signer {
     }
 }
 
-async fn post(url: &str, body: &Value) -> (u16, Value) {
-    let resp = client().post(url).json(body).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.expect("JSON body"))
-}
-
-async fn challenge(server: &Running, workstation: &str) -> (String, String) {
-    let (status, body) = post(
-        &server.url("/api/v1/auth/challenge"),
-        &json!({ "workstation": workstation }),
-    )
-    .await;
+async fn challenge(ws: &Ws) -> (String, String) {
+    let (status, body) = ws.post_json("/api/v1/auth/challenge", &json!({})).await;
     assert_eq!(status, 200, "{body}");
     let nonce = body["nonce"].as_str().unwrap().to_owned();
     assert_eq!(B64.decode(&nonce).unwrap().len(), 32);
@@ -152,24 +142,23 @@ async fn challenge(server: &Running, workstation: &str) -> (String, String) {
 
 /// A login request signed by `signer` with `cert_der` (normally the key's own certificate).
 async fn signed_login(
-    server: &Running,
-    workstation: &str,
+    _server: &Running,
+    ws: &Ws,
     signer: &mut Signer,
     cert_der: Option<&[u8]>,
 ) -> Value {
-    let (id, nonce) = challenge(server, workstation).await;
+    let (id, nonce) = challenge(ws).await;
     let sig = signer.sign(format!("yichuang-login|{id}|{nonce}").as_bytes());
     json!({
         "challenge_id": id,
         "certificate": B64.encode(cert_der.unwrap_or(&signer.cert_der)),
         "signature": B64.encode(sig),
-        "workstation": workstation,
     })
 }
 
 /// Posts a login and checks the refusal code and its Chinese message.
-async fn refused(server: &Running, req: &Value, status: u16, code: &str, message: &str) {
-    let (got, body) = post(&server.url("/api/v1/auth/login"), req).await;
+async fn refused(ws: &Ws, req: &Value, status: u16, code: &str, message: &str) {
+    let (got, body) = ws.post_json("/api/v1/auth/login", req).await;
     assert_eq!(
         (got, body["code"].as_str().unwrap()),
         (status, code),
@@ -179,8 +168,8 @@ async fn refused(server: &Running, req: &Value, status: u16, code: &str, message
     assert!(!body["detail"].as_str().unwrap().is_empty());
 }
 
-async fn grant_key(server: &Running) -> VerifyingKey {
-    let (status, body) = common::get_json(&server.url("/api/v1/auth/grant-key")).await;
+async fn grant_key(ws: &Ws) -> VerifyingKey {
+    let (status, body) = ws.get_json("/api/v1/auth/grant-key").await;
     assert_eq!(status, 200);
     let bytes: [u8; 32] = B64
         .decode(body["public_key"].as_str().unwrap())
@@ -189,12 +178,15 @@ async fn grant_key(server: &Running) -> VerifyingKey {
         .unwrap();
     let key = VerifyingKey::from_bytes(&bytes).unwrap();
     assert_eq!(body["key_id"], yichuang_pki::grant_key_id(&key));
+    // The key the workstation pinned at enrollment.
+    assert_eq!(ws.enrollment["grant_public_key"], body["public_key"]);
+    assert_eq!(ws.enrollment["grant_key_id"], body["key_id"]);
     key
 }
 
 /// Logs in successfully and checks the clerk, session and offline grant.
-async fn logs_in(server: &Running, req: &Value, clerk_id: &str, now_ms: i64) -> String {
-    let (status, body) = post(&server.url("/api/v1/auth/login"), req).await;
+async fn logs_in(server: &Running, ws: &Ws, req: &Value, clerk_id: &str, now_ms: i64) -> String {
+    let (status, body) = ws.post_json("/api/v1/auth/login", req).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["clerk"]["id"], clerk_id);
     let token = body["session_token"].as_str().unwrap().to_owned();
@@ -204,7 +196,7 @@ async fn logs_in(server: &Running, req: &Value, clerk_id: &str, now_ms: i64) -> 
     );
 
     let grant: SignedGrant = serde_json::from_value(body["offline_grant"].clone()).unwrap();
-    let grant = verify_grant(&grant_key(server).await, &grant, now_ms).unwrap();
+    let grant = verify_grant(&grant_key(ws).await, &grant, now_ms).unwrap();
     let cert = Cert::from_der(&B64.decode(req["certificate"].as_str().unwrap()).unwrap()).unwrap();
     assert_eq!(grant.cert_fingerprint, cert.fingerprint());
     assert_eq!(grant.clerk_id, clerk_id);
@@ -215,14 +207,8 @@ async fn logs_in(server: &Running, req: &Value, clerk_id: &str, now_ms: i64) -> 
     assert_eq!(grant.expires_at - grant.issued_at, 7 * 86_400_000);
     assert_eq!(grant.certificate().unwrap(), cert);
 
-    let resp = client()
-        .get(server.url("/api/v1/auth/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let clerk: Value = resp.json().await.unwrap();
+    let (status, clerk) = ws.get_with_session("/api/v1/auth/session", &token).await;
+    assert_eq!(status, 200, "{clerk}");
     assert_eq!(clerk, body["clerk"]);
     token
 }
@@ -335,8 +321,6 @@ async fn certificate_login(db_url: Option<String>) {
     for ca in ["ecdsa-ca.pem", "sm2-ca.pem"] {
         std::fs::copy(keys.join("ca").join(ca), ca_dir.join(ca)).unwrap();
     }
-    // A fresh workstation id per run: the PostgreSQL database outlives the test.
-    let ws = format!("440100-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let db = db_url.as_deref();
 
     // Admin CLI: clerks and bindings (王五 stays unbound). Importing twice is an update.
@@ -385,7 +369,15 @@ async fn certificate_login(db_url: Option<String>) {
     config.database_url = db_url.clone();
     config.auth.ca_dir = Some(ca_dir.clone());
     config.clock = clock.clone();
+    // This scenario makes more logins a minute than a window would (the limits have their
+    // own test).
+    config.auth.rate_limits.login_per_workstation.max = 1000;
+    config.auth.rate_limits.challenge_per_workstation.max = 1000;
+    config.auth.rate_limits.login_per_address.max = 1000;
+    config.auth.rate_limits.challenge_per_address.max = 1000;
     let server = Running::start(config.clone()).await;
+    // A fresh hall per run: the PostgreSQL database outlives the test.
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
     let now = || yichuang_server::Clock::now_ms(clock.as_ref());
     let mut attempts = Vec::new();
 
@@ -394,16 +386,16 @@ async fn certificate_login(db_url: Option<String>) {
     let mut li = Signer::pkcs11(s, "clerk-rsa");
     let mut qian = Signer::skf(s);
     let zhang_req = signed_login(&server, &ws, &mut zhang, None).await;
-    let token = logs_in(&server, &zhang_req, "T-ZS", now()).await;
+    let token = logs_in(&server, &ws, &zhang_req, "T-ZS", now()).await;
     let req = signed_login(&server, &ws, &mut li, None).await;
-    logs_in(&server, &req, "T-LS", now()).await;
+    logs_in(&server, &ws, &req, "T-LS", now()).await;
     let req = signed_login(&server, &ws, &mut qian, None).await;
-    logs_in(&server, &req, "T-QQ", now()).await;
+    logs_in(&server, &ws, &req, "T-QQ", now()).await;
     attempts.extend(["ok", "ok", "ok"]);
 
     // Replaying a used challenge.
     refused(
-        &server,
+        &ws,
         &zhang_req,
         400,
         "challenge_invalid",
@@ -414,7 +406,7 @@ async fn certificate_login(db_url: Option<String>) {
     let mut req = zhang_req.clone();
     req["challenge_id"] = json!(uuid::Uuid::new_v4().to_string());
     refused(
-        &server,
+        &ws,
         &req,
         400,
         "challenge_invalid",
@@ -427,7 +419,7 @@ async fn certificate_login(db_url: Option<String>) {
     let mut wang = Signer::pkcs11(s, "clerk-unbound");
     let req = signed_login(&server, &ws, &mut wang, None).await;
     refused(
-        &server,
+        &ws,
         &req,
         403,
         "cert_not_bound",
@@ -436,7 +428,7 @@ async fn certificate_login(db_url: Option<String>) {
     .await;
     let mut zhao = Signer::pkcs11(s, "clerk-expired");
     let req = signed_login(&server, &ws, &mut zhao, None).await;
-    refused(&server, &req, 403, "cert_expired", "证书已过期").await;
+    refused(&ws, &req, 403, "cert_expired", "证书已过期").await;
     attempts.extend(["cert_not_bound", "cert_expired"]);
 
     // Tampered signature: one bit of `s` flipped, and a signature over another message.
@@ -445,13 +437,13 @@ async fn certificate_login(db_url: Option<String>) {
     let last = sig.len() - 1;
     sig[last] ^= 0x01;
     req["signature"] = json!(B64.encode(&sig));
-    refused(&server, &req, 401, "signature_invalid", "签名验证失败").await;
+    refused(&ws, &req, 401, "signature_invalid", "签名验证失败").await;
     let mut req = signed_login(&server, &ws, &mut qian, None).await;
     req["signature"] = json!(B64.encode(qian.sign(b"yichuang-login|other|message")));
-    refused(&server, &req, 401, "signature_invalid", "签名验证失败").await;
+    refused(&ws, &req, 401, "signature_invalid", "签名验证失败").await;
     // 张三's key signing with 李四's certificate.
     let req = signed_login(&server, &ws, &mut zhang, Some(&li.cert_der.clone())).await;
-    refused(&server, &req, 401, "signature_invalid", "签名验证失败").await;
+    refused(&ws, &req, 401, "signature_invalid", "签名验证失败").await;
     attempts.extend([
         "signature_invalid",
         "signature_invalid",
@@ -461,44 +453,29 @@ async fn certificate_login(db_url: Option<String>) {
     // Untrusted CA: a forged certificate for 张三's key from a CA with the same name.
     let forged = forge_cert(&keys, &tmp.path().join("rogue"));
     let req = signed_login(&server, &ws, &mut zhang, Some(&forged)).await;
-    refused(
-        &server,
-        &req,
-        403,
-        "cert_untrusted",
-        "证书不是受信任的CA签发",
-    )
-    .await;
+    refused(&ws, &req, 403, "cert_untrusted", "证书不是受信任的CA签发").await;
     attempts.push("cert_untrusted");
 
     // Malformed certificate and body.
     let mut req = signed_login(&server, &ws, &mut zhang, None).await;
     req["certificate"] = json!(B64.encode(b"not a certificate"));
-    refused(
-        &server,
-        &req,
-        400,
-        "cert_malformed",
-        "证书格式错误，请检查UKey",
-    )
-    .await;
+    refused(&ws, &req, 400, "cert_malformed", "证书格式错误，请检查UKey").await;
     attempts.push("cert_malformed");
-    let (status, body) = post(
-        &server.url("/api/v1/auth/login"),
-        &json!({ "workstation": ws }),
-    )
-    .await;
+    let (status, body) = ws
+        .post_json("/api/v1/auth/login", &json!({ "challenge_id": 1 }))
+        .await;
     assert_eq!(
         (status, body["code"].as_str().unwrap()),
         (400, "bad_request"),
         "{body}"
     );
+    attempts.push("bad_request");
 
     // An expired challenge (60 s).
     let req = signed_login(&server, &ws, &mut zhang, None).await;
     clock.advance_ms(61_000);
     refused(
-        &server,
+        &ws,
         &req,
         400,
         "challenge_invalid",
@@ -508,32 +485,42 @@ async fn certificate_login(db_url: Option<String>) {
     attempts.push("challenge_invalid");
 
     // Sessions: a bad token, then the good one after 12 h.
-    let resp = client()
-        .get(server.url("/api/v1/auth/session"))
-        .bearer_auth("nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
-    let err: Value = resp.json().await.unwrap();
-    assert_eq!(err["code"], "unauthorized");
-    let resp = client()
-        .get(server.url("/api/v1/auth/session"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+    let (status, err) = ws.get_with_session("/api/v1/auth/session", "nope").await;
+    assert_eq!((status, err["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) = ws.get_json("/api/v1/auth/session").await;
+    assert_eq!(status, 401);
+    // The session is bound to the workstation that logged in: another workstation's
+    // signature with it is refused.
+    let other = Ws::enroll(&server, &ws.hall, 2).await;
+    let (status, err) = other.get_with_session("/api/v1/auth/session", &token).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{err}"
+    );
+    // The challenge and the login are the signing workstation's: a challenge issued to
+    // another workstation does not log in here.
+    let (id, nonce) = challenge(&other).await;
+    let req = json!({
+        "challenge_id": id,
+        "certificate": B64.encode(&zhang.cert_der),
+        "signature": B64.encode(zhang.sign(format!("yichuang-login|{id}|{nonce}").as_bytes())),
+    });
+    refused(
+        &ws,
+        &req,
+        400,
+        "challenge_invalid",
+        "登录请求已过期，请重试",
+    )
+    .await;
+    attempts.push("challenge_invalid");
     clock.advance_ms(12 * 3_600_000);
-    let resp = client()
-        .get(server.url("/api/v1/auth/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401, "session expires after 12 h");
+    let (status, _) = ws.get_with_session("/api/v1/auth/session", &token).await;
+    assert_eq!(status, 401, "session expires after 12 h");
 
     // The OpenAPI document has the endpoints.
-    let (_, doc) = common::get_json(&server.url("/api/v1/openapi.json")).await;
+    let (_, doc) = ws.get_json("/api/v1/openapi.json").await;
     for (path, method) in [
         ("/api/v1/auth/challenge", "post"),
         ("/api/v1/auth/login", "post"),
@@ -554,7 +541,7 @@ async fn certificate_login(db_url: Option<String>) {
             "missing {schema}"
         );
     }
-    let grant_key_before = grant_key(&server).await;
+    let grant_key_before = grant_key(&ws).await;
     server.stop().await;
 
     // Revocation: 李四 is revoked in a CRL loaded at start; 张三 still logs in. The grant key
@@ -569,15 +556,20 @@ async fn certificate_login(db_url: Option<String>) {
     );
     config.auth.crl_dir = Some(crl_dir);
     let server = Running::start(config).await;
-    assert_eq!(grant_key(&server).await, grant_key_before);
+    // The same enrolled key on the restarted server.
+    let ws = Ws {
+        base: server.base.clone(),
+        ..ws
+    };
+    assert_eq!(grant_key(&ws).await, grant_key_before);
     let req = signed_login(&server, &ws, &mut li, None).await;
-    refused(&server, &req, 403, "cert_revoked", "证书已被吊销").await;
+    refused(&ws, &req, 403, "cert_revoked", "证书已被吊销").await;
     let req = signed_login(&server, &ws, &mut zhang, None).await;
-    logs_in(&server, &req, "T-ZS", now()).await;
+    let token = logs_in(&server, &ws, &req, "T-ZS", now()).await;
     attempts.extend(["cert_revoked", "ok"]);
 
-    // One audit row per attempt (the body that did not parse has no workstation).
-    let audit = server.state.db.audit_for_workstation(&ws).await.unwrap();
+    // One audit row per attempt, all with the workstation of the credential.
+    let audit = server.state.db.audit_for_workstation(&ws.id).await.unwrap();
     let outcomes: Vec<&str> = audit.iter().map(|a| a.outcome.as_str()).collect();
     assert_eq!(outcomes, attempts);
     assert!(audit.iter().all(|a| a
@@ -604,9 +596,16 @@ async fn certificate_login(db_url: Option<String>) {
         &["cert", "unbind", "--clerk", "T-ZS", "--serial", &serial],
     );
     assert!(out.contains("unbound 1"), "{out}");
+    // ... and the session opened with it, at once (the CLI is another process).
+    let (status, err) = ws.get_with_session("/api/v1/auth/session", &token).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("session_ended")),
+        "{err}"
+    );
     let req = signed_login(&server, &ws, &mut zhang, None).await;
     refused(
-        &server,
+        &ws,
         &req,
         403,
         "cert_not_bound",

@@ -18,7 +18,7 @@ async fn endpoints_and_instance_id_on_postgres() {
     config.database_url = Some(url);
 
     let first = Running::start(config.clone()).await;
-    check_endpoints(&first.base, "postgres").await;
+    check_endpoints(&first, "postgres").await;
     let id = first.instance_id.clone();
     let migrations = applied_migrations(&first.state).await;
     assert!(migrations >= 1);

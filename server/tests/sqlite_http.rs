@@ -10,7 +10,7 @@ use yichuang_server::ServerConfig;
 async fn endpoints_on_sqlite() {
     let tmp = tempfile::tempdir().unwrap();
     let server = Running::start(ServerConfig::sqlite(any_port(), tmp.path())).await;
-    check_endpoints(&server.base, "sqlite").await;
+    check_endpoints(&server, "sqlite").await;
 
     assert!(tmp.path().join("server.db").is_file());
     let mode: String = sqlx::query("PRAGMA journal_mode")

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::credential::WorkstationCredential;
 use yichuang_core::infra::keystore::StoreKey;
 use yichuang_core::infra::store::Store;
 use yichuang_core::infra::sync::{outbox, SyncConfig, SyncEngine};
@@ -58,13 +59,15 @@ fn payload(rng: &mut fastrand::Rng) -> serde_json::Value {
     })
 }
 
-/// `workstations` tasks, each pushing `batch` fresh records per request until `duration` ends.
+/// One task per enrolled workstation of `creds`, each pushing `batch` fresh records per signed
+/// request until `duration` ends.
 pub async fn loadgen(
     url: url::Url,
-    workstations: usize,
+    creds: Vec<WorkstationCredential>,
     batch: usize,
     duration: Duration,
 ) -> LoadReport {
+    let workstations = creds.len();
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(workstations)
@@ -75,12 +78,12 @@ pub async fn loadgen(
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
-    for w in 0..workstations {
+    for (w, cred) in creds.into_iter().enumerate() {
         let client = client.clone();
         let push = push.clone();
+        let base = url.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng = fastrand::Rng::with_seed(w as u64 + 1);
-            let ws = format!("bench-{w:03}");
             let mut lat = Vec::new();
             let mut errors = 0u64;
             while Instant::now() < deadline {
@@ -94,9 +97,18 @@ pub async fn loadgen(
                         })
                     })
                     .collect();
-                let body = serde_json::json!({ "workstation": ws, "records": records });
+                let body = serde_json::json!({ "records": records }).to_string();
                 let t = Instant::now();
-                let ok = match client.post(push.clone()).json(&body).send().await {
+                let mut req = client
+                    .post(push.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json");
+                for (name, value) in cred
+                    .sign("POST", &base, &push, Some(body.as_bytes()))
+                    .headers()
+                {
+                    req = req.header(name, value);
+                }
+                let ok = match req.body(body).send().await {
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
@@ -151,13 +163,26 @@ pub async fn ingest_bench(
         .map_err(|e| format!("{}: {}", e.message(), e.detail()))?;
     let url =
         url::Url::parse(&format!("http://{}/", server.local_addr())).map_err(|e| e.to_string())?;
+    let db = server.state().db.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         let _ = stop_rx.await;
     }));
+    // Every sender is an enrolled workstation signing each push.
+    let hall = crate::enroll::random_hall();
+    let mut creds = Vec::with_capacity(workstations);
+    for w in 0..workstations {
+        creds.push(crate::enroll::enroll(&db, &url, &hall, w as u32 + 1).await?);
+    }
     // Warm-up: connections and prepared statements.
-    let _ = loadgen(url.clone(), workstations, batch, Duration::from_millis(500)).await;
-    let report = loadgen(url, workstations, batch, duration).await;
+    let _ = loadgen(
+        url.clone(),
+        creds.clone(),
+        batch,
+        Duration::from_millis(500),
+    )
+    .await;
+    let report = loadgen(url, creds, batch, duration).await;
     let _ = stop_tx.send(());
     let _ = task.await;
     let _ = std::fs::remove_dir_all(&tmp);
@@ -257,11 +282,13 @@ pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> 
         total / (1024 * 1024),
         t.elapsed().as_secs_f64()
     );
-    let (addr, stop) = background_server(root.join("server"))?;
-    let mut cfg = SyncConfig::new(
-        url::Url::parse(&format!("http://{addr}")).map_err(|e| s(&e))?,
-        "bench-drain",
-    );
+    let server_config =
+        ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), root.join("server"));
+    let (addr, stop) = background_server_with(server_config.clone())?;
+    let base = url::Url::parse(&format!("http://{addr}")).map_err(|e| s(&e))?;
+    let cred = crate::enroll::Admin::open(&server_config, base.clone())?
+        .enroll(&crate::enroll::random_hall(), 1)?;
+    let mut cfg = SyncConfig::new(base, cred);
     cfg.batch_size = 500;
     cfg.chunk_size = 4 * 1024 * 1024;
     let mut engine = SyncEngine::new(store, Some(blob_store), cfg)

@@ -3,5 +3,6 @@
 //! benchmarks of [`bench`]. The binary `yichuang-sync-harness` runs them as processes.
 
 pub mod bench;
+pub mod enroll;
 pub mod proxy;
 pub mod workload;

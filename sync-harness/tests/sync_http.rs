@@ -2,12 +2,15 @@
 //! when `YICHUANG_TEST_PG_URL` is set): exactly-once push, parking, resumable blobs, ETag pull,
 //! honest status, audit continuity, encryption at rest.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use yichuang_core::domain::audit::{self, AuditEntry};
 use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::credential::{generate_key, WorkstationCredential};
 use yichuang_core::infra::keystore::StoreKey;
 use yichuang_core::infra::store::Store;
 use yichuang_core::infra::sync::client::{AckOutcome, SyncClient};
@@ -15,6 +18,7 @@ use yichuang_core::infra::sync::outbox::{self, OutboxRecord};
 use yichuang_core::infra::sync::{pull, SyncConfig, SyncEngine, SyncPhase, SyncService};
 use yichuang_server::ServerConfig;
 use yichuang_sync_harness::bench::background_server_with;
+use yichuang_sync_harness::enroll;
 use yichuang_sync_harness::workload::{self, CITIZEN_ID, CITIZEN_NAME};
 
 struct Env {
@@ -23,6 +27,12 @@ struct Env {
     base: url::Url,
     stop: Option<Box<dyn FnOnce()>>,
     key: StoreKey,
+    /// The server's database from the test's side: enrollment codes, record counts.
+    admin: enroll::Admin,
+    /// This run's hall (the PostgreSQL test database outlives a run).
+    hall: String,
+    /// Test workstations by name, enrolled on first use (window 1, 2, …).
+    creds: RefCell<HashMap<String, WorkstationCredential>>,
 }
 
 impl Drop for Env {
@@ -66,13 +76,17 @@ fn env_with(database_url: Option<String>) -> Env {
     let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().unwrap(), root.join("server"));
     config.database_url = database_url;
     config.sync.catalog_dir = Some(root.join("catalog"));
-    let (addr, stop) = background_server_with(config).unwrap();
+    let (addr, stop) = background_server_with(config.clone()).unwrap();
+    let base = url::Url::parse(&format!("http://{addr}")).unwrap();
     Env {
         _dir: dir,
-        base: url::Url::parse(&format!("http://{addr}")).unwrap(),
+        admin: enroll::Admin::open(&config, base.clone()).unwrap(),
+        base,
         root,
         stop: Some(Box::new(stop)),
         key: StoreKey::from_bytes([9; 32]),
+        hall: enroll::random_hall(),
+        creds: RefCell::default(),
     }
 }
 
@@ -87,8 +101,21 @@ impl Env {
     fn blobs(&self) -> BlobStore {
         BlobStore::open(&self.root.join("ws/blobs"), &self.key).unwrap()
     }
+    /// The credential of test workstation `name`, enrolled through the real route on first use.
+    fn cred(&self, name: &str) -> WorkstationCredential {
+        let mut creds = self.creds.borrow_mut();
+        let window = creds.len() as u32 + 1;
+        creds
+            .entry(name.to_owned())
+            .or_insert_with(|| self.admin.enroll(&self.hall, window).unwrap())
+            .clone()
+    }
+    /// The server's id of test workstation `name`.
+    fn id(&self, name: &str) -> String {
+        self.cred(name).workstation_id().to_owned()
+    }
     fn cfg(&self, ws: &str) -> SyncConfig {
-        let mut c = SyncConfig::new(self.base.clone(), ws);
+        let mut c = SyncConfig::new(self.base.clone(), self.cred(ws));
         c.backoff_base = Duration::from_millis(20);
         c.backoff_max = Duration::from_millis(200);
         c.idle_poll = Duration::from_millis(50);
@@ -98,15 +125,32 @@ impl Env {
     fn engine(&self, ws: &str) -> SyncEngine {
         SyncEngine::new(self.store(), Some(self.blobs()), self.cfg(ws)).unwrap()
     }
-    fn get(&self, path: &str) -> (u16, Value) {
-        let r = http().get(self.base.join(path).unwrap()).send().unwrap();
+    /// A GET signed by test workstation `ws`.
+    fn get(&self, ws: &str, path: &str) -> (u16, Value) {
+        let url = self.base.join(path).unwrap();
+        let r = self
+            .cred(ws)
+            .apply(http().get(url.clone()), "GET", &self.base, &url, Some(b""))
+            .send()
+            .unwrap();
         let s = r.status().as_u16();
         (s, r.json().unwrap_or(Value::Null))
     }
-    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = http()
-            .post(self.base.join(path).unwrap())
-            .json(body)
+    /// A JSON POST signed by test workstation `ws`.
+    fn post(&self, ws: &str, path: &str, body: &Value) -> (u16, Value) {
+        let url = self.base.join(path).unwrap();
+        let bytes = serde_json::to_vec(body).unwrap();
+        let r = self
+            .cred(ws)
+            .apply(
+                http().post(url.clone()),
+                "POST",
+                &self.base,
+                &url,
+                Some(&bytes),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes)
             .send()
             .unwrap();
         let s = r.status().as_u16();
@@ -128,8 +172,7 @@ fn enqueue(store: &mut Store, id: &str, version: i64, payload: Value) {
 }
 
 fn server_count(env: &Env, ws: &str, kind: &str) -> i64 {
-    let (_, stats) = env.get(&format!("api/v1/sync/stats?workstation={ws}"));
-    stats["records"][kind].as_i64().unwrap_or(0)
+    env.admin.count(&env.id(ws), kind)
 }
 
 fn exactly_once_push(env: &Env) {
@@ -146,10 +189,10 @@ fn exactly_once_push(env: &Env) {
     assert_eq!(server_count(env, &ws, "case"), 5);
 
     // The same batch again (a lost answer, a second sender): identical acks, nothing doubled.
-    let batch = json!({"workstation": ws, "records": ids.iter().map(|id| json!({
+    let batch = json!({"records": ids.iter().map(|id| json!({
         "id": id, "kind": "case", "version": 1, "payload": {"n": 1}})).collect::<Vec<_>>()});
-    let (s1, a1) = env.post("api/v1/sync/push", &batch);
-    let (s2, a2) = env.post("api/v1/sync/push", &batch);
+    let (s1, a1) = env.post(&ws, "api/v1/sync/push", &batch);
+    let (s2, a2) = env.post(&ws, "api/v1/sync/push", &batch);
     assert_eq!((s1, s2), (200, 200));
     assert_eq!(a1, a2, "replays get the same acknowledgements");
     assert!(a1["acks"]
@@ -176,8 +219,9 @@ fn exactly_once_push(env: &Env) {
     assert_eq!(acked, 3, "sync_acked keeps the highest version");
     // Another workstation cannot take over the id.
     let (_, a) = env.post(
+        "intruder",
         "api/v1/sync/push",
-        &json!({"workstation": "intruder", "records": [{"id": ids[1], "kind": "case", "version": 9, "payload": {}}]}),
+        &json!({"records": [{"id": ids[1], "kind": "case", "version": 9, "payload": {}}]}),
     );
     assert_eq!(a["acks"][0]["outcome"], "rejected");
     assert_eq!(a["acks"][0]["code"], "id_conflict");
@@ -346,21 +390,22 @@ fn blob_resume(env: &Env) {
         r.size - 65_536,
         "resumed where the server stopped"
     );
-    let got = http()
-        .get(
-            env.base
-                .join(&format!("api/v1/sync/blobs/{}", r.sha256))
-                .unwrap(),
-        )
-        .send()
-        .unwrap()
-        .bytes()
-        .unwrap();
+    // Reading it back takes a clerk session of the hall (issue 15): without one it is refused,
+    // and the stored file is compared on the server's disk.
+    let (status, err) = env.get(&ws, &format!("api/v1/sync/blobs/{}", r.sha256));
     assert_eq!(
-        got.as_ref(),
-        content.as_slice(),
-        "byte-identical on the server"
+        (status, err["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{err}"
     );
+    let got = std::fs::read(
+        env.root
+            .join("server/blobs")
+            .join(&r.sha256[..2])
+            .join(&r.sha256),
+    )
+    .unwrap();
+    assert_eq!(got, content, "byte-identical on the server");
     assert!(engine.status(None).unwrap().all_synced);
 }
 
@@ -405,7 +450,7 @@ fn j3_catalog_pull_uses_etags_and_the_cache_serves_offline() {
     // Offline: the cache still answers.
     let offline = SyncClient::new(&SyncConfig::new(
         url::Url::parse("http://127.0.0.1:9").unwrap(),
-        "ws-pull",
+        env.cred("ws-pull"),
     ))
     .unwrap();
     assert!(pull::pull_catalog(&offline, &mut store, 5).is_err());
@@ -421,7 +466,8 @@ fn j2_status_never_says_synced_while_anything_waits_and_reports_errors_in_chines
     let mut store = Store::open_encrypted(&db, &key).unwrap();
     enqueue(&mut store, &uuid::Uuid::now_v7().to_string(), 1, json!({}));
     // No server listens here.
-    let mut cfg = SyncConfig::new(url::Url::parse("http://127.0.0.1:9").unwrap(), "ws-down");
+    let cred = WorkstationCredential::new("ws-down", generate_key().unwrap());
+    let mut cfg = SyncConfig::new(url::Url::parse("http://127.0.0.1:9").unwrap(), cred);
     cfg.backoff_base = Duration::from_millis(20);
     cfg.backoff_max = Duration::from_millis(100);
     cfg.idle_poll = Duration::from_millis(20);
@@ -481,7 +527,7 @@ fn audit_continuity(env: &Env) {
         .unwrap()
         .without_pull();
     engine.run_once().unwrap();
-    let (_, check) = env.get(&format!("api/v1/sync/audit/{ws}"));
+    let (_, check) = env.get(&ws, &format!("api/v1/sync/audit/{}", env.id(&ws)));
     assert_eq!(check["intact"], true, "{check}");
     assert_eq!(check["linked"], 4);
 
@@ -489,13 +535,13 @@ fn audit_continuity(env: &Env) {
     let ws2 = format!("{ws}-b");
     let mut edited = serde_json::to_value(&recs[1]).unwrap();
     edited["subject"] = json!("someone else");
-    let body = json!({"workstation": ws2, "records": [
+    let body = json!({"records": [
         {"id": recs[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[0]).unwrap()},
         {"id": recs[1].id, "kind": "audit", "version": 1, "payload": edited},
         {"id": recs[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&recs[3]).unwrap()},
     ]});
     // The ids belong to `ws` already: a replay under another workstation is refused as a whole.
-    let (_, a) = env.post("api/v1/sync/push", &body);
+    let (_, a) = env.post(&ws2, "api/v1/sync/push", &body);
     assert!(a["acks"]
         .as_array()
         .unwrap()
@@ -523,8 +569,9 @@ fn audit_continuity(env: &Env) {
     let mut edited = serde_json::to_value(&fresh[1]).unwrap();
     edited["action"] = json!("print.nothing");
     let (_, a) = env.post(
+        &ws2,
         "api/v1/sync/push",
-        &json!({"workstation": ws2, "records": [
+        &json!({"records": [
             {"id": fresh[0].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[0]).unwrap()},
             {"id": fresh[1].id, "kind": "audit", "version": 1, "payload": edited},
             {"id": fresh[3].id, "kind": "audit", "version": 1, "payload": serde_json::to_value(&fresh[3]).unwrap()},
@@ -538,7 +585,7 @@ fn audit_continuity(env: &Env) {
             .all(|a| a["outcome"] == "accepted"),
         "{a}"
     );
-    let (_, check) = env.get(&format!("api/v1/sync/audit/{ws2}"));
+    let (_, check) = env.get(&ws2, &format!("api/v1/sync/audit/{}", env.id(&ws2)));
     assert_eq!(check["intact"], false, "{check}");
     assert_eq!(check["gaps"].as_array().unwrap().len(), 1, "{check}");
     assert_eq!(check["gaps"][0], json!(fresh[2].hash), "{check}");

@@ -222,7 +222,8 @@ impl Database {
 
     /// Ends the active bindings of `clerk_id` whose serial is one of `serials` (and, when
     /// given, whose issuer is `issuer`), and in the same transaction the sessions opened with
-    /// those certificates. Returns how many bindings were ended.
+    /// those certificates (marked ended: their tokens answer `session_ended`). Returns how
+    /// many bindings were ended.
     pub async fn unbind_cert(
         &self,
         clerk_id: &str,
@@ -248,8 +249,10 @@ impl Database {
             for row in &rows {
                 let fingerprint: String = row.try_get("fingerprint")?;
                 sqlx::query(
-                    "DELETE FROM auth_sessions WHERE clerk_id = $1 AND cert_fingerprint = $2",
+                    "UPDATE auth_sessions SET ended_at = $1 \
+                     WHERE clerk_id = $2 AND cert_fingerprint = $3 AND ended_at IS NULL",
                 )
+                .bind(now)
                 .bind(clerk_id)
                 .bind(&fingerprint)
                 .execute(&mut *tx)
@@ -261,7 +264,7 @@ impl Database {
         Ok(ended)
     }
 
-    /// Disables a clerk and deletes their sessions, in one transaction (a later import
+    /// Disables a clerk and ends their sessions, in one transaction (a later import
     /// enables them again).
     pub async fn disable_clerk(&self, clerk_id: &str, now: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
@@ -277,10 +280,13 @@ impl Database {
                 },
             });
         }
-        sqlx::query("DELETE FROM auth_sessions WHERE clerk_id = $1")
-            .bind(clerk_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE auth_sessions SET ended_at = $1 WHERE clerk_id = $2 AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(clerk_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -416,7 +422,7 @@ impl Database {
     /// unbound or whose clerk was disabled is `session_ended` at once.
     pub async fn session_at(&self, token_hash: &str, workstation: &str, now: i64) -> Result<Clerk> {
         let row = sqlx::query(
-            "SELECT c.id, c.name, c.department, c.post, c.permissions, c.active, s.workstation, \
+            "SELECT c.id, c.name, c.department, c.post, c.permissions, c.active, s.workstation, s.ended_at, \
              (SELECT COUNT(*) FROM cert_bindings b WHERE b.clerk_id = s.clerk_id \
               AND b.fingerprint = s.cert_fingerprint AND b.unbound_at IS NULL) AS bound \
              FROM auth_sessions s JOIN clerks c ON c.id = s.clerk_id \
@@ -438,7 +444,8 @@ impl Database {
             });
         }
         let record = clerk_from_row(&row)?;
-        if !record.active || row.try_get::<i64, _>("bound")? == 0 {
+        let ended = row.try_get::<Option<i64>, _>("ended_at")?.is_some();
+        if ended || !record.active || row.try_get::<i64, _>("bound")? == 0 {
             return Err(Error::SessionEnded {
                 detail: format!(
                     "clerk {} was disabled or their certificate unbound",

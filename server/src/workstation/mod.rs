@@ -94,6 +94,46 @@ mod tests {
     }
 
     #[test]
+    fn i15_the_openapi_document_states_who_may_call_each_route() {
+        use utoipa::OpenApi;
+        let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap();
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["workstation_signature"]["in"], "header");
+        assert_eq!(schemes["bearer"]["scheme"], "bearer");
+        let open = ["/api/v1/health", "/api/v1/version", "/api/v1/enroll"];
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let security = op["security"].to_string();
+                if open.contains(&path.as_str()) {
+                    assert!(!security.contains("workstation_signature"), "{path}");
+                    continue;
+                }
+                assert!(
+                    security.contains("workstation_signature"),
+                    "{method} {path}: {security}"
+                );
+                for status in ["401", "403"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+        for path in [
+            "/api/v1/enroll",
+            "/api/v1/auth/challenge",
+            "/api/v1/auth/login",
+        ] {
+            assert!(
+                doc["paths"][path]["post"]["responses"]["429"].is_object(),
+                "{path} lacks 429"
+            );
+        }
+        assert!(doc["paths"]["/api/v1/enroll"]["post"]["responses"]["401"].is_object());
+    }
+
+    #[test]
     fn hall_codes_are_checked() {
         assert_eq!(check_hall_code(" 441500 ").unwrap(), "441500");
         assert!(check_hall_code("").is_err());

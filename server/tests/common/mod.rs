@@ -84,8 +84,10 @@ pub async fn get_json(url: &str) -> (reqwest::StatusCode, Value) {
     (status, body)
 }
 
-/// Checks /health, /version, /openapi.json and the error shape of an unknown route.
-pub async fn check_endpoints(base: &str, database: &str) {
+/// Checks /health, /version, /openapi.json (signed by an enrolled workstation; refused
+/// without) and the error shape of an unknown route.
+pub async fn check_endpoints(server: &Running, database: &str) {
+    let base = server.base.as_str();
     let (status, health) = get_json(&format!("{base}/api/v1/health")).await;
     assert_eq!(status, 200, "{health}");
     assert_eq!(
@@ -104,7 +106,14 @@ pub async fn check_endpoints(base: &str, database: &str) {
         })
     );
 
-    let (status, doc) = get_json(&format!("{base}/api/v1/openapi.json")).await;
+    let (status, err) = get_json(&format!("{base}/api/v1/openapi.json")).await;
+    assert_eq!(
+        (status.as_u16(), err["code"].as_str()),
+        (401, Some("request_unsigned")),
+        "{err}"
+    );
+    let ws = Ws::enroll(server, &random_hall(), 1).await;
+    let (status, doc) = ws.get_json("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(
@@ -272,4 +281,162 @@ impl Drop for Spawned {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A random hall code (the PostgreSQL test database outlives a run; tests must not collide).
+pub fn random_hall() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_ascii_uppercase()
+}
+
+/// An enrolled test workstation: its key, made here, enrolled through `POST /api/v1/enroll`
+/// with a code from the admin function; every request it sends is signed.
+#[derive(Clone)]
+pub struct Ws {
+    pub id: String,
+    pub hall: String,
+    pub base: String,
+    pub key: yichuang_pki::credential::SigningKey,
+    /// The answer of the enrollment.
+    pub enrollment: Value,
+}
+
+/// Issues a code for `hall`/`window` on the server's database (what `workstation enroll`
+/// does) and returns it as printed.
+pub async fn issue_code(server: &Running, hall: &str, window: u32) -> (String, String) {
+    let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
+    let (id, code, _) = yichuang_server::admin::issue_code(&server.state.db, hall, window, 24, now)
+        .await
+        .expect("code issued");
+    (id, code)
+}
+
+/// The enrollment body for `code` and `key` (the shape of core's `EnrollRequest`).
+pub fn enroll_body(code: &str, key: &yichuang_pki::credential::SigningKey) -> Value {
+    use yichuang_pki::credential::{enrollment_message, public_key_b64, sign_b64};
+    let code: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let pk = public_key_b64(&key.verifying_key());
+    let proof = sign_b64(key, enrollment_message(&code, &pk).as_bytes());
+    serde_json::json!({ "code": code, "public_key": pk, "proof": proof })
+}
+
+pub fn new_key() -> yichuang_pki::credential::SigningKey {
+    let mut seed = [0u8; 32];
+    seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    yichuang_pki::credential::signing_key_from_seed(seed)
+}
+
+impl Ws {
+    /// Enrolls window `window` of `hall`.
+    pub async fn enroll(server: &Running, hall: &str, window: u32) -> Ws {
+        let (id, code) = issue_code(server, hall, window).await;
+        let key = new_key();
+        let resp = client()
+            .post(server.url("/api/v1/enroll"))
+            .json(&enroll_body(&code, &key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "enrollment of {id}");
+        let enrollment: Value = resp.json().await.unwrap();
+        assert_eq!(enrollment["workstation_id"], id.as_str());
+        Ws {
+            id,
+            hall: hall.to_ascii_uppercase(),
+            base: server.base.clone(),
+            key,
+            enrollment,
+        }
+    }
+
+    /// A request to `path` (from `/api/v1`, with its query) signed over `body`
+    /// (`None`: `UNSIGNED-PAYLOAD`).
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> reqwest::RequestBuilder {
+        self.request_at(method, path, body, self.now_ms(), fresh_nonce())
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        yichuang_server::Clock::now_ms(&yichuang_server::config::SystemClock)
+    }
+
+    /// As [`Ws::request`] with a given timestamp and nonce (replay and staleness probes).
+    pub fn request_at(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&[u8]>,
+        timestamp_ms: i64,
+        nonce: String,
+    ) -> reqwest::RequestBuilder {
+        let sig = yichuang_pki::credential::sign_request(
+            &self.key,
+            &self.id,
+            method.as_str(),
+            path,
+            timestamp_ms,
+            nonce,
+            body,
+        );
+        let mut b = client().request(method, format!("{}{path}", self.base));
+        for (name, value) in sig.headers() {
+            b = b.header(name, value);
+        }
+        if let Some(body) = body {
+            if !body.is_empty() {
+                b = b.body(body.to_vec());
+            }
+        }
+        b
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, Some(b""))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A clerk's request: the bearer token with this workstation's signature.
+    pub async fn get_with_session(&self, path: &str, token: &str) -> (u16, Value) {
+        let resp = self
+            .request(reqwest::Method::GET, path, Some(b""))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let resp = self
+            .request(reqwest::Method::POST, path, Some(&bytes))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A random request nonce.
+pub fn fresh_nonce() -> String {
+    yichuang_pki::credential::nonce_from(*uuid::Uuid::new_v4().as_bytes())
 }

@@ -41,10 +41,16 @@ enum Command {
     },
     /// A workstation: intakes and the sync loop.
     Work(WorkArgs),
-    /// Concurrent workstations pushing small batches to `--url` for `--seconds`.
+    /// Concurrent workstations pushing small batches to `--url` for `--seconds`; each is
+    /// enrolled first with a code issued on the server's database (`--database-url`, or the
+    /// SQLite database in `--data-dir`).
     Loadgen {
         #[arg(long)]
         url: url::Url,
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value = ".")]
+        data_dir: PathBuf,
         #[arg(long, default_value_t = 32)]
         workstations: usize,
         #[arg(long, default_value_t = 10)]
@@ -85,8 +91,11 @@ struct WorkArgs {
     /// Server base URL; without it no sync runs.
     #[arg(long)]
     server: Option<url::Url>,
+    /// The enrolled workstation id (with `--ws-key-hex`, its key's seed).
     #[arg(long, default_value = "ws-fault-1")]
     workstation: String,
+    #[arg(long, default_value = "")]
+    ws_key_hex: String,
     #[arg(long, default_value_t = 0)]
     intakes: usize,
     #[arg(long, default_value_t = 1)]
@@ -124,14 +133,48 @@ fn main() -> ExitCode {
         Command::Work(args) => work(args),
         Command::Loadgen {
             url,
+            database_url,
+            data_dir,
             workstations,
             batch,
             seconds,
         } => {
             let rt = runtime();
+            let mut config = yichuang_server::ServerConfig::sqlite(
+                "127.0.0.1:0".parse().expect("addr"),
+                data_dir,
+            );
+            config.database_url = database_url;
+            let creds = rt.block_on(async {
+                let db = yichuang_server::Database::open(&config)
+                    .await
+                    .map_err(|e| format!("{}: {}", e.message(), e.detail()))?;
+                let hall = yichuang_sync_harness::enroll::random_hall();
+                let mut creds = Vec::new();
+                for w in 0..workstations {
+                    match yichuang_sync_harness::enroll::enroll(&db, &url, &hall, w as u32 + 1)
+                        .await
+                    {
+                        Ok(c) => creds.push(c),
+                        Err(e) => {
+                            db.close().await;
+                            return Err(e);
+                        }
+                    }
+                }
+                db.close().await;
+                Ok::<_, String>(creds)
+            });
+            let creds = match creds {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("loadgen: enroll: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let r = rt.block_on(bench::loadgen(
                 url,
-                workstations,
+                creds,
                 batch,
                 Duration::from_secs(seconds),
             ));
@@ -238,7 +281,15 @@ fn work(a: WorkArgs) -> ExitCode {
     };
     let service = match &a.server {
         Some(url) => {
-            let mut cfg = SyncConfig::new(url.clone(), a.workstation.clone());
+            let ws_key = match yichuang_sync_harness::enroll::key_from_hex(&a.ws_key_hex) {
+                Ok(k) => k,
+                Err(e) => return fail("workstation key", &e),
+            };
+            let cred = yichuang_core::infra::credential::WorkstationCredential::new(
+                a.workstation.clone(),
+                ws_key,
+            );
+            let mut cfg = SyncConfig::new(url.clone(), cred);
             cfg.batch_size = 50;
             cfg.chunk_size = 64 * 1024;
             cfg.backoff_base = Duration::from_millis(20);
