@@ -203,7 +203,7 @@ pub fn verify_b64(key: &VerifyingKey, message: &[u8], signature_b64: &str) -> Re
     let signature =
         Signature::from_slice(&bytes).map_err(|e| PkiError::malformed("signature", e))?;
     key.verify(message, &signature)
-        .map_err(|e| PkiError::bad_signature(e))
+        .map_err(PkiError::bad_signature)
 }
 
 /// A public key as standard base64 of its 32 bytes.

@@ -70,6 +70,9 @@ error_codes! {
     BlobStore = "blob_store",
     BlobNotFound = "blob_not_found",
     Catalog = "catalog",
+    TlsConfig = "tls_config",
+    PlainHttpRefused = "plain_http_refused",
+    CrlOutdated = "crl_outdated",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -267,6 +270,18 @@ pub enum Error {
     /// The served catalog directory cannot be read.
     #[error("catalog unavailable: {detail}")]
     Catalog { detail: String },
+
+    /// The HTTPS certificate or key cannot be loaded.
+    #[error("TLS certificate or key: {detail}")]
+    TlsConfig { detail: String },
+
+    /// Plain HTTP on a non-loopback address without `--insecure-http`.
+    #[error("refusing plain HTTP on {addr}: give --tls-cert/--tls-key (or --insecure-http)")]
+    PlainHttpRefused { addr: SocketAddr },
+
+    /// The CRL of the certificate's CA is past its nextUpdate plus the grace.
+    #[error("CRL out of date: {detail}")]
+    CrlOutdated { detail: String },
 }
 
 impl Error {
@@ -302,6 +317,9 @@ impl Error {
             Error::BlobStore { .. } => ErrorCode::BlobStore,
             Error::BlobNotFound { .. } => ErrorCode::BlobNotFound,
             Error::Catalog { .. } => ErrorCode::Catalog,
+            Error::TlsConfig { .. } => ErrorCode::TlsConfig,
+            Error::PlainHttpRefused { .. } => ErrorCode::PlainHttpRefused,
+            Error::CrlOutdated { .. } => ErrorCode::CrlOutdated,
         }
     }
 
@@ -344,7 +362,12 @@ impl Error {
             | Error::BlobOffset { detail, .. }
             | Error::BlobStore { detail }
             | Error::BlobNotFound { detail }
-            | Error::Catalog { detail } => detail.clone(),
+            | Error::Catalog { detail }
+            | Error::TlsConfig { detail }
+            | Error::CrlOutdated { detail } => detail.clone(),
+            Error::PlainHttpRefused { addr } => {
+                format!("plain HTTP on non-loopback address {addr} without --insecure-http")
+            }
             Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
@@ -367,7 +390,8 @@ impl Error {
             Error::CertUntrusted { .. }
             | Error::CertExpired { .. }
             | Error::CertRevoked { .. }
-            | Error::CertNotBound { .. } => StatusCode::FORBIDDEN,
+            | Error::CertNotBound { .. }
+            | Error::CrlOutdated { .. } => StatusCode::FORBIDDEN,
             Error::DatabaseConnect(_)
             | Error::Database(_)
             | Error::DatabaseTimeout { .. }
@@ -378,6 +402,8 @@ impl Error {
             | Error::Serve(_)
             | Error::Signal(_)
             | Error::TrustConfig { .. }
+            | Error::TlsConfig { .. }
+            | Error::PlainHttpRefused { .. }
             | Error::GrantKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod messages;
 pub mod sync;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,7 +26,7 @@ use tokio::net::TcpListener;
 use utoipa::OpenApi;
 
 pub use auth::AuthState;
-pub use config::{AdminCommand, Cli, Clock, DatabaseKind, ManualClock, ServerConfig};
+pub use config::{AdminCommand, Cli, Clock, DatabaseKind, ManualClock, ServerConfig, TlsConfig};
 pub use db::Database;
 pub use error::{Error, ErrorBody, Result};
 
@@ -116,12 +117,40 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    /// HTTPS: the files and the configuration loaded from them at bind.
+    tls: Option<(TlsConfig, Arc<rustls::ServerConfig>)>,
+    /// Where the CAs and CRLs are re-read from, and how often the TLS files and CRLs are
+    /// checked.
+    reload: Reload,
+}
+
+/// What the reload tasks of [`Server::run`] watch.
+#[derive(Debug)]
+struct Reload {
+    interval: std::time::Duration,
+    ca_dir: Option<std::path::PathBuf>,
+    crl_dir: Option<std::path::PathBuf>,
 }
 
 impl Server {
     /// Loads the trusted CAs, CRLs and grant key, opens and migrates the database, then
     /// binds `config.listen`.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
+        // A hall's server never serves plain HTTP by accident: loopback is for development.
+        if config.tls.is_none() && !config.insecure_http && !config.listen.ip().is_loopback() {
+            return Err(Error::PlainHttpRefused {
+                addr: config.listen,
+            });
+        }
+        let tls = match &config.tls {
+            Some(files) => Some((files.clone(), tls::load(files)?)),
+            None => None,
+        };
+        let reload = Reload {
+            interval: config.reload_interval,
+            ca_dir: config.auth.ca_dir.clone(),
+            crl_dir: config.auth.crl_dir.clone(),
+        };
         let auth = AuthState::load(&config)?;
         let sync = sync::SyncState::new(
             sync::BlobBackend::from_config(&config)?,
@@ -129,7 +158,11 @@ impl Server {
         );
         let db = Database::open(&config).await?;
         match Self::bind_with(db.clone(), auth, sync, config.listen).await {
-            Ok(server) => Ok(server),
+            Ok(mut server) => {
+                server.tls = tls;
+                server.reload = reload;
+                Ok(server)
+            }
             Err(e) => {
                 db.close().await;
                 Err(e)
@@ -160,6 +193,12 @@ impl Server {
             listener,
             local_addr,
             state,
+            tls: None,
+            reload: Reload {
+                interval: std::time::Duration::from_secs(config::DEFAULT_RELOAD_SECS),
+                ca_dir: None,
+                crl_dir: None,
+            },
         })
     }
 
@@ -173,6 +212,20 @@ impl Server {
         &self.state
     }
 
+    /// `https` when the server speaks TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The base URL clients use: `<scheme>://<local address>`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.local_addr)
+    }
+
     /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes
     /// the database pool.
     pub async fn run<F>(self, shutdown: F) -> Result<()>
@@ -180,14 +233,47 @@ impl Server {
         F: Future<Output = ()> + Send + 'static,
     {
         let Server {
-            listener, state, ..
+            listener,
+            state,
+            tls,
+            reload,
+            ..
         } = self;
         let db = state.db.clone();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(Error::Serve);
+        // SIGHUP (and the interval) re-read the TLS pair and the CAs/CRLs.
+        let (hup, hup_rx) = tokio::sync::watch::channel(0u64);
+        let hup_task = tokio::spawn(forward_sighup(hup));
+        let crl_task = tokio::spawn(auth::reload::watch(
+            state.auth.clone(),
+            reload.ca_dir,
+            reload.crl_dir,
+            reload.interval,
+            hup_rx.clone(),
+        ));
+        let served = match tls {
+            None => {
+                let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(Error::Serve)
+            }
+            Some((files, initial)) => {
+                let app = router(state);
+                tls::serve(
+                    listener,
+                    app,
+                    files,
+                    initial,
+                    reload.interval,
+                    hup_rx,
+                    shutdown,
+                )
+                .await
+            }
+        };
+        hup_task.abort();
+        crl_task.abort();
         tracing::info!("shutting down, closing database pool");
         db.close().await;
         served
@@ -200,6 +286,26 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     Server::bind(config).await?.run(shutdown).await
+}
+
+/// Counts SIGHUPs into `tx` (the reload tasks watch it); never returns on Unix.
+async fn forward_sighup(tx: tokio::sync::watch::Sender<u64>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => {
+                while hup.recv().await.is_some() {
+                    tracing::info!("received SIGHUP: reloading TLS certificate, CAs and CRLs");
+                    tx.send_modify(|n| *n += 1);
+                }
+            }
+            Err(e) => tracing::warn!(detail = %e, "SIGHUP handler not installed"),
+        }
+    }
+    // Keep the sender alive so the watchers do not see a closed channel.
+    std::future::pending::<()>().await;
+    drop(tx);
 }
 
 /// Registers the shutdown signals now and returns a future that resolves on the first

@@ -45,6 +45,11 @@ impl ErrorCode {
             ErrorCode::BlobStore => "材料文件存储暂时不可用，请稍后重试",
             ErrorCode::BlobNotFound => "材料文件不存在或尚未上传完成",
             ErrorCode::Catalog => "事项目录暂不可用，请联系系统管理员",
+            ErrorCode::TlsConfig => "HTTPS 证书或私钥无法加载，请检查 --tls-cert 与 --tls-key 文件",
+            ErrorCode::PlainHttpRefused => {
+                "拒绝在非本机地址上提供未加密的 HTTP：请配置 --tls-cert 与 --tls-key（仅测试环境可用 --insecure-http）"
+            }
+            ErrorCode::CrlOutdated => "证书吊销列表已过期，请联系信息技术人员更新后再登录",
         }
     }
 }
