@@ -6,10 +6,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use yichuang_core::infra::blobs::{self, BlobStore};
+use yichuang_core::infra::http::BackendTls;
 use yichuang_core::infra::keystore::StoreKey;
 use yichuang_core::infra::store::Store;
 use yichuang_core::infra::sync::{outbox, SyncConfig, SyncEngine};
 use yichuang_server::{Server, ServerConfig};
+
+use crate::tls::HarnessTls;
 
 /// Result of a load run.
 #[derive(Debug, Clone)]
@@ -64,13 +67,15 @@ pub async fn loadgen(
     workstations: usize,
     batch: usize,
     duration: Duration,
+    tls: &BackendTls,
 ) -> LoadReport {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(workstations)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("http client");
+    let client = yichuang_core::infra::http::async_client(
+        tls,
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(workstations)
+            .timeout(Duration::from_secs(30)),
+    )
+    .expect("http client");
     let push = url.join("api/v1/sync/push").expect("push url");
     let started = Instant::now();
     let deadline = started + duration;
@@ -142,22 +147,31 @@ pub async fn ingest_bench(
     workstations: usize,
     batch: usize,
     duration: Duration,
+    tls: bool,
 ) -> Result<LoadReport, String> {
     let tmp = tempdir()?;
     let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), tmp.clone());
     config.database_url = Some(database_url.to_owned());
+    let tls = match tls {
+        true => Some(HarnessTls::in_dir(&tmp.join("tls"))?),
+        false => None,
+    };
+    if let Some(tls) = &tls {
+        tls.apply(&mut config);
+    }
+    let client_tls = tls.map(|t| t.client()).unwrap_or_default();
     let server = Server::bind(config)
         .await
         .map_err(|e| format!("{}: {}", e.message(), e.detail()))?;
-    let url =
-        url::Url::parse(&format!("http://{}/", server.local_addr())).map_err(|e| e.to_string())?;
+    let url = url::Url::parse(&format!("{}/", server.url())).map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         let _ = stop_rx.await;
     }));
     // Warm-up: connections and prepared statements.
-    let _ = loadgen(url.clone(), workstations, batch, Duration::from_millis(500)).await;
-    let report = loadgen(url, workstations, batch, duration).await;
+    let warm = Duration::from_millis(500);
+    let _ = loadgen(url.clone(), workstations, batch, warm, &client_tls).await;
+    let report = loadgen(url, workstations, batch, duration, &client_tls).await;
     let _ = stop_tx.send(());
     let _ = task.await;
     let _ = std::fs::remove_dir_all(&tmp);
@@ -181,6 +195,14 @@ pub fn background_server(data_dir: PathBuf) -> Result<(SocketAddr, impl FnOnce()
 
 /// Starts a server with `config` on its own thread (blocking callers may use it).
 pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl FnOnce()), String> {
+    background_server_url(config).map(|(url, stop)| (url.1, stop))
+}
+
+/// [`background_server_with`], also returning the base URL (`https://…` when `config.tls`).
+#[allow(clippy::type_complexity)]
+pub fn background_server_url(
+    config: ServerConfig,
+) -> Result<((String, SocketAddr), impl FnOnce()), String> {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let handle = std::thread::spawn(move || {
@@ -192,7 +214,7 @@ pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl 
         rt.block_on(async move {
             match Server::bind(config).await {
                 Ok(server) => {
-                    let _ = addr_tx.send(Ok(server.local_addr()));
+                    let _ = addr_tx.send(Ok((server.url(), server.local_addr())));
                     let _ = server
                         .run(async {
                             let _ = stop_rx.await;
@@ -216,7 +238,12 @@ pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl 
 
 /// `intakes` case records and `material_mb` MiB of material files (4 MiB each) queued on a
 /// workstation, then drained to a loopback server; prints `bench: backlog_drain_s`.
-pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> Result<(), String> {
+pub fn drain_bench(
+    intakes: usize,
+    material_mb: usize,
+    dir: Option<PathBuf>,
+    tls: bool,
+) -> Result<(), String> {
     let root = match dir {
         Some(d) => d,
         None => tempdir()?,
@@ -257,11 +284,18 @@ pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> 
         total / (1024 * 1024),
         t.elapsed().as_secs_f64()
     );
-    let (addr, stop) = background_server(root.join("server"))?;
-    let mut cfg = SyncConfig::new(
-        url::Url::parse(&format!("http://{addr}")).map_err(|e| s(&e))?,
-        "bench-drain",
-    );
+    let mut config =
+        ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), root.join("server"));
+    let tls = match tls {
+        true => Some(HarnessTls::in_dir(&root.join("tls"))?),
+        false => None,
+    };
+    if let Some(tls) = &tls {
+        tls.apply(&mut config);
+    }
+    let ((url, _), stop) = background_server_url(config)?;
+    let mut cfg = SyncConfig::new(url::Url::parse(&url).map_err(|e| s(&e))?, "bench-drain");
+    cfg.tls = tls.map(|t| t.client()).unwrap_or_default();
     cfg.batch_size = 500;
     cfg.chunk_size = 4 * 1024 * 1024;
     let mut engine = SyncEngine::new(store, Some(blob_store), cfg)

@@ -4,4 +4,5 @@
 
 pub mod bench;
 pub mod proxy;
+pub mod tls;
 pub mod workload;

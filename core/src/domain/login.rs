@@ -165,6 +165,19 @@ pub enum AuthFailure {
     Refused(UserError),
 }
 
+/// A request that got no answer: a refused TLS connection is the server's certificate
+/// failing the hall CA or pin (a typed, Chinese refusal), anything else "unreachable".
+fn send_failed(method: &str, url: &Url, e: reqwest::Error) -> AuthFailure {
+    match crate::infra::http::tls_problem(&e) {
+        Some(problem) => AuthFailure::Refused(UserError::with_message(
+            problem.code(),
+            problem.message().to_owned(),
+            format!("{method} {url}: {problem}"),
+        )),
+        None => AuthFailure::Unreachable(format!("{method} {url}: {e}")),
+    }
+}
+
 /// The login endpoints of the central server.
 #[derive(Debug, Clone)]
 pub struct AuthClient {
@@ -173,12 +186,14 @@ pub struct AuthClient {
 }
 
 impl AuthClient {
-    pub fn new(base: Url) -> Result<Self, UserError> {
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
+    pub fn new(base: Url, tls: &crate::infra::http::BackendTls) -> Result<Self, UserError> {
+        let http = crate::infra::http::blocking_client(
+            tls,
+            reqwest::blocking::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .timeout(Duration::from_secs(10)),
+        )
+        .map_err(|e| UserError::new(e.code(), e.to_string()))?;
         Ok(Self { base, http })
     }
 
@@ -199,7 +214,7 @@ impl AuthClient {
             .post(url.clone())
             .json(body)
             .send()
-            .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: {e}")))?;
+            .map_err(|e| send_failed("POST", &url, e))?;
         let status = resp.status();
         if status.is_server_error() {
             return Err(AuthFailure::Unreachable(format!(
@@ -226,7 +241,7 @@ impl AuthClient {
             .http
             .get(url.clone())
             .send()
-            .map_err(|e| AuthFailure::Unreachable(format!("GET {url}: {e}")))?;
+            .map_err(|e| send_failed("GET", &url, e))?;
         if !resp.status().is_success() {
             return Err(AuthFailure::Unreachable(format!(
                 "GET {url}: HTTP {}",

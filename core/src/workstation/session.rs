@@ -40,7 +40,7 @@ impl Workstation {
         let ukey = self.devices.ukey()?;
         let workstation = self.desk_id()?.workstation_id();
         let server = match &self.config.backend.url {
-            Some(url) => Some(AuthClient::new(url.clone())?),
+            Some(url) => Some(AuthClient::new(url.clone(), &self.config.backend.tls())?),
             None => None,
         };
         let req = LoginRequest {

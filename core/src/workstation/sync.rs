@@ -127,7 +127,10 @@ impl Workstation {
             &db,
             &key,
             &blob_dir(&self.data_dir),
-            SyncConfig::new(url, id),
+            SyncConfig {
+                tls: self.config.backend.tls(),
+                ..SyncConfig::new(url, id)
+            },
         ) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);

@@ -38,6 +38,9 @@ enum Command {
         listen: SocketAddr,
         #[arg(long)]
         database_url: Option<String>,
+        /// Serve HTTPS with the harness PKI in this directory (made on first use).
+        #[arg(long)]
+        tls_dir: Option<PathBuf>,
     },
     /// A workstation: intakes and the sync loop.
     Work(WorkArgs),
@@ -51,6 +54,9 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Trust only this hall CA (PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
     },
     /// 10k intakes + 1 GB of materials drained to a loopback server.
     DrainBench {
@@ -60,6 +66,9 @@ enum Command {
         material_mb: usize,
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Over HTTPS with a hall CA made for the run.
+        #[arg(long)]
+        tls: bool,
     },
     /// Runs the PostgreSQL ingest benchmark: a server on `--database-url` plus `loadgen`.
     IngestBench {
@@ -71,6 +80,9 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Over HTTPS with a hall CA made for the run.
+        #[arg(long)]
+        tls: bool,
     },
 }
 
@@ -87,6 +99,9 @@ struct WorkArgs {
     server: Option<url::Url>,
     #[arg(long, default_value = "ws-fault-1")]
     workstation: String,
+    /// Trust only this hall CA (PEM) for the server.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
     intakes: usize,
     #[arg(long, default_value_t = 1)]
@@ -120,20 +135,27 @@ fn main() -> ExitCode {
             data_dir,
             listen,
             database_url,
-        } => run_server(data_dir, listen, database_url),
+            tls_dir,
+        } => run_server(data_dir, listen, database_url, tls_dir),
         Command::Work(args) => work(args),
         Command::Loadgen {
             url,
             workstations,
             batch,
             seconds,
+            ca_file,
         } => {
             let rt = runtime();
+            let tls = yichuang_core::infra::http::BackendTls {
+                ca_file,
+                pin_sha256: None,
+            };
             let r = rt.block_on(bench::loadgen(
                 url,
                 workstations,
                 batch,
                 Duration::from_secs(seconds),
+                &tls,
             ));
             r.print();
             ExitCode::SUCCESS
@@ -143,6 +165,7 @@ fn main() -> ExitCode {
             workstations,
             batch,
             seconds,
+            tls,
         } => {
             let rt = runtime();
             match rt.block_on(bench::ingest_bench(
@@ -150,6 +173,7 @@ fn main() -> ExitCode {
                 workstations,
                 batch,
                 Duration::from_secs(seconds),
+                tls,
             )) {
                 Ok(r) => {
                     r.print();
@@ -165,7 +189,8 @@ fn main() -> ExitCode {
             intakes,
             material_mb,
             dir,
-        } => match bench::drain_bench(intakes, material_mb, dir) {
+            tls,
+        } => match bench::drain_bench(intakes, material_mb, dir, tls) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("drain-bench: {e}");
@@ -182,11 +207,25 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn run_server(data_dir: PathBuf, listen: SocketAddr, database_url: Option<String>) -> ExitCode {
+fn run_server(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    database_url: Option<String>,
+    tls_dir: Option<PathBuf>,
+) -> ExitCode {
     let rt = runtime();
     rt.block_on(async move {
         let mut config = ServerConfig::sqlite(listen, data_dir);
         config.database_url = database_url;
+        if let Some(dir) = tls_dir {
+            match yichuang_sync_harness::tls::HarnessTls::in_dir(&dir) {
+                Ok(tls) => tls.apply(&mut config),
+                Err(e) => {
+                    eprintln!("server: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         let shutdown = match yichuang_server::shutdown_signal() {
             Ok(s) => s,
             Err(e) => {
@@ -201,10 +240,7 @@ fn run_server(data_dir: PathBuf, listen: SocketAddr, database_url: Option<String
                 return ExitCode::FAILURE;
             }
         };
-        println!(
-            "yichuang-server listening on http://{}",
-            server.local_addr()
-        );
+        println!("yichuang-server listening on {}", server.url());
         let _ = std::io::stdout().flush();
         match server.run(shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -245,6 +281,7 @@ fn work(a: WorkArgs) -> ExitCode {
             cfg.backoff_max = Duration::from_millis(400);
             cfg.idle_poll = Duration::from_millis(50);
             cfg.request_timeout = Duration::from_secs(10);
+            cfg.tls.ca_file = a.ca_file.clone();
             let engine = Store::open_encrypted(&a.db, &key)
                 .map_err(yichuang_core::infra::sync::SyncError::from)
                 .and_then(|s| {

@@ -52,6 +52,8 @@ pub struct SyncConfig {
     pub idle_poll: Duration,
     /// How often documents are pulled (catalog, clerks, config).
     pub pull_interval: Duration,
+    /// The hall CA and pin (`[backend]` ca_file / pin_sha256).
+    pub tls: crate::infra::http::BackendTls,
 }
 
 impl SyncConfig {
@@ -67,6 +69,7 @@ impl SyncConfig {
             backoff_max: Duration::from_secs(300),
             idle_poll: Duration::from_secs(2),
             pull_interval: Duration::from_secs(600),
+            tls: Default::default(),
         }
     }
 }
@@ -170,6 +173,10 @@ pub enum SyncError {
     },
     #[error("unexpected answer from the server: {detail}")]
     Protocol { detail: String },
+    /// The TLS connection was refused (untrusted certificate, pin mismatch…): a
+    /// configuration problem for IT, retried with back-off, nothing parked.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::infra::http::TlsProblem),
     #[error("store: {0}")]
     Store(#[from] crate::infra::store::StoreError),
     #[error("blob: {0}")]
@@ -187,6 +194,7 @@ impl SyncError {
             SyncError::Refused { .. } => ErrorCode::SyncRefused,
             SyncError::RequestRefused { .. } => ErrorCode::SyncRequestRefused,
             SyncError::Protocol { .. } => ErrorCode::SyncProtocol,
+            SyncError::Tls(p) => p.code(),
             SyncError::Store(_) | SyncError::Sqlite(_) => ErrorCode::SyncStore,
             SyncError::Blob(_) => ErrorCode::SyncBlob,
         }
@@ -201,6 +209,7 @@ impl SyncError {
                 | SyncError::Throttled { .. }
                 | SyncError::RequestRefused { .. }
                 | SyncError::Protocol { .. }
+                | SyncError::Tls(_)
                 | SyncError::Store(_)
                 | SyncError::Sqlite(_)
         )
