@@ -48,6 +48,7 @@ error_codes! {
     ConfigKeyUnknown = "config.key_unknown",
     ConfigKeyWrongType = "config.key_wrong_type",
     ConfigKeyBadValue = "config.key_bad_value",
+    ConfigInsecureUrl = "config.insecure_url",
     StoreSqlite = "store.sqlite",
     StoreMigration = "store.migration",
     StoreWrongKey = "store.wrong_key",
@@ -237,6 +238,12 @@ error_codes! {
     SyncProtocol = "sync_protocol",
     SyncStore = "sync_store",
     SyncBlob = "sync_blob",
+
+    // TLS to the hall server (infra::http).
+    TlsUntrusted = "tls.untrusted",
+    TlsPinMismatch = "tls.pin_mismatch",
+    TlsInvalid = "tls.invalid",
+    TlsCaFile = "tls.ca_file",
 }
 
 impl ErrorCode {

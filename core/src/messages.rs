@@ -24,6 +24,9 @@ impl ErrorCode {
             C::ConfigKeyUnknown => "有无法识别的配置项",
             C::ConfigKeyWrongType => "配置项类型不正确",
             C::ConfigKeyBadValue => "配置项取值无效",
+            C::ConfigInsecureUrl => {
+                "中心服务地址必须使用 https://（仅本机地址 127.0.0.1、::1、localhost 可用 http://）"
+            }
             C::StoreSqlite => "本地数据库读写失败，请联系运维人员。",
             C::StoreMigration => "本地数据库升级失败，原数据未改动，请联系运维人员。",
             C::StoreWrongKey => {
@@ -227,6 +230,10 @@ impl ErrorCode {
             C::SyncProtocol => "中心服务的应答无法识别，稍后自动重试；如持续出现请联系运维人员。",
             C::SyncStore => "本地数据库读写失败，同步暂停，请联系运维人员。",
             C::SyncBlob => "材料文件读取失败，无法上传，请联系运维人员。",
+            C::TlsUntrusted => "中心服务的证书不受信任（不是本大厅CA签发），已拒绝连接，请联系运维人员检查服务器证书和工作站配置 backend.ca_file。",
+            C::TlsPinMismatch => "中心服务的证书指纹与工作站配置 backend.pin_sha256 不符，已拒绝连接，请联系运维人员。",
+            C::TlsInvalid => "中心服务的证书无效（已过期、域名不符或格式错误），已拒绝连接，请联系运维人员。",
+            C::TlsCaFile => "工作站配置的大厅CA证书文件 backend.ca_file 无法使用，请联系运维人员。",
         }
     }
 }

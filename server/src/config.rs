@@ -25,6 +25,12 @@ pub const CHALLENGE_TTL_MS: i64 = 60 * 1000;
 /// Lifetime of a session token.
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
+/// Default grace after a CRL's nextUpdate before certificate logins of its CA are refused.
+pub const DEFAULT_CRL_GRACE_HOURS: u32 = 24;
+
+/// Default interval of the TLS certificate and CRL reload checks, in seconds.
+pub const DEFAULT_RELOAD_SECS: u64 = 60;
+
 /// File name of the offline-grant signing key inside the data directory.
 pub const GRANT_KEY_FILE: &str = "grant-key.ed25519";
 
@@ -124,6 +130,37 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout_secs: u64,
+
+    /// HTTPS 服务器证书文件（PEM，可含中间证书链）；与 --tls-key 同时指定时只提供 HTTPS。文件更新后自动重新加载
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "YICHUANG_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// HTTPS 服务器私钥文件（PEM）
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "YICHUANG_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// 允许在非本机地址上提供未加密的 HTTP（仅限测试环境；生产环境请使用 --tls-cert/--tls-key）
+    #[arg(long, env = "YICHUANG_INSECURE_HTTP", conflicts_with = "tls_cert")]
+    pub insecure_http: bool,
+
+    /// 证书吊销列表超过下次更新时间（nextUpdate）后仍允许登录的宽限小时数；超过后该CA的证书登录被拒绝
+    #[arg(long, value_name = "HOURS", env = "YICHUANG_CRL_GRACE_HOURS", default_value_t = DEFAULT_CRL_GRACE_HOURS)]
+    pub crl_grace_hours: u32,
+
+    /// 证书与证书吊销列表的重新加载检查间隔（秒）；收到 SIGHUP 时也立即重新加载
+    #[arg(long, value_name = "SECONDS", env = "YICHUANG_RELOAD_SECS", default_value_t = DEFAULT_RELOAD_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub reload_secs: u64,
 
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
@@ -235,8 +272,18 @@ impl Cli {
                 crl_dir: self.crl_dir,
                 grant_key_file: self.grant_key,
                 grant_days: self.grant_days,
+                crl_grace_ms: i64::from(self.crl_grace_hours) * 3_600_000,
                 ..AuthConfig::default()
             },
+            tls: match (self.tls_cert, self.tls_key) {
+                (Some(cert_file), Some(key_file)) => Some(TlsConfig {
+                    cert_file,
+                    key_file,
+                }),
+                _ => None,
+            },
+            insecure_http: self.insecure_http,
+            reload_interval: std::time::Duration::from_secs(self.reload_secs),
             sync: SyncConfig {
                 catalog_dir: self.catalog_dir,
                 blob_dir: self.blob_dir,
@@ -272,6 +319,8 @@ pub struct AuthConfig {
     pub session_ttl_ms: i64,
     /// Attempts per workstation and per client address on enrollment and login.
     pub rate_limits: crate::workstation::ratelimit::RateLimits,
+    /// How long after a CRL's nextUpdate its CA's certificates may still log in.
+    pub crl_grace_ms: i64,
 }
 
 impl Default for AuthConfig {
@@ -284,6 +333,7 @@ impl Default for AuthConfig {
             challenge_ttl_ms: CHALLENGE_TTL_MS,
             session_ttl_ms: SESSION_TTL_MS,
             rate_limits: Default::default(),
+            crl_grace_ms: i64::from(DEFAULT_CRL_GRACE_HOURS) * 3_600_000,
         }
     }
 }
@@ -429,6 +479,20 @@ pub struct ServerConfig {
     pub limits: LimitsConfig,
     /// Time source.
     pub clock: Arc<dyn Clock>,
+    /// HTTPS certificate and key; `None` serves plain HTTP (loopback only unless
+    /// `insecure_http`).
+    pub tls: Option<TlsConfig>,
+    /// Plain HTTP on a non-loopback address, said explicitly.
+    pub insecure_http: bool,
+    /// How often the TLS files and the CRL directory are checked for changes.
+    pub reload_interval: std::time::Duration,
+}
+
+/// The server certificate (PEM chain) and its private key (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
 }
 
 impl ServerConfig {
@@ -442,6 +506,9 @@ impl ServerConfig {
             sync: SyncConfig::default(),
             limits: LimitsConfig::default(),
             clock: Arc::new(SystemClock),
+            tls: None,
+            insecure_http: false,
+            reload_interval: std::time::Duration::from_secs(DEFAULT_RELOAD_SECS),
         }
     }
 

@@ -87,6 +87,9 @@ error_codes! {
     Overloaded = "overloaded",
     RequestTimeout = "request_timeout",
     UnsupportedMediaType = "unsupported_media_type",
+    TlsConfig = "tls_config",
+    PlainHttpRefused = "plain_http_refused",
+    CrlOutdated = "crl_outdated",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -363,6 +366,18 @@ pub enum Error {
     /// The request body is not of the content type the route reads.
     #[error("unsupported media type: {detail}")]
     UnsupportedMediaType { detail: String },
+
+    /// The HTTPS certificate or key cannot be loaded.
+    #[error("TLS certificate or key: {detail}")]
+    TlsConfig { detail: String },
+
+    /// Plain HTTP on a non-loopback address without `--insecure-http`.
+    #[error("refusing plain HTTP on {addr}: give --tls-cert/--tls-key (or --insecure-http)")]
+    PlainHttpRefused { addr: SocketAddr },
+
+    /// The CRL of the certificate's CA is past its nextUpdate plus the grace.
+    #[error("CRL out of date: {detail}")]
+    CrlOutdated { detail: String },
 }
 
 impl Error {
@@ -415,6 +430,9 @@ impl Error {
             Error::Overloaded { .. } => ErrorCode::Overloaded,
             Error::RequestTimeout { .. } => ErrorCode::RequestTimeout,
             Error::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
+            Error::TlsConfig { .. } => ErrorCode::TlsConfig,
+            Error::PlainHttpRefused { .. } => ErrorCode::PlainHttpRefused,
+            Error::CrlOutdated { .. } => ErrorCode::CrlOutdated,
         }
     }
 
@@ -479,6 +497,10 @@ impl Error {
             Error::Overloaded { retry_after_secs } => {
                 format!("too many requests in progress, retry after {retry_after_secs} s")
             }
+            Error::TlsConfig { detail } | Error::CrlOutdated { detail } => detail.clone(),
+            Error::PlainHttpRefused { addr } => {
+                format!("plain HTTP on non-loopback address {addr} without --insecure-http")
+            }
             Error::AdminInput { problem } => crate::messages::admin_problem(problem),
         }
     }
@@ -519,7 +541,8 @@ impl Error {
             Error::CertUntrusted { .. }
             | Error::CertExpired { .. }
             | Error::CertRevoked { .. }
-            | Error::CertNotBound { .. } => StatusCode::FORBIDDEN,
+            | Error::CertNotBound { .. }
+            | Error::CrlOutdated { .. } => StatusCode::FORBIDDEN,
             Error::DatabaseConnect(_)
             | Error::Database(_)
             | Error::DatabaseTimeout { .. }
@@ -530,6 +553,8 @@ impl Error {
             | Error::Serve(_)
             | Error::Signal(_)
             | Error::TrustConfig { .. }
+            | Error::TlsConfig { .. }
+            | Error::PlainHttpRefused { .. }
             | Error::GrantKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,4 +1,5 @@
-//! The HTTP layer's limits: the connection loop with the header read timeout, the request
+//! The HTTP layer's limits: the connection loop (plain HTTP, or TLS accepted with the
+//! configuration current at each handshake) with the header read timeout, the request
 //! concurrency limit (503 + `Retry-After` at once when full), the body read timeout, the JSON
 //! shape of every error (axum's own rejections included), and the clean-up of stale uploads.
 
@@ -114,6 +115,7 @@ pub async fn serve<F>(
     listener: TcpListener,
     app: Router,
     limits: &LimitsConfig,
+    tls: Option<Arc<arc_swap::ArcSwap<rustls::ServerConfig>>>,
     shutdown: F,
 ) -> std::io::Result<()>
 where
@@ -150,12 +152,37 @@ where
                 req.extensions_mut().insert(ConnectInfo(remote));
                 req.map(Body::new)
             });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let service = TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let handshake_timeout = limits.header_read_timeout;
+        let acceptor = tls
+            .as_ref()
+            .map(|current| tokio_rustls::TlsAcceptor::from(current.load_full()));
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match acceptor {
+                None => {
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+                // The handshake counts against the header read timeout: a client that opens a
+                // connection and says nothing is dropped all the same.
+                Some(acceptor) => {
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            let conn = builder
+                                .serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
+                            watcher.watch(conn.into_owned()).await
+                        }
+                        Ok(Err(e)) => {
+                            return tracing::debug!(%remote, error = %e, "TLS handshake failed")
+                        }
+                        Err(_) => return tracing::debug!(%remote, "TLS handshake timed out"),
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(%remote, error = %e, "connection closed with an error");
             }
         });

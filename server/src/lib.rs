@@ -14,6 +14,7 @@ pub mod files;
 pub mod http;
 pub mod messages;
 pub mod sync;
+pub mod tls;
 pub mod workstation;
 
 use std::future::Future;
@@ -28,7 +29,7 @@ use tokio::net::TcpListener;
 use utoipa::OpenApi;
 
 pub use auth::AuthState;
-pub use config::{AdminCommand, Cli, Clock, DatabaseKind, ManualClock, ServerConfig};
+pub use config::{AdminCommand, Cli, Clock, DatabaseKind, ManualClock, ServerConfig, TlsConfig};
 pub use db::Database;
 pub use error::{Error, ErrorBody, Result};
 
@@ -119,12 +120,40 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    /// HTTPS: the files and the configuration loaded from them at bind.
+    tls: Option<(TlsConfig, Arc<rustls::ServerConfig>)>,
+    /// Where the CAs and CRLs are re-read from, and how often the TLS files and CRLs are
+    /// checked.
+    reload: Reload,
+}
+
+/// What the reload tasks of [`Server::run`] watch.
+#[derive(Debug)]
+struct Reload {
+    interval: std::time::Duration,
+    ca_dir: Option<std::path::PathBuf>,
+    crl_dir: Option<std::path::PathBuf>,
 }
 
 impl Server {
     /// Loads the trusted CAs, CRLs and grant key, opens and migrates the database, then
     /// binds `config.listen`.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
+        // A hall's server never serves plain HTTP by accident: loopback is for development.
+        if config.tls.is_none() && !config.insecure_http && !config.listen.ip().is_loopback() {
+            return Err(Error::PlainHttpRefused {
+                addr: config.listen,
+            });
+        }
+        let tls = match &config.tls {
+            Some(files) => Some((files.clone(), tls::load(files)?)),
+            None => None,
+        };
+        let reload = Reload {
+            interval: config.reload_interval,
+            ca_dir: config.auth.ca_dir.clone(),
+            crl_dir: config.auth.crl_dir.clone(),
+        };
         // Everything the server writes lives under a directory only its account can enter.
         files::private_dir(&config.data_dir).map_err(|source| Error::DataDir {
             path: config.data_dir.clone(),
@@ -140,7 +169,11 @@ impl Server {
             .with_limits(config.limits.clone());
         let db = Database::open(&config).await?;
         match Self::bind_with(db.clone(), auth, sync, config.listen).await {
-            Ok(server) => Ok(server),
+            Ok(mut server) => {
+                server.tls = tls;
+                server.reload = reload;
+                Ok(server)
+            }
             Err(e) => {
                 db.close().await;
                 Err(e)
@@ -171,6 +204,12 @@ impl Server {
             listener,
             local_addr,
             state,
+            tls: None,
+            reload: Reload {
+                interval: std::time::Duration::from_secs(config::DEFAULT_RELOAD_SECS),
+                ca_dir: None,
+                crl_dir: None,
+            },
         })
     }
 
@@ -184,6 +223,20 @@ impl Server {
         &self.state
     }
 
+    /// `https` when the server speaks TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The base URL clients use: `<scheme>://<local address>`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.local_addr)
+    }
+
     /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes
     /// the database pool.
     pub async fn run<F>(self, shutdown: F) -> Result<()>
@@ -191,16 +244,44 @@ impl Server {
         F: Future<Output = ()> + Send + 'static,
     {
         let Server {
-            listener, state, ..
+            listener,
+            state,
+            tls,
+            reload,
+            ..
         } = self;
         let db = state.db.clone();
         let limits = state.sync.limits.clone();
         let cleaner =
             http::spawn_stale_upload_cleaner(state.sync.blobs.clone(), limits.stale_upload_after);
-        let served = http::serve(listener, router(state), &limits, shutdown)
+        // SIGHUP (and the interval) re-read the TLS pair and the CAs/CRLs.
+        let (hup, hup_rx) = tokio::sync::watch::channel(0u64);
+        let hup_task = tokio::spawn(forward_sighup(hup));
+        let crl_task = tokio::spawn(auth::reload::watch(
+            state.auth.clone(),
+            reload.ca_dir,
+            reload.crl_dir,
+            reload.interval,
+            hup_rx.clone(),
+        ));
+        let (acceptor, tls_task) = match tls {
+            None => (None, None),
+            Some((files, initial)) => {
+                let current = Arc::new(arc_swap::ArcSwap::new(initial));
+                let task =
+                    tokio::spawn(tls::watch(files, current.clone(), reload.interval, hup_rx));
+                (Some(current), Some(task))
+            }
+        };
+        let served = http::serve(listener, router(state), &limits, acceptor, shutdown)
             .await
             .map_err(Error::Serve);
         cleaner.abort();
+        hup_task.abort();
+        crl_task.abort();
+        if let Some(task) = tls_task {
+            task.abort();
+        }
         tracing::info!("shutting down, closing database pool");
         db.close().await;
         served
@@ -213,6 +294,26 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     Server::bind(config).await?.run(shutdown).await
+}
+
+/// Counts SIGHUPs into `tx` (the reload tasks watch it); never returns on Unix.
+async fn forward_sighup(tx: tokio::sync::watch::Sender<u64>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => {
+                while hup.recv().await.is_some() {
+                    tracing::info!("received SIGHUP: reloading TLS certificate, CAs and CRLs");
+                    tx.send_modify(|n| *n += 1);
+                }
+            }
+            Err(e) => tracing::warn!(detail = %e, "SIGHUP handler not installed"),
+        }
+    }
+    // Keep the sender alive so the watchers do not see a closed channel.
+    std::future::pending::<()>().await;
+    drop(tx);
 }
 
 /// Registers the shutdown signals now and returns a future that resolves on the first

@@ -55,11 +55,7 @@ async fn main() -> ExitCode {
 
     // Test harnesses and supervisors read this exact line to learn the port.
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(
-        stdout,
-        "yichuang-server listening on http://{}",
-        server.local_addr()
-    );
+    let _ = writeln!(stdout, "yichuang-server listening on {}", server.url());
     let _ = stdout.flush();
     drop(stdout);
 

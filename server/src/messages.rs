@@ -64,6 +64,11 @@ impl ErrorCode {
             ErrorCode::Overloaded => "中心服务繁忙，请稍后重试",
             ErrorCode::RequestTimeout => "请求传输超时，请检查网络后重试",
             ErrorCode::UnsupportedMediaType => "请求内容类型不受支持",
+            ErrorCode::TlsConfig => "HTTPS 证书或私钥无法加载，请检查 --tls-cert 与 --tls-key 文件",
+            ErrorCode::PlainHttpRefused => {
+                "拒绝在非本机地址上提供未加密的 HTTP：请配置 --tls-cert 与 --tls-key（仅测试环境可用 --insecure-http）"
+            }
+            ErrorCode::CrlOutdated => "证书吊销列表已过期，请联系信息技术人员更新后再登录",
         }
     }
 }

@@ -153,9 +153,10 @@ fn config_dir() -> PathBuf {
 /// Feeds the backend's reachability from the core monitor into the workstation.
 fn spawn_backend_monitor(ws: WorkstationHandle) {
     let url = ws.config.backend.url.clone();
+    let tls = ws.config.backend.tls();
     let interval = Duration::from_millis(ws.config.backend.probe_interval_ms.into());
     tauri::async_runtime::spawn(async move {
-        let mut rx = yichuang_core::infra::backend::spawn_monitor(url, interval);
+        let mut rx = yichuang_core::infra::backend::spawn_monitor(url, tls, interval);
         loop {
             let backend = rx.borrow_and_update().clone();
             ws.set_backend(backend);

@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 
 use yichuang_core::infra::blobs::{self, BlobStore};
 use yichuang_core::infra::credential::WorkstationCredential;
+use yichuang_core::infra::http::BackendTls;
 use yichuang_core::infra::keystore::StoreKey;
 use yichuang_core::infra::store::Store;
 use yichuang_core::infra::sync::{outbox, SyncConfig, SyncEngine};
 use yichuang_server::{Server, ServerConfig};
+
+use crate::tls::HarnessTls;
 
 /// Result of a load run.
 #[derive(Debug, Clone)]
@@ -66,14 +69,16 @@ pub async fn loadgen(
     creds: Vec<WorkstationCredential>,
     batch: usize,
     duration: Duration,
+    tls: &BackendTls,
 ) -> LoadReport {
     let workstations = creds.len();
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(workstations)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("http client");
+    let client = yichuang_core::infra::http::async_client(
+        tls,
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(workstations)
+            .timeout(Duration::from_secs(30)),
+    )
+    .expect("http client");
     let push = url.join("api/v1/sync/push").expect("push url");
     let started = Instant::now();
     let deadline = started + duration;
@@ -154,15 +159,23 @@ pub async fn ingest_bench(
     workstations: usize,
     batch: usize,
     duration: Duration,
+    tls: bool,
 ) -> Result<LoadReport, String> {
     let tmp = tempdir()?;
     let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), tmp.clone());
     config.database_url = Some(database_url.to_owned());
+    let tls = match tls {
+        true => Some(HarnessTls::in_dir(&tmp.join("tls"))?),
+        false => None,
+    };
+    if let Some(tls) = &tls {
+        tls.apply(&mut config);
+    }
+    let client_tls = tls.map(|t| t.client()).unwrap_or_default();
     let server = Server::bind(config)
         .await
         .map_err(|e| format!("{}: {}", e.message(), e.detail()))?;
-    let url =
-        url::Url::parse(&format!("http://{}/", server.local_addr())).map_err(|e| e.to_string())?;
+    let url = url::Url::parse(&format!("{}/", server.url())).map_err(|e| e.to_string())?;
     let db = server.state().db.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
@@ -172,17 +185,12 @@ pub async fn ingest_bench(
     let hall = crate::enroll::random_hall();
     let mut creds = Vec::with_capacity(workstations);
     for w in 0..workstations {
-        creds.push(crate::enroll::enroll(&db, &url, &hall, w as u32 + 1).await?);
+        creds.push(crate::enroll::enroll(&db, &url, &hall, w as u32 + 1, &client_tls).await?);
     }
     // Warm-up: connections and prepared statements.
-    let _ = loadgen(
-        url.clone(),
-        creds.clone(),
-        batch,
-        Duration::from_millis(500),
-    )
-    .await;
-    let report = loadgen(url, creds, batch, duration).await;
+    let warm = Duration::from_millis(500);
+    let _ = loadgen(url.clone(), creds.clone(), batch, warm, &client_tls).await;
+    let report = loadgen(url, creds, batch, duration, &client_tls).await;
     let _ = stop_tx.send(());
     let _ = task.await;
     let _ = std::fs::remove_dir_all(&tmp);
@@ -206,6 +214,14 @@ pub fn background_server(data_dir: PathBuf) -> Result<(SocketAddr, impl FnOnce()
 
 /// Starts a server with `config` on its own thread (blocking callers may use it).
 pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl FnOnce()), String> {
+    background_server_url(config).map(|(url, stop)| (url.1, stop))
+}
+
+/// [`background_server_with`], also returning the base URL (`https://…` when `config.tls`).
+#[allow(clippy::type_complexity)]
+pub fn background_server_url(
+    config: ServerConfig,
+) -> Result<((String, SocketAddr), impl FnOnce()), String> {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let handle = std::thread::spawn(move || {
@@ -217,7 +233,7 @@ pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl 
         rt.block_on(async move {
             match Server::bind(config).await {
                 Ok(server) => {
-                    let _ = addr_tx.send(Ok(server.local_addr()));
+                    let _ = addr_tx.send(Ok((server.url(), server.local_addr())));
                     let _ = server
                         .run(async {
                             let _ = stop_rx.await;
@@ -241,7 +257,12 @@ pub fn background_server_with(config: ServerConfig) -> Result<(SocketAddr, impl 
 
 /// `intakes` case records and `material_mb` MiB of material files (4 MiB each) queued on a
 /// workstation, then drained to a loopback server; prints `bench: backlog_drain_s`.
-pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> Result<(), String> {
+pub fn drain_bench(
+    intakes: usize,
+    material_mb: usize,
+    dir: Option<PathBuf>,
+    tls: bool,
+) -> Result<(), String> {
     let root = match dir {
         Some(d) => d,
         None => tempdir()?,
@@ -282,13 +303,23 @@ pub fn drain_bench(intakes: usize, material_mb: usize, dir: Option<PathBuf>) -> 
         total / (1024 * 1024),
         t.elapsed().as_secs_f64()
     );
-    let server_config =
+    let mut config =
         ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), root.join("server"));
-    let (addr, stop) = background_server_with(server_config.clone())?;
-    let base = url::Url::parse(&format!("http://{addr}")).map_err(|e| s(&e))?;
-    let cred = crate::enroll::Admin::open(&server_config, base.clone())?
+    let tls = match tls {
+        true => Some(HarnessTls::in_dir(&root.join("tls"))?),
+        false => None,
+    };
+    if let Some(tls) = &tls {
+        tls.apply(&mut config);
+    }
+    let client_tls = tls.map(|t| t.client()).unwrap_or_default();
+    let ((url, _), stop) = background_server_url(config.clone())?;
+    let base = url::Url::parse(&url).map_err(|e| s(&e))?;
+    let cred = crate::enroll::Admin::open(&config, base.clone())?
+        .with_tls(client_tls.clone())
         .enroll(&crate::enroll::random_hall(), 1)?;
     let mut cfg = SyncConfig::new(base, cred);
+    cfg.tls = client_tls;
     cfg.batch_size = 500;
     cfg.chunk_size = 4 * 1024 * 1024;
     let mut engine = SyncEngine::new(store, Some(blob_store), cfg)

@@ -3,6 +3,7 @@
 //! enrolled through the real `POST /api/v1/enroll` with core's `EnrollRequest`.
 
 use std::time::Duration;
+use yichuang_core::infra::http::BackendTls;
 
 use url::Url;
 use yichuang_core::infra::credential::{
@@ -43,19 +44,20 @@ pub async fn enroll(
     base: &Url,
     hall: &str,
     window: u32,
+    tls: &BackendTls,
 ) -> Result<WorkstationCredential, String> {
     let code = issue_code(db, hall, window).await?;
     let key = generate_key().map_err(|e| s(&e))?;
-    let resp = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| s(&e))?
-        .post(enroll_url(base)?)
-        .json(&EnrollRequest::new(&code, &key))
-        .send()
-        .await
-        .map_err(|e| s(&e))?;
+    let resp = yichuang_core::infra::http::async_client(
+        tls,
+        reqwest::Client::builder().timeout(Duration::from_secs(30)),
+    )
+    .map_err(|e| s(&e))?
+    .post(enroll_url(base)?)
+    .json(&EnrollRequest::new(&code, &key))
+    .send()
+    .await
+    .map_err(|e| s(&e))?;
     if !resp.status().is_success() {
         return Err(format!(
             "enroll: HTTP {}: {}",
@@ -73,6 +75,8 @@ pub struct Admin {
     rt: tokio::runtime::Runtime,
     pub db: Database,
     pub base: Url,
+    /// How the server's certificate is checked (the hall CA of a TLS run).
+    pub tls: BackendTls,
 }
 
 impl Admin {
@@ -84,7 +88,18 @@ impl Admin {
         let db = rt
             .block_on(Database::open(config))
             .map_err(|e| format!("{}: {}", e.message(), e.detail()))?;
-        Ok(Self { rt, db, base })
+        Ok(Self {
+            rt,
+            db,
+            base,
+            tls: BackendTls::default(),
+        })
+    }
+
+    /// Checks the server's certificate with `tls` (a TLS run's hall CA).
+    pub fn with_tls(mut self, tls: BackendTls) -> Self {
+        self.tls = tls;
+        self
     }
 
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -104,14 +119,15 @@ impl Admin {
         key: SigningKey,
     ) -> Result<WorkstationCredential, String> {
         let code = self.rt.block_on(issue_code(&self.db, hall, window))?;
-        let resp = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .build()
-            .map_err(|e| s(&e))?
-            .post(enroll_url(&self.base)?)
-            .json(&EnrollRequest::new(&code, &key))
-            .send()
-            .map_err(|e| s(&e))?;
+        let resp = yichuang_core::infra::http::blocking_client(
+            &self.tls,
+            reqwest::blocking::Client::builder(),
+        )
+        .map_err(|e| s(&e))?
+        .post(enroll_url(&self.base)?)
+        .json(&EnrollRequest::new(&code, &key))
+        .send()
+        .map_err(|e| s(&e))?;
         if !resp.status().is_success() {
             return Err(format!(
                 "enroll: HTTP {}: {}",

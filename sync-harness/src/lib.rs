@@ -5,4 +5,5 @@
 pub mod bench;
 pub mod enroll;
 pub mod proxy;
+pub mod tls;
 pub mod workload;

@@ -7,6 +7,10 @@
 //!
 //! `YICHUANG_FAULT_KILLS` sets the number of workstation kills (default 20; `make faults-long`
 //! runs 200). The counts are printed as one `faults:` line.
+//!
+//! Everything runs over TLS (issue 15): the server speaks HTTPS with a hall CA made for the
+//! run, the workstations trust only that CA, and the TCP proxy faults the encrypted stream
+//! (its own 503 answers arrive as garbage in the TLS stream, another transport fault).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -31,6 +35,31 @@ const WS: &str = "FAULT-1";
 /// Its key's seed, hex (set once the server is up and the workstation enrolled).
 static WS_KEY_HEX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// The run's PKI (issue 15 item 3): set once, used by every server and worker start.
+static TLS: std::sync::OnceLock<yichuang_sync_harness::tls::HarnessTls> =
+    std::sync::OnceLock::new();
+
+/// `https` with the run's hall CA, `http` without.
+fn scheme() -> &'static str {
+    if TLS.get().is_some() {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// A client for the final checks, trusting the run's hall CA.
+fn check_client() -> reqwest::blocking::Client {
+    let mut b = reqwest::blocking::Client::builder().no_proxy();
+    if let Some(tls) = TLS.get() {
+        let pem = std::fs::read(&tls.ca_file).unwrap();
+        b = b
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+    }
+    b.build().unwrap()
+}
+
 fn kill9(child: &mut Child) {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
@@ -43,9 +72,13 @@ struct ServerProc {
 }
 
 fn start_server(data_dir: &Path) -> ServerProc {
-    let mut child = Command::new(BIN)
-        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
+    let mut cmd = Command::new(BIN);
+    cmd.args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir);
+    if let Some(tls) = TLS.get() {
+        cmd.arg("--tls-dir").arg(tls.ca_file.parent().unwrap());
+    }
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -65,7 +98,8 @@ fn start_server(data_dir: &Path) -> ServerProc {
         .expect("server starts");
     let addr = line
         .trim()
-        .strip_prefix("yichuang-server listening on http://")
+        .strip_prefix("yichuang-server listening on ")
+        .and_then(|url| url.split_once("://").map(|(_, addr)| addr))
         .unwrap_or_else(|| panic!("unexpected server line {line:?}"))
         .parse()
         .unwrap();
@@ -110,6 +144,12 @@ fn start_worker(
             &seed.to_string(),
         ])
         .args(extra)
+        .args(
+            TLS.get()
+                .map(|t| ["--ca-file".into(), t.ca_file.clone()])
+                .into_iter()
+                .flatten(),
+        )
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -170,6 +210,8 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     let ws_dir = tmp.path().join("ws");
     let server_dir = tmp.path().join("server");
     let key = StoreKey::from_bytes([0x5a; 32]);
+    let tls = yichuang_sync_harness::tls::HarnessTls::in_dir(&tmp.path().join("tls")).unwrap();
+    let _ = TLS.set(tls);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -181,9 +223,11 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     let (ws_key, ws_key_hex) = enroll::new_key().unwrap();
     let cred = {
         let config = ServerConfig::sqlite("127.0.0.1:0".parse().unwrap(), &server_dir);
-        let base = url::Url::parse(&format!("http://{}", server.addr)).unwrap();
+        let base = url::Url::parse(&format!("{}://{}", scheme(), server.addr)).unwrap();
+        let tls = TLS.get().map(|t| t.client()).unwrap_or_default();
         enroll::Admin::open(&config, base)
             .unwrap()
+            .with_tls(tls)
             .enroll_key("FAULT", 1, ws_key)
             .unwrap()
     };
@@ -192,7 +236,7 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     let proxy = rt
         .block_on(FaultProxy::start(server.addr, FaultMix::HARSH, seed))
         .unwrap();
-    let proxy_url = proxy.url();
+    let proxy_url = proxy.url().replacen("http", scheme(), 1);
 
     let mut rng = fastrand::Rng::with_seed(seed);
     let (mut ws_kills, mut server_kills, mut second_senders, mut intakes_reported) =
@@ -285,12 +329,9 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     yichuang_core::domain::audit::verify_chain(store.conn()).expect("local audit chain intact");
 
     // The server's audit check over HTTP, then its database with the server stopped.
-    let base = url::Url::parse(&format!("http://{}", server.addr)).unwrap();
+    let base = url::Url::parse(&format!("{}://{}", scheme(), server.addr)).unwrap();
     let audit_url = base.join(&format!("api/v1/sync/audit/{WS}")).unwrap();
-    let http = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap();
+    let http = check_client();
     let check: serde_json::Value = cred
         .apply(
             http.get(audit_url.clone()),

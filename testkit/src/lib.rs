@@ -190,3 +190,4 @@ mod tests {
         assert_eq!(wait_for(Duration::from_secs(1), || Some(7)), Some(7));
     }
 }
+pub mod pki;

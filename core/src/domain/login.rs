@@ -169,6 +169,19 @@ pub enum AuthFailure {
     Refused(UserError),
 }
 
+/// A request that got no answer: a refused TLS connection is the server's certificate
+/// failing the hall CA or pin (a typed, Chinese refusal), anything else "unreachable".
+fn send_failed(method: &str, url: &Url, e: reqwest::Error) -> AuthFailure {
+    match crate::infra::http::tls_problem(&e) {
+        Some(problem) => AuthFailure::Refused(UserError::with_message(
+            problem.code(),
+            problem.message().to_owned(),
+            format!("{method} {url}: {problem}"),
+        )),
+        None => AuthFailure::Unreachable(format!("{method} {url}: {e}")),
+    }
+}
+
 /// The login endpoints of the central server. Every request is signed with the workstation's
 /// enrolled credential (the server takes the workstation from it); the offline-grant key is
 /// the one pinned at enrollment, never fetched at login.
@@ -183,14 +196,17 @@ pub struct AuthClient {
 impl AuthClient {
     pub fn new(
         base: Url,
+        tls: &crate::infra::http::BackendTls,
         credential: WorkstationCredential,
         grant_key: GrantKey,
     ) -> Result<Self, UserError> {
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| UserError::new(ErrorCode::LoginClient, e.to_string()))?;
+        let http = crate::infra::http::blocking_client(
+            tls,
+            reqwest::blocking::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .timeout(Duration::from_secs(10)),
+        )
+        .map_err(|e| UserError::new(e.code(), e.to_string()))?;
         Ok(Self {
             base,
             http,
@@ -225,7 +241,7 @@ impl AuthClient {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes)
             .send()
-            .map_err(|e| AuthFailure::Unreachable(format!("POST {url}: {e}")))?;
+            .map_err(|e| send_failed("POST", &url, e))?;
         let status = resp.status();
         if status.is_server_error() {
             return Err(AuthFailure::Unreachable(format!(

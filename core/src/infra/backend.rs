@@ -60,6 +60,11 @@ pub async fn probe(client: &reqwest::Client, base: &Url, timeout: Duration) -> B
         Ok(resp) => BackendStatus::Unreachable {
             reason: format!("HTTP {}", resp.status().as_u16()),
         },
+        Err(e) if crate::infra::http::tls_problem(&e).is_some() => BackendStatus::Unreachable {
+            reason: crate::infra::http::tls_problem(&e)
+                .map(|p| p.message().to_owned())
+                .unwrap_or_default(),
+        },
         Err(e) if e.is_timeout() => BackendStatus::Unreachable {
             reason: "timeout".into(),
         },
@@ -74,17 +79,27 @@ pub async fn probe(client: &reqwest::Client, base: &Url, timeout: Duration) -> B
 
 /// Starts the monitor on the current tokio runtime. The task ends when every receiver is
 /// dropped.
-pub fn spawn_monitor(base: Option<Url>, interval: Duration) -> watch::Receiver<BackendStatus> {
+pub fn spawn_monitor(
+    base: Option<Url>,
+    tls: crate::infra::http::BackendTls,
+    interval: Duration,
+) -> watch::Receiver<BackendStatus> {
     let Some(base) = base else {
         let (_tx, rx) = watch::channel(BackendStatus::NotConfigured);
         return rx;
     };
     let (tx, rx) = watch::channel(BackendStatus::Checking);
     tokio::spawn(async move {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("reqwest client with static settings");
+        let client = match crate::infra::http::async_client(&tls, reqwest::Client::builder()) {
+            Ok(client) => client,
+            Err(problem) => {
+                tracing::error!(detail = %problem, "backend client not built");
+                let _ = tx.send(BackendStatus::Unreachable {
+                    reason: problem.message().to_owned(),
+                });
+                return;
+            }
+        };
         let timeout = interval.clamp(Duration::from_millis(500), Duration::from_secs(3));
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -151,7 +166,7 @@ mod tests {
 
     #[tokio::test]
     async fn not_configured_without_url() {
-        let rx = spawn_monitor(None, Duration::from_millis(250));
+        let rx = spawn_monitor(None, Default::default(), Duration::from_millis(250));
         assert_eq!(*rx.borrow(), BackendStatus::NotConfigured);
     }
 
@@ -161,7 +176,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let server = serve_health(listener).await;
         let url = Url::parse(&format!("http://{addr}")).unwrap();
-        let mut rx = spawn_monitor(Some(url), Duration::from_millis(250));
+        let mut rx = spawn_monitor(Some(url), Default::default(), Duration::from_millis(250));
 
         wait_for(&mut rx, BackendStatus::is_reachable, Duration::from_secs(5)).await;
         server.abort();

@@ -7,9 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use url::Url;
 
 use crate::labels::{demo, devices};
+
+mod backend;
+pub use backend::{is_loopback, BackendConfig};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -125,31 +127,6 @@ pub struct WindowConfig {
     /// e.g. 「综合受理窗口」.
     #[serde(default)]
     pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(deny_unknown_fields)]
-pub struct BackendConfig {
-    /// Base URL of the central backend; absent means the workstation runs offline-only.
-    #[serde(default)]
-    #[specta(type = Option<String>)]
-    pub url: Option<Url>,
-    /// How often reachability is checked, in milliseconds (250–60000).
-    #[serde(default = "default_probe_interval_ms")]
-    pub probe_interval_ms: u32,
-}
-
-fn default_probe_interval_ms() -> u32 {
-    1000
-}
-
-impl Default for BackendConfig {
-    fn default() -> Self {
-        Self {
-            url: None,
-            probe_interval_ms: default_probe_interval_ms(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -341,6 +318,8 @@ pub enum KeyProblem {
     Unknown,
     WrongType,
     BadValue,
+    /// `http://` to a host that is not loopback.
+    InsecureUrl,
 }
 
 impl ConfigError {
@@ -354,6 +333,7 @@ impl ConfigError {
                 KeyProblem::Unknown => C::ConfigKeyUnknown,
                 KeyProblem::WrongType => C::ConfigKeyWrongType,
                 KeyProblem::BadValue => C::ConfigKeyBadValue,
+                KeyProblem::InsecureUrl => C::ConfigInsecureUrl,
             },
         }
     }
@@ -437,23 +417,7 @@ impl WorkstationConfig {
                 format!("expected 1..=999, got {}", self.window.number),
             ));
         }
-        if let Some(url) = &self.backend.url {
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(bad(
-                    "backend.url",
-                    format!("expected an http(s) URL, got {url}"),
-                ));
-            }
-        }
-        if !(250..=60_000).contains(&self.backend.probe_interval_ms) {
-            return Err(bad(
-                "backend.probe_interval_ms",
-                format!(
-                    "expected 250..=60000, got {}",
-                    self.backend.probe_interval_ms
-                ),
-            ));
-        }
+        self.backend.validate(path)?;
         if let Err(detail) = self.simulator.control_addr() {
             return Err(bad("simulator.control", detail));
         }

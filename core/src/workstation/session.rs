@@ -49,9 +49,12 @@ impl Workstation {
             public_key: e.grant_public_key,
         });
         let server = match (&self.config.backend.url, self.credential(), &pinned) {
-            (Some(url), Some(credential), Some(key)) => {
-                Some(AuthClient::new(url.clone(), credential, key.clone())?)
-            }
+            (Some(url), Some(credential), Some(key)) => Some(AuthClient::new(
+                url.clone(),
+                &self.config.backend.tls(),
+                credential,
+                key.clone(),
+            )?),
             _ => None,
         };
         let req = LoginRequest {

@@ -128,7 +128,10 @@ impl Workstation {
             return tracing::warn!("workstation not enrolled: sync not started");
         };
         let db = self.data_dir.join(DB_FILE);
-        let cfg = SyncConfig::new(url, credential);
+        let cfg = SyncConfig {
+            tls: self.config.backend.tls(),
+            ..SyncConfig::new(url, credential)
+        };
         match SyncService::start_at(&db, &key, &blob_dir(&self.data_dir), cfg) {
             Ok(service) => {
                 let _ = self.sync.service.set(service);

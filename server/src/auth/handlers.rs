@@ -161,7 +161,7 @@ pub async fn challenge(
         (status = 200, description = "Login succeeded", body = LoginResponse),
         (status = 400, description = "bad_request / challenge_invalid (challenge expired or unknown) / cert_malformed / cert_unsupported", body = ErrorBody),
         (status = 401, description = "signature_invalid (the UKey signature does not verify) / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
-        (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / cert_not_bound / workstation_disabled", body = ErrorBody),
+        (status = 403, description = "cert_untrusted / cert_expired / cert_revoked / crl_outdated (the CA's CRL is past nextUpdate plus the grace) / cert_not_bound / workstation_disabled", body = ErrorBody),
         (status = 429, description = "rate_limited: too many logins from this workstation or address; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
     security(("workstation_signature" = []))
@@ -278,11 +278,13 @@ async fn login_checks(
     audit.serial = Some(cert.serial_hex());
 
     // 3–5. Trusted CA, validity, revocation (in that order).
-    state
-        .auth
-        .trust
+    let trust = state.auth.trust.load();
+    let ca = trust
         .verify_certificate(&cert, now.div_euclid(1000))
         .map_err(pki_to_cert_error)?;
+    // 5b. The CA's CRL is not past its nextUpdate plus the grace (issue 15 item 6).
+    super::reload::check_crl_fresh(&trust, ca, now, state.auth.config.crl_grace_ms)?;
+    drop(trust);
 
     // 6. The signature over the challenge, with the algorithm of the certificate's key.
     let signature = B64

@@ -4,12 +4,14 @@
 
 pub mod demo_data;
 pub mod handlers;
+pub mod reload;
 pub mod store;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -21,7 +23,8 @@ use crate::error::{Error, Result};
 /// What the login endpoints need besides the database.
 #[derive(Clone)]
 pub struct AuthState {
-    pub trust: Arc<TrustStore>,
+    /// Swapped whole by [`reload::watch`] when the CA or CRL directory changes.
+    pub trust: Arc<ArcSwap<TrustStore>>,
     grant_key: Arc<SigningKey>,
     pub grant_key_id: String,
     pub config: AuthConfig,
@@ -33,8 +36,8 @@ pub struct AuthState {
 impl fmt::Debug for AuthState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthState")
-            .field("trusted_cas", &self.trust.cas().len())
-            .field("crls", &self.trust.crls().len())
+            .field("trusted_cas", &self.trust.load().cas().len())
+            .field("crls", &self.trust.load().crls().len())
             .field("grant_key_id", &self.grant_key_id)
             .field("config", &self.config)
             .finish()
@@ -62,7 +65,7 @@ impl AuthState {
             "certificate login ready"
         );
         Ok(Self {
-            trust: Arc::new(trust),
+            trust: Arc::new(ArcSwap::from_pointee(trust)),
             grant_key: Arc::new(grant_key),
             grant_key_id,
             config: config.auth.clone(),

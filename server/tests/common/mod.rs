@@ -36,7 +36,7 @@ pub struct Running {
 impl Running {
     pub async fn start(config: ServerConfig) -> Self {
         let server = Server::bind(config).await.expect("server binds");
-        let base = format!("http://{}", server.local_addr());
+        let base = server.url();
         let state = server.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
@@ -238,7 +238,10 @@ impl Spawned {
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         };
-        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        assert!(
+            base.starts_with("http://127.0.0.1:") || base.starts_with("https://127.0.0.1:"),
+            "{base}"
+        );
         assert!(!base.ends_with(":0"), "the real port is announced: {base}");
         Spawned { child, base, log }
     }

@@ -38,6 +38,9 @@ enum Command {
         listen: SocketAddr,
         #[arg(long)]
         database_url: Option<String>,
+        /// Serve HTTPS with the harness PKI in this directory (made on first use).
+        #[arg(long)]
+        tls_dir: Option<PathBuf>,
     },
     /// A workstation: intakes and the sync loop.
     Work(WorkArgs),
@@ -57,6 +60,9 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Trust only this hall CA (PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
     },
     /// 10k intakes + 1 GB of materials drained to a loopback server.
     DrainBench {
@@ -66,6 +72,9 @@ enum Command {
         material_mb: usize,
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Over HTTPS with a hall CA made for the run.
+        #[arg(long)]
+        tls: bool,
     },
     /// Runs the PostgreSQL ingest benchmark: a server on `--database-url` plus `loadgen`.
     IngestBench {
@@ -77,6 +86,9 @@ enum Command {
         batch: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Over HTTPS with a hall CA made for the run.
+        #[arg(long)]
+        tls: bool,
     },
 }
 
@@ -96,6 +108,9 @@ struct WorkArgs {
     workstation: String,
     #[arg(long, default_value = "")]
     ws_key_hex: String,
+    /// Trust only this hall CA (PEM) for the server.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
     intakes: usize,
     #[arg(long, default_value_t = 1)]
@@ -129,7 +144,8 @@ fn main() -> ExitCode {
             data_dir,
             listen,
             database_url,
-        } => run_server(data_dir, listen, database_url),
+            tls_dir,
+        } => run_server(data_dir, listen, database_url, tls_dir),
         Command::Work(args) => work(args),
         Command::Loadgen {
             url,
@@ -138,8 +154,13 @@ fn main() -> ExitCode {
             workstations,
             batch,
             seconds,
+            ca_file,
         } => {
             let rt = runtime();
+            let tls = yichuang_core::infra::http::BackendTls {
+                ca_file,
+                pin_sha256: None,
+            };
             let mut config = yichuang_server::ServerConfig::sqlite(
                 "127.0.0.1:0".parse().expect("addr"),
                 data_dir,
@@ -152,8 +173,14 @@ fn main() -> ExitCode {
                 let hall = yichuang_sync_harness::enroll::random_hall();
                 let mut creds = Vec::new();
                 for w in 0..workstations {
-                    match yichuang_sync_harness::enroll::enroll(&db, &url, &hall, w as u32 + 1)
-                        .await
+                    match yichuang_sync_harness::enroll::enroll(
+                        &db,
+                        &url,
+                        &hall,
+                        w as u32 + 1,
+                        &tls,
+                    )
+                    .await
                     {
                         Ok(c) => creds.push(c),
                         Err(e) => {
@@ -177,6 +204,7 @@ fn main() -> ExitCode {
                 creds,
                 batch,
                 Duration::from_secs(seconds),
+                &tls,
             ));
             r.print();
             ExitCode::SUCCESS
@@ -186,6 +214,7 @@ fn main() -> ExitCode {
             workstations,
             batch,
             seconds,
+            tls,
         } => {
             let rt = runtime();
             match rt.block_on(bench::ingest_bench(
@@ -193,6 +222,7 @@ fn main() -> ExitCode {
                 workstations,
                 batch,
                 Duration::from_secs(seconds),
+                tls,
             )) {
                 Ok(r) => {
                     r.print();
@@ -208,7 +238,8 @@ fn main() -> ExitCode {
             intakes,
             material_mb,
             dir,
-        } => match bench::drain_bench(intakes, material_mb, dir) {
+            tls,
+        } => match bench::drain_bench(intakes, material_mb, dir, tls) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("drain-bench: {e}");
@@ -225,11 +256,25 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn run_server(data_dir: PathBuf, listen: SocketAddr, database_url: Option<String>) -> ExitCode {
+fn run_server(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    database_url: Option<String>,
+    tls_dir: Option<PathBuf>,
+) -> ExitCode {
     let rt = runtime();
     rt.block_on(async move {
         let mut config = ServerConfig::sqlite(listen, data_dir);
         config.database_url = database_url;
+        if let Some(dir) = tls_dir {
+            match yichuang_sync_harness::tls::HarnessTls::in_dir(&dir) {
+                Ok(tls) => tls.apply(&mut config),
+                Err(e) => {
+                    eprintln!("server: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         let shutdown = match yichuang_server::shutdown_signal() {
             Ok(s) => s,
             Err(e) => {
@@ -244,10 +289,7 @@ fn run_server(data_dir: PathBuf, listen: SocketAddr, database_url: Option<String
                 return ExitCode::FAILURE;
             }
         };
-        println!(
-            "yichuang-server listening on http://{}",
-            server.local_addr()
-        );
+        println!("yichuang-server listening on {}", server.url());
         let _ = std::io::stdout().flush();
         match server.run(shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
@@ -296,6 +338,7 @@ fn work(a: WorkArgs) -> ExitCode {
             cfg.backoff_max = Duration::from_millis(400);
             cfg.idle_poll = Duration::from_millis(50);
             cfg.request_timeout = Duration::from_secs(10);
+            cfg.tls.ca_file = a.ca_file.clone();
             let engine = Store::open_encrypted(&a.db, &key)
                 .map_err(yichuang_core::infra::sync::SyncError::from)
                 .and_then(|s| {

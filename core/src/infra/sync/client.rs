@@ -113,8 +113,11 @@ pub struct SyncClient {
 }
 
 fn net(e: reqwest::Error) -> SyncError {
-    SyncError::Network {
-        detail: e.to_string(),
+    match crate::infra::http::tls_problem(&e) {
+        Some(problem) => SyncError::Tls(problem),
+        None => SyncError::Network {
+            detail: e.to_string(),
+        },
     }
 }
 
@@ -193,12 +196,12 @@ fn json<T: serde::de::DeserializeOwned>(resp: Response) -> Result<T, SyncError> 
 
 impl SyncClient {
     pub fn new(cfg: &SyncConfig) -> Result<Self, SyncError> {
-        let http = Client::builder()
-            .no_proxy()
-            .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.request_timeout)
-            .build()
-            .map_err(net)?;
+        let http = crate::infra::http::blocking_client(
+            &cfg.tls,
+            Client::builder()
+                .connect_timeout(cfg.connect_timeout)
+                .timeout(cfg.request_timeout),
+        )?;
         Ok(Self {
             http,
             base: cfg.base_url.clone(),

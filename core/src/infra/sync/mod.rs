@@ -54,6 +54,8 @@ pub struct SyncConfig {
     pub idle_poll: Duration,
     /// How often documents are pulled (catalog, clerks, config).
     pub pull_interval: Duration,
+    /// The hall CA and pin (`[backend]` ca_file / pin_sha256).
+    pub tls: crate::infra::http::BackendTls,
 }
 
 impl SyncConfig {
@@ -69,6 +71,7 @@ impl SyncConfig {
             backoff_max: Duration::from_secs(300),
             idle_poll: Duration::from_secs(2),
             pull_interval: Duration::from_secs(600),
+            tls: Default::default(),
         }
     }
 
@@ -183,6 +186,10 @@ pub enum SyncError {
     /// This workstation has no enrolled credential yet: nothing can be sent until IT enrolls it.
     #[error("workstation not enrolled: {detail}")]
     NotEnrolled { detail: String },
+    /// The TLS connection was refused (untrusted certificate, pin mismatch…): a
+    /// configuration problem for IT, retried with back-off, nothing parked.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::infra::http::TlsProblem),
     #[error("store: {0}")]
     Store(#[from] crate::infra::store::StoreError),
     #[error("blob: {0}")]
@@ -202,6 +209,7 @@ impl SyncError {
                 ErrorCode::SyncRequestRefused
             }
             SyncError::Protocol { .. } => ErrorCode::SyncProtocol,
+            SyncError::Tls(p) => p.code(),
             SyncError::Store(_) | SyncError::Sqlite(_) => ErrorCode::SyncStore,
             SyncError::Blob(_) => ErrorCode::SyncBlob,
         }
@@ -216,6 +224,7 @@ impl SyncError {
                 | SyncError::Throttled { .. }
                 | SyncError::RequestRefused { .. }
                 | SyncError::Protocol { .. }
+                | SyncError::Tls(_)
                 | SyncError::Store(_)
                 | SyncError::Sqlite(_)
         )
