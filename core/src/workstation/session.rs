@@ -6,19 +6,21 @@
 use yichuang_drivers::ukey::PresenceEvent;
 
 use crate::devices::ukey::LoginKey;
+use crate::domain::access::{parse_permissions, Access, ItemScope};
 use crate::domain::login::{self, AuthApi, AuthClient, LoginRequest, Session};
 use crate::infra::status::{ClerkBadge, ShellStatus};
 use crate::{ErrorCode, UserError};
 
 use super::{lock, Workstation};
 
-fn badge(s: &Session) -> ClerkBadge {
+fn badge(s: &Session, access: Access) -> ClerkBadge {
     ClerkBadge {
         id: s.clerk.id.clone(),
         name: s.clerk.name.clone(),
         department: s.clerk.department.clone(),
         post: s.clerk.post.clone(),
-        permissions: s.clerk.permissions.clone(),
+        permissions: access.permissions,
+        items: access.scope,
         mode: s.mode,
     }
 }
@@ -56,7 +58,15 @@ impl Workstation {
         self.refresh_pending();
         let session = session?;
         tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
-        let badge = badge(&session);
+        let access = match self.catalog() {
+            Ok(view) => Access::of(&session.clerk, &view.catalog),
+            // No catalog, no items; the permissions still show.
+            Err(_) => Access {
+                permissions: parse_permissions(&session.clerk.permissions),
+                scope: ItemScope::Departments { codes: vec![] },
+            },
+        };
+        let badge = badge(&session, access);
         lock(&self.session).start(session);
         self.reads.session_changed();
         self.update_status(|s| {
