@@ -90,9 +90,9 @@ if [ ! -f .run/server/clerks.csv ]; then
   echo "run: registering the test clerks with the local server (first run only)…"
   cat > .run/server/clerks.csv <<CSV
 id,name,department,post,permissions
-T-ZS,张三,市政务服务中心,综合窗口,accept;query
-T-LS,李四,市政务服务中心,不动产窗口,accept
-T-QQ,钱七,区政务服务中心,综合窗口,accept;query;print
+T-ZS,张三,市政务服务中心,综合窗口,accept;query;export;reprint;change
+T-LS,李四,市政务服务中心,不动产窗口,accept;query
+T-QQ,钱七,区政务服务中心,综合窗口,accept;query;print;export;reprint;change
 CSV
   "$SERVER" clerk import .run/server/clerks.csv --data-dir .run/server >/dev/null
   for pair in T-ZS:.run/ukey/ca/clerk-ecdsa.pem T-LS:.run/ukey/ca/clerk-rsa.pem T-QQ:.run/ukey/skf/clerk.pem; do

@@ -218,6 +218,9 @@ error_codes! {
     IntakeAttachment = "intake.attachment",
     IntakeBlob = "intake.blob",
 
+    PermissionDenied = "permission.denied",
+    PermissionItemOutOfScope = "permission.item_out_of_scope",
+
     DocumentFont = "document.font",
     DocumentQr = "document.qr",
     DocumentTable = "document.table",

@@ -87,6 +87,30 @@ pub mod codes {
     pub const SAMPLE_NAME: &str = "张三";
 }
 
+/// The clerk list's permissions (A4) in the counter's words, and the posts that serve every
+/// department.
+pub mod permissions {
+    use crate::domain::access::Permission;
+
+    pub fn label(p: Permission) -> &'static str {
+        match p {
+            Permission::Accept => "收件受理",
+            Permission::Query => "查询",
+            Permission::Print => "打印",
+            Permission::Export => "导出",
+            Permission::Reprint => "补打",
+            Permission::Change => "变更",
+            Permission::Issue => "出件",
+            Permission::Admin => "系统管理",
+            Permission::AllItems => "全部事项",
+        }
+    }
+
+    /// A post naming one of these is a comprehensive window (综合窗口): it takes in every
+    /// department's items (seed 004, 无差别收件).
+    pub const COMPREHENSIVE_POSTS: [&str; 2] = ["综合", "综窗"];
+}
+
 /// The sex a party record holds: 男, 女, or 未说明 for anything else (the card's labels).
 pub fn party_sex(sex: Sex) -> &'static str {
     match sex {

@@ -209,6 +209,8 @@ impl ErrorCode {
             C::IntakeExport => "导出文件无法写入，请检查磁盘空间和目录权限。",
             C::IntakeIdSearchNeedsCard => "按身份证号查询须先在本次登录中读取该证件。",
             C::IntakeAttachment => "材料文件无法处理，请重试。",
+            C::PermissionDenied => "您没有办理此项操作的权限，请联系管理员。",
+            C::PermissionItemOutOfScope => "该事项不属于您的部门和岗位，不能办理。",
             C::IntakeBlob => "材料文件无法保存，请联系运维人员。",
 
             C::DocumentFont => "文书字体缺失或已损坏，无法生成文书，请联系运维人员。",
@@ -279,6 +281,16 @@ pub fn config_problem(code: ErrorCode, path: &str, key: Option<&str>) -> String 
         (code, Some(key)) => format!("工作站配置文件 {path} {}：「{key}」。", code.message()),
         (code, None) => format!("工作站配置文件 {path} {}。", code.message()),
     }
+}
+
+/// A command the clerk's permissions do not allow (A4): 「您没有“补打”权限，请联系管理员。」
+pub fn permission_denied(permission: &str) -> String {
+    format!("您没有“{permission}”权限，请联系管理员。")
+}
+
+/// An item outside the clerk's departments and post (A4).
+pub fn item_out_of_scope(item: &str) -> String {
+    format!("事项“{item}”不属于您的部门和岗位，不能办理。如需办理请联系管理员。")
 }
 
 /// The clerk's sentence for an intake error, with its data.

@@ -30,6 +30,10 @@ pub struct OfflineGrant {
     pub clerk_id: String,
     pub clerk_name: String,
     pub department: String,
+    /// The clerk's post (岗位); it decides which departments' items they serve offline too
+    /// (A4). Absent in grants issued before it was added.
+    #[serde(default)]
+    pub post: String,
     pub permissions: Vec<String>,
     /// SHA-256 of the certificate DER, lower-case hex.
     pub cert_fingerprint: String,

@@ -524,6 +524,7 @@ fn grant(cert: &Cert, issued_at: i64, life: i64) -> OfflineGrant {
         clerk_id: "C001".into(),
         clerk_name: "张三".into(),
         department: "市政务服务中心".into(),
+        post: "综合窗口".into(),
         permissions: vec!["accept".into(), "query".into()],
         cert_fingerprint: cert.fingerprint(),
         cert_der_b64: base64::engine::general_purpose::STANDARD.encode(cert.der()),

@@ -268,14 +268,15 @@ impl App {
 
     /// The intake counter most scenarios start from: simulated devices on a control port,
     /// hall code 441500 (in case numbers), a PKCS#11 key and the server for certificate
-    /// login; 张三 logged in, on the intake page.
+    /// login; 张三 (综合窗口: every department; accept, query, export, reprint, change) logged
+    /// in, on the intake page.
     pub async fn counter(name: &str, window: u16) -> Result<App> {
         let app = App::builder(name)
             .window(window)
             .config(|c| c.hall.code = Some("441500".into()))
             .ukey(Ukey::Pkcs11)
             .auth_server(
-                "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\n",
+                "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query;export;reprint;change\n",
                 &[("T-ZS", "ca/clerk-ecdsa.pem")],
             )
             .simulator_control()

@@ -15,6 +15,7 @@
 //   nowhere, and with a root element no key aimed at an element outside it reaches that element
 //   (typing behind the lock lands nowhere).
 import { onMounted, onUnmounted, type Ref } from 'vue'
+import type { Permission } from './bindings'
 
 export interface Binding {
   /** "F8", "Alt+2", "Escape", " " (Space), or "1-9" for any digit 1 to 9 without modifiers. */
@@ -24,6 +25,9 @@ export interface Binding {
   readonly help: string
   /** A plain key that also acts while a form control has the focus. */
   readonly inFields?: boolean
+  /** The permission its action needs (A4): without it the key does nothing and the key list
+   * says why. */
+  readonly needs?: Permission
 }
 
 export const keymap = {
@@ -35,9 +39,9 @@ export const keymap = {
   ],
   /** The workbench after login: its pages. */
   workbench: [
-    { keys: 'Alt+1', action: 'intake', help: '收件受理' },
-    { keys: 'Alt+2', action: 'drafts', help: '暂存件' },
-    { keys: 'Alt+3', action: 'history', help: '已办历史' },
+    { keys: 'Alt+1', action: 'intake', help: '收件受理', needs: 'accept' },
+    { keys: 'Alt+2', action: 'drafts', help: '暂存件', needs: 'accept' },
+    { keys: 'Alt+3', action: 'history', help: '已办历史', needs: 'query' },
   ],
   /** 收件受理. */
   intake: [

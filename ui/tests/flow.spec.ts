@@ -7,7 +7,7 @@ import ElementPlus from 'element-plus'
 import ClerkWorkbench from '../src/clerk/ClerkWorkbench.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend, sampleStatus } from '../src/backend/memory'
-import type { CitizenCard, Party } from '../src/bindings'
+import type { CitizenCard, Party, Permission } from '../src/bindings'
 import { useCardStore } from '../src/stores/card'
 import { useIntakeStore } from '../src/stores/intake'
 
@@ -29,10 +29,12 @@ function key(k: string, init: KeyboardEventInit = {}, target: EventTarget = docu
   return flushPromises()
 }
 
-async function workbench(permissions: string[] = []): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
+const everything: Permission[] = ['accept', 'query', 'export', 'reprint', 'change']
+
+async function workbench(permissions: Permission[] = everything): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
   const backend = new MemoryBackend()
   const status = sampleStatus({
-    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, mode: 'online' },
+    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online' },
   })
   const pinia = createPinia()
   const w = mount(ClerkWorkbench, {
@@ -270,9 +272,10 @@ describe('guard before a half-done case is dropped (E7)', () => {
 
 describe('Chinese labels and dates (A4, E5)', () => {
   it('a4_permissions_show_in_chinese', async () => {
-    const { w } = await workbench(['accept', 'query', 'print', 'x_custom'])
-    expect(w.find(testid('workbench-permissions')).text()).toBe('本人权限：收件受理、查询、打印、x_custom')
+    const { w } = await workbench(['accept', 'query', 'print'])
+    expect(w.find(testid('workbench-permissions')).text()).toBe('本人权限：收件受理、查询、打印')
   })
+
 
   it('e5_deadline_is_picked_and_shown_in_zh_cn_form', async () => {
     const { w, pinia } = await workbench()
@@ -358,7 +361,7 @@ describe('the header agrees with the status bar (J1)', () => {
     expect(tag().text()).toBe('在线登录')
     expect(tag().attributes('data-connected')).toBe('true')
     const status = sampleStatus({
-      clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions: [], mode: 'online' },
+      clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
       backend: { state: 'unreachable', reason: 'connection refused' },
     })
     await w.setProps({ status })
@@ -382,5 +385,59 @@ describe('the guard keeps the keys and the focus (E7)', () => {
     expect(w.find(testid('leave-guard')).exists()).toBe(false)
     ;(w.find(testid('item-search')).element as HTMLElement).focus()
     expect(focusedId()).toBe('item-search')
+  })
+})
+
+describe('what the clerk may not do is not offered (A4)', () => {
+  it('a4_a_query_only_clerk_gets_history_and_no_intake_pages', async () => {
+    const { w } = await workbench(['query'])
+    const menus = w.findAll('[data-menu]').map((b) => b.attributes('data-menu'))
+    expect(menus).not.toContain('intake')
+    expect(menus).not.toContain('drafts')
+    expect(menus).toContain('history')
+    expect(w.find(testid('intake-page')).exists()).toBe(false)
+    expect(w.find(testid('history-page')).exists()).toBe(true)
+    // Alt+1 does not open the intake page behind the clerk's back.
+    await key('1', { altKey: true, code: 'Digit1' }, window)
+    expect(w.find(testid('intake-page')).exists()).toBe(false)
+  })
+
+  it('a4_an_accept_only_clerk_has_no_history_and_alt_3_does_nothing', async () => {
+    const { w } = await workbench(['accept'])
+    const menus = w.findAll('[data-menu]').map((b) => b.attributes('data-menu'))
+    expect(menus).toEqual(expect.arrayContaining(['intake', 'drafts']))
+    expect(menus).not.toContain('history')
+    await key('3', { altKey: true, code: 'Digit3' }, window)
+    expect(w.find(testid('history-page')).exists()).toBe(false)
+    expect(w.find(testid('intake-page')).exists()).toBe(true)
+  })
+
+  it('a4_history_without_export_reprint_or_change_disables_them_with_the_reason', async () => {
+    const { w, backend } = await workbench(['accept', 'query'])
+    await pickByKeys(w)
+    await key('1')
+    await key('F6', {}, window)
+    await key('F7', {}, window)
+    await key('F8', {}, window)
+    await key('F10', {}, window)
+    await key('3', { altKey: true, code: 'Digit3' }, window)
+    await flushPromises()
+    for (const id of ['export-csv', 'export-xlsx']) expect(w.find(testid(id)).attributes('disabled')).toBeDefined()
+    expect(w.find(testid('export-why')).attributes('title')).toBe('您没有“导出”权限，请联系管理员')
+    const row = w.find(testid('history-row'))
+    expect(row.exists()).toBe(true)
+    await row.trigger('click')
+    await flushPromises()
+    const detail = document.querySelector(testid('case-detail'))
+    expect(detail).not.toBeNull()
+    const reprint = document.querySelector<HTMLButtonElement>(testid('reprint'))!
+    expect(reprint.disabled).toBe(true)
+    expect(document.querySelector(testid('reprint-why'))!.getAttribute('title')).toBe('您没有“补打”权限，请联系管理员')
+    expect(document.querySelector<HTMLButtonElement>(testid('change-withdraw'))!.disabled).toBe(true)
+    expect(document.querySelector(testid('change-why'))!.getAttribute('title')).toBe('您没有“变更”权限，请联系管理员')
+    reprint.click()
+    await flushPromises()
+    expect(document.querySelector(testid('reprint-reason'))).toBeNull()
+    expect(backend.intake.reprints).toEqual([])
   })
 })

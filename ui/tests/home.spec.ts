@@ -6,9 +6,10 @@ import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
 import IntakePage from '../src/intake/IntakePage.vue'
 import { installBackend } from '../src/backend'
-import { MemoryBackend } from '../src/backend/memory'
-import type { CitizenCard, Party } from '../src/bindings'
+import { MemoryBackend, sampleStatus } from '../src/backend/memory'
+import type { CitizenCard, Party, Permission } from '../src/bindings'
 import { useCardStore } from '../src/stores/card'
+import { useShellStore } from '../src/stores/shell'
 
 if (!URL.createObjectURL) {
   URL.createObjectURL = () => 'blob:test'
@@ -42,8 +43,14 @@ const card = (overrides: Partial<CitizenCard> = {}): CitizenCard => ({
 const testid = (id: string) => `[data-testid="${id}"]`
 const focusedId = () => (document.activeElement as HTMLElement | null)?.getAttribute('data-testid')
 
-async function page(backend = new MemoryBackend()) {
+const everything: Permission[] = ['accept', 'query', 'export', 'reprint', 'change']
+
+/** The intake page for a clerk with these permissions (A4; all the counter's by default). */
+async function page(backend = new MemoryBackend(), permissions: Permission[] = everything) {
   const pinia = createPinia()
+  useShellStore(pinia).status = sampleStatus({
+    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online' },
+  })
   const w = mount(IntakePage, {
     props: { resume: null },
     attachTo: document.body,
@@ -227,5 +234,20 @@ describe('notice preview and reprint (E6, F4)', () => {
     expect(backend.intake.reprints).toEqual([{ caseId: 'case-1', index: 0, reason: '申请人需要副本' }])
     expect(w.find(testid('reprint-result')).text()).toContain('已重打')
     expect(w.find(testid('reprint-error')).exists()).toBe(false)
+  })
+
+  it('a4_without_reprint_the_banner_button_is_disabled_with_the_reason', async () => {
+    const { w, backend } = await page(new MemoryBackend(), ['accept'])
+    await readyCase(w, backend)
+    await key('F8', window)
+    await key('F10', window)
+    expect(w.find(testid('case-done')).text()).toContain('已受理')
+    const button = w.find(testid('reprint-open'))
+    expect(button.attributes('disabled')).toBeDefined()
+    expect(w.find(testid('reprint-why')).attributes('title')).toBe('您没有“补打”权限，请联系管理员')
+    await button.trigger('click')
+    await flushPromises()
+    expect(w.find(testid('reprint-reason')).exists()).toBe(false)
+    expect(backend.intake.reprints).toEqual([])
   })
 })

@@ -35,7 +35,7 @@ function ukey(): LoginKey {
 async function counter(): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
   const backend = new MemoryBackend(
     sampleStatus({
-      clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'print'], mode: 'online' },
+      clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'print'], items: { kind: 'all' }, mode: 'online' },
     }),
   )
   backend.keys = [ukey()]

@@ -45,7 +45,7 @@ describe('UKey login', () => {
   it('locks both windows when the key is pulled and unlocks with the PIN', async () => {
     const backend = new MemoryBackend(
       sampleStatus({
-        clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: [], mode: 'online' },
+        clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
       }),
     )
     backend.keys = [skfKey()]

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import App from '../src/clerk/App.vue'
 import { MemoryBackend, sampleStatus } from '../src/backend/memory'
-import type { DeviceStatus, ShellStatus } from '../src/bindings'
+import type { DeviceStatus, Permission, ShellStatus } from '../src/bindings'
 import { mountWith } from './mount'
 
 const clerk = {
@@ -13,7 +13,8 @@ const clerk = {
   name: '钱七',
   department: '区政务服务中心',
   post: '综合窗口',
-  permissions: [],
+  permissions: [] as Permission[],
+  items: { kind: 'all' as const },
   mode: 'online' as const,
 }
 

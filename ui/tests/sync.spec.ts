@@ -5,14 +5,15 @@ import { MemoryBackend, sampleStatus, sampleSync } from '../src/backend/memory'
 import { ageLabel, syncSummary } from '../src/clerk/syncFormat'
 import { mountWith } from './mount'
 import type { Result } from '../src/backend'
-import type { SyncOverview } from '../src/bindings'
+import type { Permission, SyncOverview } from '../src/bindings'
 
 const clerk = {
   id: 'c1',
   name: '张敏',
   department: '户政科',
   post: '综合窗口',
-  permissions: ['intake'],
+  permissions: ['accept', 'query'] as Permission[],
+  items: { kind: 'all' as const },
   mode: 'online' as const,
 }
 const offline = {

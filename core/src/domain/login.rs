@@ -645,7 +645,7 @@ mod offline {
                 id: grant.clerk_id,
                 name: grant.clerk_name,
                 department: grant.department,
-                post: String::new(),
+                post: grant.post,
                 permissions: grant.permissions,
             },
             mode: SessionMode::Offline,

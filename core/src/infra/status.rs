@@ -34,8 +34,11 @@ pub struct ClerkBadge {
     pub name: String,
     pub department: String,
     pub post: String,
-    /// What the clerk may do (A4); menus follow it.
-    pub permissions: Vec<String>,
+    /// What the clerk may do (A4; known codes only): menus and keys follow it, the core
+    /// enforces it.
+    pub permissions: Vec<crate::domain::access::Permission>,
+    /// Which departments' items the clerk serves (A4), under the catalog at login.
+    pub items: crate::domain::access::ItemScope,
     pub mode: SessionMode,
 }
 

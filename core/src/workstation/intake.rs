@@ -12,12 +12,12 @@ use crate::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
 use crate::domain::intake::{
-    Attachment, Case, CaseDraft, CatalogView, DecisionInput, DepartmentEntry, Desk, IntakeError,
-    Party,
+    Attachment, Case, CaseDraft, CatalogView, DecisionInput, DepartmentEntry, IntakeError, Party,
 };
 use crate::{ErrorCode, UserError};
 
 use super::{notices, Workstation};
+use crate::domain::access::Permission;
 
 /// The item list before anything is typed: favourites, the 15 most frequent, recent, and
 /// the departments with their item counts (the workbench home, D3).
@@ -36,13 +36,8 @@ fn ie(e: IntakeError) -> UserError {
 }
 
 impl Workstation {
-    fn catalog(&self) -> Result<Arc<CatalogView>, UserError> {
+    pub(super) fn catalog(&self) -> Result<Arc<CatalogView>, UserError> {
         self.with_store(|s| self.catalog.view(s))
-    }
-
-    /// Desk and catalog, for operations that need both.
-    fn desk_and_catalog(&self) -> Result<(Desk, Arc<CatalogView>), UserError> {
-        Ok((self.clerk_desk()?, self.catalog()?))
     }
 
     /// Runs a write on the store and refreshes the pending count.
@@ -55,68 +50,100 @@ impl Workstation {
         out
     }
 
+    /// The workbench home, with only the items of the clerk's departments (A4).
     pub fn catalog_home(&self) -> Result<CatalogHome, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
-        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
+        let clerk = self.clerk()?;
+        let view = &clerk.view;
+        let usage = self.with_store(|s| cases::usage(s, &clerk.desk.clerk_id).map_err(ie))?;
+        let hits = |codes: &[String]| clerk.keep(view.index.hits_for(codes, &usage.favourites));
+        let departments = view
+            .departments()
+            .into_iter()
+            .filter(|d| clerk.access.serves_department(&d.code))
+            .collect();
+        let items = match clerk.codes_in_scope() {
+            Some(codes) => codes.len(),
+            None => view.catalog.items.len(),
+        };
         Ok(CatalogHome {
-            favourites: view.index.hits_for(&usage.favourites, &usage.favourites),
-            frequent: view.index.hits_for(&usage.frequent, &usage.favourites),
-            recent: view.index.hits_for(&usage.recent, &usage.favourites),
-            departments: view.departments(),
+            favourites: hits(&usage.favourites),
+            frequent: hits(&usage.frequent),
+            recent: hits(&usage.recent),
+            departments,
             version: view.catalog.version.clone(),
-            items: view.catalog.items.len() as u32,
+            items: items as u32,
         })
     }
 
-    /// Item search (D3): name, type, department, full pinyin, initials, small typos.
+    /// Item search (D3): name, type, department, full pinyin, initials, small typos; among
+    /// the items of the clerk's departments (A4).
     pub fn catalog_search(&self, query: &str) -> Result<Vec<ItemHit>, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
-        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
-        Ok(view.index.search(query, &usage.counts, &usage.favourites))
+        let clerk = self.clerk()?;
+        let usage = self.with_store(|s| cases::usage(s, &clerk.desk.clerk_id).map_err(ie))?;
+        let scope = clerk.codes_in_scope();
+        Ok(clerk
+            .view
+            .index
+            .search_among(query, &usage.counts, &usage.favourites, |code| {
+                scope.as_ref().is_none_or(|s| s.contains(code))
+            }))
     }
 
-    /// The items of one department (按部门, D3), favourites marked.
+    /// The items of one department (按部门, D3), favourites marked; none for a department
+    /// outside the clerk's scope (A4).
     pub fn catalog_department(&self, code: &str) -> Result<Vec<ItemHit>, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
-        let usage = self.with_store(|s| cases::usage(s, &desk.clerk_id).map_err(ie))?;
-        Ok(view.department_items(code, &usage.favourites))
+        let clerk = self.clerk()?;
+        if !clerk.access.serves_department(code) {
+            return Ok(Vec::new());
+        }
+        let usage = self.with_store(|s| cases::usage(s, &clerk.desk.clerk_id).map_err(ie))?;
+        Ok(clerk.view.department_items(code, &usage.favourites))
     }
 
+    /// One item of the clerk's departments (A4: another department's item is refused).
     pub fn catalog_item(&self, code: &str) -> Result<Item, UserError> {
-        let (_, view) = self.desk_and_catalog()?;
-        view.item(code).cloned().map_err(ie)
+        let clerk = self.clerk()?;
+        clerk.item(code).cloned()
     }
 
+    /// Marks or unmarks a favourite; only items of the clerk's departments are marked.
     pub fn catalog_favourite(&self, code: &str, favourite: bool) -> Result<(), UserError> {
-        let desk = self.clerk_desk()?;
-        self.with_store(|s| cases::set_favourite(s, &desk.clerk_id, code, favourite).map_err(ie))
+        let clerk = self.clerk()?;
+        if favourite {
+            clerk.item(code)?;
+        }
+        let clerk_id = &clerk.desk.clerk_id;
+        self.with_store(|s| cases::set_favourite(s, clerk_id, code, favourite).map_err(ie))
     }
 
-    /// A fresh draft for an item (form defaults; the checklist when it has one situation).
+    /// A fresh draft for an item (form defaults; the checklist when it has one situation):
+    /// `accept`, and an item of the clerk's departments (A4).
     pub fn intake_new(&self, item_code: &str) -> Result<CaseDraft, UserError> {
-        let (_, view) = self.desk_and_catalog()?;
-        Ok(crate::domain::intake::new_draft(
-            view.item(item_code).map_err(ie)?,
-        ))
+        let clerk = self.permit(Permission::Accept, None, None)?;
+        Ok(crate::domain::intake::new_draft(clerk.item(item_code)?))
     }
 
     /// Re-resolves the situation after an answer and rebuilds the checklist.
     pub fn intake_refresh(&self, draft: CaseDraft) -> Result<CaseDraft, UserError> {
-        let (_, view) = self.desk_and_catalog()?;
-        cases::refresh(&view, draft).map_err(ie)
+        let clerk = self.permit(Permission::Accept, None, None)?;
+        clerk.item(&draft.item_code)?;
+        cases::refresh(&clerk.view, draft).map_err(ie)
     }
 
     /// The party on the card just read (A6: only from an audited, recent read here).
     pub fn party_from_card(&self) -> Result<Party, UserError> {
-        self.clerk_desk()?;
+        self.permit(Permission::Accept, None, None)?;
         self.reads.party_from_card(self.now())
     }
 
     /// Saves the draft; `park` sets it aside to serve the next person (E7).
     pub fn intake_save(&self, draft: CaseDraft, park: bool) -> Result<Case, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let audited = park.then_some("intake.park");
+        let clerk = self.permit(Permission::Accept, audited, draft.id.as_deref())?;
+        clerk.item(&draft.item_code)?;
         let now = self.now();
-        self.write(|s| cases::save_draft(s, &view, &desk, draft, park, now))
+        let (desk, view) = (&clerk.desk, &clerk.view);
+        self.write(|s| cases::save_draft(s, view, desk, draft, park, now))
     }
 
     /// Another clerk logs in at the locked window (A5): the locked clerk's open case is parked
@@ -144,7 +171,9 @@ impl Workstation {
     }
 
     pub fn intake_discard(&self, case_id: &str) -> Result<(), UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Accept, Some("intake.discard"), Some(case_id))?
+            .desk;
         let now = self.now();
         self.write(|s| cases::discard_draft(s, &desk, case_id, now))
     }
@@ -155,7 +184,13 @@ impl Workstation {
         draft: CaseDraft,
         decision: &DecisionInput,
     ) -> Result<Case, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let clerk = self.permit(
+            Permission::Accept,
+            Some("print.notice"),
+            draft.id.as_deref(),
+        )?;
+        clerk.item(&draft.item_code)?;
+        let (desk, view) = (clerk.desk, clerk.view);
         let printer = self.devices.a4_printer()?;
         let out = notices::print_notice(
             self.store()?,
@@ -177,7 +212,9 @@ impl Workstation {
         draft: CaseDraft,
         decision: &DecisionInput,
     ) -> Result<DocumentPreview, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let clerk = self.permit(Permission::Accept, None, None)?;
+        clerk.item(&draft.item_code)?;
+        let (desk, view) = (clerk.desk, clerk.view);
         let now = self.now();
         self.with_store(|s| {
             cases::preview_notice(s, &view, &desk, draft, decision, now).map_err(ie)
@@ -190,14 +227,17 @@ impl Workstation {
         case_id: &str,
         decision: &DecisionInput,
     ) -> Result<Case, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let clerk = self.permit(Permission::Accept, Some("intake.decide"), Some(case_id))?;
+        let (desk, view) = (clerk.desk, clerk.view);
         let now = self.now();
         self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))
     }
 
     /// One of the clerk's cases, opened from the history list (audited, A6).
     pub fn case_get(&self, case_id: &str) -> Result<Case, UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Query, Some("case.view"), Some(case_id))?
+            .desk;
         let now = self.now();
         self.write(|s| history::view_audited(s, &desk.clerk_id, case_id, now))
     }
@@ -209,7 +249,9 @@ impl Workstation {
         change: &ChangeInput,
         reason: &str,
     ) -> Result<Case, UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Change, Some("intake.change"), Some(case_id))?
+            .desk;
         let now = self.now();
         self.write(|s| cases::change(s, &desk, case_id, change, reason, now))
     }
@@ -217,7 +259,8 @@ impl Workstation {
     /// The clerk's cases (audited, A6); by a typed ID number only for a card read in this
     /// session.
     pub fn history_search(&self, query: &HistoryQuery) -> Result<HistoryPage, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let clerk = self.permit(Permission::Query, Some("history.search"), None)?;
+        let (desk, view) = (clerk.desk, clerk.view);
         let (today, now) = (self.clock.today(), self.now());
         let read = |id: &str| self.reads.read_in_session(id);
         self.write(|s| {
@@ -227,7 +270,9 @@ impl Workstation {
 
     /// Reprints a notice with a reason (I2): print counter and audit entry.
     pub fn reprint(&self, case_id: &str, index: u32, reason: &str) -> Result<Case, UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Reprint, Some("print.reprint"), Some(case_id))?
+            .desk;
         let printer = self.devices.a4_printer()?;
         let out = notices::reprint(
             self.store()?,
@@ -249,7 +294,11 @@ impl Workstation {
         query: &HistoryQuery,
         format: ExportFormat,
     ) -> Result<ExportResult, UserError> {
-        let (desk, view) = self.desk_and_catalog()?;
+        let clerk = self.permit_all(
+            &[Permission::Query, Permission::Export],
+            Some("history.export"),
+        )?;
+        let (desk, view) = (clerk.desk, clerk.view);
         history::check_id_search(query, |id| self.reads.read_in_session(id)).map_err(ie)?;
         let (t, now, today) = (self.clock.slip_time(), self.now(), self.clock.today());
         let ext = match format {
@@ -280,7 +329,9 @@ impl Workstation {
     /// The case's trail from the audit log: prints, reprints with reasons, decision, changes
     /// (the read audited, A6).
     pub fn case_trail(&self, case_id: &str) -> Result<Vec<CaseEvent>, UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Query, Some("case.trail"), Some(case_id))?
+            .desk;
         let now = self.now();
         self.write(|s| history::trail_audited(s, &desk.clerk_id, case_id, now))
     }
@@ -288,7 +339,9 @@ impl Workstation {
     /// Checks and stores a material file (encrypted, queued for upload, audited) in one
     /// transaction; shared by file import and camera capture.
     pub fn attach_file(&self, name: &str, bytes: &[u8]) -> Result<Attachment, UserError> {
-        let desk = self.clerk_desk()?;
+        let desk = self
+            .permit(Permission::Accept, Some("intake.attach"), None)?
+            .desk;
         let blobs = self.sync.blobs().ok_or_else(|| {
             UserError::new(
                 ErrorCode::IntakeNoBlobStore,

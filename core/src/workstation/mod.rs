@@ -9,6 +9,7 @@
 //! the sync service and the status bar's state, whose pending-sync count has one writer,
 //! [`Workstation::refresh_pending`].
 
+pub mod access;
 pub mod camera;
 pub mod catalog;
 pub mod desk;

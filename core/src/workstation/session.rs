@@ -6,6 +6,7 @@
 use yichuang_drivers::ukey::PresenceEvent;
 
 use crate::devices::ukey::LoginKey;
+use crate::domain::access::{parse_permissions, Access, ItemScope};
 use crate::domain::login::{
     self, AuthApi, AuthClient, AuthFailure, GrantKey, LoginRequest, Session,
 };
@@ -14,13 +15,14 @@ use crate::{ErrorCode, UserError};
 
 use super::{lock, Workstation};
 
-fn badge(s: &Session) -> ClerkBadge {
+fn badge(s: &Session, access: Access) -> ClerkBadge {
     ClerkBadge {
         id: s.clerk.id.clone(),
         name: s.clerk.name.clone(),
         department: s.clerk.department.clone(),
         post: s.clerk.post.clone(),
-        permissions: s.clerk.permissions.clone(),
+        permissions: access.permissions,
+        items: access.scope,
         mode: s.mode,
     }
 }
@@ -71,7 +73,15 @@ impl Workstation {
         self.refresh_pending();
         let session = session?;
         tracing::info!(clerk = %session.clerk.id, mode = ?session.mode, "clerk logged in");
-        let badge = badge(&session);
+        let access = match self.catalog() {
+            Ok(view) => Access::of(&session.clerk, &view.catalog),
+            // No catalog, no items; the permissions still show.
+            Err(_) => Access {
+                permissions: parse_permissions(&session.clerk.permissions),
+                scope: ItemScope::Departments { codes: vec![] },
+            },
+        };
+        let badge = badge(&session, access);
         lock(&self.session).start(session);
         *lock(&self.ended) = None;
         self.reads.session_changed();
@@ -299,7 +309,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ws = workstation(dir.path());
         lock(&ws.session).start(session("t1"));
-        ws.update_status(|s| s.clerk = Some(badge(&session("t1"))));
+        let access = Access {
+            permissions: parse_permissions(&session("t1").clerk.permissions),
+            scope: ItemScope::Departments { codes: vec![] },
+        };
+        ws.update_status(|s| s.clerk = Some(badge(&session("t1"), access)));
         // A refusal for a session that is no longer the one at the window changes nothing.
         let ended = UserError::new(ErrorCode::LoginSessionEnded, "HTTP 401");
         ws.end_by_server(&session("t0"), ended.clone());

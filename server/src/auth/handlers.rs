@@ -325,6 +325,7 @@ async fn login_checks(
         clerk_id: clerk.id.clone(),
         clerk_name: clerk.name.clone(),
         department: clerk.department.clone(),
+        post: clerk.post.clone(),
         permissions: clerk.permissions.clone(),
         cert_fingerprint: cert.fingerprint(),
         cert_der_b64: B64.encode(cert.der()),

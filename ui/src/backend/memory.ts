@@ -4,6 +4,7 @@ import type {
   CardEvent,
   EnrollmentStatus,
   LoginKey,
+  Permission,
   PresenceEvent,
   ScanEvent,
   ShellStatus,
@@ -69,6 +70,8 @@ export class MemoryBackend implements Backend {
   printed = 0
   /** UKeys "plugged in"; the PIN of each key; wrong PINs count down `retries_left`. */
   keys: LoginKey[] = []
+  /** What a clerk logging in here may do (A4); a test narrows it before the login. */
+  permissions: Permission[] = ['accept', 'query', 'export', 'reprint', 'change']
   pins: Record<string, string> = {}
   private ukeyListeners = new Set<(e: PresenceEvent) => void>()
   /** Enrolled by default; a test sets `enrolled: false` and the code IT would type. */
@@ -208,7 +211,8 @@ export class MemoryBackend implements Backend {
         name: cert?.subject_cn ?? '?',
         department: '户政科',
         post: '综合窗口受理员',
-        permissions: ['intake'],
+        permissions: [...this.permissions],
+        items: { kind: 'all' },
         mode: 'online',
       },
       locked: false,

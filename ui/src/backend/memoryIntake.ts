@@ -84,6 +84,17 @@ export const sampleLabels: IntakeLabels = {
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
   card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证' },
   sexes: { unknown: '未知', male: '男', female: '女', unspecified: '未说明' },
+  permissions: {
+    accept: '收件受理',
+    query: '查询',
+    print: '打印',
+    export: '导出',
+    reprint: '补打',
+    change: '变更',
+    issue: '出件',
+    admin: '系统管理',
+    all_items: '全部事项',
+  },
 }
 
 /**

@@ -1,9 +1,9 @@
 // The clerk-facing names of intake's states, decisions, receipt forms, ID sources, lights,
-// card types and sexes,
+// card types, sexes and permissions,
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseState, DecisionKind, IdSource, IntakeLabels, Light, ReceivedAs, Sex } from '../bindings'
+import type { CardKind, CaseState, DecisionKind, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -26,10 +26,11 @@ export const useLabelsStore = defineStore('labels', () => {
   const light = (l: Light) => labels.value?.lights[l] ?? ''
   const cardKind = (k: CardKind) => labels.value?.card_kinds[k] ?? ''
   const sex = (s: Sex) => labels.value?.sexes[s] ?? ''
+  const permission = (p: Permission) => labels.value?.permissions[p] ?? p
   /** A table's values in the workstation's order, for a select. */
   function entries<K extends string>(table: (l: IntakeLabels) => Record<K, string>): [K, string][] {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, decision, received, idSource, light, cardKind, sex, entries }
+  return { labels, load, state, decision, received, idSource, light, cardKind, sex, permission, entries }
 })

@@ -275,6 +275,18 @@ impl SearchIndex {
         usage: &HashMap<String, u32>,
         favourites: &[String],
     ) -> Vec<ItemHit> {
+        self.search_among(query, usage, favourites, |_| true)
+    }
+
+    /// [`SearchIndex::search`] among the items whose code `keep` accepts (the clerk's
+    /// departments, A4): the others never take a place among the best hits.
+    pub fn search_among(
+        &self,
+        query: &str,
+        usage: &HashMap<String, u32>,
+        favourites: &[String],
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<ItemHit> {
         let q: String = query
             .trim()
             .to_lowercase()
@@ -349,6 +361,7 @@ impl SearchIndex {
                 }
             }
         }
+        scored.retain(|&(_, i, _)| keep(&self.hits[i].code));
         // Approximate matching only when the exact passes found few hits, and only for
         // queries long enough that one wrong letter is still informative.
         let qlen = q.chars().count();
@@ -357,7 +370,7 @@ impl SearchIndex {
             let mut found: Vec<usize> = scored.iter().map(|(_, i, _)| *i).collect();
             found.sort_unstable();
             for (i, d) in self.approximate(&q, &qsig, k) {
-                if found.binary_search(&i).is_err() {
+                if found.binary_search(&i).is_err() && keep(&self.hits[i].code) {
                     scored.push((FUZZY - d * 50, i, labels::MATCH_FUZZY));
                 }
             }

@@ -3,6 +3,7 @@
 //! (`intake_labels`), so the pages hold no copy of them.
 
 use super::{CaseState, DecisionKind, IdSource, ReceivedAs};
+use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
 use serde::{Deserialize, Serialize};
 use yichuang_drivers::idcard::identity::{CardKind, Sex};
@@ -61,6 +62,12 @@ impl Label for Light {
             Light::Orange => "超期1个工作日",
             Light::Red => "严重超期",
         }
+    }
+}
+
+impl Label for crate::domain::access::Permission {
+    fn label(self) -> &'static str {
+        crate::domain::access::Permission::label(self)
     }
 }
 
@@ -173,6 +180,21 @@ table!(
     }
 );
 
+table!(
+    /// 权限 by `Permission` (A4).
+    PermissionLabels {
+        accept: Permission::Accept,
+        query: Permission::Query,
+        print: Permission::Print,
+        export: Permission::Export,
+        reprint: Permission::Reprint,
+        change: Permission::Change,
+        issue: Permission::Issue,
+        admin: Permission::Admin,
+        all_items: Permission::AllItems,
+    }
+);
+
 /// Every label table the intake pages show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct IntakeLabels {
@@ -183,6 +205,7 @@ pub struct IntakeLabels {
     pub lights: LightLabels,
     pub card_kinds: CardKindLabels,
     pub sexes: SexLabels,
+    pub permissions: PermissionLabels,
 }
 
 impl IntakeLabels {
@@ -195,6 +218,7 @@ impl IntakeLabels {
             lights: LightLabels::build(),
             card_kinds: CardKindLabels::build(),
             sexes: SexLabels::build(),
+            permissions: PermissionLabels::build(),
         }
     }
 }
@@ -300,6 +324,7 @@ mod tests {
             LightLabels::keys(),
             CardKindLabels::keys(),
             SexLabels::keys(),
+            PermissionLabels::keys(),
         ] {
             for (field, value) in keys {
                 assert_eq!(value, serde_json::Value::from(field));

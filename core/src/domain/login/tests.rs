@@ -214,7 +214,8 @@ impl AuthApi for TestServer {
             clerk_id: "c001".into(),
             clerk_name: "钱七".into(),
             department: "综合受理科".into(),
-            permissions: vec!["intake".into()],
+            post: "综合窗口".into(),
+            permissions: vec!["accept".into()],
             cert_fingerprint: fingerprint(call.certificate_der),
             cert_der_b64: B64.encode(call.certificate_der),
             issued_at: self.issued_at,
@@ -327,6 +328,9 @@ fn a3_offline_login_with_a_valid_grant() {
     let session = login(&key, Some(&server), &mut s, &request(PIN, later)).unwrap();
     assert_eq!(session.mode, SessionMode::Offline);
     assert_eq!(session.clerk.name, "钱七");
+    // The post and permissions come with the grant: A4 holds offline too.
+    assert_eq!(session.clerk.post, "综合窗口");
+    assert_eq!(session.clerk.permissions, ["accept"]);
     assert_eq!(session.expires_at, NOW + 3 * DAY);
     assert_eq!(session.token, None);
     // Possession is still proved: the wrong PIN does not open an offline session.
