@@ -28,7 +28,7 @@ pub async fn push(
                 continue;
             }
         };
-        match upsert(&mut tx, workstation, r, &text, now_ms).await? {
+        match upsert(&mut tx, workstation, r, text, now_ms).await? {
             Upsert::Stored => {}
             Upsert::Replay => replays += 1,
             Upsert::Conflict => {
