@@ -43,9 +43,9 @@ pub async fn push(
                 acks.push(problem.ack(&r.id, r.version));
                 continue;
             }
-            insert_audit(&mut tx, workstation, r, &text, now_ms).await?
+            insert_audit(&mut tx, workstation, r, text, now_ms).await?
         } else {
-            upsert(&mut tx, workstation, r, &text, now_ms).await?
+            upsert(&mut tx, workstation, r, text, now_ms).await?
         };
         match outcome {
             Upsert::Stored => {
