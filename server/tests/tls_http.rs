@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use reqwest::Method;
 use serde_json::{json, Value};
 use yichuang_server::config::{AdminCommand, CertCommand, ClerkCommand};
 use yichuang_server::{ManualClock, Server, ServerConfig, TlsConfig};
@@ -172,14 +173,32 @@ async fn i15_plain_http_is_refused_on_a_non_loopback_address() {
 
 // ---- CRLs -------------------------------------------------------------------------------
 
-const WS: &str = "440100-1";
+/// The enrolled workstation of the current test server.
+static WS: tokio::sync::Mutex<std::collections::BTreeMap<String, common::Ws>> =
+    tokio::sync::Mutex::const_new(std::collections::BTreeMap::new());
 
 async fn login(server: &Running, clerk: &Issued) -> (u16, Value) {
-    let http = common::client();
-    let challenge: Value = http
-        .post(server.url("/api/v1/auth/challenge"))
-        .json(&json!({ "workstation": WS }))
-        .send()
+    // The workstation is enrolled once per server (window 1 of a random hall); the requests
+    // are signed at the server's (manual) clock.
+    let ws = {
+        let mut enrolled = WS.lock().await;
+        match enrolled.get(&server.base) {
+            Some(ws) => ws.clone(),
+            None => {
+                let ws = common::Ws::enroll(server, &common::random_hall(), 1).await;
+                enrolled.insert(server.base.clone(), ws.clone());
+                ws
+            }
+        }
+    };
+    let post = |path: &'static str, body: Value| {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let now = server.state.auth.now_ms();
+        ws.request_at(Method::POST, path, Some(&bytes), now, common::fresh_nonce())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .send()
+    };
+    let challenge: Value = post("/api/v1/auth/challenge", json!({}))
         .await
         .unwrap()
         .json()
@@ -188,17 +207,16 @@ async fn login(server: &Running, clerk: &Issued) -> (u16, Value) {
     let id = challenge["challenge_id"].as_str().unwrap();
     let nonce = challenge["nonce"].as_str().unwrap();
     let signature = clerk.sign(format!("yichuang-login|{id}|{nonce}").as_bytes());
-    let resp = http
-        .post(server.url("/api/v1/auth/login"))
-        .json(&json!({
+    let resp = post(
+        "/api/v1/auth/login",
+        json!({
             "challenge_id": id,
             "certificate": B64.encode(&clerk.cert_der),
             "signature": B64.encode(signature),
-            "workstation": WS,
-        }))
-        .send()
-        .await
-        .unwrap();
+        }),
+    )
+    .await
+    .unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
 }
