@@ -236,6 +236,7 @@ async fn put_chunk_as(
         workstation,
         q.offset,
         state.auth.now_ms(),
+        state.sync.limits.stale_upload_after,
     )
     .await?;
     let stream = body.into_data_stream().map(|r| r.map_err(body_error));
