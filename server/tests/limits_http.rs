@@ -179,6 +179,42 @@ async fn i15_only_the_uploading_workstation_may_continue_or_restart_its_upload()
 }
 
 #[tokio::test]
+async fn i15_an_abandoned_upload_may_be_restarted_by_another_workstation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(yichuang_server::ManualClock::starting_now());
+    let mut config = ServerConfig::sqlite(any_port(), tmp.path());
+    config.clock = clock.clone();
+    let server = Running::start(config).await;
+    let hall = random_hall();
+    let (a, b) = (
+        Ws::enroll(&server, &hall, 1).await,
+        Ws::enroll(&server, &hall, 2).await,
+    );
+    let content = unique_content(3000);
+    let sha = sha_hex(&content);
+    let (status, _, body) = put_chunk(&a, &sha, 0, 3000, content[..1000].to_vec()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = put_chunk(&b, &sha, 0, 3000, content[..1000].to_vec()).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("upload_owned_elsewhere"))
+    );
+
+    // Left alone for over an hour (its bytes still staged): B restarts it from 0 and owns it.
+    clock.advance_ms(61 * 60 * 1000);
+    let (status, _, body) = put_chunk(&b, &sha, 0, 3000, content[..2000].to_vec()).await;
+    assert_eq!((status, &body["received"]), (200, &json!(2000)), "{body}");
+    let (status, _, body) = put_chunk(&a, &sha, 1000, 3000, content[1000..].to_vec()).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("upload_owned_elsewhere"))
+    );
+    let (status, _, body) = put_chunk(&b, &sha, 2000, 3000, content[2000..].to_vec()).await;
+    assert_eq!((status, &body["complete"]), (200, &json!(true)), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn i15_a_chunk_that_breaks_off_leaves_the_upload_where_it_was() {
     let tmp = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::sqlite(any_port(), tmp.path());
