@@ -12,7 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use yichuang_server::ServerConfig;
 
-use common::{any_port, client, pg_url, sha_hex, unique_content, Running};
+use common::{
+    any_port, clerk_session, client, fresh_nonce, pg_url, random_hall, sha_hex, unique_content,
+    Running, Ws,
+};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -41,18 +44,17 @@ async fn answer(resp: reqwest::Response) -> (u16, String, Value) {
     (status, ctype, body)
 }
 
+/// A chunk PUT signed by `ws` (`UNSIGNED-PAYLOAD`: chunk bytes are checked at completion).
 async fn put_chunk(
-    server: &Running,
+    ws: &Ws,
     sha: &str,
-    ws: &str,
     offset: u64,
     total: u64,
     bytes: Vec<u8>,
 ) -> (u16, String, Value) {
-    let resp = client()
-        .put(server.url(&format!(
-            "/api/v1/sync/blobs/{sha}?workstation={ws}&offset={offset}&total={total}"
-        )))
+    let path = format!("/api/v1/sync/blobs/{sha}?offset={offset}&total={total}");
+    let resp = ws
+        .request(reqwest::Method::PUT, &path, None)
         .header("content-type", "application/octet-stream")
         .body(bytes)
         .send()
@@ -61,15 +63,30 @@ async fn put_chunk(
     answer(resp).await
 }
 
-async fn staged(server: &Running, sha: &str) -> u64 {
-    let resp = client()
-        .get(server.url(&format!("/api/v1/sync/blobs/{sha}/status?workstation=x")))
-        .send()
-        .await
-        .unwrap();
-    let (status, _, body) = answer(resp).await;
+/// The bytes of `sha` the server holds for `ws` (another's partial upload counts as none).
+async fn staged(ws: &Ws, sha: &str) -> u64 {
+    let (status, body) = ws
+        .get_json(&format!("/api/v1/sync/blobs/{sha}/status"))
+        .await;
     assert_eq!(status, 200, "{body}");
     body["received"].as_u64().unwrap()
+}
+
+/// The signature headers of a raw request, as HTTP/1.1 header lines.
+fn signed_head(ws: &Ws, method: &str, path: &str, body: Option<&[u8]>) -> String {
+    let sig = yichuang_pki::credential::sign_request(
+        &ws.key,
+        &ws.id,
+        method,
+        path,
+        ws.now_ms(),
+        fresh_nonce(),
+        body,
+    );
+    sig.headers()
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect()
 }
 
 #[tokio::test]
@@ -78,17 +95,18 @@ async fn i15_blob_over_the_size_cap_is_refused_with_413() {
     let mut config = ServerConfig::sqlite(any_port(), tmp.path());
     config.limits.max_blob_bytes = MIB;
     let server = Running::start(config).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
     let content = unique_content(1024);
     let sha = sha_hex(&content);
 
-    let (status, ctype, body) = put_chunk(&server, &sha, "441500-1", 0, MIB + 1, content).await;
+    let (status, ctype, body) = put_chunk(&ws, &sha, 0, MIB + 1, content).await;
     assert_eq!(status, 413, "{body}");
     assert!(ctype.starts_with("application/json"), "{ctype}");
     assert_eq!(body["code"], "blob_too_large");
-    assert_eq!(staged(&server, &sha).await, 0, "nothing staged");
+    assert_eq!(staged(&ws, &sha).await, 0, "nothing staged");
 
     // A declared 1 TiB is refused the same way, before any byte is read.
-    let (status, _, body) = put_chunk(&server, &sha, "441500-1", 0, 1 << 40, b"x".to_vec()).await;
+    let (status, _, body) = put_chunk(&ws, &sha, 0, 1 << 40, b"x".to_vec()).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (413, Some("blob_too_large"))
@@ -98,33 +116,48 @@ async fn i15_blob_over_the_size_cap_is_refused_with_413() {
 
 async fn owner_scenario(config: ServerConfig) {
     let server = Running::start(config).await;
+    let hall = random_hall();
+    let (a, b) = (
+        Ws::enroll(&server, &hall, 1).await,
+        Ws::enroll(&server, &hall, 2).await,
+    );
     let content = unique_content(3 * 256 * 1024 + 17);
     let sha = sha_hex(&content);
     let total = content.len() as u64;
     let first = content[..256 * 1024].to_vec();
 
-    let (status, _, body) = put_chunk(&server, &sha, "441500-1", 0, total, first.clone()).await;
+    let (status, _, body) = put_chunk(&a, &sha, 0, total, first.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["received"], 256 * 1024);
 
-    // Another workstation may neither restart (offset 0) nor continue the upload.
+    // Another workstation (same hall) may neither restart (offset 0) nor continue the upload.
     for offset in [0, 256 * 1024] {
         let piece = content[offset as usize..offset as usize + 1024].to_vec();
-        let (status, ctype, body) =
-            put_chunk(&server, &sha, "441500-2", offset, total, piece).await;
+        let (status, ctype, body) = put_chunk(&b, &sha, offset, total, piece).await;
         assert_eq!(status, 409, "{body}");
         assert!(ctype.starts_with("application/json"));
         assert_eq!(body["code"], "upload_owned_elsewhere", "{body}");
     }
-    assert_eq!(staged(&server, &sha).await, 256 * 1024, "untouched");
+    assert_eq!(staged(&a, &sha).await, 256 * 1024, "untouched");
+    assert_eq!(
+        staged(&b, &sha).await,
+        0,
+        "another's partial upload counts as none"
+    );
 
     // Its sender continues and completes it; the read is the whole content.
     let rest = content[256 * 1024..].to_vec();
-    let (status, _, body) = put_chunk(&server, &sha, "441500-1", 256 * 1024, total, rest).await;
+    let (status, _, body) = put_chunk(&a, &sha, 256 * 1024, total, rest).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["complete"], true, "{body}");
-    let resp = client()
-        .get(server.url(&format!("/api/v1/sync/blobs/{sha}")))
+    let token = clerk_session(&server, &b, &["accept"]).await;
+    let resp = b
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/sync/blobs/{sha}"),
+            Some(b""),
+        )
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
@@ -146,24 +179,62 @@ async fn i15_only_the_uploading_workstation_may_continue_or_restart_its_upload()
 }
 
 #[tokio::test]
+async fn i15_an_abandoned_upload_may_be_restarted_by_another_workstation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(yichuang_server::ManualClock::starting_now());
+    let mut config = ServerConfig::sqlite(any_port(), tmp.path());
+    config.clock = clock.clone();
+    let server = Running::start(config).await;
+    let hall = random_hall();
+    let (a, b) = (
+        Ws::enroll(&server, &hall, 1).await,
+        Ws::enroll(&server, &hall, 2).await,
+    );
+    let content = unique_content(3000);
+    let sha = sha_hex(&content);
+    let (status, _, body) = put_chunk(&a, &sha, 0, 3000, content[..1000].to_vec()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = put_chunk(&b, &sha, 0, 3000, content[..1000].to_vec()).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("upload_owned_elsewhere"))
+    );
+
+    // Left alone for over an hour (its bytes still staged): B restarts it from 0 and owns it.
+    clock.advance_ms(61 * 60 * 1000);
+    let (status, _, body) = put_chunk(&b, &sha, 0, 3000, content[..2000].to_vec()).await;
+    assert_eq!((status, &body["received"]), (200, &json!(2000)), "{body}");
+    let (status, _, body) = put_chunk(&a, &sha, 1000, 3000, content[1000..].to_vec()).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (409, &json!("upload_owned_elsewhere"))
+    );
+    let (status, _, body) = put_chunk(&b, &sha, 2000, 3000, content[2000..].to_vec()).await;
+    assert_eq!((status, &body["complete"]), (200, &json!(true)), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn i15_a_chunk_that_breaks_off_leaves_the_upload_where_it_was() {
     let tmp = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::sqlite(any_port(), tmp.path());
     config.limits.body_read_timeout = Duration::from_secs(1);
     let server = Running::start(config).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
     let content = unique_content(4096);
     let sha = sha_hex(&content);
-    let (status, _, _) =
-        put_chunk(&server, &sha, "441500-1", 0, 4096, content[..1000].to_vec()).await;
+    let (status, _, _) = put_chunk(&ws, &sha, 0, 4096, content[..1000].to_vec()).await;
     assert_eq!(status, 200);
 
     // 3000 bytes announced, 500 sent, then silence: the body read timeout ends it.
     let mut tcp = TcpStream::connect(server.base.trim_start_matches("http://"))
         .await
         .unwrap();
+    let path = format!("/api/v1/sync/blobs/{sha}?offset=1000&total=4096");
     let head = format!(
-        "PUT /api/v1/sync/blobs/{sha}?workstation=441500-1&offset=1000&total=4096 HTTP/1.1\r\n\
-         Host: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n"
+        "PUT {path} HTTP/1.1\r\nHost: x\r\n{}Content-Type: application/octet-stream\r\n\
+         Content-Length: 3000\r\n\r\n",
+        signed_head(&ws, "PUT", &path, None)
     );
     tcp.write_all(head.as_bytes()).await.unwrap();
     tcp.write_all(&content[1000..1500]).await.unwrap();
@@ -172,7 +243,7 @@ async fn i15_a_chunk_that_breaks_off_leaves_the_upload_where_it_was() {
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
     assert!(reply.contains("\"code\":\"request_timeout\""), "{reply}");
     assert_eq!(
-        staged(&server, &sha).await,
+        staged(&ws, &sha).await,
         1000,
         "cut back to the chunk's offset"
     );
@@ -226,15 +297,20 @@ async fn i15_a_half_sent_push_body_is_answered_408_and_closed() {
     let mut config = ServerConfig::sqlite(any_port(), tmp.path());
     config.limits.body_read_timeout = Duration::from_secs(1);
     let server = Running::start(config).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
     let mut tcp = TcpStream::connect(server.base.trim_start_matches("http://"))
         .await
         .unwrap();
-    tcp.write_all(
-        b"POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-          Content-Length: 1000\r\n\r\n{\"workstation\":\"441500-1\",",
-    )
-    .await
-    .unwrap();
+    // Signed over the whole 1000-byte body; half of it is sent.
+    let mut body = br#"{"records":[]}"#.to_vec();
+    body.resize(1000, b' ');
+    let head = format!(
+        "POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\n{}Content-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n",
+        signed_head(&ws, "POST", "/api/v1/sync/push", Some(&body))
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&body[..500]).await.unwrap();
     let (reply, closed) = read_until_closed(&mut tcp, Duration::from_secs(15)).await;
     assert!(closed, "still open after 15 s; got {reply:?}");
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
@@ -250,18 +326,22 @@ async fn i15_requests_over_the_concurrency_limit_get_503_with_retry_after() {
     config.limits.max_concurrent_requests = 1;
     config.limits.body_read_timeout = Duration::from_secs(30);
     let server = Running::start(config).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
 
-    // One request in progress: its body never finishes.
+    // One request in progress: a signed push whose body never finishes (the server holds it
+    // while reading the body it must hash).
     let mut holder = TcpStream::connect(server.base.trim_start_matches("http://"))
         .await
         .unwrap();
-    holder
-        .write_all(
-            b"POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100\r\n\r\n{",
-        )
-        .await
-        .unwrap();
+    let mut body = br#"{"records":[]}"#.to_vec();
+    body.resize(100, b' ');
+    let head = format!(
+        "POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\n{}Content-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n",
+        signed_head(&ws, "POST", "/api/v1/sync/push", Some(&body))
+    );
+    holder.write_all(head.as_bytes()).await.unwrap();
+    holder.write_all(&body[..1]).await.unwrap();
     // Wait until the server has taken it (the next request is then refused).
     let deadline = Instant::now() + Duration::from_secs(10);
     let refused = loop {
@@ -315,20 +395,20 @@ fn push_body(records: usize, payload_bytes: usize) -> Vec<u8> {
             })
         })
         .collect();
-    serde_json::to_vec(&json!({"workstation": "441500-1", "records": records})).unwrap()
+    serde_json::to_vec(&json!({"records": records})).unwrap()
 }
 
 async fn push_cap_scenario(mut config: ServerConfig) {
     config.limits.max_push_bytes = 2 * MIB as usize;
     let server = Running::start(config).await;
-    let post = |body: Vec<u8>| {
-        client()
-            .post(server.url("/api/v1/sync/push"))
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
+    // Signed over `body`: the server reads it under the cap before it checks the signature.
+    let post = |body: &[u8]| {
+        ws.request(reqwest::Method::POST, "/api/v1/sync/push", Some(body))
             .header("content-type", "application/json")
-            .body(body)
     };
     // A full batch under the cap goes through, every record accepted.
-    let (status, _, body) = answer(post(push_body(1000, 1500)).send().await.unwrap()).await;
+    let (status, _, body) = answer(post(&push_body(1000, 1500)).send().await.unwrap()).await;
     assert_eq!(status, 200, "{body}");
     let acks = body["acks"].as_array().unwrap();
     assert_eq!(acks.len(), 1000);
@@ -337,7 +417,7 @@ async fn push_cap_scenario(mut config: ServerConfig) {
     // Over the cap: 413 with a code, declared length or not (chunked).
     let big = push_body(100, 30 * 1024);
     assert!(big.len() > 2 * MIB as usize);
-    let (status, ctype, body) = answer(post(big.clone()).send().await.unwrap()).await;
+    let (status, ctype, body) = answer(post(&big).send().await.unwrap()).await;
     assert_eq!(status, 413, "{body}");
     assert!(ctype.starts_with("application/json"));
     assert_eq!(body["code"], "payload_too_large");
@@ -346,7 +426,7 @@ async fn push_cap_scenario(mut config: ServerConfig) {
             .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
             .collect::<Vec<_>>(),
     ));
-    let (status, _, body) = answer(post(Vec::new()).body(chunked).send().await.unwrap()).await;
+    let (status, _, body) = answer(post(&big).body(chunked).send().await.unwrap()).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (413, Some("payload_too_large"))
@@ -369,12 +449,15 @@ async fn i15_server_files_are_private() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = Running::start(ServerConfig::sqlite(any_port(), &data)).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
     // A staged upload and a stored one, and the database written to.
     let content = unique_content(5000);
     let sha = sha_hex(&content);
-    put_chunk(&server, &sha, "441500-1", 0, 5000, content.clone()).await;
+    let (status, _, body) = put_chunk(&ws, &sha, 0, 5000, content.clone()).await;
+    assert_eq!((status, &body["complete"]), (200, &json!(true)), "{body}");
     let other = unique_content(5000);
-    put_chunk(&server, &sha_hex(&other), "441500-1", 0, 6000, other).await;
+    let (status, _, body) = put_chunk(&ws, &sha_hex(&other), 0, 6000, other).await;
+    assert_eq!(status, 200, "{body}");
     server.stop().await;
 
     let mut seen = 0;
@@ -424,6 +507,11 @@ async fn i15_stale_partial_uploads_are_removed() {
     let mut config = ServerConfig::sqlite(any_port(), &data);
     config.limits.stale_upload_after = Duration::from_secs(2);
     let server = Running::start(config).await;
+    let hall = random_hall();
+    let (a, b) = (
+        Ws::enroll(&server, &hall, 1).await,
+        Ws::enroll(&server, &hall, 2).await,
+    );
     assert!(!old.exists(), "removed at start");
     assert_eq!(
         std::fs::read_dir(&staging).unwrap().count(),
@@ -434,16 +522,16 @@ async fn i15_stale_partial_uploads_are_removed() {
     // One staged while running, then left alone: removed by the periodic clean-up.
     let content = unique_content(3000);
     let sha = sha_hex(&content);
-    let (status, _, _) = put_chunk(&server, &sha, "441500-1", 0, 9000, content).await;
+    let (status, _, _) = put_chunk(&a, &sha, 0, 9000, content).await;
     assert_eq!(status, 200);
-    assert_eq!(staged(&server, &sha).await, 3000);
+    assert_eq!(staged(&a, &sha).await, 3000);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while staged(&server, &sha).await != 0 {
+    while staged(&a, &sha).await != 0 {
         assert!(Instant::now() < deadline, "not cleaned within 20 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Another workstation may now start it afresh.
-    let (status, _, body) = put_chunk(&server, &sha, "441500-2", 0, 9000, b"abc".to_vec()).await;
+    let (status, _, body) = put_chunk(&b, &sha, 0, 9000, b"abc".to_vec()).await;
     assert_eq!(status, 200, "{body}");
     server.stop().await;
 }
@@ -452,98 +540,129 @@ async fn i15_stale_partial_uploads_are_removed() {
 async fn i15_every_bad_input_is_a_json_error_with_a_code() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let server = Running::start(ServerConfig::sqlite(any_port(), &data)).await;
+    let mut config = ServerConfig::sqlite(any_port(), &data);
+    // Every signed body (a login's too) is read under this cap.
+    config.limits.max_push_bytes = 2 * MIB as usize;
+    let server = Running::start(config).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
+    let admin = clerk_session(&server, &ws, &["admin"]).await;
+    let clerk = clerk_session(&server, &ws, &["accept"]).await;
     let sha = "ab".repeat(32);
     let http = client();
+    use reqwest::Method;
+    let body = |method: Method, path: &str, ctype: &str, bytes: &[u8]| {
+        ws.request(method, path, Some(bytes))
+            .header("content-type", ctype)
+    };
+    let json_ct = "application/json";
+    let chunk = |path: String, bytes: Vec<u8>| {
+        ws.request(Method::PUT, &path, None)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+    };
+    let get = |path: &str, token: &str| ws.request(Method::GET, path, Some(b"")).bearer_auth(token);
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
         (
             "push: not JSON",
-            http.post(server.url("/api/v1/sync/push"))
-                .header("content-type", "application/json")
-                .body("{nope"),
+            body(Method::POST, "/api/v1/sync/push", json_ct, b"{nope"),
             400,
             "bad_request",
         ),
         (
             "push: wrong content type",
-            http.post(server.url("/api/v1/sync/push"))
-                .header("content-type", "text/plain")
-                .body("{}"),
+            body(Method::POST, "/api/v1/sync/push", "text/plain", b"{}"),
             415,
             "unsupported_media_type",
         ),
         (
             "push: records not an array",
-            http.post(server.url("/api/v1/sync/push"))
-                .json(&json!({"workstation": "w", "records": 5})),
+            body(
+                Method::POST,
+                "/api/v1/sync/push",
+                json_ct,
+                br#"{"records": 5}"#,
+            ),
             400,
             "bad_request",
         ),
         (
-            "blob status: missing query",
-            http.get(server.url(&format!("/api/v1/sync/blobs/{sha}/status"))),
+            "push: unsigned",
+            http.post(server.url("/api/v1/sync/push"))
+                .json(&json!({"records": []})),
+            401,
+            "request_unsigned",
+        ),
+        (
+            "blob status: name not a SHA-256",
+            ws.request(Method::GET, "/api/v1/sync/blobs/abc/status", Some(b"")),
+            400,
+            "bad_request",
+        ),
+        (
+            "chunk: missing query",
+            chunk(format!("/api/v1/sync/blobs/{sha}"), b"abc".to_vec()),
             400,
             "bad_request",
         ),
         (
             "chunk: offset not a number",
-            http.put(server.url(&format!(
-                "/api/v1/sync/blobs/{sha}?workstation=w&offset=abc&total=3"
-            )))
-            .body("abc"),
+            chunk(
+                format!("/api/v1/sync/blobs/{sha}?offset=abc&total=3"),
+                b"abc".to_vec(),
+            ),
             400,
             "bad_request",
         ),
         (
             "chunk: beyond total",
-            http.put(server.url(&format!(
-                "/api/v1/sync/blobs/{sha}?workstation=w&offset=0&total=2"
-            )))
-            .body("abc"),
+            chunk(
+                format!("/api/v1/sync/blobs/{sha}?offset=0&total=2"),
+                b"abc".to_vec(),
+            ),
             400,
             "bad_request",
         ),
         (
             "chunk: over 16 MiB",
-            http.put(server.url(&format!(
-                "/api/v1/sync/blobs/{sha}?workstation=w&offset=0&total={}",
-                60 * MIB
-            )))
-            .body(vec![0u8; 17 * MIB as usize]),
+            chunk(
+                format!("/api/v1/sync/blobs/{sha}?offset=0&total={}", 60 * MIB),
+                vec![0u8; 17 * MIB as usize],
+            ),
             413,
             "payload_too_large",
         ),
         (
             "blob: name not a SHA-256",
-            http.get(server.url("/api/v1/sync/blobs/..%2f..%2fetc%2fpasswd")),
+            get("/api/v1/sync/blobs/..%2f..%2fetc%2fpasswd", &clerk),
             400,
             "bad_request",
         ),
         (
             "blob: unknown",
-            http.get(server.url(&format!("/api/v1/sync/blobs/{sha}"))),
+            get(&format!("/api/v1/sync/blobs/{sha}"), &clerk),
             404,
             "blob_not_found",
         ),
         (
             "stats: bad query",
-            http.get(server.url("/api/v1/sync/stats?workstation=a&workstation=b")),
+            get("/api/v1/sync/stats?workstation=a&workstation=b", &admin),
             400,
             "bad_request",
         ),
         (
-            "login: body over the JSON limit",
-            http.post(server.url("/api/v1/auth/challenge"))
-                .header("content-type", "application/json")
-                .body(vec![b' '; 2 * MIB as usize]),
+            "login: body over the cap",
+            body(
+                Method::POST,
+                "/api/v1/auth/challenge",
+                json_ct,
+                &vec![b' '; 3 * MIB as usize],
+            ),
             413,
             "payload_too_large",
         ),
         (
             "login: not JSON",
-            http.post(server.url("/api/v1/auth/challenge"))
-                .header("content-type", "application/json")
-                .body("[1,2"),
+            body(Method::POST, "/api/v1/auth/login", json_ct, b"[1,2"),
             400,
             "bad_request",
         ),

@@ -235,6 +235,7 @@ async fn probe(db_url: Option<String>) {
             ts,
             nonce,
         )
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
         .send()
     };
     assert_eq!(send(nonce.clone()).await.unwrap().status(), 200);
@@ -295,13 +296,13 @@ async fn probe(db_url: Option<String>) {
     );
     refused(
         &answer(put(&b, 0, &[0u8; 40]).await.unwrap()).await,
-        403,
-        "forbidden",
+        409,
+        "upload_owned_elsewhere",
     );
     refused(
         &answer(put(&b, 40, &content[40..]).await.unwrap()).await,
-        403,
-        "forbidden",
+        409,
+        "upload_owned_elsewhere",
     );
     let (status, st) = b
         .get_json(&format!("/api/v1/sync/blobs/{sha}/status"))

@@ -10,7 +10,7 @@ use serde_json::Value;
 use yichuang_server::config::S3Config;
 use yichuang_server::ServerConfig;
 
-use common::{any_port, client, pg_url, sha_hex, unique_content, Running};
+use common::{any_port, clerk_session, pg_url, random_hall, sha_hex, unique_content, Running, Ws};
 
 const MIB: usize = 1024 * 1024;
 
@@ -22,16 +22,18 @@ fn s3_url() -> Option<String> {
 }
 
 /// Uploads `content` in chunks of `chunk` bytes as `ws`; returns the last answer.
-async fn upload(server: &Running, content: &[u8], chunk: usize) -> Value {
+async fn upload(ws: &Ws, content: &[u8], chunk: usize) -> Value {
     let sha = sha_hex(content);
     let mut last = Value::Null;
     for (i, piece) in content.chunks(chunk).enumerate() {
-        let resp = client()
-            .put(server.url(&format!(
-                "/api/v1/sync/blobs/{sha}?workstation=441500-1&offset={}&total={}",
-                i * chunk,
-                content.len()
-            )))
+        let path = format!(
+            "/api/v1/sync/blobs/{sha}?offset={}&total={}",
+            i * chunk,
+            content.len()
+        );
+        let resp = ws
+            .request(reqwest::Method::PUT, &path, None)
+            .header("content-type", "application/octet-stream")
             .body(piece.to_vec())
             .send()
             .await
@@ -50,7 +52,9 @@ async fn s3_scenario(mut config: ServerConfig, bucket: &str) {
         region: "us-east-1".into(),
     });
     let server = Running::start(config).await;
-    let (status, stats) = common::get_json(&server.url("/api/v1/sync/stats")).await;
+    let ws = Ws::enroll(&server, &random_hall(), 1).await;
+    let admin = clerk_session(&server, &ws, &["admin"]).await;
+    let (status, stats) = ws.get_with_session("/api/v1/sync/stats", &admin).await;
     assert_eq!(status, 200);
     assert_eq!(stats["blob_store"], "s3");
 
@@ -58,11 +62,16 @@ async fn s3_scenario(mut config: ServerConfig, bucket: &str) {
     for len in [300 * 1024, 19 * MIB + 123] {
         let content = unique_content(len);
         let sha = sha_hex(&content);
-        let done = upload(&server, &content, 4 * MIB).await;
+        let done = upload(&ws, &content, 4 * MIB).await;
         assert_eq!(done["complete"], true, "{done}");
         assert_eq!(done["received"], len);
-        let resp = client()
-            .get(server.url(&format!("/api/v1/sync/blobs/{sha}")))
+        let resp = ws
+            .request(
+                reqwest::Method::GET,
+                &format!("/api/v1/sync/blobs/{sha}"),
+                Some(b""),
+            )
+            .bearer_auth(&admin)
             .send()
             .await
             .unwrap();

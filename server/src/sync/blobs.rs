@@ -1,7 +1,7 @@
 //! Where blobs (material files) live on the server.
 //!
-//! Partial uploads are staged as `<blob_dir>/staging/<sha256>.part`, with the workstation that
-//! started the upload in `<sha256>.owner`: only that workstation may continue or restart it.
+//! Partial uploads are staged as `<blob_dir>/staging/<sha256>.part`, with the workstation
+//! uploading it in `<sha256>.owner` (who may write is decided in the database beforehand).
 //! Each chunk is streamed from the request body to its offset and flushed to disk before it is
 //! acknowledged, so the staged length is what the server reports and where the client resumes.
 //! A chunk at an offset below the staged length (a retry after a lost answer) truncates and
@@ -112,16 +112,13 @@ impl BlobBackend {
         }
     }
 
-    /// Refuses `workstation` when another one started the staged upload of `sha`; records
-    /// `workstation` as the owner of a new upload.
+    /// Records `workstation` as the owner of the staged upload of `sha`. Who may write is
+    /// decided before, in the database (`store::claim_upload`, shared by every instance): a
+    /// second refusal here could disagree with it (an upload handed over after being
+    /// abandoned) and lock both workstations out until the stale clean-up.
     async fn claim(&self, sha: &str, workstation: &str) -> Result<()> {
         match self.upload_owner(sha).await? {
             Some(owner) if owner == workstation => Ok(()),
-            Some(_) if self.staged_len(sha).await? > 0 => Err(Error::UploadOwnedElsewhere {
-                detail: format!(
-                    "blob {sha} is being uploaded by another workstation; only it may continue"
-                ),
-            }),
             _ => {
                 let path = self.owner_path(sha);
                 let mut f = files::private_write_options()
@@ -140,9 +137,9 @@ impl BlobBackend {
     }
 
     /// Streams one chunk of at most `max_len` bytes from `body` to `offset` and flushes;
-    /// returns the staged length after it. Only `workstation`, which started the upload, may
-    /// write to it. A body that breaks off (or runs past `max_len`) leaves the staged file as
-    /// it was up to `offset`.
+    /// returns the staged length after it. `workstation` must have been given the upload by
+    /// `store::claim_upload`. A body that breaks off (or runs past `max_len`) leaves the staged
+    /// file as it was up to `offset`.
     pub async fn write_chunk<S, E>(
         &self,
         sha: &str,

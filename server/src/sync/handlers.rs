@@ -167,7 +167,7 @@ pub async fn blob_status(
         (status = 401, description = "request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown (the chunk is signed with `x-yichuang-content-sha256: UNSIGNED-PAYLOAD`)", body = ErrorBody),
         (status = 403, description = "workstation_disabled", body = ErrorBody),
         (status = 408, description = "request_timeout: the body stopped arriving; the chunk was discarded", body = ErrorBody),
-        (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`. upload_owned_elsewhere: another workstation started this upload; only it may continue or restart it", body = ErrorBody),
+        (status = 409, description = "blob_offset: the chunk starts beyond the bytes received; resume at the offset given in `detail`. upload_owned_elsewhere: another workstation is uploading this blob; only it may continue it, another may restart it from offset 0 once it has been left alone for an hour", body = ErrorBody),
         (status = 413, description = "blob_too_large: the declared `total` is over the per-file cap (`--max-blob-mib`, 64 MiB by default); payload_too_large: the chunk is over 16 MiB", body = ErrorBody),
         (status = 422, description = "blob_hash_mismatch: the content does not match the SHA-256; it was discarded, upload again from the start", body = ErrorBody),
         (status = 503, description = "Storage temporarily unavailable", body = ErrorBody),
@@ -236,6 +236,7 @@ async fn put_chunk_as(
         workstation,
         q.offset,
         state.auth.now_ms(),
+        state.sync.limits.stale_upload_after,
     )
     .await?;
     let stream = body.into_data_stream().map(|r| r.map_err(body_error));

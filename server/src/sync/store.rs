@@ -265,14 +265,18 @@ pub async fn upload_owner(pool: &sqlx::AnyPool, sha: &str) -> Result<Option<(Str
 
 /// Makes `workstation` the uploader of a partial blob, or refuses: only the uploading
 /// workstation writes to (or restarts) its upload; another one may restart it from offset 0
-/// once it has been left alone for [`UPLOAD_ABANDONED_MS`].
+/// once it has been left alone for [`UPLOAD_ABANDONED_MS`], or for `stale_after` when that is
+/// shorter (its staged bytes are then removed as stale, so nothing is left to continue).
 pub async fn claim_upload(
     pool: &sqlx::AnyPool,
     sha: &str,
     workstation: &str,
     offset: u64,
     now_ms: i64,
+    stale_after: std::time::Duration,
 ) -> Result<()> {
+    let stale_ms = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
+    let abandoned_ms = UPLOAD_ABANDONED_MS.min(stale_ms);
     let done = sqlx::query(
         "INSERT INTO sync_blob_uploads (sha256, workstation, started_at, updated_at)
          VALUES ($1, $2, $3, $3)
@@ -286,7 +290,7 @@ pub async fn claim_upload(
     .bind(sha)
     .bind(workstation)
     .bind(now_ms)
-    .bind(now_ms - UPLOAD_ABANDONED_MS)
+    .bind(now_ms.saturating_sub(abandoned_ms))
     .bind(i64::try_from(offset).unwrap_or(i64::MAX))
     .execute(pool)
     .await?;

@@ -469,3 +469,47 @@ pub fn unique_content(len: usize) -> Vec<u8> {
     out.truncate(len);
     out
 }
+
+/// A clerk session at `ws` (what a certificate login leaves behind): an active clerk with
+/// `permissions`, a certificate binding and a session row; returns the bearer token. The
+/// routes that need a clerk (blob reads, stats) are tested here for other things than login.
+pub async fn clerk_session(server: &Running, ws: &Ws, permissions: &[&str]) -> String {
+    let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let clerk = yichuang_server::auth::store::Clerk {
+        id: format!("T-{}", &suffix[..12]),
+        name: "test".into(),
+        department: "d".into(),
+        post: "p".into(),
+        permissions: permissions.iter().map(|p| p.to_string()).collect(),
+    };
+    let db = &server.state.db;
+    yichuang_server::Database::upsert_clerk(&db.pool, &clerk, now)
+        .await
+        .unwrap();
+    let fingerprint = sha_hex(suffix.as_bytes());
+    sqlx::query(
+        "INSERT INTO cert_bindings (id, clerk_id, issuer, serial, fingerprint, cert_der, bound_at) \
+         VALUES ($1, $2, 'CN=test', $3, $4, '', $5)",
+    )
+    .bind(&suffix)
+    .bind(&clerk.id)
+    .bind(&suffix[..16])
+    .bind(&fingerprint)
+    .bind(now)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let token = format!("token-{suffix}");
+    db.create_session(
+        &yichuang_server::auth::token_hash(&token),
+        &clerk.id,
+        &ws.id,
+        &fingerprint,
+        now,
+        now + 3_600_000,
+    )
+    .await
+    .unwrap();
+    token
+}
