@@ -41,6 +41,10 @@ export const commands = {
 	unlock: (pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("unlock", { pin })),
 	/**  Ends the session (the clerk leaves the window). */
 	logout: () => __TAURI_INVOKE<ShellStatus>("logout"),
+	/**  Whether this workstation is enrolled, and why not (login page). */
+	enrollmentStatus: () => __TAURI_INVOKE<EnrollmentStatus>("enrollment_status"),
+	/**  Enrolls with the one-time code IT typed; the sync loop starts on success. */
+	enroll: (code: string) => typedError<EnrollmentStatus, UserError>(__TAURI_INVOKE("enroll", { code })),
 	catalogHome: () => typedError<CatalogHome, UserError>(__TAURI_INVOKE("catalog_home")),
 	/**  Item search (D3): name, type, department, full pinyin, initials, small typos. */
 	catalogSearch: (query: string) => typedError<ItemHit[], UserError>(__TAURI_INVOKE("catalog_search", { query })),
@@ -358,8 +362,13 @@ export type ClerkBadge = {
 	name: string,
 	department: string,
 	post: string,
-	/**  What the clerk may do (A4); menus follow it. */
-	permissions: string[],
+	/**
+	 *  What the clerk may do (A4; known codes only): menus and keys follow it, the core
+	 *  enforces it.
+	 */
+	permissions: Permission[],
+	/**  Which departments' items the clerk serves (A4), under the catalog at login. */
+	items: ItemScope,
 	mode: SessionMode,
 };
 
@@ -480,11 +489,26 @@ export type DocumentPreview = {
 	lines: PreviewLine[],
 };
 
+/**  What the login page and the `--enroll` command show. */
+export type EnrollmentStatus = {
+	/**  A backend URL is configured (without one there is nothing to enroll with). */
+	backend_configured: boolean,
+	enrolled: boolean,
+	/**  The id the server assigned (`{hall code}-{window}`), once enrolled. */
+	workstation_id: string | null,
+	/**  The configured desk's id, for IT to match against the code's. */
+	desk_id: string | null,
+	/**  Unix ms, server clock. */
+	enrolled_at: number | null,
+	/**  Why an earlier enrollment cannot be used (key lost, record damaged, desk changed). */
+	problem: UserError | null,
+};
+
 /**
  *  The stable code of a failure the UI may branch on. Serialised as its dotted name
  *  (`"intake.no_session"`); TypeScript sees the string-literal union.
  */
-export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob";
+export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -609,6 +633,7 @@ export type IntakeLabels = {
 	lights: LightLabels,
 	card_kinds: CardKindLabels,
 	sexes: SexLabels,
+	permissions: PermissionLabels,
 };
 
 /**  A service item (事项). */
@@ -674,6 +699,13 @@ export type ItemKind =
 "other_power" | 
 /**  公共服务 */
 "public_service";
+
+/**  Which departments' items the clerk serves. */
+export type ItemScope = 
+/**  Every department (comprehensive window or `all_items`). */
+{ kind: "all" } | 
+/**  These catalog department codes, in catalog order (none: no items). */
+{ kind: "departments"; codes: string[] };
 
 /**  One key that is plugged in. */
 export type KeyInfo = {
@@ -844,6 +876,40 @@ export type Party = {
 	phone: string,
 };
 
+/**  A permission code of the clerk list, as the workstation knows it. */
+export type Permission = 
+/**  收件受理. */
+"accept" | 
+/**  查询 (history, case views). */
+"query" | 
+/**  打印. */
+"print" | 
+/**  导出. */
+"export" | 
+/**  补打. */
+"reprint" | 
+/**  变更 (after the decision). */
+"change" | 
+/**  出件. */
+"issue" | 
+/**  系统管理. */
+"admin" | 
+/**  全部事项: every department's items. */
+"all_items";
+
+/**  权限 by `Permission` (A4). */
+export type PermissionLabels = {
+	accept: string,
+	query: string,
+	print: string,
+	export: string,
+	reprint: string,
+	change: string,
+	issue: string,
+	admin: string,
+	all_items: string,
+};
+
 /**
  *  PIN state of a key. PKCS#11 only exposes flags, so counts are `None` there unless the
  *  flags pin them down (final try = 1 left, locked = 0 left).
@@ -989,6 +1055,11 @@ export type ShellStatus = {
 	 *  PIN unlock it.
 	 */
 	locked: boolean,
+	/**
+	 *  Why the server ended the last clerk's session (certificate unbound, clerk disabled),
+	 *  in Chinese; the login page shows it until the next login (issue 15 item 6).
+	 */
+	session_ended: string | null,
 };
 
 /**  Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk). */
@@ -1078,6 +1149,11 @@ export type SyncOverview = {
 export type SyncPhase = 
 /**  No backend configured: records wait in the outbox. */
 "not_configured" | 
+/**
+ *  A backend is configured but this workstation is not enrolled (「未注册」): records
+ *  wait in the outbox until IT enrolls it.
+ */
+"not_enrolled" | 
 /**  Nothing to send, or waiting for the next look. */
 "idle" | 
 /**  Pushing records or uploading files. */
