@@ -115,9 +115,9 @@ bench: setup app
 	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-core --example intake_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench
-	cargo run --release -q -p yichuang-sync-harness -- drain-bench
+	cargo run --release -q -p yichuang-sync-harness -- drain-bench --tls
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
-	cargo run --release -q -p yichuang-sync-harness -- ingest-bench --database-url "$$url"
+	cargo run --release -q -p yichuang-sync-harness -- ingest-bench --tls --database-url "$$url"
 
 clean-run:
 	rm -rf .run
