@@ -54,12 +54,21 @@ pub struct AppBuilder {
     env: Vec<(String, String)>,
     /// Enrolled with the server before the app starts (issue 15), as IT provisions it.
     enrolled: bool,
+    /// The server speaks HTTPS with a hall CA the workstation is configured to trust.
+    tls: bool,
 }
 
 impl AppBuilder {
     /// The workstation is not enrolled when the app starts (the enrollment scenarios).
     pub fn unenrolled(mut self) -> Self {
         self.enrolled = false;
+        self
+    }
+
+    /// The server speaks HTTPS (a hall CA made for the run) and the workstation trusts that
+    /// CA only (`backend.ca_file`), as a hall is set up (issue 15 item 3).
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
         self
     }
 
@@ -129,7 +138,21 @@ impl AppBuilder {
             control,
             mut env,
             enrolled,
+            tls,
         } = self;
+        let tls_dir = if tls {
+            Some(tempfile::tempdir()?)
+        } else {
+            None
+        };
+        let tls_env = match &tls_dir {
+            Some(d) => crate::tls_env(d.path())?,
+            None => Vec::new(),
+        };
+        let server_env: Vec<(&str, &str)> = tls_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let display = Display::ensure()?;
         let needs_keys = ukey.is_some() || matches!(backend, Backend::Auth { .. });
         let keys = if needs_keys {
@@ -142,7 +165,7 @@ impl AppBuilder {
             Backend::None => (None, None),
             Backend::Up | Backend::Down => {
                 let dir = tempfile::tempdir()?;
-                let server = Server::start(dir.path())?;
+                let server = Server::start_with_env(dir.path(), &server_env)?;
                 (Some(server), Some(dir))
             }
             Backend::Auth {
@@ -154,12 +177,14 @@ impl AppBuilder {
                     .iter()
                     .map(|(c, f)| (c.as_str(), f.as_str()))
                     .collect();
-                let auth = AuthServer::start(keys.path(), &clerks_csv, &bindings)?;
+                let auth =
+                    AuthServer::start_with(keys.path(), &clerks_csv, &bindings, &server_env)?;
                 (Some(auth.server), Some(auth._dir))
             }
         };
         if let Some(server) = &server {
             config.backend = backend_config(&server.url())?;
+            config.backend.ca_file = server.tls_ca();
         }
         if let (Some(kind), Some(keys)) = (ukey, &keys) {
             config.devices.ukey = match kind {
@@ -219,6 +244,7 @@ impl AppBuilder {
             driver: Some(driver),
             server: server.map(Mutex::new),
             _server_dir: server_dir,
+            _tls_dir: tls_dir,
             keys,
             ukey,
             control,
@@ -239,6 +265,7 @@ pub struct App {
     driver: Option<Driver>,
     server: Option<Mutex<Server>>,
     _server_dir: Option<tempfile::TempDir>,
+    _tls_dir: Option<tempfile::TempDir>,
     keys: Option<TestKeys>,
     ukey: Option<Ukey>,
     /// The control surface's address and token.
@@ -263,6 +290,7 @@ impl App {
             control: false,
             env: Vec::new(),
             enrolled: true,
+            tls: false,
         }
     }
 

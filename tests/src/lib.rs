@@ -193,7 +193,24 @@ impl Server {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme(), self.port)
+    }
+
+    /// `https` when the server was started with a certificate (`YICHUANG_TLS_CERT`).
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_ca().is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The hall CA the server's certificate chains to, when it serves HTTPS.
+    pub fn tls_ca(&self) -> Option<PathBuf> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == HALL_CA_ENV)
+            .map(|(_, v)| PathBuf::from(v))
     }
 
     pub fn restart(&mut self) -> Result<()> {
@@ -262,6 +279,24 @@ impl Server {
         headers: &[(K, V)],
     ) -> Result<(u16, String)> {
         use std::io::{Read, Write};
+        if let Some(ca_file) = self.tls_ca() {
+            let tls = yichuang_core::infra::http::BackendTls {
+                ca_file: Some(ca_file),
+                pin_sha256: None,
+            };
+            let client = yichuang_core::infra::http::blocking_client(
+                &tls,
+                reqwest::blocking::Client::builder(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut req = client.get(format!("{}{path}", self.url()));
+            for (k, v) in headers {
+                req = req.header(k.as_ref(), v.as_ref());
+            }
+            let resp = req.send()?;
+            let status = resp.status().as_u16();
+            return Ok((status, resp.text()?));
+        }
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let extra: String = headers
@@ -323,12 +358,38 @@ pub fn workstation_config(number: u16) -> WorkstationConfig {
     }
 }
 
-/// The backend part of a config: `url`, probed every 500 ms (the tests watch it change).
+/// The backend part of a config: `url`, probed every 500 ms (the tests watch it change), and
+/// the hall CA when the server speaks HTTPS.
 pub fn backend_config(url: &str) -> Result<BackendConfig> {
     Ok(BackendConfig {
         url: Some(url.parse().with_context(|| format!("backend URL {url}"))?),
         probe_interval_ms: 500,
+        ca_file: None,
+        pin_sha256: None,
     })
+}
+
+/// The environment a test server needs to not be read as a setting: the hall CA of a TLS run
+/// (the server ignores it; [`Server::tls_ca`] reads it back).
+pub const HALL_CA_ENV: &str = "YICHUANG_E2E_HALL_CA";
+
+/// A hall CA and a server certificate for 127.0.0.1 made in `dir` (nothing committed): the
+/// environment that makes a test server speak HTTPS (issue 15 item 3).
+pub fn tls_env(dir: &Path) -> Result<Vec<(String, String)>> {
+    let ca = yichuang_testkit::pki::TestCa::new("一窗受理 E2E hall CA");
+    let (cert, key, ca_file) = (
+        dir.join("server.pem"),
+        dir.join("server.key"),
+        dir.join("ca.pem"),
+    );
+    ca.server_cert(&[]).write_pem(&cert, &key);
+    std::fs::write(&ca_file, ca.cert_pem.as_bytes())?;
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    Ok(vec![
+        ("YICHUANG_TLS_CERT".into(), s(&cert)),
+        ("YICHUANG_TLS_KEY".into(), s(&key)),
+        (HALL_CA_ENV.into(), s(&ca_file)),
+    ])
 }
 
 /// A fresh data dir and config for one app run.
@@ -575,6 +636,16 @@ pub struct AuthServer {
 
 impl AuthServer {
     pub fn start(keys_dir: &Path, clerks_csv: &str, bindings: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with(keys_dir, clerks_csv, bindings, &[])
+    }
+
+    /// As [`AuthServer::start`] with extra server environment (e.g. [`tls_env`]).
+    pub fn start_with(
+        keys_dir: &Path,
+        clerks_csv: &str,
+        bindings: &[(&str, &str)],
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let ca_dir = dir.path().join("ca");
         std::fs::create_dir_all(&ca_dir)?;
@@ -597,7 +668,9 @@ impl AuthServer {
                 &["cert", "bind", "--clerk", clerk, "--ca-dir", ca, cert],
             )?;
         }
-        let server = Server::start_with_env(&data, &[("YICHUANG_CA_DIR", ca)])?;
+        let mut server_env = vec![("YICHUANG_CA_DIR", ca)];
+        server_env.extend_from_slice(env);
+        let server = Server::start_with_env(&data, &server_env)?;
         Ok(Self { server, _dir: dir })
     }
 }

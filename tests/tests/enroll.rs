@@ -33,6 +33,7 @@ async fn enroll_with(app: &App, code: &str) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn i15_a1_enrolled_in_the_window_then_logs_in_online_and_syncs() -> Result<()> {
     let mut app = App::builder("enroll-window")
+        .tls()
         .window(21)
         .ukey(Ukey::Pkcs11)
         .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
@@ -99,11 +100,12 @@ async fn i15_a1_enrolled_in_the_window_then_logs_in_online_and_syncs() -> Result
             )
             .await
             .context("not synced within 30 s of the login")?;
-            let (status, body) = app.server_get("/api/v1/sync/stats?workstation=441500-21")?;
-            ensure!(status == 200, "stats: {status} {body}");
-            let stats: serde_json::Value = serde_json::from_str(&body)?;
+            // The workstation's own audit check (its signed credential, over HTTPS).
+            let (status, body) = app.server_get("/api/v1/sync/audit/441500-21")?;
+            ensure!(status == 200, "audit check: {status} {body}");
+            let check: serde_json::Value = serde_json::from_str(&body)?;
             ensure!(
-                stats["records"]["audit"].as_u64().unwrap_or(0) >= 2,
+                check["entries"].as_u64().unwrap_or(0) >= 2 && check["intact"] == true,
                 "the enrollment and login entries are not on the server: {body}"
             );
             Ok(())
@@ -161,7 +163,7 @@ async fn i15_b6_unbound_clerk_loses_the_session_in_the_window() -> Result<()> {
         .await;
     app.close().await;
     result?;
-    let store = app.open_store()?;
+    let mut store = app.open_store()?;
     let actions: Vec<String> = yichuang_core::domain::audit::recent(store.conn(), 20)?
         .into_iter()
         .map(|r| r.action)
@@ -207,7 +209,7 @@ async fn i15_c6_offline_login_refused_after_the_pulled_list_drops_the_clerk() ->
                 Duration::from_secs(30),
                 "the pulled list without 张三",
                 || async {
-                    let store = app.open_store()?;
+                    let mut store = app.open_store()?;
                     let doc =
                         yichuang_core::infra::sync::pull::cached_document(store.conn(), "clerks")?;
                     Ok(doc.is_some_and(|d| !d.to_string().contains("T-ZS")))

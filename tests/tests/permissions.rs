@@ -188,7 +188,7 @@ async fn a4_clerk_without_reprint_is_refused() -> Result<()> {
     let case_no = case_no?;
 
     // The store: one notice printed, never reprinted; the refusal audited with its action.
-    let store = app.open_store()?;
+    let mut store = app.open_store()?;
     let conn = store.conn();
     let prints: i64 = conn.query_row(
         "SELECT print_count FROM cases WHERE case_no = ?1",
