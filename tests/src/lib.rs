@@ -284,18 +284,29 @@ impl Server {
                 ca_file: Some(ca_file),
                 pin_sha256: None,
             };
-            let client = yichuang_core::infra::http::blocking_client(
-                &tls,
-                reqwest::blocking::Client::builder(),
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut req = client.get(format!("{}{path}", self.url()));
-            for (k, v) in headers {
-                req = req.header(k.as_ref(), v.as_ref());
-            }
-            let resp = req.send()?;
-            let status = resp.status().as_u16();
-            return Ok((status, resp.text()?));
+            let url = format!("{}{path}", self.url());
+            let headers: Vec<(String, String)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .collect();
+            // The blocking client has its own runtime: on a thread of its own, so a test's
+            // async context can call this.
+            return std::thread::spawn(move || -> Result<(u16, String)> {
+                let client = yichuang_core::infra::http::blocking_client(
+                    &tls,
+                    reqwest::blocking::Client::builder(),
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut req = client.get(url);
+                for (k, v) in &headers {
+                    req = req.header(k, v);
+                }
+                let resp = req.send()?;
+                let status = resp.status().as_u16();
+                Ok((status, resp.text()?))
+            })
+            .join()
+            .map_err(|_| anyhow::anyhow!("the HTTPS GET thread panicked"))?;
         }
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;

@@ -21,8 +21,28 @@ async fn enroll_with(app: &App, code: &str) -> Result<()> {
         .client
         .find(Locator::Css("input[data-testid=enroll-code]")))
     .await?;
-    wd(field.clear()).await?;
+    // WebKitGTK's Element Clear leaves the page's model alone: empty the field as typing would
+    // (an input event), then wait until the page holds exactly the typed code.
+    wd(app.client.execute(
+        "const f = document.querySelector('input[data-testid=enroll-code]'); \
+         f.value = ''; f.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    ))
+    .await?;
     wd(field.send_keys(code)).await?;
+    until(
+        Duration::from_secs(5),
+        "the code typed in the field",
+        || async {
+            let value = wd(app.client.execute(
+                "return document.querySelector('input[data-testid=enroll-code]').value",
+                vec![],
+            ))
+            .await?;
+            Ok(value.as_str() == Some(code))
+        },
+    )
+    .await?;
     click_when_enabled(&app.client, "[data-testid=enroll-submit]").await
 }
 

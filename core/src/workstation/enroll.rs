@@ -170,24 +170,36 @@ struct ErrorBody {
 }
 
 /// `POST {backend}/api/v1/enroll`.
-pub fn post_enroll(base: &Url, req: &EnrollRequest) -> Result<Enrollment, UserError> {
+pub fn post_enroll(
+    base: &Url,
+    tls: &crate::infra::http::BackendTls,
+    req: &EnrollRequest,
+) -> Result<Enrollment, UserError> {
     let mut url = base.clone();
     url.set_path(&format!(
         "{}{ENROLL_PATH}",
         base.path().trim_end_matches('/')
     ));
     let unreachable = |d: String| UserError::new(ErrorCode::EnrollUnreachable, d);
-    let http = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let resp = http
-        .post(url.clone())
-        .json(req)
-        .send()
-        .map_err(|e| unreachable(format!("POST {url}: {e}")))?;
+    // The hall CA and pin of the config, as for every other request to the backend.
+    let http = crate::infra::http::blocking_client(
+        tls,
+        reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20)),
+    )
+    .map_err(|e| UserError::new(e.code(), e.to_string()))?;
+    let resp =
+        http.post(url.clone()).json(req).send().map_err(
+            |e| match crate::infra::http::tls_problem(&e) {
+                Some(problem) => UserError::with_message(
+                    problem.code(),
+                    problem.message().to_owned(),
+                    format!("POST {url}: {problem}"),
+                ),
+                None => unreachable(format!("POST {url}: {e}")),
+            },
+        )?;
     let status = resp.status();
     if status.is_success() {
         return resp
@@ -281,7 +293,11 @@ impl Workstation {
         }
         let key = generate_key()
             .map_err(|_| UserError::new(ErrorCode::KeystoreRandom, "OS random source failed"))?;
-        let record = post_enroll(&url, &EnrollRequest::new(code, &key))?;
+        let record = post_enroll(
+            &url,
+            &self.config.backend.tls(),
+            &EnrollRequest::new(code, &key),
+        )?;
         check_desk(&record, &desk)?;
         persist(&self.data_dir, &key, &record)?;
         let credential = WorkstationCredential::new(record.workstation_id.clone(), key);
