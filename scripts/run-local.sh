@@ -121,6 +121,19 @@ if [ -z "${DISPLAY:-}" ]; then
   done
 fi
 
+# Enrolled once, as IT provisions a counter (issue 15): a one-time code from the admin CLI,
+# then the app's --enroll; the key stays in the data directory's keystore entry.
+if [ ! -f .run/data/enrollment.json ]; then
+  for _ in $(seq 100); do
+    grep -q "listening on" .run/server.out 2>/dev/null && break
+    kill -0 $SERVER_PID 2>/dev/null || { echo "run: the local server did not start (.run/server.log)" >&2; exit 1; }
+    sleep 0.1
+  done
+  code=$("$SERVER" workstation enroll --hall 441500 --window 1 --data-dir .run/server | sed -n 's/^code //p')
+  echo "run: enrolling this workstation with the local server (first run only)"
+  YICHUANG_CONFIG="$PWD/.run/workstation.toml" YICHUANG_DATA_DIR="$PWD/.run/data" "$APP" --enroll "$code"
+fi
+
 echo "run: starting the workstation"
 
 YICHUANG_CONFIG="$PWD/.run/workstation.toml" YICHUANG_DATA_DIR="$PWD/.run/data" "$APP"
