@@ -40,7 +40,7 @@ pub fn run_cli(code: Option<&String>) -> ExitCode {
         tracing::error!(detail = %e.detail, "enrollment: workstation did not start");
         return ExitCode::FAILURE;
     }
-    match ws.enroll(code) {
+    match ws.provision(code) {
         Ok(status) => {
             let id = status.workstation_id.unwrap_or_default();
             println!("{}", yichuang_core::shell_text::enrolled(&id));

@@ -261,6 +261,15 @@ impl Workstation {
     /// the key, sends its proof, checks the answer against the configured desk, keeps key and
     /// record, audits the attempt (never the code), and starts the sync loop.
     pub fn enroll(&self, code: &str) -> Result<EnrollmentStatus, UserError> {
+        let status = self.provision(code)?;
+        self.start_sync();
+        self.refresh_sync();
+        Ok(status)
+    }
+
+    /// As [`Workstation::enroll`] without starting the sync loop: IT's silent provisioning
+    /// (`--enroll CODE`) writes the key and the record and exits; the first sync is the app's.
+    pub fn provision(&self, code: &str) -> Result<EnrollmentStatus, UserError> {
         let result = self.try_enroll(code);
         let (action, detail) = match &result {
             Ok(r) => (
@@ -277,8 +286,6 @@ impl Workstation {
         }
         let record = result?;
         tracing::info!(workstation = %record.workstation_id, "workstation enrolled");
-        self.start_sync();
-        self.refresh_sync();
         Ok(self.enrollment_status())
     }
 
