@@ -164,6 +164,9 @@ pub async fn ingest_bench(
     let tmp = tempdir()?;
     let mut config = ServerConfig::sqlite("127.0.0.1:0".parse().expect("addr"), tmp.clone());
     config.database_url = Some(database_url.to_owned());
+    // All senders enroll from one address at once; a hall's IT enrolls a handful a minute.
+    config.auth.rate_limits.enroll_per_address =
+        yichuang_server::workstation::ratelimit::Limit::per_minute(10_000);
     let tls = match tls {
         true => Some(HarnessTls::in_dir(&tmp.join("tls"))?),
         false => None,
