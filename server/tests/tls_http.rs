@@ -178,8 +178,7 @@ static WS: tokio::sync::Mutex<std::collections::BTreeMap<String, common::Ws>> =
     tokio::sync::Mutex::const_new(std::collections::BTreeMap::new());
 
 async fn login(server: &Running, clerk: &Issued) -> (u16, Value) {
-    // The workstation is enrolled once per server (window 1 of a random hall); the requests
-    // are signed at the server's (manual) clock.
+    // The workstation is enrolled once per server (window 1 of a random hall).
     let ws = {
         let mut enrolled = WS.lock().await;
         match enrolled.get(&server.base) {
@@ -193,8 +192,9 @@ async fn login(server: &Running, clerk: &Issued) -> (u16, Value) {
     };
     let post = |path: &'static str, body: Value| {
         let bytes = serde_json::to_vec(&body).unwrap();
-        let now = server.state.auth.now_ms();
-        ws.request_at(Method::POST, path, Some(&bytes), now, common::fresh_nonce())
+        // Request signatures are checked against the real clock (the manual one only moves
+        // certificate and CRL time).
+        ws.request(Method::POST, path, Some(&bytes))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .send()
     };
@@ -204,7 +204,9 @@ async fn login(server: &Running, clerk: &Issued) -> (u16, Value) {
         .json()
         .await
         .unwrap();
-    let id = challenge["challenge_id"].as_str().unwrap();
+    let id = challenge["challenge_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("challenge refused: {challenge}"));
     let nonce = challenge["nonce"].as_str().unwrap();
     let signature = clerk.sign(format!("yichuang-login|{id}|{nonce}").as_bytes());
     let resp = post(
@@ -230,6 +232,13 @@ async fn crl_server(tmp: &Path, ca: &TestCa, clock: Arc<ManualClock>) -> (Runnin
     std::fs::write(ca_dir.join("hall.pem"), &ca.cert_pem).unwrap();
     let clerk = ca.clerk_cert("clerk one", &[0x15, 0x01]);
     let mut config = ServerConfig::sqlite(any_port(), tmp.join("data"));
+    // The tests poll logins until the reloaded CRL shows, on a manual clock that does not
+    // move the rate limiter's window: no limit in the way.
+    let many = yichuang_server::workstation::ratelimit::Limit::per_minute(100_000);
+    config.auth.rate_limits.challenge_per_workstation = many;
+    config.auth.rate_limits.challenge_per_address = many;
+    config.auth.rate_limits.login_per_workstation = many;
+    config.auth.rate_limits.login_per_address = many;
     config.auth.ca_dir = Some(ca_dir);
     config.auth.crl_dir = Some(crl_dir);
     config.auth.crl_grace_ms = 3_600_000;

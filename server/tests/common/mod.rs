@@ -390,7 +390,6 @@ impl Ws {
             nonce,
             body,
         );
-        let method_is_post = method == reqwest::Method::POST;
         let mut b = client().request(method, format!("{}{path}", self.base));
         for (name, value) in sig.headers() {
             b = b.header(name, value);
@@ -398,9 +397,6 @@ impl Ws {
         if let Some(body) = body {
             if !body.is_empty() {
                 b = b.body(body.to_vec());
-                if method_is_post {
-                    b = b.header(reqwest::header::CONTENT_TYPE, "application/json");
-                }
             }
         }
         b
