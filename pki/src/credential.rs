@@ -178,6 +178,15 @@ pub fn verify_request(
     verify_b64(key, text.as_bytes(), &sig.signature_b64)
 }
 
+/// One-time enrollment codes are typed by people: case, spaces and dashes do not matter. The
+/// workstation sends, and the server hashes, the code in this form.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// The text a workstation signs to prove, at enrollment, that it holds the private key of the
 /// public key it enrolls with the one-time code.
 pub fn enrollment_message(code: &str, public_key_b64: &str) -> String {

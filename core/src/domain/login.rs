@@ -172,12 +172,8 @@ pub enum AuthFailure {
 /// A request that got no answer: a refused TLS connection is the server's certificate
 /// failing the hall CA or pin (a typed, Chinese refusal), anything else "unreachable".
 fn send_failed(method: &str, url: &Url, e: reqwest::Error) -> AuthFailure {
-    match crate::infra::http::tls_problem(&e) {
-        Some(problem) => AuthFailure::Refused(UserError::with_message(
-            problem.code(),
-            problem.message().to_owned(),
-            format!("{method} {url}: {problem}"),
-        )),
+    match crate::infra::http::tls_refusal(&e, &format!("{method} {url}")) {
+        Some(refusal) => AuthFailure::Refused(refusal),
         None => AuthFailure::Unreachable(format!("{method} {url}: {e}")),
     }
 }

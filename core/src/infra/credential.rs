@@ -176,13 +176,7 @@ pub struct Enrollment {
     pub enrolled_at: i64,
 }
 
-/// One-time codes are typed by people: case, spaces and dashes do not matter.
-pub fn normalize_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
+pub use yichuang_pki::credential::normalize_code;
 
 #[cfg(test)]
 mod tests {

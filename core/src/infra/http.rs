@@ -224,6 +224,17 @@ pub fn blocking_client(
         .map_err(|e| TlsProblem::CaFile(e.to_string()))
 }
 
+/// A request that failed on the server's certificate (hall CA, pin) as the clerk's typed,
+/// Chinese refusal; `None` for every other failure. `what` names the request in the detail.
+pub fn tls_refusal(e: &reqwest::Error, what: &str) -> Option<crate::UserError> {
+    let problem = tls_problem(e)?;
+    Some(crate::UserError::with_message(
+        problem.code(),
+        problem.message().to_owned(),
+        format!("{what}: {problem}"),
+    ))
+}
+
 /// The TLS problem behind a failed request, if it was one.
 pub fn tls_problem(e: &reqwest::Error) -> Option<TlsProblem> {
     find_rustls(e).map(classify)

@@ -189,17 +189,10 @@ pub fn post_enroll(
             .timeout(Duration::from_secs(20)),
     )
     .map_err(|e| UserError::new(e.code(), e.to_string()))?;
-    let resp =
-        http.post(url.clone()).json(req).send().map_err(
-            |e| match crate::infra::http::tls_problem(&e) {
-                Some(problem) => UserError::with_message(
-                    problem.code(),
-                    problem.message().to_owned(),
-                    format!("POST {url}: {problem}"),
-                ),
-                None => unreachable(format!("POST {url}: {e}")),
-            },
-        )?;
+    let resp = http.post(url.clone()).json(req).send().map_err(|e| {
+        crate::infra::http::tls_refusal(&e, &format!("POST {url}"))
+            .unwrap_or_else(|| unreachable(format!("POST {url}: {e}")))
+    })?;
     let status = resp.status();
     if status.is_success() {
         return resp

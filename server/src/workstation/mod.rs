@@ -66,12 +66,7 @@ pub fn grouped(code: &str) -> String {
 }
 
 /// Case, spaces and dashes do not matter (as `yichuang_core::infra::credential` normalizes).
-pub fn normalize_code(code: &str) -> String {
-    code.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
+pub use yichuang_pki::credential::normalize_code;
 
 /// How a code is kept: SHA-256 of the normalized code, lower-case hex.
 pub fn code_hash(code: &str) -> String {
