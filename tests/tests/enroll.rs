@@ -197,7 +197,6 @@ async fn i15_b6_unbound_clerk_loses_the_session_in_the_window() -> Result<()> {
 
 /// Issue 15 item 6 (offline part): 张三 has a valid offline grant, then IT disables 张三;
 /// the next pull no longer lists 张三, and with the server gone the offline login is refused.
-#[ignore = "issue 15: after logout and `clerk disable`, 立即同步 does not bring the new clerk list within 30 s in this scenario (the engine shows 正在同步 and makes no request); not yet diagnosed, see the closing note"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn i15_c6_offline_login_refused_after_the_pulled_list_drops_the_clerk() -> Result<()> {
     let mut app = App::builder("enroll-offline-revoked")

@@ -246,12 +246,25 @@ impl Store {
 
 /// Whether `path` is an unencrypted SQLite file (its header is readable).
 fn is_plain_sqlite(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"SQLite format 3\0"
+    // Asked of SQLite, never by opening the file ourselves: closing any descriptor of the file
+    // drops every POSIX lock this process holds on it, so another process (a second instance
+    // check, a support tool, the E2E tests) would believe it is alone, checkpoint and truncate
+    // the WAL under our open connections, and writes made after that would be lost to it
+    // (core/tests/store_peers.rs). `metadata` is a `stat`, no descriptor.
+    if std::fs::metadata(path).map_or(true, |m| m.len() < 16) {
+        return false;
+    }
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    // Without a key, an encrypted file is "not a database"; a plain one reads.
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .is_ok()
 }
 
 /// Copies a plain database into an encrypted one with `sqlcipher_export` and swaps the files.
