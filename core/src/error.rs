@@ -218,6 +218,10 @@ error_codes! {
     IntakeAttachment = "intake.attachment",
     IntakeBlob = "intake.blob",
 
+    VisitNoneWaiting = "visit.none_waiting",
+    VisitReasonRequired = "visit.reason_required",
+    VisitStore = "visit.store",
+
     PermissionDenied = "permission.denied",
     PermissionItemOutOfScope = "permission.item_out_of_scope",
 

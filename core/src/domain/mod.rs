@@ -7,3 +7,4 @@ pub mod catalog;
 pub mod document;
 pub mod intake;
 pub mod login;
+pub mod visit;

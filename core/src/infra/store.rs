@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_clerk",
         include_str!("../../migrations/0006_clerk.sql"),
     ),
+    (
+        "0007_visit",
+        include_str!("../../migrations/0007_visit.sql"),
+    ),
 ];
 
 pub fn latest_version() -> u32 {
