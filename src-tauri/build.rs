@@ -53,6 +53,13 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "sync_now",
     "sync_retry_parked",
+    "citizen_view",
+    "citizen_labels",
+    "citizen_pick",
+    "citizen_rate",
+    "visit_request_rating",
+    "desk_pause",
+    "desk_resume",
 ];
 
 fn main() {

@@ -5,6 +5,7 @@ use yichuang_core::devices::camera::CodeTarget;
 use yichuang_core::devices::id_card::CardEvent;
 use yichuang_core::infra::status::ShellStatus;
 use yichuang_core::infra::sync::SyncStatus;
+use yichuang_core::workstation::visit::CitizenView;
 use yichuang_core::workstation::Events;
 use yichuang_core::UserError;
 use yichuang_drivers::scanner::ScanEvent;
@@ -49,5 +50,12 @@ impl Events for ShellEvents {
 
     fn sync(&self, status: SyncStatus) {
         emit(SyncStatusChanged(status).emit(&self.0), "sync status");
+    }
+
+    fn citizen(&self, view: &CitizenView) {
+        emit(
+            crate::visit::CitizenViewChanged(view.clone()).emit(&self.0),
+            "citizen view",
+        );
     }
 }

@@ -84,6 +84,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::sync::sync_status,
             crate::sync::sync_now,
             crate::sync::sync_retry_parked,
+            crate::visit::citizen_view,
+            crate::visit::citizen_labels,
+            crate::visit::citizen_pick,
+            crate::visit::citizen_rate,
+            crate::visit::visit_request_rating,
+            crate::visit::desk_pause,
+            crate::visit::desk_resume,
         ])
         .events(collect_events![
             ShellStatusChanged,
@@ -92,7 +99,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             UkeyChanged,
             SyncStatusChanged,
             crate::camera::CameraCodeRead,
-            crate::camera::CameraFailed
+            crate::camera::CameraFailed,
+            crate::visit::CitizenViewChanged
         ])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.

@@ -12,6 +12,7 @@ mod ipc;
 mod labels;
 mod logging;
 mod sync;
+mod visit;
 mod windows;
 
 use std::path::PathBuf;

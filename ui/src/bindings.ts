@@ -132,12 +132,27 @@ export const commands = {
 	syncNow: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_now")),
 	/**  「重新提交」: refused records and files go back to the queue and a cycle runs. */
 	syncRetryParked: () => typedError<SyncOverview, UserError>(__TAURI_INVOKE("sync_retry_parked")),
+	/**  What the citizen window shows now (on load and after a reload). */
+	citizenView: () => __TAURI_INVOKE<CitizenView>("citizen_view"),
+	/**  The rating levels, reasons and prompts the citizen window shows. */
+	citizenLabels: () => __TAURI_INVOKE<CitizenLabels>("citizen_labels"),
+	/**  The citizen touched a level (a dissatisfied one then asks for the reasons). */
+	citizenPick: (level: RatingLevel) => typedError<CitizenView, UserError>(__TAURI_INVOKE("citizen_pick", { level })),
+	/**  The citizen's answer with the reasons of a dissatisfied level. */
+	citizenRate: (level: RatingLevel, reasons: RatingReason[]) => typedError<CitizenView, UserError>(__TAURI_INVOKE("citizen_rate", { level, reasons })),
+	/**  「请评价」: the rating question on the citizen window for this visit's cases. */
+	visitRequestRating: () => typedError<CitizenView, UserError>(__TAURI_INVOKE("visit_request_rating")),
+	/**  暂停服务 with a reason on the citizen window. */
+	deskPause: (reason: string) => __TAURI_INVOKE<CitizenView>("desk_pause", { reason }),
+	/**  Back to service after a pause. */
+	deskResume: () => __TAURI_INVOKE<CitizenView>("desk_resume"),
 };
 
 /** Events */
 export const events = {
 	cameraCodeRead: makeEvent<CameraCodeRead, CameraCodeRead>("camera-code-read"),
 	cameraFailed: makeEvent<CameraFailed, CameraFailed>("camera-failed"),
+	citizenViewChanged: makeEvent<CitizenViewChanged, CitizenViewChanged>("citizen-view-changed"),
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
@@ -347,6 +362,12 @@ export type ChangeInput =
 /**  Withdraws the case (撤回), e.g. the citizen withdrew the application. */
 { type: "withdraw" };
 
+/**  One choice with its words, in the order the screen shows them. */
+export type Choice<T> = {
+	value: T,
+	label: string,
+};
+
 /**  A card as the clerk sees it. */
 export type CitizenCard = {
 	identity: Identity,
@@ -355,6 +376,42 @@ export type CitizenCard = {
 	/**  No WLT decoder plug-in is installed: the UI shows a placeholder. */
 	photo_available: boolean,
 };
+
+/**  What the citizen screen shows besides the data of the moment. */
+export type CitizenLabels = {
+	levels: Choice<RatingLevel>[],
+	reasons: Choice<RatingReason>[],
+	/**  「请您对本次服务进行评价」. */
+	rating_prompt: string,
+	/**  「请选择不满意的原因（可多选）」. */
+	reason_prompt: string,
+	/**  「提交评价」. */
+	submit: string,
+	/**  「感谢您的评价」. */
+	thanks: string,
+	/**  「{n}秒后自动视为满意」, with `{n}` replaced by the screen. */
+	countdown: string,
+	/**  「请{number}号到{window}号窗口办理」 with `{number}` and `{window}` replaced. */
+	called: string,
+	/**  「暂停服务」. */
+	paused: string,
+};
+
+/**  What the citizen window shows now. */
+export type CitizenView = 
+/**  Hall, window and a welcome. */
+{ kind: "idle" } | 
+/**  暂停服务 with the clerk's reason. */
+{ kind: "paused"; reason: string } | 
+/**  A ticket called to this window, shown until `until_ms` (unix ms). */
+{ kind: "called"; number: string; until_ms: number | null } | 
+/**  The rating question; `picked` is a dissatisfied level whose reasons are asked for. */
+{ kind: "rating"; deadline_ms: number | null; picked: RatingLevel | null; cases: VisitCase[]; clerk_name: string } | 
+/**  「感谢您的评价」 until `until_ms`. */
+{ kind: "thanks"; level: RatingLevel; until_ms: number | null };
+
+/**  The citizen window's view changed (a call, the rating question, thanks, a pause). */
+export type CitizenViewChanged = CitizenView;
 
 /**  The logged-in clerk, as the status bar and the menus need them. */
 export type ClerkBadge = {
@@ -508,7 +565,7 @@ export type EnrollmentStatus = {
  *  The stable code of a failure the UI may branch on. Serialised as its dotted name
  *  (`"intake.no_session"`); TypeScript sees the string-literal union.
  */
-export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -973,6 +1030,27 @@ export type QuestionOption = {
 	next: Next,
 };
 
+/**  GB/T 39734 / 国办发〔2019〕51号: the five levels, best first (the keypad's 1 … 5). */
+export type RatingLevel = "very_satisfied" | "satisfied" | 
+/**  基本满意. */
+"neutral" | "dissatisfied" | "very_dissatisfied";
+
+/**
+ *  Why a 差评: the offline (窗口) indicators of the 好差评 content standard — 服务效率,
+ *  服务水平, 服务态度 — with the guide and environment complaints halls add, and 其他.
+ */
+export type RatingReason = 
+/**  服务效率: waiting, slow handling. */
+"efficiency" | 
+/**  服务水平: the clerk could not explain or made mistakes. */
+"competence" | 
+/**  服务态度. */
+"attitude" | 
+/**  办事指南、材料要求不清楚. */
+"guidance" | 
+/**  服务环境. */
+"environment" | "other";
+
 /**  How a material was handed in. */
 export type ReceivedAs = 
 /**  Not (yet) handed in. */
@@ -1227,6 +1305,13 @@ export type UserError = {
 export type Validity = { type: "until"; date: Date } | 
 /**  「长期」: issued to holders aged 46 and over; never expires. */
 { type: "long_term" };
+
+/**  One case decided during a visit. */
+export type VisitCase = {
+	case_no: string,
+	item_code: string,
+	item_name: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -43,6 +43,8 @@ export const keymap = {
     { keys: 'Alt+2', action: 'drafts', help: '暂存件', needs: 'accept' },
     { keys: 'Alt+3', action: 'history', help: '已办历史', needs: 'query' },
   ],
+  /** The desk's own actions (G2): the rating question on the citizen window. */
+  desk: [{ keys: 'F12', action: 'rate', help: '请群众评价' }],
   /** 收件受理. */
   intake: [
     { keys: 'F2', action: 'search', help: '事项搜索' },
@@ -107,6 +109,7 @@ export const scopeTitles: Record<Scope, string> = {
   camera: '高拍仪',
   preview: '通知书预览',
   intake: '收件受理',
+  desk: '窗口服务',
   itemSearch: '事项搜索框',
   homeList: '常办、收藏、最近与按部门',
   workbench: '受理工作台',

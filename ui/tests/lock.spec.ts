@@ -184,7 +184,7 @@ describe('key list (F1)', () => {
     expect(help.exists()).toBe(true)
     // The intake page's scope first, then the search field's, the workbench's, the window's.
     const scopes = help.findAll('[data-scope]').map((s) => s.attributes('data-scope'))
-    expect(scopes).toEqual(['intake', 'itemSearch', 'workbench', 'app'])
+    expect(scopes).toEqual(['intake', 'desk', 'itemSearch', 'workbench', 'app'])
     const text = help.text()
     for (const words of ['F2', '事项搜索', 'F8', '打印通知书', 'F10', '确认决定', '数字键 1–9', '回答情形问题', 'Alt+2', '暂存件', 'F9', '设备检测', 'F1', '↓', '选择事项']) {
       expect(text).toContain(words)
@@ -244,7 +244,7 @@ describe('pages in front of the workbench (E7)', () => {
     await key('F7')
     expect(refresh).not.toHaveBeenCalled()
     await key('F1')
-    expect(w.findAll('[data-scope]').map((s) => s.attributes('data-scope'))).toEqual(['workbench', 'app'])
+    expect(w.findAll('[data-scope]').map((s) => s.attributes('data-scope'))).toEqual(['desk', 'workbench', 'app'])
     await key('Escape')
     await key('1', { altKey: true, code: 'Digit1' })
     await key('1')

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use crate::labels::{demo, devices};
 
 mod backend;
+mod citizen;
 pub use backend::{is_loopback, BackendConfig};
+pub use citizen::CitizenScreenConfig;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -127,15 +129,6 @@ pub struct WindowConfig {
     /// e.g. 「综合受理窗口」.
     #[serde(default)]
     pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(deny_unknown_fields)]
-pub struct CitizenScreenConfig {
-    /// Monitor name as the OS reports it (e.g. "HDMI-1"); when absent or not found the
-    /// citizen window opens as an ordinary second window.
-    #[serde(default)]
-    pub monitor: Option<String>,
 }
 
 /// How one device is attached. Each device kind's issue adds its own options; the common
@@ -418,6 +411,19 @@ impl WorkstationConfig {
             ));
         }
         self.backend.validate(path)?;
+        let rating = self.citizen_screen.rating_seconds;
+        if !(15..=30).contains(&rating) {
+            return Err(bad(
+                "citizen_screen.rating_seconds",
+                format!("expected 15..=30 (GB/T 39734 countdown), got {rating}"),
+            ));
+        }
+        if !(5..=600).contains(&self.citizen_screen.call_seconds) {
+            return Err(bad(
+                "citizen_screen.call_seconds",
+                format!("expected 5..=600, got {}", self.citizen_screen.call_seconds),
+            ));
+        }
         if let Err(detail) = self.simulator.control_addr() {
             return Err(bad("simulator.control", detail));
         }

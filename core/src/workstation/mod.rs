@@ -20,6 +20,7 @@ pub mod reads;
 pub mod services;
 pub mod session;
 pub mod sync;
+pub mod visit;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -89,6 +90,8 @@ pub trait Events: Send + Sync {
     fn camera_code(&self, target: CodeTarget);
     fn camera_failed(&self, error: UserError);
     fn sync(&self, status: SyncStatus);
+    /// The citizen window's view changed (a call, the rating question, thanks, a pause).
+    fn citizen(&self, view: &visit::CitizenView);
 }
 
 /// How the host starts a workstation.
@@ -127,6 +130,7 @@ pub struct Workstation {
     enrollment: Mutex<enroll::EnrollState>,
     /// The session the server ended, kept only so its open case can be parked (issue 15).
     ended: Mutex<Option<crate::domain::login::Session>>,
+    visit: visit::VisitParts,
 }
 
 impl Workstation {
@@ -192,6 +196,7 @@ impl Workstation {
             devices: services::Services::default(),
             pages: Mutex::new(PageSet::default()),
             sync: sync::SyncParts::default(),
+            visit: visit::VisitParts::default(),
         }
     }
 
@@ -204,6 +209,7 @@ impl Workstation {
         self.start_sync();
         self.start_devices();
         self.start_session_watch();
+        self.start_visit_clock();
     }
 
     pub fn startup_error(&self) -> Option<UserError> {

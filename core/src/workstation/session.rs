@@ -90,6 +90,7 @@ impl Workstation {
             s.locked = false;
             s.session_ended = None;
         });
+        self.resume_visit();
         Ok(self.status())
     }
 

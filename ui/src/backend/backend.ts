@@ -17,6 +17,7 @@ import type {
 } from '../bindings'
 import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
+import type { VisitApi } from './visit'
 
 export type Unsubscribe = () => void
 
@@ -59,6 +60,8 @@ export interface Backend {
   intake: IntakeApi
   /** The document camera: preview, QR codes, captured pages (issue 7). */
   camera: CameraApi
+  /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */
+  visit: VisitApi
   /** The sync page: status read from the store now, refused records and files (issue 6). */
   syncStatus(): Promise<Result<SyncOverview>>
   /** 「立即同步」: a sync cycle now instead of after the back-off. */

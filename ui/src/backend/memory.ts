@@ -13,6 +13,7 @@ import type {
   UserError,
 } from '../bindings'
 import type { Backend, Result } from './backend'
+import { MemoryVisit } from './memoryVisit'
 import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
 
@@ -86,6 +87,7 @@ export class MemoryBackend implements Backend {
   enrollCode = 'ABCD-EFGH-JKMN'
   intake = new MemoryIntake()
   camera = new MemoryCamera()
+  visit = new MemoryVisit()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
   syncNowCalls = 0

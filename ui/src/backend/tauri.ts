@@ -96,6 +96,18 @@ export const tauriBackend: Backend = {
       return events.cameraFailed.listen((event) => listener(event.payload))
     },
   },
+  visit: {
+    view: () => commands.citizenView(),
+    labels: () => commands.citizenLabels(),
+    pick: (level) => commands.citizenPick(level),
+    rate: (level, reasons) => commands.citizenRate(level, reasons),
+    requestRating: () => commands.visitRequestRating(),
+    pause: (reason) => commands.deskPause(reason),
+    resume: () => commands.deskResume(),
+    async onView(listener) {
+      return events.citizenViewChanged.listen((event) => listener(event.payload))
+    },
+  },
   syncStatus: () => commands.syncStatus(),
   syncNow: () => commands.syncNow(),
   syncRetryParked: () => commands.syncRetryParked(),

@@ -12,7 +12,9 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
-pub use store::{close_with_rating, current, expire_due, open, pick, request_rating, VisitRow};
+pub use store::{
+    close_with_rating, current, expire_due, login_time, open, pick, request_rating, VisitRow,
+};
 
 /// GB/T 39734 / 国办发〔2019〕51号: the five levels, best first (the keypad's 1 … 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]

@@ -89,6 +89,15 @@ pub fn open(
     current(store.conn(), clerk_id)?.ok_or(VisitError::NoneWaiting)
 }
 
+/// When `clerk_id` last logged in at this window (online or offline), if ever.
+pub fn login_time(conn: &Connection, clerk_id: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT MAX(at) FROM audit_log WHERE actor = ?1 AND action IN ('login.ok', 'login.offline')",
+        [clerk_id],
+        |r| r.get(0),
+    )
+}
+
 /// When the clerk's previous visit ended (or `since`, their login), for a walk-in's cases.
 fn walk_in_start(conn: &Connection, clerk_id: &str, since: i64) -> rusqlite::Result<i64> {
     let last: Option<i64> = conn.query_row(

@@ -69,7 +69,10 @@ fn g2_a_walk_ins_rating_closes_the_visit_with_its_cases_in_one_transaction() {
     assert_eq!(ratings.len(), 1);
     assert_eq!(ratings[0]["level"], "very_satisfied");
     assert_eq!(ratings[0]["cases"], serde_json::json!(["S-1", "S-2"]));
-    assert_eq!(ratings[0]["item_codes"], serde_json::json!(["ITEM-A", "ITEM-B"]));
+    assert_eq!(
+        ratings[0]["item_codes"],
+        serde_json::json!(["ITEM-A", "ITEM-B"])
+    );
     let visits = outbox(&mut s, "visit");
     assert_eq!(visits[0]["mode"], "walk_in");
     assert_eq!(visits[0]["finished_at"], LOGIN + 40);
@@ -131,7 +134,11 @@ fn g2_a_picked_dissatisfied_level_left_without_reasons_is_kept_with_other() {
     request_rating(&mut s, CLERK, LOGIN, LOGIN + 20_000, LOGIN).unwrap();
     let v = pick(&mut s, CLERK, RatingLevel::VeryDissatisfied, LOGIN + 40_000).unwrap();
     assert_eq!(v.picked_level, Some(RatingLevel::VeryDissatisfied));
-    assert_eq!(expire_due(&mut s, CLERK, LOGIN + 30_000).unwrap(), None, "new countdown");
+    assert_eq!(
+        expire_due(&mut s, CLERK, LOGIN + 30_000).unwrap(),
+        None,
+        "new countdown"
+    );
     let given = expire_due(&mut s, CLERK, LOGIN + 40_000).unwrap().unwrap();
     assert_eq!(given.level, RatingLevel::VeryDissatisfied);
     assert_eq!(given.reasons, vec![RatingReason::Other]);

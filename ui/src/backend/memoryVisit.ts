@@ -1,0 +1,74 @@
+// The visit seam in memory for component tests: the workstation's rules in small (a
+// dissatisfied level needs a reason, one answer per visit).
+import type { CitizenLabels, CitizenView, RatingLevel, RatingReason } from '../bindings'
+import type { Result } from './backend'
+import type { VisitApi } from './visit'
+
+const levels: RatingLevel[] = ['very_satisfied', 'satisfied', 'neutral', 'dissatisfied', 'very_dissatisfied']
+const reasons: RatingReason[] = ['efficiency', 'competence', 'attitude', 'guidance', 'environment', 'other']
+
+/** Labels shaped like the Rust table's (levels and reasons named by their keys). */
+export function sampleCitizenLabels(): CitizenLabels {
+  return {
+    levels: levels.map((value) => ({ value, label: value })),
+    reasons: reasons.map((value) => ({ value, label: value })),
+    rating_prompt: '请您对本次服务进行评价',
+    reason_prompt: '请选择不满意的原因（可多选）',
+    submit: '提交评价',
+    thanks: '感谢您的评价',
+    countdown: '{n}秒后未评价视为满意',
+    called: '请{number}号到{window}号窗口办理',
+    paused: '暂停服务',
+  }
+}
+
+export class MemoryVisit implements VisitApi {
+  current: CitizenView = { kind: 'idle' }
+  ratings: { level: RatingLevel; reasons: RatingReason[] }[] = []
+  private listeners = new Set<(v: CitizenView) => void>()
+
+  async view() {
+    return structuredClone(this.current)
+  }
+  async labels() {
+    return sampleCitizenLabels()
+  }
+  async pick(level: RatingLevel): Promise<Result<CitizenView>> {
+    if (level !== 'dissatisfied' && level !== 'very_dissatisfied') return this.rate(level, [])
+    if (this.current.kind !== 'rating') return this.noneWaiting()
+    return this.ok({ ...this.current, picked: level })
+  }
+  async rate(level: RatingLevel, why: RatingReason[]): Promise<Result<CitizenView>> {
+    if (this.current.kind !== 'rating') return this.noneWaiting()
+    if ((level === 'dissatisfied' || level === 'very_dissatisfied') && why.length === 0) {
+      return { status: 'error', error: { code: 'visit.reason_required', message: '请选择不满意的原因。', detail: '' } }
+    }
+    this.ratings.push({ level, reasons: why })
+    return this.ok({ kind: 'thanks', level, until_ms: Date.now() + 5000 })
+  }
+  async requestRating(): Promise<Result<CitizenView>> {
+    return this.ok({ kind: 'rating', deadline_ms: Date.now() + 20_000, picked: null, cases: [], clerk_name: '张三' })
+  }
+  async pause(reason: string) {
+    return this.set({ kind: 'paused', reason })
+  }
+  async resume() {
+    return this.set({ kind: 'idle' })
+  }
+  async onView(listener: (v: CitizenView) => void) {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  /** What the workstation would emit (a call, the countdown's end). */
+  set(view: CitizenView): CitizenView {
+    this.current = view
+    for (const l of this.listeners) l(structuredClone(view))
+    return structuredClone(view)
+  }
+  private ok(view: CitizenView): Result<CitizenView> {
+    return { status: 'ok', data: this.set(view) }
+  }
+  private noneWaiting(): Result<CitizenView> {
+    return { status: 'error', error: { code: 'visit.none_waiting', message: '当前没有等待评价的服务。', detail: '' } }
+  }
+}
