@@ -79,6 +79,7 @@ impl ScannerService {
                 .as_deref()
                 .and_then(Suffix::from_name)
                 .unwrap_or(FramerConfig::default().suffix),
+            strict_suffix: config.strict_suffix,
             encoding: config
                 .encoding
                 .as_deref()

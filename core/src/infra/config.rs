@@ -156,6 +156,12 @@ pub struct DeviceConfig {
     /// Scanner gun: what ends each scan on the serial line (`cr`, `lf`, `crlf`, `tab`, `none`).
     #[serde(default)]
     pub suffix: Option<String>,
+    /// Scanner gun: only the exact `suffix` ends a scan. Off (the default), `cr`, `lf` and
+    /// `crlf` each accept all three line ends, so a scanner sending CR LF to a desk set to CR
+    /// leaves no stray LF at the start of the next scan; on, the other line ends are data
+    /// (e.g. line breaks inside a multi-line QR payload).
+    #[serde(default)]
+    pub strict_suffix: bool,
     /// Scanner gun: text encoding on the serial line (`utf8`, `gb18030`, `auto`).
     #[serde(default)]
     pub encoding: Option<String>,
@@ -196,6 +202,7 @@ impl Default for DeviceConfig {
             baud: None,
             address: None,
             suffix: None,
+            strict_suffix: false,
             encoding: None,
             queue: None,
             module: None,
