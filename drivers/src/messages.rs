@@ -157,6 +157,9 @@ pub fn camera(problem: CameraProblem) -> &'static str {
         CameraProblem::NoPicture => "高拍仪无画面，请重试；多次失败请重新插拔高拍仪。",
         CameraProblem::BadPicture => "高拍仪画面异常，请重试。",
         CameraProblem::Misconfigured => "高拍仪配置有误，请联系运维人员检查设备设置。",
+        CameraProblem::UnreadableCode => {
+            "高拍仪画面中的二维码无法识别（可能已损坏），请换用扫码枪或手工录入；预览继续。"
+        }
     }
 }
 
