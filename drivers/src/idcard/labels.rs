@@ -27,6 +27,10 @@ pub mod field {
     pub const EXPIRES: &str = "终止日期";
     /// 'J' card: how many times the permit was issued.
     pub const ISSUE_COUNT: &str = "签发次数";
+    /// 'Y' card: how many times the card was renewed.
+    pub const RENEWAL_COUNT: &str = "换证次数";
+    /// 'Y' card: the link to the holder's earlier (2017-layout) number.
+    pub const PREVIOUS_NUMBER_LINK: &str = "既往版本永居证号码关联项";
 }
 
 /// GB/T 2261.1 sex names.
@@ -45,6 +49,7 @@ pub fn card_kind(kind: CardKind) -> &'static str {
         CardKind::Resident => "居民身份证",
         CardKind::ForeignPermanent => "外国人永久居留身份证",
         CardKind::HkMacaoTaiwan => "港澳台居民居住证",
+        CardKind::ForeignPermanent2023 => "外国人永久居留身份证（2023版）",
     }
 }
 
