@@ -80,6 +80,7 @@ unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
 	s3=$$(scripts/s3-test.sh start $(S3_DIR) | tail -n 1) && \
+	cargo build -p yichuang-wlt-sim && \
 	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_S3_URL=$$s3 YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip j1_kill9
 
 # The sync fault-injection suite with its counts (a few minutes at most on 2 cores).

@@ -170,6 +170,11 @@ pub struct DeviceConfig {
     /// a socket path), else `$CUPS_SERVER`, else localhost:631.
     #[serde(default)]
     pub queue: Option<String>,
+    /// ID-card reader: the reader vendor's WLT photo decoder library (`libwlt2bmp.so`,
+    /// `WltRS.dll`-style, exporting `unpack`), run in the `yichuang-wlt-helper` process
+    /// installed beside the app. Without it the photo slot says no decoder is installed.
+    #[serde(default)]
+    pub photo_decoder: Option<String>,
     /// UKey: the PKCS#11 module or the vendor's SKF library (path).
     #[serde(default)]
     pub module: Option<String>,
@@ -205,6 +210,7 @@ impl Default for DeviceConfig {
             strict_suffix: false,
             encoding: None,
             queue: None,
+            photo_decoder: None,
             module: None,
             vendor: None,
         }
