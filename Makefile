@@ -50,7 +50,7 @@ $(UI_DIST): $(UI_INPUTS)
 # separately or switching features would rebuild shared crates (the webview ones are slow).
 app: ui
 	@echo "app: cargo build --release (only what changed; nothing to do takes a few seconds)"
-	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim --features yichuang-app/custom-protocol
+	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim -p yichuang-wlt-sim --features yichuang-app/custom-protocol
 
 run: setup app
 	scripts/run-local.sh

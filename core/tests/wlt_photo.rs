@@ -59,9 +59,7 @@ fn today() -> Date {
 
 /// A sample card whose photo starts with `magic` (the test decoder's fault switch).
 fn card_with_photo(magic: &[u8; 4]) -> SampleCard {
-    let mut card = SampleCard::resident();
-    card.photo[..4].copy_from_slice(magic);
-    card
+    SampleCard::resident().with_photo_magic(magic)
 }
 
 struct Desk {

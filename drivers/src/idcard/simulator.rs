@@ -176,17 +176,32 @@ impl SampleCard {
             "foreign_permanent" | "I" => Self::foreign_permanent(),
             "hk_macao_taiwan" | "J" => Self::hk_macao_taiwan(),
             "foreign_permanent_2023" | "Y" => Self::foreign_permanent_2023(),
+            "photo_crash" => Self::resident().with_photo_magic(b"CRSH"),
+            "photo_hang" => Self::resident().with_photo_magic(b"HANG"),
+            "photo_refused" => Self::resident().with_photo_magic(b"FAIL"),
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 6] = [
+    /// The card with its photo's first bytes replaced: the test WLT decoder
+    /// (`yichuang-wlt-sim`) crashes on `CRSH`, hangs on `HANG` and refuses `FAIL`.
+    pub fn with_photo_magic(mut self, magic: &[u8; 4]) -> Self {
+        if let Some(head) = self.photo.get_mut(..4) {
+            head.copy_from_slice(magic);
+        }
+        self
+    }
+
+    pub const NAMES: [&'static str; 9] = [
         "resident",
         "long_term",
         "expired",
         "foreign_permanent",
         "hk_macao_taiwan",
         "foreign_permanent_2023",
+        "photo_crash",
+        "photo_hang",
+        "photo_refused",
     ];
 }
 
