@@ -423,8 +423,9 @@ fn parse_foreign_2023(
     };
     let nationality = f(242, 6);
     let link = f(250, 6);
-    let previous_number = previous_number(&id_number, &nationality, &link)
-        .ok_or_else(|| invalid(field_name::PREVIOUS_NUMBER_LINK, &link))?;
+    // A link of another shape than the sample's (the derivation is not the card's own data)
+    // gives no earlier number rather than refusing an authenticated card.
+    let previous_number = previous_number(&id_number, &nationality, &link);
     Ok(Identity {
         kind: CardKind::ForeignPermanent2023,
         name: f(0, 30),
@@ -443,16 +444,13 @@ fn parse_foreign_2023(
     })
 }
 
-/// The 2017-layout number of a 2023 card's holder, from the card's 3-character link
-/// (`Ok(None)` when the link is blank: no earlier card): nationality (3 letters) · province of
-/// acceptance (number digits 2–3) · link 1–2 · birth YYMMDD (number digits 9–14) · link 3 ·
-/// a check digit (weights 7 3 1, A = 10 … Z = 35, mod 10). `None` when the parts do not
-/// have their shape. The derivation follows a reader vendor's published sample; verify
-/// against a real card before relying on it for anything but display.
-pub fn previous_number(id_number: &str, nationality: &str, link: &str) -> Option<Option<String>> {
-    if link.is_empty() {
-        return Some(None);
-    }
+/// The 2017-layout number of a 2023 card's holder, from the card's 3-character link:
+/// nationality (3 letters) · province of acceptance (number digits 2–3) · link 1–2 · birth
+/// YYMMDD (number digits 9–14) · link 3 · a check digit (weights 7 3 1, A = 10 … Z = 35,
+/// mod 10). `None` when the link is blank (no earlier card) or the parts do not have their
+/// shape. The derivation follows a reader vendor's published sample; verify against a real
+/// card before relying on it for anything but display.
+pub fn previous_number(id_number: &str, nationality: &str, link: &str) -> Option<String> {
     let shaped = link.len() == 3
         && link.bytes().all(|b| b.is_ascii_digit())
         && nationality.len() == 3
@@ -470,7 +468,7 @@ pub fn previous_number(id_number: &str, nationality: &str, link: &str) -> Option
         link.get(2..3)?
     );
     let check = legacy_check_digit(&body)?;
-    Some(Some(format!("{body}{check}")))
+    Some(format!("{body}{check}"))
 }
 
 /// The 7-3-1 check digit of a 2017-layout number's first 14 characters.

@@ -29,8 +29,6 @@ pub mod field {
     pub const ISSUE_COUNT: &str = "签发次数";
     /// 'Y' card: how many times the card was renewed.
     pub const RENEWAL_COUNT: &str = "换证次数";
-    /// 'Y' card: the link to the holder's earlier (2017-layout) number.
-    pub const PREVIOUS_NUMBER_LINK: &str = "既往版本永居证号码关联项";
 }
 
 /// GB/T 2261.1 sex names.
