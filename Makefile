@@ -50,7 +50,7 @@ $(UI_DIST): $(UI_INPUTS)
 # separately or switching features would rebuild shared crates (the webview ones are slow).
 app: ui
 	@echo "app: cargo build --release (only what changed; nothing to do takes a few seconds)"
-	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim --features yichuang-app/custom-protocol
+	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim -p yichuang-wlt-sim --features yichuang-app/custom-protocol
 
 run: setup app
 	scripts/run-local.sh
@@ -80,6 +80,7 @@ unit:
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
 	s3=$$(scripts/s3-test.sh start $(S3_DIR) | tail -n 1) && \
+	cargo build -p yichuang-wlt-sim && \
 	YICHUANG_TEST_PG_URL=$$url YICHUANG_TEST_CUPS=$$cups YICHUANG_TEST_S3_URL=$$s3 YICHUANG_TEST_UKEY_DIR=$(UKEY_DIR) cargo test $(LIB_CRATES) -- --skip j1_kill9
 
 # The sync fault-injection suite with its counts (a few minutes at most on 2 cores).

@@ -43,6 +43,10 @@ url = "http://127.0.0.1:$PORT"
 #   yichuang-sim card place foreign_permanent | card remove | scan TEXT | printer fault paper_out on
 [devices.id_card]
 driver = "simulator"
+# The test WLT decoder (drivers/testkeys/wlt-sim, built by make app) stands in for the reader
+# vendor's library: card photos appear; sample cards photo_crash / photo_hang / photo_refused
+# show the decoder failing while the app goes on.
+photo_decoder = "$(realpath -m "$TARGET_DIR/release/libyichuang_wlt_sim.so")"
 [devices.scanner]
 driver = "simulator"
 [devices.ukey]

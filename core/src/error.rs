@@ -137,6 +137,12 @@ error_codes! {
     IdCardUnknownSample = "id_card.unknown_sample",
     IdCardNotSimulated = "id_card.not_simulated",
     IdCardNotInstalled = "id_card.not_installed",
+    /// The card photo's decoder (helper or vendor library) cannot be started or loaded.
+    IdCardPhotoDecoderMissing = "id_card.photo_decoder_missing",
+    /// The card photo's decoder failed, refused the photo or crashed.
+    IdCardPhotoDecoderFailed = "id_card.photo_decoder_failed",
+    /// The card photo's decoder did not answer in time and was stopped.
+    IdCardPhotoDecoderTimeout = "id_card.photo_decoder_timeout",
 
     ReceiptPrinterNotConnected = "receipt_printer.not_connected",
     ReceiptPrinterOpenFailed = "receipt_printer.open_failed",

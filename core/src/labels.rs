@@ -122,7 +122,7 @@ pub fn party_sex(sex: Sex) -> &'static str {
 /// The simulator control surface (`yichuang-sim`) and its command-line client.
 pub mod simctl {
     pub const HELP: &str =
-        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
+        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan|foreign_permanent_2023|photo_crash|photo_hang|photo_refused>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
     pub const SCAN_NEEDS_TEXT: &str = "scan 需要扫码内容";
     pub const EMPTY_COMMAND: &str = "空命令";
     pub const LINE_TOO_LONG: &str = "命令过长";

@@ -125,6 +125,9 @@ impl ErrorCode {
             C::IdCardUnknownSample => "未知的样例证件。",
             C::IdCardNotSimulated => "身份证读卡器不是模拟设备。",
             C::IdCardNotInstalled => "本窗口未配置身份证读卡器。",
+            C::IdCardPhotoDecoderMissing => "证件照片解码组件无法加载，请联系运维人员检查解码组件的安装。",
+            C::IdCardPhotoDecoderFailed => "证件照片解码失败（解码组件异常），请核对证件原件上的照片；其他信息不受影响。",
+            C::IdCardPhotoDecoderTimeout => "证件照片解码超时（解码组件无响应），请核对证件原件上的照片；其他信息不受影响。",
 
             C::ReceiptPrinterNotConnected => "小票打印机未连接，请检查连接线后重试。",
             C::ReceiptPrinterOpenFailed => "小票打印机无法打开，可能被其他程序占用或驱动未安装。",

@@ -167,6 +167,18 @@ fn print_card(card: &yichuang_drivers::idcard::CardRead, today: Date) {
             println!("签发机关: {issuer}");
             println!("通行证号码: {pass_number}  签发次数: {issue_count}");
         }
+        CardDetails::ForeignPermanent2023 {
+            name_en,
+            nationality,
+            renewal_count,
+            previous_number,
+        } => {
+            println!("英文姓名: {name_en}");
+            println!("国家和地区代码: {nationality}  换证次数: {renewal_count}");
+            if let Some(previous) = previous_number {
+                println!("既往版本永居证号码: {previous}");
+            }
+        }
     }
     println!(
         "证件号码: {}（校验{}）",

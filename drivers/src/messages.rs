@@ -130,6 +130,20 @@ pub fn receipt_printer(problem: ReceiptPrinterProblem) -> String {
     }
 }
 
+/// The card photo's hints (the photo slot shows them in place of the photo).
+pub fn id_card_photo(problem: crate::idcard::photo::PhotoProblem) -> &'static str {
+    use crate::idcard::photo::PhotoProblem;
+    match problem {
+        PhotoProblem::DecoderMissing => "照片解码组件无法加载，请联系运维人员检查解码组件的安装。",
+        PhotoProblem::DecoderFailed => {
+            "照片解码失败（解码组件异常），请核对证件照片原件；其他信息不受影响。"
+        }
+        PhotoProblem::DecoderTimeout => {
+            "照片解码超时（解码组件无响应），请重新放置证件；其他信息不受影响。"
+        }
+    }
+}
+
 /// The ID-card reader's hints.
 pub fn id_card(problem: IdCardProblem) -> &'static str {
     match problem {
@@ -157,6 +171,9 @@ pub fn camera(problem: CameraProblem) -> &'static str {
         CameraProblem::NoPicture => "高拍仪无画面，请重试；多次失败请重新插拔高拍仪。",
         CameraProblem::BadPicture => "高拍仪画面异常，请重试。",
         CameraProblem::Misconfigured => "高拍仪配置有误，请联系运维人员检查设备设置。",
+        CameraProblem::UnreadableCode => {
+            "高拍仪画面中的二维码无法识别（可能已损坏），请换用扫码枪或手工录入；预览继续。"
+        }
     }
 }
 

@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use yichuang_drivers::idcard::simulator::{
-    pty_pair, sample_expired, sample_foreign_permanent, sample_hk_macao_taiwan, sample_long_term,
-    sample_resident, SimulatorHandle,
+    pty_pair, sample_expired, sample_foreign_permanent, sample_foreign_permanent_2023,
+    sample_hk_macao_taiwan, sample_long_term, sample_resident, SimulatorHandle,
 };
 use yichuang_drivers::idcard::{
-    CardKind, Date, Fault, IdCardError, IdCardReader, ReaderConfig, ReaderEvent, SamSimulator,
-    SamStatus, SampleCard, SerialTransport,
+    CardDetails, CardKind, Date, Fault, IdCardError, IdCardReader, ReaderConfig, ReaderEvent,
+    SamSimulator, SamStatus, SampleCard, SerialTransport,
 };
 use yichuang_drivers::ErrorKind;
 
@@ -118,6 +118,38 @@ fn c1_card_types_and_expiry_are_flagged() {
         read(SampleCard::hk_macao_taiwan()).kind,
         CardKind::HkMacaoTaiwan
     );
+}
+
+#[test]
+fn i16_2023_permanent_residence_card_reads_through_the_reader() {
+    // The 2023 card's frame (text block built from the published layout, 'Y' at 248) through
+    // the SAM simulator, the real pty and the driver.
+    let (mut reader, sim) = setup();
+    sim.place_card(SampleCard::foreign_permanent_2023());
+    let read = reader.read_card().unwrap();
+    let id = read.identity;
+    assert_eq!(id, sample_foreign_permanent_2023());
+    assert_eq!(id.kind, CardKind::ForeignPermanent2023);
+    assert!(id.id_number.starts_with('9') && id.id_number_valid);
+    assert!(!id.is_expired(today()));
+    match &id.details {
+        CardDetails::ForeignPermanent2023 {
+            name_en,
+            nationality,
+            renewal_count,
+            previous_number,
+        } => {
+            assert_eq!(
+                name_en.chars().count(),
+                46,
+                "both parts of the English name"
+            );
+            assert_eq!(nationality, "PAK");
+            assert_eq!(*renewal_count, 1);
+            assert_eq!(previous_number.as_deref(), Some("PAK310180010126"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

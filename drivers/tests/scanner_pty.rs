@@ -161,6 +161,45 @@ fn split_writes_with_pauses_do_not_change_the_scans() {
 }
 
 #[test]
+fn crlf_scanner_on_a_cr_desk_gives_clean_scans() {
+    // The scanner ends each scan with CR LF, the desk is set to CR; delivered in small pieces
+    // so the LF often arrives in a read of its own.
+    let (mut scanner, sim) = setup(Suffix::Cr, TextEncoding::Utf8, |sim, _| {
+        sim.suffix = Suffix::CrLf;
+        sim.split = Some(Split {
+            max_chunk: 2,
+            max_pause: Duration::from_millis(3),
+        });
+    });
+    for text in SAMPLE_SCANS {
+        sim.scan(text);
+    }
+    let r = collect(&mut scanner, SAMPLE_SCANS.len());
+    assert_eq!(texts(&r), SAMPLE_SCANS);
+    assert_quiet(&mut scanner);
+    // And an LF-only scanner on the same desk.
+    sim.with(|s| {
+        let mut config = s.config().clone();
+        config.suffix = Suffix::Lf;
+        s.set_config(config);
+    });
+    sim.scan(CHINESE);
+    assert_eq!(texts(&collect(&mut scanner, 1)), [CHINESE]);
+    assert_quiet(&mut scanner);
+}
+
+#[test]
+fn strict_cr_desk_keeps_the_lf_as_data() {
+    let (mut scanner, sim) = setup(Suffix::Cr, TextEncoding::Utf8, |sim, framing| {
+        sim.suffix = Suffix::CrLf;
+        framing.strict_suffix = true;
+    });
+    sim.scan("ABC123");
+    sim.scan("DEF456");
+    assert_eq!(texts(&collect(&mut scanner, 2)), ["ABC123", "\nDEF456"]);
+}
+
+#[test]
 fn over_long_scan_is_a_typed_error_and_reading_continues() {
     let (mut scanner, sim) = setup(Suffix::Cr, TextEncoding::Utf8, |sim, framing| {
         framing.max_len = 64;

@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+use yichuang_drivers::idcard::photo::{PhotoError, PhotoHelper};
 use yichuang_drivers::idcard::{
     self, Date, IdCardError, IdCardReader, Identity, ReaderConfig, ReaderEvent, SamSimulator,
-    SampleCard, SerialConfig, SerialTransport, Transport, UsbConfig,
+    SampleCard, SerialConfig, SerialTransport, Transport, UsbConfig, WltPhoto,
 };
 use yichuang_drivers::ErrorKind;
 
@@ -39,8 +40,16 @@ pub struct CitizenCard {
     pub identity: Identity,
     /// Validity ended before today (C2): shown clearly, never silently accepted.
     pub expired: bool,
-    /// No WLT decoder plug-in is installed: the UI shows a placeholder.
+    /// Whether [`photo`](Self::photo) holds the card's photo.
     pub photo_available: bool,
+    /// The card's photo decoded by the vendor's library (C1), as a
+    /// `data:image/png;base64,…` URL for an `<img>`. Held in memory with this read only: never
+    /// written to disk or logs, and stored only as part of a material that needs it. `None`
+    /// when no decoder is installed (`devices.id_card.photo_decoder`) or decoding failed.
+    pub photo: Option<String>,
+    /// Why there is no photo although a decoder is installed (its crash, hang or refusal);
+    /// the card's other data are unaffected.
+    pub photo_error: Option<UserError>,
 }
 
 impl CitizenCard {
@@ -49,8 +58,43 @@ impl CitizenCard {
             expired: identity.is_expired(today),
             identity,
             photo_available: false,
+            photo: None,
+            photo_error: None,
         }
     }
+
+    /// The card with its photo decoded by `decoder` (no decoder: no photo, no error).
+    pub fn with_photo(mut self, wlt: &WltPhoto, decoder: Option<&PhotoHelper>) -> Self {
+        let Some(decoder) = decoder else {
+            return self;
+        };
+        match decoder.decode_photo(&wlt.0) {
+            Ok(decoded) => {
+                use base64::Engine as _;
+                let png = decoded.to_png();
+                self.photo = Some(format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png)
+                ));
+                self.photo_available = true;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "card photo not decoded");
+                self.photo_error = Some(photo_error(&e));
+            }
+        }
+        self
+    }
+}
+
+/// Clerk-facing error from a photo decoder failure.
+fn photo_error(e: &PhotoError) -> UserError {
+    let code = match e.kind() {
+        ErrorKind::Misconfigured => ErrorCode::IdCardPhotoDecoderMissing,
+        ErrorKind::Timeout => ErrorCode::IdCardPhotoDecoderTimeout,
+        _ => ErrorCode::IdCardPhotoDecoderFailed,
+    };
+    UserError::new(code, e.to_string())
 }
 
 pub enum DeviceEvent {
@@ -58,7 +102,8 @@ pub enum DeviceEvent {
         slot: &'static str,
         state: DeviceState,
     },
-    Card(CardEvent),
+    /// Boxed: a card read (identity and photo) is much larger than a state change.
+    Card(Box<CardEvent>),
 }
 
 /// Clerk-facing error from a reader error: the reader's own Chinese hint, with the kind's
@@ -114,11 +159,29 @@ pub struct IdCardService {
 }
 
 impl IdCardService {
-    /// Starts the service for `config`, or returns `None` when no reader is installed.
+    /// Starts the service for `config`, or returns `None` when no reader is installed. With
+    /// `photo_decoder` set, each card's photo is decoded by `yichuang-wlt-helper` installed
+    /// beside the running program.
     pub fn start(
         config: &DeviceConfig,
         today: fn() -> Date,
         timing: ServiceTiming,
+        emit: impl Fn(DeviceEvent) + Send + 'static,
+    ) -> Option<IdCardService> {
+        let photo = config
+            .photo_decoder
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(PhotoHelper::beside_current_exe);
+        Self::start_with_photo(config, today, timing, photo, emit)
+    }
+
+    /// [`start`](Self::start) with the photo decoder given (`None`: no photos).
+    pub fn start_with_photo(
+        config: &DeviceConfig,
+        today: fn() -> Date,
+        timing: ServiceTiming,
+        photo: Option<PhotoHelper>,
         emit: impl Fn(DeviceEvent) + Send + 'static,
     ) -> Option<IdCardService> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -177,7 +240,7 @@ impl IdCardService {
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("id-card".into())
-            .spawn(move || run(opener, today, timing, &thread_stop, &emit))
+            .spawn(move || run(opener, today, timing, photo, &thread_stop, &emit))
             .ok()?;
         Some(IdCardService {
             stop,
@@ -196,6 +259,16 @@ impl IdCardService {
             )
         })?;
         handle.place_card(card);
+        Ok(())
+    }
+
+    /// Places a card built by the caller on the simulator (e.g. one whose photo makes the test
+    /// decoder crash).
+    pub fn simulator_place_card(&self, card: SampleCard) -> Result<(), UserError> {
+        self.simulator
+            .as_ref()
+            .ok_or_else(no_simulator)?
+            .place_card(card);
         Ok(())
     }
 
@@ -233,6 +306,7 @@ fn run(
     mut open: Opener,
     today: fn() -> Date,
     timing: ServiceTiming,
+    photo: Option<PhotoHelper>,
     stop: &AtomicBool,
     emit: &dyn Fn(DeviceEvent),
 ) {
@@ -271,15 +345,16 @@ fn run(
             match reader.poll() {
                 Ok(events) => {
                     for event in events {
-                        emit(DeviceEvent::Card(match event {
+                        emit(DeviceEvent::Card(Box::new(match event {
                             ReaderEvent::CardPresent(read) => CardEvent::Present {
-                                card: CitizenCard::new(read.identity, today()),
+                                card: CitizenCard::new(read.identity, today())
+                                    .with_photo(&read.photo, photo.as_ref()),
                             },
                             ReaderEvent::CardRemoved => CardEvent::Removed,
                             ReaderEvent::ReadFailed(e) => CardEvent::ReadFailed {
                                 error: card_error(&e),
                             },
-                        }));
+                        })));
                     }
                 }
                 Err(e) if is_link_failure(&e) => {
@@ -310,7 +385,7 @@ mod tests {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left).expect("event in time") {
-                DeviceEvent::Card(c) => return c,
+                DeviceEvent::Card(c) => return *c,
                 DeviceEvent::State { .. } => {}
             }
         }

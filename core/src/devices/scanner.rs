@@ -79,6 +79,7 @@ impl ScannerService {
                 .as_deref()
                 .and_then(Suffix::from_name)
                 .unwrap_or(FramerConfig::default().suffix),
+            strict_suffix: config.strict_suffix,
             encoding: config
                 .encoding
                 .as_deref()
@@ -209,6 +210,73 @@ mod tests {
             rx.recv_timeout(Duration::from_millis(500)).is_err(),
             "exactly one event"
         );
+    }
+
+    struct Desk {
+        _svc: ScannerService,
+        sim: scanner::SimulatorHandle,
+        rx: mpsc::Receiver<ScannerEvent>,
+        /// The pty's slave end, open while the service opens the same path.
+        _slave: serialport::TTYPort,
+    }
+
+    /// A CR LF scanner on a pty, served by the driver's simulator; the desk's config as given.
+    fn crlf_scanner_on_desk(tweak: impl FnOnce(&mut DeviceConfig)) -> Desk {
+        use serialport::SerialPort;
+        let (master, slave) = serialport::TTYPort::pair().expect("pty pair");
+        let path = slave.name().expect("pty path");
+        let sim = scanner::simulator::spawn(
+            Box::new(master),
+            ScanSimulator::new(SimConfig {
+                suffix: Suffix::CrLf,
+                ..SimConfig::default()
+            }),
+        );
+        let mut cfg = DeviceConfig {
+            driver: DeviceDriver::Serial,
+            port: Some(path),
+            suffix: Some("cr".into()),
+            ..DeviceConfig::default()
+        };
+        tweak(&mut cfg);
+        let (tx, rx) = mpsc::channel();
+        let svc = ScannerService::start(&cfg, Duration::from_millis(100), move |e| {
+            let _ = tx.send(e);
+        })
+        .expect("serial scanner");
+        Desk {
+            _svc: svc,
+            sim,
+            rx,
+            _slave: slave,
+        }
+    }
+
+    fn next_scan(rx: &mpsc::Receiver<ScannerEvent>) -> String {
+        loop {
+            match rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("a scan in time")
+            {
+                ScannerEvent::Scanned(scan) => return scan.text,
+                ScannerEvent::State(_) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn d1_a_crlf_scanner_on_a_cr_desk_gives_clean_scans() {
+        let desk = crlf_scanner_on_desk(|_| {});
+        for text in ["A023", "YCBJ:2026-000123", "办件 42"] {
+            desk.sim.scan(text);
+            assert_eq!(next_scan(&desk.rx), text);
+        }
+        // strict_suffix = true: the desk takes only CR, and the scanner's LF is data.
+        let strict = crlf_scanner_on_desk(|c| c.strict_suffix = true);
+        strict.sim.scan("A023");
+        strict.sim.scan("A024");
+        assert_eq!(next_scan(&strict.rx), "A023");
+        assert_eq!(next_scan(&strict.rx), "\nA024");
     }
 
     #[test]

@@ -149,6 +149,12 @@ pub struct DeviceConfig {
     /// Scanner gun: what ends each scan on the serial line (`cr`, `lf`, `crlf`, `tab`, `none`).
     #[serde(default)]
     pub suffix: Option<String>,
+    /// Scanner gun: only the exact `suffix` ends a scan. Off (the default), `cr`, `lf` and
+    /// `crlf` each accept all three line ends, so a scanner sending CR LF to a desk set to CR
+    /// leaves no stray LF at the start of the next scan; on, the other line ends are data
+    /// (e.g. line breaks inside a multi-line QR payload).
+    #[serde(default)]
+    pub strict_suffix: bool,
     /// Scanner gun: text encoding on the serial line (`utf8`, `gb18030`, `auto`).
     #[serde(default)]
     pub encoding: Option<String>,
@@ -157,6 +163,11 @@ pub struct DeviceConfig {
     /// a socket path), else `$CUPS_SERVER`, else localhost:631.
     #[serde(default)]
     pub queue: Option<String>,
+    /// ID-card reader: the reader vendor's WLT photo decoder library (`libwlt2bmp.so`,
+    /// `WltRS.dll`-style, exporting `unpack`), run in the `yichuang-wlt-helper` process
+    /// installed beside the app. Without it the photo slot says no decoder is installed.
+    #[serde(default)]
+    pub photo_decoder: Option<String>,
     /// UKey: the PKCS#11 module or the vendor's SKF library (path).
     #[serde(default)]
     pub module: Option<String>,
@@ -189,8 +200,10 @@ impl Default for DeviceConfig {
             baud: None,
             address: None,
             suffix: None,
+            strict_suffix: false,
             encoding: None,
             queue: None,
+            photo_decoder: None,
             module: None,
             vendor: None,
         }

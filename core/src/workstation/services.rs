@@ -111,7 +111,7 @@ impl Workstation {
             move |event| {
                 on(&w, |ws| match event {
                     DeviceEvent::State { slot, state } => ws.set_device_state(slot, state),
-                    DeviceEvent::Card(card) => ws.on_card(card),
+                    DeviceEvent::Card(card) => ws.on_card(*card),
                 })
             },
         );

@@ -18,6 +18,8 @@ pub enum CameraProblem {
     NoPicture,
     BadPicture,
     Misconfigured,
+    /// The QR decoder failed on a code in the picture (a damaged or crafted code).
+    UnreadableCode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,10 @@ pub enum CameraError {
     /// The configuration cannot work (unknown device selector, bad simulator directory).
     #[error("invalid camera configuration: {0}")]
     Config(String),
+    /// The QR decoder panicked on this frame (a damaged or crafted code hitting a bug in the
+    /// decoder); caught, so the preview goes on with the next frame.
+    #[error("QR decoder failed on this frame: {0}")]
+    QrDecoder(String),
 }
 
 impl CameraError {
@@ -57,7 +63,9 @@ impl CameraError {
             CameraError::Open { .. } => ErrorKind::OpenFailed,
             CameraError::NoUsableFormat { .. } | CameraError::Config(_) => ErrorKind::Misconfigured,
             CameraError::Timeout { .. } => ErrorKind::Timeout,
-            CameraError::Decode(_) | CameraError::Frame(_) => ErrorKind::Protocol,
+            CameraError::Decode(_) | CameraError::Frame(_) | CameraError::QrDecoder(_) => {
+                ErrorKind::Protocol
+            }
         }
     }
 
@@ -72,6 +80,7 @@ impl CameraError {
             CameraError::Timeout { .. } => CameraProblem::NoPicture,
             CameraError::Decode(_) | CameraError::Frame(_) => CameraProblem::BadPicture,
             CameraError::Config(_) => CameraProblem::Misconfigured,
+            CameraError::QrDecoder(_) => CameraProblem::UnreadableCode,
         }
     }
 
@@ -85,7 +94,10 @@ impl CameraError {
     pub fn is_fatal(&self) -> bool {
         !matches!(
             self,
-            CameraError::Decode(_) | CameraError::Frame(_) | CameraError::Timeout { .. }
+            CameraError::Decode(_)
+                | CameraError::Frame(_)
+                | CameraError::Timeout { .. }
+                | CameraError::QrDecoder(_)
         )
     }
 
@@ -133,6 +145,7 @@ mod tests {
             },
             CameraError::Timeout { waited_ms: 2000 },
             CameraError::Config("x".into()),
+            CameraError::QrDecoder("index out of bounds".into()),
         ] {
             assert!(e.hint().starts_with("高拍仪"), "{e}");
         }

@@ -11,6 +11,7 @@
 //! [`QrReader::read_full_frame`] decodes the whole frame, for callers (and the bench) that
 //! want the plain decoder.
 
+use super::error::CameraError;
 use super::image::GrayImage;
 use rxing::common::HybridBinarizer;
 use rxing::qrcode::cpp_port::QrReader as CppQrReader;
@@ -83,6 +84,13 @@ impl QrReader {
         None
     }
 
+    /// [`read`](Self::read) with decoder panics caught: a damaged or crafted code that hits a
+    /// bug in the decoder is [`CameraError::QrDecoder`] for this frame, never the end of the
+    /// camera thread.
+    pub fn try_read(&self, frame: &GrayImage) -> Result<Option<QrCode>, CameraError> {
+        decode_guarded(|| self.read(frame))
+    }
+
     /// The whole frame through the decoder, without looking for paper first.
     pub fn read_full_frame(&self, frame: &GrayImage) -> Option<QrCode> {
         decode_luma(frame).map(|text| QrCode {
@@ -95,6 +103,22 @@ impl QrReader {
             },
         })
     }
+}
+
+/// Runs one decode with panics caught: a panic inside `decode` becomes
+/// [`CameraError::QrDecoder`] (with the panic's message for IT; a decoder's message names
+/// indexes and sizes, never the code's content). The decoders keep no state between calls
+/// (a reader and its bitmap are made per image), so nothing half-updated survives the
+/// unwind.
+pub fn decode_guarded<T>(decode: impl FnOnce() -> T) -> Result<T, CameraError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic without a message".to_owned());
+        CameraError::QrDecoder(detail)
+    })
 }
 
 /// Runs the QR readers over one luma image; `None` when nothing decodes.
@@ -332,4 +356,38 @@ pub fn otsu(pixels: &[u8]) -> u8 {
         }
     }
     best_t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoder_panic_is_a_typed_error_and_the_next_decode_works() {
+        let failed = decode_guarded(|| -> Option<QrCode> {
+            panic!("index out of bounds: the len is 45 but the index is 45")
+        })
+        .unwrap_err();
+        assert_eq!(
+            failed,
+            CameraError::QrDecoder("index out of bounds: the len is 45 but the index is 45".into())
+        );
+        assert_eq!(failed.kind(), crate::ErrorKind::Protocol);
+        assert!(!failed.is_fatal());
+        assert!(failed.hint().contains("二维码无法识别"));
+        let formatted = decode_guarded(|| -> u8 { panic!("{} of {}", 3, 4) }).unwrap_err();
+        assert_eq!(formatted, CameraError::QrDecoder("3 of 4".into()));
+        // The reader is usable right after.
+        use super::super::scene;
+        let ticket = scene::ticket("QT|A023|20261122|W3|7f3k", 4).unwrap();
+        let mut frame = scene::desk(640, 480, 7);
+        let at = scene::Placement {
+            cx: 320.0,
+            cy: 240.0,
+            angle_deg: 3.0,
+        };
+        scene::place(&mut frame, &ticket, at);
+        let code = QrReader::default().try_read(&frame).unwrap().unwrap();
+        assert_eq!(code.text, "QT|A023|20261122|W3|7f3k");
+    }
 }

@@ -1,5 +1,6 @@
 //! What a card says: the 256-byte text block (UCS-2 LE, space padded) of the resident card,
-//! the foreigner permanent-residence card ('I') and the HK/Macau/Taiwan residence permit ('J'),
+//! the foreigner permanent-residence card (2017 layout 'I', 2023 layout 'Y') and the
+//! HK/Macau/Taiwan residence permit ('J'),
 //! the sex and nation code tables, dates and validity, and the GB 11643 check digit
 //! (HARDWARE.md §1.6–1.8). The WLT photo is kept raw; decoding it needs a vendor plug-in behind
 //! [`PhotoDecoder`].
@@ -228,6 +229,10 @@ pub enum CardKind {
     ForeignPermanent,
     /// 港澳台居民居住证 (marker 'J').
     HkMacaoTaiwan,
+    /// 外国人永久居留身份证, issued since December 2023 (marker 'Y'; 18-character number
+    /// starting with 9; the resident card's layout for name, sex, birth, number and validity).
+    #[serde(rename = "foreign_permanent_2023")]
+    ForeignPermanent2023,
 }
 
 impl CardKind {
@@ -240,6 +245,7 @@ impl CardKind {
             CardKind::Resident => ' ',
             CardKind::ForeignPermanent => 'I',
             CardKind::HkMacaoTaiwan => 'J',
+            CardKind::ForeignPermanent2023 => 'Y',
         }
     }
 }
@@ -270,6 +276,21 @@ pub enum CardDetails {
         pass_number: String,
         /// 签发次数.
         issue_count: u32,
+    },
+    /// The 2023 card ('Y'); see [`parse_foreign_2023`] for the layout.
+    #[serde(rename = "foreign_permanent_2023")]
+    ForeignPermanent2023 {
+        /// 英文姓名 as printed (up to 46 characters: 35 at offset 52, the rest at 220).
+        name_en: String,
+        /// 所属国家和地区代码: GB/T 2659 (ISO 3166) alpha-3 (e.g. "PAK"); the number carries
+        /// the numeric code.
+        nationality: String,
+        /// 换证次数.
+        renewal_count: u32,
+        /// The holder's earlier (2017-layout, 15-character) permanent-residence number, derived
+        /// from the 既往版本永居证号码关联项 when the card has one (same person, linked
+        /// records).
+        previous_number: Option<String>,
     },
 }
 
@@ -304,7 +325,12 @@ impl Identity {
     /// The name to show: the Chinese name, or the English one when an 'I' card has none.
     pub fn display_name(&self) -> &str {
         match &self.details {
-            CardDetails::ForeignPermanent { name_en, .. } if self.name.is_empty() => name_en,
+            CardDetails::ForeignPermanent { name_en, .. }
+            | CardDetails::ForeignPermanent2023 { name_en, .. }
+                if self.name.is_empty() =>
+            {
+                name_en
+            }
             _ => &self.name,
         }
     }
@@ -321,6 +347,7 @@ pub fn parse_text(block: &[u8]) -> Result<Identity, IdentityError> {
         "" => parse_resident(&f),
         "I" => parse_foreign(&f),
         "J" => parse_hmt(&f),
+        "Y" => parse_foreign_2023(block, &f),
         _ => Err(IdentityError::UnknownCardType(marker)),
     }
 }
@@ -364,6 +391,93 @@ fn parse_foreign(f: &dyn Fn(usize, usize) -> String) -> Result<Identity, Identit
             authority_code: f(240, 8),
         },
     })
+}
+
+/// The 2023 card ('Y'). Layout (byte offset, length; UCS-2 LE like the others), after the
+/// published 新版外国人永久居留身份证机读信息规则 (2023) as reader vendors' SDKs read it:
+/// 0/30 中文姓名 · 30/2 性别 · 32/4 换证次数 · 36/16 出生日期 · 52/70 英文姓名 (1–35) ·
+/// 122/36 证件号码 (18) · 158/30 reserved · 188/16 签发日期 · 204/16 终止日期 ·
+/// 220/22 英文姓名 (36–46) · 242/6 国家和地区代码 (alpha-3) · 248/2 'Y' ·
+/// 250/6 既往版本永居证号码关联项 (3 characters).
+fn parse_foreign_2023(
+    block: &[u8],
+    f: &dyn Fn(usize, usize) -> String,
+) -> Result<Identity, IdentityError> {
+    let id_number = f(122, 36);
+    let renewal_s = f(32, 4);
+    let renewal_count = if renewal_s.is_empty() {
+        0
+    } else {
+        renewal_s
+            .parse()
+            .map_err(|_| invalid(field_name::RENEWAL_COUNT, &renewal_s))?
+    };
+    // The English name's two parts are one string cut after its 35th character: join them
+    // before trimming, so a space at the cut survives.
+    let name_en = {
+        let head = decode_ucs2(block.get(52..122).unwrap_or(&[]));
+        let tail = decode_ucs2(block.get(220..242).unwrap_or(&[]));
+        format!("{head}{tail}")
+            .trim_matches(|c: char| c == ' ' || c == '\0' || c == '\u{3000}')
+            .to_string()
+    };
+    let nationality = f(242, 6);
+    let link = f(250, 6);
+    // A link of another shape than the sample's (the derivation is not the card's own data)
+    // gives no earlier number rather than refusing an authenticated card.
+    let previous_number = previous_number(&id_number, &nationality, &link);
+    Ok(Identity {
+        kind: CardKind::ForeignPermanent2023,
+        name: f(0, 30),
+        sex: sex(&f(30, 2))?,
+        birth: date(field_name::BIRTH, &f(36, 16))?,
+        id_number_valid: validate_id_number(&id_number) == Ok(IdNumberKind::ForeignPermanent2023),
+        id_number,
+        valid_from: date(field_name::ISSUED, &f(188, 16))?,
+        valid_until: Validity::parse(field_name::EXPIRES, &f(204, 16))?,
+        details: CardDetails::ForeignPermanent2023 {
+            name_en,
+            nationality,
+            renewal_count,
+            previous_number,
+        },
+    })
+}
+
+/// The 2017-layout number of a 2023 card's holder, from the card's 3-character link:
+/// nationality (3 letters) · province of acceptance (number digits 2–3) · link 1–2 · birth
+/// YYMMDD (number digits 9–14) · link 3 · a check digit (weights 7 3 1, A = 10 … Z = 35,
+/// mod 10). `None` when the link is blank (no earlier card) or the parts do not have their
+/// shape. The derivation follows a reader vendor's published sample; verify against a real
+/// card before relying on it for anything but display.
+pub fn previous_number(id_number: &str, nationality: &str, link: &str) -> Option<String> {
+    let shaped = link.len() == 3
+        && link.bytes().all(|b| b.is_ascii_digit())
+        && nationality.len() == 3
+        && nationality.bytes().all(|b| b.is_ascii_uppercase())
+        && id_number.len() == 18
+        && id_number.is_ascii();
+    if !shaped {
+        return None;
+    }
+    let body = format!(
+        "{nationality}{}{}{}{}",
+        id_number.get(1..3)?,
+        link.get(0..2)?,
+        id_number.get(8..14)?,
+        link.get(2..3)?
+    );
+    let check = legacy_check_digit(&body)?;
+    Some(format!("{body}{check}"))
+}
+
+/// The 7-3-1 check digit of a 2017-layout number's first 14 characters.
+fn legacy_check_digit(body: &str) -> Option<char> {
+    let mut sum = 0u32;
+    for (c, w) in body.chars().zip([7u32, 3, 1].into_iter().cycle()) {
+        sum += c.to_digit(36)? * w;
+    }
+    char::from_digit(sum % 10, 10)
 }
 
 fn parse_hmt(f: &dyn Fn(usize, usize) -> String) -> Result<Identity, IdentityError> {

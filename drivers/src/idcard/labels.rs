@@ -27,6 +27,8 @@ pub mod field {
     pub const EXPIRES: &str = "终止日期";
     /// 'J' card: how many times the permit was issued.
     pub const ISSUE_COUNT: &str = "签发次数";
+    /// 'Y' card: how many times the card was renewed.
+    pub const RENEWAL_COUNT: &str = "换证次数";
 }
 
 /// GB/T 2261.1 sex names.
@@ -45,6 +47,7 @@ pub fn card_kind(kind: CardKind) -> &'static str {
         CardKind::Resident => "居民身份证",
         CardKind::ForeignPermanent => "外国人永久居留身份证",
         CardKind::HkMacaoTaiwan => "港澳台居民居住证",
+        CardKind::ForeignPermanent2023 => "外国人永久居留身份证（2023版）",
     }
 }
 

@@ -21,6 +21,7 @@ pub mod error;
 pub mod identity;
 pub mod labels;
 mod nations;
+pub mod photo;
 pub mod reader;
 mod samples;
 pub mod simulator;

@@ -118,3 +118,26 @@ pub fn sample_hk_macao_taiwan() -> Identity {
         },
     }
 }
+
+/// The identity behind [`SampleCard::foreign_permanent_2023`]: a 2023 card ('Y') of a holder
+/// born 1980-01-01, Pakistani (numeric 586, accepted in province 31), renewed once, whose
+/// earlier 2017 card is linked (an English name longer than 35 characters, so both of its
+/// parts are used).
+pub fn sample_foreign_permanent_2023() -> Identity {
+    Identity {
+        kind: CardKind::ForeignPermanent2023,
+        name: "样本".into(),
+        sex: Sex::Female,
+        birth: date(1980, 1, 1),
+        id_number: with_check("93158619800101002"),
+        id_number_valid: true,
+        valid_from: date(2024, 8, 8),
+        valid_until: Validity::Until(date(2034, 8, 7)),
+        details: CardDetails::ForeignPermanent2023 {
+            name_en: "ZHENGJIAN-YANGBEN, MUHAMMAD ABDULLAH AL RASHID".into(),
+            nationality: "PAK".into(),
+            renewal_count: 1,
+            previous_number: Some("PAK310180010126".into()),
+        },
+    }
+}

@@ -19,8 +19,8 @@ use super::codec::{cmd, FrameDecoder, FrameError, ReadPayload, Request, Response
 use super::identity::{encode_ucs2_field, CardDetails, Identity, Validity, TEXT_LEN, WLT_LEN};
 use super::labels;
 pub use super::samples::{
-    sample_expired, sample_foreign_permanent, sample_hk_macao_taiwan, sample_long_term,
-    sample_resident,
+    sample_expired, sample_foreign_permanent, sample_foreign_permanent_2023,
+    sample_hk_macao_taiwan, sample_long_term, sample_resident,
 };
 
 /// A card for the simulator: its text block, photo and optional fingerprint block.
@@ -99,6 +99,33 @@ impl SampleCard {
                 put(238, 4, &format!("{issue_count:02}"));
                 put(248, 2, "J");
             }
+            CardDetails::ForeignPermanent2023 {
+                name_en,
+                nationality,
+                renewal_count,
+                previous_number,
+            } => {
+                // The English name: 35 characters at 52, the rest at 220.
+                let head: String = name_en.chars().take(35).collect();
+                let tail: String = name_en.chars().skip(35).collect();
+                // The link is what the earlier number has beyond the new one's parts.
+                let link = previous_number
+                    .as_deref()
+                    .and_then(|p| Some(format!("{}{}", p.get(5..7)?, p.get(13..14)?)))
+                    .unwrap_or_default();
+                put(0, 30, &id.name);
+                put(30, 2, id.sex.code());
+                put(32, 4, &format!("{renewal_count:02}"));
+                put(36, 16, &birth);
+                put(52, 70, &head);
+                put(122, 36, &id.id_number);
+                put(188, 16, &from);
+                put(204, 16, &until);
+                put(220, 22, &tail);
+                put(242, 6, nationality);
+                put(248, 2, "Y");
+                put(250, 6, &link);
+            }
         }
         // A deterministic stand-in for the WLT bytes (real ones are vendor-encoded).
         let seed = id
@@ -135,6 +162,10 @@ impl SampleCard {
     pub fn hk_macao_taiwan() -> Self {
         Self::from_identity(&sample_hk_macao_taiwan())
     }
+    /// 外国人永久居留身份证, 2023 layout ('Y').
+    pub fn foreign_permanent_2023() -> Self {
+        Self::from_identity(&sample_foreign_permanent_2023())
+    }
 
     /// All samples by name, for the simulator's control surface.
     pub fn by_name(name: &str) -> Option<Self> {
@@ -144,16 +175,33 @@ impl SampleCard {
             "expired" => Self::expired(),
             "foreign_permanent" | "I" => Self::foreign_permanent(),
             "hk_macao_taiwan" | "J" => Self::hk_macao_taiwan(),
+            "foreign_permanent_2023" | "Y" => Self::foreign_permanent_2023(),
+            "photo_crash" => Self::resident().with_photo_magic(b"CRSH"),
+            "photo_hang" => Self::resident().with_photo_magic(b"HANG"),
+            "photo_refused" => Self::resident().with_photo_magic(b"FAIL"),
             _ => return None,
         })
     }
 
-    pub const NAMES: [&'static str; 5] = [
+    /// The card with its photo's first bytes replaced: the test WLT decoder
+    /// (`yichuang-wlt-sim`) crashes on `CRSH`, hangs on `HANG` and refuses `FAIL`.
+    pub fn with_photo_magic(mut self, magic: &[u8; 4]) -> Self {
+        if let Some(head) = self.photo.get_mut(..4) {
+            head.copy_from_slice(magic);
+        }
+        self
+    }
+
+    pub const NAMES: [&'static str; 9] = [
         "resident",
         "long_term",
         "expired",
         "foreign_permanent",
         "hk_macao_taiwan",
+        "foreign_permanent_2023",
+        "photo_crash",
+        "photo_hang",
+        "photo_refused",
     ];
 }
 
@@ -488,6 +536,7 @@ mod tests {
             sample_expired(),
             sample_foreign_permanent(),
             sample_hk_macao_taiwan(),
+            sample_foreign_permanent_2023(),
         ] {
             let card = SampleCard::from_identity(&id);
             assert_eq!(card.text.len(), TEXT_LEN);

@@ -30,7 +30,7 @@ pub enum Suffix {
     Cr,
     /// `0A`.
     Lf,
-    /// `0D 0A`; a lone `0D` inside the payload stays data.
+    /// `0D 0A`; with [`FramerConfig::strict_suffix`] a lone `0D` inside the payload stays data.
     CrLf,
     /// `09`.
     Tab,
@@ -260,7 +260,14 @@ impl FrameError {
 /// How the framer splits and decodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FramerConfig {
+    /// What the desk is set to. CR, LF and CR LF are one family: unless
+    /// [`strict_suffix`](Self::strict_suffix) is on, any of them set here accepts all three
+    /// (a CR LF scanner on a desk set to CR gives clean scans, not a stray LF at the start of
+    /// the next one).
     pub suffix: Suffix,
+    /// Only the exact bytes of [`suffix`](Self::suffix) end a scan; the other line ends are
+    /// data (e.g. line breaks inside a multi-line QR payload with a CR LF scanner).
+    pub strict_suffix: bool,
     pub encoding: TextEncoding,
     /// Strip a leading AIM identifier into [`ScanEvent::symbology`]. Off by default: a payload
     /// may itself start with `]`, so only turn it on when the scanner is set to send the id.
@@ -278,6 +285,7 @@ impl Default for FramerConfig {
     fn default() -> Self {
         Self {
             suffix: Suffix::Cr,
+            strict_suffix: false,
             encoding: TextEncoding::Utf8,
             aim_prefix: false,
             max_len: Self::DEFAULT_MAX_LEN,
@@ -359,7 +367,22 @@ impl ScanFramer {
         }
     }
 
+    /// CR, LF or CR LF set without [`FramerConfig::strict_suffix`]: a CR and an LF each end
+    /// the scan, and the LF of a CR LF then ends an empty one, which is no scan.
+    fn any_line_end(&self) -> bool {
+        !self.config.strict_suffix
+            && matches!(self.config.suffix, Suffix::Cr | Suffix::Lf | Suffix::CrLf)
+    }
+
     fn push_byte(&mut self, b: u8) {
+        if self.any_line_end() {
+            if b == b'\r' || b == b'\n' {
+                self.end_of_scan();
+            } else {
+                self.keep(b);
+            }
+            return;
+        }
         match self.config.suffix {
             Suffix::Cr | Suffix::Lf | Suffix::Tab => {
                 if Some(&b) == self.config.suffix.bytes().first() {
@@ -533,6 +556,7 @@ pub fn fuzz_framing(data: &[u8]) {
             TextEncoding::Auto,
         ][usize::from((sel / 5) % 3)],
         aim_prefix: sel & 0x40 != 0,
+        strict_suffix: sel & 0x80 != 0,
         max_len: 1 + usize::from(sel >> 3),
         ..FramerConfig::default()
     };

@@ -82,7 +82,7 @@ export const sampleLabels: IntakeLabels = {
   received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
   id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
-  card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证' },
+  card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证', foreign_permanent_2023: '外国人永久居留身份证（2023版）' },
   sexes: { unknown: '未知', male: '男', female: '女', unspecified: '未说明' },
   permissions: {
     accept: '收件受理',

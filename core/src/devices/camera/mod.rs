@@ -29,7 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::camera::{
-    self, CameraBackend, CameraError, CameraSimulator, Frame, QrReader, SimConfig,
+    self, CameraBackend, CameraError, CameraSimulator, Frame, GrayImage, QrCode, QrReader,
+    SimConfig,
 };
 
 pub const SLOT: &str = "camera";
@@ -100,6 +101,11 @@ impl Default for ServiceTiming {
     }
 }
 
+/// The QR decoder the service runs on each frame while scanning: [`QrReader::read`] unless a
+/// test puts a decoder with a known fault in its place
+/// ([`CameraService::with_decoder`]). Whatever it is, it runs with its panics caught.
+pub type QrDecoder = Arc<dyn Fn(&GrayImage) -> Option<QrCode> + Send + Sync>;
+
 #[derive(Default)]
 struct Shared {
     preview: AtomicBool,
@@ -160,11 +166,32 @@ impl CameraService {
         timing: ServiceTiming,
         emit: impl Fn(CameraEvent) + Send + 'static,
     ) -> Option<CameraService> {
+        let reader = QrReader::default();
+        let decoder: QrDecoder = Arc::new(move |luma| reader.read(luma));
+        Self::with_decoder(backend, simulator, timing, decoder, emit)
+    }
+
+    /// [`with_backend`](Self::with_backend) with another QR decoder.
+    pub fn with_decoder(
+        backend: Arc<dyn CameraBackend>,
+        simulator: Option<CameraSimulator>,
+        timing: ServiceTiming,
+        decoder: QrDecoder,
+        emit: impl Fn(CameraEvent) + Send + 'static,
+    ) -> Option<CameraService> {
         let shared = Arc::new(Shared::default());
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("camera".into())
-            .spawn(move || run(backend.as_ref(), &timing, &thread_shared, &emit))
+            .spawn(move || {
+                run(
+                    backend.as_ref(),
+                    &timing,
+                    decoder.as_ref(),
+                    &thread_shared,
+                    &emit,
+                )
+            })
             .ok()?;
         Some(CameraService {
             shared,
@@ -261,6 +288,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn run(
     backend: &dyn CameraBackend,
     timing: &ServiceTiming,
+    decoder: &(dyn Fn(&GrayImage) -> Option<QrCode> + Send + Sync),
     shared: &Shared,
     emit: &dyn Fn(CameraEvent),
 ) {
@@ -280,7 +308,6 @@ fn run(
             emit(CameraEvent::State(s));
         }
     };
-    let reader = QrReader::default();
     while !stopped() {
         if !shared.preview.load(Ordering::SeqCst) {
             // Idle: only watch whether the camera is attached.
@@ -320,6 +347,8 @@ fn run(
         state(DeviceState::Connected);
         tracing::info!(mode = ?capture.mode(), "document camera streaming");
         let mut last_code: Option<String> = None;
+        // A decoder failure is reported once per scan, not on every frame showing the code.
+        let mut decoder_failed = false;
         while !stopped() && shared.preview.load(Ordering::SeqCst) {
             match capture.next_frame() {
                 Ok(frame) => {
@@ -334,16 +363,26 @@ fn run(
                     }
                     if !shared.scanning.load(Ordering::SeqCst) {
                         last_code = None;
+                        decoder_failed = false;
                         continue;
                     }
                     let Ok(luma) = frame.to_luma() else { continue };
-                    if let Some(code) = reader.read(&luma) {
-                        if last_code.as_deref() != Some(code.text.as_str()) {
-                            last_code = Some(code.text.clone());
-                            // Scanning ends on success, and with it the preview.
-                            shared.scanning.store(false, Ordering::SeqCst);
-                            shared.preview.store(false, Ordering::SeqCst);
-                            emit(CameraEvent::Code(ScannedCode::classify(&code.text)));
+                    match camera::qr::decode_guarded(|| decoder(&luma)) {
+                        Ok(Some(code)) => {
+                            if last_code.as_deref() != Some(code.text.as_str()) {
+                                last_code = Some(code.text.clone());
+                                // Scanning ends on success, and with it the preview.
+                                shared.scanning.store(false, Ordering::SeqCst);
+                                shared.preview.store(false, Ordering::SeqCst);
+                                emit(CameraEvent::Code(ScannedCode::classify(&code.text)));
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, seq = frame.seq, "QR decoder failed on a frame; preview continues");
+                            if !std::mem::replace(&mut decoder_failed, true) {
+                                emit(CameraEvent::Error(camera_error(&e)));
+                            }
                         }
                     }
                 }

@@ -87,6 +87,65 @@ fn d1_a_ticket_under_the_camera_is_read_once_and_the_preview_stops() {
 }
 
 #[test]
+fn a_qr_that_panics_the_decoder_is_reported_and_the_preview_goes_on() {
+    // The real decoder, with a fault like rxing's open panic reports: a certain code makes it
+    // panic (here the crafted ticket's content, found by the real reader, is the trigger).
+    let reader = QrReader::default();
+    let decoder: QrDecoder = Arc::new(move |luma| {
+        let code = reader.read(luma);
+        if code.as_ref().is_some_and(|c| c.text.starts_with("CRAFTED")) {
+            panic!("index out of bounds: the len is 45 but the index is 45");
+        }
+        code
+    });
+    let sim = small_sim();
+    let (tx, rx) = mpsc::channel();
+    let svc = CameraService::with_decoder(
+        Arc::new(sim.clone()),
+        Some(sim.clone()),
+        fast(),
+        decoder,
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .unwrap();
+    sim.show_ticket("CRAFTED|A023|20261122|W3|7f3k");
+    svc.start_scan();
+    let error = wait_for(&rx, Duration::from_secs(10), |e| match e {
+        CameraEvent::Error(u) => Some(u),
+        CameraEvent::Code(c) => panic!("a code from the panicking decoder: {}", c.text),
+        _ => None,
+    });
+    assert_eq!(error.code, ErrorCode::CameraProtocol);
+    assert!(
+        error.message.contains("二维码无法识别"),
+        "{}",
+        error.message
+    );
+    // The thread lives: frames keep coming, still scanning, and the failure is reported once.
+    let mut frames = 0;
+    while frames < 10 {
+        match rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("preview goes on")
+        {
+            CameraEvent::Frame(_) => frames += 1,
+            CameraEvent::Error(e) => panic!("reported again: {}", e.message),
+            _ => {}
+        }
+    }
+    assert!(svc.is_scanning() && svc.is_previewing());
+    // The next code decodes.
+    sim.show_ticket("QT|A024|20261122|W3|8g4m");
+    let code = wait_for(&rx, Duration::from_secs(10), |e| match e {
+        CameraEvent::Code(c) => Some(c),
+        _ => None,
+    });
+    assert_eq!(code.text, "QT|A024|20261122|W3|8g4m");
+}
+
+#[test]
 fn e3_capture_crops_the_page_and_pages_make_a_pdf() {
     let sim = small_sim();
     let (svc, rx) = start(&sim);

@@ -167,6 +167,7 @@ table!(
         resident: CardKind::Resident,
         foreign_permanent: CardKind::ForeignPermanent,
         hk_macao_taiwan: CardKind::HkMacaoTaiwan,
+        foreign_permanent_2023: CardKind::ForeignPermanent2023,
     }
 );
 

@@ -221,11 +221,124 @@ fn c1_hk_macao_taiwan_block_parses_with_long_term_validity() {
     }
 }
 
+/// A 2023 permanent-residence card's text block, field by field as the published layout
+/// places them (see `parse_foreign_2023`).
+fn block_2023(name_en_head: &str, name_en_tail: &str, link: &str, number: &str) -> Vec<u8> {
+    block(&[
+        (0, 30, "证件样本"),
+        (30, 2, "2"),
+        (32, 4, "00"),
+        (36, 16, "19800101"),
+        (52, 70, name_en_head),
+        (122, 36, number),
+        (188, 16, "20230808"),
+        (204, 16, "20330807"),
+        (220, 22, name_en_tail),
+        (242, 6, "PAK"),
+        (248, 2, "Y"),
+        (250, 6, link),
+    ])
+}
+
+#[test]
+fn i16_2023_permanent_residence_block_decodes_with_its_fields() {
+    let number = format!(
+        "93158619800101002{}",
+        check_digit("93158619800101002").unwrap()
+    );
+    assert_eq!(
+        number, "931586198001010028",
+        "the sample number of the rules"
+    );
+    let id = parse_text(&block_2023("ZHENGJIAN, YANGBEN", "", "", &number)).unwrap();
+    assert_eq!(id.kind, CardKind::ForeignPermanent2023);
+    assert_eq!(id.kind.marker(), 'Y');
+    assert_eq!(id.name, "证件样本");
+    assert_eq!(id.sex, Sex::Female);
+    assert_eq!(id.birth, Date::new(1980, 1, 1).unwrap());
+    assert_eq!(id.id_number, number);
+    assert!(id.id_number_valid);
+    assert_eq!(id.valid_from, Date::new(2023, 8, 8).unwrap());
+    assert_eq!(
+        id.valid_until,
+        Validity::Until(Date::new(2033, 8, 7).unwrap())
+    );
+    assert_eq!(
+        id.details,
+        CardDetails::ForeignPermanent2023 {
+            name_en: "ZHENGJIAN, YANGBEN".into(),
+            nationality: "PAK".into(),
+            renewal_count: 0,
+            previous_number: None,
+        }
+    );
+    // No Chinese name: the English one is shown.
+    let mut b = block_2023("ZHENGJIAN, YANGBEN", "", "", &number);
+    b.splice(0..30, encode_ucs2_field("", 30));
+    assert_eq!(parse_text(&b).unwrap().display_name(), "ZHENGJIAN, YANGBEN");
+}
+
+#[test]
+fn i16_2023_card_joins_a_long_english_name_and_derives_the_earlier_number() {
+    let number = format!(
+        "93158619800101002{}",
+        check_digit("93158619800101002").unwrap()
+    );
+    // 46 characters cut after the 35th; the 36th is a space, which must survive the join.
+    let (head, tail) = ("ABCDEFGHIJ ABCDEFGHIJ ABCDEFGHIJ AB", " CDEFGHIJ K");
+    assert_eq!((head.chars().count(), tail.chars().count()), (35, 11));
+    let id = parse_text(&block_2023(head, tail, "012", &number)).unwrap();
+    match &id.details {
+        CardDetails::ForeignPermanent2023 {
+            name_en,
+            previous_number,
+            ..
+        } => {
+            assert_eq!(name_en, "ABCDEFGHIJ ABCDEFGHIJ ABCDEFGHIJ AB CDEFGHIJ K");
+            // PAK · 31 (province) · 01 (link) · 800101 (birth) · 2 (link) · check.
+            assert_eq!(previous_number.as_deref(), Some("PAK310180010126"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        previous_number(&number, "PAK", "012"),
+        Some("PAK310180010126".into())
+    );
+    assert_eq!(previous_number(&number, "PAK", ""), None);
+}
+
+#[test]
+fn i16_2023_card_with_an_odd_link_or_a_resident_number_is_caught() {
+    let number = format!(
+        "93158619800101002{}",
+        check_digit("93158619800101002").unwrap()
+    );
+    // A link not shaped like the sample's: the card is read, without an earlier number.
+    match parse_text(&block_2023("A B", "", "0X2", &number))
+        .unwrap()
+        .details
+    {
+        CardDetails::ForeignPermanent2023 {
+            previous_number, ..
+        } => assert_eq!(previous_number, None),
+        other => panic!("{other:?}"),
+    }
+    let mut renewals = block_2023("A B", "", "", &number);
+    renewals.splice(32..36, encode_ucs2_field("?1", 4));
+    assert!(matches!(
+        parse_text(&renewals),
+        Err(IdentityError::InvalidField { field, .. }) if field == "换证次数"
+    ));
+    // A resident's number on a 'Y' card is flagged, not silently taken for a foreigner's.
+    let resident = parse_text(&block_2023("A B", "", "", "11010519491231002X")).unwrap();
+    assert!(!resident.id_number_valid);
+}
+
 #[test]
 fn c1_bad_blocks_are_typed_errors() {
     assert!(matches!(
-        parse_text(&block(&[(248, 2, "Y")])),
-        Err(IdentityError::UnknownCardType(t)) if t == "Y"
+        parse_text(&block(&[(248, 2, "Z")])),
+        Err(IdentityError::UnknownCardType(t)) if t == "Z"
     ));
     let base = [
         (30, 2, "1"),

@@ -71,8 +71,11 @@ fn no_suffix_ends_a_scan_on_idle() {
 }
 
 #[test]
-fn crlf_keeps_lone_cr_and_handles_split_suffix() {
-    let mut f = ScanFramer::new(config(Suffix::CrLf, TextEncoding::Utf8));
+fn strict_crlf_keeps_lone_cr_and_handles_split_suffix() {
+    let mut f = ScanFramer::new(FramerConfig {
+        strict_suffix: true,
+        ..config(Suffix::CrLf, TextEncoding::Utf8)
+    });
     f.push(b"a\rb\r\r");
     assert!(f.next_scan().is_none());
     f.push(b"\n");
@@ -87,6 +90,43 @@ fn crlf_keeps_lone_cr_and_handles_split_suffix() {
             len: 3
         })]
     );
+}
+
+#[test]
+fn cr_lf_and_crlf_are_one_terminator_unless_strict() {
+    // Whatever line end the desk names, a scanner sending any of the three gives clean scans,
+    // split anywhere (the LF of a CR LF in its own read included).
+    for desk in [Suffix::Cr, Suffix::Lf, Suffix::CrLf] {
+        for scanner in [Suffix::Cr, Suffix::Lf, Suffix::CrLf] {
+            let mut stream = Vec::new();
+            for s in ["ABC123", "办件编号 2025-0001", "x"] {
+                stream.extend_from_slice(s.as_bytes());
+                stream.extend_from_slice(scanner.bytes());
+            }
+            for cut in 0..=stream.len() {
+                let mut f = ScanFramer::new(config(desk, TextEncoding::Utf8));
+                f.push(&stream[..cut]);
+                f.push(&stream[cut..]);
+                assert_eq!(
+                    texts(&drain(&mut f)),
+                    ["ABC123", "办件编号 2025-0001", "x"],
+                    "desk {desk:?}, scanner {scanner:?}, cut at {cut}"
+                );
+                assert!(!f.is_mid_scan());
+            }
+        }
+    }
+    // A strict CR desk keeps the LF as data: the stray LF the lenient default removes.
+    let mut f = ScanFramer::new(FramerConfig {
+        strict_suffix: true,
+        ..config(Suffix::Cr, TextEncoding::Utf8)
+    });
+    f.push(b"ABC\r\nDEF\r\n");
+    assert_eq!(texts(&drain(&mut f)), ["ABC", "\nDEF"]);
+    // Tab stays exact: line ends inside a tab-ended scan are data.
+    let mut f = ScanFramer::new(config(Suffix::Tab, TextEncoding::Utf8));
+    f.push(b"A\r\nB\t");
+    assert_eq!(texts(&drain(&mut f)), ["A\r\nB"]);
 }
 
 #[test]
@@ -224,7 +264,11 @@ fn crlf_suffix_does_not_count_towards_the_limit() {
 
 #[test]
 fn missing_suffix_is_reported_on_idle() {
-    let mut f = ScanFramer::new(config(Suffix::Cr, TextEncoding::Utf8));
+    // Strict CR: the LF the scanner sends is data, and no CR ever comes.
+    let mut f = ScanFramer::new(FramerConfig {
+        strict_suffix: true,
+        ..config(Suffix::Cr, TextEncoding::Utf8)
+    });
     f.push(b"ABC\n");
     f.idle();
     assert_eq!(
@@ -312,6 +356,7 @@ fn random_config(rng: &mut XorShift) -> FramerConfig {
             TextEncoding::Auto,
         ][rng.below(3)],
         aim_prefix: rng.below(2) == 0,
+        strict_suffix: rng.below(2) == 0,
         max_len: 1 + rng.below(300),
         ..FramerConfig::default()
     }
