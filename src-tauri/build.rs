@@ -60,6 +60,10 @@ const COMMANDS: &[&str] = &[
     "visit_request_rating",
     "desk_pause",
     "desk_resume",
+    "queue_enabled",
+    "desk_state",
+    "desk_act",
+    "desk_finish",
 ];
 
 fn main() {

@@ -224,6 +224,12 @@ error_codes! {
     IntakeAttachment = "intake.attachment",
     IntakeBlob = "intake.blob",
 
+    QueueNotConfigured = "queue.not_configured",
+    QueueNoSession = "queue.no_session",
+    QueueUnreachable = "queue.unreachable",
+    // The hall's queue refused the verb; its own Chinese message travels with it.
+    QueueRefused = "queue.refused",
+
     VisitNoneWaiting = "visit.none_waiting",
     VisitReasonRequired = "visit.reason_required",
     VisitStore = "visit.store",

@@ -91,6 +91,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::visit::visit_request_rating,
             crate::visit::desk_pause,
             crate::visit::desk_resume,
+            crate::visit::queue_enabled,
+            crate::visit::desk_state,
+            crate::visit::desk_act,
+            crate::visit::desk_finish,
         ])
         .events(collect_events![
             ShellStatusChanged,

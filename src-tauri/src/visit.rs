@@ -6,6 +6,8 @@ use serde::Serialize;
 use tauri_specta::Event;
 use yichuang_core::domain::visit::labels::CitizenLabels;
 use yichuang_core::domain::visit::{RatingLevel, RatingReason};
+use yichuang_core::domain::queue::{DeskState, VerbResult};
+use yichuang_core::workstation::desk_queue::DeskAction;
 use yichuang_core::workstation::visit::CitizenView;
 use yichuang_core::UserError;
 
@@ -64,4 +66,32 @@ pub fn desk_pause(ws: Ws<'_>, reason: String) -> CitizenView {
 #[specta::specta]
 pub fn desk_resume(ws: Ws<'_>) -> CitizenView {
     ws.desk_resume()
+}
+
+/// Whether this desk calls tickets (`[queue] mode`).
+#[tauri::command]
+#[specta::specta]
+pub fn queue_enabled(ws: Ws<'_>) -> bool {
+    ws.queue_enabled()
+}
+
+/// The desk's queue: groups, pause, current ticket, waiting and called lists (B1).
+#[tauri::command]
+#[specta::specta]
+pub fn desk_state(ws: Ws<'_>) -> Result<DeskState, UserError> {
+    ws.desk_state()
+}
+
+/// One desk verb: call next, recall, call a ticket, transfer, pause, resume, reprint.
+#[tauri::command]
+#[specta::specta]
+pub fn desk_act(ws: Ws<'_>, action: DeskAction) -> Result<VerbResult, UserError> {
+    ws.desk_act(action)
+}
+
+/// 服务结束并请评价: the ticket's cases to the queue, the rating question on the citizen window.
+#[tauri::command]
+#[specta::specta]
+pub fn desk_finish(ws: Ws<'_>) -> Result<CitizenView, UserError> {
+    ws.desk_finish()
 }

@@ -44,7 +44,12 @@ export const keymap = {
     { keys: 'Alt+3', action: 'history', help: '已办历史', needs: 'query' },
   ],
   /** The desk's own actions (G2): the rating question on the citizen window. */
-  desk: [{ keys: 'F12', action: 'rate', help: '请群众评价' }],
+  desk: [{ keys: 'F12', action: 'rate', help: '服务结束，请群众评价' }],
+  /** The desk's queue (B1). */
+  queue: [
+    { keys: 'F5', action: 'callNext', help: '叫下一位（顺呼）' },
+    { keys: 'Shift+F5', action: 'recall', help: '重呼' },
+  ],
   /** 收件受理. */
   intake: [
     { keys: 'F2', action: 'search', help: '事项搜索' },
@@ -110,6 +115,7 @@ export const scopeTitles: Record<Scope, string> = {
   preview: '通知书预览',
   intake: '收件受理',
   desk: '窗口服务',
+  queue: '排队叫号',
   itemSearch: '事项搜索框',
   homeList: '常办、收藏、最近与按部门',
   workbench: '受理工作台',

@@ -7,4 +7,5 @@ pub mod catalog;
 pub mod document;
 pub mod intake;
 pub mod login;
+pub mod queue;
 pub mod visit;

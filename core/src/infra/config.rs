@@ -12,8 +12,10 @@ use crate::labels::{demo, devices};
 
 mod backend;
 mod citizen;
+mod queue;
 pub use backend::{is_loopback, BackendConfig};
 pub use citizen::CitizenScreenConfig;
+pub use queue::{QueueConfig, QueueMode};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +32,8 @@ pub struct WorkstationConfig {
     pub simulator: SimulatorConfig,
     #[serde(default)]
     pub codes: CodesConfig,
+    #[serde(default)]
+    pub queue: QueueConfig,
 }
 
 /// Codes read at the counter.
@@ -294,6 +298,7 @@ impl Default for WorkstationConfig {
             citizen_screen: CitizenScreenConfig::default(),
             devices: DevicesConfig::default(),
             simulator: SimulatorConfig::default(),
+            queue: QueueConfig::default(),
             codes: CodesConfig::default(),
         }
     }
@@ -424,6 +429,12 @@ impl WorkstationConfig {
             ));
         }
         self.backend.validate(path)?;
+        if self.queue.mode == QueueMode::Hall && self.backend.url.is_none() {
+            return Err(bad(
+                "queue.mode",
+                "\"hall\" needs backend.url (the hall server is the queue)".into(),
+            ));
+        }
         let rating = self.citizen_screen.rating_seconds;
         if !(15..=30).contains(&rating) {
             return Err(bad(

@@ -13,6 +13,7 @@ pub mod access;
 pub mod camera;
 pub mod catalog;
 pub mod desk;
+pub mod desk_queue;
 pub mod enroll;
 pub mod intake;
 pub mod notices;
@@ -131,6 +132,7 @@ pub struct Workstation {
     /// The session the server ended, kept only so its open case can be parked (issue 15).
     ended: Mutex<Option<crate::domain::login::Session>>,
     visit: visit::VisitParts,
+    queue: desk_queue::QueueParts,
 }
 
 impl Workstation {
@@ -197,6 +199,7 @@ impl Workstation {
             pages: Mutex::new(PageSet::default()),
             sync: sync::SyncParts::default(),
             visit: visit::VisitParts::default(),
+            queue: desk_queue::QueueParts::default(),
         }
     }
 

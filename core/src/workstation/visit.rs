@@ -76,7 +76,7 @@ impl Workstation {
     }
 
     /// The logged-in, unlocked clerk's id and name.
-    fn visit_clerk(&self) -> Result<(String, String), UserError> {
+    pub(super) fn visit_clerk(&self) -> Result<(String, String), UserError> {
         let session = lock(&self.session).session().cloned();
         let session = session.ok_or_else(|| {
             UserError::new(ErrorCode::IntakeNoSession, "a visit needs a clerk session")

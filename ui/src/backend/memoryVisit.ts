@@ -1,6 +1,6 @@
 // The visit seam in memory for component tests: the workstation's rules in small (a
 // dissatisfied level needs a reason, one answer per visit).
-import type { CitizenLabels, CitizenView, RatingLevel, RatingReason } from '../bindings'
+import type { CitizenLabels, CitizenView, DeskAction, DeskState, RatingLevel, RatingReason, Ticket, VerbResult } from '../bindings'
 import type { Result } from './backend'
 import type { VisitApi } from './visit'
 
@@ -26,6 +26,9 @@ export class MemoryVisit implements VisitApi {
   current: CitizenView = { kind: 'idle' }
   ratings: { level: RatingLevel; reasons: RatingReason[] }[] = []
   private listeners = new Set<(v: CitizenView) => void>()
+  /** The desk's queue; `null`: no calling at this desk. */
+  desk: DeskState | null = null
+  actions: DeskAction[] = []
 
   async view() {
     return structuredClone(this.current)
@@ -59,6 +62,36 @@ export class MemoryVisit implements VisitApi {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
+  async queueEnabled() {
+    return this.desk !== null
+  }
+  async deskState(): Promise<Result<DeskState>> {
+    if (!this.desk) return { status: 'error', error: { code: 'queue.not_configured', message: '本窗口未启用排队叫号。', detail: '' } }
+    return { status: 'ok', data: structuredClone(this.desk) }
+  }
+  async deskAct(action: DeskAction): Promise<Result<VerbResult>> {
+    this.actions.push(action)
+    const d = this.desk
+    if (!d) return { status: 'error', error: { code: 'queue.not_configured', message: '本窗口未启用排队叫号。', detail: '' } }
+    if (action.verb === 'call-next') {
+      const next = d.waiting.shift()
+      if (!next) return { status: 'error', error: { code: 'queue.refused', message: '当前没有等候的号码。', detail: '' } }
+      d.current = { ...next, status: 'called', window: d.window }
+      d.waiting_count = d.waiting.length
+      this.set({ kind: 'called', number: next.number, until_ms: Date.now() + 60_000 })
+      return { status: 'ok', data: { outcome: 'called', window: d.window, ticket: d.current, replayed: false } }
+    }
+    if (action.verb === 'pause') {
+      d.paused = true
+      d.pause_reason = action.reason
+      this.set({ kind: 'paused', reason: action.reason })
+      return { status: 'ok', data: { outcome: 'paused', window: d.window, ticket: null, replayed: false } }
+    }
+    return { status: 'ok', data: { outcome: 'recalled', window: d.window, ticket: d.current, replayed: false } }
+  }
+  async deskFinish() {
+    return this.requestRating()
+  }
   /** What the workstation would emit (a call, the countdown's end). */
   set(view: CitizenView): CitizenView {
     this.current = view
@@ -70,5 +103,22 @@ export class MemoryVisit implements VisitApi {
   }
   private noneWaiting(): Result<CitizenView> {
     return { status: 'error', error: { code: 'visit.none_waiting', message: '当前没有等待评价的服务。', detail: '' } }
+  }
+}
+
+/** A waiting ticket for the desk's lists. */
+export function sampleTicket(number: string): Ticket {
+  return {
+    id: `t-${number}`,
+    number,
+    group: number.slice(0, 1),
+    priority: 'normal',
+    status: 'waiting',
+    window: null,
+    target_window: null,
+    recalls: 0,
+    issued_at: 1_700_000_000_000,
+    called_at: null,
+    cases: [],
   }
 }

@@ -107,6 +107,10 @@ export const tauriBackend: Backend = {
     async onView(listener) {
       return events.citizenViewChanged.listen((event) => listener(event.payload))
     },
+    queueEnabled: () => commands.queueEnabled(),
+    deskState: () => commands.deskState(),
+    deskAct: (action) => commands.deskAct(action),
+    deskFinish: () => commands.deskFinish(),
   },
   syncStatus: () => commands.syncStatus(),
   syncNow: () => commands.syncNow(),

@@ -1,0 +1,127 @@
+//! The hall server's queue over HTTP: every request signed with the workstation's enrolled
+//! credential and carrying the clerk's session (the server takes hall and window from the
+//! credential). A verb whose answer was lost is sent again with the same request id.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::{DeskState, QueueApi, QueueError, Verb, VerbRequest, VerbResult};
+use crate::infra::credential::WorkstationCredential;
+use crate::infra::http::{blocking_client, BackendTls};
+
+/// Tries of one verb before the desk is told the server is unreachable.
+const TRIES: u32 = 3;
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    detail: String,
+}
+
+pub struct HallQueue {
+    base: Url,
+    credential: WorkstationCredential,
+    http: reqwest::blocking::Client,
+}
+
+impl HallQueue {
+    pub fn new(
+        base: Url,
+        credential: WorkstationCredential,
+        tls: &BackendTls,
+    ) -> Result<HallQueue, QueueError> {
+        let builder = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10));
+        let http = blocking_client(tls, builder)
+            .map_err(|e| QueueError::Unreachable(format!("TLS configuration: {e}")))?;
+        Ok(HallQueue {
+            base,
+            credential,
+            http,
+        })
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut u = self.base.clone();
+        u.set_path(&format!(
+            "{}/api/v1/queue/{path}",
+            self.base.path().trim_end_matches('/')
+        ));
+        u
+    }
+
+    fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        token: &str,
+    ) -> Result<T, QueueError> {
+        let signed_body = body.as_deref().unwrap_or(b"");
+        let mut req = self.credential.apply(
+            self.http.request(method.clone(), url.clone()),
+            method.as_str(),
+            &self.base,
+            &url,
+            Some(signed_body),
+        );
+        req = req.bearer_auth(token);
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b);
+        }
+        let resp = req.send().map_err(|e| {
+            QueueError::Unreachable(format!("{method} {url}: {e}"))
+        })?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp
+                .json()
+                .map_err(|e| QueueError::Unreachable(format!("{method} {url}: bad answer: {e}")));
+        }
+        if status.is_server_error() {
+            return Err(QueueError::Unreachable(format!("{method} {url}: HTTP {status}")));
+        }
+        let body: ErrorBody = resp.json().unwrap_or_default();
+        Err(QueueError::Refused {
+            code: body.code,
+            message: body.message,
+            detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
+        })
+    }
+}
+
+impl QueueApi for HallQueue {
+    fn desk(&self, token: &str) -> Result<DeskState, QueueError> {
+        self.send(reqwest::Method::GET, self.url("desk"), None, token)
+    }
+
+    fn verb(
+        &self,
+        token: &str,
+        verb: Verb,
+        request: &VerbRequest,
+    ) -> Result<VerbResult, QueueError> {
+        let body = serde_json::to_vec(request).unwrap_or_default();
+        let url = self.url(&format!("desk/{}", verb.path()));
+        let mut last = QueueError::Unreachable(String::new());
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
+            }
+            match self.send(reqwest::Method::POST, url.clone(), Some(body.clone()), token) {
+                Err(e @ QueueError::Unreachable(_)) => last = e,
+                other => return other,
+            }
+        }
+        Err(last)
+    }
+}
