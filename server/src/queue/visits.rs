@@ -1,0 +1,1 @@
+//! Visits and ratings pushed by the workstations (filled below).
