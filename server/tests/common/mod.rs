@@ -509,3 +509,4 @@ pub async fn clerk_session(server: &Running, ws: &Ws, permissions: &[&str]) -> S
     .unwrap();
     token
 }
+pub mod queue;
