@@ -192,11 +192,11 @@ impl Server {
             Ok(mut server) => {
                 server.state.queue.config = config.queue;
                 server.state.queue.tls = tls.is_some();
+                server.tls = tls;
+                server.reload = reload;
                 if let (DatabaseKind::Postgres, Some(url)) = (db.kind, &config.database_url) {
                     server.reload.pg_url = Some(url.clone());
                 }
-                server.tls = tls;
-                server.reload = reload;
                 Ok(server)
             }
             Err(e) => {

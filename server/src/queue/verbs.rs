@@ -58,13 +58,16 @@ where
     Ok(out)
 }
 
-async fn stored(tx: &mut Tx, actor: &str, request_id: &str, verb: &str) -> Result<Option<String>> {
+async fn stored<'e, E>(ex: E, actor: &str, request_id: &str, verb: &str) -> Result<Option<String>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(
         "SELECT verb, response FROM queue_requests WHERE workstation = $1 AND request_id = $2",
     )
     .bind(actor)
     .bind(request_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(ex)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let held: String = row.try_get(0)?;
@@ -125,7 +128,7 @@ pub async fn issue(state: &AppState, desk: &Desk, req: IssueRequest) -> Result<T
     locked(state, &hall, move |tx| {
         Box::pin(async move {
             if let Some(rid) = &req.request_id {
-                if let Some(held) = stored(tx, &desk.actor, rid, "issue").await? {
+                if let Some(held) = stored(&mut **tx, &desk.actor, rid, "issue").await? {
                     return from_json(&held);
                 }
             }
@@ -194,24 +197,39 @@ pub async fn run(state: &AppState, desk: &Desk, verb: Verb, req: VerbRequest) ->
     let now = state.auth.now_ms();
     let config = state.queue.config;
     let kind = state.db.kind;
+    let pool = &state.db.pool;
+    // Outside the hall's lock: an answer already stored is final; the window's row; a call
+    // with nothing to call (a desk polling an empty queue must not queue on the lock).
+    if let Some(held) = stored(pool, &desk.actor, &req.request_id, verb.as_str()).await? {
+        let mut r: VerbResult = from_json(&held)?;
+        r.replayed = true;
+        return Ok(r);
+    }
+    sqlx::query(
+        "INSERT INTO queue_windows (hall_code, window_no, paused) VALUES ($1, $2, 0) \
+         ON CONFLICT (hall_code, window_no) DO NOTHING",
+    )
+    .bind(&desk.hall)
+    .bind(i64::from(desk.window))
+    .execute(pool)
+    .await?;
+    if verb == Verb::CallNext
+        && store::callable_count(pool, &desk.hall, hall_day(now), desk.window).await? == 0
+    {
+        let groups = store::window_groups(pool, &desk.hall, desk.window).await?;
+        let problem = if groups.is_empty() { QueueProblem::NotConfigured } else { QueueProblem::Empty };
+        return Err(queue_err(problem, format!("nothing to call for window {}", desk.window)));
+    }
     let desk = desk.clone();
     let hall = desk.hall.clone();
     locked(state, &hall, move |tx| {
         Box::pin(async move {
-            if let Some(held) = stored(tx, &desk.actor, &req.request_id, verb.as_str()).await? {
+            if let Some(held) = stored(&mut **tx, &desk.actor, &req.request_id, verb.as_str()).await? {
                 let mut r: VerbResult = from_json(&held)?;
                 r.replayed = true;
                 return Ok(r);
             }
             let ctx = Ctx { desk: &desk, day: hall_day(now), now, kind };
-            sqlx::query(
-                "INSERT INTO queue_windows (hall_code, window_no, paused) VALUES ($1, $2, 0) \
-                 ON CONFLICT (hall_code, window_no) DO NOTHING",
-            )
-            .bind(&desk.hall)
-            .bind(i64::from(desk.window))
-            .execute(&mut **tx)
-            .await?;
             let (outcome, ticket, event_id) = match verb {
                 Verb::CallNext => ctx.call_next(tx).await?,
                 Verb::Call => ctx.call_given(tx, req.ticket.as_deref(), config.return_ms).await?,
