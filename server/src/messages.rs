@@ -180,6 +180,37 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
         RecordProblem::AuditHeadMissing => "审计记录缺少工作站签名的链头，中心服务拒收",
         RecordProblem::AuditHeadMismatch => "审计链头与本批最后一条审计记录不符，中心服务拒收",
         RecordProblem::AuditHeadInvalid => "审计链头签名无法用本工作站登记的密钥验证，中心服务拒收",
+        RecordProblem::InvalidVisit => "办事记录内容不完整或格式错误，中心服务拒收",
+        RecordProblem::InvalidRating => {
+            "评价记录内容错误（评价等级无效，或差评未选择原因），中心服务拒收"
+        }
+    }
+}
+
+/// 「非常满意」…「非常不满意」: the five GB/T 39734 rating levels.
+pub fn rating_level_label(level: crate::queue::visits::RatingLevel) -> &'static str {
+    use crate::queue::visits::RatingLevel as L;
+    match level {
+        L::VerySatisfied => "非常满意",
+        L::Satisfied => "满意",
+        L::Neutral => "基本满意",
+        L::Dissatisfied => "不满意",
+        L::VeryDissatisfied => "非常不满意",
+    }
+}
+
+/// The reason categories a 不满意 / 非常不满意 rating names.
+pub fn rating_reason_label(reason: crate::queue::visits::RatingReason) -> &'static str {
+    use crate::queue::visits::RatingReason as R;
+    match reason {
+        R::Attitude => "服务态度不好",
+        R::Efficiency => "办事效率不高",
+        R::Process => "办事流程繁琐",
+        R::Guidance => "办事指南不清晰、一次性告知不到位",
+        R::RunAround => "需要多次跑动或重复提交材料",
+        R::Standards => "服务不规范、标准不统一",
+        R::Facilities => "服务环境和设施不便",
+        R::Other => "其他",
     }
 }
 

@@ -333,3 +333,77 @@ pub async fn kiosk_page(State(state): State<AppState>, req: Request) -> Response
     let (mut parts, _) = req.into_parts();
     device_page(&state, &mut parts, DeviceKind::Kiosk, KIOSK_PAGE).await
 }
+
+/// One visit by its ticket (id, or today's number): the ticket with its timings, the desk,
+/// clerk and cases of the visit record, its rating.
+#[utoipa::path(
+    get,
+    path = "/api/v1/queue/visits/{ticket}",
+    tag = "queue",
+    params(("ticket" = String, Path, description = "Ticket id, or today's number such as A023")),
+    security(("workstation_signature" = [], "bearer" = [])),
+    responses(
+        (status = 200, description = "The visit as one record", body = super::visits::VisitRecord),
+        (status = 401, description = "Unsigned request or no clerk session", body = ErrorBody),
+        (status = 403, description = "workstation_disabled; queue_ticket_elsewhere: a ticket of another hall", body = ErrorBody),
+        (status = 404, description = "queue_ticket_unknown", body = ErrorBody),
+    )
+)]
+pub async fn visit(
+    State(state): State<AppState>,
+    s: ClerkSession,
+    Path(ticket): Path<String>,
+) -> Result<Json<super::visits::VisitRecord>> {
+    let now = state.auth.now_ms();
+    Ok(Json(super::visits::by_ticket(&state.db.pool, &s.ws.hall_code, now, &ticket).await?))
+}
+
+/// Today's figures per window of the desk's hall: calls, finished visits, ratings.
+#[utoipa::path(
+    get,
+    path = "/api/v1/queue/figures/today",
+    tag = "queue",
+    security(("workstation_signature" = [], "bearer" = [])),
+    responses(
+        (status = 200, description = "Per window of the hall (the desk's own in `window`)", body = super::visits::TodayFigures),
+        (status = 401, description = "Unsigned request or no clerk session", body = ErrorBody),
+        (status = 403, description = "workstation_disabled", body = ErrorBody),
+    )
+)]
+pub async fn today(
+    State(state): State<AppState>,
+    s: ClerkSession,
+) -> Result<Json<super::visits::TodayFigures>> {
+    let window = window_of(&state, &s.ws).await?;
+    let now = state.auth.now_ms();
+    Ok(Json(super::visits::today(&state.db.pool, &s.ws.hall_code, window, now).await?))
+}
+
+/// Rating figures of the hall per clerk, item and window (clerks with `admin`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/queue/ratings",
+    tag = "queue",
+    params(super::visits::RatingsQuery),
+    security(("workstation_signature" = [], "bearer" = [])),
+    responses(
+        (status = 200, description = "Counts per GB/T 39734 level", body = super::visits::RatingFigures),
+        (status = 401, description = "Unsigned request or no clerk session", body = ErrorBody),
+        (status = 403, description = "workstation_disabled / permission_denied (the clerk lacks `admin`)", body = ErrorBody),
+    )
+)]
+pub async fn ratings(
+    State(state): State<AppState>,
+    s: ClerkSession,
+    Query(q): Query<super::visits::RatingsQuery>,
+) -> Result<Json<super::visits::RatingFigures>> {
+    if !s.clerk.permissions.iter().any(|p| p == "admin") {
+        return Err(Error::PermissionDenied {
+            detail: format!("clerk {} lacks the admin permission", s.clerk.id),
+        });
+    }
+    let now = state.auth.now_ms();
+    let from = q.from.unwrap_or_else(|| super::visits::day_start(now));
+    let to = q.to.unwrap_or(now + 1);
+    Ok(Json(super::visits::figures(&state.db.pool, &s.ws.hall_code, from, to).await?))
+}
