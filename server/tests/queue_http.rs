@@ -37,7 +37,12 @@ macro_rules! on_every_database {
 
 /// Windows 1 (A), 2 (A, B), 3 (B).
 async fn hall(server: &Running) -> Hall {
-    setup_hall(server, &[(1, &["A"]), (2, &["A", "B"]), (3, &["B"])], &["intake"]).await
+    setup_hall(
+        server,
+        &[(1, &["A"]), (2, &["A", "B"]), (3, &["B"])],
+        &["intake"],
+    )
+    .await
 }
 
 fn number(v: &Value) -> &str {
@@ -49,7 +54,10 @@ async fn tickets_scenario(server: &Running) {
     assert_eq!(h.issue("A").await["number"], "A001");
     assert_eq!(h.issue("A").await["number"], "A002");
     let b = h.issue("B").await;
-    assert_eq!((b["number"].as_str(), b["status"].as_str()), (Some("B001"), Some("waiting")));
+    assert_eq!(
+        (b["number"].as_str(), b["status"].as_str()),
+        (Some("B001"), Some("waiting"))
+    );
     // The same request id issues one ticket.
     let again = json!({ "group": "C", "request_id": "kiosk-click-1" });
     let (s1, t1) = h.issue_with(again.clone()).await;
@@ -59,7 +67,10 @@ async fn tickets_scenario(server: &Running) {
     assert_eq!(h.issue("C").await["number"], "C002");
     // No such group; not a kiosk's cookie; no cookie.
     let (status, body) = h.issue_with(json!({ "group": "Z" })).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("queue_not_configured")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("queue_not_configured"))
+    );
     let screen = pair_device(server, &h.code, "screen").await;
     let resp = client()
         .post(server.url("/api/v1/hall/tickets"))
@@ -69,7 +80,12 @@ async fn tickets_scenario(server: &Running) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    let resp = client().post(server.url("/api/v1/hall/tickets")).json(&json!({ "group": "A" })).send().await.unwrap();
+    let resp = client()
+        .post(server.url("/api/v1/hall/tickets"))
+        .json(&json!({ "group": "A" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "device_unauthorized");
@@ -91,7 +107,9 @@ async fn priority_scenario(server: &Running) {
     let (_, inslot) = h
         .issue_with(json!({ "group": "A", "priority": "appointment", "slot_start": now - 60_000, "slot_end": now + 600_000 }))
         .await; // A003: within its slot
-    let (_, green) = h.issue_with(json!({ "group": "A", "priority": "green" })).await; // A004
+    let (_, green) = h
+        .issue_with(json!({ "group": "A", "priority": "green" }))
+        .await; // A004
     let d = h.desk(1);
     let mut order = Vec::new();
     for _ in 0..4 {
@@ -101,7 +119,15 @@ async fn priority_scenario(server: &Running) {
         let (status, _) = d.act("finish", json!({})).await;
         assert_eq!(status, 200);
     }
-    assert_eq!(order, [green["number"].as_str().unwrap(), inslot["number"].as_str().unwrap(), "A001", later["number"].as_str().unwrap()]);
+    assert_eq!(
+        order,
+        [
+            green["number"].as_str().unwrap(),
+            inslot["number"].as_str().unwrap(),
+            "A001",
+            later["number"].as_str().unwrap()
+        ]
+    );
     let (status, body) = d.call_next().await;
     assert_eq!((status, body["code"].as_str()), (404, Some("queue_empty")));
     assert_eq!(body["message"], "当前没有等候的号码");
@@ -132,7 +158,10 @@ async fn retry_scenario(server: &Running) {
     assert_eq!(state["waiting_count"], 1);
     // The id of a call-next reused for another verb is refused.
     let (status, body) = d.verb("finish", &click).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("queue_request_reused")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("queue_request_reused"))
+    );
 }
 
 #[tokio::test]
@@ -148,18 +177,30 @@ async fn recall_scenario(server: &Running) {
     assert_eq!(number(&called), "A001");
     for n in 1..=3 {
         let (status, r) = d.act("recall", json!({})).await;
-        assert_eq!((status, r["outcome"].as_str()), (200, Some("recalled")), "{r}");
+        assert_eq!(
+            (status, r["outcome"].as_str()),
+            (200, Some("recalled")),
+            "{r}"
+        );
         assert_eq!(r["ticket"]["recalls"], n);
     }
     let (status, r) = d.act("recall", json!({})).await;
-    assert_eq!((status, r["outcome"].as_str()), (200, Some("skipped")), "{r}");
+    assert_eq!(
+        (status, r["outcome"].as_str()),
+        (200, Some("skipped")),
+        "{r}"
+    );
     assert_eq!(r["ticket"]["status"], "skipped");
     assert!(d.state().await["current"].is_null());
     let (status, r) = d.act("recall", json!({})).await;
     assert_eq!((status, r["code"].as_str()), (409, Some("queue_desk_idle")));
     // Skipped within the return period: 特呼 brings it back.
     let (status, r) = d.act("call", json!({ "ticket": "A001" })).await;
-    assert_eq!((status, r["ticket"]["status"].as_str()), (200, Some("called")), "{r}");
+    assert_eq!(
+        (status, r["ticket"]["status"].as_str()),
+        (200, Some("called")),
+        "{r}"
+    );
     assert_eq!(r["ticket"]["recalls"], 0);
 }
 
@@ -177,7 +218,11 @@ async fn transfer_scenario(server: &Running) {
     // To window 3 (which does not serve A): only window 3 calls it, before its own B tickets.
     h.issue("B").await;
     let (status, r) = d1.act("transfer", json!({ "to_window": 3 })).await;
-    assert_eq!((status, r["outcome"].as_str()), (200, Some("transferred")), "{r}");
+    assert_eq!(
+        (status, r["outcome"].as_str()),
+        (200, Some("transferred")),
+        "{r}"
+    );
     assert_eq!(r["ticket"]["target_window"], 3);
     assert_eq!(number(&d2.call_next().await.1), "A002");
     assert_eq!(number(&d3.call_next().await.1), "A001");
@@ -188,8 +233,13 @@ async fn transfer_scenario(server: &Running) {
     assert_eq!(number(&d3.call_next().await.1), "A002");
     // Unknown targets.
     let (status, r) = d3.act("transfer", json!({ "to_window": 99 })).await;
-    assert_eq!((status, r["code"].as_str()), (409, Some("queue_not_configured")));
-    let (status, r) = d3.act("transfer", json!({ "to_window": 1, "to_group": "A" })).await;
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (409, Some("queue_not_configured"))
+    );
+    let (status, r) = d3
+        .act("transfer", json!({ "to_window": 1, "to_group": "A" }))
+        .await;
     assert_eq!((status, r["code"].as_str()), (400, Some("bad_request")));
 }
 
@@ -210,30 +260,66 @@ async fn errors_scenario(server: &Running) {
         assert!(!r.1["message"].as_str().unwrap_or_default().is_empty());
         r.1
     };
-    let e = expect(d1.act("call", json!({ "ticket": "A999" })).await, 404, "queue_ticket_unknown");
+    let e = expect(
+        d1.act("call", json!({ "ticket": "A999" })).await,
+        404,
+        "queue_ticket_unknown",
+    );
     assert_eq!(e["message"], "该号码不存在，请核对号码");
-    expect(d1.act("call", json!({ "ticket": foreign["id"] })).await, 403, "queue_ticket_elsewhere");
-    expect(d1.act("call", json!({ "ticket": "B001" })).await, 403, "queue_ticket_elsewhere");
+    expect(
+        d1.act("call", json!({ "ticket": foreign["id"] })).await,
+        403,
+        "queue_ticket_elsewhere",
+    );
+    expect(
+        d1.act("call", json!({ "ticket": "B001" })).await,
+        403,
+        "queue_ticket_elsewhere",
+    );
     expect(d1.act("call", json!({})).await, 400, "bad_request");
-    assert_eq!(number(&d2.act("call", json!({ "ticket": "A001" })).await.1), "A001");
-    let e = expect(d1.act("call", json!({ "ticket": "A001" })).await, 409, "queue_ticket_busy");
+    assert_eq!(
+        number(&d2.act("call", json!({ "ticket": "A001" })).await.1),
+        "A001"
+    );
+    let e = expect(
+        d1.act("call", json!({ "ticket": "A001" })).await,
+        409,
+        "queue_ticket_busy",
+    );
     assert_eq!(e["message"], "该号码正在其他窗口办理");
     expect(d2.call_next().await, 409, "queue_desk_busy");
     d2.act("finish", json!({})).await;
-    expect(d1.act("call", json!({ "ticket": "A001" })).await, 409, "queue_ticket_done");
+    expect(
+        d1.act("call", json!({ "ticket": "A001" })).await,
+        409,
+        "queue_ticket_done",
+    );
     expect(d1.act("finish", json!({})).await, 409, "queue_desk_idle");
-    expect(d1.verb("call-next", &json!({ "request_id": "" })).await, 400, "bad_request");
+    expect(
+        d1.verb("call-next", &json!({ "request_id": "" })).await,
+        400,
+        "bad_request",
+    );
     // A desk verb without a clerk session, or unsigned.
     let bytes = serde_json::to_vec(&json!({ "request_id": "x1" })).unwrap();
     let resp = d1
         .ws
-        .request(reqwest::Method::POST, "/api/v1/queue/desk/call-next", Some(&bytes))
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/queue/desk/call-next",
+            Some(&bytes),
+        )
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    let resp = client().post(server.url("/api/v1/queue/desk/call-next")).json(&json!({ "request_id": "x2" })).send().await.unwrap();
+    let resp = client()
+        .post(server.url("/api/v1/queue/desk/call-next"))
+        .json(&json!({ "request_id": "x2" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let (status, _) = d1.act("no-such-verb", json!({})).await;
     assert_eq!(status, 404);
@@ -258,9 +344,15 @@ async fn pause_attach_scenario(server: &Running) {
     let got = events.until("paused", Duration::from_secs(5)).await;
     assert_eq!(got.last().unwrap().data["reason"], "午间休息");
     let state = d.state().await;
-    assert_eq!((state["paused"].as_bool(), state["pause_reason"].as_str()), (Some(true), Some("午间休息")));
+    assert_eq!(
+        (state["paused"].as_bool(), state["pause_reason"].as_str()),
+        (Some(true), Some("午间休息"))
+    );
     let (status, r) = d.call_next().await;
-    assert_eq!((status, r["code"].as_str()), (409, Some("queue_window_paused")));
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (409, Some("queue_window_paused"))
+    );
     assert_eq!(d.act("resume", json!({})).await.0, 200);
     events.until("resumed", Duration::from_secs(5)).await;
     let (_, called) = d.call_next().await;
@@ -273,12 +365,18 @@ async fn pause_attach_scenario(server: &Running) {
     let (status, r) = d.act("finish", json!({ "cases": ["C-3"] })).await;
     assert_eq!(status, 200);
     let t = &r["ticket"];
-    assert_eq!((t["status"].as_str(), t["cases"].clone()), (Some("finished"), json!(["C-1", "C-2", "C-3"])));
+    assert_eq!(
+        (t["status"].as_str(), t["cases"].clone()),
+        (Some("finished"), json!(["C-1", "C-2", "C-3"]))
+    );
     assert!(t["finished_at"].as_i64().unwrap() >= called_at);
     assert!(t["clerk_id"].as_str().unwrap().starts_with("T-"));
     // Reprint: same number.
     let (_, r) = d.act("reprint", json!({ "ticket": "A001" })).await;
-    assert_eq!((number(&r), r["ticket"]["reprints"].as_u64()), ("A001", Some(1)));
+    assert_eq!(
+        (number(&r), r["ticket"]["reprints"].as_u64()),
+        ("A001", Some(1))
+    );
 }
 
 #[tokio::test]
@@ -326,47 +424,111 @@ async fn i17_reconnect_with_last_event_id_gets_the_missed_events_then_live_ones(
 
 async fn devices_scenario(server: &Running) {
     let h = hall(server).await;
-    let no_redirect = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = no_redirect.get(server.url("/hall/screen")).send().await.unwrap();
+    let no_redirect = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirect
+        .get(server.url("/hall/screen"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/hall/pair?next=screen");
-    let page = no_redirect.get(server.url("/hall/pair")).send().await.unwrap();
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = no_redirect
+        .get(server.url("/hall/pair"))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("配对码"));
     let screen = pair_device(server, &h.code, "screen").await;
-    let resp = no_redirect.get(server.url("/hall/screen")).header("cookie", &screen).send().await.unwrap();
+    let resp = no_redirect
+        .get(server.url("/hall/screen"))
+        .header("cookie", &screen)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("speechSynthesis"));
     // A kiosk page needs a kiosk.
-    let resp = no_redirect.get(server.url("/hall/kiosk")).header("cookie", &screen).send().await.unwrap();
+    let resp = no_redirect
+        .get(server.url("/hall/kiosk"))
+        .header("cookie", &screen)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
-    let resp = no_redirect.get(server.url("/hall/kiosk")).header("cookie", &h.kiosk).send().await.unwrap();
+    let resp = no_redirect
+        .get(server.url("/hall/kiosk"))
+        .header("cookie", &h.kiosk)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     // The snapshot: numbers and windows only.
     h.issue("A").await;
     h.desk(1).call_next().await;
-    let resp = client().get(server.url("/api/v1/hall/snapshot")).header("cookie", &screen).send().await.unwrap();
+    let resp = client()
+        .get(server.url("/api/v1/hall/snapshot"))
+        .header("cookie", &screen)
+        .send()
+        .await
+        .unwrap();
     let snap: Value = resp.json().await.unwrap();
     assert_eq!(snap["windows"][0]["current"]["number"], "A001");
     assert_eq!(snap["groups"][0]["name"], "社保");
     // A code works once; a wrong code is refused.
     let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
     let (id, code, _) = yichuang_server::queue::admin::issue_device_code(
-        &server.state.db, &h.code, yichuang_server::queue::devices::DeviceKind::Screen, 1, now).await.unwrap();
+        &server.state.db,
+        &h.code,
+        yichuang_server::queue::devices::DeviceKind::Screen,
+        1,
+        now,
+    )
+    .await
+    .unwrap();
     let pair = |code: String| {
         let url = server.url("/api/v1/hall/pair");
-        async move { client().post(url).json(&json!({ "code": code })).send().await.unwrap() }
+        async move {
+            client()
+                .post(url)
+                .json(&json!({ "code": code }))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let first = pair(code.to_lowercase()).await;
     assert_eq!(first.status(), 200);
-    let cookie = first.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = first.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let again = pair(code).await;
     assert_eq!(again.status(), 401);
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["code"], "device_code_invalid");
     // Disabled: its cookie is refused.
-    assert!(yichuang_server::queue::devices::disable(&server.state.db, &id).await.unwrap());
-    let resp = client().get(server.url("/api/v1/hall/snapshot")).header("cookie", &cookie).send().await.unwrap();
+    assert!(
+        yichuang_server::queue::devices::disable(&server.state.db, &id)
+            .await
+            .unwrap()
+    );
+    let resp = client()
+        .get(server.url("/api/v1/hall/snapshot"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
 }
 

@@ -32,7 +32,9 @@ async fn scenario(server: &Running) {
     let ticket = h.issue("A").await;
     let (_, called) = d.call_next().await;
     let called_at = called["ticket"]["called_at"].as_i64().unwrap();
-    let (_, finished) = d.act("finish", json!({ "cases": ["CASE-1", "CASE-2"] })).await;
+    let (_, finished) = d
+        .act("finish", json!({ "cases": ["CASE-1", "CASE-2"] }))
+        .await;
     let finished_at = finished["ticket"]["finished_at"].as_i64().unwrap();
     let visit_id = uuid::Uuid::now_v7().to_string();
     let visit = json!({
@@ -85,11 +87,16 @@ async fn scenario(server: &Running) {
         ],
         "{acks}"
     );
-    assert!(acks["acks"][4]["message"].as_str().unwrap().contains("差评"));
+    assert!(acks["acks"][4]["message"]
+        .as_str()
+        .unwrap()
+        .contains("差评"));
 
     // One record: the ticket, its timings, the desk and clerk, the cases, the ratings.
     for key in ["A001", ticket["id"].as_str().unwrap()] {
-        let (status, v) = d.ws.get_with_session(&format!("/api/v1/queue/visits/{key}"), &d.token).await;
+        let (status, v) =
+            d.ws.get_with_session(&format!("/api/v1/queue/visits/{key}"), &d.token)
+                .await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["ticket"]["number"], "A001");
         assert_eq!(v["ticket"]["status"], "finished");
@@ -97,32 +104,67 @@ async fn scenario(server: &Running) {
         assert_eq!(v["visit"]["window"], 1);
         assert_eq!(v["visit"]["cases"], json!(["CASE-1", "CASE-2"]));
         assert_eq!(v["ratings"].as_array().unwrap().len(), 3);
-        assert_eq!(v["ratings"][2]["reasons"], json!(["attitude", "run_around"]));
+        assert_eq!(
+            v["ratings"][2]["reasons"],
+            json!(["attitude", "run_around"])
+        );
     }
-    let (status, v) = d.ws.get_with_session("/api/v1/queue/visits/A404", &d.token).await;
-    assert_eq!((status, v["code"].as_str()), (404, Some("queue_ticket_unknown")));
+    let (status, v) =
+        d.ws.get_with_session("/api/v1/queue/visits/A404", &d.token)
+            .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (404, Some("queue_ticket_unknown"))
+    );
     // A newer version of the visit updates the table.
     let mut v2 = visit.clone();
     v2["cases"] = json!(["CASE-1", "CASE-2", "CASE-3"]);
-    let (status, _) = d.ws.post_json("/api/v1/sync/push", &json!({ "records": [record(&visit_id, "visit", 2, v2)] })).await;
+    let (status, _) =
+        d.ws.post_json(
+            "/api/v1/sync/push",
+            &json!({ "records": [record(&visit_id, "visit", 2, v2)] }),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (_, v) = d.ws.get_with_session("/api/v1/queue/visits/A001", &d.token).await;
+    let (_, v) =
+        d.ws.get_with_session("/api/v1/queue/visits/A001", &d.token)
+            .await;
     assert_eq!(v["visit"]["cases"].as_array().unwrap().len(), 3);
 
     // Today's figures of the desk's hall.
-    let (status, f) = d.ws.get_with_session("/api/v1/queue/figures/today", &d.token).await;
+    let (status, f) =
+        d.ws.get_with_session("/api/v1/queue/figures/today", &d.token)
+            .await;
     assert_eq!(status, 200, "{f}");
-    let w1 = f["windows"].as_array().unwrap().iter().find(|w| w["window"] == 1).unwrap().clone();
-    assert_eq!((w1["calls"].as_u64(), w1["finished_visits"].as_u64()), (Some(1), Some(1)));
+    let w1 = f["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["window"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (w1["calls"].as_u64(), w1["finished_visits"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(w1["ratings"]["total"], 3);
     assert_eq!(w1["ratings"]["timed_out"], 1);
     assert_eq!(w1["ratings"]["dissatisfied"], 1);
 
     // Rating figures: admins only.
-    let (status, e) = d.ws.get_with_session("/api/v1/queue/ratings", &d.token).await;
-    assert_eq!((status, e["code"].as_str()), (403, Some("permission_denied")));
+    let (status, e) =
+        d.ws.get_with_session("/api/v1/queue/ratings", &d.token)
+            .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (403, Some("permission_denied"))
+    );
     let admin = clerk_session(server, &h.desk(2).ws, &["admin"]).await;
-    let (status, r) = h.desk(2).ws.get_with_session("/api/v1/queue/ratings", &admin).await;
+    let (status, r) = h
+        .desk(2)
+        .ws
+        .get_with_session("/api/v1/queue/ratings", &admin)
+        .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["total"]["total"], 3);
     assert_eq!(r["by_clerk"][0]["key"], "T-clerk");

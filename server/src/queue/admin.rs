@@ -89,7 +89,13 @@ fn bad(what: &'static str, input: &str) -> Error {
 }
 
 /// Adds (or updates) an item group.
-pub async fn add_group(db: &Database, hall: &str, code: &str, prefix: &str, name: &str) -> Result<()> {
+pub async fn add_group(
+    db: &Database,
+    hall: &str,
+    code: &str,
+    prefix: &str,
+    name: &str,
+) -> Result<()> {
     let hall = crate::workstation::check_hall_code(hall)?;
     let code = code.trim();
     if code.is_empty() || code.len() > 16 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -184,9 +190,17 @@ pub async fn issue_device_code(
 
 pub async fn queue(db: &Database, cmd: &QueueCommand, _now: i64) -> Result<Vec<String>> {
     match cmd {
-        QueueCommand::Group(GroupCommand::Add { hall, code, prefix, name }) => {
+        QueueCommand::Group(GroupCommand::Add {
+            hall,
+            code,
+            prefix,
+            name,
+        }) => {
             add_group(db, hall, code, prefix, name).await?;
-            Ok(vec![format!("group {code} prefix={} in {hall}", prefix.to_ascii_uppercase())])
+            Ok(vec![format!(
+                "group {code} prefix={} in {hall}",
+                prefix.to_ascii_uppercase()
+            )])
         }
         QueueCommand::Group(GroupCommand::List { hall }) => {
             let rows = sqlx::query(
@@ -208,9 +222,16 @@ pub async fn queue(db: &Database, cmd: &QueueCommand, _now: i64) -> Result<Vec<S
                 })
                 .collect()
         }
-        QueueCommand::Window(WindowCommand::Set { hall, window, groups }) => {
+        QueueCommand::Window(WindowCommand::Set {
+            hall,
+            window,
+            groups,
+        }) => {
             set_window(db, hall, *window, groups).await?;
-            Ok(vec![format!("window {window} of {hall} serves {}", groups.join(","))])
+            Ok(vec![format!(
+                "window {window} of {hall} serves {}",
+                groups.join(",")
+            )])
         }
         QueueCommand::Window(WindowCommand::List { hall }) => {
             let rows = sqlx::query(
@@ -228,11 +249,16 @@ pub async fn queue(db: &Database, cmd: &QueueCommand, _now: i64) -> Result<Vec<S
                 let h: String = r.try_get(0)?;
                 let w: i64 = r.try_get(1)?;
                 let groups =
-                    super::store::window_groups(&db.pool, &h, u32::try_from(w).unwrap_or(0)).await?;
+                    super::store::window_groups(&db.pool, &h, u32::try_from(w).unwrap_or(0))
+                        .await?;
                 out.push(format!(
                     "{h}\twindow={w}\tgroups={}\t{}",
                     groups.join(","),
-                    if r.try_get::<i64, _>(2)? != 0 { "paused" } else { "open" }
+                    if r.try_get::<i64, _>(2)? != 0 {
+                        "paused"
+                    } else {
+                        "open"
+                    }
                 ));
             }
             Ok(out)
@@ -242,10 +268,18 @@ pub async fn queue(db: &Database, cmd: &QueueCommand, _now: i64) -> Result<Vec<S
 
 pub async fn device(db: &Database, cmd: &DeviceCommand, now: i64) -> Result<Vec<String>> {
     match cmd {
-        DeviceCommand::Enroll { hall, kind, valid_hours } => {
+        DeviceCommand::Enroll {
+            hall,
+            kind,
+            valid_hours,
+        } => {
             let (id, code, expires) = issue_device_code(db, hall, *kind, *valid_hours, now).await?;
             let mut out = vec![format!("device {id}"), format!("code {code}")];
-            out.extend(crate::messages::device_code_issued(&id, &code, &crate::admin::utc(expires)));
+            out.extend(crate::messages::device_code_issued(
+                &id,
+                &code,
+                &crate::admin::utc(expires),
+            ));
             Ok(out)
         }
         DeviceCommand::List => Ok(devices::list(db)
@@ -258,7 +292,8 @@ pub async fn device(db: &Database, cmd: &DeviceCommand, now: i64) -> Result<Vec<
                     d.hall_code,
                     d.kind,
                     if d.enabled { "enabled" } else { "disabled" },
-                    d.paired_at.map_or_else(|| "never".to_owned(), crate::admin::utc)
+                    d.paired_at
+                        .map_or_else(|| "never".to_owned(), crate::admin::utc)
                 )
             })
             .collect()),

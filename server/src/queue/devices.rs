@@ -94,9 +94,8 @@ impl FromRequestParts<AppState> for HallDevice {
     type Rejection = crate::error::Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = cookie_token(&parts.headers).ok_or_else(|| {
-            queue_err(QueueProblem::DeviceUnauthorized, "no device cookie")
-        })?;
+        let token = cookie_token(&parts.headers)
+            .ok_or_else(|| queue_err(QueueProblem::DeviceUnauthorized, "no device cookie"))?;
         let row = sqlx::query(
             "SELECT id, hall_code, kind FROM hall_devices WHERE token_hash = $1 AND enabled = 1",
         )

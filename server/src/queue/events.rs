@@ -45,11 +45,17 @@ impl Cursor {
             Ok(rows) => {
                 for (seq, kind, payload) in rows {
                     self.last = seq;
-                    self.pending
-                        .push_back(Event::default().id(seq.to_string()).event(kind).data(payload));
+                    self.pending.push_back(
+                        Event::default()
+                            .id(seq.to_string())
+                            .event(kind)
+                            .data(payload),
+                    );
                 }
             }
-            Err(e) => tracing::warn!(code = %e.code(), detail = %e.detail(), "queue events read failed"),
+            Err(e) => {
+                tracing::warn!(code = %e.code(), detail = %e.detail(), "queue events read failed")
+            }
         }
     }
 
@@ -89,7 +95,8 @@ pub async fn stream(
     let last = match resume {
         Some(n) => n,
         None => {
-            let snap = store::snapshot(&state.db.pool, &hall, hall_day(state.auth.now_ms())).await?;
+            let snap =
+                store::snapshot(&state.db.pool, &hall, hall_day(state.auth.now_ms())).await?;
             let data = serde_json::to_string(&snap).unwrap_or_default();
             pending.push_back(
                 Event::default()

@@ -36,7 +36,11 @@ impl FromRequest<AppState> for ClerkBody {
         })?;
         let clerk = state
             .db
-            .session_at(&token_hash(&token), &signed.ws.workstation, state.auth.now_ms())
+            .session_at(
+                &token_hash(&token),
+                &signed.ws.workstation,
+                state.auth.now_ms(),
+            )
             .await?;
         Ok(ClerkBody {
             session: ClerkSession {
@@ -97,11 +101,12 @@ pub async fn desk_verb(
     Path(verb): Path<String>,
     req: ClerkBody,
 ) -> Result<Json<VerbResult>> {
-    let verb: Verb = serde_json::from_value(serde_json::Value::String(verb.clone())).map_err(|_| {
-        Error::NotFound {
-            path: format!("/api/v1/queue/desk/{verb}"),
-        }
-    })?;
+    let verb: Verb =
+        serde_json::from_value(serde_json::Value::String(verb.clone())).map_err(|_| {
+            Error::NotFound {
+                path: format!("/api/v1/queue/desk/{verb}"),
+            }
+        })?;
     let body: VerbRequest = req.json()?;
     let desk = desk_of(&state, &req.session).await?;
     Ok(Json(verbs::run(&state, &desk, verb, body).await?))
@@ -121,7 +126,9 @@ pub async fn desk_verb(
 )]
 pub async fn desk_state(State(state): State<AppState>, s: ClerkSession) -> Result<Json<DeskState>> {
     let window = window_of(&state, &s.ws).await?;
-    Ok(Json(verbs::desk_state(&state, &s.ws.hall_code, window).await?))
+    Ok(Json(
+        verbs::desk_state(&state, &s.ws.hall_code, window).await?,
+    ))
 }
 
 /// The hall's event stream for a desk (SSE): a `snapshot` event, or with `Last-Event-ID` the
@@ -146,7 +153,9 @@ pub async fn desk_events(
     Query(q): Query<EventsQuery>,
 ) -> Result<Response> {
     let resume = events::resume_from(&headers, q.last_event_id);
-    Ok(events::stream(state, ws.hall_code, resume).await?.into_response())
+    Ok(events::stream(state, ws.hall_code, resume)
+        .await?
+        .into_response())
 }
 
 /// Issues a ticket from a workstation (a reception PC).
@@ -196,7 +205,10 @@ pub async fn issue_kiosk(
     body: std::result::Result<Json<IssueRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Ticket>> {
     if device.kind != DeviceKind::Kiosk {
-        return Err(store::queue_err(QueueProblem::DeviceUnauthorized, "not a kiosk"));
+        return Err(store::queue_err(
+            QueueProblem::DeviceUnauthorized,
+            "not a kiosk",
+        ));
     }
     let Json(body) = body?;
     let desk = Desk {
@@ -224,7 +236,9 @@ pub async fn hall_snapshot(
     device: HallDevice,
 ) -> Result<Json<HallSnapshot>> {
     let day = hall_day(state.auth.now_ms());
-    Ok(Json(store::snapshot(&state.db.pool, &device.hall_code, day).await?))
+    Ok(Json(
+        store::snapshot(&state.db.pool, &device.hall_code, day).await?,
+    ))
 }
 
 /// The hall's event stream for a device (SSE), as the desk's.
@@ -246,7 +260,9 @@ pub async fn hall_events(
     Query(q): Query<EventsQuery>,
 ) -> Result<Response> {
     let resume = events::resume_from(&headers, q.last_event_id);
-    Ok(events::stream(state, device.hall_code, resume).await?.into_response())
+    Ok(events::stream(state, device.hall_code, resume)
+        .await?
+        .into_response())
 }
 
 /// Pairs this browser as a hall device with a one-time code; sets the device cookie.
@@ -303,7 +319,12 @@ pub async fn pair_page() -> Response {
     page(PAIR_PAGE)
 }
 
-async fn device_page(state: &AppState, parts: &mut axum::http::request::Parts, kind: DeviceKind, body: &'static str) -> Response {
+async fn device_page(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+    kind: DeviceKind,
+    body: &'static str,
+) -> Response {
     match HallDevice::from_request_parts(parts, state).await {
         Ok(d) if d.kind == kind => page(body),
         _ => Redirect::to(&format!("/hall/pair?next={}", kind.as_str())).into_response(),
@@ -355,7 +376,9 @@ pub async fn visit(
     Path(ticket): Path<String>,
 ) -> Result<Json<super::visits::VisitRecord>> {
     let now = state.auth.now_ms();
-    Ok(Json(super::visits::by_ticket(&state.db.pool, &s.ws.hall_code, now, &ticket).await?))
+    Ok(Json(
+        super::visits::by_ticket(&state.db.pool, &s.ws.hall_code, now, &ticket).await?,
+    ))
 }
 
 /// Today's figures per window of the desk's hall: calls, finished visits, ratings.
@@ -376,7 +399,9 @@ pub async fn today(
 ) -> Result<Json<super::visits::TodayFigures>> {
     let window = window_of(&state, &s.ws).await?;
     let now = state.auth.now_ms();
-    Ok(Json(super::visits::today(&state.db.pool, &s.ws.hall_code, window, now).await?))
+    Ok(Json(
+        super::visits::today(&state.db.pool, &s.ws.hall_code, window, now).await?,
+    ))
 }
 
 /// Rating figures of the hall per clerk, item and window (clerks with `admin`).
@@ -405,5 +430,7 @@ pub async fn ratings(
     let now = state.auth.now_ms();
     let from = q.from.unwrap_or_else(|| super::visits::day_start(now));
     let to = q.to.unwrap_or(now + 1);
-    Ok(Json(super::visits::figures(&state.db.pool, &s.ws.hall_code, from, to).await?))
+    Ok(Json(
+        super::visits::figures(&state.db.pool, &s.ws.hall_code, from, to).await?,
+    ))
 }

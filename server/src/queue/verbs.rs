@@ -191,7 +191,12 @@ pub async fn issue(state: &AppState, desk: &Desk, req: IssueRequest) -> Result<T
 }
 
 /// Runs a desk verb.
-pub async fn run(state: &AppState, desk: &Desk, verb: Verb, req: VerbRequest) -> Result<VerbResult> {
+pub async fn run(
+    state: &AppState,
+    desk: &Desk,
+    verb: Verb,
+    req: VerbRequest,
+) -> Result<VerbResult> {
     check_request_id(&req.request_id)?;
     check_cases(&req.cases)?;
     let now = state.auth.now_ms();
@@ -217,22 +222,39 @@ pub async fn run(state: &AppState, desk: &Desk, verb: Verb, req: VerbRequest) ->
         && store::callable_count(pool, &desk.hall, hall_day(now), desk.window).await? == 0
     {
         let groups = store::window_groups(pool, &desk.hall, desk.window).await?;
-        let problem = if groups.is_empty() { QueueProblem::NotConfigured } else { QueueProblem::Empty };
-        return Err(queue_err(problem, format!("nothing to call for window {}", desk.window)));
+        let problem = if groups.is_empty() {
+            QueueProblem::NotConfigured
+        } else {
+            QueueProblem::Empty
+        };
+        return Err(queue_err(
+            problem,
+            format!("nothing to call for window {}", desk.window),
+        ));
     }
     let desk = desk.clone();
     let hall = desk.hall.clone();
     locked(state, &hall, move |tx| {
         Box::pin(async move {
-            if let Some(held) = stored(&mut **tx, &desk.actor, &req.request_id, verb.as_str()).await? {
+            if let Some(held) =
+                stored(&mut **tx, &desk.actor, &req.request_id, verb.as_str()).await?
+            {
                 let mut r: VerbResult = from_json(&held)?;
                 r.replayed = true;
                 return Ok(r);
             }
-            let ctx = Ctx { desk: &desk, day: hall_day(now), now, kind };
+            let ctx = Ctx {
+                desk: &desk,
+                day: hall_day(now),
+                now,
+                kind,
+            };
             let (outcome, ticket, event_id) = match verb {
                 Verb::CallNext => ctx.call_next(tx).await?,
-                Verb::Call => ctx.call_given(tx, req.ticket.as_deref(), config.return_ms).await?,
+                Verb::Call => {
+                    ctx.call_given(tx, req.ticket.as_deref(), config.return_ms)
+                        .await?
+                }
                 Verb::Recall => ctx.recall(tx, config.recall_limit).await?,
                 Verb::Transfer => ctx.transfer(tx, &req).await?,
                 Verb::Pause => ctx.pause(tx, req.reason.as_deref()).await?,
@@ -241,8 +263,23 @@ pub async fn run(state: &AppState, desk: &Desk, verb: Verb, req: VerbRequest) ->
                 Verb::Finish => ctx.attach(tx, &req.cases, true).await?,
                 Verb::Reprint => ctx.reprint(tx, req.ticket.as_deref()).await?,
             };
-            let result = VerbResult { verb, outcome, window: desk.window, ticket, event_id, replayed: false };
-            store_response(tx, &desk.actor, &req.request_id, verb.as_str(), &to_json(&result)?, now).await?;
+            let result = VerbResult {
+                verb,
+                outcome,
+                window: desk.window,
+                ticket,
+                event_id,
+                replayed: false,
+            };
+            store_response(
+                tx,
+                &desk.actor,
+                &req.request_id,
+                verb.as_str(),
+                &to_json(&result)?,
+                now,
+            )
+            .await?;
             Ok(result)
         })
     })
@@ -259,9 +296,28 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    async fn event(&self, tx: &mut Tx, kind: EventKind, t: Option<&Ticket>, reason: Option<&str>) -> Result<i64> {
-        let data = EventData { ticket: t, window: Some(self.desk.window), reason };
-        emit(tx, self.kind, &self.desk.hall, self.day, kind, data, self.now).await
+    async fn event(
+        &self,
+        tx: &mut Tx,
+        kind: EventKind,
+        t: Option<&Ticket>,
+        reason: Option<&str>,
+    ) -> Result<i64> {
+        let data = EventData {
+            ticket: t,
+            window: Some(self.desk.window),
+            reason,
+        };
+        emit(
+            tx,
+            self.kind,
+            &self.desk.hall,
+            self.day,
+            kind,
+            data,
+            self.now,
+        )
+        .await
     }
 
     async fn current(&self, tx: &mut Tx) -> Result<Option<Ticket>> {
@@ -270,17 +326,26 @@ impl Ctx<'_> {
 
     async fn need_current(&self, tx: &mut Tx) -> Result<Ticket> {
         self.current(tx).await?.ok_or_else(|| {
-            queue_err(QueueProblem::DeskIdle, format!("window {} serves no ticket", self.desk.window))
+            queue_err(
+                QueueProblem::DeskIdle,
+                format!("window {} serves no ticket", self.desk.window),
+            )
         })
     }
 
     async fn ready_to_call(&self, tx: &mut Tx) -> Result<()> {
         let (paused, _) = store::window_pause(&mut **tx, &self.desk.hall, self.desk.window).await?;
         if paused {
-            return Err(queue_err(QueueProblem::WindowPaused, format!("window {} is paused", self.desk.window)));
+            return Err(queue_err(
+                QueueProblem::WindowPaused,
+                format!("window {} is paused", self.desk.window),
+            ));
         }
         if let Some(t) = self.current(tx).await? {
-            return Err(queue_err(QueueProblem::DeskBusy, format!("window {} still serves {}", self.desk.window, t.number)));
+            return Err(queue_err(
+                QueueProblem::DeskBusy,
+                format!("window {} still serves {}", self.desk.window, t.number),
+            ));
         }
         Ok(())
     }
@@ -301,18 +366,36 @@ impl Ctx<'_> {
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(queue_err(QueueProblem::TicketBusy, format!("ticket {id} changed meanwhile")));
+            return Err(queue_err(
+                QueueProblem::TicketBusy,
+                format!("ticket {id} changed meanwhile"),
+            ));
         }
         store::ticket(tx, id).await
     }
 
     async fn call_next(&self, tx: &mut Tx) -> Result<Step> {
         self.ready_to_call(tx).await?;
-        let next = store::callable(&mut **tx, &self.desk.hall, self.day, self.desk.window, self.now, 1).await?;
+        let next = store::callable(
+            &mut **tx,
+            &self.desk.hall,
+            self.day,
+            self.desk.window,
+            self.now,
+            1,
+        )
+        .await?;
         let Some(next) = next.into_iter().next() else {
             let groups = store::window_groups(&mut **tx, &self.desk.hall, self.desk.window).await?;
-            let problem = if groups.is_empty() { QueueProblem::NotConfigured } else { QueueProblem::Empty };
-            return Err(queue_err(problem, format!("nothing to call for window {}", self.desk.window)));
+            let problem = if groups.is_empty() {
+                QueueProblem::NotConfigured
+            } else {
+                QueueProblem::Empty
+            };
+            return Err(queue_err(
+                problem,
+                format!("nothing to call for window {}", self.desk.window),
+            ));
         };
         let t = self.mark_called(tx, &next.id, "waiting").await?;
         let id = self.event(tx, EventKind::Called, Some(&t), None).await?;
@@ -324,11 +407,22 @@ impl Ctx<'_> {
         let t = store::find_ticket(&mut **tx, &self.desk.hall, self.day, key).await?;
         match t.status {
             TicketStatus::Called => {
-                return Err(queue_err(QueueProblem::TicketBusy, format!("{} is being served at window {:?}", t.number, t.window)))
+                return Err(queue_err(
+                    QueueProblem::TicketBusy,
+                    format!("{} is being served at window {:?}", t.number, t.window),
+                ))
             }
-            TicketStatus::Finished => return Err(queue_err(QueueProblem::TicketDone, format!("{} is finished", t.number))),
+            TicketStatus::Finished => {
+                return Err(queue_err(
+                    QueueProblem::TicketDone,
+                    format!("{} is finished", t.number),
+                ))
+            }
             TicketStatus::Skipped if t.skipped_at.is_some_and(|at| at + return_ms < self.now) => {
-                return Err(queue_err(QueueProblem::TicketDone, format!("{} was skipped more than {return_ms} ms ago", t.number)))
+                return Err(queue_err(
+                    QueueProblem::TicketDone,
+                    format!("{} was skipped more than {return_ms} ms ago", t.number),
+                ))
             }
             TicketStatus::Skipped | TicketStatus::Waiting => {}
         }
@@ -337,7 +431,13 @@ impl Ctx<'_> {
             || (t.target_window.is_none() && groups.contains(&t.group))
             || (t.status == TicketStatus::Skipped && t.window == Some(self.desk.window));
         if !mine {
-            return Err(queue_err(QueueProblem::TicketElsewhere, format!("{} (group {}) is not served by window {}", t.number, t.group, self.desk.window)));
+            return Err(queue_err(
+                QueueProblem::TicketElsewhere,
+                format!(
+                    "{} (group {}) is not served by window {}",
+                    t.number, t.group, self.desk.window
+                ),
+            ));
         }
         self.ready_to_call(tx).await?;
         let t = self.mark_called(tx, &t.id, t.status.as_str()).await?;
@@ -348,11 +448,13 @@ impl Ctx<'_> {
     async fn recall(&self, tx: &mut Tx, limit: u32) -> Result<Step> {
         let t = self.need_current(tx).await?;
         if t.recalls >= limit {
-            sqlx::query("UPDATE queue_tickets SET status = 'skipped', skipped_at = $1 WHERE id = $2")
-                .bind(self.now)
-                .bind(&t.id)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "UPDATE queue_tickets SET status = 'skipped', skipped_at = $1 WHERE id = $2",
+            )
+            .bind(self.now)
+            .bind(&t.id)
+            .execute(&mut **tx)
+            .await?;
             let t = store::ticket(tx, &t.id).await?;
             let id = self.event(tx, EventKind::Skipped, Some(&t), None).await?;
             return Ok((Outcome::Skipped, Some(t), Some(id)));
@@ -374,32 +476,51 @@ impl Ctx<'_> {
                 match t.status {
                     TicketStatus::Waiting => t,
                     TicketStatus::Called if t.window == Some(self.desk.window) => t,
-                    TicketStatus::Called => return Err(queue_err(QueueProblem::TicketBusy, format!("{} is served elsewhere", t.number))),
-                    _ => return Err(queue_err(QueueProblem::TicketDone, format!("{} is {}", t.number, t.status.as_str()))),
+                    TicketStatus::Called => {
+                        return Err(queue_err(
+                            QueueProblem::TicketBusy,
+                            format!("{} is served elsewhere", t.number),
+                        ))
+                    }
+                    _ => {
+                        return Err(queue_err(
+                            QueueProblem::TicketDone,
+                            format!("{} is {}", t.number, t.status.as_str()),
+                        ))
+                    }
                 }
             }
             None => self.need_current(tx).await?,
         };
         let (group, target) = match (&req.to_window, &req.to_group) {
             (Some(w), None) => {
-                let known = sqlx::query("SELECT 1 FROM queue_windows WHERE hall_code = $1 AND window_no = $2")
-                    .bind(&self.desk.hall)
-                    .bind(i64::from(*w))
-                    .fetch_optional(&mut **tx)
-                    .await?;
+                let known = sqlx::query(
+                    "SELECT 1 FROM queue_windows WHERE hall_code = $1 AND window_no = $2",
+                )
+                .bind(&self.desk.hall)
+                .bind(i64::from(*w))
+                .fetch_optional(&mut **tx)
+                .await?;
                 if known.is_none() || *w == self.desk.window {
-                    return Err(queue_err(QueueProblem::NotConfigured, format!("no other window {w} in the hall")));
+                    return Err(queue_err(
+                        QueueProblem::NotConfigured,
+                        format!("no other window {w} in the hall"),
+                    ));
                 }
                 (t.group.clone(), Some(i64::from(*w)))
             }
             (None, Some(g)) => {
-                let known = sqlx::query("SELECT 1 FROM queue_groups WHERE hall_code = $1 AND code = $2")
-                    .bind(&self.desk.hall)
-                    .bind(g.trim())
-                    .fetch_optional(&mut **tx)
-                    .await?;
+                let known =
+                    sqlx::query("SELECT 1 FROM queue_groups WHERE hall_code = $1 AND code = $2")
+                        .bind(&self.desk.hall)
+                        .bind(g.trim())
+                        .fetch_optional(&mut **tx)
+                        .await?;
                 if known.is_none() {
-                    return Err(queue_err(QueueProblem::NotConfigured, format!("no item group {g}")));
+                    return Err(queue_err(
+                        QueueProblem::NotConfigured,
+                        format!("no item group {g}"),
+                    ));
                 }
                 (g.trim().to_owned(), None)
             }
@@ -415,7 +536,9 @@ impl Ctx<'_> {
         .execute(&mut **tx)
         .await?;
         let t = store::ticket(tx, &t.id).await?;
-        let id = self.event(tx, EventKind::Transferred, Some(&t), None).await?;
+        let id = self
+            .event(tx, EventKind::Transferred, Some(&t), None)
+            .await?;
         Ok((Outcome::Transferred, Some(t), Some(id)))
     }
 
@@ -425,7 +548,9 @@ impl Ctx<'_> {
             return Err(bad("pause: reason of 1..=60 characters required"));
         }
         self.set_pause(tx, true, Some(reason)).await?;
-        let id = self.event(tx, EventKind::Paused, None, Some(reason)).await?;
+        let id = self
+            .event(tx, EventKind::Paused, None, Some(reason))
+            .await?;
         Ok((Outcome::Paused, None, Some(id)))
     }
 
@@ -489,7 +614,11 @@ impl Ctx<'_> {
             .bind(&t.id)
             .execute(&mut **tx)
             .await?;
-        Ok((Outcome::Reprinted, Some(store::ticket(tx, &t.id).await?), None))
+        Ok((
+            Outcome::Reprinted,
+            Some(store::ticket(tx, &t.id).await?),
+            None,
+        ))
     }
 }
 

@@ -55,7 +55,10 @@ impl RatingLevel {
     }
 
     pub fn needs_reasons(self) -> bool {
-        matches!(self, RatingLevel::Dissatisfied | RatingLevel::VeryDissatisfied)
+        matches!(
+            self,
+            RatingLevel::Dissatisfied | RatingLevel::VeryDissatisfied
+        )
     }
 }
 
@@ -206,7 +209,9 @@ pub async fn extract(
         None => return Ok(()),
     };
     if r.kind == "visit" {
-        let Ok(v) = check_visit(text) else { return Ok(()) };
+        let Ok(v) = check_visit(text) else {
+            return Ok(());
+        };
         sqlx::query(
             "INSERT INTO visits (id, workstation, hall_code, window_no, ticket_id, ticket_no, mode, \
                called_at, started_at, finished_at, clerk_id, cases) \
@@ -230,7 +235,9 @@ pub async fn extract(
         .execute(&mut **tx)
         .await?;
     } else {
-        let Ok(g) = check_rating(text) else { return Ok(()) };
+        let Ok(g) = check_rating(text) else {
+            return Ok(());
+        };
         sqlx::query(
             "INSERT INTO ratings (id, visit_id, workstation, hall_code, window_no, ticket_id, clerk_id, \
                cases, item_codes, level, reasons, timed_out, rated_at) \
@@ -321,7 +328,12 @@ const RATING_COLUMNS: &str = "id, visit_id, clerk_id, window_no, cases, item_cod
     reasons, timed_out, rated_at";
 
 /// The visit of a ticket (by id, or today's number) in `hall`.
-pub async fn by_ticket(pool: &sqlx::AnyPool, hall: &str, now: i64, key: &str) -> Result<VisitRecord> {
+pub async fn by_ticket(
+    pool: &sqlx::AnyPool,
+    hall: &str,
+    now: i64,
+    key: &str,
+) -> Result<VisitRecord> {
     let ticket = store::find_ticket(pool, hall, hall_day(now), key).await?;
     let row = sqlx::query(
         "SELECT id, workstation, window_no, mode, called_at, started_at, finished_at, clerk_id, cases \
@@ -336,7 +348,11 @@ pub async fn by_ticket(pool: &sqlx::AnyPool, hall: &str, now: i64, key: &str) ->
             id: r.try_get(0)?,
             workstation: r.try_get(1)?,
             window: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
-            mode: if r.try_get::<String, _>(3)? == "local" { VisitMode::Local } else { VisitMode::Hall },
+            mode: if r.try_get::<String, _>(3)? == "local" {
+                VisitMode::Local
+            } else {
+                VisitMode::Hall
+            },
             called_at: r.try_get(4)?,
             started_at: r.try_get(5)?,
             finished_at: r.try_get(6)?,
@@ -357,7 +373,11 @@ pub async fn by_ticket(pool: &sqlx::AnyPool, hall: &str, now: i64, key: &str) ->
         .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };
-    Ok(VisitRecord { ticket, visit, ratings })
+    Ok(VisitRecord {
+        ticket,
+        visit,
+        ratings,
+    })
 }
 
 /// Counts per rating level (every level present, zero or not).
@@ -413,7 +433,12 @@ pub fn day_start(now: i64) -> i64 {
     hall_day(now) * 86_400_000 - HALL_UTC_OFFSET_MS
 }
 
-async fn ratings_between(pool: &sqlx::AnyPool, hall: &str, from: i64, to: i64) -> Result<Vec<RatingRow>> {
+async fn ratings_between(
+    pool: &sqlx::AnyPool,
+    hall: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<RatingRow>> {
     sqlx::query(&format!(
         "SELECT {RATING_COLUMNS} FROM ratings WHERE hall_code = $1 AND rated_at >= $2 AND rated_at < $3 \
          ORDER BY rated_at LIMIT 200000"
@@ -429,11 +454,25 @@ async fn ratings_between(pool: &sqlx::AnyPool, hall: &str, from: i64, to: i64) -
 }
 
 /// Today's calls, finished visits and ratings per window of `hall`.
-pub async fn today(pool: &sqlx::AnyPool, hall: &str, window: u32, now: i64) -> Result<TodayFigures> {
+pub async fn today(
+    pool: &sqlx::AnyPool,
+    hall: &str,
+    window: u32,
+    now: i64,
+) -> Result<TodayFigures> {
     let mut by: BTreeMap<u32, WindowFigures> = BTreeMap::new();
-    let entry = |by: &mut BTreeMap<u32, WindowFigures>, w: i64| {
+    fn slot(by: &mut BTreeMap<u32, WindowFigures>, w: i64) -> &mut WindowFigures {
         let w = u32::try_from(w).unwrap_or(0);
-        by.entry(w).or_insert_with(|| WindowFigures { window: w, ..Default::default() }).window
+        by.entry(w).or_insert_with(|| WindowFigures {
+            window: w,
+            ..Default::default()
+        })
+    }
+    let count = |r: &sqlx::any::AnyRow| -> Result<(i64, u32)> {
+        Ok((
+            r.try_get(0)?,
+            u32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
+        ))
     };
     let start = day_start(now);
     for r in sqlx::query(
@@ -445,8 +484,8 @@ pub async fn today(pool: &sqlx::AnyPool, hall: &str, window: u32, now: i64) -> R
     .fetch_all(pool)
     .await?
     {
-        let w = entry(&mut by, r.try_get(0)?);
-        by.get_mut(&w).map(|f| f.calls = u32::try_from(r.try_get::<i64, _>(1).unwrap_or(0)).unwrap_or(0));
+        let (w, n) = count(&r)?;
+        slot(&mut by, w).calls = n;
     }
     for r in sqlx::query(
         "SELECT window_no, COUNT(*) FROM visits WHERE hall_code = $1 AND finished_at >= $2 \
@@ -457,16 +496,17 @@ pub async fn today(pool: &sqlx::AnyPool, hall: &str, window: u32, now: i64) -> R
     .fetch_all(pool)
     .await?
     {
-        let w = entry(&mut by, r.try_get(0)?);
-        by.get_mut(&w).map(|f| f.finished_visits = u32::try_from(r.try_get::<i64, _>(1).unwrap_or(0)).unwrap_or(0));
+        let (w, n) = count(&r)?;
+        slot(&mut by, w).finished_visits = n;
     }
     for r in ratings_between(pool, hall, start, i64::MAX).await? {
-        let w = entry(&mut by, i64::from(r.window));
-        if let Some(f) = by.get_mut(&w) {
-            f.ratings.add(&r);
-        }
+        slot(&mut by, i64::from(r.window)).ratings.add(&r);
     }
-    Ok(TodayFigures { hall_code: hall.to_owned(), window, windows: by.into_values().collect() })
+    Ok(TodayFigures {
+        hall_code: hall.to_owned(),
+        window,
+        windows: by.into_values().collect(),
+    })
 }
 
 /// Query of `GET /api/v1/queue/ratings`.
@@ -498,19 +538,34 @@ pub struct RatingFigures {
 }
 
 fn keyed(map: BTreeMap<String, LevelCounts>) -> Vec<KeyedCounts> {
-    map.into_iter().map(|(key, counts)| KeyedCounts { key, counts }).collect()
+    map.into_iter()
+        .map(|(key, counts)| KeyedCounts { key, counts })
+        .collect()
 }
 
 /// Rating figures of `hall` between `from` and `to`.
-pub async fn figures(pool: &sqlx::AnyPool, hall: &str, from: i64, to: i64) -> Result<RatingFigures> {
+pub async fn figures(
+    pool: &sqlx::AnyPool,
+    hall: &str,
+    from: i64,
+    to: i64,
+) -> Result<RatingFigures> {
     let mut total = LevelCounts::default();
     let (mut clerk, mut item, mut window) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for r in ratings_between(pool, hall, from, to).await? {
         total.add(&r);
-        clerk.entry(r.clerk_id.clone()).or_insert_with(LevelCounts::default).add(&r);
-        window.entry(r.window.to_string()).or_insert_with(LevelCounts::default).add(&r);
+        clerk
+            .entry(r.clerk_id.clone())
+            .or_insert_with(LevelCounts::default)
+            .add(&r);
+        window
+            .entry(r.window.to_string())
+            .or_insert_with(LevelCounts::default)
+            .add(&r);
         for code in &r.item_codes {
-            item.entry(code.clone()).or_insert_with(LevelCounts::default).add(&r);
+            item.entry(code.clone())
+                .or_insert_with(LevelCounts::default)
+                .add(&r);
         }
     }
     Ok(RatingFigures {
@@ -553,7 +608,10 @@ mod tests {
         let mut timed = base.clone();
         timed["timed_out"] = true.into();
         timed["level"] = "very_satisfied".into();
-        assert!(check_rating(&timed.to_string()).is_err(), "a timeout counts as satisfied");
+        assert!(
+            check_rating(&timed.to_string()).is_err(),
+            "a timeout counts as satisfied"
+        );
         for l in RatingLevel::ALL {
             assert!(!l.label().is_empty());
         }

@@ -8,7 +8,11 @@ use serde_json::{json, Value};
 use super::{clerk_session, client, Running, Ws};
 
 /// Item groups of the test hall: (code, prefix, name).
-pub const GROUPS: &[(&str, &str, &str)] = &[("A", "A", "社保"), ("B", "B", "不动产"), ("C", "C", "公积金")];
+pub const GROUPS: &[(&str, &str, &str)] = &[
+    ("A", "A", "社保"),
+    ("B", "B", "不动产"),
+    ("C", "C", "公积金"),
+];
 
 /// A desk: an enrolled workstation of a window with a clerk session.
 #[derive(Clone)]
@@ -24,7 +28,11 @@ impl Desk {
         let bytes = serde_json::to_vec(body).unwrap();
         let resp = self
             .ws
-            .request(reqwest::Method::POST, &format!("/api/v1/queue/desk/{verb}"), Some(&bytes))
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/queue/desk/{verb}"),
+                Some(&bytes),
+            )
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .bearer_auth(&self.token)
             .send()
@@ -49,7 +57,10 @@ impl Desk {
     }
 
     pub async fn state(&self) -> Value {
-        let (status, body) = self.ws.get_with_session("/api/v1/queue/desk", &self.token).await;
+        let (status, body) = self
+            .ws
+            .get_with_session("/api/v1/queue/desk", &self.token)
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -65,22 +76,39 @@ pub struct Hall {
 
 /// Sets up a hall: the groups of [`GROUPS`], `windows` (window, groups served), one enrolled
 /// desk per window with a clerk (permissions `permissions`), a paired kiosk.
-pub async fn setup_hall(server: &Running, windows: &[(u32, &[&str])], permissions: &[&str]) -> Hall {
+pub async fn setup_hall(
+    server: &Running,
+    windows: &[(u32, &[&str])],
+    permissions: &[&str],
+) -> Hall {
     let code = super::random_hall();
     let db = &server.state.db;
     for (g, p, n) in GROUPS {
-        yichuang_server::queue::admin::add_group(db, &code, g, p, n).await.unwrap();
+        yichuang_server::queue::admin::add_group(db, &code, g, p, n)
+            .await
+            .unwrap();
     }
     let mut desks = Vec::new();
     for (w, groups) in windows {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
-        yichuang_server::queue::admin::set_window(db, &code, *w, &groups).await.unwrap();
+        yichuang_server::queue::admin::set_window(db, &code, *w, &groups)
+            .await
+            .unwrap();
         let ws = Ws::enroll(server, &code, *w).await;
         let token = clerk_session(server, &ws, permissions).await;
-        desks.push(Desk { ws, token, window: *w });
+        desks.push(Desk {
+            ws,
+            token,
+            window: *w,
+        });
     }
     let kiosk = pair_device(server, &code, "kiosk").await;
-    Hall { code, desks, kiosk, base: server.base.clone() }
+    Hall {
+        code,
+        desks,
+        kiosk,
+        base: server.base.clone(),
+    }
 }
 
 /// Pairs a device of `kind` through `POST /api/v1/hall/pair`; returns its `Cookie` header.
@@ -101,8 +129,14 @@ pub async fn pair_device(server: &Running, hall: &str, kind: &str) -> String {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let set = resp.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let set = resp.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     set.split(';').next().unwrap().to_owned()
 }
 
@@ -147,15 +181,25 @@ pub struct SseReader {
 
 /// A client without an overall timeout (a stream stays open).
 pub fn stream_client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().connect_timeout(Duration::from_secs(5)).build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 impl SseReader {
     pub fn new(resp: reqwest::Response) -> Self {
         assert_eq!(resp.status(), 200);
-        let ctype = resp.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        let ctype = resp.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(ctype.starts_with("text/event-stream"), "{ctype}");
-        Self { resp, buf: String::new() }
+        Self {
+            resp,
+            buf: String::new(),
+        }
     }
 
     /// The next event (comments and keep-alives skipped), or `None` at the end or after `limit`.
@@ -164,7 +208,11 @@ impl SseReader {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
-                let mut ev = SseEvent { id: None, event: "message".into(), data: Value::Null };
+                let mut ev = SseEvent {
+                    id: None,
+                    event: "message".into(),
+                    data: Value::Null,
+                };
                 let mut data = String::new();
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("id:") {
@@ -180,7 +228,10 @@ impl SseReader {
                     return Some(ev);
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk()).await.ok()?.ok()??;
+            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                .await
+                .ok()?
+                .ok()??;
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
@@ -203,7 +254,15 @@ impl SseReader {
 pub async fn desk_events(desk: &Desk, last: Option<i64>) -> SseReader {
     use yichuang_pki::credential::sign_request;
     let path = "/api/v1/queue/events";
-    let sig = sign_request(&desk.ws.key, &desk.ws.id, "GET", path, desk.ws.now_ms(), super::fresh_nonce(), Some(b""));
+    let sig = sign_request(
+        &desk.ws.key,
+        &desk.ws.id,
+        "GET",
+        path,
+        desk.ws.now_ms(),
+        super::fresh_nonce(),
+        Some(b""),
+    );
     let mut b = stream_client().get(format!("{}{path}", desk.ws.base));
     for (name, value) in sig.headers() {
         b = b.header(name, value);
