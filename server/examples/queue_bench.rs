@@ -29,14 +29,31 @@ struct Desk {
 
 impl Desk {
     async fn verb(&self, verb: &str) -> (u16, Value) {
-        let body = serde_json::to_vec(&json!({ "request_id": uuid::Uuid::new_v4().to_string() })).unwrap();
+        let body =
+            serde_json::to_vec(&json!({ "request_id": uuid::Uuid::new_v4().to_string() })).unwrap();
         let path = format!("/api/v1/queue/desk/{verb}");
-        let sig = credential::sign_request(&self.key, &self.id, "POST", &path, now_ms(), nonce(), Some(&body));
-        let mut req = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let sig = credential::sign_request(
+            &self.key,
+            &self.id,
+            "POST",
+            &path,
+            now_ms(),
+            nonce(),
+            Some(&body),
+        );
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
         for (k, v) in sig.headers() {
             req = req.header(k, v);
         }
-        let resp = req.header("content-type", "application/json").body(body).send().await.unwrap();
+        let resp = req
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
@@ -52,11 +69,21 @@ fn nonce() -> String {
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
-async fn enroll(server: &yichuang_server::AppState, base: &str, hall: &str, window: u32, http: &reqwest::Client) -> Desk {
-    let (id, code, _) = yichuang_server::admin::issue_code(&server.db, hall, window, 1, now_ms()).await.unwrap();
+async fn enroll(
+    server: &yichuang_server::AppState,
+    base: &str,
+    hall: &str,
+    window: u32,
+    http: &reqwest::Client,
+) -> Desk {
+    let (id, code, _) = yichuang_server::admin::issue_code(&server.db, hall, window, 1, now_ms())
+        .await
+        .unwrap();
     let mut seed = [0u8; 32];
     seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
     seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
@@ -82,7 +109,9 @@ async fn enroll(server: &yichuang_server::AppState, base: &str, hall: &str, wind
     };
     let db = &server.db;
     let now = now_ms();
-    yichuang_server::Database::upsert_clerk(&db.pool, &clerk, now).await.unwrap();
+    yichuang_server::Database::upsert_clerk(&db.pool, &clerk, now)
+        .await
+        .unwrap();
     let fingerprint = suffix.repeat(2);
     sqlx::query(
         "INSERT INTO cert_bindings (id, clerk_id, issuer, serial, fingerprint, cert_der, bound_at) \
@@ -97,10 +126,23 @@ async fn enroll(server: &yichuang_server::AppState, base: &str, hall: &str, wind
     .await
     .unwrap();
     let token = format!("bench-{suffix}");
-    db.create_session(&yichuang_server::auth::token_hash(&token), &clerk.id, &id, &fingerprint, now, now + 3_600_000)
-        .await
-        .unwrap();
-    Desk { id, key, token, base: base.to_owned(), http: http.clone() }
+    db.create_session(
+        &yichuang_server::auth::token_hash(&token),
+        &clerk.id,
+        &id,
+        &fingerprint,
+        now,
+        now + 3_600_000,
+    )
+    .await
+    .unwrap();
+    Desk {
+        id,
+        key,
+        token,
+        base: base.to_owned(),
+        http: http.clone(),
+    }
 }
 
 /// `n` waiting tickets of group A, inserted in one transaction (the bench measures calls).
@@ -123,13 +165,15 @@ async fn backlog(state: &yichuang_server::AppState, hall: &str, n: i64) {
         .await
         .unwrap();
     }
-    sqlx::query("INSERT INTO queue_counters (hall_code, day, prefix, last_no) VALUES ($1, $2, 'A', $3)")
-        .bind(hall)
-        .bind(day)
-        .bind(n)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO queue_counters (hall_code, day, prefix, last_no) VALUES ($1, $2, 'A', $3)",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(n)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -161,12 +205,20 @@ async fn main() {
     let task = tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(256).build().unwrap();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let hall = uuid::Uuid::new_v4().simple().to_string()[..12].to_ascii_uppercase();
-    yichuang_server::queue::admin::add_group(&state.db, &hall, "A", "A", "bench").await.unwrap();
+    yichuang_server::queue::admin::add_group(&state.db, &hall, "A", "A", "bench")
+        .await
+        .unwrap();
     let mut desks = Vec::new();
     for w in 1..=desks_n {
-        yichuang_server::queue::admin::set_window(&state.db, &hall, w, &["A".to_owned()]).await.unwrap();
+        yichuang_server::queue::admin::set_window(&state.db, &hall, w, &["A".to_owned()])
+            .await
+            .unwrap();
         desks.push(Arc::new(enroll(&state, &base, &hall, w, &http).await));
     }
     let backlog_n = (secs as i64 * 1_500).max(2_000);
@@ -224,7 +276,10 @@ async fn main() {
         let browser = chromium::Browser::start().await;
         browser.pair(&base, &code, "/hall/screen").await;
         browser
-            .wait_for("return document.body.dataset.connected === '1'", Duration::from_secs(10))
+            .wait_for(
+                "return document.body.dataset.connected === '1'",
+                Duration::from_secs(10),
+            )
             .await
             .expect("screen connected");
         let d = &desks[0];
@@ -233,17 +288,35 @@ async fn main() {
             let sent = now_ms();
             let (status, r) = d.verb("call-next").await;
             assert_eq!(status, 200, "{r}");
-            let key = format!("{}@{}", r["ticket"]["number"].as_str().unwrap(), r["window"]);
+            let key = format!(
+                "{}@{}",
+                r["ticket"]["number"].as_str().unwrap(),
+                r["window"]
+            );
             let shown = browser
-                .wait_for(&format!("return window.__shown[{}] || 0", serde_json::to_string(&key).unwrap()), Duration::from_secs(5))
+                .wait_for(
+                    &format!(
+                        "return window.__shown[{}] || 0",
+                        serde_json::to_string(&key).unwrap()
+                    ),
+                    Duration::from_secs(5),
+                )
                 .await
                 .expect("the screen shows the call");
             samples.push((shown.as_i64().unwrap() - sent) as f64);
             d.verb("finish").await;
         }
         samples.sort_by(f64::total_cmp);
-        eprintln!("call → screen: p50 {:.0} ms, max {:.0} ms over {} calls", percentile(&samples, 0.5), samples[samples.len() - 1], samples.len());
-        println!("bench: queue_call_to_screen_p99_ms {:.0} ms", percentile(&samples, 0.99));
+        eprintln!(
+            "call → screen: p50 {:.0} ms, max {:.0} ms over {} calls",
+            percentile(&samples, 0.5),
+            samples[samples.len() - 1],
+            samples.len()
+        );
+        println!(
+            "bench: queue_call_to_screen_p99_ms {:.0} ms",
+            percentile(&samples, 0.99)
+        );
     } else {
         eprintln!("queue bench: chromedriver missing (scripts/setup.sh installs it): queue_call_to_screen_p99_ms not measured");
     }

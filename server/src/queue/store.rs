@@ -146,7 +146,12 @@ pub async fn emit(
         }),
         window: data.window,
         reason: data.reason.map(str::to_owned),
-        waiting: waiting_counts(&mut **tx, hall, day).await?,
+        waiting: match kind {
+            EventKind::Issued | EventKind::Called | EventKind::Transferred => {
+                Some(waiting_counts(&mut **tx, hall, day).await?)
+            }
+            _ => None,
+        },
     };
     let payload = serde_json::to_string(&event).map_err(|e| Error::BadRequest {
         detail: format!("event: {e}"),

@@ -326,8 +326,10 @@ pub struct HallEvent {
     pub window: Option<u32>,
     /// `paused`: the reason.
     pub reason: Option<String>,
-    /// Waiting counts per item group after the change.
-    pub waiting: Vec<GroupCount>,
+    /// Waiting counts per item group after the change; only on the events that change them
+    /// (`issued`, `called`, `transferred`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Vec<GroupCount>>,
 }
 
 /// Query of `GET …/events`: `last_event_id` stands in for the `Last-Event-ID` header.

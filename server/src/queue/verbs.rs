@@ -351,27 +351,28 @@ impl Ctx<'_> {
     }
 
     async fn mark_called(&self, tx: &mut Tx, id: &str, from: &str) -> Result<Ticket> {
-        let done = sqlx::query(
+        let row = sqlx::query(&format!(
             "UPDATE queue_tickets SET status = 'called', window_no = $1, target_window = NULL, \
                called_at = $2, first_called_at = COALESCE(first_called_at, $2), recalls = 0, \
                skipped_at = NULL, clerk_id = $3, workstation = $4 \
-             WHERE id = $5 AND status = $6",
-        )
+             WHERE id = $5 AND status = $6 RETURNING {}",
+            store::TICKET_COLUMNS
+        ))
         .bind(i64::from(self.desk.window))
         .bind(self.now)
         .bind(&self.desk.clerk_id)
         .bind(&self.desk.actor)
         .bind(id)
         .bind(from)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Err(queue_err(
+        match row {
+            Some(row) => store::ticket_from_row(&row),
+            None => Err(queue_err(
                 QueueProblem::TicketBusy,
                 format!("ticket {id} changed meanwhile"),
-            ));
+            )),
         }
-        store::ticket(tx, id).await
     }
 
     async fn call_next(&self, tx: &mut Tx) -> Result<Step> {
@@ -585,21 +586,18 @@ impl Ctx<'_> {
             }
         }
         let cases = to_json(&all)?;
-        if finish {
-            sqlx::query("UPDATE queue_tickets SET cases = $1, status = 'finished', finished_at = $2 WHERE id = $3")
-                .bind(&cases)
-                .bind(self.now)
-                .bind(&t.id)
-                .execute(&mut **tx)
-                .await?;
-        } else {
-            sqlx::query("UPDATE queue_tickets SET cases = $1 WHERE id = $2")
-                .bind(&cases)
-                .bind(&t.id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        let t = store::ticket(tx, &t.id).await?;
+        let row = sqlx::query(&format!(
+            "UPDATE queue_tickets SET cases = $1, status = $2, finished_at = $3 WHERE id = $4 \
+             RETURNING {}",
+            store::TICKET_COLUMNS
+        ))
+        .bind(&cases)
+        .bind(if finish { "finished" } else { "called" })
+        .bind(finish.then_some(self.now))
+        .bind(&t.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let t = store::ticket_from_row(&row)?;
         if finish {
             let id = self.event(tx, EventKind::Finished, Some(&t), None).await?;
             return Ok((Outcome::Finished, Some(t), Some(id)));
