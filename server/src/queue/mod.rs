@@ -62,6 +62,8 @@ pub struct QueueState {
     /// Set when the server shuts down: the event streams end so connections can drain.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Halls whose `queue_halls` row is known to exist.
+    halls: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Default for QueueState {
@@ -79,12 +81,37 @@ impl QueueState {
             wake,
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+            halls: Arc::default(),
         }
     }
 
     /// Wakes this instance's event streams of `hall`.
     pub fn wake(&self, hall: &str) {
         let _ = self.wake.send(Arc::from(hall));
+    }
+
+    /// Creates the hall's `queue_halls` row (the event sequence) once.
+    pub async fn ensure_hall(&self, pool: &sqlx::AnyPool, hall: &str) -> crate::Result<()> {
+        let known = self
+            .halls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(hall);
+        if !known {
+            sqlx::query(
+                "INSERT INTO queue_halls (hall_code, last_event) VALUES ($1, 0) \
+                 ON CONFLICT (hall_code) DO NOTHING",
+            )
+            .bind(hall)
+            .execute(pool)
+            .await?;
+            let mut halls = self.halls.lock().unwrap_or_else(|p| p.into_inner());
+            if halls.len() > 10_000 {
+                halls.clear();
+            }
+            halls.insert(hall.to_owned());
+        }
+        Ok(())
     }
 
     /// Ends every event stream of this instance (at shutdown).

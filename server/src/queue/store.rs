@@ -76,6 +76,17 @@ pub async fn lock_hall(tx: &mut Tx, hall: &str) -> Result<()> {
     Ok(())
 }
 
+/// Takes the desk's window row for the rest of the transaction (the row exists: the verb
+/// creates it before).
+pub async fn lock_window(tx: &mut Tx, hall: &str, window: u32) -> Result<()> {
+    sqlx::query("UPDATE queue_windows SET paused = paused WHERE hall_code = $1 AND window_no = $2")
+        .bind(hall)
+        .bind(i64::from(window))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Waiting counts per item group of the hall.
 pub async fn waiting_counts<'e, E>(ex: E, hall: &str, day: i64) -> Result<Vec<GroupCount>>
 where
@@ -156,23 +167,26 @@ pub async fn emit(
     let payload = serde_json::to_string(&event).map_err(|e| Error::BadRequest {
         detail: format!("event: {e}"),
     })?;
-    sqlx::query(
-        "INSERT INTO queue_events (hall_code, seq, kind, payload, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(hall)
-    .bind(id)
-    .bind(kind.as_str())
-    .bind(&payload)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    if kind_db == DatabaseKind::Postgres {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(super::NOTIFY_CHANNEL)
-            .bind(hall)
-            .execute(&mut **tx)
-            .await?;
-    }
+    // On PostgreSQL the notification (delivered at commit) rides on the same statement.
+    let sql = match kind_db {
+        DatabaseKind::Postgres => {
+            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
+             SELECT $1, $2, $3, $4, $5 FROM (SELECT pg_notify($6, $1)) AS n"
+        }
+        DatabaseKind::Sqlite => {
+            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
+             SELECT $1, $2, $3, $4, $5 WHERE $6 <> ''"
+        }
+    };
+    sqlx::query(sql)
+        .bind(hall)
+        .bind(id)
+        .bind(kind.as_str())
+        .bind(&payload)
+        .bind(now)
+        .bind(super::NOTIFY_CHANNEL)
+        .execute(&mut **tx)
+        .await?;
     Ok(id)
 }
 
@@ -326,6 +340,34 @@ pub const CALLABLE_ORDER: &str = "ORDER BY CASE WHEN target_window = $3 THEN 0 E
       CASE WHEN priority = 'green' THEN 0 \
            WHEN priority = 'appointment' AND slot_start <= $4 AND slot_end >= $4 THEN 1 \
            ELSE 2 END, issued_at, id";
+
+/// The next ticket `window` may call, its row locked for this transaction; on PostgreSQL rows
+/// other desks are taking are skipped (`FOR UPDATE SKIP LOCKED`).
+pub async fn next_callable(
+    tx: &mut Tx,
+    kind: DatabaseKind,
+    hall: &str,
+    day: i64,
+    window: u32,
+    now: i64,
+) -> Result<Option<Ticket>> {
+    let lock = match kind {
+        DatabaseKind::Postgres => " FOR UPDATE SKIP LOCKED",
+        DatabaseKind::Sqlite => "",
+    };
+    sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE {CALLABLE_WHERE} {CALLABLE_ORDER} LIMIT 1{lock}"
+    ))
+    .bind(hall)
+    .bind(day)
+    .bind(i64::from(window))
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?
+    .as_ref()
+    .map(ticket_from_row)
+    .transpose()
+}
 
 /// The tickets `window` may call, in calling order.
 pub async fn callable<'e, E>(

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::store::{self, emit, lock_hall, queue_err, EventData, Tx};
+use super::store::{self, emit, lock_hall, lock_window, queue_err, EventData, Tx};
 use super::{
     hall_day, DeskState, EventKind, IssueRequest, Outcome, Priority, Ticket, TicketStatus, Verb,
     VerbRequest, VerbResult,
@@ -41,17 +41,32 @@ fn check_cases(cases: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f` in a transaction holding the hall's lock; commits and wakes the event streams.
-async fn locked<T, F>(state: &AppState, hall: &str, f: F) -> Result<T>
+/// Runs `f` in one transaction; commits and wakes the event streams.
+///
+/// Locks, always in this order (so transactions never wait on each other in a cycle): the
+/// desk's window row first when `window` is given (a desk's verbs run one at a time), then the
+/// ticket rows a verb changes (guarded by their status, and on PostgreSQL chosen with
+/// `SKIP LOCKED`), and last, in [`emit`], the hall's row: the event sequence, held only from
+/// there to the commit. On SQLite (one instance) an in-process lock serialises the writers.
+async fn locked<T, F>(state: &AppState, hall: &str, window: Option<u32>, f: F) -> Result<T>
 where
     F: for<'t> FnOnce(&'t mut Tx) -> futures_util::future::BoxFuture<'t, Result<T>>,
 {
+    state.queue.ensure_hall(&state.db.pool, hall).await?;
     let _writer = match state.db.kind {
         crate::config::DatabaseKind::Sqlite => Some(state.queue.sqlite_writer().lock().await),
         crate::config::DatabaseKind::Postgres => None,
     };
     let mut tx = state.db.pool.begin().await?;
-    lock_hall(&mut tx, hall).await?;
+    match window {
+        Some(w) => lock_window(&mut tx, hall, w).await?,
+        // SQLite: a write first, so the transaction waits for the writer lock (busy timeout)
+        // rather than failing on an upgrade. PostgreSQL: nothing to take before `emit`.
+        None if state.db.kind == crate::config::DatabaseKind::Sqlite => {
+            lock_hall(&mut tx, hall).await?
+        }
+        None => {}
+    }
     let out = f(&mut tx).await?;
     tx.commit().await?;
     state.queue.wake(hall);
@@ -125,7 +140,7 @@ pub async fn issue(state: &AppState, desk: &Desk, req: IssueRequest) -> Result<T
     let kind = state.db.kind;
     let desk = desk.clone();
     let hall = desk.hall.clone();
-    locked(state, &hall, move |tx| {
+    locked(state, &hall, None, move |tx| {
         Box::pin(async move {
             if let Some(rid) = &req.request_id {
                 if let Some(held) = stored(&mut **tx, &desk.actor, rid, "issue").await? {
@@ -234,7 +249,8 @@ pub async fn run(
     }
     let desk = desk.clone();
     let hall = desk.hall.clone();
-    locked(state, &hall, move |tx| {
+    let window = desk.window;
+    locked(state, &hall, Some(window), move |tx| {
         Box::pin(async move {
             if let Some(held) =
                 stored(&mut **tx, &desk.actor, &req.request_id, verb.as_str()).await?
@@ -377,30 +393,42 @@ impl Ctx<'_> {
 
     async fn call_next(&self, tx: &mut Tx) -> Result<Step> {
         self.ready_to_call(tx).await?;
-        let next = store::callable(
-            &mut **tx,
-            &self.desk.hall,
-            self.day,
-            self.desk.window,
-            self.now,
-            1,
-        )
-        .await?;
-        let Some(next) = next.into_iter().next() else {
+        // A ticket another desk took between the choice and the update: choose again.
+        for _ in 0..5 {
+            let next = store::next_callable(
+                tx,
+                self.kind,
+                &self.desk.hall,
+                self.day,
+                self.desk.window,
+                self.now,
+            )
+            .await?;
+            let Some(next) = next else { break };
+            match self.mark_called(tx, &next.id, "waiting").await {
+                Ok(t) => {
+                    let id = self.event(tx, EventKind::Called, Some(&t), None).await?;
+                    return Ok((Outcome::Called, Some(t), Some(id)));
+                }
+                Err(Error::Queue {
+                    problem: QueueProblem::TicketBusy,
+                    ..
+                }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        {
             let groups = store::window_groups(&mut **tx, &self.desk.hall, self.desk.window).await?;
             let problem = if groups.is_empty() {
                 QueueProblem::NotConfigured
             } else {
                 QueueProblem::Empty
             };
-            return Err(queue_err(
+            Err(queue_err(
                 problem,
                 format!("nothing to call for window {}", self.desk.window),
-            ));
-        };
-        let t = self.mark_called(tx, &next.id, "waiting").await?;
-        let id = self.event(tx, EventKind::Called, Some(&t), None).await?;
-        Ok((Outcome::Called, Some(t), Some(id)))
+            ))
+        }
     }
 
     async fn call_given(&self, tx: &mut Tx, key: Option<&str>, return_ms: i64) -> Result<Step> {
@@ -529,13 +557,23 @@ impl Ctx<'_> {
         };
         sqlx::query(
             "UPDATE queue_tickets SET status = 'waiting', window_no = NULL, target_window = $1, \
-               group_code = $2, recalls = 0 WHERE id = $3",
+               group_code = $2, recalls = 0 WHERE id = $3 AND status = $4",
         )
         .bind(target)
         .bind(&group)
         .bind(&t.id)
+        .bind(t.status.as_str())
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected()
+        .eq(&1)
+        .then_some(())
+        .ok_or_else(|| {
+            queue_err(
+                QueueProblem::TicketBusy,
+                format!("{} changed meanwhile", t.number),
+            )
+        })?;
         let t = store::ticket(tx, &t.id).await?;
         let id = self
             .event(tx, EventKind::Transferred, Some(&t), None)
