@@ -5,7 +5,6 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
-use sqlx::Row;
 
 use super::devices::{self, DeviceKind, HallDevice, PairRequest, Paired};
 use super::verbs::{self, Desk};
@@ -62,11 +61,7 @@ impl ClerkBody {
 
 /// The window of an enrolled workstation (from its enrollment, never from the request).
 pub async fn window_of(state: &AppState, ws: &Signed) -> Result<u32> {
-    let row = sqlx::query("SELECT window_no FROM workstations WHERE id = $1")
-        .bind(&ws.workstation)
-        .fetch_one(&state.db.pool)
-        .await?;
-    Ok(u32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
+    state.queue.window_of(&state.db.pool, &ws.workstation).await
 }
 
 async fn desk_of(state: &AppState, s: &ClerkSession) -> Result<Desk> {

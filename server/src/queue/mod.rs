@@ -64,6 +64,8 @@ pub struct QueueState {
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Halls whose `queue_halls` row is known to exist.
     halls: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Windows of workstations.
+    windows: Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
 }
 
 impl Default for QueueState {
@@ -82,6 +84,7 @@ impl QueueState {
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
             halls: Arc::default(),
+            windows: Arc::default(),
         }
     }
 
@@ -112,6 +115,60 @@ impl QueueState {
             halls.insert(hall.to_owned());
         }
         Ok(())
+    }
+
+    /// Creates the window's `queue_windows` row once (the desk's lock).
+    pub async fn ensure_window(
+        &self,
+        pool: &sqlx::AnyPool,
+        hall: &str,
+        window: u32,
+    ) -> crate::Result<()> {
+        let key = format!("{hall}\n{window}");
+        let known = self
+            .halls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key);
+        if !known {
+            sqlx::query(
+                "INSERT INTO queue_windows (hall_code, window_no, paused) VALUES ($1, $2, 0) \
+                 ON CONFLICT (hall_code, window_no) DO NOTHING",
+            )
+            .bind(hall)
+            .bind(i64::from(window))
+            .execute(pool)
+            .await?;
+            self.halls
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key);
+        }
+        Ok(())
+    }
+
+    /// The window of an enrolled workstation (it never changes: the id is `{hall}-{window}`).
+    pub async fn window_of(&self, pool: &sqlx::AnyPool, workstation: &str) -> crate::Result<u32> {
+        let key = format!("ws\n{workstation}");
+        if let Some(w) = self
+            .windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(*w);
+        }
+        let row = sqlx::query("SELECT window_no FROM workstations WHERE id = $1")
+            .bind(workstation)
+            .fetch_one(pool)
+            .await?;
+        let w = u32::try_from(sqlx::Row::try_get::<i64, _>(&row, 0)?).unwrap_or(0);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() > 10_000 {
+            windows.clear();
+        }
+        windows.insert(key, w);
+        Ok(w)
     }
 
     /// Ends every event stream of this instance (at shutdown).

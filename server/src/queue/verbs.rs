@@ -225,14 +225,10 @@ pub async fn run(
         r.replayed = true;
         return Ok(r);
     }
-    sqlx::query(
-        "INSERT INTO queue_windows (hall_code, window_no, paused) VALUES ($1, $2, 0) \
-         ON CONFLICT (hall_code, window_no) DO NOTHING",
-    )
-    .bind(&desk.hall)
-    .bind(i64::from(desk.window))
-    .execute(pool)
-    .await?;
+    state
+        .queue
+        .ensure_window(pool, &desk.hall, desk.window)
+        .await?;
     if verb == Verb::CallNext
         && store::callable_count(pool, &desk.hall, hall_day(now), desk.window).await? == 0
     {
