@@ -203,13 +203,11 @@ pub fn rating_level_label(level: crate::queue::visits::RatingLevel) -> &'static 
 pub fn rating_reason_label(reason: crate::queue::visits::RatingReason) -> &'static str {
     use crate::queue::visits::RatingReason as R;
     match reason {
+        R::Efficiency => "办事效率低、等候时间长",
+        R::Competence => "业务不熟练、解答不清楚",
         R::Attitude => "服务态度不好",
-        R::Efficiency => "办事效率不高",
-        R::Process => "办事流程繁琐",
-        R::Guidance => "办事指南不清晰、一次性告知不到位",
-        R::RunAround => "需要多次跑动或重复提交材料",
-        R::Standards => "服务不规范、标准不统一",
-        R::Facilities => "服务环境和设施不便",
+        R::Guidance => "办事指南或材料要求不清楚",
+        R::Environment => "服务环境和设施不便",
         R::Other => "其他",
     }
 }

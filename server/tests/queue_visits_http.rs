@@ -61,10 +61,14 @@ async fn scenario(server: &Running) {
         record(&visit_id, "visit", 1, visit.clone()),
         record(&r1, "rating", 1, rating("very_satisfied", json!([]), false)),
         record(&r2, "rating", 1, rating("satisfied", json!([]), true)),
-        record(&r3, "rating", 1, rating("dissatisfied", json!(["attitude", "run_around"]), false)),
+        record(&r3, "rating", 1, rating("dissatisfied", json!(["attitude", "competence"]), false)),
         record(&bad1, "rating", 1, rating("dissatisfied", json!([]), false)),
         record(&bad2, "rating", 1, rating("excellent", json!([]), false)),
         record(&bad3, "visit", 1, json!({ "mode": "hall" })),
+        record(&uuid::Uuid::now_v7().to_string(), "visit", 1, json!({
+            "ticket_id": null, "ticket_no": null, "mode": "walk_in", "called_at": null,
+            "started_at": finished_at, "finished_at": null, "clerk_id": "T-clerk", "cases": []
+        })),
     ]});
     let (status, acks) = d.ws.post_json("/api/v1/sync/push", &push).await;
     assert_eq!(status, 200, "{acks}");
@@ -84,6 +88,7 @@ async fn scenario(server: &Running) {
             ("rejected", Some("invalid_rating")),
             ("rejected", Some("invalid_rating")),
             ("rejected", Some("invalid_visit")),
+            ("accepted", None),
         ],
         "{acks}"
     );
@@ -106,7 +111,7 @@ async fn scenario(server: &Running) {
         assert_eq!(v["ratings"].as_array().unwrap().len(), 3);
         assert_eq!(
             v["ratings"][2]["reasons"],
-            json!(["attitude", "run_around"])
+            json!(["attitude", "competence"])
         );
     }
     let (status, v) =

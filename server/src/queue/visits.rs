@@ -62,32 +62,30 @@ impl RatingLevel {
     }
 }
 
-/// Reason categories of a 差评 (不满意 / 非常不满意); labels in the message table:
-/// attitude 服务态度不好, efficiency 办事效率不高, process 办事流程繁琐, guidance 办事指南不清晰、
-/// 一次性告知不到位, run_around 需要多次跑动或重复提交材料, standards 服务不规范、标准不统一,
-/// facilities 服务环境和设施不便, other 其他.
+/// Reason categories of a 差评 (不满意 / 非常不满意), the same as the workstation's
+/// (`core::domain::visit::RatingReason`): the window indicators of the 好差评 content standard
+/// (服务效率, 服务水平, 服务态度) with the guide and environment complaints halls add, and other.
+/// Labels in the message table: efficiency 办事效率低、等候时间长, competence 业务不熟练、解答不清楚,
+/// attitude 服务态度不好, guidance 办事指南或材料要求不清楚, environment 服务环境和设施不便,
+/// other 其他.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RatingReason {
-    Attitude,
     Efficiency,
-    Process,
+    Competence,
+    Attitude,
     Guidance,
-    RunAround,
-    Standards,
-    Facilities,
+    Environment,
     Other,
 }
 
 impl RatingReason {
-    pub const ALL: [RatingReason; 8] = [
-        RatingReason::Attitude,
+    pub const ALL: [RatingReason; 6] = [
         RatingReason::Efficiency,
-        RatingReason::Process,
+        RatingReason::Competence,
+        RatingReason::Attitude,
         RatingReason::Guidance,
-        RatingReason::RunAround,
-        RatingReason::Standards,
-        RatingReason::Facilities,
+        RatingReason::Environment,
         RatingReason::Other,
     ];
 
@@ -96,12 +94,31 @@ impl RatingReason {
     }
 }
 
-/// Visit mode: the hall's queue, or a field office's local queue.
+/// Visit mode: the hall's queue, a field office's local queue, or a walk-in without a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VisitMode {
     Hall,
     Local,
+    WalkIn,
+}
+
+impl VisitMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitMode::Hall => "hall",
+            VisitMode::Local => "local",
+            VisitMode::WalkIn => "walk_in",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "local" => VisitMode::Local,
+            "walk_in" => VisitMode::WalkIn,
+            _ => VisitMode::Hall,
+        }
+    }
 }
 
 /// Payload of a `visit` record.
@@ -226,7 +243,7 @@ pub async fn extract(
         .bind(window)
         .bind(&v.ticket_id)
         .bind(&v.ticket_no)
-        .bind(if v.mode == VisitMode::Hall { "hall" } else { "local" })
+        .bind(v.mode.as_str())
         .bind(v.called_at)
         .bind(v.started_at)
         .bind(v.finished_at)
@@ -348,11 +365,7 @@ pub async fn by_ticket(
             id: r.try_get(0)?,
             workstation: r.try_get(1)?,
             window: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
-            mode: if r.try_get::<String, _>(3)? == "local" {
-                VisitMode::Local
-            } else {
-                VisitMode::Hall
-            },
+            mode: VisitMode::parse(&r.try_get::<String, _>(3)?),
             called_at: r.try_get(4)?,
             started_at: r.try_get(5)?,
             finished_at: r.try_get(6)?,
