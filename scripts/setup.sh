@@ -26,6 +26,8 @@ APT_PACKAGES=(
   # generator (scripts/qr-testset.sh) runs in a venv; MJPEG frames are decoded by the
   # system libjpeg-turbo (TurboJPEG API, found by pkg-config)
   libclang-dev clang python3-venv libturbojpeg0-dev
+  # The hall's call screen (issue 17) is tested and benched in headless Chromium via chromedriver
+  chromium chromium-driver
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -36,6 +36,8 @@ async fn run_on(
     match command {
         AdminCommand::Openapi => Ok(Vec::new()),
         AdminCommand::Workstation(cmd) => workstation(db, cmd, now).await,
+        AdminCommand::Queue(cmd) => crate::queue::admin::queue(db, cmd, now).await,
+        AdminCommand::Device(cmd) => crate::queue::admin::device(db, cmd, now).await,
         AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
             db.disable_clerk(id, now).await?;
             Ok(vec![format!("disabled {id}; their sessions ended")])
@@ -232,7 +234,7 @@ async fn workstation(db: &Database, cmd: &WorkstationCommand, now: i64) -> Resul
 }
 
 /// Unix ms as `YYYY-MM-DD HH:MM` UTC.
-fn utc(ms: i64) -> String {
+pub(crate) fn utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

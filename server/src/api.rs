@@ -146,6 +146,20 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::sync::handlers::config,
         crate::sync::handlers::audit_check,
         crate::sync::handlers::stats,
+        crate::queue::handlers::desk_state,
+        crate::queue::handlers::desk_verb,
+        crate::queue::handlers::desk_events,
+        crate::queue::handlers::issue_desk,
+        crate::queue::handlers::visit,
+        crate::queue::handlers::today,
+        crate::queue::handlers::ratings,
+        crate::queue::handlers::pair,
+        crate::queue::handlers::hall_snapshot,
+        crate::queue::handlers::hall_events,
+        crate::queue::handlers::issue_kiosk,
+        crate::queue::handlers::pair_page,
+        crate::queue::handlers::screen_page,
+        crate::queue::handlers::kiosk_page,
     ),
     components(schemas(
         HealthResponse,
@@ -175,11 +189,45 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::sync::AuditForgery,
         crate::sync::pull::PullDocument,
         crate::sync::handlers::SyncStats,
+        crate::queue::Priority,
+        crate::queue::TicketStatus,
+        crate::queue::Ticket,
+        crate::queue::IssueRequest,
+        crate::queue::Verb,
+        crate::queue::VerbRequest,
+        crate::queue::Outcome,
+        crate::queue::VerbResult,
+        crate::queue::GroupCount,
+        crate::queue::CallView,
+        crate::queue::WindowView,
+        crate::queue::HallSnapshot,
+        crate::queue::DeskState,
+        crate::queue::EventKind,
+        crate::queue::EventTicket,
+        crate::queue::HallEvent,
+        crate::queue::devices::DeviceKind,
+        crate::queue::devices::PairRequest,
+        crate::queue::devices::Paired,
+        crate::queue::visits::RatingLevel,
+        crate::queue::visits::RatingReason,
+        crate::queue::visits::VisitMode,
+        crate::queue::visits::VisitPayload,
+        crate::queue::visits::RatingPayload,
+        crate::queue::visits::VisitRow,
+        crate::queue::visits::RatingRow,
+        crate::queue::visits::VisitRecord,
+        crate::queue::visits::LevelCounts,
+        crate::queue::visits::WindowFigures,
+        crate::queue::visits::TodayFigures,
+        crate::queue::visits::KeyedCounts,
+        crate::queue::visits::RatingFigures,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "system", description = "Service status and metadata"),
         (name = "auth", description = "Clerk login with a UKey certificate, sessions and offline grants"),
+        (name = "queue", description = "The hall's queue at the desk: the verbs (idempotent by request_id, serialised per hall), the desk state, the hall's event stream (SSE: `snapshot`, or with Last-Event-ID the missed events, then live ones), tickets from a reception PC, visits and ratings (the `visit` and `rating` sync record kinds: their payload schemas are VisitPayload and RatingPayload)"),
+        (name = "hall", description = "Hall devices (call screen, kiosk): pairing with a one-time code for a cookie, their pages (text/html), the hall snapshot and event stream, tickets from the kiosk. Only ticket and window numbers are ever shown"),
         (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]
@@ -214,6 +262,16 @@ impl Modify for BearerAuth {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "hall_device",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::queue::devices::COOKIE,
+                "Device token of a paired hall device (call screen or kiosk): set by \
+                 POST /api/v1/hall/pair with a one-time code from `yichuang-server device enroll`; \
+                 HttpOnly, SameSite=Strict, Secure under TLS; revoked by `device disable`. \
+                 Refused with 401 device_unauthorized.",
+            ))),
         );
         components.add_security_scheme(
             "workstation_signature",

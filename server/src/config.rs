@@ -162,6 +162,16 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub reload_secs: u64,
 
+    /// 排队叫号：同一号码重呼超过此次数即过号
+    #[arg(long, value_name = "N", env = "YICHUANG_QUEUE_RECALL_LIMIT", default_value_t = crate::queue::DEFAULT_RECALL_LIMIT,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub queue_recall_limit: u32,
+
+    /// 排队叫号：过号后可在此分钟数内重新呼叫
+    #[arg(long, value_name = "MINUTES", env = "YICHUANG_QUEUE_RETURN_MINUTES", default_value_t = crate::queue::DEFAULT_RETURN_MINUTES,
+          value_parser = clap::value_parser!(u32).range(0..=1440))]
+    pub queue_return_minutes: u32,
+
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
 }
@@ -178,6 +188,12 @@ pub enum AdminCommand {
     /// 工作站注册管理
     #[command(subcommand)]
     Workstation(WorkstationCommand),
+    /// 排队叫号配置（事项分组、窗口）
+    #[command(subcommand)]
+    Queue(crate::queue::admin::QueueCommand),
+    /// 大厅设备（综合屏、取号机）配对管理
+    #[command(subcommand)]
+    Device(crate::queue::admin::DeviceCommand),
     /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
     Openapi,
 }
@@ -284,6 +300,10 @@ impl Cli {
             },
             insecure_http: self.insecure_http,
             reload_interval: std::time::Duration::from_secs(self.reload_secs),
+            queue: crate::queue::QueueConfig {
+                recall_limit: self.queue_recall_limit,
+                return_ms: i64::from(self.queue_return_minutes) * 60_000,
+            },
             sync: SyncConfig {
                 catalog_dir: self.catalog_dir,
                 blob_dir: self.blob_dir,
@@ -486,6 +506,8 @@ pub struct ServerConfig {
     pub insecure_http: bool,
     /// How often the TLS files and the CRL directory are checked for changes.
     pub reload_interval: std::time::Duration,
+    /// The hall queue's rules.
+    pub queue: crate::queue::QueueConfig,
 }
 
 /// The server certificate (PEM chain) and its private key (PEM).
@@ -509,6 +531,7 @@ impl ServerConfig {
             tls: None,
             insecure_http: false,
             reload_interval: std::time::Duration::from_secs(DEFAULT_RELOAD_SECS),
+            queue: crate::queue::QueueConfig::default(),
         }
     }
 

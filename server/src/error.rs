@@ -90,6 +90,18 @@ error_codes! {
     TlsConfig = "tls_config",
     PlainHttpRefused = "plain_http_refused",
     CrlOutdated = "crl_outdated",
+    QueueTicketUnknown = "queue_ticket_unknown",
+    QueueTicketBusy = "queue_ticket_busy",
+    QueueTicketElsewhere = "queue_ticket_elsewhere",
+    QueueTicketDone = "queue_ticket_done",
+    QueueEmpty = "queue_empty",
+    QueueDeskBusy = "queue_desk_busy",
+    QueueDeskIdle = "queue_desk_idle",
+    QueueWindowPaused = "queue_window_paused",
+    QueueNotConfigured = "queue_not_configured",
+    QueueRequestReused = "queue_request_reused",
+    DeviceCodeInvalid = "device_code_invalid",
+    DeviceUnauthorized = "device_unauthorized",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -171,6 +183,79 @@ pub enum AdminProblem {
         what: &'static str,
         value: u64,
     },
+    /// A queue setting that does not parse (group code, prefix, name, window).
+    BadQueueInput {
+        what: &'static str,
+        input: String,
+    },
+    /// An item group that is not configured in the hall.
+    UnknownGroup {
+        hall: String,
+        code: String,
+    },
+    /// No hall device with this id.
+    UnknownDevice {
+        id: String,
+    },
+}
+
+/// Why a queue verb, a ticket or a hall device request was refused (one code each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueProblem {
+    /// No such ticket today in this hall.
+    TicketUnknown,
+    /// The ticket is being served at a window.
+    TicketBusy,
+    /// The ticket belongs to another hall, or to an item group this window does not serve.
+    TicketElsewhere,
+    /// The ticket is finished, or was skipped longer ago than the return period.
+    TicketDone,
+    /// Nobody waits for this window's item groups.
+    Empty,
+    /// The window still serves a ticket (finish or transfer it first).
+    DeskBusy,
+    /// The window serves no ticket (recall, transfer, attach, finish need one).
+    DeskIdle,
+    /// The window is paused.
+    WindowPaused,
+    /// Unknown item group, or the window serves none.
+    NotConfigured,
+    /// The request id was used for another verb.
+    RequestReused,
+    /// Device pairing code unknown, expired or used.
+    DeviceCodeInvalid,
+    /// No valid device cookie (missing, unknown, disabled, or the wrong kind of device).
+    DeviceUnauthorized,
+}
+
+impl QueueProblem {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            QueueProblem::TicketUnknown => ErrorCode::QueueTicketUnknown,
+            QueueProblem::TicketBusy => ErrorCode::QueueTicketBusy,
+            QueueProblem::TicketElsewhere => ErrorCode::QueueTicketElsewhere,
+            QueueProblem::TicketDone => ErrorCode::QueueTicketDone,
+            QueueProblem::Empty => ErrorCode::QueueEmpty,
+            QueueProblem::DeskBusy => ErrorCode::QueueDeskBusy,
+            QueueProblem::DeskIdle => ErrorCode::QueueDeskIdle,
+            QueueProblem::WindowPaused => ErrorCode::QueueWindowPaused,
+            QueueProblem::NotConfigured => ErrorCode::QueueNotConfigured,
+            QueueProblem::RequestReused => ErrorCode::QueueRequestReused,
+            QueueProblem::DeviceCodeInvalid => ErrorCode::DeviceCodeInvalid,
+            QueueProblem::DeviceUnauthorized => ErrorCode::DeviceUnauthorized,
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            QueueProblem::TicketUnknown | QueueProblem::Empty => StatusCode::NOT_FOUND,
+            QueueProblem::TicketElsewhere => StatusCode::FORBIDDEN,
+            QueueProblem::DeviceCodeInvalid | QueueProblem::DeviceUnauthorized => {
+                StatusCode::UNAUTHORIZED
+            }
+            _ => StatusCode::CONFLICT,
+        }
+    }
 }
 
 /// Everything that can go wrong in the server, at start-up or while answering a request.
@@ -378,6 +463,13 @@ pub enum Error {
     /// The CRL of the certificate's CA is past its nextUpdate plus the grace.
     #[error("CRL out of date: {detail}")]
     CrlOutdated { detail: String },
+
+    /// A queue verb, ticket or hall device request refused; `problem` gives the code.
+    #[error("queue: {problem:?}: {detail}")]
+    Queue {
+        problem: QueueProblem,
+        detail: String,
+    },
 }
 
 impl Error {
@@ -433,6 +525,7 @@ impl Error {
             Error::TlsConfig { .. } => ErrorCode::TlsConfig,
             Error::PlainHttpRefused { .. } => ErrorCode::PlainHttpRefused,
             Error::CrlOutdated { .. } => ErrorCode::CrlOutdated,
+            Error::Queue { problem, .. } => problem.code(),
         }
     }
 
@@ -498,6 +591,7 @@ impl Error {
                 format!("too many requests in progress, retry after {retry_after_secs} s")
             }
             Error::TlsConfig { detail } | Error::CrlOutdated { detail } => detail.clone(),
+            Error::Queue { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
             }
@@ -508,6 +602,7 @@ impl Error {
     /// HTTP status this error maps to.
     pub fn status(&self) -> StatusCode {
         match self {
+            Error::Queue { problem, .. } => problem.status(),
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod messages;
+pub mod queue;
 pub mod sync;
 pub mod tls;
 pub mod workstation;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub auth: AuthState,
     /// Sync: blob store, served catalog.
     pub sync: sync::SyncState,
+    /// The hall queue: its rules and event wake-ups.
+    pub queue: queue::QueueState,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             openapi_json: openapi_json.into(),
             auth,
             sync,
+            queue: queue::QueueState::default(),
         })
     }
 }
@@ -91,10 +95,26 @@ pub fn router(state: AppState) -> Router {
             "/sync/audit/{workstation}",
             get(sync::handlers::audit_check),
         )
-        .route("/sync/stats", get(sync::handlers::stats));
+        .route("/sync/stats", get(sync::handlers::stats))
+        .route("/queue/desk", get(queue::handlers::desk_state))
+        .route("/queue/desk/{verb}", post(queue::handlers::desk_verb))
+        .route("/queue/events", get(queue::handlers::desk_events))
+        .route("/queue/tickets", post(queue::handlers::issue_desk))
+        .route("/queue/visits/{ticket}", get(queue::handlers::visit))
+        .route("/queue/figures/today", get(queue::handlers::today))
+        .route("/queue/ratings", get(queue::handlers::ratings))
+        .route("/hall/pair", post(queue::handlers::pair))
+        .route("/hall/snapshot", get(queue::handlers::hall_snapshot))
+        .route("/hall/events", get(queue::handlers::hall_events))
+        .route("/hall/tickets", post(queue::handlers::issue_kiosk));
+    let pages = Router::new()
+        .route("/pair", get(queue::handlers::pair_page))
+        .route("/screen", get(queue::handlers::screen_page))
+        .route("/kiosk", get(queue::handlers::kiosk_page));
     let limits = state.sync.limits.clone();
     let app = Router::new()
         .nest(api::API_PREFIX, v1)
+        .nest("/hall", pages)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
@@ -133,6 +153,8 @@ struct Reload {
     interval: std::time::Duration,
     ca_dir: Option<std::path::PathBuf>,
     crl_dir: Option<std::path::PathBuf>,
+    /// PostgreSQL: the URL the queue's LISTEN connection opens.
+    pg_url: Option<String>,
 }
 
 impl Server {
@@ -153,6 +175,7 @@ impl Server {
             interval: config.reload_interval,
             ca_dir: config.auth.ca_dir.clone(),
             crl_dir: config.auth.crl_dir.clone(),
+            pg_url: None,
         };
         // Everything the server writes lives under a directory only its account can enter.
         files::private_dir(&config.data_dir).map_err(|source| Error::DataDir {
@@ -170,8 +193,13 @@ impl Server {
         let db = Database::open(&config).await?;
         match Self::bind_with(db.clone(), auth, sync, config.listen).await {
             Ok(mut server) => {
+                server.state.queue.config = config.queue;
+                server.state.queue.tls = tls.is_some();
                 server.tls = tls;
                 server.reload = reload;
+                if let (DatabaseKind::Postgres, Some(url)) = (db.kind, &config.database_url) {
+                    server.reload.pg_url = Some(url.clone());
+                }
                 Ok(server)
             }
             Err(e) => {
@@ -209,6 +237,7 @@ impl Server {
                 interval: std::time::Duration::from_secs(config::DEFAULT_RELOAD_SECS),
                 ca_dir: None,
                 crl_dir: None,
+                pg_url: None,
             },
         })
     }
@@ -264,6 +293,9 @@ impl Server {
             reload.interval,
             hup_rx.clone(),
         ));
+        let listener_task = reload
+            .pg_url
+            .map(|url| queue::spawn_pg_listener(url, state.queue.clone()));
         let (acceptor, tls_task) = match tls {
             None => (None, None),
             Some((files, initial)) => {
@@ -273,6 +305,11 @@ impl Server {
                 (Some(current), Some(task))
             }
         };
+        let queue = state.queue.clone();
+        let shutdown = async move {
+            shutdown.await;
+            queue.close();
+        };
         let served = http::serve(listener, router(state), &limits, acceptor, shutdown)
             .await
             .map_err(Error::Serve);
@@ -280,6 +317,9 @@ impl Server {
         hup_task.abort();
         crl_task.abort();
         if let Some(task) = tls_task {
+            task.abort();
+        }
+        if let Some(task) = listener_task {
             task.abort();
         }
         tracing::info!("shutting down, closing database pool");

@@ -69,6 +69,18 @@ impl ErrorCode {
                 "拒绝在非本机地址上提供未加密的 HTTP：请配置 --tls-cert 与 --tls-key（仅测试环境可用 --insecure-http）"
             }
             ErrorCode::CrlOutdated => "证书吊销列表已过期，请联系信息技术人员更新后再登录",
+            ErrorCode::QueueTicketUnknown => "该号码不存在，请核对号码",
+            ErrorCode::QueueTicketBusy => "该号码正在其他窗口办理",
+            ErrorCode::QueueTicketElsewhere => "该号码属于其他大厅或本窗口不办理的事项分组",
+            ErrorCode::QueueTicketDone => "该号码已办结或过号时间过长，不能再呼叫",
+            ErrorCode::QueueEmpty => "当前没有等候的号码",
+            ErrorCode::QueueDeskBusy => "本窗口还在办理当前号码，请先结束服务或转移",
+            ErrorCode::QueueDeskIdle => "本窗口当前没有正在办理的号码",
+            ErrorCode::QueueWindowPaused => "本窗口已暂停服务，请先恢复服务",
+            ErrorCode::QueueNotConfigured => "本窗口未配置办理的事项分组，或事项分组不存在，请联系管理员",
+            ErrorCode::QueueRequestReused => "请求编号已用于其他操作",
+            ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
+            ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
         }
     }
 }
@@ -110,6 +122,11 @@ pub fn admin_problem(p: &AdminProblem) -> String {
             format!("大厅编码 `{input}` 无效：应为 1–12 位字母或数字")
         }
         AdminProblem::OutOfRange { what, value } => format!("{what} 超出范围：{value}"),
+        AdminProblem::BadQueueInput { what, input } => format!("{what} `{input}` 无效"),
+        AdminProblem::UnknownGroup { hall, code } => {
+            format!("大厅 {hall} 没有事项分组 {code}（请先用 queue group add 添加）")
+        }
+        AdminProblem::UnknownDevice { id } => format!("大厅设备 {id} 不存在"),
     }
 }
 
@@ -118,6 +135,14 @@ pub fn enrollment_code_issued(workstation: &str, code: &str, expires: &str) -> [
     [
         format!("工作站 {workstation} 的一次性注册码：{code}"),
         format!("有效期至 {expires}（UTC），只能使用一次；在工作站的注册界面输入"),
+    ]
+}
+
+/// The admin report lines after `device enroll`: the one-time pairing code.
+pub fn device_code_issued(device: &str, code: &str, expires: &str) -> [String; 2] {
+    [
+        format!("大厅设备 {device} 的一次性配对码：{code}"),
+        format!("有效期至 {expires}（UTC），只能使用一次；在该设备的浏览器中打开 /hall/pair 输入"),
     ]
 }
 
@@ -155,6 +180,35 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
         RecordProblem::AuditHeadMissing => "审计记录缺少工作站签名的链头，中心服务拒收",
         RecordProblem::AuditHeadMismatch => "审计链头与本批最后一条审计记录不符，中心服务拒收",
         RecordProblem::AuditHeadInvalid => "审计链头签名无法用本工作站登记的密钥验证，中心服务拒收",
+        RecordProblem::InvalidVisit => "办事记录内容不完整或格式错误，中心服务拒收",
+        RecordProblem::InvalidRating => {
+            "评价记录内容错误（评价等级无效，或差评未选择原因），中心服务拒收"
+        }
+    }
+}
+
+/// 「非常满意」…「非常不满意」: the five GB/T 39734 rating levels.
+pub fn rating_level_label(level: crate::queue::visits::RatingLevel) -> &'static str {
+    use crate::queue::visits::RatingLevel as L;
+    match level {
+        L::VerySatisfied => "非常满意",
+        L::Satisfied => "满意",
+        L::Neutral => "基本满意",
+        L::Dissatisfied => "不满意",
+        L::VeryDissatisfied => "非常不满意",
+    }
+}
+
+/// The reason categories a 不满意 / 非常不满意 rating names.
+pub fn rating_reason_label(reason: crate::queue::visits::RatingReason) -> &'static str {
+    use crate::queue::visits::RatingReason as R;
+    match reason {
+        R::Efficiency => "办事效率低、等候时间长",
+        R::Competence => "业务不熟练、解答不清楚",
+        R::Attitude => "服务态度不好",
+        R::Guidance => "办事指南或材料要求不清楚",
+        R::Environment => "服务环境和设施不便",
+        R::Other => "其他",
     }
 }
 

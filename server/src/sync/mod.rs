@@ -254,6 +254,10 @@ pub enum RecordProblem {
     AuditHeadMismatch,
     /// The head's signature does not verify with the workstation's enrolled key.
     AuditHeadInvalid,
+    /// A `visit` record whose payload is not a valid visit (issue 17, B5).
+    InvalidVisit,
+    /// A `rating` record whose payload is not a valid rating (GB/T 39734 levels and reasons).
+    InvalidRating,
 }
 
 impl RecordProblem {
@@ -269,6 +273,8 @@ impl RecordProblem {
             RecordProblem::AuditHeadMissing => "audit_head_missing",
             RecordProblem::AuditHeadMismatch => "audit_head_mismatch",
             RecordProblem::AuditHeadInvalid => "audit_head_invalid",
+            RecordProblem::InvalidVisit => "invalid_visit",
+            RecordProblem::InvalidRating => "invalid_rating",
         }
     }
 

@@ -31,7 +31,9 @@ pub async fn push(
     let mut replays = 0u64;
     let mut head_entry_held = false;
     for r in records {
-        let text = match check_record(r) {
+        let text = match check_record(r)
+            .and_then(|text| crate::queue::visits::check(r, text).map(|()| text))
+        {
             Ok(text) => text,
             Err(problem) => {
                 acks.push(problem.ack(&r.id, r.version));
@@ -52,6 +54,7 @@ pub async fn push(
                 if r.kind == "audit" {
                     audit::record_link(&mut tx, workstation, r, now_ms).await?;
                 }
+                crate::queue::visits::extract(&mut tx, workstation, r, text).await?;
             }
             Upsert::Replay => replays += 1,
             Upsert::Conflict(problem) => {

@@ -95,12 +95,31 @@ mod tests {
         let schemes = &doc["components"]["securitySchemes"];
         assert_eq!(schemes["workstation_signature"]["in"], "header");
         assert_eq!(schemes["bearer"]["scheme"], "bearer");
-        let open = ["/api/v1/health", "/api/v1/version", "/api/v1/enroll"];
+        let open = [
+            "/api/v1/health",
+            "/api/v1/version",
+            "/api/v1/enroll",
+            "/api/v1/hall/pair",
+            "/hall/pair",
+        ];
+        assert_eq!(schemes["hall_device"]["in"], "cookie");
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
                 let security = op["security"].to_string();
                 if open.contains(&path.as_str()) {
                     assert!(!security.contains("workstation_signature"), "{path}");
+                    assert!(!security.contains("hall_device"), "{path}");
+                    continue;
+                }
+                // Hall devices (issue 17): the device cookie; their pages redirect to pairing.
+                if path.starts_with("/hall/") {
+                    assert!(security.contains("hall_device"), "{path}");
+                    assert!(op["responses"]["303"].is_object(), "{path}");
+                    continue;
+                }
+                if path.starts_with("/api/v1/hall/") {
+                    assert!(security.contains("hall_device"), "{method} {path}");
+                    assert!(op["responses"]["401"].is_object(), "{path}");
                     continue;
                 }
                 assert!(

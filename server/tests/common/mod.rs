@@ -509,3 +509,5 @@ pub async fn clerk_session(server: &Running, ws: &Ws, permissions: &[&str]) -> S
     .unwrap();
     token
 }
+pub mod chromium;
+pub mod queue;
