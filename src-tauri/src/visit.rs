@@ -4,9 +4,9 @@
 use crate::commands::Ws;
 use serde::Serialize;
 use tauri_specta::Event;
+use yichuang_core::domain::queue::{DeskState, VerbResult};
 use yichuang_core::domain::visit::labels::CitizenLabels;
 use yichuang_core::domain::visit::{RatingLevel, RatingReason};
-use yichuang_core::domain::queue::{DeskState, VerbResult};
 use yichuang_core::workstation::desk_queue::DeskAction;
 use yichuang_core::workstation::visit::CitizenView;
 use yichuang_core::UserError;

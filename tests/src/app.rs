@@ -352,6 +352,12 @@ impl App {
         self.server()?.get(path, &credential)
     }
 
+    /// POST JSON to `path` on the server, signed as this workstation.
+    pub fn server_post(&self, path: &str, body: &serde_json::Value) -> Result<(u16, String)> {
+        let credential = self.ws.credential()?;
+        self.server()?.post_json(path, &credential, body)
+    }
+
     pub fn server_url(&self) -> Result<String> {
         Ok(self.server()?.url())
     }

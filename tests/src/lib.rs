@@ -272,6 +272,44 @@ impl Server {
         self.get_with(path, &headers)
     }
 
+    /// POST `body` (JSON) to `path` signed as `credential`; status and body.
+    pub fn post_json(
+        &self,
+        path: &str,
+        credential: &WorkstationCredential,
+        body: &serde_json::Value,
+    ) -> Result<(u16, String)> {
+        let base = url::Url::parse(&self.url())?;
+        let url = base.join(path)?;
+        let bytes = serde_json::to_vec(body)?;
+        let headers = credential.sign("POST", &base, &url, Some(&bytes)).headers();
+        let tls = yichuang_core::infra::http::BackendTls {
+            ca_file: self.tls_ca(),
+            pin_sha256: None,
+        };
+        // The blocking client has its own runtime: on a thread of its own, so a test's async
+        // context can call this.
+        std::thread::spawn(move || -> Result<(u16, String)> {
+            let client = yichuang_core::infra::http::blocking_client(
+                &tls,
+                reqwest::blocking::Client::builder(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut req = client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(bytes);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let resp = req.send()?;
+            let status = resp.status().as_u16();
+            Ok((status, resp.text()?))
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("POST thread panicked"))?
+    }
+
     /// GET `path` with these extra headers and nothing else.
     pub fn get_with<K: AsRef<str>, V: AsRef<str>>(
         &self,

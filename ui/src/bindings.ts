@@ -146,6 +146,14 @@ export const commands = {
 	deskPause: (reason: string) => __TAURI_INVOKE<CitizenView>("desk_pause", { reason }),
 	/**  Back to service after a pause. */
 	deskResume: () => __TAURI_INVOKE<CitizenView>("desk_resume"),
+	/**  Whether this desk calls tickets (`[queue] mode`). */
+	queueEnabled: () => __TAURI_INVOKE<boolean>("queue_enabled"),
+	/**  The desk's queue: groups, pause, current ticket, waiting and called lists (B1). */
+	deskState: () => typedError<DeskState, UserError>(__TAURI_INVOKE("desk_state")),
+	/**  One desk verb: call next, recall, call a ticket, transfer, pause, resume, reprint. */
+	deskAct: (action: DeskAction) => typedError<VerbResult, UserError>(__TAURI_INVOKE("desk_act", { action })),
+	/**  服务结束并请评价: the ticket's cases to the queue, the rating question on the citizen window. */
+	deskFinish: () => typedError<CitizenView, UserError>(__TAURI_INVOKE("desk_finish")),
 };
 
 /** Events */
@@ -228,7 +236,24 @@ authority_code: string } | { type: "hk_macao_taiwan"; address: string; issuer: s
 /**  通行证号码 (e.g. H + 8 digits for Hong Kong). */
 pass_number: string; 
 /**  签发次数. */
-issue_count: number };
+issue_count: number } | 
+/**  The 2023 card ('Y'); see [`parse_foreign_2023`] for the layout. */
+{ type: "foreign_permanent_2023"; 
+/**  英文姓名 as printed (up to 46 characters: 35 at offset 52, the rest at 220). */
+name_en: string; 
+/**
+ *  所属国家和地区代码: GB/T 2659 (ISO 3166) alpha-3 (e.g. "PAK"); the number carries
+ *  the numeric code.
+ */
+nationality: string; 
+/**  换证次数. */
+renewal_count: number; 
+/**
+ *  The holder's earlier (2017-layout, 15-character) permanent-residence number, derived
+ *  from the 既往版本永居证号码关联项 when the card has one (same person, linked
+ *  records).
+ */
+previous_number: string | null };
 
 /**  What the ID-card reader reports to the app. */
 export type CardEvent = 
@@ -246,13 +271,19 @@ export type CardKind =
 /**  外国人永久居留身份证 (2017 layout, marker 'I'). */
 "foreign_permanent" | 
 /**  港澳台居民居住证 (marker 'J'). */
-"hk_macao_taiwan";
+"hk_macao_taiwan" | 
+/**
+ *  外国人永久居留身份证, issued since December 2023 (marker 'Y'; 18-character number
+ *  starting with 9; the resident card's layout for name, sex, birth, number and validity).
+ */
+"foreign_permanent_2023";
 
 /**  证件类型 by `CardKind` (the reader's own names). */
 export type CardKindLabels = {
 	resident: string,
 	foreign_permanent: string,
 	hk_macao_taiwan: string,
+	foreign_permanent_2023: string,
 };
 
 /**  A whole case as stored and shown. */
@@ -373,8 +404,20 @@ export type CitizenCard = {
 	identity: Identity,
 	/**  Validity ended before today (C2): shown clearly, never silently accepted. */
 	expired: boolean,
-	/**  No WLT decoder plug-in is installed: the UI shows a placeholder. */
+	/**  Whether [`photo`](Self::photo) holds the card's photo. */
 	photo_available: boolean,
+	/**
+	 *  The card's photo decoded by the vendor's library (C1), as a
+	 *  `data:image/png;base64,…` URL for an `<img>`. Held in memory with this read only: never
+	 *  written to disk or logs, and stored only as part of a material that needs it. `None`
+	 *  when no decoder is installed (`devices.id_card.photo_decoder`) or decoding failed.
+	 */
+	photo: string | null,
+	/**
+	 *  Why there is no photo although a decoder is installed (its crash, hang or refusal);
+	 *  the card's other data are unaffected.
+	 */
+	photo_error: UserError | null,
 };
 
 /**  What the citizen screen shows besides the data of the moment. */
@@ -517,6 +560,23 @@ export type DepartmentEntry = {
 	items: number,
 };
 
+/**  One desk action as the clerk asks for it. */
+export type DeskAction = { verb: "call-next" } | { verb: "recall" } | { verb: "call"; ticket: string } | { verb: "transfer"; to_window: number | null; to_group: string | null } | { verb: "pause"; reason: string } | { verb: "resume" } | { verb: "reprint"; ticket: string };
+
+/**  The desk's state: groups, pause, the ticket being served, who waits and who was called. */
+export type DeskState = {
+	hall_code: string,
+	window: number,
+	groups: GroupCount[],
+	paused: boolean,
+	pause_reason: string | null,
+	current: Ticket | null,
+	waiting_count: number,
+	waiting: Ticket[],
+	called: Ticket[],
+	recall_limit: number,
+};
+
 export type DeviceDriver = 
 /**  Not installed at this counter. */
 "none" | 
@@ -565,7 +625,13 @@ export type EnrollmentStatus = {
  *  The stable code of a failure the UI may branch on. Serialised as its dotted name
  *  (`"intake.no_session"`); TypeScript sees the string-literal union.
  */
-export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | 
+/**  The card photo's decoder (helper or vendor library) cannot be started or loaded. */
+"id_card.photo_decoder_missing" | 
+/**  The card photo's decoder failed, refused the photo or crashed. */
+"id_card.photo_decoder_failed" | 
+/**  The card photo's decoder did not answer in time and was stopped. */
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -605,6 +671,14 @@ export type FieldKind = { type: "text" } |
 { type: "id_number" } | 
 /**  One of the listed options. */
 { type: "select"; options: string[] };
+
+/**  An item group this window serves, with its waiting count. */
+export type GroupCount = {
+	code: string,
+	prefix: string,
+	name: string,
+	waiting: number,
+};
 
 export type HistoryPage = {
 	rows: HistoryRow[],
@@ -1268,6 +1342,23 @@ export type SyncStatus = {
 /**  The sync status changed (pending count, phase, last error, upload progress; issue 6). */
 export type SyncStatusChanged = SyncStatus;
 
+/**  A ticket as the desk sees it: number, group, where it is, timings — no citizen data. */
+export type Ticket = {
+	id: string,
+	number: string,
+	group: string,
+	/**  `normal`, `appointment` or `green`. */
+	priority: string,
+	/**  `waiting`, `called`, `skipped` or `finished`. */
+	status: string,
+	window: number | null,
+	target_window: number | null,
+	recalls: number,
+	issued_at: number | null,
+	called_at?: number | null,
+	cases?: string[],
+};
+
 /**  The clerk's figures of today (cases taken in today, by outcome). */
 export type TodayFigures = {
 	total: number,
@@ -1305,6 +1396,14 @@ export type UserError = {
 export type Validity = { type: "until"; date: Date } | 
 /**  「长期」: issued to holders aged 46 and over; never expires. */
 { type: "long_term" };
+
+/**  What a verb did (`called`, `recalled`, `skipped`, …) and the ticket after it. */
+export type VerbResult = {
+	outcome: string,
+	window: number,
+	ticket: Ticket | null,
+	replayed?: boolean,
+};
 
 /**  One case decided during a visit. */
 export type VisitCase = {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { flushPromises } from '@vue/test-utils'
-import App from '../src/clerk/App.vue'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
+import ElementPlus from 'element-plus'
+import type { App } from 'vue'
+import IdCardView from '../src/clerk/IdCardView.vue'
+import { installBackend } from '../src/backend'
+import ClerkApp from '../src/clerk/App.vue'
 import type { CitizenCard } from '../src/bindings'
 import { MemoryBackend, sampleStatus } from '../src/backend/memory'
 import { mountWith } from './mount'
@@ -26,12 +31,14 @@ function card(overrides: Partial<CitizenCard> = {}): CitizenCard {
     },
     expired: true,
     photo_available: false,
+    photo: null,
+    photo_error: null,
     ...overrides,
   }
 }
 
 async function openPanel(backend: MemoryBackend) {
-  const w = await mountWith(App, backend)
+  const w = await mountWith(ClerkApp, backend)
   window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F9' }))
   await flushPromises()
   return w
@@ -172,5 +179,17 @@ describe('scanner gun (D1)', () => {
     expect(backend.camera.simulated).toContain('show-personal-code')
     await w.find('[data-camera-sim="unplug"]').trigger('click')
     expect(backend.camera.plugged).toBe(false)
+  })
+})
+
+describe('card photo (C1)', () => {
+  it('shows the decoded photo, or the decoder\'s refusal, instead of the placeholder', async () => {
+    const plugins = [createPinia(), ElementPlus, { install: (app: App) => installBackend(app, new MemoryBackend()) }]
+    const photo = card({ photo: 'data:image/png;base64,AAAA', photo_available: true })
+    const shown = mount(IdCardView, { props: { card: photo, onReader: true }, global: { plugins } })
+    expect(shown.find('[data-testid="id-card-photo"]').attributes('src')).toBe('data:image/png;base64,AAAA')
+    const error = { code: 'id_card.photo_decoder_timeout' as const, message: '照片解码超时', detail: '' }
+    const refused = mount(IdCardView, { props: { card: card({ photo_error: error }), onReader: true }, global: { plugins } })
+    expect(refused.find('[data-testid="id-card-photo-error"]').text()).toBe('照片解码超时')
   })
 })

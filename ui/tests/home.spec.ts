@@ -37,6 +37,8 @@ const card = (overrides: Partial<CitizenCard> = {}): CitizenCard => ({
   },
   expired: true,
   photo_available: false,
+  photo: null,
+  photo_error: null,
   ...overrides,
 })
 

@@ -24,11 +24,20 @@ pub(super) struct QueueParts {
 pub enum DeskAction {
     CallNext,
     Recall,
-    Call { ticket: String },
-    Transfer { to_window: Option<u32>, to_group: Option<String> },
-    Pause { reason: String },
+    Call {
+        ticket: String,
+    },
+    Transfer {
+        to_window: Option<u32>,
+        to_group: Option<String>,
+    },
+    Pause {
+        reason: String,
+    },
     Resume,
-    Reprint { ticket: String },
+    Reprint {
+        ticket: String,
+    },
 }
 
 impl Workstation {

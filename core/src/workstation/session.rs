@@ -171,7 +171,7 @@ impl Workstation {
         ) else {
             return;
         };
-        match login::check_session(url, token, &credential) {
+        match login::check_session(url, token, &credential, &self.config.backend.tls()) {
             Ok(()) => {}
             Err(AuthFailure::Refused(e)) => self.end_by_server(&session, e),
             Err(AuthFailure::Unreachable(d)) => tracing::debug!(detail = %d, "session check"),

@@ -14,6 +14,14 @@ pub enum QueueCommand {
     /// 窗口及其办理的事项分组
     #[command(subcommand)]
     Window(WindowCommand),
+    /// 查看一次服务记录（号码、办件、评价），输出 JSON
+    Visit {
+        /// 大厅编码
+        #[arg(long, value_name = "CODE")]
+        hall: String,
+        /// 号码（如 A023，当天）或号码编号
+        ticket: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
@@ -188,8 +196,15 @@ pub async fn issue_device_code(
     Ok((id, crate::workstation::grouped(&code), expires_at))
 }
 
-pub async fn queue(db: &Database, cmd: &QueueCommand, _now: i64) -> Result<Vec<String>> {
+pub async fn queue(db: &Database, cmd: &QueueCommand, now: i64) -> Result<Vec<String>> {
     match cmd {
+        QueueCommand::Visit { hall, ticket } => {
+            let record =
+                super::visits::by_ticket(&db.pool, &hall.to_ascii_uppercase(), now, ticket).await?;
+            Ok(vec![
+                serde_json::to_string_pretty(&record).unwrap_or_default()
+            ])
+        }
         QueueCommand::Group(GroupCommand::Add {
             hall,
             code,

@@ -36,17 +36,19 @@ pub fn check_session(
     base: &Url,
     token: &str,
     credential: &WorkstationCredential,
+    tls: &crate::infra::http::BackendTls,
 ) -> Result<(), AuthFailure> {
     let mut url = base.clone();
     url.set_path(&format!(
         "{}/api/v1/auth/session",
         base.path().trim_end_matches('/')
     ));
-    let http = reqwest::blocking::Client::builder()
-        .no_proxy()
+    // The hall's CA and pin, as for every request to the server (over HTTPS a plain client
+    // would never reach it, and a session the server ended would stay open here).
+    let builder = reqwest::blocking::Client::builder()
         .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(10))
-        .build()
+        .timeout(Duration::from_secs(10));
+    let http = crate::infra::http::blocking_client(tls, builder)
         .map_err(|e| AuthFailure::Unreachable(e.to_string()))?;
     let resp = credential
         .apply(http.get(url.clone()), "GET", base, &url, Some(b""))

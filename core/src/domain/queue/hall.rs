@@ -78,9 +78,9 @@ impl HallQueue {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b);
         }
-        let resp = req.send().map_err(|e| {
-            QueueError::Unreachable(format!("{method} {url}: {e}"))
-        })?;
+        let resp = req
+            .send()
+            .map_err(|e| QueueError::Unreachable(format!("{method} {url}: {e}")))?;
         let status = resp.status();
         if status.is_success() {
             return resp
@@ -88,7 +88,9 @@ impl HallQueue {
                 .map_err(|e| QueueError::Unreachable(format!("{method} {url}: bad answer: {e}")));
         }
         if status.is_server_error() {
-            return Err(QueueError::Unreachable(format!("{method} {url}: HTTP {status}")));
+            return Err(QueueError::Unreachable(format!(
+                "{method} {url}: HTTP {status}"
+            )));
         }
         let body: ErrorBody = resp.json().unwrap_or_default();
         Err(QueueError::Refused {
@@ -117,7 +119,12 @@ impl QueueApi for HallQueue {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
             }
-            match self.send(reqwest::Method::POST, url.clone(), Some(body.clone()), token) {
+            match self.send(
+                reqwest::Method::POST,
+                url.clone(),
+                Some(body.clone()),
+                token,
+            ) {
                 Err(e @ QueueError::Unreachable(_)) => last = e,
                 other => return other,
             }

@@ -155,7 +155,9 @@ impl From<QueueError> for crate::UserError {
     fn from(e: QueueError) -> Self {
         use crate::ErrorCode as C;
         match &e {
-            QueueError::NotConfigured => crate::UserError::new(C::QueueNotConfigured, e.to_string()),
+            QueueError::NotConfigured => {
+                crate::UserError::new(C::QueueNotConfigured, e.to_string())
+            }
             QueueError::NoSession => crate::UserError::new(C::QueueNoSession, e.to_string()),
             QueueError::Unreachable(_) => crate::UserError::new(C::QueueUnreachable, e.to_string()),
             QueueError::Refused { message, .. } if !message.is_empty() => {
