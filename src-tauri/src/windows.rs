@@ -9,18 +9,70 @@ pub const CITIZEN: &str = "citizen";
 
 pub fn create(app: &AppHandle, config: &WorkstationConfig) -> tauri::Result<()> {
     let window_title = shell_text::clerk_window_title(&config.hall.name, config.window.number);
-    WebviewWindowBuilder::new(app, CLERK, WebviewUrl::App("index.html".into()))
+    let clerk = WebviewWindowBuilder::new(app, CLERK, WebviewUrl::App("index.html".into()))
         .title(window_title)
         .inner_size(1366.0, 768.0)
         .min_inner_size(1024.0, 640.0)
         .focused(true)
         .build()?;
 
-    let citizen = WebviewWindowBuilder::new(app, CITIZEN, WebviewUrl::App("citizen.html".into()))
+    // On Linux the citizen window shares the clerk window's web process (issue 17 item 7):
+    // one WebKit process instead of two. Its view is only reachable on the main thread, so the
+    // citizen window is built there.
+    #[cfg(target_os = "linux")]
+    {
+        let (app, config) = (app.clone(), config.clone());
+        clerk.with_webview(move |platform| {
+            let view = platform.inner();
+            reload_on_crash(&view);
+            if let Err(e) = citizen_window(&app, &config, Some(view)) {
+                tracing::error!(error = %e, "citizen window not opened");
+            }
+        })?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = clerk;
+        citizen_window(app, config, None)?;
+    }
+    Ok(())
+}
+
+/// A crashed web process reloads its page instead of leaving a dead screen (the citizen page
+/// reads its view from the workstation again on load).
+#[cfg(target_os = "linux")]
+fn reload_on_crash(view: &webkit2gtk::WebView) {
+    use webkit2gtk::WebViewExt;
+    view.connect_web_process_terminated(|view, reason| {
+        tracing::error!(?reason, "web process ended: reloading the page");
+        view.reload();
+    });
+}
+
+#[cfg(target_os = "linux")]
+type RelatedView = Option<webkit2gtk::WebView>;
+#[cfg(not(target_os = "linux"))]
+type RelatedView = Option<()>;
+
+fn citizen_window(
+    app: &AppHandle,
+    config: &WorkstationConfig,
+    related: RelatedView,
+) -> tauri::Result<()> {
+    let builder = WebviewWindowBuilder::new(app, CITIZEN, WebviewUrl::App("citizen.html".into()))
         .title(shell_text::CITIZEN_WINDOW_TITLE)
         .inner_size(1280.0, 720.0)
-        .focused(false)
-        .build()?;
+        .focused(false);
+    #[cfg(target_os = "linux")]
+    let builder = match related {
+        Some(view) => builder.with_related_view(view),
+        None => builder,
+    };
+    #[cfg(not(target_os = "linux"))]
+    let _ = related;
+    let citizen = builder.build()?;
+    #[cfg(target_os = "linux")]
+    citizen.with_webview(|platform| reload_on_crash(&platform.inner()))?;
 
     if let Some(name) = &config.citizen_screen.monitor {
         let monitors = app.available_monitors()?;

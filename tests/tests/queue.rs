@@ -6,7 +6,7 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use std::time::Duration;
 use yichuang_core::infra::config::QueueMode;
-use yichuang_e2e::clerk::click_when_enabled;
+use yichuang_e2e::clerk::{click_when_enabled, Hands};
 use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
 use yichuang_e2e::{App, Ukey};
 
@@ -163,6 +163,193 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
                 .context("timed-out rating")?;
             ensure!(second["ratings"][0]["level"] == "satisfied", "{second}");
             ensure!(second["ratings"][0]["timed_out"] == true, "{second}");
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result
+}
+
+/// G1 and G2 at the desk: a pause shows its reason on the citizen window; a 不满意 needs a
+/// reason and arrives with it; a rating given while the server is down arrives after it
+/// returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_reach_the_server(
+) -> Result<()> {
+    let mut app = App::builder("queue-offline-rating")
+        .window(6)
+        .config(|c| {
+            c.hall.code = Some("441500".into());
+            c.queue.mode = QueueMode::Hall;
+        })
+        .ukey(Ukey::Pkcs11)
+        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+        .start()
+        .await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            {
+                let server = app.server()?;
+                server.admin(&[
+                    "queue",
+                    "group",
+                    "add",
+                    "--hall",
+                    "441500",
+                    "--code",
+                    "B",
+                    "--prefix",
+                    "B",
+                    "--name",
+                    "不动产",
+                ])?;
+                server.admin(&[
+                    "queue", "window", "set", "--hall", "441500", "--window", "6", "--groups", "B",
+                ])?;
+            }
+            for n in 1..=2 {
+                let (status, body) = app.server_post(
+                    "/api/v1/queue/tickets",
+                    &serde_json::json!({ "group": "B", "request_id": format!("kiosk-{n}") }),
+                )?;
+                ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
+            }
+            app.login("张三").await?;
+            wait_text(
+                client,
+                "[data-testid=queue-waiting-count]",
+                Duration::from_secs(10),
+            )
+            .await?;
+
+            // 暂停服务 with a reason: the citizen window says so.
+            click_when_enabled(client, "[data-testid=desk-pause]").await?;
+            Hands::new(client)
+                .type_in("[data-testid=pause-reason]", "午间休息")
+                .await?;
+            click_when_enabled(client, "[data-testid=pause-confirm]").await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-pause-reason]",
+                    Duration::from_secs(5)
+                )
+                .await?,
+                "the citizen window does not show the pause"
+            );
+            let shown = wait_text(
+                client,
+                "[data-testid=citizen-pause-reason]",
+                Duration::from_secs(1),
+            )
+            .await?;
+            ensure!(shown == "午间休息", "pause reason shown: {shown:?}");
+            ensure!(
+                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
+                    .await?,
+                "no clerk window"
+            );
+            click_when_enabled(client, "[data-testid=desk-resume]").await?;
+
+            // B001: 不满意 without a reason is refused; with 服务态度 it is taken.
+            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
+            until(Duration::from_secs(10), "B001 at the desk", || async {
+                let t = wait_text(
+                    client,
+                    "[data-testid=queue-current]",
+                    Duration::from_secs(1),
+                )
+                .await?;
+                Ok(t.contains("B001"))
+            })
+            .await?;
+            click_when_enabled(client, "[data-testid=request-rating]").await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-rating]",
+                    Duration::from_secs(5)
+                )
+                .await?,
+                "no rating question"
+            );
+            wd(client.find(Locator::Css("[data-testid=rate-dissatisfied]")))
+                .await?
+                .click()
+                .await
+                .map_err(anyhow::Error::from)?;
+            click_when_enabled(client, "[data-testid=rate-submit]").await?;
+            let refused =
+                wait_text(client, "[data-testid=rating-error]", Duration::from_secs(5)).await?;
+            ensure!(refused.contains("原因"), "refusal: {refused:?}");
+            wd(client.find(Locator::Css("[data-testid=reason-attitude] input")))
+                .await?
+                .click()
+                .await
+                .map_err(anyhow::Error::from)?;
+            click_when_enabled(client, "[data-testid=rate-submit]").await?;
+            wait_text(
+                client,
+                "[data-testid=citizen-thanks]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            let first = rated_visit(&app, "B001").await?;
+            ensure!(first["ratings"][0]["level"] == "dissatisfied", "{first}");
+            ensure!(
+                first["ratings"][0]["reasons"] == serde_json::json!(["attitude"]),
+                "{first}"
+            );
+
+            // B002 is served; the server goes down before the rating: rated at the counter,
+            // it reaches the server once it is back.
+            ensure!(
+                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
+                    .await?,
+                "no clerk window"
+            );
+            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
+            until(Duration::from_secs(10), "B002 at the desk", || async {
+                let t = wait_text(
+                    client,
+                    "[data-testid=queue-current]",
+                    Duration::from_secs(1),
+                )
+                .await?;
+                Ok(t.contains("B002"))
+            })
+            .await?;
+            ensure!(app.stop_server()?, "server did not stop");
+            app.backend_state("unreachable", Duration::from_secs(10))
+                .await?;
+            click_when_enabled(client, "[data-testid=request-rating]").await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-rating]",
+                    Duration::from_secs(5)
+                )
+                .await?,
+                "no rating question while the server is down"
+            );
+            wd(client.find(Locator::Css("[data-testid=rate-satisfied]")))
+                .await?
+                .click()
+                .await
+                .map_err(anyhow::Error::from)?;
+            wait_text(
+                client,
+                "[data-testid=citizen-thanks]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            app.restart_server()?;
+            let second = rated_visit(&app, "B002")
+                .await
+                .context("the offline rating")?;
+            ensure!(second["ratings"][0]["level"] == "satisfied", "{second}");
+            ensure!(second["ratings"][0]["timed_out"] == false, "{second}");
             Ok(())
         })
         .await;
