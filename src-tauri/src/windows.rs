@@ -14,19 +14,26 @@ pub fn create(app: &AppHandle, config: &WorkstationConfig) -> tauri::Result<()> 
         .inner_size(1366.0, 768.0)
         .min_inner_size(1024.0, 640.0)
         .focused(true)
+        // Shown once the citizen window exists, so that window's arrival never takes the
+        // focus from a clerk who already started typing.
+        .visible(!cfg!(target_os = "linux"))
         .build()?;
 
     // On Linux the citizen window shares the clerk window's web process (issue 17 item 7):
     // one WebKit process instead of two. Its view is only reachable on the main thread, so the
-    // citizen window is built there.
+    // citizen window is built there, then the clerk window is shown.
     #[cfg(target_os = "linux")]
     {
         let (app, config) = (app.clone(), config.clone());
+        let shown = clerk.clone();
         clerk.with_webview(move |platform| {
             let view = platform.inner();
             reload_on_crash(&view);
             if let Err(e) = citizen_window(&app, &config, Some(view)) {
                 tracing::error!(error = %e, "citizen window not opened");
+            }
+            if let Err(e) = shown.show().and_then(|()| shown.set_focus()) {
+                tracing::error!(error = %e, "clerk window not shown");
             }
         })?;
     }
