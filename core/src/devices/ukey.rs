@@ -93,6 +93,8 @@ struct Shared {
     load_error: Option<UkeyError>,
     /// Presence polls made so far; each poll takes its number while it holds `ukey`.
     polls: AtomicU64,
+    /// Keys an unlock proved present since the watcher's last poll (by id).
+    proved: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -177,6 +179,7 @@ impl UkeyService {
             ukey: Mutex::new(ukey),
             load_error,
             polls: AtomicU64::new(0),
+            proved: Mutex::new(Vec::new()),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -308,6 +311,12 @@ impl UkeyService {
             .unwrap_or(false)
     }
 
+    /// The unlock proved `key_id` present: the watcher counts it present again, so a pull
+    /// right after the unlock locks even when no poll saw the key back in between (A5).
+    pub fn proved_present(&self, key_id: &str) {
+        lock(&self.shared.proved).push(key_id.to_owned());
+    }
+
     /// Presence polls made so far. Every poll counted was made before whatever is done with
     /// the key after reading the mark (polls hold the library while they run).
     pub fn presence_mark(&self) -> u64 {
@@ -333,10 +342,21 @@ fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
     }
     let mut watcher = PresenceWatcher::debounced(ABSENT_POLLS);
     let mut last_state: Option<DeviceState> = None;
+    // Every key seen so far, by id: what a key proved present by an unlock looks like.
+    let mut seen: Vec<KeyInfo> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let (polled, seq) = shared.poll();
         let state = match polled {
             Ok(keys) => {
+                for k in &keys {
+                    seen.retain(|s| s.id != k.id);
+                    seen.push(k.clone());
+                }
+                for id in std::mem::take(&mut *lock(&shared.proved)) {
+                    if let Some(k) = seen.iter().find(|k| k.id == id) {
+                        watcher.proved_present(k.clone());
+                    }
+                }
                 let state = if keys.is_empty() {
                     DeviceState::Disconnected
                 } else {

@@ -347,9 +347,11 @@ mod tests {
                 "offline_grant",
                 "outbox",
                 "pull_cache",
+                "ratings",
                 "sync_acked",
                 "sync_parked",
-                "sync_state"
+                "sync_state",
+                "visits"
             ]
         );
         let mode: String = store
@@ -416,9 +418,11 @@ mod tests {
                 "offline_grant",
                 "outbox",
                 "pull_cache",
+                "ratings",
                 "sync_acked",
                 "sync_parked",
-                "sync_state"
+                "sync_state",
+                "visits"
             ]
         );
         let id: String = s

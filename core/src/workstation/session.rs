@@ -117,6 +117,7 @@ impl Workstation {
             ));
         }
         tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
+        ukey.proved_present(&session.key_id);
         self.update_status(|s| s.locked = false);
         Ok(self.status())
     }

@@ -52,6 +52,17 @@ impl PresenceWatcher {
         self.known.iter().map(|(k, _)| k.clone()).collect()
     }
 
+    /// `key` was proved present (its PIN and a signature, at an unlock) since the last poll:
+    /// it counts as present again, so missing from the polls after this is a removal even when
+    /// no poll saw it back in between (put back and pulled again within two polls).
+    pub fn proved_present(&mut self, key: KeyInfo) {
+        let same = |a: &KeyInfo| a.id == key.id && a.serial == key.serial;
+        match self.known.iter_mut().find(|(k, _)| same(k)) {
+            Some((_, missing)) => *missing = 0,
+            None => self.known.push((key, 0)),
+        }
+    }
+
     /// Takes the keys present now and returns removals, then insertions. A key counts as the
     /// same key when its id and serial match (another key in the same slot is a removal and
     /// an insertion).
@@ -98,6 +109,30 @@ mod tests {
             model: String::new(),
             algorithms: vec![],
         }
+    }
+
+    #[test]
+    fn a5_a_key_proved_present_and_pulled_before_any_poll_saw_it_back_is_removed() {
+        let mut w = PresenceWatcher::debounced(2);
+        w.update(vec![key("a", "1")]);
+        w.update(vec![]);
+        assert_eq!(
+            w.update(vec![]),
+            vec![PresenceEvent::Removed(key("a", "1"))]
+        );
+        // Put back, unlocked with it, and pulled again between two polls.
+        w.proved_present(key("a", "1"));
+        assert!(
+            w.update(vec![]).is_empty(),
+            "one poll without it is not yet a removal"
+        );
+        assert_eq!(
+            w.update(vec![]),
+            vec![PresenceEvent::Removed(key("a", "1"))]
+        );
+        // Proved present and still there: nothing to report.
+        w.proved_present(key("a", "1"));
+        assert_eq!(w.update(vec![key("a", "1")]), vec![]);
     }
 
     #[test]
