@@ -15,25 +15,70 @@ const CLERKS: &str =
 
 /// The server's record of `ticket`'s visit (admin CLI), once it has the rating.
 async fn rated_visit(app: &App, ticket: &str) -> Result<serde_json::Value> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(25);
-    loop {
-        let out = app
-            .server()
-            .and_then(|s| s.admin(&["queue", "visit", "--hall", "441500", ticket]));
-        let found = out
-            .ok()
-            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
-            .filter(|v| v["ratings"].as_array().is_some_and(|r| !r.is_empty()));
-        if let Some(v) = found {
-            return Ok(v);
-        }
-        ensure!(
-            std::time::Instant::now() < deadline,
-            "no rating for {ticket} on the server within 25 s"
-        );
-        // A poll interval (each poll runs the admin CLI), not a wait for the outcome.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    let found = std::cell::RefCell::new(serde_json::Value::Null);
+    until(
+        Duration::from_secs(25),
+        "the visit's rating on the server",
+        || {
+            let record = app
+                .server()
+                .and_then(|s| s.admin(&["queue", "visit", "--hall", "441500", ticket]))
+                .ok()
+                .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
+                .filter(|v| v["ratings"].as_array().is_some_and(|r| !r.is_empty()));
+            let done = record.is_some();
+            if let Some(v) = record {
+                *found.borrow_mut() = v;
+            }
+            async move { Ok(done) }
+        },
+    )
+    .await?;
+    Ok(found.into_inner())
+}
+
+/// The hall's queue for this desk: item group `code` (its prefix too) served at `window`,
+/// and `tickets` tickets issued through the ticket endpoint.
+fn hall_queue(app: &App, code: &str, name: &str, window: u16, tickets: u32) -> Result<()> {
+    {
+        let server = app.server()?;
+        server.admin(&[
+            "queue", "group", "add", "--hall", "441500", "--code", code, "--prefix", code,
+            "--name", name,
+        ])?;
+        let window = window.to_string();
+        server.admin(&[
+            "queue", "window", "set", "--hall", "441500", "--window", &window, "--groups", code,
+        ])?;
     }
+    for n in 1..=tickets {
+        let (status, body) = app.server_post(
+            "/api/v1/queue/tickets",
+            &serde_json::json!({ "group": code, "request_id": format!("reception-{code}{n}") }),
+        )?;
+        ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
+    }
+    Ok(())
+}
+
+/// 叫下一位 at the desk until it shows `number` as the ticket being served.
+async fn call_next(client: &fantoccini::Client, number: &str) -> Result<()> {
+    click_when_enabled(client, "[data-testid=queue-call-next]").await?;
+    until(
+        Duration::from_secs(10),
+        &format!("{number} at the desk"),
+        || async {
+            let t = wait_text(
+                client,
+                "[data-testid=queue-current]",
+                Duration::from_secs(1),
+            )
+            .await?;
+            Ok(t.contains(number))
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,24 +98,7 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
     let client = &app.client;
     let result = app
         .scenario(async {
-            {
-                let server = app.server()?;
-                server.admin(&[
-                    "queue", "group", "add", "--hall", "441500", "--code", "A", "--prefix", "A",
-                    "--name", "社保",
-                ])?;
-                server.admin(&[
-                    "queue", "window", "set", "--hall", "441500", "--window", "5", "--groups", "A",
-                ])?;
-            }
-            // Two citizens take tickets at reception (the ticket endpoint).
-            for n in 1..=2 {
-                let (status, body) = app.server_post(
-                    "/api/v1/queue/tickets",
-                    &serde_json::json!({ "group": "A", "request_id": format!("reception-{n}") }),
-                )?;
-                ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
-            }
+            hall_queue(&app, "A", "社保", 5, 2)?;
             app.login("张三").await?;
             wait_text(
                 client,
@@ -80,17 +108,7 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
             .await?;
 
             // 叫下一位: the desk and the citizen window show A001.
-            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
-            until(Duration::from_secs(10), "A001 at the desk", || async {
-                let t = wait_text(
-                    client,
-                    "[data-testid=queue-current]",
-                    Duration::from_secs(1),
-                )
-                .await?;
-                Ok(t.contains("A001"))
-            })
-            .await?;
+            call_next(client, "A001").await?;
             ensure!(
                 switch_to_window_with(
                     client,
@@ -146,17 +164,7 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
                     .await?,
                 "no clerk window"
             );
-            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
-            until(Duration::from_secs(10), "A002 at the desk", || async {
-                let t = wait_text(
-                    client,
-                    "[data-testid=queue-current]",
-                    Duration::from_secs(1),
-                )
-                .await?;
-                Ok(t.contains("A002"))
-            })
-            .await?;
+            call_next(client, "A002").await?;
             click_when_enabled(client, "[data-testid=request-rating]").await?;
             let second = rated_visit(&app, "A002")
                 .await
@@ -189,32 +197,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
     let client = &app.client;
     let result = app
         .scenario(async {
-            {
-                let server = app.server()?;
-                server.admin(&[
-                    "queue",
-                    "group",
-                    "add",
-                    "--hall",
-                    "441500",
-                    "--code",
-                    "B",
-                    "--prefix",
-                    "B",
-                    "--name",
-                    "不动产",
-                ])?;
-                server.admin(&[
-                    "queue", "window", "set", "--hall", "441500", "--window", "6", "--groups", "B",
-                ])?;
-            }
-            for n in 1..=2 {
-                let (status, body) = app.server_post(
-                    "/api/v1/queue/tickets",
-                    &serde_json::json!({ "group": "B", "request_id": format!("kiosk-{n}") }),
-                )?;
-                ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
-            }
+            hall_queue(&app, "B", "不动产", 6, 2)?;
             app.login("张三").await?;
             wait_text(
                 client,
@@ -253,17 +236,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
             click_when_enabled(client, "[data-testid=desk-resume]").await?;
 
             // B001: 不满意 without a reason is refused; with 服务态度 it is taken.
-            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
-            until(Duration::from_secs(10), "B001 at the desk", || async {
-                let t = wait_text(
-                    client,
-                    "[data-testid=queue-current]",
-                    Duration::from_secs(1),
-                )
-                .await?;
-                Ok(t.contains("B001"))
-            })
-            .await?;
+            call_next(client, "B001").await?;
             click_when_enabled(client, "[data-testid=request-rating]").await?;
             ensure!(
                 switch_to_window_with(
@@ -309,17 +282,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
                     .await?,
                 "no clerk window"
             );
-            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
-            until(Duration::from_secs(10), "B002 at the desk", || async {
-                let t = wait_text(
-                    client,
-                    "[data-testid=queue-current]",
-                    Duration::from_secs(1),
-                )
-                .await?;
-                Ok(t.contains("B002"))
-            })
-            .await?;
+            call_next(client, "B002").await?;
             ensure!(app.stop_server()?, "server did not stop");
             app.backend_state("unreachable", Duration::from_secs(10))
                 .await?;
