@@ -1,7 +1,7 @@
 //! The clerk at the window, as the E2E scenarios drive them: PKCS#11 login, and every click,
 //! typed entry and key press counted, so a scenario can bound the actions a task takes.
 
-use crate::webdriver::{click, until, wd};
+use crate::webdriver::{click, until, wait_attr, wait_text, wd};
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
@@ -155,4 +155,103 @@ impl<'a> Hands<'a> {
         wd(el.click()).await?;
         Ok(())
     }
+}
+
+/// The banner of a decided case.
+pub const CASE_DONE: &str = "[data-testid=case-done]";
+
+/// The search field's current value.
+pub async fn search_value(client: &Client) -> Result<String> {
+    let el = wd(client.find(Locator::Css("[data-testid=item-search]"))).await?;
+    Ok(wd(el.prop("value")).await?.unwrap_or_default())
+}
+
+/// Picks an item by a search text and the first hit; two actions (a third only if the window
+/// missed the Enter, which the test then reports).
+pub async fn pick(h: &mut Hands<'_>, text: &str, code: &str) -> Result<()> {
+    h.type_in("[data-testid=item-search]", text).await?;
+    // The hit list also shows recent items while the field is empty: wait for the typed text
+    // itself, then for its first hit.
+    let client = h.client;
+    until(
+        Duration::from_secs(3),
+        "the typed text in the search field",
+        || async move { Ok(search_value(client).await? == text) },
+    )
+    .await
+    .with_context(|| format!("typed {text:?}, the search field holds something else"))?;
+    let r = wait_attr(
+        h.client,
+        "[data-testid=item-hit]",
+        "data-code",
+        Duration::from_secs(3),
+        |c| c == code,
+    )
+    .await;
+    r.with_context(|| format!("{text}: first hit is not {code}"))?;
+    h.press("[data-testid=item-search]", ENTER).await?;
+    if wait_text(
+        h.client,
+        "[data-testid=intake-item]",
+        Duration::from_secs(5),
+    )
+    .await
+    .is_err()
+    {
+        eprintln!(
+            "e2e: {text}: no item 5 s after Enter (field {:?}); pressing Enter again",
+            search_value(h.client).await.unwrap_or_default()
+        );
+        h.press("[data-testid=item-search]", ENTER).await?;
+        wait_text(
+            h.client,
+            "[data-testid=intake-item]",
+            Duration::from_secs(5),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn option(h: &mut Hands<'_>, n: usize) -> Result<()> {
+    h.click(&format!("[data-testid=situation-option]:nth-of-type({n})"))
+        .await?;
+    wait_text(
+        h.client,
+        "[data-testid=material-row]",
+        Duration::from_secs(3),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Prints the notice and confirms; returns the done banner's text.
+pub async fn print_and_decide(h: &mut Hands<'_>) -> Result<String> {
+    h.click("[data-testid=print-notice]").await?;
+    // Either the bar says the notice is printed or it shows why not; the failure names which.
+    let client = h.client;
+    let shown = |css: &'static str| async move {
+        match client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    };
+    until(
+        Duration::from_secs(15),
+        "the print's notice or error",
+        || async move {
+            Ok(
+                !shown("[data-testid=intake-notice]").await.trim().is_empty()
+                    || !shown("[data-testid=intake-error]").await.trim().is_empty(),
+            )
+        },
+    )
+    .await
+    .context("notice not printed")?;
+    let error = shown("[data-testid=intake-error]").await;
+    ensure!(error.trim().is_empty(), "intake error: {error}");
+    h.click("[data-testid=decide]").await?;
+    wait_text(h.client, CASE_DONE, Duration::from_secs(10))
+        .await
+        .context("no decision banner")
 }

@@ -17,7 +17,9 @@ use yichuang_core::infra::credential::WorkstationCredential;
 
 pub mod app;
 pub mod clerk;
+pub mod desk;
 pub mod devices;
+pub mod hall_screen;
 pub mod webdriver;
 
 pub use app::{App, AppBuilder, Ukey};
@@ -279,10 +281,56 @@ impl Server {
         credential: &WorkstationCredential,
         body: &serde_json::Value,
     ) -> Result<(u16, String)> {
+        self.signed("POST", path, credential, Some(body), None)
+    }
+
+    /// POST `body` (JSON) to `path` without a signature (the enrollment route, whose credential
+    /// is the one-time code in the body).
+    pub fn unsigned_post(&self, path: &str, body: &serde_json::Value) -> Result<(u16, String)> {
+        let url = url::Url::parse(&self.url())?.join(path)?;
+        let bytes = serde_json::to_vec(body)?;
+        let tls = yichuang_core::infra::http::BackendTls {
+            ca_file: self.tls_ca(),
+            pin_sha256: None,
+        };
+        std::thread::spawn(move || -> Result<(u16, String)> {
+            let client = yichuang_core::infra::http::blocking_client(
+                &tls,
+                reqwest::blocking::Client::builder(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let resp = client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(bytes)
+                .send()?;
+            let status = resp.status().as_u16();
+            Ok((status, resp.text()?))
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("request thread panicked"))?
+    }
+
+    /// `method` on `path` signed as `credential`, with a JSON `body` and a clerk session
+    /// (`bearer`) when given; status and body.
+    pub fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        credential: &WorkstationCredential,
+        body: Option<&serde_json::Value>,
+        bearer: Option<&str>,
+    ) -> Result<(u16, String)> {
         let base = url::Url::parse(&self.url())?;
         let url = base.join(path)?;
-        let bytes = serde_json::to_vec(body)?;
-        let headers = credential.sign("POST", &base, &url, Some(&bytes)).headers();
+        let bytes = body
+            .map(serde_json::to_vec)
+            .transpose()?
+            .unwrap_or_default();
+        let headers = credential.sign(method, &base, &url, Some(&bytes)).headers();
+        let method = reqwest::Method::from_bytes(method.as_bytes())?;
+        let bearer = bearer.map(str::to_owned);
+        let has_body = body.is_some();
         let tls = yichuang_core::infra::http::BackendTls {
             ca_file: self.tls_ca(),
             pin_sha256: None,
@@ -295,10 +343,13 @@ impl Server {
                 reqwest::blocking::Client::builder(),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut req = client
-                .post(url)
-                .header("content-type", "application/json")
-                .body(bytes);
+            let mut req = client.request(method, url);
+            if has_body {
+                req = req.header("content-type", "application/json").body(bytes);
+            }
+            if let Some(token) = bearer {
+                req = req.bearer_auth(token);
+            }
             for (k, v) in headers {
                 req = req.header(k, v);
             }
@@ -307,7 +358,7 @@ impl Server {
             Ok((status, resp.text()?))
         })
         .join()
-        .map_err(|_| anyhow::anyhow!("POST thread panicked"))?
+        .map_err(|_| anyhow::anyhow!("request thread panicked"))?
     }
 
     /// GET `path` with these extra headers and nothing else.

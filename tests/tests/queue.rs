@@ -5,13 +5,17 @@
 use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use std::time::Duration;
+use std::time::Instant;
 use yichuang_core::infra::config::QueueMode;
-use yichuang_e2e::clerk::{click_when_enabled, Hands};
+use yichuang_e2e::clerk::{click_when_enabled, option, pick, print_and_decide, Hands};
+use yichuang_e2e::desk::ApiDesk;
+use yichuang_e2e::hall_screen::{HallScreen, HINT};
 use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
 use yichuang_e2e::{App, Ukey};
 
-const CLERKS: &str =
-    "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query\n";
+const CLERKS: &str = "id,name,department,post,permissions\n\
+     T-ZS,张三,市政务服务中心,综合窗口,accept;query\n\
+     T-LS,李四,市政务服务中心,综合窗口,accept;query\n";
 
 /// The server's record of `ticket`'s visit (admin CLI), once it has the rating.
 async fn rated_visit(app: &App, ticket: &str) -> Result<serde_json::Value> {
@@ -318,4 +322,240 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
         .await;
     app.close().await;
     result
+}
+
+/// The hall around the window (B1, B2, B5, B7): the call screen in headless Chromium shows a
+/// call clicked in the window within 1 s; the called ticket's case and rating form one visit
+/// on the server; a second desk (window 6, through the server API) calling at the same moment
+/// never gets the window's ticket; recalled past the limit a ticket is skipped; a ticket
+/// transferred to window 6 reaches that desk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_window() -> Result<()>
+{
+    if !yichuang_testkit::require_tools(&["chromedriver", "chromium"], HINT) {
+        return Ok(());
+    }
+    let mut app = App::builder("queue-hall")
+        .window(5)
+        .config(|c| {
+            c.hall.code = Some("441500".into());
+            c.queue.mode = QueueMode::Hall;
+            c.citizen_screen.rating_seconds = 15;
+        })
+        .ukey(Ukey::Pkcs11)
+        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+        .simulator_control()
+        .start()
+        .await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            hall_queue(&app, "A", "社保", 5, 6)?;
+            app.server()?.admin(&[
+                "queue", "window", "set", "--hall", "441500", "--window", "6", "--groups", "A",
+            ])?;
+            let desk6 = {
+                let server = app.server()?;
+                ApiDesk::login(&server, app.keys()?.path(), "441500", 6, "T-LS", "李四")?
+            };
+            let screen = HallScreen::open(&*app.server()?, "441500").await?;
+            app.login("张三").await?;
+            wait_text(
+                client,
+                "[data-testid=queue-waiting-count]",
+                Duration::from_secs(10),
+            )
+            .await?;
+
+            // 叫下一位 clicked in the window: the call screen shows A001 at window 5 within 1 s.
+            let clicked = Instant::now();
+            click_when_enabled(client, "[data-testid=queue-call-next]").await?;
+            screen
+                .wait_for(&HallScreen::shows_call("A001", 5), Duration::from_secs(5))
+                .await?;
+            let shown = clicked.elapsed();
+            eprintln!("e2e: click → call screen {shown:?}");
+            ensure!(
+                shown <= Duration::from_secs(1),
+                "A001 at window 5 on the call screen {shown:?} after the click"
+            );
+
+            // A001's visit: the card read, 户籍证明 accepted, the citizen rates on the screen.
+            app.sim("card place resident")?;
+            let mut h = Hands::new(client);
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(done.contains("已受理"), "A001's case: {done}");
+            click_when_enabled(client, "[data-testid=request-rating]").await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-rating]",
+                    Duration::from_secs(5)
+                )
+                .await?,
+                "no rating question"
+            );
+            wd(client.find(Locator::Css("[data-testid=rate-very_satisfied]")))
+                .await?
+                .click()
+                .await
+                .map_err(anyhow::Error::from)?;
+            let visit = rated_visit(&app, "A001").await?;
+            let cases = visit["visit"]["cases"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            ensure!(
+                cases.len() == 1 && cases[0].as_str().is_some_and(|c| c.starts_with("44150020")),
+                "A001's visit on the server has its case: {visit}"
+            );
+            ensure!(
+                visit["ratings"][0]["cases"] == visit["visit"]["cases"],
+                "{visit}"
+            );
+            ensure!(visit["ratings"][0]["level"] == "very_satisfied", "{visit}");
+            ensure!(
+                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
+                    .await?,
+                "no clerk window"
+            );
+
+            // Window 6 and window 5 call next at the same moment: two different tickets.
+            let other = {
+                let server = app.server()?;
+                let server: &yichuang_e2e::Server = &server;
+                let desk6 = &desk6;
+                std::thread::scope(|s| -> Result<_> {
+                    let t = s.spawn(move || desk6.act(server, "call-next", serde_json::json!({})));
+                    let here = tokio::task::block_in_place(|| {
+                        tokio::runtime::Handle::current()
+                            .block_on(click_when_enabled(client, "[data-testid=queue-call-next]"))
+                    });
+                    let there = t.join().map_err(|_| anyhow::anyhow!("desk 6 panicked"))??;
+                    here?;
+                    Ok(there)
+                })?
+            };
+            ensure!(other.0 == 200, "desk 6 call-next: {other:?}");
+            let theirs = other.1["ticket"]["number"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let current = std::cell::RefCell::new(String::new());
+            until(
+                Duration::from_secs(10),
+                "the window's next ticket",
+                || async {
+                    let t = wait_text(
+                        client,
+                        "[data-testid=queue-current]",
+                        Duration::from_secs(1),
+                    )
+                    .await?;
+                    let n = t.trim_start_matches("当前：").trim().to_owned();
+                    let done = n.starts_with('A') && n != "A001";
+                    *current.borrow_mut() = n;
+                    Ok(done)
+                },
+            )
+            .await?;
+            let ours = current.into_inner();
+            eprintln!("e2e: window 5 got {ours}, window 6 got {theirs}");
+            ensure!(
+                ["A002", "A003"].contains(&ours.as_str())
+                    && ["A002", "A003"].contains(&theirs.as_str())
+                    && ours != theirs,
+                "one ticket for two desks: window 5 {ours}, window 6 {theirs}"
+            );
+
+            // 重呼 past the limit (3): the fourth skips the ticket.
+            for n in 1..=3 {
+                click_when_enabled(client, "[data-testid=queue-recall]").await?;
+                until(
+                    Duration::from_secs(5),
+                    &format!("recall {n} answered"),
+                    || async {
+                        let busy = wd(client.find(Locator::Css("[data-testid=queue-recall]")))
+                            .await?
+                            .attr("disabled")
+                            .await?;
+                        Ok(busy.is_none())
+                    },
+                )
+                .await?;
+            }
+            click_when_enabled(client, "[data-testid=queue-recall]").await?;
+            let skipped = wait_text(
+                client,
+                "[data-testid=queue-message]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            ensure!(
+                skipped.contains(&ours) && skipped.contains("过号"),
+                "after 4 recalls: {skipped:?}"
+            );
+            until(
+                Duration::from_secs(5),
+                "no ticket at the window after the skip",
+                || async {
+                    let t = wait_text(
+                        client,
+                        "[data-testid=queue-current]",
+                        Duration::from_secs(1),
+                    )
+                    .await?;
+                    Ok(t.contains('无'))
+                },
+            )
+            .await?;
+
+            // 转移: A004 called here, sent to window 6, which sees it and calls it.
+            call_next(client, "A004").await?;
+            Hands::new(client)
+                .type_in("[data-testid=queue-transfer-to]", "6")
+                .await?;
+            click_when_enabled(client, "[data-testid=queue-transfer]").await?;
+            let server = app.server()?;
+            let mut state = serde_json::Value::Null;
+            testkit_until(|| {
+                state = desk6.state(&server).unwrap_or_default();
+                state["waiting"].as_array().is_some_and(|w| {
+                    w.iter()
+                        .any(|t| t["number"] == "A004" && t["target_window"] == 6)
+                })
+            })
+            .with_context(|| format!("A004 not waiting for window 6: {state}"))?;
+            ensure!(
+                desk6.act(&server, "finish", serde_json::json!({}))?.0 == 200,
+                "desk 6 finish"
+            );
+            let (status, called) =
+                desk6.act(&server, "call", serde_json::json!({ "ticket": "A004" }))?;
+            ensure!(
+                status == 200 && called["ticket"]["number"] == "A004" && called["window"] == 6,
+                "window 6 calls the transferred A004: {status} {called}"
+            );
+            drop(server);
+            screen
+                .wait_for(&HallScreen::shows_call("A004", 6), Duration::from_secs(2))
+                .await?;
+            screen.close().await;
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result
+}
+
+/// Waits up to 10 s for `condition` (checked every 50 ms).
+fn testkit_until(condition: impl FnMut() -> bool) -> Result<()> {
+    ensure!(
+        yichuang_testkit::wait_until(Duration::from_secs(10), condition),
+        "not within 10 s"
+    );
+    Ok(())
 }

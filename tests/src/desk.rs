@@ -1,0 +1,211 @@
+//! A second desk of the hall, driven through the server's API the way a workstation does:
+//! enrolled with a one-time code, its clerk logged in by certificate challenge–response (a
+//! clerk certificate issued here by the test CA of `scripts/ukey-test.sh`), desk verbs signed
+//! and carrying the session. The E2E tests use it beside the real window, so the window's
+//! desk competes with another one for the same tickets.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, ensure, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{json, Value};
+use yichuang_core::infra::credential::{
+    generate_key, EnrollRequest, Enrollment, WorkstationCredential, ENROLL_PATH,
+};
+
+use crate::Server;
+
+/// An enrolled workstation of `window` with a clerk session.
+pub struct ApiDesk {
+    pub window: u16,
+    credential: WorkstationCredential,
+    token: String,
+}
+
+fn openssl(args: &[&str]) -> Result<()> {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .context("openssl (make setup installs it)")?;
+    if !out.status.success() {
+        bail!(
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn json_of(what: &str, (status, body): (u16, String)) -> Result<Value> {
+    ensure!(status == 200, "{what}: HTTP {status} {body}");
+    serde_json::from_str(&body).with_context(|| format!("{what}: {body}"))
+}
+
+impl ApiDesk {
+    /// Enrolls window `window` of `hall` and logs clerk `clerk_id` (`name`, already known to
+    /// the server) in with a new certificate of the ECDSA test CA in `keys_dir/ca`, bound to
+    /// the clerk through the admin CLI.
+    pub fn login(
+        server: &Server,
+        keys_dir: &Path,
+        hall: &str,
+        window: u16,
+        clerk_id: &str,
+        name: &str,
+    ) -> Result<ApiDesk> {
+        // Enrollment: the code IT types, the workstation's own key.
+        let code = server.enrollment_code(hall, window)?;
+        let key = generate_key().map_err(|_| anyhow::anyhow!("no key"))?;
+        let enroll = serde_json::to_value(EnrollRequest::new(&code, &key))?;
+        let enrollment: Enrollment = serde_json::from_value(json_of(
+            "enroll",
+            server.unsigned_post(ENROLL_PATH, &enroll)?,
+        )?)?;
+        let credential = WorkstationCredential::new(enrollment.workstation_id, key);
+
+        // The clerk's certificate, bound by the admin CLI.
+        let dir = tempfile::tempdir()?;
+        let p = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+        let ca = keys_dir.join("ca");
+        let (ca_pem, ca_key) = (
+            ca.join("ecdsa-ca.pem").to_string_lossy().into_owned(),
+            ca.join("ecdsa-ca.key").to_string_lossy().into_owned(),
+        );
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &p("clerk.key"),
+        ])?;
+        let subject = format!("/C=CN/O=某市政务服务中心/CN={name}");
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &p("clerk.key"),
+            "-utf8",
+            "-subj",
+            &subject,
+            "-out",
+            &p("clerk.csr"),
+        ])?;
+        std::fs::write(
+            p("clerk.ext"),
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=clientAuth\n",
+        )?;
+        let serial = format!("0x{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &p("clerk.csr"),
+            "-CA",
+            &ca_pem,
+            "-CAkey",
+            &ca_key,
+            "-set_serial",
+            &serial,
+            "-days",
+            "30",
+            "-sha256",
+            "-extfile",
+            &p("clerk.ext"),
+            "-out",
+            &p("clerk.pem"),
+        ])?;
+        openssl(&[
+            "x509",
+            "-in",
+            &p("clerk.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &p("clerk.der"),
+        ])?;
+        let trust = dir.path().join("trust");
+        std::fs::create_dir_all(&trust)?;
+        std::fs::copy(&ca_pem, trust.join("ecdsa-ca.pem"))?;
+        server.admin(&[
+            "cert",
+            "bind",
+            "--clerk",
+            clerk_id,
+            "--ca-dir",
+            &trust.to_string_lossy(),
+            &p("clerk.pem"),
+        ])?;
+
+        // Challenge–response login, signed as the workstation.
+        let challenge = json_of(
+            "challenge",
+            server.post_json("/api/v1/auth/challenge", &credential, &json!({}))?,
+        )?;
+        let (id, nonce) = (
+            challenge["challenge_id"].as_str().context("challenge_id")?,
+            challenge["nonce"].as_str().context("nonce")?,
+        );
+        std::fs::write(p("message"), format!("yichuang-login|{id}|{nonce}"))?;
+        openssl(&[
+            "dgst",
+            "-sha256",
+            "-sign",
+            &p("clerk.key"),
+            "-out",
+            &p("signature"),
+            &p("message"),
+        ])?;
+        let login = json_of(
+            "login",
+            server.post_json(
+                "/api/v1/auth/login",
+                &credential,
+                &json!({
+                    "challenge_id": id,
+                    "certificate": B64.encode(std::fs::read(p("clerk.der"))?),
+                    "signature": B64.encode(std::fs::read(p("signature"))?),
+                }),
+            )?,
+        )?;
+        let token = login["session_token"]
+            .as_str()
+            .context("session_token")?
+            .to_owned();
+        Ok(ApiDesk {
+            window,
+            credential,
+            token,
+        })
+    }
+
+    /// `POST /api/v1/queue/desk/{verb}` with `fields` and a fresh request id: status and body.
+    pub fn act(&self, server: &Server, verb: &str, mut fields: Value) -> Result<(u16, Value)> {
+        fields["request_id"] = json!(uuid::Uuid::new_v4().to_string());
+        let (status, body) = server.signed(
+            "POST",
+            &format!("/api/v1/queue/desk/{verb}"),
+            &self.credential,
+            Some(&fields),
+            Some(&self.token),
+        )?;
+        Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+    }
+
+    /// The desk's state (`GET /api/v1/queue/desk`).
+    pub fn state(&self, server: &Server) -> Result<Value> {
+        json_of(
+            "desk state",
+            server.signed(
+                "GET",
+                "/api/v1/queue/desk",
+                &self.credential,
+                None,
+                Some(&self.token),
+            )?,
+        )
+    }
+}
