@@ -19,16 +19,19 @@ pub struct HallScreen {
 }
 
 impl HallScreen {
-    /// Starts the browser, pairs it as `hall`'s screen and waits until the page is connected
-    /// to its event stream.
-    pub async fn open(server: &Server, hall: &str) -> Result<HallScreen> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+    /// A one-time pairing code for a screen of `hall` (admin CLI `device enroll`).
+    pub fn pairing_code(server: &Server, hall: &str) -> Result<String> {
         let out = server.admin(&["device", "enroll", "--hall", hall, "--kind", "screen"])?;
-        let code = out
-            .lines()
+        out.lines()
             .find_map(|l| l.strip_prefix("code "))
             .map(|c| c.trim().to_owned())
-            .with_context(|| format!("no `code …` line in {out:?}"))?;
+            .with_context(|| format!("no `code …` line in {out:?}"))
+    }
+
+    /// Starts the browser, pairs it with `code` as a screen of the server at `base` and waits
+    /// until the page is connected to its event stream.
+    pub async fn open(base: &str, code: &str) -> Result<HallScreen> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
 
         let port = free_port();
         let child = Command::new("chromedriver")
@@ -73,9 +76,8 @@ impl HallScreen {
             client,
             _driver: driver,
         };
-        let base = server.url();
         screen.client.goto(&format!("{base}/hall/pair")).await?;
-        let code = serde_json::to_string(&code)?;
+        let code = serde_json::to_string(code)?;
         screen
             .client
             .execute(

@@ -358,7 +358,11 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
                 let server = app.server()?;
                 ApiDesk::login(&server, app.keys()?.path(), "441500", 6, "T-LS", "李四")?
             };
-            let screen = HallScreen::open(&*app.server()?, "441500").await?;
+            let (base, code) = {
+                let server = app.server()?;
+                (server.url(), HallScreen::pairing_code(&server, "441500")?)
+            };
+            let screen = HallScreen::open(&base, &code).await?;
             app.login("张三").await?;
             wait_text(
                 client,
@@ -519,27 +523,28 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
                 .type_in("[data-testid=queue-transfer-to]", "6")
                 .await?;
             click_when_enabled(client, "[data-testid=queue-transfer]").await?;
-            let server = app.server()?;
-            let mut state = serde_json::Value::Null;
-            testkit_until(|| {
-                state = desk6.state(&server).unwrap_or_default();
-                state["waiting"].as_array().is_some_and(|w| {
-                    w.iter()
-                        .any(|t| t["number"] == "A004" && t["target_window"] == 6)
+            {
+                let server = app.server()?;
+                let mut state = serde_json::Value::Null;
+                testkit_until(|| {
+                    state = desk6.state(&server).unwrap_or_default();
+                    state["waiting"].as_array().is_some_and(|w| {
+                        w.iter()
+                            .any(|t| t["number"] == "A004" && t["target_window"] == 6)
+                    })
                 })
-            })
-            .with_context(|| format!("A004 not waiting for window 6: {state}"))?;
-            ensure!(
-                desk6.act(&server, "finish", serde_json::json!({}))?.0 == 200,
-                "desk 6 finish"
-            );
-            let (status, called) =
-                desk6.act(&server, "call", serde_json::json!({ "ticket": "A004" }))?;
-            ensure!(
-                status == 200 && called["ticket"]["number"] == "A004" && called["window"] == 6,
-                "window 6 calls the transferred A004: {status} {called}"
-            );
-            drop(server);
+                .with_context(|| format!("A004 not waiting for window 6: {state}"))?;
+                ensure!(
+                    desk6.act(&server, "finish", serde_json::json!({}))?.0 == 200,
+                    "desk 6 finish"
+                );
+                let (status, called) =
+                    desk6.act(&server, "call", serde_json::json!({ "ticket": "A004" }))?;
+                ensure!(
+                    status == 200 && called["ticket"]["number"] == "A004" && called["window"] == 6,
+                    "window 6 calls the transferred A004: {status} {called}"
+                );
+            }
             screen
                 .wait_for(&HallScreen::shows_call("A004", 6), Duration::from_secs(2))
                 .await?;
