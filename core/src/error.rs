@@ -229,6 +229,17 @@ error_codes! {
     QueueUnreachable = "queue.unreachable",
     // The hall's queue refused the verb; its own Chinese message travels with it.
     QueueRefused = "queue.refused",
+    // The workstation's own queue (field office, `queue.mode = "local"`).
+    QueueTicketUnknown = "queue.ticket_unknown",
+    QueueTicketDone = "queue.ticket_done",
+    QueueEmpty = "queue.empty",
+    QueueDeskBusy = "queue.desk_busy",
+    QueueDeskIdle = "queue.desk_idle",
+    QueueWindowPaused = "queue.window_paused",
+    QueueGroupUnknown = "queue.group_unknown",
+    QueueTransferNeedsGroup = "queue.transfer_needs_group",
+    QueueReasonRequired = "queue.reason_required",
+    QueueStore = "queue.store",
 
     VisitNoneWaiting = "visit.none_waiting",
     VisitReasonRequired = "visit.reason_required",

@@ -68,6 +68,31 @@ pub mod print {
     }
 }
 
+/// The local queue's words (field offices, issue 17 item 6).
+pub mod queue {
+    use std::fmt::Display;
+
+    /// The default item group's name.
+    pub const DEFAULT_GROUP_NAME: &str = "综合业务";
+    /// The ticket slip's closing lines.
+    pub const TICKET_FOOTER: [&str; 2] = ["请留意叫号，过号请到窗口咨询。", "请妥善保管本票。"];
+
+    /// 「已取号 {number}，小票已打印。」
+    pub fn issued_printed(number: impl Display) -> String {
+        format!("已取号 {number}，小票已打印。")
+    }
+
+    /// 「已取号 {number}（未配置小票打印机，请告知号码）。」
+    pub fn issued_no_printer(number: impl Display) -> String {
+        format!("已取号 {number}（未配置小票打印机，请告知号码）。")
+    }
+
+    /// 「已取号 {number}，但小票未打印：{why}」
+    pub fn issued_not_printed(number: impl Display, why: impl Display) -> String {
+        format!("已取号 {number}，但小票未打印：{why}")
+    }
+}
+
 /// File names the workstation writes.
 pub mod files {
     /// The captured pages' PDF name when the material has no title.
@@ -122,7 +147,7 @@ pub fn party_sex(sex: Sex) -> &'static str {
 /// The simulator control surface (`yichuang-sim`) and its command-line client.
 pub mod simctl {
     pub const HELP: &str =
-        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan|foreign_permanent_2023|photo_crash|photo_hang|photo_refused>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
+        "card place <resident|long_term|expired|foreign_permanent|hk_macao_taiwan|foreign_permanent_2023|photo_crash|photo_hang|photo_refused>|card remove|scan <文本>|printer fault <paper_out|near_end|cover_open|offline> on|off|printer paper|camera show <文本>|camera show-document|camera show-personal-code|camera clear|camera unplug|camera plug";
     pub const SCAN_NEEDS_TEXT: &str = "scan 需要扫码内容";
     pub const EMPTY_COMMAND: &str = "空命令";
     pub const LINE_TOO_LONG: &str = "命令过长";
@@ -139,7 +164,7 @@ pub mod simctl {
     }
 
     pub fn printer_usage(rest: &str) -> String {
-        format!("用法：printer fault <故障> on|off（收到：{rest}）")
+        format!("用法：printer fault <故障> on|off | printer paper（收到：{rest}）")
     }
 
     pub fn camera_usage(rest: &str) -> String {

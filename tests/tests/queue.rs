@@ -427,6 +427,25 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
                 "no clerk window"
             );
 
+            // I3: today's figures count the call and the rating.
+            until(
+                Duration::from_secs(5),
+                "today's figures with the visit",
+                || async {
+                    let calls =
+                        wait_text(client, "[data-testid=today-calls]", Duration::from_secs(1))
+                            .await?;
+                    let ratings = wait_text(
+                        client,
+                        "[data-testid=today-ratings]",
+                        Duration::from_secs(1),
+                    )
+                    .await?;
+                    Ok(calls == "1" && ratings == "1")
+                },
+            )
+            .await?;
+
             // Window 6 and window 5 call next at the same moment: two different tickets.
             let other = {
                 let server = app.server()?;

@@ -160,6 +160,19 @@ impl ReceiptPrinterService {
         })
     }
 
+    /// Prints a queue ticket's slip.
+    pub fn print_ticket(&self, slip: &TicketSlip) -> Result<(), UserError> {
+        let mut printer = ReceiptPrinter::open(&self.config).map_err(|e| user_error(&e))?;
+        printer.print_slip(slip).map_err(|e| user_error(&e))?;
+        Ok(())
+    }
+
+    /// What the in-process simulator has printed (tests, the simulator control surface);
+    /// `None` when the printer is not simulated.
+    pub fn simulated_paper(&self) -> Option<yichuang_drivers::escpos::Paper> {
+        self.simulator.as_ref().map(|s| s.paper())
+    }
+
     /// Sets or clears a fault on the in-process simulator (`make run`).
     pub fn simulator_fault(&self, fault: &str, on: bool) -> Result<(), UserError> {
         let sim = self.simulator.as_ref().ok_or_else(|| {

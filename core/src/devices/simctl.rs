@@ -14,6 +14,7 @@
 //! card remove                → ok
 //! scan 粤居码:4401…           → ok
 //! printer fault paper_out on → ok
+//! printer paper              → ok A023 | 社保 | …   (the text lines printed so far, joined by " | ")
 //! camera show QT|A023|…      → ok   (a queue ticket with this QR code slides under the camera)
 //! camera show-document       → ok   (an A4 page under the camera)
 //! camera show-personal-code  → ok   (the sample personal code, signed with the test key)
@@ -47,6 +48,13 @@ pub trait SimControl: Send + Sync + 'static {
     fn remove_card(&self) -> Result<(), UserError>;
     fn scan(&self, text: &str) -> Result<(), UserError>;
     fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError>;
+    /// The simulated receipt printer's text lines so far.
+    fn printer_paper(&self) -> Result<Vec<String>, UserError> {
+        Err(UserError::new(
+            ErrorCode::ReceiptPrinterNotSimulated,
+            "this control surface has no simulated receipt printer",
+        ))
+    }
     /// The simulated document camera; shells that have none keep this default.
     fn camera(&self, action: &CameraAction) -> Result<(), UserError> {
         let _ = action;
@@ -97,6 +105,7 @@ pub enum Command {
     RemoveCard,
     Scan(String),
     PrinterFault { fault: String, on: bool },
+    PrinterPaper,
     Camera(CameraAction),
     Help,
 }
@@ -134,6 +143,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     fault: fault.replace('_', "-"),
                     on: false,
                 }),
+                ["paper"] => Ok(Command::PrinterPaper),
                 _ => Err(text::printer_usage(rest)),
             }
         }
@@ -186,6 +196,12 @@ pub fn execute(control: &dyn SimControl, line: &str) -> String {
         Ok(Command::RemoveCard) => control.remove_card(),
         Ok(Command::Scan(text)) => control.scan(&text),
         Ok(Command::PrinterFault { fault, on }) => control.printer_fault(&fault, on),
+        Ok(Command::PrinterPaper) => {
+            return match control.printer_paper() {
+                Ok(lines) => format!("ok {}", lines.join(" | ").replace('\n', " ")),
+                Err(e) => format!("error {}: {}", e.code, e.message.replace('\n', " ")),
+            }
+        }
         Ok(Command::Camera(action)) => control.camera(&action),
     };
     match result {

@@ -15,7 +15,7 @@ mod citizen;
 mod queue;
 pub use backend::{is_loopback, BackendConfig};
 pub use citizen::CitizenScreenConfig;
-pub use queue::{QueueConfig, QueueMode};
+pub use queue::{LocalGroup, QueueConfig, QueueMode};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -434,6 +434,9 @@ impl WorkstationConfig {
                 "queue.mode",
                 "\"hall\" needs backend.url (the hall server is the queue)".into(),
             ));
+        }
+        if let Some(detail) = self.queue.problem() {
+            return Err(bad("queue", detail));
         }
         let rating = self.citizen_screen.rating_seconds;
         if !(15..=30).contains(&rating) {

@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_visit",
         include_str!("../../migrations/0007_visit.sql"),
     ),
+    (
+        "0008_local_queue",
+        include_str!("../../migrations/0008_local_queue.sql"),
+    ),
 ];
 
 pub fn latest_version() -> u32 {

@@ -1,13 +1,18 @@
 //! The desk's queue at the workstation (B1, B5): the clerk's verbs go to the configured
-//! [`QueueApi`] with the online session, and what they do reaches the visit and the citizen
-//! window — a call opens the visit with its ticket and shows the number; 服务结束 sends the
-//! visit's cases with the finish and asks for the rating; a pause shows its reason.
+//! [`QueueApi`] — the hall's server with the online session, or a field office's own queue in
+//! the local store — and what they do reaches the visit and the citizen window: a call opens
+//! the visit with its ticket and shows the number; 服务结束 sends the visit's cases with the
+//! finish and asks for the rating; a pause shows its reason. 取号 issues a ticket and prints
+//! it on the receipt printer when there is one.
 
 use std::sync::{Arc, OnceLock};
 
 use super::{lock, Workstation};
 use crate::domain::queue::hall::HallQueue;
-use crate::domain::queue::{DeskState, QueueApi, QueueError, Verb, VerbRequest, VerbResult};
+use crate::domain::queue::local::LocalQueue;
+use crate::domain::queue::{
+    DeskState, QueueApi, QueueError, Ticket, Verb, VerbRequest, VerbResult,
+};
 use crate::domain::visit::{self, TicketRef, VisitMode};
 use crate::infra::config::QueueMode;
 use crate::UserError;
@@ -16,6 +21,14 @@ use crate::UserError;
 #[derive(Default)]
 pub(super) struct QueueParts {
     api: OnceLock<Option<Arc<dyn QueueApi>>>,
+}
+
+/// A ticket just issued, and what became of its slip.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct IssuedTicket {
+    pub ticket: Ticket,
+    /// 「已取号 A003，小票已打印。」 or why the slip did not print.
+    pub message: String,
 }
 
 /// One desk action as the clerk asks for it.
@@ -67,6 +80,39 @@ impl Workstation {
             .ok_or(QueueError::NoSession)
     }
 
+    /// Runs `f` on this desk's queue: the field office's own (any session, online or not), or
+    /// the configured remote one with the online session's token.
+    fn with_queue<T>(
+        &self,
+        f: impl FnOnce(&dyn QueueApi, &str) -> Result<T, QueueError>,
+    ) -> Result<T, UserError> {
+        if self.config.queue.mode == QueueMode::Local {
+            let clerk = self.visit_clerk()?.0;
+            let window = self.desk.as_ref().map_err(Clone::clone)?.window_number;
+            let q = self.config.queue.clone();
+            let local = LocalQueue {
+                store: self.store()?,
+                now: self.now(),
+                window: u32::from(window),
+                clerk_id: &clerk,
+                groups: &q.groups,
+                recall_limit: q.recall_limit,
+                return_minutes: q.return_minutes,
+            };
+            return Ok(f(&local, "")?);
+        }
+        let api = self.queue()?;
+        let token = self.queue_token()?;
+        Ok(f(api.as_ref(), &token)?)
+    }
+
+    fn visit_mode(&self) -> VisitMode {
+        match self.config.queue.mode {
+            QueueMode::Local => VisitMode::Local,
+            _ => VisitMode::Hall,
+        }
+    }
+
     /// Whether this desk calls tickets (the page shows the queue panel).
     pub fn queue_enabled(&self) -> bool {
         self.config.queue.mode != QueueMode::None
@@ -74,14 +120,33 @@ impl Workstation {
 
     /// The desk's state: groups, pause, current ticket, waiting and called lists.
     pub fn desk_state(&self) -> Result<DeskState, UserError> {
-        let api = self.queue()?;
-        Ok(api.desk(&self.queue_token()?)?)
+        let mut state = self.with_queue(|q, token| q.desk(token))?;
+        if state.hall_code.is_empty() {
+            state.hall_code = self.config.hall.code.clone().unwrap_or_default();
+        }
+        Ok(state)
+    }
+
+    /// 取号: a ticket of item group `group` (green channel when `green`), printed on the receipt printer when one is
+    /// installed. The ticket stands even when the print fails; the message says so.
+    pub fn desk_issue(&self, group: &str, green: bool) -> Result<IssuedTicket, UserError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let ticket = self.with_queue(|q, token| q.issue(token, group, green, &request_id))?;
+        let waiting = self
+            .desk_state()
+            .map(|s| {
+                s.waiting
+                    .iter()
+                    .filter(|t| t.issued_at < ticket.issued_at)
+                    .count() as u32
+            })
+            .unwrap_or(0);
+        let message = self.print_ticket(&ticket, waiting);
+        Ok(IssuedTicket { ticket, message })
     }
 
     /// One desk verb, with what it means for the visit and the citizen window.
     pub fn desk_act(&self, action: DeskAction) -> Result<VerbResult, UserError> {
-        let api = self.queue()?;
-        let token = self.queue_token()?;
         let mut req = VerbRequest::new();
         let verb = match action {
             DeskAction::CallNext => Verb::CallNext,
@@ -108,7 +173,7 @@ impl Workstation {
                 Verb::Reprint
             }
         };
-        let result = api.verb(&token, verb, &req)?;
+        let result = self.with_queue(|q, token| q.verb(token, verb, &req))?;
         self.after_verb(verb, &req, &result)?;
         Ok(result)
     }
@@ -128,7 +193,13 @@ impl Workstation {
                 };
                 let now = self.now();
                 self.with_store(|s| {
-                    Ok(visit::open(s, &clerk, Some(&ticket), VisitMode::Hall, now)?)
+                    Ok(visit::open(
+                        s,
+                        &clerk,
+                        Some(&ticket),
+                        self.visit_mode(),
+                        now,
+                    )?)
                 })?;
                 self.citizen_called(t.number.clone());
             }
@@ -138,6 +209,11 @@ impl Workstation {
             }
             ("resumed", _) => {
                 self.desk_resume();
+            }
+            // 补打 (B6): the same number on a new slip.
+            ("reprinted", Some(t)) => {
+                let printed = self.print_ticket(t, 0);
+                tracing::info!(outcome = %printed, "ticket reprinted");
             }
             _ => {}
         }
@@ -154,16 +230,14 @@ impl Workstation {
             self.with_store(|s| {
                 Ok(visit::current(s.conn(), &clerk).map_err(visit::VisitError::from)?)
             })?
-            .filter(|v| v.mode == "hall")
+            .filter(|v| v.mode == "hall" || v.mode == "local")
         };
         if let Some(v) = ticketed {
-            if let (Ok(api), Ok(token)) = (self.queue(), self.queue_token()) {
-                let mut req = VerbRequest::new();
-                req.cases = v.cases.iter().map(|c| c.case_no.clone()).collect();
-                if let Err(e) = api.verb(&token, Verb::Finish, &req) {
-                    // The visit record carries the ticket and its cases to the server anyway.
-                    tracing::warn!(error = %e, "queue finish not sent");
-                }
+            let mut req = VerbRequest::new();
+            req.cases = v.cases.iter().map(|c| c.case_no.clone()).collect();
+            if let Err(e) = self.with_queue(|q, token| q.verb(token, Verb::Finish, &req)) {
+                // The visit record carries the ticket and its cases to the server anyway.
+                tracing::warn!(error = %e.detail, "queue finish not sent");
             }
         }
         Ok(view)

@@ -250,6 +250,47 @@ impl Workstation {
         result
     }
 
+    /// Prints a queue ticket's slip (取号, B6 reprint) on the receipt printer: the number big,
+    /// its item group, how many wait ahead, the time, the ticket id as QR. The message says
+    /// whether it printed; a failed print never undoes the ticket.
+    pub(super) fn print_ticket(
+        &self,
+        ticket: &crate::domain::queue::Ticket,
+        waiting: u32,
+    ) -> String {
+        use crate::labels::queue as words;
+        let printer = match self.devices.receipt_printer() {
+            Ok(p) => p,
+            Err(_) => return words::issued_no_printer(&ticket.number),
+        };
+        let item = self
+            .config
+            .queue
+            .groups
+            .iter()
+            .find(|g| g.code == ticket.group)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| ticket.group.clone());
+        let slip = yichuang_drivers::escpos::TicketSlip {
+            hall_name: self.config.hall.name.clone(),
+            ticket_number: ticket.number.clone(),
+            item,
+            waiting,
+            issued_at: crate::infra::clock::slip_time_from_unix(ticket.issued_at.div_euclid(1000)),
+            ticket_code: ticket.id.clone(),
+            footer: words::TICKET_FOOTER.map(String::from).to_vec(),
+        };
+        let result = printer.print_ticket(&slip);
+        self.refresh_printer_state();
+        match result {
+            Ok(()) => words::issued_printed(&ticket.number),
+            Err(e) => {
+                tracing::warn!(code = ?e.code, detail = %e.detail, "ticket slip not printed");
+                words::issued_not_printed(&ticket.number, &e.message)
+            }
+        }
+    }
+
     /// Prints the A4 test page (device self-test, K2), audited when printed.
     pub fn print_test_page(&self) -> Result<A4PrintOutcome, UserError> {
         let printer = self.devices.a4_printer()?;
@@ -343,5 +384,16 @@ impl SimControl for Control {
 
     fn printer_fault(&self, fault: &str, on: bool) -> Result<(), UserError> {
         self.ws()?.simulate_printer_fault(fault, on)
+    }
+
+    fn printer_paper(&self) -> Result<Vec<String>, UserError> {
+        let paper = self.ws()?.devices.receipt_printer()?.simulated_paper();
+        let paper = paper.ok_or_else(|| {
+            UserError::new(
+                ErrorCode::ReceiptPrinterNotSimulated,
+                "devices.receipt_printer.driver is not \"simulator\"",
+            )
+        })?;
+        Ok(paper.lines().iter().map(|l| l.text.clone()).collect())
     }
 }

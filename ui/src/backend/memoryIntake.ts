@@ -327,6 +327,10 @@ export class MemoryIntake implements IntakeApi {
       withdrawn: 0,
       drafts: this.cases.size - decided.length,
       prints: this.printed,
+      calls: 0,
+      ratings: 0,
+      satisfied: 0,
+      dissatisfied: 0,
     })
   }
   attached: string[] = []

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::{DeskState, QueueApi, QueueError, Verb, VerbRequest, VerbResult};
+use super::{DeskState, QueueApi, QueueError, Ticket, Verb, VerbRequest, VerbResult};
 use crate::infra::credential::WorkstationCredential;
 use crate::infra::http::{blocking_client, BackendTls};
 
@@ -114,6 +114,37 @@ impl QueueApi for HallQueue {
     ) -> Result<VerbResult, QueueError> {
         let body = serde_json::to_vec(request).unwrap_or_default();
         let url = self.url(&format!("desk/{}", verb.path()));
+        let mut last = QueueError::Unreachable(String::new());
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
+            }
+            match self.send(
+                reqwest::Method::POST,
+                url.clone(),
+                Some(body.clone()),
+                token,
+            ) {
+                Err(e @ QueueError::Unreachable(_)) => last = e,
+                other => return other,
+            }
+        }
+        Err(last)
+    }
+
+    fn issue(
+        &self,
+        token: &str,
+        group: &str,
+        green: bool,
+        request_id: &str,
+    ) -> Result<Ticket, QueueError> {
+        let priority = if green { "green" } else { "normal" };
+        let body = serde_json::to_vec(&serde_json::json!({
+            "group": group, "priority": priority, "request_id": request_id
+        }))
+        .unwrap_or_default();
+        let url = self.url("tickets");
         let mut last = QueueError::Unreachable(String::new());
         for attempt in 0..TRIES {
             if attempt > 0 {

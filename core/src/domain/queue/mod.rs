@@ -7,6 +7,7 @@
 //! document); the E2E tests run them against the real server.
 
 pub mod hall;
+pub mod local;
 
 use serde::{Deserialize, Serialize};
 
@@ -149,6 +150,12 @@ pub enum QueueError {
         message: String,
         detail: String,
     },
+    /// The workstation's own queue (field office) refused.
+    #[error("local queue: {problem:?}: {detail}")]
+    Local {
+        problem: local::LocalProblem,
+        detail: String,
+    },
 }
 
 impl From<QueueError> for crate::UserError {
@@ -164,6 +171,22 @@ impl From<QueueError> for crate::UserError {
                 crate::UserError::with_message(C::QueueRefused, message.clone(), e.to_string())
             }
             QueueError::Refused { .. } => crate::UserError::new(C::QueueRefused, e.to_string()),
+            QueueError::Local { problem, .. } => {
+                use local::LocalProblem as P;
+                let code = match problem {
+                    P::TicketUnknown => C::QueueTicketUnknown,
+                    P::TicketDone => C::QueueTicketDone,
+                    P::Empty => C::QueueEmpty,
+                    P::DeskBusy => C::QueueDeskBusy,
+                    P::DeskIdle => C::QueueDeskIdle,
+                    P::WindowPaused => C::QueueWindowPaused,
+                    P::GroupUnknown => C::QueueGroupUnknown,
+                    P::TransferNeedsGroup => C::QueueTransferNeedsGroup,
+                    P::ReasonRequired => C::QueueReasonRequired,
+                    P::Store => C::QueueStore,
+                };
+                crate::UserError::new(code, e.to_string())
+            }
         }
     }
 }
@@ -179,4 +202,14 @@ pub trait QueueApi: Send + Sync {
         verb: Verb,
         request: &VerbRequest,
     ) -> Result<VerbResult, QueueError>;
+    /// Issues a ticket of item group `group` (取号 at a reception PC or a field office's
+    /// desk), in the green channel when `green`; the same `request_id` issues one ticket
+    /// however often it is sent.
+    fn issue(
+        &self,
+        session_token: &str,
+        group: &str,
+        green: bool,
+        request_id: &str,
+    ) -> Result<Ticket, QueueError>;
 }

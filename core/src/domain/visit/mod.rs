@@ -38,6 +38,11 @@ impl RatingLevel {
     ];
 
     /// 差评: the citizen is asked why.
+    /// 满意 or 非常满意 (the share the hall reports as satisfied).
+    pub fn is_satisfied(self) -> bool {
+        matches!(self, RatingLevel::VerySatisfied | RatingLevel::Satisfied)
+    }
+
     pub fn needs_reason(self) -> bool {
         matches!(
             self,

@@ -188,3 +188,43 @@ fn g2_rating_with_nothing_waiting_is_refused() {
         Err(VisitError::NoneWaiting)
     );
 }
+
+#[test]
+fn i3_todays_figures_count_the_tickets_called_and_the_ratings_given() {
+    use crate::domain::intake::history::today_figures;
+    let (_d, mut s) = store();
+    let today = yichuang_drivers::idcard::Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    };
+    // A called visit rated 非常满意, a walk-in rated 不满意 with its reason.
+    let ticket = TicketRef {
+        id: Some("t-1".into()),
+        number: "A001".into(),
+    };
+    open(&mut s, CLERK, Some(&ticket), VisitMode::Hall, LOGIN).unwrap();
+    decided(&mut s, "S-1", "ITEM-A", LOGIN + 10);
+    request_rating(&mut s, CLERK, LOGIN, LOGIN + 30_000, LOGIN + 20).unwrap();
+    let very = RatingGiven {
+        level: RatingLevel::VerySatisfied,
+        reasons: vec![],
+        timed_out: false,
+    };
+    close_with_rating(&mut s, CLERK, &very, LOGIN + 30).unwrap();
+    request_rating(&mut s, CLERK, LOGIN, LOGIN + 90_000, LOGIN + 40).unwrap();
+    let bad = RatingGiven {
+        level: RatingLevel::Dissatisfied,
+        reasons: vec![RatingReason::Attitude],
+        timed_out: false,
+    };
+    close_with_rating(&mut s, CLERK, &bad, LOGIN + 50).unwrap();
+
+    let f = today_figures(&mut s, CLERK, today).unwrap();
+    assert_eq!((f.total, f.accepted), (1, 1));
+    assert_eq!(f.calls, 1, "only the visit with a ticket is a call");
+    assert_eq!((f.ratings, f.satisfied, f.dissatisfied), (2, 1, 1));
+    // Another clerk's day is not this clerk's.
+    let other = today_figures(&mut s, "T-LS", today).unwrap();
+    assert_eq!((other.calls, other.ratings), (0, 0));
+}

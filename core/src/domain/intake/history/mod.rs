@@ -209,7 +209,8 @@ pub fn search(
     Ok(HistoryPage { rows, more })
 }
 
-/// The clerk's figures of today (cases taken in today, by outcome).
+/// The clerk's figures of today (I3): cases taken in today by outcome, tickets called,
+/// ratings given (and how many of them 满意 or better, how many 不满意 or worse).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct TodayFigures {
     pub total: u32,
@@ -220,6 +221,11 @@ pub struct TodayFigures {
     pub withdrawn: u32,
     pub drafts: u32,
     pub prints: u32,
+    /// Visits that began with a called ticket (hall or local queue).
+    pub calls: u32,
+    pub ratings: u32,
+    pub satisfied: u32,
+    pub dissatisfied: u32,
 }
 
 pub fn today_figures(
@@ -258,6 +264,29 @@ pub fn today_figures(
         }
         if CaseState::parse(&state) != Some(CaseState::Draft) {
             f.total += n;
+        }
+    }
+    let (from, to) = (start, start + 86_400_000);
+    f.calls = conn.query_row(
+        "SELECT count(*) FROM visits WHERE clerk_id = ?1 AND ticket_no IS NOT NULL
+         AND started_at >= ?2 AND started_at < ?3",
+        rusqlite::params![clerk_id, from, to],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT level, count(*) FROM ratings WHERE clerk_id = ?1 AND rated_at >= ?2 AND rated_at < ?3
+         GROUP BY level",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![clerk_id, from, to], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
+    for row in rows {
+        let (level, n) = row?;
+        f.ratings += n;
+        match crate::domain::visit::RatingLevel::from_key(&level) {
+            Some(l) if l.is_satisfied() => f.satisfied += n,
+            Some(l) if l.needs_reason() => f.dissatisfied += n,
+            _ => {}
         }
     }
     Ok(f)
