@@ -63,6 +63,7 @@ const COMMANDS: &[&str] = &[
     "queue_enabled",
     "desk_state",
     "desk_act",
+    "desk_issue",
     "desk_finish",
 ];
 

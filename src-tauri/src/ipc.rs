@@ -94,6 +94,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::visit::queue_enabled,
             crate::visit::desk_state,
             crate::visit::desk_act,
+            crate::visit::desk_issue,
             crate::visit::desk_finish,
         ])
         .events(collect_events![

@@ -7,7 +7,7 @@ use tauri_specta::Event;
 use yichuang_core::domain::queue::{DeskState, VerbResult};
 use yichuang_core::domain::visit::labels::CitizenLabels;
 use yichuang_core::domain::visit::{RatingLevel, RatingReason};
-use yichuang_core::workstation::desk_queue::DeskAction;
+use yichuang_core::workstation::desk_queue::{DeskAction, IssuedTicket};
 use yichuang_core::workstation::visit::CitizenView;
 use yichuang_core::UserError;
 
@@ -87,6 +87,13 @@ pub fn desk_state(ws: Ws<'_>) -> Result<DeskState, UserError> {
 #[specta::specta]
 pub fn desk_act(ws: Ws<'_>, action: DeskAction) -> Result<VerbResult, UserError> {
     ws.desk_act(action)
+}
+
+/// 取号: a ticket of an item group (green channel when asked), printed on the receipt printer.
+#[tauri::command]
+#[specta::specta]
+pub fn desk_issue(ws: Ws<'_>, group: String, green: bool) -> Result<IssuedTicket, UserError> {
+    ws.desk_issue(&group, green)
 }
 
 /// 服务结束并请评价: the ticket's cases to the queue, the rating question on the citizen window.

@@ -15,7 +15,11 @@ use yichuang_core::infra::credential::{
     generate_key, EnrollRequest, Enrollment, WorkstationCredential, ENROLL_PATH,
 };
 
-use crate::Server;
+use std::time::Duration;
+
+use crate::clerk::click_when_enabled;
+use crate::webdriver::{until, wait_text};
+use crate::{App, Server};
 
 /// An enrolled workstation of `window` with a clerk session.
 pub struct ApiDesk {
@@ -208,4 +212,72 @@ impl ApiDesk {
             )?,
         )
     }
+}
+
+/// The server's record of `ticket`'s visit (admin CLI), once it has the rating.
+pub async fn rated_visit(app: &App, ticket: &str) -> Result<serde_json::Value> {
+    let found = std::cell::RefCell::new(serde_json::Value::Null);
+    until(
+        Duration::from_secs(25),
+        "the visit's rating on the server",
+        || {
+            let record = app
+                .server()
+                .and_then(|s| s.admin(&["queue", "visit", "--hall", "441500", ticket]))
+                .ok()
+                .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
+                .filter(|v| v["ratings"].as_array().is_some_and(|r| !r.is_empty()));
+            let done = record.is_some();
+            if let Some(v) = record {
+                *found.borrow_mut() = v;
+            }
+            async move { Ok(done) }
+        },
+    )
+    .await?;
+    Ok(found.into_inner())
+}
+
+/// The hall's queue for this desk: item group `code` (its prefix too) served at `window`,
+/// and `tickets` tickets issued through the ticket endpoint.
+pub fn hall_queue(app: &App, code: &str, name: &str, window: u16, tickets: u32) -> Result<()> {
+    {
+        let server = app.server()?;
+        server.admin(&[
+            "queue", "group", "add", "--hall", "441500", "--code", code, "--prefix", code,
+            "--name", name,
+        ])?;
+        let window = window.to_string();
+        server.admin(&[
+            "queue", "window", "set", "--hall", "441500", "--window", &window, "--groups", code,
+        ])?;
+    }
+    for n in 1..=tickets {
+        let (status, body) = app.server_post(
+            "/api/v1/queue/tickets",
+            &serde_json::json!({ "group": code, "request_id": format!("reception-{code}{n}") }),
+        )?;
+        ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
+    }
+    Ok(())
+}
+
+/// 叫下一位 at the desk until it shows `number` as the ticket being served.
+pub async fn call_next(client: &fantoccini::Client, number: &str) -> Result<()> {
+    click_when_enabled(client, "[data-testid=queue-call-next]").await?;
+    until(
+        Duration::from_secs(10),
+        &format!("{number} at the desk"),
+        || async {
+            let t = wait_text(
+                client,
+                "[data-testid=queue-current]",
+                Duration::from_secs(1),
+            )
+            .await?;
+            Ok(t.contains(number))
+        },
+    )
+    .await?;
+    Ok(())
 }

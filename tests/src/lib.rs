@@ -20,6 +20,8 @@ pub mod clerk;
 pub mod desk;
 pub mod devices;
 pub mod hall_screen;
+mod printed;
+pub use printed::pdf_texts;
 pub mod webdriver;
 
 pub use app::{App, AppBuilder, Ukey};
@@ -774,32 +776,6 @@ impl AuthServer {
         let server = Server::start_with_env(&data, &server_env)?;
         Ok(Self { server, _dir: dir })
     }
-}
-
-/// The text of every PDF in `dir` (what a simulated A4 printer received), in file-name order,
-/// through poppler's `pdftotext`.
-pub fn pdf_texts(dir: &Path) -> Result<Vec<String>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let out = Command::new("pdftotext")
-                .arg(p)
-                .arg("-")
-                .output()
-                .context("pdftotext (poppler-utils: make setup)")?;
-            if !out.status.success() {
-                bail!("pdftotext {} failed: {}", p.display(), out.status);
-            }
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        })
-        .collect()
 }
 
 /// Pulls (`remove`) or re-inserts (`insert`) the simulated SKF key of `keys`.

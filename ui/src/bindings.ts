@@ -152,6 +152,8 @@ export const commands = {
 	deskState: () => typedError<DeskState, UserError>(__TAURI_INVOKE("desk_state")),
 	/**  One desk verb: call next, recall, call a ticket, transfer, pause, resume, reprint. */
 	deskAct: (action: DeskAction) => typedError<VerbResult, UserError>(__TAURI_INVOKE("desk_act", { action })),
+	/**  取号: a ticket of an item group (green channel when asked), printed on the receipt printer. */
+	deskIssue: (group: string, green: boolean) => typedError<IssuedTicket, UserError>(__TAURI_INVOKE("desk_issue", { group, green })),
 	/**  服务结束并请评价: the ticket's cases to the queue, the rating question on the citizen window. */
 	deskFinish: () => typedError<CitizenView, UserError>(__TAURI_INVOKE("desk_finish")),
 };
@@ -631,7 +633,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -765,6 +767,13 @@ export type IntakeLabels = {
 	card_kinds: CardKindLabels,
 	sexes: SexLabels,
 	permissions: PermissionLabels,
+};
+
+/**  A ticket just issued, and what became of its slip. */
+export type IssuedTicket = {
+	ticket: Ticket,
+	/**  「已取号 A003，小票已打印。」 or why the slip did not print. */
+	message: string,
 };
 
 /**  A service item (事项). */
@@ -1359,7 +1368,10 @@ export type Ticket = {
 	cases?: string[],
 };
 
-/**  The clerk's figures of today (cases taken in today, by outcome). */
+/**
+ *  The clerk's figures of today (I3): cases taken in today by outcome, tickets called,
+ *  ratings given (and how many of them 满意 or better, how many 不满意 or worse).
+ */
 export type TodayFigures = {
 	total: number,
 	accepted: number,
@@ -1369,6 +1381,11 @@ export type TodayFigures = {
 	withdrawn: number,
 	drafts: number,
 	prints: number,
+	/**  Visits that began with a called ticket (hall or local queue). */
+	calls: number,
+	ratings: number,
+	satisfied: number,
+	dissatisfied: number,
 };
 
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */

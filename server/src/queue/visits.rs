@@ -11,8 +11,9 @@ use sqlx::{Any, Row, Transaction};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{hall_day, store, Ticket, HALL_UTC_OFFSET_MS};
-use crate::error::Result;
+use crate::error::{Error, QueueProblem, Result};
 use crate::sync::{PushRecord, RecordProblem};
+use store::queue_err;
 
 /// GB/T 39734-2020 rating levels (一次一评, five levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -313,10 +314,12 @@ pub struct RatingRow {
     pub rated_at: i64,
 }
 
-/// One visit: the ticket with its timings, desk and clerk, the cases, the rating.
+/// One visit: the ticket with its timings, desk and clerk, the cases, the rating. A field
+/// office's ticket (`mode = "local"`, issued and called on the workstation) is not in the
+/// hall's queue: `ticket` is null and the visit is found by its number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VisitRecord {
-    pub ticket: Ticket,
+    pub ticket: Option<Ticket>,
     pub visit: Option<VisitRow>,
     pub ratings: Vec<RatingRow>,
 }
@@ -351,15 +354,45 @@ pub async fn by_ticket(
     now: i64,
     key: &str,
 ) -> Result<VisitRecord> {
-    let ticket = store::find_ticket(pool, hall, hall_day(now), key).await?;
-    let row = sqlx::query(
-        "SELECT id, workstation, window_no, mode, called_at, started_at, finished_at, clerk_id, cases \
-         FROM visits WHERE ticket_id = $1 AND hall_code = $2 ORDER BY started_at DESC LIMIT 1",
-    )
-    .bind(&ticket.id)
-    .bind(hall)
-    .fetch_optional(pool)
-    .await?;
+    let ticket = match store::find_ticket(pool, hall, hall_day(now), key).await {
+        Ok(t) => Some(t),
+        Err(Error::Queue {
+            problem: QueueProblem::TicketUnknown,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
+    let row = match &ticket {
+        Some(t) => {
+            sqlx::query(
+                "SELECT id, workstation, window_no, mode, called_at, started_at, finished_at, clerk_id, cases \
+                 FROM visits WHERE ticket_id = $1 AND hall_code = $2 ORDER BY started_at DESC LIMIT 1",
+            )
+            .bind(&t.id)
+            .bind(hall)
+            .fetch_optional(pool)
+            .await?
+        }
+        // A field office's ticket: today's local visit with that number.
+        None => {
+            sqlx::query(
+                "SELECT id, workstation, window_no, mode, called_at, started_at, finished_at, clerk_id, cases \
+                 FROM visits WHERE ticket_no = $1 AND hall_code = $2 AND mode = 'local' AND started_at >= $3 \
+                 ORDER BY started_at DESC LIMIT 1",
+            )
+            .bind(key.trim().to_ascii_uppercase())
+            .bind(hall)
+            .bind(day_start(now))
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    if ticket.is_none() && row.is_none() {
+        return Err(queue_err(
+            QueueProblem::TicketUnknown,
+            format!("no ticket or local visit {key} today"),
+        ));
+    }
     let visit = match row {
         Some(r) => Some(VisitRow {
             id: r.try_get(0)?,

@@ -1,6 +1,6 @@
 // The visit seam in memory for component tests: the workstation's rules in small (a
 // dissatisfied level needs a reason, one answer per visit).
-import type { CitizenLabels, CitizenView, DeskAction, DeskState, RatingLevel, RatingReason, Ticket, VerbResult } from '../bindings'
+import type { CitizenLabels, CitizenView, DeskAction, DeskState, IssuedTicket, RatingLevel, RatingReason, Ticket, VerbResult } from '../bindings'
 import type { Result } from './backend'
 import type { VisitApi } from './visit'
 
@@ -88,6 +88,14 @@ export class MemoryVisit implements VisitApi {
       return { status: 'ok', data: { outcome: 'paused', window: d.window, ticket: null, replayed: false } }
     }
     return { status: 'ok', data: { outcome: 'recalled', window: d.window, ticket: d.current, replayed: false } }
+  }
+  async deskIssue(group: string, green: boolean): Promise<Result<IssuedTicket>> {
+    const d = this.desk
+    if (!d) return { status: 'error', error: { code: 'queue.not_configured', message: '本窗口未启用排队叫号。', detail: '' } }
+    const t = { ...sampleTicket(`${group}${String(d.waiting.length + 1).padStart(3, '0')}`), priority: green ? 'green' : 'normal' }
+    d.waiting.push(t)
+    d.waiting_count = d.waiting.length
+    return { status: 'ok', data: { ticket: t, message: `已取号 ${t.number}，小票已打印。` } }
   }
   async deskFinish() {
     return this.requestRating()

@@ -110,6 +110,7 @@ export const tauriBackend: Backend = {
     queueEnabled: () => commands.queueEnabled(),
     deskState: () => commands.deskState(),
     deskAct: (action) => commands.deskAct(action),
+    deskIssue: (group, green) => commands.deskIssue(group, green),
     deskFinish: () => commands.deskFinish(),
   },
   syncStatus: () => commands.syncStatus(),

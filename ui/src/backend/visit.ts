@@ -1,6 +1,6 @@
 // The visit's part of the backend seam (G1, G2): the citizen window's view and the rating,
 // the clerk's 「请评价」 and pause. The countdown runs in the workstation, not in the page.
-import type { CitizenLabels, CitizenView, DeskAction, DeskState, RatingLevel, RatingReason, VerbResult } from '../bindings'
+import type { CitizenLabels, CitizenView, DeskAction, DeskState, IssuedTicket, RatingLevel, RatingReason, VerbResult } from '../bindings'
 import type { Result, Unsubscribe } from './backend'
 
 export interface VisitApi {
@@ -22,6 +22,8 @@ export interface VisitApi {
   deskState(): Promise<Result<DeskState>>
   /** One desk verb (顺呼, 重呼, 特呼, 转移, 暂停, 恢复, 补打). */
   deskAct(action: DeskAction): Promise<Result<VerbResult>>
+  /** 取号: a ticket of an item group, printed on the receipt printer when there is one. */
+  deskIssue(group: string, green: boolean): Promise<Result<IssuedTicket>>
   /** 服务结束并请评价: the ticket's cases to the queue, then the rating question. */
   deskFinish(): Promise<Result<CitizenView>>
 }

@@ -92,3 +92,32 @@ impl QueueConfig {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b1_a_local_queue_needs_groups_with_a_letter_code_and_a_name() {
+        let mut q = QueueConfig {
+            mode: QueueMode::Local,
+            ..QueueConfig::default()
+        };
+        assert_eq!(q.problem(), None, "the default group A 综合业务 is enough");
+        q.groups = vec![];
+        assert!(q.problem().is_some());
+        q.groups = vec![LocalGroup {
+            code: "a1".into(),
+            name: "社保".into(),
+        }];
+        assert!(q.problem().unwrap().contains("a1"));
+        q.groups[0].code = "B".into();
+        q.recall_limit = 0;
+        assert!(q.problem().unwrap().contains("recall_limit"));
+        let parsed: QueueConfig =
+            toml::from_str("mode = \"local\"\n[[groups]]\ncode = \"S\"\nname = \"社保\"\n")
+                .unwrap();
+        assert_eq!(parsed.groups[0].code, "S");
+        assert_eq!((parsed.recall_limit, parsed.return_minutes), (3, 10));
+    }
+}

@@ -555,5 +555,4 @@ impl QueueApi for LocalQueue<'_> {
 }
 
 #[cfg(test)]
-#[path = "local_tests.rs"]
 mod tests;
