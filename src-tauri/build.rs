@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "intake_current_question",
     "camera_preview",
     "camera_scan",
+    "scan_code",
     "camera_capture",
     "camera_pages",
     "camera_page_turn",

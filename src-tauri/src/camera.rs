@@ -12,6 +12,7 @@ use tauri::http::{Request, Response, StatusCode};
 use tauri::Manager;
 use yichuang_core::devices::camera::{CodeTarget, PageInfo};
 use yichuang_core::domain::intake::Attachment;
+use yichuang_core::workstation::services::ScanSource;
 use yichuang_core::workstation::WorkstationHandle;
 use yichuang_core::UserError;
 
@@ -39,6 +40,13 @@ pub fn camera_preview(ws: Ws<'_>, on: bool) -> Result<(), UserError> {
 #[specta::specta]
 pub fn camera_scan(ws: Ws<'_>, on: bool) -> Result<(), UserError> {
     ws.camera_scan(on)
+}
+
+/// A scanner gun's scan on the intake page (D1): what it opens, as a code under the camera.
+#[tauri::command]
+#[specta::specta]
+pub fn scan_code(ws: Ws<'_>, text: String, source: ScanSource) -> CodeTarget {
+    ws.scanned_code(&text, source)
 }
 
 /// Captures the newest full-resolution frame as a page: the document found, cropped and

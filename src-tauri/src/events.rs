@@ -58,4 +58,8 @@ impl Events for ShellEvents {
             "citizen view",
         );
     }
+
+    fn desk_changed(&self) {
+        emit(crate::visit::DeskChanged.emit(&self.0), "desk changed");
+    }
 }

@@ -75,6 +75,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::labels::intake_current_question,
             crate::camera::camera_preview,
             crate::camera::camera_scan,
+            crate::camera::scan_code,
             crate::camera::camera_capture,
             crate::camera::camera_pages,
             crate::camera::camera_page_turn,
@@ -105,7 +106,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             SyncStatusChanged,
             crate::camera::CameraCodeRead,
             crate::camera::CameraFailed,
-            crate::visit::CitizenViewChanged
+            crate::visit::CitizenViewChanged,
+            crate::visit::DeskChanged
         ])
         // Our IPC types travel one way each; one TypeScript type per Rust type, not a
         // serialize/deserialize pair.

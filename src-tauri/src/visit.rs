@@ -15,6 +15,10 @@ use yichuang_core::UserError;
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct CitizenViewChanged(pub CitizenView);
 
+/// The hall's queue pushed an event: the desk panel reloads its state.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct DeskChanged;
+
 /// What the citizen window shows now (on load and after a reload).
 #[tauri::command]
 #[specta::specta]

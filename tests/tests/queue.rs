@@ -303,6 +303,38 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
             )
             .await?;
 
+            // Pushed to the desk (no 15 s poll): a ticket issued at reception shows at once.
+            until(Duration::from_secs(10), "6 waiting at the desk", || async {
+                let t = wait_text(
+                    client,
+                    "[data-testid=queue-waiting-count]",
+                    Duration::from_secs(1),
+                )
+                .await?;
+                Ok(t.contains('6'))
+            })
+            .await?;
+            let (status, body) = app.server_post(
+                "/api/v1/queue/tickets",
+                &serde_json::json!({ "group": "A", "request_id": "reception-A7" }),
+            )?;
+            ensure!(status == 200, "ticket 7: HTTP {status} {body}");
+            let pushed = until(
+                Duration::from_secs(5),
+                "the seventh ticket pushed to the desk",
+                || async {
+                    let t = wait_text(
+                        client,
+                        "[data-testid=queue-waiting-count]",
+                        Duration::from_secs(1),
+                    )
+                    .await?;
+                    Ok(t.contains('7'))
+                },
+            )
+            .await?;
+            eprintln!("e2e: a new ticket reached the desk in {pushed:?}");
+
             // 叫下一位 clicked in the window: the call screen shows A001 at window 5 within 1 s.
             let clicked = Instant::now();
             click_when_enabled(client, "[data-testid=queue-call-next]").await?;

@@ -101,6 +101,8 @@ export const commands = {
 	 *  code, reported as `CameraCodeRead`), or stops reading.
 	 */
 	cameraScan: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_scan", { on })),
+	/**  A scanner gun's scan on the intake page (D1): what it opens, as a code under the camera. */
+	scanCode: (text: string, source: ScanSource) => __TAURI_INVOKE<CodeTarget>("scan_code", { text, source }),
 	/**
 	 *  Captures the newest full-resolution frame as a page: the document found, cropped and
 	 *  deskewed, turned by `quarter_turns` × 90° clockwise. Returns every page captured so far.
@@ -163,6 +165,7 @@ export const events = {
 	cameraCodeRead: makeEvent<CameraCodeRead, CameraCodeRead>("camera-code-read"),
 	cameraFailed: makeEvent<CameraFailed, CameraFailed>("camera-failed"),
 	citizenViewChanged: makeEvent<CitizenViewChanged, CitizenViewChanged>("citizen-view-changed"),
+	deskChanged: makeEvent<DeskChanged, DeskChanged>("desk-changed"),
 	idCardChanged: makeEvent<IdCardChanged, IdCardChanged>("id-card-changed"),
 	scanned: makeEvent<Scanned, Scanned>("scanned"),
 	shellStatusChanged: makeEvent<ShellStatusChanged, ShellStatusChanged>("shell-status-changed"),
@@ -564,6 +567,9 @@ export type DepartmentEntry = {
 
 /**  One desk action as the clerk asks for it. */
 export type DeskAction = { verb: "call-next" } | { verb: "recall" } | { verb: "call"; ticket: string } | { verb: "transfer"; to_window: number | null; to_group: string | null } | { verb: "pause"; reason: string } | { verb: "resume" } | { verb: "reprint"; ticket: string };
+
+/**  The hall's queue pushed an event: the desk panel reloads its state. */
+export type DeskChanged = null;
 
 /**  The desk's state: groups, pause, the ticket being served, who waits and who was called. */
 export type DeskState = {
@@ -1168,6 +1174,12 @@ export type ScanEvent = {
 	/**  Bytes on the line for this scan, AIM identifier included, suffix excluded. */
 	raw_len: number,
 };
+
+/**
+ *  Which scanner gun a scan came from: the serial (or USB CDC) one the workstation reads, or
+ *  a keyboard-wedge one whose keystrokes the window caught.
+ */
+export type ScanSource = "serial" | "keyboard";
 
 /**  The serial scanner gun read a code (D1); one event per scan. */
 export type Scanned = ScanEvent;

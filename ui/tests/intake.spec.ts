@@ -7,6 +7,7 @@ import IntakePage from '../src/intake/IntakePage.vue'
 import { installBackend } from '../src/backend'
 import { MemoryBackend } from '../src/backend/memory'
 import { sampleItems } from '../src/backend/memoryIntake'
+import { useScanStore } from '../src/stores/scan'
 
 // jsdom has no object URLs; the camera panel shows frames through them.
 if (!URL.createObjectURL) {
@@ -25,6 +26,29 @@ async function mountIntake(backend: MemoryBackend) {
 }
 
 describe('intake page', () => {
+  it('d1 opens the item of a ticket scanned with the serial gun or a keyboard-wedge gun', async () => {
+    const backend = new MemoryBackend()
+    const w = await mountIntake(backend)
+    await useScanStore().start(backend)
+
+    await backend.simulateScan('QT|A023|20261206|W5|item=GA-HJ-0301|7f3k')
+    await flushPromises()
+    expect(w.find('[data-testid="intake-item"]').text()).toContain('户籍证明')
+    expect(backend.camera.scans).toEqual([{ text: 'QT|A023|20261206|W5|item=GA-HJ-0301|7f3k', source: 'serial' }])
+
+    // A wedge burst: keys far faster than typing, ended by Enter; none reach the search field.
+    const burst = 'QT|A024|20261206|W5|item=GA-HJ-0301|8a1b'
+    const field = w.find('[data-testid="item-search"]').element as HTMLInputElement
+    field.focus()
+    for (const key of [...burst, 'Enter']) field.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))
+    await flushPromises()
+    expect(backend.camera.scans[1]).toEqual({ text: burst, source: 'keyboard' })
+    expect(field.value).toBe('')
+    useScanStore().stop()
+    w.unmount()
+  })
+
+
   it('walks a 户籍证明 from initials to decision, the decision waiting for the notice', async () => {
     const backend = new MemoryBackend()
     backend.intake.card = { name: '张伟', id_number: '110101198503120035', id_source: 'card', sex: '男', nation: '汉', birth: '1985-03-12', address: '', phone: '' }

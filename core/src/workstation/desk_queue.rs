@@ -5,7 +5,8 @@
 //! finish and asks for the rating; a pause shows its reason. 取号 issues a ticket and prints
 //! it on the receipt printer when there is one.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::{lock, Workstation};
 use crate::domain::queue::hall::HallQueue;
@@ -17,10 +18,10 @@ use crate::domain::visit::{self, TicketRef, VisitMode};
 use crate::infra::config::QueueMode;
 use crate::UserError;
 
-/// The desk's queue, built on first use (it needs the enrollment).
+/// The desk's queue, built on first use once the workstation is enrolled.
 #[derive(Default)]
 pub(super) struct QueueParts {
-    api: OnceLock<Option<Arc<dyn QueueApi>>>,
+    api: Mutex<Option<Arc<dyn QueueApi>>>,
 }
 
 /// A ticket just issued, and what became of its slip.
@@ -55,21 +56,66 @@ pub enum DeskAction {
 
 impl Workstation {
     fn queue(&self) -> Result<Arc<dyn QueueApi>, QueueError> {
-        let api = self.queue.api.get_or_init(|| {
-            if self.config.queue.mode != QueueMode::Hall {
-                return None;
-            }
-            let url = self.config.backend.url.clone()?;
-            let credential = self.credential()?;
-            match HallQueue::new(url, credential, &self.config.backend.tls()) {
-                Ok(q) => Some(Arc::new(q) as Arc<dyn QueueApi>),
-                Err(e) => {
-                    tracing::error!(error = %e, "queue client not built");
-                    None
+        let mut api = lock(&self.queue.api);
+        if let Some(api) = api.as_ref() {
+            return Ok(api.clone());
+        }
+        // Not cached until built: a workstation enrolled later in the session gets its queue.
+        if self.config.queue.mode != QueueMode::Hall {
+            return Err(QueueError::NotConfigured);
+        }
+        let url = self.config.backend.url.clone();
+        let (Some(url), Some(credential)) = (url, self.credential()) else {
+            return Err(QueueError::NotConfigured);
+        };
+        let built: Arc<dyn QueueApi> =
+            Arc::new(HallQueue::new(url, credential, &self.config.backend.tls())?);
+        *api = Some(built.clone());
+        Ok(built)
+    }
+
+    /// Follows the hall queue's pushed events for the life of the workstation: each one tells
+    /// the desk to reload its state (`Events::desk_changed`). A lost stream is resumed after the
+    /// last event seen (`Last-Event-ID`), so a desk that reconnects gets what it missed.
+    pub(super) fn start_desk_watch(self: &Arc<Self>) {
+        if self.config.queue.mode != QueueMode::Hall {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("yichuang-desk-events".into())
+            .spawn(move || {
+                let mut last: Option<i64> = None;
+                let mut wait = Duration::from_secs(1);
+                loop {
+                    let Some(api) = weak.upgrade().map(|ws| ws.queue()) else {
+                        break;
+                    };
+                    let Ok(api) = api else {
+                        std::thread::sleep(Duration::from_secs(5));
+                        continue;
+                    };
+                    let started = Instant::now();
+                    let result = api.follow(last, &mut |id| {
+                        last = Some(id);
+                        if let Some(ws) = weak.upgrade() {
+                            ws.emit(|e| e.desk_changed());
+                        }
+                    });
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "desk event stream ended");
+                    }
+                    wait = if started.elapsed() > Duration::from_secs(30) {
+                        Duration::from_secs(1)
+                    } else {
+                        (wait * 2).min(Duration::from_secs(10))
+                    };
+                    std::thread::sleep(wait);
                 }
-            }
-        });
-        api.clone().ok_or(QueueError::NotConfigured)
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "desk event stream not started");
+        }
     }
 
     /// The online session's token (the queue needs the clerk at the server).

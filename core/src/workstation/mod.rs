@@ -93,6 +93,8 @@ pub trait Events: Send + Sync {
     fn sync(&self, status: SyncStatus);
     /// The citizen window's view changed (a call, the rating question, thanks, a pause).
     fn citizen(&self, view: &visit::CitizenView);
+    /// The hall's queue pushed an event: the desk reloads its state.
+    fn desk_changed(&self) {}
 }
 
 /// How the host starts a workstation.
@@ -213,6 +215,7 @@ impl Workstation {
         self.start_devices();
         self.start_session_watch();
         self.start_visit_clock();
+        self.start_desk_watch();
     }
 
     pub fn startup_error(&self) -> Option<UserError> {

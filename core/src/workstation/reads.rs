@@ -127,15 +127,16 @@ fn mark_simulated(detail: &mut serde_json::Value, simulated: bool) {
     }
 }
 
-/// A code read from the document camera (`simulated`: the camera's driver is the
-/// simulator). A personal code is a read of the citizen's identity: audited like a card read
-/// before the window sees it; when the audit fails the person is dropped from what the
-/// window gets.
+/// A code read from the document camera or a scanner gun (`source`: `document_camera`,
+/// `scanner_serial`, `scanner_keyboard`; `simulated`: the device's driver is the simulator).
+/// A personal code is a read of the citizen's identity: audited like a card read before the
+/// window sees it; when the audit fails the person is dropped from what the window gets.
 pub fn code_read(
     store: &mut Store,
     actor: Option<String>,
     at: i64,
     target: CodeTarget,
+    source: &str,
     simulated: bool,
 ) -> CodeTarget {
     let mut detail = json!({
@@ -143,7 +144,7 @@ pub fn code_read(
         "ticket": target.ticket,
         "appointment": target.appointment,
         "item": target.item_code,
-        "source": "document_camera",
+        "source": source,
         // A refused personal code (unsigned, bad signature, expired): why, never whom.
         "refusal": target.refusal.as_ref().map(|r| r.code),
     });
@@ -338,8 +339,8 @@ mod tests {
         }
         let target = crate::devices::camera::ScannedCode::classify("QT|A023|0101")
             .target(&Default::default(), NOW / 1000);
-        code_read(&mut s, None, NOW, target.clone(), true);
-        code_read(&mut s, None, NOW, target, false);
+        code_read(&mut s, None, NOW, target.clone(), "document_camera", true);
+        code_read(&mut s, None, NOW, target, "document_camera", false);
         let flags: Vec<_> = details(&mut s)
             .iter()
             .map(|d| d.get("simulated").cloned())

@@ -16,6 +16,15 @@ use crate::devices::ukey::{self, UkeyEvent, UkeyService};
 use crate::infra::status::DeviceState;
 use crate::{ErrorCode, UserError};
 
+/// Which scanner gun a scan came from: the serial (or USB CDC) one the workstation reads, or
+/// a keyboard-wedge one whose keystrokes the window caught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanSource {
+    Serial,
+    Keyboard,
+}
+
 use super::Workstation;
 
 #[derive(Default)]
@@ -222,24 +231,50 @@ impl Workstation {
             // The window pulls frames at its own pace.
             CameraEvent::Frame(_) => {}
             CameraEvent::Code(code) => {
-                let keys = self.config.codes.personal_code_keys();
-                let now = self.now();
-                let (actor, target) = (self.actor(), code.target(&keys, now.div_euclid(1000)));
                 let simulated = self.config.devices.camera.is_simulated();
-                let target = match self.store() {
-                    Ok(store) => {
-                        let mut store = super::lock(store);
-                        super::reads::code_read(&mut store, actor, now, target, simulated)
-                    }
-                    Err(_) => crate::devices::camera::CodeTarget {
-                        party: None,
-                        ..target
-                    },
-                };
-                self.refresh_pending();
+                let target = self.code_target(&code, "document_camera", simulated);
                 self.emit(|e| e.camera_code(target));
             }
         }
+    }
+
+    /// What a code opens at the window, audited as read from `source`.
+    fn code_target(
+        &self,
+        code: &crate::devices::camera::ScannedCode,
+        source: &str,
+        simulated: bool,
+    ) -> crate::devices::camera::CodeTarget {
+        let keys = self.config.codes.personal_code_keys();
+        let now = self.now();
+        let (actor, target) = (self.actor(), code.target(&keys, now.div_euclid(1000)));
+        let target = match self.store() {
+            Ok(store) => {
+                let mut store = super::lock(store);
+                super::reads::code_read(&mut store, actor, now, target, source, simulated)
+            }
+            Err(_) => crate::devices::camera::CodeTarget {
+                party: None,
+                ..target
+            },
+        };
+        self.refresh_pending();
+        target
+    }
+
+    /// A scanner gun's scan on the intake page (D1): the same as a code under the camera — a
+    /// ticket or appointment opens its item, a signed personal code fills the applicant.
+    pub fn scanned_code(
+        &self,
+        text: &str,
+        source: ScanSource,
+    ) -> crate::devices::camera::CodeTarget {
+        let code = crate::devices::camera::ScannedCode::classify(text);
+        let (source, simulated) = match source {
+            ScanSource::Serial => ("scanner_serial", self.config.devices.scanner.is_simulated()),
+            ScanSource::Keyboard => ("scanner_keyboard", false),
+        };
+        self.code_target(&code, source, simulated)
     }
 
     /// Prints the standard ticket slip (device self-test, K2).

@@ -1,7 +1,7 @@
 // The document camera's part of the backend seam (issue 7). Preview frames and captured pages
 // travel as binary JPEG over the workstation's `yccam` URI scheme (no base64 JSON); commands
 // start/stop the preview and QR reading, capture, turn and attach pages.
-import type { Attachment, CodeTarget, PageInfo, UserError } from '../bindings'
+import type { Attachment, CodeTarget, PageInfo, ScanSource, UserError } from '../bindings'
 import type { Result, Unsubscribe } from './backend'
 
 /** The answer to "the next preview frame after `seq`". */
@@ -29,6 +29,8 @@ export interface CameraApi {
   /** Where a captured page's JPEG is (for `<img src>`). */
   pageUrl(id: number): string
   onCode(listener: (target: CodeTarget) => void): Promise<Unsubscribe>
+  /** What a scanner gun's scan opens (D1), read by the workstation as a code under the camera. */
+  scanCode(text: string, source: ScanSource): Promise<CodeTarget>
   onFailed(listener: (error: UserError) => void): Promise<Unsubscribe>
   /** Acts on the simulated camera: `show <text>`, `show-document`, `show-personal-code`, `clear`, `unplug`, `plug`. */
   simulate(action: string): Promise<Result<null>>

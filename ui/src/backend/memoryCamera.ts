@@ -1,7 +1,7 @@
 // In-memory document camera for component tests and the browser-only dev server: frames are
 // tiny JPEG blobs, codes and failures are injected by the test (`showCode`, `unplug`). The real
 // camera, its QR reading and cropping live in `yichuang_core::camera`.
-import type { Attachment, CodeTarget, PageInfo, UserError } from '../bindings'
+import type { Attachment, CodeTarget, PageInfo, ScanSource, UserError } from '../bindings'
 import type { Result, Unsubscribe } from './backend'
 import type { CameraApi, FrameResult } from './camera'
 
@@ -78,6 +78,21 @@ export class MemoryCamera implements CameraApi {
   async onCode(listener: (t: CodeTarget) => void): Promise<Unsubscribe> {
     this.codeListeners.add(listener)
     return () => this.codeListeners.delete(listener)
+  }
+  scans: { text: string; source: ScanSource }[] = []
+  /** A ticket `QT|A023|…|item=CODE|…` opens its item; anything else opens nothing. */
+  async scanCode(text: string, source: ScanSource): Promise<CodeTarget> {
+    this.scans.push({ text, source })
+    const ticket = text.startsWith('QT|') ? (text.split('|')[1] ?? null) : null
+    const item = /item=([^|&]+)/.exec(text)?.[1] ?? null
+    return {
+      code: { text, kind: ticket ? 'queue_ticket' : 'other' },
+      ticket,
+      appointment: null,
+      item_code: item,
+      party: null,
+      refusal: null,
+    }
   }
   async onFailed(listener: (e: UserError) => void): Promise<Unsubscribe> {
     this.failListeners.add(listener)

@@ -65,6 +65,11 @@ export class MemoryVisit implements VisitApi {
   async queueEnabled() {
     return this.desk !== null
   }
+  deskListeners = new Set<() => void>()
+  async onDeskChanged(listener: () => void) {
+    this.deskListeners.add(listener)
+    return () => this.deskListeners.delete(listener)
+  }
   async deskState(): Promise<Result<DeskState>> {
     if (!this.desk) return { status: 'error', error: { code: 'queue.not_configured', message: '本窗口未启用排队叫号。', detail: '' } }
     return { status: 'ok', data: structuredClone(this.desk) }

@@ -81,6 +81,7 @@ export const tauriBackend: Backend = {
   camera: {
     preview: (on) => commands.cameraPreview(on),
     scan: (on) => commands.cameraScan(on),
+    scanCode: (text, source) => commands.scanCode(text, source),
     capture: (quarterTurns) => commands.cameraCapture(quarterTurns),
     pages: (material) => commands.cameraPages(material),
     turn: (id) => commands.cameraPageTurn(id),
@@ -109,6 +110,9 @@ export const tauriBackend: Backend = {
     },
     queueEnabled: () => commands.queueEnabled(),
     deskState: () => commands.deskState(),
+    async onDeskChanged(listener) {
+      return events.deskChanged.listen(() => listener())
+    },
     deskAct: (action) => commands.deskAct(action),
     deskIssue: (group, green) => commands.deskIssue(group, green),
     deskFinish: () => commands.deskFinish(),

@@ -20,6 +20,8 @@ export interface VisitApi {
   /** Whether this desk calls tickets (B1). */
   queueEnabled(): Promise<boolean>
   deskState(): Promise<Result<DeskState>>
+  /** The hall's queue pushed an event (another desk called, a ticket was issued…). */
+  onDeskChanged(listener: () => void): Promise<Unsubscribe>
   /** One desk verb (顺呼, 重呼, 特呼, 转移, 暂停, 恢复, 补打). */
   deskAct(action: DeskAction): Promise<Result<VerbResult>>
   /** 取号: a ticket of an item group, printed on the receipt printer when there is one. */

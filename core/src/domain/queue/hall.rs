@@ -28,7 +28,14 @@ pub struct HallQueue {
     base: Url,
     credential: WorkstationCredential,
     http: reqwest::blocking::Client,
+    /// For the event stream: no short total timeout (the server sends a keep-alive every
+    /// 15 s); a stream is still recycled after [`STREAM_LIFETIME`], so a connection that died
+    /// without a word is noticed.
+    stream: reqwest::blocking::Client,
 }
+
+/// Longest one event stream is read before reconnecting (with `Last-Event-ID`).
+const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 
 impl HallQueue {
     pub fn new(
@@ -41,10 +48,18 @@ impl HallQueue {
             .timeout(Duration::from_secs(10));
         let http = blocking_client(tls, builder)
             .map_err(|e| QueueError::Unreachable(format!("TLS configuration: {e}")))?;
+        let stream = blocking_client(
+            tls,
+            reqwest::blocking::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .timeout(STREAM_LIFETIME),
+        )
+        .map_err(|e| QueueError::Unreachable(format!("TLS configuration: {e}")))?;
         Ok(HallQueue {
             base,
             credential,
             http,
+            stream,
         })
     }
 
@@ -99,6 +114,33 @@ impl HallQueue {
             detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
         })
     }
+}
+
+/// The `id:` of each complete server-sent event read from `lines` (an event ends with a blank
+/// line; comments such as the keep-alive are skipped).
+pub fn sse_event_ids(
+    lines: impl Iterator<Item = std::io::Result<String>>,
+    on_event: &mut dyn FnMut(i64),
+) -> std::io::Result<()> {
+    let mut id: Option<i64> = None;
+    let mut data = false;
+    for line in lines {
+        let line = line?;
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            if let (Some(i), true) = (id, data) {
+                on_event(i);
+            }
+            data = false;
+            continue;
+        }
+        if let Some(v) = line.strip_prefix("id:") {
+            id = v.trim().parse().ok().or(id);
+        } else if line.starts_with("data:") || line.starts_with("event:") {
+            data = true;
+        }
+    }
+    Ok(())
 }
 
 impl QueueApi for HallQueue {
@@ -161,5 +203,52 @@ impl QueueApi for HallQueue {
             }
         }
         Err(last)
+    }
+
+    fn follow(
+        &self,
+        last_event_id: Option<i64>,
+        on_event: &mut dyn FnMut(i64),
+    ) -> Result<(), QueueError> {
+        use std::io::BufRead;
+        let url = self.url("events");
+        let mut req = self.credential.apply(
+            self.stream.get(url.clone()),
+            "GET",
+            &self.base,
+            &url,
+            Some(b""),
+        );
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let resp = req
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .map_err(|e| QueueError::Unreachable(format!("GET {url}: {e}")))?;
+        if !resp.status().is_success() {
+            return Err(QueueError::Unreachable(format!(
+                "GET {url}: HTTP {}",
+                resp.status()
+            )));
+        }
+        sse_event_ids(std::io::BufReader::new(resp).lines(), on_event)
+            .map_err(|e| QueueError::Unreachable(format!("GET {url}: stream: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b1_event_ids_are_taken_from_complete_events_only() {
+        let text = ": keep-alive\n\nid: 7\nevent: snapshot\ndata: {}\n\nid: 8\r\nevent: called\r\ndata: {\"a\":1}\r\n\r\nid: 9\nevent: called\n";
+        let mut seen = vec![];
+        sse_event_ids(text.lines().map(|l| Ok(l.to_owned())), &mut |id| {
+            seen.push(id)
+        })
+        .unwrap();
+        assert_eq!(seen, [7, 8], "the unfinished event 9 is not reported");
     }
 }

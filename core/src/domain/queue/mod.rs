@@ -212,4 +212,15 @@ pub trait QueueApi: Send + Sync {
         green: bool,
         request_id: &str,
     ) -> Result<Ticket, QueueError>;
+    /// Follows the queue's events from after `last_event_id` (all of them, or a snapshot,
+    /// when `None`), calling `on_event` with each event's id, until the stream ends or fails.
+    /// A queue without pushed events answers [`QueueError::NotConfigured`].
+    fn follow(
+        &self,
+        last_event_id: Option<i64>,
+        on_event: &mut dyn FnMut(i64),
+    ) -> Result<(), QueueError> {
+        let _ = (last_event_id, on_event);
+        Err(QueueError::NotConfigured)
+    }
 }
