@@ -87,15 +87,15 @@ pub async fn lock_window(tx: &mut Tx, hall: &str, window: u32) -> Result<()> {
     Ok(())
 }
 
-/// Waiting counts per item group of the hall.
+/// Waiting counts per item group of the hall (kept in `queue_waiting` by [`emit`]).
 pub async fn waiting_counts<'e, E>(ex: E, hall: &str, day: i64) -> Result<Vec<GroupCount>>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(
         "SELECT g.code, g.prefix, g.name, \
-           (SELECT COUNT(*) FROM queue_tickets t WHERE t.hall_code = g.hall_code \
-              AND t.group_code = g.code AND t.status = 'waiting' AND t.day = $2) AS n \
+           COALESCE((SELECT w.n FROM queue_waiting w WHERE w.hall_code = g.hall_code \
+              AND w.day = $2 AND w.group_code = g.code), 0) AS n \
          FROM queue_groups g WHERE g.hall_code = $1 ORDER BY g.code",
     )
     .bind(hall)
@@ -120,10 +120,14 @@ pub struct EventData<'a> {
     pub ticket: Option<&'a Ticket>,
     pub window: Option<u32>,
     pub reason: Option<&'a str>,
+    /// How the change moves tickets into (+) or out of (-) a waiting list: (day, group, n).
+    pub waiting: &'a [(i64, &'a str, i64)],
 }
 
-/// Appends an event to the hall's sequence (inside the locked transaction) and, on
-/// PostgreSQL, notifies every instance at commit. Returns the event id.
+/// Appends an event to the hall's sequence (taking the hall's lock until the commit), moves
+/// the waiting counts by `data.waiting` and, on PostgreSQL, notifies every instance at
+/// commit. Returns the event id. Every change of a waiting list goes through here, so the
+/// counts are serialised with the events that carry them.
 pub async fn emit(
     tx: &mut Tx,
     kind_db: DatabaseKind,
@@ -141,6 +145,19 @@ pub async fn emit(
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get(0)?;
+    for (ticket_day, group, n) in data.waiting {
+        sqlx::query(
+            "INSERT INTO queue_waiting (hall_code, day, group_code, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (hall_code, day, group_code) \
+             DO UPDATE SET n = queue_waiting.n + excluded.n",
+        )
+        .bind(hall)
+        .bind(*ticket_day)
+        .bind(*group)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
+    }
     let event = HallEvent {
         id,
         kind,
@@ -367,6 +384,86 @@ pub async fn next_callable(
     .as_ref()
     .map(ticket_from_row)
     .transpose()
+}
+
+/// PostgreSQL: chooses the next ticket `window` may call and marks it called, in one
+/// statement (`$1` hall, `$2` day, `$3` window, `$4` now, `$5` clerk, `$6` workstation).
+/// Each kind of candidate (transferred to the window, green channel, appointment within its
+/// slot, the rest in issue order) is read from its partial index, first row only, skipping
+/// rows other desks are taking (`FOR UPDATE SKIP LOCKED`); the first kind that has one
+/// wins, which is [`CALLABLE_ORDER`]. The status guard keeps a ticket from being called twice.
+const PG_CALL_NEXT: &str = "WITH g AS (SELECT group_code FROM queue_window_groups \
+     WHERE hall_code = $1 AND window_no = $3) \
+     , t AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window = $3 ORDER BY CASE WHEN priority = \
+     'green' THEN 0 WHEN priority = 'appointment' AND slot_start <= $4 AND slot_end \
+     >= $4 THEN 1 ELSE 2 END, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , gr AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND priority = 'green' AND \
+     group_code IN (SELECT group_code FROM g) ORDER BY issued_at, id LIMIT 1 FOR \
+     UPDATE SKIP LOCKED) \
+     , ap AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND priority = 'appointment' AND \
+     slot_start <= $4 AND slot_end >= $4 AND group_code IN (SELECT group_code FROM \
+     g) ORDER BY issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , n AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND group_code IN (SELECT \
+     group_code FROM g) ORDER BY issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , pick AS (SELECT id FROM (SELECT id, 0 AS k FROM t UNION ALL SELECT id, 1 \
+     FROM gr UNION ALL SELECT id, 2 FROM ap UNION ALL SELECT id, 3 FROM n) AS c \
+     ORDER BY k LIMIT 1) \
+     UPDATE queue_tickets SET status = 'called', window_no = $3, target_window = \
+     NULL, called_at = $4, first_called_at = COALESCE(first_called_at, $4), recalls \
+     = 0, skipped_at = NULL, clerk_id = $5, workstation = $6 \
+     WHERE id = (SELECT id FROM pick) AND status = 'waiting' RETURNING ";
+
+/// PostgreSQL: the next ticket `window` may call, marked called by it (see [`PG_CALL_NEXT`]);
+/// `None` when there is none (or every candidate is being taken by another desk).
+#[allow(clippy::too_many_arguments)]
+pub async fn call_next_pg(
+    tx: &mut Tx,
+    hall: &str,
+    day: i64,
+    window: u32,
+    now: i64,
+    clerk: Option<&str>,
+    workstation: &str,
+) -> Result<Option<Ticket>> {
+    sqlx::query(&format!("{PG_CALL_NEXT}{TICKET_COLUMNS}"))
+        .bind(hall)
+        .bind(day)
+        .bind(i64::from(window))
+        .bind(now)
+        .bind(clerk)
+        .bind(workstation)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(ticket_from_row)
+        .transpose()
+}
+
+/// Whether `window` has anything to call (one index probe, no count).
+pub async fn has_callable<'e, E>(ex: E, hall: &str, day: i64, window: u32) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    // Two probes of the partial indexes (an `OR` of both would scan the hall's tickets).
+    let row = sqlx::query(
+        "SELECT 1 FROM queue_tickets WHERE hall_code = $1 AND day = $2 \
+           AND status = 'waiting' AND target_window = $3 \
+         UNION ALL SELECT 1 FROM queue_window_groups g \
+           WHERE g.hall_code = $1 AND g.window_no = $3 AND EXISTS (SELECT 1 FROM queue_tickets t \
+             WHERE t.hall_code = $1 AND t.day = $2 AND t.status = 'waiting' \
+               AND t.target_window IS NULL AND t.group_code = g.group_code) \
+         LIMIT 1",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(i64::from(window))
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.is_some())
 }
 
 /// The tickets `window` may call, in calling order.
