@@ -102,6 +102,10 @@ where
     .bind(day)
     .fetch_all(ex)
     .await?;
+    group_counts(&rows)
+}
+
+fn group_counts(rows: &[AnyRow]) -> Result<Vec<GroupCount>> {
     rows.iter()
         .map(|r| {
             Ok(GroupCount {
@@ -114,6 +118,35 @@ where
         .collect()
 }
 
+/// PostgreSQL, under the hall's lock: moves one waiting count and reads the hall's counts in
+/// the same statement (the moved row from the upsert's `RETURNING`, the others as committed:
+/// only holders of the hall's lock change them, and this statement starts holding it).
+async fn move_and_count_pg(
+    tx: &mut Tx,
+    hall: &str,
+    day: i64,
+    (ticket_day, group, n): (i64, &str, i64),
+) -> Result<Vec<GroupCount>> {
+    let rows = sqlx::query(
+        "WITH u AS (INSERT INTO queue_waiting (hall_code, day, group_code, n) \
+           VALUES ($1, $3, $4, $5) ON CONFLICT (hall_code, day, group_code) \
+           DO UPDATE SET n = queue_waiting.n + excluded.n RETURNING day, group_code, n) \
+         SELECT g.code, g.prefix, g.name, \
+           COALESCE((SELECT u.n FROM u WHERE u.day = $2 AND u.group_code = g.code), \
+             (SELECT w.n FROM queue_waiting w WHERE w.hall_code = g.hall_code \
+                AND w.day = $2 AND w.group_code = g.code), 0) AS n \
+         FROM queue_groups g WHERE g.hall_code = $1 ORDER BY g.code",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(ticket_day)
+    .bind(group)
+    .bind(n)
+    .fetch_all(&mut **tx)
+    .await?;
+    group_counts(&rows)
+}
+
 /// What an event says besides its kind.
 #[derive(Debug, Default)]
 pub struct EventData<'a> {
@@ -122,6 +155,22 @@ pub struct EventData<'a> {
     pub reason: Option<&'a str>,
     /// How the change moves tickets into (+) or out of (-) a waiting list: (day, group, n).
     pub waiting: &'a [(i64, &'a str, i64)],
+}
+
+/// An event numbered and encoded under the hall's lock, not yet written.
+#[derive(Debug)]
+pub struct PendingEvent {
+    pub id: i64,
+    kind: EventKind,
+    payload: String,
+}
+
+/// A verb's answer, stored with its event on PostgreSQL (one statement).
+pub struct StoredAnswer<'a> {
+    pub actor: &'a str,
+    pub request_id: &'a str,
+    pub verb: &'a str,
+    pub response: &'a str,
 }
 
 /// Appends an event to the hall's sequence (taking the hall's lock until the commit), moves
@@ -137,6 +186,23 @@ pub async fn emit(
     data: EventData<'_>,
     now: i64,
 ) -> Result<i64> {
+    let pending = prepare_event(tx, kind_db, hall, day, kind, data, now).await?;
+    let id = pending.id;
+    write_event(tx, kind_db, hall, pending, now, None).await?;
+    Ok(id)
+}
+
+/// The first half of [`emit`]: takes the hall's lock (the event id), moves the waiting counts
+/// and encodes the event; [`write_event`] appends it.
+pub async fn prepare_event(
+    tx: &mut Tx,
+    kind_db: DatabaseKind,
+    hall: &str,
+    day: i64,
+    kind: EventKind,
+    data: EventData<'_>,
+    now: i64,
+) -> Result<PendingEvent> {
     let row = sqlx::query(
         "UPDATE queue_halls SET last_event = last_event + 1 WHERE hall_code = $1 \
          RETURNING last_event",
@@ -145,18 +211,33 @@ pub async fn emit(
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get(0)?;
-    for (ticket_day, group, n) in data.waiting {
-        sqlx::query(
-            "INSERT INTO queue_waiting (hall_code, day, group_code, n) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (hall_code, day, group_code) \
-             DO UPDATE SET n = queue_waiting.n + excluded.n",
-        )
-        .bind(hall)
-        .bind(*ticket_day)
-        .bind(*group)
-        .bind(*n)
-        .execute(&mut **tx)
-        .await?;
+    let counted = matches!(
+        kind,
+        EventKind::Issued | EventKind::Called | EventKind::Transferred
+    );
+    let mut counts = None;
+    match data.waiting {
+        [one] if counted && kind_db == DatabaseKind::Postgres => {
+            counts = Some(move_and_count_pg(tx, hall, day, *one).await?);
+        }
+        moves => {
+            for (ticket_day, group, n) in moves {
+                sqlx::query(
+                    "INSERT INTO queue_waiting (hall_code, day, group_code, n) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (hall_code, day, group_code) \
+                     DO UPDATE SET n = queue_waiting.n + excluded.n",
+                )
+                .bind(hall)
+                .bind(*ticket_day)
+                .bind(*group)
+                .bind(*n)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    if counted && counts.is_none() {
+        counts = Some(waiting_counts(&mut **tx, hall, day).await?);
     }
     let event = HallEvent {
         id,
@@ -174,37 +255,70 @@ pub async fn emit(
         }),
         window: data.window,
         reason: data.reason.map(str::to_owned),
-        waiting: match kind {
-            EventKind::Issued | EventKind::Called | EventKind::Transferred => {
-                Some(waiting_counts(&mut **tx, hall, day).await?)
-            }
-            _ => None,
-        },
+        waiting: counts,
     };
     let payload = serde_json::to_string(&event).map_err(|e| Error::BadRequest {
         detail: format!("event: {e}"),
     })?;
-    // On PostgreSQL the notification (delivered at commit) rides on the same statement.
-    let sql = match kind_db {
-        DatabaseKind::Postgres => {
-            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
-             SELECT $1, $2, $3, $4, $5 FROM (SELECT pg_notify($6, $1)) AS n"
-        }
-        DatabaseKind::Sqlite => {
-            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
-             SELECT $1, $2, $3, $4, $5 WHERE $6 <> ''"
-        }
+    Ok(PendingEvent { id, kind, payload })
+}
+
+/// Appends a prepared event and, when given, the verb's answer (on PostgreSQL in the same
+/// statement, which also notifies every instance at commit).
+pub async fn write_event(
+    tx: &mut Tx,
+    kind_db: DatabaseKind,
+    hall: &str,
+    event: PendingEvent,
+    now: i64,
+    answer: Option<StoredAnswer<'_>>,
+) -> Result<()> {
+    const EVENT: &str = "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
+        SELECT $1, $2, $3, $4, $5";
+    let sql = match (kind_db, &answer) {
+        (DatabaseKind::Postgres, Some(_)) => format!(
+            "WITH e AS ({EVENT} FROM (SELECT pg_notify($6, $1)) AS n) \
+             INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
+             VALUES ($7, $8, $9, $10, $5)"
+        ),
+        (DatabaseKind::Postgres, None) => format!("{EVENT} FROM (SELECT pg_notify($6, $1)) AS n"),
+        (DatabaseKind::Sqlite, _) => format!("{EVENT} WHERE $6 <> ''"),
     };
-    sqlx::query(sql)
+    let mut q = sqlx::query(&sql)
         .bind(hall)
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(&payload)
+        .bind(event.id)
+        .bind(event.kind.as_str())
+        .bind(&event.payload)
         .bind(now)
-        .bind(super::NOTIFY_CHANNEL)
-        .execute(&mut **tx)
-        .await?;
-    Ok(id)
+        .bind(super::NOTIFY_CHANNEL);
+    if let (DatabaseKind::Postgres, Some(a)) = (kind_db, &answer) {
+        q = q
+            .bind(a.actor)
+            .bind(a.request_id)
+            .bind(a.verb)
+            .bind(a.response);
+    }
+    q.execute(&mut **tx).await?;
+    if let (DatabaseKind::Sqlite, Some(a)) = (kind_db, answer) {
+        store_answer(tx, &a, now).await?;
+    }
+    Ok(())
+}
+
+/// Stores a verb's answer by its request id.
+pub async fn store_answer(tx: &mut Tx, a: &StoredAnswer<'_>, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(a.actor)
+    .bind(a.request_id)
+    .bind(a.verb)
+    .bind(a.response)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The hall's events after `after`, in order (at most `limit`).

@@ -3,7 +3,9 @@
 
 use sqlx::Row;
 
-use super::store::{self, emit, lock_hall, lock_window, queue_err, EventData, Tx};
+use super::store::{
+    self, emit, lock_hall, lock_window, queue_err, EventData, PendingEvent, StoredAnswer, Tx,
+};
 use super::{
     hall_day, DeskState, EventKind, IssueRequest, Outcome, Priority, Ticket, TicketStatus, Verb,
     VerbRequest, VerbResult,
@@ -95,28 +97,6 @@ where
     Ok(Some(row.try_get(1)?))
 }
 
-async fn store_response(
-    tx: &mut Tx,
-    actor: &str,
-    request_id: &str,
-    verb: &str,
-    response: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(actor)
-    .bind(request_id)
-    .bind(verb)
-    .bind(response)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| bad(format!("encode: {e}")))
 }
@@ -198,7 +178,9 @@ pub async fn issue(state: &AppState, desk: &Desk, req: IssueRequest) -> Result<T
             let moves = [(day, t.group.as_str(), 1)];
             emit(tx, kind, &desk.hall, day, EventKind::Issued, EventData { ticket: Some(&t), waiting: &moves, ..Default::default() }, now).await?;
             if let Some(rid) = &req.request_id {
-                store_response(tx, &desk.actor, rid, "issue", &to_json(&t)?, now).await?;
+                let response = to_json(&t)?;
+                let answer = StoredAnswer { actor: &desk.actor, request_id: rid, verb: "issue", response: &response };
+                store::store_answer(tx, &answer, now).await?;
             }
             Ok(t)
         })
@@ -261,6 +243,7 @@ pub async fn run(
                 day: hall_day(now),
                 now,
                 kind,
+                pending: std::sync::Mutex::new(None),
             };
             let (outcome, ticket, event_id) = match verb {
                 Verb::CallNext => ctx.call_next(tx).await?,
@@ -284,15 +267,20 @@ pub async fn run(
                 event_id,
                 replayed: false,
             };
-            store_response(
-                tx,
-                &desk.actor,
-                &req.request_id,
-                verb.as_str(),
-                &to_json(&result)?,
-                now,
-            )
-            .await?;
+            let response = to_json(&result)?;
+            let answer = StoredAnswer {
+                actor: &desk.actor,
+                request_id: &req.request_id,
+                verb: verb.as_str(),
+                response: &response,
+            };
+            // The event and the answer: on PostgreSQL one statement under the hall's lock.
+            match ctx.take_pending() {
+                Some(event) => {
+                    store::write_event(tx, kind, &desk.hall, event, now, Some(answer)).await?
+                }
+                None => store::store_answer(tx, &answer, now).await?,
+            }
             Ok(result)
         })
     })
@@ -306,6 +294,8 @@ struct Ctx<'a> {
     day: i64,
     now: i64,
     kind: crate::config::DatabaseKind,
+    /// The verb's event, numbered under the hall's lock, written with the verb's answer.
+    pending: std::sync::Mutex<Option<PendingEvent>>,
 }
 
 impl Ctx<'_> {
@@ -334,16 +324,23 @@ impl Ctx<'_> {
             reason,
             waiting,
         };
-        emit(
-            tx,
-            self.kind,
-            &self.desk.hall,
-            self.day,
-            kind,
-            data,
-            self.now,
-        )
-        .await
+        let hall = &self.desk.hall;
+        let event =
+            store::prepare_event(tx, self.kind, hall, self.day, kind, data, self.now).await?;
+        let id = event.id;
+        // A verb emits one event; should one ever emit a second, the first is written now.
+        if let Some(earlier) = self.take_pending() {
+            store::write_event(tx, self.kind, hall, earlier, self.now, None).await?;
+        }
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(event);
+        Ok(id)
+    }
+
+    fn take_pending(&self) -> Option<PendingEvent> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     async fn current(&self, tx: &mut Tx) -> Result<Option<Ticket>> {
