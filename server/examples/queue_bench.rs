@@ -174,6 +174,15 @@ async fn backlog(state: &yichuang_server::AppState, hall: &str, n: i64) {
     .execute(&mut *tx)
     .await
     .unwrap();
+    sqlx::query(
+        "INSERT INTO queue_waiting (hall_code, day, group_code, n) VALUES ($1, $2, 'A', $3)",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(n)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -248,6 +248,75 @@ async fn i17_transfer_reaches_the_other_window_and_the_other_item_group() {
     on_every_database!(transfer_scenario);
 }
 
+/// The waiting count of each item group window 2 (A, B) serves, as its desk state shows it.
+async fn waiting_counts(h: &Hall) -> Vec<(String, u64)> {
+    let state = h.desk(2).state().await;
+    state["groups"]
+        .as_array()
+        .unwrap_or_else(|| panic!("groups: {state}"))
+        .iter()
+        .map(|g| {
+            let code = g["code"].as_str().unwrap_or_default().to_owned();
+            (code, g["waiting"].as_u64().unwrap_or(u64::MAX))
+        })
+        .collect()
+}
+
+fn counts(a: u64, b: u64) -> Vec<(String, u64)> {
+    vec![("A".to_owned(), a), ("B".to_owned(), b)]
+}
+
+async fn counts_scenario(server: &Running) {
+    let h = hall(server).await;
+    h.issue("A").await;
+    h.issue("A").await;
+    h.issue("B").await;
+    assert_eq!(waiting_counts(&h).await, counts(2, 1));
+    let (d1, d2, d3) = (h.desk(1), h.desk(2), h.desk(3));
+    // A call takes a ticket off its list; a retried call moves nothing.
+    let click = json!({ "request_id": "count-click" });
+    assert_eq!(number(&d1.verb("call-next", &click).await.1), "A001");
+    assert_eq!(d1.verb("call-next", &click).await.1["replayed"], true);
+    assert_eq!(waiting_counts(&h).await, counts(1, 1));
+    // The called ticket transferred to group B waits there; window 2 calls it first (issued
+    // first), then transfers it to window 1: still on B's list until called.
+    d1.act("transfer", json!({ "to_group": "B" })).await;
+    assert_eq!(waiting_counts(&h).await, counts(1, 2));
+    assert_eq!(number(&d2.call_next().await.1), "A001");
+    assert_eq!(waiting_counts(&h).await, counts(1, 1));
+    let (status, r) = d2.act("transfer", json!({ "to_window": 1 })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(waiting_counts(&h).await, counts(1, 2));
+    // A waiting ticket moved from B to A.
+    let (status, r) = d3
+        .act("transfer", json!({ "ticket": "B001", "to_group": "A" }))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(waiting_counts(&h).await, counts(2, 1));
+    // A skipped ticket called back was not waiting: nothing moves.
+    assert_eq!(number(&d1.call_next().await.1), "A001");
+    assert_eq!(waiting_counts(&h).await, counts(2, 0));
+    for _ in 0..=server.state.queue.config.recall_limit {
+        d1.act("recall", json!({})).await;
+    }
+    assert_eq!(waiting_counts(&h).await, counts(2, 0));
+    let (status, r) = d1.act("call", json!({ "ticket": "A001" })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(waiting_counts(&h).await, counts(2, 0));
+    // Issued and called by number.
+    h.issue("B").await;
+    d1.act("finish", json!({})).await;
+    let (status, r) = d3.act("call", json!({ "ticket": "B002" })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(waiting_counts(&h).await, counts(2, 0));
+    assert_eq!(h.desk(2).state().await["waiting_count"], 2);
+}
+
+#[tokio::test]
+async fn i17_waiting_counts_follow_issue_call_transfer_and_skip() {
+    on_every_database!(counts_scenario);
+}
+
 async fn errors_scenario(server: &Running) {
     let h = hall(server).await;
     let other = setup_hall(server, &[(1, &["A"])], &["intake"]).await;

@@ -31,10 +31,44 @@ fn via(desk: &Desk, base: &str) -> Desk {
     d
 }
 
-/// Event ids of the hall: 1..=n without a gap, and each ticket called at most once per call
-/// event (a ticket is called again only after a skip or transfer, which this load never does).
+/// Event ids of the hall: 1..=n without a gap, each ticket called at most once per call
+/// event (a ticket is called again only after a skip or transfer, which this load never does),
+/// and the waiting counts the events carry (kept in `queue_waiting`) equal to the waiting
+/// tickets.
 async fn check_hall_consistent(server: &Running, hall: &str) {
     let pool = &server.state.db.pool;
+    let counts = sqlx::query(
+        "SELECT t.group_code, COUNT(*), (SELECT w.n FROM queue_waiting w \
+           WHERE w.hall_code = t.hall_code AND w.day = t.day AND w.group_code = t.group_code) \
+         FROM queue_tickets t WHERE t.hall_code = $1 AND t.status = 'waiting' \
+         GROUP BY t.hall_code, t.day, t.group_code",
+    )
+    .bind(hall)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for r in &counts {
+        let (group, n, kept): (String, i64, Option<i64>) = (
+            r.try_get(0).unwrap(),
+            r.try_get(1).unwrap(),
+            r.try_get(2).unwrap(),
+        );
+        assert_eq!(Some(n), kept, "waiting count of group {group}");
+    }
+    let kept: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM queue_waiting WHERE hall_code = $1",
+    )
+    .bind(hall)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    let waiting: i64 = counts.iter().map(|r| r.try_get::<i64, _>(1).unwrap()).sum();
+    assert_eq!(
+        kept, waiting,
+        "waiting counts of groups without waiting tickets"
+    );
     let rows = sqlx::query("SELECT seq FROM queue_events WHERE hall_code = $1 ORDER BY seq")
         .bind(hall)
         .fetch_all(pool)

@@ -1,13 +1,17 @@
 //! The hall's queue (issue 17): tickets, item groups and the windows serving them, the desk
 //! verbs, the event stream of the hall, and the hall devices (call screen, kiosk).
 //!
-//! Every change runs in one transaction that first locks the hall's row in `queue_halls`
-//! (`UPDATE … WHERE hall_code = $1`: a row lock on PostgreSQL, so two instances serialise on
-//! it; SQLite is single-instance and also takes an in-process lock). The transaction writes
-//! the change, appends its events to `queue_events` (the hall's monotonically increasing
-//! sequence) and, on PostgreSQL, `pg_notify`s the hall: every instance's listener wakes its
-//! event streams, which read what is new from the table. A desk verb carries the client's
-//! request id; its answer is stored in the same transaction, so a retry gets it back.
+//! Every change runs in one transaction: a desk verb first locks its window's row, then
+//! changes its ticket rows (on PostgreSQL the next ticket is chosen and marked in one
+//! statement, `FOR UPDATE SKIP LOCKED` on index-ordered candidates), and only then takes the
+//! hall's row in `queue_halls` (`UPDATE … WHERE hall_code = $1`: a row lock on PostgreSQL, so
+//! two instances serialise on it; SQLite is single-instance and also takes an in-process
+//! lock), held to the commit: it numbers the event, moves the waiting counts of
+//! `queue_waiting` and appends the event to `queue_events` (the hall's monotonically
+//! increasing sequence); on PostgreSQL the event, its `pg_notify` and the verb's stored answer
+//! are one statement. Every instance's listener wakes its event streams, which read what is
+//! new from the table. A desk verb carries the client's request id; its answer is stored in
+//! the same transaction, so a retry gets it back.
 
 pub mod admin;
 pub mod devices;

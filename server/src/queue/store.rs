@@ -87,21 +87,25 @@ pub async fn lock_window(tx: &mut Tx, hall: &str, window: u32) -> Result<()> {
     Ok(())
 }
 
-/// Waiting counts per item group of the hall.
+/// Waiting counts per item group of the hall (kept in `queue_waiting` by [`emit`]).
 pub async fn waiting_counts<'e, E>(ex: E, hall: &str, day: i64) -> Result<Vec<GroupCount>>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let rows = sqlx::query(
         "SELECT g.code, g.prefix, g.name, \
-           (SELECT COUNT(*) FROM queue_tickets t WHERE t.hall_code = g.hall_code \
-              AND t.group_code = g.code AND t.status = 'waiting' AND t.day = $2) AS n \
+           COALESCE((SELECT w.n FROM queue_waiting w WHERE w.hall_code = g.hall_code \
+              AND w.day = $2 AND w.group_code = g.code), 0) AS n \
          FROM queue_groups g WHERE g.hall_code = $1 ORDER BY g.code",
     )
     .bind(hall)
     .bind(day)
     .fetch_all(ex)
     .await?;
+    group_counts(&rows)
+}
+
+fn group_counts(rows: &[AnyRow]) -> Result<Vec<GroupCount>> {
     rows.iter()
         .map(|r| {
             Ok(GroupCount {
@@ -114,16 +118,65 @@ where
         .collect()
 }
 
+/// PostgreSQL, under the hall's lock: moves one waiting count and reads the hall's counts in
+/// the same statement (the moved row from the upsert's `RETURNING`, the others as committed:
+/// only holders of the hall's lock change them, and this statement starts holding it).
+async fn move_and_count_pg(
+    tx: &mut Tx,
+    hall: &str,
+    day: i64,
+    (ticket_day, group, n): (i64, &str, i64),
+) -> Result<Vec<GroupCount>> {
+    let rows = sqlx::query(
+        "WITH u AS (INSERT INTO queue_waiting (hall_code, day, group_code, n) \
+           VALUES ($1, $3, $4, $5) ON CONFLICT (hall_code, day, group_code) \
+           DO UPDATE SET n = queue_waiting.n + excluded.n RETURNING day, group_code, n) \
+         SELECT g.code, g.prefix, g.name, \
+           COALESCE((SELECT u.n FROM u WHERE u.day = $2 AND u.group_code = g.code), \
+             (SELECT w.n FROM queue_waiting w WHERE w.hall_code = g.hall_code \
+                AND w.day = $2 AND w.group_code = g.code), 0) AS n \
+         FROM queue_groups g WHERE g.hall_code = $1 ORDER BY g.code",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(ticket_day)
+    .bind(group)
+    .bind(n)
+    .fetch_all(&mut **tx)
+    .await?;
+    group_counts(&rows)
+}
+
 /// What an event says besides its kind.
 #[derive(Debug, Default)]
 pub struct EventData<'a> {
     pub ticket: Option<&'a Ticket>,
     pub window: Option<u32>,
     pub reason: Option<&'a str>,
+    /// How the change moves tickets into (+) or out of (-) a waiting list: (day, group, n).
+    pub waiting: &'a [(i64, &'a str, i64)],
 }
 
-/// Appends an event to the hall's sequence (inside the locked transaction) and, on
-/// PostgreSQL, notifies every instance at commit. Returns the event id.
+/// An event numbered and encoded under the hall's lock, not yet written.
+#[derive(Debug)]
+pub struct PendingEvent {
+    pub id: i64,
+    kind: EventKind,
+    payload: String,
+}
+
+/// A verb's answer, stored with its event on PostgreSQL (one statement).
+pub struct StoredAnswer<'a> {
+    pub actor: &'a str,
+    pub request_id: &'a str,
+    pub verb: &'a str,
+    pub response: &'a str,
+}
+
+/// Appends an event to the hall's sequence (taking the hall's lock until the commit), moves
+/// the waiting counts by `data.waiting` and, on PostgreSQL, notifies every instance at
+/// commit. Returns the event id. Every change of a waiting list goes through here, so the
+/// counts are serialised with the events that carry them.
 pub async fn emit(
     tx: &mut Tx,
     kind_db: DatabaseKind,
@@ -133,6 +186,23 @@ pub async fn emit(
     data: EventData<'_>,
     now: i64,
 ) -> Result<i64> {
+    let pending = prepare_event(tx, kind_db, hall, day, kind, data, now).await?;
+    let id = pending.id;
+    write_event(tx, kind_db, hall, pending, now, None).await?;
+    Ok(id)
+}
+
+/// The first half of [`emit`]: takes the hall's lock (the event id), moves the waiting counts
+/// and encodes the event; [`write_event`] appends it.
+pub async fn prepare_event(
+    tx: &mut Tx,
+    kind_db: DatabaseKind,
+    hall: &str,
+    day: i64,
+    kind: EventKind,
+    data: EventData<'_>,
+    now: i64,
+) -> Result<PendingEvent> {
     let row = sqlx::query(
         "UPDATE queue_halls SET last_event = last_event + 1 WHERE hall_code = $1 \
          RETURNING last_event",
@@ -141,6 +211,34 @@ pub async fn emit(
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get(0)?;
+    let counted = matches!(
+        kind,
+        EventKind::Issued | EventKind::Called | EventKind::Transferred
+    );
+    let mut counts = None;
+    match data.waiting {
+        [one] if counted && kind_db == DatabaseKind::Postgres => {
+            counts = Some(move_and_count_pg(tx, hall, day, *one).await?);
+        }
+        moves => {
+            for (ticket_day, group, n) in moves {
+                sqlx::query(
+                    "INSERT INTO queue_waiting (hall_code, day, group_code, n) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (hall_code, day, group_code) \
+                     DO UPDATE SET n = queue_waiting.n + excluded.n",
+                )
+                .bind(hall)
+                .bind(*ticket_day)
+                .bind(*group)
+                .bind(*n)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    if counted && counts.is_none() {
+        counts = Some(waiting_counts(&mut **tx, hall, day).await?);
+    }
     let event = HallEvent {
         id,
         kind,
@@ -157,37 +255,70 @@ pub async fn emit(
         }),
         window: data.window,
         reason: data.reason.map(str::to_owned),
-        waiting: match kind {
-            EventKind::Issued | EventKind::Called | EventKind::Transferred => {
-                Some(waiting_counts(&mut **tx, hall, day).await?)
-            }
-            _ => None,
-        },
+        waiting: counts,
     };
     let payload = serde_json::to_string(&event).map_err(|e| Error::BadRequest {
         detail: format!("event: {e}"),
     })?;
-    // On PostgreSQL the notification (delivered at commit) rides on the same statement.
-    let sql = match kind_db {
-        DatabaseKind::Postgres => {
-            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
-             SELECT $1, $2, $3, $4, $5 FROM (SELECT pg_notify($6, $1)) AS n"
-        }
-        DatabaseKind::Sqlite => {
-            "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
-             SELECT $1, $2, $3, $4, $5 WHERE $6 <> ''"
-        }
+    Ok(PendingEvent { id, kind, payload })
+}
+
+/// Appends a prepared event and, when given, the verb's answer (on PostgreSQL in the same
+/// statement, which also notifies every instance at commit).
+pub async fn write_event(
+    tx: &mut Tx,
+    kind_db: DatabaseKind,
+    hall: &str,
+    event: PendingEvent,
+    now: i64,
+    answer: Option<StoredAnswer<'_>>,
+) -> Result<()> {
+    const EVENT: &str = "INSERT INTO queue_events (hall_code, seq, kind, payload, at) \
+        SELECT $1, $2, $3, $4, $5";
+    let sql = match (kind_db, &answer) {
+        (DatabaseKind::Postgres, Some(_)) => format!(
+            "WITH e AS ({EVENT} FROM (SELECT pg_notify($6, $1)) AS n) \
+             INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
+             VALUES ($7, $8, $9, $10, $5)"
+        ),
+        (DatabaseKind::Postgres, None) => format!("{EVENT} FROM (SELECT pg_notify($6, $1)) AS n"),
+        (DatabaseKind::Sqlite, _) => format!("{EVENT} WHERE $6 <> ''"),
     };
-    sqlx::query(sql)
+    let mut q = sqlx::query(&sql)
         .bind(hall)
-        .bind(id)
-        .bind(kind.as_str())
-        .bind(&payload)
+        .bind(event.id)
+        .bind(event.kind.as_str())
+        .bind(&event.payload)
         .bind(now)
-        .bind(super::NOTIFY_CHANNEL)
-        .execute(&mut **tx)
-        .await?;
-    Ok(id)
+        .bind(super::NOTIFY_CHANNEL);
+    if let (DatabaseKind::Postgres, Some(a)) = (kind_db, &answer) {
+        q = q
+            .bind(a.actor)
+            .bind(a.request_id)
+            .bind(a.verb)
+            .bind(a.response);
+    }
+    q.execute(&mut **tx).await?;
+    if let (DatabaseKind::Sqlite, Some(a)) = (kind_db, answer) {
+        store_answer(tx, &a, now).await?;
+    }
+    Ok(())
+}
+
+/// Stores a verb's answer by its request id.
+pub async fn store_answer(tx: &mut Tx, a: &StoredAnswer<'_>, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(a.actor)
+    .bind(a.request_id)
+    .bind(a.verb)
+    .bind(a.response)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The hall's events after `after`, in order (at most `limit`).
@@ -367,6 +498,86 @@ pub async fn next_callable(
     .as_ref()
     .map(ticket_from_row)
     .transpose()
+}
+
+/// PostgreSQL: chooses the next ticket `window` may call and marks it called, in one
+/// statement (`$1` hall, `$2` day, `$3` window, `$4` now, `$5` clerk, `$6` workstation).
+/// Each kind of candidate (transferred to the window, green channel, appointment within its
+/// slot, the rest in issue order) is read from its partial index, first row only, skipping
+/// rows other desks are taking (`FOR UPDATE SKIP LOCKED`); the first kind that has one
+/// wins, which is [`CALLABLE_ORDER`]. The status guard keeps a ticket from being called twice.
+const PG_CALL_NEXT: &str = "WITH g AS (SELECT group_code FROM queue_window_groups \
+     WHERE hall_code = $1 AND window_no = $3) \
+     , t AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window = $3 ORDER BY CASE WHEN priority = \
+     'green' THEN 0 WHEN priority = 'appointment' AND slot_start <= $4 AND slot_end \
+     >= $4 THEN 1 ELSE 2 END, issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , gr AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND priority = 'green' AND \
+     group_code IN (SELECT group_code FROM g) ORDER BY issued_at, id LIMIT 1 FOR \
+     UPDATE SKIP LOCKED) \
+     , ap AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND priority = 'appointment' AND \
+     slot_start <= $4 AND slot_end >= $4 AND group_code IN (SELECT group_code FROM \
+     g) ORDER BY issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , n AS (SELECT id FROM queue_tickets WHERE hall_code = $1 AND day = $2 AND \
+     status = 'waiting' AND target_window IS NULL AND group_code IN (SELECT \
+     group_code FROM g) ORDER BY issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     , pick AS (SELECT id FROM (SELECT id, 0 AS k FROM t UNION ALL SELECT id, 1 \
+     FROM gr UNION ALL SELECT id, 2 FROM ap UNION ALL SELECT id, 3 FROM n) AS c \
+     ORDER BY k LIMIT 1) \
+     UPDATE queue_tickets SET status = 'called', window_no = $3, target_window = \
+     NULL, called_at = $4, first_called_at = COALESCE(first_called_at, $4), recalls \
+     = 0, skipped_at = NULL, clerk_id = $5, workstation = $6 \
+     WHERE id = (SELECT id FROM pick) AND status = 'waiting' RETURNING ";
+
+/// PostgreSQL: the next ticket `window` may call, marked called by it (see [`PG_CALL_NEXT`]);
+/// `None` when there is none (or every candidate is being taken by another desk).
+#[allow(clippy::too_many_arguments)]
+pub async fn call_next_pg(
+    tx: &mut Tx,
+    hall: &str,
+    day: i64,
+    window: u32,
+    now: i64,
+    clerk: Option<&str>,
+    workstation: &str,
+) -> Result<Option<Ticket>> {
+    sqlx::query(&format!("{PG_CALL_NEXT}{TICKET_COLUMNS}"))
+        .bind(hall)
+        .bind(day)
+        .bind(i64::from(window))
+        .bind(now)
+        .bind(clerk)
+        .bind(workstation)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(ticket_from_row)
+        .transpose()
+}
+
+/// Whether `window` has anything to call (one index probe, no count).
+pub async fn has_callable<'e, E>(ex: E, hall: &str, day: i64, window: u32) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    // Two probes of the partial indexes (an `OR` of both would scan the hall's tickets).
+    let row = sqlx::query(
+        "SELECT 1 FROM queue_tickets WHERE hall_code = $1 AND day = $2 \
+           AND status = 'waiting' AND target_window = $3 \
+         UNION ALL SELECT 1 FROM queue_window_groups g \
+           WHERE g.hall_code = $1 AND g.window_no = $3 AND EXISTS (SELECT 1 FROM queue_tickets t \
+             WHERE t.hall_code = $1 AND t.day = $2 AND t.status = 'waiting' \
+               AND t.target_window IS NULL AND t.group_code = g.group_code) \
+         LIMIT 1",
+    )
+    .bind(hall)
+    .bind(day)
+    .bind(i64::from(window))
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.is_some())
 }
 
 /// The tickets `window` may call, in calling order.

@@ -3,7 +3,9 @@
 
 use sqlx::Row;
 
-use super::store::{self, emit, lock_hall, lock_window, queue_err, EventData, Tx};
+use super::store::{
+    self, emit, lock_hall, lock_window, queue_err, EventData, PendingEvent, StoredAnswer, Tx,
+};
 use super::{
     hall_day, DeskState, EventKind, IssueRequest, Outcome, Priority, Ticket, TicketStatus, Verb,
     VerbRequest, VerbResult,
@@ -95,28 +97,6 @@ where
     Ok(Some(row.try_get(1)?))
 }
 
-async fn store_response(
-    tx: &mut Tx,
-    actor: &str,
-    request_id: &str,
-    verb: &str,
-    response: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO queue_requests (workstation, request_id, verb, response, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(actor)
-    .bind(request_id)
-    .bind(verb)
-    .bind(response)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| bad(format!("encode: {e}")))
 }
@@ -195,9 +175,12 @@ pub async fn issue(state: &AppState, desk: &Desk, req: IssueRequest) -> Result<T
             .execute(&mut **tx)
             .await?;
             let t = store::ticket(tx, &id).await?;
-            emit(tx, kind, &desk.hall, day, EventKind::Issued, EventData { ticket: Some(&t), ..Default::default() }, now).await?;
+            let moves = [(day, t.group.as_str(), 1)];
+            emit(tx, kind, &desk.hall, day, EventKind::Issued, EventData { ticket: Some(&t), waiting: &moves, ..Default::default() }, now).await?;
             if let Some(rid) = &req.request_id {
-                store_response(tx, &desk.actor, rid, "issue", &to_json(&t)?, now).await?;
+                let response = to_json(&t)?;
+                let answer = StoredAnswer { actor: &desk.actor, request_id: rid, verb: "issue", response: &response };
+                store::store_answer(tx, &answer, now).await?;
             }
             Ok(t)
         })
@@ -230,7 +213,7 @@ pub async fn run(
         .ensure_window(pool, &desk.hall, desk.window)
         .await?;
     if verb == Verb::CallNext
-        && store::callable_count(pool, &desk.hall, hall_day(now), desk.window).await? == 0
+        && !store::has_callable(pool, &desk.hall, hall_day(now), desk.window).await?
     {
         let groups = store::window_groups(pool, &desk.hall, desk.window).await?;
         let problem = if groups.is_empty() {
@@ -260,6 +243,7 @@ pub async fn run(
                 day: hall_day(now),
                 now,
                 kind,
+                pending: std::sync::Mutex::new(None),
             };
             let (outcome, ticket, event_id) = match verb {
                 Verb::CallNext => ctx.call_next(tx).await?,
@@ -283,15 +267,20 @@ pub async fn run(
                 event_id,
                 replayed: false,
             };
-            store_response(
-                tx,
-                &desk.actor,
-                &req.request_id,
-                verb.as_str(),
-                &to_json(&result)?,
-                now,
-            )
-            .await?;
+            let response = to_json(&result)?;
+            let answer = StoredAnswer {
+                actor: &desk.actor,
+                request_id: &req.request_id,
+                verb: verb.as_str(),
+                response: &response,
+            };
+            // The event and the answer: on PostgreSQL one statement under the hall's lock.
+            match ctx.take_pending() {
+                Some(event) => {
+                    store::write_event(tx, kind, &desk.hall, event, now, Some(answer)).await?
+                }
+                None => store::store_answer(tx, &answer, now).await?,
+            }
             Ok(result)
         })
     })
@@ -305,6 +294,8 @@ struct Ctx<'a> {
     day: i64,
     now: i64,
     kind: crate::config::DatabaseKind,
+    /// The verb's event, numbered under the hall's lock, written with the verb's answer.
+    pending: std::sync::Mutex<Option<PendingEvent>>,
 }
 
 impl Ctx<'_> {
@@ -315,21 +306,41 @@ impl Ctx<'_> {
         t: Option<&Ticket>,
         reason: Option<&str>,
     ) -> Result<i64> {
+        self.event_moving(tx, kind, t, reason, &[]).await
+    }
+
+    /// An event of a change that moves tickets into or out of waiting lists.
+    async fn event_moving(
+        &self,
+        tx: &mut Tx,
+        kind: EventKind,
+        t: Option<&Ticket>,
+        reason: Option<&str>,
+        waiting: &[(i64, &str, i64)],
+    ) -> Result<i64> {
         let data = EventData {
             ticket: t,
             window: Some(self.desk.window),
             reason,
+            waiting,
         };
-        emit(
-            tx,
-            self.kind,
-            &self.desk.hall,
-            self.day,
-            kind,
-            data,
-            self.now,
-        )
-        .await
+        let hall = &self.desk.hall;
+        let event =
+            store::prepare_event(tx, self.kind, hall, self.day, kind, data, self.now).await?;
+        let id = event.id;
+        // A verb emits one event; should one ever emit a second, the first is written now.
+        if let Some(earlier) = self.take_pending() {
+            store::write_event(tx, self.kind, hall, earlier, self.now, None).await?;
+        }
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(event);
+        Ok(id)
+    }
+
+    fn take_pending(&self) -> Option<PendingEvent> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     async fn current(&self, tx: &mut Tx) -> Result<Option<Ticket>> {
@@ -389,6 +400,23 @@ impl Ctx<'_> {
 
     async fn call_next(&self, tx: &mut Tx) -> Result<Step> {
         self.ready_to_call(tx).await?;
+        if self.kind == crate::config::DatabaseKind::Postgres {
+            let called = store::call_next_pg(
+                tx,
+                &self.desk.hall,
+                self.day,
+                self.desk.window,
+                self.now,
+                self.desk.clerk_id.as_deref(),
+                &self.desk.actor,
+            )
+            .await?;
+            if let Some(t) = called {
+                let id = self.called_from_waiting(tx, &t).await?;
+                return Ok((Outcome::Called, Some(t), Some(id)));
+            }
+            return Err(self.nothing_to_call(tx).await);
+        }
         // A ticket another desk took between the choice and the update: choose again.
         for _ in 0..5 {
             let next = store::next_callable(
@@ -403,7 +431,7 @@ impl Ctx<'_> {
             let Some(next) = next else { break };
             match self.mark_called(tx, &next.id, "waiting").await {
                 Ok(t) => {
-                    let id = self.event(tx, EventKind::Called, Some(&t), None).await?;
+                    let id = self.called_from_waiting(tx, &t).await?;
                     return Ok((Outcome::Called, Some(t), Some(id)));
                 }
                 Err(Error::Queue {
@@ -413,18 +441,32 @@ impl Ctx<'_> {
                 Err(e) => return Err(e),
             }
         }
+        Err(self.nothing_to_call(tx).await)
+    }
+
+    /// The `called` event of a ticket taken from its waiting list.
+    async fn called_from_waiting(&self, tx: &mut Tx, t: &Ticket) -> Result<i64> {
+        let moves = [(hall_day(t.issued_at), t.group.as_str(), -1)];
+        self.event_moving(tx, EventKind::Called, Some(t), None, &moves)
+            .await
+    }
+
+    /// The error of a call with nothing to call: no item group served, or none waiting.
+    async fn nothing_to_call(&self, tx: &mut Tx) -> Error {
+        let groups = match store::window_groups(&mut **tx, &self.desk.hall, self.desk.window).await
         {
-            let groups = store::window_groups(&mut **tx, &self.desk.hall, self.desk.window).await?;
-            let problem = if groups.is_empty() {
-                QueueProblem::NotConfigured
-            } else {
-                QueueProblem::Empty
-            };
-            Err(queue_err(
-                problem,
-                format!("nothing to call for window {}", self.desk.window),
-            ))
-        }
+            Ok(g) => g,
+            Err(e) => return e,
+        };
+        let problem = if groups.is_empty() {
+            QueueProblem::NotConfigured
+        } else {
+            QueueProblem::Empty
+        };
+        queue_err(
+            problem,
+            format!("nothing to call for window {}", self.desk.window),
+        )
     }
 
     async fn call_given(&self, tx: &mut Tx, key: Option<&str>, return_ms: i64) -> Result<Step> {
@@ -465,8 +507,13 @@ impl Ctx<'_> {
             ));
         }
         self.ready_to_call(tx).await?;
+        let was_waiting = t.status == TicketStatus::Waiting;
         let t = self.mark_called(tx, &t.id, t.status.as_str()).await?;
-        let id = self.event(tx, EventKind::Called, Some(&t), None).await?;
+        let id = if was_waiting {
+            self.called_from_waiting(tx, &t).await?
+        } else {
+            self.event(tx, EventKind::Called, Some(&t), None).await?
+        };
         Ok((Outcome::Called, Some(t), Some(id)))
     }
 
@@ -570,10 +617,16 @@ impl Ctx<'_> {
                 format!("{} changed meanwhile", t.number),
             )
         })?;
-        let t = store::ticket(tx, &t.id).await?;
+        let day = hall_day(t.issued_at);
+        let mut moves = vec![(day, group.as_str(), 1)];
+        if t.status == TicketStatus::Waiting {
+            moves.push((day, t.group.as_str(), -1));
+        }
+        let after = store::ticket(tx, &t.id).await?;
         let id = self
-            .event(tx, EventKind::Transferred, Some(&t), None)
+            .event_moving(tx, EventKind::Transferred, Some(&after), None, &moves)
             .await?;
+        let t = after;
         Ok((Outcome::Transferred, Some(t), Some(id)))
     }
 

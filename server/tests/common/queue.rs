@@ -42,7 +42,14 @@ impl Desk {
                 let status = resp.status().as_u16();
                 (status, resp.json().await.unwrap_or(Value::Null))
             }
-            Err(e) => (0, json!({ "transport": e.to_string() })),
+            Err(e) => {
+                let source = std::error::Error::source(&e).map(ToString::to_string);
+                let timeout = e.is_timeout();
+                (
+                    0,
+                    json!({ "transport": e.to_string(), "source": source, "timeout": timeout }),
+                )
+            }
         }
     }
 
