@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "intake_new",
     "intake_refresh",
     "intake_party_from_card",
+    "intake_party_from_expired_card",
     "intake_save",
     "intake_park_for_switch",
     "intake_drafts",

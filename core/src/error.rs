@@ -203,6 +203,8 @@ error_codes! {
     IntakeCatalog = "intake.catalog",
     IntakeNoCard = "intake.no_card",
     IntakeCardStale = "intake.card_stale",
+    IntakeCardExpired = "intake.card_expired",
+    IntakeOverrideReason = "intake.override_reason",
     IntakeNoBlobStore = "intake.no_blob_store",
     IntakeUnknownItem = "intake.unknown_item",
     IntakeUnknownCase = "intake.unknown_case",

@@ -191,6 +191,8 @@ impl ErrorCode {
             C::IntakeCatalog => "事项目录无法读取，请联系运维人员。",
             C::IntakeNoCard => "请将身份证放到读卡器上。",
             C::IntakeCardStale => "读卡信息已过期，请重新读取身份证。",
+            C::IntakeCardExpired => "身份证已过期，不能作为申请人身份证件。如属法律允许的情形，请选择“例外受理”并填写原因。",
+            C::IntakeOverrideReason => "请填写例外受理的原因（2至100字）。",
             C::IntakeNoBlobStore => {
                 "材料文件库不可用（本机数据密钥未读取），无法保存材料文件，请联系运维人员。"
             }
@@ -329,6 +331,9 @@ pub fn intake_message(e: &IntakeError) -> String {
             format!("该办件当前状态为「{}」，不能进行此操作。", s.label())
         }
         IntakeError::CardNotRead(role) => format!("{role}的身份证尚未在本窗口读取，请先读卡。"),
+        IntakeError::CardExpired(role) => {
+            format!("{role}的身份证已过期，须经例外受理（填写原因）方可使用。")
+        }
         IntakeError::CodeNotRead(role) => {
             format!("{role}的身份码尚未在本窗口扫描，请重新扫码或读卡。")
         }

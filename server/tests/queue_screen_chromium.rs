@@ -102,3 +102,57 @@ async fn i17_the_call_screen_shows_and_announces_a_call_within_a_second() {
     drop(browser);
     server.stop().await;
 }
+
+/// The kiosk (取号机) in a real headless Chromium: a touch on an item group issues one ticket,
+/// shows it, and puts its slip (group, number, people ahead, time) to the printer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b6_the_kiosk_issues_shows_and_prints_a_ticket() {
+    if !yichuang_testkit::require_tools(&["chromedriver", "chromium"], HINT) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::sqlite(any_port(), tmp.path().join("data"));
+    config.auth.rate_limits.enroll_per_address.max = 1000;
+    let server = Running::start(config).await;
+    let hall = setup_hall(&server, &[(5, &["A"])], &["intake"]).await;
+    let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
+    let (_, code, _) = yichuang_server::queue::admin::issue_device_code(
+        &server.state.db,
+        &hall.code,
+        yichuang_server::queue::devices::DeviceKind::Kiosk,
+        1,
+        now,
+    )
+    .await
+    .unwrap();
+    let browser = Browser::start().await;
+    browser.pair(&server.base, &code, "/hall/kiosk").await;
+    browser
+        .wait_for(
+            "return document.querySelector('#groups button[data-group=\"A\"]') !== null",
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("the kiosk lists the item groups");
+    browser
+        .eval("document.querySelector('#groups button[data-group=\"A\"]').click(); return true;")
+        .await;
+    browser
+        .wait_for(
+            "return document.getElementById('ticket').dataset.number === 'A001'",
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("the kiosk shows the ticket");
+    let slips = browser.eval("return window.__slips").await;
+    let slip = slips[0].as_str().unwrap_or_default();
+    assert!(
+        slips.as_array().map(Vec::len) == Some(1)
+            && slip.contains("A001")
+            && slip.contains("社保")
+            && slip.contains("前面还有 0 人"),
+        "printed: {slips}"
+    );
+    drop(browser);
+    server.stop().await;
+}

@@ -65,6 +65,13 @@ pub fn intake_party_from_card(ws: Ws<'_>) -> Result<Party, UserError> {
     ws.party_from_card()
 }
 
+/// C2: the party on an expired card, with the clerk's reason for the exception (audited).
+#[tauri::command]
+#[specta::specta]
+pub fn intake_party_from_expired_card(ws: Ws<'_>, reason: String) -> Result<Party, UserError> {
+    ws.party_from_expired_card(&reason)
+}
+
 /// Saves the draft; `park` sets it aside to serve the next person (E7).
 #[tauri::command]
 #[specta::specta]

@@ -56,6 +56,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             intake::intake_new,
             intake::intake_refresh,
             intake::intake_party_from_card,
+            intake::intake_party_from_expired_card,
             intake::intake_save,
             intake::intake_park_for_switch,
             intake::intake_drafts,

@@ -26,6 +26,33 @@ async function mountIntake(backend: MemoryBackend) {
 }
 
 describe('intake page', () => {
+  it('c2 refuses an expired card as the applicant and takes it with a reason', async () => {
+    const backend = new MemoryBackend()
+    backend.intake.card = { name: '李强', id_number: '110101198001010016', id_source: 'card', sex: '男', nation: '汉', birth: '1980-01-01', address: '', phone: '' }
+    backend.intake.cardExpired = true
+    const w = await mountIntake(backend)
+    const search = w.find('[data-testid="item-search"]')
+    await search.setValue('hjzm')
+    await flushPromises()
+    await search.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '1' }))
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F6' }))
+    await flushPromises()
+    expect(w.find('[data-testid="intake-error"]').text()).toContain('身份证已过期')
+    expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('')
+    expect(w.find('[data-testid="expired-override-take"]').attributes('disabled')).toBeDefined()
+    await w.find('input[data-testid="expired-override-reason"]').setValue('正在办理换领，持受理回执')
+    await w.find('[data-testid="expired-override-take"]').trigger('click')
+    await flushPromises()
+    expect((w.find('[data-testid="applicant-name"]').element as HTMLInputElement).value).toBe('李强')
+    expect(backend.intake.overrides).toEqual(['正在办理换领，持受理回执'])
+    expect(w.find('[data-testid="expired-override"]').exists()).toBe(false)
+    w.unmount()
+  })
+
+
   it('d1 opens the item of a ticket scanned with the serial gun or a keyboard-wedge gun', async () => {
     const backend = new MemoryBackend()
     const w = await mountIntake(backend)

@@ -136,6 +136,40 @@ impl Workstation {
         self.reads.party_from_card(self.now())
     }
 
+    /// C2: the party on an expired card, taken as the law allows in some cases (e.g. a
+    /// replacement card being made), with the clerk's reason — audited as
+    /// `card.expired_override` before the party is given; the decision checks that entry.
+    pub fn party_from_expired_card(&self, reason: &str) -> Result<Party, UserError> {
+        let clerk = self.permit(Permission::Accept, None, None)?;
+        let now = self.now();
+        let card = self.reads.last_card(now)?;
+        if !card.expired {
+            return self.reads.party_from_card(now);
+        }
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 100 {
+            return Err(UserError::new(
+                ErrorCode::IntakeOverrideReason,
+                "an expired card's override needs a reason of 2–100 characters",
+            ));
+        }
+        let detail = serde_json::json!({
+            "reason": reason,
+            "valid_until": format!("{:?}", card.identity.valid_until),
+        });
+        self.with_store(|s| {
+            super::reads::audit_read(
+                s,
+                now,
+                Some(clerk.desk.clerk_id.clone()),
+                "card.expired_override",
+                Some(card.identity.id_number.clone()),
+                detail,
+            )
+        })?;
+        Ok(super::reads::party(&card))
+    }
+
     /// Saves the draft; `park` sets it aside to serve the next person (E7).
     pub fn intake_save(&self, draft: CaseDraft, park: bool) -> Result<Case, UserError> {
         let audited = park.then_some("intake.park");

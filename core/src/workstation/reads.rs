@@ -105,8 +105,22 @@ impl ReadRegister {
         lock(&self.session_cards).contains(&id)
     }
 
-    /// The party on the card last read, if that read is recent enough (12 h).
+    /// The party on the card last read, if that read is recent enough (12 h). An expired
+    /// card (C2) is refused as the party's identity; [`Self::last_card`] gives it to the
+    /// audited override.
     pub fn party_from_card(&self, now: i64) -> Result<Party, UserError> {
+        let card = self.last_card(now)?;
+        if card.expired {
+            return Err(UserError::new(
+                ErrorCode::IntakeCardExpired,
+                format!("card valid until {:?}", card.identity.valid_until),
+            ));
+        }
+        Ok(party(&card))
+    }
+
+    /// The card last read, if that read is recent enough (12 h).
+    pub fn last_card(&self, now: i64) -> Result<CitizenCard, UserError> {
         let (card, at) = lock(&self.last_card)
             .clone()
             .ok_or_else(|| UserError::new(ErrorCode::IntakeNoCard, "no card read since start"))?;
@@ -116,7 +130,7 @@ impl ReadRegister {
                 format!("card read at {at}"),
             ));
         }
-        Ok(party(&card))
+        Ok(card)
     }
 }
 

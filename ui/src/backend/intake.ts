@@ -43,6 +43,8 @@ export interface IntakeApi {
   refresh(draft: CaseDraft): Promise<Result<CaseDraft>>
   /** The person on the card just read (A6). */
   partyFromCard(): Promise<Result<Party>>
+  /** C2: the party on an expired card, with the clerk's reason for the exception (audited). */
+  partyFromExpiredCard(reason: string): Promise<Result<Party>>
   save(draft: CaseDraft, park: boolean): Promise<Result<Case>>
   /** Another clerk logs in at the locked window: the open case is parked for its clerk (A5). */
   parkForSwitch(draft: CaseDraft): Promise<Result<Case>>

@@ -195,7 +195,16 @@ export class MemoryIntake implements IntakeApi {
     })
     return ok({ ...draft, situation_id: sid, materials })
   }
+  /** Whether the card "on the reader" has expired (C2). */
+  cardExpired = false
+  overrides: string[] = []
   async partyFromCard() {
+    if (this.card && this.cardExpired) return err<Party>('intake.card_expired', '身份证已过期，不能作为申请人身份证件。')
+    return this.card ? ok({ ...this.card }) : err<Party>('intake.no_card', '请将身份证放到读卡器上。')
+  }
+  async partyFromExpiredCard(reason: string) {
+    if (reason.trim().length < 2) return err<Party>('intake.override_reason', '请填写例外受理的原因（2至100字）。')
+    this.overrides.push(reason.trim())
     return this.card ? ok({ ...this.card }) : err<Party>('intake.no_card', '请将身份证放到读卡器上。')
   }
   private upsert(draft: CaseDraft): Case {

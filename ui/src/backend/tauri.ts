@@ -62,6 +62,7 @@ export const tauriBackend: Backend = {
     newDraft: (itemCode) => commands.intakeNew(itemCode),
     refresh: (draft) => commands.intakeRefresh(draft),
     partyFromCard: () => commands.intakePartyFromCard(),
+    partyFromExpiredCard: (reason) => commands.intakePartyFromExpiredCard(reason),
     save: (draft, park) => commands.intakeSave(draft, park),
     parkForSwitch: (draft) => commands.intakeParkForSwitch(draft),
     drafts: () => commands.intakeDrafts(),

@@ -320,9 +320,13 @@ export const useIntakeStore = defineStore('intake', () => {
   }
 
   /** F6: the party from the card on the reader; the applicant's read moves the flow on. */
+  /** C2: the role an expired card was refused for, until the clerk overrides or moves on. */
+  const expiredFor = ref<Role | null>(null)
+
   async function fillFromCard(role: Role, moveOn = role === 'applicant') {
     if (!draft.value) return
     const r = await backend.intake.partyFromCard()
+    expiredFor.value = r.status === 'error' && r.error.code === 'intake.card_expired' ? role : null
     if (r.status === 'error') return void fail(r.error)
     const phone = draft.value[role]?.phone ?? ''
     draft.value[role] = { ...r.data, phone }
@@ -330,6 +334,18 @@ export const useIntakeStore = defineStore('intake', () => {
     const code = error.value?.code as string | undefined
     if (code === 'intake.no_card' || code === 'intake.card_stale') error.value = null
     if (moveOn) advance()
+  }
+
+  /** C2: the expired card taken as the law allows, with the clerk's reason (audited). */
+  async function fillFromExpiredCard(reason: string) {
+    const role = expiredFor.value
+    if (!draft.value || !role) return
+    const r = await backend.intake.partyFromExpiredCard(reason)
+    if (r.status === 'error') return void fail(r.error)
+    expiredFor.value = null
+    draft.value[role] = { ...r.data, phone: draft.value[role]?.phone ?? '' }
+    say('已按例外受理使用过期身份证，原因已记录。')
+    if (role === 'applicant') advance()
   }
 
   function receiveAll() {
@@ -483,6 +499,8 @@ export const useIntakeStore = defineStore('intake', () => {
     answer,
     undoAnswer,
     fillFromCard,
+    expiredFor,
+    fillFromExpiredCard,
     receiveAll,
     importFile,
     suggestKind,

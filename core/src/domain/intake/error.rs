@@ -38,6 +38,8 @@ pub enum IntakeError {
     CardNotRead(&'static str),
     #[error("the personal code for {0} was not read at this window")]
     CodeNotRead(&'static str),
+    #[error("the card for {0} has expired and no override was recorded")]
+    CardExpired(&'static str),
     #[error("store: {0}")]
     Store(#[from] crate::infra::store::StoreError),
     #[error("sqlite: {0}")]
@@ -122,6 +124,7 @@ impl IntakeError {
             IntakeError::WrongState(_) => ErrorCode::IntakeWrongState,
             IntakeError::ReasonRequired => ErrorCode::IntakeReasonRequired,
             IntakeError::CardNotRead(_) => ErrorCode::IntakeCardNotRead,
+            IntakeError::CardExpired(_) => ErrorCode::IntakeCardExpired,
             IntakeError::CodeNotRead(_) => ErrorCode::IntakeCodeNotRead,
             IntakeError::Store(_) | IntakeError::Sqlite(_) => ErrorCode::IntakeStore,
             IntakeError::Corrupt(_) => ErrorCode::IntakeCorrupt,

@@ -81,8 +81,44 @@ pub(crate) fn check_card_sources(
                 _ => IntakeError::CardNotRead(role),
             });
         }
+        if p.id_source == IdSource::Card {
+            check_not_expired(tx, role, &p.id_number, at_ms)?;
+        }
     }
     Ok(())
+}
+
+/// C2: a party whose last card read showed an expired card stands only with an audited
+/// override (`card.expired_override`, with its reason) made after that read.
+fn check_not_expired(
+    tx: &Transaction<'_>,
+    role: &'static str,
+    id_number: &str,
+    at_ms: i64,
+) -> Result<(), IntakeError> {
+    let last: Option<(i64, Option<bool>)> = tx
+        .query_row(
+            "SELECT at, json_extract(detail, '$.expired') FROM audit_log
+             WHERE action = 'card.read' AND subject = ?1 AND at >= ?2 ORDER BY seq DESC LIMIT 1",
+            params![id_number, at_ms - CARD_READ_VALID_MS],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((read_at, Some(true))) = last else {
+        return Ok(());
+    };
+    let overridden: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM audit_log WHERE action = 'card.expired_override' AND subject = ?1
+             AND at >= ?2 LIMIT 1",
+            params![id_number, read_at],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match overridden {
+        Some(_) => Ok(()),
+        None => Err(IntakeError::CardExpired(role)),
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +138,63 @@ mod tests {
         card_read(&mut s, ID, NOW - cases::CARD_READ_VALID_MS - 1);
         assert!(cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).is_err());
         card_read(&mut s, ID, NOW - 1000);
+        cases::save_draft(&mut s, &v, &desk(), draft, true, NOW).unwrap();
+    }
+
+    #[test]
+    fn c2_an_expired_card_stands_only_with_an_audited_override_after_its_read() {
+        use crate::domain::audit::{self, AuditEntry};
+        let v = view();
+        let (_d, mut s) = store();
+        let draft = walk_in(&v);
+        let record = |s: &mut crate::infra::store::Store,
+                      action: &str,
+                      detail: serde_json::Value,
+                      at: i64| {
+            s.transact(|tx| {
+                audit::record(
+                    tx,
+                    at,
+                    AuditEntry {
+                        actor: Some("T-ZS".into()),
+                        action: action.into(),
+                        subject: Some(ID.into()),
+                        detail,
+                    },
+                )
+            })
+            .unwrap();
+        };
+        record(
+            &mut s,
+            "card.read",
+            serde_json::json!({ "expired": true }),
+            NOW - 5000,
+        );
+        let err = cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).unwrap_err();
+        assert!(matches!(err, IntakeError::CardExpired("申请人")), "{err:?}");
+        // An override made before the read does not cover it.
+        record(
+            &mut s,
+            "card.expired_override",
+            serde_json::json!({ "reason": "补领" }),
+            NOW - 6000,
+        );
+        assert!(cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).is_err());
+        record(
+            &mut s,
+            "card.expired_override",
+            serde_json::json!({ "reason": "补领" }),
+            NOW - 4000,
+        );
+        cases::save_draft(&mut s, &v, &desk(), draft.clone(), true, NOW).unwrap();
+        // A later read of a valid card needs none.
+        record(
+            &mut s,
+            "card.read",
+            serde_json::json!({ "expired": false }),
+            NOW - 1000,
+        );
         cases::save_draft(&mut s, &v, &desk(), draft, true, NOW).unwrap();
     }
 }
