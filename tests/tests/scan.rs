@@ -1,12 +1,13 @@
 //! Issue 16 (D1) in the real window: on the intake page a queue ticket scanned with either
 //! scanner gun does what F3 does with the document camera — its item opens. The serial gun is
 //! the scan simulator behind a real pty (through the simulator control surface); the wedge gun
-//! is WebDriver typing a burst at machine speed into the focused search field.
+//! is WebDriver typing a burst at machine speed into the focused search field. A receipt's QR
+//! (the case number) scanned there opens the case in the history.
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use std::time::Duration;
-use yichuang_e2e::clerk::ENTER;
+use yichuang_e2e::clerk::{option, print_and_decide, Hands, ENTER};
 use yichuang_e2e::webdriver::{until, wait_text, wd};
 use yichuang_e2e::App;
 
@@ -61,7 +62,8 @@ async fn d1_a_ticket_scanned_with_either_gun_on_the_intake_page_opens_its_item()
             }
             ensure!(opened, "no wedge burst opened its item");
 
-            // Serial: the scanner gun on its port.
+            // Serial: the scanner gun on its port (the citizen's card already on the reader).
+            app.sim("card place resident")?;
             app.sim("scan QT|A031|20261206|W4|item=GA-HJ-0301|8b2c")?;
             until(Duration::from_secs(5), "the serial scan's item", || async {
                 Ok(item_and_search(client).await?.0.contains("户籍证明"))
@@ -72,6 +74,22 @@ async fn d1_a_ticket_scanned_with_either_gun_on_the_intake_page_opens_its_item()
                 .await
                 .unwrap_or_default();
             eprintln!("e2e: after the serial scan: {notice}");
+
+            // A receipt's QR (the case number) opens that case in the history.
+            let mut h = Hands::new(client);
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            let case_no: String = done
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 21)
+                .with_context(|| format!("no case number in {done:?}"))?
+                .to_owned();
+            app.sim(&format!("scan {case_no}"))?;
+            let detail = wait_text(client, "[data-testid=case-detail]", Duration::from_secs(5))
+                .await
+                .context("the scanned receipt's case did not open")?;
+            ensure!(detail.contains(&case_no), "case detail: {detail}");
             Ok(())
         })
         .await;

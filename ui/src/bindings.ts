@@ -487,6 +487,11 @@ export type CodeKind =
 "appointment" | 
 /**  A personal identity code (粤居码-style): fills the applicant's fields. */
 "personal_code" | 
+/**
+ *  The QR of a case receipt or notice this system printed: the case number (hall code,
+ *  date, window, sequence — 21 digits); opens the case.
+ */
+"case_receipt" | 
 /**  Anything else; shown to the clerk as text. */
 "other";
 

@@ -85,8 +85,9 @@ export class MemoryCamera implements CameraApi {
     this.scans.push({ text, source })
     const ticket = text.startsWith('QT|') ? (text.split('|')[1] ?? null) : null
     const item = /item=([^|&]+)/.exec(text)?.[1] ?? null
+    const receipt = /^\d{21}$/.test(text.trim())
     return {
-      code: { text, kind: ticket ? 'queue_ticket' : 'other' },
+      code: { text, kind: ticket ? 'queue_ticket' : receipt ? 'case_receipt' : 'other' },
       ticket,
       appointment: null,
       item_code: item,

@@ -257,9 +257,16 @@ export const useIntakeStore = defineStore('intake', () => {
 
   /** A code read under the camera (D1): a ticket or appointment opens its item; a personal
    * code fills the applicant. */
+  /** A case receipt's number scanned (D1): the workbench opens that case in the history. */
+  const openCase = ref<string | null>(null)
+
   async function onCode(t: CodeTarget) {
     cameraFor.value = null
     error.value = null
+    if (t.code.kind === 'case_receipt') {
+      openCase.value = t.code.text.trim()
+      return
+    }
     const label = t.ticket ? `取号凭条 ${t.ticket}` : t.appointment ? `预约 ${t.appointment}` : ''
     if (t.party) {
       if (draft.value) draft.value.applicant = { ...t.party, phone: draft.value.applicant.phone }
@@ -495,6 +502,7 @@ export const useIntakeStore = defineStore('intake', () => {
     answerGuard,
     pick,
     onCode,
+    openCase,
     onAttached,
     answer,
     undoAnswer,

@@ -17,6 +17,9 @@ pub enum CodeKind {
     Appointment,
     /// A personal identity code (粤居码-style): fills the applicant's fields.
     PersonalCode,
+    /// The QR of a case receipt or notice this system printed: the case number (hall code,
+    /// date, window, sequence — 21 digits); opens the case.
+    CaseReceipt,
     /// Anything else; shown to the clerk as text.
     Other,
 }
@@ -26,6 +29,16 @@ pub enum CodeKind {
 pub struct ScannedCode {
     pub text: String,
     pub kind: CodeKind,
+}
+
+/// A case number as `allocate_case_no` makes it: 6-digit hall code, `yyyymmdd`, 3-digit
+/// window, 4-digit sequence.
+fn is_case_number(t: &str) -> bool {
+    t.len() == 21
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && &t[6..8] == "20"
+        && (1..=12).contains(&t[10..12].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&t[12..14].parse::<u8>().unwrap_or(0))
 }
 
 impl ScannedCode {
@@ -55,6 +68,8 @@ impl ScannedCode {
             || json_has("idNo")
         {
             CodeKind::PersonalCode
+        } else if is_case_number(t) {
+            CodeKind::CaseReceipt
         } else {
             CodeKind::Other
         };
@@ -152,7 +167,7 @@ impl ScannedCode {
                     Err(why) => refusal = Some(why.error()),
                 }
             }
-            CodeKind::Other => {}
+            CodeKind::CaseReceipt | CodeKind::Other => {}
         }
         CodeTarget {
             code: self.clone(),

@@ -340,6 +340,9 @@ fn codes_are_classified_by_their_shape() {
             r#"{"name":"张三","id_number":"11010519491231002X"}"#,
             CodeKind::PersonalCode,
         ),
+        ("441500202612060050003", CodeKind::CaseReceipt),
+        ("441500202613060050003", CodeKind::Other),
+        ("44150020261206005000", CodeKind::Other),
         ("hello", CodeKind::Other),
     ];
     for (text, kind) in cases {
