@@ -118,6 +118,27 @@ async fn b1_a_field_office_issues_prints_calls_and_rates_its_own_tickets_with_no
             )
             .await?;
 
+            // The desk no longer serves A001 (服务结束 finished it in the local queue).
+            ensure!(
+                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
+                    .await?,
+                "no clerk window"
+            );
+            until(
+                Duration::from_secs(5),
+                "A001 finished at the desk",
+                || async {
+                    let t = wait_text(
+                        client,
+                        "[data-testid=queue-current]",
+                        Duration::from_secs(1),
+                    )
+                    .await?;
+                    Ok(t.contains('无'))
+                },
+            )
+            .await?;
+
             // The hall server is back: the local visit and its rating sync.
             app.restart_server()?;
             let visit = rated_visit(&app, "A001")
