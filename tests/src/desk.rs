@@ -18,8 +18,9 @@ use yichuang_core::infra::credential::{
 use std::time::Duration;
 
 use crate::clerk::click_when_enabled;
-use crate::webdriver::{until, wait_text};
+use crate::webdriver::{switch_to_window_with, until, wait_text, wd};
 use crate::{App, Server};
+use yichuang_core::infra::config::QueueMode;
 
 /// An enrolled workstation of `window` with a clerk session.
 pub struct ApiDesk {
@@ -279,5 +280,66 @@ pub async fn call_next(client: &fantoccini::Client, number: &str) -> Result<()> 
         },
     )
     .await?;
+    Ok(())
+}
+
+/// The clerks of the queue scenarios: 张三 at the window under test, 李四 at a second desk.
+pub const QUEUE_CLERKS: &str = "id,name,department,post,permissions\n\
+     T-ZS,张三,市政务服务中心,综合窗口,accept;query\n\
+     T-LS,李四,市政务服务中心,综合窗口,accept;query\n";
+
+/// A counter of hall 441500 at `window` with the queue `mode`, a PKCS#11 key and the server
+/// for certificate login (张三 bound).
+pub fn queue_app(name: &str, window: u16, mode: QueueMode) -> crate::app::AppBuilder {
+    App::builder(name)
+        .window(window)
+        .config(move |c| {
+            c.hall.code = Some("441500".into());
+            c.queue.mode = mode;
+            c.citizen_screen.rating_seconds = 15;
+        })
+        .ukey(crate::Ukey::Pkcs11)
+        .auth_server(QUEUE_CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+}
+
+/// Switches the WebDriver session to the window showing `css` (the clerk's or the
+/// citizen's), failing with `what`.
+pub async fn to_window(client: &fantoccini::Client, css: &str, what: &str) -> Result<()> {
+    ensure!(
+        switch_to_window_with(client, css, Duration::from_secs(5)).await?,
+        "{what}"
+    );
+    Ok(())
+}
+
+/// The citizen window shows `number` called.
+pub async fn citizen_shows_call(client: &fantoccini::Client, number: &str) -> Result<()> {
+    const CALLED: &str = "[data-testid=citizen-called-number]";
+    to_window(client, CALLED, "the citizen window does not show the call").await?;
+    let shown = wait_text(client, CALLED, Duration::from_secs(1)).await?;
+    ensure!(
+        shown == number,
+        "citizen window shows {shown:?}, not {number}"
+    );
+    Ok(())
+}
+
+/// 服务结束，请评价 at the desk, then the citizen touches `level` (a `RatingLevel` key).
+pub async fn rate_visit(client: &fantoccini::Client, level: &str) -> Result<()> {
+    to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
+    click_when_enabled(client, "[data-testid=request-rating]").await?;
+    to_window(
+        client,
+        "[data-testid=citizen-rating]",
+        "the citizen window does not ask for the rating",
+    )
+    .await?;
+    wd(client.find(fantoccini::Locator::Css(&format!(
+        "[data-testid=rate-{level}]"
+    ))))
+    .await?
+    .click()
+    .await
+    .map_err(anyhow::Error::from)?;
     Ok(())
 }

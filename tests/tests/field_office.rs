@@ -4,28 +4,18 @@
 //! server is back the visit arrives there as a local one with its rating.
 
 use anyhow::{ensure, Context, Result};
-use fantoccini::Locator;
 use std::time::Duration;
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::click_when_enabled;
-use yichuang_e2e::desk::{call_next, rated_visit};
-use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
-use yichuang_e2e::{App, Ukey};
-
-const CLERKS: &str =
-    "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query\n";
+use yichuang_e2e::desk::{
+    call_next, citizen_shows_call, queue_app, rate_visit, rated_visit, to_window,
+};
+use yichuang_e2e::webdriver::{until, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn b1_a_field_office_issues_prints_calls_and_rates_its_own_tickets_with_no_server(
 ) -> Result<()> {
-    let mut app = App::builder("queue-local")
-        .window(2)
-        .config(|c| {
-            c.hall.code = Some("441500".into());
-            c.queue.mode = QueueMode::Local;
-        })
-        .ukey(Ukey::Pkcs11)
-        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+    let mut app = queue_app("queue-local", 2, QueueMode::Local)
         .simulator_control()
         .start()
         .await?;
@@ -75,42 +65,8 @@ async fn b1_a_field_office_issues_prints_calls_and_rates_its_own_tickets_with_no
 
             // 叫下一位: A001 on the desk and the citizen window.
             call_next(client, "A001").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-called-number]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "the citizen window does not show the call"
-            );
-            let shown = wait_text(
-                client,
-                "[data-testid=citizen-called-number]",
-                Duration::from_secs(1),
-            )
-            .await?;
-            ensure!(shown == "A001", "citizen window shows {shown:?}");
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
-            click_when_enabled(client, "[data-testid=request-rating]").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-rating]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "no rating question"
-            );
-            wd(client.find(Locator::Css("[data-testid=rate-satisfied]")))
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)?;
+            citizen_shows_call(client, "A001").await?;
+            rate_visit(client, "satisfied").await?;
             wait_text(
                 client,
                 "[data-testid=citizen-thanks]",
@@ -119,11 +75,7 @@ async fn b1_a_field_office_issues_prints_calls_and_rates_its_own_tickets_with_no
             .await?;
 
             // The desk no longer serves A001 (服务结束 finished it in the local queue).
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
+            to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
             until(
                 Duration::from_secs(5),
                 "A001 finished at the desk",

@@ -8,29 +8,18 @@ use std::time::Duration;
 use std::time::Instant;
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::{click_when_enabled, option, pick, print_and_decide, Hands};
-use yichuang_e2e::desk::{call_next, hall_queue, rated_visit, ApiDesk};
+use yichuang_e2e::desk::{
+    call_next, citizen_shows_call, hall_queue, queue_app, rate_visit, rated_visit, to_window,
+    ApiDesk, QUEUE_CLERKS,
+};
 use yichuang_e2e::hall_screen::{HallScreen, HINT};
 use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
 use yichuang_e2e::{App, Ukey};
 
-const CLERKS: &str = "id,name,department,post,permissions\n\
-     T-ZS,张三,市政务服务中心,综合窗口,accept;query\n\
-     T-LS,李四,市政务服务中心,综合窗口,accept;query\n";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_on_the_server(
 ) -> Result<()> {
-    let mut app = App::builder("queue-visit")
-        .window(5)
-        .config(|c| {
-            c.hall.code = Some("441500".into());
-            c.queue.mode = QueueMode::Hall;
-            c.citizen_screen.rating_seconds = 15;
-        })
-        .ukey(Ukey::Pkcs11)
-        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
-        .start()
-        .await?;
+    let mut app = queue_app("queue-visit", 5, QueueMode::Hall).start().await?;
     let client = &app.client;
     let result = app
         .scenario(async {
@@ -45,44 +34,10 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
 
             // 叫下一位: the desk and the citizen window show A001.
             call_next(client, "A001").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-called-number]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "the citizen window does not show the call"
-            );
-            let shown = wait_text(
-                client,
-                "[data-testid=citizen-called-number]",
-                Duration::from_secs(1),
-            )
-            .await?;
-            ensure!(shown == "A001", "citizen window shows {shown:?}");
+            citizen_shows_call(client, "A001").await?;
 
             // 服务结束，请评价: the citizen rates 非常满意 by touch.
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
-            click_when_enabled(client, "[data-testid=request-rating]").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-rating]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "the citizen window does not ask for the rating"
-            );
-            wd(client.find(Locator::Css("[data-testid=rate-very_satisfied]")))
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)?;
+            rate_visit(client, "very_satisfied").await?;
             wait_text(
                 client,
                 "[data-testid=citizen-thanks]",
@@ -95,11 +50,7 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
             ensure!(first["ticket"]["number"] == "A001", "{first}");
 
             // The next citizen leaves without answering: after the countdown, 满意 (timed out).
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
+            to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
             call_next(client, "A002").await?;
             click_when_enabled(client, "[data-testid=request-rating]").await?;
             let second = rated_visit(&app, "A002")
@@ -127,7 +78,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
             c.queue.mode = QueueMode::Hall;
         })
         .ukey(Ukey::Pkcs11)
-        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+        .auth_server(QUEUE_CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
         .start()
         .await?;
     let client = &app.client;
@@ -164,11 +115,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
             )
             .await?;
             ensure!(shown == "午间休息", "pause reason shown: {shown:?}");
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
+            to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
             click_when_enabled(client, "[data-testid=desk-resume]").await?;
 
             // B001: 不满意 without a reason is refused; with 服务态度 it is taken.
@@ -213,11 +160,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
 
             // B002 is served; the server goes down before the rating: rated at the counter,
             // it reaches the server once it is back.
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
+            to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
             call_next(client, "B002").await?;
             ensure!(app.stop_server()?, "server did not stop");
             app.backend_state("unreachable", Duration::from_secs(10))
@@ -267,15 +210,7 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
     if !yichuang_testkit::require_tools(&["chromedriver", "chromium"], HINT) {
         return Ok(());
     }
-    let mut app = App::builder("queue-hall")
-        .window(5)
-        .config(|c| {
-            c.hall.code = Some("441500".into());
-            c.queue.mode = QueueMode::Hall;
-            c.citizen_screen.rating_seconds = 15;
-        })
-        .ukey(Ukey::Pkcs11)
-        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+    let mut app = queue_app("queue-hall", 5, QueueMode::Hall)
         .simulator_control()
         .start()
         .await?;
@@ -385,11 +320,7 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
                 "{visit}"
             );
             ensure!(visit["ratings"][0]["level"] == "very_satisfied", "{visit}");
-            ensure!(
-                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
-                    .await?,
-                "no clerk window"
-            );
+            to_window(client, "[data-testid=queue-panel]", "no clerk window").await?;
 
             // I3: today's figures count the call and the rating.
             until(

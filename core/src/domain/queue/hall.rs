@@ -143,19 +143,15 @@ pub fn sse_event_ids(
     Ok(())
 }
 
-impl QueueApi for HallQueue {
-    fn desk(&self, token: &str) -> Result<DeskState, QueueError> {
-        self.send(reqwest::Method::GET, self.url("desk"), None, token)
-    }
-
-    fn verb(
+impl HallQueue {
+    /// POSTs `body` and, when the server could not be reached or the answer was lost, sends
+    /// the same body again (its request id makes that safe), [`TRIES`] times in all.
+    fn post_retried<T: serde::de::DeserializeOwned>(
         &self,
+        url: Url,
+        body: Vec<u8>,
         token: &str,
-        verb: Verb,
-        request: &VerbRequest,
-    ) -> Result<VerbResult, QueueError> {
-        let body = serde_json::to_vec(request).unwrap_or_default();
-        let url = self.url(&format!("desk/{}", verb.path()));
+    ) -> Result<T, QueueError> {
         let mut last = QueueError::Unreachable(String::new());
         for attempt in 0..TRIES {
             if attempt > 0 {
@@ -172,6 +168,22 @@ impl QueueApi for HallQueue {
             }
         }
         Err(last)
+    }
+}
+
+impl QueueApi for HallQueue {
+    fn desk(&self, token: &str) -> Result<DeskState, QueueError> {
+        self.send(reqwest::Method::GET, self.url("desk"), None, token)
+    }
+
+    fn verb(
+        &self,
+        token: &str,
+        verb: Verb,
+        request: &VerbRequest,
+    ) -> Result<VerbResult, QueueError> {
+        let body = serde_json::to_vec(request).unwrap_or_default();
+        self.post_retried(self.url(&format!("desk/{}", verb.path())), body, token)
     }
 
     fn issue(
@@ -186,23 +198,7 @@ impl QueueApi for HallQueue {
             "group": group, "priority": priority, "request_id": request_id
         }))
         .unwrap_or_default();
-        let url = self.url("tickets");
-        let mut last = QueueError::Unreachable(String::new());
-        for attempt in 0..TRIES {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
-            }
-            match self.send(
-                reqwest::Method::POST,
-                url.clone(),
-                Some(body.clone()),
-                token,
-            ) {
-                Err(e @ QueueError::Unreachable(_)) => last = e,
-                other => return other,
-            }
-        }
-        Err(last)
+        self.post_retried(self.url("tickets"), body, token)
     }
 
     fn follow(
