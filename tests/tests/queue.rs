@@ -7,6 +7,7 @@ use fantoccini::Locator;
 use std::time::Duration;
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::{click_when_enabled, Hands};
+use yichuang_e2e::queue::{call_next, hall_queue};
 use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
 use yichuang_e2e::{App, Ukey};
 
@@ -35,50 +36,6 @@ async fn rated_visit(app: &App, ticket: &str) -> Result<serde_json::Value> {
     )
     .await?;
     Ok(found.into_inner())
-}
-
-/// The hall's queue for this desk: item group `code` (its prefix too) served at `window`,
-/// and `tickets` tickets issued through the ticket endpoint.
-fn hall_queue(app: &App, code: &str, name: &str, window: u16, tickets: u32) -> Result<()> {
-    {
-        let server = app.server()?;
-        server.admin(&[
-            "queue", "group", "add", "--hall", "441500", "--code", code, "--prefix", code,
-            "--name", name,
-        ])?;
-        let window = window.to_string();
-        server.admin(&[
-            "queue", "window", "set", "--hall", "441500", "--window", &window, "--groups", code,
-        ])?;
-    }
-    for n in 1..=tickets {
-        let (status, body) = app.server_post(
-            "/api/v1/queue/tickets",
-            &serde_json::json!({ "group": code, "request_id": format!("reception-{code}{n}") }),
-        )?;
-        ensure!(status == 200, "ticket {n}: HTTP {status} {body}");
-    }
-    Ok(())
-}
-
-/// 叫下一位 at the desk until it shows `number` as the ticket being served.
-async fn call_next(client: &fantoccini::Client, number: &str) -> Result<()> {
-    click_when_enabled(client, "[data-testid=queue-call-next]").await?;
-    until(
-        Duration::from_secs(10),
-        &format!("{number} at the desk"),
-        || async {
-            let t = wait_text(
-                client,
-                "[data-testid=queue-current]",
-                Duration::from_secs(1),
-            )
-            .await?;
-            Ok(t.contains(number))
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
