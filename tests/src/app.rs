@@ -456,6 +456,13 @@ impl App {
         Ok(())
     }
 
+    /// The app's process id (launched by the WebDriver session below tauri-driver).
+    pub fn app_pid(&self) -> Result<u32> {
+        let driver = self.driver.as_ref().context("the session is closed")?;
+        crate::memory::descendant_running(driver.pid(), &crate::app_bin())
+            .context("no app process below tauri-driver")
+    }
+
     /// Whether an element matching `css` is in the current window's document now.
     pub async fn exists(&self, css: &str) -> bool {
         wd(self.client.find(Locator::Css(css))).await.is_ok()

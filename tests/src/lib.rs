@@ -22,9 +22,11 @@ pub mod devices;
 pub mod hall_screen;
 mod printed;
 pub use printed::pdf_texts;
+pub mod memory;
 pub mod webdriver;
 
 pub use app::{App, AppBuilder, Ukey};
+pub use memory::tree_memory_kb;
 pub use yichuang_testkit::wait_until;
 
 pub fn workspace_root() -> PathBuf {
@@ -50,6 +52,11 @@ pub fn app_bin() -> PathBuf {
 
 pub fn server_bin() -> PathBuf {
     release_bin("yichuang-server", "YICHUANG_SERVER_BIN")
+}
+
+/// The bench's floor app (`tests/pss-floor`), built by the bench itself.
+pub fn pss_floor_bin() -> PathBuf {
+    release_bin("yichuang-pss-floor", "YICHUANG_PSS_FLOOR_BIN")
 }
 
 /// Where failure screenshots and logs go: `<workspace>/.artifacts/<kind>/`.
@@ -495,6 +502,16 @@ pub fn tls_env(dir: &Path) -> Result<Vec<(String, String)>> {
     ])
 }
 
+/// The environment of a webview process on `display`, ours or the bench's floor app: no
+/// DMA-BUF renderer (Xvfb has no GPU) and no accessibility bus.
+pub fn webview_env(display: &Display) -> Vec<(String, String)> {
+    vec![
+        ("DISPLAY".into(), display.name.clone()),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
+        ("NO_AT_BRIDGE".into(), "1".into()),
+    ]
+}
+
 /// A fresh data dir and config for one app run.
 pub struct Workstation {
     pub dir: tempfile::TempDir,
@@ -522,8 +539,8 @@ impl Workstation {
 
     /// The environment the app process needs for this workstation.
     pub fn env(&self, display: &Display) -> Vec<(String, String)> {
-        vec![
-            ("DISPLAY".into(), display.name.clone()),
+        let mut env = webview_env(display);
+        env.extend([
             (
                 "YICHUANG_CONFIG".into(),
                 self.config_path().display().to_string(),
@@ -532,12 +549,11 @@ impl Workstation {
                 "YICHUANG_DATA_DIR".into(),
                 self.data_dir().display().to_string(),
             ),
-            ("WEBKIT_DISABLE_DMABUF_RENDERER".into(), "1".into()),
-            ("NO_AT_BRIDGE".into(), "1".into()),
             // The documented headless fallback for the data key (`core::keystore`): the
             // test machine has no Secret Service, and the tests read the key to open the store.
             ("YICHUANG_KEYSTORE".into(), "file".into()),
-        ]
+        ]);
+        env
     }
 
     /// `yichuang-workstation --enroll CODE` for this workstation, as IT provisions it: exit 0
@@ -621,51 +637,6 @@ impl Workstation {
             name: "yichuang-workstation",
         })
     }
-}
-
-/// Sum of RSS and PSS (in kB) over a process and all its descendants (WebKit's web and
-/// network processes are children of the app).
-pub fn tree_memory_kb(root: u32) -> (u64, u64) {
-    let mut parent_of = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for e in entries.flatten() {
-            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            // The comm field may contain spaces; fields after the last ')' are fixed.
-            if let Some(rest) = stat.rsplit(')').next() {
-                let ppid = rest
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|p| p.parse::<u32>().ok());
-                if let Some(ppid) = ppid {
-                    parent_of.push((pid, ppid));
-                }
-            }
-        }
-    }
-    let mut tree = vec![root];
-    let mut i = 0;
-    while i < tree.len() {
-        let p = tree[i];
-        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
-        i += 1;
-    }
-    let field = |text: &str, name: &str| -> u64 {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    tree.iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
-        .fold((0, 0), |(rss, pss), t| {
-            (rss + field(&t, "Rss:"), pss + field(&t, "Pss:"))
-        })
 }
 
 /// Test UKeys in a temporary directory: `scripts/ukey-test.sh setup DIR` (SoftHSM2 tokens,

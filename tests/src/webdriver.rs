@@ -57,6 +57,11 @@ impl Driver {
         Ok(Driver { port, _proc: guard })
     }
 
+    /// tauri-driver's process id (the app of a session runs below it).
+    pub fn pid(&self) -> u32 {
+        self._proc.pid()
+    }
+
     /// A WebDriver session: launches the app and attaches to its first window.
     pub async fn session(&self) -> Result<Client> {
         let mut caps = serde_json::Map::new();

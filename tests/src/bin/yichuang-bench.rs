@@ -4,9 +4,19 @@
 //!   the login view painted (two animation frames after mount), under the current display or
 //!   Xvfb; median of 5 runs after one warm-up (the warm-up fills the OS file cache, as on a
 //!   workstation that has started before).
-//! - `idle_rss_mb`: both windows open and painted, then idle 10 s; resident memory summed
-//!   over the app and its WebKit processes. RSS counts pages shared between those processes
-//!   once per process, so `idle_pss_mb` (shared pages divided among sharers) is printed too.
+//! - `idle_pss_mb` (and `idle_rss_mb`): both windows at work, idle 10 s, memory summed over
+//!   the app and its WebKit processes. A clerk (PKCS#11 test key) is logged in with the hall
+//!   queue on the server, the desk's queue panel shows a called ticket and the citizen window
+//!   asks for the rating (「服务结束，请评价」, countdown 30 s, so it still asks when measured);
+//!   the app runs under tauri-driver (WebDriver), which puts its page in automation mode. RSS
+//!   counts pages shared between the processes once per process; PSS divides them among
+//!   their sharers.
+//! - `idle_pss_floor_mb`: the floor of the stack in the same run, a minimal Tauri 2 app with
+//!   one 1366×768 window and a small page (`tests/pss-floor`: same Tauri, wry and WebKitGTK
+//!   through the workspace's Cargo.lock, release profile, no plugins), built with cargo by
+//!   this bench before measuring; started directly, idle 10 s after its page reports itself
+//!   painted, PSS summed over its process tree the same way. `idle_pss_vs_floor` is the
+//!   ratio (target ≤ 1.0). Each process's share is printed to stderr.
 //!
 //! The timings the E2E tests used to assert, measured here in the real window through
 //! WebDriver (so each includes up to one 100 ms poll of the page); the functional tests only
@@ -20,18 +30,38 @@
 //! - `camera_preview_fps`: the device panel's preview of the simulated 1080p camera over 3 s
 //!   (target ≥ 15).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use yichuang_core::infra::config::QueueMode;
+use yichuang_e2e::clerk::click_when_enabled;
+use yichuang_e2e::desk::{call_next, hall_queue};
+use yichuang_e2e::memory::{tree_memory, ProcessMemory};
 use yichuang_e2e::webdriver::{
-    click, open_device_panel_when_connected, until, wait_attr, wait_text, wd,
+    click, open_device_panel_when_connected, switch_to_window_with, until, wait_attr, wait_text, wd,
 };
 use yichuang_e2e::{
-    tree_memory_kb, workstation_config, App, ChildGuard, Display, Ukey, Workstation,
+    pss_floor_bin, tree_memory_kb, webview_env, workspace_root, workstation_config, App,
+    ChildGuard, Display, Ukey, Workstation,
 };
 
 const RUNS: usize = 5;
+
+/// A channel of the process's stdout lines.
+fn stdout_lines(process: &mut ChildGuard) -> Result<mpsc::Receiver<String>> {
+    let stdout = process.child.stdout.take().context("stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
 
 /// Starts the app and returns it with a channel of its stdout lines.
 fn start(display: &Display) -> Result<(ChildGuard, Instant, mpsc::Receiver<String>, Workstation)> {
@@ -41,16 +71,121 @@ fn start(display: &Display) -> Result<(ChildGuard, Instant, mpsc::Receiver<Strin
         display,
         &[("YICHUANG_STARTUP_PROBE", "1"), ("RUST_LOG", "warn")],
     )?;
-    let stdout = app.child.stdout.take().context("stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = stdout_lines(&mut app)?;
     Ok((app, t0, rx, ws))
+}
+
+/// How long both the app and the floor idle before their memory is read.
+const IDLE: Duration = Duration::from_secs(10);
+
+/// Builds the floor app (`tests/pss-floor`) with cargo, release profile: the workspace's
+/// Cargo.lock gives it the same Tauri, wry and WebKitGTK as the app.
+fn build_floor() -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-q", "-p", "yichuang-pss-floor"])
+        .current_dir(workspace_root())
+        .status()
+        .context("running cargo to build the floor app")?;
+    ensure!(status.success(), "building yichuang-pss-floor: {status}");
+    Ok(())
+}
+
+/// The floor app's processes after it painted its window and idled.
+fn floor_memory(display: &Display) -> Result<Vec<ProcessMemory>> {
+    let bin = pss_floor_bin();
+    let child = Command::new(&bin)
+        .envs(webview_env(display))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let mut floor = ChildGuard {
+        child,
+        name: "yichuang-pss-floor",
+    };
+    let rx = stdout_lines(&mut floor)?;
+    wait_line(&rx, "pss-floor-rendered main", Duration::from_secs(60))?;
+    std::thread::sleep(IDLE);
+    let memory = tree_memory(floor.pid());
+    floor.terminate(Duration::from_secs(5));
+    Ok(memory)
+}
+
+const CLERKS: &str =
+    "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query\n";
+
+/// The app's processes with both windows at work (see the module doc), after idling.
+async fn working_memory() -> Result<Vec<ProcessMemory>> {
+    let mut app = App::builder("bench-idle-pss")
+        .window(5)
+        .config(|c| {
+            c.hall.code = Some("441500".into());
+            c.queue.mode = QueueMode::Hall;
+            c.citizen_screen.rating_seconds = 30;
+        })
+        .ukey(Ukey::Pkcs11)
+        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+        .start()
+        .await?;
+    let client = &app.client;
+    let memory = app
+        .scenario(async {
+            hall_queue(&app, "A", "社保", 5, 2)?;
+            app.login("张三").await?;
+            wait_text(
+                client,
+                "[data-testid=queue-waiting-count]",
+                Duration::from_secs(10),
+            )
+            .await?;
+            call_next(client, "A001").await?;
+            click_when_enabled(client, "[data-testid=request-rating]").await?;
+            ensure!(
+                switch_to_window_with(
+                    client,
+                    "[data-testid=citizen-rating]",
+                    Duration::from_secs(5)
+                )
+                .await?,
+                "the citizen window does not ask for the rating"
+            );
+            // Idle: no WebDriver call until the memory is read.
+            tokio::time::sleep(IDLE).await;
+            let memory = tree_memory(app.app_pid()?);
+            // What was measured: the rating still asked, the desk's queue panel still there.
+            ensure!(
+                app.exists("[data-testid=citizen-rating]").await,
+                "the rating view ended before the measurement"
+            );
+            ensure!(
+                switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
+                    .await?,
+                "no queue panel in the clerk window"
+            );
+            Ok(memory)
+        })
+        .await;
+    app.close().await;
+    memory
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// Each process's share to stderr; the PSS sum in kB.
+fn report_processes(what: &str, processes: &[ProcessMemory]) -> u64 {
+    for p in processes {
+        eprintln!(
+            "{what}: {} ({}) PSS {:.1} MB, RSS {:.1} MB",
+            p.name,
+            p.pid,
+            mb(p.pss_kb),
+            mb(p.rss_kb)
+        );
+    }
+    processes.iter().map(|p| p.pss_kb).sum()
 }
 
 fn wait_line(rx: &mpsc::Receiver<String>, prefix: &str, within: Duration) -> Result<()> {
@@ -240,6 +375,8 @@ async fn window_timings() -> Result<()> {
 }
 
 fn main() -> Result<()> {
+    // Before any measurement, so the compiler's load is over when the clocks run.
+    build_floor()?;
     let display = Display::ensure()?;
     // One display for every app of this run (the fixture reuses an existing DISPLAY).
     std::env::set_var("DISPLAY", &display.name);
@@ -256,6 +393,7 @@ fn main() -> Result<()> {
     );
     println!("bench: startup_to_login_ms {} ms", median.as_millis());
 
+    // Both windows on the login screen, without WebDriver: context for the figures below.
     let (mut app, _t0, rx, _ws) = start(&display)?;
     let deadline = Duration::from_secs(60);
     let mut seen = (false, false);
@@ -267,15 +405,27 @@ fn main() -> Result<()> {
         seen.0 |= line.starts_with("yichuang-rendered clerk login");
         seen.1 |= line.starts_with("yichuang-rendered citizen citizen-idle");
     }
-    std::thread::sleep(Duration::from_secs(10));
-    let (rss, pss) = tree_memory_kb(app.pid());
+    std::thread::sleep(IDLE);
+    let (_, login_pss) = tree_memory_kb(app.pid());
     app.terminate(Duration::from_secs(5));
-    println!("bench: idle_rss_mb {:.1} MB", rss as f64 / 1024.0);
-    println!("bench: idle_pss_mb {:.1} MB", pss as f64 / 1024.0);
+    eprintln!("login screen, no WebDriver: PSS {:.1} MB", mb(login_pss));
 
-    tokio::runtime::Builder::new_multi_thread()
+    let floor = report_processes("floor", &floor_memory(&display).context("the floor app")?);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?
-        .block_on(window_timings())
+        .build()?;
+    let working = runtime.block_on(working_memory()).context("idle_pss_mb")?;
+    let rss: u64 = working.iter().map(|p| p.rss_kb).sum();
+    let pss = report_processes("app", &working);
+    println!("bench: idle_rss_mb {:.1} MB", mb(rss));
+    println!("bench: idle_pss_mb {:.1} MB", mb(pss));
+    println!("bench: idle_pss_floor_mb {:.1} MB", mb(floor));
+    println!(
+        "bench: idle_pss_vs_floor {:.2} x",
+        pss as f64 / floor as f64
+    );
+
+    runtime.block_on(window_timings())
 }

@@ -1,0 +1,97 @@
+//! Memory of a process tree, as the app bench measures it: the app (or the floor app) and the
+//! WebKit web and network processes it spawned.
+
+use std::path::Path;
+
+/// One process's share of a tree's memory (kB, from `/proc/<pid>/smaps_rollup`).
+#[derive(Debug, Clone)]
+pub struct ProcessMemory {
+    pub pid: u32,
+    /// The kernel's short name (`comm`, e.g. `WebKitWebProces`).
+    pub name: String,
+    pub rss_kb: u64,
+    /// Proportional set size: shared pages divided among the processes sharing them.
+    pub pss_kb: u64,
+}
+
+/// `(pid, parent pid)` of every process.
+fn parents() -> Vec<(u32, u32)> {
+    let mut parent_of = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return parent_of;
+    };
+    for e in entries.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The comm field may contain spaces; fields after the last ')' are fixed.
+        if let Some(rest) = stat.rsplit(')').next() {
+            if let Some(ppid) = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u32>().ok())
+            {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    parent_of
+}
+
+/// `root` and all its descendants, root first.
+pub fn process_tree(root: u32) -> Vec<u32> {
+    let parent_of = parents();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// The first descendant of `root` running the executable `exe` (e.g. the app that
+/// tauri-driver's WebKitWebDriver launched for a WebDriver session).
+pub fn descendant_running(root: u32, exe: &Path) -> Option<u32> {
+    let exe = std::fs::canonicalize(exe).ok()?;
+    process_tree(root)
+        .into_iter()
+        .skip(1)
+        .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe))
+}
+
+/// Each process of `root`'s tree with its RSS and PSS.
+pub fn tree_memory(root: u32) -> Vec<ProcessMemory> {
+    let field = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    process_tree(root)
+        .into_iter()
+        .filter_map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            Some(ProcessMemory {
+                pid,
+                name: name.trim().to_owned(),
+                rss_kb: field(&rollup, "Rss:"),
+                pss_kb: field(&rollup, "Pss:"),
+            })
+        })
+        .collect()
+}
+
+/// Sum of RSS and PSS (in kB) over a process and all its descendants (WebKit's web and
+/// network processes are children of the app).
+pub fn tree_memory_kb(root: u32) -> (u64, u64) {
+    tree_memory(root)
+        .iter()
+        .fold((0, 0), |(rss, pss), p| (rss + p.rss_kb, pss + p.pss_kb))
+}
