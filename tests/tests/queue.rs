@@ -120,21 +120,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
 
             // B001: 不满意 without a reason is refused; with 服务态度 it is taken.
             call_next(client, "B001").await?;
-            click_when_enabled(client, "[data-testid=request-rating]").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-rating]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "no rating question"
-            );
-            wd(client.find(Locator::Css("[data-testid=rate-dissatisfied]")))
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)?;
+            rate_visit(client, "dissatisfied").await?;
             click_when_enabled(client, "[data-testid=rate-submit]").await?;
             let refused =
                 wait_text(client, "[data-testid=rating-error]", Duration::from_secs(5)).await?;
@@ -165,21 +151,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
             ensure!(app.stop_server()?, "server did not stop");
             app.backend_state("unreachable", Duration::from_secs(10))
                 .await?;
-            click_when_enabled(client, "[data-testid=request-rating]").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-rating]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "no rating question while the server is down"
-            );
-            wd(client.find(Locator::Css("[data-testid=rate-satisfied]")))
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)?;
+            rate_visit(client, "satisfied").await?;
             wait_text(
                 client,
                 "[data-testid=citizen-thanks]",
@@ -291,21 +263,7 @@ async fn b2_the_call_screen_a_second_desk_recall_skip_and_transfer_around_one_wi
             h.click("[data-testid=receive-all]").await?;
             let done = print_and_decide(&mut h).await?;
             ensure!(done.contains("已受理"), "A001's case: {done}");
-            click_when_enabled(client, "[data-testid=request-rating]").await?;
-            ensure!(
-                switch_to_window_with(
-                    client,
-                    "[data-testid=citizen-rating]",
-                    Duration::from_secs(5)
-                )
-                .await?,
-                "no rating question"
-            );
-            wd(client.find(Locator::Css("[data-testid=rate-very_satisfied]")))
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)?;
+            rate_visit(client, "very_satisfied").await?;
             let visit = rated_visit(&app, "A001").await?;
             let cases = visit["visit"]["cases"]
                 .as_array()
