@@ -93,7 +93,7 @@ fn system_today() -> Date {
 }
 
 fn fail(e: &IdCardError) -> ExitCode {
-    println!("错误: {}", e.hint());
+    println!("错误: {}", e.message());
     println!("  类别: {}", e.kind().message(DEVICE_NAME));
     println!("  详情（运维）: {e}");
     ExitCode::from(1)

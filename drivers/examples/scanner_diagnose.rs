@@ -157,7 +157,7 @@ fn print_event(i: usize, e: &ScanEvent) {
 }
 
 fn fail(e: &ScannerError) -> ExitCode {
-    println!("错误: {}", e.hint());
+    println!("错误: {}", e.message());
     println!("  类别: {}", e.kind().message(DEVICE_NAME));
     println!("  详情（运维）: {e}");
     ExitCode::from(1)
@@ -215,7 +215,7 @@ fn run<T: Transport>(transport: T, args: &Args) -> ExitCode {
             }
             Err(e) if !e.is_fatal() => {
                 bad += 1;
-                println!("扫码无效: {}", e.hint());
+                println!("扫码无效: {}", e.message());
                 println!("  详情（运维）: {e}");
                 describe_raw(&raw);
             }

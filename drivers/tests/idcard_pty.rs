@@ -210,7 +210,7 @@ fn c1_card_pulled_mid_read_is_a_typed_error() {
     let err = reader.read_card().unwrap_err();
     assert_eq!(err, IdCardError::CardPulled);
     assert_eq!(err.kind(), ErrorKind::NeedsAttention);
-    assert!(err.hint().contains("移开"));
+    assert!(err.message().contains("移开"));
 }
 
 #[test]

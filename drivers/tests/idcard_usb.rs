@@ -134,7 +134,7 @@ fn c1_real_libusb_reports_a_missing_reader_as_not_connected() {
     assert!(matches!(e, IdCardError::NotFound { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::NotConnected);
     assert_eq!(
-        e.hint(),
+        e.message(),
         "未检测到身份证读卡器，请检查USB连接线或端口设置。"
     );
     assert!(e.to_string().contains("0400:c35a"), "{e}");

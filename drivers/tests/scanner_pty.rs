@@ -215,7 +215,7 @@ fn over_long_scan_is_a_typed_error_and_reading_continues() {
         Err(e @ ScannerError::Frame(FrameError::TooLong { limit: 64 })) => {
             assert!(!e.is_fatal());
             assert_eq!(e.kind(), ErrorKind::Protocol);
-            assert!(e.hint().contains("过长"));
+            assert!(e.message().contains("过长"));
         }
         other => panic!("expected TooLong, got {other:?}"),
     }
@@ -307,7 +307,7 @@ fn unplugged_scanner_is_not_connected() {
         .expect_err("unplug must be an error");
     assert!(e.is_fatal());
     assert_eq!(e.kind(), ErrorKind::NotConnected);
-    assert!(e.hint().starts_with("扫码枪未连接"));
+    assert!(e.message().starts_with("扫码枪未连接"));
     assert!(e.to_device_error().message().starts_with("扫码枪未连接"));
 }
 

@@ -122,7 +122,7 @@ fn card_error(e: &IdCardError) -> UserError {
                 ErrorCode::IdCardMisconfigured,
             ],
         ),
-        e.hint().to_string(),
+        e.message().to_string(),
         e.to_string(),
     )
 }
@@ -334,7 +334,7 @@ fn run(
         if let Err(e) = reader.sam_status() {
             tracing::warn!(error = %e, "ID-card reader SAM not answering");
             state(DeviceState::Error {
-                message: e.hint().to_string(),
+                message: e.message().to_string(),
             });
             sleep(timing.reopen);
             continue;

@@ -159,7 +159,7 @@ fn run(
             Ok(s) => s,
             Err(e) => {
                 emit(ScannerEvent::State(DeviceState::Error {
-                    message: e.hint().to_string(),
+                    message: e.message().to_string(),
                 }));
                 return;
             }

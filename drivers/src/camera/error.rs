@@ -1,6 +1,6 @@
 //! [`CameraError`]: every way the document camera can fail, each with a [`crate::ErrorKind`]
 //! for the app and a [`CameraProblem`] whose Chinese sentence the clerk reads
-//! ([`CameraError::hint`], from [`crate::messages::camera`]); the `Display` text is the detail
+//! ([`CameraError::message`], from [`crate::messages::camera`]); the `Display` text is the detail
 //! for IT.
 
 use super::jpeg::JpegError;
@@ -85,7 +85,7 @@ impl CameraError {
     }
 
     /// One Chinese sentence telling the clerk what to do.
-    pub fn hint(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         messages::camera(self.problem())
     }
 
@@ -128,7 +128,7 @@ mod tests {
             detail: "ENODEV".into(),
         };
         assert_eq!(e.kind(), ErrorKind::NotConnected);
-        assert!(e.hint().starts_with("高拍仪未连接"));
+        assert!(e.message().starts_with("高拍仪未连接"));
         assert!(e.to_device_error().message().starts_with("高拍仪未连接"));
         assert!(e.is_fatal());
         let bad = CameraError::Decode(JpegError::Decode("x".into()));
@@ -147,7 +147,7 @@ mod tests {
             CameraError::Config("x".into()),
             CameraError::QrDecoder("index out of bounds".into()),
         ] {
-            assert!(e.hint().starts_with("高拍仪"), "{e}");
+            assert!(e.message().starts_with("高拍仪"), "{e}");
         }
     }
 }

@@ -14,7 +14,7 @@
 //! - [`scene`]: synthetic desks, tickets and pages for the simulator, tests and benches;
 //! - [`image`]: the pixel buffers;
 //! - [`error`]: [`CameraError`], whose [`kind`](CameraError::kind) maps to
-//!   [`crate::ErrorKind`] and whose [`hint`](CameraError::hint) is the clerk's sentence.
+//!   [`crate::ErrorKind`] and whose [`message`](CameraError::message) is the clerk's sentence.
 
 pub mod crop;
 pub mod error;

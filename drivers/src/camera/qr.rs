@@ -374,7 +374,7 @@ mod tests {
         );
         assert_eq!(failed.kind(), crate::ErrorKind::Protocol);
         assert!(!failed.is_fatal());
-        assert!(failed.hint().contains("二维码无法识别"));
+        assert!(failed.message().contains("二维码无法识别"));
         let formatted = decode_guarded(|| -> u8 { panic!("{} of {}", 3, 4) }).unwrap_err();
         assert_eq!(formatted, CameraError::QrDecoder("3 of 4".into()));
         // The reader is usable right after.

@@ -368,7 +368,7 @@ mod tests {
         sim.unplug();
         let e = cap.next_frame().unwrap_err();
         assert!(matches!(e, CameraError::Unplugged { .. }), "{e}");
-        assert!(e.hint().starts_with("高拍仪未连接"));
+        assert!(e.message().starts_with("高拍仪未连接"));
         assert!(sim.open().is_err());
         assert!(sim.list().unwrap().is_empty());
         sim.plug();

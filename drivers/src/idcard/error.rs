@@ -1,5 +1,5 @@
 //! [`IdCardError`]: every way reading a card can fail, each with a [`crate::ErrorKind`] for the
-//! app and an [`IdCardProblem`] whose Chinese sentence the clerk reads ([`IdCardError::hint`],
+//! app and an [`IdCardProblem`] whose Chinese sentence the clerk reads ([`IdCardError::message`],
 //! from [`crate::messages::id_card`]); the `Display` text is the detail for IT.
 
 use super::codec::{FrameError, PayloadError, SamStatus};
@@ -133,7 +133,7 @@ impl IdCardError {
     }
 
     /// One Chinese sentence telling the clerk what to do.
-    pub fn hint(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         messages::id_card(self.problem())
     }
 
@@ -204,7 +204,7 @@ mod tests {
         ];
         for (e, kind) in cases {
             assert_eq!(e.kind(), kind, "{e}");
-            assert!(!e.hint().is_empty());
+            assert!(!e.message().is_empty());
             let d = e.to_device_error();
             assert!(d.message().starts_with(DEVICE_NAME));
         }

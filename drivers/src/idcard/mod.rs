@@ -13,7 +13,7 @@
 //! - [`simulator`]: the SAM end of the same protocol, with sample cards (their identities in
 //!   `samples.rs`) and fault injection;
 //! - [`error`]: [`IdCardError`], whose [`kind`](IdCardError::kind) maps to
-//!   [`crate::ErrorKind`] and whose [`hint`](IdCardError::hint) is the clerk's Chinese sentence
+//!   [`crate::ErrorKind`] and whose [`message`](IdCardError::message) is the clerk's Chinese sentence
 //!   (from [`crate::messages`]).
 
 pub mod codec;

@@ -109,7 +109,7 @@ impl PhotoError {
     }
 
     /// One Chinese sentence for the photo slot.
-    pub fn hint(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         messages::id_card_photo(self.problem())
     }
 }
@@ -367,7 +367,7 @@ mod tests {
         };
         assert_eq!(crash.problem(), PhotoProblem::DecoderFailed);
         for e in [missing, hang, crash, PhotoError::Refused] {
-            assert!(e.hint().contains("照片"), "{e}");
+            assert!(e.message().contains("照片"), "{e}");
         }
         let helper = PhotoHelper {
             helper: "/nonexistent/yichuang-wlt-helper".into(),

@@ -1,6 +1,6 @@
 //! [`ScannerError`]: every way getting a scan can fail, each with a [`crate::ErrorKind`] for
 //! the app and a [`ScannerProblem`] whose Chinese sentence the clerk reads
-//! ([`ScannerError::hint`], from [`crate::messages::scanner`]); the `Display` text is the
+//! ([`ScannerError::message`], from [`crate::messages::scanner`]); the `Display` text is the
 //! detail for IT.
 
 use super::codec::FrameError;
@@ -69,7 +69,7 @@ impl ScannerError {
     }
 
     /// One Chinese sentence telling the clerk what to do.
-    pub fn hint(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         messages::scanner(self.problem())
     }
 
@@ -141,7 +141,7 @@ mod tests {
         ];
         for (e, kind) in cases {
             assert_eq!(e.kind(), kind, "{e}");
-            assert!(e.hint().starts_with("扫码") || e.hint().starts_with("条码"));
+            assert!(e.message().starts_with("扫码") || e.message().starts_with("条码"));
             let d = e.to_device_error();
             assert!(d.message().starts_with(DEVICE_NAME));
             assert_eq!(e.is_fatal(), !matches!(e, ScannerError::Frame(_)));
@@ -151,7 +151,7 @@ mod tests {
             "扫码枪未连接，请检查连接线后重试。"
         );
         assert!(ScannerError::Io("x".into())
-            .hint()
+            .message()
             .starts_with("扫码枪未连接"));
     }
 }

@@ -9,7 +9,7 @@
 //! - [`driver`]: [`Scanner`], the [`ScanSource`] the app reads scans from;
 //! - [`simulator`]: the scanner's end of the line behind a pty, with split writes and noise;
 //! - [`error`]: [`ScannerError`], whose [`kind`](ScannerError::kind) maps to
-//!   [`crate::ErrorKind`] and whose [`hint`](ScannerError::hint) is the clerk's Chinese sentence
+//!   [`crate::ErrorKind`] and whose [`message`](ScannerError::message) is the clerk's Chinese sentence
 //!   (from [`crate::messages`]).
 
 pub mod codec;

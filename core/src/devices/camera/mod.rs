@@ -80,7 +80,7 @@ pub fn camera_error(e: &CameraError) -> UserError {
                 ErrorCode::CameraMisconfigured,
             ],
         ),
-        e.hint().to_string(),
+        e.message().to_string(),
         e.to_string(),
     )
 }
