@@ -37,7 +37,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::click_when_enabled;
-use yichuang_e2e::desk::{call_next, hall_queue};
+use yichuang_e2e::desk::{call_next, hall_queue, queue_app};
 use yichuang_e2e::memory::{tree_memory, ProcessMemory};
 use yichuang_e2e::webdriver::{
     click, open_device_panel_when_connected, switch_to_window_with, until, wait_attr, wait_text, wd,
@@ -112,20 +112,11 @@ fn floor_memory(display: &Display) -> Result<Vec<ProcessMemory>> {
     Ok(memory)
 }
 
-const CLERKS: &str =
-    "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query\n";
-
 /// The app's processes with both windows at work (see the module doc), after idling.
 async fn working_memory() -> Result<Vec<ProcessMemory>> {
-    let mut app = App::builder("bench-idle-pss")
-        .window(5)
-        .config(|c| {
-            c.hall.code = Some("441500".into());
-            c.queue.mode = QueueMode::Hall;
-            c.citizen_screen.rating_seconds = 30;
-        })
-        .ukey(Ukey::Pkcs11)
-        .auth_server(CLERKS, &[("T-ZS", "ca/clerk-ecdsa.pem")])
+    let mut app = queue_app("bench-idle-pss", 5, QueueMode::Hall)
+        // The rating view stays up through the idle time and the measurement.
+        .config(|c| c.citizen_screen.rating_seconds = 30)
         .start()
         .await?;
     let client = &app.client;
