@@ -17,6 +17,8 @@
 //!   this bench before measuring; started directly, idle 10 s after its page reports itself
 //!   painted, PSS summed over its process tree the same way. `idle_pss_vs_floor` is the
 //!   ratio (target ≤ 1.0). Each process's share is printed to stderr.
+//! - `idle_pss_floor_two_windows_mb`: the same floor app with a second window opened the way
+//!   Tauri opens one by default; what two windows cost without sharing a web process.
 //!
 //! The timings the E2E tests used to assert, measured here in the real window through
 //! WebDriver (so each includes up to one 100 ms poll of the page); the functional tests only
@@ -91,11 +93,12 @@ fn build_floor() -> Result<()> {
     Ok(())
 }
 
-/// The floor app's processes after it painted its window and idled.
-fn floor_memory(display: &Display) -> Result<Vec<ProcessMemory>> {
+/// The floor app's processes after it painted its `windows` (1 or 2) and idled.
+fn floor_memory(display: &Display, windows: u8) -> Result<Vec<ProcessMemory>> {
     let bin = pss_floor_bin();
     let child = Command::new(&bin)
         .envs(webview_env(display))
+        .env("PSS_FLOOR_WINDOWS", windows.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -105,7 +108,12 @@ fn floor_memory(display: &Display) -> Result<Vec<ProcessMemory>> {
         name: "yichuang-pss-floor",
     };
     let rx = stdout_lines(&mut floor)?;
-    wait_line(&rx, "pss-floor-rendered main", Duration::from_secs(60))?;
+    // Each window reports itself once, in either order.
+    let mut painted = 0;
+    while painted < windows {
+        wait_line(&rx, "pss-floor-rendered", Duration::from_secs(60))?;
+        painted += 1;
+    }
     std::thread::sleep(IDLE);
     let memory = tree_memory(floor.pid());
     floor.terminate(Duration::from_secs(5));
@@ -401,7 +409,14 @@ fn main() -> Result<()> {
     app.terminate(Duration::from_secs(5));
     eprintln!("login screen, no WebDriver: PSS {:.1} MB", mb(login_pss));
 
-    let floor = report_processes("floor", &floor_memory(&display).context("the floor app")?);
+    let floor = report_processes(
+        "floor",
+        &floor_memory(&display, 1).context("the floor app")?,
+    );
+    let floor_two = report_processes(
+        "floor, two windows",
+        &floor_memory(&display, 2).context("the floor app with two windows")?,
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -416,6 +431,10 @@ fn main() -> Result<()> {
     println!(
         "bench: idle_pss_vs_floor {:.2} x",
         pss as f64 / floor as f64
+    );
+    println!(
+        "bench: idle_pss_floor_two_windows_mb {:.1} MB",
+        mb(floor_two)
     );
 
     runtime.block_on(window_timings())
