@@ -196,6 +196,24 @@ pub async fn wait_text(client: &Client, css: &str, within: Duration) -> Result<S
     }
 }
 
+/// Waits until `css` shows exactly `want` (trimmed); the last text seen is in the error.
+pub async fn wait_text_eq(client: &Client, css: &str, want: &str, within: Duration) -> Result<()> {
+    let started = Instant::now();
+    let mut last = String::new();
+    loop {
+        if let Ok(el) = wd(client.find(Locator::Css(css))).await {
+            last = wd(el.text()).await?;
+            if last.trim() == want {
+                return Ok(());
+            }
+        }
+        if started.elapsed() > within {
+            bail!("{css} shows {last:?}, not {want:?}, after {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Switches to the window whose document contains `css`; returns false if none does.
 pub async fn switch_to_window_with(client: &Client, css: &str, within: Duration) -> Result<bool> {
     let started = Instant::now();

@@ -6,7 +6,7 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 use yichuang_e2e::clerk::{option, pick, print_and_decide, Hands};
-use yichuang_e2e::webdriver::{settled, until, wait_attr, wait_text, wd};
+use yichuang_e2e::webdriver::{settled, until, wait_attr, wait_text, wait_text_eq, wd};
 use yichuang_e2e::{pdf_texts, App};
 
 async fn material_select(h: &mut Hands<'_>, row: usize, value: &str) -> Result<()> {
@@ -97,9 +97,9 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
             .await?;
             let done = print_and_decide(&mut h).await?;
             ensure!(done.contains("容缺受理"), "deferred: {done}");
-            let total =
-                wait_text(client, "[data-testid=today-total]", Duration::from_secs(3)).await?;
-            ensure!(total.trim() == "4", "today's figures: {total}");
+            wait_text_eq(client, "[data-testid=today-total]", "4", Duration::from_secs(3))
+                .await
+                .context("today's figures after four decisions")?;
             Ok(())
         })
         .await;

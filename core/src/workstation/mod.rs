@@ -48,11 +48,11 @@ pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;
     /// Today in China Standard Time.
     fn today(&self) -> Date {
-        crate::infra::clock::date_from_unix(self.now_ms().div_euclid(1000))
+        crate::infra::clock::date_from_unix(crate::infra::clock::hall_secs(self.now_ms()))
     }
     /// Date and time as printed on slips and in file names (China Standard Time).
     fn slip_time(&self) -> yichuang_drivers::escpos::SlipTime {
-        crate::infra::clock::slip_time_from_unix(self.now_ms().div_euclid(1000))
+        crate::infra::clock::slip_time_from_unix(crate::infra::clock::hall_secs(self.now_ms()))
     }
 }
 
@@ -339,5 +339,18 @@ pub(crate) mod tests {
         fn now_ms(&self) -> i64 {
             self.0
         }
+    }
+
+    /// 2026-12-06 16:30 UTC is already 00:30 on the 7th in the hall: today's figures, slips
+    /// and case dates follow the hall's day, not UTC's (the figures read 0 after midnight).
+    #[test]
+    fn i3_the_hall_day_starts_at_midnight_china_time_not_utc() {
+        let at = 1_796_574_600_000; // 2026-12-06T16:30:00Z
+        let clock = FixedClock(at);
+        assert_eq!(clock.today(), Date { year: 2026, month: 12, day: 7 });
+        let t = clock.slip_time();
+        assert_eq!((t.day, t.hour, t.minute), (7, 0, 30));
+        let before = FixedClock(at - 60 * 60_000); // 15:30Z, 23:30 in the hall
+        assert_eq!(before.today(), Date { year: 2026, month: 12, day: 6 });
     }
 }

@@ -311,7 +311,7 @@ impl Workstation {
             ticket_number: ticket.number.clone(),
             item,
             waiting,
-            issued_at: crate::infra::clock::slip_time_from_unix(ticket.issued_at.div_euclid(1000)),
+            issued_at: crate::infra::clock::slip_time_from_unix(crate::infra::clock::hall_secs(ticket.issued_at)),
             ticket_code: ticket.id.clone(),
             footer: words::TICKET_FOOTER.map(String::from).to_vec(),
         };
