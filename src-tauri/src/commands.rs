@@ -144,12 +144,12 @@ pub async fn unlock(ws: Ws<'_>, pin: String) -> Result<ShellStatus, UserError> {
 #[specta::specta]
 pub async fn ukey_change_pin(
     ws: Ws<'_>,
-    old: String,
-    new: String,
+    old_pin: String,
+    new_pin: String,
     confirm: String,
 ) -> Result<ShellStatus, UserError> {
     let ws = ws.inner().clone();
-    blocking(move || ws.change_pin(&old, &new, &confirm)).await
+    blocking(move || ws.change_pin(&old_pin, &new_pin, &confirm)).await
 }
 
 /// The desk's UKey libraries and why any did not load (device panel, login view; A2).
