@@ -295,15 +295,24 @@ async fn a1_pkcs11_login_unbound_refused_and_offline_grant() -> Result<()> {
     Ok(())
 }
 
-/// Types `text` into the input `css` (cleared first) until the box holds it.
+/// Types `text` into the input `css` (cleared first) and waits until the box holds it
+/// (WebKitGTK's driver returns from Send Keys before the page has seen every key); types
+/// again only when the box ends up holding something else.
 async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
-    until(Duration::from_secs(10), css, || async move {
+    for _ in 0..3 {
         let el = wd(client.find(Locator::Css(css))).await?;
-        wd(el.clear()).await?;
+        wd(el.clear()).await.ok();
         wd(el.send_keys(text)).await?;
-        Ok(wd(el.prop("value")).await?.unwrap_or_default() == text)
-    })
-    .await
+        let held = until(Duration::from_secs(5), css, || {
+            let el = el.clone();
+            async move { Ok(wd(el.prop("value")).await?.unwrap_or_default() == text) }
+        })
+        .await;
+        if held.is_ok() {
+            return Ok(());
+        }
+    }
+    bail!("{css} does not hold the typed text")
 }
 
 /// Issue 16 (A2, A3): one desk with the SoftHSM2 PKCS#11 module (`[devices.ukey]`) and the
@@ -412,8 +421,12 @@ async fn a2_a3_two_libraries_in_one_login_list_and_the_pin_changed_in_the_window
             })
             .await?;
 
-            // Logout: the old PIN is refused, the new one logs in.
-            click(client, "[data-testid=logout]").await?;
+            // Logout (once the dialog's overlay has faded): the old PIN is refused, the new
+            // one logs in.
+            until(Duration::from_secs(5), "the logout click", || async move {
+                Ok(click(client, "[data-testid=logout]").await.is_ok())
+            })
+            .await?;
             wait_text(client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
             login_with(client, "钱七", &skf_pin).await?;
             let err = next_login_error(client, "").await?;
