@@ -320,7 +320,7 @@ async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
 /// naming its library; 张三 logs in through PKCS#11, 钱七 through SKF. 钱七's key still has
 /// its initial PIN: the workbench says so, the PIN is changed in the dialog (a wrong old PIN
 /// first: the retries left), and after logout the old PIN is refused and the new one logs in.
-/// The change is audited, without any PIN.
+/// The change is audited, without any PIN. Pulling the SKF key then locks the window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a2_a3_two_libraries_in_one_login_list_and_the_pin_changed_in_the_window() -> Result<()> {
     let mut app = App::builder("ukey-desk")
@@ -443,6 +443,13 @@ async fn a2_a3_two_libraries_in_one_login_list_and_the_pin_changed_in_the_window
                 !app.exists("[data-testid=pin-default-warning]").await,
                 "still warned after the change"
             );
+
+            // The presence watch covers the SKF library's key too: pulling it locks.
+            yichuang_e2e::skf_key(app.keys()?, "remove")?;
+            wait_text(client, "[data-testid=lock-screen]", Duration::from_secs(10))
+                .await
+                .context("not locked after pulling the SKF key")?;
+            yichuang_e2e::skf_key(app.keys()?, "insert")?;
             Ok(())
         })
         .await;

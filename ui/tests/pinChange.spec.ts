@@ -6,6 +6,11 @@ import App from '../src/clerk/App.vue'
 import { MemoryBackend } from '../src/backend/memory'
 import type { LoginKey } from '../src/bindings'
 import { canSubmitPinChange, pinRule, pinRuleError } from '../src/clerk/pinRules'
+import UkeyLibraries from '../src/clerk/UkeyLibraries.vue'
+import { mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
+import ElementPlus from 'element-plus'
+import { installBackend } from '../src/backend'
 import { mountWith } from './mount'
 
 function key(id: string, cn: string, library: string, defaultPin: boolean): LoginKey {
@@ -54,6 +59,25 @@ describe('several UKey libraries at the desk (A2)', () => {
     const labels = w.findAllComponents({ name: 'ElOption' }).map((o) => o.props('label') as string)
     expect(labels.some((l) => l.includes('张三') && l.includes('libsofthsm2.so'))).toBe(true)
     expect(labels.some((l) => l.includes('钱七') && l.includes('乙CA（SKF）'))).toBe(true)
+  })
+})
+
+describe('UKey libraries on the device panel (A2)', () => {
+  it('lists every library, the one that did not load with its Chinese reason', async () => {
+    const backend = new MemoryBackend()
+    backend.libraries = [
+      { name: 'libsofthsm2.so', backend: 'pkcs11', module: '/usr/lib/softhsm/libsofthsm2.so', error: null, detail: null },
+      { name: '丙CA', backend: 'skf', module: '/opt/c/libskf.so', error: 'UKey驱动（模块）未找到或加载失败，请联系运维人员安装UKey驱动。', detail: 'x' },
+    ]
+    const w = mount(UkeyLibraries, {
+      global: { plugins: [createPinia(), ElementPlus, { install: (app) => installBackend(app, backend) }] },
+    })
+    await flushPromises()
+    const rows = w.findAll('[data-testid="ukey-library"]')
+    expect(rows.map((r) => r.attributes('data-loaded'))).toEqual(['true', 'false'])
+    expect(rows[0].text()).toContain('已加载')
+    expect(rows[1].text()).toContain('丙CA')
+    expect(rows[1].text()).toContain('UKey驱动（模块）未找到')
   })
 })
 

@@ -287,7 +287,7 @@ impl UkeyService {
             return Err(ukey_error(e));
         }
         let mut guard = lock(&self.shared.ukey);
-        f(&mut *guard).map_err(|e| ukey_error(&e))
+        f(&mut guard).map_err(|e| ukey_error(&e))
     }
 
     /// The keys present with their PIN state and certificates, for the login view.
