@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "login",
     "unlock",
     "logout",
+    "ukey_change_pin",
+    "ukey_libraries",
     "enrollment_status",
     "enroll",
     "catalog_home",

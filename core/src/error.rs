@@ -124,6 +124,14 @@ error_codes! {
     UkeyMisconfigured = "ukey.misconfigured",
     UkeyFault = "ukey.fault",
     UkeyNotInstalled = "ukey.not_installed",
+    /// The new PIN is shorter than 6 or longer than 16 characters.
+    UkeyNewPinLength = "ukey.new_pin_length",
+    /// The new PIN is the old one.
+    UkeyNewPinSameAsOld = "ukey.new_pin_same_as_old",
+    /// The new PIN is one character repeated (111111).
+    UkeyNewPinTrivial = "ukey.new_pin_trivial",
+    /// The two entries of the new PIN differ.
+    UkeyNewPinMismatch = "ukey.new_pin_mismatch",
 
     // Device kinds (drivers' ErrorKind), per device.
     IdCardNotConnected = "id_card.not_connected",

@@ -113,6 +113,10 @@ impl ErrorCode {
             C::UkeyMisconfigured => "UKey配置与设备不符，请联系运维人员。",
             C::UkeyFault => "UKey故障，请联系运维人员。",
             C::UkeyNotInstalled => "本窗口未配置UKey，无法登录，请联系运维人员。",
+            C::UkeyNewPinLength => "新PIN码长度应为6至16位。",
+            C::UkeyNewPinSameAsOld => "新PIN码不能与原PIN码相同。",
+            C::UkeyNewPinTrivial => "新PIN码不能全部是同一个数字或字符，请设置不易猜到的PIN码。",
+            C::UkeyNewPinMismatch => "两次输入的新PIN码不一致，请重新输入。",
 
             C::IdCardNotConnected => "身份证读卡器未连接，请检查连接线后重试。",
             C::IdCardOpenFailed => "身份证读卡器无法打开，可能被其他程序占用或驱动未安装。",

@@ -165,3 +165,32 @@ fn a3_unknown_token_and_missing_module_are_typed() {
         .message()
         .starts_with("UKey驱动（模块）未找到或加载失败"));
 }
+
+#[test]
+fn a3_pin_change_new_pin_logs_in_old_fails_and_wrong_old_is_refused() {
+    let Some(s) = setup("pkcs11") else { return };
+    let _g = serial();
+    let mut u = open(s);
+    let (key, _) = token(u.as_mut(), "clerk-unbound");
+    let old = s.var("YICHUANG_PKCS11_PIN");
+    const NEW: &str = "24681357";
+    let err = u.change_pin(&key, "000000", NEW).unwrap_err();
+    assert!(
+        matches!(&err, UkeyError::PinIncorrect { code, .. } if code.starts_with("CKR_PIN_INCORRECT")),
+        "{err:?}"
+    );
+    u.change_pin(&key, old, NEW).unwrap();
+    assert!(
+        matches!(u.login(&key, old), Err(UkeyError::PinIncorrect { .. })),
+        "the old PIN still works"
+    );
+    u.login(&key, NEW).unwrap();
+    u.logout(&key).unwrap();
+    // SoftHSM2 never asks for a PIN change (CKF_USER_PIN_TO_BE_CHANGED clear): the flag is
+    // read as the token sets it.
+    assert_eq!(u.pin_info(&key).unwrap().default_pin, Some(false));
+    // Back to the PIN the other tests use.
+    u.change_pin(&key, NEW, old).unwrap();
+    u.login(&key, old).unwrap();
+    u.logout(&key).unwrap();
+}

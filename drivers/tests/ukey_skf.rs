@@ -33,11 +33,17 @@ fn open(s: &Setup) -> Box<dyn Ukey> {
 
 /// Runs the simulator's CLI (remove, insert, unlock).
 fn sim(s: &Setup, cmd: &str) {
+    sim_args(s, &[cmd]);
+}
+
+/// Runs the simulator's CLI with arguments (`reset-pin --pin …`).
+fn sim_args(s: &Setup, args: &[&str]) {
     let st = Command::new(s.var("YICHUANG_SKF_SIM_BIN"))
-        .args(["--state", s.var("YICHUANG_SKF_SIM_STATE"), cmd])
+        .args(["--state", s.var("YICHUANG_SKF_SIM_STATE")])
+        .args(args)
         .status()
         .unwrap();
-    assert!(st.success(), "yichuang-skf-sim {cmd}");
+    assert!(st.success(), "yichuang-skf-sim {args:?}");
 }
 
 /// A plugged-in key with a full PIN counter.
@@ -250,4 +256,59 @@ fn a1_software_sm2_digest_matches_rustcrypto_z() {
     let y: [u8; 32] = p.y().unwrap().as_slice().try_into().unwrap();
     let e = yichuang_drivers::ukey::codec::sm2_e(b"1234567812345678", &x, &y, CHALLENGE).unwrap();
     sk.verifying_key().verify_prehash(&e, &sig).unwrap();
+}
+
+#[test]
+fn a3_skf_pin_change_persists_clears_the_default_pin_flag_and_counts_wrong_old_pins() {
+    let Some(s) = setup("skf") else { return };
+    let _g = serial();
+    fresh(s);
+    let pin = s.var("YICHUANG_SKF_PIN");
+    sim_args(s, &["reset-pin", "--pin", pin]);
+    let mut u = open(s);
+    // Issued with its initial PIN: SKF_GetPINInfo says so.
+    assert_eq!(u.pin_info(DEVICE).unwrap().default_pin, Some(true));
+
+    const NEW: &str = "87651234";
+    assert_eq!(
+        u.change_pin(DEVICE, "00000000", NEW).unwrap_err(),
+        UkeyError::PinIncorrect {
+            retries_left: Some(5),
+            code: "SAR_PIN_INCORRECT (0x0A000024)".into()
+        }
+    );
+    u.change_pin(DEVICE, pin, NEW).unwrap();
+    let info = u.pin_info(DEVICE).unwrap();
+    assert_eq!(info.default_pin, Some(false));
+    assert_eq!((info.retries_left, info.max_retries), (Some(6), Some(6)));
+    // In the key's state (what survives a restart), and only the new PIN opens the key.
+    let state = std::fs::read_to_string(s.var("YICHUANG_SKF_SIM_STATE")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["user_pin"], NEW);
+    assert_eq!(state["default_pin"], false);
+    assert!(matches!(
+        u.login(DEVICE, pin),
+        Err(UkeyError::PinIncorrect { .. })
+    ));
+    u.login(DEVICE, NEW).unwrap();
+    u.logout(DEVICE).unwrap();
+
+    // Wrong old PINs count down to a locked key; then even the right one is refused.
+    let mut last = None;
+    for _ in 0..6 {
+        last = Some(u.change_pin(DEVICE, "11111111", "22222222").unwrap_err());
+    }
+    assert!(
+        matches!(last, Some(UkeyError::PinLocked { .. })),
+        "{last:?}"
+    );
+    let err = u.change_pin(DEVICE, NEW, "22222222").unwrap_err();
+    assert_eq!(err.problem(), UkeyProblem::PinLocked);
+    assert!(err.message().starts_with("UKey已锁定"), "{}", err.message());
+
+    // The administrator's reset: the initial PIN again, flagged as default.
+    sim_args(s, &["reset-pin", "--pin", pin]);
+    assert_eq!(u.pin_info(DEVICE).unwrap().default_pin, Some(true));
+    u.login(DEVICE, pin).unwrap();
+    u.logout(DEVICE).unwrap();
 }

@@ -10,6 +10,7 @@ use yichuang_core::devices::ukey::LoginKey;
 use yichuang_core::infra::status::ShellStatus;
 use yichuang_core::workstation::WorkstationHandle;
 use yichuang_core::{ErrorCode, UserError};
+use yichuang_drivers::ukey::LibraryStatus;
 
 /// The managed handle as commands take it.
 pub type Ws<'a> = State<'a, WorkstationHandle>;
@@ -136,6 +137,26 @@ pub async fn login(
 pub async fn unlock(ws: Ws<'_>, pin: String) -> Result<ShellStatus, UserError> {
     let ws = ws.inner().clone();
     blocking(move || ws.unlock(&pin)).await
+}
+
+/// Changes the logged-in clerk's UKey PIN (A3): old PIN, new PIN twice.
+#[tauri::command]
+#[specta::specta]
+pub async fn ukey_change_pin(
+    ws: Ws<'_>,
+    old_pin: String,
+    new_pin: String,
+    confirm: String,
+) -> Result<ShellStatus, UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.change_pin(&old_pin, &new_pin, &confirm)).await
+}
+
+/// The desk's UKey libraries and why any did not load (device panel, login view; A2).
+#[tauri::command]
+#[specta::specta]
+pub fn ukey_libraries(ws: Ws<'_>) -> Result<Vec<LibraryStatus>, UserError> {
+    ws.ukey_libraries()
 }
 
 /// Ends the session (the clerk leaves the window).

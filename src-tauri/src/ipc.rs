@@ -44,6 +44,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::print_test_page,
             commands::login_keys,
             commands::login,
+            commands::ukey_change_pin,
+            commands::ukey_libraries,
             commands::unlock,
             commands::logout,
             crate::enroll::enrollment_status,

@@ -20,7 +20,9 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-use yichuang_core::infra::config::{DeviceConfig, DeviceDriver, WorkstationConfig};
+use yichuang_core::infra::config::{
+    DeviceConfig, DeviceDriver, UkeyLibraryConfig, WorkstationConfig,
+};
 
 /// Which test UKey the workstation's `[devices.ukey]` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,8 @@ pub struct AppBuilder {
     config: WorkstationConfig,
     backend: Backend,
     ukey: Option<Ukey>,
+    /// Further UKey libraries of the desk (`[[devices.ukeys]]`, A2).
+    more_ukeys: Vec<Ukey>,
     control: bool,
     env: Vec<(String, String)>,
     /// Enrolled with the server before the app starts (issue 15), as IT provisions it.
@@ -116,6 +120,12 @@ impl AppBuilder {
         self
     }
 
+    /// A further UKey library of the desk (`[[devices.ukeys]]`, A2), beside [`Self::ukey`].
+    pub fn also_ukey(mut self, kind: Ukey) -> Self {
+        self.more_ukeys.push(kind);
+        self
+    }
+
     /// The simulated devices' control surface on a free loopback port ([`App::sim`]).
     pub fn simulator_control(mut self) -> Self {
         self.control = true;
@@ -135,6 +145,7 @@ impl AppBuilder {
             mut config,
             backend,
             ukey,
+            more_ukeys,
             control,
             mut env,
             enrolled,
@@ -154,7 +165,8 @@ impl AppBuilder {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let display = Display::ensure()?;
-        let needs_keys = ukey.is_some() || matches!(backend, Backend::Auth { .. });
+        let needs_keys =
+            ukey.is_some() || !more_ukeys.is_empty() || matches!(backend, Backend::Auth { .. });
         let keys = if needs_keys {
             Some(TestKeys::setup()?)
         } else {
@@ -186,29 +198,19 @@ impl AppBuilder {
             config.backend = backend_config(&server.url())?;
             config.backend.ca_file = server.tls_ca();
         }
-        if let (Some(kind), Some(keys)) = (ukey, &keys) {
-            config.devices.ukey = match kind {
-                Ukey::Pkcs11 => {
-                    env.push(("SOFTHSM2_CONF".into(), keys.var("SOFTHSM2_CONF")?));
-                    DeviceConfig {
-                        driver: DeviceDriver::Pkcs11,
-                        module: Some(keys.var("YICHUANG_PKCS11_MODULE")?),
-                        ..Default::default()
-                    }
-                }
-                Ukey::Skf => {
-                    env.push((
-                        "YICHUANG_SKF_SIM_STATE".into(),
-                        keys.var("YICHUANG_SKF_SIM_STATE")?,
-                    ));
-                    DeviceConfig {
-                        driver: DeviceDriver::Skf,
-                        module: Some(keys.var("YICHUANG_SKF_LIB")?),
-                        vendor: Some("standard".into()),
-                        ..Default::default()
-                    }
-                }
-            };
+        if let Some(keys) = &keys {
+            if let Some(kind) = ukey {
+                config.devices.ukey = ukey_library(kind, keys, &mut env)?;
+            }
+            for (i, kind) in more_ukeys.iter().enumerate() {
+                let d = ukey_library(*kind, keys, &mut env)?;
+                config.devices.ukeys.push(UkeyLibraryConfig {
+                    driver: d.driver,
+                    module: d.module.context("module")?,
+                    vendor: d.vendor,
+                    name: Some(format!("测试库{}", i + 1)),
+                });
+            }
         }
         let control = if control {
             let addr = crate::free_port();
@@ -256,6 +258,36 @@ impl AppBuilder {
     }
 }
 
+/// The desk config of one test UKey library, and the environment its library reads.
+fn ukey_library(
+    kind: Ukey,
+    keys: &TestKeys,
+    env: &mut Vec<(String, String)>,
+) -> Result<DeviceConfig> {
+    Ok(match kind {
+        Ukey::Pkcs11 => {
+            env.push(("SOFTHSM2_CONF".into(), keys.var("SOFTHSM2_CONF")?));
+            DeviceConfig {
+                driver: DeviceDriver::Pkcs11,
+                module: Some(keys.var("YICHUANG_PKCS11_MODULE")?),
+                ..Default::default()
+            }
+        }
+        Ukey::Skf => {
+            env.push((
+                "YICHUANG_SKF_SIM_STATE".into(),
+                keys.var("YICHUANG_SKF_SIM_STATE")?,
+            ));
+            DeviceConfig {
+                driver: DeviceDriver::Skf,
+                module: Some(keys.var("YICHUANG_SKF_LIB")?),
+                vendor: Some("standard".into()),
+                ..Default::default()
+            }
+        }
+    })
+}
+
 /// The running app with everything around it. Fields drop in declaration order, which is the
 /// teardown order.
 pub struct App {
@@ -287,6 +319,7 @@ impl App {
             config: workstation_config(1),
             backend: Backend::None,
             ukey: None,
+            more_ukeys: Vec::new(),
             control: false,
             env: Vec::new(),
             enrolled: true,
@@ -379,9 +412,16 @@ impl App {
     /// The test UKey's PIN.
     pub fn pin(&self) -> Result<String> {
         match self.ukey {
-            Some(Ukey::Pkcs11) => self.keys()?.var("YICHUANG_PKCS11_PIN"),
-            Some(Ukey::Skf) => self.keys()?.var("YICHUANG_SKF_PIN"),
+            Some(kind) => self.pin_of(kind),
             None => bail!("this app has no UKey"),
+        }
+    }
+
+    /// The PIN of a test UKey of this kind (as `scripts/ukey-test.sh` set it).
+    pub fn pin_of(&self, kind: Ukey) -> Result<String> {
+        match kind {
+            Ukey::Pkcs11 => self.keys()?.var("YICHUANG_PKCS11_PIN"),
+            Ukey::Skf => self.keys()?.var("YICHUANG_SKF_PIN"),
         }
     }
 

@@ -294,3 +294,182 @@ async fn a1_pkcs11_login_unbound_refused_and_offline_grant() -> Result<()> {
     }
     Ok(())
 }
+
+/// Types `text` into the input `css` (cleared first) and waits until the box holds it
+/// (WebKitGTK's driver returns from Send Keys before the page has seen every key); types
+/// again only when the box ends up holding something else.
+async fn fill(client: &Client, css: &str, text: &str) -> Result<()> {
+    for _ in 0..3 {
+        let el = wd(client.find(Locator::Css(css))).await?;
+        wd(el.clear()).await.ok();
+        wd(el.send_keys(text)).await?;
+        let held = until(Duration::from_secs(5), css, || {
+            let el = el.clone();
+            async move { Ok(wd(el.prop("value")).await?.unwrap_or_default() == text) }
+        })
+        .await;
+        if held.is_ok() {
+            return Ok(());
+        }
+    }
+    bail!("{css} does not hold the typed text")
+}
+
+/// Issue 16 (A2, A3): one desk with the SoftHSM2 PKCS#11 module (`[devices.ukey]`) and the
+/// simulated SKF library (`[[devices.ukeys]]`). Both keys are in the one login list, each
+/// naming its library; 张三 logs in through PKCS#11, 钱七 through SKF. 钱七's key still has
+/// its initial PIN: the workbench says so, the PIN is changed in the dialog (a wrong old PIN
+/// first: the retries left), and after logout the old PIN is refused and the new one logs in.
+/// The change is audited, without any PIN. Pulling the SKF key then locks the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a2_a3_two_libraries_in_one_login_list_and_the_pin_changed_in_the_window() -> Result<()> {
+    let mut app = App::builder("ukey-desk")
+        .window(15)
+        .ukey(Ukey::Pkcs11)
+        .also_ukey(Ukey::Skf)
+        .auth_server(
+            "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept\nT-QQ,钱七,区政务服务中心,综合窗口,accept;query\n",
+            &[("T-ZS", "ca/clerk-ecdsa.pem"), ("T-QQ", "skf/clerk.pem")],
+        )
+        .start()
+        .await?;
+    let client = &app.client;
+    const NEW_PIN: &str = "24681357";
+    let result = app
+        .scenario(async {
+            let hsm_pin = app.pin_of(Ukey::Pkcs11)?;
+            let skf_pin = app.pin_of(Ukey::Skf)?;
+            app.login_view().await?;
+            app.backend_state("reachable", Duration::from_secs(10))
+                .await?;
+
+            // 张三 through the PKCS#11 module.
+            login_with(client, "张三", &hsm_pin).await?;
+            let who = wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("张三 (PKCS#11) not logged in")?;
+            ensure!(who.contains("张三"), "workbench: {who}");
+            ensure!(
+                !app.exists("[data-testid=pin-default-warning]").await,
+                "SoftHSM2 does not ask for a PIN change"
+            );
+            click(client, "[data-testid=logout]").await?;
+            wait_text(client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+
+            // 钱七 through the SKF library, from the same list, which names the library.
+            yichuang_e2e::clerk::choose_certificate(client, "钱七").await?;
+            let chosen =
+                wait_text(client, "[data-testid=login-cert]", Duration::from_secs(2)).await?;
+            ensure!(
+                chosen.contains("测试库1"),
+                "the choice names no library: {chosen}"
+            );
+            login_with(client, "钱七", &skf_pin).await?;
+            wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("钱七 (SKF) not logged in")?;
+
+            // The initial PIN: warned, changed from the warning.
+            let warning = wait_text(
+                client,
+                "[data-testid=pin-default-warning]",
+                Duration::from_secs(5),
+            )
+            .await
+            .context("no initial-PIN warning")?;
+            ensure!(
+                warning.contains("UKey仍使用初始PIN，请立即修改"),
+                "warning: {warning}"
+            );
+            click(client, "[data-testid=pin-default-change]").await?;
+            fill(client, "input[data-testid=pin-old]", "00000000").await?;
+            fill(client, "input[data-testid=pin-new]", NEW_PIN).await?;
+            fill(client, "input[data-testid=pin-confirm]", NEW_PIN).await?;
+            click_when_enabled(client, "[data-testid=pin-change-submit]").await?;
+            let err = wait_text(
+                client,
+                "[data-testid=pin-change-error]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("a wrong old PIN got no answer")?;
+            ensure!(
+                err.contains("PIN码错误") && err.contains("还可重试5次"),
+                "wrong old PIN: {err}"
+            );
+            fill(client, "input[data-testid=pin-old]", &skf_pin).await?;
+            click_when_enabled(client, "[data-testid=pin-change-submit]").await?;
+            wait_text(
+                client,
+                "[data-testid=pin-change-ok]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("PIN not changed")?;
+            click(client, "[data-testid=pin-change-close]").await?;
+            let app_ref = &app;
+            until(Duration::from_secs(5), "the warning to go", || async move {
+                Ok(!app_ref.exists("[data-testid=pin-default-warning]").await)
+            })
+            .await?;
+
+            // Logout (once the dialog's overlay has faded): the old PIN is refused, the new
+            // one logs in.
+            until(Duration::from_secs(5), "the logout click", || async move {
+                Ok(click(client, "[data-testid=logout]").await.is_ok())
+            })
+            .await?;
+            wait_text(client, "[data-testid=login-view]", Duration::from_secs(5)).await?;
+            login_with(client, "钱七", &skf_pin).await?;
+            let err = next_login_error(client, "").await?;
+            ensure!(err.contains("PIN码错误"), "old PIN: {err}");
+            login_with(client, "钱七", NEW_PIN).await?;
+            wait_text(
+                client,
+                "[data-testid=workbench-clerk]",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("the new PIN does not log in")?;
+            ensure!(
+                !app.exists("[data-testid=pin-default-warning]").await,
+                "still warned after the change"
+            );
+
+            // The presence watch covers the SKF library's key too: pulling it locks.
+            yichuang_e2e::skf_key(app.keys()?, "remove")?;
+            wait_text(client, "[data-testid=lock-screen]", Duration::from_secs(10))
+                .await
+                .context("not locked after pulling the SKF key")?;
+            yichuang_e2e::skf_key(app.keys()?, "insert")?;
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result?;
+
+    let mut store = app.open_store()?;
+    yichuang_core::domain::audit::verify_chain(store.conn())?;
+    let rows = yichuang_core::domain::audit::recent(store.conn(), 40)?;
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    for a in ["ukey.pin_change_failed", "ukey.pin_changed"] {
+        ensure!(actions.contains(&a), "{a} not audited: {actions:?}");
+    }
+    let pins = [NEW_PIN, "12345678", "00000000"];
+    for r in &rows {
+        let text = format!("{} {:?}", r.detail, r.subject);
+        ensure!(
+            !pins.iter().any(|p| text.contains(p)),
+            "a PIN in the audit trail: {text}"
+        );
+    }
+    Ok(())
+}

@@ -37,6 +37,10 @@ export const commands = {
 	 *  session (another clerk at this window).
 	 */
 	login: (keyId: string, certId: string, pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("login", { keyId, certId, pin })),
+	/**  Changes the logged-in clerk's UKey PIN (A3): old PIN, new PIN twice. */
+	ukeyChangePin: (oldPin: string, newPin: string, confirm: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("ukey_change_pin", { oldPin, newPin, confirm })),
+	/**  The desk's UKey libraries and why any did not load (device panel, login view; A2). */
+	ukeyLibraries: () => typedError<LibraryStatus[], UserError>(__TAURI_INVOKE("ukey_libraries")),
 	/**  Unlocks the workstation after the clerk's key was pulled: the same key and its PIN. */
 	unlock: (pin: string) => typedError<ShellStatus, UserError>(__TAURI_INVOKE("unlock", { pin })),
 	/**  Ends the session (the clerk leaves the window). */
@@ -477,6 +481,11 @@ export type ClerkBadge = {
 	/**  Which departments' items the clerk serves (A4), under the catalog at login. */
 	items: ItemScope,
 	mode: SessionMode,
+	/**
+	 *  The session's UKey still has its initial PIN (A3): the workbench asks the clerk to
+	 *  change it (「UKey仍使用初始PIN，请立即修改」) until they do.
+	 */
+	ukey_default_pin: boolean,
 };
 
 /**  What a QR code held up to the camera is. */
@@ -640,7 +649,15 @@ export type EnrollmentStatus = {
  *  The stable code of a failure the UI may branch on. Serialised as its dotted name
  *  (`"intake.no_session"`); TypeScript sees the string-literal union.
  */
-export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | 
+export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | "blob" | "config.read" | "config.syntax" | "config.key_missing" | "config.key_unknown" | "config.key_wrong_type" | "config.key_bad_value" | "config.insecure_url" | "store.sqlite" | "store.migration" | "store.wrong_key" | "store.encrypt" | "store.too_new" | "instance.already_running" | "instance.io" | "keystore.random" | "keystore.key_missing" | "keystore.file" | "keystore.os" | "blob.io" | "blob.corrupt" | "blob.not_found" | "blob.bad_name" | "catalog.read" | "catalog.invalid" | "scan.no_pages" | "scan.bad_page" | "internal" | "store.write" | "store.unavailable" | "store.audit" | "login.client" | "login.other_key" | "login.signature_invalid" | "login.offline_no_grant" | "login.offline_grant_invalid" | "login.no_session" | "login.bad_request" | "login.challenge_invalid" | "login.cert_malformed" | "login.cert_unsupported" | "login.cert_untrusted" | "login.cert_expired" | "login.cert_revoked" | "login.cert_not_bound" | "login.unauthorized" | "login.refused" | "login.session_ended" | "login.offline_revoked" | "enroll.no_backend" | "enroll.code_empty" | "enroll.unreachable" | "enroll.refused" | "enroll.desk_mismatch" | "enroll.store" | "enroll.key_missing" | "enroll.not_enrolled" | "ukey.no_key" | "ukey.module_missing" | "ukey.removed" | "ukey.pin_incorrect" | "ukey.pin_locked" | "ukey.pin_invalid" | "ukey.not_logged_in" | "ukey.cert_not_found" | "ukey.cert_expired" | "ukey.cert_not_yet_valid" | "ukey.unsupported" | "ukey.sign_failed" | "ukey.bad_data" | "ukey.misconfigured" | "ukey.fault" | "ukey.not_installed" | 
+/**  The new PIN is shorter than 6 or longer than 16 characters. */
+"ukey.new_pin_length" | 
+/**  The new PIN is the old one. */
+"ukey.new_pin_same_as_old" | 
+/**  The new PIN is one character repeated (111111). */
+"ukey.new_pin_trivial" | 
+/**  The two entries of the new PIN differ. */
+"ukey.new_pin_mismatch" | "id_card.not_connected" | "id_card.open_failed" | "id_card.timeout" | "id_card.protocol" | "id_card.needs_attention" | "id_card.device_fault" | "id_card.misconfigured" | "id_card.sample" | "id_card.unknown_sample" | "id_card.not_simulated" | "id_card.not_installed" | 
 /**  The card photo's decoder (helper or vendor library) cannot be started or loaded. */
 "id_card.photo_decoder_missing" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
@@ -876,6 +893,18 @@ export type KeyInfo = {
 	algorithms: string[],
 };
 
+/**  A configured library as the device panel shows it. */
+export type LibraryStatus = {
+	name: string,
+	backend: Backend,
+	/**  The library's path. */
+	module: string,
+	/**  Why it is not loaded, in Chinese for the clerk; `None` when loaded. */
+	error: string | null,
+	/**  The library's own detail for IT (path, loader message); `None` when loaded. */
+	detail: string | null,
+};
+
 /**  Time-limit light of a case (I2). */
 export type Light = 
 /**  No deadline running (decided on the spot, rejected, withdrawn, draft). */
@@ -926,6 +955,11 @@ export type LoginKey = {
 	label: string,
 	manufacturer: string,
 	backend: Backend,
+	/**
+	 *  The library the key was found through (its configured name or file name), so a
+	 *  desk with several CA vendors' libraries shows which one (A2).
+	 */
+	library: string,
 	pin: PinInfo,
 	certificates: LoginCert[],
 };
@@ -1073,7 +1107,10 @@ export type PinInfo = {
 	locked: boolean,
 	/**  The token says wrong PINs were entered since the last good one (PKCS#11 COUNT_LOW). */
 	count_low: boolean,
-	/**  The PIN is still the factory default (SKF reports this). */
+	/**
+	 *  The PIN is still the initial one and must be changed: SKF `SKF_GetPINInfo`'s
+	 *  default-PIN flag, PKCS#11 `CKF_USER_PIN_TO_BE_CHANGED`.
+	 */
 	default_pin: boolean | null,
 };
 

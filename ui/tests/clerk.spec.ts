@@ -26,7 +26,7 @@ describe('clerk window', () => {
     backend.push({
       backend: { state: 'unreachable', reason: 'connection refused' },
       pending_sync: 3,
-      clerk: { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
+      clerk: { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
     })
     await flushPromises()
     expect(bar().attributes('data-state')).toBe('unreachable')

@@ -57,7 +57,7 @@ describe('workstation enrollment on the login page (issue 15)', () => {
 
 describe('a session the server ended (issue 15 item 6)', () => {
   it('i15_the open case is parked and the login page gives the reason in Chinese', async () => {
-    const clerk = { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept' as const], items: { kind: 'all' as const }, mode: 'online' as const }
+    const clerk = { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept' as const], items: { kind: 'all' as const }, mode: 'online' as const, ukey_default_pin: false }
     const backend = new MemoryBackend(sampleStatus({ clerk }))
     const w = await mountWith(App, backend)
     expect(w.find('[data-testid="workbench-clerk"]').exists()).toBe(true)

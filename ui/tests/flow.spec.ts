@@ -34,7 +34,7 @@ const everything: Permission[] = ['accept', 'query', 'export', 'reprint', 'chang
 async function workbench(permissions: Permission[] = everything): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
   const backend = new MemoryBackend()
   const status = sampleStatus({
-    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online' },
+    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
   })
   const pinia = createPinia()
   const w = mount(ClerkWorkbench, {
@@ -361,7 +361,7 @@ describe('the header agrees with the status bar (J1)', () => {
     expect(tag().text()).toBe('在线登录')
     expect(tag().attributes('data-connected')).toBe('true')
     const status = sampleStatus({
-      clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
+      clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
       backend: { state: 'unreachable', reason: 'connection refused' },
     })
     await w.setProps({ status })

@@ -51,7 +51,7 @@ const everything: Permission[] = ['accept', 'query', 'export', 'reprint', 'chang
 async function page(backend = new MemoryBackend(), permissions: Permission[] = everything) {
   const pinia = createPinia()
   useShellStore(pinia).status = sampleStatus({
-    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online' },
+    clerk: { id: 'c1', name: '钱七', department: '户政科', post: '综合窗口', permissions, items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
   })
   const w = mount(IntakePage, {
     props: { resume: null },

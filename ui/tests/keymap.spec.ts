@@ -20,7 +20,7 @@ function key(k: string, init: KeyboardEventInit = {}, target: EventTarget = wind
 
 async function workbench(backend: MemoryBackend) {
   const status = sampleStatus({
-    clerk: { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
+    clerk: { id: 'c1', name: '张敏', department: '户政科', post: '综合窗口', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
   })
   const w = mount(ClerkWorkbench, {
     props: { status },

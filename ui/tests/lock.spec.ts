@@ -26,6 +26,7 @@ function ukey(): LoginKey {
     label: '钱七的UKey',
     manufacturer: '测试CA',
     backend: 'skf',
+    library: 'libskf.so',
     pin: { max_retries: 6, retries_left: 6, locked: false, count_low: false, default_pin: false },
     certificates: [],
   }
@@ -35,7 +36,7 @@ function ukey(): LoginKey {
 async function counter(): Promise<{ w: VueWrapper; backend: MemoryBackend; pinia: Pinia }> {
   const backend = new MemoryBackend(
     sampleStatus({
-      clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'print'], items: { kind: 'all' }, mode: 'online' },
+      clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'print'], items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
     }),
   )
   backend.keys = [ukey()]

@@ -12,6 +12,7 @@ function skfKey(): LoginKey {
     label: '钱七的UKey',
     manufacturer: '测试CA',
     backend: 'skf',
+    library: 'libskf.so',
     pin: { max_retries: 6, retries_left: 6, locked: false, count_low: false, default_pin: false },
     certificates: [
       { id: 'c#sign', subject_cn: '钱七', issuer: 'SM2 CA', serial: '1000', not_after: 2e9, authentication: false, signing: true, expired: false, preferred: false },
@@ -45,7 +46,7 @@ describe('UKey login', () => {
   it('locks both windows when the key is pulled and unlocks with the PIN', async () => {
     const backend = new MemoryBackend(
       sampleStatus({
-        clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online' },
+        clerk: { id: 'c-SKFSIM-0001', name: '钱七', department: '户政科', post: '', permissions: ['accept', 'query', 'export', 'reprint', 'change'], items: { kind: 'all' }, mode: 'online', ukey_default_pin: false },
       }),
     )
     backend.keys = [skfKey()]

@@ -16,6 +16,7 @@ const clerk = {
   permissions: [] as Permission[],
   items: { kind: 'all' as const },
   mode: 'online' as const,
+  ukey_default_pin: false,
 }
 
 function devices(state: DeviceStatus['state']): DeviceStatus[] {

@@ -15,6 +15,7 @@ const clerk = {
   permissions: ['accept', 'query'] as Permission[],
   items: { kind: 'all' as const },
   mode: 'online' as const,
+  ukey_default_pin: false,
 }
 const offline = {
   code: 'sync_network',

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use yichuang_drivers::ukey::{
-    self, Backend, CertInfo, KeyInfo, PinInfo, PresenceEvent, PresenceWatcher, Signature, Ukey,
-    UkeyConfig, UkeyError, UkeyProblem,
+    Backend, CertInfo, KeyInfo, LibraryStatus, MultiUkey, NamedLibrary, PinInfo, PresenceEvent,
+    PresenceWatcher, Signature, Ukey, UkeyConfig, UkeyError, UkeyProblem,
 };
 
-use crate::infra::config::{DeviceConfig, DeviceDriver};
+use crate::infra::config::{DeviceConfig, DeviceDriver, DevicesConfig};
 use crate::infra::status::DeviceState;
 use crate::{ErrorCode, UserError};
 
@@ -71,6 +71,9 @@ pub struct LoginKey {
     pub label: String,
     pub manufacturer: String,
     pub backend: Backend,
+    /// The library the key was found through (its configured name or file name), so a
+    /// desk with several CA vendors' libraries shows which one (A2).
+    pub library: String,
     pub pin: PinInfo,
     pub certificates: Vec<LoginCert>,
 }
@@ -89,8 +92,11 @@ pub enum UkeyEvent {
 const ABSENT_POLLS: u32 = 2;
 
 struct Shared {
-    ukey: Mutex<Option<Box<dyn Ukey>>>,
+    ukey: Mutex<MultiUkey>,
+    /// What every call answers when no library is usable (none loaded, or a bad driver).
     load_error: Option<UkeyError>,
+    /// Each configured library and whether it loaded, for the device panel and login view.
+    libraries: Vec<LibraryStatus>,
     /// Presence polls made so far; each poll takes its number while it holds `ukey`.
     polls: AtomicU64,
     /// Keys an unlock proved present since the watcher's last poll (by id).
@@ -102,9 +108,9 @@ impl Shared {
     fn poll(&self) -> (Result<Vec<KeyInfo>, UkeyError>, u64) {
         let mut guard = lock(&self.ukey);
         let seq = self.polls.fetch_add(1, Ordering::SeqCst) + 1;
-        let keys = match guard.as_mut() {
-            Some(u) => u.poll_presence(),
-            None => Err(UkeyError::NoKey),
+        let keys = match &self.load_error {
+            None => guard.poll_presence(),
+            Some(_) => Err(UkeyError::NoKey),
         };
         (keys, seq)
     }
@@ -159,25 +165,83 @@ pub fn driver_config(config: &DeviceConfig) -> Option<Result<UkeyConfig, UkeyErr
     }))
 }
 
+/// The desk's libraries in config order: `[devices.ukey]`, then each `[[devices.ukeys]]`;
+/// `None` when none is configured. A `[devices.ukey]` driver that is no UKey driver is the
+/// error every call answers.
+fn desk_libraries(devices: &DevicesConfig) -> Option<(Vec<NamedLibrary>, Option<UkeyError>)> {
+    let mut libraries = Vec::new();
+    let mut error = None;
+    match driver_config(&devices.ukey) {
+        Some(Ok(c)) => libraries.push(NamedLibrary::new(None, c)),
+        Some(Err(e)) => error = Some(e),
+        None => {}
+    }
+    for extra in &devices.ukeys {
+        match driver_config(&extra.device()) {
+            Some(Ok(c)) => libraries.push(NamedLibrary::new(extra.name.clone(), c)),
+            Some(Err(e)) => error = error.or(Some(e)),
+            None => {}
+        }
+    }
+    if libraries.is_empty() && error.is_none() {
+        return None;
+    }
+    Some((libraries, error))
+}
+
+/// The rules of a new user PIN (A3): 6–16 characters, not the old PIN, not one character
+/// repeated, typed the same twice.
+pub fn check_new_pin(old: &str, new: &str, confirm: &str) -> Result<(), UserError> {
+    let len = new.chars().count();
+    if !(6..=16).contains(&len) {
+        return Err(UserError::new(
+            ErrorCode::UkeyNewPinLength,
+            format!("new PIN has {len} characters"),
+        ));
+    }
+    if new == old {
+        return Err(UserError::new(
+            ErrorCode::UkeyNewPinSameAsOld,
+            "new PIN equals the old one",
+        ));
+    }
+    let mut chars = new.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(UserError::new(
+            ErrorCode::UkeyNewPinTrivial,
+            "new PIN is one character repeated",
+        ));
+    }
+    if new != confirm {
+        return Err(UserError::new(
+            ErrorCode::UkeyNewPinMismatch,
+            "the two entries of the new PIN differ",
+        ));
+    }
+    Ok(())
+}
+
 impl UkeyService {
-    /// Loads the library for `config` and starts the presence watch; `None` when no UKey is
-    /// configured. A library that fails to load leaves the service up, reporting the error
-    /// (status bar, login view) — the clerk must see 「UKey驱动未找到」, not a dead form.
+    /// Loads the desk's UKey libraries (`[devices.ukey]` and `[[devices.ukeys]]`) and starts
+    /// the presence watch; `None` when no UKey is configured. A library that fails to load
+    /// is reported ([`UkeyService::libraries`], the status bar when none loaded) and the
+    /// others work — the clerk must see 「UKey驱动未找到」, not a dead form.
     pub fn start(
-        config: &DeviceConfig,
+        devices: &DevicesConfig,
         emit: impl Fn(UkeyEvent) + Send + 'static,
     ) -> Option<UkeyService> {
-        let loaded = driver_config(config)?.and_then(|c| ukey::open(&c));
-        let (ukey, load_error) = match loaded {
-            Ok(u) => (Some(u), None),
-            Err(e) => {
-                tracing::error!(error = %e, "UKey library not loaded");
-                (None, Some(e))
-            }
-        };
+        let (libraries, config_error) = desk_libraries(devices)?;
+        let multi = MultiUkey::open(&libraries);
+        let statuses = multi.libraries();
+        for lib in statuses.iter().filter(|l| l.error.is_some()) {
+            tracing::error!(library = %lib.name, detail = ?lib.detail, "UKey library not loaded");
+        }
+        let load_error = config_error.or_else(|| multi.load_error());
         let shared = Arc::new(Shared {
-            ukey: Mutex::new(ukey),
+            ukey: Mutex::new(multi),
             load_error,
+            libraries: statuses,
             polls: AtomicU64::new(0),
             proved: Mutex::new(Vec::new()),
         });
@@ -197,19 +261,33 @@ impl UkeyService {
         })
     }
 
+    /// Each configured library and why it did not load, if it did not.
+    pub fn libraries(&self) -> Vec<LibraryStatus> {
+        self.shared.libraries.clone()
+    }
+
+    /// Changes the user PIN of `key` (A3) after checking the new PIN's rules
+    /// ([`check_new_pin`]); the key's own answer for a wrong old PIN carries its retries left.
+    pub fn change_pin(
+        &self,
+        key: &str,
+        old: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<(), UserError> {
+        check_new_pin(old, new, confirm)?;
+        self.with(|u| u.change_pin(key, old, new))
+    }
+
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut dyn Ukey) -> Result<T, UkeyError>,
+        f: impl FnOnce(&mut MultiUkey) -> Result<T, UkeyError>,
     ) -> Result<T, UserError> {
-        let mut guard = lock(&self.shared.ukey);
-        match guard.as_mut() {
-            Some(u) => f(u.as_mut()).map_err(|e| ukey_error(&e)),
-            None => Err(ukey_error(self.shared.load_error.as_ref().unwrap_or(
-                &UkeyError::Config {
-                    detail: "no UKey library".into(),
-                },
-            ))),
+        if let Some(e) = &self.shared.load_error {
+            return Err(ukey_error(e));
         }
+        let mut guard = lock(&self.shared.ukey);
+        f(&mut guard).map_err(|e| ukey_error(&e))
     }
 
     /// The keys present with their PIN state and certificates, for the login view.
@@ -254,6 +332,7 @@ impl UkeyService {
                     label: key.label.clone(),
                     manufacturer: key.manufacturer.clone(),
                     backend: key.backend,
+                    library: u.library_of(&key.id).unwrap_or_default().to_string(),
                     pin,
                     certificates,
                 });

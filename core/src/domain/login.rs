@@ -122,9 +122,12 @@ pub struct Session {
     pub token: Option<String>,
 }
 
+mod pin;
 mod pulled;
 mod session_check;
 mod state;
+
+pub use pin::record_pin_change;
 pub use session_check::check_session;
 pub use state::SessionState;
 

@@ -13,9 +13,11 @@ use crate::labels::{demo, devices};
 mod backend;
 mod citizen;
 mod queue;
+mod ukeys;
 pub use backend::{is_loopback, BackendConfig};
 pub use citizen::CitizenScreenConfig;
 pub use queue::{LocalGroup, QueueConfig, QueueMode};
+pub use ukeys::UkeyLibraryConfig;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -240,6 +242,9 @@ pub struct DevicesConfig {
     pub scanner: DeviceConfig,
     #[serde(default)]
     pub ukey: DeviceConfig,
+    /// Further UKey libraries (`[[devices.ukeys]]`, A2): keys of all are listed at login.
+    #[serde(default)]
+    pub ukeys: Vec<UkeyLibraryConfig>,
     #[serde(default)]
     pub camera: DeviceConfig,
     #[serde(default)]
@@ -272,6 +277,7 @@ impl DevicesConfig {
             id_card: sim(),
             scanner: sim(),
             ukey: sim(),
+            ukeys: Vec::new(),
             camera: sim(),
             receipt_printer: sim(),
             a4_printer: sim(),
@@ -484,21 +490,9 @@ impl WorkstationConfig {
                     "a serial device needs a port".into(),
                 ));
             }
-            if slot == "ukey"
-                && matches!(device.driver, DeviceDriver::Pkcs11 | DeviceDriver::Skf)
-                && device.module.as_deref().is_none_or(|m| m.trim().is_empty())
-            {
-                return Err(bad(
-                    "devices.ukey.module",
-                    "a PKCS#11 or SKF UKey needs the path of its library".into(),
-                ));
-            }
             if slot == "ukey" {
-                if let Some(vendor) = &device.vendor {
-                    if let Err(e) = yichuang_drivers::ukey::SkfAlgTable::for_vendor(Some(vendor)) {
-                        return Err(bad("devices.ukey.vendor", e.to_string()));
-                    }
-                }
+                ukeys::validate(device, &self.devices.ukeys)
+                    .map_err(|(key, detail)| bad(&key, detail))?;
             }
             if slot == "camera"
                 && !matches!(

@@ -40,6 +40,9 @@ pub struct ClerkBadge {
     /// Which departments' items the clerk serves (A4), under the catalog at login.
     pub items: crate::domain::access::ItemScope,
     pub mode: SessionMode,
+    /// The session's UKey still has its initial PIN (A3): the workbench asks the clerk to
+    /// change it (「UKey仍使用初始PIN，请立即修改」) until they do.
+    pub ukey_default_pin: bool,
 }
 
 /// How the session was granted.

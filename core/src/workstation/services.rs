@@ -139,7 +139,7 @@ impl Workstation {
         );
         let a4 = A4PrinterService::from_config(&cfg.a4_printer, self.data_dir.join("a4-simulated"));
         let w = Arc::downgrade(self);
-        let ukey = UkeyService::start(&cfg.ukey, move |event| {
+        let ukey = UkeyService::start(cfg, move |event| {
             on(&w, |ws| match event {
                 UkeyEvent::State(s) => ws.set_device_state(ukey::SLOT, s),
                 UkeyEvent::Presence(p, seen) => ws.on_ukey(p, seen),

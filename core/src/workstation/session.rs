@@ -15,7 +15,7 @@ use crate::{ErrorCode, UserError};
 
 use super::{lock, Workstation};
 
-fn badge(s: &Session, access: Access) -> ClerkBadge {
+fn badge(s: &Session, access: Access, ukey_default_pin: bool) -> ClerkBadge {
     ClerkBadge {
         id: s.clerk.id.clone(),
         name: s.clerk.name.clone(),
@@ -24,6 +24,7 @@ fn badge(s: &Session, access: Access) -> ClerkBadge {
         permissions: access.permissions,
         items: access.scope,
         mode: s.mode,
+        ukey_default_pin,
     }
 }
 
@@ -36,6 +37,11 @@ impl Workstation {
     /// The UKeys plugged in, with PIN state and certificates (login view).
     pub fn login_keys(&self) -> Result<Vec<LoginKey>, UserError> {
         self.devices.ukey()?.login_keys(self.now() / 1000)
+    }
+
+    /// The desk's UKey libraries and whether each loaded (A2).
+    pub fn ukey_libraries(&self) -> Result<Vec<yichuang_drivers::ukey::LibraryStatus>, UserError> {
+        Ok(self.devices.ukey()?.libraries())
     }
 
     /// Logs in with a certificate on a UKey and its PIN; a login while locked replaces the
@@ -81,7 +87,13 @@ impl Workstation {
                 scope: ItemScope::Departments { codes: vec![] },
             },
         };
-        let badge = badge(&session, access);
+        // What the key says of its PIN now (A3); a key that cannot tell is not nagged about.
+        let default_pin = ukey
+            .pin_info(&session.key_id)
+            .ok()
+            .and_then(|p| p.default_pin)
+            .unwrap_or(false);
+        let badge = badge(&session, access, default_pin);
         lock(&self.session).start(session);
         *lock(&self.ended) = None;
         self.reads.session_changed();
@@ -119,6 +131,39 @@ impl Workstation {
         tracing::info!(clerk = %session.clerk.id, "workstation unlocked");
         ukey.proved_present(&session.key_id);
         self.update_status(|s| s.locked = false);
+        Ok(self.status())
+    }
+
+    /// Changes the PIN of the logged-in clerk's UKey (A3): the old PIN, the new one twice.
+    /// The rules are checked before the key is asked; the key's refusal (wrong old PIN with
+    /// the retries left, locked) comes back as its message. Audited, never with a PIN.
+    pub fn change_pin(
+        &self,
+        old: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<ShellStatus, UserError> {
+        let ukey = self.devices.ukey()?;
+        let session = self.session().ok_or_else(|| {
+            UserError::new(ErrorCode::LoginNoSession, "PIN change without a session")
+        })?;
+        crate::devices::ukey::check_new_pin(old, new, confirm)?;
+        let changed = ukey.change_pin(&session.key_id, old, new, confirm);
+        let now = self.now();
+        let outcome = changed.as_ref().map(drop).map_err(|e| e.code);
+        if let Err(e) =
+            self.with_store(|store| login::record_pin_change(store, &session, outcome, now))
+        {
+            tracing::error!(error = %e.detail, "PIN change not audited");
+        }
+        self.refresh_pending();
+        changed?;
+        tracing::info!(clerk = %session.clerk.id, "UKey PIN changed");
+        self.update_status(|s| {
+            if let Some(clerk) = s.clerk.as_mut() {
+                clerk.ukey_default_pin = false;
+            }
+        });
         Ok(self.status())
     }
 
@@ -315,7 +360,7 @@ mod tests {
             permissions: parse_permissions(&session("t1").clerk.permissions),
             scope: ItemScope::Departments { codes: vec![] },
         };
-        ws.update_status(|s| s.clerk = Some(badge(&session("t1"), access)));
+        ws.update_status(|s| s.clerk = Some(badge(&session("t1"), access, false)));
         // A refusal for a session that is no longer the one at the window changes nothing.
         let ended = UserError::new(ErrorCode::LoginSessionEnded, "HTTP 401");
         ws.end_by_server(&session("t0"), ended.clone());

@@ -18,6 +18,7 @@
 pub mod cert;
 pub mod codec;
 pub mod error;
+pub mod multi;
 pub mod pkcs11;
 pub mod presence;
 pub mod skf;
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use cert::{CertUsage, KeyAlgorithm};
 pub use error::{UkeyError, UkeyProblem, DEVICE_NAME};
+pub use multi::{LibraryStatus, MultiUkey, NamedLibrary};
 pub use presence::{PresenceEvent, PresenceWatcher};
 pub use skf::SkfAlgTable;
 
@@ -107,7 +109,8 @@ pub struct PinInfo {
     pub locked: bool,
     /// The token says wrong PINs were entered since the last good one (PKCS#11 COUNT_LOW).
     pub count_low: bool,
-    /// The PIN is still the factory default (SKF reports this).
+    /// The PIN is still the initial one and must be changed: SKF `SKF_GetPINInfo`'s
+    /// default-PIN flag, PKCS#11 `CKF_USER_PIN_TO_BE_CHANGED`.
     pub default_pin: Option<bool>,
 }
 
@@ -146,6 +149,12 @@ pub trait Ukey: Send {
     /// [`UkeyError::PinIncorrect`] (with the retries left where the library tells),
     /// a locked PIN [`UkeyError::PinLocked`].
     fn login(&mut self, key: &str, pin: &str) -> Result<(), UkeyError>;
+
+    /// Changes the user PIN from `old` to `new` (PKCS#11 `C_SetPIN`, SKF `SKF_ChangePIN`).
+    /// A wrong `old` is [`UkeyError::PinIncorrect`] with the retries left where the library
+    /// tells, a locked PIN [`UkeyError::PinLocked`], a `new` the key refuses
+    /// [`UkeyError::PinInvalid`].
+    fn change_pin(&mut self, key: &str, old: &str, new: &str) -> Result<(), UkeyError>;
 
     /// Ends the logged-in state (best effort; a removed key is already logged out).
     fn logout(&mut self, key: &str) -> Result<(), UkeyError>;

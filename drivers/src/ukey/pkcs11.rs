@@ -124,6 +124,21 @@ impl Pkcs11Ukey {
         &self.path
     }
 
+    /// A wrong PIN with what the token's flags tell after the failed try (locked, final try).
+    fn with_pin_state(&mut self, key: &str, err: UkeyError) -> UkeyError {
+        let UkeyError::PinIncorrect { code, .. } = err else {
+            return err;
+        };
+        let pin = self.pin_info(key).unwrap_or_default();
+        if pin.locked {
+            return UkeyError::PinLocked { code };
+        }
+        UkeyError::PinIncorrect {
+            retries_left: pin.retries_left,
+            code,
+        }
+    }
+
     fn slot_of(&self, key: &str) -> Result<Slot, UkeyError> {
         let slots = self
             .ctx
@@ -295,7 +310,7 @@ impl Ukey for Pkcs11Ukey {
             },
             locked,
             count_low: info.user_pin_count_low(),
-            default_pin: None,
+            default_pin: Some(info.user_pin_to_be_changed()),
         })
     }
 
@@ -319,22 +334,24 @@ impl Ukey for Pkcs11Ukey {
                 self.sessions.insert(key.to_string(), session);
                 Ok(())
             }
-            Err(e) => {
-                let err = map_err("C_Login", e);
-                if let UkeyError::PinIncorrect { code, .. } = err {
-                    // The flags after the failed try are all the token tells.
-                    let pin = self.pin_info(key).unwrap_or_default();
-                    if pin.locked {
-                        return Err(UkeyError::PinLocked { code });
-                    }
-                    return Err(UkeyError::PinIncorrect {
-                        retries_left: pin.retries_left,
-                        code,
-                    });
-                }
-                Err(err)
-            }
+            Err(e) => Err(self.with_pin_state(key, map_err("C_Login", e))),
         }
+    }
+
+    fn change_pin(&mut self, key: &str, old: &str, new: &str) -> Result<(), UkeyError> {
+        let slot = self.slot_of(key)?;
+        // C_SetPIN needs a read/write session; with no user logged in it changes CKU_USER's
+        // PIN, and it checks the old PIN either way.
+        let session = self
+            .ctx
+            .open_rw_session(slot)
+            .map_err(|e| map_err("C_OpenSession", e))?;
+        session
+            .set_pin(
+                &AuthPin::from(old.to_string()),
+                &AuthPin::from(new.to_string()),
+            )
+            .map_err(|e| self.with_pin_state(key, map_err("C_SetPIN", e)))
     }
 
     fn logout(&mut self, key: &str) -> Result<(), UkeyError> {

@@ -541,6 +541,43 @@ impl Ukey for SkfUkey {
         }
     }
 
+    fn change_pin(&mut self, key: &str, old: &str, new: &str) -> Result<(), UkeyError> {
+        let nul = || UkeyError::PinInvalid {
+            code: "PIN contains NUL".into(),
+        };
+        let (cold, cnew) = (
+            CString::new(old).map_err(|_| nul())?,
+            CString::new(new).map_err(|_| nul())?,
+        );
+        let Some(change) = self.api.change_pin else {
+            return Err(UkeyError::Library {
+                function: "SKF_ChangePIN".into(),
+                code: "not exported by the library".into(),
+            });
+        };
+        let happ = self.happ(key)?;
+        let mut retry = 0u32;
+        // SAFETY: valid handle, C strings and out pointer.
+        let rc = unsafe {
+            change(
+                happ,
+                self.table.user_pin_type,
+                cold.as_ptr(),
+                cnew.as_ptr(),
+                &mut retry,
+            )
+        };
+        match rc {
+            SAR_OK => Ok(()),
+            SAR_PIN_INCORRECT if retry == 0 => Err(UkeyError::PinLocked { code: sar_name(rc) }),
+            SAR_PIN_INCORRECT => Err(UkeyError::PinIncorrect {
+                retries_left: Some(retry),
+                code: sar_name(rc),
+            }),
+            _ => self.removed_check(key, Err(sar_error("SKF_ChangePIN", rc))),
+        }
+    }
+
     fn logout(&mut self, key: &str) -> Result<(), UkeyError> {
         let Some(happ) = self.devices.get(key).and_then(|d| d.app) else {
             return Ok(());

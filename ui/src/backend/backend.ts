@@ -6,6 +6,7 @@ import type {
   AppInfo,
   CardEvent,
   EnrollmentStatus,
+  LibraryStatus,
   LoginKey,
   PresenceEvent,
   PrintOutcome,
@@ -50,6 +51,10 @@ export interface Backend {
   /** Unlocks after the clerk's key was pulled: the same key and PIN (A5). */
   unlock(pin: string): Promise<Result<ShellStatus>>
   logout(): Promise<ShellStatus>
+  /** Changes the logged-in clerk's UKey PIN: old, new, new again (A3). */
+  changePin(oldPin: string, newPin: string, confirm: string): Promise<Result<ShellStatus>>
+  /** The desk's UKey libraries and why any did not load (A2). */
+  ukeyLibraries(): Promise<Result<LibraryStatus[]>>
   /** Whether this workstation is enrolled with the central server (issue 15). */
   enrollmentStatus(): Promise<EnrollmentStatus>
   /** Enrolls with the one-time code IT typed; sync starts on success. */

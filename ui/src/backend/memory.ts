@@ -3,6 +3,7 @@ import type {
   AppInfo,
   CardEvent,
   EnrollmentStatus,
+  LibraryStatus,
   LoginKey,
   Permission,
   PresenceEvent,
@@ -16,6 +17,7 @@ import type { Backend, Result } from './backend'
 import { MemoryVisit } from './memoryVisit'
 import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
+import { pinRule } from '../clerk/pinRules'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
   return {
@@ -206,7 +208,8 @@ export class MemoryBackend implements Backend {
   async login(keyId: string, certId: string, pin: string) {
     const error = this.checkPin(keyId, pin)
     if (error) return { status: 'error' as const, error }
-    const cert = this.keys.find((k) => k.id === keyId)?.certificates.find((c) => c.id === certId)
+    const key = this.keys.find((k) => k.id === keyId)
+    const cert = key?.certificates.find((c) => c.id === certId)
     this.push({
       clerk: {
         id: 'c-' + keyId,
@@ -216,6 +219,7 @@ export class MemoryBackend implements Backend {
         permissions: [...this.permissions],
         items: { kind: 'all' },
         mode: 'online',
+        ukey_default_pin: key?.pin.default_pin ?? false,
       },
       locked: false,
     })
@@ -233,6 +237,26 @@ export class MemoryBackend implements Backend {
   async logout() {
     this.push({ clerk: null, locked: false })
     return structuredClone(this.status)
+  }
+
+  /** The desk's UKey libraries (A2); a test adds a failed one. */
+  libraries: LibraryStatus[] = []
+
+  async ukeyLibraries() {
+    return { status: 'ok' as const, data: structuredClone(this.libraries) }
+  }
+
+  /** As the workstation: the rules first (no try spent), then the old PIN on the key. */
+  async changePin(oldPin: string, newPin: string, confirm: string) {
+    const keyId = this.status.clerk?.id.replace(/^c-/, '') ?? ''
+    const rule = pinRule(oldPin, newPin, confirm)
+    if (rule) return { status: 'error' as const, error: { ...rule, detail: '' } }
+    const error = this.checkPin(keyId, oldPin)
+    if (error) return { status: 'error' as const, error }
+    this.pins[keyId] = newPin
+    const clerk = this.status.clerk
+    if (clerk) this.push({ clerk: { ...clerk, ukey_default_pin: false } })
+    return { status: 'ok' as const, data: structuredClone(this.status) }
   }
 
   async enrollmentStatus() {

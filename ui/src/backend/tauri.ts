@@ -46,6 +46,8 @@ export const tauriBackend: Backend = {
   login: (keyId, certId, pin) => commands.login(keyId, certId, pin),
   unlock: (pin) => commands.unlock(pin),
   logout: () => commands.logout(),
+  changePin: (oldPin, newPin, confirm) => commands.ukeyChangePin(oldPin, newPin, confirm),
+  ukeyLibraries: () => commands.ukeyLibraries(),
   enrollmentStatus: () => commands.enrollmentStatus(),
   enroll: (code) => commands.enroll(code),
   async onUkeyChanged(listener) {

@@ -5,6 +5,7 @@ import {
   ElButton,
   ElConfigProvider,
   ElDatePicker,
+  ElDialog,
   ElDrawer,
   ElForm,
   ElFormItem,
@@ -21,7 +22,7 @@ import { installBackend } from '../backend'
 import { tauriBackend } from '../backend/tauri'
 
 const app = createApp(App)
-for (const c of [ElAlert, ElButton, ElConfigProvider, ElDatePicker, ElDrawer, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
+for (const c of [ElAlert, ElButton, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElForm, ElFormItem, ElInput, ElResult, ElSelect, ElTag]) {
   app.use(c)
 }
 app.use(createPinia())

@@ -18,6 +18,8 @@ type EnumInFn = unsafe extern "system" fn(Handle, *mut c_char, *mut u32) -> u32;
 type OpenInFn = unsafe extern "system" fn(Handle, *const c_char, *mut Handle) -> u32;
 type GetPinInfoFn = unsafe extern "system" fn(Handle, u32, *mut u32, *mut u32, *mut i32) -> u32;
 type VerifyPinFn = unsafe extern "system" fn(Handle, u32, *const c_char, *mut u32) -> u32;
+type ChangePinFn =
+    unsafe extern "system" fn(Handle, u32, *const c_char, *const c_char, *mut u32) -> u32;
 type GetContainerTypeFn = unsafe extern "system" fn(Handle, *mut u32) -> u32;
 type ExportFn = unsafe extern "system" fn(Handle, i32, *mut u8, *mut u32) -> u32;
 type DigestInitFn =
@@ -36,6 +38,8 @@ pub(super) struct Api {
     pub(super) close_application: CloseFn,
     pub(super) get_pin_info: GetPinInfoFn,
     pub(super) verify_pin: VerifyPinFn,
+    /// Optional so a library without it still logs in; changing the PIN then says so.
+    pub(super) change_pin: Option<ChangePinFn>,
     pub(super) clear_secure_state: Option<CloseFn>,
     pub(super) enum_container: EnumInFn,
     pub(super) open_container: OpenInFn,
@@ -87,6 +91,7 @@ impl Api {
             close_application: req!("SKF_CloseApplication"),
             get_pin_info: req!("SKF_GetPINInfo"),
             verify_pin: req!("SKF_VerifyPIN"),
+            change_pin: opt!("SKF_ChangePIN"),
             clear_secure_state: opt!("SKF_ClearSecureState"),
             enum_container: req!("SKF_EnumContainer"),
             open_container: req!("SKF_OpenContainer"),

@@ -346,7 +346,7 @@ pub unsafe extern "system" fn SKF_GetPINInfo(
         }
         *max = st.max_retries;
         *remain = st.retries_left;
-        *default_pin = i32::from(st.user_pin == "12345678");
+        *default_pin = i32::from(st.default_pin);
         Ok(())
     })())
 }
@@ -404,6 +404,60 @@ pub unsafe extern "system" fn SKF_VerifyPIN(
                 Err(code)
             }
             Outcome::Bad(code) => Err(code),
+        }
+    })())
+}
+
+/// GM/T 0016 `SKF_ChangePIN`: the old PIN counts as a try like `SKF_VerifyPIN`; the new
+/// one (6–16 characters) replaces it, persisted in the state file, and the PIN is no longer
+/// the default one.
+#[no_mangle]
+pub unsafe extern "system" fn SKF_ChangePIN(
+    app: Handle,
+    pin_type: u32,
+    old: *const c_char,
+    new: *const c_char,
+    retry: *mut u32,
+) -> u32 {
+    status((|| {
+        let (old, new) = (c_str(old)?, c_str(new)?);
+        if retry.is_null() {
+            return Err(SAR_INVALIDPARAMERR);
+        }
+        if pin_type != USER_TYPE {
+            return Err(SAR_USER_TYPE_INVALID);
+        }
+        if !(6..=16).contains(&old.len()) || !(6..=16).contains(&new.len()) {
+            return Err(SAR_PIN_LEN_RANGE);
+        }
+        let path = state_path().ok_or(SAR_FILEERR)?;
+        let outcome = SimState::update(&path, |st| {
+            if let Err(code) = check(&handles(), app, st) {
+                return (Err((code, 0)), false);
+            }
+            if st.retries_left == 0 {
+                return (Err((SAR_PIN_LOCKED, 0)), false);
+            }
+            if old == st.user_pin {
+                st.user_pin = new.to_owned();
+                st.default_pin = false;
+                st.retries_left = st.max_retries;
+                (Ok(st.max_retries), true)
+            } else {
+                st.retries_left -= 1;
+                (Err((SAR_PIN_INCORRECT, st.retries_left)), true)
+            }
+        })
+        .map_err(|_| SAR_FILEERR)?;
+        match outcome {
+            Ok(left) => {
+                *retry = left;
+                Ok(())
+            }
+            Err((code, left)) => {
+                *retry = left;
+                Err(code)
+            }
         }
     })())
 }

@@ -1,6 +1,7 @@
 //! Provisions and drives the simulated SKF key: write its state from an SM2 key (PKCS#8 PEM,
 //! e.g. from `openssl genpkey -algorithm SM2`) and a certificate (DER) issued by a test CA;
-//! pull the key out and plug it back in; reset the PIN counter; print where the library is.
+//! pull the key out and plug it back in; reset the PIN counter or the PIN itself; print where
+//! the library is.
 
 use std::path::PathBuf;
 
@@ -48,6 +49,12 @@ enum Command {
     Insert,
     /// Refills the PIN counter (what an administrator's unlock does).
     Unlock,
+    /// Sets the user PIN back to an initial one (reported as the default PIN again) and
+    /// refills the counter, as an administrator's PIN reset does.
+    ResetPin {
+        #[arg(long)]
+        pin: String,
+    },
     /// Prints the state.
     Show,
     /// Prints the path of the SKF library (the cdylib next to this program).
@@ -104,6 +111,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 application: "YC_APP".into(),
                 container: "YC_CON".into(),
                 user_pin: pin,
+                default_pin: true,
                 max_retries,
                 retries_left: max_retries,
                 sign_key: yichuang_skf_sim::hex(&secret.to_bytes()),
@@ -117,9 +125,9 @@ fn run(cli: Cli) -> Result<(), String> {
             st.save(&path)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
-        Command::Remove | Command::Insert | Command::Unlock => {
+        Command::Remove | Command::Insert | Command::Unlock | Command::ResetPin { .. } => {
             let path = state()?;
-            let cmd = cli.command;
+            let cmd = &cli.command;
             SimState::update(&path, |st| {
                 match cmd {
                     Command::Remove => st.present = false,
@@ -128,6 +136,11 @@ fn run(cli: Cli) -> Result<(), String> {
                         st.generation += 1;
                     }
                     Command::Unlock => st.retries_left = st.max_retries,
+                    Command::ResetPin { pin } => {
+                        st.user_pin = pin.clone();
+                        st.default_pin = true;
+                        st.retries_left = st.max_retries;
+                    }
                     _ => {}
                 }
                 ((), true)

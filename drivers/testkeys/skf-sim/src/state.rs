@@ -25,6 +25,10 @@ pub struct SimState {
     pub application: String,
     pub container: String,
     pub user_pin: String,
+    /// The user PIN is still the one the key was issued with (`SKF_GetPINInfo`'s
+    /// `pbDefaultPin`); cleared by `SKF_ChangePIN`, set again by the CLI's `reset-pin`.
+    #[serde(default = "issued_pin")]
+    pub default_pin: bool,
     pub max_retries: u32,
     pub retries_left: u32,
     /// SM2 private key of the signing pair, 32 bytes hex.
@@ -34,6 +38,10 @@ pub struct SimState {
     /// Exchange (encryption) certificate, DER hex, if any.
     #[serde(default)]
     pub exchange_cert: Option<String>,
+}
+
+fn issued_pin() -> bool {
+    true
 }
 
 pub fn state_path() -> Option<PathBuf> {
