@@ -1,5 +1,6 @@
 //! Logging: `tracing` to a daily-rotated file in the data directory (14 files kept) and to
-//! stderr. `RUST_LOG` overrides the default level (info).
+//! stderr. `RUST_LOG` overrides the default (info; cryptoki's mechanism list off, as it logs
+//! an error line for every vendor mechanism of a PKCS#11 token it does not know).
 
 use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
@@ -8,7 +9,10 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 /// Returns the guard that flushes the file writer; keep it for the life of the process.
 pub fn init(dir: &Path) -> Option<WorkerGuard> {
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("info,cryptoki::mechanism=off"))
+    };
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(filter());

@@ -332,6 +332,15 @@ impl App {
     /// login; 张三 (综合窗口: every department; accept, query, export, reprint, change) logged
     /// in, on the intake page.
     pub async fn counter(name: &str, window: u16) -> Result<App> {
+        App::counter_with(name, window, |b| b).await
+    }
+
+    /// [`counter`](Self::counter) with more set up by `change` before the app starts.
+    pub async fn counter_with(
+        name: &str,
+        window: u16,
+        change: impl FnOnce(AppBuilder) -> AppBuilder,
+    ) -> Result<App> {
         let app = App::builder(name)
             .window(window)
             .config(|c| c.hall.code = Some("441500".into()))
@@ -340,9 +349,8 @@ impl App {
                 "id,name,department,post,permissions\nT-ZS,张三,市政务服务中心,综合窗口,accept;query;export;reprint;change\n",
                 &[("T-ZS", "ca/clerk-ecdsa.pem")],
             )
-            .simulator_control()
-            .start()
-            .await?;
+            .simulator_control();
+        let app = change(app).start().await?;
         app.login("张三").await?;
         wd(app.client.find(Locator::Css("[data-testid=item-search]")))
             .await

@@ -255,3 +255,33 @@ pub async fn print_and_decide(h: &mut Hands<'_>) -> Result<String> {
         .await
         .context("no decision banner")
 }
+
+/// Types `pin` into the PIN box and submits. The view clears the box after a wrong PIN, which
+/// may land just after the answer is shown: type again until the box holds the PIN.
+pub async fn submit_pin(client: &Client, field: &str, submit: &str, pin: &str) -> Result<()> {
+    let css = format!("input[data-testid={field}]");
+    let css = css.as_str();
+    let submit = format!("[data-testid={submit}]");
+    for attempt in 1..=3 {
+        until(
+            Duration::from_secs(10),
+            "the PIN in its box",
+            || async move {
+                let pin_box = wd(client.find(Locator::Css(css))).await?;
+                if wd(pin_box.prop("value")).await?.unwrap_or_default() == pin {
+                    return Ok(true);
+                }
+                wd(pin_box.clear()).await?;
+                wd(pin_box.send_keys(pin)).await?;
+                Ok(wd(pin_box.prop("value")).await?.unwrap_or_default() == pin)
+            },
+        )
+        .await?;
+        match click_when_enabled(client, &submit).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt == 3 => return Err(e),
+            Err(_) => eprintln!("e2e: the PIN box was cleared after typing; typing again"),
+        }
+    }
+    Ok(())
+}

@@ -12,6 +12,8 @@ pub struct ProcessMemory {
     pub rss_kb: u64,
     /// Proportional set size: shared pages divided among the processes sharing them.
     pub pss_kb: u64,
+    /// The largest parts of `pss_kb` by mapping ([`pss_by_mapping`]), at most eight.
+    pub largest: Vec<(String, u64)>,
 }
 
 /// `(pid, parent pid)` of every process.
@@ -83,6 +85,7 @@ pub fn tree_memory(root: u32) -> Vec<ProcessMemory> {
                 name: name.trim().to_owned(),
                 rss_kb: field(&rollup, "Rss:"),
                 pss_kb: field(&rollup, "Pss:"),
+                largest: pss_by_mapping(pid).into_iter().take(8).collect(),
             })
         })
         .collect()
@@ -94,4 +97,34 @@ pub fn tree_memory_kb(root: u32) -> (u64, u64) {
     tree_memory(root)
         .iter()
         .fold((0, 0), |(rss, pss), p| (rss + p.rss_kb, pss + p.pss_kb))
+}
+
+/// A process's PSS (kB) by what is mapped: each file by its name, `[heap]`, `[stack]`, and all
+/// anonymous mappings as `[anon]` (malloc arenas, JIT and GC heaps); largest first. The bench
+/// prints it beside the totals, so a change in a figure can be traced to what grew.
+pub fn pss_by_mapping(pid: u32) -> Vec<(String, u64)> {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return Vec::new();
+    };
+    let mut by_name = std::collections::HashMap::<String, u64>::new();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            // A mapping's header: address perms offset dev inode [path].
+            let path = words.nth(4).unwrap_or("");
+            current = match path {
+                "" => "[anon]".to_owned(),
+                p if p.starts_with('/') => p.rsplit('/').next().unwrap_or(p).to_owned(),
+                p => p.to_owned(),
+            };
+        } else if first == "Pss:" {
+            let kb: u64 = words.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            *by_name.entry(current.clone()).or_default() += kb;
+        }
+    }
+    let mut list: Vec<_> = by_name.into_iter().filter(|(_, kb)| *kb > 0).collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list
 }

@@ -97,9 +97,14 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
             .await?;
             let done = print_and_decide(&mut h).await?;
             ensure!(done.contains("容缺受理"), "deferred: {done}");
-            wait_text_eq(client, "[data-testid=today-total]", "4", Duration::from_secs(3))
-                .await
-                .context("today's figures after four decisions")?;
+            wait_text_eq(
+                client,
+                "[data-testid=today-total]",
+                "4",
+                Duration::from_secs(3),
+            )
+            .await
+            .context("today's figures after four decisions")?;
             Ok(())
         })
         .await;

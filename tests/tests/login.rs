@@ -6,39 +6,9 @@
 use anyhow::{bail, ensure, Context, Result};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
-use yichuang_e2e::clerk::{click_when_enabled, login_with};
+use yichuang_e2e::clerk::{click_when_enabled, login_with, submit_pin};
 use yichuang_e2e::webdriver::{click, switch_to_window_with, until, wait_attr, wait_text, wd};
 use yichuang_e2e::{App, Ukey};
-
-/// Types `pin` into the PIN box and submits. The view clears the box after a wrong PIN, which
-/// may land just after the answer is shown: type again until the box holds the PIN.
-async fn submit_pin(client: &Client, field: &str, submit: &str, pin: &str) -> Result<()> {
-    let css = format!("input[data-testid={field}]");
-    let css = css.as_str();
-    let submit = format!("[data-testid={submit}]");
-    for attempt in 1..=3 {
-        until(
-            Duration::from_secs(10),
-            "the PIN in its box",
-            || async move {
-                let pin_box = wd(client.find(Locator::Css(css))).await?;
-                if wd(pin_box.prop("value")).await?.unwrap_or_default() == pin {
-                    return Ok(true);
-                }
-                wd(pin_box.clear()).await?;
-                wd(pin_box.send_keys(pin)).await?;
-                Ok(wd(pin_box.prop("value")).await?.unwrap_or_default() == pin)
-            },
-        )
-        .await?;
-        match click_when_enabled(client, &submit).await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt == 3 => return Err(e),
-            Err(_) => eprintln!("e2e: the PIN box was cleared after typing; typing again"),
-        }
-    }
-    Ok(())
-}
 
 /// The login error's text once it differs from `before` (each attempt replaces the message).
 async fn next_login_error(client: &Client, before: &str) -> Result<String> {

@@ -347,10 +347,24 @@ pub(crate) mod tests {
     fn i3_the_hall_day_starts_at_midnight_china_time_not_utc() {
         let at = 1_796_574_600_000; // 2026-12-06T16:30:00Z
         let clock = FixedClock(at);
-        assert_eq!(clock.today(), Date { year: 2026, month: 12, day: 7 });
+        assert_eq!(
+            clock.today(),
+            Date {
+                year: 2026,
+                month: 12,
+                day: 7
+            }
+        );
         let t = clock.slip_time();
         assert_eq!((t.day, t.hour, t.minute), (7, 0, 30));
         let before = FixedClock(at - 60 * 60_000); // 15:30Z, 23:30 in the hall
-        assert_eq!(before.today(), Date { year: 2026, month: 12, day: 6 });
+        assert_eq!(
+            before.today(),
+            Date {
+                year: 2026,
+                month: 12,
+                day: 6
+            }
+        );
     }
 }

@@ -311,7 +311,9 @@ impl Workstation {
             ticket_number: ticket.number.clone(),
             item,
             waiting,
-            issued_at: crate::infra::clock::slip_time_from_unix(crate::infra::clock::hall_secs(ticket.issued_at)),
+            issued_at: crate::infra::clock::slip_time_from_unix(crate::infra::clock::hall_secs(
+                ticket.issued_at,
+            )),
             ticket_code: ticket.id.clone(),
             footer: words::TICKET_FOOTER.map(String::from).to_vec(),
         };

@@ -108,6 +108,10 @@ pub struct Pkcs11Ukey {
     ctx: Pkcs11,
     /// Logged-in sessions by key id.
     sessions: HashMap<String, Session>,
+    /// The signing algorithms of each present token by key id: asked once per insertion, as
+    /// `C_GetMechanismList` is slow on real tokens and cryptoki logs an error line for every
+    /// vendor mechanism it does not know (thousands a minute with presence polling).
+    algorithms: HashMap<String, Vec<String>>,
 }
 
 impl Pkcs11Ukey {
@@ -116,6 +120,7 @@ impl Pkcs11Ukey {
         Ok(Self {
             path: path.to_path_buf(),
             ctx: shared_context(path)?,
+            algorithms: HashMap::new(),
             sessions: HashMap::new(),
         })
     }
@@ -215,17 +220,25 @@ impl Ukey for Pkcs11Ukey {
             if !info.token_initialized() {
                 continue;
             }
-            let mut algorithms = Vec::new();
-            if let Ok(mechs) = self.ctx.get_mechanism_list(slot) {
-                if mechs.contains(&MechanismType::ECDSA) {
-                    algorithms.push("ECDSA".to_string());
+            let id = key_id(slot, info.serial_number());
+            let algorithms = match self.algorithms.get(&id) {
+                Some(known) => known.clone(),
+                None => {
+                    let mut found = Vec::new();
+                    if let Ok(mechs) = self.ctx.get_mechanism_list(slot) {
+                        if mechs.contains(&MechanismType::ECDSA) {
+                            found.push("ECDSA".to_string());
+                        }
+                        if mechs.contains(&MechanismType::RSA_PKCS) {
+                            found.push("RSA".to_string());
+                        }
+                        self.algorithms.insert(id.clone(), found.clone());
+                    }
+                    found
                 }
-                if mechs.contains(&MechanismType::RSA_PKCS) {
-                    algorithms.push("RSA".to_string());
-                }
-            }
+            };
             keys.push(KeyInfo {
-                id: key_id(slot, info.serial_number()),
+                id,
                 backend: Backend::Pkcs11,
                 serial: info.serial_number().trim().to_string(),
                 label: info.label().trim().to_string(),
@@ -236,6 +249,8 @@ impl Ukey for Pkcs11Ukey {
         }
         // Forget sessions of tokens that went away.
         self.sessions
+            .retain(|id, _| keys.iter().any(|k| &k.id == id));
+        self.algorithms
             .retain(|id, _| keys.iter().any(|k| &k.id == id));
         Ok(keys)
     }

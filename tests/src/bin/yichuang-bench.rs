@@ -19,6 +19,11 @@
 //!   ratio (target ≤ 1.0). Each process's share is printed to stderr.
 //! - `idle_pss_floor_two_windows_mb`: the same floor app with a second window opened the way
 //!   Tauri opens one by default; what two windows cost without sharing a web process.
+//! - `citizen_window_pss_mb`: what our citizen window adds, measured as `idle_pss_mb` minus
+//!   the same app after the citizen window is closed and 10 s idle (a lower bound: a closed
+//!   page's memory goes back to the OS as WebKit's allocator gets to it). Compare
+//!   `floor_second_window_pss_mb`, `idle_pss_floor_two_windows_mb` minus `idle_pss_floor_mb`.
+//!   Each process's largest mappings are printed to stderr, to see where a figure goes.
 //!
 //! The timings the E2E tests used to assert, measured here in the real window through
 //! WebDriver (so each includes up to one 100 ms poll of the page); the functional tests only
@@ -121,7 +126,9 @@ fn floor_memory(display: &Display, windows: u8) -> Result<Vec<ProcessMemory>> {
 }
 
 /// The app's processes with both windows at work (see the module doc), after idling.
-async fn working_memory() -> Result<Vec<ProcessMemory>> {
+/// Then the citizen window is closed and, after idling again, the clerk window alone is
+/// measured: the difference is what the citizen window costs (`citizen_window_pss_mb`).
+async fn working_memory() -> Result<(Vec<ProcessMemory>, Vec<ProcessMemory>)> {
     let mut app = queue_app("bench-idle-pss", 5, QueueMode::Hall)
         // The rating view stays up through the idle time and the measurement.
         .config(|c| c.citizen_screen.rating_seconds = 30)
@@ -157,12 +164,20 @@ async fn working_memory() -> Result<Vec<ProcessMemory>> {
                 app.exists("[data-testid=citizen-rating]").await,
                 "the rating view ended before the measurement"
             );
+            // The citizen window closed (WebDriver is on it); the clerk window alone.
+            wd(client.close_window()).await?;
             ensure!(
                 switch_to_window_with(client, "[data-testid=queue-panel]", Duration::from_secs(5))
                     .await?,
                 "no queue panel in the clerk window"
             );
-            Ok(memory)
+            tokio::time::sleep(IDLE).await;
+            let clerk_only = tree_memory(app.app_pid()?);
+            ensure!(
+                wd(client.windows()).await?.len() == 1,
+                "the citizen window did not close"
+            );
+            Ok((memory, clerk_only))
         })
         .await;
     app.close().await;
@@ -183,6 +198,12 @@ fn report_processes(what: &str, processes: &[ProcessMemory]) -> u64 {
             mb(p.pss_kb),
             mb(p.rss_kb)
         );
+        let parts: Vec<String> = p
+            .largest
+            .iter()
+            .map(|(name, kb)| format!("{name} {:.1}", mb(*kb)))
+            .collect();
+        eprintln!("    largest (MB): {}", parts.join(", "));
     }
     processes.iter().map(|p| p.pss_kb).sum()
 }
@@ -303,13 +324,7 @@ async fn ukey_lock() -> Result<Duration> {
                 } else {
                     ("unlock-pin", "unlock-submit")
                 };
-                let pin_box = wd(client.find(fantoccini::Locator::Css(&format!(
-                    "input[data-testid={field}]"
-                ))))
-                .await?;
-                wd(pin_box.send_keys(&pin)).await?;
-                yichuang_e2e::clerk::click_when_enabled(client, &format!("[data-testid={submit}]"))
-                    .await?;
+                yichuang_e2e::clerk::submit_pin(client, field, submit, &pin).await?;
                 let a = &app;
                 until(Duration::from_secs(10), "the workbench", || async move {
                     Ok(!a.exists("[data-testid=lock-screen]").await
@@ -422,9 +437,10 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let working = runtime.block_on(working_memory()).context("idle_pss_mb")?;
+    let (working, clerk_only) = runtime.block_on(working_memory()).context("idle_pss_mb")?;
     let rss: u64 = working.iter().map(|p| p.rss_kb).sum();
     let pss = report_processes("app", &working);
+    let pss_clerk_only = report_processes("app, citizen window closed", &clerk_only);
     println!("bench: idle_rss_mb {:.1} MB", mb(rss));
     println!("bench: idle_pss_mb {:.1} MB", mb(pss));
     println!("bench: idle_pss_floor_mb {:.1} MB", mb(floor));
@@ -435,6 +451,16 @@ fn main() -> Result<()> {
     println!(
         "bench: idle_pss_floor_two_windows_mb {:.1} MB",
         mb(floor_two)
+    );
+    // What a second window adds: ours shares the web process (with_related_view), the floor's
+    // has its own, as Tauri opens one by default.
+    println!(
+        "bench: citizen_window_pss_mb {:.1} MB",
+        mb(pss.saturating_sub(pss_clerk_only))
+    );
+    println!(
+        "bench: floor_second_window_pss_mb {:.1} MB",
+        mb(floor_two.saturating_sub(floor))
     );
 
     runtime.block_on(window_timings())
