@@ -56,6 +56,59 @@ fn reload_on_crash(view: &webkit2gtk::WebView) {
     });
 }
 
+/// The citizen page shares the clerk page's web process, so both die together. Reloaded, the
+/// citizen page would get a web process of its own (WebKit relates two views only when one
+/// is created), so the citizen window is built anew on the clerk page's new process, which
+/// the clerk page's own handler has started by then (this runs after both handlers).
+#[cfg(target_os = "linux")]
+fn rebuild_on_crash(view: &webkit2gtk::WebView, app: AppHandle, config: WorkstationConfig) {
+    use webkit2gtk::WebViewExt;
+    view.connect_web_process_terminated(move |_, reason| {
+        tracing::error!(
+            ?reason,
+            "web process ended: opening the citizen window anew"
+        );
+        let Some(old) = app.get_webview_window(CITIZEN) else {
+            return;
+        };
+        // Its label is free once the old window is gone.
+        let pending = std::sync::Mutex::new(Some((app.clone(), config.clone())));
+        old.on_window_event(move |event| {
+            if let tauri::WindowEvent::Destroyed = event {
+                let taken = pending.lock().ok().and_then(|mut p| p.take());
+                if let Some((app, config)) = taken {
+                    reopen_citizen(app, config);
+                }
+            }
+        });
+        if let Err(e) = old.destroy() {
+            tracing::error!(error = %e, "the dead citizen window not closed");
+        }
+    });
+}
+
+/// Builds the citizen window on the clerk page's web process, from the event loop.
+#[cfg(target_os = "linux")]
+fn reopen_citizen(app: AppHandle, config: WorkstationConfig) {
+    let later = app.clone();
+    let queued = later.run_on_main_thread(move || {
+        let Some(clerk) = app.get_webview_window(CLERK) else {
+            return;
+        };
+        let built = clerk.with_webview(move |platform| {
+            if let Err(e) = citizen_window(&app, &config, Some(platform.inner())) {
+                tracing::error!(error = %e, "citizen window not opened again");
+            }
+        });
+        if let Err(e) = built {
+            tracing::error!(error = %e, "citizen window not opened again");
+        }
+    });
+    if let Err(e) = queued {
+        tracing::error!(error = %e, "citizen window not opened again");
+    }
+}
+
 #[cfg(target_os = "linux")]
 type RelatedView = Option<webkit2gtk::WebView>;
 #[cfg(not(target_os = "linux"))]
@@ -79,7 +132,10 @@ fn citizen_window(
     let _ = related;
     let citizen = builder.build()?;
     #[cfg(target_os = "linux")]
-    citizen.with_webview(|platform| reload_on_crash(&platform.inner()))?;
+    citizen.with_webview({
+        let (app, config) = (app.clone(), config.clone());
+        move |platform| rebuild_on_crash(&platform.inner(), app, config)
+    })?;
 
     if let Some(name) = &config.citizen_screen.monitor {
         let monitors = app.available_monitors()?;

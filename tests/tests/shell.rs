@@ -201,3 +201,73 @@ fn fixture_config_round_trips_through_the_app_parser() -> Result<()> {
     ensure!(parsed == config, "parsed {parsed:?}");
     Ok(())
 }
+
+/// Issue 17 item 7: the citizen window shares the clerk window's web process (one
+/// WebKitWebProcess for both), and when that process dies both pages come back instead of
+/// leaving dead screens, again on one web process. WebKitWebDriver ends its session when a
+/// page crashes, so after the kill the pages are followed through the app's log, where each
+/// page reports itself rendered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g1_one_web_process_for_both_windows_and_a_killed_one_brings_both_back() -> Result<()> {
+    let mut app = App::counter("web-process-crash", 7).await?;
+    let client = &app.client;
+    let logs = app.ws.data_dir().join("logs");
+    let rendered = |window: &str| -> usize {
+        let needle = format!("view rendered window=\"{window}\"");
+        std::fs::read_dir(&logs)
+            .map(|dir| {
+                dir.flatten()
+                    .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+                    .map(|text| text.matches(&needle).count())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let result = app
+        .scenario(async {
+            let web_processes = || -> Result<Vec<u32>> {
+                Ok(yichuang_e2e::memory::tree_memory(app.app_pid()?)
+                    .into_iter()
+                    .filter(|p| p.name.starts_with("WebKitWebProces"))
+                    .map(|p| p.pid)
+                    .collect())
+            };
+            let before = web_processes()?;
+            ensure!(
+                before.len() == 1,
+                "web processes for the two windows: {before:?}"
+            );
+            ensure!(
+                switch_to_window_with(client, "[data-testid=citizen-idle]", Duration::from_secs(5))
+                    .await?,
+                "no citizen window"
+            );
+            let (clerk, citizen) = (rendered("clerk"), rendered("citizen"));
+            ensure!(
+                clerk > 0 && citizen > 0,
+                "the log does not show the pages rendered"
+            );
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", &before[0].to_string()])
+                .status()?;
+            ensure!(killed.success(), "kill {}", before[0]);
+            let mut now = Vec::new();
+            ensure!(
+                wait_until(Duration::from_secs(30), || {
+                    now = web_processes().unwrap_or_default();
+                    rendered("clerk") > clerk
+                        && rendered("citizen") > citizen
+                        && now.len() == 1
+                        && now != before
+                }),
+                "after the crash: clerk page rendered {} times (was {clerk}), citizen page {} (was \
+                 {citizen}), web processes {now:?} (was {before:?})",
+                rendered("clerk"),
+                rendered("citizen")
+            );
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result
+}
