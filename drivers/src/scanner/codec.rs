@@ -244,6 +244,10 @@ pub enum FrameError {
     /// not match the configuration (or the scan was cut off).
     #[error("{len} bytes then silence, no {suffix:?} suffix; discarded")]
     MissingSuffix { suffix: Suffix, len: usize },
+    /// A HID-POS input report that does not follow the scanned-data layout (data length over
+    /// 56, or shorter than it says); that scan was dropped.
+    #[error("malformed {len}-byte HID-POS report (starts {preview}); scan dropped")]
+    BadReport { len: usize, preview: String },
 }
 
 impl FrameError {
@@ -252,7 +256,9 @@ impl FrameError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             FrameError::MissingSuffix { .. } => ErrorKind::Misconfigured,
-            FrameError::TooLong { .. } | FrameError::Decode { .. } => ErrorKind::Protocol,
+            FrameError::TooLong { .. }
+            | FrameError::Decode { .. }
+            | FrameError::BadReport { .. } => ErrorKind::Protocol,
         }
     }
 }

@@ -62,7 +62,9 @@ impl ScannerError {
             ScannerError::NotFound { .. } | ScannerError::Io(_) => ScannerProblem::NotConnected,
             ScannerError::Open { .. } => ScannerProblem::OpenFailed,
             ScannerError::Frame(FrameError::TooLong { .. }) => ScannerProblem::TooLong,
-            ScannerError::Frame(FrameError::Decode { .. }) => ScannerProblem::Undecodable,
+            ScannerError::Frame(FrameError::Decode { .. } | FrameError::BadReport { .. }) => {
+                ScannerProblem::Undecodable
+            }
             ScannerError::Frame(FrameError::MissingSuffix { .. }) => ScannerProblem::SuffixMismatch,
             ScannerError::Config(_) => ScannerProblem::Misconfigured,
         }

@@ -7,6 +7,7 @@
 //!   line), encoding, AIM symbology identifier, bounded buffer; never panics;
 //! - [`transport`]: the byte source ([`Transport`]) and its serial implementation;
 //! - [`driver`]: [`Scanner`], the [`ScanSource`] the app reads scans from;
+//! - [`hidpos`]: USB HID-POS scanners (usage page 0x8C): reports put together into scans;
 //! - [`simulator`]: the scanner's end of the line behind a pty, with split writes and noise;
 //! - [`error`]: [`ScannerError`], whose [`kind`](ScannerError::kind) maps to
 //!   [`crate::ErrorKind`] and whose [`message`](ScannerError::message) is the clerk's Chinese sentence
@@ -15,6 +16,7 @@
 pub mod codec;
 pub mod driver;
 pub mod error;
+pub mod hidpos;
 mod labels;
 mod samples;
 pub mod simulator;
