@@ -29,6 +29,7 @@ const IDENTIFIER: &str = "cn.yichuang.workstation";
 
 pub fn main() -> ExitCode {
     let _ = commands::STARTED.set(Instant::now());
+    fewer_malloc_arenas();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export-bindings") {
         let Some(path) = args.get(i + 1) else {
@@ -166,4 +167,16 @@ fn spawn_backend_monitor(ws: WorkstationHandle) {
             }
         }
     });
+}
+
+/// glibc gives each thread that allocates an arena of its own (up to 8 per core); with some
+/// 25 threads (devices, sync, tokio, GTK) that kept about 9 MB of freed memory spread over
+/// arenas (`make bench`, main process [anon] 25.8 → 16.7 MB with two). WebKit's processes
+/// allocate with their own allocator and are not affected. Set before any thread starts.
+fn fewer_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
