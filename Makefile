@@ -118,7 +118,8 @@ test: setup lint deny check-bindings unit faults ui-test e2e fuzz
 bench: setup app
 	scripts/bench-make-run.sh
 	cargo run --release -q -p yichuang-drivers --example bench
-	QR_TESTSET=$$(scripts/qr-testset.sh) cargo run --release -q -p yichuang-drivers --example camera_bench
+	QR_TESTSET=$$(scripts/qr-testset.sh) QR_COMPARE_SETS="$$(scripts/qr-testset.sh --compare)" \
+	  cargo run --release -q -p yichuang-drivers --example camera_bench
 	cargo run --release -q -p yichuang-core --example document_bench
 	cargo run --release -q -p yichuang-core --example intake_bench
 	cargo run --release -q -p yichuang-e2e --bin yichuang-bench

@@ -80,4 +80,7 @@ if [ ! -x "$CARGO_BIN/cargo-deny" ]; then
 fi
 # moto in server mode, the S3-compatible server of the blob store test (a pinned venv).
 scripts/s3-test.sh install
+# The QR test-set generator's packages and zxing-cpp, the reference decoder of
+# `bench: qr_read_vs_zxing` (a pinned venv).
+scripts/qr-testset.sh install
 echo "setup: ok"

@@ -11,9 +11,14 @@
 //!   median of 30.
 //! - `crop_deskew_5mp_ms`: a 5 MP frame with a turned A4 page: find the page and warp it
 //!   upright (RGB), median of 5.
+//! - `qr_read_vs_zxing`: codes [`QrReader::read`] reads correctly minus codes zxing-cpp (the
+//!   PyPI package, default options) reads correctly, summed over the sets of three generator
+//!   seeds; each set's two counts go to stderr. zxing-cpp's counts come from
+//!   `scripts/qr-testset.sh --zxing DIR`; when it cannot run, the bench fails.
 //!
 //! The set's directory is `$QR_TESTSET` (the Makefile passes what `scripts/qr-testset.sh`
-//! prints).
+//! prints), the comparison sets' are the lines of `$QR_COMPARE_SETS` (what
+//! `scripts/qr-testset.sh --compare` prints).
 
 use std::time::{Duration, Instant};
 use yichuang_drivers::camera::{auto_crop, jpeg, scene, GrayImage, QrReader, RgbImage};
@@ -40,29 +45,86 @@ fn load_png(path: &std::path::Path) -> GrayImage {
 }
 
 struct Entry {
+    file: String,
     img: GrayImage,
     payload: Option<String>,
     res: String,
 }
 
-fn main() {
-    let dir = std::env::var("QR_TESTSET")
-        .expect("QR_TESTSET: the directory scripts/qr-testset.sh prints");
-    let dir = std::path::Path::new(&dir);
+fn load_set(dir: &std::path::Path) -> Vec<Entry> {
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json"),
     )
     .expect("manifest JSON");
-    let entries: Vec<Entry> = manifest
+    manifest
         .as_array()
         .expect("a list")
         .iter()
-        .map(|e| Entry {
-            img: load_png(&dir.join(e["file"].as_str().expect("file"))),
-            payload: e["payload"].as_str().map(str::to_string),
-            res: e["res"].as_str().unwrap_or("").to_string(),
+        .map(|e| {
+            let file = e["file"].as_str().expect("file").to_string();
+            Entry {
+                img: load_png(&dir.join(&file)),
+                file,
+                payload: e["payload"].as_str().map(str::to_string),
+                res: e["res"].as_str().unwrap_or("").to_string(),
+            }
         })
-        .collect();
+        .collect()
+}
+
+/// Ours minus zxing-cpp's correct reads on each comparison set, summed. Panics (the bench
+/// fails) when zxing-cpp cannot be run: an absent reference is never counted as zero reads.
+fn read_vs_zxing(reader: &QrReader) -> i64 {
+    let sets = std::env::var("QR_COMPARE_SETS").unwrap_or_default();
+    let dirs: Vec<&str> = sets.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        dirs.len() == 3,
+        "QR_COMPARE_SETS must name the three sets `scripts/qr-testset.sh --compare` prints; got {sets:?}"
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/qr-testset.sh");
+    let mut total = 0i64;
+    for dir in dirs {
+        let dir = std::path::Path::new(dir.trim());
+        let entries = load_set(dir);
+        let ours = entries
+            .iter()
+            .filter(|e| e.payload.is_some() && reader.read(&e.img).map(|c| c.text) == e.payload)
+            .count() as i64;
+        let out = std::process::Command::new(script)
+            .arg("--zxing")
+            .arg(dir)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("{script}: {e}"));
+        assert!(
+            out.status.success(),
+            "zxing-cpp could not read {} ({}): no qr_read_vs_zxing without it",
+            dir.display(),
+            out.status
+        );
+        let listed = String::from_utf8(out.stdout).expect("file names");
+        let mut zxing = 0i64;
+        for f in listed.lines() {
+            assert!(
+                entries.iter().any(|e| e.file == f && e.payload.is_some()),
+                "zxing_read.py named {f:?}, not a frame with a code of {}",
+                dir.display()
+            );
+            zxing += 1;
+        }
+        eprintln!(
+            "qr_read_vs_zxing: {}: ours {ours}, zxing-cpp {zxing}",
+            dir.display()
+        );
+        total += ours - zxing;
+    }
+    total
+}
+
+fn main() {
+    let dir = std::env::var("QR_TESTSET")
+        .expect("QR_TESTSET: the directory scripts/qr-testset.sh prints");
+    let entries = load_set(std::path::Path::new(&dir));
     let with_code = entries.iter().filter(|e| e.payload.is_some()).count();
 
     let reader = QrReader::default();
@@ -163,4 +225,8 @@ fn main() {
         })
         .collect();
     println!("bench: crop_deskew_5mp_ms {:.1} ms", median(t));
+    drop(entries);
+
+    let diff = read_vs_zxing(&reader);
+    println!("bench: qr_read_vs_zxing {diff} frames");
 }
