@@ -19,6 +19,9 @@
 //!   ratio (target ≤ 1.0). Each process's share is printed to stderr.
 //! - `idle_pss_floor_two_windows_mb`: the same floor app with a second window opened the way
 //!   Tauri opens one by default; what two windows cost without sharing a web process.
+//! - `idle_pss_floor_automated_mb`: the one-window floor started the way the app is for
+//!   `idle_pss_mb`, by tauri-driver and WebKitWebDriver (automation mode costs memory in the
+//!   app's and the web process); `idle_pss_vs_floor_automated` compares like with like.
 //! - `citizen_window_pss_mb`: what our citizen window adds, measured as `idle_pss_mb` minus
 //!   the same app after the citizen window is closed and 10 s idle (a lower bound: a closed
 //!   page's memory goes back to the OS as WebKit's allocator gets to it). Compare
@@ -96,6 +99,29 @@ fn build_floor() -> Result<()> {
         .context("running cargo to build the floor app")?;
     ensure!(status.success(), "building yichuang-pss-floor: {status}");
     Ok(())
+}
+
+/// The one-window floor started by tauri-driver and WebKitWebDriver, as the app is in
+/// `idle_pss_mb`: the automation session costs memory of its own in the app's and the web
+/// process.
+async fn floor_memory_automated(display: &Display) -> Result<Vec<ProcessMemory>> {
+    let mut env = webview_env(display);
+    env.push(("PSS_FLOOR_WINDOWS".into(), "1".into()));
+    let driver = yichuang_e2e::webdriver::Driver::start(&env)?;
+    let client = driver.session_of(&pss_floor_bin()).await?;
+    let page = &client;
+    until(Duration::from_secs(60), "the floor's page", || async move {
+        Ok(wd(page.find(fantoccini::Locator::Css("body")))
+            .await
+            .is_ok())
+    })
+    .await?;
+    tokio::time::sleep(IDLE).await;
+    let pid = yichuang_e2e::memory::descendant_running(driver.pid(), &pss_floor_bin())
+        .context("no floor app below tauri-driver")?;
+    let memory = tree_memory(pid);
+    let _ = wd(client.close()).await;
+    Ok(memory)
 }
 
 /// The floor app's processes after it painted its `windows` (1 or 2) and idled.
@@ -437,6 +463,12 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let floor_automated = report_processes(
+        "floor under WebDriver",
+        &runtime
+            .block_on(floor_memory_automated(&display))
+            .context("the floor app under WebDriver")?,
+    );
     let (working, clerk_only) = runtime.block_on(working_memory()).context("idle_pss_mb")?;
     let rss: u64 = working.iter().map(|p| p.rss_kb).sum();
     let pss = report_processes("app", &working);
@@ -451,6 +483,14 @@ fn main() -> Result<()> {
     println!(
         "bench: idle_pss_floor_two_windows_mb {:.1} MB",
         mb(floor_two)
+    );
+    println!(
+        "bench: idle_pss_floor_automated_mb {:.1} MB",
+        mb(floor_automated)
+    );
+    println!(
+        "bench: idle_pss_vs_floor_automated {:.2} x",
+        pss as f64 / floor_automated as f64
     );
     // What a second window adds: ours shares the web process (with_related_view), the floor's
     // has its own, as Tauri opens one by default.
