@@ -22,6 +22,12 @@
 //! - `idle_pss_floor_automated_mb`: the one-window floor started the way the app is for
 //!   `idle_pss_mb`, by tauri-driver and WebKitWebDriver (automation mode costs memory in the
 //!   app's and the web process); `idle_pss_vs_floor_automated` compares like with like.
+//! - `idle_tree_mb`, `idle_tree_floor_mb`, `idle_tree_vs_floor`,
+//!   `idle_tree_floor_two_windows_mb`, `citizen_window_tree_mb`,
+//!   `floor_second_window_tree_mb`: the same comparisons in the physical memory each process
+//!   tree holds, shared pages counted once (`memory::tree_unique_kb`). PSS divides a
+//!   library's pages among every process on the machine that maps them, so another WebKit
+//!   program running during the bench moves PSS figures by tens of MB; these do not move.
 //! - `citizen_window_pss_mb`: what our citizen window adds, measured as `idle_pss_mb` minus
 //!   the same app after the citizen window is closed and 10 s idle (a lower bound: a closed
 //!   page's memory goes back to the OS as WebKit's allocator gets to it). Compare
@@ -48,7 +54,7 @@ use std::time::{Duration, Instant};
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::click_when_enabled;
 use yichuang_e2e::desk::{call_next, hall_queue, queue_app};
-use yichuang_e2e::memory::{tree_memory, ProcessMemory};
+use yichuang_e2e::memory::{tree_memory, tree_unique_kb, ProcessMemory};
 use yichuang_e2e::webdriver::{
     click, open_device_panel_when_connected, switch_to_window_with, until, wait_attr, wait_text, wd,
 };
@@ -104,7 +110,7 @@ fn build_floor() -> Result<()> {
 /// The one-window floor started by tauri-driver and WebKitWebDriver, as the app is in
 /// `idle_pss_mb`: the automation session costs memory of its own in the app's and the web
 /// process.
-async fn floor_memory_automated(display: &Display) -> Result<Vec<ProcessMemory>> {
+async fn floor_memory_automated(display: &Display) -> Result<Tree> {
     let mut env = webview_env(display);
     env.push(("PSS_FLOOR_WINDOWS".into(), "1".into()));
     let driver = yichuang_e2e::webdriver::Driver::start(&env)?;
@@ -119,13 +125,13 @@ async fn floor_memory_automated(display: &Display) -> Result<Vec<ProcessMemory>>
     tokio::time::sleep(IDLE).await;
     let pid = yichuang_e2e::memory::descendant_running(driver.pid(), &pss_floor_bin())
         .context("no floor app below tauri-driver")?;
-    let memory = tree_memory(pid);
+    let memory = measure(pid);
     let _ = wd(client.close()).await;
     Ok(memory)
 }
 
 /// The floor app's processes after it painted its `windows` (1 or 2) and idled.
-fn floor_memory(display: &Display, windows: u8) -> Result<Vec<ProcessMemory>> {
+fn floor_memory(display: &Display, windows: u8) -> Result<Tree> {
     let bin = pss_floor_bin();
     let child = Command::new(&bin)
         .envs(webview_env(display))
@@ -146,7 +152,7 @@ fn floor_memory(display: &Display, windows: u8) -> Result<Vec<ProcessMemory>> {
         painted += 1;
     }
     std::thread::sleep(IDLE);
-    let memory = tree_memory(floor.pid());
+    let memory = measure(floor.pid());
     floor.terminate(Duration::from_secs(5));
     Ok(memory)
 }
@@ -154,7 +160,7 @@ fn floor_memory(display: &Display, windows: u8) -> Result<Vec<ProcessMemory>> {
 /// The app's processes with both windows at work (see the module doc), after idling.
 /// Then the citizen window is closed and, after idling again, the clerk window alone is
 /// measured: the difference is what the citizen window costs (`citizen_window_pss_mb`).
-async fn working_memory() -> Result<(Vec<ProcessMemory>, Vec<ProcessMemory>)> {
+async fn working_memory() -> Result<(Tree, Tree)> {
     let mut app = queue_app("bench-idle-pss", 5, QueueMode::Hall)
         // The rating view stays up through the idle time and the measurement.
         .config(|c| c.citizen_screen.rating_seconds = 30)
@@ -184,7 +190,7 @@ async fn working_memory() -> Result<(Vec<ProcessMemory>, Vec<ProcessMemory>)> {
             );
             // Idle: no WebDriver call until the memory is read.
             tokio::time::sleep(IDLE).await;
-            let memory = tree_memory(app.app_pid()?);
+            let memory = measure(app.app_pid()?);
             // What was measured: the rating still asked, the desk's queue panel still there.
             ensure!(
                 app.exists("[data-testid=citizen-rating]").await,
@@ -198,7 +204,7 @@ async fn working_memory() -> Result<(Vec<ProcessMemory>, Vec<ProcessMemory>)> {
                 "no queue panel in the clerk window"
             );
             tokio::time::sleep(IDLE).await;
-            let clerk_only = tree_memory(app.app_pid()?);
+            let clerk_only = measure(app.app_pid()?);
             ensure!(
                 wd(client.windows()).await?.len() == 1,
                 "the citizen window did not close"
@@ -214,8 +220,26 @@ fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
-/// Each process's share to stderr; the PSS sum in kB.
-fn report_processes(what: &str, processes: &[ProcessMemory]) -> u64 {
+/// A process tree's memory at one moment: each process's PSS and RSS, and the physical
+/// memory of the tree as a whole ([`tree_unique_kb`]).
+struct Tree {
+    processes: Vec<ProcessMemory>,
+    unique_kb: Option<u64>,
+}
+
+fn measure(root: u32) -> Tree {
+    Tree {
+        processes: tree_memory(root),
+        unique_kb: tree_unique_kb(root),
+    }
+}
+
+/// Each process's share to stderr; the PSS sum and the tree's physical memory in kB.
+fn report_processes(what: &str, tree: &Tree) -> (u64, Option<u64>) {
+    let processes = &tree.processes;
+    if let Some(kb) = tree.unique_kb {
+        eprintln!("{what}: the tree holds {:.1} MB of physical memory", mb(kb));
+    }
     for p in processes {
         eprintln!(
             "{what}: {} ({}) PSS {:.1} MB, RSS {:.1} MB",
@@ -231,7 +255,7 @@ fn report_processes(what: &str, processes: &[ProcessMemory]) -> u64 {
             .collect();
         eprintln!("    largest (MB): {}", parts.join(", "));
     }
-    processes.iter().map(|p| p.pss_kb).sum()
+    (processes.iter().map(|p| p.pss_kb).sum(), tree.unique_kb)
 }
 
 fn wait_line(rx: &mpsc::Receiver<String>, prefix: &str, within: Duration) -> Result<()> {
@@ -450,11 +474,11 @@ fn main() -> Result<()> {
     app.terminate(Duration::from_secs(5));
     eprintln!("login screen, no WebDriver: PSS {:.1} MB", mb(login_pss));
 
-    let floor = report_processes(
+    let (floor, floor_unique) = report_processes(
         "floor",
         &floor_memory(&display, 1).context("the floor app")?,
     );
-    let floor_two = report_processes(
+    let (floor_two, floor_two_unique) = report_processes(
         "floor, two windows",
         &floor_memory(&display, 2).context("the floor app with two windows")?,
     );
@@ -463,16 +487,17 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let floor_automated = report_processes(
+    let (floor_automated, _) = report_processes(
         "floor under WebDriver",
         &runtime
             .block_on(floor_memory_automated(&display))
             .context("the floor app under WebDriver")?,
     );
     let (working, clerk_only) = runtime.block_on(working_memory()).context("idle_pss_mb")?;
-    let rss: u64 = working.iter().map(|p| p.rss_kb).sum();
-    let pss = report_processes("app", &working);
-    let pss_clerk_only = report_processes("app, citizen window closed", &clerk_only);
+    let rss: u64 = working.processes.iter().map(|p| p.rss_kb).sum();
+    let (pss, unique) = report_processes("app", &working);
+    let (pss_clerk_only, unique_clerk_only) =
+        report_processes("app, citizen window closed", &clerk_only);
     println!("bench: idle_rss_mb {:.1} MB", mb(rss));
     println!("bench: idle_pss_mb {:.1} MB", mb(pss));
     println!("bench: idle_pss_floor_mb {:.1} MB", mb(floor));
@@ -502,6 +527,31 @@ fn main() -> Result<()> {
         "bench: floor_second_window_pss_mb {:.1} MB",
         mb(floor_two.saturating_sub(floor))
     );
+    // The same comparisons in physical memory held by each tree, which other programs on
+    // the machine do not move (PSS shares a library's pages among all its users).
+    match (unique, unique_clerk_only, floor_unique, floor_two_unique) {
+        (Some(ours), Some(clerk_only), Some(floor), Some(floor_two)) => {
+            println!("bench: idle_tree_mb {:.1} MB", mb(ours));
+            println!("bench: idle_tree_floor_mb {:.1} MB", mb(floor));
+            println!(
+                "bench: idle_tree_vs_floor {:.2} x",
+                ours as f64 / floor as f64
+            );
+            println!(
+                "bench: idle_tree_floor_two_windows_mb {:.1} MB",
+                mb(floor_two)
+            );
+            println!(
+                "bench: citizen_window_tree_mb {:.1} MB",
+                mb(ours.saturating_sub(clerk_only))
+            );
+            println!(
+                "bench: floor_second_window_tree_mb {:.1} MB",
+                mb(floor_two.saturating_sub(floor))
+            );
+        }
+        _ => eprintln!("tree memory not measured: page frame numbers need root"),
+    }
 
     runtime.block_on(window_timings())
 }
