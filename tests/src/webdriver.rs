@@ -64,15 +64,10 @@ impl Driver {
 
     /// A WebDriver session: launches the app and attaches to its first window.
     pub async fn session(&self) -> Result<Client> {
-        self.session_of(&app_bin()).await
-    }
-
-    /// A WebDriver session on another Tauri program (the bench's floor app).
-    pub async fn session_of(&self, application: &std::path::Path) -> Result<Client> {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": application }),
+            serde_json::json!({ "application": app_bin() }),
         );
         let client = ClientBuilder::rustls()
             .context("rustls client")?

@@ -19,9 +19,6 @@
 //!   ratio (target ≤ 1.0). Each process's share is printed to stderr.
 //! - `idle_pss_floor_two_windows_mb`: the same floor app with a second window opened the way
 //!   Tauri opens one by default; what two windows cost without sharing a web process.
-//! - `idle_pss_floor_automated_mb`: the one-window floor started the way the app is for
-//!   `idle_pss_mb`, by tauri-driver and WebKitWebDriver (automation mode costs memory in the
-//!   app's and the web process); `idle_pss_vs_floor_automated` compares like with like.
 //! - `idle_tree_mb`, `idle_tree_floor_mb`, `idle_tree_vs_floor`,
 //!   `idle_tree_floor_two_windows_mb`, `citizen_window_tree_mb`,
 //!   `floor_second_window_tree_mb`: the same comparisons in the physical memory each process
@@ -105,29 +102,6 @@ fn build_floor() -> Result<()> {
         .context("running cargo to build the floor app")?;
     ensure!(status.success(), "building yichuang-pss-floor: {status}");
     Ok(())
-}
-
-/// The one-window floor started by tauri-driver and WebKitWebDriver, as the app is in
-/// `idle_pss_mb`: the automation session costs memory of its own in the app's and the web
-/// process.
-async fn floor_memory_automated(display: &Display) -> Result<Tree> {
-    let mut env = webview_env(display);
-    env.push(("PSS_FLOOR_WINDOWS".into(), "1".into()));
-    let driver = yichuang_e2e::webdriver::Driver::start(&env)?;
-    let client = driver.session_of(&pss_floor_bin()).await?;
-    let page = &client;
-    until(Duration::from_secs(60), "the floor's page", || async move {
-        Ok(wd(page.find(fantoccini::Locator::Css("body")))
-            .await
-            .is_ok())
-    })
-    .await?;
-    tokio::time::sleep(IDLE).await;
-    let pid = yichuang_e2e::memory::descendant_running(driver.pid(), &pss_floor_bin())
-        .context("no floor app below tauri-driver")?;
-    let memory = measure(pid);
-    let _ = wd(client.close()).await;
-    Ok(memory)
 }
 
 /// The floor app's processes after it painted its `windows` (1 or 2) and idled.
@@ -487,12 +461,6 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let (floor_automated, _) = report_processes(
-        "floor under WebDriver",
-        &runtime
-            .block_on(floor_memory_automated(&display))
-            .context("the floor app under WebDriver")?,
-    );
     let (working, clerk_only) = runtime.block_on(working_memory()).context("idle_pss_mb")?;
     let rss: u64 = working.processes.iter().map(|p| p.rss_kb).sum();
     let (pss, unique) = report_processes("app", &working);
@@ -508,14 +476,6 @@ fn main() -> Result<()> {
     println!(
         "bench: idle_pss_floor_two_windows_mb {:.1} MB",
         mb(floor_two)
-    );
-    println!(
-        "bench: idle_pss_floor_automated_mb {:.1} MB",
-        mb(floor_automated)
-    );
-    println!(
-        "bench: idle_pss_vs_floor_automated {:.2} x",
-        pss as f64 / floor_automated as f64
     );
     // What a second window adds: ours shares the web process (with_related_view), the floor's
     // has its own, as Tauri opens one by default.
