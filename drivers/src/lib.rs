@@ -15,6 +15,7 @@ pub mod messages;
 pub mod scanner;
 pub mod serial;
 pub mod spooler;
+pub mod transport;
 pub mod ukey;
 
 pub use error::{DeviceError, ErrorKind};

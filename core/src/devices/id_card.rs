@@ -16,8 +16,9 @@ use std::time::Duration;
 use yichuang_drivers::idcard::photo::{PhotoError, PhotoHelper};
 use yichuang_drivers::idcard::{
     self, Date, IdCardError, IdCardReader, Identity, ReaderConfig, ReaderEvent, SamSimulator,
-    SampleCard, SerialConfig, SerialTransport, Transport, UsbConfig, WltPhoto,
+    SampleCard, SerialConfig, UsbConfig, WltPhoto,
 };
+use yichuang_drivers::transport::ByteStream;
 use yichuang_drivers::ErrorKind;
 
 /// What the ID-card reader reports to the app.
@@ -192,7 +193,7 @@ impl IdCardService {
                     Box::new(move || {
                         transport
                             .take()
-                            .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                            .map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                             .ok_or(IdCardError::Io(
                                 "simulator link closed; restart the workstation".into(),
                             ))
@@ -209,13 +210,13 @@ impl IdCardService {
                     baud: config.baud.unwrap_or(SerialConfig::default().baud),
                 };
                 Box::new(move || {
-                    SerialTransport::open(&port, &serial)
-                        .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                    idcard::open_serial(&port, &serial)
+                        .map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                 })
             }
             DeviceDriver::Usb => match UsbConfig::parse(config.port.as_deref().unwrap_or("")) {
                 Ok(usb) => Box::new(move || {
-                    idcard::usb::open(&usb).map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                    idcard::usb::open(&usb).map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                 }),
                 Err(detail) => Box::new(move || {
                     Err(IdCardError::Open {
@@ -290,7 +291,7 @@ fn no_simulator() -> UserError {
 const SLOT: &str = "id_card";
 
 /// Opens (and after an unplug, reopens) the reader's link.
-type Opener = Box<dyn FnMut() -> Result<Box<dyn Transport + Send>, IdCardError> + Send>;
+type Opener = Box<dyn FnMut() -> Result<Box<dyn ByteStream + Send>, IdCardError> + Send>;
 
 /// What is particular to the card reader in the device loop ([`runtime::Device`]): the SAM
 /// status is the health check, a poll step reads card events.
@@ -309,7 +310,7 @@ impl CardReader {
 }
 
 impl runtime::Device for CardReader {
-    type Link = IdCardReader<Box<dyn Transport + Send>>;
+    type Link = IdCardReader<Box<dyn ByteStream + Send>>;
     type Error = IdCardError;
     const NAME: &'static str = "id-card";
 

@@ -13,8 +13,9 @@ use crate::infra::status::DeviceState;
 use std::time::Duration;
 use yichuang_drivers::scanner::{
     self, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError,
-    SerialConfig, SerialTransport, SimConfig, Suffix, TextEncoding,
+    SerialConfig, SimConfig, Suffix, TextEncoding,
 };
+use yichuang_drivers::serial::SerialLink;
 
 pub const SLOT: &str = "scanner";
 
@@ -29,7 +30,7 @@ pub struct ScannerService {
     simulator: Option<scanner::SimulatorHandle>,
 }
 
-type Opener = Box<dyn FnMut() -> Result<SerialTransport, ScannerError> + Send>;
+type Opener = Box<dyn FnMut() -> Result<SerialLink, ScannerError> + Send>;
 
 impl ScannerService {
     /// Starts the service, or `None` when no serial scanner is installed.
@@ -63,7 +64,7 @@ impl ScannerService {
                 let serial = SerialConfig {
                     baud: config.baud.unwrap_or(SerialConfig::default().baud),
                 };
-                Box::new(move || SerialTransport::open(&port, &serial))
+                Box::new(move || scanner::open_serial(&port, &serial))
             }
             other => {
                 tracing::info!(driver = ?other, "scanner is not a serial scanner; keyboard-wedge detection only");
@@ -119,7 +120,7 @@ struct SerialScanner {
 }
 
 impl runtime::Device for SerialScanner {
-    type Link = Scanner<SerialTransport>;
+    type Link = Scanner<SerialLink>;
     type Error = ScannerError;
     const NAME: &'static str = "scanner";
 

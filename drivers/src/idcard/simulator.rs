@@ -505,11 +505,11 @@ impl Drop for SimulatorHandle {
 #[cfg(unix)]
 pub fn pty_pair(
     sim: SamSimulator,
-) -> std::io::Result<(super::transport::SerialTransport, SimulatorHandle)> {
+) -> std::io::Result<(crate::serial::SerialLink, SimulatorHandle)> {
     let (master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::from)?;
     let handle = spawn(Box::new(master), sim);
     Ok((
-        super::transport::SerialTransport::from_port(Box::new(slave)),
+        crate::serial::SerialLink::from_port(Box::new(slave)),
         handle,
     ))
 }
