@@ -20,6 +20,19 @@ pub struct OpenError {
     pub detail: String,
 }
 
+impl OpenError {
+    /// The device's typed error for this failure: `missing(port, detail)` when the port is
+    /// not there, `refused(port, detail)` when it is but did not open.
+    pub fn into_error<E>(
+        self,
+        missing: fn(String, String) -> E,
+        refused: fn(String, String) -> E,
+    ) -> E {
+        let make = if self.missing { missing } else { refused };
+        make(self.port, self.detail)
+    }
+}
+
 /// One open serial port, 8N1 without flow control.
 pub struct SerialLink {
     port: Box<dyn SerialPort>,

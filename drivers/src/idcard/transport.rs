@@ -26,14 +26,7 @@ impl Default for SerialConfig {
 
 /// Opens a reader on `path` (e.g. `/dev/ttyUSB0`, `COM3`) 8N1 without flow control.
 pub fn open_serial(path: &str, config: &SerialConfig) -> Result<SerialLink, IdCardError> {
-    SerialLink::open(path, config.baud).map_err(|e| match e.missing {
-        true => IdCardError::NotFound {
-            port: e.port,
-            detail: e.detail,
-        },
-        false => IdCardError::Open {
-            port: e.port,
-            detail: e.detail,
-        },
-    })
+    let missing = |port, detail| IdCardError::NotFound { port, detail };
+    let refused = |port, detail| IdCardError::Open { port, detail };
+    SerialLink::open(path, config.baud).map_err(|e| e.into_error(missing, refused))
 }

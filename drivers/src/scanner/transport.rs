@@ -24,14 +24,7 @@ impl Default for SerialConfig {
 /// missing port is [`ScannerError::NotFound`] (「扫码枪未连接」), anything else
 /// [`ScannerError::Open`].
 pub fn open_serial(path: &str, config: &SerialConfig) -> Result<SerialLink, ScannerError> {
-    SerialLink::open(path, config.baud).map_err(|e| match e.missing {
-        false => ScannerError::Open {
-            port: e.port,
-            detail: e.detail,
-        },
-        true => ScannerError::NotFound {
-            port: e.port,
-            detail: e.detail,
-        },
-    })
+    let missing = |port, detail| ScannerError::NotFound { port, detail };
+    let refused = |port, detail| ScannerError::Open { port, detail };
+    SerialLink::open(path, config.baud).map_err(|e| e.into_error(missing, refused))
 }

@@ -193,18 +193,26 @@ fn a_failed_open_is_retried_with_growing_delays_until_it_opens() {
     until(&rx, |s| matches!(s, Seen::Polled { link: 5, .. }));
 }
 
-#[test]
-fn a_failed_health_check_closes_the_link_and_reopens_it() {
+/// A scripted device whose health check is `check`, run with `timing`.
+fn checking(
+    check: impl FnMut(u32, u32) -> Result<(), String> + Send + 'static,
+    timing: Timing,
+) -> (Worker, Receiver<Seen>) {
     let (tx, rx) = mpsc::channel();
     let mut device = Scripted::new(tx);
-    device.check = Box::new(|link, _| {
-        if link == 1 {
-            Err("SAM not answering".into())
-        } else {
-            Ok(())
-        }
-    });
-    let _worker = Worker::device(device, timing(10, 10)).unwrap();
+    device.check = Box::new(check);
+    (Worker::device(device, timing).unwrap(), rx)
+}
+
+#[test]
+fn a_failed_health_check_closes_the_link_and_reopens_it() {
+    let (_worker, rx) = checking(
+        |link, _| match link {
+            1 => Err("SAM not answering".into()),
+            _ => Ok(()),
+        },
+        timing(10, 10),
+    );
     let (before, _) = until(&rx, |s| *s == Seen::Connected);
     assert!(
         before.contains(&Seen::Unhealthy("SAM not answering".into())),
@@ -219,53 +227,51 @@ fn a_failed_health_check_closes_the_link_and_reopens_it() {
 
 #[test]
 fn a_periodic_health_check_failure_reopens_a_connected_link() {
-    let (tx, rx) = mpsc::channel();
-    let mut device = Scripted::new(tx);
-    // Link 1 passes its first check (after opening) and fails the next one.
-    device.check = Box::new(|link, n| {
-        if link == 1 && n > 1 {
-            Err("went quiet".into())
-        } else {
-            Ok(())
-        }
-    });
-    let t = Timing {
+    let every_20ms = Timing {
         health_every: Some(Duration::from_millis(20)),
         ..timing(10, 10)
     };
-    let _worker = Worker::device(device, t).unwrap();
+    // Link 1 passes its first check (after opening) and fails the next one.
+    let (_worker, rx) = checking(
+        |link, n| match (link, n) {
+            (1, 2..) => Err("went quiet".into()),
+            _ => Ok(()),
+        },
+        every_20ms,
+    );
     until(&rx, |s| matches!(s, Seen::Polled { link: 1, .. }));
     until(&rx, |s| *s == Seen::Unhealthy("went quiet".into()));
     until(&rx, |s| matches!(s, Seen::Polled { link: 2, .. }));
 }
 
-#[test]
-fn a_lost_link_is_reported_and_reopened() {
+/// A scripted device whose poll step is `poll`, with short back-offs.
+fn polling(
+    poll: impl FnMut(u32) -> Result<Step, String> + Send + 'static,
+) -> (Worker, Receiver<Seen>) {
     let (tx, rx) = mpsc::channel();
     let mut device = Scripted::new(tx);
-    device.poll = Box::new(|n| {
-        if n == 2 {
-            Err("unplugged".into())
-        } else {
-            Ok(Step::Again)
-        }
+    device.poll = Box::new(poll);
+    (Worker::device(device, timing(10, 10)).unwrap(), rx)
+}
+
+#[test]
+fn a_lost_link_is_reported_and_reopened() {
+    let (_worker, rx) = polling(|n| match n {
+        2 => Err("unplugged".into()),
+        _ => Ok(Step::Again),
     });
-    let _worker = Worker::device(device, timing(10, 10)).unwrap();
     until(&rx, |s| *s == Seen::Lost("unplugged".into()));
     until(&rx, |s| matches!(s, Seen::Polled { link: 2, .. }));
 }
 
 #[test]
 fn a_panic_in_a_poll_step_becomes_a_typed_error_and_polling_goes_on() {
-    let (tx, rx) = mpsc::channel();
-    let mut device = Scripted::new(tx);
-    device.poll = Box::new(|n| {
+    let (_worker, rx) = polling(|n| {
         if n == 2 {
             panic!("decoder blew up on frame {n}");
         }
         Ok(Step::Again)
     });
-    let _worker = Worker::device(device, timing(10, 10)).unwrap();
     let (_, seen) = until(&rx, |s| matches!(s, Seen::Panicked(_)));
     let Seen::Panicked(panic) = seen else {
         unreachable!()
