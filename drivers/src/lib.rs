@@ -14,6 +14,7 @@ pub mod idcard;
 pub mod messages;
 pub mod scanner;
 pub mod serial;
+pub mod simulator;
 pub mod spooler;
 pub mod transport;
 pub mod ukey;

@@ -311,7 +311,7 @@ fn c1_status_codes_map_to_typed_errors() {
 #[test]
 fn c1_the_link_going_away_is_not_connected() {
     let (mut reader, mut sim) = setup();
-    sim.stop();
+    sim.unplug();
     drop(sim);
     let err = reader.sam_status().unwrap_err();
     assert!(
