@@ -120,12 +120,7 @@ impl ReceiptPrinterService {
         let checked = ReceiptPrinter::open(&self.config).and_then(|mut p| p.check_ready());
         match checked {
             Ok(_) => DeviceState::Connected,
-            Err(e) if e.kind() == yichuang_drivers::ErrorKind::NotConnected => {
-                DeviceState::Disconnected
-            }
-            Err(e) => DeviceState::Error {
-                message: e.message(),
-            },
+            Err(e) => DeviceState::failed(e.kind(), e.message()),
         }
     }
 
@@ -190,13 +185,7 @@ mod tests {
     use std::sync::mpsc;
 
     fn at() -> SlipTime {
-        SlipTime {
-            year: 2026,
-            month: 11,
-            day: 23,
-            hour: 9,
-            minute: 30,
-        }
+        SlipTime::new(2026, 11, 23, 9, 30)
     }
 
     #[test]
