@@ -59,18 +59,23 @@ impl Signal {
     /// Waits up to `timeout`, less when the worker is stopped or woken. Returns `true` when
     /// the worker is stopped.
     pub fn wait(&self, timeout: Duration) -> bool {
+        self.wait_or_wake(timeout) == Waited::Stopped
+    }
+
+    /// Waits up to `timeout`, less when the worker is stopped or woken, and says which.
+    pub fn wait_or_wake(&self, timeout: Duration) -> Waited {
         let deadline = Instant::now() + timeout;
         let mut flags = self.flags();
         loop {
             if flags.stopped {
-                return true;
+                return Waited::Stopped;
             }
             if std::mem::take(&mut flags.woken) {
-                return false;
+                return Waited::Woken;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return false;
+                return Waited::Elapsed;
             }
             flags = self
                 .changed
@@ -79,6 +84,14 @@ impl Signal {
                 .0;
         }
     }
+}
+
+/// How a [`Signal::wait_or_wake`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waited {
+    Stopped,
+    Woken,
+    Elapsed,
 }
 
 /// A thread with its [`Signal`]; stops and joins the thread when dropped.
