@@ -4,8 +4,10 @@
 //! Each device kind gets a module with a trait for what the app needs, a pure codec
 //! (bytes ⇄ typed frames, never panicking on any input), injected transports and a simulator
 //! that is the other end of the same protocol. What all of them share lives here: the
-//! [`ErrorKind`] every driver error maps to, and [`messages`], the one table of every Chinese
-//! sentence the clerk reads.
+//! [`ErrorKind`] every driver error maps to, [`messages`], the one table of every Chinese
+//! sentence the clerk reads, the one transport family ([`transport`]: byte source, duplex
+//! byte stream, frame source; [`serial`] is its serial member) and the one pty simulator
+//! handle ([`simulator`]).
 
 pub mod camera;
 pub mod error;

@@ -1,8 +1,9 @@
-//! The ID-card reader as the app uses it (C1, C2). Like the other device services
-//! ([`crate::devices::printer`], [`crate::devices::scanner`]) it runs in its own thread, owns its driver, reopens
-//! it after an unplug or a link failure, and reports state changes and readings through one
-//! callback; the shell forwards those to the status bar and the UI, and nothing here knows
-//! Tauri.
+//! The ID-card reader as the app uses it (C1, C2). Like the other device services it runs
+//! on the device [`runtime`], which owns the thread and reopens the
+//! reader after an unplug or a link failure (the SAM status is its health check); this module
+//! says only how to open the link, what one poll step reads, and what to report. States and
+//! readings go out through one callback; the shell forwards them to the status bar and the
+//! UI, and nothing here knows Tauri.
 //!
 //! With `driver = "simulator"` the real reader driver talks to the in-process SAM simulator
 //! over a real pty, so `make run` exercises the same code path as a serial reader.

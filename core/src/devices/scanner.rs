@@ -1,5 +1,6 @@
-//! The serial (USB-CDC) scanner gun as the app uses it (D1): a thread reads scans through the
-//! driver and hands each one on as one event; the port is reopened after an unplug. Keyboard-
+//! The serial (USB-CDC) scanner gun as the app uses it (D1): on the device
+//! [`runtime`], each poll step waits for one scan and hands it on as
+//! one event; the runtime reopens the port after an unplug. Keyboard-
 //! wedge scanners never reach this module: the UI detects their bursts
 //! (`ui/src/scanner/wedge.ts`) and keeps them out of text fields.
 //!
