@@ -43,21 +43,26 @@ impl SampleCard {
             Validity::LongTerm => labels::LONG_TERM.to_string(),
         };
         let birth = id.birth.to_compact();
+        // Validity sits at the same place on every card type; name, sex, birth date and
+        // number where the resident card has them on all but the 2017 permanent-residence
+        // card.
+        put(188, 16, &from);
+        put(204, 16, &until);
+        if !matches!(id.details, CardDetails::ForeignPermanent { .. }) {
+            put(0, 30, &id.name);
+            put(30, 2, id.sex.code());
+            put(36, 16, &birth);
+            put(122, 36, &id.id_number);
+        }
         match &id.details {
             CardDetails::Resident {
                 nation,
                 address,
                 issuer,
             } => {
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
                 put(32, 4, &format!("{:02}", nation.code));
-                put(36, 16, &birth);
                 put(52, 70, address);
-                put(122, 36, &id.id_number);
                 put(158, 30, issuer);
-                put(188, 16, &from);
-                put(204, 16, &until);
             }
             CardDetails::ForeignPermanent {
                 name_en,
@@ -70,8 +75,6 @@ impl SampleCard {
                 put(122, 30, &id.id_number);
                 put(152, 6, nationality);
                 put(158, 30, &id.name);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 16, &birth);
                 put(236, 4, card_version);
                 put(240, 8, authority_code);
@@ -83,14 +86,8 @@ impl SampleCard {
                 pass_number,
                 issue_count,
             } => {
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
-                put(36, 16, &birth);
                 put(52, 70, address);
-                put(122, 36, &id.id_number);
                 put(158, 30, issuer);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 18, pass_number);
                 put(238, 4, &format!("{issue_count:02}"));
                 put(248, 2, "J");
@@ -109,14 +106,8 @@ impl SampleCard {
                     .as_deref()
                     .and_then(|p| Some(format!("{}{}", p.get(5..7)?, p.get(13..14)?)))
                     .unwrap_or_default();
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
                 put(32, 4, &format!("{renewal_count:02}"));
-                put(36, 16, &birth);
                 put(52, 70, &head);
-                put(122, 36, &id.id_number);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 22, &tail);
                 put(242, 6, nationality);
                 put(248, 2, "Y");
