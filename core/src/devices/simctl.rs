@@ -402,26 +402,15 @@ mod tests {
                 "QT|A023 20261122".into()
             )))
         );
-        assert_eq!(
-            parse("camera unplug"),
-            Ok(Command::Camera(CameraAction::Unplug))
-        );
-        assert_eq!(
-            parse("camera plug"),
-            Ok(Command::Camera(CameraAction::Plug))
-        );
-        assert_eq!(
-            parse("camera show-document"),
-            Ok(Command::Camera(CameraAction::ShowDocument))
-        );
-        assert_eq!(
-            parse("camera clear"),
-            Ok(Command::Camera(CameraAction::Clear))
-        );
-        assert_eq!(
-            parse("camera show-personal-code"),
-            Ok(Command::Camera(CameraAction::ShowPersonalCode))
-        );
+        for (line, action) in [
+            ("camera unplug", CameraAction::Unplug),
+            ("camera plug", CameraAction::Plug),
+            ("camera show-document", CameraAction::ShowDocument),
+            ("camera clear", CameraAction::Clear),
+            ("camera show-personal-code", CameraAction::ShowPersonalCode),
+        ] {
+            assert_eq!(parse(line), Ok(Command::Camera(action)), "{line}");
+        }
         for bad in [
             "camera",
             "camera show ",
