@@ -242,6 +242,7 @@ impl IdCardService {
             poll_every: timing.poll,
             photo,
             emit: Box::new(emit),
+            panic_reported: false,
         };
         let worker = Worker::device(reader, runtime::Timing::reopen_after(timing.reopen)).ok()?;
         Some(IdCardService {
@@ -302,6 +303,8 @@ struct CardReader {
     poll_every: Duration,
     photo: Option<PhotoHelper>,
     emit: Box<dyn Fn(DeviceEvent) + Send>,
+    /// A read that panicked was reported; not again until the reader reports something else.
+    panic_reported: bool,
 }
 
 impl CardReader {
@@ -326,6 +329,7 @@ impl runtime::Device for CardReader {
     fn poll(&mut self, reader: &mut Self::Link) -> Result<Step, IdCardError> {
         match reader.poll() {
             Ok(events) => {
+                self.panic_reported &= events.is_empty();
                 for event in events {
                     (self.emit)(DeviceEvent::Card(Box::new(match event {
                         ReaderEvent::CardPresent(read) => CardEvent::Present {
@@ -353,9 +357,11 @@ impl runtime::Device for CardReader {
             }),
             Report::Connected => self.state(DeviceState::Connected),
             Report::Panicked(p) if p.stage == runtime::Stage::Poll => {
-                (self.emit)(DeviceEvent::Card(Box::new(CardEvent::ReadFailed {
-                    error: p.user_error(),
-                })))
+                if !std::mem::replace(&mut self.panic_reported, true) {
+                    (self.emit)(DeviceEvent::Card(Box::new(CardEvent::ReadFailed {
+                        error: p.user_error(),
+                    })));
+                }
             }
             Report::Panicked(_) | Report::Closed => {}
         }

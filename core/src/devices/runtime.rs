@@ -361,6 +361,7 @@ fn run_device<D: Device>(mut device: D, timing: &Timing, signal: &Signal) {
         device.report(Report::Connected);
         tracing::info!(device = D::NAME, "device connected");
         let mut checked = Instant::now();
+        let mut panicked = false;
         let lost = loop {
             if signal.is_stopped() || !guarded(&mut device, Stage::Idle, D::wanted).unwrap_or(true)
             {
@@ -376,10 +377,20 @@ fn run_device<D: Device>(mut device: D, timing: &Timing, signal: &Signal) {
                 checked = Instant::now();
             }
             match guarded(&mut device, Stage::Poll, |d| d.poll(&mut link)) {
-                Ok(Ok(Step::Again)) | Err(_) => {}
-                Ok(Ok(Step::After(d))) => {
-                    signal.wait(d);
+                Ok(Ok(step)) => {
+                    if std::mem::replace(&mut panicked, false) {
+                        backoff.reset();
+                    }
+                    if let Step::After(d) = step {
+                        signal.wait(d);
+                    }
                 }
+                // One bad step goes on at once; a step that keeps panicking is retried with
+                // the back-off instead of spinning.
+                Err(_) if std::mem::replace(&mut panicked, true) => {
+                    signal.wait(backoff.next_delay());
+                }
+                Err(_) => {}
                 Ok(Err(e)) => {
                     tracing::warn!(device = D::NAME, error = %e, "device link lost; reopening");
                     device.report(Report::Lost(&e));

@@ -12,7 +12,7 @@ enum Seen {
     OpenFailed,
     Unhealthy(String),
     Connected,
-    Polled { link: u32, call: u32 },
+    Polled { link: u32, call: u32, at: Instant },
     Lost(String),
     Panicked(StepPanic),
     Closed,
@@ -86,6 +86,7 @@ impl Device for Scripted {
         let _ = self.tx.send(Seen::Polled {
             link: *link,
             call: self.polls,
+            at: Instant::now(),
         });
         (self.poll)(self.polls)
     }
@@ -281,13 +282,39 @@ fn a_panic_in_a_poll_step_becomes_a_typed_error_and_polling_goes_on() {
     assert_eq!(panic.detail, "decoder blew up on frame 2");
     assert_eq!(panic.user_error().code, crate::error::ErrorCode::Internal);
     // The same link goes on being polled: no loss, no reopen.
-    let (between, _) = until(&rx, |s| matches!(s, Seen::Polled { link: 1, call: 5 }));
+    let (between, _) = until(&rx, |s| {
+        matches!(
+            s,
+            Seen::Polled {
+                link: 1,
+                call: 5,
+                ..
+            }
+        )
+    });
     assert!(
         !between
             .iter()
             .any(|s| matches!(s, Seen::Lost(_) | Seen::OpenAttempt(_))),
         "{between:?}"
     );
+}
+
+#[test]
+fn a_poll_step_that_keeps_panicking_is_retried_with_the_back_off_not_spun() {
+    let (_worker, rx) = polling(|n| panic!("poll {n} blew up"));
+    let mut at = Vec::new();
+    while at.len() < 5 {
+        let (_, seen) = until(&rx, |s| matches!(s, Seen::Polled { .. }));
+        if let Seen::Polled { at: t, .. } = seen {
+            at.push(t);
+        }
+    }
+    // polling() backs off from 10 ms to 10 ms: after the first panic, every retry waits.
+    for gap in at.windows(2).skip(1) {
+        let gap = gap[1] - gap[0];
+        assert!(gap >= Duration::from_millis(10), "{gap:?}");
+    }
 }
 
 #[test]
