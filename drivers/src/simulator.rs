@@ -59,7 +59,7 @@ fn lock<S>(sim: &Mutex<S>) -> MutexGuard<'_, S> {
 }
 
 /// How long the thread waits for the host before looking at the queue again.
-const READ_WAIT: Duration = Duration::from_millis(10);
+const READ_WAIT: Duration = Duration::from_millis(20);
 /// How long one write may take before the line counts as gone.
 const WRITE_WAIT: Duration = Duration::from_millis(500);
 
