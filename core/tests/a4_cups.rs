@@ -33,13 +33,7 @@ fn spooler(addr: &str, queue: &str) -> Spooler {
 }
 
 fn at() -> SlipTime {
-    SlipTime {
-        year: 2026,
-        month: 11,
-        day: 23,
-        hour: 9,
-        minute: 30,
-    }
+    SlipTime::new(2026, 11, 23, 9, 30)
 }
 
 fn output_file(s: &Spooler) -> PathBuf {

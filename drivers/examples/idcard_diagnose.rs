@@ -18,9 +18,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use yichuang_drivers::idcard::{
-    CardDetails, Date, IdCardError, IdCardReader, ReaderConfig, ReaderEvent, SampleCard,
-    SerialConfig, SerialTransport, Transport, DEVICE_NAME,
+    self, CardDetails, Date, IdCardError, IdCardReader, ReaderConfig, ReaderEvent, SampleCard,
+    SerialConfig, DEVICE_NAME,
 };
+use yichuang_drivers::transport::ByteStream;
 
 struct Args {
     port: Option<String>,
@@ -99,7 +100,7 @@ fn fail(e: &IdCardError) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn run<T: Transport>(mut reader: IdCardReader<T>, args: &Args) -> ExitCode {
+fn run<T: ByteStream>(mut reader: IdCardReader<T>, args: &Args) -> ExitCode {
     match reader.sam_status() {
         Ok(()) => println!("SAM 状态: 正常 (90)"),
         Err(e) => return fail(&e),
@@ -219,7 +220,7 @@ fn main() -> ExitCode {
     } else {
         let port = args.port.clone().unwrap_or_default();
         println!("端口: {port}  波特率: {}", args.baud);
-        match SerialTransport::open(&port, &SerialConfig { baud: args.baud }) {
+        match idcard::open_serial(&port, &SerialConfig { baud: args.baud }) {
             Ok(t) => run(IdCardReader::new(t, ReaderConfig::default()), &args),
             Err(e) => fail(&e),
         }

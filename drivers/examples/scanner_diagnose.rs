@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use yichuang_drivers::scanner::codec::hex_preview;
 use yichuang_drivers::scanner::{
-    FramerConfig, ScanEvent, ScanSource, Scanner, ScannerConfig, ScannerError, SerialConfig,
-    SerialTransport, Suffix, TextEncoding, Transport, DEVICE_NAME,
+    self, FramerConfig, ScanEvent, ScanSource, Scanner, ScannerConfig, ScannerError, SerialConfig,
+    Suffix, TextEncoding, DEVICE_NAME,
 };
+use yichuang_drivers::transport::ByteSource;
 
 struct Args {
     port: Option<String>,
@@ -97,7 +98,7 @@ struct Tap<T> {
     seen: Vec<u8>,
 }
 
-impl<T: Transport> Transport for Tap<T> {
+impl<T: ByteSource> ByteSource for Tap<T> {
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         let n = self.inner.recv(buf, timeout)?;
         self.seen.extend_from_slice(buf.get(..n).unwrap_or(&[]));
@@ -105,6 +106,9 @@ impl<T: Transport> Transport for Tap<T> {
     }
     fn discard_input(&mut self) -> io::Result<()> {
         self.inner.discard_input()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
     }
 }
 
@@ -163,7 +167,7 @@ fn fail(e: &ScannerError) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn run<T: Transport>(transport: T, args: &Args) -> ExitCode {
+fn run<T: ByteSource>(transport: T, args: &Args) -> ExitCode {
     let framing = FramerConfig {
         suffix: args.suffix,
         encoding: args.encoding,
@@ -245,7 +249,7 @@ fn main() -> ExitCode {
     } else {
         let port = args.port.clone().unwrap_or_default();
         println!("端口: {port}  波特率: {}", args.baud);
-        match SerialTransport::open(&port, &SerialConfig { baud: args.baud }) {
+        match scanner::open_serial(&port, &SerialConfig { baud: args.baud }) {
             Ok(t) => run(t, &args),
             Err(e) => fail(&e),
         }

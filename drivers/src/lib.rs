@@ -4,8 +4,10 @@
 //! Each device kind gets a module with a trait for what the app needs, a pure codec
 //! (bytes ⇄ typed frames, never panicking on any input), injected transports and a simulator
 //! that is the other end of the same protocol. What all of them share lives here: the
-//! [`ErrorKind`] every driver error maps to, and [`messages`], the one table of every Chinese
-//! sentence the clerk reads.
+//! [`ErrorKind`] every driver error maps to, [`messages`], the one table of every Chinese
+//! sentence the clerk reads, the one transport family ([`transport`]: byte source, duplex
+//! byte stream, frame source; [`serial`] is its serial member) and the one pty simulator
+//! handle ([`simulator`]).
 
 pub mod camera;
 pub mod error;
@@ -14,7 +16,9 @@ pub mod idcard;
 pub mod messages;
 pub mod scanner;
 pub mod serial;
+pub mod simulator;
 pub mod spooler;
+pub mod transport;
 pub mod ukey;
 
 pub use error::{DeviceError, ErrorKind};

@@ -1,11 +1,14 @@
 //! The serial link every serial device shares: COM ports, USB-serial adapters, USB-CDC
-//! (`/dev/ttyACM*`) and the pty pairs the simulators sit behind. Each device module wraps a
-//! [`SerialLink`] in its own `Transport` and maps [`OpenError`] to its own typed error.
+//! (`/dev/ttyACM*`) and the pty pairs the simulators sit behind. A [`SerialLink`] is a
+//! [`ByteStream`] of the drivers' transport family; each device maps [`OpenError`] to its own
+//! typed error.
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use serialport::{ClearBuffer, SerialPort};
+
+use crate::transport::{ByteSource, ByteStream};
 
 /// Why a serial port did not open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,9 +20,24 @@ pub struct OpenError {
     pub detail: String,
 }
 
+impl OpenError {
+    /// The device's typed error for this failure: `missing(port, detail)` when the port is
+    /// not there, `refused(port, detail)` when it is but did not open.
+    pub fn into_error<E>(
+        self,
+        missing: fn(String, String) -> E,
+        refused: fn(String, String) -> E,
+    ) -> E {
+        let make = if self.missing { missing } else { refused };
+        make(self.port, self.detail)
+    }
+}
+
 /// One open serial port, 8N1 without flow control.
 pub struct SerialLink {
     port: Box<dyn SerialPort>,
+    /// How long a send may wait; `None`: whatever the last receive set.
+    write_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for SerialLink {
@@ -40,7 +58,7 @@ impl SerialLink {
             .flow_control(serialport::FlowControl::None)
             .timeout(Duration::from_millis(100))
             .open()
-            .map(|port| Self { port })
+            .map(Self::from_port)
             .map_err(|e| OpenError {
                 port: path.to_string(),
                 missing: matches!(e.kind(), serialport::ErrorKind::Io(io::ErrorKind::NotFound)),
@@ -50,7 +68,16 @@ impl SerialLink {
 
     /// Wraps a port opened elsewhere (e.g. the slave side of a pty pair).
     pub fn from_port(port: Box<dyn SerialPort>) -> Self {
-        Self { port }
+        Self {
+            port,
+            write_timeout: None,
+        }
+    }
+
+    /// Bounds each send to `timeout` (a printer's job), whatever receives wait.
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = Some(timeout);
+        self
     }
 
     pub fn name(&self) -> Option<String> {
@@ -63,11 +90,13 @@ impl SerialLink {
             .set_timeout(timeout.max(Duration::from_millis(1)))
             .map_err(io::Error::from)
     }
+}
 
+impl ByteSource for SerialLink {
     /// Receives what is available, waiting at most `timeout`; `Ok(0)` when nothing came. A
     /// port that is readable but yields nothing has hung up (the device is gone): that is an
     /// `UnexpectedEof` error, so callers reconnect instead of polling a dead port.
-    pub fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         self.set_timeout(timeout)?;
         match self.port.read(buf) {
             Ok(0) if !buf.is_empty() => Err(io::Error::new(
@@ -89,30 +118,23 @@ impl SerialLink {
         }
     }
 
-    /// Sends all of `bytes` and waits until they left the driver's buffer.
-    pub fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.port.write_all(bytes)?;
-        self.port.flush()
-    }
-
     /// Drops input nobody asked for (late replies, line noise, scans before start-up).
-    pub fn discard_input(&mut self) -> io::Result<()> {
+    fn discard_input(&mut self) -> io::Result<()> {
         self.port.clear(ClearBuffer::Input).map_err(io::Error::from)
     }
-}
 
-impl Read for SerialLink {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.port.read(buf)
+    fn describe(&self) -> String {
+        format!("serial {}", self.name().unwrap_or_default())
     }
 }
 
-impl Write for SerialLink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.port.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
+impl ByteStream for SerialLink {
+    /// Sends all of `bytes` and waits until they left the driver's buffer.
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(timeout) = self.write_timeout {
+            self.set_timeout(timeout)?;
+        }
+        self.port.write_all(bytes)?;
         self.port.flush()
     }
 }

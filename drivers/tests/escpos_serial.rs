@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use serialport::{SerialPort, TTYPort};
-use yichuang_drivers::escpos::printer::SerialTransport;
 use yichuang_drivers::escpos::{
     Fault, PaperWidth, PrinterConfig, PrinterError, ReceiptPrinter, Simulator, TicketSlip,
     TransportConfig,
 };
+use yichuang_drivers::serial::SerialLink;
 
 /// A simulator on the master side; returns it with the slave port (kept open so the
 /// master does not see a hang-up while the driver reopens the slave by path).
@@ -27,7 +27,7 @@ fn simulator_on_pty(paper: PaperWidth) -> (Simulator, TTYPort) {
 #[test]
 fn f2_slip_over_a_pty_with_the_serial_transport() {
     let (sim, slave) = simulator_on_pty(PaperWidth::Mm58);
-    let transport = SerialTransport::from_port(Box::new(slave));
+    let transport = SerialLink::from_port(Box::new(slave));
     let mut printer =
         ReceiptPrinter::new(transport, PaperWidth::Mm58, Duration::from_millis(1_000)).unwrap();
     let slip = TicketSlip::sample();

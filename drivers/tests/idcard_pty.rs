@@ -11,8 +11,9 @@ use yichuang_drivers::idcard::simulator::{
 };
 use yichuang_drivers::idcard::{
     CardDetails, CardKind, Date, Fault, IdCardError, IdCardReader, ReaderConfig, ReaderEvent,
-    SamSimulator, SamStatus, SampleCard, SerialTransport,
+    SamSimulator, SamStatus, SampleCard,
 };
+use yichuang_drivers::serial::SerialLink;
 use yichuang_drivers::ErrorKind;
 
 fn config() -> ReaderConfig {
@@ -23,12 +24,12 @@ fn config() -> ReaderConfig {
     }
 }
 
-fn setup_with(sim: SamSimulator) -> (IdCardReader<SerialTransport>, SimulatorHandle) {
+fn setup_with(sim: SamSimulator) -> (IdCardReader<SerialLink>, SimulatorHandle) {
     let (transport, handle) = pty_pair(sim).expect("pty pair");
     (IdCardReader::new(transport, config()), handle)
 }
 
-fn setup() -> (IdCardReader<SerialTransport>, SimulatorHandle) {
+fn setup() -> (IdCardReader<SerialLink>, SimulatorHandle) {
     setup_with(SamSimulator::new())
 }
 
@@ -37,7 +38,7 @@ fn today() -> Date {
 }
 
 /// Polls `n` times, collecting every event.
-fn poll_n(reader: &mut IdCardReader<SerialTransport>, n: usize) -> Vec<ReaderEvent> {
+fn poll_n(reader: &mut IdCardReader<SerialLink>, n: usize) -> Vec<ReaderEvent> {
     (0..n).flat_map(|_| reader.poll().expect("poll")).collect()
 }
 
@@ -310,7 +311,7 @@ fn c1_status_codes_map_to_typed_errors() {
 #[test]
 fn c1_the_link_going_away_is_not_connected() {
     let (mut reader, mut sim) = setup();
-    sim.stop();
+    sim.unplug();
     drop(sim);
     let err = reader.sam_status().unwrap_err();
     assert!(

@@ -108,7 +108,7 @@ fn c1_usb_transport_sends_commands_one_packet_per_transfer() {
             Ok(0)
         }
     }
-    use yichuang_drivers::idcard::Transport;
+    use yichuang_drivers::transport::{ByteSource, ByteStream};
     let mut t = UsbTransport::new(Recorder(Vec::new()), "recorder");
     t.send(&[0u8; 20]).unwrap();
     let mut buf = [0u8; 4];

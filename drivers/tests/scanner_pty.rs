@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use yichuang_drivers::scanner::simulator::{pty_pair, SAMPLE_SCANS};
 use yichuang_drivers::scanner::{
-    FrameError, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig,
-    ScannerError, SerialConfig, SerialTransport, SimConfig, SimulatorHandle, Split, Suffix,
-    SymbologyKind, TextEncoding,
+    self, FrameError, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig,
+    ScannerError, SerialConfig, SimConfig, SimulatorHandle, Split, Suffix, SymbologyKind,
+    TextEncoding,
 };
+use yichuang_drivers::serial::SerialLink;
 use yichuang_drivers::ErrorKind;
 
 const CHINESE: &str = "办件编号:DC2025060100123;申请人:张伟;住所:北京市东城区景山前街4号";
@@ -19,7 +20,7 @@ fn setup(
     suffix: Suffix,
     encoding: TextEncoding,
     tweak: impl FnOnce(&mut SimConfig, &mut FramerConfig),
-) -> (Scanner<SerialTransport>, SimulatorHandle) {
+) -> (Scanner<SerialLink>, SimulatorHandle) {
     let mut sim = SimConfig {
         suffix,
         encoding,
@@ -313,7 +314,7 @@ fn unplugged_scanner_is_not_connected() {
 
 #[test]
 fn missing_port_is_not_connected() {
-    let e = SerialTransport::open("/dev/does-not-exist-scanner0", &SerialConfig::default())
+    let e = scanner::open_serial("/dev/does-not-exist-scanner0", &SerialConfig::default())
         .expect_err("no such port");
     assert_eq!(e.kind(), ErrorKind::NotConnected, "{e}");
 }

@@ -100,12 +100,7 @@ impl A4PrinterService {
             Target::Simulator { .. } => DeviceState::Connected,
             Target::Spooler(spooler) => match spooler.check_ready() {
                 Ok(_) => DeviceState::Connected,
-                Err(e) if e.kind() == yichuang_drivers::ErrorKind::NotConnected => {
-                    DeviceState::Disconnected
-                }
-                Err(e) => DeviceState::Error {
-                    message: e.message(),
-                },
+                Err(e) => DeviceState::failed(e.kind(), e.message()),
             },
         }
     }
@@ -180,13 +175,7 @@ mod tests {
     use super::*;
 
     fn at() -> SlipTime {
-        SlipTime {
-            year: 2026,
-            month: 11,
-            day: 23,
-            hour: 9,
-            minute: 30,
-        }
+        SlipTime::new(2026, 11, 23, 9, 30)
     }
 
     #[test]

@@ -1,25 +1,25 @@
-//! The ID-card reader as the app uses it (C1, C2). Like the other device services
-//! ([`crate::devices::printer`], [`crate::devices::scanner`]) it runs in its own thread, owns its driver, reopens
-//! it after an unplug or a link failure, and reports state changes and readings through one
-//! callback; the shell forwards those to the status bar and the UI, and nothing here knows
-//! Tauri.
+//! The ID-card reader as the app uses it (C1, C2). Like the other device services it runs
+//! on the device [`runtime`], which owns the thread and reopens the
+//! reader after an unplug or a link failure (the SAM status is its health check); this module
+//! says only how to open the link, what one poll step reads, and what to report. States and
+//! readings go out through one callback; the shell forwards them to the status bar and the
+//! UI, and nothing here knows Tauri.
 //!
 //! With `driver = "simulator"` the real reader driver talks to the in-process SAM simulator
 //! over a real pty, so `make run` exercises the same code path as a serial reader.
 
+use crate::devices::runtime::{self, Report, Step, Worker};
 use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::idcard::photo::{PhotoError, PhotoHelper};
 use yichuang_drivers::idcard::{
     self, Date, IdCardError, IdCardReader, Identity, ReaderConfig, ReaderEvent, SamSimulator,
-    SampleCard, SerialConfig, SerialTransport, Transport, UsbConfig, WltPhoto,
+    SampleCard, SerialConfig, UsbConfig, WltPhoto,
 };
+use yichuang_drivers::transport::ByteStream;
 use yichuang_drivers::ErrorKind;
 
 /// What the ID-card reader reports to the app.
@@ -153,8 +153,8 @@ impl Default for ServiceTiming {
 
 /// The running ID-card service; stops its thread when dropped.
 pub struct IdCardService {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    /// First field: dropped (stopped and joined) before the simulator it may be reading.
+    _worker: Worker,
     simulator: Option<idcard::simulator::SimulatorHandle>,
 }
 
@@ -184,7 +184,6 @@ impl IdCardService {
         photo: Option<PhotoHelper>,
         emit: impl Fn(DeviceEvent) + Send + 'static,
     ) -> Option<IdCardService> {
-        let stop = Arc::new(AtomicBool::new(false));
         let mut simulator = None;
         let opener: Opener = match config.driver {
             DeviceDriver::None => return None,
@@ -195,7 +194,7 @@ impl IdCardService {
                     Box::new(move || {
                         transport
                             .take()
-                            .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                            .map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                             .ok_or(IdCardError::Io(
                                 "simulator link closed; restart the workstation".into(),
                             ))
@@ -212,13 +211,13 @@ impl IdCardService {
                     baud: config.baud.unwrap_or(SerialConfig::default().baud),
                 };
                 Box::new(move || {
-                    SerialTransport::open(&port, &serial)
-                        .map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                    idcard::open_serial(&port, &serial)
+                        .map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                 })
             }
             DeviceDriver::Usb => match UsbConfig::parse(config.port.as_deref().unwrap_or("")) {
                 Ok(usb) => Box::new(move || {
-                    idcard::usb::open(&usb).map(|t| Box::new(t) as Box<dyn Transport + Send>)
+                    idcard::usb::open(&usb).map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
                 }),
                 Err(detail) => Box::new(move || {
                     Err(IdCardError::Open {
@@ -237,14 +236,17 @@ impl IdCardService {
                 })
             }
         };
-        let thread_stop = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("id-card".into())
-            .spawn(move || run(opener, today, timing, photo, &thread_stop, &emit))
-            .ok()?;
+        let reader = CardReader {
+            open: opener,
+            today,
+            poll_every: timing.poll,
+            photo,
+            emit: Box::new(emit),
+            panic_reported: false,
+        };
+        let worker = Worker::device(reader, runtime::Timing::reopen_after(timing.reopen)).ok()?;
         Some(IdCardService {
-            stop,
-            thread: Some(thread),
+            _worker: worker,
             simulator,
         })
     }
@@ -288,85 +290,81 @@ fn no_simulator() -> UserError {
     )
 }
 
-impl Drop for IdCardService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 const SLOT: &str = "id_card";
 
 /// Opens (and after an unplug, reopens) the reader's link.
-type Opener = Box<dyn FnMut() -> Result<Box<dyn Transport + Send>, IdCardError> + Send>;
+type Opener = Box<dyn FnMut() -> Result<Box<dyn ByteStream + Send>, IdCardError> + Send>;
 
-fn run(
-    mut open: Opener,
+/// What is particular to the card reader in the device loop ([`runtime::Device`]): the SAM
+/// status is the health check, a poll step reads card events.
+struct CardReader {
+    open: Opener,
     today: fn() -> Date,
-    timing: ServiceTiming,
+    poll_every: Duration,
     photo: Option<PhotoHelper>,
-    stop: &AtomicBool,
-    emit: &dyn Fn(DeviceEvent),
-) {
-    let state = |state| emit(DeviceEvent::State { slot: SLOT, state });
-    let sleep = |d: Duration| {
-        // Sleep in small steps so a stop request is honoured quickly.
-        let step = Duration::from_millis(50);
-        let mut left = d;
-        while !left.is_zero() && !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(step.min(left));
-            left = left.saturating_sub(step);
-        }
-    };
-    while !stop.load(Ordering::Relaxed) {
-        let transport = match open() {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "ID-card reader cannot be opened");
-                state(DeviceState::Disconnected);
-                sleep(timing.reopen);
-                continue;
+    emit: Box<dyn Fn(DeviceEvent) + Send>,
+    /// A read that panicked was reported; not again until the reader reports something else.
+    panic_reported: bool,
+}
+
+impl CardReader {
+    fn state(&self, state: DeviceState) {
+        (self.emit)(DeviceEvent::State { slot: SLOT, state });
+    }
+}
+
+impl runtime::Device for CardReader {
+    type Link = IdCardReader<Box<dyn ByteStream + Send>>;
+    type Error = IdCardError;
+    const NAME: &'static str = "id-card";
+
+    fn open(&mut self) -> Result<Self::Link, IdCardError> {
+        (self.open)().map(|t| IdCardReader::new(t, ReaderConfig::default()))
+    }
+
+    fn check(&mut self, reader: &mut Self::Link) -> Result<(), IdCardError> {
+        reader.sam_status()
+    }
+
+    fn poll(&mut self, reader: &mut Self::Link) -> Result<Step, IdCardError> {
+        match reader.poll() {
+            Ok(events) => {
+                self.panic_reported &= events.is_empty();
+                for event in events {
+                    (self.emit)(DeviceEvent::Card(Box::new(match event {
+                        ReaderEvent::CardPresent(read) => CardEvent::Present {
+                            card: CitizenCard::new(read.identity, (self.today)())
+                                .with_photo(&read.photo, self.photo.as_ref()),
+                        },
+                        ReaderEvent::CardRemoved => CardEvent::Removed,
+                        ReaderEvent::ReadFailed(e) => CardEvent::ReadFailed {
+                            error: card_error(&e),
+                        },
+                    })));
+                }
             }
-        };
-        let mut reader = IdCardReader::new(transport, ReaderConfig::default());
-        if let Err(e) = reader.sam_status() {
-            tracing::warn!(error = %e, "ID-card reader SAM not answering");
-            state(DeviceState::Error {
+            Err(e) if is_link_failure(&e) => return Err(e),
+            Err(e) => tracing::debug!(error = %e, "ID-card poll failed; retrying"),
+        }
+        Ok(Step::After(self.poll_every))
+    }
+
+    fn report(&mut self, report: Report<'_, IdCardError>) {
+        match report {
+            Report::OpenFailed(_) | Report::Lost(_) => self.state(DeviceState::Disconnected),
+            Report::Unhealthy(e) => self.state(DeviceState::Error {
                 message: e.message().to_string(),
-            });
-            sleep(timing.reopen);
-            continue;
-        }
-        state(DeviceState::Connected);
-        tracing::info!("ID-card reader connected");
-        while !stop.load(Ordering::Relaxed) {
-            match reader.poll() {
-                Ok(events) => {
-                    for event in events {
-                        emit(DeviceEvent::Card(Box::new(match event {
-                            ReaderEvent::CardPresent(read) => CardEvent::Present {
-                                card: CitizenCard::new(read.identity, today())
-                                    .with_photo(&read.photo, photo.as_ref()),
-                            },
-                            ReaderEvent::CardRemoved => CardEvent::Removed,
-                            ReaderEvent::ReadFailed(e) => CardEvent::ReadFailed {
-                                error: card_error(&e),
-                            },
-                        })));
-                    }
+            }),
+            Report::Connected => self.state(DeviceState::Connected),
+            Report::Panicked(p) if p.stage == runtime::Stage::Poll => {
+                if !std::mem::replace(&mut self.panic_reported, true) {
+                    (self.emit)(DeviceEvent::Card(Box::new(CardEvent::ReadFailed {
+                        error: p.user_error(),
+                    })));
                 }
-                Err(e) if is_link_failure(&e) => {
-                    tracing::warn!(error = %e, "ID-card reader link lost; reopening");
-                    state(DeviceState::Disconnected);
-                    break;
-                }
-                Err(e) => tracing::debug!(error = %e, "ID-card poll failed; retrying"),
             }
-            sleep(timing.poll);
+            Report::Panicked(_) | Report::Closed => {}
         }
-        sleep(timing.reopen);
     }
 }
 

@@ -7,11 +7,11 @@
 //! With `driver = "simulator"` an in-process ESC/POS printer simulator listens on a loopback
 //! TCP port and the real driver prints to it over TCP.
 
+use crate::devices::runtime::Worker;
 use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use yichuang_drivers::escpos::{
     Fault, PaperWidth, PrinterConfig, PrinterError, ReceiptPrinter, Simulator, SlipTime,
@@ -49,9 +49,8 @@ pub struct PrintOutcome {
 pub struct ReceiptPrinterService {
     config: PrinterConfig,
     simulator: Option<Simulator>,
-    /// Tells the status poll to end; it also ends by itself once the service is dropped
-    /// (it only holds a weak reference).
-    stop: Arc<AtomicBool>,
+    /// The status poll; stopped with the service.
+    poll: OnceLock<Worker>,
 }
 
 impl ReceiptPrinterService {
@@ -94,31 +93,24 @@ impl ReceiptPrinterService {
         };
         let mut printer_config = PrinterConfig::new(transport, PaperWidth::Mm80);
         printer_config.timeout_ms = 1500;
-        let stop = Arc::new(AtomicBool::new(false));
         let service = Arc::new(ReceiptPrinterService {
             config: printer_config,
             simulator,
-            stop: stop.clone(),
+            poll: OnceLock::new(),
         });
+        // The poll holds only a weak reference: it ends once the service is dropped.
         let polled = Arc::downgrade(&service);
-        let spawned = std::thread::Builder::new()
-            .name("receipt-printer".into())
-            .spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let Some(service) = polled.upgrade() else {
-                        break;
-                    };
-                    emit(SLOT, service.state());
-                    drop(service);
-                    let mut slept = Duration::ZERO;
-                    while slept < poll_every && !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(Duration::from_millis(50));
-                        slept += Duration::from_millis(50);
-                    }
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the receipt printer status poll");
+        match Worker::every("receipt-printer", poll_every, move || {
+            let Some(service) = polled.upgrade() else {
+                return false;
+            };
+            emit(SLOT, service.state());
+            true
+        }) {
+            Ok(worker) => {
+                let _ = service.poll.set(worker);
+            }
+            Err(e) => tracing::error!(error = %e, "cannot start the receipt printer status poll"),
         }
         Ok(Some(service))
     }
@@ -128,12 +120,7 @@ impl ReceiptPrinterService {
         let checked = ReceiptPrinter::open(&self.config).and_then(|mut p| p.check_ready());
         match checked {
             Ok(_) => DeviceState::Connected,
-            Err(e) if e.kind() == yichuang_drivers::ErrorKind::NotConnected => {
-                DeviceState::Disconnected
-            }
-            Err(e) => DeviceState::Error {
-                message: e.message(),
-            },
+            Err(e) => DeviceState::failed(e.kind(), e.message()),
         }
     }
 
@@ -192,25 +179,13 @@ impl ReceiptPrinterService {
     }
 }
 
-impl Drop for ReceiptPrinterService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::mpsc;
 
     fn at() -> SlipTime {
-        SlipTime {
-            year: 2026,
-            month: 11,
-            day: 23,
-            hour: 9,
-            minute: 30,
-        }
+        SlipTime::new(2026, 11, 23, 9, 30)
     }
 
     #[test]

@@ -1,22 +1,22 @@
-//! The serial (USB-CDC) scanner gun as the app uses it (D1): a thread reads scans through the
-//! driver and hands each one on as one event; the port is reopened after an unplug. Keyboard-
+//! The serial (USB-CDC) scanner gun as the app uses it (D1): on the device
+//! [`runtime`], each poll step waits for one scan and hands it on as
+//! one event; the runtime reopens the port after an unplug. Keyboard-
 //! wedge scanners never reach this module: the UI detects their bursts
 //! (`ui/src/scanner/wedge.ts`) and keeps them out of text fields.
 //!
 //! With `driver = "simulator"` the real driver reads from the in-process scan simulator over a
 //! real pty.
 
+use crate::devices::runtime::{self, Report, Step, Worker};
 use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::scanner::{
     self, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError,
-    SerialConfig, SerialTransport, SimConfig, Suffix, TextEncoding,
+    SerialConfig, SimConfig, Suffix, TextEncoding,
 };
+use yichuang_drivers::serial::SerialLink;
 
 pub const SLOT: &str = "scanner";
 
@@ -26,12 +26,12 @@ pub enum ScannerEvent {
 }
 
 pub struct ScannerService {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    /// First field: dropped (stopped and joined) before the simulator it may be reading.
+    _worker: Worker,
     simulator: Option<scanner::SimulatorHandle>,
 }
 
-type Opener = Box<dyn FnMut() -> Result<SerialTransport, ScannerError> + Send>;
+type Opener = Box<dyn FnMut() -> Result<SerialLink, ScannerError> + Send>;
 
 impl ScannerService {
     /// Starts the service, or `None` when no serial scanner is installed.
@@ -65,7 +65,7 @@ impl ScannerService {
                 let serial = SerialConfig {
                     baud: config.baud.unwrap_or(SerialConfig::default().baud),
                 };
-                Box::new(move || SerialTransport::open(&port, &serial))
+                Box::new(move || scanner::open_serial(&port, &serial))
             }
             other => {
                 tracing::info!(driver = ?other, "scanner is not a serial scanner; keyboard-wedge detection only");
@@ -87,23 +87,14 @@ impl ScannerService {
                 .unwrap_or(FramerConfig::default().encoding),
             ..FramerConfig::default()
         };
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread_stop = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("scanner".into())
-            .spawn(move || {
-                run(
-                    opener,
-                    ScannerConfig { framing },
-                    reopen_after,
-                    &thread_stop,
-                    &emit,
-                )
-            })
-            .ok()?;
+        let scanner = SerialScanner {
+            open: opener,
+            config: ScannerConfig { framing },
+            emit: Box::new(emit),
+        };
+        let worker = Worker::device(scanner, runtime::Timing::reopen_after(reopen_after)).ok()?;
         Some(ScannerService {
-            stop,
-            thread: Some(thread),
+            _worker: worker,
             simulator,
         })
     }
@@ -121,63 +112,47 @@ impl ScannerService {
     }
 }
 
-impl Drop for ScannerService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// What is particular to the serial scanner in the device loop ([`runtime::Device`]): a poll
+/// step waits for one scan.
+struct SerialScanner {
+    open: Opener,
+    config: ScannerConfig,
+    emit: Box<dyn Fn(ScannerEvent) + Send>,
 }
 
-fn run(
-    mut open: Opener,
-    config: ScannerConfig,
-    reopen_after: Duration,
-    stop: &AtomicBool,
-    emit: &dyn Fn(ScannerEvent),
-) {
-    let wait = |d: Duration| {
-        let mut left = d;
-        while !left.is_zero() && !stop.load(Ordering::Relaxed) {
-            let step = Duration::from_millis(50).min(left);
-            std::thread::sleep(step);
-            left -= step;
+impl runtime::Device for SerialScanner {
+    type Link = Scanner<SerialLink>;
+    type Error = ScannerError;
+    const NAME: &'static str = "scanner";
+
+    fn open(&mut self) -> Result<Self::Link, ScannerError> {
+        Scanner::new((self.open)()?, self.config.clone())
+    }
+
+    fn poll(&mut self, scanner: &mut Self::Link) -> Result<Step, ScannerError> {
+        match scanner.next_scan(Duration::from_millis(200)) {
+            Ok(Some(scan)) => (self.emit)(ScannerEvent::Scanned(scan)),
+            Ok(None) => {}
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => tracing::warn!(error = %e, "one scan dropped"),
         }
-    };
-    while !stop.load(Ordering::Relaxed) {
-        let transport = match open() {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "scanner cannot be opened");
-                emit(ScannerEvent::State(DeviceState::Disconnected));
-                wait(reopen_after);
-                continue;
-            }
+        Ok(Step::Again)
+    }
+
+    fn report(&mut self, report: Report<'_, ScannerError>) {
+        let state = match report {
+            // A framing setting the driver refuses: the port is not the problem.
+            Report::OpenFailed(e @ ScannerError::Config(_)) => DeviceState::Error {
+                message: e.message().to_string(),
+            },
+            Report::OpenFailed(_) | Report::Lost(_) => DeviceState::Disconnected,
+            Report::Unhealthy(e) => DeviceState::Error {
+                message: e.message().to_string(),
+            },
+            Report::Connected => DeviceState::Connected,
+            Report::Panicked(_) | Report::Closed => return,
         };
-        let mut scanner = match Scanner::new(transport, config.clone()) {
-            Ok(s) => s,
-            Err(e) => {
-                emit(ScannerEvent::State(DeviceState::Error {
-                    message: e.message().to_string(),
-                }));
-                return;
-            }
-        };
-        emit(ScannerEvent::State(DeviceState::Connected));
-        while !stop.load(Ordering::Relaxed) {
-            match scanner.next_scan(Duration::from_millis(200)) {
-                Ok(Some(scan)) => emit(ScannerEvent::Scanned(scan)),
-                Ok(None) => {}
-                Err(e) if e.is_fatal() => {
-                    tracing::warn!(error = %e, "scanner link lost; reopening");
-                    emit(ScannerEvent::State(DeviceState::Disconnected));
-                    break;
-                }
-                Err(e) => tracing::warn!(error = %e, "one scan dropped"),
-            }
-        }
-        wait(reopen_after);
+        (self.emit)(ScannerEvent::State(state));
     }
 }
 

@@ -28,11 +28,10 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::devices::runtime::{Signal, Worker};
 use crate::labels::simctl as text;
 use crate::{ErrorCode, UserError};
 
@@ -224,8 +223,7 @@ pub enum SimctlError {
 /// The running control surface; stops when dropped.
 pub struct SimctlServer {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _worker: Worker,
 }
 
 impl SimctlServer {
@@ -251,17 +249,14 @@ impl SimctlServer {
         listener
             .set_nonblocking(true)
             .map_err(|source| SimctlError::Bind { addr, source })?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread_stop = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("simctl".into())
-            .spawn(move || accept_loop(&listener, &token, &control, &thread_stop))
-            .map_err(|source| SimctlError::Bind { addr, source })?;
+        let worker = Worker::spawn("simctl", move |signal| {
+            accept_loop(&listener, &token, &control, signal)
+        })
+        .map_err(|source| SimctlError::Bind { addr, source })?;
         tracing::info!(%addr, "simulator control surface listening");
         Ok(Self {
             addr,
-            stop,
-            thread: Some(thread),
+            _worker: worker,
         })
     }
 
@@ -270,22 +265,13 @@ impl SimctlServer {
     }
 }
 
-impl Drop for SimctlServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn accept_loop(
     listener: &TcpListener,
     token: &Arc<str>,
     control: &Arc<dyn SimControl>,
-    stop: &AtomicBool,
+    signal: &Signal,
 ) {
-    while !stop.load(Ordering::SeqCst) {
+    while !signal.is_stopped() {
         match listener.accept() {
             Ok((stream, peer)) => {
                 let (control, token) = (control.clone(), token.clone());
@@ -302,11 +288,11 @@ fn accept_loop(
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
+                signal.wait(Duration::from_millis(20));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "simctl accept failed");
-                std::thread::sleep(Duration::from_millis(100));
+                signal.wait(Duration::from_millis(100));
             }
         }
     }
@@ -416,26 +402,15 @@ mod tests {
                 "QT|A023 20261122".into()
             )))
         );
-        assert_eq!(
-            parse("camera unplug"),
-            Ok(Command::Camera(CameraAction::Unplug))
-        );
-        assert_eq!(
-            parse("camera plug"),
-            Ok(Command::Camera(CameraAction::Plug))
-        );
-        assert_eq!(
-            parse("camera show-document"),
-            Ok(Command::Camera(CameraAction::ShowDocument))
-        );
-        assert_eq!(
-            parse("camera clear"),
-            Ok(Command::Camera(CameraAction::Clear))
-        );
-        assert_eq!(
-            parse("camera show-personal-code"),
-            Ok(Command::Camera(CameraAction::ShowPersonalCode))
-        );
+        for (line, action) in [
+            ("camera unplug", CameraAction::Unplug),
+            ("camera plug", CameraAction::Plug),
+            ("camera show-document", CameraAction::ShowDocument),
+            ("camera clear", CameraAction::Clear),
+            ("camera show-personal-code", CameraAction::ShowPersonalCode),
+        ] {
+            assert_eq!(parse(line), Ok(Command::Camera(action)), "{line}");
+        }
         for bad in [
             "camera",
             "camera show ",

@@ -3,9 +3,8 @@
 //! each returning a [`UserError`] with the Chinese text the clerk must see (A3).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -14,6 +13,7 @@ use yichuang_drivers::ukey::{
     PresenceWatcher, Signature, Ukey, UkeyConfig, UkeyError, UkeyProblem,
 };
 
+use crate::devices::runtime::{Signal, Worker};
 use crate::infra::config::{DeviceConfig, DeviceDriver, DevicesConfig};
 use crate::infra::status::DeviceState;
 use crate::{ErrorCode, UserError};
@@ -123,8 +123,7 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The running UKey service; stops its watch thread when dropped.
 pub struct UkeyService {
     shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _watcher: Option<Worker>,
 }
 
 /// The library `driver = "simulator"` loads: the repo's test SKF library
@@ -245,19 +244,13 @@ impl UkeyService {
             polls: AtomicU64::new(0),
             proved: Mutex::new(Vec::new()),
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
+        let watcher = {
             let shared = shared.clone();
-            let stop = stop.clone();
-            std::thread::Builder::new()
-                .name("ukey".into())
-                .spawn(move || watch(&shared, &stop, &emit))
-                .ok()
+            Worker::spawn("ukey", move |signal| watch(&shared, signal, &emit)).ok()
         };
         Some(UkeyService {
             shared,
-            stop,
-            thread,
+            _watcher: watcher,
         })
     }
 
@@ -403,16 +396,7 @@ impl UkeyService {
     }
 }
 
-impl Drop for UkeyService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
+fn watch(shared: &Shared, signal: &Signal, emit: &dyn Fn(UkeyEvent)) {
     if let Some(e) = &shared.load_error {
         emit(UkeyEvent::State(DeviceState::Error {
             message: e.message(),
@@ -423,7 +407,7 @@ fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
     let mut last_state: Option<DeviceState> = None;
     // Every key seen so far, by id: what a key proved present by an unlock looks like.
     let mut seen: Vec<KeyInfo> = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
+    while !signal.is_stopped() {
         let (polled, seq) = shared.poll();
         let state = match polled {
             Ok(keys) => {
@@ -454,6 +438,6 @@ fn watch(shared: &Shared, stop: &AtomicBool, emit: &dyn Fn(UkeyEvent)) {
             emit(UkeyEvent::State(state.clone()));
             last_state = Some(state);
         }
-        std::thread::sleep(POLL);
+        signal.wait(POLL);
     }
 }

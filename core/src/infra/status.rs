@@ -79,6 +79,18 @@ pub enum DeviceState {
     },
 }
 
+impl DeviceState {
+    /// The state after a readiness check failed with an error of `kind`: a device that is
+    /// not there is disconnected; any other failure shows the error's `message`.
+    pub fn failed(kind: yichuang_drivers::ErrorKind, message: String) -> DeviceState {
+        if kind == yichuang_drivers::ErrorKind::NotConnected {
+            DeviceState::Disconnected
+        } else {
+            DeviceState::Error { message }
+        }
+    }
+}
+
 impl DeviceStatus {
     /// The initial state of every configured slot, before any driver has reported.
     pub fn initial(config: &WorkstationConfig) -> Vec<DeviceStatus> {

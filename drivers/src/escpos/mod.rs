@@ -21,9 +21,7 @@ mod wording;
 
 pub use encoder::{Align, CharSize, Cut, EncodeError, Encoder, PaperWidth, QrErrorLevel};
 pub use error::{PrinterError, ReceiptPrinterProblem, DEVICE_NAME};
-pub use printer::{
-    PrintReport, PrinterConfig, ReceiptPrinter, SlipPrinter, Transport, TransportConfig,
-};
+pub use printer::{PrintReport, PrinterConfig, ReceiptPrinter, SlipPrinter, TransportConfig};
 pub use simulator::{Fault, Paper, Simulator};
 pub use slip::{SlipTime, TicketSlip};
 pub use status::{PaperState, PrinterProblem, PrinterStatus, StatusQuery};

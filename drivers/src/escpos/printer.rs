@@ -17,22 +17,25 @@ use super::error::PrinterError;
 use super::slip::TicketSlip;
 use super::status::{parse_reply, PrinterStatus, StatusParseError, StatusQuery, StatusReply};
 use crate::serial::SerialLink;
+use crate::transport::{ByteSource, ByteStream};
 
-/// A byte pipe to the printer whose reads and writes give up after a timeout
-/// (`io::ErrorKind::TimedOut` or `WouldBlock`).
-pub trait Transport: Read + Write + Send {
-    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()>;
-    /// Where it goes, for IT (`tcp 10.1.2.3:9100`, `serial /dev/ttyUSB0`).
-    fn describe(&self) -> String;
-}
-
-impl Transport for Box<dyn Transport> {
-    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        (**self).set_timeout(timeout)
-    }
-
-    fn describe(&self) -> String {
-        (**self).describe()
+/// Turns a blocking read's outcome into [`ByteSource::recv`]'s: a timeout is `Ok(0)`, and a
+/// link that reads as ended (`Ok(0)`) is `UnexpectedEof`.
+fn recv_result(read: io::Result<usize>, wanted: usize) -> io::Result<usize> {
+    match read {
+        Ok(0) if wanted > 0 => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed",
+        )),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) =>
+        {
+            Ok(0)
+        }
+        other => other,
     }
 }
 
@@ -43,7 +46,8 @@ pub struct TcpTransport {
 }
 
 impl TcpTransport {
-    /// Connects to `address` (`host:port`; `:9100` is added when no port is given).
+    /// Connects to `address` (`host:port`; `:9100` is added when no port is given); writes
+    /// give up after `timeout`.
     pub fn connect(address: &str, timeout: Duration) -> Result<TcpTransport, PrinterError> {
         let target = if address
             .rsplit_once(':')
@@ -63,12 +67,12 @@ impl TcpTransport {
             match TcpStream::connect_timeout(&addr, timeout) {
                 Ok(stream) => {
                     stream.set_nodelay(true).map_err(PrinterError::Io)?;
-                    let mut t = TcpTransport {
+                    let t = Some(timeout.max(Duration::from_millis(1)));
+                    stream.set_write_timeout(t).map_err(PrinterError::Io)?;
+                    return Ok(TcpTransport {
                         stream,
                         peer: target.clone(),
-                    };
-                    t.set_timeout(timeout).map_err(PrinterError::Io)?;
-                    return Ok(t);
+                    });
                 }
                 Err(e) => last = e,
             }
@@ -82,27 +86,11 @@ impl TcpTransport {
     }
 }
 
-impl Read for TcpTransport {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
-    }
-}
-
-impl Write for TcpTransport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
-    }
-}
-
-impl Transport for TcpTransport {
-    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        let t = Some(timeout.max(Duration::from_millis(1)));
-        self.stream.set_read_timeout(t)?;
-        self.stream.set_write_timeout(t)
+impl ByteSource for TcpTransport {
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        self.stream
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+        recv_result(self.stream.read(buf), buf.len())
     }
 
     fn describe(&self) -> String {
@@ -110,64 +98,28 @@ impl Transport for TcpTransport {
     }
 }
 
-/// A serial port (RS-232, USB-CDC, or a pty in tests).
-pub struct SerialTransport {
-    link: SerialLink,
-}
-
-impl SerialTransport {
-    /// Opens `path` at `baud`, 8N1, no flow control.
-    pub fn open(path: &str, baud: u32, timeout: Duration) -> Result<SerialTransport, PrinterError> {
-        let mut link = SerialLink::open(path, baud).map_err(|e| PrinterError::Open {
-            target: format!("serial {path}"),
-            source: io::Error::new(
-                if e.missing {
-                    io::ErrorKind::NotFound
-                } else {
-                    io::ErrorKind::Other
-                },
-                e.detail,
-            ),
-        })?;
-        link.set_timeout(timeout).map_err(|e| PrinterError::Open {
-            target: format!("serial {path}"),
-            source: e,
-        })?;
-        Ok(SerialTransport { link })
-    }
-
-    /// Wraps a port opened elsewhere (e.g. the slave side of `TTYPort::pair()`).
-    pub fn from_port(port: Box<dyn serialport::SerialPort>) -> SerialTransport {
-        SerialTransport {
-            link: SerialLink::from_port(port),
-        }
+impl ByteStream for TcpTransport {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
     }
 }
 
-impl Read for SerialTransport {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.link.read(buf)
-    }
-}
-
-impl Write for SerialTransport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.link.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.link.flush()
-    }
-}
-
-impl Transport for SerialTransport {
-    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        self.link.set_timeout(timeout)
-    }
-
-    fn describe(&self) -> String {
-        format!("serial {}", self.link.name().unwrap_or_default())
-    }
+/// Opens a serial port (RS-232, USB-CDC) at `baud`, 8N1, no flow control; writes give up
+/// after `timeout`.
+pub fn open_serial(path: &str, baud: u32, timeout: Duration) -> Result<SerialLink, PrinterError> {
+    let link = SerialLink::open(path, baud).map_err(|e| PrinterError::Open {
+        target: format!("serial {path}"),
+        source: io::Error::new(
+            if e.missing {
+                io::ErrorKind::NotFound
+            } else {
+                io::ErrorKind::Other
+            },
+            e.detail,
+        ),
+    })?;
+    Ok(link.with_write_timeout(timeout))
 }
 
 /// The USB printer class device file (`/dev/usb/lp0` on Linux), opened non-blocking so
@@ -179,6 +131,7 @@ pub struct UsbLpTransport {
 }
 
 impl UsbLpTransport {
+    /// Opens the device file; writes give up after `timeout`.
     pub fn open(path: &str, timeout: Duration) -> Result<UsbLpTransport, PrinterError> {
         let mut options = OpenOptions::new();
         options.read(true).write(true);
@@ -198,9 +151,13 @@ impl UsbLpTransport {
         })
     }
 
-    /// Retries a non-blocking call that would block until the timeout passes.
-    fn retry<R>(&mut self, mut op: impl FnMut(&mut File) -> io::Result<R>) -> io::Result<R> {
-        let deadline = Instant::now() + self.timeout;
+    /// Retries a non-blocking call that would block until `timeout` passes.
+    fn retry<R>(
+        &mut self,
+        timeout: Duration,
+        mut op: impl FnMut(&mut File) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let deadline = Instant::now() + timeout;
         loop {
             match op(&mut self.file) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -216,30 +173,26 @@ impl UsbLpTransport {
     }
 }
 
-impl Read for UsbLpTransport {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.retry(|f| f.read(buf))
-    }
-}
-
-impl Write for UsbLpTransport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.retry(|f| f.write(buf))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.retry(|f| f.flush())
-    }
-}
-
-impl Transport for UsbLpTransport {
-    fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        self.timeout = timeout;
-        Ok(())
+impl ByteSource for UsbLpTransport {
+    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        let read = self.retry(timeout, |f| f.read(buf));
+        recv_result(read, buf.len())
     }
 
     fn describe(&self) -> String {
         format!("usb {}", self.path)
+    }
+}
+
+impl ByteStream for UsbLpTransport {
+    fn send(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            match self.retry(self.timeout, |f| f.write(bytes))? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => bytes = bytes.get(n..).unwrap_or_default(),
+            }
+        }
+        self.retry(self.timeout, |f| f.flush())
     }
 }
 
@@ -272,12 +225,10 @@ fn default_true() -> bool {
 }
 
 impl TransportConfig {
-    pub fn open(&self, timeout: Duration) -> Result<Box<dyn Transport>, PrinterError> {
+    pub fn open(&self, timeout: Duration) -> Result<Box<dyn ByteStream + Send>, PrinterError> {
         Ok(match self {
             TransportConfig::Tcp { address } => Box::new(TcpTransport::connect(address, timeout)?),
-            TransportConfig::Serial { path, baud } => {
-                Box::new(SerialTransport::open(path, *baud, timeout)?)
-            }
+            TransportConfig::Serial { path, baud } => Box::new(open_serial(path, *baud, timeout)?),
             TransportConfig::UsbLp { path } => Box::new(UsbLpTransport::open(path, timeout)?),
         })
     }
@@ -337,7 +288,7 @@ pub trait SlipPrinter: Send {
     fn describe(&self) -> String;
 }
 
-impl<T: Transport> SlipPrinter for ReceiptPrinter<T> {
+impl<T: ByteStream + Send> SlipPrinter for ReceiptPrinter<T> {
     fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
         ReceiptPrinter::status(self)
     }
@@ -356,14 +307,14 @@ impl<T: Transport> SlipPrinter for ReceiptPrinter<T> {
 }
 
 /// An ESC/POS receipt printer on some transport.
-pub struct ReceiptPrinter<T: Transport> {
+pub struct ReceiptPrinter<T: ByteStream> {
     transport: T,
     paper: PaperWidth,
     timeout: Duration,
     check_status: bool,
 }
 
-impl ReceiptPrinter<Box<dyn Transport>> {
+impl ReceiptPrinter<Box<dyn ByteStream + Send>> {
     /// Opens the configured transport.
     pub fn open(config: &PrinterConfig) -> Result<Self, PrinterError> {
         let timeout = Duration::from_millis(config.timeout_ms.max(1));
@@ -374,13 +325,9 @@ impl ReceiptPrinter<Box<dyn Transport>> {
     }
 }
 
-impl<T: Transport> ReceiptPrinter<T> {
-    pub fn new(
-        mut transport: T,
-        paper: PaperWidth,
-        timeout: Duration,
-    ) -> Result<Self, PrinterError> {
-        transport.set_timeout(timeout).map_err(PrinterError::Io)?;
+impl<T: ByteStream> ReceiptPrinter<T> {
+    /// The printer on `transport`; a status answer is awaited at most `timeout`.
+    pub fn new(transport: T, paper: PaperWidth, timeout: Duration) -> Result<Self, PrinterError> {
         Ok(ReceiptPrinter {
             transport,
             paper,
@@ -418,43 +365,31 @@ impl<T: Transport> ReceiptPrinter<T> {
     /// answer, line noise) are skipped until the timeout.
     pub fn query(&mut self, query: StatusQuery) -> Result<StatusReply, PrinterError> {
         self.transport
-            .write_all(&query.request())
-            .and_then(|()| self.transport.flush())
+            .send(&query.request())
             .map_err(|e| self.io_err(e))?;
         let deadline = Instant::now() + self.timeout;
         let mut bad: Option<StatusParseError> = None;
         let mut byte = [0u8; 1];
         loop {
-            match self.transport.read(&mut byte) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.transport.recv(&mut byte, left) {
                 Ok(0) => {
-                    return Err(PrinterError::Offline(format!(
-                        "{}: connection closed",
-                        self.describe()
-                    )))
-                }
-                Ok(_) => match parse_reply(query, byte[0]) {
-                    Ok(reply) => return Ok(reply),
-                    Err(e) => bad = Some(e),
-                },
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                    ) =>
-                {
                     return Err(match bad {
                         Some(e) => PrinterError::Status(e),
                         None => PrinterError::Timeout(self.timeout_ms()),
                     });
                 }
+                Ok(_) => match parse_reply(query, byte[0]) {
+                    Ok(reply) => return Ok(reply),
+                    Err(e) => bad = Some(e),
+                },
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Err(PrinterError::Offline(format!(
+                        "{}: connection closed",
+                        self.describe()
+                    )))
+                }
                 Err(e) => return Err(self.io_err(e)),
-            }
-            if Instant::now() >= deadline {
-                return Err(match bad {
-                    Some(e) => PrinterError::Status(e),
-                    None => PrinterError::Timeout(self.timeout_ms()),
-                });
             }
         }
     }
@@ -483,10 +418,7 @@ impl<T: Transport> ReceiptPrinter<T> {
         if self.check_status {
             self.check_ready()?;
         }
-        self.transport
-            .write_all(job)
-            .and_then(|()| self.transport.flush())
-            .map_err(|e| self.io_err(e))?;
+        self.transport.send(job).map_err(|e| self.io_err(e))?;
         let status_after = if self.check_status {
             Some(self.check_ready()?)
         } else {
@@ -520,35 +452,27 @@ mod tests {
         extra: Vec<u8>,
     }
 
-    impl Read for Loopback {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    impl ByteSource for Loopback {
+        fn recv(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
             let mut inbox = self.inbox.lock().unwrap();
             inbox.append(&mut self.extra);
             if inbox.is_empty() || buf.is_empty() {
-                return Err(io::ErrorKind::TimedOut.into());
+                // Nothing will come: the simulator answers as soon as it is written to.
+                return Ok(0);
             }
             buf[0] = inbox.remove(0);
             Ok(1)
         }
-    }
-
-    impl Write for Loopback {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            let answers = self.sim.receive(&mut self.decoder, buf);
-            self.inbox.lock().unwrap().extend(answers);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Transport for Loopback {
-        fn set_timeout(&mut self, _: Duration) -> io::Result<()> {
-            Ok(())
-        }
         fn describe(&self) -> String {
             "loopback".into()
+        }
+    }
+
+    impl ByteStream for Loopback {
+        fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+            let answers = self.sim.receive(&mut self.decoder, bytes);
+            self.inbox.lock().unwrap().extend(answers);
+            Ok(())
         }
     }
 
@@ -636,7 +560,7 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.kind(), crate::error::ErrorKind::NotConnected);
-        let err = SerialTransport::open("/nonexistent/ttyUSB9", 9600, Duration::from_millis(10))
+        let err = open_serial("/nonexistent/ttyUSB9", 9600, Duration::from_millis(10))
             .err()
             .unwrap();
         assert_eq!(err.kind(), crate::error::ErrorKind::NotConnected);

@@ -24,6 +24,18 @@ pub struct SlipTime {
     pub minute: u8,
 }
 
+impl SlipTime {
+    pub const fn new(year: u16, month: u8, day: u8, hour: u8, minute: u8) -> Self {
+        SlipTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        }
+    }
+}
+
 impl fmt::Display for SlipTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -60,13 +72,7 @@ impl TicketSlip {
             ticket_number: "A023".into(),
             item: wording::sample::ITEM.into(),
             waiting: 12,
-            issued_at: SlipTime {
-                year: 2025,
-                month: 3,
-                day: 1,
-                hour: 9,
-                minute: 30,
-            },
+            issued_at: SlipTime::new(2025, 3, 1, 9, 30),
             ticket_code: "YC-20250301-A023-7F3K".into(),
             footer: wording::sample::FOOTER.map(String::from).to_vec(),
         }

@@ -7,8 +7,8 @@
 //!   check digit; the WLT photo kept raw behind [`PhotoDecoder`]; its tables are data files of
 //!   their own: `nations.rs` (GB 3304 民族 names) and `labels.rs` (card, sex and field names,
 //!   the SAM's status wording);
-//! - [`transport`]: the byte pipe the reader talks through ([`Transport`]) and its serial
-//!   implementation; [`usb`]: the USB "部标" bulk interface carrying the same frames;
+//! - [`transport`]: the byte pipe the reader talks through (a [`crate::transport::ByteStream`])
+//!   and its serial settings; [`usb`]: the USB "部标" bulk interface carrying the same frames;
 //! - [`reader`]: the find → select → read loop with card-present / card-removed events;
 //! - [`simulator`]: the SAM end of the same protocol, with sample cards (their identities in
 //!   `samples.rs`) and fault injection;
@@ -36,7 +36,7 @@ pub use identity::{
 };
 pub use reader::{CardRead, IdCardReader, ReaderConfig, ReaderEvent, SamId};
 pub use simulator::{Fault, SamSimulator, SampleCard};
-pub use transport::{SerialConfig, SerialTransport, Transport};
+pub use transport::{open_serial, SerialConfig};
 pub use usb::{UsbConfig, UsbTransport};
 
 /// The device's Chinese name, used in every clerk-facing message.

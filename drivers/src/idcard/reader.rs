@@ -1,4 +1,4 @@
-//! The ID-card reader driver: one request/response exchange at a time over any [`Transport`],
+//! The ID-card reader driver: one request/response exchange at a time over any [`ByteStream`],
 //! the find → select → read sequence with retries, and a poll loop that turns what the SAM
 //! says into card-present / card-removed events.
 //!
@@ -9,14 +9,16 @@
 //! [`ReaderEvent::CardPresent`] once, and [`ReaderEvent::CardRemoved`] fires after
 //! [`ReaderConfig::removal_misses`] consecutive empty probes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
-use super::codec::{cmd, FrameDecoder, ReadPayload, Request, Response, SamStatus};
+use super::codec::{
+    cmd, Frame, FrameDecoder, FrameError, ReadPayload, Request, Response, SamStatus,
+};
 use super::error::IdCardError;
 use super::identity::{parse_text, Identity, WltPhoto};
-use super::transport::Transport;
+use crate::transport::{ByteStream, Deframer, FrameSource, Framed};
 
 /// Timing and retry policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,18 +93,16 @@ enum Presence {
 
 /// The driver. Generic over the transport, so tests and the simulator need no hardware.
 #[derive(Debug)]
-pub struct IdCardReader<T: Transport> {
-    transport: T,
-    decoder: FrameDecoder,
+pub struct IdCardReader<T: ByteStream> {
+    link: Framed<T, FrameDecoder>,
     config: ReaderConfig,
     presence: Presence,
 }
 
-impl<T: Transport> IdCardReader<T> {
+impl<T: ByteStream> IdCardReader<T> {
     pub fn new(transport: T, config: ReaderConfig) -> Self {
         Self {
-            transport,
-            decoder: FrameDecoder::new(),
+            link: Framed::new(transport, FrameDecoder::new()),
             config,
             presence: Presence::Absent,
         }
@@ -113,7 +113,7 @@ impl<T: Transport> IdCardReader<T> {
     }
 
     pub fn into_transport(self) -> T {
-        self.transport
+        self.link.into_source()
     }
 
     /// Sends one request and returns the SAM's reply, retrying transient failures.
@@ -153,25 +153,14 @@ impl<T: Transport> IdCardReader<T> {
     /// One request, one reply; no retry.
     fn exchange(&mut self, req: &Request, timeout: Duration) -> Result<Response, IdCardError> {
         let io = |e: std::io::Error| IdCardError::Io(e.to_string());
-        self.transport.discard_input().map_err(io)?;
-        self.decoder.clear();
-        self.transport.send(&req.encode()).map_err(io)?;
-        let start = Instant::now();
-        let mut buf = [0u8; 512];
-        loop {
-            if let Some(event) = self.decoder.next_frame() {
-                return Ok(Response::from_frame(&event?)?);
-            }
-            let elapsed = start.elapsed();
-            if elapsed >= timeout {
-                return Err(IdCardError::Timeout {
-                    waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                    partial: self.decoder.in_frame(),
-                });
-            }
-            let wait = (timeout - elapsed).min(Duration::from_millis(50));
-            let n = self.transport.recv(&mut buf, wait).map_err(io)?;
-            self.decoder.push(buf.get(..n).unwrap_or(&[]));
+        self.link.discard().map_err(io)?;
+        self.link.send(&req.encode()).map_err(io)?;
+        match self.link.next_frame(timeout).map_err(io)? {
+            Some(frame) => Ok(Response::from_frame(&frame?)?),
+            None => Err(IdCardError::Timeout {
+                waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                partial: self.link.deframer().in_frame(),
+            }),
         }
     }
 
@@ -376,5 +365,19 @@ impl<T: Transport> IdCardReader<T> {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// The SAM frame decoder as the deframer of the reader's [`Framed`] link.
+impl Deframer for FrameDecoder {
+    type Frame = Result<Frame, FrameError>;
+    fn push(&mut self, bytes: &[u8]) {
+        FrameDecoder::push(self, bytes);
+    }
+    fn next_frame(&mut self) -> Option<Self::Frame> {
+        FrameDecoder::next_frame(self)
+    }
+    fn clear(&mut self) {
+        FrameDecoder::clear(self);
     }
 }

@@ -7,13 +7,9 @@
 //! 80 once that card has been read while it stays on the reader (select still answers 90).
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serialport::SerialPort;
+use crate::simulator::LineDevice;
 
 use super::codec::{cmd, FrameDecoder, FrameError, ReadPayload, Request, Response};
 use super::identity::{encode_ucs2_field, CardDetails, Identity, Validity, TEXT_LEN, WLT_LEN};
@@ -47,21 +43,26 @@ impl SampleCard {
             Validity::LongTerm => labels::LONG_TERM.to_string(),
         };
         let birth = id.birth.to_compact();
+        // Validity sits at the same place on every card type; name, sex, birth date and
+        // number where the resident card has them on all but the 2017 permanent-residence
+        // card.
+        put(188, 16, &from);
+        put(204, 16, &until);
+        if !matches!(id.details, CardDetails::ForeignPermanent { .. }) {
+            put(0, 30, &id.name);
+            put(30, 2, id.sex.code());
+            put(36, 16, &birth);
+            put(122, 36, &id.id_number);
+        }
         match &id.details {
             CardDetails::Resident {
                 nation,
                 address,
                 issuer,
             } => {
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
                 put(32, 4, &format!("{:02}", nation.code));
-                put(36, 16, &birth);
                 put(52, 70, address);
-                put(122, 36, &id.id_number);
                 put(158, 30, issuer);
-                put(188, 16, &from);
-                put(204, 16, &until);
             }
             CardDetails::ForeignPermanent {
                 name_en,
@@ -74,8 +75,6 @@ impl SampleCard {
                 put(122, 30, &id.id_number);
                 put(152, 6, nationality);
                 put(158, 30, &id.name);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 16, &birth);
                 put(236, 4, card_version);
                 put(240, 8, authority_code);
@@ -87,14 +86,8 @@ impl SampleCard {
                 pass_number,
                 issue_count,
             } => {
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
-                put(36, 16, &birth);
                 put(52, 70, address);
-                put(122, 36, &id.id_number);
                 put(158, 30, issuer);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 18, pass_number);
                 put(238, 4, &format!("{issue_count:02}"));
                 put(248, 2, "J");
@@ -113,14 +106,8 @@ impl SampleCard {
                     .as_deref()
                     .and_then(|p| Some(format!("{}{}", p.get(5..7)?, p.get(13..14)?)))
                     .unwrap_or_default();
-                put(0, 30, &id.name);
-                put(30, 2, id.sex.code());
                 put(32, 4, &format!("{renewal_count:02}"));
-                put(36, 16, &birth);
                 put(52, 70, &head);
-                put(122, 36, &id.id_number);
-                put(188, 16, &from);
-                put(204, 16, &until);
                 put(220, 22, &tail);
                 put(242, 6, nationality);
                 put(248, 2, "Y");
@@ -225,12 +212,9 @@ pub enum Fault {
     PullMidRead { after: usize },
 }
 
-/// What the simulator emits: bytes to write, or a pause before the next bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Emit {
-    Bytes(Vec<u8>),
-    Pause(Duration),
-}
+#[cfg(unix)]
+pub use crate::simulator::pty_pair;
+pub use crate::simulator::{spawn, Emit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CardState {
@@ -417,101 +401,25 @@ impl SamSimulator {
     }
 }
 
-/// A simulator served from a thread behind a serial port.
-pub struct SimulatorHandle {
-    sim: Arc<Mutex<SamSimulator>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// The SAM served from a thread behind a serial port (see [`crate::simulator`]).
+pub type SimulatorHandle = crate::simulator::SimHandle<SamSimulator>;
 
-impl std::fmt::Debug for SimulatorHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimulatorHandle").finish_non_exhaustive()
+impl LineDevice for SamSimulator {
+    fn receive(&mut self, bytes: &[u8]) -> Vec<Emit> {
+        self.handle(bytes)
     }
-}
-
-/// Serves `sim` on `port` until the handle is dropped or stopped.
-pub fn spawn(mut port: Box<dyn SerialPort>, sim: SamSimulator) -> SimulatorHandle {
-    let sim = Arc::new(Mutex::new(sim));
-    let stop = Arc::new(AtomicBool::new(false));
-    let thread = {
-        let sim = Arc::clone(&sim);
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            let _ = port.set_timeout(Duration::from_millis(20));
-            let mut buf = [0u8; 512];
-            while !stop.load(Ordering::Relaxed) {
-                let n = match port.read(&mut buf) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                };
-                let out = lock(&sim).handle(buf.get(..n).unwrap_or(&[]));
-                for emit in out {
-                    match emit {
-                        Emit::Bytes(b) => {
-                            if port.write_all(&b).and_then(|()| port.flush()).is_err() {
-                                return;
-                            }
-                        }
-                        Emit::Pause(d) => std::thread::sleep(d),
-                    }
-                }
-            }
-        })
-    };
-    SimulatorHandle {
-        sim,
-        stop,
-        thread: Some(thread),
-    }
-}
-
-fn lock(sim: &Mutex<SamSimulator>) -> MutexGuard<'_, SamSimulator> {
-    sim.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SimulatorHandle {
     pub fn place_card(&self, card: SampleCard) {
-        lock(&self.sim).place_card(card);
+        self.with(|sim| sim.place_card(card));
     }
     pub fn remove_card(&self) {
-        lock(&self.sim).remove_card();
+        self.with(SamSimulator::remove_card);
     }
     pub fn inject(&self, fault: Fault) {
-        lock(&self.sim).inject(fault);
+        self.with(|sim| sim.inject(fault));
     }
-    /// Runs `f` on the simulator (settings, inspecting requests).
-    pub fn with<R>(&self, f: impl FnOnce(&mut SamSimulator) -> R) -> R {
-        f(&mut lock(&self.sim))
-    }
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for SimulatorHandle {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A pty pair with the simulator serving the master end; returns the slave end as a reader
-/// transport (it behaves like a real serial port, including split reads).
-#[cfg(unix)]
-pub fn pty_pair(
-    sim: SamSimulator,
-) -> std::io::Result<(super::transport::SerialTransport, SimulatorHandle)> {
-    let (master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::from)?;
-    let handle = spawn(Box::new(master), sim);
-    Ok((
-        super::transport::SerialTransport::from_port(Box::new(slave)),
-        handle,
-    ))
 }
 
 #[cfg(test)]

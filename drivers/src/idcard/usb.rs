@@ -3,7 +3,7 @@
 //! carrying exactly the SAM frames of the serial link (HARDWARE.md §1.5). Readers known to
 //! use it: 0400:C35A, 0316:5020 (Synjones), 2B19:0200 (捷宇).
 //!
-//! [`UsbTransport`] turns any [`UsbPipe`] into the reader's [`Transport`]: commands go out one
+//! [`UsbTransport`] turns any [`UsbPipe`] into the reader's [`ByteStream`]: commands go out one
 //! packet per transfer (some readers drop a frame written as one long transfer), replies are
 //! read in packet-multiple transfers and handed on as bytes, so the frame decoder sees the same
 //! stream as on a serial line. [`LibusbPipe`] is the real pipe, through libusb (`rusb`; the
@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use super::error::IdCardError;
 use super::simulator::{Emit, SamSimulator};
-use super::transport::Transport;
 use crate::error::ErrorKind;
+use crate::transport::{ByteSource, ByteStream};
 
 /// VID:PID pairs of readers known to speak the 部标 interface.
 pub const KNOWN_READERS: [(u16, u16); 4] = [
@@ -116,7 +116,7 @@ pub trait UsbPipe: Send {
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PipeError>;
 }
 
-/// The reader's [`Transport`] over a USB pipe.
+/// The reader's [`ByteStream`] over a USB pipe.
 pub struct UsbTransport<P: UsbPipe> {
     pipe: P,
     pending: VecDeque<u8>,
@@ -159,23 +159,7 @@ impl<P: UsbPipe> UsbTransport<P> {
     }
 }
 
-impl<P: UsbPipe> Transport for UsbTransport<P> {
-    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let packet = self.pipe.max_packet().clamp(8, 1024);
-        for piece in bytes.chunks(packet) {
-            let mut off = 0;
-            while off < piece.len() {
-                let rest = piece.get(off..).unwrap_or(&[]);
-                let n = self.pipe.write(rest, WRITE_TIMEOUT)?;
-                if n == 0 {
-                    return Err(PipeError::Timeout.into());
-                }
-                off += n;
-            }
-        }
-        Ok(())
-    }
-
+impl<P: UsbPipe> ByteSource for UsbTransport<P> {
     fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         if self.pending.is_empty() {
             let n = self.pipe.read(&mut self.chunk, timeout)?;
@@ -195,6 +179,28 @@ impl<P: UsbPipe> Transport for UsbTransport<P> {
         for _ in 0..16 {
             if self.pipe.read(&mut self.chunk, Duration::from_millis(1))? == 0 {
                 break;
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("usb {}", self.name)
+    }
+}
+
+impl<P: UsbPipe> ByteStream for UsbTransport<P> {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let packet = self.pipe.max_packet().clamp(8, 1024);
+        for piece in bytes.chunks(packet) {
+            let mut off = 0;
+            while off < piece.len() {
+                let rest = piece.get(off..).unwrap_or(&[]);
+                let n = self.pipe.write(rest, WRITE_TIMEOUT)?;
+                if n == 0 {
+                    return Err(PipeError::Timeout.into());
+                }
+                off += n;
             }
         }
         Ok(())

@@ -1,11 +1,11 @@
-//! The scanner driver: reads the transport, frames with [`ScanFramer`], and keeps the one
-//! clock the framer needs (how long the line has been quiet).
+//! The scanner driver: reads its byte source through a [`Framed`] line with the
+//! [`ScanFramer`] as deframer; the line's quiet time ends a scan sent without a suffix.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::codec::{FramerConfig, ScanEvent, ScanFramer};
+use super::codec::{FrameError, FramerConfig, ScanEvent, ScanFramer};
 use super::error::ScannerError;
-use super::transport::Transport;
+use crate::transport::{ByteSource, Deframer, FrameSource, Framed};
 
 /// What the app needs from a scanner, whatever carries the scans.
 pub trait ScanSource {
@@ -26,84 +26,68 @@ pub struct ScannerConfig {
     pub framing: FramerConfig,
 }
 
-/// A serial-mode scanner over any [`Transport`].
+/// A serial-mode scanner over any [`ByteSource`].
 #[derive(Debug)]
-pub struct Scanner<T: Transport> {
-    transport: T,
-    framer: ScanFramer,
-    /// When the last byte arrived, while a scan is unfinished.
-    last_byte: Option<Instant>,
+pub struct Scanner<T: ByteSource> {
+    link: Framed<T, ScanFramer>,
 }
 
-impl<T: Transport> Scanner<T> {
+impl<T: ByteSource> Scanner<T> {
     /// Checks the configuration ([`ScannerError::Config`]) and starts with an empty line.
     pub fn new(transport: T, config: ScannerConfig) -> Result<Self, ScannerError> {
         config.framing.validate().map_err(ScannerError::Config)?;
         Ok(Self {
-            transport,
-            framer: ScanFramer::new(config.framing),
-            last_byte: None,
+            link: Framed::new(transport, ScanFramer::new(config.framing)),
         })
     }
 
     pub fn framing(&self) -> &FramerConfig {
-        self.framer.config()
+        self.link.deframer().config()
     }
 
     pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
+        self.link.source_mut()
     }
 
     pub fn into_transport(self) -> T {
-        self.transport
+        self.link.into_source()
     }
 
     /// Drops anything received so far (e.g. a scan made before the page was ready).
     pub fn discard(&mut self) -> Result<(), ScannerError> {
-        self.framer.clear();
-        self.last_byte = None;
-        self.transport
-            .discard_input()
+        self.link
+            .discard()
             .map_err(|e| ScannerError::Io(e.to_string()))
     }
 }
 
-impl<T: Transport> ScanSource for Scanner<T> {
+impl<T: ByteSource> ScanSource for Scanner<T> {
     fn next_scan(&mut self, timeout: Duration) -> Result<Option<ScanEvent>, ScannerError> {
-        let start = Instant::now();
-        let idle_timeout = self.framer.config().idle_timeout();
-        let mut buf = [0u8; 1024];
-        loop {
-            if let Some(result) = self.framer.next_scan() {
-                return result.map(Some).map_err(ScannerError::Frame);
-            }
-            let now = Instant::now();
-            // The line has been quiet long enough to end (or drop) the unfinished scan.
-            if let Some(last) = self.last_byte {
-                if now.duration_since(last) >= idle_timeout {
-                    self.last_byte = None;
-                    self.framer.idle();
-                    continue;
-                }
-            }
-            let elapsed = now.duration_since(start);
-            if elapsed >= timeout {
-                return Ok(None);
-            }
-            let mut wait = (timeout - elapsed).min(Duration::from_millis(100));
-            if let Some(last) = self.last_byte {
-                let until_idle = idle_timeout.saturating_sub(now.duration_since(last));
-                wait = wait.min(until_idle.max(Duration::from_millis(1)));
-            }
-            let n = self
-                .transport
-                .recv(&mut buf, wait)
-                .map_err(|e| ScannerError::Io(e.to_string()))?;
-            if let Some(bytes) = buf.get(..n).filter(|b| !b.is_empty()) {
-                self.framer.push(bytes);
-                self.last_byte = self.framer.is_mid_scan().then(Instant::now);
-            }
+        match self.link.next_frame(timeout) {
+            Ok(scan) => scan.transpose().map_err(ScannerError::Frame),
+            Err(e) => Err(ScannerError::Io(e.to_string())),
         }
+    }
+}
+
+/// The scan framer as the deframer of the scanner's [`Framed`] line: the line's quiet time
+/// ends (or drops) an unfinished scan.
+impl Deframer for ScanFramer {
+    type Frame = Result<ScanEvent, FrameError>;
+    fn push(&mut self, bytes: &[u8]) {
+        ScanFramer::push(self, bytes);
+    }
+    fn next_frame(&mut self) -> Option<Self::Frame> {
+        self.next_scan()
+    }
+    fn clear(&mut self) {
+        ScanFramer::clear(self);
+    }
+    fn idle_gap(&self) -> Option<Duration> {
+        self.is_mid_scan().then(|| self.config().idle_timeout())
+    }
+    fn idle(&mut self) {
+        ScanFramer::idle(self);
     }
 }
 
@@ -121,7 +105,10 @@ mod tests {
         unplug_at_end: bool,
     }
 
-    impl Transport for Script {
+    impl ByteSource for Script {
+        fn describe(&self) -> String {
+            "script".into()
+        }
         fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
             match self.chunks.front_mut() {
                 Some((pause, _)) if *pause > timeout => {

@@ -5,7 +5,7 @@
 //! Layers, each in its own file:
 //! - [`codec`]: the pure streaming [`ScanFramer`]: suffix (CR, LF, CR LF, Tab, or none + quiet
 //!   line), encoding, AIM symbology identifier, bounded buffer; never panics;
-//! - [`transport`]: the byte source ([`Transport`]) and its serial implementation;
+//! - [`transport`]: the byte source (a [`crate::transport::ByteSource`]) and its serial settings;
 //! - [`driver`]: [`Scanner`], the [`ScanSource`] the app reads scans from;
 //! - [`hidpos`]: USB HID-POS scanners (usage page 0x8C): reports put together into scans;
 //! - [`simulator`]: the scanner's end of the line behind a pty, with split writes and noise;
@@ -28,7 +28,7 @@ pub use codec::{
 pub use driver::{ScanSource, Scanner, ScannerConfig};
 pub use error::{ScannerError, ScannerProblem};
 pub use simulator::{Emit, ScanSimulator, SimConfig, SimulatorHandle, Split, XorShift};
-pub use transport::{SerialConfig, SerialTransport, Transport};
+pub use transport::{open_serial, SerialConfig};
 
 /// The device's Chinese name, used in every clerk-facing message.
 pub const DEVICE_NAME: &str = crate::messages::device::SCANNER;

@@ -8,13 +8,9 @@
 //! "send a scan" button or a loopback command calls; [`unplug`](SimulatorHandle::unplug)
 //! closes the line like pulling the cable.
 
-use std::io::Write;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serialport::SerialPort;
+use crate::simulator::LineDevice;
 
 use super::codec::{Suffix, TextEncoding};
 /// Sample payloads of the kinds a service hall scans, for `diagnose` and the control surface.
@@ -89,12 +85,9 @@ impl Default for SimConfig {
     }
 }
 
-/// One step of what the scanner does on the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Emit {
-    Bytes(Vec<u8>),
-    Pause(Duration),
-}
+#[cfg(unix)]
+pub use crate::simulator::pty_pair;
+pub use crate::simulator::{spawn, Emit};
 
 /// The simulated scanner (pure: returns what to write, writes nothing).
 #[derive(Debug, Clone)]
@@ -186,129 +179,27 @@ impl ScanSimulator {
     }
 }
 
-enum Command {
-    Write(Vec<Emit>),
-    Sync(Sender<()>),
-}
+/// The scanner served from a thread behind a serial port (see [`crate::simulator`]); it
+/// only talks, so it ignores what the host writes.
+pub type SimulatorHandle = crate::simulator::SimHandle<ScanSimulator>;
 
-/// A simulator writing from a thread into a serial port.
-pub struct SimulatorHandle {
-    sim: Arc<Mutex<ScanSimulator>>,
-    tx: Option<Sender<Command>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl std::fmt::Debug for SimulatorHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimulatorHandle").finish_non_exhaustive()
-    }
-}
-
-fn lock(sim: &Mutex<ScanSimulator>) -> MutexGuard<'_, ScanSimulator> {
-    sim.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn serve(mut port: Box<dyn SerialPort>, rx: Receiver<Command>) {
-    let _ = port.set_timeout(Duration::from_millis(500));
-    while let Ok(cmd) = rx.recv() {
-        match cmd {
-            Command::Write(emits) => {
-                for emit in emits {
-                    match emit {
-                        Emit::Bytes(b) => {
-                            if port.write_all(&b).and_then(|()| port.flush()).is_err() {
-                                return;
-                            }
-                        }
-                        Emit::Pause(d) => std::thread::sleep(d),
-                    }
-                }
-            }
-            Command::Sync(done) => {
-                let _ = done.send(());
-            }
-        }
-    }
-}
-
-/// Serves `sim` on `port` (the scanner's end) until the handle is dropped or unplugged.
-pub fn spawn(port: Box<dyn SerialPort>, sim: ScanSimulator) -> SimulatorHandle {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || serve(port, rx));
-    SimulatorHandle {
-        sim: Arc::new(Mutex::new(sim)),
-        tx: Some(tx),
-        thread: Some(thread),
-    }
-}
+impl LineDevice for ScanSimulator {}
 
 impl SimulatorHandle {
-    fn send(&self, emits: Vec<Emit>) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Command::Write(emits));
-        }
-    }
-
     /// Scans `text` (queued; writes happen on the simulator's thread, in order).
     pub fn scan(&self, text: &str) {
-        let emits = lock(&self.sim).scan(text);
-        self.send(emits);
+        self.act(|sim| sim.scan(text));
     }
 
     /// Writes `bytes` as they are.
     pub fn send_raw(&self, bytes: &[u8]) {
-        let emits = lock(&self.sim).raw(bytes);
-        self.send(emits);
+        self.act(|sim| sim.raw(bytes));
     }
 
     /// Writes a junk line of `len` bytes.
     pub fn noise(&self, len: usize) {
-        let emits = lock(&self.sim).noise(len);
-        self.send(emits);
+        self.act(|sim| sim.noise(len));
     }
-
-    /// Runs `f` on the simulator (e.g. change its suffix or encoding).
-    pub fn with<R>(&self, f: impl FnOnce(&mut ScanSimulator) -> R) -> R {
-        f(&mut lock(&self.sim))
-    }
-
-    /// Waits until everything queued so far has been written; false if the line is gone.
-    pub fn flush(&self) -> bool {
-        let (done_tx, done_rx) = mpsc::channel();
-        match &self.tx {
-            Some(tx) if tx.send(Command::Sync(done_tx)).is_ok() => done_rx.recv().is_ok(),
-            _ => false,
-        }
-    }
-
-    /// Finishes the queued writes, then closes the scanner's end of the line, like pulling
-    /// the cable: the driver's next read fails with 「扫码枪未连接」.
-    pub fn unplug(&mut self) {
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for SimulatorHandle {
-    fn drop(&mut self) {
-        self.unplug();
-    }
-}
-
-/// A pty pair with the simulator writing into the master end; returns the slave end as the
-/// driver's transport (it behaves like a real serial port, including split reads).
-#[cfg(unix)]
-pub fn pty_pair(
-    sim: ScanSimulator,
-) -> std::io::Result<(super::transport::SerialTransport, SimulatorHandle)> {
-    let (master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::from)?;
-    let handle = spawn(Box::new(master), sim);
-    Ok((
-        super::transport::SerialTransport::from_port(Box::new(slave)),
-        handle,
-    ))
 }
 
 #[cfg(test)]

@@ -21,15 +21,15 @@
 //! the JPEG files of the directory named by `port`), controlled through
 //! [`CameraService::simulator`] and the `camera …` commands of [`crate::devices::simctl`].
 
+use crate::devices::runtime::{self, Report, Step, Worker};
 use crate::error::{ErrorCode, UserError};
 use crate::infra::config::{DeviceConfig, DeviceDriver};
 use crate::infra::status::DeviceState;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 use yichuang_drivers::camera::{
-    self, CameraBackend, CameraError, CameraSimulator, Frame, GrayImage, QrCode, QrReader,
+    self, CameraBackend, CameraError, CameraSimulator, Capture, Frame, GrayImage, QrCode, QrReader,
     SimConfig,
 };
 
@@ -110,7 +110,6 @@ pub type QrDecoder = Arc<dyn Fn(&GrayImage) -> Option<QrCode> + Send + Sync>;
 struct Shared {
     preview: AtomicBool,
     scanning: AtomicBool,
-    stop: AtomicBool,
     /// The newest frame while streaming; `None` when not streaming.
     latest: Mutex<Option<Frame>>,
     /// The last failure, while the camera is not streaming because of it.
@@ -119,8 +118,9 @@ struct Shared {
 
 /// The running camera service; stops its thread when dropped.
 pub struct CameraService {
+    /// First field: dropped (stopped and joined) before the simulator it may be reading.
+    worker: Worker,
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
     simulator: Option<CameraSimulator>,
 }
 
@@ -180,22 +180,20 @@ impl CameraService {
         emit: impl Fn(CameraEvent) + Send + 'static,
     ) -> Option<CameraService> {
         let shared = Arc::new(Shared::default());
-        let thread_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("camera".into())
-            .spawn(move || {
-                run(
-                    backend.as_ref(),
-                    &timing,
-                    decoder.as_ref(),
-                    &thread_shared,
-                    &emit,
-                )
-            })
-            .ok()?;
+        let camera = Camera {
+            backend,
+            decoder,
+            shared: shared.clone(),
+            emit: Box::new(emit),
+            last_state: None,
+            last_code: None,
+            decoder_failed: false,
+        };
+        let timing = runtime::Timing::reopen_after(timing.reopen);
+        let worker = Worker::device(camera, timing).ok()?;
         Some(CameraService {
+            worker,
             shared,
-            thread: Some(thread),
             simulator,
         })
     }
@@ -203,12 +201,14 @@ impl CameraService {
     /// Opens the camera and streams preview frames.
     pub fn start_preview(&self) {
         self.shared.preview.store(true, Ordering::SeqCst);
+        self.worker.wake();
     }
 
     /// Stops the preview (and scanning) and closes the camera.
     pub fn stop_preview(&self) {
         self.shared.scanning.store(false, Ordering::SeqCst);
         self.shared.preview.store(false, Ordering::SeqCst);
+        self.worker.wake();
     }
 
     /// Starts the preview and reads QR codes until one is found.
@@ -272,136 +272,136 @@ impl CameraService {
     }
 }
 
-impl Drop for CameraService {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn run(
-    backend: &dyn CameraBackend,
-    timing: &ServiceTiming,
-    decoder: &(dyn Fn(&GrayImage) -> Option<QrCode> + Send + Sync),
-    shared: &Shared,
-    emit: &dyn Fn(CameraEvent),
-) {
-    let stopped = || shared.stop.load(Ordering::SeqCst);
-    let sleep = |d: Duration| {
-        let step = Duration::from_millis(25);
-        let mut left = d;
-        while !left.is_zero() && !stopped() {
-            std::thread::sleep(step.min(left));
-            left = left.saturating_sub(step);
+/// What is particular to the camera in the device loop ([`runtime::Device`]): it is wanted
+/// only while previewing (idle, only its presence is watched), and a poll step takes one
+/// frame, shows it and, while scanning, reads it.
+struct Camera {
+    backend: Arc<dyn CameraBackend>,
+    decoder: QrDecoder,
+    shared: Arc<Shared>,
+    emit: Box<dyn Fn(CameraEvent) + Send>,
+    last_state: Option<DeviceState>,
+    /// The code last reported in this stream.
+    last_code: Option<String>,
+    /// A decoder failure is reported once per scan, not on every frame showing the code.
+    decoder_failed: bool,
+}
+
+impl Camera {
+    fn state(&mut self, s: DeviceState) {
+        if self.last_state.as_ref() != Some(&s) {
+            self.last_state = Some(s.clone());
+            (self.emit)(CameraEvent::State(s));
         }
-    };
-    let mut last_state: Option<DeviceState> = None;
-    let mut state = |s: DeviceState| {
-        if last_state.as_ref() != Some(&s) {
-            last_state = Some(s.clone());
-            emit(CameraEvent::State(s));
+    }
+
+    /// Keeps `user` as the reason there is no frame; reports it when it is new or `always`.
+    fn failed(&mut self, user: UserError, always: bool) {
+        let report = always || lock(&self.shared.failure).as_ref() != Some(&user);
+        *lock(&self.shared.failure) = Some(user.clone());
+        *lock(&self.shared.latest) = None;
+        if report {
+            (self.emit)(CameraEvent::Error(user));
         }
-    };
-    while !stopped() {
-        if !shared.preview.load(Ordering::SeqCst) {
-            // Idle: only watch whether the camera is attached.
-            let present = backend.list().map(|l| !l.is_empty()).unwrap_or(false);
-            if present {
-                *lock(&shared.failure) = None;
+        self.state(DeviceState::Disconnected);
+    }
+
+    fn read_code(&mut self, frame: &Frame) {
+        let Ok(luma) = frame.to_luma() else { return };
+        match camera::qr::decode_guarded(|| (self.decoder)(&luma)) {
+            Ok(Some(code)) => {
+                if self.last_code.as_deref() != Some(code.text.as_str()) {
+                    self.last_code = Some(code.text.clone());
+                    // Scanning ends on success, and with it the preview.
+                    self.shared.scanning.store(false, Ordering::SeqCst);
+                    self.shared.preview.store(false, Ordering::SeqCst);
+                    (self.emit)(CameraEvent::Code(ScannedCode::classify(&code.text)));
+                }
             }
-            state(if present {
-                DeviceState::Connected
-            } else {
-                DeviceState::Disconnected
-            });
-            // Wake up quickly when the preview is started.
-            let mut waited = Duration::ZERO;
-            while waited < timing.reopen && !stopped() && !shared.preview.load(Ordering::SeqCst) {
-                sleep(Duration::from_millis(25));
-                waited += Duration::from_millis(25);
-            }
-            continue;
-        }
-        let mut capture = match backend.open() {
-            Ok(c) => c,
+            Ok(None) => {}
             Err(e) => {
-                tracing::warn!(error = %e, "document camera cannot be opened");
-                let user = camera_error(&e);
-                let report = lock(&shared.failure).as_ref() != Some(&user);
-                *lock(&shared.failure) = Some(user.clone());
-                state(DeviceState::Disconnected);
-                if report {
-                    emit(CameraEvent::Error(user));
+                tracing::warn!(error = %e, seq = frame.seq, "QR decoder failed on a frame; preview continues");
+                if !std::mem::replace(&mut self.decoder_failed, true) {
+                    (self.emit)(CameraEvent::Error(camera_error(&e)));
                 }
-                sleep(timing.reopen);
-                continue;
-            }
-        };
-        *lock(&shared.failure) = None;
-        state(DeviceState::Connected);
-        tracing::info!(mode = ?capture.mode(), "document camera streaming");
-        let mut last_code: Option<String> = None;
-        // A decoder failure is reported once per scan, not on every frame showing the code.
-        let mut decoder_failed = false;
-        while !stopped() && shared.preview.load(Ordering::SeqCst) {
-            match capture.next_frame() {
-                Ok(frame) => {
-                    *lock(&shared.latest) = Some(frame.clone());
-                    if let Ok(jpeg) = frame.to_jpeg(85) {
-                        emit(CameraEvent::Frame(PreviewFrame {
-                            jpeg,
-                            width: frame.width,
-                            height: frame.height,
-                            seq: frame.seq,
-                        }));
-                    }
-                    if !shared.scanning.load(Ordering::SeqCst) {
-                        last_code = None;
-                        decoder_failed = false;
-                        continue;
-                    }
-                    let Ok(luma) = frame.to_luma() else { continue };
-                    match camera::qr::decode_guarded(|| decoder(&luma)) {
-                        Ok(Some(code)) => {
-                            if last_code.as_deref() != Some(code.text.as_str()) {
-                                last_code = Some(code.text.clone());
-                                // Scanning ends on success, and with it the preview.
-                                shared.scanning.store(false, Ordering::SeqCst);
-                                shared.preview.store(false, Ordering::SeqCst);
-                                emit(CameraEvent::Code(ScannedCode::classify(&code.text)));
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, seq = frame.seq, "QR decoder failed on a frame; preview continues");
-                            if !std::mem::replace(&mut decoder_failed, true) {
-                                emit(CameraEvent::Error(camera_error(&e)));
-                            }
-                        }
-                    }
-                }
-                Err(e) if e.is_fatal() => {
-                    tracing::warn!(error = %e, "document camera lost; reopening");
-                    let user = camera_error(&e);
-                    *lock(&shared.failure) = Some(user.clone());
-                    *lock(&shared.latest) = None;
-                    emit(CameraEvent::Error(user));
-                    state(DeviceState::Disconnected);
-                    break;
-                }
-                Err(e) => tracing::debug!(error = %e, "bad camera frame; skipped"),
             }
         }
-        drop(capture);
-        *lock(&shared.latest) = None;
-        if shared.preview.load(Ordering::SeqCst) {
-            sleep(timing.reopen);
+    }
+}
+
+impl runtime::Device for Camera {
+    type Link = Box<dyn Capture>;
+    type Error = CameraError;
+    const NAME: &'static str = "camera";
+
+    fn wanted(&mut self) -> bool {
+        self.shared.preview.load(Ordering::SeqCst)
+    }
+
+    /// Idle: only watch whether the camera is attached.
+    fn idle(&mut self) {
+        let present = self.backend.list().map(|l| !l.is_empty()).unwrap_or(false);
+        if present {
+            *lock(&self.shared.failure) = None;
+        }
+        self.state(if present {
+            DeviceState::Connected
+        } else {
+            DeviceState::Disconnected
+        });
+    }
+
+    fn open(&mut self) -> Result<Self::Link, CameraError> {
+        let capture = self.backend.open()?;
+        tracing::info!(mode = ?capture.mode(), "document camera streaming");
+        Ok(capture)
+    }
+
+    fn poll(&mut self, capture: &mut Self::Link) -> Result<Step, CameraError> {
+        match capture.next_frame() {
+            Ok(frame) => {
+                *lock(&self.shared.latest) = Some(frame.clone());
+                if let Ok(jpeg) = frame.to_jpeg(85) {
+                    (self.emit)(CameraEvent::Frame(PreviewFrame {
+                        jpeg,
+                        width: frame.width,
+                        height: frame.height,
+                        seq: frame.seq,
+                    }));
+                }
+                if self.shared.scanning.load(Ordering::SeqCst) {
+                    self.read_code(&frame);
+                } else {
+                    self.last_code = None;
+                    self.decoder_failed = false;
+                }
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => tracing::debug!(error = %e, "bad camera frame; skipped"),
+        }
+        Ok(Step::Again)
+    }
+
+    fn report(&mut self, report: Report<'_, CameraError>) {
+        match report {
+            Report::OpenFailed(e) | Report::Unhealthy(e) => self.failed(camera_error(e), false),
+            Report::Lost(e) => self.failed(camera_error(e), true),
+            Report::Connected => {
+                *lock(&self.shared.failure) = None;
+                self.last_code = None;
+                self.decoder_failed = false;
+                self.state(DeviceState::Connected);
+            }
+            Report::Panicked(p) => {
+                if !std::mem::replace(&mut self.decoder_failed, true) {
+                    (self.emit)(CameraEvent::Error(p.user_error()));
+                }
+            }
+            Report::Closed => *lock(&self.shared.latest) = None,
         }
     }
 }

@@ -3,7 +3,6 @@
 //! connection), backs off after failures and publishes the status.
 
 use std::path::Path;
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use super::audit_head;
 use super::client::{ChunkError, SyncClient};
 use super::outbox::{self, state_key, OutboxRecord};
 use super::{pull, Backoff, SyncConfig, SyncError, SyncPhase, SyncStatus, UploadProgress};
+use crate::devices::runtime::{Signal, Waited, Worker};
 use crate::infra::blobs::BlobStore;
 use crate::infra::keystore::StoreKey;
 use crate::infra::store::Store;
@@ -368,16 +368,11 @@ impl SyncEngine {
     }
 }
 
-enum Cmd {
-    SyncNow,
-    Stop,
-}
-
 /// The running sync loop. Dropping it stops the loop (after the current step).
 pub struct SyncService {
-    tx: mpsc::Sender<Cmd>,
     status: watch::Receiver<SyncStatus>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// The loop; woken by 「立即同步」.
+    worker: Option<Worker>,
 }
 
 impl std::fmt::Debug for SyncService {
@@ -419,26 +414,26 @@ impl SyncService {
         });
         let (status_tx, status_rx) = watch::channel(initial);
         engine.publisher = Some(status_tx);
-        let (tx, rx) = mpsc::channel();
         let rng = if seed == 0 {
             fastrand::Rng::new()
         } else {
             fastrand::Rng::with_seed(seed)
         };
-        let thread = std::thread::Builder::new()
-            .name("yichuang-sync".into())
-            .spawn(move || run_loop(engine, rx, rng))
-            .ok();
+        let worker = Worker::spawn("yichuang-sync", move |signal| run_loop(engine, signal, rng));
+        if let Err(e) = &worker {
+            tracing::error!(error = %e, "cannot start the sync loop");
+        }
         Self {
-            tx,
             status: status_rx,
-            thread,
+            worker: worker.ok(),
         }
     }
 
     /// 「立即同步」: run a cycle now, without waiting for the back-off.
     pub fn sync_now(&self) {
-        let _ = self.tx.send(Cmd::SyncNow);
+        if let Some(worker) = &self.worker {
+            worker.wake();
+        }
     }
 
     /// The latest published status.
@@ -457,9 +452,8 @@ impl SyncService {
     }
 
     fn shutdown(&mut self) {
-        let _ = self.tx.send(Cmd::Stop);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(mut worker) = self.worker.take() {
+            worker.stop();
         }
     }
 }
@@ -470,7 +464,7 @@ impl Drop for SyncService {
     }
 }
 
-fn run_loop(mut engine: SyncEngine, rx: mpsc::Receiver<Cmd>, rng: fastrand::Rng) {
+fn run_loop(mut engine: SyncEngine, signal: &Signal, rng: fastrand::Rng) {
     let mut backoff = Backoff::new(engine.cfg.backoff_base, engine.cfg.backoff_max, rng);
     loop {
         engine.phase = SyncPhase::Syncing;
@@ -503,16 +497,16 @@ fn run_loop(mut engine: SyncEngine, rx: mpsc::Receiver<Cmd>, rng: fastrand::Rng)
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left.min(engine.cfg.idle_poll)) {
-                Ok(Cmd::SyncNow) => {
+            match signal.wait_or_wake(left.min(engine.cfg.idle_poll)) {
+                Waited::Woken => {
                     backoff.reset();
                     // A sync asked for (「立即同步」, the server back) refreshes the pulled
                     // documents too: the clerk list offline login checks (issue 15).
                     engine.next_pull = None;
                     break;
                 }
-                Ok(Cmd::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
+                Waited::Stopped => return,
+                Waited::Elapsed => {
                     engine.publish(None);
                     if Instant::now() >= deadline {
                         break;
