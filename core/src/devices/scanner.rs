@@ -1,7 +1,8 @@
-//! The serial (USB-CDC) scanner gun as the app uses it (D1): on the device
-//! [`runtime`], each poll step waits for one scan and hands it on as
-//! one event; the runtime reopens the port after an unplug. Keyboard-
-//! wedge scanners never reach this module: the UI detects their bursts
+//! The scanner gun as the app uses it (D1), in serial mode (USB-CDC or RS-232,
+//! `driver = "serial"`) or USB HID-POS mode (`driver = "hid_pos"`; `port` empty for the first
+//! HID-POS scanner, `VID:PID`, or a `/dev/hidrawN` node): on the device [`runtime`], each poll
+//! step waits for one scan and hands it on as one event; the runtime reopens the link after
+//! an unplug. Keyboard-wedge scanners never reach this module: the UI detects their bursts
 //! (`ui/src/scanner/wedge.ts`) and keeps them out of text fields.
 //!
 //! With `driver = "simulator"` the real driver reads from the in-process scan simulator over a
@@ -16,7 +17,6 @@ use yichuang_drivers::scanner::{
     self, FramerConfig, ScanEvent, ScanSimulator, ScanSource, Scanner, ScannerConfig, ScannerError,
     SerialConfig, SimConfig, Suffix, TextEncoding,
 };
-use yichuang_drivers::serial::SerialLink;
 
 pub const SLOT: &str = "scanner";
 
@@ -31,7 +31,9 @@ pub struct ScannerService {
     simulator: Option<scanner::SimulatorHandle>,
 }
 
-type Opener = Box<dyn FnMut() -> Result<SerialLink, ScannerError> + Send>;
+/// A scanner link of either mode.
+pub(crate) type Link = Box<dyn ScanSource + Send>;
+pub(crate) type Opener = Box<dyn FnMut(&ScannerConfig) -> Result<Link, ScannerError> + Send>;
 
 impl ScannerService {
     /// Starts the service, or `None` when no serial scanner is installed.
@@ -48,15 +50,16 @@ impl ScannerService {
                     Ok((transport, handle)) => {
                         simulator = Some(handle);
                         let mut transport = Some(transport);
-                        Box::new(move || {
-                            transport.take().ok_or(ScannerError::Io(
+                        Box::new(move |config: &ScannerConfig| {
+                            let link = transport.take().ok_or(ScannerError::Io(
                                 "simulator link closed; restart the workstation".into(),
-                            ))
+                            ))?;
+                            Ok(Box::new(Scanner::new(link, config.clone())?) as Link)
                         })
                     }
                     Err(e) => {
                         let msg = format!("cannot create simulator pty: {e}");
-                        Box::new(move || Err(ScannerError::Io(msg.clone())))
+                        Box::new(move |_: &ScannerConfig| Err(ScannerError::Io(msg.clone())))
                     }
                 }
             }
@@ -65,7 +68,15 @@ impl ScannerService {
                 let serial = SerialConfig {
                     baud: config.baud.unwrap_or(SerialConfig::default().baud),
                 };
-                Box::new(move || scanner::open_serial(&port, &serial))
+                Box::new(move |config: &ScannerConfig| {
+                    let link = scanner::open_serial(&port, &serial)?;
+                    Ok(Box::new(Scanner::new(link, config.clone())?) as Link)
+                })
+            }
+            #[cfg(target_os = "linux")]
+            DeviceDriver::HidPos => {
+                let port = config.port.clone().unwrap_or_default();
+                Box::new(move |config: &ScannerConfig| open_hid_pos(&port, config))
             }
             other => {
                 tracing::info!(driver = ?other, "scanner is not a serial scanner; keyboard-wedge detection only");
@@ -87,9 +98,26 @@ impl ScannerService {
                 .unwrap_or(FramerConfig::default().encoding),
             ..FramerConfig::default()
         };
+        Self::start_with(
+            opener,
+            ScannerConfig { framing },
+            reopen_after,
+            emit,
+            simulator,
+        )
+    }
+
+    /// [`start`](Self::start) with the link's opener given.
+    pub(crate) fn start_with(
+        opener: Opener,
+        config: ScannerConfig,
+        reopen_after: Duration,
+        emit: impl Fn(ScannerEvent) + Send + 'static,
+        simulator: Option<scanner::SimulatorHandle>,
+    ) -> Option<ScannerService> {
         let scanner = SerialScanner {
             open: opener,
-            config: ScannerConfig { framing },
+            config,
             emit: Box::new(emit),
         };
         let worker = Worker::device(scanner, runtime::Timing::reopen_after(reopen_after)).ok()?;
@@ -112,6 +140,43 @@ impl ScannerService {
     }
 }
 
+/// Opens the HID-POS scanner `port` names: empty for the first one, `VID:PID`, or a hidraw
+/// node.
+#[cfg(target_os = "linux")]
+fn open_hid_pos(port: &str, config: &ScannerConfig) -> Result<Link, ScannerError> {
+    use yichuang_drivers::idcard::UsbConfig;
+    use yichuang_drivers::scanner::hidpos::{find_hidraw, HidPosScanner, Hidraw};
+    let path = if port.starts_with('/') {
+        std::path::PathBuf::from(port)
+    } else {
+        let id = UsbConfig::parse(port).map_err(ScannerError::Config)?.id;
+        find_hidraw(std::path::Path::new("/sys/class/hidraw"), id).ok_or_else(|| {
+            ScannerError::NotFound {
+                port: if port.is_empty() {
+                    "HID-POS".into()
+                } else {
+                    port.into()
+                },
+                detail: "no HID device with the bar code scanner usage page (0x8C)".into(),
+            }
+        })?
+    };
+    let hidraw = Hidraw::open(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ScannerError::NotFound {
+            port: path.display().to_string(),
+            detail: e.to_string(),
+        },
+        _ => ScannerError::Open {
+            port: path.display().to_string(),
+            detail: e.to_string(),
+        },
+    })?;
+    Ok(Box::new(HidPosScanner::new(
+        hidraw,
+        config.framing.clone(),
+    )?))
+}
+
 /// What is particular to the serial scanner in the device loop ([`runtime::Device`]): a poll
 /// step waits for one scan.
 struct SerialScanner {
@@ -121,12 +186,12 @@ struct SerialScanner {
 }
 
 impl runtime::Device for SerialScanner {
-    type Link = Scanner<SerialLink>;
+    type Link = Link;
     type Error = ScannerError;
     const NAME: &'static str = "scanner";
 
     fn open(&mut self) -> Result<Self::Link, ScannerError> {
-        Scanner::new((self.open)()?, self.config.clone())
+        (self.open)(&self.config)
     }
 
     fn poll(&mut self, scanner: &mut Self::Link) -> Result<Step, ScannerError> {
@@ -185,6 +250,51 @@ mod tests {
             rx.recv_timeout(Duration::from_millis(500)).is_err(),
             "exactly one event"
         );
+    }
+
+    /// A HID-POS scanner (usage page 0x8C) through the service: the real driver reads the
+    /// device's input reports from a datagram socket, one report per read as from a hidraw
+    /// node. A malformed report drops only its scan.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn d1_a_hid_pos_scan_arrives_as_one_event_after_a_malformed_report() {
+        use std::os::unix::net::UnixDatagram;
+        use yichuang_drivers::scanner::hidpos::{scan_reports, HidPosScanner, Hidraw};
+        let (ours, device) = UnixDatagram::pair().unwrap();
+        let file = std::fs::File::from(std::os::fd::OwnedFd::from(ours));
+        let mut hidraw = Some(Hidraw::from_file(file, "socketpair"));
+        let opener: Opener = Box::new(move |config: &ScannerConfig| {
+            let hidraw = hidraw
+                .take()
+                .ok_or(ScannerError::Io("the scanner is gone".into()))?;
+            Ok(Box::new(HidPosScanner::new(hidraw, config.framing.clone())?) as Link)
+        });
+        let (tx, rx) = mpsc::channel();
+        let _svc = ScannerService::start_with(
+            opener,
+            ScannerConfig::default(),
+            Duration::from_millis(100),
+            move |e| {
+                let _ = tx.send(e);
+            },
+            None,
+        )
+        .expect("service");
+        assert!(matches!(
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            ScannerEvent::State(DeviceState::Connected)
+        ));
+        let mut bad = scan_reports(*b"]Q1", b"A001")[0];
+        bad[1] = 60;
+        device.send(&bad).unwrap();
+        let ticket = "T-441500-A023 社保窗口 ".repeat(4);
+        for report in scan_reports(*b"]Q1", ticket.as_bytes()) {
+            device.send(&report).unwrap();
+        }
+        match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            ScannerEvent::Scanned(scan) => assert_eq!(scan.text, ticket),
+            ScannerEvent::State(s) => panic!("{s:?}"),
+        }
     }
 
     struct Desk {

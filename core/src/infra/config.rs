@@ -12,6 +12,7 @@ use crate::labels::{demo, devices};
 
 mod backend;
 mod citizen;
+mod hid_pos;
 mod queue;
 mod ukeys;
 pub use backend::{is_loopback, BackendConfig};
@@ -225,6 +226,9 @@ pub enum DeviceDriver {
     Simulator,
     Serial,
     Usb,
+    /// USB HID-POS: a scanner gun's HID mode (usage page 0x8C), read as whole scans from the
+    /// OS's HID interface (Linux hidraw); `port` empty, `VID:PID` or a `/dev/hidrawN` node.
+    HidPos,
     Tcp,
     Pcsc,
     Pkcs11,
@@ -507,6 +511,9 @@ impl WorkstationConfig {
                         device.driver
                     ),
                 ));
+            }
+            if let Err((key, detail)) = hid_pos::check(slot, device) {
+                return Err(bad(&key, detail));
             }
             if slot == "id_card" && device.driver == DeviceDriver::Usb {
                 if let Err(detail) =

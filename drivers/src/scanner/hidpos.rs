@@ -20,17 +20,20 @@
 //! continuation bit. [`HidPosScanner`] puts them together and decodes the text like the serial
 //! path ([`decode_scan`](super::codec::decode_scan): UTF-8 or GB18030, AIM identifier).
 //!
-//! Reports come from a [`HidReports`] source: on Linux the kernel's hidraw interface
-//! ([`Hidraw`], found by its report descriptor's usage page), where every read returns one
-//! report; [`SimulatedHidPosScanner`] is the device's end of the same reports, for tests and
-//! for trying the path without a scanner.
+//! Reports come from a [`ByteSource`] whose every receive is one whole report (a HID
+//! interface is message-based): on Linux the kernel's hidraw node ([`Hidraw`], found by its
+//! report descriptor's usage page); [`SimulatedHidPosScanner`] is the device's end of the
+//! same reports, for tests and for trying the path without a scanner. [`ReportDeframer`]
+//! makes scans of them, so the scanner is a [`Framed`] link like the serial one.
 
+use std::collections::VecDeque;
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::codec::{decode_scan, FrameError, FramerConfig, ScanEvent};
 use super::driver::ScanSource;
 use super::error::ScannerError;
+use crate::transport::{ByteSource, Deframer, FrameSource, Framed};
 
 /// The HID usage page of bar code scanners.
 pub const USAGE_PAGE: u16 = 0x8C;
@@ -42,13 +45,6 @@ pub const REPORT_LEN: usize = 64;
 pub const DATA_PER_REPORT: usize = 56;
 const DATA_AT: usize = 5;
 const CONTINUED_AT: usize = 63;
-
-/// Where input reports come from: one call, at most one report.
-pub trait HidReports {
-    /// Waits at most `timeout` for the next input report and copies it into `buf` (report ID
-    /// first); returns its length, or 0 when none came in time.
-    fn read_report(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
-}
 
 /// Puts a scan's reports together. Never panics on any report.
 #[derive(Debug, Default)]
@@ -104,57 +100,70 @@ impl ReportAssembler {
     }
 }
 
-/// A HID-POS scanner over any report source.
+/// Scans out of input reports: each [`push`](Deframer::push) is one whole report.
 #[derive(Debug)]
-pub struct HidPosScanner<R: HidReports> {
-    reports: R,
+pub struct ReportDeframer {
     framing: FramerConfig,
     assembler: ReportAssembler,
+    scans: VecDeque<Result<ScanEvent, FrameError>>,
 }
 
-impl<R: HidReports> HidPosScanner<R> {
-    /// Checks the configuration; the suffix and quiet-line settings do not apply (a scan ends
-    /// with its last report), the encoding, AIM and length limit do.
-    pub fn new(reports: R, framing: FramerConfig) -> Result<Self, ScannerError> {
+impl ReportDeframer {
+    /// The suffix and quiet-line settings do not apply (a scan ends with its last report);
+    /// the encoding and the length limit do, and the AIM identifier is always there.
+    pub fn new(framing: FramerConfig) -> Self {
+        Self {
+            framing: FramerConfig {
+                aim_prefix: true,
+                ..framing
+            },
+            assembler: ReportAssembler::default(),
+            scans: VecDeque::new(),
+        }
+    }
+}
+
+impl Deframer for ReportDeframer {
+    type Frame = Result<ScanEvent, FrameError>;
+    fn push(&mut self, report: &[u8]) {
+        if let Some(scan) = self.assembler.push(report, self.framing.max_len) {
+            self.scans
+                .push_back(scan.and_then(|payload| decode_scan(&payload, &self.framing)));
+        }
+    }
+    fn next_frame(&mut self) -> Option<Self::Frame> {
+        self.scans.pop_front()
+    }
+    fn clear(&mut self) {
+        self.assembler.clear();
+        self.scans.clear();
+    }
+}
+
+/// A HID-POS scanner over any message-based source of its input reports.
+#[derive(Debug)]
+pub struct HidPosScanner<T: ByteSource> {
+    link: Framed<T, ReportDeframer>,
+}
+
+impl<T: ByteSource> HidPosScanner<T> {
+    pub fn new(reports: T, framing: FramerConfig) -> Result<Self, ScannerError> {
         framing.validate().map_err(ScannerError::Config)?;
         Ok(Self {
-            reports,
-            framing,
-            assembler: ReportAssembler::default(),
+            link: Framed::new(reports, ReportDeframer::new(framing)),
         })
     }
 
-    pub fn reports_mut(&mut self) -> &mut R {
-        &mut self.reports
+    pub fn reports_mut(&mut self) -> &mut T {
+        self.link.source_mut()
     }
 }
 
-impl<R: HidReports> ScanSource for HidPosScanner<R> {
+impl<T: ByteSource> ScanSource for HidPosScanner<T> {
     fn next_scan(&mut self, timeout: Duration) -> Result<Option<ScanEvent>, ScannerError> {
-        let deadline = Instant::now() + timeout;
-        let mut buf = [0u8; 256];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let n = self
-                .reports
-                .read_report(&mut buf, left)
-                .map_err(|e| ScannerError::Io(e.to_string()))?;
-            if n > 0 {
-                let report = buf.get(..n).unwrap_or(&[]);
-                if let Some(scan) = self.assembler.push(report, self.framing.max_len) {
-                    let payload = scan.map_err(ScannerError::Frame)?;
-                    let framing = FramerConfig {
-                        aim_prefix: true,
-                        ..self.framing.clone()
-                    };
-                    return decode_scan(&payload, &framing)
-                        .map(Some)
-                        .map_err(ScannerError::Frame);
-                }
-            }
-            if left.is_zero() {
-                return Ok(None);
-            }
+        match self.link.next_frame(timeout) {
+            Ok(scan) => scan.transpose().map_err(ScannerError::Frame),
+            Err(e) => Err(ScannerError::Io(e.to_string())),
         }
     }
 }
@@ -205,8 +214,8 @@ impl SimulatedHidPosScanner {
     }
 }
 
-impl HidReports for SimulatedHidPosScanner {
-    fn read_report(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+impl ByteSource for SimulatedHidPosScanner {
+    fn recv(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
         match self.queued.pop_front() {
             Some(r) => {
                 let n = r.len().min(buf.len());
@@ -216,6 +225,9 @@ impl HidReports for SimulatedHidPosScanner {
             None => Ok(0),
         }
     }
+    fn describe(&self) -> String {
+        "simulated HID-POS scanner".into()
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -223,7 +235,8 @@ pub use hidraw::{find_hidraw, Hidraw};
 
 #[cfg(target_os = "linux")]
 mod hidraw {
-    use super::{HidReports, USAGE_PAGE};
+    use super::USAGE_PAGE;
+    use crate::transport::ByteSource;
     use std::fs::File;
     use std::io::{self, Read};
     use std::os::fd::AsRawFd;
@@ -235,23 +248,29 @@ mod hidraw {
     #[derive(Debug)]
     pub struct Hidraw {
         file: File,
+        path: String,
     }
 
     impl Hidraw {
         pub fn open(path: &Path) -> io::Result<Self> {
             Ok(Self {
                 file: File::open(path)?,
+                path: path.display().to_string(),
             })
         }
 
         /// Over an already open descriptor (tests pass a datagram socket).
-        pub fn from_file(file: File) -> Self {
-            Self { file }
+        pub fn from_file(file: File, path: &str) -> Self {
+            Self {
+                file,
+                path: path.to_string(),
+            }
         }
     }
 
-    impl HidReports for Hidraw {
-        fn read_report(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+    /// One receive, one input report (report ID first).
+    impl ByteSource for Hidraw {
+        fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
             let mut pfd = libc::pollfd {
                 fd: self.file.as_raw_fd(),
                 events: libc::POLLIN,
@@ -273,13 +292,22 @@ mod hidraw {
                 _ if pfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0
                     && pfd.revents & libc::POLLIN == 0 =>
                 {
-                    Err(io::Error::new(io::ErrorKind::BrokenPipe, "HID device gone"))
+                    Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "HID device gone",
+                    ))
                 }
                 _ => match self.file.read(buf)? {
-                    0 => Err(io::Error::new(io::ErrorKind::BrokenPipe, "HID device gone")),
+                    0 => Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "HID device gone",
+                    )),
                     n => Ok(n),
                 },
             }
+        }
+        fn describe(&self) -> String {
+            format!("hidraw {}", self.path)
         }
     }
 

@@ -7,7 +7,7 @@ use std::os::unix::net::UnixDatagram;
 fn hidraw_pair() -> (Hidraw, UnixDatagram) {
     let (ours, device) = UnixDatagram::pair().unwrap();
     let file = std::fs::File::from(std::os::fd::OwnedFd::from(ours));
-    (Hidraw::from_file(file), device)
+    (Hidraw::from_file(file, "socketpair"), device)
 }
 
 fn framing(encoding: TextEncoding) -> FramerConfig {
@@ -190,4 +190,45 @@ fn hid_descriptor_items_are_walked_by_their_sizes() {
         Some((0x0C2E, 0x0B61))
     );
     assert_eq!(super::hidraw::hid_id_for_tests("HID_ID=junk"), None);
+}
+
+#[test]
+fn d1_an_unplugged_hid_pos_scanner_is_a_lost_link() {
+    // A seqpacket pair: message boundaries like hidraw, and an end when the device goes.
+    let mut fds = [0i32; 2];
+    // SAFETY: socketpair writes two descriptors into the array on success.
+    let r = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, fds.as_mut_ptr()) };
+    assert_eq!(r, 0);
+    // SAFETY: both descriptors were just created and are owned here alone.
+    let (ours, device) = unsafe {
+        use std::os::fd::FromRawFd;
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    };
+    let mut scanner = HidPosScanner::new(
+        Hidraw::from_file(ours, "seqpacket"),
+        framing(TextEncoding::Utf8),
+    )
+    .unwrap();
+    {
+        use std::io::Write;
+        let mut device = &device;
+        for r in scan_reports(*b"]Q1", b"A005") {
+            device.write_all(&r).unwrap();
+        }
+    }
+    assert_eq!(
+        scanner
+            .next_scan(Duration::from_secs(2))
+            .unwrap()
+            .unwrap()
+            .text,
+        "A005"
+    );
+    drop(device);
+    let err = scanner.next_scan(Duration::from_secs(2)).unwrap_err();
+    assert!(matches!(err, ScannerError::Io(_)), "{err:?}");
+    assert!(err.is_fatal());
 }
