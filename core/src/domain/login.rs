@@ -305,6 +305,31 @@ fn store_err(e: crate::infra::store::StoreError) -> UserError {
     UserError::with_message(ErrorCode::StoreWrite, e.message(), e.to_string())
 }
 
+/// One audit entry of the clerk's own (unlock, PIN change), in its own transaction.
+fn record_for_clerk(
+    store: &mut Store,
+    clerk_id: &str,
+    action: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<(), UserError> {
+    store
+        .transact(|tx| {
+            audit::record(
+                tx,
+                now,
+                AuditEntry {
+                    actor: Some(clerk_id.to_owned()),
+                    action: action.into(),
+                    subject: None,
+                    detail,
+                },
+            )
+            .map(drop)
+        })
+        .map_err(store_err)
+}
+
 /// Everything one login attempt needs.
 pub struct LoginRequest<'a> {
     pub key_id: &'a str,
@@ -530,21 +555,7 @@ pub fn unlock(
             serde_json::json!({ "code": e.code }),
         ),
     };
-    store
-        .transact(|tx| {
-            audit::record(
-                tx,
-                now,
-                AuditEntry {
-                    actor: Some(session.clerk.id.clone()),
-                    action: action.into(),
-                    subject: None,
-                    detail,
-                },
-            )
-            .map(drop)
-        })
-        .map_err(store_err)?;
+    record_for_clerk(store, &session.clerk.id, action, detail, now)?;
     result.map(|()| mark)
 }
 

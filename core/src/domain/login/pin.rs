@@ -1,8 +1,7 @@
 //! The audit entries of a UKey PIN change (A3): `ukey.pin_changed` when the key took the new
 //! PIN, `ukey.pin_change_failed` with the error code when it refused. Never a PIN.
 
-use super::{store_err, Session};
-use crate::domain::audit::{self, AuditEntry};
+use super::{record_for_clerk, Session};
 use crate::infra::store::Store;
 use crate::{ErrorCode, UserError};
 
@@ -23,19 +22,5 @@ pub fn record_pin_change(
             serde_json::json!({ "key": session.key_id, "code": code }),
         ),
     };
-    store
-        .transact(|tx| {
-            audit::record(
-                tx,
-                now,
-                AuditEntry {
-                    actor: Some(session.clerk.id.clone()),
-                    action: action.into(),
-                    subject: None,
-                    detail,
-                },
-            )
-            .map(drop)
-        })
-        .map_err(store_err)
+    record_for_clerk(store, &session.clerk.id, action, detail, now)
 }
