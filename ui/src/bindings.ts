@@ -605,7 +605,12 @@ export type DeviceDriver =
 /**  Not installed at this counter. */
 "none" | 
 /**  The in-process simulator speaking the device's real protocol. */
-"simulator" | "serial" | "usb" | "tcp" | "pcsc" | "pkcs11" | "skf" | "camera" | "spooler";
+"simulator" | "serial" | "usb" | 
+/**
+ *  USB HID-POS: a scanner gun's HID mode (usage page 0x8C), read as whole scans from the
+ *  OS's HID interface (Linux hidraw); `port` empty, `VID:PID` or a `/dev/hidrawN` node.
+ */
+"hid_pos" | "tcp" | "pcsc" | "pkcs11" | "skf" | "camera" | "spooler";
 
 export type DeviceState = 
 /**  `driver = "none"` in the config: not installed at this counter. */
