@@ -6,7 +6,7 @@
 //! candidate, largest first, is cut from the full-resolution luma and handed to the ZXing
 //! port's QR reader (`rxing`: the zxing-cpp detector first, then the classic one). A crop that
 //! does not decode is retried, whatever its size, unsharp-masked, then unsharp-masked and
-//! enlarged 2× (the ladder of `QrReader::decode_crop`): slightly defocused codes of 2–3 px
+//! enlarged 2× (the ladder of `QrReader::retry_crop`): slightly defocused codes of 2–3 px
 //! modules and low-contrast codes get their edges back. Decoding a ticket-sized crop instead
 //! of the whole frame is what makes this both faster and more reliable than decoding the
 //! frame: the local binariser sees the paper's contrast, not the desk's.
@@ -71,21 +71,38 @@ impl QrReader {
         QrReader { config }
     }
 
-    /// The first code found on paper-like regions of `frame`, if any.
+    /// The first code found on paper-like regions of `frame`, if any. Every region is first
+    /// decoded as it is; only then do the regions go through the retries, so a code that reads
+    /// plainly on a smaller region never waits for the retries of a larger one.
     pub fn read(&self, frame: &GrayImage) -> Option<QrCode> {
         let regions = find_paper(frame, self.config.min_area_fraction);
-        for region in regions.into_iter().take(self.config.max_candidates) {
-            let crop = frame.crop(region.x, region.y, region.w, region.h);
-            if let Some(text) = self.decode_crop(&crop) {
-                return Some(QrCode { text, region });
+        let crops: Vec<_> = regions
+            .into_iter()
+            .take(self.config.max_candidates)
+            .map(|r| (r, frame.crop(r.x, r.y, r.w, r.h)))
+            .collect();
+        for (region, crop) in &crops {
+            if let Some(text) = decode_luma(crop) {
+                return Some(QrCode {
+                    text,
+                    region: *region,
+                });
+            }
+        }
+        for (region, crop) in &crops {
+            if let Some(text) = self.retry_crop(crop) {
+                return Some(QrCode {
+                    text,
+                    region: *region,
+                });
             }
         }
         None
     }
 
-    /// One paper crop through the retry ladder, each step only when the ones before failed,
-    /// whatever the crop's size:
-    /// 1. the crop as it is;
+    /// The retries of a paper crop that did not decode as it is, each step only when the one
+    /// before failed, whatever the crop's size:
+    /// 1. (in [`read`](Self::read)) the crop as it is;
     /// 2. unsharp-masked ([`sharpen`]: 3×3 mean, amount 2): a blur of σ ≈ 1 px spreads a
     ///    2–3 px module over its neighbours and leaves the binariser a contrast too flat to
     ///    split; the mask restores the edges, and stretches a low-contrast code;
@@ -96,10 +113,7 @@ impl QrReader {
     ///
     /// A crop with a readable code costs one decode; one without costs about six crop-sized
     /// decodes (1 + 1 + 4 pixels' worth).
-    fn decode_crop(&self, crop: &GrayImage) -> Option<String> {
-        if let Some(text) = decode_luma(crop) {
-            return Some(text);
-        }
+    fn retry_crop(&self, crop: &GrayImage) -> Option<String> {
         if let Some(text) = decode_luma(&sharpen(crop, 1, 2)) {
             return Some(text);
         }
