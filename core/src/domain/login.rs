@@ -305,7 +305,8 @@ fn store_err(e: crate::infra::store::StoreError) -> UserError {
     UserError::with_message(ErrorCode::StoreWrite, e.message(), e.to_string())
 }
 
-/// One audit entry of the clerk's own (unlock, PIN change), in its own transaction.
+/// One audit entry of the clerk's own (unlock, PIN change, logout, a session the server
+/// ended), in its own transaction.
 fn record_for_clerk(
     store: &mut Store,
     clerk_id: &str,
@@ -694,40 +695,25 @@ pub fn record_ended(
     code: ErrorCode,
     now: i64,
 ) -> Result<(), UserError> {
-    store
-        .transact(|tx| {
-            audit::record(
-                tx,
-                now,
-                AuditEntry {
-                    actor: Some(session.clerk.id.clone()),
-                    action: "session.ended_by_server".into(),
-                    subject: None,
-                    detail: serde_json::json!({ "code": code }),
-                },
-            )
-            .map(drop)
-        })
-        .map_err(store_err)
+    let detail = serde_json::json!({ "code": code });
+    record_for_clerk(
+        store,
+        &session.clerk.id,
+        "session.ended_by_server",
+        detail,
+        now,
+    )
 }
 
 /// Records the end of a session.
 pub fn record_logout(store: &mut Store, session: &Session, now: i64) -> Result<(), UserError> {
-    store
-        .transact(|tx| {
-            audit::record(
-                tx,
-                now,
-                AuditEntry {
-                    actor: Some(session.clerk.id.clone()),
-                    action: "logout".into(),
-                    subject: None,
-                    detail: serde_json::json!({}),
-                },
-            )
-            .map(drop)
-        })
-        .map_err(store_err)
+    record_for_clerk(
+        store,
+        &session.clerk.id,
+        "logout",
+        serde_json::json!({}),
+        now,
+    )
 }
 
 #[cfg(test)]
