@@ -343,3 +343,23 @@ pub async fn rate_visit(client: &fantoccini::Client, level: &str) -> Result<()> 
     .map_err(anyhow::Error::from)?;
     Ok(())
 }
+
+/// The hall queue of [`hall_queue`] set up, 张三 logged in, and the desk's queue panel showing
+/// its waiting count.
+pub async fn desk_with_queue(
+    app: &App,
+    code: &str,
+    name: &str,
+    window: u16,
+    tickets: u32,
+) -> Result<()> {
+    hall_queue(app, code, name, window, tickets)?;
+    app.login("张三").await?;
+    crate::webdriver::wait_text(
+        &app.client,
+        "[data-testid=queue-waiting-count]",
+        std::time::Duration::from_secs(10),
+    )
+    .await?;
+    Ok(())
+}

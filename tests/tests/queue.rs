@@ -9,8 +9,8 @@ use std::time::Instant;
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::{click_when_enabled, option, pick, print_and_decide, Hands};
 use yichuang_e2e::desk::{
-    call_next, citizen_shows_call, hall_queue, queue_app, rate_visit, rated_visit, to_window,
-    ApiDesk, QUEUE_CLERKS,
+    call_next, citizen_shows_call, desk_with_queue, hall_queue, queue_app, rate_visit, rated_visit,
+    to_window, ApiDesk, QUEUE_CLERKS,
 };
 use yichuang_e2e::hall_screen::{HallScreen, HINT};
 use yichuang_e2e::webdriver::{switch_to_window_with, until, wait_text, wd};
@@ -23,14 +23,7 @@ async fn b1_a_called_ticket_is_shown_rated_on_the_citizen_window_and_one_visit_o
     let client = &app.client;
     let result = app
         .scenario(async {
-            hall_queue(&app, "A", "社保", 5, 2)?;
-            app.login("张三").await?;
-            wait_text(
-                client,
-                "[data-testid=queue-waiting-count]",
-                Duration::from_secs(10),
-            )
-            .await?;
+            desk_with_queue(&app, "A", "社保", 5, 2).await?;
 
             // 叫下一位: the desk and the citizen window show A001.
             call_next(client, "A001").await?;
@@ -84,14 +77,7 @@ async fn g2_a_pause_a_dissatisfied_rating_with_its_reason_and_one_given_offline_
     let client = &app.client;
     let result = app
         .scenario(async {
-            hall_queue(&app, "B", "不动产", 6, 2)?;
-            app.login("张三").await?;
-            wait_text(
-                client,
-                "[data-testid=queue-waiting-count]",
-                Duration::from_secs(10),
-            )
-            .await?;
+            desk_with_queue(&app, "B", "不动产", 6, 2).await?;
 
             // 暂停服务 with a reason: the citizen window says so.
             click_when_enabled(client, "[data-testid=desk-pause]").await?;

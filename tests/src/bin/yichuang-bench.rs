@@ -50,7 +50,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use yichuang_core::infra::config::QueueMode;
 use yichuang_e2e::clerk::click_when_enabled;
-use yichuang_e2e::desk::{call_next, hall_queue, queue_app};
+use yichuang_e2e::desk::{call_next, desk_with_queue, queue_app};
 use yichuang_e2e::memory::{tree_memory, tree_unique_kb, ProcessMemory};
 use yichuang_e2e::webdriver::{
     click, open_device_panel_when_connected, switch_to_window_with, until, wait_attr, wait_text, wd,
@@ -143,14 +143,7 @@ async fn working_memory() -> Result<(Tree, Tree)> {
     let client = &app.client;
     let memory = app
         .scenario(async {
-            hall_queue(&app, "A", "社保", 5, 2)?;
-            app.login("张三").await?;
-            wait_text(
-                client,
-                "[data-testid=queue-waiting-count]",
-                Duration::from_secs(10),
-            )
-            .await?;
+            desk_with_queue(&app, "A", "社保", 5, 2).await?;
             call_next(client, "A001").await?;
             click_when_enabled(client, "[data-testid=request-rating]").await?;
             ensure!(
