@@ -62,9 +62,32 @@ async fn d1_a_ticket_scanned_with_either_gun_on_the_intake_page_opens_its_item()
             }
             ensure!(opened, "no wedge burst opened its item");
 
-            // Serial: the scanner gun on its port (the citizen's card already on the reader).
+            // The citizen puts the card down: it fills the open case's applicant, which is
+            // now work the clerk would lose.
             app.sim("card place resident")?;
+            until(Duration::from_secs(10), "the card's name in the open case", || async {
+                let v = wd(client.execute(
+                    "const n = document.querySelector('[data-testid=applicant-name]');
+                     return n ? n.value : '';",
+                    vec![],
+                ))
+                .await?;
+                Ok(!v.as_str().unwrap_or_default().is_empty())
+            })
+            .await?;
+
+            // Serial: the scanner gun on its port. Another ticket over that work asks first
+            // (E7); the clerk lets the unfinished case go and the new ticket's item opens.
             app.sim("scan QT|A031|20261206|W4|item=GA-HJ-0301|8b2c")?;
+            until(Duration::from_secs(5), "the guard over the filled case", || async {
+                Ok(wd(client.find_all(Locator::Css("[data-testid=leave-discard]")))
+                    .await?
+                    .len()
+                    == 1)
+            })
+            .await
+            .context("the serial scan over a filled case did not ask first")?;
+            Hands::new(client).click("[data-testid=leave-discard]").await?;
             until(Duration::from_secs(5), "the serial scan's item", || async {
                 Ok(item_and_search(client).await?.0.contains("户籍证明"))
             })
