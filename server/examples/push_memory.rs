@@ -38,7 +38,7 @@ fn body(workstation: &str) -> Vec<u8> {
             .collect();
         let rec = serde_json::json!({
             "id": uuid::Uuid::now_v7().to_string(),
-            "kind": "case",
+            "kind": "memo",
             "version": 1,
             "payload": {"fields": fields, "note": "x".repeat(7300)},
         });

@@ -38,6 +38,8 @@ async fn run_on(
         AdminCommand::Workstation(cmd) => workstation(db, cmd, now).await,
         AdminCommand::Queue(cmd) => crate::queue::admin::queue(db, cmd, now).await,
         AdminCommand::Device(cmd) => crate::queue::admin::device(db, cmd, now).await,
+        AdminCommand::System(cmd) => crate::cases::admin::system(db, cmd, now).await,
+        AdminCommand::Case(cmd) => crate::cases::admin::case(db, cmd, now).await,
         AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
             db.disable_clerk(id, now).await?;
             Ok(vec![format!("disabled {id}; their sessions ended")])

@@ -160,6 +160,11 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::queue::handlers::pair_page,
         crate::queue::handlers::screen_page,
         crate::queue::handlers::kiosk_page,
+        crate::cases::handlers::search,
+        crate::cases::handlers::detail,
+        crate::cases::handlers::report,
+        crate::cases::handlers::feed,
+        crate::cases::handlers::pickup_check,
     ),
     components(schemas(
         HealthResponse,
@@ -221,6 +226,21 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::queue::visits::TodayFigures,
         crate::queue::visits::KeyedCounts,
         crate::queue::visits::RatingFigures,
+        crate::cases::Progress,
+        crate::cases::CaseSummary,
+        crate::cases::CaseMaterial,
+        crate::cases::CaseEvent,
+        crate::cases::CaseDetail,
+        crate::cases::ProgressReport,
+        crate::cases::ProgressResult,
+        crate::cases::CaseEvents,
+        crate::cases::pickup::Relation,
+        crate::cases::pickup::Method,
+        crate::cases::pickup::PickupPerson,
+        crate::cases::pickup::PickupCheck,
+        crate::cases::pickup::PickupAllowed,
+        crate::cases::pickup::PickupPayload,
+        crate::cases::pickup::PickupView,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -228,6 +248,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         (name = "auth", description = "Clerk login with a UKey certificate, sessions and offline grants"),
         (name = "queue", description = "The hall's queue at the desk: the verbs (idempotent by request_id, serialised per hall), the desk state, the hall's event stream (SSE: `snapshot`, or with Last-Event-ID the missed events, then live ones), tickets from a reception PC, visits and ratings (the `visit` and `rating` sync record kinds: their payload schemas are VisitPayload and RatingPayload)"),
         (name = "hall", description = "Hall devices (call screen, kiosk): pairing with a one-time code for a cookie, their pages (text/html), the hall snapshot and event stream, tickets from the kiosk. Only ticket and window numbers are ever shown"),
+        (name = "cases", description = "The hall's case record: cases arrive as `case` sync records (the workstation's case JSON; a case number the hall holds for another case is refused with `case_no_clash` and kept aside for IT); clerks with `query` or `issue` search them by number, ID number or name within their departments; approval systems report progress with a system token; each workstation pulls the progress of the cases it holds; an issuing window asks `pickup-check` before a handover and records it as a `pickup` sync record (schema PickupPayload; refused per record with `invalid_pickup` or `pickup_case_unknown`, a handover the rules refuse on arrival is kept with its `flag`)"),
         (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]
@@ -272,6 +293,18 @@ impl Modify for BearerAuth {
                  HttpOnly, SameSite=Strict, Secure under TLS; revoked by `device disable`. \
                  Refused with 401 device_unauthorized.",
             ))),
+        );
+        components.add_security_scheme(
+            "system_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Token of an approval system (`ycs_…`) from `yichuang-server system add`, \
+                         bound to one hall; revoked by `system disable`",
+                    ))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "workstation_signature",

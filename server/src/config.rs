@@ -194,6 +194,12 @@ pub enum AdminCommand {
     /// 大厅设备（综合屏、取号机）配对管理
     #[command(subcommand)]
     Device(crate::queue::admin::DeviceCommand),
+    /// 对接系统（审批系统）令牌管理
+    #[command(subcommand)]
+    System(crate::cases::admin::SystemCommand),
+    /// 案件办理进度登记
+    #[command(subcommand)]
+    Case(crate::cases::admin::CaseCommand),
     /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
     Openapi,
 }

@@ -13,6 +13,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::cases::CaseProblem;
+pub use crate::queue::problem::QueueProblem;
+
 /// Result alias for the server crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -102,6 +105,14 @@ error_codes! {
     QueueRequestReused = "queue_request_reused",
     DeviceCodeInvalid = "device_code_invalid",
     DeviceUnauthorized = "device_unauthorized",
+    CaseUnknown = "case_unknown",
+    CaseOutOfScope = "case_out_of_scope",
+    CaseNotTakenIn = "case_not_taken_in",
+    CaseProgressInvalid = "case_progress_invalid",
+    PickupNotReady = "pickup_not_ready",
+    PickupPersonMismatch = "pickup_person_mismatch",
+    PickupLockerInUse = "pickup_locker_in_use",
+    PickupAlreadyDone = "pickup_already_done",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -197,65 +208,10 @@ pub enum AdminProblem {
     UnknownDevice {
         id: String,
     },
-}
-
-/// Why a queue verb, a ticket or a hall device request was refused (one code each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueProblem {
-    /// No such ticket today in this hall.
-    TicketUnknown,
-    /// The ticket is being served at a window.
-    TicketBusy,
-    /// The ticket belongs to another hall, or to an item group this window does not serve.
-    TicketElsewhere,
-    /// The ticket is finished, or was skipped longer ago than the return period.
-    TicketDone,
-    /// Nobody waits for this window's item groups.
-    Empty,
-    /// The window still serves a ticket (finish or transfer it first).
-    DeskBusy,
-    /// The window serves no ticket (recall, transfer, attach, finish need one).
-    DeskIdle,
-    /// The window is paused.
-    WindowPaused,
-    /// Unknown item group, or the window serves none.
-    NotConfigured,
-    /// The request id was used for another verb.
-    RequestReused,
-    /// Device pairing code unknown, expired or used.
-    DeviceCodeInvalid,
-    /// No valid device cookie (missing, unknown, disabled, or the wrong kind of device).
-    DeviceUnauthorized,
-}
-
-impl QueueProblem {
-    pub fn code(self) -> ErrorCode {
-        match self {
-            QueueProblem::TicketUnknown => ErrorCode::QueueTicketUnknown,
-            QueueProblem::TicketBusy => ErrorCode::QueueTicketBusy,
-            QueueProblem::TicketElsewhere => ErrorCode::QueueTicketElsewhere,
-            QueueProblem::TicketDone => ErrorCode::QueueTicketDone,
-            QueueProblem::Empty => ErrorCode::QueueEmpty,
-            QueueProblem::DeskBusy => ErrorCode::QueueDeskBusy,
-            QueueProblem::DeskIdle => ErrorCode::QueueDeskIdle,
-            QueueProblem::WindowPaused => ErrorCode::QueueWindowPaused,
-            QueueProblem::NotConfigured => ErrorCode::QueueNotConfigured,
-            QueueProblem::RequestReused => ErrorCode::QueueRequestReused,
-            QueueProblem::DeviceCodeInvalid => ErrorCode::DeviceCodeInvalid,
-            QueueProblem::DeviceUnauthorized => ErrorCode::DeviceUnauthorized,
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            QueueProblem::TicketUnknown | QueueProblem::Empty => StatusCode::NOT_FOUND,
-            QueueProblem::TicketElsewhere => StatusCode::FORBIDDEN,
-            QueueProblem::DeviceCodeInvalid | QueueProblem::DeviceUnauthorized => {
-                StatusCode::UNAUTHORIZED
-            }
-            _ => StatusCode::CONFLICT,
-        }
-    }
+    /// No approval system with this id (or already disabled).
+    UnknownSystem {
+        id: String,
+    },
 }
 
 /// Everything that can go wrong in the server, at start-up or while answering a request.
@@ -470,6 +426,13 @@ pub enum Error {
         problem: QueueProblem,
         detail: String,
     },
+
+    /// A case search, view or progress report refused; `problem` gives the code.
+    #[error("case: {problem:?}: {detail}")]
+    Case {
+        problem: CaseProblem,
+        detail: String,
+    },
 }
 
 impl Error {
@@ -526,6 +489,7 @@ impl Error {
             Error::PlainHttpRefused { .. } => ErrorCode::PlainHttpRefused,
             Error::CrlOutdated { .. } => ErrorCode::CrlOutdated,
             Error::Queue { problem, .. } => problem.code(),
+            Error::Case { problem, .. } => problem.code(),
         }
     }
 
@@ -591,7 +555,7 @@ impl Error {
                 format!("too many requests in progress, retry after {retry_after_secs} s")
             }
             Error::TlsConfig { detail } | Error::CrlOutdated { detail } => detail.clone(),
-            Error::Queue { detail, .. } => detail.clone(),
+            Error::Queue { detail, .. } | Error::Case { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
             }
@@ -603,6 +567,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Queue { problem, .. } => problem.status(),
+            Error::Case { problem, .. } => problem.status(),
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. }

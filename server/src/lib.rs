@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -96,6 +97,17 @@ pub fn router(state: AppState) -> Router {
             get(sync::handlers::audit_check),
         )
         .route("/sync/stats", get(sync::handlers::stats))
+        .route("/sync/case-events", get(cases::handlers::feed))
+        .route("/cases", get(cases::handlers::search))
+        .route("/cases/{case}", get(cases::handlers::detail))
+        .route(
+            "/cases/{case}/pickup-check",
+            post(cases::handlers::pickup_check),
+        )
+        .route(
+            "/backoffice/cases/{case_no}/progress",
+            post(cases::handlers::report),
+        )
         .route("/queue/desk", get(queue::handlers::desk_state))
         .route("/queue/desk/{verb}", post(queue::handlers::desk_verb))
         .route("/queue/events", get(queue::handlers::desk_events))

@@ -79,6 +79,16 @@ impl ErrorCode {
             ErrorCode::QueueWindowPaused => "本窗口已暂停服务，请先恢复服务",
             ErrorCode::QueueNotConfigured => "本窗口未配置办理的事项分组，或事项分组不存在，请联系管理员",
             ErrorCode::QueueRequestReused => "请求编号已用于其他操作",
+            ErrorCode::CaseUnknown => "本大厅没有该案件，请核对案件编号",
+            ErrorCode::CaseOutOfScope => "该案件不属于您所在部门办理的事项",
+            ErrorCode::CaseNotTakenIn => "该案件未予受理（不予受理、补正或已撤回），不能报告办理进度",
+            ErrorCode::CaseProgressInvalid => "办理进度不能倒退；已领取只能由出件窗口登记",
+            ErrorCode::PickupNotReady => "该案件结果尚未制证，不能领取",
+            ErrorCode::PickupPersonMismatch => {
+                "领取人不是申请人或受理时登记的领取人；代领须出示申请人的授权委托书"
+            }
+            ErrorCode::PickupLockerInUse => "该智能柜格口编码正在使用，请换一个格口",
+            ErrorCode::PickupAlreadyDone => "该案件结果已被领取",
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
         }
@@ -127,6 +137,7 @@ pub fn admin_problem(p: &AdminProblem) -> String {
             format!("大厅 {hall} 没有事项分组 {code}（请先用 queue group add 添加）")
         }
         AdminProblem::UnknownDevice { id } => format!("大厅设备 {id} 不存在"),
+        AdminProblem::UnknownSystem { id } => format!("对接系统 {id} 不存在或已停用"),
     }
 }
 
@@ -184,6 +195,14 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
         RecordProblem::InvalidRating => {
             "评价记录内容错误（评价等级无效，或差评未选择原因），中心服务拒收"
         }
+        RecordProblem::InvalidCase => "案件记录内容错误（缺少事项、状态或材料信息），中心服务拒收",
+        RecordProblem::InvalidPickup => {
+            "领取记录内容错误（领取人、领取方式或交接照片信息无效），中心服务拒收"
+        }
+        RecordProblem::PickupCaseUnknown => "本大厅没有该案件，领取记录未被接收",
+        RecordProblem::CaseNoClash => {
+            "案件编号与本大厅已有的另一件案件重复，中心服务未合并，已留存待管理员核对"
+        }
     }
 }
 
@@ -211,6 +230,30 @@ pub fn rating_reason_label(reason: crate::queue::visits::RatingReason) -> &'stat
         R::Other => "其他",
     }
 }
+
+/// 「审批中」…: a case's progress as the back office reports it (issue 18).
+pub fn progress_label(p: crate::cases::Progress) -> &'static str {
+    use crate::cases::Progress as P;
+    match p {
+        P::Received => "已受理",
+        P::InReview => "审批中",
+        P::Approved => "办结（准予许可）",
+        P::Denied => "办结（不予许可）",
+        P::Ready => "结果已制证待领取",
+        P::PickedUp => "已领取",
+    }
+}
+
+/// What IT reads after `system add`.
+pub fn system_token_issued(id: &str, hall: &str) -> String {
+    format!(
+        "已为大厅 {hall} 的对接系统 {id} 生成令牌：令牌只显示这一次，请妥善交给对接方（请求头 Authorization: Bearer <令牌>），泄露时用 system disable {id} 停用"
+    )
+}
+
+/// Words of a comprehensive window's department or post (综合窗口 takes in every department's
+/// items, seed 004), as the workstation's access rules read them.
+pub const COMPREHENSIVE_POST_WORDS: [&str; 2] = ["综合", "综窗"];
 
 #[cfg(test)]
 mod tests {

@@ -389,7 +389,7 @@ fn push_body(records: usize, payload_bytes: usize) -> Vec<u8> {
         .map(|_| {
             json!({
                 "id": uuid::Uuid::now_v7().to_string(),
-                "kind": "case",
+                "kind": "memo",
                 "version": 1,
                 "payload": {"note": filler},
             })

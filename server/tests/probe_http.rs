@@ -81,7 +81,7 @@ fn refused(got: &(u16, Value), status: u16, code: &str) {
 
 fn push_body(id: &str, n: i64) -> Vec<u8> {
     serde_json::to_vec(&json!({"records": [
-        {"id": id, "kind": "case", "version": n, "payload": {"n": n}}
+        {"id": id, "kind": "memo", "version": n, "payload": {"n": n}}
     ]}))
     .unwrap()
 }
@@ -114,7 +114,7 @@ async fn probe(db_url: Option<String>) {
         .post_json(
             "/api/v1/sync/push",
             &json!({"records": [
-        {"id": id, "kind": "case", "version": 1, "payload": {"n": 1}}]}),
+        {"id": id, "kind": "memo", "version": 1, "payload": {"n": 1}}]}),
         )
         .await;
     assert_eq!(status, 200, "{acks}");
@@ -266,7 +266,7 @@ async fn probe(db_url: Option<String>) {
         .post_json(
             "/api/v1/sync/push",
             &json!({"records": [
-            {"id": id, "kind": "case", "version": 7, "payload": {"n": 7}}]}),
+            {"id": id, "kind": "memo", "version": 7, "payload": {"n": 7}}]}),
         )
         .await;
     assert_eq!(acks["acks"][0]["code"], "id_conflict", "{acks}");
@@ -513,7 +513,7 @@ async fn probe(db_url: Option<String>) {
     let before = records_of(&server, &a.id).await;
     let got = a
         .post_json("/api/v1/sync/push", &json!({"records": [
-            {"id": uuid::Uuid::now_v7().to_string(), "kind": "case", "version": 1, "payload": {}}]}))
+            {"id": uuid::Uuid::now_v7().to_string(), "kind": "memo", "version": 1, "payload": {}}]}))
         .await;
     refused(&got, 403, "workstation_disabled");
     assert_eq!(records_of(&server, &a.id).await, before);

@@ -96,7 +96,7 @@ pub async fn loadgen(
                     .map(|_| {
                         serde_json::json!({
                             "id": uuid::Uuid::now_v7().to_string(),
-                            "kind": "case",
+                            "kind": "memo",
                             "version": 1,
                             "payload": payload(&mut rng),
                         })
@@ -283,7 +283,7 @@ pub fn drain_bench(
             .transact(|tx| {
                 for i in chunk * 500..((chunk + 1) * 500).min(intakes) {
                     let id = uuid::Uuid::now_v7().to_string();
-                    outbox::enqueue_record(tx, "case", &id, 1, &payload(&mut rng), now + i as i64)?;
+                    outbox::enqueue_record(tx, "memo", &id, 1, &payload(&mut rng), now + i as i64)?;
                 }
                 Ok(())
             })

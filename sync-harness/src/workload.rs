@@ -65,11 +65,31 @@ pub fn commit_intake(
             Some((id, v)) => (id, v + 1),
             None => (uuid::Uuid::now_v7().to_string(), 1),
         };
+        // A decided case as the workstation pushes it: the server extracts it into its case
+        // tables in the push's transaction, so the faults cover that extraction too.
         let payload = serde_json::json!({
-            "case_no": format!("TEST-{}", &id[..8]),
+            "id": id,
+            "case_no": format!("TEST-{}", id.replace('-', "")),
             "version": version,
-            "applicant": { "name": CITIZEN_NAME, "id_number": CITIZEN_ID },
-            "material": blob.as_ref().map(|b| b.sha256.clone()),
+            "state": "accepted",
+            "item_code": "TEST-ITEM",
+            "item_name": "Test item",
+            "department": "Test",
+            "clerk_id": "c-test",
+            "created_at": now_ms,
+            "decided_at": now_ms,
+            "due_date": null,
+            "draft": {
+                "applicant": { "name": CITIZEN_NAME, "id_number": CITIZEN_ID },
+                "agent": null,
+                "pickup": null,
+                "materials": [{
+                    "material_id": "m1", "name": "Test material", "required": true,
+                    "received": if blob.is_some() { "scanned" } else { "paper" },
+                    "pages": 1,
+                    "files": blob.as_ref().map(|b| vec![b.sha256.clone()]).unwrap_or_default(),
+                }],
+            },
         });
         outbox::enqueue_record(tx, "case", &id, version, &payload, now_ms)?;
         if let Some(b) = &blob {

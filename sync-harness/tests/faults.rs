@@ -176,7 +176,16 @@ fn start_worker(
     }
 }
 
-fn server_db_rows(server_dir: &Path) -> (Vec<(String, i64, i64)>, Vec<String>) {
+/// What the server's database holds after the run.
+struct ServerRows {
+    /// Pushed case records: id, version, rows with that id.
+    records: Vec<(String, i64, i64)>,
+    audits: Vec<String>,
+    /// Case ids of the hall's case record (issue 18: extracted in the push's transaction).
+    extracted: Vec<String>,
+}
+
+fn server_db_rows(server_dir: &Path) -> ServerRows {
     let conn = rusqlite::Connection::open(server_dir.join("server.db")).unwrap();
     let records = conn
         .prepare("SELECT id, version, count(*) FROM sync_records WHERE kind = 'case' GROUP BY id")
@@ -192,7 +201,18 @@ fn server_db_rows(server_dir: &Path) -> (Vec<(String, i64, i64)>, Vec<String>) {
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
-    (records, audits)
+    let extracted = conn
+        .prepare("SELECT id FROM cases")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    ServerRows {
+        records,
+        audits,
+        extracted,
+    }
 }
 
 #[test]
@@ -361,7 +381,11 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         }
     }
     kill9(&mut server.child);
-    let (server_cases, server_audits) = server_db_rows(&server_dir);
+    let ServerRows {
+        records: server_cases,
+        audits: server_audits,
+        extracted: case_record,
+    } = server_db_rows(&server_dir);
 
     let local: std::collections::HashMap<&str, i64> =
         ledger.cases.iter().map(|(i, v)| (i.as_str(), *v)).collect();
@@ -375,6 +399,14 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         .count();
     let duplicates = server_cases.iter().filter(|(_, _, n)| *n != 1).count()
         + remote.keys().filter(|id| !local.contains_key(*id)).count();
+    // Every pushed case is in the hall's case record once, and nothing else is.
+    let case_set: std::collections::HashSet<&str> =
+        case_record.iter().map(String::as_str).collect();
+    let unextracted = local.keys().filter(|id| !case_set.contains(*id)).count()
+        + case_set
+            .iter()
+            .filter(|id| !local.contains_key(*id))
+            .count();
     let audit_set: std::collections::HashSet<&String> = server_audits.iter().collect();
     let lost_audit = ledger
         .audit_ids
@@ -386,7 +418,7 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     println!(
         "faults: kills={} (workstation={ws_kills} [during_intake={kills_in_intake} sync_only={kills_in_sync}] server={server_kills}) intakes_committed_seen={intakes_reported} second_senders={second_senders} \
          faults={} [{}] records={} (cases={} audit={}) blobs={} duplicates={} lost={} lost_audit={} \
-         extra_audit={extra_audit} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
+         extra_audit={extra_audit} unextracted_cases={unextracted} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
         ws_kills + server_kills,
         proxy.counts.faults(),
         proxy.counts.summary(),
@@ -406,6 +438,10 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     assert!(proxy.counts.faults() > 0);
     assert_eq!(duplicates, 0, "duplicates");
     assert_eq!(lost, 0, "lost records");
+    assert_eq!(
+        unextracted, 0,
+        "cases missing from (or extra in) the hall's case record"
+    );
     assert_eq!((lost_audit, extra_audit), (0, 0), "audit entries");
     assert_eq!(corrupt_blobs, 0, "blobs byte-identical");
     assert_eq!(check["intact"], true, "server audit check: {check}");

@@ -167,7 +167,7 @@ fn http() -> reqwest::blocking::Client {
 
 fn enqueue(store: &mut Store, id: &str, version: i64, payload: Value) {
     store
-        .transact(|tx| outbox::enqueue_record(tx, "case", id, version, &payload, 1_000))
+        .transact(|tx| outbox::enqueue_record(tx, "memo", id, version, &payload, 1_000))
         .unwrap();
 }
 
@@ -186,11 +186,11 @@ fn exactly_once_push(env: &Env) {
     let r = engine.run_once().unwrap();
     assert_eq!(r.pushed, 5);
     assert_eq!(store.pending_sync_count().unwrap(), 0);
-    assert_eq!(server_count(env, &ws, "case"), 5);
+    assert_eq!(server_count(env, &ws, "memo"), 5);
 
     // The same batch again (a lost answer, a second sender): identical acks, nothing doubled.
     let batch = json!({"records": ids.iter().map(|id| json!({
-        "id": id, "kind": "case", "version": 1, "payload": {"n": 1}})).collect::<Vec<_>>()});
+        "id": id, "kind": "memo", "version": 1, "payload": {"n": 1}})).collect::<Vec<_>>()});
     let (s1, a1) = env.post(&ws, "api/v1/sync/push", &batch);
     let (s2, a2) = env.post(&ws, "api/v1/sync/push", &batch);
     assert_eq!((s1, s2), (200, 200));
@@ -200,7 +200,7 @@ fn exactly_once_push(env: &Env) {
         .unwrap()
         .iter()
         .all(|a| a["outcome"] == "accepted"));
-    assert_eq!(server_count(env, &ws, "case"), 5);
+    assert_eq!(server_count(env, &ws, "memo"), 5);
 
     // A newer version replaces, an older one is acknowledged without effect.
     enqueue(&mut store, &ids[0], 3, json!({"n": 3}));
@@ -221,7 +221,7 @@ fn exactly_once_push(env: &Env) {
     let (_, a) = env.post(
         "intruder",
         "api/v1/sync/push",
-        &json!({"records": [{"id": ids[1], "kind": "case", "version": 9, "payload": {}}]}),
+        &json!({"records": [{"id": ids[1], "kind": "memo", "version": 9, "payload": {}}]}),
     );
     assert_eq!(a["acks"][0]["outcome"], "rejected");
     assert_eq!(a["acks"][0]["code"], "id_conflict");
@@ -360,7 +360,7 @@ fn j3_a_whole_request_refusal_parks_nothing_and_parked_records_can_be_retried() 
     assert_eq!((st.pending_records, st.parked_records), (5, 0));
     let r = engine.run_once().unwrap();
     assert_eq!((r.pushed, r.parked), (5, 0));
-    assert_eq!(server_count(&env, "ws-refused", "case"), 5);
+    assert_eq!(server_count(&env, "ws-refused", "memo"), 5);
     drop(proxy);
 }
 

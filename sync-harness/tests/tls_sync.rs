@@ -66,7 +66,7 @@ impl Env {
         let mut store = Store::open_encrypted(&db, &key).unwrap();
         let id = uuid::Uuid::now_v7().to_string();
         store
-            .transact(|tx| outbox::enqueue_record(tx, "case", &id, 1, &json!({"n": 1}), 1_000))
+            .transact(|tx| outbox::enqueue_record(tx, "memo", &id, 1, &json!({"n": 1}), 1_000))
             .unwrap();
         let mut cfg = SyncConfig::new(self.url.clone(), self.enroll());
         cfg.tls = tls;

@@ -359,6 +359,31 @@ export type CaseEvent = {
 	detail: string,
 };
 
+/**  Where a decided case stands in the back office (issue 18), as the hall server reports it. */
+export type CaseProgress = 
+/**  已受理 (at the server; nothing reported yet). */
+"received" | 
+/**  审批中. */
+"in_review" | 
+/**  办结（准予许可）. */
+"approved" | 
+/**  办结（不予许可）. */
+"denied" | 
+/**  结果已制证待领取. */
+"ready" | 
+/**  已领取. */
+"picked_up";
+
+/**  办理进度 by `CaseProgress` (the back office's, issue 18). */
+export type CaseProgressLabels = {
+	received: string,
+	in_review: string,
+	approved: string,
+	denied: string,
+	ready: string,
+	picked_up: string,
+};
+
 /**  State of a case. */
 export type CaseState = 
 /**  暂存 / being taken in. */
@@ -753,6 +778,10 @@ export type HistoryRow = {
 	due_date: string | null,
 	light: Light,
 	print_count: number,
+	/**  The back office's progress, once the hall server reported one (issue 18). */
+	progress: CaseProgress | null,
+	/**  The back office's note with it (「证照已制好，请到 7 号窗口领取」). */
+	progress_note: string | null,
 };
 
 /**  The ID-card reader saw a card placed, removed, or failing to read (C1). */
@@ -795,6 +824,7 @@ export type Identity = {
 /**  Every label table the intake pages show. */
 export type IntakeLabels = {
 	case_states: CaseStateLabels,
+	case_progress: CaseProgressLabels,
 	decision_kinds: DecisionKindLabels,
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_local_queue",
         include_str!("../../migrations/0008_local_queue.sql"),
     ),
+    (
+        "0009_case_progress",
+        include_str!("../../migrations/0009_case_progress.sql"),
+    ),
 ];
 
 pub fn latest_version() -> u32 {

@@ -31,6 +31,8 @@ pub struct AuthState {
     pub clock: Arc<dyn Clock>,
     /// Request signatures: key cache, seen nonces, attempt limits.
     pub guard: Arc<crate::workstation::guard::Guard>,
+    /// The keyed hash of citizen identities in the case record, derived from the grant key.
+    pub case_index: crate::cases::IndexKey,
 }
 
 impl fmt::Debug for AuthState {
@@ -66,6 +68,7 @@ impl AuthState {
         );
         Ok(Self {
             trust: Arc::new(ArcSwap::from_pointee(trust)),
+            case_index: crate::cases::IndexKey::derive(&grant_key.to_bytes()),
             grant_key: Arc::new(grant_key),
             grant_key_id,
             config: config.auth.clone(),

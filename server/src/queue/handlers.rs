@@ -52,7 +52,7 @@ impl FromRequest<AppState> for ClerkBody {
 }
 
 impl ClerkBody {
-    fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::BadRequest {
             detail: format!("request body: {e}"),
         })

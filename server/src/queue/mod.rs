@@ -17,6 +17,7 @@ pub mod admin;
 pub mod devices;
 pub mod events;
 pub mod handlers;
+pub mod problem;
 pub mod store;
 pub mod types;
 pub mod verbs;

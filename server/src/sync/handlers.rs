@@ -92,7 +92,15 @@ pub async fn push(
         now,
     )
     .await?;
-    let (acks, replays) = store::push(&state.db.pool, ws, &req.records, &gate, now).await?;
+    let (acks, replays) = store::push(
+        &state.db.pool,
+        &state.auth.case_index,
+        ws,
+        &req.records,
+        &gate,
+        now,
+    )
+    .await?;
     if replays > 0 {
         state.sync.replays.fetch_add(replays, Ordering::Relaxed);
     }

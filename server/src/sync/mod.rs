@@ -258,6 +258,14 @@ pub enum RecordProblem {
     InvalidVisit,
     /// A `rating` record whose payload is not a valid rating (GB/T 39734 levels and reasons).
     InvalidRating,
+    /// A `case` record whose payload is not a case the hall's record can take (issue 18).
+    InvalidCase,
+    /// A case whose number the hall holds for another case: kept aside, never merged.
+    CaseNoClash,
+    /// A `pickup` record whose payload is not a handover (H2).
+    InvalidPickup,
+    /// A handover of a case this hall's record does not hold.
+    PickupCaseUnknown,
 }
 
 impl RecordProblem {
@@ -275,6 +283,10 @@ impl RecordProblem {
             RecordProblem::AuditHeadInvalid => "audit_head_invalid",
             RecordProblem::InvalidVisit => "invalid_visit",
             RecordProblem::InvalidRating => "invalid_rating",
+            RecordProblem::InvalidCase => "invalid_case",
+            RecordProblem::CaseNoClash => "case_no_clash",
+            RecordProblem::InvalidPickup => "invalid_pickup",
+            RecordProblem::PickupCaseUnknown => "pickup_case_unknown",
         }
     }
 

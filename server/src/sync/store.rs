@@ -21,6 +21,7 @@ use crate::error::Result;
 /// signed head that verified) and which head to keep.
 pub async fn push(
     pool: &sqlx::AnyPool,
+    case_index: &crate::cases::IndexKey,
     workstation: &str,
     records: &[PushRecord],
     gate: &Gate,
@@ -40,6 +41,42 @@ pub async fn push(
                 continue;
             }
         };
+        let case = if r.kind == "case" {
+            match crate::cases::payload::check(r, text) {
+                Ok(c) => Some(c),
+                Err(problem) => {
+                    acks.push(problem.ack(&r.id, r.version));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let pickup = if r.kind == "pickup" {
+            let checked = match crate::cases::pickup::check_record(r, text) {
+                Ok(p) => p,
+                Err(problem) => {
+                    acks.push(problem.ack(&r.id, r.version));
+                    continue;
+                }
+            };
+            let hall = hall_of(&mut tx, workstation).await?;
+            if let Some(problem) = crate::cases::pickup::precheck(&mut tx, &hall, &checked).await? {
+                acks.push(problem.ack(&r.id, r.version));
+                continue;
+            }
+            Some((hall, checked))
+        } else {
+            None
+        };
+        if let Some(c) = &case {
+            let clash =
+                crate::cases::store::clash(&mut tx, workstation, r, c, text, now_ms).await?;
+            if let Some(problem) = clash {
+                acks.push(problem.ack(&r.id, r.version));
+                continue;
+            }
+        }
         let outcome = if r.kind == "audit" {
             if let Gate::Refuse(problem) = gate {
                 acks.push(problem.ack(&r.id, r.version));
@@ -55,6 +92,22 @@ pub async fn push(
                     audit::record_link(&mut tx, workstation, r, now_ms).await?;
                 }
                 crate::queue::visits::extract(&mut tx, workstation, r, text).await?;
+                if let Some(c) = &case {
+                    crate::cases::store::extract(&mut tx, case_index, workstation, c, now_ms)
+                        .await?;
+                }
+                if let Some((hall, p)) = &pickup {
+                    crate::cases::pickup::extract(
+                        &mut tx,
+                        case_index,
+                        workstation,
+                        hall,
+                        &r.id,
+                        p,
+                        now_ms,
+                    )
+                    .await?;
+                }
             }
             Upsert::Replay => replays += 1,
             Upsert::Conflict(problem) => {
@@ -328,4 +381,17 @@ pub async fn blob_size(pool: &sqlx::AnyPool, sha: &str) -> Result<Option<u64>> {
         Some(r) => Some(u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0)),
         None => None,
     })
+}
+
+/// The hall of an enrolled workstation ("" when it has none: nothing of a hall matches).
+async fn hall_of(tx: &mut Transaction<'static, Any>, workstation: &str) -> Result<String> {
+    Ok(
+        sqlx::query("SELECT hall_code FROM workstations WHERE id = $1")
+            .bind(workstation)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or_default(),
+    )
 }

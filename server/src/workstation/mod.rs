@@ -117,6 +117,13 @@ mod tests {
                     assert!(op["responses"]["303"].is_object(), "{path}");
                     continue;
                 }
+                // Approval systems (issue 18): their own bearer token.
+                if path.starts_with("/api/v1/backoffice/") {
+                    assert!(security.contains("system_token"), "{method} {path}");
+                    assert!(!security.contains("workstation_signature"), "{path}");
+                    assert!(op["responses"]["401"].is_object(), "{path}");
+                    continue;
+                }
                 if path.starts_with("/api/v1/hall/") {
                     assert!(security.contains("hall_device"), "{method} {path}");
                     assert!(op["responses"]["401"].is_object(), "{path}");

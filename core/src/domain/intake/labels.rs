@@ -2,7 +2,7 @@
 //! handed in, where an identity came from, time-limit lights — in one table the UI loads once
 //! (`intake_labels`), so the pages hold no copy of them.
 
-use super::{CaseState, DecisionKind, IdSource, ReceivedAs};
+use super::{CaseProgress, CaseState, DecisionKind, IdSource, ReceivedAs};
 use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,19 @@ pub trait Label: Copy {
 impl Label for CaseState {
     fn label(self) -> &'static str {
         CaseState::label(self)
+    }
+}
+
+impl Label for CaseProgress {
+    fn label(self) -> &'static str {
+        match self {
+            CaseProgress::Received => "已受理",
+            CaseProgress::InReview => "审批中",
+            CaseProgress::Approved => "办结（准予许可）",
+            CaseProgress::Denied => "办结（不予许可）",
+            CaseProgress::Ready => "待领取",
+            CaseProgress::PickedUp => "已领取",
+        }
     }
 }
 
@@ -120,6 +133,18 @@ table!(
 );
 
 table!(
+    /// 办理进度 by `CaseProgress` (the back office's, issue 18).
+    CaseProgressLabels {
+        received: CaseProgress::Received,
+        in_review: CaseProgress::InReview,
+        approved: CaseProgress::Approved,
+        denied: CaseProgress::Denied,
+        ready: CaseProgress::Ready,
+        picked_up: CaseProgress::PickedUp,
+    }
+);
+
+table!(
     /// 决定 by `DecisionKind`.
     DecisionKindLabels {
         accept: DecisionKind::Accept,
@@ -200,6 +225,7 @@ table!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct IntakeLabels {
     pub case_states: CaseStateLabels,
+    pub case_progress: CaseProgressLabels,
     pub decision_kinds: DecisionKindLabels,
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
@@ -213,6 +239,7 @@ impl IntakeLabels {
     pub fn new() -> IntakeLabels {
         IntakeLabels {
             case_states: CaseStateLabels::build(),
+            case_progress: CaseProgressLabels::build(),
             decision_kinds: DecisionKindLabels::build(),
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
@@ -319,6 +346,7 @@ mod tests {
     fn label_tables_are_keyed_by_the_serialised_values() {
         for keys in [
             CaseStateLabels::keys(),
+            CaseProgressLabels::keys(),
             DecisionKindLabels::keys(),
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),

@@ -23,7 +23,7 @@ pub mod notice;
 mod ops;
 mod rules;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 mod tx;
 pub mod walk;
 mod wording;
@@ -34,8 +34,8 @@ pub use error::{
 };
 pub use labels::IntakeLabels;
 pub use model::{
-    Answer, Attachment, Case, CaseChange, CaseDraft, CaseState, Decision, DecisionInput,
-    DecisionKind, IdSource, MaterialEntry, Party, PrintedNotice, ReceivedAs,
+    Answer, Attachment, Case, CaseChange, CaseDraft, CaseProgress, CaseState, Decision,
+    DecisionInput, DecisionKind, IdSource, MaterialEntry, Party, PrintedNotice, ReceivedAs,
 };
 pub use rules::decision::{
     china_date, decision_hash, plan_decision, validate_for_decision, DEFAULT_SUPPLEMENT_DAYS,

@@ -52,6 +52,61 @@ impl CaseState {
     }
 }
 
+/// Where a decided case stands in the back office (issue 18), as the hall server reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseProgress {
+    /// 已受理 (at the server; nothing reported yet).
+    Received,
+    /// 审批中.
+    InReview,
+    /// 办结（准予许可）.
+    Approved,
+    /// 办结（不予许可）.
+    Denied,
+    /// 结果已制证待领取.
+    Ready,
+    /// 已领取.
+    PickedUp,
+}
+
+impl CaseProgress {
+    pub const ALL: [CaseProgress; 6] = [
+        CaseProgress::Received,
+        CaseProgress::InReview,
+        CaseProgress::Approved,
+        CaseProgress::Denied,
+        CaseProgress::Ready,
+        CaseProgress::PickedUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseProgress::Received => "received",
+            CaseProgress::InReview => "in_review",
+            CaseProgress::Approved => "approved",
+            CaseProgress::Denied => "denied",
+            CaseProgress::Ready => "ready",
+            CaseProgress::PickedUp => "picked_up",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseProgress> {
+        CaseProgress::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// 办结 or after: the time limit stops.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            CaseProgress::Approved
+                | CaseProgress::Denied
+                | CaseProgress::Ready
+                | CaseProgress::PickedUp
+        )
+    }
+}
+
 /// Where a party's identity came from (A6): a card read on this reader, a personal identity
 /// code (粤居码-style) read by the document camera at this window, typed by the clerk (flagged
 /// in the audit), or not given.

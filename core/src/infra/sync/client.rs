@@ -333,6 +333,21 @@ impl SyncClient {
         Ok(Some(json(resp)?))
     }
 
+    /// The hall server's progress steps of the cases this workstation holds, after `after`
+    /// (`GET /sync/case-events`).
+    pub fn case_events(&self, after: i64) -> Result<super::progress::CaseEvents, SyncError> {
+        let mut url = self.url("case-events");
+        url.set_query(Some(&format!("after={after}")));
+        let resp = self
+            .signed(reqwest::Method::GET, url, Some(b""))
+            .send()
+            .map_err(net)?;
+        if !resp.status().is_success() {
+            return Err(failure(resp));
+        }
+        json(resp)
+    }
+
     pub fn workstation(&self) -> &str {
         self.credential.workstation_id()
     }

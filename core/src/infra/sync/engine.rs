@@ -29,6 +29,8 @@ pub struct CycleReport {
     pub blobs_uploaded: usize,
     pub blob_bytes_sent: u64,
     pub pulled: bool,
+    /// Local cases whose back-office progress changed.
+    pub progress: usize,
 }
 
 pub struct SyncEngine {
@@ -118,6 +120,9 @@ impl SyncEngine {
         let mut report = CycleReport::default();
         self.push_all(&mut report)?;
         self.upload_all(&mut report)?;
+        // The back office's progress of this workstation's cases: every cycle (one small GET
+        // when nothing moved), so a light turns soon after the approval system reports.
+        report.progress = super::progress::pull_case_events(&self.client, &mut self.store)?;
         if self.next_pull.is_none_or(|t| Instant::now() >= t) {
             let now = self.now();
             pull::pull_all(&self.client, &mut self.store, now)?;

@@ -22,6 +22,7 @@ pub mod audit_head;
 pub mod client;
 pub mod engine;
 pub mod outbox;
+pub mod progress;
 pub mod pull;
 
 use crate::ErrorCode;

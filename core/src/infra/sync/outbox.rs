@@ -324,7 +324,7 @@ pub fn clear_state(conn: &Connection, key: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn get_state(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+pub fn state(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
         r.get(0)
     })
@@ -356,11 +356,10 @@ pub fn read_status(
         [],
         |r| r.get(0),
     )?;
-    let num = |k| -> rusqlite::Result<Option<i64>> {
-        Ok(get_state(conn, k)?.and_then(|v| v.parse().ok()))
-    };
+    let num =
+        |k| -> rusqlite::Result<Option<i64>> { Ok(state(conn, k)?.and_then(|v| v.parse().ok())) };
     let last_error: Option<SyncErrorInfo> =
-        get_state(conn, state_key::LAST_ERROR)?.and_then(|v| serde_json::from_str(&v).ok());
+        state(conn, state_key::LAST_ERROR)?.and_then(|v| serde_json::from_str(&v).ok());
     let oldest_pending_at = match (oldest_record, oldest_blob) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -56,6 +56,10 @@ pub struct HistoryRow {
     pub due_date: Option<String>,
     pub light: Light,
     pub print_count: u32,
+    /// The back office's progress, once the hall server reported one (issue 18).
+    pub progress: Option<CaseProgress>,
+    /// The back office's note with it (「证照已制好，请到 7 号窗口领取」).
+    pub progress_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -153,7 +157,11 @@ fn row_of(r: &rusqlite::Row<'_>, cal: &WorkCalendar, today: Date) -> rusqlite::R
     let state: String = r.get(2)?;
     let state = CaseState::parse(&state).unwrap_or(CaseState::Draft);
     let due_date: Option<String> = r.get(8)?;
+    let progress: Option<String> = r.get(10)?;
+    let progress = progress.as_deref().and_then(CaseProgress::parse);
+    // The light runs until the back office reports 办结 (or the result is ready or handed over).
     let light = match (state, due_date.as_deref().and_then(parse_date)) {
+        _ if progress.is_some_and(CaseProgress::is_closed) => Light::None,
         (CaseState::Accepted | CaseState::Deferred | CaseState::Supplement, Some(due)) => {
             cal.light(due, today)
         }
@@ -171,11 +179,13 @@ fn row_of(r: &rusqlite::Row<'_>, cal: &WorkCalendar, today: Date) -> rusqlite::R
         due_date,
         light,
         print_count: r.get(9)?,
+        progress,
+        progress_note: r.get::<_, Option<String>>(11)?.filter(|n| !n.is_empty()),
     })
 }
 
 const COLUMNS: &str = "id, case_no, state, item_code, item_name, applicant_name, created_at,
-    decided_at, due_date, print_count";
+    decided_at, due_date, print_count, progress, progress_note";
 
 /// One page of the clerk's cases, newest first.
 pub fn search(
