@@ -255,6 +255,18 @@ error_codes! {
     VisitReasonRequired = "visit.reason_required",
     VisitStore = "visit.store",
 
+    IssueNothingChosen = "issue.nothing_chosen",
+    IssueTrackingNo = "issue.tracking_no",
+    IssueLockerCode = "issue.locker_code",
+    IssueNotHeldHere = "issue.not_held_here",
+    IssueNotReady = "issue.not_ready",
+    IssueAlreadyDone = "issue.already_done",
+    IssuePersonMismatch = "issue.person_mismatch",
+    IssueStore = "issue.store",
+    // The hall server refused the handover; its own Chinese message travels with it.
+    IssueRefused = "issue.refused",
+    IssueUnreachable = "issue.unreachable",
+
     PermissionDenied = "permission.denied",
     PermissionItemOutOfScope = "permission.item_out_of_scope",
 

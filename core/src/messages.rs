@@ -235,6 +235,18 @@ impl ErrorCode {
             C::VisitNoneWaiting => "当前没有等待评价的服务。",
             C::VisitReasonRequired => "请选择不满意的原因。",
             C::VisitStore => "评价未能保存到本机数据库，请重试或联系运维人员。",
+            C::IssueNothingChosen => "请先勾选要领取的办件结果。",
+            C::IssueTrackingNo => "请填写或扫描快递单号（6–40 位字母或数字）。",
+            C::IssueLockerCode => "请填写智能柜取件码（4–12 位字母或数字）。",
+            C::IssueNotHeldHere => "无法连接中心服务，离线时只能发放本机受理的办件。",
+            C::IssueNotReady => "该办件结果尚未制证，不能领取。",
+            C::IssueAlreadyDone => "该办件结果已被领取。",
+            C::IssuePersonMismatch => {
+                "领取人不是申请人或受理时登记的领取人；代领须勾选「持授权委托书」并拍摄委托书。"
+            }
+            C::IssueStore => "领取记录未能保存到本机数据库，本次未登记，请重试或联系运维人员。",
+            C::IssueRefused => "中心服务拒绝了本次领取。",
+            C::IssueUnreachable => "无法连接中心服务，仅显示本机受理的办件，离线登记的领取联网后自动上报。",
             C::PermissionDenied => "您没有办理此项操作的权限，请联系管理员。",
             C::PermissionItemOutOfScope => "该事项不属于您的部门和岗位，不能办理。",
             C::IntakeBlob => "材料文件无法保存，请联系运维人员。",

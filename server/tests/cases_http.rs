@@ -199,9 +199,15 @@ async fn record_scenario(server: &Running) {
 
     // Departments: a 公安 clerk sees them, a 不动产 clerk does not; no permission, no search;
     // another hall sees nothing; one question at a time.
-    let police = clerk(server, &w7, &["issue"], "汕尾市公安局", "出件").await;
+    let police = clerk(server, &w7, &["query"], "汕尾市公安局", "受理").await;
     assert_eq!(
         found(&w7, &police, &format!("case_no={no_a}")).await.1,
+        vec![no_a.clone()]
+    );
+    // An issuing window hands out every department's results.
+    let issuing = clerk(server, &w7, &["issue"], "市政务服务中心", "出件窗口").await;
+    assert_eq!(
+        found(&w7, &issuing, &format!("case_no={no_a}")).await.1,
         vec![no_a.clone()]
     );
     let land = clerk(server, &w7, &["query"], "不动产登记中心", "不动产窗口").await;

@@ -9,6 +9,7 @@ mod enroll;
 mod events;
 mod intake;
 mod ipc;
+mod issuing;
 mod labels;
 mod logging;
 mod sync;

@@ -296,8 +296,20 @@ impl Server {
     /// POST `body` (JSON) to `path` without a signature (the enrollment route, whose credential
     /// is the one-time code in the body).
     pub fn unsigned_post(&self, path: &str, body: &serde_json::Value) -> Result<(u16, String)> {
+        self.bearer_post(path, body, None)
+    }
+
+    /// POST `body` (JSON) to `path` with `Authorization: Bearer <token>` when given and no
+    /// workstation signature (an approval system's token, issue 18).
+    pub fn bearer_post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        bearer: Option<&str>,
+    ) -> Result<(u16, String)> {
         let url = url::Url::parse(&self.url())?.join(path)?;
         let bytes = serde_json::to_vec(body)?;
+        let bearer = bearer.map(str::to_owned);
         let tls = yichuang_core::infra::http::BackendTls {
             ca_file: self.tls_ca(),
             pin_sha256: None,
@@ -308,11 +320,14 @@ impl Server {
                 reqwest::blocking::Client::builder(),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let resp = client
+            let mut req = client
                 .post(url)
                 .header("content-type", "application/json")
-                .body(bytes)
-                .send()?;
+                .body(bytes);
+            if let Some(token) = bearer {
+                req = req.bearer_auth(token);
+            }
+            let resp = req.send()?;
             let status = resp.status().as_u16();
             Ok((status, resp.text()?))
         })

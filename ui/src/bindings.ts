@@ -96,6 +96,12 @@ export const commands = {
 	 *  audited; the UI adds the returned attachment to the material's files.
 	 */
 	materialAttach: (name: string, bytes: number[]) => typedError<Attachment, UserError>(__TAURI_INVOKE("material_attach", { name, bytes })),
+	/**  Finds results to hand over by case number (typed or scanned) or the card on the reader. */
+	issueFind: (query: IssueQuery) => typedError<IssueFound, UserError>(__TAURI_INVOKE("issue_find", { query })),
+	/**  Hands the chosen results over to the person on the reader; prints the pickup slips. */
+	issueHandover: (input: HandoverInput) => typedError<HandoverDone, UserError>(__TAURI_INVOKE("issue_handover", { input })),
+	/**  Takes the handover photo with the document camera. */
+	issuePhoto: () => typedError<Attachment, UserError>(__TAURI_INVOKE("issue_photo")),
 	/**  The clerk-facing names of case states, decisions, receipt forms, ID sources and lights. */
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
@@ -693,7 +699,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -740,6 +746,27 @@ export type GroupCount = {
 	prefix: string,
 	name: string,
 	waiting: number,
+};
+
+/**  What a handover did. */
+export type HandoverDone = {
+	case_nos: string[],
+	/**  「已登记领取 2 件…」 and what became of the slip. */
+	message: string,
+	/**  Recorded without the hall server; it goes with the next sync. */
+	offline: boolean,
+};
+
+/**  A handover as the clerk enters it; the person is the card on the reader. */
+export type HandoverInput = {
+	case_ids: string[],
+	/**  The clerk saw the applicant's written authorisation (代领). */
+	authorised: boolean,
+	method: PickupMethod,
+	tracking_no: string | null,
+	locker_code: string | null,
+	/**  SHA-256 of the handover photo taken with the document camera. */
+	photo: string | null,
 };
 
 export type HistoryPage = {
@@ -833,6 +860,34 @@ export type IntakeLabels = {
 	sexes: SexLabels,
 	permissions: PermissionLabels,
 };
+
+/**  A result the issuing clerk may hand over (or why not yet). */
+export type IssueCandidate = {
+	case_id: string,
+	case_no: string | null,
+	item_name: string,
+	/**  The applicant, masked (「张* 4415**********123X」). */
+	applicant: string,
+	progress: CaseProgress | null,
+	/**  The result is ready (结果已制证待领取). */
+	ready: boolean,
+	/**  This workstation took the case in (it can be handed over offline). */
+	held_here: boolean,
+};
+
+/**  What the clerk asks for. */
+export type IssueFound = {
+	candidates: IssueCandidate[],
+	/**  The hall server could not be reached: only this workstation's cases are listed. */
+	offline: boolean,
+};
+
+/**  What the issuing clerk searches with. */
+export type IssueQuery = 
+/**  A case number, typed or scanned from the receipt's QR code. */
+{ by: "case_no"; text: string } | 
+/**  The card on the reader: every result of that citizen. */
+{ by: "card" };
 
 /**  A ticket just issued, and what became of its slip. */
 export type IssuedTicket = {
@@ -1131,6 +1186,15 @@ export type PermissionLabels = {
 	admin: string,
 	all_items: string,
 };
+
+/**  How the result leaves the hall. */
+export type PickupMethod = 
+/**  现场领取. */
+"on_site" | 
+/**  邮寄: with the tracking number. */
+"post" | 
+/**  智能柜: with the locker code printed for the citizen. */
+"locker";
 
 /**
  *  PIN state of a key. PKCS#11 only exposes flags, so counts are `None` there unless the

@@ -42,6 +42,12 @@ export const keymap = {
     { keys: 'Alt+1', action: 'intake', help: '收件受理', needs: 'accept' },
     { keys: 'Alt+2', action: 'drafts', help: '暂存件', needs: 'accept' },
     { keys: 'Alt+3', action: 'history', help: '已办历史', needs: 'query' },
+    { keys: 'Alt+4', action: 'issuing', help: '出件（结果领取）', needs: 'issue' },
+  ],
+  /** 出件: find by the card, hand over. */
+  issuing: [
+    { keys: 'F6', action: 'card', help: '读卡查询该群众的办件结果' },
+    { keys: 'F10', action: 'confirm', help: '确认领取并打印凭证' },
   ],
   /** The desk's own actions (G2): the rating question on the citizen window. */
   desk: [{ keys: 'F12', action: 'rate', help: '服务结束，请群众评价' }],
@@ -114,6 +120,7 @@ export const scopeTitles: Record<Scope, string> = {
   camera: '高拍仪',
   preview: '通知书预览',
   intake: '收件受理',
+  issuing: '出件',
   desk: '窗口服务',
   queue: '排队叫号',
   itemSearch: '事项搜索框',

@@ -154,6 +154,16 @@ impl ReceiptPrinterService {
         Ok(())
     }
 
+    /// Prints a business slip (pickup slip, locker code, case receipt).
+    pub fn print_business(
+        &self,
+        slip: &yichuang_drivers::escpos::BusinessSlip,
+    ) -> Result<(), UserError> {
+        let mut printer = ReceiptPrinter::open(&self.config).map_err(|e| user_error(&e))?;
+        printer.print_business(slip).map_err(|e| user_error(&e))?;
+        Ok(())
+    }
+
     /// What the in-process simulator has printed (tests, the simulator control surface);
     /// `None` when the printer is not simulated.
     pub fn simulated_paper(&self) -> Option<yichuang_drivers::escpos::Paper> {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalog;
 pub mod document;
 pub mod intake;
+pub mod issuing;
 pub mod login;
 pub mod queue;
 pub mod visit;

@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod credential;
+pub mod hall_api;
 pub mod http;
 pub mod instance;
 pub mod keystore;

@@ -41,7 +41,7 @@ impl Workstation {
     }
 
     /// Runs a write on the store and refreshes the pending count.
-    fn write<T>(
+    pub(super) fn write<T>(
         &self,
         f: impl FnOnce(&mut crate::infra::store::Store) -> Result<T, IntakeError>,
     ) -> Result<T, UserError> {

@@ -16,6 +16,7 @@ pub mod desk;
 pub mod desk_queue;
 pub mod enroll;
 pub mod intake;
+pub mod issuing;
 pub mod notices;
 pub mod reads;
 pub mod services;

@@ -78,7 +78,7 @@ fn blob_dir(data_dir: &Path) -> PathBuf {
 #[derive(Default)]
 pub struct SyncParts {
     key: Mutex<Option<StoreKey>>,
-    service: OnceLock<SyncService>,
+    pub(super) service: OnceLock<SyncService>,
     /// The encrypted material store; intake writes imported and captured files through it.
     blobs: OnceLock<Arc<BlobStore>>,
     last: Mutex<Option<SyncStatus>>,

@@ -23,5 +23,5 @@ pub use encoder::{Align, CharSize, Cut, EncodeError, Encoder, PaperWidth, QrErro
 pub use error::{PrinterError, ReceiptPrinterProblem, DEVICE_NAME};
 pub use printer::{PrintReport, PrinterConfig, ReceiptPrinter, SlipPrinter, TransportConfig};
 pub use simulator::{Fault, Paper, Simulator};
-pub use slip::{SlipTime, TicketSlip};
+pub use slip::{BusinessSlip, SlipTime, TicketSlip};
 pub use status::{PaperState, PrinterProblem, PrinterStatus, StatusQuery};

@@ -435,6 +435,15 @@ impl<T: ByteStream> ReceiptPrinter<T> {
         let job = slip.render(self.paper)?;
         self.print(&job)
     }
+
+    /// Renders a business slip for this printer's paper and prints it.
+    pub fn print_business(
+        &mut self,
+        slip: &super::BusinessSlip,
+    ) -> Result<PrintReport, PrinterError> {
+        let job = slip.render(self.paper)?;
+        self.print(&job)
+    }
 }
 
 #[cfg(test)]

@@ -128,6 +128,67 @@ impl TicketSlip {
     }
 }
 
+/// A business slip (业务小票, F2): a title, an optional line printed big (a locker code), label
+/// and value lines, an optional QR code, closing lines. The pickup slip, the locker code slip
+/// and the case receipt are business slips; their wording comes from the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessSlip {
+    pub hall_name: String,
+    pub title: String,
+    /// Printed at double size under the title (a locker code the citizen types).
+    pub big: Option<String>,
+    pub fields: Vec<(String, String)>,
+    pub qr: Option<String>,
+    pub footer: Vec<String>,
+}
+
+impl BusinessSlip {
+    /// Renders the slip for the given roll width.
+    pub fn render(&self, paper: PaperWidth) -> Result<Vec<u8>, EncodeError> {
+        let mut e = Encoder::new(paper);
+        let cols = paper.columns();
+        e.init().chinese_mode(true).align(Align::Center).bold(true);
+        let hall_size = if text_width(&self.hall_name) * 2 <= cols {
+            CharSize::DOUBLE
+        } else {
+            CharSize::DOUBLE_HEIGHT
+        };
+        e.size(hall_size)
+            .wrapped(&self.hall_name)
+            .size(CharSize::NORMAL)
+            .wrapped(&self.title)
+            .bold(false)
+            .separator('-');
+        if let Some(big) = &self.big {
+            let scale = if text_width(big) * 3 <= cols { 3 } else { 2 };
+            e.bold(true)
+                .size(CharSize::new(scale, scale))
+                .wrapped(big)
+                .size(CharSize::NORMAL)
+                .bold(false)
+                .separator('-');
+        }
+        e.align(Align::Left);
+        for (label, value) in &self.fields {
+            e.label_value(label, value);
+        }
+        e.separator('-').align(Align::Center);
+        if let Some(qr) = &self.qr {
+            let module = match paper {
+                PaperWidth::Mm58 => 5,
+                PaperWidth::Mm80 => 6,
+            };
+            e.qr(qr, module, QrErrorLevel::M)?;
+            e.wrapped(qr);
+        }
+        for line in &self.footer {
+            e.wrapped(line);
+        }
+        e.align(Align::Left).feed(4).cut(Cut::Partial);
+        Ok(e.into_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::decoder::Decoder;
@@ -200,5 +261,41 @@ mod tests {
             slip.render(PaperWidth::Mm80),
             Err(EncodeError::QrTooLong(5000))
         ));
+    }
+
+    #[test]
+    fn f2_a_business_slip_prints_its_title_big_line_fields_and_qr() {
+        let slip = BusinessSlip {
+            hall_name: wording::sample::HALL_NAME.into(),
+            title: "T".into(),
+            big: Some("L0701".into()),
+            fields: vec![("K".into(), "V".into())],
+            qr: Some("441500202612060040001".into()),
+            footer: vec!["F".into()],
+        };
+        for paper in [PaperWidth::Mm58, PaperWidth::Mm80] {
+            let bytes = slip.render(paper).unwrap();
+            assert!(
+                bytes.len() <= SLIP_BYTE_BUDGET,
+                "{paper:?}: {}",
+                bytes.len()
+            );
+            let sim = Simulator::new(paper);
+            sim.receive(&mut Decoder::new(), &bytes);
+            let printed = sim.paper();
+            let text = printed.text();
+            for want in [wording::sample::HALL_NAME, "T", "L0701", "K", "V", "F"] {
+                assert!(text.contains(want), "{paper:?} lacks {want}:\n{text}");
+            }
+            assert_eq!(printed.qr_payloads(), ["441500202612060040001"]);
+            let big = printed
+                .lines()
+                .into_iter()
+                .find(|l| l.text == "L0701")
+                .cloned()
+                .unwrap();
+            assert!(big.size.width() >= 2 && big.bold);
+            assert_eq!(printed.cuts(), 1);
+        }
     }
 }

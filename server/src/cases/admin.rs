@@ -42,6 +42,12 @@ pub enum CaseCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// 查看案件（JSON）：办理进度、材料、进度记录、领取记录（领取人已脱敏）
+    Show {
+        /// 案件编号
+        #[arg(value_name = "CASE_NO")]
+        case_no: String,
+    },
 }
 
 fn bad(what: &'static str, input: &str) -> Error {
@@ -115,6 +121,23 @@ pub async fn case(db: &Database, cmd: &CaseCommand, now: i64) -> Result<Vec<Stri
                 case.progress.as_str(),
                 if changed { "changed" } else { "unchanged" }
             )])
+        }
+        CaseCommand::Show { case_no } => {
+            let hall: Option<String> =
+                sqlx::query("SELECT hall_code FROM cases WHERE case_no = $1")
+                    .bind(case_no.trim())
+                    .fetch_optional(&db.pool)
+                    .await?
+                    .map(|r| sqlx::Row::try_get(&r, 0))
+                    .transpose()?;
+            let hall = hall.ok_or_else(|| Error::Case {
+                problem: crate::error::CaseProblem::Unknown,
+                detail: case_no.clone(),
+            })?;
+            let detail = store::detail(&db.pool, &hall, &store::Scope::All, case_no.trim()).await?;
+            Ok(vec![
+                serde_json::to_string_pretty(&detail).unwrap_or_default()
+            ])
         }
     }
 }

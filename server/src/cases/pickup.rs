@@ -115,6 +115,8 @@ pub struct PickupView {
     pub tracking_no: Option<String>,
     pub locker_code: Option<String>,
     pub photo: Option<String>,
+    /// The photo's file is completely uploaded and verified on this server.
+    pub photo_stored: bool,
     pub clerk_id: String,
     pub workstation: String,
     pub picked_at: i64,
@@ -386,7 +388,9 @@ pub async fn extract(
 pub async fn of_case(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<PickupView>> {
     let rows = sqlx::query(
         "SELECT id, relation, person_masked, method, tracking_no, locker_code, photo, clerk_id, \
-           workstation, picked_at, flag FROM case_pickups WHERE case_id = $1 ORDER BY picked_at, id",
+           workstation, picked_at, flag, \
+           (SELECT count(*) FROM sync_blobs b WHERE b.sha256 = case_pickups.photo) \
+         FROM case_pickups WHERE case_id = $1 ORDER BY picked_at, id",
     )
     .bind(case_id)
     .fetch_all(pool)
@@ -405,6 +409,7 @@ pub async fn of_case(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<PickupVi
                 tracking_no: r.try_get(4)?,
                 locker_code: r.try_get(5)?,
                 photo: r.try_get(6)?,
+                photo_stored: r.try_get::<i64, _>(11)? > 0,
                 clerk_id: r.try_get(7)?,
                 workstation: r.try_get(8)?,
                 picked_at: r.try_get(9)?,

@@ -238,8 +238,9 @@ pub async fn extract(
     Ok(())
 }
 
-/// Which departments' cases a clerk sees: every one (`all_items`, a comprehensive window) or
-/// those their department or post names (equal to, or containing, the case's department).
+/// Which departments' cases a clerk sees: every one (`all_items`, a comprehensive window, or
+/// `issue`: results of every department are handed out at any issuing window) or those their
+/// department or post names (equal to, or containing, the case's department).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
@@ -251,7 +252,11 @@ impl Scope {
         let comprehensive = crate::messages::COMPREHENSIVE_POST_WORDS
             .iter()
             .any(|w| clerk.post.contains(w) || clerk.department.contains(w));
-        if comprehensive || clerk.permissions.iter().any(|p| p == "all_items") {
+        let hall_wide = clerk
+            .permissions
+            .iter()
+            .any(|p| p == "all_items" || p == "issue");
+        if comprehensive || hall_wide {
             Scope::All
         } else {
             Scope::Named {

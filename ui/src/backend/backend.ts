@@ -18,6 +18,7 @@ import type {
 } from '../bindings'
 import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
+import type { IssuingApi } from './issuing'
 import type { VisitApi } from './visit'
 
 export type Unsubscribe = () => void
@@ -65,6 +66,8 @@ export interface Backend {
   intake: IntakeApi
   /** The document camera: preview, QR codes, captured pages (issue 7). */
   camera: CameraApi
+  /** The issuing window: find results, hand them over, the photo (H1–H2). */
+  issuing: IssuingApi
   /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */
   visit: VisitApi
   /** The sync page: status read from the store now, refused records and files (issue 6). */

@@ -17,6 +17,7 @@ import type { Backend, Result } from './backend'
 import { MemoryVisit } from './memoryVisit'
 import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
+import { MemoryIssuing } from './memoryIssuing'
 import { pinRule } from '../clerk/pinRules'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -90,6 +91,7 @@ export class MemoryBackend implements Backend {
   intake = new MemoryIntake()
   camera = new MemoryCamera()
   visit = new MemoryVisit()
+  issuing = new MemoryIssuing()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
   syncNowCalls = 0

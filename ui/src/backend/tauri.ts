@@ -100,6 +100,11 @@ export const tauriBackend: Backend = {
       return events.cameraFailed.listen((event) => listener(event.payload))
     },
   },
+  issuing: {
+    find: (query) => commands.issueFind(query),
+    handover: (input) => commands.issueHandover(input),
+    photo: () => commands.issuePhoto(),
+  },
   visit: {
     view: () => commands.citizenView(),
     labels: () => commands.citizenLabels(),

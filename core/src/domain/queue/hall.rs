@@ -4,30 +4,18 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use url::Url;
 
 use super::{DeskState, QueueApi, QueueError, Ticket, Verb, VerbRequest, VerbResult};
 use crate::infra::credential::WorkstationCredential;
+use crate::infra::hall_api::{HallApi, HallApiError};
 use crate::infra::http::{blocking_client, BackendTls};
 
 /// Tries of one verb before the desk is told the server is unreachable.
 const TRIES: u32 = 3;
 
-#[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    detail: String,
-}
-
 pub struct HallQueue {
-    base: Url,
-    credential: WorkstationCredential,
-    http: reqwest::blocking::Client,
+    api: HallApi,
     /// For the event stream: no short total timeout (the server sends a keep-alive every
     /// 15 s); a stream is still recycled after [`STREAM_LIFETIME`], so a connection that died
     /// without a word is noticed.
@@ -37,17 +25,30 @@ pub struct HallQueue {
 /// Longest one event stream is read before reconnecting (with `Last-Event-ID`).
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 
+impl From<HallApiError> for QueueError {
+    fn from(e: HallApiError) -> Self {
+        match e {
+            HallApiError::Unreachable(d) => QueueError::Unreachable(d),
+            HallApiError::Refused {
+                code,
+                message,
+                detail,
+            } => QueueError::Refused {
+                code,
+                message,
+                detail,
+            },
+        }
+    }
+}
+
 impl HallQueue {
     pub fn new(
         base: Url,
         credential: WorkstationCredential,
         tls: &BackendTls,
     ) -> Result<HallQueue, QueueError> {
-        let builder = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10));
-        let http = blocking_client(tls, builder)
-            .map_err(|e| QueueError::Unreachable(format!("TLS configuration: {e}")))?;
+        let api = HallApi::new(base, credential, tls)?;
         let stream = blocking_client(
             tls,
             reqwest::blocking::Client::builder()
@@ -55,21 +56,11 @@ impl HallQueue {
                 .timeout(STREAM_LIFETIME),
         )
         .map_err(|e| QueueError::Unreachable(format!("TLS configuration: {e}")))?;
-        Ok(HallQueue {
-            base,
-            credential,
-            http,
-            stream,
-        })
+        Ok(HallQueue { api, stream })
     }
 
     fn url(&self, path: &str) -> Url {
-        let mut u = self.base.clone();
-        u.set_path(&format!(
-            "{}/api/v1/queue/{path}",
-            self.base.path().trim_end_matches('/')
-        ));
-        u
+        self.api.url(&format!("queue/{path}"))
     }
 
     fn send<T: serde::de::DeserializeOwned>(
@@ -79,40 +70,7 @@ impl HallQueue {
         body: Option<Vec<u8>>,
         token: &str,
     ) -> Result<T, QueueError> {
-        let signed_body = body.as_deref().unwrap_or(b"");
-        let mut req = self.credential.apply(
-            self.http.request(method.clone(), url.clone()),
-            method.as_str(),
-            &self.base,
-            &url,
-            Some(signed_body),
-        );
-        req = req.bearer_auth(token);
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b);
-        }
-        let resp = req
-            .send()
-            .map_err(|e| QueueError::Unreachable(format!("{method} {url}: {e}")))?;
-        let status = resp.status();
-        if status.is_success() {
-            return resp
-                .json()
-                .map_err(|e| QueueError::Unreachable(format!("{method} {url}: bad answer: {e}")));
-        }
-        if status.is_server_error() {
-            return Err(QueueError::Unreachable(format!(
-                "{method} {url}: HTTP {status}"
-            )));
-        }
-        let body: ErrorBody = resp.json().unwrap_or_default();
-        Err(QueueError::Refused {
-            code: body.code,
-            message: body.message,
-            detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
-        })
+        Ok(self.api.send(method, url, body, token)?)
     }
 }
 
@@ -208,10 +166,10 @@ impl QueueApi for HallQueue {
     ) -> Result<(), QueueError> {
         use std::io::BufRead;
         let url = self.url("events");
-        let mut req = self.credential.apply(
+        let mut req = self.api.credential().apply(
             self.stream.get(url.clone()),
             "GET",
-            &self.base,
+            self.api.base(),
             &url,
             Some(b""),
         );

@@ -1,0 +1,128 @@
+//! The hall server's clerk API over HTTP (`/api/v1/…`): every request signed with the
+//! workstation's enrolled credential and carrying the clerk's online session; the server takes
+//! hall and window from the credential. The queue (B1) and the case record (I1, H1) use it.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::infra::credential::WorkstationCredential;
+use crate::infra::http::{blocking_client, BackendTls};
+
+/// Why a request did not get its answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HallApiError {
+    /// The server could not be reached, answered 5xx or garbage; nothing was decided there.
+    #[error("hall server unreachable: {0}")]
+    Unreachable(String),
+    /// The server refused, with its own code and Chinese message.
+    #[error("hall server refused {code}: {detail}")]
+    Refused {
+        code: String,
+        message: String,
+        detail: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    detail: String,
+}
+
+pub struct HallApi {
+    base: Url,
+    credential: WorkstationCredential,
+    http: reqwest::blocking::Client,
+}
+
+impl HallApi {
+    /// A client with short timeouts (3 s to connect, 10 s in all): a clerk waits on it.
+    pub fn new(
+        base: Url,
+        credential: WorkstationCredential,
+        tls: &BackendTls,
+    ) -> Result<HallApi, HallApiError> {
+        let builder = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10));
+        let http = blocking_client(tls, builder)
+            .map_err(|e| HallApiError::Unreachable(format!("TLS configuration: {e}")))?;
+        Ok(HallApi {
+            base,
+            credential,
+            http,
+        })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn credential(&self) -> &WorkstationCredential {
+        &self.credential
+    }
+
+    /// The URL of `path` under `/api/v1/` (a query after `?` is kept as the query).
+    pub fn url(&self, path: &str) -> Url {
+        let mut u = self.base.clone();
+        let (path, query) = path
+            .split_once('?')
+            .map_or((path, None), |(p, q)| (p, Some(q)));
+        u.set_path(&format!(
+            "{}/api/v1/{path}",
+            self.base.path().trim_end_matches('/')
+        ));
+        u.set_query(query);
+        u
+    }
+
+    /// Sends a signed request with the clerk's session `token`; `body` is JSON.
+    pub fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        token: &str,
+    ) -> Result<T, HallApiError> {
+        let signed_body = body.as_deref().unwrap_or(b"");
+        let mut req = self.credential.apply(
+            self.http.request(method.clone(), url.clone()),
+            method.as_str(),
+            &self.base,
+            &url,
+            Some(signed_body),
+        );
+        req = req.bearer_auth(token);
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b);
+        }
+        let resp = req
+            .send()
+            .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: {e}")))?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp.json().map_err(|e| {
+                HallApiError::Unreachable(format!("{method} {url}: bad answer: {e}"))
+            });
+        }
+        if status.is_server_error() {
+            return Err(HallApiError::Unreachable(format!(
+                "{method} {url}: HTTP {status}"
+            )));
+        }
+        let body: ErrorBody = resp.json().unwrap_or_default();
+        Err(HallApiError::Refused {
+            code: body.code,
+            message: body.message,
+            detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
+        })
+    }
+}
