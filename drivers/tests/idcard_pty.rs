@@ -133,24 +133,22 @@ fn i16_2023_permanent_residence_card_reads_through_the_reader() {
     assert_eq!(id.kind, CardKind::ForeignPermanent2023);
     assert!(id.id_number.starts_with('9') && id.id_number_valid);
     assert!(!id.is_expired(today()));
-    match &id.details {
-        CardDetails::ForeignPermanent2023 {
-            name_en,
-            nationality,
-            renewal_count,
-            previous_number,
-        } => {
-            assert_eq!(
-                name_en.chars().count(),
-                46,
-                "both parts of the English name"
-            );
-            assert_eq!(nationality, "PAK");
-            assert_eq!(*renewal_count, 1);
-            assert_eq!(previous_number.as_deref(), Some("PAK310180010126"));
-        }
-        other => panic!("{other:?}"),
-    }
+    // Every field is the sample's (the equality above); what makes the sample worth reading:
+    // an English name past the 35 characters at 52 (the rest is at 220), and an earlier
+    // number rebuilt from the link.
+    let CardDetails::ForeignPermanent2023 {
+        name_en,
+        previous_number,
+        ..
+    } = &id.details
+    else {
+        panic!("{:?}", id.details);
+    };
+    assert!(
+        name_en.chars().count() > 35,
+        "both parts of the English name"
+    );
+    assert_eq!(previous_number.as_deref(), Some("PAK310180010126"));
 }
 
 #[test]

@@ -10,12 +10,14 @@
 //!   decoded to luma or RGB on demand;
 //! - [`jpeg`]: pure JPEG decode (straight to luma) and encode;
 //! - [`qr`]: QR reading that finds the paper before decoding;
+//! - [`binarize`]: ZXing's hybrid binariser for the QR readers, built a word at a time;
 //! - [`crop`]: auto-crop and deskew of a page (largest quadrilateral + perspective warp);
 //! - [`scene`]: synthetic desks, tickets and pages for the simulator, tests and benches;
 //! - [`image`]: the pixel buffers;
 //! - [`error`]: [`CameraError`], whose [`kind`](CameraError::kind) maps to
 //!   [`crate::ErrorKind`] and whose [`message`](CameraError::message) is the clerk's sentence.
 
+pub mod binarize;
 pub mod crop;
 pub mod error;
 pub mod frame;
