@@ -363,6 +363,18 @@ async fn progress_scenario(server: &Running) {
         (status, body["code"].as_str()),
         (409, Some("case_not_taken_in"))
     );
+    // The citizen brings the missing papers: B, accepted on the same number, is taken in now.
+    let mut accepted_b = case(&b, &no_b, "accepted", "张三", ID, "汕尾市公安局");
+    accepted_b["version"] = json!(3);
+    let push =
+        json!({ "records": [{ "id": b, "kind": "case", "version": 3, "payload": accepted_b }] });
+    assert_eq!(w3.post_json("/api/v1/sync/push", &push).await.0, 200);
+    let (status, body) = report(server, Some(&token), &no_b, step("in_review")).await;
+    assert_eq!(
+        (status, body["changed"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
     let (status, body) = report(server, Some(&token), &no_a, step("picked_up")).await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -411,6 +423,8 @@ async fn progress_scenario(server: &Running) {
     assert_eq!(
         steps,
         vec![
+            ("in_review", "", source.as_str()),
+            ("received", "", "desk"),
             ("in_review", "", source.as_str()),
             ("ready", "证照已制好，请到 7 号窗口领取", source.as_str())
         ]

@@ -20,6 +20,7 @@ pub mod clerk;
 pub mod desk;
 pub mod devices;
 pub mod hall_screen;
+pub mod issuing;
 mod printed;
 pub use printed::pdf_texts;
 pub mod memory;

@@ -68,6 +68,11 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
             h.click("[data-testid=kind-supplement]").await?;
             let done = print_and_decide(&mut h).await?;
             ensure!(done.contains("补正补齐"), "supplement: {done}");
+            let supplement_no: String = done
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 21)
+                .with_context(|| format!("no case number in {done:?}"))?
+                .to_owned();
 
             // Rejected, with its reason.
             pick(&mut h, "户籍证明", "GA-HJ-0301").await?;
@@ -105,15 +110,40 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
             )
             .await
             .context("today's figures after four decisions")?;
+
+            // The citizen comes back with the household register (E5): the 补正 case, found in
+            // the history, is taken up again and accepted on its own number.
+            h.click("[data-menu=history]").await?;
+            let row = format!("[data-testid=history-row][data-case-no='{supplement_no}']");
+            wait_text(client, &row, Duration::from_secs(5)).await?;
+            h.click(&format!("{row} td:nth-child(2)")).await?;
+            h.click("[data-testid=follow-up]").await?;
+            wait_text(client, "[data-testid=intake-item]", Duration::from_secs(5)).await?;
+            h.click("[data-testid=receive-all]").await?;
+            h.click("[data-testid=kind-accept]").await?;
+            let done = print_and_decide(&mut h).await?;
+            ensure!(
+                done.contains("已受理") && done.contains(&supplement_no),
+                "the supplement case accepted on its return: {done}"
+            );
+            wait_text_eq(
+                client,
+                "[data-testid=today-total]",
+                "4",
+                Duration::from_secs(3),
+            )
+            .await
+            .context("the returned case is the same case, not a fifth")?;
             Ok(())
         })
         .await;
     app.close().await;
     result?;
 
-    // The four notices came out of the printer, each with its own wording.
+    // The five notices came out of the printer, each with its own wording (the last, the
+    // receipt of the supplement case accepted on the citizen's return).
     let texts = pdf_texts(&app.ws.data_dir().join("a4-simulated"))?;
-    ensure!(texts.len() == 4, "{} notices printed", texts.len());
+    ensure!(texts.len() == 5, "{} notices printed", texts.len());
     let all = texts.join("\n");
     for want in [
         "户政业务受理回执",

@@ -790,6 +790,11 @@ export type HistoryQuery = {
 	offset?: number,
 	/**  At most 200; 0 means 50. */
 	limit?: number,
+	/**
+	 *  Only 容缺 promises past their date (E9 follow-up, issue 18): cases still 容缺受理 whose
+	 *  deadline for the promised materials is before today.
+	 */
+	overdue?: boolean,
 };
 
 /**  One line of the history list. */

@@ -123,7 +123,7 @@ pub async fn append_event(
 }
 
 /// Extracts a stored `case` record into the case tables (inside the push transaction). The
-/// first arrival of a taken-in case (accepted, 容缺) opens its progress at 已受理.
+/// first version of a case that is taken in (accepted, 容缺) opens its progress at 已受理.
 pub async fn extract(
     tx: &mut Transaction<'static, Any>,
     key: &IndexKey,
@@ -139,15 +139,16 @@ pub async fn extract(
         Some(row) => (row.try_get(0)?, row.try_get(1)?),
         None => return Ok(()),
     };
-    let held: Option<String> = sqlx::query("SELECT progress FROM cases WHERE id = $1")
-        .bind(&c.id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
+    let held: Option<(String, String)> =
+        sqlx::query("SELECT progress, state FROM cases WHERE id = $1")
+            .bind(&c.id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()?;
     let progress = held
-        .as_deref()
-        .and_then(Progress::parse)
+        .as_ref()
+        .and_then(|(p, _)| Progress::parse(p))
         .unwrap_or(Progress::Received);
     let a = &c.draft.applicant;
     sqlx::query(
@@ -220,8 +221,11 @@ pub async fn extract(
         .execute(&mut **tx)
         .await?;
     }
-    let taken_in = matches!(c.state.as_str(), "accepted" | "deferred");
-    if held.is_none() && taken_in {
+    // 已受理 opens the feed the first time the case is taken in: at once, or when a 补正 case
+    // is accepted on the citizen's return (E5).
+    let taken_in = |s: &str| matches!(s, "accepted" | "deferred");
+    let was_taken_in = held.as_ref().is_some_and(|(_, s)| taken_in(s));
+    if taken_in(&c.state) && !was_taken_in {
         let at = c.decided_at.unwrap_or(now_ms);
         append_event(
             tx,

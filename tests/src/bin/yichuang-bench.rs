@@ -392,6 +392,41 @@ async fn camera_preview_fps() -> Result<f64> {
 }
 
 /// The window timings, through WebDriver.
+/// `issue_scan_to_case_ms` (issue 18): at the issuing window, a receipt's QR code scanned with
+/// the serial gun → its result listed as ready (the scan over the pty, the lookup on the hall
+/// server, the page). Median of 8, another scan with no result between two.
+async fn issue_scan_to_case() -> Result<Duration> {
+    use yichuang_e2e::issuing;
+    let mut app = issuing::issuing_app("bench-issue", 4).start().await?;
+    app.login("张三").await?;
+    let runs = app
+        .scenario(async {
+            let case_no = issuing::take_in(&app).await?;
+            issuing::report_ready(&app, &case_no)?;
+            issuing::open_issuing_as(&app, "李四").await?;
+            let mut runs = Vec::new();
+            for _ in 0..8 {
+                runs.push(issuing::scan_until_ready(&app, &case_no).await?);
+                app.sim("scan 000000000000000000000")?;
+                wait_text(
+                    &app.client,
+                    "[data-testid=issue-none]",
+                    Duration::from_secs(10),
+                )
+                .await?;
+            }
+            Ok(runs)
+        })
+        .await;
+    app.close().await;
+    let runs = runs?;
+    eprintln!(
+        "issue scan → case (ms): {:?}",
+        runs.iter().map(|d| d.as_millis()).collect::<Vec<_>>()
+    );
+    Ok(median(runs))
+}
+
 async fn window_timings() -> Result<()> {
     let card = card_shown().await.context("card_shown_ms")?;
     println!("bench: card_shown_ms {} ms", card.as_millis());
@@ -402,6 +437,10 @@ async fn window_timings() -> Result<()> {
     println!("bench: ukey_lock_ms {} ms", lock.as_millis());
     let fps = camera_preview_fps().await.context("camera_preview_fps")?;
     println!("bench: camera_preview_fps {fps:.1} fps");
+    let issue = issue_scan_to_case()
+        .await
+        .context("issue_scan_to_case_ms")?;
+    println!("bench: issue_scan_to_case_ms {} ms", issue.as_millis());
     Ok(())
 }
 
@@ -411,6 +450,16 @@ fn main() -> Result<()> {
     let display = Display::ensure()?;
     // One display for every app of this run (the fixture reuses an existing DISPLAY).
     std::env::set_var("DISPLAY", &display.name);
+    // `YICHUANG_BENCH_ONLY=issue`: only `issue_scan_to_case_ms` (a developer's quick run).
+    if std::env::var("YICHUANG_BENCH_ONLY").as_deref() == Ok("issue") {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let issue = runtime.block_on(issue_scan_to_case())?;
+        println!("bench: issue_scan_to_case_ms {} ms", issue.as_millis());
+        return Ok(());
+    }
 
     startup_once(&display).context("warm-up run")?;
     let mut runs = (0..RUNS)

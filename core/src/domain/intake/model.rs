@@ -50,6 +50,16 @@ impl CaseState {
     pub fn label(self) -> &'static str {
         crate::domain::intake::labels::case_state(self)
     }
+
+    /// Whether intake may still work on the case: a draft, a 补正 case the citizen came back
+    /// to (E5), or a 容缺 case whose promised materials came in (E9): saved, printed and
+    /// decided again on the same case number.
+    pub fn open_for_intake(self) -> bool {
+        matches!(
+            self,
+            CaseState::Draft | CaseState::Supplement | CaseState::Deferred
+        )
+    }
 }
 
 /// Where a decided case stands in the back office (issue 18), as the hall server reports it.

@@ -69,7 +69,7 @@ pub fn export(
         filter: where_,
         args,
         order,
-    } = filter(&desk.clerk_id, q)?;
+    } = filter(&desk.clerk_id, q, today)?;
     let sql =
         format!("SELECT {COLUMNS}, applicant_id_no FROM {from} WHERE {where_} ORDER BY {order}");
     let mut lines: Vec<[String; 10]> = vec![];

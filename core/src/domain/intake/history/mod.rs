@@ -38,6 +38,10 @@ pub struct HistoryQuery {
     /// At most 200; 0 means 50.
     #[serde(default)]
     pub limit: u32,
+    /// Only 容缺 promises past their date (E9 follow-up, issue 18): cases still 容缺受理 whose
+    /// deadline for the promised materials is before today.
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 /// One line of the history list.
@@ -94,7 +98,7 @@ pub(crate) fn typed_id(text: &str) -> Option<String> {
     is_id.then_some(upper)
 }
 
-fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<Plan, IntakeError> {
+fn filter(clerk_id: &str, q: &HistoryQuery, today: Date) -> Result<Plan, IntakeError> {
     let mut sql = String::from("clerk_id = ?");
     let mut args: Vec<Value> = vec![Value::Text(clerk_id.to_string())];
     let mut from = "cases";
@@ -121,6 +125,10 @@ fn filter(clerk_id: &str, q: &HistoryQuery) -> Result<Plan, IntakeError> {
             args.push(Value::Text(text.to_string()));
             args.push(Value::Text(format!("{text}\u{10ffff}")));
         }
+    }
+    if q.overdue {
+        sql.push_str(" AND state = 'deferred' AND due_date < ?");
+        args.push(Value::Text(today.to_string()));
     }
     match q.state {
         Some(s) => {
@@ -204,7 +212,7 @@ pub fn search(
         filter: where_,
         mut args,
         order,
-    } = filter(clerk_id, q)?;
+    } = filter(clerk_id, q, today)?;
     args.push(Value::Integer(limit as i64 + 1));
     args.push(Value::Integer(q.offset as i64));
     let sql =

@@ -2,7 +2,7 @@
 
 use super::load_conn;
 use crate::domain::intake::context::{CatalogView, Desk};
-use crate::domain::intake::model::{Case, CaseState, DecisionInput, IdSource};
+use crate::domain::intake::model::{Case, DecisionInput, IdSource};
 use crate::domain::intake::rules::decision::{decision_hash, plan_decision};
 use crate::domain::intake::rules::party::check_card_sources;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
@@ -23,7 +23,7 @@ pub fn decide(
 ) -> Result<Case, IntakeError> {
     transact(store, &desk.clerk_id, at_ms, |tx| {
         let mut c = load_conn(tx, case_id, &desk.clerk_id)?;
-        if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
+        if !c.state.open_for_intake() {
             return Err(IntakeError::WrongState(c.state));
         }
         let item = view.item(&c.item_code)?;

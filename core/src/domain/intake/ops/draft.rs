@@ -94,7 +94,7 @@ pub(super) fn compose(
     let mut case = match &draft.id {
         Some(id) => {
             let c = load_conn(tx, id, &desk.clerk_id)?;
-            if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
+            if !c.state.open_for_intake() {
                 return Err(IntakeError::WrongState(c.state));
             }
             c

@@ -6,7 +6,7 @@ use super::draft::{compose, new_case};
 use super::load_conn;
 use crate::domain::document::{preview, DocumentPreview};
 use crate::domain::intake::context::{CatalogView, Desk};
-use crate::domain::intake::model::{Case, CaseDraft, CaseState, DecisionInput};
+use crate::domain::intake::model::{Case, CaseDraft, DecisionInput};
 use crate::domain::intake::notice::{self, PreparedNotice};
 use crate::domain::intake::rules::decision::{china_date, plan_decision};
 use crate::domain::intake::rules::situation::refresh;
@@ -104,7 +104,7 @@ pub fn record_notice_print(
         let printed = &prepared.case;
         let mut c = match load_conn(tx, &prepared.case_id, &desk.clerk_id) {
             Ok(mut c) => {
-                if !matches!(c.state, CaseState::Draft | CaseState::Supplement) {
+                if !c.state.open_for_intake() {
                     return Err(IntakeError::WrongState(c.state));
                 }
                 c.draft = printed.draft.clone();

@@ -311,6 +311,34 @@ mod tests {
         let c = cases::decide(&mut s, &v, &desk(), &p.case_id, &deferred, NOW).unwrap();
         assert_eq!(c.state, CaseState::Deferred);
         assert_eq!(c.due_date.as_deref(), Some("2026-12-04"));
+        // The promise on the overdue list (E9 follow-up) once its date has passed, not before.
+        let overdue = |s: &mut crate::infra::store::Store, day: &str| {
+            use crate::domain::intake::history::{self, HistoryQuery};
+            let q = HistoryQuery {
+                overdue: true,
+                ..HistoryQuery::default()
+            };
+            let today = crate::domain::catalog::calendar::parse_date(day).unwrap();
+            let page = history::search(s, &v.calendar, "c001", &q, today).unwrap();
+            page.rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        };
+        assert!(overdue(&mut s, "2026-12-04").is_empty());
+        assert_eq!(overdue(&mut s, "2026-12-07"), std::slice::from_ref(&c.id));
+        // The promised certificate comes in late: the same case is accepted, off the list.
+        let mut kept = c.draft.clone();
+        for m in &mut kept.materials {
+            m.received = ReceivedAs::Paper;
+        }
+        let later = NOW + 14 * 86_400_000;
+        card_read(&mut s, ID, later);
+        let p = cases::prepare_notice(&mut s, &v, &desk(), kept, &accept(), later).unwrap();
+        cases::record_notice_print(&mut s, &desk(), &p, "j", later).unwrap();
+        let done = cases::decide(&mut s, &v, &desk(), &p.case_id, &accept(), later).unwrap();
+        assert_eq!(
+            (done.state, &done.case_no),
+            (CaseState::Accepted, &c.case_no)
+        );
+        assert!(overdue(&mut s, "2026-12-07").is_empty());
         let text = c.notices[0].paragraphs.join("\n");
         assert!(
             text.contains("2026年12月4日") && text.contains("关系证明"),
