@@ -1,8 +1,9 @@
 //! Synthetic intakes written the way the workstation writes them: one transaction per action
 //! with the case's outbox row, its audit entry and (sometimes) a material file queued for
-//! upload. `fault_cases` is the harness's own ledger of what the workstation accepted (it
-//! commits in the same transaction), so the checks know every record that must reach the
-//! server and at which version.
+//! upload; a later version of a case also hands its result over (a `pickup` record, as the
+//! issuing window writes it, issue 18). `fault_cases` and `fault_pickups` are the harness's
+//! own ledger of what the workstation accepted (committed in the same transaction), so the
+//! checks know every record that must reach the server and at which version.
 
 use rusqlite::{params, OptionalExtension};
 use yichuang_core::domain::audit::{self, AuditEntry};
@@ -18,7 +19,8 @@ pub fn ensure_ledger(store: &mut Store) -> Result<(), StoreError> {
     store.transact(|tx| {
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS fault_cases (
-                 id TEXT PRIMARY KEY, version INTEGER NOT NULL, blob TEXT)",
+                 id TEXT PRIMARY KEY, version INTEGER NOT NULL, blob TEXT);
+             CREATE TABLE IF NOT EXISTS fault_pickups (id TEXT PRIMARY KEY, case_id TEXT NOT NULL);",
         )
     })
 }
@@ -92,6 +94,27 @@ pub fn commit_intake(
             },
         });
         outbox::enqueue_record(tx, "case", &id, version, &payload, now_ms)?;
+        if version > 1 {
+            // The result handed over at the issuing window, in the same action.
+            let pickup_id = uuid::Uuid::now_v7().to_string();
+            let pickup = serde_json::json!({
+                "case_id": id,
+                "case_no": format!("TEST-{}", id.replace('-', "")),
+                "person": { "name": CITIZEN_NAME, "id_number": CITIZEN_ID },
+                "authorised": false,
+                "method": "on_site",
+                "tracking_no": null,
+                "locker_code": null,
+                "photo": blob.as_ref().map(|b| b.sha256.clone()),
+                "clerk_id": "c-test",
+                "picked_at": now_ms,
+            });
+            outbox::enqueue_record(tx, "pickup", &pickup_id, 1, &pickup, now_ms)?;
+            tx.execute(
+                "INSERT INTO fault_pickups (id, case_id) VALUES (?1, ?2)",
+                params![pickup_id, id],
+            )?;
+        }
         if let Some(b) = &blob {
             blobs::enqueue(tx, b, now_ms)?;
         }
@@ -124,6 +147,8 @@ pub fn commit_intake(
 #[derive(Debug, Default)]
 pub struct Ledger {
     pub cases: Vec<(String, i64)>,
+    /// Handovers: record id, case id.
+    pub pickups: Vec<(String, String)>,
     pub audit_ids: Vec<String>,
     pub blobs: Vec<String>,
 }
@@ -142,8 +167,13 @@ pub fn ledger(store: &mut Store) -> rusqlite::Result<Ledger> {
         .prepare("SELECT sha256 FROM blobs ORDER BY sha256")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let pickups = conn
+        .prepare("SELECT id, case_id FROM fault_pickups ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     Ok(Ledger {
         cases,
+        pickups,
         audit_ids,
         blobs,
     })

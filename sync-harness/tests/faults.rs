@@ -183,6 +183,8 @@ struct ServerRows {
     audits: Vec<String>,
     /// Case ids of the hall's case record (issue 18: extracted in the push's transaction).
     extracted: Vec<String>,
+    /// Handovers stored: record id, case id.
+    pickups: Vec<(String, String)>,
 }
 
 fn server_db_rows(server_dir: &Path) -> ServerRows {
@@ -208,10 +210,18 @@ fn server_db_rows(server_dir: &Path) -> ServerRows {
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
+    let pickups = conn
+        .prepare("SELECT id, case_id FROM case_pickups ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
     ServerRows {
         records,
         audits,
         extracted,
+        pickups,
     }
 }
 
@@ -385,6 +395,7 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         records: server_cases,
         audits: server_audits,
         extracted: case_record,
+        pickups: server_pickups,
     } = server_db_rows(&server_dir);
 
     let local: std::collections::HashMap<&str, i64> =
@@ -407,6 +418,16 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
             .iter()
             .filter(|id| !local.contains_key(*id))
             .count();
+    // Every handover is stored once, for its case, and nothing else is (the primary key makes a
+    // double impossible; a lost or extra one shows here).
+    let pickup_mismatch = {
+        let mut mine = ledger.pickups.clone();
+        let mut theirs = server_pickups.clone();
+        mine.sort();
+        theirs.sort();
+        usize::from(mine != theirs) * mine.len().abs_diff(theirs.len()).max(1)
+    };
+    let n_pickups = ledger.pickups.len();
     let audit_set: std::collections::HashSet<&String> = server_audits.iter().collect();
     let lost_audit = ledger
         .audit_ids
@@ -418,7 +439,7 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     println!(
         "faults: kills={} (workstation={ws_kills} [during_intake={kills_in_intake} sync_only={kills_in_sync}] server={server_kills}) intakes_committed_seen={intakes_reported} second_senders={second_senders} \
          faults={} [{}] records={} (cases={} audit={}) blobs={} duplicates={} lost={} lost_audit={} \
-         extra_audit={extra_audit} unextracted_cases={unextracted} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
+         extra_audit={extra_audit} unextracted_cases={unextracted} pickups={n_pickups} pickup_mismatch={pickup_mismatch} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
         ws_kills + server_kills,
         proxy.counts.faults(),
         proxy.counts.summary(),
@@ -442,6 +463,8 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         unextracted, 0,
         "cases missing from (or extra in) the hall's case record"
     );
+    assert!(n_pickups > 0, "handovers were part of the run");
+    assert_eq!(pickup_mismatch, 0, "handovers lost, doubled or misplaced");
     assert_eq!((lost_audit, extra_audit), (0, 0), "audit entries");
     assert_eq!(corrupt_blobs, 0, "blobs byte-identical");
     assert_eq!(check["intact"], true, "server audit check: {check}");
