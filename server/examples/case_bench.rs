@@ -14,127 +14,17 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Row;
-use yichuang_pki::credential::{self, SigningKey};
-use yichuang_server::{Clock, Server, ServerConfig};
+use yichuang_server::{Server, ServerConfig};
+
+#[path = "common/desk.rs"]
+mod desk;
+use desk::{arg, now_ms};
 
 const HALL: &str = "BENCH1M";
 const ROWS: i64 = 1_000_000;
 const COMMON: usize = 100;
-
-fn now_ms() -> i64 {
-    yichuang_server::config::SystemClock.now_ms()
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-struct Desk {
-    id: String,
-    key: SigningKey,
-    token: String,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Desk {
-    async fn send(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
-        let sig = credential::sign_request(
-            &self.key,
-            &self.id,
-            method,
-            path,
-            now_ms(),
-            credential::nonce_from(*uuid::Uuid::new_v4().as_bytes()),
-            Some(body),
-        );
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        for (k, v) in sig.headers() {
-            req = req.header(k, v);
-        }
-        if !body.is_empty() {
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_vec());
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-}
-
-async fn enroll(state: &yichuang_server::AppState, base: &str, http: &reqwest::Client) -> Desk {
-    let window = 1 + (now_ms() % 9000) as u32;
-    let (id, code, _) = yichuang_server::admin::issue_code(&state.db, HALL, window, 1, now_ms())
-        .await
-        .unwrap();
-    let mut seed = [0u8; 32];
-    seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    let key = credential::signing_key_from_seed(seed);
-    let code = credential::normalize_code(&code);
-    let pk = credential::public_key_b64(&key.verifying_key());
-    let proof = credential::sign_b64(&key, credential::enrollment_message(&code, &pk).as_bytes());
-    let resp = http
-        .post(format!("{base}/api/v1/enroll"))
-        .json(&json!({ "code": code, "public_key": pk, "proof": proof }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "enrollment");
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let clerk = yichuang_server::auth::store::Clerk {
-        id: format!("B-{}", &suffix[..12]),
-        name: "bench".into(),
-        department: "bench".into(),
-        post: "bench".into(),
-        permissions: vec!["query".into(), "all_items".into()],
-    };
-    let db = &state.db;
-    let now = now_ms();
-    yichuang_server::Database::upsert_clerk(&db.pool, &clerk, now)
-        .await
-        .unwrap();
-    let fingerprint = suffix.repeat(2);
-    sqlx::query(
-        "INSERT INTO cert_bindings (id, clerk_id, issuer, serial, fingerprint, cert_der, bound_at) \
-         VALUES ($1, $2, 'CN=bench', $3, $4, '', $5)",
-    )
-    .bind(&suffix)
-    .bind(&clerk.id)
-    .bind(&suffix[..16])
-    .bind(&fingerprint)
-    .bind(now)
-    .execute(&db.pool)
-    .await
-    .unwrap();
-    let token = format!("bench-{suffix}");
-    db.create_session(
-        &yichuang_server::auth::token_hash(&token),
-        &clerk.id,
-        &id,
-        &fingerprint,
-        now,
-        now + 3_600_000,
-    )
-    .await
-    .unwrap();
-    Desk {
-        id,
-        key,
-        token,
-        base: base.to_owned(),
-        http: http.clone(),
-    }
-}
 
 /// The common names, as the server indexes them.
 fn common_names() -> Vec<String> {
@@ -224,7 +114,8 @@ async fn main() {
     }));
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     fill(&state).await;
-    let desk = enroll(&state, &base, &http).await;
+    let window = 1 + (now_ms() % 9000) as u32;
+    let desk = desk::enroll(&state, &base, HALL, window, &http, &["query", "all_items"]).await;
 
     // A thousand real cases pushed on top: the ones the searches look for.
     let names = common_names();

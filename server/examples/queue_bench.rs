@@ -10,140 +10,15 @@
 
 #[path = "../tests/common/chromium.rs"]
 mod chromium;
+#[path = "common/desk.rs"]
+mod desk;
+use desk::{arg, now_ms};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use yichuang_pki::credential::{self, SigningKey};
-use yichuang_server::{Clock, Server, ServerConfig};
-
-struct Desk {
-    id: String,
-    key: SigningKey,
-    token: String,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Desk {
-    async fn verb(&self, verb: &str) -> (u16, Value) {
-        let body =
-            serde_json::to_vec(&json!({ "request_id": uuid::Uuid::new_v4().to_string() })).unwrap();
-        let path = format!("/api/v1/queue/desk/{verb}");
-        let sig = credential::sign_request(
-            &self.key,
-            &self.id,
-            "POST",
-            &path,
-            now_ms(),
-            nonce(),
-            Some(&body),
-        );
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        for (k, v) in sig.headers() {
-            req = req.header(k, v);
-        }
-        let resp = req
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-}
-
-fn now_ms() -> i64 {
-    yichuang_server::config::SystemClock.now_ms()
-}
-
-fn nonce() -> String {
-    credential::nonce_from(*uuid::Uuid::new_v4().as_bytes())
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-async fn enroll(
-    server: &yichuang_server::AppState,
-    base: &str,
-    hall: &str,
-    window: u32,
-    http: &reqwest::Client,
-) -> Desk {
-    let (id, code, _) = yichuang_server::admin::issue_code(&server.db, hall, window, 1, now_ms())
-        .await
-        .unwrap();
-    let mut seed = [0u8; 32];
-    seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    let key = credential::signing_key_from_seed(seed);
-    let code = credential::normalize_code(&code);
-    let pk = credential::public_key_b64(&key.verifying_key());
-    let proof = credential::sign_b64(&key, credential::enrollment_message(&code, &pk).as_bytes());
-    let resp = http
-        .post(format!("{base}/api/v1/enroll"))
-        .json(&json!({ "code": code, "public_key": pk, "proof": proof }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "enrollment");
-    // A clerk session at this workstation, as a certificate login leaves it.
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let clerk = yichuang_server::auth::store::Clerk {
-        id: format!("B-{}", &suffix[..12]),
-        name: "bench".into(),
-        department: "d".into(),
-        post: "p".into(),
-        permissions: vec!["intake".into()],
-    };
-    let db = &server.db;
-    let now = now_ms();
-    yichuang_server::Database::upsert_clerk(&db.pool, &clerk, now)
-        .await
-        .unwrap();
-    let fingerprint = suffix.repeat(2);
-    sqlx::query(
-        "INSERT INTO cert_bindings (id, clerk_id, issuer, serial, fingerprint, cert_der, bound_at) \
-         VALUES ($1, $2, 'CN=bench', $3, $4, '', $5)",
-    )
-    .bind(&suffix)
-    .bind(&clerk.id)
-    .bind(&suffix[..16])
-    .bind(&fingerprint)
-    .bind(now)
-    .execute(&db.pool)
-    .await
-    .unwrap();
-    let token = format!("bench-{suffix}");
-    db.create_session(
-        &yichuang_server::auth::token_hash(&token),
-        &clerk.id,
-        &id,
-        &fingerprint,
-        now,
-        now + 3_600_000,
-    )
-    .await
-    .unwrap();
-    Desk {
-        id,
-        key,
-        token,
-        base: base.to_owned(),
-        http: http.clone(),
-    }
-}
+use yichuang_server::{Server, ServerConfig};
 
 /// `n` waiting tickets of group A, inserted in one transaction (the bench measures calls).
 async fn backlog(state: &yichuang_server::AppState, hall: &str, n: i64) {
@@ -228,7 +103,9 @@ async fn main() {
         yichuang_server::queue::admin::set_window(&state.db, &hall, w, &["A".to_owned()])
             .await
             .unwrap();
-        desks.push(Arc::new(enroll(&state, &base, &hall, w, &http).await));
+        desks.push(Arc::new(
+            desk::enroll(&state, &base, &hall, w, &http, &["intake"]).await,
+        ));
     }
     let backlog_n = (secs as i64 * 1_500).max(2_000);
     backlog(&state, &hall, backlog_n).await;
