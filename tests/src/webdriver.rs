@@ -248,8 +248,15 @@ pub async fn with_screenshots<T>(
         Ok(v) => {
             // The window as the scenario left it, for a person to look at (1366×768).
             let dir = artifacts_dir("e2e");
-            if let Ok(png) = wd(client.screenshot()).await {
-                let _ = std::fs::write(dir.join(format!("{name}-done-window.png")), png);
+            match wd(client.screenshot()).await {
+                Ok(png) => {
+                    let _ = std::fs::write(dir.join(format!("{name}-done-window.png")), png);
+                }
+                Err(e) => {
+                    // WebKitWebDriver sometimes never answers a screenshot: the display's.
+                    eprintln!("e2e: no WebDriver screenshot as {name} left the window: {e:#}");
+                    let _ = display.screenshot(&dir.join(format!("{name}-done-display.png")));
+                }
             }
             Ok(v)
         }
