@@ -69,6 +69,11 @@ personal_code_keys = ["q3Jg8g7auCCJkDQ/C5lUsgtCsL2ByCVr66sMcNQXUMw="]
 TOML
   chmod 600 .run/workstation.toml
 fi
+# The local server listens on this run's port (YICHUANG_LOCAL_PORT may differ from the run that
+# wrote the config, as in the bench's runs): the demo config follows it.
+if head -n1 .run/workstation.toml | grep -q '^# Written by make run'; then
+  sed -i "s|^url = \"http://127.0.0.1:[0-9]*\"\$|url = \"http://127.0.0.1:$PORT\"|" .run/workstation.toml
+fi
 
 # Test UKeys (SoftHSM2 tokens and the simulated SKF key, see scripts/ukey-test.sh), made once
 # and kept in .run/ukey; their settings (SOFTHSM2_CONF, YICHUANG_SKF_SIM_STATE, library paths)

@@ -6,22 +6,8 @@
 
 mod common;
 
-use common::{any_port, clerk_session, pg_url, random_hall, Running, Ws};
+use common::{clerk_session, databases, random_hall, Running, Ws};
 use serde_json::{json, Value};
-use yichuang_server::ServerConfig;
-
-fn databases(dir: &std::path::Path) -> Vec<ServerConfig> {
-    let mut out = vec![ServerConfig::sqlite(any_port(), dir.join("sqlite"))];
-    if let Some(url) = pg_url() {
-        let mut pg = ServerConfig::sqlite(any_port(), dir.join("pg"));
-        pg.database_url = Some(url);
-        out.push(pg);
-    }
-    for c in &mut out {
-        c.auth.rate_limits.enroll_per_address.max = 1000;
-    }
-    out
-}
 
 const ID: &str = "44150219900101123X";
 

@@ -6,22 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::queue::{desk_events, pair_device, setup_hall, Hall};
-use common::{any_port, client, pg_url, Running};
+use common::{client, databases, Running};
 use serde_json::{json, Value};
-use yichuang_server::ServerConfig;
-
-fn databases(dir: &std::path::Path) -> Vec<ServerConfig> {
-    let mut out = vec![ServerConfig::sqlite(any_port(), dir.join("sqlite"))];
-    if let Some(url) = pg_url() {
-        let mut pg = ServerConfig::sqlite(any_port(), dir.join("pg"));
-        pg.database_url = Some(url);
-        out.push(pg);
-    }
-    for c in &mut out {
-        c.auth.rate_limits.enroll_per_address.max = 1000;
-    }
-    out
-}
 
 /// Runs `scenario` on a fresh server per database.
 macro_rules! on_every_database {

@@ -5,22 +5,8 @@
 mod common;
 
 use common::queue::setup_hall;
-use common::{any_port, clerk_session, pg_url, Running};
+use common::{clerk_session, databases, Running};
 use serde_json::{json, Value};
-use yichuang_server::ServerConfig;
-
-fn databases(dir: &std::path::Path) -> Vec<ServerConfig> {
-    let mut out = vec![ServerConfig::sqlite(any_port(), dir.join("sqlite"))];
-    if let Some(url) = pg_url() {
-        let mut pg = ServerConfig::sqlite(any_port(), dir.join("pg"));
-        pg.database_url = Some(url);
-        out.push(pg);
-    }
-    for c in &mut out {
-        c.auth.rate_limits.enroll_per_address.max = 1000;
-    }
-    out
-}
 
 fn record(id: &str, kind: &str, version: i64, payload: Value) -> Value {
     json!({ "id": id, "kind": kind, "version": version, "payload": payload })

@@ -25,14 +25,16 @@ pub enum HallApiError {
     },
 }
 
+/// The hall server's error answer (its `ErrorBody`): the code, the Chinese message, the
+/// detail for IT. Fields it leaves out are empty.
 #[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
+pub struct ErrorBody {
     #[serde(default)]
-    code: String,
+    pub code: String,
     #[serde(default)]
-    message: String,
+    pub message: String,
     #[serde(default)]
-    detail: String,
+    pub detail: String,
 }
 
 pub struct HallApi {

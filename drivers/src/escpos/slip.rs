@@ -46,6 +46,28 @@ impl fmt::Display for SlipTime {
     }
 }
 
+/// A slip's start: the encoder initialised for Chinese text, the hall's name centred, bold,
+/// double size when it fits on one line (double height otherwise); left bold and centred.
+fn hall_header(paper: PaperWidth, hall_name: &str) -> Encoder {
+    let mut e = Encoder::new(paper);
+    e.init().chinese_mode(true).align(Align::Center).bold(true);
+    let hall_size = if text_width(hall_name) * 2 <= paper.columns() {
+        CharSize::DOUBLE
+    } else {
+        CharSize::DOUBLE_HEIGHT
+    };
+    e.size(hall_size).wrapped(hall_name).size(CharSize::NORMAL);
+    e
+}
+
+/// The QR code's module size: as large as a ticket code fits on the roll.
+fn qr_module(paper: PaperWidth) -> u8 {
+    match paper {
+        PaperWidth::Mm58 => 5,
+        PaperWidth::Mm80 => 6,
+    }
+}
+
 /// What a queue ticket says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketSlip {
@@ -80,18 +102,8 @@ impl TicketSlip {
 
     /// Renders the slip for the given roll width.
     pub fn render(&self, paper: PaperWidth) -> Result<Vec<u8>, EncodeError> {
-        let mut e = Encoder::new(paper);
+        let mut e = hall_header(paper, &self.hall_name);
         let cols = paper.columns();
-        e.init().chinese_mode(true).align(Align::Center).bold(true);
-
-        let hall_size = if text_width(&self.hall_name) * 2 <= cols {
-            CharSize::DOUBLE
-        } else {
-            CharSize::DOUBLE_HEIGHT
-        };
-        e.size(hall_size)
-            .wrapped(&self.hall_name)
-            .size(CharSize::NORMAL);
         e.bold(false).separator('-').line(wording::YOUR_NUMBER);
 
         // The ticket number as big as fits: 4× on both widths for a typical "A023".
@@ -113,12 +125,8 @@ impl TicketSlip {
             .label_value(wording::ISSUED_AT, &self.issued_at.to_string())
             .separator('-');
 
-        let module = match paper {
-            PaperWidth::Mm58 => 5,
-            PaperWidth::Mm80 => 6,
-        };
         e.align(Align::Center);
-        e.qr(&self.ticket_code, module, QrErrorLevel::M)?;
+        e.qr(&self.ticket_code, qr_module(paper), QrErrorLevel::M)?;
         e.wrapped(&self.ticket_code);
         for line in &self.footer {
             e.wrapped(line);
@@ -145,20 +153,9 @@ pub struct BusinessSlip {
 impl BusinessSlip {
     /// Renders the slip for the given roll width.
     pub fn render(&self, paper: PaperWidth) -> Result<Vec<u8>, EncodeError> {
-        let mut e = Encoder::new(paper);
+        let mut e = hall_header(paper, &self.hall_name);
         let cols = paper.columns();
-        e.init().chinese_mode(true).align(Align::Center).bold(true);
-        let hall_size = if text_width(&self.hall_name) * 2 <= cols {
-            CharSize::DOUBLE
-        } else {
-            CharSize::DOUBLE_HEIGHT
-        };
-        e.size(hall_size)
-            .wrapped(&self.hall_name)
-            .size(CharSize::NORMAL)
-            .wrapped(&self.title)
-            .bold(false)
-            .separator('-');
+        e.wrapped(&self.title).bold(false).separator('-');
         if let Some(big) = &self.big {
             let scale = if text_width(big) * 3 <= cols { 3 } else { 2 };
             e.bold(true)
@@ -174,11 +171,7 @@ impl BusinessSlip {
         }
         e.separator('-').align(Align::Center);
         if let Some(qr) = &self.qr {
-            let module = match paper {
-                PaperWidth::Mm58 => 5,
-                PaperWidth::Mm80 => 6,
-            };
-            e.qr(qr, module, QrErrorLevel::M)?;
+            e.qr(qr, qr_module(paper), QrErrorLevel::M)?;
             e.wrapped(qr);
         }
         for line in &self.footer {

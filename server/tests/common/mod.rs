@@ -180,6 +180,21 @@ pub fn pg_url() -> Option<String> {
     )
 }
 
+/// A server configuration per database to test on: SQLite in `dir`, and PostgreSQL when
+/// `YICHUANG_TEST_PG_URL` names a test cluster (required in CI); enrollment not rate-limited.
+pub fn databases(dir: &std::path::Path) -> Vec<ServerConfig> {
+    let mut out = vec![ServerConfig::sqlite(any_port(), dir.join("sqlite"))];
+    if let Some(url) = pg_url() {
+        let mut pg = ServerConfig::sqlite(any_port(), dir.join("pg"));
+        pg.database_url = Some(url);
+        out.push(pg);
+    }
+    for c in &mut out {
+        c.auth.rate_limits.enroll_per_address.max = 1000;
+    }
+    out
+}
+
 /// The built `yichuang-server` binary, running as a child process.
 pub struct Spawned {
     pub child: std::process::Child,

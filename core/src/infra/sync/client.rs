@@ -79,16 +79,6 @@ pub struct PullDocument {
     pub document: serde_json::Value,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    detail: String,
-}
-
 /// What a chunk upload can end in besides success.
 #[derive(Debug)]
 pub enum ChunkError {
@@ -152,7 +142,7 @@ fn failure(resp: Response) -> SyncError {
         };
     }
     let text = resp.text().unwrap_or_default();
-    let body: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
+    let body: crate::infra::hall_api::ErrorBody = serde_json::from_str(&text).unwrap_or_default();
     let detail = if body.detail.is_empty() {
         text.chars().take(300).collect()
     } else {
