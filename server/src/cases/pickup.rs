@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::{mask, store, IndexKey, Progress};
 use crate::error::{Error, Result};
-use crate::sync::{PushRecord, RecordProblem};
+use crate::sync::RecordProblem;
 
 /// Who took the result, relative to the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -165,11 +165,7 @@ impl PickupCheck {
 }
 
 /// Checks a `pickup` record's payload.
-pub fn check_record(
-    r: &PushRecord,
-    text: &str,
-) -> std::result::Result<PickupPayload, RecordProblem> {
-    let _ = r;
+pub fn check_record(text: &str) -> std::result::Result<PickupPayload, RecordProblem> {
     let p: PickupPayload = serde_json::from_str(text).map_err(|_| RecordProblem::InvalidPickup)?;
     let ok = p.check.well_formed()
         && !p.case_id.is_empty()

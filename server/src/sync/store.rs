@@ -53,7 +53,7 @@ pub async fn push(
             None
         };
         let pickup = if r.kind == "pickup" {
-            let checked = match crate::cases::pickup::check_record(r, text) {
+            let checked = match crate::cases::pickup::check_record(text) {
                 Ok(p) => p,
                 Err(problem) => {
                     acks.push(problem.ack(&r.id, r.version));
