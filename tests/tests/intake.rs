@@ -117,6 +117,9 @@ async fn e5_walk_in_supplement_reject_and_deferred() -> Result<()> {
             let row = format!("[data-testid=history-row][data-case-no='{supplement_no}']");
             wait_text(client, &row, Duration::from_secs(5)).await?;
             h.click(&format!("{row} td:nth-child(2)")).await?;
+            wait_text(client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
+            // The drawer slides in; a click while it moves lands on the overlay and closes it.
+            settled(client).await?;
             h.click("[data-testid=follow-up]").await?;
             wait_text(client, "[data-testid=intake-item]", Duration::from_secs(5)).await?;
             h.click("[data-testid=receive-all]").await?;
