@@ -267,6 +267,16 @@ error_codes! {
     IssueRefused = "issue.refused",
     IssueUnreachable = "issue.unreachable",
 
+    FlowNothingChosen = "flow.nothing_chosen",
+    FlowNotPending = "flow.not_pending",
+    FlowMixedDepartments = "flow.mixed_departments",
+    FlowUnknown = "flow.unknown",
+    FlowAlreadySigned = "flow.already_signed",
+    FlowStore = "flow.store",
+    // The hall server refused the package or the sign-off; its own Chinese message travels with it.
+    FlowRefused = "flow.refused",
+    FlowUnreachable = "flow.unreachable",
+
     PermissionDenied = "permission.denied",
     PermissionItemOutOfScope = "permission.item_out_of_scope",
 

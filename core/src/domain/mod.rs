@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod catalog;
 pub mod document;
+pub mod flow;
 pub mod intake;
 pub mod issuing;
 pub mod login;

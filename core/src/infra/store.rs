@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_case_progress",
         include_str!("../../migrations/0009_case_progress.sql"),
     ),
+    (
+        "0010_material_flow",
+        include_str!("../../migrations/0010_material_flow.sql"),
+    ),
 ];
 
 pub fn latest_version() -> u32 {

@@ -49,7 +49,7 @@ fn refused(e: HallApiError) -> UserError {
 impl Workstation {
     /// The hall server's clerk API with the online session's token; `None` offline (no
     /// backend, no enrollment, or a session logged in offline).
-    fn hall_api(&self) -> Option<(HallApi, String)> {
+    pub(super) fn hall_api(&self) -> Option<(HallApi, String)> {
         let url = self.config.backend.url.clone()?;
         let credential = self.credential()?;
         let token = lock(&self.session)

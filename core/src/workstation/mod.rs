@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod desk;
 pub mod desk_queue;
 pub mod enroll;
+pub mod flow;
 pub mod intake;
 pub mod issuing;
 pub mod notices;

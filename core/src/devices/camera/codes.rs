@@ -20,6 +20,9 @@ pub enum CodeKind {
     /// The QR of a case receipt or notice this system printed: the case number (hall code,
     /// date, window, sequence — 21 digits); opens the case.
     CaseReceipt,
+    /// The QR of a material-flow slip (物料流转单, F3) this system printed: the package number
+    /// (`WL` + hall code, date, window, sequence); opens the sign-off.
+    MaterialFlow,
     /// Anything else; shown to the clerk as text.
     Other,
 }
@@ -70,6 +73,8 @@ impl ScannedCode {
             CodeKind::PersonalCode
         } else if is_case_number(t) {
             CodeKind::CaseReceipt
+        } else if crate::domain::flow::is_flow_no(t) {
+            CodeKind::MaterialFlow
         } else {
             CodeKind::Other
         };
@@ -167,7 +172,7 @@ impl ScannedCode {
                     Err(why) => refusal = Some(why.error()),
                 }
             }
-            CodeKind::CaseReceipt | CodeKind::Other => {}
+            CodeKind::CaseReceipt | CodeKind::MaterialFlow | CodeKind::Other => {}
         }
         CodeTarget {
             code: self.clone(),

@@ -341,6 +341,8 @@ fn codes_are_classified_by_their_shape() {
             CodeKind::PersonalCode,
         ),
         ("441500202612060050003", CodeKind::CaseReceipt),
+        ("WL44150020261206005001", CodeKind::MaterialFlow),
+        ("WL4415002026120600500", CodeKind::Other),
         ("441500202613060050003", CodeKind::Other),
         ("44150020261206005000", CodeKind::Other),
         ("hello", CodeKind::Other),

@@ -14,6 +14,7 @@ fn ready(s: &mut Store, case_id: &str, seq: i64) {
             note: String::new(),
             source: "backoffice:sys".into(),
             at: NOW,
+            flow: None,
         }],
         last_seq: seq,
     };

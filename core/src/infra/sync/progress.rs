@@ -24,6 +24,10 @@ pub struct CaseEvent {
     pub note: String,
     pub source: String,
     pub at: i64,
+    /// A material-flow sign-off (F3): the package whose paper of this case was signed for at
+    /// the receiving end; the progress is then the case's unchanged.
+    #[serde(default)]
+    pub flow: Option<String>,
 }
 
 /// A page of the feed.
@@ -49,6 +53,10 @@ pub fn apply(store: &mut Store, page: &CaseEvents) -> Result<usize, SyncError> {
     let changed = store.transact(|tx| {
         let mut changed = 0;
         for e in &page.events {
+            if let Some(flow_no) = &e.flow {
+                changed += crate::domain::flow::mark_received(tx, &e.case_id, flow_no, e.at)?;
+                continue;
+            }
             if CaseProgress::parse(&e.progress).is_none() {
                 continue;
             }
@@ -97,6 +105,7 @@ mod tests {
             note: note.into(),
             source: "backoffice:sys-1".into(),
             at: NOW + seq,
+            flow: None,
         }
     }
 
