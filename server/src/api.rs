@@ -165,6 +165,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::cases::handlers::report,
         crate::cases::handlers::feed,
         crate::cases::handlers::pickup_check,
+        crate::cases::handlers::flow,
     ),
     components(schemas(
         HealthResponse,
@@ -241,6 +242,13 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::cases::pickup::PickupAllowed,
         crate::cases::pickup::PickupPayload,
         crate::cases::pickup::PickupView,
+        crate::cases::flow::FlowMaterial,
+        crate::cases::flow::FlowPayload,
+        crate::cases::flow::FlowPayloadCase,
+        crate::cases::flow::SignoffPayload,
+        crate::cases::flow::FlowEntry,
+        crate::cases::flow::FlowView,
+        crate::cases::flow::CaseFlow,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -248,7 +256,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         (name = "auth", description = "Clerk login with a UKey certificate, sessions and offline grants"),
         (name = "queue", description = "The hall's queue at the desk: the verbs (idempotent by request_id, serialised per hall), the desk state, the hall's event stream (SSE: `snapshot`, or with Last-Event-ID the missed events, then live ones), tickets from a reception PC, visits and ratings (the `visit` and `rating` sync record kinds: their payload schemas are VisitPayload and RatingPayload)"),
         (name = "hall", description = "Hall devices (call screen, kiosk): pairing with a one-time code for a cookie, their pages (text/html), the hall snapshot and event stream, tickets from the kiosk. Only ticket and window numbers are ever shown"),
-        (name = "cases", description = "The hall's case record: cases arrive as `case` sync records (the workstation's case JSON; a case number the hall holds for another case is refused with `case_no_clash` and kept aside for IT); clerks with `query` or `issue` search them by number, ID number or name within their departments; approval systems report progress with a system token; each workstation pulls the progress of the cases it holds; an issuing window asks `pickup-check` before a handover and records it as a `pickup` sync record (schema PickupPayload; refused per record with `invalid_pickup` or `pickup_case_unknown`, a handover the rules refuse on arrival is kept with its `flag`)"),
+        (name = "cases", description = "The hall's case record: cases arrive as `case` sync records (the workstation's case JSON; a case number the hall holds for another case is refused with `case_no_clash` and kept aside for IT); clerks with `query` or `issue` search them by number, ID number or name within their departments; approval systems report progress with a system token; each workstation pulls the progress of the cases it holds; an issuing window asks `pickup-check` before a handover and records it as a `pickup` sync record (schema PickupPayload; refused per record with `invalid_pickup` or `pickup_case_unknown`, a handover the rules refuse on arrival is kept with its `flag`); a window sends its paper to a department in a material-flow package, a `flow` sync record (schema FlowPayload), and the receiving end finds it with `GET /flows/{no}` and signs for it with one `flow_signoff` record per case (schema SignoffPayload; refused per record with `invalid_flow` or `flow_unknown`); a sign-off reaches the sending workstation through its feed as a step carrying `flow`)"),
         (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]

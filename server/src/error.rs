@@ -113,6 +113,7 @@ error_codes! {
     PickupPersonMismatch = "pickup_person_mismatch",
     PickupLockerInUse = "pickup_locker_in_use",
     PickupAlreadyDone = "pickup_already_done",
+    FlowUnknown = "flow_unknown",
 }
 
 impl std::fmt::Display for ErrorCode {

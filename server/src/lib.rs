@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/case-events", get(cases::handlers::feed))
         .route("/cases", get(cases::handlers::search))
         .route("/cases/{case}", get(cases::handlers::detail))
+        .route("/flows/{no}", get(cases::handlers::flow))
         .route(
             "/cases/{case}/pickup-check",
             post(cases::handlers::pickup_check),

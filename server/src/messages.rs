@@ -89,6 +89,7 @@ impl ErrorCode {
             }
             ErrorCode::PickupLockerInUse => "该智能柜格口编码正在使用，请换一个格口",
             ErrorCode::PickupAlreadyDone => "该案件结果已被领取",
+            ErrorCode::FlowUnknown => "本大厅没有该物料流转单，请核对流转单号",
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
         }
@@ -200,6 +201,10 @@ pub fn record_problem(p: RecordProblem) -> &'static str {
             "领取记录内容错误（领取人、领取方式或交接照片信息无效），中心服务拒收"
         }
         RecordProblem::PickupCaseUnknown => "本大厅没有该案件，领取记录未被接收",
+        RecordProblem::InvalidFlow => {
+            "物料流转记录内容错误（流转单号、办件或材料信息无效），中心服务拒收"
+        }
+        RecordProblem::FlowUnknown => "本大厅没有该物料流转单或其中的办件，流转记录未被接收",
         RecordProblem::CaseNoClash => {
             "案件编号与本大厅已有的另一件案件重复，中心服务未合并，已留存待管理员核对"
         }

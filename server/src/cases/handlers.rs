@@ -247,3 +247,39 @@ pub async fn feed(
     let last_seq = events.last().map_or(q.after.max(0), |e| e.seq);
     Ok(Json(CaseEvents { events, last_seq }))
 }
+
+/// A material-flow package of the hall (F3), for the receiving end that scanned its slip:
+/// its cases with their paper and who signed for them. The sign-off itself arrives as
+/// `flow_signoff` records through `/sync/push`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows/{no}",
+    tag = "cases",
+    params(("no" = String, Path, description = "The package number (WL + hall code + yyyymmdd + window + sequence, 22 characters)")),
+    security(("workstation_signature" = [], "bearer" = [])),
+    responses(
+        (status = 200, description = "The package", body = super::flow::FlowView),
+        (status = 400, description = "bad_request: not a package number", body = ErrorBody),
+        (status = 401, description = "Unsigned request or no clerk session", body = ErrorBody),
+        (status = 403, description = "permission_denied: the clerk lacks issue; workstation_disabled", body = ErrorBody),
+        (status = 404, description = "flow_unknown: no such package in this hall", body = ErrorBody),
+    )
+)]
+pub async fn flow(
+    State(state): State<AppState>,
+    s: ClerkSession,
+    Path(no): Path<String>,
+) -> Result<Json<super::flow::FlowView>> {
+    if !s.clerk.permissions.iter().any(|p| p == "issue") {
+        return Err(Error::PermissionDenied {
+            detail: format!("clerk {} lacks issue", s.clerk.id),
+        });
+    }
+    let no = no.trim().to_uppercase();
+    if !super::flow::is_flow_no(&no) {
+        return Err(bad("not a package number"));
+    }
+    Ok(Json(
+        super::flow::view(&state.db.pool, &s.ws.hall_code, &no).await?,
+    ))
+}

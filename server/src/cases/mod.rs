@@ -16,6 +16,7 @@
 //!   name (`GET /cases`), within their departments.
 
 pub mod admin;
+pub mod flow;
 pub mod handlers;
 pub mod payload;
 pub mod pickup;
@@ -50,6 +51,8 @@ pub enum CaseProblem {
     LockerInUse,
     /// Handover: the result was already handed over.
     AlreadyPickedUp,
+    /// Material flow: no such package in this hall.
+    FlowUnknown,
 }
 
 impl CaseProblem {
@@ -63,12 +66,13 @@ impl CaseProblem {
             CaseProblem::PersonMismatch => ErrorCode::PickupPersonMismatch,
             CaseProblem::LockerInUse => ErrorCode::PickupLockerInUse,
             CaseProblem::AlreadyPickedUp => ErrorCode::PickupAlreadyDone,
+            CaseProblem::FlowUnknown => ErrorCode::FlowUnknown,
         }
     }
 
     pub fn status(self) -> StatusCode {
         match self {
-            CaseProblem::Unknown => StatusCode::NOT_FOUND,
+            CaseProblem::Unknown | CaseProblem::FlowUnknown => StatusCode::NOT_FOUND,
             CaseProblem::OutOfScope => StatusCode::FORBIDDEN,
             CaseProblem::PersonMismatch => StatusCode::FORBIDDEN,
             _ => StatusCode::CONFLICT,
@@ -254,9 +258,12 @@ pub struct CaseEvent {
     pub case_no: Option<String>,
     pub progress: Progress,
     pub note: String,
-    /// desk, backoffice:<system id>, admin, issuing:<workstation>
+    /// desk, backoffice:<system id>, admin, issuing:<workstation>, flow:<workstation>
     pub source: String,
     pub at: i64,
+    /// A material-flow sign-off (F3): the package whose paper of this case was signed for;
+    /// `progress` is then the case's, unchanged.
+    pub flow: Option<String>,
 }
 
 /// A case with its materials and progress history.
@@ -267,6 +274,8 @@ pub struct CaseDetail {
     pub history: Vec<CaseEvent>,
     /// Handovers at issuing windows (H2).
     pub pickups: Vec<pickup::PickupView>,
+    /// The packages its paper travelled in (F3), with the receiving end's sign-off.
+    pub flows: Vec<flow::CaseFlow>,
 }
 
 /// A progress report of the back office.

@@ -96,6 +96,26 @@ pub async fn append_event(
     source: &str,
     at: i64,
 ) -> Result<i64> {
+    append(
+        tx, holder, case_id, case_no, progress, note, source, at, None,
+    )
+    .await
+}
+
+/// Appends a step to the feed of the workstation `holder`, with the package number of a
+/// material-flow sign-off (F3) when it is one.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    holder: &str,
+    case_id: &str,
+    case_no: Option<&str>,
+    progress: Progress,
+    note: &str,
+    source: &str,
+    at: i64,
+    flow: Option<&str>,
+) -> Result<i64> {
     let seq: i64 = sqlx::query(
         "INSERT INTO case_feed_heads (workstation, last_seq) VALUES ($1, 1) \
          ON CONFLICT (workstation) DO UPDATE SET last_seq = case_feed_heads.last_seq + 1 \
@@ -106,8 +126,8 @@ pub async fn append_event(
     .await?
     .try_get(0)?;
     sqlx::query(
-        "INSERT INTO case_events (workstation, seq, case_id, case_no, progress, note, source, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO case_events (workstation, seq, case_id, case_no, progress, note, source, at, flow) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(holder)
     .bind(seq)
@@ -117,6 +137,7 @@ pub async fn append_event(
     .bind(note)
     .bind(source)
     .bind(at)
+    .bind(flow)
     .execute(&mut **tx)
     .await?;
     Ok(seq)
@@ -372,7 +393,7 @@ pub async fn detail(
     })
     .collect::<Result<Vec<_>>>()?;
     let history = sqlx::query(
-        "SELECT seq, case_id, case_no, progress, note, source, at FROM case_events \
+        "SELECT seq, case_id, case_no, progress, note, source, at, flow FROM case_events \
          WHERE case_id = $1 ORDER BY at, seq",
     )
     .bind(&case.id)
@@ -382,11 +403,13 @@ pub async fn detail(
     .map(event)
     .collect::<Result<Vec<_>>>()?;
     let pickups = super::pickup::of_case(pool, &case.id).await?;
+    let flows = super::flow::of_case(pool, &case.id).await?;
     Ok(CaseDetail {
         case,
         materials,
         history,
         pickups,
+        flows,
     })
 }
 
@@ -400,6 +423,7 @@ fn event(r: &AnyRow) -> Result<CaseEvent> {
         note: r.try_get(4)?,
         source: r.try_get(5)?,
         at: r.try_get(6)?,
+        flow: r.try_get(7)?,
     })
 }
 
@@ -409,7 +433,7 @@ pub const FEED_LIMIT: i64 = 500;
 /// The progress steps of the cases `workstation` holds, after `after`.
 pub async fn feed(pool: &sqlx::AnyPool, workstation: &str, after: i64) -> Result<Vec<CaseEvent>> {
     sqlx::query(
-        "SELECT seq, case_id, case_no, progress, note, source, at FROM case_events \
+        "SELECT seq, case_id, case_no, progress, note, source, at, flow FROM case_events \
          WHERE workstation = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(workstation)

@@ -266,6 +266,11 @@ pub enum RecordProblem {
     InvalidPickup,
     /// A handover of a case this hall's record does not hold.
     PickupCaseUnknown,
+    /// A `flow` or `flow_signoff` record whose payload is not a package or a sign-off (F3).
+    InvalidFlow,
+    /// A package naming a case this hall does not hold, or a sign-off of a package (or a
+    /// case in it) this hall does not hold.
+    FlowUnknown,
 }
 
 impl RecordProblem {
@@ -287,6 +292,8 @@ impl RecordProblem {
             RecordProblem::CaseNoClash => "case_no_clash",
             RecordProblem::InvalidPickup => "invalid_pickup",
             RecordProblem::PickupCaseUnknown => "pickup_case_unknown",
+            RecordProblem::InvalidFlow => "invalid_flow",
+            RecordProblem::FlowUnknown => "flow_unknown",
         }
     }
 

@@ -69,6 +69,23 @@ pub async fn push(
         } else {
             None
         };
+        let flow = if r.kind == "flow" || r.kind == "flow_signoff" {
+            let checked = match crate::cases::flow::check_record(&r.kind, text) {
+                Ok(f) => f,
+                Err(problem) => {
+                    acks.push(problem.ack(&r.id, r.version));
+                    continue;
+                }
+            };
+            let hall = hall_of(&mut tx, workstation).await?;
+            if let Some(problem) = crate::cases::flow::precheck(&mut tx, &hall, &checked).await? {
+                acks.push(problem.ack(&r.id, r.version));
+                continue;
+            }
+            Some((hall, checked))
+        } else {
+            None
+        };
         if let Some(c) = &case {
             let clash =
                 crate::cases::store::clash(&mut tx, workstation, r, c, text, now_ms).await?;
@@ -95,6 +112,9 @@ pub async fn push(
                 if let Some(c) = &case {
                     crate::cases::store::extract(&mut tx, case_index, workstation, c, now_ms)
                         .await?;
+                }
+                if let Some((hall, f)) = &flow {
+                    crate::cases::flow::extract(&mut tx, workstation, hall, f, now_ms).await?;
                 }
                 if let Some((hall, p)) = &pickup {
                     crate::cases::pickup::extract(

@@ -526,5 +526,6 @@ pub async fn clerk_session(server: &Running, ws: &Ws, permissions: &[&str]) -> S
     .unwrap();
     token
 }
+pub mod cases;
 pub mod chromium;
 pub mod queue;

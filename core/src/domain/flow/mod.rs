@@ -310,7 +310,8 @@ pub fn create(
             "materials": c.materials,
         })).collect::<Vec<_>>(),
     });
-    crate::infra::sync::outbox::enqueue_record(&tx, "flow", &no, 1, &payload, at_ms)
+    let record = uuid::Uuid::now_v7().to_string();
+    crate::infra::sync::outbox::enqueue_record(&tx, "flow", &record, 1, &payload, at_ms)
         .map_err(|e| FlowError::Store(e.to_string()))?;
     audit::record(
         &tx,
