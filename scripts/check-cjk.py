@@ -43,6 +43,7 @@ ALLOW_LIST = {
     "core/src/domain/intake/labels.rs": "label table: case states, decisions, receipt forms, ID sources, lights",
     "core/src/domain/document/notices.rs": "document wording: the notices' and receipts' printed text",
     "core/src/domain/issuing/wording.rs": "document wording: the pickup slip's printed text, the handover sentences",
+    "core/src/domain/flow/wording.rs": "document wording: the 物料流转单's printed text, the sentences after a package or a sign-off",
     "core/src/domain/intake/wording.rs": "document wording: the intake notices' dates, material lines, default bodies",
     "core/src/domain/visit/labels.rs": "label table: rating levels and reasons, the citizen screen's prompts",
     "core/src/domain/catalog/labels.rs": "label table: item kinds, material forms, search match reasons",

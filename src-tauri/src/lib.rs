@@ -7,6 +7,7 @@ mod camera;
 mod commands;
 mod enroll;
 mod events;
+mod flow;
 mod intake;
 mod ipc;
 mod issuing;

@@ -185,6 +185,9 @@ struct ServerRows {
     extracted: Vec<String>,
     /// Handovers stored: record id, case id.
     pickups: Vec<(String, String)>,
+    /// The workstation's case feed (issue 18): steps, distinct cases in it, last seq, the
+    /// head's seq.
+    feed: (i64, i64, i64, i64),
 }
 
 fn server_db_rows(server_dir: &Path) -> ServerRows {
@@ -217,11 +220,21 @@ fn server_db_rows(server_dir: &Path) -> ServerRows {
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
+    let feed = conn
+        .query_row(
+            "SELECT count(*), count(DISTINCT case_id), coalesce(max(seq), 0),
+                    coalesce((SELECT last_seq FROM case_feed_heads WHERE workstation = ?1), 0)
+             FROM case_events WHERE workstation = ?1",
+            [WS],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
     ServerRows {
         records,
         audits,
         extracted,
         pickups,
+        feed,
     }
 }
 
@@ -396,7 +409,9 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         audits: server_audits,
         extracted: case_record,
         pickups: server_pickups,
+        feed: (feed_steps, feed_cases, feed_last, feed_head),
     } = server_db_rows(&server_dir);
+    let feed_held = yichuang_core::infra::sync::progress::position(&mut store).unwrap();
 
     let local: std::collections::HashMap<&str, i64> =
         ledger.cases.iter().map(|(i, v)| (i.as_str(), *v)).collect();
@@ -439,7 +454,7 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     println!(
         "faults: kills={} (workstation={ws_kills} [during_intake={kills_in_intake} sync_only={kills_in_sync}] server={server_kills}) intakes_committed_seen={intakes_reported} second_senders={second_senders} \
          faults={} [{}] records={} (cases={} audit={}) blobs={} duplicates={} lost={} lost_audit={} \
-         extra_audit={extra_audit} unextracted_cases={unextracted} pickups={n_pickups} pickup_mismatch={pickup_mismatch} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
+         extra_audit={extra_audit} unextracted_cases={unextracted} pickups={n_pickups} pickup_mismatch={pickup_mismatch} feed_steps={feed_steps} feed_held={feed_held}/{feed_last} corrupt_blobs={corrupt_blobs} audit_intact={} drain={drain_s:.1}s total={:.1}s",
         ws_kills + server_kills,
         proxy.counts.faults(),
         proxy.counts.summary(),
@@ -465,6 +480,19 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     );
     assert!(n_pickups > 0, "handovers were part of the run");
     assert_eq!(pickup_mismatch, 0, "handovers lost, doubled or misplaced");
+    // The progress feed: one 已受理 step per case taken in (none lost, none doubled), numbered
+    // without gaps, and the workstation read it to its end through the faults.
+    assert_eq!(
+        (feed_steps, feed_cases),
+        (ledger.cases.len() as i64, ledger.cases.len() as i64),
+        "progress steps lost or doubled"
+    );
+    assert_eq!(
+        (feed_last, feed_head),
+        (feed_steps, feed_steps),
+        "feed numbering"
+    );
+    assert_eq!(feed_held, feed_last, "the workstation's feed position");
     assert_eq!((lost_audit, extra_audit), (0, 0), "audit entries");
     assert_eq!(corrupt_blobs, 0, "blobs byte-identical");
     assert_eq!(check["intact"], true, "server audit check: {check}");

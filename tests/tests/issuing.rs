@@ -4,6 +4,10 @@
 //! window, scans the receipt's QR code with the serial gun, reads the pickup person's card,
 //! takes the handover photo, chooses a locker and confirms; the receipt printer prints the
 //! pickup slip; the server holds the case 已领取 with the person masked and the photo stored.
+//!
+//! F3: 张三 sends the case's paper to its department in a material-flow package, whose slip
+//! comes out of the A4 printer; 李四 at the receiving end scans the slip's number with the gun
+//! and signs for it; the server shows the paper received and 张三's history says so.
 
 use std::time::Duration;
 
@@ -13,6 +17,7 @@ use yichuang_e2e::issuing::{
     issuing_app, open_issuing_as, report_ready, scan_until_ready, server_case, take_in,
 };
 use yichuang_e2e::webdriver::{click, until, wait_attr, wait_text};
+use yichuang_e2e::{pdf_texts, App};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_a_case_taken_in_at_one_desk_is_made_ready_by_the_back_office_and_handed_over_at_the_issuing_window(
@@ -139,6 +144,134 @@ async fn h2_a_case_taken_in_at_one_desk_is_made_ready_by_the_back_office_and_han
             )
             .await
             .context("the handed-over result is not shown as 已领取")?;
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result
+}
+
+/// The history of the logged-in clerk shows `case_no`'s paper as `flow` (sent / received),
+/// once the sync brought it.
+async fn history_flow(app: &App, case_no: &str, flow: &str) -> Result<()> {
+    let client = &app.client;
+    click(client, "[data-menu=history]").await?;
+    let css =
+        format!("[data-testid=history-row][data-case-no='{case_no}'] [data-testid=history-flow]");
+    until(
+        Duration::from_secs(30),
+        "the paper's state in the history",
+        || async {
+            click(client, "[data-testid=history-search]").await?;
+            let shown = wait_attr(client, &css, "data-flow", Duration::from_secs(1), |f| {
+                f == flow
+            })
+            .await;
+            Ok(shown.is_ok())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f3_the_windows_paper_travels_on_a_material_flow_slip_and_is_signed_for_by_scanning_it(
+) -> Result<()> {
+    let mut app = issuing_app("flow", 4).start().await?;
+    app.login("张三").await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            let case_no = take_in(&app).await?;
+
+            // 物料流转: the case's paper waits; ticked and sent, the slip prints.
+            click(client, "[data-menu=flow]").await?;
+            let row = format!("[data-testid=flow-pending-row][data-case='{case_no}']");
+            wait_text(client, &row, Duration::from_secs(5)).await?;
+            click(client, &format!("{row} [data-testid=flow-check]")).await?;
+            click(client, "[data-testid=flow-create]").await?;
+            let message = wait_text(
+                client,
+                "[data-testid=flow-message]",
+                Duration::from_secs(15),
+            )
+            .await
+            .context("no package made")?;
+            ensure!(message.contains("流转单已打印"), "{message}");
+            let no = message
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|w| w.starts_with("WL") && w.len() == 22)
+                .with_context(|| format!("no package number in {message:?}"))?
+                .to_owned();
+            let slips: Vec<String> = pdf_texts(&app.ws.data_dir().join("a4-simulated"))?
+                .into_iter()
+                .filter(|t| t.contains("物料流转单"))
+                .collect();
+            ensure!(
+                slips.len() == 1,
+                "{} material-flow slips printed",
+                slips.len()
+            );
+            ensure!(
+                slips[0].contains(&no) && slips[0].contains(&case_no),
+                "the slip: {}",
+                slips[0]
+            );
+            history_flow(&app, &case_no, "sent").await?;
+
+            // The receiving end: 李四 scans the slip with the gun and signs for all.
+            click(client, "[data-testid=logout]").await?;
+            app.login("李四").await?;
+            click(client, "[data-menu=receive]").await?;
+            wait_text(
+                client,
+                "[data-testid=flow-receive-page]",
+                Duration::from_secs(5),
+            )
+            .await?;
+            app.sim(&format!("scan {no}"))?;
+            let entry = format!("[data-testid=flow-entry][data-case='{case_no}']");
+            wait_attr(
+                client,
+                &entry,
+                "data-received",
+                Duration::from_secs(10),
+                |r| r == "false",
+            )
+            .await
+            .context("the scanned package is not listed")?;
+            click(client, "[data-testid=flow-sign-all]").await?;
+            let signed = wait_text(client, "[data-testid=flow-signed]", Duration::from_secs(10))
+                .await
+                .context("no sign-off message")?;
+            ensure!(signed.contains("已签收 1 件"), "{signed}");
+
+            // The server: the case's paper received at window 4 by 李四.
+            let v = server_case(&app, &case_no, "the sign-off on the server", |v| {
+                v["flows"][0]["received_at"].is_number()
+            })
+            .await?;
+            ensure!(
+                v["flows"][0]["no"] == no.as_str() && v["flows"][0]["received_by"] == "T-LS",
+                "{v}"
+            );
+
+            // Scanned again: already signed for, nothing left to sign.
+            app.sim(&format!("scan {no}"))?;
+            wait_attr(
+                client,
+                &entry,
+                "data-received",
+                Duration::from_secs(10),
+                |r| r == "true",
+            )
+            .await
+            .context("the signed-for case is not shown as received")?;
+
+            // 张三's history follows through the case feed.
+            click(client, "[data-testid=logout]").await?;
+            app.login("张三").await?;
+            history_flow(&app, &case_no, "received").await?;
             Ok(())
         })
         .await;

@@ -43,6 +43,8 @@ export const keymap = {
     { keys: 'Alt+2', action: 'drafts', help: '暂存件', needs: 'accept' },
     { keys: 'Alt+3', action: 'history', help: '已办历史', needs: 'query' },
     { keys: 'Alt+4', action: 'issuing', help: '出件（结果领取）', needs: 'issue' },
+    { keys: 'Alt+5', action: 'flow', help: '物料流转', needs: 'accept' },
+    { keys: 'Alt+6', action: 'receive', help: '物料签收', needs: 'issue' },
   ],
   /** 出件: find by the card, hand over. */
   issuing: [

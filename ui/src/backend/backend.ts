@@ -19,6 +19,7 @@ import type {
 import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
 import type { IssuingApi } from './issuing'
+import type { FlowApi } from './flow'
 import type { VisitApi } from './visit'
 
 export type Unsubscribe = () => void
@@ -68,6 +69,8 @@ export interface Backend {
   camera: CameraApi
   /** The issuing window: find results, hand them over, the photo (H1–H2). */
   issuing: IssuingApi
+  /** The material flow: packages of the window's paper, the receiving end's sign-off (F3). */
+  flow: FlowApi
   /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */
   visit: VisitApi
   /** The sync page: status read from the store now, refused records and files (issue 6). */

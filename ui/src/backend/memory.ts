@@ -18,6 +18,7 @@ import { MemoryVisit } from './memoryVisit'
 import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
 import { MemoryIssuing } from './memoryIssuing'
+import { MemoryFlow } from './memoryFlow'
 import { pinRule } from '../clerk/pinRules'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -92,6 +93,7 @@ export class MemoryBackend implements Backend {
   camera = new MemoryCamera()
   visit = new MemoryVisit()
   issuing = new MemoryIssuing()
+  flow = new MemoryFlow()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
   syncNowCalls = 0

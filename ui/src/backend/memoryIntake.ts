@@ -79,6 +79,7 @@ const initials: Record<string, string> = { 'GA-HJ-0301': 'hjzm' }
 export const sampleLabels: IntakeLabels = {
   case_states: { draft: '暂存', accepted: '已受理', deferred: '容缺受理', rejected: '不予受理', supplement: '补正补齐', withdrawn: '已撤回' },
   case_progress: { received: '已受理', in_review: '审批中', approved: '办结（准予许可）', denied: '办结（不予许可）', ready: '待领取', picked_up: '已领取' },
+  flow_states: { sent: '材料流转中', received: '材料已签收' },
   decision_kinds: { accept: '受理', deferred: '容缺受理', reject: '不予受理', supplement: '补正补齐' },
   received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
   id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
@@ -315,6 +316,8 @@ export class MemoryIntake implements IntakeApi {
         print_count: c.print_count,
         progress: null,
         progress_note: null,
+        flow_state: null,
+        flow_no: null,
       }))
     return ok({ rows, more: false })
   }

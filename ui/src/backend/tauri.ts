@@ -105,6 +105,14 @@ export const tauriBackend: Backend = {
     handover: (input) => commands.issueHandover(input),
     photo: () => commands.issuePhoto(),
   },
+  flow: {
+    pending: () => commands.flowPending(),
+    list: () => commands.flowList(),
+    create: (caseIds) => commands.flowCreate(caseIds),
+    reprint: (no) => commands.flowReprint(no),
+    find: (no) => commands.flowFind(no),
+    sign: (no, caseIds) => commands.flowSign(no, caseIds),
+  },
   visit: {
     view: () => commands.citizenView(),
     labels: () => commands.citizenLabels(),

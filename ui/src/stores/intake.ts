@@ -259,12 +259,18 @@ export const useIntakeStore = defineStore('intake', () => {
    * code fills the applicant. */
   /** A case receipt's number scanned (D1): the workbench opens that case in the history. */
   const openCase = ref<string | null>(null)
+  /** A material-flow slip's number scanned (F3): the workbench opens its sign-off. */
+  const openFlow = ref<string | null>(null)
 
   async function onCode(t: CodeTarget) {
     cameraFor.value = null
     error.value = null
     if (t.code.kind === 'case_receipt') {
       openCase.value = t.code.text.trim()
+      return
+    }
+    if (t.code.kind === 'material_flow') {
+      openFlow.value = t.code.text.trim()
       return
     }
     const label = t.ticket ? `取号凭条 ${t.ticket}` : t.appointment ? `预约 ${t.appointment}` : ''
@@ -503,6 +509,7 @@ export const useIntakeStore = defineStore('intake', () => {
     pick,
     onCode,
     openCase,
+    openFlow,
     onAttached,
     answer,
     undoAnswer,

@@ -1,9 +1,9 @@
-// The clerk-facing names of intake's states, back-office progress, decisions, receipt forms, ID sources, lights,
+// The clerk-facing names of intake's states, back-office progress, material flow, decisions, receipt forms, ID sources, lights,
 // card types, sexes and permissions,
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseProgress, CaseState, DecisionKind, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
+import type { CardKind, CaseProgress, CaseState, DecisionKind, FlowState, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -21,6 +21,7 @@ export const useLabelsStore = defineStore('labels', () => {
 
   const state = (s: CaseState) => labels.value?.case_states[s] ?? ''
   const progress = (p: CaseProgress) => labels.value?.case_progress[p] ?? ''
+  const flowState = (f: FlowState) => labels.value?.flow_states[f] ?? ''
   const decision = (k: DecisionKind) => labels.value?.decision_kinds[k] ?? ''
   const received = (r: ReceivedAs) => labels.value?.received_as[r] ?? ''
   const idSource = (s: IdSource) => labels.value?.id_sources[s] ?? ''
@@ -33,5 +34,5 @@ export const useLabelsStore = defineStore('labels', () => {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, progress, decision, received, idSource, light, cardKind, sex, permission, entries }
+  return { labels, load, state, progress, flowState, decision, received, idSource, light, cardKind, sex, permission, entries }
 })

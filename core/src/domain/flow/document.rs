@@ -29,7 +29,7 @@ pub fn slip(
                     .iter()
                     .map(|m| w::material(&m.name, &m.form, m.pages))
                     .collect::<Vec<_>>()
-                    .join("；"),
+                    .join("\n"),
                 String::new(),
             ]
         })
@@ -51,12 +51,13 @@ pub fn slip(
             Block::Paragraph(Paragraph::body(w::INTRO)),
             Block::Table(Table {
                 columns: vec![
-                    Column::new(w::COLUMNS[0], 0.8).centered(),
-                    Column::new(w::COLUMNS[1], 3.4),
-                    Column::new(w::COLUMNS[2], 2.4),
-                    Column::new(w::COLUMNS[3], 2.4),
-                    Column::new(w::COLUMNS[4], 3.6),
-                    Column::new(w::COLUMNS[5], 1.2).centered(),
+                    // The case number (21 digits) on one line: the receiving end reads it.
+                    Column::new(w::COLUMNS[0], 1.1).centered(),
+                    Column::new(w::COLUMNS[1], 4.4),
+                    Column::new(w::COLUMNS[2], 2.2),
+                    Column::new(w::COLUMNS[3], 2.3),
+                    Column::new(w::COLUMNS[4], 3.2),
+                    Column::new(w::COLUMNS[5], 1.1).centered(),
                 ],
                 rows,
                 size: 10.0,

@@ -78,6 +78,17 @@ fn f3_the_windows_paper_leaves_in_one_package_and_is_signed_for_once() {
     );
     assert!(text.contains(a.case_no.as_deref().unwrap()));
     assert!(!text.contains(ID), "the full ID number is on the slip");
+    // Laid out with the bundled font, each case number stays on one line of its cell.
+    let font = crate::domain::document::font::bundled().unwrap();
+    let pages = crate::domain::document::layout::layout(&doc, font).unwrap();
+    let texts: Vec<&str> = pages.iter().flat_map(|p| p.texts()).collect();
+    for e in &flow.entries {
+        assert!(
+            texts.contains(&e.case_no.as_str()),
+            "{} wraps: {texts:?}",
+            e.case_no
+        );
+    }
     assert!(doc
         .blocks
         .iter()

@@ -16,7 +16,7 @@ pub const QR_CAPTION: &str = "接收时扫码签收";
 pub const SIGNATURES: [&str; 2] = ["移交人（签字）：", "接收人（签字）："];
 pub const INTRO: &str = "下列办件的纸质材料随本单移交，请接收部门逐件核对后扫描本单二维码签收。";
 
-/// One material in the table's cell: 「户口簿 原件 2页」.
+/// One material in the table's cell (one per line): 「户口簿 原件 2页」.
 pub fn material(name: &str, form: &str, pages: u32) -> String {
     format!("{name} {form} {pages}页")
 }

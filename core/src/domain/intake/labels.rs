@@ -32,6 +32,15 @@ impl Label for CaseProgress {
     }
 }
 
+impl Label for crate::domain::flow::FlowState {
+    fn label(self) -> &'static str {
+        match self {
+            crate::domain::flow::FlowState::Sent => "材料流转中",
+            crate::domain::flow::FlowState::Received => "材料已签收",
+        }
+    }
+}
+
 impl Label for DecisionKind {
     fn label(self) -> &'static str {
         match self {
@@ -145,6 +154,14 @@ table!(
 );
 
 table!(
+    /// 物料流转 by `FlowState` (F3).
+    FlowStateLabels {
+        sent: crate::domain::flow::FlowState::Sent,
+        received: crate::domain::flow::FlowState::Received,
+    }
+);
+
+table!(
     /// 决定 by `DecisionKind`.
     DecisionKindLabels {
         accept: DecisionKind::Accept,
@@ -226,6 +243,7 @@ table!(
 pub struct IntakeLabels {
     pub case_states: CaseStateLabels,
     pub case_progress: CaseProgressLabels,
+    pub flow_states: FlowStateLabels,
     pub decision_kinds: DecisionKindLabels,
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
@@ -240,6 +258,7 @@ impl IntakeLabels {
         IntakeLabels {
             case_states: CaseStateLabels::build(),
             case_progress: CaseProgressLabels::build(),
+            flow_states: FlowStateLabels::build(),
             decision_kinds: DecisionKindLabels::build(),
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
@@ -347,6 +366,7 @@ mod tests {
         for keys in [
             CaseStateLabels::keys(),
             CaseProgressLabels::keys(),
+            FlowStateLabels::keys(),
             DecisionKindLabels::keys(),
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),

@@ -64,6 +64,9 @@ pub struct HistoryRow {
     pub progress: Option<CaseProgress>,
     /// The back office's note with it (「证照已制好，请到 7 号窗口领取」).
     pub progress_note: Option<String>,
+    /// Where the case's paper is (F3): on a material-flow package, or signed for.
+    pub flow_state: Option<crate::domain::flow::FlowState>,
+    pub flow_no: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -189,11 +192,16 @@ fn row_of(r: &rusqlite::Row<'_>, cal: &WorkCalendar, today: Date) -> rusqlite::R
         print_count: r.get(9)?,
         progress,
         progress_note: r.get::<_, Option<String>>(11)?.filter(|n| !n.is_empty()),
+        flow_state: r
+            .get::<_, Option<String>>(12)?
+            .as_deref()
+            .and_then(crate::domain::flow::FlowState::parse),
+        flow_no: r.get(13)?,
     })
 }
 
 const COLUMNS: &str = "id, case_no, state, item_code, item_name, applicant_name, created_at,
-    decided_at, due_date, print_count, progress, progress_note";
+    decided_at, due_date, print_count, progress, progress_note, flow_state, flow_no";
 
 /// One page of the clerk's cases, newest first.
 pub fn search(
