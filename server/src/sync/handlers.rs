@@ -95,6 +95,7 @@ pub async fn push(
     let (acks, replays) = store::push(
         &state.db.pool,
         &state.auth.case_index,
+        state.upstream,
         ws,
         &req.records,
         &gate,

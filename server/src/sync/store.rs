@@ -15,6 +15,8 @@ use crate::error::Result;
 /// Upserts every record of a batch in one transaction and returns one acknowledgement per
 /// record, in order. The same batch sent again yields the same acknowledgements.
 ///
+/// `forward`: taken-in and withdrawn cases are enqueued for the upstream platform.
+///
 /// `audit` records are insert-only: one already held is acknowledged when re-sent with the
 /// same content (at any version) and otherwise kept aside in `audit_conflicts`, never applied
 /// (`audit_conflict`). `gate` says whether the batch's audit records may be stored at all (a
@@ -22,6 +24,7 @@ use crate::error::Result;
 pub async fn push(
     pool: &sqlx::AnyPool,
     case_index: &crate::cases::IndexKey,
+    forward: bool,
     workstation: &str,
     records: &[PushRecord],
     gate: &Gate,
@@ -93,8 +96,15 @@ pub async fn push(
                 }
                 crate::queue::visits::extract(&mut tx, workstation, r, text).await?;
                 if let Some(c) = &case {
-                    crate::cases::store::extract(&mut tx, case_index, workstation, c, now_ms)
-                        .await?;
+                    crate::cases::store::extract(
+                        &mut tx,
+                        case_index,
+                        workstation,
+                        c,
+                        forward,
+                        now_ms,
+                    )
+                    .await?;
                 }
                 if let Some((hall, p)) = &pickup {
                     crate::cases::pickup::extract(
