@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS upstream_outbox (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     sent_at BIGINT,
+    -- The sender (one start of one instance) that delivered it.
+    sent_by TEXT,
     UNIQUE (case_id, event)
 );
 -- The worker's claim: due pending rows, oldest first.

@@ -511,6 +511,8 @@ async fn i18_re_pushed_case_is_forwarded_once_and_nothing_without_forwarding() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn i18_two_instances_forward_each_case_exactly_once() {
+    use yichuang_server::upstream::{store, EventKind};
+    use yichuang_server::DatabaseKind;
     let Some(url) = pg_url() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let up = Upstream::start().await;
@@ -554,8 +556,49 @@ async fn i18_two_instances_forward_each_case_exactly_once() {
         "a case sent twice: {per_key:?}"
     );
     assert_eq!(seen.len(), cases.len());
+    // Both instances took part.
+    let senders: i64 =
+        sqlx::query("SELECT COUNT(DISTINCT sent_by) FROM upstream_outbox WHERE state = 'sent'")
+            .fetch_one(&a.state.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(senders, 2);
     a.stop().await;
     b.stop().await;
+
+    // The claim itself under contention: eight claimers at once on 200 due rows take each
+    // row exactly once.
+    let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+    let now = yichuang_server::Clock::now_ms(&yichuang_server::config::SystemClock);
+    let mut tx = pool.begin().await.unwrap();
+    for _ in 0..200 {
+        store::enqueue(&mut tx, &new_id(), EventKind::Accepted, now, now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let claimers = (0..8).map(|i| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let me = format!("claimer-{i}");
+            let mut got = Vec::new();
+            while let Some(c) = store::claim(&pool, DatabaseKind::Postgres, &me, now, 60_000)
+                .await
+                .unwrap()
+            {
+                got.push(c.id);
+            }
+            got
+        })
+    });
+    let mut all = Vec::new();
+    for c in claimers.collect::<Vec<_>>() {
+        all.extend(c.await.unwrap());
+    }
+    let distinct: std::collections::HashSet<&String> = all.iter().collect();
+    assert_eq!((all.len(), distinct.len()), (200, 200));
+    pool.close().await;
     drop_db(&db).await;
 }
 

@@ -98,7 +98,7 @@ pub async fn mark_sent(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE upstream_outbox SET state = 'sent', sent_at = $1, updated_at = $1, \
-           last_status = $2, claimed_by = NULL, lease_until = NULL \
+           last_status = $2, sent_by = claimed_by, claimed_by = NULL, lease_until = NULL \
          WHERE id = $3 AND claimed_by = $4 AND state = 'pending'",
     )
     .bind(now_ms)
