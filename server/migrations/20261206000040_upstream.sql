@@ -1,13 +1,14 @@
 -- Forwarding taken-in cases to the upstream (provincial) platform (issue 18): an outbox filled
--- in the push's transaction, one row per case event (the case taken in — 受理 or 容缺受理 —
--- and a taken-in case withdrawn, 撤回), sent by a background worker of any server instance.
+-- in the push's transaction, one row per case event (the case taken in — 受理 or 容缺受理 —,
+-- a taken-in case withdrawn, 撤回, its result handed over, 送达), sent by a background worker
+-- of any server instance.
 -- No citizen data here: the body is built at send time from the case tables.
 
 CREATE TABLE IF NOT EXISTS upstream_outbox (
     -- Also the `Idempotency-Key` of every attempt (the upstream drops a repeat).
     id TEXT PRIMARY KEY,
     case_id TEXT NOT NULL,
-    -- accepted, withdrawn
+    -- accepted, withdrawn, picked_up
     event TEXT NOT NULL,
     -- When the event happened (the desk's decision, or the withdrawal's arrival), Unix ms.
     occurred_at BIGINT NOT NULL,

@@ -723,6 +723,50 @@ mod tests {
     }
 
     #[test]
+    fn i18_upstream_flags_turn_forwarding_on() {
+        let (config, _) = Cli::try_parse_from(["yichuang-server"]).unwrap().split();
+        assert!(config.upstream.is_none(), "off without a URL");
+        let (config, _) = Cli::try_parse_from([
+            "yichuang-server",
+            "--upstream-url",
+            "https://up.example/cases",
+            "--upstream-timeout-secs",
+            "3",
+            "--upstream-max-attempts",
+            "4",
+            "--upstream-backoff-ms",
+            "250",
+            "--upstream-backoff-max-secs",
+            "60",
+        ])
+        .unwrap()
+        .split();
+        let up = config.upstream.unwrap();
+        assert_eq!(up.url.as_str(), "https://up.example/cases");
+        assert_eq!(
+            (
+                up.timeout,
+                up.max_attempts,
+                up.backoff,
+                up.backoff_max,
+                up.allow_http
+            ),
+            (
+                Duration::from_secs(3),
+                4,
+                Duration::from_millis(250),
+                Duration::from_secs(60),
+                false
+            )
+        );
+        assert!(Cli::try_parse_from(["yichuang-server", "--upstream-max-attempts", "0"]).is_err());
+        assert!(Cli::try_parse_from(["yichuang-server", "upstream", "retry"]).is_err());
+        assert!(
+            Cli::try_parse_from(["yichuang-server", "upstream", "retry", "x", "--dead"]).is_err()
+        );
+    }
+
+    #[test]
     fn bad_listen_address_is_rejected() {
         assert!(Cli::try_parse_from(["yichuang-server", "--listen", "nope"]).is_err());
     }

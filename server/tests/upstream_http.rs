@@ -336,6 +336,37 @@ async fn forwarded_after_retries(server: &Running, up: &Upstream) {
     assert_eq!(seen[3].body["event"], "withdrawn");
     assert_eq!(seen[3].body["case"]["decision"], "withdrawn");
     assert_ne!(seen[3].key, seen[0].key);
+
+    // 送达: the 容缺 case's result ready, then handed over to the applicant at a window.
+    let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
+    yichuang_server::cases::store::report(
+        &server.state.db.pool,
+        None,
+        &no_d,
+        yichuang_server::cases::Progress::Ready,
+        "",
+        "admin",
+        now,
+    )
+    .await
+    .unwrap();
+    let handover = json!({ "case_id": d, "case_no": no_d,
+        "person": { "name": "张三", "id_number": ID }, "authorised": false, "method": "on_site",
+        "locker_code": null, "tracking_no": null, "photo": "ab".repeat(32), "clerk_id": "T-issuer",
+        "picked_at": now + 1000 });
+    let pickup = json!({ "id": new_id(), "kind": "pickup", "version": 1, "payload": handover });
+    push(&ws, vec![pickup.clone()]).await;
+    push(&ws, vec![pickup]).await;
+    until_state(server, &d, "picked_up", "sent").await;
+    let seen = up.seen_for(&no_d);
+    assert_eq!(seen.len(), 2, "accepted and picked_up, once each");
+    let body = &seen[1].body;
+    assert_eq!(body["event"], "picked_up");
+    assert_eq!(body["occurred_at"], now + 1000);
+    assert_eq!(body["case"]["pickup"]["method"], "on_site");
+    assert_eq!(body["case"]["pickup"]["person"], "张* 4415**********123X");
+    assert!(!body.to_string().contains(ID));
+    assert!(seen[0].body["case"]["pickup"].is_null());
 }
 
 #[tokio::test]
@@ -669,4 +700,23 @@ async fn i18_a_claimed_row_is_neither_lost_by_a_stop_nor_held_by_a_dead_sender()
         server.stop().await;
         done_with(&config).await;
     }
+}
+
+#[tokio::test]
+async fn i18_a_plain_http_upstream_off_this_machine_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::sqlite(any_port(), dir.path());
+    config.upstream = Some(UpstreamConfig::new(
+        "http://192.0.2.7/cases".parse().unwrap(),
+    ));
+    let err = yichuang_server::Server::bind(config.clone())
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err.code(), "upstream_url_refused");
+    assert!(err.message().contains("https://"), "{}", err.message());
+    // Said explicitly (a test environment), it starts.
+    config.upstream.as_mut().unwrap().allow_http = true;
+    let server = Running::start(config).await;
+    server.stop().await;
 }

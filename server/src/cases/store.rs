@@ -452,7 +452,7 @@ pub async fn report(
     source: &str,
     now_ms: i64,
 ) -> Result<(CaseSummary, bool)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let row = sqlx::query(&format!(
         "SELECT {SUMMARY}, workstation FROM cases WHERE case_no = $1"
     ))

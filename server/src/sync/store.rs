@@ -15,7 +15,8 @@ use crate::error::Result;
 /// Upserts every record of a batch in one transaction and returns one acknowledgement per
 /// record, in order. The same batch sent again yields the same acknowledgements.
 ///
-/// `forward`: taken-in and withdrawn cases are enqueued for the upstream platform.
+/// `forward`: taken-in, withdrawn and handed-over cases are enqueued for the upstream
+/// platform.
 ///
 /// `audit` records are insert-only: one already held is acknowledged when re-sent with the
 /// same content (at any version) and otherwise kept aside in `audit_conflicts`, never applied
@@ -30,7 +31,7 @@ pub async fn push(
     gate: &Gate,
     now_ms: i64,
 ) -> Result<(Vec<Ack>, u64)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let mut acks = Vec::with_capacity(records.len());
     let mut replays = 0u64;
     let mut head_entry_held = false;
@@ -107,7 +108,7 @@ pub async fn push(
                     .await?;
                 }
                 if let Some((hall, p)) = &pickup {
-                    crate::cases::pickup::extract(
+                    let handed_over = crate::cases::pickup::extract(
                         &mut tx,
                         case_index,
                         workstation,
@@ -117,6 +118,17 @@ pub async fn push(
                         now_ms,
                     )
                     .await?;
+                    // 送达: the upstream platform hears of the result handed over.
+                    if forward && handed_over {
+                        crate::upstream::store::enqueue(
+                            &mut tx,
+                            &p.case_id,
+                            crate::upstream::EventKind::PickedUp,
+                            p.picked_at,
+                            now_ms,
+                        )
+                        .await?;
+                    }
                 }
             }
             Upsert::Replay => replays += 1,

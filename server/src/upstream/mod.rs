@@ -1,9 +1,11 @@
 //! Forwarding taken-in cases to an upstream (provincial) platform (issue 18, item 2).
 //!
 //! - **Outbox**: in the push's transaction, when a synced case is taken in (受理 `accepted` or
-//!   容缺受理 `deferred`) or a taken-in case is withdrawn (撤回), [`store::enqueue`] adds one row
-//!   to `upstream_outbox` — at most one per case and event (`UNIQUE (case_id, event)`), so a
-//!   re-pushed record never enqueues twice. Only when forwarding is configured.
+//!   容缺受理 `deferred`), a taken-in case is withdrawn (撤回) or its result is handed over at an
+//!   issuing window (送达, a `pickup` record), [`store::enqueue`] adds one row to
+//!   `upstream_outbox` — at most one per case and event (`UNIQUE (case_id, event)`), so a
+//!   re-pushed record never enqueues twice. Only when forwarding is configured. The back
+//!   office's steps (审批中, 办结) are not forwarded: they come from the approval side.
 //! - **Adapter**: one trait, [`adapter::UpstreamAdapter`]; the default
 //!   [`adapter::JsonHttpAdapter`] POSTs the [`UpstreamEvent`] JSON with an `Idempotency-Key`
 //!   header (the outbox row id, the same on every attempt), a bearer token, a timeout. Its
@@ -148,6 +150,8 @@ pub enum EventKind {
     Accepted,
     /// 撤回: a taken-in case withdrawn.
     Withdrawn,
+    /// 送达: the result handed over at an issuing window (the case's `pickup` tells how).
+    PickedUp,
 }
 
 impl EventKind {
@@ -155,13 +159,18 @@ impl EventKind {
         match self {
             EventKind::Accepted => "accepted",
             EventKind::Withdrawn => "withdrawn",
+            EventKind::PickedUp => "picked_up",
         }
     }
 
     pub fn parse(s: &str) -> Option<EventKind> {
-        [EventKind::Accepted, EventKind::Withdrawn]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            EventKind::Accepted,
+            EventKind::Withdrawn,
+            EventKind::PickedUp,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -310,6 +319,9 @@ pub struct UpstreamCase {
     /// The agent and the pickup person, masked.
     pub parties: Vec<UpstreamParty>,
     pub materials: Vec<crate::cases::CaseMaterial>,
+    /// The handover that counted (person masked, method, tracking number, locker code, the
+    /// photo's SHA-256 name, time), once the result is handed over.
+    pub pickup: Option<crate::cases::pickup::PickupView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -266,6 +266,10 @@ pub async fn body(pool: &sqlx::AnyPool, c: &Claimed) -> Result<Option<UpstreamEv
             })
             .collect::<Result<Vec<_>>>()?;
     let materials = crate::cases::store::materials(pool, &c.case_id).await?;
+    let pickup = crate::cases::pickup::of_case(pool, &c.case_id)
+        .await?
+        .into_iter()
+        .find(|p| p.flag.is_none());
     Ok(Some(UpstreamEvent {
         schema: SCHEMA.to_owned(),
         event_id: c.id.clone(),
@@ -286,6 +290,7 @@ pub async fn body(pool: &sqlx::AnyPool, c: &Claimed) -> Result<Option<UpstreamEv
             applicant: s.applicant,
             parties,
             materials,
+            pickup,
         },
     }))
 }
