@@ -50,8 +50,9 @@ pub struct AppState {
     pub sync: sync::SyncState,
     /// The hall queue: its rules and event wake-ups.
     pub queue: queue::QueueState,
-    /// Forwarding to the upstream platform is on: taken-in cases are enqueued.
-    pub upstream: bool,
+    /// Forwarding to the upstream platform is on (taken-in cases are enqueued): the sender's
+    /// wake-up, rung after a push of cases or handovers.
+    pub upstream: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl AppState {
@@ -68,7 +69,7 @@ impl AppState {
             auth,
             sync,
             queue: queue::QueueState::default(),
-            upstream: false,
+            upstream: None,
         })
     }
 }
@@ -218,7 +219,7 @@ impl Server {
             Ok(mut server) => {
                 server.state.queue.config = config.queue;
                 server.state.queue.tls = tls.is_some();
-                server.state.upstream = config.upstream.is_some();
+                server.state.upstream = config.upstream.as_ref().map(|_| Arc::default());
                 server.tls = tls;
                 server.reload = reload;
                 if let (DatabaseKind::Postgres, Some(url)) = (db.kind, &config.database_url) {
@@ -321,8 +322,9 @@ impl Server {
         let listener_task = reload
             .pg_url
             .map(|url| queue::spawn_pg_listener(url, state.queue.clone()));
+        let wake = state.upstream.clone().unwrap_or_default();
         let forwarder = reload.upstream.and_then(|config| {
-            upstream::worker::spawn(db.clone(), config, state.auth.clock.clone())
+            upstream::worker::spawn(db.clone(), config, state.auth.clock.clone(), wake)
                 .inspect_err(|e| {
                     tracing::error!(code = %e.code(), detail = %e.detail(), "upstream forwarding not started");
                 })

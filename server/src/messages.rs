@@ -277,7 +277,7 @@ pub fn upstream_counts(pending: i64, sent: i64, dead: i64) -> String {
 
 /// What `upstream retry` did.
 pub fn upstream_retried(n: u64) -> String {
-    format!("已将 {n} 条转发记录改为待发送，服务将立即重新发送")
+    format!("已将 {n} 条转发记录改为待发送，运行中的服务将在数秒内重新发送")
 }
 
 /// Words of a comprehensive window's department or post (综合窗口 takes in every department's

@@ -116,7 +116,8 @@ impl Upstream {
             .collect()
     }
 
-    /// The forwarding settings of the tests: fast retries, a short poll.
+    /// The forwarding settings of the tests: fast retries; a poll so long that nothing here
+    /// waits for it (a push wakes the sender, a retry falls due on time) unless a test says so.
     fn config(&self) -> UpstreamConfig {
         let mut c = UpstreamConfig::new(self.url.parse().unwrap());
         c.token = Some(TOKEN.into());
@@ -124,7 +125,7 @@ impl Upstream {
         c.max_attempts = 5;
         c.backoff = Duration::from_millis(100);
         c.backoff_max = Duration::from_millis(400);
-        c.poll = Duration::from_millis(50);
+        c.poll = Duration::from_secs(60);
         c
     }
 }
@@ -488,7 +489,10 @@ async fn i18_case_refused_upstream_is_given_up_and_sent_again_on_retry() {
     let dir = tempfile::tempdir().unwrap();
     let up = Upstream::start().await;
     for mut config in databases(dir.path()).await {
-        config.upstream = Some(up.config());
+        // `upstream retry` (another process in real life) is found by the poll.
+        let mut forwarding = up.config();
+        forwarding.poll = Duration::from_millis(50);
+        config.upstream = Some(forwarding);
         let server = Running::start(config.clone()).await;
         refused_then_retried(&server, &up).await;
         server.stop().await;
@@ -553,9 +557,7 @@ async fn i18_two_instances_forward_each_case_exactly_once() {
         let mut c = ServerConfig::sqlite(any_port(), tmp.path().join(name));
         c.database_url = Some(db.clone());
         c.auth.rate_limits.enroll_per_address.max = 1000;
-        let mut u = up.config();
-        u.poll = Duration::from_millis(20);
-        c.upstream = Some(u);
+        c.upstream = Some(up.config());
         c
     };
     let a = Running::start(config("a")).await;

@@ -88,6 +88,17 @@ pub async fn claim(
     }))
 }
 
+/// When the next pending row falls due (its backoff or a claim's lease ends), if any.
+pub async fn next_due(pool: &sqlx::AnyPool) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_at \
+           THEN lease_until ELSE next_at END) FROM upstream_outbox WHERE state = 'pending'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<Option<i64>, _>(0)?)
+}
+
 /// Delivered: `sent`, the claim ended. False when the claim was no longer this instance's.
 pub async fn mark_sent(
     pool: &sqlx::AnyPool,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use super::adapter::UpstreamAdapter;
@@ -21,6 +21,8 @@ pub struct Worker {
     pub adapter: Arc<dyn UpstreamAdapter>,
     pub config: UpstreamConfig,
     pub clock: Arc<dyn Clock>,
+    /// Rung after a push that may have enqueued a row: no wait for the next poll.
+    pub wake: Arc<Notify>,
 }
 
 /// What one step did.
@@ -84,10 +86,17 @@ impl Worker {
                     now,
                 )
                 .await?;
-                tracing::warn!(outbox = %claimed.id, event = claimed.event.as_str(),
-                    attempts = claimed.attempts, code = failure.kind.code(),
-                    status = failure.status, detail = %failure.detail, dead,
-                    "upstream delivery failed");
+                if dead {
+                    tracing::error!(outbox = %claimed.id, event = claimed.event.as_str(),
+                        attempts = claimed.attempts, code = failure.kind.code(),
+                        status = failure.status, detail = %failure.detail,
+                        "upstream delivery given up: see `upstream list --state dead`");
+                } else {
+                    tracing::warn!(outbox = %claimed.id, event = claimed.event.as_str(),
+                        attempts = claimed.attempts, code = failure.kind.code(),
+                        status = failure.status, detail = %failure.detail,
+                        "upstream delivery failed, will retry");
+                }
                 Ok(match (written, dead) {
                     (false, _) => Step::LeaseLost,
                     (true, true) => Step::Dead(failure.kind),
@@ -115,8 +124,18 @@ impl Worker {
                 }
             };
             if idle {
+                // Until the next row falls due, a push wakes it, or the poll (rows of other
+                // instances' leases, `upstream retry` from the admin command).
+                let wait = match store::next_due(&self.db.pool).await {
+                    Ok(Some(at)) => {
+                        let ms = u64::try_from(at.saturating_sub(self.clock.now_ms())).unwrap_or(0);
+                        Duration::from_millis(ms).min(self.config.poll)
+                    }
+                    _ => self.config.poll,
+                };
                 tokio::select! {
-                    _ = tokio::time::sleep(self.config.poll) => {}
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = self.wake.notified() => {}
                     _ = stop.changed() => {}
                 }
             }
@@ -130,6 +149,7 @@ pub fn spawn(
     db: Database,
     config: UpstreamConfig,
     clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
 ) -> Result<(watch::Sender<bool>, JoinHandle<()>)> {
     let adapter = Arc::new(super::adapter::JsonHttpAdapter::new(&config)?);
     let worker = Worker {
@@ -138,6 +158,7 @@ pub fn spawn(
         adapter,
         config,
         clock,
+        wake,
     };
     let (tx, rx) = watch::channel(false);
     Ok((tx, tokio::spawn(worker.run(rx))))
