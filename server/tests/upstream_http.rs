@@ -699,6 +699,52 @@ async fn i18_a_claimed_row_is_neither_lost_by_a_stop_nor_held_by_a_dead_sender()
             .unwrap());
         let row = rows(&server, &b).await;
         assert_eq!((row[0].2.as_str(), row[0].3), ("sent", 2), "{row:?}");
+
+        // A case's events go in order: its withdrawal waits while its acceptance is retried,
+        // and the sender sleeps until the acceptance falls due, not the withdrawal.
+        let c = new_id();
+        let mut tx = pool.begin().await.unwrap();
+        store::enqueue(&mut tx, &c, EventKind::Accepted, now, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        store::enqueue(&mut tx, &c, EventKind::Withdrawn, now + 1, now + 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let first = store::claim(pool, kind, "x", now + 2, 1000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.event, EventKind::Accepted);
+        let failed = yichuang_server::upstream::Failure::new(
+            yichuang_server::upstream::FailureKind::ServerError,
+            "HTTP 503",
+        );
+        assert!(
+            store::mark_failed(pool, &first, "x", &failed, false, now + 5000, now + 3)
+                .await
+                .unwrap()
+        );
+        assert!(store::claim(pool, kind, "x", now + 10, 1000)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(store::next_due(pool).await.unwrap(), Some(now + 5000));
+        let again = store::claim(pool, kind, "x", now + 5000, 1000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.event, again.attempts), (EventKind::Accepted, 2));
+        assert!(store::mark_sent(pool, &again, "x", 200, now + 5001)
+            .await
+            .unwrap());
+        let then = store::claim(pool, kind, "x", now + 5002, 1000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(then.event, EventKind::Withdrawn);
         server.stop().await;
         done_with(&config).await;
     }

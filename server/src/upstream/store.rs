@@ -46,8 +46,8 @@ pub struct Claimed {
 }
 
 /// Claims the oldest due pending row (of a case's rows, the earliest first: a withdrawal
-/// waits for its acceptance while that is still pending) for `instance` until `now + lease_ms` and counts the
-/// attempt. A row claimed by another instance whose lease is still running is not due; on
+/// waits for its acceptance while that is still pending) for `instance` until
+/// `now + lease_ms` and counts the attempt. A row claimed by another instance whose lease is still running is not due; on
 /// PostgreSQL a row another instance is claiming at this moment is skipped
 /// (`FOR UPDATE SKIP LOCKED`), so two instances never take the same row.
 pub async fn claim(
@@ -67,7 +67,8 @@ pub async fn claim(
          WHERE id = (SELECT o.id FROM upstream_outbox o WHERE o.state = 'pending' \
            AND o.next_at <= $3 AND (o.lease_until IS NULL OR o.lease_until < $3) \
            AND NOT EXISTS (SELECT 1 FROM upstream_outbox e WHERE e.case_id = o.case_id \
-             AND e.state = 'pending' AND e.created_at < o.created_at) \
+             AND e.state = 'pending' AND (e.created_at < o.created_at \
+             OR (e.created_at = o.created_at AND e.id < o.id))) \
            ORDER BY o.next_at, o.id LIMIT 1{lock}) \
            AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3) \
          RETURNING id, case_id, event, occurred_at, attempts"
@@ -88,11 +89,15 @@ pub async fn claim(
     }))
 }
 
-/// When the next pending row falls due (its backoff or a claim's lease ends), if any.
+/// When the next pending row falls due (its backoff or a claim's lease ends), if any; a row
+/// waiting behind an earlier row of its case counts only through that one.
 pub async fn next_due(pool: &sqlx::AnyPool) -> Result<Option<i64>> {
     let row = sqlx::query(
-        "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_at \
-           THEN lease_until ELSE next_at END) FROM upstream_outbox WHERE state = 'pending'",
+        "SELECT MIN(CASE WHEN o.lease_until IS NOT NULL AND o.lease_until > o.next_at \
+           THEN o.lease_until ELSE o.next_at END) FROM upstream_outbox o \
+         WHERE o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM upstream_outbox e \
+           WHERE e.case_id = o.case_id AND e.state = 'pending' AND (e.created_at < o.created_at \
+             OR (e.created_at = o.created_at AND e.id < o.id)))",
     )
     .fetch_one(pool)
     .await?;

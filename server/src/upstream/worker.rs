@@ -25,6 +25,9 @@ pub struct Worker {
     pub wake: Arc<Notify>,
 }
 
+/// The shortest pause of an idle sender.
+const MIN_WAIT: Duration = Duration::from_millis(20);
+
 /// What one step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -129,7 +132,9 @@ impl Worker {
                 let wait = match store::next_due(&self.db.pool).await {
                     Ok(Some(at)) => {
                         let ms = u64::try_from(at.saturating_sub(self.clock.now_ms())).unwrap_or(0);
-                        Duration::from_millis(ms).min(self.config.poll)
+                        // Never a busy loop: a due row another instance is claiming right now
+                        // is skipped, and looked at again shortly.
+                        Duration::from_millis(ms).clamp(MIN_WAIT, self.config.poll.max(MIN_WAIT))
                     }
                     _ => self.config.poll,
                 };
