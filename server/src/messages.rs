@@ -142,7 +142,7 @@ pub fn admin_problem(p: &AdminProblem) -> String {
         AdminProblem::UnknownDevice { id } => format!("大厅设备 {id} 不存在"),
         AdminProblem::UnknownSystem { id } => format!("对接系统 {id} 不存在或已停用"),
         AdminProblem::UnknownUpstreamEntry { id } => {
-            format!("转发记录 {id} 不存在、已送达或正在发送，无需重发")
+            format!("转发记录 {id} 不存在（或已送达、正在发送，无需重发）")
         }
     }
 }

@@ -429,6 +429,17 @@ async fn refused_then_retried(server: &Running, up: &Upstream) {
     );
     assert!(line.contains("上级平台拒收"), "{line}");
     assert!(list.last().unwrap().contains("已放弃 2 条"), "{list:?}");
+    // What was sent, to check the refusal against.
+    let shown = admin(
+        server,
+        UpstreamCommand::Show {
+            id: row_a.0.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let shown: Value = serde_json::from_str(&shown[0]).unwrap();
+    assert_eq!(shown, up.seen_for(&no_a)[0].body);
     let bad = admin(
         server,
         UpstreamCommand::List {

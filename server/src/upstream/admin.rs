@@ -19,6 +19,12 @@ pub enum UpstreamCommand {
         #[arg(long, value_name = "N", default_value_t = 100)]
         limit: i64,
     },
+    /// 查看一条转发记录将发送的内容（JSON，按案件表当前内容生成，身份信息已脱敏），用于核对上级平台拒收的原因
+    Show {
+        /// 转发记录编号（见 upstream list）
+        #[arg(value_name = "ID")]
+        id: String,
+    },
     /// 重新发送：指定的转发记录（已放弃的，或待发送的立即发送），或 --dead 全部已放弃的记录
     Retry {
         /// 转发记录编号（见 upstream list）
@@ -86,6 +92,17 @@ pub async fn upstream(db: &Database, cmd: &UpstreamCommand, now: i64) -> Result<
                 n(OutboxState::Dead),
             ));
             Ok(out)
+        }
+        UpstreamCommand::Show { id } => {
+            let unknown = || Error::AdminInput {
+                problem: AdminProblem::UnknownUpstreamEntry { id: id.clone() },
+            };
+            let row = store::get(&db.pool, id.trim()).await?.ok_or_else(unknown)?;
+            let body = match store::body(&db.pool, &row).await? {
+                Some(event) => serde_json::to_string_pretty(&event).unwrap_or_default(),
+                None => FailureKind::CaseMissing.label().to_owned(),
+            };
+            Ok(vec![body])
         }
         UpstreamCommand::Retry { id, dead } => {
             let id = id.as_deref().map(str::trim);

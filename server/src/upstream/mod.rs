@@ -19,7 +19,8 @@
 //! - **What the upstream gets**: the case as the hall's record holds it — numbers, item,
 //!   department, window, decision, dates, materials — and the parties masked
 //!   (「张* 4415**********123X」): the server keeps no clear identity outside the pushed record.
-//! - **Admin**: `upstream list [--state]`, `upstream retry <id>|--dead` ([`admin`]).
+//! - **Admin**: `upstream list [--state]`, `upstream show <id>`, `upstream retry <id>|--dead`
+//!   ([`admin`]).
 
 pub mod adapter;
 pub mod admin;

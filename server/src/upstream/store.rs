@@ -217,6 +217,25 @@ fn entry(r: &AnyRow) -> Result<Entry> {
     })
 }
 
+/// The row `id` as the sender would take it (for `upstream show`).
+pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Option<Claimed>> {
+    let row = sqlx::query(
+        "SELECT id, case_id, event, occurred_at, attempts FROM upstream_outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let event: String = row.try_get(2)?;
+    Ok(Some(Claimed {
+        id: row.try_get(0)?,
+        case_id: row.try_get(1)?,
+        event: EventKind::parse(&event).unwrap_or(EventKind::Accepted),
+        occurred_at: row.try_get(3)?,
+        attempts: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(u32::MAX),
+    }))
+}
+
 /// Rows per state.
 pub async fn counts(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>> {
     sqlx::query("SELECT state, COUNT(*) FROM upstream_outbox GROUP BY state ORDER BY state")
