@@ -40,6 +40,7 @@ async fn run_on(
         AdminCommand::Device(cmd) => crate::queue::admin::device(db, cmd, now).await,
         AdminCommand::System(cmd) => crate::cases::admin::system(db, cmd, now).await,
         AdminCommand::Case(cmd) => crate::cases::admin::case(db, cmd, now).await,
+        AdminCommand::Upstream(cmd) => crate::upstream::admin::upstream(db, cmd, now).await,
         AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
             db.disable_clerk(id, now).await?;
             Ok(vec![format!("disabled {id}; their sessions ended")])

@@ -172,6 +172,34 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(0..=1440))]
     pub queue_return_minutes: u32,
 
+    /// 向上级平台转发已受理案件的地址（https://…，POST JSON）；不指定则不转发。令牌取自 YICHUANG_UPSTREAM_TOKEN
+    #[arg(long, value_name = "URL", env = "YICHUANG_UPSTREAM_URL")]
+    pub upstream_url: Option<url::Url>,
+
+    /// 向上级平台转发：单次发送超时（秒）
+    #[arg(long, value_name = "SECS", env = "YICHUANG_UPSTREAM_TIMEOUT_SECS", default_value_t = crate::upstream::DEFAULT_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub upstream_timeout_secs: u64,
+
+    /// 向上级平台转发：最多尝试次数，之后标记为已放弃
+    #[arg(long, value_name = "N", env = "YICHUANG_UPSTREAM_MAX_ATTEMPTS", default_value_t = crate::upstream::DEFAULT_MAX_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub upstream_max_attempts: u32,
+
+    /// 向上级平台转发：首次重试等待毫秒数（此后每次加倍，带随机抖动）
+    #[arg(long, value_name = "MS", env = "YICHUANG_UPSTREAM_BACKOFF_MS", default_value_t = crate::upstream::DEFAULT_BACKOFF_MS,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    pub upstream_backoff_ms: u64,
+
+    /// 向上级平台转发：重试等待上限（秒）
+    #[arg(long, value_name = "SECS", env = "YICHUANG_UPSTREAM_BACKOFF_MAX_SECS", default_value_t = crate::upstream::DEFAULT_BACKOFF_MAX_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub upstream_backoff_max_secs: u64,
+
+    /// 允许以未加密的 HTTP 向非本机的上级平台地址转发（仅限测试环境）
+    #[arg(long, env = "YICHUANG_UPSTREAM_ALLOW_HTTP")]
+    pub upstream_allow_http: bool,
+
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
 }
@@ -200,6 +228,9 @@ pub enum AdminCommand {
     /// 案件办理进度登记
     #[command(subcommand)]
     Case(crate::cases::admin::CaseCommand),
+    /// 向上级平台转发已受理案件（发件箱）
+    #[command(subcommand)]
+    Upstream(crate::upstream::admin::UpstreamCommand),
     /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
     Openapi,
 }
@@ -325,6 +356,19 @@ impl Cli {
                 body_read_timeout: Duration::from_secs(self.body_timeout_secs),
             },
             clock: Arc::new(SystemClock),
+            upstream: self
+                .upstream_url
+                .map(|url| crate::upstream::UpstreamConfig {
+                    token: std::env::var("YICHUANG_UPSTREAM_TOKEN")
+                        .ok()
+                        .filter(|t| !t.trim().is_empty()),
+                    timeout: Duration::from_secs(self.upstream_timeout_secs),
+                    max_attempts: self.upstream_max_attempts,
+                    backoff: Duration::from_millis(self.upstream_backoff_ms),
+                    backoff_max: Duration::from_secs(self.upstream_backoff_max_secs),
+                    allow_http: self.upstream_allow_http,
+                    ..crate::upstream::UpstreamConfig::new(url)
+                }),
         };
         (config, self.command)
     }
@@ -514,6 +558,8 @@ pub struct ServerConfig {
     pub reload_interval: std::time::Duration,
     /// The hall queue's rules.
     pub queue: crate::queue::QueueConfig,
+    /// Forwarding taken-in cases to the upstream platform; `None`: off, nothing enqueued.
+    pub upstream: Option<crate::upstream::UpstreamConfig>,
 }
 
 /// The server certificate (PEM chain) and its private key (PEM).
@@ -538,6 +584,7 @@ impl ServerConfig {
             insecure_http: false,
             reload_interval: std::time::Duration::from_secs(DEFAULT_RELOAD_SECS),
             queue: crate::queue::QueueConfig::default(),
+            upstream: None,
         }
     }
 
@@ -673,6 +720,50 @@ mod tests {
             cli.command,
             Some(AdminCommand::Clerk(ClerkCommand::Import { .. }))
         ));
+    }
+
+    #[test]
+    fn i18_upstream_flags_turn_forwarding_on() {
+        let (config, _) = Cli::try_parse_from(["yichuang-server"]).unwrap().split();
+        assert!(config.upstream.is_none(), "off without a URL");
+        let (config, _) = Cli::try_parse_from([
+            "yichuang-server",
+            "--upstream-url",
+            "https://up.example/cases",
+            "--upstream-timeout-secs",
+            "3",
+            "--upstream-max-attempts",
+            "4",
+            "--upstream-backoff-ms",
+            "250",
+            "--upstream-backoff-max-secs",
+            "60",
+        ])
+        .unwrap()
+        .split();
+        let up = config.upstream.unwrap();
+        assert_eq!(up.url.as_str(), "https://up.example/cases");
+        assert_eq!(
+            (
+                up.timeout,
+                up.max_attempts,
+                up.backoff,
+                up.backoff_max,
+                up.allow_http
+            ),
+            (
+                Duration::from_secs(3),
+                4,
+                Duration::from_millis(250),
+                Duration::from_secs(60),
+                false
+            )
+        );
+        assert!(Cli::try_parse_from(["yichuang-server", "--upstream-max-attempts", "0"]).is_err());
+        assert!(Cli::try_parse_from(["yichuang-server", "upstream", "retry"]).is_err());
+        assert!(
+            Cli::try_parse_from(["yichuang-server", "upstream", "retry", "x", "--dead"]).is_err()
+        );
     }
 
     #[test]

@@ -108,6 +108,18 @@ impl Database {
     }
 }
 
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the writer lock is
+/// taken at its start (waiting up to the busy timeout) — a deferred transaction that reads
+/// first fails on its first write (`SQLITE_BUSY_SNAPSHOT`, "database is locked") when another
+/// writer (the upstream sender, a queue verb) committed in between. A plain `BEGIN` elsewhere.
+pub async fn begin_write(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    } else {
+        Ok(pool.begin().await?)
+    }
+}
+
 /// Creates `data_dir` if needed and returns the URL of `<data_dir>/server.db`.
 pub fn sqlite_url_in(data_dir: &Path) -> Result<String> {
     let dir_err = |source| Error::DataDir {

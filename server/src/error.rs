@@ -114,6 +114,7 @@ error_codes! {
     PickupLockerInUse = "pickup_locker_in_use",
     PickupAlreadyDone = "pickup_already_done",
     FlowUnknown = "flow_unknown",
+    UpstreamUrlRefused = "upstream_url_refused",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -211,6 +212,10 @@ pub enum AdminProblem {
     },
     /// No approval system with this id (or already disabled).
     UnknownSystem {
+        id: String,
+    },
+    /// No upstream outbox row with this id that may be sent again.
+    UnknownUpstreamEntry {
         id: String,
     },
 }
@@ -421,6 +426,11 @@ pub enum Error {
     #[error("CRL out of date: {detail}")]
     CrlOutdated { detail: String },
 
+    /// The upstream platform's URL is not one the server sends cases to (plain http off this
+    /// machine, another scheme).
+    #[error("upstream URL refused: {detail}")]
+    UpstreamUrlRefused { detail: String },
+
     /// A queue verb, ticket or hall device request refused; `problem` gives the code.
     #[error("queue: {problem:?}: {detail}")]
     Queue {
@@ -489,6 +499,7 @@ impl Error {
             Error::TlsConfig { .. } => ErrorCode::TlsConfig,
             Error::PlainHttpRefused { .. } => ErrorCode::PlainHttpRefused,
             Error::CrlOutdated { .. } => ErrorCode::CrlOutdated,
+            Error::UpstreamUrlRefused { .. } => ErrorCode::UpstreamUrlRefused,
             Error::Queue { problem, .. } => problem.code(),
             Error::Case { problem, .. } => problem.code(),
         }
@@ -555,7 +566,9 @@ impl Error {
             Error::Overloaded { retry_after_secs } => {
                 format!("too many requests in progress, retry after {retry_after_secs} s")
             }
-            Error::TlsConfig { detail } | Error::CrlOutdated { detail } => detail.clone(),
+            Error::TlsConfig { detail }
+            | Error::CrlOutdated { detail }
+            | Error::UpstreamUrlRefused { detail } => detail.clone(),
             Error::Queue { detail, .. } | Error::Case { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
@@ -616,6 +629,7 @@ impl Error {
             | Error::TrustConfig { .. }
             | Error::TlsConfig { .. }
             | Error::PlainHttpRefused { .. }
+            | Error::UpstreamUrlRefused { .. }
             | Error::GrantKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod queue;
 pub mod sync;
 pub mod tls;
+pub mod upstream;
 pub mod workstation;
 
 use std::future::Future;
@@ -49,6 +50,9 @@ pub struct AppState {
     pub sync: sync::SyncState,
     /// The hall queue: its rules and event wake-ups.
     pub queue: queue::QueueState,
+    /// Forwarding to the upstream platform is on (taken-in cases are enqueued): the sender's
+    /// wake-up, rung after a push of cases or handovers.
+    pub upstream: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl AppState {
@@ -65,6 +69,7 @@ impl AppState {
             auth,
             sync,
             queue: queue::QueueState::default(),
+            upstream: None,
         })
     }
 }
@@ -168,6 +173,8 @@ struct Reload {
     crl_dir: Option<std::path::PathBuf>,
     /// PostgreSQL: the URL the queue's LISTEN connection opens.
     pg_url: Option<String>,
+    /// The upstream forwarding's sender runs with this.
+    upstream: Option<upstream::UpstreamConfig>,
 }
 
 impl Server {
@@ -180,6 +187,10 @@ impl Server {
                 addr: config.listen,
             });
         }
+        if let Some(upstream) = &config.upstream {
+            upstream.check()?;
+            upstream::adapter::JsonHttpAdapter::new(upstream)?;
+        }
         let tls = match &config.tls {
             Some(files) => Some((files.clone(), tls::load(files)?)),
             None => None,
@@ -189,6 +200,7 @@ impl Server {
             ca_dir: config.auth.ca_dir.clone(),
             crl_dir: config.auth.crl_dir.clone(),
             pg_url: None,
+            upstream: config.upstream.clone(),
         };
         // Everything the server writes lives under a directory only its account can enter.
         files::private_dir(&config.data_dir).map_err(|source| Error::DataDir {
@@ -208,6 +220,7 @@ impl Server {
             Ok(mut server) => {
                 server.state.queue.config = config.queue;
                 server.state.queue.tls = tls.is_some();
+                server.state.upstream = config.upstream.as_ref().map(|_| Arc::default());
                 server.tls = tls;
                 server.reload = reload;
                 if let (DatabaseKind::Postgres, Some(url)) = (db.kind, &config.database_url) {
@@ -251,6 +264,7 @@ impl Server {
                 ca_dir: None,
                 crl_dir: None,
                 pg_url: None,
+                upstream: None,
             },
         })
     }
@@ -309,6 +323,14 @@ impl Server {
         let listener_task = reload
             .pg_url
             .map(|url| queue::spawn_pg_listener(url, state.queue.clone()));
+        let wake = state.upstream.clone().unwrap_or_default();
+        let forwarder = reload.upstream.and_then(|config| {
+            upstream::worker::spawn(db.clone(), config, state.auth.clock.clone(), wake)
+                .inspect_err(|e| {
+                    tracing::error!(code = %e.code(), detail = %e.detail(), "upstream forwarding not started");
+                })
+                .ok()
+        });
         let (acceptor, tls_task) = match tls {
             None => (None, None),
             Some((files, initial)) => {
@@ -334,6 +356,18 @@ impl Server {
         }
         if let Some(task) = listener_task {
             task.abort();
+        }
+        // The sender finishes the delivery under way (bounded by its timeout) and stops; if it
+        // does not, its claim's lease runs out and the row is sent again later.
+        if let Some((stop, task)) = forwarder {
+            let _ = stop.send(true);
+            let abort = task.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(60), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
         }
         tracing::info!("shutting down, closing database pool");
         db.close().await;

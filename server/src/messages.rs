@@ -92,6 +92,9 @@ impl ErrorCode {
             ErrorCode::FlowUnknown => "本大厅没有该物料流转单，请核对流转单号",
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
+            ErrorCode::UpstreamUrlRefused => {
+                "上级平台地址被拒绝：须为 https://（本机地址除外；仅测试环境可用 --upstream-allow-http）"
+            }
         }
     }
 }
@@ -139,6 +142,9 @@ pub fn admin_problem(p: &AdminProblem) -> String {
         }
         AdminProblem::UnknownDevice { id } => format!("大厅设备 {id} 不存在"),
         AdminProblem::UnknownSystem { id } => format!("对接系统 {id} 不存在或已停用"),
+        AdminProblem::UnknownUpstreamEntry { id } => {
+            format!("转发记录 {id} 不存在（或已送达、正在发送，无需重发）")
+        }
     }
 }
 
@@ -254,6 +260,29 @@ pub fn system_token_issued(id: &str, hall: &str) -> String {
     format!(
         "已为大厅 {hall} 的对接系统 {id} 生成令牌：令牌只显示这一次，请妥善交给对接方（请求头 Authorization: Bearer <令牌>），泄露时用 system disable {id} 停用"
     )
+}
+
+/// Why a delivery to the upstream platform failed, for IT (`upstream list`).
+pub fn upstream_failure(kind: crate::upstream::FailureKind) -> &'static str {
+    use crate::upstream::FailureKind as F;
+    match kind {
+        F::Network => "无法连接上级平台（网络故障），将自动重试",
+        F::Timeout => "上级平台响应超时，将自动重试",
+        F::Throttled => "上级平台要求稍后再发（限流），将自动重试",
+        F::ServerError => "上级平台内部错误，将自动重试",
+        F::Refused => "上级平台拒收该案件数据，已停止重试，请核对后用 upstream retry 重发",
+        F::CaseMissing => "本服务已没有该案件，无法转发",
+    }
+}
+
+/// The last line of `upstream list`.
+pub fn upstream_counts(pending: i64, sent: i64, dead: i64) -> String {
+    format!("转发上级平台：待发送 {pending} 条，已送达 {sent} 条，已放弃 {dead} 条")
+}
+
+/// What `upstream retry` did.
+pub fn upstream_retried(n: u64) -> String {
+    format!("已将 {n} 条转发记录改为待发送，运行中的服务将在数秒内重新发送")
 }
 
 /// Words of a comprehensive window's department or post (综合窗口 takes in every department's

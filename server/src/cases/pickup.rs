@@ -308,6 +308,7 @@ pub async fn precheck(
 /// Stores a handover (inside the push transaction): the row, the case at 已领取, the step in
 /// the feed of the workstation that holds the case. A handover the rules refuse (a case
 /// handed over twice, offline at two windows) is kept with its `flag` and changes nothing.
+/// True when the case moved to 已领取.
 pub async fn extract(
     tx: &mut Transaction<'static, Any>,
     key: &IndexKey,
@@ -316,16 +317,16 @@ pub async fn extract(
     record_id: &str,
     p: &PickupPayload,
     now_ms: i64,
-) -> Result<()> {
+) -> Result<bool> {
     let Some(h) = held(tx, hall, &p.case_id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let seen = sqlx::query("SELECT 1 FROM case_pickups WHERE id = $1")
         .bind(record_id)
         .fetch_optional(&mut **tx)
         .await?;
     if seen.is_some() {
-        return Ok(());
+        return Ok(false);
     }
     let verdict = rules(tx, key, &h, &p.check, now_ms).await?;
     let relation = match verdict {
@@ -358,7 +359,7 @@ pub async fn extract(
     .await?;
     if let Some(f) = flagged {
         tracing::warn!(case = %h.case.id, record = record_id, %workstation, flag = f, "handover kept aside");
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query("UPDATE cases SET progress = $1, updated_at = $2 WHERE id = $3")
         .bind(Progress::PickedUp.as_str())
@@ -377,7 +378,7 @@ pub async fn extract(
         p.picked_at,
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The handovers of a case, oldest first.

@@ -10,7 +10,7 @@ use super::{mask, CaseDetail, CaseEvent, CaseMaterial, CaseSummary, IndexKey, Pr
 use crate::error::{CaseProblem, Error, Result};
 use crate::sync::{PushRecord, RecordProblem};
 
-pub(super) const SUMMARY: &str =
+pub(crate) const SUMMARY: &str =
     "id, case_no, hall_code, window_no, department, item_code, item_name, \
     state, progress, clerk_id, applicant_masked, decided_at, due_date";
 
@@ -21,7 +21,7 @@ pub(super) fn case_err(problem: CaseProblem, detail: impl Into<String>) -> Error
     }
 }
 
-pub(super) fn summary(row: &AnyRow) -> Result<CaseSummary> {
+pub(crate) fn summary(row: &AnyRow) -> Result<CaseSummary> {
     let progress: String = row.try_get(8)?;
     let progress = Progress::parse(&progress).unwrap_or(Progress::Received);
     let window: i64 = row.try_get(3)?;
@@ -150,6 +150,7 @@ pub async fn extract(
     key: &IndexKey,
     workstation: &str,
     c: &CasePayload,
+    forward: bool,
     now_ms: i64,
 ) -> Result<()> {
     let row = sqlx::query("SELECT hall_code, window_no FROM workstations WHERE id = $1")
@@ -259,6 +260,18 @@ pub async fn extract(
             at,
         )
         .await?;
+    }
+    // The upstream platform hears of the case taken in (受理, 容缺受理) and of a taken-in case
+    // withdrawn (撤回); once each, however often the record is pushed.
+    if forward {
+        use crate::upstream::{store::enqueue, EventKind};
+        if taken_in(&c.state) {
+            let at = c.decided_at.unwrap_or(now_ms);
+            enqueue(tx, &c.id, EventKind::Accepted, at, now_ms).await?;
+        }
+        if c.state == "withdrawn" && was_taken_in {
+            enqueue(tx, &c.id, EventKind::Withdrawn, now_ms, now_ms).await?;
+        }
     }
     Ok(())
 }
@@ -373,25 +386,7 @@ pub async fn detail(
     if !scope.covers(&case.department) {
         return Err(case_err(CaseProblem::OutOfScope, &case.department));
     }
-    let materials = sqlx::query(
-        "SELECT material_id, name, required, received, pages, files FROM case_materials \
-         WHERE case_id = $1 ORDER BY material_id",
-    )
-    .bind(&case.id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(CaseMaterial {
-            material_id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            required: r.try_get::<i64, _>(2)? != 0,
-            received: r.try_get(3)?,
-            pages: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or_default(),
-            files: u32::try_from(r.try_get::<i64, _>(5)?).unwrap_or_default(),
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    let materials = materials(pool, &case.id).await?;
     let history = sqlx::query(
         "SELECT seq, case_id, case_no, progress, note, source, at, flow FROM case_events \
          WHERE case_id = $1 ORDER BY at, seq",
@@ -411,6 +406,29 @@ pub async fn detail(
         pickups,
         flows,
     })
+}
+
+/// The materials checklist of a case.
+pub async fn materials(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<CaseMaterial>> {
+    sqlx::query(
+        "SELECT material_id, name, required, received, pages, files FROM case_materials \
+         WHERE case_id = $1 ORDER BY material_id",
+    )
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CaseMaterial {
+            material_id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            required: r.try_get::<i64, _>(2)? != 0,
+            received: r.try_get(3)?,
+            pages: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or_default(),
+            files: u32::try_from(r.try_get::<i64, _>(5)?).unwrap_or_default(),
+        })
+    })
+    .collect()
 }
 
 fn event(r: &AnyRow) -> Result<CaseEvent> {
@@ -458,7 +476,7 @@ pub async fn report(
     source: &str,
     now_ms: i64,
 ) -> Result<(CaseSummary, bool)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let row = sqlx::query(&format!(
         "SELECT {SUMMARY}, workstation FROM cases WHERE case_no = $1"
     ))

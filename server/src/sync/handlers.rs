@@ -95,6 +95,7 @@ pub async fn push(
     let (acks, replays) = store::push(
         &state.db.pool,
         &state.auth.case_index,
+        state.upstream.is_some(),
         ws,
         &req.records,
         &gate,
@@ -103,6 +104,15 @@ pub async fn push(
     .await?;
     if replays > 0 {
         state.sync.replays.fetch_add(replays, Ordering::Relaxed);
+    }
+    if let Some(wake) = &state.upstream {
+        if req
+            .records
+            .iter()
+            .any(|r| r.kind == "case" || r.kind == "pickup")
+        {
+            wake.notify_one();
+        }
     }
     Ok(Json(PushResponse { acks }))
 }

@@ -15,6 +15,9 @@ use crate::error::Result;
 /// Upserts every record of a batch in one transaction and returns one acknowledgement per
 /// record, in order. The same batch sent again yields the same acknowledgements.
 ///
+/// `forward`: taken-in, withdrawn and handed-over cases are enqueued for the upstream
+/// platform.
+///
 /// `audit` records are insert-only: one already held is acknowledged when re-sent with the
 /// same content (at any version) and otherwise kept aside in `audit_conflicts`, never applied
 /// (`audit_conflict`). `gate` says whether the batch's audit records may be stored at all (a
@@ -22,12 +25,13 @@ use crate::error::Result;
 pub async fn push(
     pool: &sqlx::AnyPool,
     case_index: &crate::cases::IndexKey,
+    forward: bool,
     workstation: &str,
     records: &[PushRecord],
     gate: &Gate,
     now_ms: i64,
 ) -> Result<(Vec<Ack>, u64)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let mut acks = Vec::with_capacity(records.len());
     let mut replays = 0u64;
     let mut head_entry_held = false;
@@ -110,14 +114,21 @@ pub async fn push(
                 }
                 crate::queue::visits::extract(&mut tx, workstation, r, text).await?;
                 if let Some(c) = &case {
-                    crate::cases::store::extract(&mut tx, case_index, workstation, c, now_ms)
-                        .await?;
+                    crate::cases::store::extract(
+                        &mut tx,
+                        case_index,
+                        workstation,
+                        c,
+                        forward,
+                        now_ms,
+                    )
+                    .await?;
                 }
                 if let Some((hall, f)) = &flow {
                     crate::cases::flow::extract(&mut tx, workstation, hall, f, now_ms).await?;
                 }
                 if let Some((hall, p)) = &pickup {
-                    crate::cases::pickup::extract(
+                    let handed_over = crate::cases::pickup::extract(
                         &mut tx,
                         case_index,
                         workstation,
@@ -127,6 +138,17 @@ pub async fn push(
                         now_ms,
                     )
                     .await?;
+                    // 送达: the upstream platform hears of the result handed over.
+                    if forward && handed_over {
+                        crate::upstream::store::enqueue(
+                            &mut tx,
+                            &p.case_id,
+                            crate::upstream::EventKind::PickedUp,
+                            p.picked_at,
+                            now_ms,
+                        )
+                        .await?;
+                    }
                 }
             }
             Upsert::Replay => replays += 1,
