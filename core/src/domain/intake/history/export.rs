@@ -79,7 +79,8 @@ pub fn export(
         let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(r) = rows.next()? {
             let h = row_of(r, cal, today)?;
-            let id_no: String = r.get(12)?;
+            // The column after COLUMNS.
+            let id_no: String = r.get(COLUMNS.split(',').count())?;
             lines.push([
                 h.case_no.unwrap_or_default(),
                 h.item_name,
