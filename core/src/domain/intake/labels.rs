@@ -2,7 +2,7 @@
 //! handed in, where an identity came from, time-limit lights — in one table the UI loads once
 //! (`intake_labels`), so the pages hold no copy of them.
 
-use super::{CaseProgress, CaseState, DecisionKind, IdSource, ReceivedAs};
+use super::{CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource, ReceivedAs};
 use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,15 @@ impl Label for CaseProgress {
             CaseProgress::Denied => "办结（不予许可）",
             CaseProgress::Ready => "待领取",
             CaseProgress::PickedUp => "已领取",
+        }
+    }
+}
+
+impl Label for ConclusionResult {
+    fn label(self) -> &'static str {
+        match self {
+            ConclusionResult::Approved => "准予许可",
+            ConclusionResult::Denied => "不予许可",
         }
     }
 }
@@ -187,6 +196,14 @@ table!(
 );
 
 table!(
+    /// 当场办结的结果 by `ConclusionResult` (E11).
+    ConclusionResultLabels {
+        approved: ConclusionResult::Approved,
+        denied: ConclusionResult::Denied,
+    }
+);
+
+table!(
     /// 证件类型 by `CardKind` (the reader's own names).
     CardKindLabels {
         resident: CardKind::Resident,
@@ -227,6 +244,7 @@ pub struct IntakeLabels {
     pub case_states: CaseStateLabels,
     pub case_progress: CaseProgressLabels,
     pub decision_kinds: DecisionKindLabels,
+    pub conclusion_results: ConclusionResultLabels,
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
     pub lights: LightLabels,
@@ -241,6 +259,7 @@ impl IntakeLabels {
             case_states: CaseStateLabels::build(),
             case_progress: CaseProgressLabels::build(),
             decision_kinds: DecisionKindLabels::build(),
+            conclusion_results: ConclusionResultLabels::build(),
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
             lights: LightLabels::build(),
@@ -279,6 +298,17 @@ pub(crate) fn notice_title(d: DecisionKind) -> &'static str {
     }
 }
 
+/// The title of a 即办件's decision printed at the counter (E11).
+pub(crate) fn conclusion_title(r: ConclusionResult) -> &'static str {
+    match r {
+        ConclusionResult::Approved => "准予许可决定书",
+        ConclusionResult::Denied => "不予许可决定书",
+    }
+}
+
+/// The title of the withdrawal request the citizen signs (E9 撤件).
+pub(crate) const WITHDRAW_FORM_TITLE: &str = "撤件申请书";
+
 /// The parties' roles, as named in the clerk's error sentences.
 pub(crate) const ROLE_APPLICANT: &str = "申请人";
 pub(crate) const ROLE_AGENT: &str = "代办人";
@@ -296,6 +326,8 @@ pub(crate) fn trail_action(action: &str) -> &'static str {
         "intake.change" => "受理后变更",
         "intake.park" => "暂存",
         "intake.typed_id" => "手工录入证件号码",
+        "intake.conclude" => "当场办结",
+        "print.withdraw_form" => "打印撤件申请书",
         _ => "其他操作",
     }
 }
@@ -303,6 +335,11 @@ pub(crate) fn trail_action(action: &str) -> &'static str {
 /// The detail of a withdrawal after acceptance.
 pub(crate) fn change_withdrawn(before: &str) -> String {
     format!("状态：{} → 已撤回", before)
+}
+
+/// The detail of a withdrawal: the signed request kept with it.
+pub(crate) fn change_withdraw_request(pages: u32) -> String {
+    format!("已留存申请人签字的撤件申请（{}页）", pages)
 }
 
 /// The detail of a changed phone number.
@@ -348,6 +385,7 @@ mod tests {
             CaseStateLabels::keys(),
             CaseProgressLabels::keys(),
             DecisionKindLabels::keys(),
+            ConclusionResultLabels::keys(),
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),
             LightLabels::keys(),
