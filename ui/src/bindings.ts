@@ -83,6 +83,18 @@ export const commands = {
 	caseGet: (caseId: string) => typedError<Case, UserError>(__TAURI_INVOKE("case_get", { caseId })),
 	/**  Changes a decided case with a reason (E9). */
 	caseChange: (caseId: string, change: ChangeInput, reason: string) => typedError<Case, UserError>(__TAURI_INVOKE("case_change", { caseId, change, reason })),
+	/**
+	 *  Closes an accepted 即办件 at the counter (E11): prints the decision (准予 / 不予许可), then
+	 *  办结 with its audit entry and outbox row.
+	 */
+	intakeConclude: (caseId: string, input: ConclusionInput) => typedError<Case, UserError>(__TAURI_INVOKE("intake_conclude", { caseId, input })),
+	/**  Prints the 撤件申请书 for the citizen to sign before a withdrawal (E9), audited. */
+	caseWithdrawForm: (caseId: string) => typedError<null, UserError>(__TAURI_INVOKE("case_withdraw_form", { caseId })),
+	/**
+	 *  Prints the case receipt on the thermal printer (受理回执小票, F2): the first print, or a
+	 *  reprint with its reason; audited.
+	 */
+	caseReceiptSlip: (caseId: string, reason: string) => typedError<null, UserError>(__TAURI_INVOKE("case_receipt_slip", { caseId, reason })),
 	historySearch: (query: HistoryQuery) => typedError<HistoryPage, UserError>(__TAURI_INVOKE("history_search", { query })),
 	/**  Reprints a notice with a reason (I2): print counter and audit entry. */
 	historyReprint: (caseId: string, noticeIndex: number, reason: string) => typedError<Case, UserError>(__TAURI_INVOKE("history_reprint", { caseId, noticeIndex, reason })),
@@ -323,6 +335,8 @@ export type Case = {
 	decision: Decision | null,
 	notices: PrintedNotice[],
 	changes: CaseChange[],
+	/**  A 即办件 closed at the counter (E11); `None` otherwise. */
+	conclusion?: Conclusion | null,
 };
 
 /**  A change after the decision (E9). */
@@ -332,6 +346,11 @@ export type CaseChange = {
 	kind: string,
 	reason: string,
 	detail: string,
+	/**
+	 *  What the change was made on: a withdrawal's signed request (撤件申请) as captured with
+	 *  the document camera (an encrypted blob, uploaded like the material scans).
+	 */
+	files?: Attachment[],
 };
 
 /**  What the clerk has typed, picked and ticked: everything but the decision. */
@@ -432,8 +451,11 @@ export type CatalogHome = {
 export type ChangeInput = 
 /**  Corrects contact data or notes; fields left `None` stay. */
 { type: "edit"; phone: string | null; notes: string | null; pickup: Party | null } | 
-/**  Withdraws the case (撤回), e.g. the citizen withdrew the application. */
-{ type: "withdraw" };
+/**
+ *  Withdraws the case (撤回), e.g. the citizen withdrew the application — on the
+ *  citizen's signed request, captured with the document camera (required).
+ */
+{ type: "withdraw"; request?: Attachment | null };
 
 /**  One choice with its words, in the order the screen shows them. */
 export type Choice<T> = {
@@ -557,6 +579,33 @@ export type CodeTarget = {
 	 *  Chinese for the clerk; none for other codes.
 	 */
 	refusal: UserError | null,
+};
+
+/**  A 即办件 closed at the counter (E11, I2): the result, its printed decision, who and when. */
+export type Conclusion = {
+	result: ConclusionResult,
+	reason: string,
+	/**  The printed decision (准予许可决定书 / 不予许可决定书), kept for the record. */
+	title: string,
+	paragraphs: string[],
+	at: number | null,
+	clerk_id: string,
+};
+
+/**  The clerk's conclusion of a 即办件 as entered. */
+export type ConclusionInput = {
+	result: ConclusionResult,
+	/**  不予许可: the reason (required); 准予许可: an optional remark. */
+	reason: string,
+};
+
+/**  The result of a 即办件 given at the counter (E11): 准予许可 or 不予许可. */
+export type ConclusionResult = "approved" | "denied";
+
+/**  当场办结的结果 by `ConclusionResult` (E11). */
+export type ConclusionResultLabels = {
+	approved: string,
+	denied: string,
 };
 
 /**  A calendar date as printed on the card. Field order makes the derived `Ord` chronological. */
@@ -699,7 +748,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -858,6 +907,7 @@ export type IntakeLabels = {
 	case_states: CaseStateLabels,
 	case_progress: CaseProgressLabels,
 	decision_kinds: DecisionKindLabels,
+	conclusion_results: ConclusionResultLabels,
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,
 	lights: LightLabels,

@@ -12,8 +12,8 @@ use crate::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
 use crate::domain::intake::{
-    Attachment, Case, CaseDraft, CatalogView, ConclusionInput, DecisionInput, DepartmentEntry,
-    IntakeError, Party,
+    Attachment, Case, CaseDraft, CaseState, CatalogView, ConclusionInput, DecisionInput,
+    DepartmentEntry, IntakeError, Party,
 };
 use crate::{ErrorCode, UserError};
 
@@ -265,7 +265,12 @@ impl Workstation {
         let clerk = self.permit(Permission::Accept, Some("intake.decide"), Some(case_id))?;
         let (desk, view) = (clerk.desk, clerk.view);
         let now = self.now();
-        self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))
+        let case = self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))?;
+        // F2: the receipt slip follows on the thermal printer, when there is one.
+        if matches!(case.state, CaseState::Accepted | CaseState::Deferred) {
+            self.receipt_slip_after_decision(&desk, case_id);
+        }
+        Ok(case)
     }
 
     /// Closes an accepted 即办件 at the counter (E11): prints its decision (准予 / 不予许可),

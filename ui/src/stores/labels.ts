@@ -3,7 +3,7 @@
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseProgress, CaseState, DecisionKind, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
+import type { CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -22,6 +22,7 @@ export const useLabelsStore = defineStore('labels', () => {
   const state = (s: CaseState) => labels.value?.case_states[s] ?? ''
   const progress = (p: CaseProgress) => labels.value?.case_progress[p] ?? ''
   const decision = (k: DecisionKind) => labels.value?.decision_kinds[k] ?? ''
+  const conclusion = (r: ConclusionResult) => labels.value?.conclusion_results[r] ?? ''
   const received = (r: ReceivedAs) => labels.value?.received_as[r] ?? ''
   const idSource = (s: IdSource) => labels.value?.id_sources[s] ?? ''
   const light = (l: Light) => labels.value?.lights[l] ?? ''
@@ -33,5 +34,5 @@ export const useLabelsStore = defineStore('labels', () => {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, progress, decision, received, idSource, light, cardKind, sex, permission, entries }
+  return { labels, load, state, progress, decision, conclusion, received, idSource, light, cardKind, sex, permission, entries }
 })

@@ -10,6 +10,7 @@ pub use super::ops::decide::decide;
 pub use super::ops::draft::{discard_draft, drafts, save, save_draft, ParkReason};
 pub use super::ops::load;
 pub use super::ops::notice::{prepare_notice, preview_notice, record_notice_print};
+pub use super::ops::receipt::{receipt_slip, receipt_slip_printed, record_receipt_slip};
 pub use super::ops::reprint::{prepare_reprint, record_reprint};
 pub use super::ops::trail::{trail, CaseEvent};
 pub use super::ops::usage::{set_favourite, usage, Usage};

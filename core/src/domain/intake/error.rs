@@ -56,7 +56,7 @@ pub enum IntakeError {
     Blob(#[from] crate::infra::blobs::BlobError),
     #[error("the item is not an instant item: it is not closed at the counter")]
     NotInstant,
-    #[error("the case was already concluded (办结)")]
+    #[error("the case was already concluded")]
     Concluded,
     #[error("a withdrawal needs the citizen's signed request captured at this workstation")]
     WithdrawRequestMissing,

@@ -328,6 +328,7 @@ pub(crate) fn trail_action(action: &str) -> &'static str {
         "intake.typed_id" => "手工录入证件号码",
         "intake.conclude" => "当场办结",
         "print.withdraw_form" => "打印撤件申请书",
+        "print.receipt_slip" => "打印小票回执",
         _ => "其他操作",
     }
 }

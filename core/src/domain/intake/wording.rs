@@ -87,3 +87,23 @@ pub(crate) const WITHDRAW_FORM_BODY: &str = "{department}：\n本人{applicant}�
 
 /// The signature line of the withdrawal request.
 pub(crate) const WITHDRAW_SIGNATURE: &str = "申请人（签字、捺印）：";
+
+/// The case receipt on the thermal printer (受理回执小票, F2).
+pub(crate) mod slip {
+    pub const TITLE: &str = "受理回执";
+    pub const CASE_NO: &str = "受理编号";
+    pub const ITEM: &str = "办理事项";
+    pub const APPLICANT: &str = "申请人";
+    pub const DECISION: &str = "受理决定";
+    pub const DUE: &str = "承诺办结";
+    pub const INSTANT: &str = "已当场办结";
+    pub const BRING: &str = "领取须知";
+    pub const BRING_RESULT: &str = "凭本回执及申请人身份证件领取办件结果";
+    pub const PRINTED_AT: &str = "打印时间";
+    pub const FOOTER: [&str; 1] = ["请妥善保管本回执，扫码可查询办件进度。"];
+
+    /// 容缺: what the citizen still brings, by when.
+    pub fn bring_missing(deadline: &str, missing: &[String]) -> String {
+        format!("请于{deadline}前补交：{}", missing.join("、"))
+    }
+}

@@ -10,6 +10,7 @@ pub mod conclude;
 pub mod decide;
 pub mod draft;
 pub mod notice;
+pub mod receipt;
 pub mod reprint;
 pub mod trail;
 pub mod usage;
