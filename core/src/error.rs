@@ -233,6 +233,9 @@ error_codes! {
     IntakeIdSearchNeedsCard = "intake.id_search_needs_card",
     IntakeAttachment = "intake.attachment",
     IntakeBlob = "intake.blob",
+    IntakeNotInstant = "intake.not_instant",
+    IntakeConcluded = "intake.concluded",
+    IntakeWithdrawRequest = "intake.withdraw_request",
 
     QueueNotConfigured = "queue.not_configured",
     QueueNoSession = "queue.no_session",

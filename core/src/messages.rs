@@ -258,6 +258,11 @@ impl ErrorCode {
             C::PermissionDenied => "您没有办理此项操作的权限，请联系管理员。",
             C::PermissionItemOutOfScope => "该事项不属于您的部门和岗位，不能办理。",
             C::IntakeBlob => "材料文件无法保存，请联系运维人员。",
+            C::IntakeNotInstant => "该事项不是即办件，不能当场办结，须转后台审批。",
+            C::IntakeConcluded => "该办件已办结，不能再次办结或撤回。",
+            C::IntakeWithdrawRequest => {
+                "撤件须先用高拍仪拍摄申请人签字的撤件申请，请拍摄后再确认撤回。"
+            }
 
             C::DocumentFont => "文书字体缺失或已损坏，无法生成文书，请联系运维人员。",
             C::DocumentQr => "案件编号过长，无法生成二维码。",
@@ -410,6 +415,7 @@ fn decision_problem(p: &DecisionProblem) -> String {
         DecisionProblem::SupplementNeedsList => "补正补齐须列明缺少的材料或需补正的内容。".into(),
         DecisionProblem::NothingToChange => "没有需要修改的内容。".into(),
         DecisionProblem::NoSuchNotice => "该办件没有这份通知书。".into(),
+        DecisionProblem::DenyReasonRequired => "不予许可须填写理由。".into(),
         DecisionProblem::BadDate { text } => format!("日期「{text}」格式不正确。"),
     }
 }

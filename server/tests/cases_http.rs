@@ -581,3 +581,133 @@ async fn h2_a_result_is_handed_over_to_the_applicant_or_an_authorised_agent_once
         server.stop().await;
     }
 }
+
+/// E11 / E9 on the hall's record: a 即办件 concluded at the counter arrives with its
+/// conclusion and is 办结 at once (the back office may still report the result ready, never a
+/// step back); a conclusion on a case not accepted, a 不予许可 without its reason and a
+/// withdrawal without the citizen's signed request are refused.
+async fn counter_scenario(server: &Running) {
+    let hall = random_hall();
+    let w3 = Ws::enroll(server, &hall, 3).await;
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..10];
+    let nos: Vec<String> = (0..6).map(|i| format!("C{i}{tag}")).collect();
+    let ids: Vec<String> = (0..6).map(|_| new_id()).collect();
+    let concluded = |i: usize, state: &str, result: &str, reason: &str| {
+        let mut c = case(&ids[i], &nos[i], state, "张三", ID, "汕尾市公安局");
+        c["conclusion"] = json!({ "result": result, "reason": reason, "title": "准予许可决定书",
+                                  "paragraphs": [], "at": 1_764_990_200_000_i64, "clerk_id": "C001" });
+        c
+    };
+    let withdrawn = |i: usize, files: Value| {
+        let mut c = case(&ids[i], &nos[i], "withdrawn", "张三", ID, "汕尾市公安局");
+        c["changes"] = json!([{ "at": 1, "clerk_id": "C001", "kind": "withdraw",
+                                "reason": "申请人撤回", "detail": "", "files": files }]);
+        c
+    };
+    let signed = json!([{ "sha256": "ab".repeat(32), "name": "撤件申请", "size": 10,
+                          "pages": 1, "mime": "application/pdf" }]);
+    let push = json!({ "records": [
+        record(&ids[0], concluded(0, "accepted", "approved", "")),
+        record(&ids[1], concluded(1, "supplement", "approved", "")),
+        record(&ids[2], concluded(2, "accepted", "denied", " ")),
+        record(&ids[3], withdrawn(3, json!([]))),
+        record(&ids[4], withdrawn(4, signed)),
+        record(&ids[5], concluded(5, "accepted", "picked_up", "")),
+    ]});
+    let (status, acks) = w3.post_json("/api/v1/sync/push", &push).await;
+    assert_eq!(status, 200, "{acks}");
+    let bad = Some("invalid_case".to_owned());
+    let ok = ("accepted".to_owned(), None);
+    let refused = ("rejected".to_owned(), bad);
+    assert_eq!(
+        outcomes(&acks),
+        vec![
+            ok.clone(),
+            refused.clone(),
+            refused.clone(),
+            refused.clone(),
+            ok,
+            refused
+        ],
+        "{acks}"
+    );
+    let progress = "SELECT progress FROM cases WHERE id = $1";
+    let at = |id: &str| {
+        let id = id.to_owned();
+        async move {
+            use sqlx::Row;
+            sqlx::query(progress)
+                .bind(id)
+                .fetch_one(&server.state.db.pool)
+                .await
+                .unwrap()
+                .get::<String, _>(0)
+        }
+    };
+    assert_eq!(at(&ids[0]).await, "approved");
+    let (_, feed) = w3.get_json("/api/v1/sync/case-events?after=0").await;
+    let steps: Vec<(&str, &str)> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["progress"].as_str().unwrap(),
+                e["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(steps, vec![("received", "desk"), ("approved", "desk")]);
+    // The same record again (a resend) changes nothing.
+    assert_eq!(w3.post_json("/api/v1/sync/push", &push).await.0, 200);
+    let (_, again) = w3.get_json("/api/v1/sync/case-events?after=0").await;
+    assert_eq!(again["events"].as_array().unwrap().len(), 2);
+
+    let db = &server.state.db;
+    let now = yichuang_server::Clock::now_ms(server.state.auth.clock.as_ref());
+    let cmd = yichuang_server::cases::admin::SystemCommand::Add {
+        name: "审批系统".into(),
+        hall: hall.clone(),
+    };
+    let out = yichuang_server::cases::admin::system(db, &cmd, now)
+        .await
+        .unwrap();
+    let token = out[1].strip_prefix("token ").unwrap().to_owned();
+    let step = |p: &str| json!({ "progress": p, "note": "" });
+    for back in ["in_review", "denied"] {
+        let (status, body) = report(server, Some(&token), &nos[0], step(back)).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("case_progress_invalid")),
+            "{back} after 办结 at the counter"
+        );
+    }
+    let (status, body) = report(server, Some(&token), &nos[0], step("ready")).await;
+    assert_eq!((status, body["changed"].as_bool()), (200, Some(true)));
+    // A later version of the concluded case (e.g. a reprint) never moves it back.
+    let mut later = concluded(0, "accepted", "approved", "");
+    later["version"] = json!(3);
+    let push =
+        json!({ "records": [{ "id": ids[0], "kind": "case", "version": 3, "payload": later }] });
+    assert_eq!(w3.post_json("/api/v1/sync/push", &push).await.0, 200);
+    assert_eq!(at(&ids[0]).await, "ready");
+    assert_eq!(
+        count(
+            server,
+            "SELECT COUNT(*) FROM cases WHERE id = $1 AND state = 'withdrawn'",
+            &ids[4]
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn e9_instant_case_concluded_at_the_counter_and_withdrawal_with_signed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    for config in databases(dir.path()) {
+        let server = Running::start(config).await;
+        counter_scenario(&server).await;
+        server.stop().await;
+    }
+}

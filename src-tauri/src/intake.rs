@@ -8,7 +8,9 @@ use yichuang_core::domain::intake::cases::{CaseEvent, ChangeInput};
 use yichuang_core::domain::intake::history::{
     ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
-use yichuang_core::domain::intake::{Attachment, Case, CaseDraft, DecisionInput, Party};
+use yichuang_core::domain::intake::{
+    Attachment, Case, CaseDraft, ConclusionInput, DecisionInput, Party,
+};
 use yichuang_core::workstation::intake::CatalogHome;
 use yichuang_core::UserError;
 
@@ -153,6 +155,40 @@ pub fn case_change(
     reason: String,
 ) -> Result<Case, UserError> {
     ws.case_change(&case_id, &change, &reason)
+}
+
+/// Closes an accepted 即办件 at the counter (E11): prints the decision (准予 / 不予许可), then
+/// 办结 with its audit entry and outbox row.
+#[tauri::command]
+#[specta::specta]
+pub async fn intake_conclude(
+    ws: Ws<'_>,
+    case_id: String,
+    input: ConclusionInput,
+) -> Result<Case, UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.intake_conclude(&case_id, &input)).await
+}
+
+/// Prints the 撤件申请书 for the citizen to sign before a withdrawal (E9), audited.
+#[tauri::command]
+#[specta::specta]
+pub async fn case_withdraw_form(ws: Ws<'_>, case_id: String) -> Result<(), UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.print_withdraw_form(&case_id)).await
+}
+
+/// Prints the case receipt on the thermal printer (受理回执小票, F2): the first print, or a
+/// reprint with its reason; audited.
+#[tauri::command]
+#[specta::specta]
+pub async fn case_receipt_slip(
+    ws: Ws<'_>,
+    case_id: String,
+    reason: String,
+) -> Result<(), UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.print_receipt_slip(&case_id, &reason)).await
 }
 
 #[tauri::command]

@@ -554,3 +554,132 @@ async fn d1_e3_camera_ticket_capture_and_unplug() -> Result<()> {
     ensure!(blobs >= 1, "no material blob stored");
     Ok(())
 }
+
+/// E11 / F2 / E9 (issue 18 items 5–6): a walk-in 户籍证明 (即办件) accepted; the case receipt
+/// comes out of the receipt printer with the case number as its QR code; the clerk closes the
+/// case at the counter with 不予许可 and its reason — the decision is printed on A4 naming the
+/// result, and the history shows it 办结 with no light. Another case is withdrawn only once the
+/// citizen's signed request was captured under the document camera.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e9_instant_item_closed_at_counter_and_withdrawal_on_signed_request() -> Result<()> {
+    let mut app = App::counter("intake-instant", 9).await?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            let mut h = Hands::new(client);
+            app.sim("card place resident")?;
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            let no: String = done
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 21)
+                .with_context(|| format!("no case number in {done:?}"))?
+                .to_owned();
+            // F2: the receipt slip followed the decision on the thermal printer.
+            let paper = app.sim_reply("printer paper")?;
+            ensure!(
+                paper.contains("受理回执") && paper.contains(&no),
+                "receipt slip: {paper}"
+            );
+
+            h.click("[data-testid=conclude-denied]").await?;
+            h.type_in("[data-testid=conclude-reason]", "被证明人户籍不在本辖区")
+                .await?;
+            h.click("[data-testid=conclude-confirm]").await?;
+            let concluded =
+                wait_text(client, "[data-testid=concluded]", Duration::from_secs(15)).await?;
+            ensure!(
+                concluded.contains("不予许可") && concluded.contains("被证明人户籍不在本辖区"),
+                "concluded: {concluded}"
+            );
+
+            // The next walk-in, withdrawn from the history on the citizen's signed request.
+            pick(&mut h, "hjzm", "GA-HJ-0301").await?;
+            option(&mut h, 1).await?;
+            h.click("[data-testid=receive-all]").await?;
+            let done = print_and_decide(&mut h).await?;
+            let second: String = done
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 21)
+                .with_context(|| format!("no case number in {done:?}"))?
+                .to_owned();
+            h.click("[data-menu=history]").await?;
+            let first_row = format!("[data-testid=history-row][data-case-no='{no}']");
+            wait_text(client, &first_row, Duration::from_secs(5)).await?;
+            wait_attr(
+                client,
+                &format!("{first_row} [data-testid=history-progress]"),
+                "data-progress",
+                Duration::from_secs(5),
+                |p| p == "denied",
+            )
+            .await
+            .context("办结（不予许可） in the history")?;
+            wait_attr(
+                client,
+                &format!("{first_row} [data-testid=light]"),
+                "data-light",
+                Duration::from_secs(5),
+                |l| l == "none",
+            )
+            .await
+            .context("the light stops at 办结")?;
+
+            let row = format!("[data-testid=history-row][data-case-no='{second}']");
+            h.click(&format!("{row} td:nth-child(2)")).await?;
+            wait_text(client, "[data-testid=case-detail]", Duration::from_secs(5)).await?;
+            settled(client).await?;
+            h.click("[data-testid=change-withdraw]").await?;
+            settled(client).await?;
+            h.type_in("[data-testid=change-reason]", "申请人撤回申请")
+                .await?;
+            let enabled = wd(client.find(Locator::Css("[data-testid=change-confirm]")))
+                .await?
+                .is_enabled()
+                .await?;
+            ensure!(!enabled, "withdraw confirmable without the signed request");
+            h.click("[data-testid=withdraw-form]").await?;
+            settled(client).await?;
+            app.sim("camera show-document")?;
+            h.click("[data-testid=withdraw-capture]").await?;
+            settled(client).await?;
+            wait_text(client, "[data-testid=camera-panel]", Duration::from_secs(5)).await?;
+            h.click("[data-testid=camera-capture]").await?;
+            wait_attr(
+                client,
+                "[data-testid=camera-page]",
+                "data-width",
+                Duration::from_secs(10),
+                |w| !w.is_empty(),
+            )
+            .await?;
+            h.click("[data-testid=camera-attach]").await?;
+            wait_text(
+                client,
+                "[data-testid=withdraw-captured]",
+                Duration::from_secs(10),
+            )
+            .await?;
+            settled(client).await?;
+            h.click("[data-testid=change-confirm]").await?;
+            wait_attr(client, &row, "data-state", Duration::from_secs(10), |s| {
+                s == "withdrawn"
+            })
+            .await
+            .context("withdrawn on the signed request")?;
+            Ok(())
+        })
+        .await;
+    app.close().await;
+    result?;
+
+    let texts = pdf_texts(&app.ws.data_dir().join("a4-simulated"))?;
+    let all = texts.join("\n");
+    // Titles only: a body line may wrap anywhere in the PDF's text.
+    for want in ["不予许可决定书", "撤件申请书"] {
+        ensure!(all.contains(want), "{want} not printed");
+    }
+    Ok(())
+}

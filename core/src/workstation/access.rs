@@ -319,8 +319,9 @@ mod tests {
         let d = workstation();
         let case_id = parked_case(&d.ws);
         clerk_in(&d.ws, "c-acc", "综合窗口", &["accept", "query"]);
+        let withdraw = ChangeInput::Withdraw { request: None };
         let e =
-            d.ws.case_change(&case_id, &ChangeInput::Withdraw, "申请人撤回")
+            d.ws.case_change(&case_id, &withdraw, "申请人撤回")
                 .unwrap_err();
         refused(e, "变更");
         assert_eq!(refusals(&d.ws)[0].2, "intake.change");

@@ -12,7 +12,8 @@ use crate::domain::intake::history::{
     self, ExportFormat, ExportResult, HistoryPage, HistoryQuery, TodayFigures,
 };
 use crate::domain::intake::{
-    Attachment, Case, CaseDraft, CatalogView, DecisionInput, DepartmentEntry, IntakeError, Party,
+    Attachment, Case, CaseDraft, CaseState, CatalogView, ConclusionInput, DecisionInput,
+    DepartmentEntry, IntakeError, Party,
 };
 use crate::{ErrorCode, UserError};
 
@@ -264,7 +265,51 @@ impl Workstation {
         let clerk = self.permit(Permission::Accept, Some("intake.decide"), Some(case_id))?;
         let (desk, view) = (clerk.desk, clerk.view);
         let now = self.now();
-        self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))
+        let case = self.write(|s| cases::decide(s, &view, &desk, case_id, decision, now))?;
+        // F2: the receipt slip follows on the thermal printer, when there is one.
+        if matches!(case.state, CaseState::Accepted | CaseState::Deferred) {
+            self.receipt_slip_after_decision(&desk, case_id);
+        }
+        Ok(case)
+    }
+
+    /// Closes an accepted 即办件 at the counter (E11): prints its decision (准予 / 不予许可),
+    /// then 办结 — one transaction with its audit entry and outbox row.
+    pub fn intake_conclude(
+        &self,
+        case_id: &str,
+        input: &ConclusionInput,
+    ) -> Result<Case, UserError> {
+        let clerk = self.permit(Permission::Accept, Some("intake.conclude"), Some(case_id))?;
+        let (desk, view) = (clerk.desk, clerk.view);
+        let printer = self.devices.a4_printer()?;
+        let out = notices::conclude(
+            self.store()?,
+            &*printer,
+            self.clock(),
+            &view,
+            &desk,
+            case_id,
+            input,
+        );
+        self.refresh_a4_state();
+        self.refresh_pending();
+        out
+    }
+
+    /// Prints the 撤件申请书 the citizen signs before a withdrawal (E9), audited.
+    pub fn print_withdraw_form(&self, case_id: &str) -> Result<(), UserError> {
+        let desk = self
+            .permit(
+                Permission::Change,
+                Some("print.withdraw_form"),
+                Some(case_id),
+            )?
+            .desk;
+        let printer = self.devices.a4_printer()?;
+        let out = notices::withdraw_form(self.store()?, &*printer, self.clock(), &desk, case_id);
+        self.refresh_a4_state();
+        out
     }
 
     /// One of the clerk's cases, opened from the history list (audited, A6).

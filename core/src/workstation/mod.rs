@@ -20,6 +20,7 @@ pub mod intake;
 pub mod issuing;
 pub mod notices;
 pub mod reads;
+pub mod receipt;
 pub mod services;
 pub mod session;
 pub mod sync;

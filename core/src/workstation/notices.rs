@@ -7,7 +7,9 @@ use std::sync::Mutex;
 
 use crate::devices::a4_printer::A4PrinterService;
 use crate::domain::document::Document;
-use crate::domain::intake::{cases, Case, CaseDraft, CatalogView, DecisionInput, Desk};
+use crate::domain::intake::{
+    cases, Case, CaseDraft, CatalogView, ConclusionInput, DecisionInput, Desk,
+};
 use crate::infra::store::Store;
 use crate::UserError;
 
@@ -71,6 +73,43 @@ pub fn reprint(
     let job = printer.print(&prepared.document)?;
     with(store, |s| {
         cases::record_reprint(s, desk, &prepared, reason, &job, clock.now_ms())
+    })
+}
+
+/// Closes a 即办件 at the counter (E11): lays its decision out, prints it, then records the
+/// conclusion (办结, audit, outbox) — a failed print records nothing.
+pub fn conclude(
+    store: &Mutex<Store>,
+    printer: &dyn NoticePrinter,
+    clock: &dyn Clock,
+    view: &CatalogView,
+    desk: &Desk,
+    case_id: &str,
+    input: &ConclusionInput,
+) -> Result<Case, UserError> {
+    let prepared = with(store, |s| {
+        cases::prepare_conclusion(s, view, desk, case_id, input, clock.now_ms())
+    })?;
+    let job = printer.print(&prepared.document)?;
+    with(store, |s| {
+        cases::record_conclusion(s, view, desk, &prepared, &job, clock.now_ms())
+    })
+}
+
+/// Prints the 撤件申请书 for the citizen to sign (E9); audited once printed.
+pub fn withdraw_form(
+    store: &Mutex<Store>,
+    printer: &dyn NoticePrinter,
+    clock: &dyn Clock,
+    desk: &Desk,
+    case_id: &str,
+) -> Result<(), UserError> {
+    let (case, document) = with(store, |s| {
+        cases::prepare_withdraw_form(s, desk, case_id, clock.now_ms())
+    })?;
+    let job = printer.print(&document)?;
+    with(store, |s| {
+        cases::record_withdraw_form(s, desk, &case, &job, clock.now_ms())
     })
 }
 
@@ -265,5 +304,48 @@ mod tests {
             .is_err(),
             "the same checks as F8: a refusal needs its reason"
         );
+    }
+
+    /// E11: the decision of a 即办件 is printed first; a failed print leaves the case open
+    /// (no conclusion, no audit entry, nothing queued), a printed one closes it.
+    #[test]
+    fn e9_instant_decision_printed_before_banjie() {
+        use crate::domain::intake::{CaseProgress, ConclusionResult};
+        let (v, (_d, s), clock) = (view(), store(), FixedClock(NOW));
+        let printer = TestPrinter::default();
+        let case = print_notice(&s, &printer, &clock, &v, &desk(), walk_in(&v), &accept()).unwrap();
+        let case = cases::decide(
+            &mut s.lock().unwrap(),
+            &v,
+            &desk(),
+            &case.id,
+            &accept(),
+            NOW,
+        )
+        .unwrap();
+        let input = ConclusionInput {
+            result: ConclusionResult::Approved,
+            reason: String::new(),
+        };
+        printer.out_of_paper.store(true, Ordering::SeqCst);
+        let err = conclude(&s, &printer, &clock, &v, &desk(), &case.id, &input).unwrap_err();
+        assert_eq!(err.code, ErrorCode::A4PrinterNeedsAttention);
+        let progress = |s: &Mutex<Store>| -> Option<String> {
+            s.lock()
+                .unwrap()
+                .conn()
+                .query_row("SELECT progress FROM cases", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(progress(&s), None);
+        printer.out_of_paper.store(false, Ordering::SeqCst);
+        let done = conclude(&s, &printer, &clock, &v, &desk(), &case.id, &input).unwrap();
+        assert_eq!(done.conclusion.unwrap().result, ConclusionResult::Approved);
+        assert_eq!(
+            progress(&s).as_deref(),
+            Some(CaseProgress::Approved.as_str())
+        );
+        assert_eq!(printer.jobs.load(Ordering::SeqCst), 2);
+        withdraw_form(&s, &printer, &clock, &desk(), &case.id).unwrap_err();
     }
 }

@@ -18,6 +18,45 @@ pub struct CasePayload {
     pub decided_at: Option<i64>,
     pub due_date: Option<String>,
     pub draft: DraftPayload,
+    /// Changes after the decision (E9); a withdrawal carries the citizen's signed request.
+    #[serde(default)]
+    pub changes: Vec<ChangePayload>,
+    /// A 即办件 closed at the counter (E11): 准予 or 不予许可, 办结 at once.
+    #[serde(default)]
+    pub conclusion: Option<ConclusionPayload>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangePayload {
+    pub kind: String,
+    #[serde(default)]
+    pub files: Vec<FilePayload>,
+}
+
+/// A file of a change (the signed withdrawal request): a blob named by its SHA-256, uploaded
+/// like the material scans.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FilePayload {
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConclusionPayload {
+    /// approved or denied.
+    pub result: String,
+    #[serde(default)]
+    pub reason: String,
+    pub at: i64,
+}
+
+impl ConclusionPayload {
+    /// The progress the conclusion puts the case at.
+    pub fn progress(&self) -> Option<super::Progress> {
+        match super::Progress::parse(&self.result)? {
+            p @ (super::Progress::Approved | super::Progress::Denied) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,8 +104,42 @@ pub fn case_no_ok(s: &str) -> bool {
     (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+fn sha256_ok(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A conclusion only on an accepted case; 不予许可 with its reason.
+fn conclusion_ok(c: &CasePayload) -> bool {
+    let Some(k) = &c.conclusion else {
+        return true;
+    };
+    let reason = k.reason.trim();
+    k.progress().is_some()
+        && c.state == "accepted"
+        && k.at > 0
+        && reason.chars().count() <= 500
+        && (k.result != "denied" || !reason.is_empty())
+}
+
+/// Changes well formed; a withdrawn case carries the signed request of its withdrawal (E9).
+fn changes_ok(c: &CasePayload) -> bool {
+    let files = c.changes.iter().flat_map(|ch| ch.files.iter());
+    c.changes.len() <= 200
+        && c.changes
+            .iter()
+            .all(|ch| ch.files.len() <= 20 && text_ok(&ch.kind, 32))
+        && files.into_iter().all(|f| sha256_ok(&f.sha256))
+        && (c.state != "withdrawn"
+            || c.changes
+                .iter()
+                .any(|ch| ch.kind == "withdraw" && !ch.files.is_empty()))
+}
+
 /// Parses and checks a `case` record: its id is the case's, the fields the hall's record
-/// reads are there and in range.
+/// reads are there and in range; a conclusion only on an accepted case, a withdrawal only
+/// with the citizen's signed request.
 pub fn check(r: &PushRecord, text: &str) -> Result<CasePayload, RecordProblem> {
     let c: CasePayload = serde_json::from_str(text).map_err(|_| RecordProblem::InvalidCase)?;
     let parties = std::iter::once(&c.draft.applicant)
@@ -89,7 +162,9 @@ pub fn check(r: &PushRecord, text: &str) -> Result<CasePayload, RecordProblem> {
         })
         && parties
             .into_iter()
-            .all(|p| p.name.chars().count() <= 100 && p.id_number.chars().count() <= 40);
+            .all(|p| p.name.chars().count() <= 100 && p.id_number.chars().count() <= 40)
+        && conclusion_ok(&c)
+        && changes_ok(&c);
     if ok {
         Ok(c)
     } else {

@@ -144,7 +144,9 @@ pub(super) async fn append(
 }
 
 /// Extracts a stored `case` record into the case tables (inside the push transaction). The
-/// first version of a case that is taken in (accepted, 容缺) opens its progress at 已受理.
+/// first version of a case that is taken in (accepted, 容缺) opens its progress at 已受理; a
+/// 即办件 concluded at the counter (E11) is then 办结 (准予/不予许可) — unless it is already
+/// at or past that step, so a case never moves back.
 pub async fn extract(
     tx: &mut Transaction<'static, Any>,
     key: &IndexKey,
@@ -271,6 +273,34 @@ pub async fn extract(
         }
         if c.state == "withdrawn" && was_taken_in {
             enqueue(tx, &c.id, EventKind::Withdrawn, now_ms, now_ms).await?;
+        }
+    }
+    if let Some((k, to)) = c.conclusion.as_ref().and_then(|k| Some((k, k.progress()?))) {
+        let now: Option<String> = sqlx::query("SELECT progress FROM cases WHERE id = $1")
+            .bind(&c.id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let at = now.as_deref().and_then(Progress::parse);
+        if at.is_some_and(|p| p.may_report(to)) {
+            sqlx::query("UPDATE cases SET progress = $1, updated_at = $2 WHERE id = $3")
+                .bind(to.as_str())
+                .bind(now_ms)
+                .bind(&c.id)
+                .execute(&mut **tx)
+                .await?;
+            append_event(
+                tx,
+                workstation,
+                &c.id,
+                c.case_no.as_deref(),
+                to,
+                k.reason.trim(),
+                "desk",
+                k.at,
+            )
+            .await?;
         }
     }
     Ok(())

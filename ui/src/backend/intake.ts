@@ -9,6 +9,7 @@ import type {
   CaseEvent,
   CatalogHome,
   ChangeInput,
+  ConclusionInput,
   DecisionInput,
   DocumentPreview,
   ExportFormat,
@@ -57,7 +58,14 @@ export interface IntakeApi {
   decide(caseId: string, decision: DecisionInput): Promise<Result<Case>>
   getCase(caseId: string): Promise<Result<Case>>
   trail(caseId: string): Promise<Result<CaseEvent[]>>
+  /** A withdrawal needs the citizen's signed request captured with the camera (E9). */
   change(caseId: string, change: ChangeInput, reason: string): Promise<Result<Case>>
+  /** 即办件 closed at the counter (E11): prints the decision (准予 / 不予许可), then 办结. */
+  conclude(caseId: string, input: ConclusionInput): Promise<Result<Case>>
+  /** Prints the 撤件申请书 for the citizen to sign (A4, with the case number; audited). */
+  withdrawForm(caseId: string): Promise<Result<null>>
+  /** The case receipt on the thermal printer (F2): the first print, or a reprint with its reason. */
+  receiptSlip(caseId: string, reason: string): Promise<Result<null>>
   history(query: HistoryQuery): Promise<Result<HistoryPage>>
   reprint(caseId: string, noticeIndex: number, reason: string): Promise<Result<Case>>
   exportHistory(query: HistoryQuery, format: ExportFormat): Promise<Result<ExportResult>>

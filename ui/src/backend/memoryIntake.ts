@@ -6,6 +6,8 @@ import type {
   Case,
   CaseEvent,
   CaseDraft,
+  ChangeInput,
+  ConclusionInput,
   DecisionInput,
   DocumentPreview,
   ErrorCode,
@@ -81,6 +83,7 @@ export const sampleLabels: IntakeLabels = {
   case_progress: { received: '已受理', in_review: '审批中', approved: '办结（准予许可）', denied: '办结（不予许可）', ready: '待领取', picked_up: '已领取' },
   flow_states: { sent: '材料流转中', received: '材料已签收' },
   decision_kinds: { accept: '受理', deferred: '容缺受理', reject: '不予受理', supplement: '补正补齐' },
+  conclusion_results: { approved: '准予许可', denied: '不予许可' },
   received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
   id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
@@ -232,6 +235,7 @@ export class MemoryIntake implements IntakeApi {
       decision: null,
       notices: [],
       changes: [],
+      conclusion: null,
     }
     c.draft = { ...clone(draft), id }
     c.version += 1
@@ -296,8 +300,44 @@ export class MemoryIntake implements IntakeApi {
   async trail(): Promise<Result<CaseEvent[]>> {
     return ok([])
   }
-  async change(caseId: string) {
+  /** 撤件申请书 printed, by case id. */
+  withdrawForms: string[] = []
+  async change(caseId: string, change?: ChangeInput, reason = '') {
+    const c = this.cases.get(caseId)
+    if (!c) return err<Case>('intake.unknown_case', '找不到该办件')
+    if (change?.type === 'withdraw') {
+      if (c.conclusion) return err<Case>('intake.concluded', '该办件已办结，不能再次办结或撤回。')
+      if (!change.request) return err<Case>('intake.withdraw_request', '撤件须先用高拍仪拍摄申请人签字的撤件申请，请拍摄后再确认撤回。')
+      c.state = 'withdrawn'
+      c.changes.push({ at: Date.now(), clerk_id: 'c001', kind: 'withdraw', reason, detail: '', files: [change.request] })
+    }
     return this.getCase(caseId)
+  }
+  async conclude(caseId: string, input: ConclusionInput) {
+    const c = this.cases.get(caseId)
+    if (!c) return err<Case>('intake.unknown_case', '找不到该办件')
+    if (!sampleItems.find((i) => i.code === c.item_code)?.instant) return err<Case>('intake.not_instant', '该事项不是即办件，不能当场办结，须转后台审批。')
+    if (c.conclusion) return err<Case>('intake.concluded', '该办件已办结，不能再次办结或撤回。')
+    if (c.state !== 'accepted') return err<Case>('intake.wrong_state', '该办件当前状态不能进行此操作。')
+    if (input.result === 'denied' && !input.reason.trim()) return err<Case>('intake.decision', '不予许可须填写理由。')
+    const title = input.result === 'approved' ? '准予许可决定书' : '不予许可决定书'
+    c.conclusion = { result: input.result, reason: input.reason.trim(), title, paragraphs: [], at: Date.now(), clerk_id: 'c001' }
+    c.print_count += 1
+    this.printed++
+    return this.getCase(caseId)
+  }
+  /** Receipt slips printed: case id and reprint reason ('' for the first). */
+  slips: { caseId: string; reason: string }[] = []
+  async receiptSlip(caseId: string, reason: string): Promise<Result<null>> {
+    if (!this.cases.has(caseId)) return err<null>('intake.unknown_case', '找不到该办件')
+    if (this.slips.some((s) => s.caseId === caseId) && !reason.trim()) return err<null>('intake.reason_required', '请填写原因。')
+    this.slips.push({ caseId, reason: reason.trim() })
+    return ok(null)
+  }
+  async withdrawForm(caseId: string): Promise<Result<null>> {
+    if (!this.cases.has(caseId)) return err<null>('intake.unknown_case', '找不到该办件')
+    this.withdrawForms.push(caseId)
+    return ok(null)
   }
   async history() {
     const rows: HistoryRow[] = [...this.cases.values()]
@@ -314,7 +354,7 @@ export class MemoryIntake implements IntakeApi {
         due_date: c.due_date,
         light: 'none',
         print_count: c.print_count,
-        progress: null,
+        progress: c.conclusion ? c.conclusion.result : null,
         progress_note: null,
         flow_state: null,
         flow_no: null,

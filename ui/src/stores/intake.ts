@@ -9,6 +9,7 @@ import type {
   CatalogHome,
   CaseDraft,
   CodeTarget,
+  ConclusionInput,
   DecisionInput,
   DecisionKind,
   Item,
@@ -80,6 +81,8 @@ export const useIntakeStore = defineStore('intake', () => {
   /** What the last notice was printed for; the decision waits for a match. */
   const printedKey = ref<string | null>(null)
   const done = ref<Case | null>(null)
+  /** The decided case is of an 即办件: the banner offers 当场办结 (E11). */
+  const doneInstant = ref(false)
   const notice = ref('')
   const error = ref<UserError | null>(null)
   const busy = ref(false)
@@ -420,6 +423,7 @@ export const useIntakeStore = defineStore('intake', () => {
     busy.value = false
     if (r.status === 'error') return fail(r.error, 'bar')
     done.value = r.data
+    doneInstant.value = !!item.value?.instant
     say('')
     reset()
     changes.value++
@@ -468,6 +472,20 @@ export const useIntakeStore = defineStore('intake', () => {
     return true
   }
 
+  /** E11: the decided 即办件 closed at the counter — its decision printed (准予 / 不予许可 with
+   * the reason), then 办结. The banner shows the outcome or the error. */
+  async function conclude(input: ConclusionInput): Promise<UserError | null> {
+    const c = done.value
+    if (!c || busy.value) return null
+    busy.value = true
+    const r = await backend.intake.conclude(c.id, input)
+    busy.value = false
+    if (r.status === 'error') return r.error
+    done.value = r.data
+    changes.value++
+    return null
+  }
+
   /** The done banner's words: 「已受理：户籍证明，编号 …」. */
   const doneTitle = computed(() =>
     done.value ? `已${labels.decision(done.value.decision?.kind ?? 'accept')}：${done.value.item_name}，编号 ${done.value.case_no}` : '',
@@ -484,6 +502,7 @@ export const useIntakeStore = defineStore('intake', () => {
     promise,
     deadline,
     done,
+    doneInstant,
     doneTitle,
     notice,
     error,
@@ -521,6 +540,7 @@ export const useIntakeStore = defineStore('intake', () => {
     suggestKind,
     printNotice,
     decide,
+    conclude,
     park,
     parkForSwitch,
     resumeCase,

@@ -3,7 +3,7 @@
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseProgress, CaseState, DecisionKind, FlowState, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
+import type { CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, FlowState, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -23,6 +23,7 @@ export const useLabelsStore = defineStore('labels', () => {
   const progress = (p: CaseProgress) => labels.value?.case_progress[p] ?? ''
   const flowState = (f: FlowState) => labels.value?.flow_states[f] ?? ''
   const decision = (k: DecisionKind) => labels.value?.decision_kinds[k] ?? ''
+  const conclusion = (r: ConclusionResult) => labels.value?.conclusion_results[r] ?? ''
   const received = (r: ReceivedAs) => labels.value?.received_as[r] ?? ''
   const idSource = (s: IdSource) => labels.value?.id_sources[s] ?? ''
   const light = (l: Light) => labels.value?.lights[l] ?? ''
@@ -34,5 +35,5 @@ export const useLabelsStore = defineStore('labels', () => {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, progress, flowState, decision, received, idSource, light, cardKind, sex, permission, entries }
+  return { labels, load, state, progress, flowState, decision, conclusion, received, idSource, light, cardKind, sex, permission, entries }
 })

@@ -54,6 +54,12 @@ pub enum IntakeError {
     Attachment(AttachmentProblem),
     #[error("blob: {0}")]
     Blob(#[from] crate::infra::blobs::BlobError),
+    #[error("the item is not an instant item: it is not closed at the counter")]
+    NotInstant,
+    #[error("the case was already concluded")]
+    Concluded,
+    #[error("a withdrawal needs the citizen's signed request captured at this workstation")]
+    WithdrawRequestMissing,
 }
 
 /// Why a form field's value is not accepted; the sentence is in [`crate::messages`].
@@ -98,7 +104,11 @@ pub enum DecisionProblem {
     SupplementNeedsList,
     NothingToChange,
     NoSuchNotice,
-    BadDate { text: String },
+    /// 不予许可 without its reason.
+    DenyReasonRequired,
+    BadDate {
+        text: String,
+    },
 }
 
 /// Why an imported file is not taken as an attachment.
@@ -132,6 +142,9 @@ impl IntakeError {
             IntakeError::IdSearchNeedsCard => ErrorCode::IntakeIdSearchNeedsCard,
             IntakeError::Attachment(_) => ErrorCode::IntakeAttachment,
             IntakeError::Blob(_) => ErrorCode::IntakeBlob,
+            IntakeError::NotInstant => ErrorCode::IntakeNotInstant,
+            IntakeError::Concluded => ErrorCode::IntakeConcluded,
+            IntakeError::WithdrawRequestMissing => ErrorCode::IntakeWithdrawRequest,
         }
     }
 

@@ -2,7 +2,7 @@
 //! handed in, where an identity came from, time-limit lights — in one table the UI loads once
 //! (`intake_labels`), so the pages hold no copy of them.
 
-use super::{CaseProgress, CaseState, DecisionKind, IdSource, ReceivedAs};
+use super::{CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource, ReceivedAs};
 use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,15 @@ impl Label for crate::domain::flow::FlowState {
         match self {
             crate::domain::flow::FlowState::Sent => "材料流转中",
             crate::domain::flow::FlowState::Received => "材料已签收",
+        }
+    }
+}
+
+impl Label for ConclusionResult {
+    fn label(self) -> &'static str {
+        match self {
+            ConclusionResult::Approved => "准予许可",
+            ConclusionResult::Denied => "不予许可",
         }
     }
 }
@@ -204,6 +213,14 @@ table!(
 );
 
 table!(
+    /// 当场办结的结果 by `ConclusionResult` (E11).
+    ConclusionResultLabels {
+        approved: ConclusionResult::Approved,
+        denied: ConclusionResult::Denied,
+    }
+);
+
+table!(
     /// 证件类型 by `CardKind` (the reader's own names).
     CardKindLabels {
         resident: CardKind::Resident,
@@ -245,6 +262,7 @@ pub struct IntakeLabels {
     pub case_progress: CaseProgressLabels,
     pub flow_states: FlowStateLabels,
     pub decision_kinds: DecisionKindLabels,
+    pub conclusion_results: ConclusionResultLabels,
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
     pub lights: LightLabels,
@@ -260,6 +278,7 @@ impl IntakeLabels {
             case_progress: CaseProgressLabels::build(),
             flow_states: FlowStateLabels::build(),
             decision_kinds: DecisionKindLabels::build(),
+            conclusion_results: ConclusionResultLabels::build(),
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
             lights: LightLabels::build(),
@@ -298,6 +317,17 @@ pub(crate) fn notice_title(d: DecisionKind) -> &'static str {
     }
 }
 
+/// The title of a 即办件's decision printed at the counter (E11).
+pub(crate) fn conclusion_title(r: ConclusionResult) -> &'static str {
+    match r {
+        ConclusionResult::Approved => "准予许可决定书",
+        ConclusionResult::Denied => "不予许可决定书",
+    }
+}
+
+/// The title of the withdrawal request the citizen signs (E9 撤件).
+pub(crate) const WITHDRAW_FORM_TITLE: &str = "撤件申请书";
+
 /// The parties' roles, as named in the clerk's error sentences.
 pub(crate) const ROLE_APPLICANT: &str = "申请人";
 pub(crate) const ROLE_AGENT: &str = "代办人";
@@ -315,6 +345,9 @@ pub(crate) fn trail_action(action: &str) -> &'static str {
         "intake.change" => "受理后变更",
         "intake.park" => "暂存",
         "intake.typed_id" => "手工录入证件号码",
+        "intake.conclude" => "当场办结",
+        "print.withdraw_form" => "打印撤件申请书",
+        "print.receipt_slip" => "打印小票回执",
         _ => "其他操作",
     }
 }
@@ -322,6 +355,11 @@ pub(crate) fn trail_action(action: &str) -> &'static str {
 /// The detail of a withdrawal after acceptance.
 pub(crate) fn change_withdrawn(before: &str) -> String {
     format!("状态：{} → 已撤回", before)
+}
+
+/// The detail of a withdrawal: the signed request kept with it.
+pub(crate) fn change_withdraw_request(pages: u32) -> String {
+    format!("已留存申请人签字的撤件申请（{}页）", pages)
 }
 
 /// The detail of a changed phone number.
@@ -368,6 +406,7 @@ mod tests {
             CaseProgressLabels::keys(),
             FlowStateLabels::keys(),
             DecisionKindLabels::keys(),
+            ConclusionResultLabels::keys(),
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),
             LightLabels::keys(),

@@ -317,6 +317,53 @@ pub struct CaseChange {
     pub kind: String,
     pub reason: String,
     pub detail: String,
+    /// What the change was made on: a withdrawal's signed request (撤件申请) as captured with
+    /// the document camera (an encrypted blob, uploaded like the material scans).
+    #[serde(default)]
+    pub files: Vec<Attachment>,
+}
+
+/// The result of a 即办件 given at the counter (E11): 准予许可 or 不予许可.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ConclusionResult {
+    Approved,
+    Denied,
+}
+
+impl ConclusionResult {
+    /// The progress the case is at once concluded (办结).
+    pub fn progress(self) -> CaseProgress {
+        match self {
+            ConclusionResult::Approved => CaseProgress::Approved,
+            ConclusionResult::Denied => CaseProgress::Denied,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.progress().as_str()
+    }
+}
+
+/// The clerk's conclusion of a 即办件 as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ConclusionInput {
+    pub result: ConclusionResult,
+    /// 不予许可: the reason (required); 准予许可: an optional remark.
+    pub reason: String,
+}
+
+/// A 即办件 closed at the counter (E11, I2): the result, its printed decision, who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Conclusion {
+    pub result: ConclusionResult,
+    pub reason: String,
+    /// The printed decision (准予许可决定书 / 不予许可决定书), kept for the record.
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    #[specta(type = f64)]
+    pub at: i64,
+    pub clerk_id: String,
 }
 
 /// A whole case as stored and shown.
@@ -343,4 +390,7 @@ pub struct Case {
     pub decision: Option<Decision>,
     pub notices: Vec<PrintedNotice>,
     pub changes: Vec<CaseChange>,
+    /// A 即办件 closed at the counter (E11); `None` otherwise.
+    #[serde(default)]
+    pub conclusion: Option<Conclusion>,
 }

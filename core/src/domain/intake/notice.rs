@@ -191,8 +191,28 @@ pub fn reprint(case: &Case, notice: PrintedNotice) -> PreparedNotice {
 /// closing lines — department, hall, date — at the right), the case number as a QR code and
 /// the citizen's signature line.
 pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
+    layout(
+        case_no,
+        &n.title,
+        &n.hall,
+        &n.paragraphs,
+        wording::SIGNATURE,
+    )
+}
+
+/// Lays out any document of a case the counter prints on A4 — a notice, the decision of a
+/// 即办件 (E11), the withdrawal request (撤件申请书) — the same way: title, number, paragraphs
+/// (salutation flush left, closing lines at the right), the case number's QR code and the
+/// citizen's `signature` line.
+pub fn layout(
+    case_no: &str,
+    title: &str,
+    hall: &str,
+    paragraphs: &[String],
+    signature: &str,
+) -> Document {
     let mut blocks = vec![
-        Block::Title(n.title.clone()),
+        Block::Title(title.to_string()),
         Block::Paragraph(Paragraph {
             text: wording::number_line(case_no),
             size: 11.0,
@@ -201,15 +221,14 @@ pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
         }),
     ];
     // Closing lines: the trailing short lines without final punctuation.
-    let closing_from = n
-        .paragraphs
+    let closing_from = paragraphs
         .iter()
         .rposition(|p| {
             p.chars().count() > 40 || p.ends_with(wording::FULL_STOP) || p.ends_with(wording::COLON)
         })
         .map(|i| i + 1)
-        .unwrap_or(n.paragraphs.len());
-    for (i, p) in n.paragraphs.iter().enumerate() {
+        .unwrap_or(paragraphs.len());
+    for (i, p) in paragraphs.iter().enumerate() {
         let para = if i == 0 && p.ends_with(wording::COLON) {
             Paragraph::plain(p.clone(), 12.0)
         } else if i >= closing_from {
@@ -230,10 +249,10 @@ pub fn document(case_no: &str, n: &PrintedNotice) -> Document {
         size_mm: 24.0,
         align: Align::Right,
     }));
-    blocks.push(Block::Signatures(vec![wording::SIGNATURE.into()]));
+    blocks.push(Block::Signatures(vec![signature.into()]));
     Document {
-        title: format!("{} {}", n.title, case_no),
-        header: Some(n.hall.clone()),
+        title: format!("{title} {case_no}"),
+        header: Some(hall.to_string()),
         footer: Some(wording::number_caption(case_no)),
         blocks,
     }

@@ -66,3 +66,44 @@ pub(crate) fn number_caption(case_no: &str) -> String {
 
 /// The citizen's signature line.
 pub(crate) const SIGNATURE: &str = "申请人（签收）：";
+
+/// The body of a 即办件's decision printed at the counter (E11), one paragraph a line:
+/// `{reason}` is the 不予许可 reason; `{remark}` the 准予许可 line with the clerk's remark, or
+/// nothing.
+pub(crate) fn conclusion_body(r: super::ConclusionResult) -> &'static str {
+    match r {
+        super::ConclusionResult::Approved => "{applicant}：\n你（单位）于{applied}提出的{item}申请（受理编号：{case_no}），经审查，符合法定条件和标准，决定准予许可。本事项为即办件，已当场办结。\n{remark}\n{department}\n{date}",
+        super::ConclusionResult::Denied => "{applicant}：\n你（单位）于{applied}提出的{item}申请（受理编号：{case_no}），经审查，{reason}，决定不予许可。本事项为即办件，已当场办结。\n如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法提起行政诉讼。\n{department}\n{date}",
+    }
+}
+
+/// The 准予许可 decision's line with the clerk's remark.
+pub(crate) fn conclusion_remark(remark: &str) -> String {
+    format!("说明：{remark}。")
+}
+
+/// The withdrawal request the citizen signs (撤件申请书, E9), one paragraph a line.
+pub(crate) const WITHDRAW_FORM_BODY: &str = "{department}：\n本人{applicant}（证件号码：{id_number}）于{applied}申请办理的{item}（受理编号：{case_no}），现自愿申请撤回，不再办理，所提交的材料按规定退还或留存。\n撤件原因：______________________________________________\n特此申请。\n{hall}\n{date}";
+
+/// The signature line of the withdrawal request.
+pub(crate) const WITHDRAW_SIGNATURE: &str = "申请人（签字、捺印）：";
+
+/// The case receipt on the thermal printer (受理回执小票, F2).
+pub(crate) mod slip {
+    pub const TITLE: &str = "受理回执";
+    pub const CASE_NO: &str = "受理编号";
+    pub const ITEM: &str = "办理事项";
+    pub const APPLICANT: &str = "申请人";
+    pub const DECISION: &str = "受理决定";
+    pub const DUE: &str = "承诺办结";
+    pub const INSTANT: &str = "已当场办结";
+    pub const BRING: &str = "领取须知";
+    pub const BRING_RESULT: &str = "凭本回执及申请人身份证件领取办件结果";
+    pub const PRINTED_AT: &str = "打印时间";
+    pub const FOOTER: [&str; 1] = ["请妥善保管本回执，扫码可查询办件进度。"];
+
+    /// 容缺: what the citizen still brings, by when.
+    pub fn bring_missing(deadline: &str, missing: &[String]) -> String {
+        format!("请于{deadline}前补交：{}", missing.join("、"))
+    }
+}

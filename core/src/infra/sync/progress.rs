@@ -60,9 +60,13 @@ pub fn apply(store: &mut Store, page: &CaseEvents) -> Result<usize, SyncError> {
             if CaseProgress::parse(&e.progress).is_none() {
                 continue;
             }
+            // A step before 办结 never reopens a case closed here (a 即办件 concluded at the
+            // counter, a result handed over) whose own step is still on its way.
             changed += tx.execute(
                 "UPDATE cases SET progress = ?1, progress_note = ?2, progress_at = ?3, progress_seq = ?4
-                 WHERE id = ?5 AND progress_seq < ?4",
+                 WHERE id = ?5 AND progress_seq < ?4
+                   AND NOT (coalesce(progress, '') IN ('approved', 'denied', 'ready', 'picked_up')
+                            AND ?1 IN ('received', 'in_review'))",
                 params![e.progress, e.note, e.at, e.seq, e.case_id],
             )?;
         }

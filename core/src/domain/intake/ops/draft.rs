@@ -136,6 +136,7 @@ pub(super) fn new_case(item: &Item, view: &CatalogView, desk: &Desk, at_ms: i64)
         decision: None,
         notices: vec![],
         changes: vec![],
+        conclusion: None,
     }
 }
 

@@ -6,12 +6,15 @@
 
 pub mod attach;
 pub mod change;
+pub mod conclude;
 pub mod decide;
 pub mod draft;
 pub mod notice;
+pub mod receipt;
 pub mod reprint;
 pub mod trail;
 pub mod usage;
+pub mod withdraw;
 
 use super::model::Case;
 use super::IntakeError;
