@@ -114,6 +114,18 @@ export const commands = {
 	issueHandover: (input: HandoverInput) => typedError<HandoverDone, UserError>(__TAURI_INVOKE("issue_handover", { input })),
 	/**  Takes the handover photo with the document camera. */
 	issuePhoto: () => typedError<Attachment, UserError>(__TAURI_INVOKE("issue_photo")),
+	/**  The decided cases of this window whose paper has not left yet. */
+	flowPending: () => typedError<FlowCandidate[], UserError>(__TAURI_INVOKE("flow_pending")),
+	/**  The packages this window made today. */
+	flowList: () => typedError<FlowSummary[], UserError>(__TAURI_INVOKE("flow_list")),
+	/**  Makes a package of the chosen cases' paper and prints its 物料流转单. */
+	flowCreate: (caseIds: string[]) => typedError<FlowDone, UserError>(__TAURI_INVOKE("flow_create", { caseIds })),
+	/**  Prints a package's slip again. */
+	flowReprint: (no: string) => typedError<FlowDone, UserError>(__TAURI_INVOKE("flow_reprint", { no })),
+	/**  Finds a package by the number scanned from its slip (the receiving end). */
+	flowFind: (no: string) => typedError<FlowFound, UserError>(__TAURI_INVOKE("flow_find", { no })),
+	/**  Signs for the chosen cases of a package. */
+	flowSign: (no: string, caseIds: string[]) => typedError<FlowSigned, UserError>(__TAURI_INVOKE("flow_sign", { no, caseIds })),
 	/**  The clerk-facing names of case states, decisions, receipt forms, ID sources and lights. */
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
@@ -554,6 +566,11 @@ export type CodeKind =
  *  date, window, sequence — 21 digits); opens the case.
  */
 "case_receipt" | 
+/**
+ *  The QR of a material-flow slip (物料流转单, F3) this system printed: the package number
+ *  (`WL` + hall code, date, window, sequence); opens the sign-off.
+ */
+"material_flow" | 
 /**  Anything else; shown to the clerk as text. */
 "other";
 
@@ -748,7 +765,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -788,6 +805,83 @@ export type FieldKind = { type: "text" } |
 { type: "id_number" } | 
 /**  One of the listed options. */
 { type: "select"; options: string[] };
+
+/**  A decided case whose paper has not left the window yet. */
+export type FlowCandidate = {
+	case_id: string,
+	case_no: string,
+	item_name: string,
+	applicant: string,
+	department: string,
+	materials: FlowMaterial[],
+	decided_at: number | null,
+};
+
+/**  A package made (or its slip printed again). */
+export type FlowDone = {
+	flow: MaterialFlow,
+	printed: boolean,
+	message: string,
+};
+
+/**  A case on the package: what it sends and whether the receiving end signed for it. */
+export type FlowEntry = {
+	case_id: string,
+	case_no: string,
+	item_name: string,
+	/**  The applicant, masked (「张* 4415**********123X」). */
+	applicant: string,
+	materials: FlowMaterial[],
+	received_at: number | null,
+	/**  The clerk who signed for it. */
+	received_by: string | null,
+};
+
+/**  A package found at the receiving end. */
+export type FlowFound = {
+	flow: MaterialFlow,
+	/**  The hall server did not answer: this workstation's own package, as far as it knows. */
+	offline: boolean,
+};
+
+/**  A paper material travelling with its case. */
+export type FlowMaterial = {
+	name: string,
+	/**  「原件」 or 「复印件」, as received. */
+	form: string,
+	pages: number,
+};
+
+/**  A sign-off made. */
+export type FlowSigned = {
+	case_nos: string[],
+	offline: boolean,
+	message: string,
+};
+
+/**  Where a case's paper is. */
+export type FlowState = 
+/**  On a package, not signed for yet (流转中). */
+"sent" | 
+/**  Signed for at the receiving end (已签收). */
+"received";
+
+/**  物料流转 by `FlowState` (F3). */
+export type FlowStateLabels = {
+	sent: string,
+	received: string,
+};
+
+/**  A package made at this window, for the list of the day. */
+export type FlowSummary = {
+	no: string,
+	department: string,
+	created_at: number | null,
+	cases: number,
+	/**  Cases the receiving end signed for (as far as this workstation knows). */
+	received: number,
+	print_count: number,
+};
 
 /**  An item group this window serves, with its waiting count. */
 export type GroupCount = {
@@ -863,6 +957,9 @@ export type HistoryRow = {
 	progress: CaseProgress | null,
 	/**  The back office's note with it (「证照已制好，请到 7 号窗口领取」). */
 	progress_note: string | null,
+	/**  Where the case's paper is (F3): on a material-flow package, or signed for. */
+	flow_state: FlowState | null,
+	flow_no: string | null,
 };
 
 /**  The ID-card reader saw a card placed, removed, or failing to read (C1). */
@@ -906,6 +1003,7 @@ export type Identity = {
 export type IntakeLabels = {
 	case_states: CaseStateLabels,
 	case_progress: CaseProgressLabels,
+	flow_states: FlowStateLabels,
 	decision_kinds: DecisionKindLabels,
 	conclusion_results: ConclusionResultLabels,
 	received_as: ReceivedAsLabels,
@@ -1143,6 +1241,18 @@ export type MaterialEntry = {
 	pages: number,
 	files: Attachment[],
 	note: string,
+};
+
+/**  A package of materials (物料流转包) and its slip's content. */
+export type MaterialFlow = {
+	no: string,
+	/**  The department the materials go to. */
+	department: string,
+	/**  The workstation that sent them (`441500-4`). */
+	from: string,
+	clerk_id: string,
+	created_at: number | null,
+	entries: FlowEntry[],
 };
 
 /**  How a material is handed in. */

@@ -136,6 +136,7 @@ fn e9_instant_item_closed_at_counter() {
         note: String::new(),
         source: "desk".into(),
         at: NOW + seq,
+        flow: None,
     };
     let page = |events: Vec<CaseEvent>| CaseEvents {
         last_seq: events.last().map(|e| e.seq).unwrap_or(0),
