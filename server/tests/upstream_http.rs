@@ -330,6 +330,11 @@ async fn forwarded_after_retries(server: &Running, up: &Upstream) {
     // The case withdrawn (撤回): one more event under a key of its own.
     let mut withdrawn = case(&a, &no_a, "withdrawn");
     withdrawn["version"] = json!(3);
+    // With the citizen's signed request, as a withdrawal must carry it (E9).
+    withdrawn["changes"] = json!([{ "at": 1, "clerk_id": "C001", "kind": "withdraw",
+        "reason": "申请人撤回", "detail": "",
+        "files": [{ "sha256": "ab".repeat(32), "name": "撤件申请", "size": 10, "pages": 1,
+                    "mime": "image/jpeg" }] }]);
     push(&ws, vec![record(&a, 3, withdrawn)]).await;
     until_state(server, &a, "withdrawn", "sent").await;
     let seen = up.seen_for(&no_a);
