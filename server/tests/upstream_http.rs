@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use common::cases::{new_id, ID};
 use common::{any_port, pg_url, random_hall, Running, Ws};
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -21,7 +22,6 @@ use yichuang_server::upstream::admin::UpstreamCommand;
 use yichuang_server::upstream::UpstreamConfig;
 use yichuang_server::ServerConfig;
 
-const ID: &str = "44150219900101123X";
 const TOKEN: &str = "up-token-for-tests";
 
 /// One request the upstream received.
@@ -178,39 +178,13 @@ async fn done_with(config: &ServerConfig) {
     }
 }
 
-/// A decided case as the workstation pushes it.
+/// A decided case of 张三 at the public security bureau, as the workstation pushes it.
 fn case(id: &str, no: &str, state: &str) -> Value {
-    json!({
-        "id": id, "case_no": no, "version": 2, "state": state, "item_code": "GA-HJ-0301",
-        "item_name": "户籍证明", "department": "汕尾市公安局", "situation_name": null,
-        "clerk_id": "C001", "created_at": 1_764_990_000_000_i64, "updated_at": 1_764_990_100_000_i64,
-        "decided_at": 1_764_990_100_000_i64, "due_date": "2026-12-11", "print_count": 1,
-        "draft": {
-            "id": id, "item_code": "GA-HJ-0301", "answers": [], "situation_id": null,
-            "applicant": { "name": "张三", "id_number": ID, "id_source": "card", "sex": "男",
-                           "nation": "汉", "birth": "1990-01-01", "address": "", "phone": "" },
-            "agent": null,
-            "pickup": { "name": "李四", "id_number": "441502198001011234", "id_source": "card",
-                        "sex": "男", "nation": "汉", "birth": "1980-01-01", "address": "", "phone": "" },
-            "form": {},
-            "materials": [
-                { "material_id": "m1", "name": "居民身份证", "required": true, "form": "原件", "count": 1,
-                  "deferrable": false, "received": "paper", "pages": 1, "files": [], "note": "" },
-                { "material_id": "m2", "name": "户口簿", "required": true, "form": "原件", "count": 1,
-                  "deferrable": true, "received": "missing", "pages": 0, "files": [], "note": "" }
-            ],
-            "notes": ""
-        },
-        "decision": null, "notices": [], "changes": []
-    })
+    common::cases::case(id, no, state, "张三", ID, "汕尾市公安局")
 }
 
 fn record(id: &str, version: i64, payload: Value) -> Value {
     json!({ "id": id, "kind": "case", "version": version, "payload": payload })
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 fn case_no() -> String {
