@@ -48,6 +48,28 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The next number of the hall's day (`yyyymmdd`, China time) in a per-day sequence table
+/// (`case_seq`, `flow_seq`: `day TEXT PRIMARY KEY, next INTEGER`), inside the caller's
+/// transaction: the day and its number, 1 for the first of the day.
+pub fn next_of_day(
+    tx: &rusqlite::Transaction<'_>,
+    table: &'static str,
+    at_ms: i64,
+) -> rusqlite::Result<(String, i64)> {
+    let d = crate::infra::clock::date_from_unix(crate::infra::clock::hall_secs(at_ms));
+    let day = format!("{:04}{:02}{:02}", d.year, d.month, d.day);
+    let seq = tx.query_row(
+        &format!(
+            "INSERT INTO {table} (day, next) VALUES (?1, 2)
+             ON CONFLICT(day) DO UPDATE SET next = next + 1
+             RETURNING next - 1"
+        ),
+        [&day],
+        |r| r.get(0),
+    )?;
+    Ok((day, seq))
+}
+
 pub fn latest_version() -> u32 {
     MIGRATIONS.len() as u32
 }

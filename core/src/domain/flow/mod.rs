@@ -17,7 +17,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::audit::{self, AuditEntry};
-use crate::domain::intake::{china_date, Case, CaseState, Desk, ReceivedAs};
+use crate::domain::intake::{Case, CaseState, Desk, ReceivedAs};
 use crate::domain::issuing::mask;
 use crate::infra::store::Store;
 
@@ -243,15 +243,7 @@ pub fn pending(store: &mut Store) -> Result<Vec<FlowCandidate>, FlowError> {
 }
 
 fn allocate_no(tx: &Transaction<'_>, desk: &Desk, at_ms: i64) -> Result<String, FlowError> {
-    let d = china_date(at_ms);
-    let day = format!("{:04}{:02}{:02}", d.year, d.month, d.day);
-    let seq: i64 = tx.query_row(
-        "INSERT INTO flow_seq (day, next) VALUES (?1, 2)
-         ON CONFLICT(day) DO UPDATE SET next = next + 1
-         RETURNING next - 1",
-        params![day],
-        |r| r.get(0),
-    )?;
+    let (day, seq) = crate::infra::store::next_of_day(tx, "flow_seq", at_ms)?;
     Ok(format!(
         "WL{}{}{:03}{:03}",
         desk.hall_code, day, desk.window_number, seq

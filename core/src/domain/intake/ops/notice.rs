@@ -8,28 +8,20 @@ use crate::domain::document::{preview, DocumentPreview};
 use crate::domain::intake::context::{CatalogView, Desk};
 use crate::domain::intake::model::{Case, CaseDraft, DecisionInput};
 use crate::domain::intake::notice::{self, PreparedNotice};
-use crate::domain::intake::rules::decision::{china_date, plan_decision};
+use crate::domain::intake::rules::decision::plan_decision;
 use crate::domain::intake::rules::situation::refresh;
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
 use crate::domain::intake::wording;
 use crate::domain::intake::IntakeError;
 use crate::infra::store::Store;
-use rusqlite::{params, Transaction};
+use rusqlite::Transaction;
 use serde_json::json;
 
 /// Allocates the next case number of this window (E8): hall division code, date, window
 /// number, sequence of the day. Window numbers are unique in a hall and hall codes unique in
 /// the country, so numbers made offline at different workstations never collide.
 fn allocate_case_no(tx: &Transaction<'_>, desk: &Desk, at_ms: i64) -> Result<String, IntakeError> {
-    let d = china_date(at_ms);
-    let day = format!("{:04}{:02}{:02}", d.year, d.month, d.day);
-    let seq: i64 = tx.query_row(
-        "INSERT INTO case_seq (day, next) VALUES (?1, 2)
-         ON CONFLICT(day) DO UPDATE SET next = next + 1
-         RETURNING next - 1",
-        params![day],
-        |r| r.get(0),
-    )?;
+    let (day, seq) = crate::infra::store::next_of_day(tx, "case_seq", at_ms)?;
     Ok(format!(
         "{}{}{:03}{:04}",
         desk.hall_code, day, desk.window_number, seq
