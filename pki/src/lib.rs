@@ -10,6 +10,7 @@
 //! - [`grant`]: Ed25519-signed offline login grants.
 //! - [`credential`]: the workstation's enrolled Ed25519 key and the request signatures made
 //!   with it.
+//! - [`release`]: minisign-signed releases, their target and version claim.
 //! - [`PkiError`]: every refusal, typed; no input makes this crate panic.
 
 pub mod cert;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod grant;
 pub mod messages;
 mod pem;
+pub mod release;
 pub mod trust;
 pub mod verify;
 

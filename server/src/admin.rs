@@ -41,6 +41,12 @@ async fn run_on(
         AdminCommand::System(cmd) => crate::cases::admin::system(db, cmd, now).await,
         AdminCommand::Case(cmd) => crate::cases::admin::case(db, cmd, now).await,
         AdminCommand::Upstream(cmd) => crate::upstream::admin::upstream(db, cmd, now).await,
+        AdminCommand::Release(cmd) => {
+            crate::maintenance::admin::release(db, config, cmd, now).await
+        }
+        AdminCommand::Diagnostics(cmd) => {
+            crate::maintenance::admin::diagnostics(db, config, cmd).await
+        }
         AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
             db.disable_clerk(id, now).await?;
             Ok(vec![format!("disabled {id}; their sessions ended")])

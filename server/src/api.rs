@@ -166,6 +166,9 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::cases::handlers::feed,
         crate::cases::handlers::pickup_check,
         crate::cases::handlers::flow,
+        crate::maintenance::releases::offer,
+        crate::maintenance::releases::file,
+        crate::maintenance::diagnostics::upload,
     ),
     components(schemas(
         HealthResponse,
@@ -173,6 +176,8 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         DatabaseKind,
         VersionResponse,
         ErrorBody,
+        crate::maintenance::releases::ReleaseOffer,
+        crate::maintenance::diagnostics::BundleReceipt,
         crate::error::ErrorCode,
         EnrollRequestBody,
         EnrollmentBody,
@@ -257,6 +262,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         (name = "queue", description = "The hall's queue at the desk: the verbs (idempotent by request_id, serialised per hall), the desk state, the hall's event stream (SSE: `snapshot`, or with Last-Event-ID the missed events, then live ones), tickets from a reception PC, visits and ratings (the `visit` and `rating` sync record kinds: their payload schemas are VisitPayload and RatingPayload)"),
         (name = "hall", description = "Hall devices (call screen, kiosk): pairing with a one-time code for a cookie, their pages (text/html), the hall snapshot and event stream, tickets from the kiosk. Only ticket and window numbers are ever shown"),
         (name = "cases", description = "The hall's case record: cases arrive as `case` sync records (the workstation's case JSON; a case number the hall holds for another case is refused with `case_no_clash` and kept aside for IT; a `conclusion` — an instant item closed at the counter, `approved` or `denied` with its reason — is allowed only on an accepted case and moves its progress to that step unless it is already there or past; a `withdrawn` case must carry the withdrawal's change with the citizen's signed request as a file (SHA-256 of an uploaded blob); a record failing these is refused with `invalid_case`); clerks with `query` or `issue` search them by number, ID number or name within their departments; approval systems report progress with a system token; each workstation pulls the progress of the cases it holds; an issuing window asks `pickup-check` before a handover and records it as a `pickup` sync record (schema PickupPayload; refused per record with `invalid_pickup` or `pickup_case_unknown`, a handover the rules refuse on arrival is kept with its `flag`; a window sends its paper to a department in a material-flow package, a `flow` sync record (schema FlowPayload), and the receiving end finds it with `GET /flows/{no}` and signs for it with one `flow_signoff` record per case (schema SignoffPayload; refused per record with `invalid_flow` or `flow_unknown`); a sign-off reaches the sending workstation through its feed as a step carrying `flow`)"),
+        (name = "maintenance", description = "Keeping workstations running: signed releases (minisign; the signature's trusted comment `yichuang-release target=<t> version=<v>` names what was signed; the workstation verifies file, claim and that it is newer against the key pinned in its own config) offered per target and version, 204 when up to date; diagnostics bundles (zip) uploaded by a workstation for IT, kept once per workstation and content"),
         (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]

@@ -231,6 +231,12 @@ pub enum AdminCommand {
     /// 向上级平台转发已受理案件（发件箱）
     #[command(subcommand)]
     Upstream(crate::upstream::admin::UpstreamCommand),
+    /// 工作站安装包发布（签名更新）
+    #[command(subcommand)]
+    Release(crate::maintenance::admin::ReleaseCommand),
+    /// 工作站诊断包
+    #[command(subcommand)]
+    Diagnostics(crate::maintenance::admin::DiagnosticsCommand),
     /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
     Openapi,
 }

@@ -115,6 +115,10 @@ error_codes! {
     PickupAlreadyDone = "pickup_already_done",
     FlowUnknown = "flow_unknown",
     UpstreamUrlRefused = "upstream_url_refused",
+    ReleaseUnknown = "release_unknown",
+    ReleaseInvalid = "release_invalid",
+    DiagnosticsInvalid = "diagnostics_invalid",
+    DiagnosticsUnknown = "diagnostics_unknown",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -431,6 +435,13 @@ pub enum Error {
     #[error("upstream URL refused: {detail}")]
     UpstreamUrlRefused { detail: String },
 
+    /// A release or diagnostics bundle refused (K1, K3); `problem` gives the code.
+    #[error("maintenance: {problem:?}: {detail}")]
+    Maintenance {
+        problem: crate::maintenance::MaintenanceProblem,
+        detail: String,
+    },
+
     /// A queue verb, ticket or hall device request refused; `problem` gives the code.
     #[error("queue: {problem:?}: {detail}")]
     Queue {
@@ -502,6 +513,7 @@ impl Error {
             Error::UpstreamUrlRefused { .. } => ErrorCode::UpstreamUrlRefused,
             Error::Queue { problem, .. } => problem.code(),
             Error::Case { problem, .. } => problem.code(),
+            Error::Maintenance { problem, .. } => problem.code(),
         }
     }
 
@@ -569,7 +581,9 @@ impl Error {
             Error::TlsConfig { detail }
             | Error::CrlOutdated { detail }
             | Error::UpstreamUrlRefused { detail } => detail.clone(),
-            Error::Queue { detail, .. } | Error::Case { detail, .. } => detail.clone(),
+            Error::Queue { detail, .. }
+            | Error::Case { detail, .. }
+            | Error::Maintenance { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
             }
@@ -582,6 +596,7 @@ impl Error {
         match self {
             Error::Queue { problem, .. } => problem.status(),
             Error::Case { problem, .. } => problem.status(),
+            Error::Maintenance { problem, .. } => problem.status(),
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod maintenance;
 pub mod messages;
 pub mod queue;
 pub mod sync;
@@ -121,6 +122,12 @@ pub fn router(state: AppState) -> Router {
         .route("/queue/visits/{ticket}", get(queue::handlers::visit))
         .route("/queue/figures/today", get(queue::handlers::today))
         .route("/queue/ratings", get(queue::handlers::ratings))
+        .route("/updates/{target}", get(maintenance::releases::offer))
+        .route(
+            "/updates/{target}/{version}/file",
+            get(maintenance::releases::file),
+        )
+        .route("/diagnostics", post(maintenance::diagnostics::upload))
         .route("/hall/pair", post(queue::handlers::pair))
         .route("/hall/snapshot", get(queue::handlers::hall_snapshot))
         .route("/hall/events", get(queue::handlers::hall_events))

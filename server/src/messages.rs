@@ -90,6 +90,10 @@ impl ErrorCode {
             ErrorCode::PickupLockerInUse => "该智能柜格口编码正在使用，请换一个格口",
             ErrorCode::PickupAlreadyDone => "该案件结果已被领取",
             ErrorCode::FlowUnknown => "本大厅没有该物料流转单，请核对流转单号",
+            ErrorCode::ReleaseUnknown => "没有该版本的安装包，请核对目标平台和版本号",
+            ErrorCode::ReleaseInvalid => "安装包或其签名无效，未发布（签名须注明目标平台和版本号）",
+            ErrorCode::DiagnosticsInvalid => "诊断包格式无效（须为 zip 文件），未接收",
+            ErrorCode::DiagnosticsUnknown => "没有该诊断包，请核对编号",
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
             ErrorCode::UpstreamUrlRefused => {

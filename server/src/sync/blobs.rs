@@ -218,6 +218,36 @@ impl BlobBackend {
         Ok(len)
     }
 
+    /// Stores `bytes` as a complete blob (diagnostics bundles); returns its SHA-256 and length.
+    pub async fn store_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
+        let sha = hex(&Sha256::digest(bytes));
+        let path = self.part_path(&sha);
+        let mut f = files::private_write_options()
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .map_err(|e| io_err("open", &path, e))?;
+        f.write_all(bytes)
+            .await
+            .map_err(|e| io_err("write", &path, e))?;
+        f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
+        let len = self.finish(&sha).await?;
+        Ok((sha, len))
+    }
+
+    /// Stores a copy of the file at `src` as a complete blob (release installers); returns its
+    /// SHA-256 and length.
+    pub async fn store_file(&self, src: &Path) -> Result<(String, u64)> {
+        let (sha, _) = hash_file(src).await?;
+        let part = self.part_path(&sha);
+        tokio::fs::copy(src, &part)
+            .await
+            .map_err(|e| io_err("copy", &part, e))?;
+        let len = self.finish(&sha).await?;
+        Ok((sha, len))
+    }
+
     async fn discard(&self, sha: &str) {
         let _ = tokio::fs::remove_file(self.part_path(sha)).await;
         let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
