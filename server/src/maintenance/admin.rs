@@ -96,8 +96,14 @@ pub async fn release(
             let sig = std::fs::read_to_string(signature).map_err(|e| unreadable(signature, e))?;
             std::fs::metadata(file).map_err(|e| unreadable(file, e))?;
             let blobs = BlobBackend::from_config(config)?;
-            let r = releases::publish(&blobs, &db.pool, target, version, file, &sig, notes, now)
-                .await?;
+            let new = releases::NewRelease {
+                target,
+                version,
+                file,
+                signature: &sig,
+                notes,
+            };
+            let r = releases::publish(&blobs, &db.pool, &new, now).await?;
             Ok(vec![format!(
                 "published {} {} size={} sha256={}",
                 r.target, r.version, r.size, r.sha256

@@ -148,19 +148,32 @@ async fn one(pool: &AnyPool, target: &str, version: &semver::Version) -> Result<
         })
 }
 
+/// What IT publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRelease<'a> {
+    pub target: &'a str,
+    pub version: &'a str,
+    pub file: &'a std::path::Path,
+    pub signature: &'a str,
+    pub notes: &'a str,
+}
+
 /// Publishes the file at `file` for `target` and `version` with its minisign `signature`,
 /// whose trusted comment must claim the same target and version. A version already published
 /// for the target is refused (a changed file needs a new version number).
 pub async fn publish(
     state_blobs: &crate::sync::BlobBackend,
     pool: &AnyPool,
-    target: &str,
-    version: &str,
-    file: &std::path::Path,
-    signature: &str,
-    notes: &str,
+    new: &NewRelease<'_>,
     now: i64,
 ) -> Result<Release> {
+    let NewRelease {
+        target,
+        version,
+        file,
+        signature,
+        notes,
+    } = *new;
     let invalid = |detail: String| problem(MaintenanceProblem::ReleaseInvalid, detail);
     if !is_target(target) {
         return Err(invalid(format!("target {target:?}")));
