@@ -280,6 +280,21 @@ error_codes! {
     FlowRefused = "flow.refused",
     FlowUnreachable = "flow.unreachable",
 
+    UpdateNotConfigured = "update.not_configured",
+    UpdateNothing = "update.nothing",
+    UpdateUnreachable = "update.unreachable",
+    // The hall server refused the check or download; its own Chinese message travels with it.
+    UpdateRefused = "update.refused",
+    UpdateCorrupt = "update.corrupt",
+    UpdateSignatureInvalid = "update.signature_invalid",
+    UpdateClaimMismatch = "update.claim_mismatch",
+    UpdateDowngrade = "update.downgrade",
+    UpdateStore = "update.store",
+    UpdateInstall = "update.install",
+
+    DiagnosticsWrite = "diagnostics.write",
+    DiagnosticsNotSent = "diagnostics.not_sent",
+
     PermissionDenied = "permission.denied",
     PermissionItemOutOfScope = "permission.item_out_of_scope",
 

@@ -255,6 +255,26 @@ impl ErrorCode {
             C::FlowStore => "物料流转记录未能保存到本机数据库，本次未登记，请重试或联系运维人员。",
             C::FlowRefused => "中心服务拒绝了本次物料流转操作。",
             C::FlowUnreachable => "无法连接中心服务，只能查询和签收本机发起的流转单，签收记录联网后自动上报。",
+            C::UpdateNotConfigured => {
+                "本工作站未配置中心服务地址、未注册或未配置更新签名公钥，不检查更新。"
+            }
+            C::UpdateNothing => "没有已校验的新版本，请先检查更新并下载。",
+            C::UpdateUnreachable => "无法连接中心服务检查或下载更新，稍后将自动重试。",
+            C::UpdateRefused => "中心服务拒绝了本次更新请求。",
+            C::UpdateCorrupt => "下载的更新包不完整或与发布信息不符，已删除，请重新下载。",
+            C::UpdateSignatureInvalid => {
+                "更新包签名无效（不是本大厅信任的发布密钥签发，或文件已被篡改），已拒绝并删除。"
+            }
+            C::UpdateClaimMismatch => {
+                "更新包签名注明的平台或版本与中心服务发布的信息不符，已拒绝并删除。"
+            }
+            C::UpdateDowngrade => "更新包的版本不高于当前版本，不能降级，已拒绝并删除。",
+            C::UpdateStore => "更新包无法保存到本机，请检查磁盘空间或联系运维人员。",
+            C::UpdateInstall => "无法启动安装程序，请联系运维人员手动安装。",
+            C::DiagnosticsNotSent => {
+                "诊断包已保存在本机，暂未上传到中心服务；中心服务恢复连接后自动上传。"
+            }
+            C::DiagnosticsWrite => "诊断包无法生成（写入本机失败），请检查磁盘空间或联系运维人员。",
             C::PermissionDenied => "您没有办理此项操作的权限，请联系管理员。",
             C::PermissionItemOutOfScope => "该事项不属于您的部门和岗位，不能办理。",
             C::IntakeBlob => "材料文件无法保存，请联系运维人员。",

@@ -25,6 +25,15 @@ pub fn enrolled(workstation_id: &str) -> String {
     format!("本工作站已注册为 {workstation_id}。")
 }
 
+/// The line `yichuang-workstation --diagnostics` prints.
+pub fn diagnostics_written(done: &crate::workstation::diagnostics::DiagnosticsDone) -> String {
+    match (&done.uploaded, &done.upload_error) {
+        (Some(id), _) => format!("诊断包已生成：{}（已上传，编号 {id}）", done.file),
+        (None, Some(e)) => format!("诊断包已生成：{}。{}", done.file, e.message),
+        (None, None) => format!("诊断包已生成：{}", done.file),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,13 @@ pub fn is_target(target: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
+/// Checks that `public_key` is a minisign public key (the config's `update.public_key`).
+pub fn check_public_key(public_key: &str) -> Result<(), ReleaseError> {
+    PublicKey::from_base64(public_key.trim())
+        .map(drop)
+        .map_err(|e| ReleaseError::PublicKey(e.to_string()))
+}
+
 fn decode_signature(signature: &str) -> Result<Signature, ReleaseError> {
     Signature::decode(signature.trim()).map_err(|e| ReleaseError::SignatureMalformed(e.to_string()))
 }
@@ -122,17 +129,23 @@ pub fn verify_release(
     key.verify(file, &sig, false)
         .map_err(|e| ReleaseError::SignatureInvalid(e.to_string()))?;
     let claim = parse_comment(sig.trusted_comment())?;
-    if claim.target != target || &claim.version != offered {
-        return Err(ReleaseError::ClaimMismatch {
-            signed: format!("{} {}", claim.target, claim.version),
-            offered: format!("{target} {offered}"),
-        });
+    let mismatch = || ReleaseError::ClaimMismatch {
+        signed: format!("{} {}", claim.target, claim.version),
+        offered: format!("{target} {offered}"),
+    };
+    if claim.target != target {
+        return Err(mismatch());
     }
+    // What the file is, by its signature, decides: an old release relabelled as new is a
+    // downgrade, whatever the offer says.
     if claim.version <= *running {
         return Err(ReleaseError::Downgrade {
             offered: claim.version.to_string(),
             running: running.to_string(),
         });
+    }
+    if &claim.version != offered {
+        return Err(mismatch());
     }
     Ok(claim)
 }
@@ -205,6 +218,11 @@ mod tests {
         ));
         assert!(matches!(
             ok(&pk, b"package", t, "2.0.0", "3.1.0"),
+            Err(ReleaseError::Downgrade { .. })
+        ));
+        // An old signed release relabelled as a newer version is a downgrade.
+        assert!(matches!(
+            ok(&pk, b"package", t, "4.0.0", "3.1.0"),
             Err(ReleaseError::Downgrade { .. })
         ));
         assert!(matches!(

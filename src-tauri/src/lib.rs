@@ -13,6 +13,7 @@ mod ipc;
 mod issuing;
 mod labels;
 mod logging;
+mod maintenance;
 mod sync;
 mod visit;
 mod windows;
@@ -50,6 +51,9 @@ pub fn main() -> ExitCode {
     if let Some(i) = args.iter().position(|a| a == "--enroll") {
         return enroll::run_cli(args.get(i + 1));
     }
+    if args.iter().any(|a| a == "--diagnostics") {
+        return maintenance_cli();
+    }
     let started = match open_workstation() {
         Ok(s) => s,
         Err(code) => return code,
@@ -85,6 +89,25 @@ pub fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "tauri runtime failed");
             eprintln!("{}", yichuang_core::shell_text::startup_failed(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--diagnostics`: writes the bundle and uploads it (the app must not be running: IT uses it
+/// when the window does not come up).
+fn maintenance_cli() -> ExitCode {
+    let ws = match open_workstation() {
+        Ok(s) => s.workstation,
+        Err(code) => return code,
+    };
+    match ws.diagnostics_bundle() {
+        Ok(done) => {
+            println!("{}", yichuang_core::shell_text::diagnostics_written(&done));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", e.message);
             ExitCode::FAILURE
         }
     }

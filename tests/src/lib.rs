@@ -208,6 +208,11 @@ impl Server {
         format!("{}://127.0.0.1:{}", self.scheme(), self.port)
     }
 
+    /// The server's data directory (its SQLite database `server.db`, its blobs).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     /// `https` when the server was started with a certificate (`YICHUANG_TLS_CERT`).
     pub fn scheme(&self) -> &'static str {
         if self.tls_ca().is_some() {

@@ -12,13 +12,17 @@ use crate::labels::{demo, devices};
 
 mod backend;
 mod citizen;
+mod codes;
 mod hid_pos;
 mod queue;
 mod ukeys;
+mod update;
 pub use backend::{is_loopback, BackendConfig};
 pub use citizen::CitizenScreenConfig;
+pub use codes::CodesConfig;
 pub use queue::{LocalGroup, QueueConfig, QueueMode};
 pub use ukeys::UkeyLibraryConfig;
+pub use update::{build_target, UpdateConfig};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -37,25 +41,8 @@ pub struct WorkstationConfig {
     pub codes: CodesConfig,
     #[serde(default)]
     pub queue: QueueConfig,
-}
-
-/// Codes read at the counter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(deny_unknown_fields)]
-pub struct CodesConfig {
-    /// The Ed25519 public keys (standard base64, 32 bytes) of the platforms whose signed
-    /// personal codes count as identity (`devices::camera::signed`); none: every personal
-    /// code is refused and the citizen's card is read instead.
     #[serde(default)]
-    pub personal_code_keys: Vec<String>,
-}
-
-impl CodesConfig {
-    /// The keys, parsed (validated with the config, so an error here is an internal one).
-    pub fn personal_code_keys(&self) -> crate::devices::camera::signed::PersonalCodeKeys {
-        crate::devices::camera::signed::PersonalCodeKeys::parse(&self.personal_code_keys)
-            .unwrap_or_default()
-    }
+    pub update: UpdateConfig,
 }
 
 /// The simulated devices' control surface (`make run`, tests, demos).
@@ -309,6 +296,7 @@ impl Default for WorkstationConfig {
             devices: DevicesConfig::default(),
             simulator: SimulatorConfig::default(),
             queue: QueueConfig::default(),
+            update: UpdateConfig::default(),
             codes: CodesConfig::default(),
         }
     }
@@ -447,6 +435,9 @@ impl WorkstationConfig {
         }
         if let Some(detail) = self.queue.problem() {
             return Err(bad("queue", detail));
+        }
+        if let Some((key, detail)) = self.update.problem() {
+            return Err(bad(key, detail));
         }
         let rating = self.citizen_screen.rating_seconds;
         if !(15..=30).contains(&rating) {

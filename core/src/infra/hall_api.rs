@@ -50,9 +50,19 @@ impl HallApi {
         credential: WorkstationCredential,
         tls: &BackendTls,
     ) -> Result<HallApi, HallApiError> {
+        Self::with_timeout(base, credential, tls, Duration::from_secs(10))
+    }
+
+    /// A client whose requests may take up to `total` (downloads of release files).
+    pub fn with_timeout(
+        base: Url,
+        credential: WorkstationCredential,
+        tls: &BackendTls,
+        total: Duration,
+    ) -> Result<HallApi, HallApiError> {
         let builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10));
+            .timeout(total);
         let http = blocking_client(tls, builder)
             .map_err(|e| HallApiError::Unreachable(format!("TLS configuration: {e}")))?;
         Ok(HallApi {
@@ -84,6 +94,56 @@ impl HallApi {
         u
     }
 
+    /// Sends a request signed by the workstation alone (no clerk session: update checks,
+    /// diagnostics) with `body` of `content_type`; a success is returned as it came, a refusal
+    /// or failure as the error.
+    pub fn send_signed(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<(Vec<u8>, &str)>,
+    ) -> Result<reqwest::blocking::Response, HallApiError> {
+        let signed_body = body.as_ref().map_or(&b""[..], |(b, _)| b.as_slice());
+        let mut req = self.credential.apply(
+            self.http.request(method.clone(), url.clone()),
+            method.as_str(),
+            &self.base,
+            &url,
+            Some(signed_body),
+        );
+        if let Some((b, content_type)) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(b);
+        }
+        let resp = req
+            .send()
+            .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: {e}")))?;
+        Self::checked(resp, &method, &url)
+    }
+
+    fn checked(
+        resp: reqwest::blocking::Response,
+        method: &reqwest::Method,
+        url: &Url,
+    ) -> Result<reqwest::blocking::Response, HallApiError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        if status.is_server_error() {
+            return Err(HallApiError::Unreachable(format!(
+                "{method} {url}: HTTP {status}"
+            )));
+        }
+        let body: ErrorBody = resp.json().unwrap_or_default();
+        Err(HallApiError::Refused {
+            code: body.code,
+            message: body.message,
+            detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
+        })
+    }
+
     /// Sends a signed request with the clerk's session `token`; `body` is JSON.
     pub fn send<T: serde::de::DeserializeOwned>(
         &self,
@@ -109,22 +169,8 @@ impl HallApi {
         let resp = req
             .send()
             .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: {e}")))?;
-        let status = resp.status();
-        if status.is_success() {
-            return resp.json().map_err(|e| {
-                HallApiError::Unreachable(format!("{method} {url}: bad answer: {e}"))
-            });
-        }
-        if status.is_server_error() {
-            return Err(HallApiError::Unreachable(format!(
-                "{method} {url}: HTTP {status}"
-            )));
-        }
-        let body: ErrorBody = resp.json().unwrap_or_default();
-        Err(HallApiError::Refused {
-            code: body.code,
-            message: body.message,
-            detail: format!("{method} {url}: HTTP {status}: {}", body.detail),
-        })
+        Self::checked(resp, &method, &url)?
+            .json()
+            .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: bad answer: {e}")))
     }
 }

@@ -25,6 +25,8 @@ pub struct ShellStatus {
     /// Why the server ended the last clerk's session (certificate unbound, clerk disabled),
     /// in Chinese; the login page shows it until the next login (issue 15 item 6).
     pub session_ended: Option<String>,
+    /// A newer release the hall server offers (K1): the status bar says 「有新版本」.
+    pub update_available: Option<String>,
 }
 
 /// The logged-in clerk, as the status bar and the menus need them.

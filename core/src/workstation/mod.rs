@@ -14,6 +14,7 @@ pub mod camera;
 pub mod catalog;
 pub mod desk;
 pub mod desk_queue;
+pub mod diagnostics;
 pub mod enroll;
 pub mod flow;
 pub mod intake;
@@ -24,6 +25,7 @@ pub mod receipt;
 pub mod services;
 pub mod session;
 pub mod sync;
+pub mod update;
 pub mod visit;
 
 use std::path::PathBuf;
@@ -138,6 +140,7 @@ pub struct Workstation {
     ended: Mutex<Option<crate::domain::login::Session>>,
     visit: visit::VisitParts,
     queue: desk_queue::QueueParts,
+    update: update::UpdateParts,
 }
 
 impl Workstation {
@@ -181,6 +184,7 @@ impl Workstation {
             pending_sync: 0,
             locked: false,
             session_ended: None,
+            update_available: None,
         };
         let desk = desk::derive(&config, &setup.config_path);
         let enrollment = enroll::load(&setup.data_dir, desk.as_ref().map_err(Clone::clone));
@@ -205,6 +209,7 @@ impl Workstation {
             sync: sync::SyncParts::default(),
             visit: visit::VisitParts::default(),
             queue: desk_queue::QueueParts::default(),
+            update: update::UpdateParts::default(),
         }
     }
 
@@ -219,6 +224,7 @@ impl Workstation {
         self.start_session_watch();
         self.start_visit_clock();
         self.start_desk_watch();
+        self.start_update_watch();
     }
 
     pub fn startup_error(&self) -> Option<UserError> {

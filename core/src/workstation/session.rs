@@ -169,6 +169,7 @@ impl Workstation {
 
     /// Ends the session (the clerk leaves the window).
     pub fn logout(&self) -> ShellStatus {
+        self.install_update_at_logout();
         let ended = lock(&self.session).end();
         self.reads.session_changed();
         if let Some(session) = ended {

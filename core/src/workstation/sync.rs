@@ -153,6 +153,9 @@ impl Workstation {
             tracing::info!("backend reachable again: syncing now");
             service.sync_now();
         }
+        if reachable && !was {
+            self.retry_diagnostics();
+        }
     }
 
     /// The status now: counts from the store, phase, retry and upload from the loop.

@@ -20,6 +20,7 @@ import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
 import type { IssuingApi } from './issuing'
 import type { FlowApi } from './flow'
+import type { MaintenanceApi } from './maintenance'
 import type { VisitApi } from './visit'
 
 export type Unsubscribe = () => void
@@ -71,6 +72,8 @@ export interface Backend {
   issuing: IssuingApi
   /** The material flow: packages of the window's paper, the receiving end's sign-off (F3). */
   flow: FlowApi
+  /** Signed updates from the hall server and the diagnostics bundle (issue 19). */
+  maintenance: MaintenanceApi
   /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */
   visit: VisitApi
   /** The sync page: status read from the store now, refused records and files (issue 6). */

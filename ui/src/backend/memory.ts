@@ -19,6 +19,7 @@ import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
 import { MemoryIssuing } from './memoryIssuing'
 import { MemoryFlow } from './memoryFlow'
+import { MemoryMaintenance } from './memoryMaintenance'
 import { pinRule } from '../clerk/pinRules'
 
 export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus {
@@ -36,6 +37,7 @@ export function sampleStatus(overrides: Partial<ShellStatus> = {}): ShellStatus 
     pending_sync: 0,
     locked: false,
     session_ended: null,
+    update_available: null,
     ...overrides,
   }
 }
@@ -94,6 +96,7 @@ export class MemoryBackend implements Backend {
   visit = new MemoryVisit()
   issuing = new MemoryIssuing()
   flow = new MemoryFlow()
+  maintenance = new MemoryMaintenance()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }
   syncNowCalls = 0

@@ -116,6 +116,13 @@ export const tauriBackend: Backend = {
     find: (no) => commands.flowFind(no),
     sign: (no, caseIds) => commands.flowSign(no, caseIds),
   },
+  maintenance: {
+    updateState: () => commands.updateState(),
+    updateCheck: () => commands.updateCheck(),
+    updateDownload: () => commands.updateDownload(),
+    updateInstall: () => commands.updateInstall(),
+    diagnostics: () => commands.diagnosticsBundle(),
+  },
   visit: {
     view: () => commands.citizenView(),
     labels: () => commands.citizenLabels(),
