@@ -126,6 +126,16 @@ export const commands = {
 	flowFind: (no: string) => typedError<FlowFound, UserError>(__TAURI_INVOKE("flow_find", { no })),
 	/**  Signs for the chosen cases of a package. */
 	flowSign: (no: string, caseIds: string[]) => typedError<FlowSigned, UserError>(__TAURI_INVOKE("flow_sign", { no, caseIds })),
+	/**  What the update panel shows (running version, the offer, what is verified). */
+	updateState: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_state")),
+	/**  Asks the hall server for a newer release now. */
+	updateCheck: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_check")),
+	/**  Downloads the offered release and verifies its signature. */
+	updateDownload: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_download")),
+	/**  Starts the verified release's installer. */
+	updateInstall: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_install")),
+	/**  Writes a diagnostics bundle and uploads it to the hall server. */
+	diagnosticsBundle: () => typedError<DiagnosticsDone, UserError>(__TAURI_INVOKE("diagnostics_bundle")),
 	/**  The clerk-facing names of case states, decisions, receipt forms, ID sources and lights. */
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
@@ -724,6 +734,17 @@ export type DeviceStatus = {
 	state: DeviceState,
 };
 
+/**  What making a bundle did. */
+export type DiagnosticsDone = {
+	/**  Where the zip is on this machine. */
+	file: string,
+	size: number | null,
+	/**  The server's id for it, when uploaded now. */
+	uploaded: string | null,
+	/**  Why it was not uploaded (it is kept and sent later). */
+	upload_error: UserError | null,
+};
+
 export type DocumentPreview = {
 	title: string,
 	/**  The running header and footer of every page. */
@@ -765,7 +786,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -1541,6 +1562,8 @@ export type ShellStatus = {
 	 *  in Chinese; the login page shows it until the next login (issue 15 item 6).
 	 */
 	session_ended: string | null,
+	/**  A newer release the hall server offers (K1): the status bar says 「有新版本」. */
+	update_available: string | null,
 };
 
 /**  Sent whenever any part of the status bar changes (backend, devices, pending sync, clerk). */
@@ -1710,6 +1733,35 @@ export type TodayFigures = {
 
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
 export type UkeyChanged = PresenceEvent;
+
+/**  A release the server offers (its `ReleaseOffer`). */
+export type UpdateOffer = {
+	target: string,
+	version: string,
+	size: number | null,
+	sha256: string,
+	signature: string,
+	notes: string,
+	published_at: number | null,
+	/**  Its download path under `/api/v1`. */
+	file: string,
+};
+
+/**  What the update panel shows. */
+export type UpdateState = {
+	running: string,
+	target: string,
+	/**  Checks are on: a backend, an enrollment and a pinned release key. */
+	enabled: boolean,
+	/**  Last answered check, Unix ms. */
+	checked_at: number | null,
+	/**  A newer release offered by the server. */
+	available: UpdateOffer | null,
+	/**  The version downloaded and verified, ready to install. */
+	verified: string | null,
+	/**  Why the last check, download or install failed. */
+	error: UserError | null,
+};
 
 /**  A large upload in progress. */
 export type UploadProgress = {

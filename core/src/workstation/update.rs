@@ -277,7 +277,7 @@ impl Workstation {
             c
         } else {
             let mut c = std::process::Command::new("pkexec");
-            c.args(["apt-get", "install", "-y", "--allow-downgrades"])
+            c.args(["apt-get", "install", "-y"])
                 .arg(&path);
             c
         };
