@@ -479,6 +479,7 @@ pub fn workstation_config(number: u16) -> WorkstationConfig {
         backend: BackendConfig::default(),
         citizen_screen: Default::default(),
         queue: Default::default(),
+        update: Default::default(),
         // Explicit: a missing `[devices.*]` section means the device is not installed.
         devices: yichuang_core::infra::config::DevicesConfig::all_simulated(),
         simulator: Default::default(),

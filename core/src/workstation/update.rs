@@ -135,7 +135,8 @@ impl Workstation {
             .available
             .as_ref()
             .map(|o| o.version.clone())
-            .filter(|_| state.enabled);
+            // A release refused on download is not advertised until a check offers it again.
+            .filter(|_| state.enabled && state.error.is_none());
         self.update_status(|s| s.update_available = available);
         state
     }
@@ -277,8 +278,7 @@ impl Workstation {
             c
         } else {
             let mut c = std::process::Command::new("pkexec");
-            c.args(["apt-get", "install", "-y"])
-                .arg(&path);
+            c.args(["apt-get", "install", "-y"]).arg(&path);
             c
         };
         cmd.spawn().map_err(|e| {
