@@ -97,6 +97,9 @@ impl ReadRegister {
     /// before no longer open a search by ID number.
     pub fn session_changed(&self) {
         lock(&self.session_cards).clear();
+        // The card read before belongs to the last clerk's visit: neither intake nor a
+        // handover of the next clerk may take its holder as a party.
+        *lock(&self.last_card) = None;
     }
 
     /// Whether a card with this ID number was read, and audited, in the current session.
@@ -328,9 +331,14 @@ mod tests {
         assert!(reads.read_in_session(&number));
         assert!(reads.read_in_session(&format!(" {} ", number.to_lowercase())));
         assert!(!reads.read_in_session("110105194912310037"));
-        // Logout, or another clerk's login: gone.
+        assert!(reads.last_card(NOW).is_ok());
+        // Logout, or another clerk's login: gone, the last card too.
         reads.session_changed();
         assert!(!reads.read_in_session(&number));
+        assert_eq!(
+            reads.last_card(NOW).unwrap_err().code,
+            ErrorCode::IntakeNoCard
+        );
     }
 
     fn details(store: &mut Store) -> Vec<serde_json::Value> {

@@ -29,10 +29,17 @@ export const useCardStore = defineStore('card', () => {
     })
   }
 
+  /** Logout or another clerk's login: the last clerk's citizen is not shown to the next. */
+  function forget() {
+    card.value = null
+    onReader.value = false
+    error.value = null
+  }
+
   function stop() {
     unsubscribe?.()
     unsubscribe = null
   }
 
-  return { card, onReader, error, start, stop }
+  return { card, onReader, error, start, stop, forget }
 })
