@@ -150,10 +150,12 @@ impl Progress {
     }
 }
 
-/// The keyed hash of citizen identities: HMAC-SHA256 under a key derived from the grant key,
-/// so every server instance of a hall (which share the grant key) computes the same index.
+/// The hall's citizen-data key: the keyed hash of citizen identities (HMAC-SHA256) and the
+/// seal of stored record payloads (AES-256-GCM), both under keys derived from the grant key,
+/// so every server instance of a hall (which share the grant key) computes the same index and
+/// opens the same seals.
 #[derive(Clone)]
-pub struct IndexKey([u8; 32]);
+pub struct IndexKey([u8; 32], [u8; 32]);
 
 impl std::fmt::Debug for IndexKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -163,12 +165,57 @@ impl std::fmt::Debug for IndexKey {
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The start of a sealed payload.
+pub const SEAL_PREFIX: &str = "seal:v1:";
+
 impl IndexKey {
     /// Derives the index key from the grant key's seed.
     pub fn derive(grant_seed: &[u8; 32]) -> IndexKey {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(grant_seed).expect("any key length");
-        mac.update(b"yichuang case identity index v1");
-        IndexKey(mac.finalize().into_bytes().into())
+        let derive = |label: &[u8]| -> [u8; 32] {
+            let mut mac = <HmacSha256 as Mac>::new_from_slice(grant_seed).expect("any key length");
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        IndexKey(
+            derive(b"yichuang case identity index v1"),
+            derive(b"yichuang record payload seal v1"),
+        )
+    }
+
+    /// Seals a record's payload for storage: `seal:v1:` and base64 of nonce and AES-256-GCM
+    /// ciphertext. Citizen data (names, ID numbers, addresses) is never stored in clear.
+    pub fn seal(&self, payload: &str) -> String {
+        use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
+        use base64::Engine;
+        let cipher = aes_gcm::Aes256Gcm::new((&self.1).into());
+        let nonce = aes_gcm::Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = cipher
+            .encrypt(&nonce, payload.as_bytes())
+            .expect("AES-GCM encrypts any payload under 64 GiB");
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        format!(
+            "{SEAL_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    }
+
+    /// Opens a stored payload (a payload stored before sealing is returned as it is); `None`
+    /// when the seal does not open under this hall's key.
+    pub fn open(&self, stored: &str) -> Option<String> {
+        use aes_gcm::aead::{Aead, KeyInit};
+        use base64::Engine;
+        let Some(b64) = stored.strip_prefix(SEAL_PREFIX) else {
+            return Some(stored.to_owned());
+        };
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let cipher = aes_gcm::Aes256Gcm::new((&self.1).into());
+        let plain = cipher.decrypt(nonce.into(), sealed).ok()?;
+        String::from_utf8(plain).ok()
     }
 
     fn hash(&self, domain: &str, value: &str) -> String {

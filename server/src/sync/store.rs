@@ -91,8 +91,15 @@ pub async fn push(
             None
         };
         if let Some(c) = &case {
-            let clash =
-                crate::cases::store::clash(&mut tx, workstation, r, c, text, now_ms).await?;
+            let clash = crate::cases::store::clash(
+                &mut tx,
+                workstation,
+                r,
+                c,
+                &case_index.seal(text),
+                now_ms,
+            )
+            .await?;
             if let Some(problem) = clash {
                 acks.push(problem.ack(&r.id, r.version));
                 continue;
@@ -105,7 +112,9 @@ pub async fn push(
             }
             insert_audit(&mut tx, workstation, r, text, now_ms).await?
         } else {
-            upsert(&mut tx, workstation, r, text, now_ms).await?
+            // Sealed: a record may carry citizen data (audit entries never do, and their chain
+            // is checked on the stored text).
+            upsert(&mut tx, workstation, r, &case_index.seal(text), now_ms).await?
         };
         match outcome {
             Upsert::Stored => {
