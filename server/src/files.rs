@@ -51,6 +51,18 @@ pub fn private_file(file: &Path) -> io::Result<()> {
     }
 }
 
+/// Creates (or truncates) `file` for writing, private (0600 on Unix); blocking.
+pub fn private_create(file: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(file)
+}
+
 /// Options for a private file opened for writing (0600 on Unix).
 pub fn private_write_options() -> tokio::fs::OpenOptions {
     let mut options = tokio::fs::OpenOptions::new();

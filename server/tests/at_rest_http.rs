@@ -92,12 +92,48 @@ async fn at_rest_scenario(server: &Running) {
     }
 }
 
+/// A material file (a scan) uploaded in two chunks: on disk it is sealed, and the store reads
+/// it back whole.
+async fn blob_scenario(server: &Running, blob_dir: &std::path::Path) {
+    let w = Ws::enroll(server, &random_hall(), 4).await;
+    let mut scan = b"%PDF-1.7 scan of the ID card of 44150219900101123X ".repeat(3000);
+    scan.extend(common::unique_content(100));
+    let sha = common::sha_hex(&scan);
+    let total = scan.len();
+    for (offset, piece) in [(0, &scan[..70_000]), (70_000, &scan[70_000..])] {
+        let resp = w
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/sync/blobs/{sha}?offset={offset}&total={total}"),
+                None,
+            )
+            .header("content-type", "application/octet-stream")
+            .body(piece.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    }
+    let on_disk = std::fs::read(blob_dir.join(&sha[..2]).join(&sha)).unwrap();
+    assert!(on_disk.starts_with(b"yichuang-blob-s1"), "not sealed");
+    assert!(
+        !on_disk.windows(18).any(|w| w == ID.as_bytes()),
+        "scan in clear"
+    );
+    let blob = server.state.sync.blobs.read(&sha).await.unwrap();
+    assert_eq!(blob.len, total as u64);
+    let back = axum::body::to_bytes(blob.body, usize::MAX).await.unwrap();
+    assert_eq!(back.as_ref(), scan.as_slice());
+}
+
 #[tokio::test]
-async fn a6_citizen_data_in_pushed_records_is_sealed_at_rest() {
+async fn a6_citizen_data_in_pushed_records_and_files_is_sealed_at_rest() {
     let dir = tempfile::tempdir().unwrap();
     for config in databases(dir.path()) {
+        let blob_dir = config.blob_dir();
         let server = Running::start(config).await;
         at_rest_scenario(&server).await;
+        blob_scenario(&server, &blob_dir).await;
         server.stop().await;
     }
 }

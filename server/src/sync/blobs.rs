@@ -37,6 +37,9 @@ pub enum FinalStore {
 pub struct BlobBackend {
     staging: PathBuf,
     store: FinalStore,
+    /// Complete blobs are sealed with it (see [`super::blob_seal`]); `None` only in tests of
+    /// the store itself.
+    seal: Option<super::blob_seal::BlobSeal>,
 }
 
 /// A blob store failure: the path goes to the log, the client gets the operation and the
@@ -56,13 +59,18 @@ pub struct BlobBody {
 
 impl BlobBackend {
     /// Local disk under the configured blob directory, or S3 when configured.
+    /// Sealed with the key derived from the hall's grant key (created if missing, as the
+    /// server does at its first start).
     pub fn from_config(config: &ServerConfig) -> Result<Self> {
         let dir = config.blob_dir();
         let store = match &config.sync.s3 {
             Some(s3) => FinalStore::S3(S3Store::new(s3)?),
             None => FinalStore::Local(dir.clone()),
         };
-        Self::new(dir.join("staging"), store)
+        let grant = crate::auth::load_or_create_grant_key(&config.grant_key_path())?;
+        let mut backend = Self::new(dir.join("staging"), store)?;
+        backend.seal = Some(super::blob_seal::BlobSeal::derive(&grant.to_bytes()));
+        Ok(backend)
     }
 
     pub fn new(staging: PathBuf, store: FinalStore) -> Result<Self> {
@@ -70,7 +78,34 @@ impl BlobBackend {
         if let FinalStore::Local(dir) = &store {
             files::private_dir(dir).map_err(|e| io_err("create", dir, e))?;
         }
-        Ok(Self { staging, store })
+        Ok(Self {
+            staging,
+            store,
+            seal: None,
+        })
+    }
+
+    /// The staged upload sealed next to it (`<sha>.sealed`); returns that path and its size.
+    async fn sealed(&self, sha: &str) -> Result<(PathBuf, u64)> {
+        let part = self.part_path(sha);
+        let out = self.staging.join(format!("{sha}.sealed"));
+        let Some(seal) = self.seal.clone() else {
+            let len = tokio::fs::metadata(&part)
+                .await
+                .map_err(|e| io_err("stat", &part, e))?
+                .len();
+            tokio::fs::rename(&part, &out)
+                .await
+                .map_err(|e| io_err("rename", &out, e))?;
+            return Ok((out, len));
+        };
+        let (src, dst) = (part.clone(), out.clone());
+        let len = tokio::task::spawn_blocking(move || seal.seal_file(&src, &dst))
+            .await
+            .map_err(|e| io_err("seal", &part, std::io::Error::other(e)))?
+            .map_err(|e| io_err("seal", &out, e))?;
+        let _ = tokio::fs::remove_file(&part).await;
+        Ok((out, len))
     }
 
     pub fn kind(&self) -> &'static str {
@@ -197,12 +232,13 @@ impl BlobBackend {
                 detail: format!("{len} bytes hash to {digest}, expected {sha}"),
             });
         }
+        let (sealed, sealed_len) = self.sealed(sha).await?;
         match &self.store {
             FinalStore::Local(dir) => {
                 let dest = Self::final_path(dir, sha);
                 let parent = dest.parent().unwrap_or(dir);
                 files::private_dir(parent).map_err(|e| io_err("create", parent, e))?;
-                tokio::fs::rename(&path, &dest)
+                tokio::fs::rename(&sealed, &dest)
                     .await
                     .map_err(|e| io_err("rename", &dest, e))?;
                 if let Ok(d) = tokio::fs::File::open(parent).await {
@@ -211,7 +247,9 @@ impl BlobBackend {
                 let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
             }
             FinalStore::S3(s3) => {
-                s3.put_file(sha, &path, len).await?;
+                let put = s3.put_file(sha, &sealed, sealed_len).await;
+                let _ = tokio::fs::remove_file(&sealed).await;
+                put?;
                 self.discard(sha).await;
             }
         }
@@ -273,13 +311,33 @@ impl BlobBackend {
                     .map_err(|e| io_err("stat", &path, e))?
                     .len();
                 let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
-                Ok(BlobBody {
-                    len,
-                    body: Body::from_stream(stream),
-                })
+                self.opened(len, stream.boxed(), &path).await
             }
-            FinalStore::S3(s3) => s3.get(sha).await,
+            FinalStore::S3(s3) => {
+                let (len, stream) = s3.get(sha).await?;
+                self.opened(len, stream, Path::new(sha)).await
+            }
         }
+    }
+
+    /// The plain body of a stored blob (sealed or stored before sealing).
+    async fn opened(
+        &self,
+        stored_len: u64,
+        stream: futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>,
+        path: &Path,
+    ) -> Result<BlobBody> {
+        let (len, stream) = match &self.seal {
+            Some(seal) => seal
+                .open(stream, stored_len)
+                .await
+                .map_err(|e| io_err("read", path, e))?,
+            None => (stored_len, stream),
+        };
+        Ok(BlobBody {
+            len,
+            body: Body::from_stream(stream),
+        })
     }
 
     /// Removes staged uploads (and their owner files) not written for `older_than`; returns

@@ -18,6 +18,7 @@
 
 pub mod audit;
 pub mod audit_sign;
+pub mod blob_seal;
 pub mod blobs;
 pub mod body;
 pub mod handlers;

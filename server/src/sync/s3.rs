@@ -7,14 +7,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
 use futures_util::StreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::io::AsyncReadExt;
 
-use super::blobs::{io_err, BlobBody};
+use super::blobs::io_err;
 use crate::config::S3Config;
 use crate::error::{Error, Result};
 
@@ -139,7 +138,14 @@ impl S3Store {
     }
 
     /// Streams the object `sha`.
-    pub async fn get(&self, sha: &str) -> Result<BlobBody> {
+    /// The stored object's length and bytes.
+    pub async fn get(
+        &self,
+        sha: &str,
+    ) -> Result<(
+        u64,
+        futures_util::stream::BoxStream<'static, std::io::Result<axum::body::Bytes>>,
+    )> {
         let got = self
             .store
             .get(&self.key(sha))
@@ -152,10 +158,7 @@ impl S3Store {
                 std::io::Error::other(short(&e))
             })
         });
-        Ok(BlobBody {
-            len,
-            body: Body::from_stream(stream),
-        })
+        Ok((len, stream.boxed()))
     }
 }
 
