@@ -391,9 +391,17 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
     // the server's disk instead.
     let blobs = BlobStore::open(&ws_dir.join("blobs"), &key).unwrap();
     let mut corrupt_blobs = 0;
+    // Sealed at rest: opened with the server's blob key, then compared.
+    let seal = yichuang_server::sync::blob_seal::BlobSeal::for_data_dir(&server_dir).unwrap();
     for sha in &ledger.blobs {
         let local = blobs.read(sha).unwrap();
-        let ok = match std::fs::read(server_dir.join("blobs").join(&sha[..2]).join(sha)) {
+        let opened =
+            std::fs::read(server_dir.join("blobs").join(&sha[..2]).join(sha)).and_then(|stored| {
+                (stored != local.as_slice())
+                    .then(|| seal.open_bytes(&stored))
+                    .unwrap_or_else(|| Err(std::io::Error::other("stored in clear")))
+            });
+        let ok = match opened {
             Ok(body) => {
                 body == local.as_slice() && hex::encode(sha2::Sha256::digest(&body)) == *sha
             }

@@ -398,13 +398,17 @@ fn blob_resume(env: &Env) {
         (401, Some("unauthorized")),
         "{err}"
     );
-    let got = std::fs::read(
+    let stored = std::fs::read(
         env.root
             .join("server/blobs")
             .join(&r.sha256[..2])
             .join(&r.sha256),
     )
     .unwrap();
+    assert_ne!(stored, content, "sealed at rest on the server");
+    let seal =
+        yichuang_server::sync::blob_seal::BlobSeal::for_data_dir(&env.root.join("server")).unwrap();
+    let got = seal.open_bytes(&stored).unwrap();
     assert_eq!(got, content, "byte-identical on the server");
     assert!(engine.status(None).unwrap().all_synced);
 }

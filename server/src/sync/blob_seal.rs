@@ -52,6 +52,33 @@ impl BlobSeal {
         Aes256Gcm::new((&self.0).into())
     }
 
+    /// The blob key of the server whose (default-placed) grant key is in `data_dir`, for IT
+    /// tools and tests that read the blob files on disk.
+    pub fn for_data_dir(data_dir: &Path) -> crate::Result<BlobSeal> {
+        let path = data_dir.join(crate::config::GRANT_KEY_FILE);
+        let grant = crate::auth::load_or_create_grant_key(&path)?;
+        Ok(BlobSeal::derive(&grant.to_bytes()))
+    }
+
+    /// A whole stored blob, opened (blocking); a blob without the mark is returned as it is.
+    pub fn open_bytes(&self, stored: &[u8]) -> std::io::Result<Vec<u8>> {
+        if stored.len() < HEADER || &stored[..MARK.len()] != MARK {
+            return Ok(stored.to_vec());
+        }
+        let broken = |_| std::io::Error::other("sealed blob does not open (altered or cut)");
+        let prefix: [u8; NONCE_PREFIX] = stored[MARK.len()..HEADER].try_into().expect("7 bytes");
+        let mut dec = DecryptorBE32::from_aead(self.cipher(), (&prefix).into());
+        let mut rest = &stored[HEADER..];
+        let mut out = Vec::with_capacity(rest.len());
+        while rest.len() > PIECE + TAG {
+            let (piece, tail) = rest.split_at(PIECE + TAG);
+            out.extend(dec.decrypt_next(piece).map_err(broken)?);
+            rest = tail;
+        }
+        out.extend(dec.decrypt_last(rest).map_err(broken)?);
+        Ok(out)
+    }
+
     /// Writes `src` sealed to `dst` (blocking); returns the bytes written.
     pub fn seal_file(&self, src: &Path, dst: &Path) -> std::io::Result<u64> {
         use aes_gcm::aead::rand_core::RngCore;
@@ -246,5 +273,9 @@ mod tests {
             .collect();
         assert_eq!(got, legacy);
         assert_eq!(plain_len(stored), plain.len() as u64);
+        assert_eq!(
+            BlobSeal::derive(&[3; 32]).open_bytes(&bytes).unwrap(),
+            plain
+        );
     }
 }
