@@ -7,7 +7,9 @@
 #   3. what the packages set up: conffiles, the yichuang group and the 1770 data root, the
 #      server's system user and 0700 data dir, the systemd unit (systemd-analyze verify);
 #   4. the server, started as its user with the unit's command, answers /api/v1/health;
-#   5. the workstation, started as a clerk account in the yichuang group on an Xvfb display,
+#   5. the workstation, started as a clerk account in the yichuang group on an Xvfb display
+#      (Xvfb, xdotool and ImageMagick run on the host, so nothing but the packages and their
+#      Depends is installed into the root),
 #      shows its login window (found by title, mapped, and its pixels are not blank) and
 #      made its private data dir /var/lib/yichuang/<account> (0700); an account outside the
 #      group is refused with the Chinese reason;
@@ -99,6 +101,9 @@ mnt -t proc proc "$ROOT/proc"
 mnt -t sysfs -o ro sysfs "$ROOT/sys"
 mnt -t tmpfs -o mode=1777 tmpfs "$ROOT/dev/shm"
 mnt --bind "$CACHE/apt-archives" "$ROOT/var/cache/apt/archives"
+# The X server runs on the host (Xvfb is a test tool, not something the packages bring); its
+# socket directory is shared into the root. A fresh machine may not have it yet.
+[ -d /tmp/.X11-unix ] || { mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix; }
 mkdir -p "$ROOT/tmp/.X11-unix" && chmod 1777 "$ROOT/tmp/.X11-unix"
 mnt --bind /tmp/.X11-unix "$ROOT/tmp/.X11-unix"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
