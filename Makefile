@@ -27,7 +27,7 @@ LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-s
 FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup run ui app bindings check-bindings lint deny unit faults faults-long queue-long ui-test e2e fuzz test bench clean-run
+.PHONY: setup run ui app deb package-test bindings check-bindings lint deny unit faults faults-long queue-long ui-test e2e fuzz test bench clean-run
 
 setup:
 	scripts/setup.sh
@@ -51,6 +51,21 @@ $(UI_DIST): $(UI_INPUTS)
 app: ui
 	@echo "app: cargo build --release (only what changed; nothing to do takes a few seconds)"
 	cargo build --release -p yichuang-app -p yichuang-server -p yichuang-core -p yichuang-skf-sim -p yichuang-wlt-sim --features yichuang-app/custom-protocol
+
+# Debian packages (issue 19): the workstation, the server and the UOS/deepin store layout, made
+# by scripts/package-deb.sh with dpkg-deb from the release binaries, into $(TARGET_DIR)/deb.
+# The drivers' diagnose tools ship in the workstation packages.
+DIAGNOSE_EXAMPLES := --example idcard_diagnose --example escpos_diagnose --example scanner_diagnose \
+  --example spooler_diagnose --example ukey_diagnose
+deb: app
+	cargo build --release -p yichuang-drivers $(DIAGNOSE_EXAMPLES)
+	scripts/package-deb.sh
+
+# The packages installed and started in a clean Debian 12 root (scripts/deb-check.sh), and the
+# arm64 cross-check of the crates that Kunpeng/Phytium halls run (scripts/arm64-check.sh).
+package-test: deb
+	scripts/deb-check.sh
+	scripts/arm64-check.sh
 
 run: setup app
 	scripts/run-local.sh

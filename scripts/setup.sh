@@ -28,16 +28,36 @@ APT_PACKAGES=(
   libclang-dev clang python3-venv libturbojpeg0-dev
   # The hall's call screen (issue 17) is tested and benched in headless Chromium via chromedriver
   chromium chromium-driver
+  # Packages (issue 19): dpkg-deb, dpkg-shlibdeps (Depends from the binaries), fakeroot; the
+  # package check's clean Debian 12 root (debootstrap), window checks (xwininfo), the unit
+  # check (systemd-analyze), health over HTTP (curl)
+  dpkg-dev fakeroot debootstrap x11-utils systemd curl
+  # arm64 cross-check (scripts/arm64-check.sh): the cross gcc for the C build scripts and the
+  # target's libraries through multiarch (the arm64 architecture is added below)
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  libssl-dev:arm64 libdbus-1-dev:arm64 libturbojpeg0-dev:arm64 linux-libc-dev:arm64
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# The :arm64 packages above need the architecture known to dpkg (then apt-get update).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: adding the arm64 architecture (multiarch, for the arm64 cross-check)"
+  as_root dpkg --add-architecture arm64
+fi
+
 # One dpkg-query for the whole list (a fraction of a second when everything is there).
-installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' "${APT_PACKAGES[@]}" 2>/dev/null \
+# Each installed package as name:arch; a name without :arch means the native one (or all).
+installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}:${Architecture}\n' "${APT_PACKAGES[@]}" 2>/dev/null \
   | awk '$1 == "ii" { print $2 }' | tr '\n' ' ' || true) "
+native=$(dpkg --print-architecture)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  [[ "$installed" == *" $p "* ]] || missing+=("$p")
+  if [[ "$p" == *:* ]]; then
+    [[ "$installed" == *" $p "* ]] || missing+=("$p")
+  else
+    [[ "$installed" == *" $p:$native "* || "$installed" == *" $p:all "* ]] || missing+=("$p")
+  fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
@@ -77,6 +97,11 @@ if [ ! -x "$CARGO_BIN/cargo-deny" ]; then
   echo "setup: installing cargo-deny (first run only, a few minutes)…"
   # Its own temporary target dir: the project's CARGO_TARGET_DIR stays for the project.
   env -u CARGO_TARGET_DIR cargo install cargo-deny --locked --version '^0.20' --quiet
+fi
+# The arm64 cross-check's Rust target (scripts/arm64-check.sh).
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+  echo "setup: adding the Rust target aarch64-unknown-linux-gnu"
+  rustup target add aarch64-unknown-linux-gnu
 fi
 # moto in server mode, the S3-compatible server of the blob store test (a pinned venv).
 scripts/s3-test.sh install

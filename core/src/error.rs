@@ -42,6 +42,7 @@ error_codes! {
     Sync = "sync",
     Keystore = "keystore",
     Blob = "blob",
+    DataDir = "data_dir",
     ConfigRead = "config.read",
     ConfigSyntax = "config.syntax",
     ConfigKeyMissing = "config.key_missing",
@@ -56,6 +57,9 @@ error_codes! {
     StoreTooNew = "store.too_new",
     InstanceAlreadyRunning = "instance.already_running",
     InstanceIo = "instance.io",
+    DataDirDenied = "data_dir.denied",
+    DataDirUnsafe = "data_dir.unsafe",
+    DataDirIo = "data_dir.io",
     KeystoreRandom = "keystore.random",
     KeystoreKeyMissing = "keystore.key_missing",
     KeystoreFile = "keystore.file",
@@ -434,6 +438,8 @@ pub enum CoreError {
     Keystore(#[from] crate::infra::keystore::KeystoreError),
     #[error("blob: {0}")]
     Blob(#[from] crate::infra::blobs::BlobError),
+    #[error("data directory: {0}")]
+    DataDir(#[from] crate::infra::config::DataDirError),
 }
 
 impl CoreError {
@@ -445,6 +451,7 @@ impl CoreError {
             CoreError::Sync(_) => ErrorCode::Sync,
             CoreError::Keystore(_) => ErrorCode::Keystore,
             CoreError::Blob(_) => ErrorCode::Blob,
+            CoreError::DataDir(_) => ErrorCode::DataDir,
         }
     }
 
@@ -457,6 +464,7 @@ impl CoreError {
             CoreError::Sync(e) => e.message(),
             CoreError::Keystore(e) => e.message(),
             CoreError::Blob(e) => e.message(),
+            CoreError::DataDir(e) => e.message(),
         }
     }
 

@@ -22,13 +22,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yichuang_core::infra::config::{config_path, WorkstationConfig};
+use yichuang_core::infra::config::{config_path, paths, WorkstationConfig};
 use yichuang_core::infra::instance::InstanceLock;
 use yichuang_core::workstation::{RandomIds, Setup, SystemClock, Workstation, WorkstationHandle};
 use yichuang_core::{CoreError, UserError};
-
-/// Same identifier as `tauri.conf.json`, so our paths match Tauri's `app_data_dir()`.
-const IDENTIFIER: &str = "cn.yichuang.workstation";
 
 pub fn main() -> ExitCode {
     let _ = commands::STARTED.set(Instant::now());
@@ -122,7 +119,15 @@ pub(crate) struct Started {
 }
 
 pub(crate) fn open_workstation() -> Result<Started, ExitCode> {
-    let data_dir = data_dir();
+    // Everything the app writes (store, logs, keys, exports) is for this account only.
+    paths::restrict_umask();
+    let data = paths::data_dir();
+    if let Err(e) = paths::prepare_data_dir(&data) {
+        let e = CoreError::from(e);
+        eprintln!("{} ({e})", e.message());
+        return Err(ExitCode::from(4));
+    }
+    let data_dir = data.path().to_owned();
     let log_guard = logging::init(&data_dir.join("logs"));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "starting");
 
@@ -136,7 +141,7 @@ pub(crate) fn open_workstation() -> Result<Started, ExitCode> {
         }
     };
 
-    let config_path = config_path(&config_dir());
+    let config_path = config_path();
     let config = load_config(&config_path);
     // Encrypted at rest (issue 6): the data key from the OS keystore or its fallback file.
     let workstation = Workstation::open(Setup {
@@ -162,19 +167,6 @@ fn load_config(path: &std::path::Path) -> Result<WorkstationConfig, UserError> {
         return Ok(WorkstationConfig::default());
     }
     WorkstationConfig::load(path).map_err(|e| UserError::from(CoreError::from(e)))
-}
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("YICHUANG_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(|| dirs::data_dir().map(|d| d.join(IDENTIFIER)))
-        .unwrap_or_else(|| PathBuf::from("yichuang-data"))
-}
-
-fn config_dir() -> PathBuf {
-    dirs::config_dir()
-        .map(|d| d.join(IDENTIFIER))
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Feeds the backend's reachability from the core monitor into the workstation.

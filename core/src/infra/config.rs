@@ -14,12 +14,14 @@ mod backend;
 mod citizen;
 mod codes;
 mod hid_pos;
+pub mod paths;
 mod queue;
 mod ukeys;
 mod update;
 pub use backend::{is_loopback, BackendConfig};
 pub use citizen::CitizenScreenConfig;
 pub use codes::CodesConfig;
+pub use paths::{config_path, data_dir, DataDir, DataDirError};
 pub use queue::{LocalGroup, QueueConfig, QueueMode};
 pub use ukeys::UkeyLibraryConfig;
 pub use update::{build_target, UpdateConfig};
@@ -382,6 +384,10 @@ impl WorkstationConfig {
                     path: path.to_owned(),
                     detail: e.message().to_string(),
                 })?;
+        // Nothing set (the packaged conffile, all commented out): the defaults, as no file.
+        if value.is_empty() {
+            return Ok(Self::default());
+        }
         let config: WorkstationConfig = serde_path_to_error::deserialize(toml::Value::Table(value))
             .map_err(|e| {
                 let parent = e.path().to_string();
@@ -566,14 +572,6 @@ fn classify_serde_message(msg: &str) -> (KeyProblem, Option<String>) {
     } else {
         (KeyProblem::BadValue, None)
     }
-}
-
-/// Where the config file is looked for: `$YICHUANG_CONFIG`, else `workstation.toml` in the
-/// given default directory.
-pub fn config_path(default_dir: &Path) -> PathBuf {
-    std::env::var_os("YICHUANG_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| default_dir.join("workstation.toml"))
 }
 
 #[cfg(test)]
