@@ -285,3 +285,20 @@ pub async fn submit_pin(client: &Client, field: &str, submit: &str, pin: &str) -
     }
     Ok(())
 }
+
+/// Takes the card off the reader and waits until the intake page's card panel says so, so the
+/// next card placed is a new read (a card put back within one poll of the reader is not).
+pub async fn remove_card(app: &crate::App) -> Result<()> {
+    app.sim("card remove")?;
+    until(Duration::from_secs(5), "the card taken off", || async {
+        let text = wait_text(
+            &app.client,
+            "[data-testid=card-panel-where]",
+            Duration::from_secs(1),
+        )
+        .await?;
+        Ok(text.contains("已取走"))
+    })
+    .await?;
+    Ok(())
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 
-use crate::clerk::{option, pick, print_and_decide, Hands};
+use crate::clerk::{option, pick, print_and_decide, remove_card, Hands};
 use crate::webdriver::{click, until, wait_attr, wait_text};
 use crate::{App, AppBuilder, Ukey};
 
@@ -55,8 +55,8 @@ pub async fn server_case(
     Ok(found.into_inner())
 }
 
-/// The logged-in intake clerk takes 户籍证明 in for the card on the reader; returns the case
-/// number once the server holds the case.
+/// The logged-in intake clerk takes 户籍证明 in for the card on the reader, and the citizen
+/// takes the card back; returns the case number once the server holds the case.
 pub async fn take_in(app: &App) -> Result<String> {
     let mut h = Hands::new(&app.client);
     app.sim("card place resident")?;
@@ -69,6 +69,7 @@ pub async fn take_in(app: &App) -> Result<String> {
         .find(|w| w.len() == 21)
         .with_context(|| format!("no case number in {done:?}"))?
         .to_owned();
+    remove_card(app).await?;
     server_case(app, &case_no, "the case on the server", |v| {
         v["case"]["progress"] == "received"
     })

@@ -8,7 +8,7 @@
 
 use anyhow::{ensure, Context, Result};
 use std::time::Duration;
-use yichuang_e2e::clerk::{option, pick, print_and_decide, Hands};
+use yichuang_e2e::clerk::{option, pick, print_and_decide, remove_card, Hands};
 use yichuang_e2e::webdriver::{until, wait_text, wd};
 use yichuang_e2e::App;
 
@@ -17,23 +17,6 @@ const PHOTO_ERROR: &str = "[data-testid=card-panel] [data-testid=id-card-photo-e
 
 async fn shown(client: &fantoccini::Client, css: &str) -> bool {
     client.find(fantoccini::Locator::Css(css)).await.is_ok()
-}
-
-/// Takes the card off the reader and waits until the window says so, so the next card placed
-/// is a new read.
-async fn remove_card(app: &App) -> Result<()> {
-    app.sim("card remove")?;
-    until(Duration::from_secs(5), "the card taken off", || async {
-        let text = wait_text(
-            &app.client,
-            "[data-testid=card-panel-where]",
-            Duration::from_secs(1),
-        )
-        .await?;
-        Ok(text.contains("已取走"))
-    })
-    .await?;
-    Ok(())
 }
 
 /// Waits for the card panel's photo (and no message in its place); returns its `src`.

@@ -60,8 +60,14 @@ async fn h2_a_case_taken_in_at_one_desk_is_made_ready_by_the_back_office_and_han
             open_issuing_as(&app, "李四").await?;
             scan_until_ready(&app, &case_no).await?;
 
-            // The person taking it: the card read at this window now.
-            app.sim("card remove")?;
+            // The person taking it: the card read at this window now (the one read at intake
+            // belongs to the last clerk's session and is not offered).
+            ensure!(
+                wait_text(client, "[data-testid=issue-person]", Duration::from_secs(2))
+                    .await?
+                    .contains("读卡器"),
+                "the card read in the intake clerk's session offered as the pickup person"
+            );
             app.sim("card place resident")?;
             until(
                 Duration::from_secs(10),
