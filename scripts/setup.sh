@@ -28,6 +28,10 @@ APT_PACKAGES=(
   libclang-dev clang python3-venv libturbojpeg0-dev
   # The hall's call screen (issue 17) is tested and benched in headless Chromium via chromedriver
   chromium chromium-driver
+  # Windows x64 cross build and checks (issue 19, `make windows`): MinGW (also builds the
+  # vendored OpenSSL and SQLCipher), Debian's makensis, and 64-bit Wine for the tests and the
+  # silent install (no i386 architecture needed: the installer is an amd64 NSIS build)
+  gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis wine wine64
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -65,6 +69,10 @@ if [ ! -f "$NPM_STAMP" ] || [ ui/package-lock.json -nt "$NPM_STAMP" ] || [ ui/pa
 fi
 
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding the Rust target x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
+fi
 if [ ! -x "$CARGO_BIN/tauri-driver" ]; then
   echo "setup: installing tauri-driver (first run only, a few minutes)…"
   cargo install tauri-driver --locked --version '^2' --quiet

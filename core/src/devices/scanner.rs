@@ -46,7 +46,7 @@ impl ScannerService {
         let opener: Opener = match config.driver {
             DeviceDriver::None => return None,
             DeviceDriver::Simulator => {
-                match scanner::simulator::pty_pair(ScanSimulator::new(SimConfig::default())) {
+                match scanner::simulator::link_pair(ScanSimulator::new(SimConfig::default())) {
                     Ok((transport, handle)) => {
                         simulator = Some(handle);
                         let mut transport = Some(transport);
@@ -58,7 +58,7 @@ impl ScannerService {
                         })
                     }
                     Err(e) => {
-                        let msg = format!("cannot create simulator pty: {e}");
+                        let msg = format!("cannot create simulator link: {e}");
                         Box::new(move |_: &ScannerConfig| Err(ScannerError::Io(msg.clone())))
                     }
                 }
