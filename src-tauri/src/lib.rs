@@ -13,6 +13,7 @@ mod ipc;
 mod issuing;
 mod labels;
 mod logging;
+mod provision;
 mod sync;
 mod visit;
 mod windows;
@@ -47,6 +48,12 @@ pub fn main() -> ExitCode {
         };
     }
 
+    if let Some(i) = args.iter().position(|a| a == "--check-config") {
+        return provision::check_config(args.get(i + 1..).unwrap_or_default());
+    }
+    if let Some(i) = args.iter().position(|a| a == "--provision") {
+        return provision::run(args.get(i + 1..).unwrap_or_default());
+    }
     if let Some(i) = args.iter().position(|a| a == "--enroll") {
         return enroll::run_cli(args.get(i + 1));
     }
