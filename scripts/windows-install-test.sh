@@ -72,7 +72,9 @@ run "$setup" /S /LOG='C:\install.log' '/CONFIG=C:\other.toml' /WEBVIEW2=skip || 
 grep -qF 'number = 9' "$config" || fail "/CONFIG not written"
 echo "windows-install-test: upgrade keeps the config, /CONFIG replaces it"
 
-run "$pf/uninstall.exe" /S _?="C:\\Program Files\\yichuang" || fail "uninstall failed"
+# The uninstaller copies itself to %TEMP% and runs from there: wait for Wine's processes.
+run "$pf/uninstall.exe" /S || fail "uninstall failed"
+WINEPREFIX=$YICHUANG_WINEPREFIX wineserver --wait
 [ ! -e "$pf/yichuang-workstation.exe" ] || fail "uninstall left the program"
 if run reg query "$uninst_key" >/dev/null 2>&1; then fail "uninstall left the registry key"; fi
 [ -f "$config" ] || fail "uninstall removed the machine's config"

@@ -18,7 +18,8 @@ for example in "$release"/examples/*_diagnose.exe; do
   cp "$example" "$dist/yichuang-$device-diagnose.exe"
 done
 # webview2-com links WebView2Loader.dll on the GNU target: it ships beside the exe.
-if x86_64-w64-mingw32-objdump -p "$dist/yichuang-workstation.exe" | grep -qi 'DLL Name: WebView2Loader.dll'; then
+imports=$(x86_64-w64-mingw32-objdump -p "$dist/yichuang-workstation.exe")
+if grep -qi 'DLL Name: WebView2Loader.dll' <<<"$imports"; then
   loader=$(find "$release/build" -path '*x64/WebView2Loader.dll' -print -quit)
   [ -n "$loader" ] || { echo "windows: WebView2Loader.dll is imported but not found under $release/build" >&2; exit 1; }
   cp "$loader" "$dist/"

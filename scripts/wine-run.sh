@@ -14,4 +14,10 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot --init >/dev/null 2>&1
   wineserver --wait
 fi
+# Wine 8 (Debian 12) has no bcryptprimitives.dll, which every Rust program imports: a test-only
+# stand-in (scripts/wine/bcryptprimitives.c) goes into the prefix.
+shim="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if [ ! -f "$shim" ]; then
+  x86_64-w64-mingw32-gcc -O2 -shared -o "$shim" "$(dirname "$0")/wine/bcryptprimitives.c" -ladvapi32
+fi
 exec wine "$@"

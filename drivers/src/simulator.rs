@@ -22,6 +22,7 @@ use std::time::Duration;
 use serialport::SerialPort;
 
 use crate::escpos::printer::TcpTransport;
+#[cfg(unix)]
 use crate::serial::SerialLink;
 use crate::transport::ByteStream;
 
