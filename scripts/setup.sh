@@ -32,16 +32,33 @@ APT_PACKAGES=(
   # package check's clean Debian 12 root (debootstrap), window checks (xwininfo), the unit
   # check (systemd-analyze), health over HTTP (curl)
   dpkg-dev fakeroot debootstrap x11-utils systemd curl
-  # arm64 cross-check (scripts/arm64-check.sh): the cross gcc for the C build scripts and the
-  # target's libraries through multiarch (the arm64 architecture is added below)
-  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
-  libssl-dev:arm64 libdbus-1-dev:arm64 libturbojpeg0-dev:arm64 linux-libc-dev:arm64
 )
+
+# Optional sets, installed only when asked for (`scripts/setup.sh windows arm64`; the make
+# targets that need them ask): they are large and `make test` does not use them.
+RUST_TARGETS=()
+for extra in "$@"; do
+  case "$extra" in
+    windows)
+      # Windows x64 cross build and checks (`make windows`): MinGW (also builds the vendored
+      # OpenSSL and SQLCipher), Debian's makensis, and 64-bit Wine for the tests and the
+      # silent install (no i386 architecture needed: the installer is an amd64 NSIS build)
+      APT_PACKAGES+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis wine wine64)
+      RUST_TARGETS+=(x86_64-pc-windows-gnu) ;;
+    arm64)
+      # arm64 cross-check (`make arm64-check`): the cross gcc for the C build scripts and the
+      # target's libraries through multiarch (the arm64 architecture is added below)
+      APT_PACKAGES+=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+        libssl-dev:arm64 libdbus-1-dev:arm64 libturbojpeg0-dev:arm64 linux-libc-dev:arm64)
+      RUST_TARGETS+=(aarch64-unknown-linux-gnu) ;;
+    *) echo "setup: unknown extra '$extra' (windows, arm64)" >&2; exit 2 ;;
+  esac
+done
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # The :arm64 packages above need the architecture known to dpkg (then apt-get update).
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if [[ " ${APT_PACKAGES[*]} " == *":arm64 "* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
   echo "setup: adding the arm64 architecture (multiarch, for the arm64 cross-check)"
   as_root dpkg --add-architecture arm64
 fi
@@ -85,6 +102,12 @@ if [ ! -f "$NPM_STAMP" ] || [ ui/package-lock.json -nt "$NPM_STAMP" ] || [ ui/pa
 fi
 
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+for t in "${RUST_TARGETS[@]}"; do
+  if ! rustup target list --installed | grep -qx "$t"; then
+    echo "setup: adding the Rust target $t"
+    rustup target add "$t"
+  fi
+done
 if [ ! -x "$CARGO_BIN/tauri-driver" ]; then
   echo "setup: installing tauri-driver (first run only, a few minutes)…"
   cargo install tauri-driver --locked --version '^2' --quiet
@@ -97,11 +120,6 @@ if [ ! -x "$CARGO_BIN/cargo-deny" ]; then
   echo "setup: installing cargo-deny (first run only, a few minutes)…"
   # Its own temporary target dir: the project's CARGO_TARGET_DIR stays for the project.
   env -u CARGO_TARGET_DIR cargo install cargo-deny --locked --version '^0.20' --quiet
-fi
-# The arm64 cross-check's Rust target (scripts/arm64-check.sh).
-if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
-  echo "setup: adding the Rust target aarch64-unknown-linux-gnu"
-  rustup target add aarch64-unknown-linux-gnu
 fi
 # moto in server mode, the S3-compatible server of the blob store test (a pinned venv).
 scripts/s3-test.sh install

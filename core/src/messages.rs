@@ -362,6 +362,22 @@ pub fn config_problem(code: ErrorCode, path: &str, key: Option<&str>) -> String 
     }
 }
 
+/// A silent install's setting that stops provisioning (K1); names the installer's setting.
+pub fn provision_problem(e: &crate::infra::provision::ProvisionError) -> String {
+    use crate::infra::provision::ProvisionProblem as P;
+    let s = &e.setting;
+    match e.problem {
+        P::Missing => format!("安装失败：缺少必需的设置「{s}」。"),
+        P::Unknown => format!("安装失败：不认识的设置「{s}」，请检查拼写。"),
+        P::Invalid => format!("安装失败：设置「{s}」无效。{}", e.detail),
+        P::Conflict => format!("安装失败：使用 /CONFIG 时不能再单独给出设置「{s}」。"),
+        P::Unreadable => format!(
+            "安装失败：设置「{s}」指定的配置文件无法读取（{}）。",
+            e.detail
+        ),
+    }
+}
+
 /// A command the clerk's permissions do not allow (A4): 「您没有“补打”权限，请联系管理员。」
 pub fn permission_denied(permission: &str) -> String {
     format!("您没有“{permission}”权限，请联系管理员。")

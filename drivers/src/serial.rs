@@ -33,6 +33,17 @@ impl OpenError {
     }
 }
 
+/// Whether an open failure means the port is not there. On Windows the serialport crate
+/// reports a missing COM port as `NoDevice`; it folds "access denied" (a port held by another
+/// program) into the same kind, so there a busy port also reads as missing.
+fn is_missing(e: &serialport::Error) -> bool {
+    match e.kind() {
+        serialport::ErrorKind::Io(io::ErrorKind::NotFound) => true,
+        serialport::ErrorKind::NoDevice => cfg!(windows),
+        _ => false,
+    }
+}
+
 /// One open serial port, 8N1 without flow control.
 pub struct SerialLink {
     port: Box<dyn SerialPort>,
@@ -61,7 +72,7 @@ impl SerialLink {
             .map(Self::from_port)
             .map_err(|e| OpenError {
                 port: path.to_string(),
-                missing: matches!(e.kind(), serialport::ErrorKind::Io(io::ErrorKind::NotFound)),
+                missing: is_missing(&e),
                 detail: e.to_string(),
             })
     }

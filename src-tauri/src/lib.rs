@@ -14,6 +14,7 @@ mod issuing;
 mod labels;
 mod logging;
 mod maintenance;
+mod provision;
 mod sync;
 mod visit;
 mod windows;
@@ -45,6 +46,12 @@ pub fn main() -> ExitCode {
         };
     }
 
+    if let Some(i) = args.iter().position(|a| a == "--check-config") {
+        return provision::check_config(args.get(i + 1..).unwrap_or_default());
+    }
+    if let Some(i) = args.iter().position(|a| a == "--provision") {
+        return provision::run(args.get(i + 1..).unwrap_or_default());
+    }
     if let Some(i) = args.iter().position(|a| a == "--enroll") {
         return enroll::run_cli(args.get(i + 1));
     }

@@ -106,19 +106,27 @@ pub fn require_file(path: &str, hint: &str) -> bool {
 }
 
 /// The path of `tool`: itself when it contains a `/`, else the first executable of that
-/// name on `PATH`.
+/// name on `PATH` (on Windows: with `.exe`; there any file counts as executable).
 pub fn find_tool(tool: &str) -> Option<std::path::PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        p.metadata().is_ok_and(|m| {
+            #[cfg(unix)]
+            let runnable = {
+                use std::os::unix::fs::PermissionsExt;
+                m.permissions().mode() & 0o111 != 0
+            };
+            #[cfg(not(unix))]
+            let runnable = true;
+            m.is_file() && runnable
+        })
     };
     if tool.contains('/') {
         let p = Path::new(tool);
         return executable(p).then(|| p.to_owned());
     }
+    let name = format!("{tool}{}", std::env::consts::EXE_SUFFIX);
     std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(tool))
+        .map(|dir| dir.join(&name))
         .find(|p| executable(p))
 }
 

@@ -187,21 +187,18 @@ impl IdCardService {
         let mut simulator = None;
         let opener: Opener = match config.driver {
             DeviceDriver::None => return None,
-            DeviceDriver::Simulator => match idcard::simulator::pty_pair(SamSimulator::new()) {
+            DeviceDriver::Simulator => match idcard::simulator::link_pair(SamSimulator::new()) {
                 Ok((transport, handle)) => {
                     simulator = Some(handle);
                     let mut transport = Some(transport);
                     Box::new(move || {
-                        transport
-                            .take()
-                            .map(|t| Box::new(t) as Box<dyn ByteStream + Send>)
-                            .ok_or(IdCardError::Io(
-                                "simulator link closed; restart the workstation".into(),
-                            ))
+                        transport.take().ok_or(IdCardError::Io(
+                            "simulator link closed; restart the workstation".into(),
+                        ))
                     })
                 }
                 Err(e) => {
-                    let msg = format!("cannot create simulator pty: {e}");
+                    let msg = format!("cannot create simulator link: {e}");
                     Box::new(move || Err(IdCardError::Io(msg.clone())))
                 }
             },

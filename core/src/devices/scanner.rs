@@ -46,7 +46,7 @@ impl ScannerService {
         let opener: Opener = match config.driver {
             DeviceDriver::None => return None,
             DeviceDriver::Simulator => {
-                match scanner::simulator::pty_pair(ScanSimulator::new(SimConfig::default())) {
+                match scanner::simulator::link_pair(ScanSimulator::new(SimConfig::default())) {
                     Ok((transport, handle)) => {
                         simulator = Some(handle);
                         let mut transport = Some(transport);
@@ -58,7 +58,7 @@ impl ScannerService {
                         })
                     }
                     Err(e) => {
-                        let msg = format!("cannot create simulator pty: {e}");
+                        let msg = format!("cannot create simulator link: {e}");
                         Box::new(move |_: &ScannerConfig| Err(ScannerError::Io(msg.clone())))
                     }
                 }
@@ -297,6 +297,9 @@ mod tests {
         }
     }
 
+    // The serial-port-by-name tests need a pty (a path the service opens like a COM port);
+    // Windows has none (it would need a virtual COM pair such as com0com), so they are Unix-only.
+    #[cfg(unix)]
     struct Desk {
         _svc: ScannerService,
         sim: scanner::SimulatorHandle,
@@ -306,6 +309,7 @@ mod tests {
     }
 
     /// A CR LF scanner on a pty, served by the driver's simulator; the desk's config as given.
+    #[cfg(unix)]
     fn crlf_scanner_on_desk(tweak: impl FnOnce(&mut DeviceConfig)) -> Desk {
         use serialport::SerialPort;
         let (master, slave) = serialport::TTYPort::pair().expect("pty pair");
@@ -337,6 +341,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     fn next_scan(rx: &mpsc::Receiver<ScannerEvent>) -> String {
         loop {
             match rx
@@ -349,6 +354,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn d1_a_crlf_scanner_on_a_cr_desk_gives_clean_scans() {
         let desk = crlf_scanner_on_desk(|_| {});

@@ -214,7 +214,7 @@ pub enum Fault {
 
 #[cfg(unix)]
 pub use crate::simulator::pty_pair;
-pub use crate::simulator::{spawn, Emit};
+pub use crate::simulator::{link_pair, loopback_pair, spawn, Emit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CardState {

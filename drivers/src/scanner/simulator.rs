@@ -87,7 +87,7 @@ impl Default for SimConfig {
 
 #[cfg(unix)]
 pub use crate::simulator::pty_pair;
-pub use crate::simulator::{spawn, Emit};
+pub use crate::simulator::{link_pair, loopback_pair, spawn, Emit};
 
 /// The simulated scanner (pure: returns what to write, writes nothing).
 #[derive(Debug, Clone)]
