@@ -397,9 +397,11 @@ fn j1_kill9_and_network_faults_lose_nothing_and_double_nothing() {
         let local = blobs.read(sha).unwrap();
         let opened =
             std::fs::read(server_dir.join("blobs").join(&sha[..2]).join(sha)).and_then(|stored| {
-                (stored != local.as_slice())
-                    .then(|| seal.open_bytes(&stored))
-                    .unwrap_or_else(|| Err(std::io::Error::other("stored in clear")))
+                if stored != local.as_slice() {
+                    seal.open_bytes(&stored)
+                } else {
+                    Err(std::io::Error::other("stored in clear"))
+                }
             });
         let ok = match opened {
             Ok(body) => {
