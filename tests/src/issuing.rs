@@ -63,13 +63,13 @@ pub async fn take_in(app: &App) -> Result<String> {
     pick(&mut h, "hjzm", "GA-HJ-0301").await?;
     option(&mut h, 1).await?;
     h.click("[data-testid=receive-all]").await?;
+    remove_card(app).await?;
     let done = print_and_decide(&mut h).await?;
     let case_no: String = done
         .split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 21)
         .with_context(|| format!("no case number in {done:?}"))?
         .to_owned();
-    remove_card(app).await?;
     server_case(app, &case_no, "the case on the server", |v| {
         v["case"]["progress"] == "received"
     })
