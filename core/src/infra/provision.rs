@@ -34,6 +34,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("/A4PRINTER", "devices.a4_printer"),
     ("/UKEY", "devices.ukey"),
     ("/UKEYVENDOR", "devices.ukey.vendor"),
+    ("/UPDATEKEY", "update.public_key"),
     ("/CONFIG", ""),
 ];
 
@@ -238,6 +239,8 @@ fn build(given: &[(&'static str, String)]) -> Result<String, ProvisionError> {
             }
             "/UKEY" => ukeys(&mut root, setting, v)?,
             "/UKEYVENDOR" => put(&mut root, &["devices", "ukey"], "vendor", v),
+            // The release signing key the workstation's updates must verify against (K1).
+            "/UPDATEKEY" => put(&mut root, &["update"], "public_key", v),
             _ => {}
         }
     }
@@ -390,6 +393,8 @@ mod tests {
         assert_eq!(e.setting, "/WINDOW");
         let e = with(&["/UKEY=nocolon"]).unwrap_err();
         assert_eq!(e.setting, "/UKEY");
+        let e = with(&["/UPDATEKEY=not-a-minisign-key"]).unwrap_err();
+        assert_eq!(e.setting, "/UPDATEKEY");
     }
 
     #[test]
