@@ -103,6 +103,17 @@ impl HallApi {
         url: Url,
         body: Option<(Vec<u8>, &str)>,
     ) -> Result<reqwest::blocking::Response, HallApiError> {
+        self.exchange(method, url, body, None)
+    }
+
+    /// One signed request, with the clerk's session `token` when given.
+    fn exchange(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<(Vec<u8>, &str)>,
+        token: Option<&str>,
+    ) -> Result<reqwest::blocking::Response, HallApiError> {
         let signed_body = body.as_ref().map_or(&b""[..], |(b, _)| b.as_slice());
         let mut req = self.credential.apply(
             self.http.request(method.clone(), url.clone()),
@@ -111,6 +122,9 @@ impl HallApi {
             &url,
             Some(signed_body),
         );
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
         if let Some((b, content_type)) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -152,24 +166,8 @@ impl HallApi {
         body: Option<Vec<u8>>,
         token: &str,
     ) -> Result<T, HallApiError> {
-        let signed_body = body.as_deref().unwrap_or(b"");
-        let mut req = self.credential.apply(
-            self.http.request(method.clone(), url.clone()),
-            method.as_str(),
-            &self.base,
-            &url,
-            Some(signed_body),
-        );
-        req = req.bearer_auth(token);
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b);
-        }
-        let resp = req
-            .send()
-            .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: {e}")))?;
-        Self::checked(resp, &method, &url)?
+        let body = body.map(|b| (b, "application/json"));
+        self.exchange(method.clone(), url.clone(), body, Some(token))?
             .json()
             .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: bad answer: {e}")))
     }
