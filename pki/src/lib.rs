@@ -14,6 +14,7 @@
 //! - [`ident`]: GB 32100 统一社会信用代码 and GB/T 36904 电子证照标识, check characters verified.
 //! - [`PkiError`]: every refusal, typed; no input makes this crate panic.
 
+pub mod card_read;
 pub mod cert;
 pub mod credential;
 pub mod crl;
