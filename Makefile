@@ -181,6 +181,8 @@ bench: setup app
 	cargo run --release -q -p yichuang-server --example queue_bench -- --database-url "$$url"
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cargo run --release -q -p yichuang-server --example case_bench -- --database-url "$$url"
+	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
+	cargo run --release -q -p yichuang-server --example licence_bench -- --database-url "$$url"
 
 clean-run:
 	rm -rf .run
