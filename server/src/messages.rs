@@ -304,28 +304,6 @@ pub fn upstream_retried(n: u64) -> String {
 /// items, seed 004), as the workstation's access rules read them.
 pub const COMPREHENSIVE_POST_WORDS: [&str; 2] = ["综合", "综窗"];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn every_code_has_a_distinct_message_and_its_serde_name_round_trips() {
-        let mut names = HashSet::new();
-        let mut messages = HashSet::new();
-        for &code in ErrorCode::ALL {
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
-            assert!(names.insert(code.as_str()), "duplicate name {code}");
-            let m = code.message();
-            assert!(!m.trim().is_empty(), "{code} has no message");
-            assert!(messages.insert(m), "{code} repeats the message {m}");
-        }
-        assert!(!messages.contains(CERT_NOT_YET_VALID));
-    }
-}
-
 /// The clerk's word for a licence's status.
 pub fn licence_status(status: crate::licence::LicenceStatus) -> &'static str {
     use crate::licence::LicenceStatus;
@@ -361,5 +339,27 @@ pub fn licence_import_reason(reason: &crate::licence::import::Reason) -> String 
         Reason::Signature(detail) => format!("签名文件不可用：{detail}"),
         Reason::Duplicate => "与前面的行重复".into(),
         Reason::Exists => "该电子证照已在库中".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_code_has_a_distinct_message_and_its_serde_name_round_trips() {
+        let mut names = HashSet::new();
+        let mut messages = HashSet::new();
+        for &code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+            assert!(names.insert(code.as_str()), "duplicate name {code}");
+            let m = code.message();
+            assert!(!m.trim().is_empty(), "{code} has no message");
+            assert!(messages.insert(m), "{code} repeats the message {m}");
+        }
+        assert!(!messages.contains(CERT_NOT_YET_VALID));
     }
 }
