@@ -24,7 +24,7 @@ BINDINGS := ui/src/bindings.ts
 # runs 200).
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
-FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids
 # Per target in `make test` (a bounded smoke run; `make fuzz FUZZ_SECONDS=600` goes deeper).
 FUZZ_SECONDS ?= 30
 
@@ -186,6 +186,8 @@ bench: setup app
 	cargo run --release -q -p yichuang-server --example queue_bench -- --database-url "$$url"
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cargo run --release -q -p yichuang-server --example case_bench -- --database-url "$$url"
+	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
+	cargo run --release -q -p yichuang-server --example licence_bench -- --database-url "$$url"
 
 clean-run:
 	rm -rf .run
