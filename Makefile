@@ -22,9 +22,9 @@ BINDINGS := ui/src/bindings.ts
 # yichuang-sync-harness holds the sync tests against the real server and the kill -9 fault
 # suite, which runs in its own target `faults` (20 kills, counts printed; `make faults-long`
 # runs 200).
-LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
+LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-seal -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
-FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids pdf_signature
 # Per target in `make test` (a bounded smoke run; `make fuzz FUZZ_SECONDS=600` goes deeper).
 FUZZ_SECONDS ?= 30
 
@@ -174,6 +174,7 @@ test: setup lint deny check-bindings unit faults ui-test e2e fuzz package-test w
 bench: setup app
 	scripts/bench-make-run.sh
 	cargo run --release -q -p yichuang-drivers --example bench
+	cargo run --release -q -p yichuang-seal --features ukey --example seal_bench
 	QR_TESTSET=$$(scripts/qr-testset.sh) QR_COMPARE_SETS="$$(scripts/qr-testset.sh --compare)" \
 	  cargo run --release -q -p yichuang-drivers --example camera_bench
 	cargo run --release -q -p yichuang-core --example document_bench

@@ -9,8 +9,14 @@
 #     clerk-unbound ECDSA P-256, 王五 (valid, bound to no account)
 #     clerk-expired ECDSA P-256, 赵六 (expired in 2021)
 #   user PIN 123456, SO PIN 87654321;
+#   and a department seal token (电子印章, A7): seal-ecdsa, ECDSA P-256, 某市公安局 (valid),
+#   its own seal PIN 111111;
 # - the SKF simulator (drivers/testkeys/skf-sim, built here) provisioned with an SM2 key and
-#   a certificate for 钱七 from the SM2 CA; user PIN 12345678, 6 tries.
+#   a certificate for 钱七 from the SM2 CA; user PIN 12345678, 6 tries;
+# - a second simulated SKF key, the department's seal UKey (its own state file, device
+#   YCSIM-SEAL-01, application YC_SEAL_APP / container YC_SEAL_CON): an SM2 signing
+#   certificate for 某市市场监督管理局 from the SM2 CA, seal PIN 111111 (the seed's initial
+#   「6 个 1」), 6 tries. The library serves the key whose state YICHUANG_SKF_SIM_STATE names.
 # The last lines are `NAME=value` pairs to export (module paths, state file, PINs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +36,7 @@ done
 USER_PIN=123456
 SO_PIN=87654321
 SKF_PIN=12345678
+SEAL_PIN=111111
 ID=1234567812345678
 cd "$DIR"
 rm -rf tokens ca skf ./*.conf
@@ -75,7 +82,10 @@ slots.removable = false
 EOF
 export SOFTHSM2_CONF="$DIR/softhsm2.conf"
 
-pk11() { pkcs11-tool --module "$PKCS11_MODULE" --token-label "$1" --login --pin "$USER_PIN" "${@:2}" >/dev/null; }
+# TOKEN_PIN / TOKEN_EXT: the user PIN and certificate extensions of the next token.
+TOKEN_PIN=$USER_PIN
+TOKEN_EXT=ca/clerk.ext
+pk11() { pkcs11-tool --module "$PKCS11_MODULE" --token-label "$1" --login --pin "$TOKEN_PIN" "${@:2}" >/dev/null; }
 
 # token LABEL KEYTYPE CN [expired]
 # Valid certificates: the key pair is generated on the token; the request is signed by a
@@ -84,7 +94,7 @@ pk11() { pkcs11-tool --module "$PKCS11_MODULE" --token-label "$1" --login --pin 
 # token gets a software key imported with its certificate.
 token() {
   local label=$1 keytype=$2 cn=$3 expired=${4:-}
-  softhsm2-util --init-token --free --label "$label" --so-pin "$SO_PIN" --pin "$USER_PIN" >/dev/null
+  softhsm2-util --init-token --free --label "$label" --so-pin "$SO_PIN" --pin "$TOKEN_PIN" >/dev/null
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "ca/$label.tmp.key" 2>/dev/null
   openssl req -new -key "ca/$label.tmp.key" -utf8 -subj "/C=CN/O=某市政务服务中心/CN=$cn" \
     -out "ca/$label.csr"
@@ -95,7 +105,7 @@ token() {
     openssl pkey -pubin -inform DER -in "ca/$label.pub.der" -out "ca/$label.pub.pem"
     openssl x509 -req -in "ca/$label.csr" -CA ca/ecdsa-ca.pem -CAkey ca/ecdsa-ca.key \
       -CAcreateserial -force_pubkey "ca/$label.pub.pem" -days 365 -sha256 \
-      -extfile ca/clerk.ext -out "ca/$label.pem" 2>/dev/null
+      -extfile "$TOKEN_EXT" -out "ca/$label.pem" 2>/dev/null
   else
     openssl ca -batch -config ca/ca.conf -cert ca/ecdsa-ca.pem -keyfile ca/ecdsa-ca.key \
       -in "ca/$label.csr" -out "ca/$label.pem" -notext -extfile ca/clerk.ext \
@@ -113,6 +123,11 @@ token clerk-ecdsa EC:prime256v1 张三
 token clerk-rsa rsa:2048 李四
 token clerk-unbound EC:prime256v1 王五
 token clerk-expired EC:prime256v1 赵六 expired
+# The department seal: a document-signing certificate, no client authentication.
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' > ca/seal.ext
+TOKEN_PIN=$SEAL_PIN TOKEN_EXT=ca/seal.ext
+token seal-ecdsa EC:prime256v1 某市公安局
+TOKEN_PIN=$USER_PIN TOKEN_EXT=ca/clerk.ext
 
 # --- SKF simulator ---------------------------------------------------------------------
 openssl genpkey -algorithm SM2 -out skf/clerk.key
@@ -137,7 +152,19 @@ fi
   --pin "$SKF_PIN" --max-retries 6
 SKF_LIB="$("$SIM_BIN" lib-path)"
 
-echo "ukey-test: tokens clerk-ecdsa clerk-rsa clerk-unbound clerk-expired and an SKF key in $DIR"
+# The seal UKey: its own key, certificate, application, container and PIN.
+openssl genpkey -algorithm SM2 -out skf/seal.key
+openssl req -new -key skf/seal.key -sm3 -sigopt "distid:$ID" -utf8 \
+  -subj "/C=CN/O=某市市场监督管理局/CN=某市市场监督管理局" -out skf/seal.csr
+openssl x509 -req -in skf/seal.csr -CA ca/sm2-ca.pem -CAkey ca/sm2-ca.key -CAcreateserial \
+  -sm3 -sigopt "distid:$ID" -vfyopt "distid:$ID" -days 365 -extfile ca/seal.ext \
+  -out skf/seal.pem 2>/dev/null
+openssl x509 -in skf/seal.pem -outform DER -out skf/seal.der
+"$SIM_BIN" --state "$DIR/skf/seal-state.json" provision --key skf/seal.key --cert skf/seal.der \
+  --pin "$SEAL_PIN" --max-retries 6 --device-name YCSIM-SEAL-01 --serial YCSEAL0001 \
+  --label 电子印章UKey --application YC_SEAL_APP --container YC_SEAL_CON
+
+echo "ukey-test: tokens clerk-ecdsa clerk-rsa clerk-unbound clerk-expired seal-ecdsa, an SKF key and an SKF seal key in $DIR"
 echo "SOFTHSM2_CONF=$DIR/softhsm2.conf"
 echo "YICHUANG_PKCS11_MODULE=$PKCS11_MODULE"
 echo "YICHUANG_PKCS11_PIN=$USER_PIN"
@@ -145,3 +172,7 @@ echo "YICHUANG_SKF_SIM_STATE=$DIR/skf/state.json"
 echo "YICHUANG_SKF_SIM_BIN=$SIM_BIN"
 echo "YICHUANG_SKF_LIB=$SKF_LIB"
 echo "YICHUANG_SKF_PIN=$SKF_PIN"
+echo "YICHUANG_SKF_SEAL_STATE=$DIR/skf/seal-state.json"
+echo "YICHUANG_SEAL_PIN=$SEAL_PIN"
+echo "YICHUANG_TEST_SM2_CA=$DIR/ca/sm2-ca.pem"
+echo "YICHUANG_TEST_ECDSA_CA=$DIR/ca/ecdsa-ca.pem"

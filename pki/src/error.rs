@@ -14,6 +14,11 @@ pub enum PkiErrorKind {
     NotYetValid,
     Revoked,
     InvalidGrant,
+    DocumentMalformed,
+    DocumentTruncated,
+    Unsigned,
+    Altered,
+    ModifiedAfterSigning,
 }
 
 impl PkiErrorKind {
@@ -28,6 +33,11 @@ impl PkiErrorKind {
             PkiErrorKind::NotYetValid => "not_yet_valid",
             PkiErrorKind::Revoked => "revoked",
             PkiErrorKind::InvalidGrant => "invalid_grant",
+            PkiErrorKind::DocumentMalformed => "document_malformed",
+            PkiErrorKind::DocumentTruncated => "document_truncated",
+            PkiErrorKind::Unsigned => "unsigned",
+            PkiErrorKind::Altered => "altered",
+            PkiErrorKind::ModifiedAfterSigning => "modified_after_signing",
         }
     }
 
@@ -73,6 +83,26 @@ pub enum PkiError {
     /// An offline grant that breaks the rules (lifetime over 7 days, fingerprint mismatch).
     #[error("invalid offline grant: {detail}")]
     InvalidGrant { detail: String },
+
+    /// A signed document (PDF) whose structure or signature dictionary cannot be read.
+    #[error("malformed document: {detail}")]
+    DocumentMalformed { detail: String },
+
+    /// A document cut short (the end of file, or the end of a signed range, is missing).
+    #[error("truncated document: {detail}")]
+    DocumentTruncated { detail: String },
+
+    /// A document with no signature at all.
+    #[error("the document carries no signature")]
+    Unsigned,
+
+    /// The bytes a signature covers were changed after signing (digest mismatch).
+    #[error("document altered after signing: {detail}")]
+    Altered { detail: String },
+
+    /// Bytes were appended after the signed revision and no later signature covers them.
+    #[error("{appended} bytes appended after the signed revision")]
+    ModifiedAfterSigning { appended: u64 },
 }
 
 impl PkiError {
@@ -86,6 +116,11 @@ impl PkiError {
             PkiError::NotYetValid { .. } => PkiErrorKind::NotYetValid,
             PkiError::Revoked { .. } => PkiErrorKind::Revoked,
             PkiError::InvalidGrant { .. } => PkiErrorKind::InvalidGrant,
+            PkiError::DocumentMalformed { .. } => PkiErrorKind::DocumentMalformed,
+            PkiError::DocumentTruncated { .. } => PkiErrorKind::DocumentTruncated,
+            PkiError::Unsigned => PkiErrorKind::Unsigned,
+            PkiError::Altered { .. } => PkiErrorKind::Altered,
+            PkiError::ModifiedAfterSigning { .. } => PkiErrorKind::ModifiedAfterSigning,
         }
     }
 
@@ -143,6 +178,11 @@ mod tests {
                 revoked_at: 0,
             },
             PkiError::InvalidGrant { detail: "x".into() },
+            PkiError::DocumentMalformed { detail: "x".into() },
+            PkiError::DocumentTruncated { detail: "x".into() },
+            PkiError::Unsigned,
+            PkiError::Altered { detail: "x".into() },
+            PkiError::ModifiedAfterSigning { appended: 1 },
         ];
         let codes: std::collections::HashSet<_> = errors.iter().map(PkiError::code).collect();
         let messages: std::collections::HashSet<_> = errors.iter().map(PkiError::message).collect();
@@ -152,5 +192,7 @@ mod tests {
         assert_eq!(errors[4].message(), "证书已过期");
         assert_eq!(errors[6].kind(), PkiErrorKind::Revoked);
         assert_eq!(errors[6].message(), "证书已被吊销");
+        assert_eq!(errors[11].code(), "altered");
+        assert_eq!(errors[11].message(), "文档在盖章后被修改，签章无效");
     }
 }

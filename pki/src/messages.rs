@@ -15,6 +15,13 @@ pub fn message(kind: PkiErrorKind) -> &'static str {
         PkiErrorKind::NotYetValid => "证书尚未生效",
         PkiErrorKind::Revoked => "证书已被吊销",
         PkiErrorKind::InvalidGrant => "离线登录授权无效，请联网登录",
+        PkiErrorKind::DocumentMalformed => "文档格式错误，无法读取其中的电子签章",
+        PkiErrorKind::DocumentTruncated => "文档不完整（可能在传输中被截断）",
+        PkiErrorKind::Unsigned => "文档没有电子签章",
+        PkiErrorKind::Altered => "文档在盖章后被修改，签章无效",
+        PkiErrorKind::ModifiedAfterSigning => {
+            "文档在盖章后被追加修改，追加的内容不在签章保护范围内"
+        }
     }
 }
 

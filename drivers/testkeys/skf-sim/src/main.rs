@@ -42,6 +42,11 @@ enum Command {
         serial: String,
         #[arg(long, default_value = "窗口人员UKey")]
         label: String,
+        /// The application holding the container and the PIN (a seal key has its own).
+        #[arg(long, default_value = "YC_APP")]
+        application: String,
+        #[arg(long, default_value = "YC_CON")]
+        container: String,
     },
     /// Pulls the key out.
     Remove,
@@ -94,6 +99,8 @@ fn run(cli: Cli) -> Result<(), String> {
             device_name,
             serial,
             label,
+            application,
+            container,
         } => {
             let pem =
                 std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
@@ -108,8 +115,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 label,
                 manufacturer: "一窗受理测试".into(),
                 issuer: "yichuang-skf-sim".into(),
-                application: "YC_APP".into(),
-                container: "YC_CON".into(),
+                application,
+                container,
                 user_pin: pin,
                 default_pin: true,
                 max_retries,
