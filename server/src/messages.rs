@@ -304,6 +304,22 @@ pub fn upstream_retried(n: u64) -> String {
 /// items, seed 004), as the workstation's access rules read them.
 pub const COMPREHENSIVE_POST_WORDS: [&str; 2] = ["综合", "综窗"];
 
+/// A licence valid without an end date.
+pub const LICENCE_NO_END: &str = "长期";
+
+/// An import row refused: its number, identifier and reason.
+pub fn licence_import_row(
+    row: usize,
+    identifier: Option<&str>,
+    reason: &crate::licence::import::Reason,
+) -> String {
+    format!(
+        "第 {row} 条（{}）：{}",
+        identifier.unwrap_or("无标识"),
+        licence_import_reason(reason)
+    )
+}
+
 /// The clerk's word for a licence's status.
 pub fn licence_status(status: crate::licence::LicenceStatus) -> &'static str {
     use crate::licence::LicenceStatus;

@@ -84,7 +84,7 @@ fn type_code(text: &str) -> Result<String> {
     } else {
         Err(super::problem(
             super::LicenceProblem::Invalid,
-            format!("type {t:?}: 统一社会信用代码 and 3 digits expected"),
+            format!("type {t:?}: a unified social credit code and 3 digits expected"),
         ))
     }
 }
@@ -131,7 +131,9 @@ pub async fn licence(
                         l.issuer_name,
                         l.file_format,
                         l.issued_on,
-                        l.valid_until.as_deref().unwrap_or("长期"),
+                        l.valid_until
+                            .as_deref()
+                            .unwrap_or(crate::messages::LICENCE_NO_END),
                         crate::messages::licence_status(l.status(&today)),
                         l.signature_check
                     )

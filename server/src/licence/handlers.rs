@@ -285,7 +285,7 @@ fn view(l: &Licence, today: &str) -> LicenceView {
     request_body(content = LookupRequest, content_type = "application/json"),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "Per requested type: found (成功, with the licences and their status), none (无证件信息) or denied (失败:权限不足: the clerk's department may not see the type)", body = LookupAnswer),
+        (status = 200, description = "Per requested type: found (with the licences and their status), none or denied (the clerk's department may not see the type)", body = LookupAnswer),
         (status = 400, description = "bad_request / licence_invalid: body, holder, item, purpose or types not as described", body = ErrorBody),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "permission_denied (neither accept nor query) / workstation_disabled / licence_proof_missing / licence_proof_invalid / licence_proof_other_clerk / licence_proof_other_holder / licence_proof_stale", body = ErrorBody),

@@ -89,11 +89,7 @@ pub struct Checked {
 fn refused(row: usize, identifier: Option<&str>, reason: &Reason) -> crate::Error {
     problem(
         LicenceProblem::Invalid,
-        format!(
-            "第 {row} 条（{}）：{}",
-            identifier.unwrap_or("无标识"),
-            crate::messages::licence_import_reason(reason)
-        ),
+        crate::messages::licence_import_row(row, identifier, reason),
     )
 }
 
