@@ -59,7 +59,7 @@ impl SignatureVerdict {
         match &self.problem {
             None if self.later_signed => crate::wording::valid_later_signed(&who, &when),
             None => crate::wording::valid(&who, &when),
-            Some(e) => crate::wording::invalid(&who, &when, &e.message()),
+            Some(e) => crate::wording::invalid(&who, &when, e.message()),
         }
     }
 }

@@ -112,6 +112,7 @@ async fn import(config: &ServerConfig, holder: &str) {
     .unwrap();
     let cmd = AdminCommand::Licence(LicenceCommand::Import {
         dir: dir.path().to_owned(),
+        issuer_ca: vec![],
     });
     yichuang_server::admin::run(config, &cmd)
         .await

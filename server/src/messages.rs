@@ -353,6 +353,7 @@ pub fn licence_import_reason(reason: &crate::licence::import::Reason) -> String 
         Reason::File(detail) => format!("证照文件不可用：{detail}"),
         Reason::Format => "证照文件须为 PDF 或 OFD（扩展名与内容一致）".into(),
         Reason::Signature(detail) => format!("签名文件不可用：{detail}"),
+        Reason::Unverified(why) => format!("证照文件的签章未通过验证：{why}"),
         Reason::Duplicate => "与前面的行重复".into(),
         Reason::Exists => "该电子证照已在库中".into(),
     }

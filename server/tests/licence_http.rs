@@ -152,9 +152,15 @@ async fn scenario(server: &Running, config: &ServerConfig) {
     );
     meta[1]["identifier"] = json!(broken);
     std::fs::write(bad_dir.join("licences.json"), meta.to_string()).unwrap();
-    let refused = admin(config, LicenceCommand::Import { dir: bad_dir })
-        .await
-        .unwrap_err();
+    let refused = admin(
+        config,
+        LicenceCommand::Import {
+            dir: bad_dir,
+            issuer_ca: vec![],
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(refused.starts_with("licence_invalid"), "{refused}");
     assert!(refused.contains("第 2 条"), "{refused}");
     let list = LicenceCommand::List {
@@ -199,13 +205,25 @@ async fn scenario(server: &Running, config: &ServerConfig) {
             },
         ],
     );
-    let out = admin(config, LicenceCommand::Import { dir: good.clone() })
-        .await
-        .unwrap();
+    let out = admin(
+        config,
+        LicenceCommand::Import {
+            dir: good.clone(),
+            issuer_ca: vec![],
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(out.last().unwrap(), "5 licence(s) imported", "{out:?}");
-    let again = admin(config, LicenceCommand::Import { dir: good })
-        .await
-        .unwrap_err();
+    let again = admin(
+        config,
+        LicenceCommand::Import {
+            dir: good,
+            issuer_ca: vec![],
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(again.contains("已在库中"), "{again}");
     admin(
         config,
@@ -445,6 +463,160 @@ async fn l1_lookup_after_a_card_read_answers_per_type_and_refuses_without_a_vali
     for config in databases(dir.path()) {
         let server = Running::start(config.clone()).await;
         scenario(&server, &config).await;
+        server.stop().await;
+    }
+}
+
+/// A one-page PDF with `text` on it, written by hand (objects, xref, trailer).
+fn minimal_pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_owned(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len() + 1
+        ),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .bytes(),
+    );
+    out
+}
+
+/// The issuing department's seal as software: its certificate and key from the test CA.
+struct SoftSeal<'a>(&'a yichuang_testkit::pki::Issued);
+
+impl yichuang_seal::SealSigner for SoftSeal<'_> {
+    type Error = std::convert::Infallible;
+    fn certificates(&self) -> Vec<Vec<u8>> {
+        vec![self.0.cert_der.clone()]
+    }
+    fn algorithm(&self) -> yichuang_seal::SealAlgorithm {
+        yichuang_seal::SealAlgorithm::EcdsaP256Sha256
+    }
+    fn sign(&mut self, message: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        Ok(self.0.sign(message))
+    }
+}
+
+/// A folder with one licence file `pdf` of `holder`; returns the folder.
+fn one_licence(
+    dir: &std::path::Path,
+    issuer: &Uscc,
+    holder: &str,
+    pdf: &[u8],
+) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let serial = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    let id = LicenceId::new(&format!("{issuer}001"), issuer, &serial, 1)
+        .unwrap()
+        .to_string();
+    std::fs::write(dir.join("l.pdf"), pdf).unwrap();
+    let meta = json!([{
+        "identifier": id, "type_name": "营业执照", "holder_kind": "person", "holder": holder,
+        "holder_name": "张三", "issuer_name": "某市市场监督管理局", "issued_on": "2024-03-01",
+        "file": "l.pdf",
+    }]);
+    std::fs::write(
+        dir.join("licences.json"),
+        serde_json::to_vec(&meta).unwrap(),
+    )
+    .unwrap();
+    dir.to_owned()
+}
+
+async fn l3_scenario(config: &ServerConfig, dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let ca = yichuang_testkit::pki::TestCa::new("某市市场监督管理局 CA");
+    let other = yichuang_testkit::pki::TestCa::new("另一CA");
+    let issuer_key = ca.clerk_cert("某市市场监督管理局", &[0x21]);
+    let (ca_pem, other_pem) = (dir.join("ca.pem"), dir.join("other.pem"));
+    std::fs::write(&ca_pem, &ca.cert_pem).unwrap();
+    std::fs::write(&other_pem, &other.cert_pem).unwrap();
+    let issuer = random_uscc();
+    let holder = random_person();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let plain = minimal_pdf(&uuid::Uuid::new_v4().to_string());
+    let stamped = yichuang_seal::stamp(
+        &plain,
+        &yichuang_seal::SealAppearance::new("某市市场监督管理局", "电子证照专用章"),
+        &mut SoftSeal(&issuer_key),
+        now,
+    )
+    .unwrap();
+    let import = |name: &str, pdf: &[u8], cas: Vec<std::path::PathBuf>| {
+        let folder = one_licence(&dir.join(name), &issuer, &holder, pdf);
+        admin(
+            config,
+            LicenceCommand::Import {
+                dir: folder,
+                issuer_ca: cas,
+            },
+        )
+    };
+    // Unsigned, altered after stamping, or signed under another CA: refused with the reason.
+    let mut altered = stamped.clone();
+    let at = altered
+        .windows(4)
+        .position(|w| w == b"Td (")
+        .expect("the page text")
+        + 4;
+    altered[at] ^= 0x01;
+    for (name, pdf, ca_file, want) in [
+        ("unsigned", &plain, &ca_pem, "没有电子签章"),
+        ("altered", &altered, &ca_pem, "修改"),
+        ("foreign", &stamped, &other_pem, "签章无效"),
+    ] {
+        let e = import(name, pdf, vec![ca_file.clone()]).await.unwrap_err();
+        assert!(e.contains("未通过验证") && e.contains(want), "{name}: {e}");
+    }
+    // Signed by the issuer: imported as verified; without CAs, an unsigned file is unchecked.
+    import("signed", &stamped, vec![ca_pem.clone()])
+        .await
+        .unwrap();
+    import("plain", &plain, vec![]).await.unwrap();
+    let listed = admin(
+        config,
+        LicenceCommand::List {
+            holder: holder.clone(),
+            organisation: false,
+        },
+    )
+    .await
+    .unwrap()
+    .join("\n");
+    assert_eq!(listed.matches("signature=verified").count(), 1, "{listed}");
+    assert_eq!(listed.matches("signature=unchecked").count(), 1, "{listed}");
+}
+
+/// L3: with the issuers' CAs, an import takes only licence PDFs their issuer signed and that
+/// are unchanged since; the refusal says why.
+#[tokio::test]
+async fn l3_import_verifies_the_issuers_signature_of_each_licence() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, config) in databases(dir.path()).into_iter().enumerate() {
+        let server = Running::start(config.clone()).await;
+        l3_scenario(&config, &dir.path().join(format!("l3-{n}"))).await;
         server.stop().await;
     }
 }

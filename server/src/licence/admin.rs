@@ -20,6 +20,9 @@ pub enum LicenceCommand {
     Import {
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
+        /// 签发机构的CA证书（PEM，可多次给出）：给出后每个PDF证照须带有可验证的签发机构签章，否则不导入
+        #[arg(long = "issuer-ca", value_name = "PEM")]
+        issuer_ca: Vec<PathBuf>,
     },
     /// 吊销电子证照（保留记录，查询时显示已吊销，不可再作为材料使用）
     Revoke {
@@ -97,9 +100,11 @@ pub async fn licence(
 ) -> Result<Vec<String>> {
     let pool = &db.pool;
     match cmd {
-        LicenceCommand::Import { dir } => {
+        LicenceCommand::Import { dir, issuer_ca } => {
+            let trust = issuer_trust(issuer_ca)?;
             let blobs = BlobBackend::from_config(config)?;
-            let ids = import::import(pool, &blobs, &index_key(config)?, dir, now).await?;
+            let key = index_key(config)?;
+            let ids = import::import(pool, &blobs, &key, dir, trust.as_ref(), now).await?;
             let mut out: Vec<String> = ids.iter().map(|i| format!("imported {i}")).collect();
             out.push(format!("{} licence(s) imported", ids.len()));
             Ok(out)
@@ -191,4 +196,25 @@ pub async fn licence(
             .collect())
         }
     }
+}
+
+/// The issuers' CAs given to `licence import --issuer-ca` (every certificate of each file).
+fn issuer_trust(files: &[PathBuf]) -> Result<Option<yichuang_pki::trust::TrustStore>> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut trust = yichuang_pki::trust::TrustStore::new();
+    for path in files {
+        let bad = |detail: String| {
+            super::problem(
+                super::LicenceProblem::Invalid,
+                format!("--issuer-ca {}: {detail}", path.display()),
+            )
+        };
+        let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        for ca in yichuang_pki::cert::Cert::parse_all(&bytes).map_err(|e| bad(e.to_string()))? {
+            trust.add_ca(ca).map_err(|e| bad(e.to_string()))?;
+        }
+    }
+    Ok(Some(trust))
 }

@@ -16,6 +16,12 @@
 //! }]
 //! ```
 //!
+//! With `--issuer-ca <pem>` (L3) every PDF licence must carry a PDF signature of its issuer
+//! that verifies against those CAs (`yichuang_seal::verify`: the CMS signature, the chain, the
+//! document unchanged since signing); an unsigned, altered or foreign-signed file refuses the
+//! import with the verifier's reason, and the licences are stored as `verified`. Without it,
+//! and for OFD files (no OFD verifier yet), they are stored as `unchecked`.
+//!
 //! Type code and issuer code come from the identifier (its check character verified). Every
 //! row is checked before anything is stored; the first bad row refuses the whole import with
 //! its number and reason, so nothing is half-imported. The files go to the sealed blob store,
@@ -67,6 +73,8 @@ pub enum Reason {
     File(String),
     Format,
     Signature(String),
+    /// The issuer's PDF signature does not verify (the verifier's sentence).
+    Unverified(String),
     Duplicate,
     Exists,
 }
@@ -84,6 +92,9 @@ pub struct Checked {
     pub file: std::path::PathBuf,
     pub format: &'static str,
     pub signature: Option<String>,
+    /// `verified` (the issuer's PDF signature checked against the import's CAs) or
+    /// `unchecked`.
+    pub signature_check: &'static str,
 }
 
 fn refused(row: usize, identifier: Option<&str>, reason: &Reason) -> crate::Error {
@@ -137,7 +148,30 @@ fn format_of(path: &Path) -> Result<&'static str, Reason> {
     }
 }
 
-fn check_row(dir: &Path, r: &Row) -> Result<Checked, Reason> {
+/// The issuer's signatures of a PDF licence, checked against `trust` (L3).
+fn verify_issuer(
+    file: &Path,
+    trust: &yichuang_pki::trust::TrustStore,
+    now: i64,
+) -> Result<(), Reason> {
+    let bytes =
+        std::fs::read(file).map_err(|e| Reason::File(format!("{}: {e}", file.display())))?;
+    let verdicts = yichuang_seal::verify(&bytes, trust, now.div_euclid(1000))
+        .map_err(|e| Reason::Unverified(e.message().to_owned()))?;
+    // Bytes appended after the last signature are a verdict's problem too
+    // (`modified_after_signing`).
+    match verdicts.iter().find(|v| !v.is_valid()) {
+        Some(bad) => Err(Reason::Unverified(bad.message())),
+        None => Ok(()),
+    }
+}
+
+fn check_row(
+    dir: &Path,
+    r: &Row,
+    trust: Option<&yichuang_pki::trust::TrustStore>,
+    now: i64,
+) -> Result<Checked, Reason> {
     let id =
         LicenceId::parse(required(&r.identifier, "identifier")?).map_err(Reason::Identifier)?;
     let kind =
@@ -160,6 +194,13 @@ fn check_row(dir: &Path, r: &Row) -> Result<Checked, Reason> {
     };
     let file = inside(dir, required(&r.file, "file")?).map_err(Reason::File)?;
     let format = format_of(&file)?;
+    let signature_check = match trust {
+        Some(trust) if format == "pdf" => {
+            verify_issuer(&file, trust, now)?;
+            "verified"
+        }
+        _ => "unchecked",
+    };
     let signature = match r
         .signature_file
         .as_deref()
@@ -190,11 +231,18 @@ fn check_row(dir: &Path, r: &Row) -> Result<Checked, Reason> {
         file,
         format,
         signature,
+        signature_check,
     })
 }
 
-/// Reads and checks every row of `dir`'s metadata; the first bad row refuses all.
-pub async fn check(pool: &AnyPool, dir: &Path) -> Result<Vec<Checked>> {
+/// Reads and checks every row of `dir`'s metadata (issuer signatures against `trust` when
+/// given); the first bad row refuses all.
+pub async fn check(
+    pool: &AnyPool,
+    dir: &Path,
+    trust: Option<&yichuang_pki::trust::TrustStore>,
+    now: i64,
+) -> Result<Vec<Checked>> {
     let path = dir.join(METADATA_FILE);
     let text = std::fs::read(&path)
         .map_err(|e| problem(LicenceProblem::Invalid, format!("{}: {e}", path.display())))?;
@@ -203,7 +251,8 @@ pub async fn check(pool: &AnyPool, dir: &Path) -> Result<Vec<Checked>> {
     let mut out: Vec<Checked> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let n = i + 1;
-        let c = check_row(dir, r).map_err(|reason| refused(n, r.identifier.as_deref(), &reason))?;
+        let c = check_row(dir, r, trust, now)
+            .map_err(|reason| refused(n, r.identifier.as_deref(), &reason))?;
         let text = c.id.to_string();
         if out.iter().any(|o| o.id == c.id) {
             return Err(refused(n, Some(&text), &Reason::Duplicate));
@@ -227,9 +276,10 @@ pub async fn import(
     blobs: &BlobBackend,
     key: &IndexKey,
     dir: &Path,
+    trust: Option<&yichuang_pki::trust::TrustStore>,
     now: i64,
 ) -> Result<Vec<String>> {
-    let rows = check(pool, dir).await?;
+    let rows = check(pool, dir, trust, now).await?;
     let mut stored = Vec::with_capacity(rows.len());
     for r in &rows {
         let (sha, _) = blobs.store_file(&r.file).await?;
@@ -242,7 +292,7 @@ pub async fn import(
             "INSERT INTO licences (identifier, type_code, type_name, holder_kind, holder_index, \
              holder_sealed, holder_name_sealed, issuer_code, issuer_name, issued_on, valid_until, \
              file_sha256, file_size, file_format, signature, signature_check, imported_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'unchecked', $16)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(r.id.to_string())
         .bind(&r.id.type_code)
@@ -259,6 +309,7 @@ pub async fn import(
         .bind(*size as i64)
         .bind(r.format)
         .bind(&r.signature)
+        .bind(r.signature_check)
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -297,7 +297,6 @@ impl BlobBackend {
     /// Verifies the staged upload against its name and moves it to its final place.
     /// A mismatch discards the staged bytes.
     pub async fn finish(&self, sha: &str) -> Result<u64> {
-        let path = self.part_path(sha);
         let (digest, len) = self.hash_staged(sha).await?;
         if digest != sha {
             self.discard(sha).await;
