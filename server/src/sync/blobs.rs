@@ -170,16 +170,7 @@ impl BlobBackend {
         }
         let path = self.iv_path(sha);
         let iv = StagingKey::new_iv();
-        let mut f = files::private_write_options()
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .map_err(|e| io_err("open", &path, e))?;
-        f.write_all(&iv)
-            .await
-            .map_err(|e| io_err("write", &path, e))?;
-        f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
+        write_synced(&path, &iv).await?;
         Ok(Some(iv))
     }
 
@@ -228,17 +219,7 @@ impl BlobBackend {
             Some(owner) if owner == workstation => Ok(()),
             _ => {
                 let path = self.owner_path(sha);
-                let mut f = files::private_write_options()
-                    .create(true)
-                    .truncate(true)
-                    .open(&path)
-                    .await
-                    .map_err(|e| io_err("open", &path, e))?;
-                f.write_all(workstation.as_bytes())
-                    .await
-                    .map_err(|e| io_err("write", &path, e))?;
-                f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
-                Ok(())
+                write_synced(&path, workstation.as_bytes()).await
             }
         }
     }
@@ -357,16 +338,7 @@ impl BlobBackend {
         }
         let bytes = staged.as_slice();
         let path = self.part_path(&sha);
-        let mut f = files::private_write_options()
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .map_err(|e| io_err("open", &path, e))?;
-        f.write_all(bytes)
-            .await
-            .map_err(|e| io_err("write", &path, e))?;
-        f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
+        write_synced(&path, bytes).await?;
         let len = self.finish(&sha).await?;
         Ok((sha, len))
     }
@@ -509,6 +481,20 @@ impl BlobBackend {
         }
         Ok(removed)
     }
+}
+
+/// Writes `bytes` as the whole content of the private file `path` and flushes it to disk.
+async fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = files::private_write_options()
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .await
+        .map_err(|e| io_err("open", path, e))?;
+    f.write_all(bytes)
+        .await
+        .map_err(|e| io_err("write", path, e))?;
+    f.sync_data().await.map_err(|e| io_err("sync", path, e))
 }
 
 /// The staging key and IV a chunk is encrypted with.
