@@ -24,7 +24,7 @@ BINDINGS := ui/src/bindings.ts
 # runs 200).
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-seal -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
-FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames pdf_signature
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames pdf_signature pdf_stamp
 FUZZ_SECONDS ?= 60
 
 .PHONY: setup run ui app deb package-test arm64-check windows windows-test bindings check-bindings lint deny unit faults faults-long queue-long ui-test e2e fuzz test bench clean-run
