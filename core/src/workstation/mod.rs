@@ -22,6 +22,7 @@ pub mod issuing;
 pub mod notices;
 pub mod reads;
 pub mod receipt;
+pub mod seal;
 pub mod services;
 pub mod session;
 pub mod sync;
