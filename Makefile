@@ -24,8 +24,9 @@ BINDINGS := ui/src/bindings.ts
 # runs 200).
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-seal -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
-FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames pdf_signature pdf_stamp
-FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids pdf_signature pdf_stamp
+# Per target in `make test` (a bounded smoke run; `make fuzz FUZZ_SECONDS=600` goes deeper).
+FUZZ_SECONDS ?= 30
 
 .PHONY: setup run ui app deb package-test arm64-check windows windows-test bindings check-bindings lint deny unit faults faults-long queue-long ui-test e2e fuzz test bench clean-run
 
@@ -95,10 +96,14 @@ windows: ui
 	scripts/windows-package.sh $(WIN_RELEASE) $(WIN_OUT)
 
 # The core, drivers and pki unit tests under Wine (tests that need what Wine or Windows lacks
-# are cfg'd out for Windows, each with its reason), then the silent install under Wine. Not in
-# `make test` yet: the cold cross build alone took about an hour on this shared machine, over
-# CI's budget with the rest (see README, Windows).
+# are cfg'd out for Windows, each with its reason), including the A4 test page drawn with GDI
+# and printed through Wine's spooler, then the silent install under Wine. Part of `make test`.
+# The A4 test prints through Wine's spooler, which hands the job to the PostScript queue of the
+# private cupsd (Wine reads $$CUPS_SERVER; the Windows program sees the printer by name).
 windows-test: windows
+	@cups=$$(scripts/cups-test.sh start $(CUPS_DIR) | tail -n 1) && \
+	CUPS_SERVER=$$cups YICHUANG_TEST_WIN_PRINTER=yichuang-ps \
+	YICHUANG_TEST_WIN_PRINTED='Z:$(subst /,\,$(CUPS_DIR))\out\printed.ps' \
 	$(WIN_RUNNER) cargo test --release --target $(WIN_TARGET) -p yichuang-core -p yichuang-drivers -p yichuang-pki --lib
 	scripts/windows-install-test.sh $(WIN_SETUP)
 
@@ -163,7 +168,7 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-test: setup lint deny check-bindings unit faults ui-test e2e fuzz package-test
+test: setup lint deny check-bindings unit faults ui-test e2e fuzz package-test windows-test
 	@echo "make test: all checks passed"
 
 bench: setup app
@@ -182,6 +187,8 @@ bench: setup app
 	cargo run --release -q -p yichuang-server --example queue_bench -- --database-url "$$url"
 	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
 	cargo run --release -q -p yichuang-server --example case_bench -- --database-url "$$url"
+	@url=$$(scripts/pg-test.sh start $(PG_DIR) | tail -n 1) && \
+	cargo run --release -q -p yichuang-server --example licence_bench -- --database-url "$$url"
 
 clean-run:
 	rm -rf .run

@@ -10,6 +10,8 @@
 # creates the queues the tests use:
 #   yichuang-test      a PDF queue whose device writes each job, unchanged, to DIR/out/printed.pdf
 #   yichuang-stopped   the same, but disabled (stopped), for the error-path tests
+#   yichuang-ps        a PostScript queue writing each job to DIR/out/printed.ps: what Wine's
+#                      PostScript driver sends when the Windows build prints with GDI
 # and prints the server address `127.0.0.1:<port>` as the last line of stdout. Everything
 # else goes to stderr. Run again while the server is up, it only prints the address.
 #
@@ -190,7 +192,17 @@ cat >"$dir/yichuang-test.ppd" <<PPD
 *PaperDimension A4: "595 842"
 PPD
 
+# The same for PostScript (Wine's wineps.drv turns GDI pages into PostScript for CUPS).
+sed -e 's|application/pdf application/vnd.cups-pdf|application/postscript application/vnd.cups-postscript|' \
+    -e 's|YCTEST.PPD|YCTESTPS.PPD|' -e 's|Test PDF Printer|Test PostScript Printer|g' \
+    "$dir/yichuang-test.ppd" >"$dir/yichuang-ps.ppd"
+
 host=127.0.0.1:$port
+if ! lpstat -h "$host" -p yichuang-ps >/dev/null 2>&1; then
+    log "creating queue yichuang-ps -> $dir/out/printed.ps"
+    lpadmin -h "$host" -p yichuang-ps -E -v "file://$dir/out/printed.ps" \
+        -P "$dir/yichuang-ps.ppd" -D "一窗受理测试打印机（PostScript）" 2>&1 | grep -v "deprecated" >&2 || true
+fi
 if ! lpstat -h "$host" -p yichuang-test >/dev/null 2>&1; then
     log "creating queue yichuang-test -> $dir/out/printed.pdf"
     lpadmin -h "$host" -p yichuang-test -E -v "file://$dir/out/printed.pdf" \

@@ -274,6 +274,15 @@ error_codes! {
     IssueRefused = "issue.refused",
     IssueUnreachable = "issue.unreachable",
 
+    // Licence lookup (L1): no card read in this session, or too long ago.
+    LicenceNoCard = "licence.no_card",
+    LicenceCardStale = "licence.card_stale",
+    // The licence library could not be reached: the clerk goes on with paper.
+    LicenceUnreachable = "licence.unreachable",
+    // The hall server refused the lookup, file or feedback; its own Chinese message travels with it.
+    LicenceRefused = "licence.refused",
+    LicenceInvalid = "licence.invalid",
+
     FlowNothingChosen = "flow.nothing_chosen",
     FlowNotPending = "flow.not_pending",
     FlowMixedDepartments = "flow.mixed_departments",

@@ -6,4 +6,5 @@
 !define MSG_WEBVIEW2_SKIPPED "注意：本机没有 Microsoft Edge WebView2 运行时（已按 /WEBVIEW2=skip 跳过）；安装运行时之前工作站无法启动。"
 !define MSG_WEBVIEW2_FAILED "安装失败：WebView2 运行时安装程序未成功，退出码："
 !define MSG_NOT_64BIT "安装失败：一窗受理工作站只支持 64 位 Windows。"
+!define MSG_DATA_ACL_FAILED "安装失败：无法设置数据目录 %ProgramData%\yichuang\data 的访问权限（icacls），各柜员的数据将无法互相隔离。icacls 返回："
 !define MSG_DONE "安装完成，配置已写入："

@@ -190,6 +190,20 @@ Section "Install"
     ${EndIf}
   !endif
 
+  ; The machine's data folder: each clerk account keeps its store, logs and keys in its own
+  ; subfolder, which the app creates. SYSTEM and Administrators full; CREATOR OWNER full on
+  ; what a user creates; Users may list and add a folder here but inherit nothing, so no
+  ; account reads another's (the default %ProgramData% ACL lets every user read everything).
+  ; Before anything else is installed: a machine where this fails gets nothing half-done.
+  CreateDirectory "$APPDATA\yichuang\data"
+  nsExec::ExecToStack 'icacls "$APPDATA\yichuang\data" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-3-0:(OI)(CI)(IO)F *S-1-5-32-545:(RX,AD)'
+  Pop $0
+  Pop $1
+  ${If} $0 != 0
+    StrCpy $R9 "${MSG_DATA_ACL_FAILED}$0 $1"
+    Call Fail
+  ${EndIf}
+
   SetOutPath "$INSTDIR"
   File "${DIST}\*.*"
   WriteUninstaller "$INSTDIR\uninstall.exe"

@@ -11,13 +11,16 @@
 //! - [`credential`]: the workstation's enrolled Ed25519 key and the request signatures made
 //!   with it.
 //! - [`release`]: minisign-signed releases, their target and version claim.
+//! - [`ident`]: GB 32100 统一社会信用代码 and GB/T 36904 电子证照标识, check characters verified.
 //! - [`PkiError`]: every refusal, typed; no input makes this crate panic.
 
+pub mod card_read;
 pub mod cert;
 pub mod credential;
 pub mod crl;
 pub mod error;
 pub mod grant;
+pub mod ident;
 pub mod messages;
 mod pem;
 pub mod release;

@@ -2,6 +2,7 @@
 //! [`PkiErrorKind`]; [`crate::PkiError::message`] looks its text up here.
 
 use crate::error::PkiErrorKind;
+use crate::ident::IdentError;
 
 /// The clerk's sentence for a refusal.
 pub fn message(kind: PkiErrorKind) -> &'static str {
@@ -21,5 +22,20 @@ pub fn message(kind: PkiErrorKind) -> &'static str {
         PkiErrorKind::ModifiedAfterSigning => {
             "文档在盖章后被追加修改，追加的内容不在签章保护范围内"
         }
+    }
+}
+
+/// The clerk's sentence for a refused identifier.
+pub fn ident(e: IdentError) -> &'static str {
+    match e {
+        IdentError::UsccLength => "统一社会信用代码应为18位",
+        IdentError::UsccCharacter => "统一社会信用代码含有无效字符",
+        IdentError::UsccCheck => "统一社会信用代码校验位不符，请核对",
+        IdentError::LicenceShape => "电子证照标识格式错误",
+        IdentError::LicenceType => "电子证照标识中的证照类型代码无效",
+        IdentError::LicenceIssuer => "电子证照标识中的颁发机构代码无效",
+        IdentError::LicenceSerial => "电子证照标识中的流水号无效",
+        IdentError::LicenceVersion => "电子证照标识中的版本号无效",
+        IdentError::LicenceCheck => "电子证照标识校验位不符，请核对",
     }
 }

@@ -21,6 +21,7 @@ pub mod time;
 #[cfg(feature = "ukey")]
 pub mod ukey;
 pub mod verify;
+pub mod wording;
 
 pub use appearance::SealAppearance;
 pub use signer::{SealAlgorithm, SealSigner};

@@ -38,7 +38,7 @@ pub fn pdf_date(unix: i64) -> String {
 /// `2026年12月07日 12:05` for the clerk.
 pub fn chinese(unix: i64) -> String {
     let (y, mo, d, h, mi, _) = cst_fields(unix);
-    format!("{y}年{mo:02}月{d:02}日 {h:02}:{mi:02}")
+    crate::wording::date_time(y, mo, d, h, mi)
 }
 
 #[cfg(test)]

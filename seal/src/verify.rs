@@ -48,20 +48,18 @@ impl SignatureVerdict {
     /// The clerk's sentence: who stamped when and that the document is unchanged, or why not.
     pub fn message(&self) -> String {
         let who = if self.signer_name.is_empty() {
-            "未知签章人".to_string()
+            crate::wording::UNKNOWN_SIGNER.to_string()
         } else {
             self.signer_name.clone()
         };
         let when = self
             .signing_time
-            .map(|t| format!("于{}", crate::time::chinese(t)))
+            .map(|t| crate::wording::at(&crate::time::chinese(t)))
             .unwrap_or_default();
         match &self.problem {
-            None if self.later_signed => {
-                format!("签章有效：{who}{when}盖章；此后的修改均有后续有效签章")
-            }
-            None => format!("签章有效：{who}{when}盖章，文档盖章后未被修改"),
-            Some(e) => format!("签章无效（{who}{when}）：{}", e.message()),
+            None if self.later_signed => crate::wording::valid_later_signed(&who, &when),
+            None => crate::wording::valid(&who, &when),
+            Some(e) => crate::wording::invalid(&who, &when, e.message()),
         }
     }
 }

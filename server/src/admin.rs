@@ -47,6 +47,7 @@ async fn run_on(
         AdminCommand::Diagnostics(cmd) => {
             crate::maintenance::admin::diagnostics(db, config, cmd).await
         }
+        AdminCommand::Licence(cmd) => crate::licence::admin::licence(db, config, cmd, now).await,
         AdminCommand::Clerk(ClerkCommand::Disable { id }) => {
             db.disable_clerk(id, now).await?;
             Ok(vec![format!("disabled {id}; their sessions ended")])

@@ -169,6 +169,9 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         crate::maintenance::releases::offer,
         crate::maintenance::releases::file,
         crate::maintenance::diagnostics::upload,
+        crate::licence::handlers::lookup,
+        crate::licence::handlers::file,
+        crate::licence::handlers::feedback,
     ),
     components(schemas(
         HealthResponse,
@@ -178,6 +181,11 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         ErrorBody,
         crate::maintenance::releases::ReleaseOffer,
         crate::maintenance::diagnostics::BundleReceipt,
+        crate::licence::handlers::LookupRequest,
+        crate::licence::handlers::LookupAnswer,
+        crate::licence::handlers::FileRequest,
+        crate::licence::handlers::FeedbackRequest,
+        crate::licence::handlers::FeedbackReceipt,
         crate::error::ErrorCode,
         EnrollRequestBody,
         EnrollmentBody,
@@ -263,6 +271,7 @@ pub async fn openapi_json(State(state): State<AppState>, _ws: Signed) -> impl In
         (name = "hall", description = "Hall devices (call screen, kiosk): pairing with a one-time code for a cookie, their pages (text/html), the hall snapshot and event stream, tickets from the kiosk. Only ticket and window numbers are ever shown"),
         (name = "cases", description = "The hall's case record: cases arrive as `case` sync records (the workstation's case JSON; a case number the hall holds for another case is refused with `case_no_clash` and kept aside for IT; a `conclusion` — an instant item closed at the counter, `approved` or `denied` with its reason — is allowed only on an accepted case and moves its progress to that step unless it is already there or past; a `withdrawn` case must carry the withdrawal's change with the citizen's signed request as a file (SHA-256 of an uploaded blob); a record failing these is refused with `invalid_case`); clerks with `query` or `issue` search them by number, ID number or name within their departments; approval systems report progress with a system token; each workstation pulls the progress of the cases it holds; an issuing window asks `pickup-check` before a handover and records it as a `pickup` sync record (schema PickupPayload; refused per record with `invalid_pickup` or `pickup_case_unknown`, a handover the rules refuse on arrival is kept with its `flag`; a window sends its paper to a department in a material-flow package, a `flow` sync record (schema FlowPayload), and the receiving end finds it with `GET /flows/{no}` and signs for it with one `flow_signoff` record per case (schema SignoffPayload; refused per record with `invalid_flow` or `flow_unknown`); a sign-off reaches the sending workstation through its feed as a step carrying `flow`)"),
         (name = "maintenance", description = "Keeping workstations running: signed releases (minisign; the signature's trusted comment `yichuang-release target=<t> version=<v>` names what was signed; the workstation verifies file, claim and that it is newer against the key pinned in its own config) offered per target and version, 204 when up to date; diagnostics bundles (zip) uploaded by a workstation for IT, kept once per workstation and content"),
+        (name = "licences", description = "The licence library (the electronic licence library) after a card read (A6): the request carries the workstation's `card.read` audit entry as its chain holds it and the workstation's Ed25519 signature over `yichuang-card-read-v1|{workstation}|{entry hash}`; the server checks the entry's hash, the signature with the workstation's key, that the clerk asking read the card, that the card is the holder asked about (a person; for an organisation the representative's card), and that the read is at most 30 minutes old. Lookup answers per licence type of the item: found, none or denied (the clerk's department may not see the type). Every lookup, preview, download and feedback is audited on the server with clerk, workstation, item and purpose"),
         (name = "sync", description = "Workstation data sync: idempotent record push with per-record acknowledgement, resumable chunked upload of material files, catalog and configuration pull, audit chain continuity check"),
     )
 )]

@@ -237,6 +237,9 @@ pub enum AdminCommand {
     /// 工作站诊断包
     #[command(subcommand)]
     Diagnostics(crate::maintenance::admin::DiagnosticsCommand),
+    /// 电子证照库（导入、吊销、查询、类型授权、反馈）
+    #[command(subcommand)]
+    Licence(crate::licence::admin::LicenceCommand),
     /// 输出本服务的 OpenAPI 接口文档（JSON），供对接方使用
     Openapi,
 }

@@ -119,6 +119,15 @@ error_codes! {
     ReleaseInvalid = "release_invalid",
     DiagnosticsInvalid = "diagnostics_invalid",
     DiagnosticsUnknown = "diagnostics_unknown",
+    LicenceProofMissing = "licence_proof_missing",
+    LicenceProofInvalid = "licence_proof_invalid",
+    LicenceProofOtherClerk = "licence_proof_other_clerk",
+    LicenceProofOtherHolder = "licence_proof_other_holder",
+    LicenceProofStale = "licence_proof_stale",
+    LicenceUnknown = "licence_unknown",
+    LicenceTypeDenied = "licence_type_denied",
+    LicenceInvalid = "licence_invalid",
+    LicenceLibraryUnavailable = "licence_library_unavailable",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -449,6 +458,13 @@ pub enum Error {
         detail: String,
     },
 
+    /// A licence lookup, file, feedback or import refused (L1–L3); `problem` gives the code.
+    #[error("licence: {problem:?}: {detail}")]
+    Licence {
+        problem: crate::licence::LicenceProblem,
+        detail: String,
+    },
+
     /// A case search, view or progress report refused; `problem` gives the code.
     #[error("case: {problem:?}: {detail}")]
     Case {
@@ -514,6 +530,7 @@ impl Error {
             Error::Queue { problem, .. } => problem.code(),
             Error::Case { problem, .. } => problem.code(),
             Error::Maintenance { problem, .. } => problem.code(),
+            Error::Licence { problem, .. } => problem.code(),
         }
     }
 
@@ -583,7 +600,8 @@ impl Error {
             | Error::UpstreamUrlRefused { detail } => detail.clone(),
             Error::Queue { detail, .. }
             | Error::Case { detail, .. }
-            | Error::Maintenance { detail, .. } => detail.clone(),
+            | Error::Maintenance { detail, .. }
+            | Error::Licence { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
             }
@@ -597,6 +615,7 @@ impl Error {
             Error::Queue { problem, .. } => problem.status(),
             Error::Case { problem, .. } => problem.status(),
             Error::Maintenance { problem, .. } => problem.status(),
+            Error::Licence { problem, .. } => problem.status(),
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod licence;
 pub mod maintenance;
 pub mod messages;
 pub mod queue;
@@ -128,6 +129,9 @@ pub fn router(state: AppState) -> Router {
             get(maintenance::releases::file),
         )
         .route("/diagnostics", post(maintenance::diagnostics::upload))
+        .route("/licences/lookup", post(licence::handlers::lookup))
+        .route("/licences/file", post(licence::handlers::file))
+        .route("/licences/feedback", post(licence::handlers::feedback))
         .route("/hall/pair", post(queue::handlers::pair))
         .route("/hall/snapshot", get(queue::handlers::hall_snapshot))
         .route("/hall/events", get(queue::handlers::hall_events))

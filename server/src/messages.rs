@@ -94,6 +94,17 @@ impl ErrorCode {
             ErrorCode::ReleaseInvalid => "安装包或其签名无效，未发布（签名须注明目标平台和版本号）",
             ErrorCode::DiagnosticsInvalid => "诊断包格式无效（须为 zip 文件），未接收",
             ErrorCode::DiagnosticsUnknown => "没有该诊断包，请核对编号",
+            ErrorCode::LicenceProofMissing => "请先读取办事人身份证，再查询电子证照",
+            ErrorCode::LicenceProofInvalid => "读卡记录无效，请重新读取身份证",
+            ErrorCode::LicenceProofOtherClerk => "该身份证不是由当前工作人员读取的，请重新读卡",
+            ErrorCode::LicenceProofOtherHolder => "只能查询本次读卡办事人的证照",
+            ErrorCode::LicenceProofStale => "读卡已超过30分钟，请重新读取身份证",
+            ErrorCode::LicenceUnknown => "没有该电子证照",
+            ErrorCode::LicenceTypeDenied => "失败:权限不足，本部门不能查看该类证照",
+            ErrorCode::LicenceInvalid => "电子证照数据有误",
+            ErrorCode::LicenceLibraryUnavailable => {
+                "电子证照库暂时无法访问，可继续收取纸质材料"
+            }
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
             ErrorCode::UpstreamUrlRefused => {
@@ -292,6 +303,61 @@ pub fn upstream_retried(n: u64) -> String {
 /// Words of a comprehensive window's department or post (综合窗口 takes in every department's
 /// items, seed 004), as the workstation's access rules read them.
 pub const COMPREHENSIVE_POST_WORDS: [&str; 2] = ["综合", "综窗"];
+
+/// A licence valid without an end date.
+pub const LICENCE_NO_END: &str = "长期";
+
+/// An import row refused: its number, identifier and reason.
+pub fn licence_import_row(
+    row: usize,
+    identifier: Option<&str>,
+    reason: &crate::licence::import::Reason,
+) -> String {
+    format!(
+        "第 {row} 条（{}）：{}",
+        identifier.unwrap_or("无标识"),
+        licence_import_reason(reason)
+    )
+}
+
+/// The clerk's word for a licence's status.
+pub fn licence_status(status: crate::licence::LicenceStatus) -> &'static str {
+    use crate::licence::LicenceStatus;
+    match status {
+        LicenceStatus::Valid => "有效",
+        LicenceStatus::Revoked => "已吊销",
+        LicenceStatus::Expired => "已过期",
+    }
+}
+
+/// The seed's outcome label of one licence type in a lookup.
+pub fn licence_outcome(outcome: crate::licence::handlers::TypeOutcome) -> &'static str {
+    use crate::licence::handlers::TypeOutcome;
+    match outcome {
+        TypeOutcome::Found => "成功",
+        TypeOutcome::None => "无证件信息",
+        TypeOutcome::Denied => "失败:权限不足",
+    }
+}
+
+/// Why an import row was refused (IT reads it with the row number).
+pub fn licence_import_reason(reason: &crate::licence::import::Reason) -> String {
+    use crate::licence::import::Reason;
+    match reason {
+        Reason::Identifier(e) => format!("电子证照标识无效：{}", e.message()),
+        Reason::Holder => "持证主体号码无效（个人为6–32位字母数字，单位为统一社会信用代码）".into(),
+        Reason::HolderKind => "持证主体类型应为 person 或 organisation".into(),
+        Reason::Missing(field) => format!("缺少字段 {field}"),
+        Reason::Date(field) => format!("{field} 不是有效日期（YYYY-MM-DD）"),
+        Reason::DateOrder => "有效期截止日早于颁发日期".into(),
+        Reason::File(detail) => format!("证照文件不可用：{detail}"),
+        Reason::Format => "证照文件须为 PDF 或 OFD（扩展名与内容一致）".into(),
+        Reason::Signature(detail) => format!("签名文件不可用：{detail}"),
+        Reason::Unverified(why) => format!("证照文件的签章未通过验证：{why}"),
+        Reason::Duplicate => "与前面的行重复".into(),
+        Reason::Exists => "该电子证照已在库中".into(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -92,15 +92,25 @@ async fn at_rest_scenario(server: &Running) {
     }
 }
 
-/// A material file (a scan) uploaded in two chunks: on disk it is sealed, and the store reads
-/// it back whole.
+/// A material file (a scan) uploaded in two chunks: half uploaded it is encrypted in staging,
+/// complete it is sealed, and the store reads it back whole.
 async fn blob_scenario(server: &Running, blob_dir: &std::path::Path) {
     let w = Ws::enroll(server, &random_hall(), 4).await;
     let mut scan = b"%PDF-1.7 scan of the ID card of 44150219900101123X ".repeat(3000);
     scan.extend(common::unique_content(100));
     let sha = common::sha_hex(&scan);
     let total = scan.len();
+    let staged = blob_dir.join("staging").join(format!("{sha}.part"));
     for (offset, piece) in [(0, &scan[..70_000]), (70_000, &scan[70_000..])] {
+        if offset > 0 {
+            // Half uploaded: what waits in staging is not the scan in clear either.
+            let part = std::fs::read(&staged).unwrap();
+            assert_eq!(part.len(), offset, "the staged length is the plain length");
+            assert!(
+                !part.windows(18).any(|w| w == ID.as_bytes()),
+                "staged scan in clear"
+            );
+        }
         let resp = w
             .request(
                 reqwest::Method::PUT,
@@ -124,6 +134,11 @@ async fn blob_scenario(server: &Running, blob_dir: &std::path::Path) {
     assert_eq!(blob.len, total as u64);
     let back = axum::body::to_bytes(blob.body, usize::MAX).await.unwrap();
     assert_eq!(back.as_ref(), scan.as_slice());
+    assert!(!staged.exists(), "the staged upload is gone");
+    assert!(
+        !blob_dir.join("staging").join(format!("{sha}.iv")).exists(),
+        "its IV is gone"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! panel's 「打印测试页」 prints [`crate::domain::document::test_page`].
 //!
 //! With `driver = "spooler"` the PDF goes to `devices.a4_printer.queue` on the CUPS server at
-//! `address` / `$CUPS_SERVER` / localhost:631 (see `yichuang_drivers::spooler`). With
+//! `address` / `$CUPS_SERVER` / localhost:631 (see `yichuang_drivers::spooler`). On Windows,
+//! without an address, `queue` names a Windows printer and the same laid-out pages are drawn
+//! on it with GDI through the Windows spooler (`yichuang_drivers::spooler::gdi`). With
 //! `driver = "simulator"` (`make run`) the PDF is written to a directory instead and the
 //! print reports the file, so the whole path up to the spooler runs without a printer.
 
@@ -51,7 +53,12 @@ pub struct A4PrintOutcome {
 
 enum Target {
     Spooler(Spooler),
-    Simulator { dir: PathBuf, count: AtomicU32 },
+    #[cfg(windows)]
+    Windows(yichuang_drivers::spooler::gdi::WinSpooler),
+    Simulator {
+        dir: PathBuf,
+        count: AtomicU32,
+    },
 }
 
 pub struct A4PrinterService {
@@ -71,6 +78,16 @@ impl A4PrinterService {
                 dir: sim_dir,
                 count: AtomicU32::new(0),
             },
+            #[cfg(windows)]
+            DeviceDriver::Spooler
+                if yichuang_drivers::spooler::uses_windows_spooler(config.address.as_deref()) =>
+            {
+                let printer = config.queue.as_deref().unwrap_or_default();
+                Target::Windows(
+                    yichuang_drivers::spooler::gdi::WinSpooler::new(printer)
+                        .map_err(|e| user_error(&e))?,
+                )
+            }
             DeviceDriver::Spooler => {
                 let queue = config.queue.as_deref().unwrap_or_default();
                 let spooler_config = SpoolerConfig::new(config.address.as_deref(), queue)
@@ -102,6 +119,11 @@ impl A4PrinterService {
                 Ok(_) => DeviceState::Connected,
                 Err(e) => DeviceState::failed(e.kind(), e.message()),
             },
+            #[cfg(windows)]
+            Target::Windows(printer) => match printer.check_ready() {
+                Ok(()) => DeviceState::Connected,
+                Err(e) => DeviceState::failed(e.kind(), e.message()),
+            },
         }
     }
 
@@ -120,6 +142,10 @@ impl A4PrinterService {
                     saved_to: None,
                 })
             }
+            #[cfg(windows)]
+            Target::Windows(_) => Err(user_error(&SpoolerError::Unsupported(
+                "a finished PDF cannot be drawn with GDI; Windows printers print documents",
+            ))),
             Target::Simulator { dir, count } => {
                 let n = count.fetch_add(1, Ordering::Relaxed) + 1;
                 let path = dir.join(format!("a4-{}-{n:04}.pdf", std::process::id()));
@@ -143,6 +169,23 @@ impl A4PrinterService {
 
     /// Renders and prints a document.
     pub fn print_document(&self, doc: &Document) -> Result<A4PrintOutcome, UserError> {
+        #[cfg(windows)]
+        if let Target::Windows(printer) = &self.target {
+            let pages = crate::domain::document::device::device_pages(doc)?;
+            let job = printer
+                .print_pages(
+                    &doc.title,
+                    &pages,
+                    crate::domain::document::device::PRINT_FONT,
+                )
+                .map_err(|e| user_error(&e))?;
+            return Ok(A4PrintOutcome {
+                message: labels::print::a4_printed(&doc.title),
+                job_id: Some(job),
+                pdf_bytes: 0,
+                saved_to: None,
+            });
+        }
         let pdf = render_pdf(doc)?;
         self.print_pdf(&pdf, &doc.title)
     }
@@ -158,6 +201,8 @@ impl A4PrinterService {
             Target::Spooler(s) => {
                 labels::devices::spooler_queue(&s.config().queue, &s.config().server)
             }
+            #[cfg(windows)]
+            Target::Windows(p) => p.printer().to_string(),
             Target::Simulator { .. } => labels::devices::A4_SIMULATOR.into(),
         };
         let doc = test_page(&TestPage {
@@ -221,5 +266,60 @@ mod tests {
         )
         .unwrap()
         .is_none());
+    }
+
+    /// K1 on Windows (under Wine in `make windows-test`): the test page is drawn with GDI on a
+    /// Windows printer and reaches it through the spooler. Wine's spooler hands the job to the
+    /// CUPS queue `yichuang-ps` of scripts/cups-test.sh, whose device writes it to a file; Wine
+    /// has no real printer driver, so its PostScript driver stands in for the printer's.
+    #[cfg(windows)]
+    #[test]
+    fn k1_the_test_page_drawn_with_gdi_reaches_the_windows_printer() {
+        let hint = "run by `make windows-test`, which starts scripts/cups-test.sh";
+        let (Some(printer), Some(printed)) = (
+            yichuang_testkit::require_env("YICHUANG_TEST_WIN_PRINTER", hint),
+            yichuang_testkit::require_env("YICHUANG_TEST_WIN_PRINTED", hint),
+        ) else {
+            return;
+        };
+        let _ = std::fs::remove_file(&printed);
+        let cfg = DeviceConfig {
+            driver: DeviceDriver::Spooler,
+            queue: Some(printer.clone()),
+            ..DeviceConfig::default()
+        };
+        let svc = A4PrinterService::from_config(&cfg, PathBuf::new())
+            .unwrap()
+            .unwrap();
+        assert_eq!(svc.state(), DeviceState::Connected, "{printer}");
+        let out = svc
+            .print_test_page("测试政务服务中心", "1号窗口", at())
+            .unwrap();
+        assert!(out.job_id.is_some_and(|id| id > 0), "{out:?}");
+        assert!(out.message.contains("A4打印机测试页"), "{out:?}");
+        let job = yichuang_testkit::wait_for(std::time::Duration::from_secs(60), || {
+            std::fs::read(&printed)
+                .ok()
+                .filter(|b| b.windows(5).any(|w| w == b"%%EOF"))
+        })
+        .unwrap_or_else(|| panic!("{printed} never held a whole job"));
+        let text = String::from_utf8_lossy(&job);
+        assert!(
+            text.starts_with("%!PS-Adobe"),
+            "{}",
+            &text[..64.min(text.len())]
+        );
+        assert!(text.contains("%%Pages: 1"), "one page");
+        // The page was drawn: the bundled font went along (not a blank page).
+        assert!(text.contains("WenQuanYi"), "the font is embedded");
+        let unknown = DeviceConfig {
+            queue: Some("没有这台打印机".into()),
+            ..cfg
+        };
+        let svc = A4PrinterService::from_config(&unknown, PathBuf::new())
+            .unwrap()
+            .unwrap();
+        let err = svc.print_test_page("x", "1号窗口", at()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::A4PrinterMisconfigured, "{err:?}");
     }
 }

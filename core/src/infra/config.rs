@@ -544,7 +544,7 @@ impl WorkstationConfig {
             }
             if device.driver == DeviceDriver::Spooler {
                 let queue = device.queue.as_deref().unwrap_or_default();
-                yichuang_drivers::spooler::validate_queue_name(queue)
+                yichuang_drivers::spooler::validate_queue_for(device.address.as_deref(), queue)
                     .map_err(|detail| bad(&format!("devices.{slot}.queue"), detail))?;
                 if let Some(address) = &device.address {
                     if yichuang_drivers::spooler::Server::parse(address).is_none() {
@@ -706,7 +706,7 @@ mod tests {
                 "devices.a4_printer.queue",
             ),
             (
-                format!("{GOOD}\n[devices.a4_printer]\ndriver = \"spooler\"\nqueue = \"a b\"\n"),
+                format!("{GOOD}\n[devices.a4_printer]\ndriver = \"spooler\"\nqueue = \"a\\\\b\"\n"),
                 "devices.a4_printer.queue",
             ),
             (

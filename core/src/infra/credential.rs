@@ -87,6 +87,15 @@ impl WorkstationCredential {
             .fold(builder, |b, (name, value)| b.header(name, value))
     }
 
+    /// The proof of a card read for a licence lookup (L1, A6): the `card.read` audit entry
+    /// signed with this workstation's key.
+    pub fn sign_card_read(
+        &self,
+        entry: yichuang_pki::card_read::AuditEntryProof,
+    ) -> yichuang_pki::card_read::CardReadProof {
+        yichuang_pki::card_read::CardReadProof::sign(entry, &self.workstation_id, &self.key)
+    }
+
     /// Signature of the audit chain head (the last entry pushed), standard base64.
     pub fn sign_audit_head(&self, seq: i64, hash: &str) -> String {
         sign_b64(

@@ -158,6 +158,33 @@ impl HallApi {
         })
     }
 
+    /// Sends a signed JSON request with the clerk's session `token` and returns the answer's
+    /// content type and bytes (licence files).
+    pub fn send_for_bytes(
+        &self,
+        url: Url,
+        body: Vec<u8>,
+        token: &str,
+    ) -> Result<(String, Vec<u8>), HallApiError> {
+        let method = reqwest::Method::POST;
+        let resp = self.exchange(
+            method.clone(),
+            url.clone(),
+            Some((body, "application/json")),
+            Some(token),
+        )?;
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = resp
+            .bytes()
+            .map_err(|e| HallApiError::Unreachable(format!("{method} {url}: {e}")))?;
+        Ok((content_type, bytes.to_vec()))
+    }
+
     /// Sends a signed request with the clerk's session `token`; `body` is JSON.
     pub fn send<T: serde::de::DeserializeOwned>(
         &self,

@@ -10,6 +10,7 @@ pub mod hall_api;
 pub mod http;
 pub mod instance;
 pub mod keystore;
+pub mod licence_api;
 pub mod provision;
 pub mod status;
 pub mod store;

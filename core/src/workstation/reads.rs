@@ -23,6 +23,9 @@ use crate::{ErrorCode, UserError};
 pub struct ReadRegister {
     last_card: Mutex<Option<(CitizenCard, i64)>>,
     session_cards: Mutex<Vec<String>>,
+    /// The audit entry of the last card read in this session: the proof a licence lookup
+    /// carries (L1, A6).
+    last_card_entry: Mutex<Option<audit::AuditRecord>>,
 }
 
 /// Writes one audit entry in its own transaction.
@@ -34,6 +37,18 @@ pub fn audit_read(
     subject: Option<String>,
     detail: serde_json::Value,
 ) -> Result<(), UserError> {
+    audit_entry(store, at, actor, action, subject, detail).map(drop)
+}
+
+/// Writes one audit entry in its own transaction and returns it as stored.
+pub fn audit_entry(
+    store: &mut Store,
+    at: i64,
+    actor: Option<String>,
+    action: &str,
+    subject: Option<String>,
+    detail: serde_json::Value,
+) -> Result<audit::AuditRecord, UserError> {
     store
         .transact(|tx| {
             audit::record(
@@ -47,7 +62,6 @@ pub fn audit_read(
                 },
             )
         })
-        .map(drop)
         .map_err(|e| UserError::new(ErrorCode::StoreAudit, e.to_string()))
 }
 
@@ -74,8 +88,9 @@ impl ReadRegister {
         mark_simulated(&mut detail, simulated);
         let subject = Some(card.identity.id_number.clone());
         let in_session = actor.is_some();
-        match audit_read(store, at, actor, "card.read", subject, detail) {
-            Ok(()) => {
+        match audit_entry(store, at, actor, "card.read", subject, detail) {
+            Ok(entry) => {
+                *lock(&self.last_card_entry) = in_session.then_some(entry);
                 if in_session {
                     let id = card.identity.id_number.to_uppercase();
                     let mut ids = lock(&self.session_cards);
@@ -100,6 +115,22 @@ impl ReadRegister {
         // The card read before belongs to the last clerk's visit: neither intake nor a
         // handover of the next clerk may take its holder as a party.
         *lock(&self.last_card) = None;
+        *lock(&self.last_card_entry) = None;
+    }
+
+    /// The audit entry of the last card read by the clerk now logged in, if it is recent
+    /// enough to prove a licence lookup (30 minutes, the server's window).
+    pub fn card_read_entry(&self, now: i64) -> Result<audit::AuditRecord, UserError> {
+        let entry = lock(&self.last_card_entry).clone().ok_or_else(|| {
+            UserError::new(ErrorCode::LicenceNoCard, "no card read in this session")
+        })?;
+        if now - entry.at > yichuang_pki::card_read::PROOF_WINDOW_MS {
+            return Err(UserError::new(
+                ErrorCode::LicenceCardStale,
+                format!("card read at {}", entry.at),
+            ));
+        }
+        Ok(entry)
     }
 
     /// Whether a card with this ID number was read, and audited, in the current session.

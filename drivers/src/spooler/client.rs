@@ -49,11 +49,10 @@ impl SpoolerConfig {
             .ok()
             .filter(|s| !s.trim().is_empty());
         if cfg!(windows) && address.is_none() && from_env.is_none() {
-            // Windows queues are reached through winspool, not IPP; that path is not
-            // written. An IPP server or an IPP printer given by address works everywhere.
+            // Windows printers are reached through the spooler with GDI (super::gdi), not IPP.
             return Err(SpoolerError::Unsupported(
-                "the Windows print spooler is not supported; set devices.a4_printer.address \
-                 to an IPP print server or printer (host:631)",
+                "a Windows printer is printed to through the Windows spooler (spooler::gdi); \
+                 IPP needs devices.a4_printer.address (host:631)",
             ));
         }
         let address = address

@@ -8,7 +8,11 @@ use yichuang_server::Clock;
 
 pub struct Desk {
     pub id: String,
-    key: SigningKey,
+    /// The workstation's key (the licence bench signs card reads with it).
+    pub key: SigningKey,
+    /// The clerk logged in (the licence bench's card reads name them; the others do not read it).
+    #[allow(dead_code)]
+    pub clerk: String,
     token: String,
     base: String,
     http: reqwest::Client,
@@ -131,6 +135,7 @@ pub async fn enroll(
     Desk {
         id,
         key,
+        clerk: clerk.id.clone(),
         token,
         base: base.to_owned(),
         http: http.clone(),

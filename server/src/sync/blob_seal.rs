@@ -4,6 +4,11 @@
 //! counter, last-piece flag), so a piece cannot be cut, reordered or truncated unnoticed and a
 //! blob is decrypted as it is streamed out. The key is derived from the hall's grant key, which
 //! every instance shares. A blob stored before sealing (no mark) is served as it is.
+//!
+//! Uploads still arriving are not in clear either: each staged upload is encrypted as it is
+//! written with AES-256-CTR ([`StagingKey`]) under a random IV kept beside it, which lets a
+//! chunk land at any offset and a retry rewrite from any offset; integrity is checked when the
+//! upload is complete (its SHA-256 is its name) and only then is it sealed as above.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -27,6 +32,64 @@ const TAG: usize = 16;
 #[derive(Clone)]
 pub struct BlobSeal([u8; 32]);
 
+/// The key of staged uploads (AES-256-CTR; see the module docs).
+#[derive(Clone)]
+pub struct StagingKey([u8; 32]);
+
+impl std::fmt::Debug for StagingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StagingKey(..)")
+    }
+}
+
+/// The IV of one staged upload.
+pub type StagingIv = [u8; 16];
+
+impl StagingKey {
+    /// A fresh random IV for a new upload.
+    pub fn new_iv() -> StagingIv {
+        use aes_gcm::aead::rand_core::RngCore;
+        let mut iv = [0u8; 16];
+        OsRng.fill_bytes(&mut iv);
+        iv
+    }
+
+    /// Encrypts or decrypts (the same operation) `buf`, which sits at `offset` of the upload.
+    pub fn apply(&self, iv: &StagingIv, offset: u64, buf: &mut [u8]) {
+        use ctr::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+        let mut cipher = ctr::Ctr128BE::<aes::Aes256>::new((&self.0).into(), iv.into());
+        cipher.seek(offset);
+        cipher.apply_keystream(buf);
+    }
+
+    /// A reader of the plain content of a staged file.
+    pub fn reader<R: Read>(&self, inner: R, iv: StagingIv) -> StagingReader<R> {
+        StagingReader {
+            inner,
+            key: self.clone(),
+            iv,
+            pos: 0,
+        }
+    }
+}
+
+/// Decrypts a staged upload as it is read.
+pub struct StagingReader<R> {
+    inner: R,
+    key: StagingKey,
+    iv: StagingIv,
+    pos: u64,
+}
+
+impl<R: Read> Read for StagingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.key.apply(&self.iv, self.pos, &mut buf[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
 impl std::fmt::Debug for BlobSeal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("BlobSeal(..)")
@@ -46,6 +109,13 @@ impl BlobSeal {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(grant_seed).expect("any key length");
         mac.update(b"yichuang blob seal v1");
         BlobSeal(mac.finalize().into_bytes().into())
+    }
+
+    /// The key staged uploads are encrypted with, derived from the blob key.
+    pub fn staging(&self) -> StagingKey {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        mac.update(b"yichuang staging v1");
+        StagingKey(mac.finalize().into_bytes().into())
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -81,10 +151,14 @@ impl BlobSeal {
 
     /// Writes `src` sealed to `dst` (blocking); returns the bytes written.
     pub fn seal_file(&self, src: &Path, dst: &Path) -> std::io::Result<u64> {
+        self.seal_from(std::fs::File::open(src)?, dst)
+    }
+
+    /// Writes what `input` yields sealed to `dst` (blocking); returns the bytes written.
+    pub fn seal_from(&self, mut input: impl Read, dst: &Path) -> std::io::Result<u64> {
         use aes_gcm::aead::rand_core::RngCore;
         let mut prefix = [0u8; NONCE_PREFIX];
         OsRng.fill_bytes(&mut prefix);
-        let mut input = std::fs::File::open(src)?;
         let mut out = std::io::BufWriter::new(crate::files::private_create(dst)?);
         out.write_all(MARK)?;
         out.write_all(&prefix)?;
@@ -143,7 +217,7 @@ impl BlobSeal {
     }
 }
 
-fn read_piece(input: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+fn read_piece(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut piece = Vec::with_capacity(PIECE);
     Read::by_ref(input)
         .take(PIECE as u64)

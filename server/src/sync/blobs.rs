@@ -1,7 +1,10 @@
 //! Where blobs (material files) live on the server.
 //!
 //! Partial uploads are staged as `<blob_dir>/staging/<sha256>.part`, with the workstation
-//! uploading it in `<sha256>.owner` (who may write is decided in the database beforehand).
+//! uploading it in `<sha256>.owner` (who may write is decided in the database beforehand) and,
+//! when blobs are sealed, encrypted as they arrive under the IV in `<sha256>.iv`
+//! ([`super::blob_seal::StagingKey`]): a citizen's scan is never on disk in clear, not even
+//! half uploaded.
 //! Each chunk is streamed from the request body to its offset and flushed to disk before it is
 //! acknowledged, so the staged length is what the server reports and where the client resumes.
 //! A chunk at an offset below the staged length (a retry after a lost answer) truncates and
@@ -12,6 +15,7 @@
 //! uploads untouched for the configured time are removed ([`BlobBackend::remove_stale`]).
 //! Directories are 0700 and files 0600.
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +24,7 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
+use super::blob_seal::{StagingIv, StagingKey};
 use super::s3::S3Store;
 use super::{hex, is_sha256_hex};
 use crate::config::ServerConfig;
@@ -100,10 +105,18 @@ impl BlobBackend {
             return Ok((out, len));
         };
         let (src, dst) = (part.clone(), out.clone());
-        let len = tokio::task::spawn_blocking(move || seal.seal_file(&src, &dst))
-            .await
-            .map_err(|e| io_err("seal", &part, std::io::Error::other(e)))?
-            .map_err(|e| io_err("seal", &out, e))?;
+        let iv = self.kept_iv(sha).await?;
+        let len = tokio::task::spawn_blocking(move || {
+            let staged = std::fs::File::open(&src)?;
+            match iv {
+                Some(iv) => seal.seal_from(seal.staging().reader(staged, iv), &dst),
+                // Staged in clear by an earlier version.
+                None => seal.seal_from(staged, &dst),
+            }
+        })
+        .await
+        .map_err(|e| io_err("seal", &part, std::io::Error::other(e)))?
+        .map_err(|e| io_err("seal", &out, e))?;
         let _ = tokio::fs::remove_file(&part).await;
         Ok((out, len))
     }
@@ -121,6 +134,65 @@ impl BlobBackend {
 
     fn owner_path(&self, sha: &str) -> PathBuf {
         self.staging.join(format!("{sha}.owner"))
+    }
+
+    fn iv_path(&self, sha: &str) -> PathBuf {
+        self.staging.join(format!("{sha}.iv"))
+    }
+
+    /// The IV the staged upload of `sha` is encrypted under; `None` when there is none (blobs
+    /// not sealed, or a part staged in clear by an earlier version).
+    async fn kept_iv(&self, sha: &str) -> Result<Option<StagingIv>> {
+        if self.seal.is_none() {
+            return Ok(None);
+        }
+        let path = self.iv_path(sha);
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => StagingIv::try_from(bytes.as_slice())
+                .map(Some)
+                .map_err(|_| io_err("read", &path, std::io::Error::other("bad IV length"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read", &path, e)),
+        }
+    }
+
+    /// The staging IV to write `sha` under (`None` when blobs are not sealed): a new random
+    /// one when `fresh` (an upload starting from its first byte) or when there is none yet,
+    /// else the kept one.
+    async fn staging_iv(&self, sha: &str, fresh: bool) -> Result<Option<StagingIv>> {
+        if self.seal.is_none() {
+            return Ok(None);
+        }
+        if !fresh {
+            if let Some(iv) = self.kept_iv(sha).await? {
+                return Ok(Some(iv));
+            }
+        }
+        let path = self.iv_path(sha);
+        let iv = StagingKey::new_iv();
+        let mut f = files::private_write_options()
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .map_err(|e| io_err("open", &path, e))?;
+        f.write_all(&iv)
+            .await
+            .map_err(|e| io_err("write", &path, e))?;
+        f.sync_data().await.map_err(|e| io_err("sync", &path, e))?;
+        Ok(Some(iv))
+    }
+
+    /// The staging cipher of `sha` for a write at `offset`.
+    async fn staging_cipher(&self, sha: &str, offset: u64) -> Result<Option<Encrypt>> {
+        let staged = self.staged_len(sha).await?;
+        // A new upload, or one rewritten from its start, gets a fresh IV.
+        let fresh = offset == 0 || staged == 0;
+        Ok(self
+            .staging_iv(sha, fresh)
+            .await?
+            .zip(self.seal.as_ref().map(|s| s.staging()))
+            .map(|(iv, key)| Encrypt { key, iv }))
     }
 
     fn final_path(dir: &Path, sha: &str) -> PathBuf {
@@ -196,6 +268,7 @@ impl BlobBackend {
             });
         }
         self.claim(sha, workstation).await?;
+        let cipher = self.staging_cipher(sha, offset).await?;
         let mut f = files::private_write_options()
             .create(true)
             .truncate(false)
@@ -208,7 +281,7 @@ impl BlobBackend {
         f.seek(std::io::SeekFrom::Start(offset))
             .await
             .map_err(|e| io_err("seek", &path, e))?;
-        let written = match copy_limited(body, &mut f, max_len, &path).await {
+        let written = match copy_limited(body, &mut f, max_len, &path, cipher, offset).await {
             Ok(n) => n,
             Err(e) => {
                 // Back to what was acknowledged before this chunk.
@@ -224,8 +297,7 @@ impl BlobBackend {
     /// Verifies the staged upload against its name and moves it to its final place.
     /// A mismatch discards the staged bytes.
     pub async fn finish(&self, sha: &str) -> Result<u64> {
-        let path = self.part_path(sha);
-        let (digest, len) = hash_file(&path).await?;
+        let (digest, len) = self.hash_staged(sha).await?;
         if digest != sha {
             self.discard(sha).await;
             return Err(Error::BlobHashMismatch {
@@ -245,6 +317,7 @@ impl BlobBackend {
                     let _ = d.sync_all().await;
                 }
                 let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
+                let _ = tokio::fs::remove_file(self.iv_path(sha)).await;
             }
             FinalStore::S3(s3) => {
                 let put = s3.put_file(sha, &sealed, sealed_len).await;
@@ -256,9 +329,33 @@ impl BlobBackend {
         Ok(len)
     }
 
+    /// SHA-256 (hex) and length of the plain content of a staged upload.
+    async fn hash_staged(&self, sha: &str) -> Result<(String, u64)> {
+        let path = self.part_path(sha);
+        let (Some(iv), Some(seal)) = (self.kept_iv(sha).await?, self.seal.as_ref()) else {
+            return hash_file(&path).await;
+        };
+        let key = seal.staging();
+        let (p, io_path) = (path.clone(), path.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut reader = key.reader(std::fs::File::open(&p)?, iv);
+            let mut hasher = Sha256::new();
+            let len = std::io::copy(&mut reader, &mut HashWriter(&mut hasher))?;
+            Ok::<_, std::io::Error>((hex(&hasher.finalize()), len))
+        })
+        .await
+        .map_err(|e| io_err("hash", &io_path, std::io::Error::other(e)))?
+        .map_err(|e| io_err("hash", &io_path, e))
+    }
+
     /// Stores `bytes` as a complete blob (diagnostics bundles); returns its SHA-256 and length.
     pub async fn store_bytes(&self, bytes: &[u8]) -> Result<(String, u64)> {
         let sha = hex(&Sha256::digest(bytes));
+        let mut staged = bytes.to_vec();
+        if let Some(Encrypt { key, iv }) = self.staging_cipher(&sha, 0).await? {
+            key.apply(&iv, 0, &mut staged);
+        }
+        let bytes = staged.as_slice();
         let path = self.part_path(&sha);
         let mut f = files::private_write_options()
             .create(true)
@@ -279,9 +376,29 @@ impl BlobBackend {
     pub async fn store_file(&self, src: &Path) -> Result<(String, u64)> {
         let (sha, _) = hash_file(src).await?;
         let part = self.part_path(&sha);
-        tokio::fs::copy(src, &part)
-            .await
-            .map_err(|e| io_err("copy", &part, e))?;
+        let cipher = self.staging_cipher(&sha, 0).await?;
+        let (from, to) = (src.to_owned(), part.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut input = std::fs::File::open(&from)?;
+            let mut out = files::private_create(&to)?;
+            let mut buf = vec![0u8; 1 << 20];
+            let mut offset = 0u64;
+            loop {
+                let n = input.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                if let Some(Encrypt { key, iv }) = &cipher {
+                    key.apply(iv, offset, &mut buf[..n]);
+                }
+                out.write_all(&buf[..n])?;
+                offset += n as u64;
+            }
+            out.sync_data()
+        })
+        .await
+        .map_err(|e| io_err("copy", &part, std::io::Error::other(e)))?
+        .map_err(|e| io_err("copy", &part, e))?;
         let len = self.finish(&sha).await?;
         Ok((sha, len))
     }
@@ -289,6 +406,7 @@ impl BlobBackend {
     async fn discard(&self, sha: &str) {
         let _ = tokio::fs::remove_file(self.part_path(sha)).await;
         let _ = tokio::fs::remove_file(self.owner_path(sha)).await;
+        let _ = tokio::fs::remove_file(self.iv_path(sha)).await;
     }
 
     /// The content of a complete blob, streamed from its file or object.
@@ -379,7 +497,11 @@ impl BlobBackend {
             .map_err(|e| io_err("list", &self.staging, e))?;
         while let Ok(Some(entry)) = dir.next_entry().await {
             let name = entry.file_name();
-            if let Some(sha) = name.to_str().and_then(|n| n.strip_suffix(".owner")) {
+            let name = name.to_str();
+            let orphan = name
+                .and_then(|n| n.strip_suffix(".owner"))
+                .or_else(|| name.and_then(|n| n.strip_suffix(".iv")));
+            if let Some(sha) = orphan {
                 if is_sha256_hex(sha) && !self.part_path(sha).exists() {
                     let _ = tokio::fs::remove_file(entry.path()).await;
                 }
@@ -389,12 +511,35 @@ impl BlobBackend {
     }
 }
 
-/// Copies `body` into `f`, failing with `payload_too_large` past `max_len` bytes.
+/// The staging key and IV a chunk is encrypted with.
+struct Encrypt {
+    key: StagingKey,
+    iv: StagingIv,
+}
+
+/// Feeds what is written to a SHA-256.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Copies `body` into `f` (which is at `offset` of the upload), encrypted with `cipher` when
+/// given, failing with `payload_too_large` past `max_len` bytes.
 async fn copy_limited<S, E>(
     mut body: S,
     f: &mut tokio::fs::File,
     max_len: u64,
     path: &Path,
+    cipher: Option<Encrypt>,
+    offset: u64,
 ) -> Result<u64>
 where
     S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
@@ -409,6 +554,14 @@ where
                 detail: format!("chunk longer than {max_len} bytes"),
             });
         }
+        let piece = match &cipher {
+            Some(Encrypt { key, iv }) => {
+                let mut sealed = piece.to_vec();
+                key.apply(iv, offset + written - sealed.len() as u64, &mut sealed);
+                Bytes::from(sealed)
+            }
+            None => piece,
+        };
         f.write_all(&piece)
             .await
             .map_err(|e| io_err("write", path, e))?;

@@ -8,9 +8,10 @@
 //! [`render_pdf`] sets the result in the bundled CJK font ([`font`]) and embeds only the
 //! glyphs used. [`notices`] builds the standard documents from their data.
 //!
-//! Printing the PDF goes through the OS spooler: see `yichuang_drivers::spooler` and
-//! [`crate::devices::a4_printer`].
+//! Printing goes through the OS spooler: the PDF to CUPS (`yichuang_drivers::spooler`), or on
+//! Windows the same pages drawn with GDI ([`device`]); see [`crate::devices::a4_printer`].
 
+pub mod device;
 pub mod font;
 pub mod layout;
 pub mod model;
