@@ -24,7 +24,7 @@ BINDINGS := ui/src/bindings.ts
 # runs 200).
 LIB_CRATES := -p yichuang-core -p yichuang-drivers -p yichuang-pki -p yichuang-seal -p yichuang-server -p yichuang-sync-harness -p yichuang-testkit
 
-FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids pdf_signature
+FUZZ_TARGETS := idcard_frames idcard_text escpos_status scanner_framing qr_frames licence_ids pdf_signature pdf_stamp
 # Per target in `make test` (a bounded smoke run; `make fuzz FUZZ_SECONDS=600` goes deeper).
 FUZZ_SECONDS ?= 30
 

@@ -90,6 +90,28 @@ set -a
 # shellcheck disable=SC1091
 . .run/ukey/env
 set +a
+# One simulated SKF library serves the clerk's login key and the department's seal UKey
+# (A7, YCSIM-SEAL-01, seal PIN YICHUANG_SEAL_PIN): their state files as one path list.
+if [ -n "${YICHUANG_SKF_SEAL_STATE:-}" ] && [ -f "$YICHUANG_SKF_SEAL_STATE" ]; then
+  export YICHUANG_SKF_SIM_STATE="$YICHUANG_SKF_SIM_STATE:$YICHUANG_SKF_SEAL_STATE"
+  echo "run: seal UKey 某市市场监督管理局 plugged in, seal PIN $YICHUANG_SEAL_PIN"
+else
+  echo "run: .run/ukey has no seal UKey (made before A7); delete .run/ukey and .run/server to make one"
+fi
+# The demo desk's seal: the simulated seal UKey, and the test CAs trusted on documents.
+if head -n1 .run/workstation.toml | grep -q '^# Written by make run' \
+  && ! grep -q '^\[devices.seal\]' .run/workstation.toml; then
+  cat >> .run/workstation.toml <<TOML
+
+# The department's electronic seal (A7): the simulated SKF seal UKey, served by the same test
+# library as the login key; documents stamped by the test CAs' keys verify.
+[devices.seal]
+driver = "simulator"
+key = "YCSIM-SEAL-01"
+caption = "协查专用章"
+trusted_cas = ["$PWD/.run/ukey/ca/sm2-ca.pem", "$PWD/.run/ukey/ca/ecdsa-ca.pem"]
+TOML
+fi
 
 # The local server trusts the test CAs and knows the test clerks, so the simulated UKey
 # (钱七, SM2, PIN in .run/ukey/env as YICHUANG_SKF_PIN) and the SoftHSM tokens can log in.

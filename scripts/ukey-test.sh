@@ -16,7 +16,8 @@
 # - a second simulated SKF key, the department's seal UKey (its own state file, device
 #   YCSIM-SEAL-01, application YC_SEAL_APP / container YC_SEAL_CON): an SM2 signing
 #   certificate for 某市市场监督管理局 from the SM2 CA, seal PIN 111111 (the seed's initial
-#   「6 个 1」), 6 tries. The library serves the key whose state YICHUANG_SKF_SIM_STATE names.
+#   「6 个 1」), 6 tries. The library serves every key whose state file YICHUANG_SKF_SIM_STATE
+#   lists (a path list, ':' on Unix): both keys at once with "$STATE:$SEAL_STATE".
 # The last lines are `NAME=value` pairs to export (module paths, state file, PINs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

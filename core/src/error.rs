@@ -332,6 +332,20 @@ error_codes! {
     SyncStore = "sync_store",
     SyncBlob = "sync_blob",
 
+    // The department's electronic seal (A7, workstation::seal).
+    SealNotConfigured = "seal.not_configured",
+    SealNoKey = "seal.no_key",
+    SealNoCertificate = "seal.no_certificate",
+    SealCertExpired = "seal.cert_expired",
+    SealCertNotYetValid = "seal.cert_not_yet_valid",
+    SealPinIncorrect = "seal.pin_incorrect",
+    SealPinLocked = "seal.pin_locked",
+    SealPinInvalid = "seal.pin_invalid",
+    SealDocumentRefused = "seal.document_refused",
+    SealDocumentTooLarge = "seal.document_too_large",
+    SealUnsigned = "seal.unsigned",
+    SealDocumentUnreadable = "seal.document_unreadable",
+
     // TLS to the hall server (infra::http).
     TlsUntrusted = "tls.untrusted",
     TlsPinMismatch = "tls.pin_mismatch",

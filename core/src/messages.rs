@@ -316,6 +316,20 @@ impl ErrorCode {
             C::SyncProtocol => "中心服务的应答无法识别，稍后自动重试；如持续出现请联系运维人员。",
             C::SyncStore => "本地数据库读写失败，同步暂停，请联系运维人员。",
             C::SyncBlob => "材料文件读取失败，无法上传，请联系运维人员。",
+            C::SealNotConfigured => "本窗口未配置电子印章UKey，无法盖章，请联系运维人员。",
+            C::SealNoKey => "未检测到本部门的电子印章UKey，请插入印章UKey。",
+            C::SealNoCertificate => "印章UKey中没有可用于盖章的签名证书，请联系印章管理员。",
+            C::SealCertExpired => "印章证书已过期，不能盖章，请联系印章管理员更新证书。",
+            C::SealCertNotYetValid => "印章证书尚未生效，不能盖章。",
+            C::SealPinIncorrect => "印章PIN码错误，请重新输入。",
+            C::SealPinLocked => "印章PIN码已锁定，不能盖章，请联系印章管理员解锁。",
+            C::SealPinInvalid => "印章PIN码格式不正确（应为6至16位）。",
+            C::SealDocumentRefused => {
+                "该文档不是可盖章的PDF文件（格式错误、已加密或不完整），未盖章。"
+            }
+            C::SealDocumentTooLarge => "文档超过64MB，无法盖章或核验。",
+            C::SealUnsigned => "该文档没有电子签章。",
+            C::SealDocumentUnreadable => "文档格式错误或不完整，无法核验其中的电子签章。",
             C::TlsUntrusted => "中心服务的证书不受信任（不是本大厅CA签发），已拒绝连接，请联系运维人员检查服务器证书和工作站配置 backend.ca_file。",
             C::TlsPinMismatch => "中心服务的证书指纹与工作站配置 backend.pin_sha256 不符，已拒绝连接，请联系运维人员。",
             C::TlsInvalid => "中心服务的证书无效（已过期、域名不符或格式错误），已拒绝连接，请联系运维人员。",
@@ -327,6 +341,14 @@ impl ErrorCode {
 /// 「请插入 {name} 的UKey后再输入PIN码解锁。」 — unlocking with another clerk's key absent.
 pub fn insert_own_key(name: &str) -> String {
     format!("请插入 {name} 的UKey后再输入PIN码解锁。")
+}
+
+/// 「印章PIN码错误，还可尝试 n 次…」: a wrong seal PIN with the tries the key has left.
+pub fn seal_pin_incorrect(retries_left: Option<u32>) -> String {
+    match retries_left {
+        Some(n) => format!("印章PIN码错误，还可尝试{n}次；次数用完后印章UKey将被锁定。"),
+        None => ErrorCode::SealPinIncorrect.message().to_string(),
+    }
 }
 
 /// 「注册码属于 … 号窗口，而本机配置为 …」: an enrollment code made for another desk.

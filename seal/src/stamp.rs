@@ -21,6 +21,9 @@ use crate::signer::SealSigner;
 
 /// Width of each `/ByteRange` number in the placeholder (files up to 10 GB).
 const RANGE_DIGITS: usize = 10;
+/// Object numbers the update needs: six new objects (font descriptor, CID font, font,
+/// appearance, signature, widget).
+const NEW_OBJECTS: u32 = 6;
 
 /// Why stamping failed: the document, or the key.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,19 @@ fn bad(detail: impl std::fmt::Display) -> PkiError {
     PkiError::DocumentMalformed {
         detail: detail.to_string(),
     }
+}
+
+/// Runs lopdf on the untrusted document with a panic guard: lopdf is a general PDF reader,
+/// neither fuzzed by its authors nor promising not to panic on hostile input, so a panic in
+/// it becomes [`PkiError::DocumentMalformed`] instead of taking the workstation down. Only
+/// lopdf's own work runs inside (this crate's code is checked for bounds itself and
+/// fuzzed without the guard's help: `fuzz/fuzz_targets/pdf_stamp.rs`).
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, PkiError>) -> Result<T, PkiError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(bad(format!(
+            "the PDF reader failed on the document ({what})"
+        )))
+    })
 }
 
 /// The page's `/MediaBox`, inherited through `/Parent`; A4 when none is found.
@@ -112,20 +128,26 @@ pub fn stamp<S: SealSigner>(
     let (mut out, ranges, certs_len) =
         prepare(pdf, appearance, &certificates, signing_time).map_err(StampError::Document)?;
     let (contents_start, contents_end) = ranges;
+    let lost = || StampError::Document(bad("placeholder lost"));
+    if contents_start + 2 > contents_end || contents_end > out.len() {
+        return Err(lost());
+    }
     let tail = out.len() - contents_end;
     let range_text = format!("0 {contents_start} {contents_end} {tail}");
     let br_at = out[..contents_start]
         .windows(b"/ByteRange [".len())
         .rposition(|w| w == b"/ByteRange [")
         .map(|p| p + b"/ByteRange [".len())
-        .ok_or_else(|| StampError::Document(bad("placeholder lost")))?;
+        .ok_or_else(lost)?;
     let width = 3 * RANGE_DIGITS + 4;
     if range_text.len() > width {
         return Err(StampError::Document(bad(
             "document too large for the byte range",
         )));
     }
-    out[br_at..br_at + width].copy_from_slice(format!("{range_text:<width$}").as_bytes());
+    out.get_mut(br_at..br_at + width)
+        .ok_or_else(lost)?
+        .copy_from_slice(format!("{range_text:<width$}").as_bytes());
     let document_digest = digest(algorithm, &[&out[..contents_start], &out[contents_end..]]);
     let (attrs, attrs_der) = signed_attributes(algorithm, &document_digest, signing_time)
         .map_err(StampError::Document)?;
@@ -140,7 +162,9 @@ pub fn stamp<S: SealSigner>(
         ))));
     }
     let hex: String = cms.iter().map(|b| format!("{b:02X}")).collect();
-    out[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    out.get_mut(contents_start + 1..contents_start + 1 + hex.len())
+        .ok_or_else(lost)?
+        .copy_from_slice(hex.as_bytes());
     Ok(out)
 }
 
@@ -154,11 +178,14 @@ fn prepare(
     signing_time: i64,
 ) -> Result<(Vec<u8>, (usize, usize), usize), PkiError> {
     check_file(pdf)?;
-    let doc = Document::load_mem(pdf).map_err(bad)?;
+    let (doc, pages) = guarded("reading", || {
+        let doc = Document::load_mem(pdf).map_err(bad)?;
+        let pages = doc.get_pages();
+        Ok((doc, pages))
+    })?;
     if doc.trailer.has(b"Encrypt") {
         return Err(bad("encrypted PDFs cannot be stamped"));
     }
-    let pages = doc.get_pages();
     let page_id = match appearance.page {
         None => pages.values().next_back().copied(),
         Some(i) => pages.values().nth(i).copied(),
@@ -174,7 +201,16 @@ fn prepare(
         .get(b"Size")
         .and_then(Object::as_i64)
         .unwrap_or(0);
-    let mut next = u32::try_from(size).unwrap_or(0).max(doc.max_id + 1);
+    // The new objects are numbered from the trailer's /Size (or past the highest number
+    // read); the last of them must stay a valid object number.
+    let highest = doc.objects.keys().next_back().map_or(0, |id| id.0);
+    let first = u32::try_from(size)
+        .unwrap_or(0)
+        .max(doc.max_id.max(highest).saturating_add(1));
+    if first > u32::MAX - NEW_OBJECTS {
+        return Err(bad("object numbers exhausted"));
+    }
+    let mut next = first;
     let mut new_id = || {
         next += 1;
         (next - 1, 0u16)
@@ -332,7 +368,7 @@ fn prepare(
     let mut i = 0;
     while i < ids.len() {
         let mut j = i + 1;
-        while j < ids.len() && ids[j] == ids[j - 1] + 1 {
+        while j < ids.len() && Some(ids[j]) == ids[j - 1].checked_add(1) {
             j += 1;
         }
         out.extend_from_slice(format!("{} {}\n", ids[i], j - i).as_bytes());

@@ -9,5 +9,6 @@ pub mod id_card;
 pub mod printer;
 pub mod runtime;
 pub mod scanner;
+pub mod seal;
 pub mod simctl;
 pub mod ukey;

@@ -16,6 +16,7 @@ mod codes;
 mod hid_pos;
 pub mod paths;
 mod queue;
+mod seal;
 mod ukeys;
 mod update;
 pub use backend::{is_loopback, BackendConfig};
@@ -23,6 +24,7 @@ pub use citizen::CitizenScreenConfig;
 pub use codes::CodesConfig;
 pub use paths::{config_path, data_dir, DataDir, DataDirError};
 pub use queue::{LocalGroup, QueueConfig, QueueMode};
+pub use seal::SealConfig;
 pub use ukeys::UkeyLibraryConfig;
 pub use update::{build_target, UpdateConfig};
 
@@ -244,6 +246,9 @@ pub struct DevicesConfig {
     pub receipt_printer: DeviceConfig,
     #[serde(default)]
     pub a4_printer: DeviceConfig,
+    /// The department's seal key and the CAs trusted on documents (`[devices.seal]`, A7).
+    #[serde(default)]
+    pub seal: SealConfig,
 }
 
 impl DevicesConfig {
@@ -274,6 +279,7 @@ impl DevicesConfig {
             camera: sim(),
             receipt_printer: sim(),
             a4_printer: sim(),
+            seal: SealConfig::default(),
         }
     }
 }
@@ -458,6 +464,7 @@ impl WorkstationConfig {
                 format!("expected 5..=600, got {}", self.citizen_screen.call_seconds),
             ));
         }
+        seal::validate(&self.devices.seal).map_err(|(key, detail)| bad(&key, detail))?;
         if let Err(detail) = self.simulator.control_addr() {
             return Err(bad("simulator.control", detail));
         }

@@ -23,6 +23,7 @@ pub mod licences;
 pub mod notices;
 pub mod reads;
 pub mod receipt;
+pub mod seal;
 pub mod services;
 pub mod session;
 pub mod sync;

@@ -11,6 +11,7 @@ use crate::devices::camera::{CameraEvent, CameraService};
 use crate::devices::id_card::{DeviceEvent, IdCardService, ServiceTiming};
 use crate::devices::printer::{self, PrintOutcome, ReceiptPrinterService};
 use crate::devices::scanner::{self, ScannerEvent, ScannerService};
+use crate::devices::seal::SealService;
 use crate::devices::simctl::{CameraAction, SimControl, SimctlServer};
 use crate::devices::ukey::{self, UkeyEvent, UkeyService};
 use crate::infra::status::DeviceState;
@@ -36,6 +37,7 @@ pub struct Services {
     ukey: OnceLock<Arc<UkeyService>>,
     camera: OnceLock<Arc<CameraService>>,
     simctl: OnceLock<SimctlServer>,
+    seal: OnceLock<Arc<SealService>>,
 }
 
 fn missing(code: ErrorCode, detail: &str) -> UserError {
@@ -86,6 +88,14 @@ impl Services {
                 "devices.ukey.driver = \"none\"",
             )
         })
+    }
+
+    /// The seal service of `[devices.seal]`, opened on first use (stamping and verifying
+    /// are rare; the seal library is not loaded at start).
+    pub fn seal(&self, config: &crate::infra::config::SealConfig) -> Arc<SealService> {
+        self.seal
+            .get_or_init(|| Arc::new(SealService::open(config)))
+            .clone()
     }
 
     pub fn camera(&self) -> Result<Arc<CameraService>, UserError> {

@@ -1,5 +1,6 @@
-//! A test SKF (GM/T 0016-2012) library: the exports a vendor's `libskf.so` has, over one
-//! simulated key kept in a state file ([`state`]). Real SM2 (RustCrypto `sm2`, `sm3`): the key
+//! A test SKF (GM/T 0016-2012) library: the exports a vendor's `libskf.so` has, over
+//! simulated keys, each kept in its own state file ([`state`]; `SKF_EnumDev` lists every
+//! plugged-in one, `SKF_ConnectDev` opens one by device name). Real SM2 (RustCrypto `sm2`, `sm3`): the key
 //! computes `Z` in `SKF_DigestInit` from the public key and user ID, and signs the digest in
 //! `SKF_ECCSignData`. The user PIN has a retry counter that locks at zero; the device can be
 //! removed and inserted by editing the state file.
@@ -16,6 +17,7 @@ pub mod state;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void, CStr};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use sm2::dsa::signature::hazmat::RandomizedPrehashSigner;
@@ -23,7 +25,7 @@ use sm2::dsa::SigningKey;
 use sm2::elliptic_curve::sec1::ToEncodedPoint;
 use sm3::{Digest, Sm3};
 
-use state::{state_path, SimState};
+use state::{state_paths, SimState};
 
 pub const SAR_OK: u32 = 0;
 pub const SAR_FAIL: u32 = 0x0A00_0001;
@@ -55,10 +57,22 @@ pub const DEVINFO_LEN: usize = 294;
 type Handle = *mut c_void;
 
 enum Obj {
-    Dev { generation: u64 },
-    App { dev: usize, logged_in: bool },
-    Container { app: usize },
-    Hash { dev: usize, z: Option<[u8; 32]> },
+    /// A connected device: its state file and the insertion it was connected in.
+    Dev {
+        path: PathBuf,
+        generation: u64,
+    },
+    App {
+        dev: usize,
+        logged_in: bool,
+    },
+    Container {
+        app: usize,
+    },
+    Hash {
+        dev: usize,
+        z: Option<[u8; 32]>,
+    },
 }
 
 struct Handles {
@@ -83,29 +97,35 @@ impl Handles {
     }
 }
 
-/// The state, or the SAR code a library without its device would return.
-fn load_state() -> Result<SimState, u32> {
-    let path = state_path().ok_or(SAR_FILEERR)?;
-    SimState::load(&path).map_err(|_| SAR_FILEERR)
-}
-
-/// Walks from `handle` up to its device and checks the device is still the one plugged in.
-fn check(h: &Handles, handle: Handle, st: &SimState) -> Result<(), u32> {
+/// The device `handle` (a device, application, container or hash handle) belongs to: its
+/// state file and the generation it was connected in.
+fn device(h: &Handles, handle: Handle) -> Result<(PathBuf, u64), u32> {
     let mut cur = handle as usize;
     loop {
         match h.objs.get(&cur) {
             None => return Err(SAR_INVALIDHANDLEERR),
-            Some(Obj::Dev { generation }) => {
-                return if st.present && *generation == st.generation {
-                    Ok(())
-                } else {
-                    Err(SAR_DEVICE_REMOVED)
-                };
-            }
+            Some(Obj::Dev { path, generation }) => return Ok((path.clone(), *generation)),
             Some(Obj::App { dev, .. }) | Some(Obj::Hash { dev, .. }) => cur = *dev,
             Some(Obj::Container { app }) => cur = *app,
         }
     }
+}
+
+/// Whether `st` is still the device connected in `generation` (plugged in, not re-inserted).
+fn live(st: &SimState, generation: u64) -> Result<(), u32> {
+    if st.present && st.generation == generation {
+        Ok(())
+    } else {
+        Err(SAR_DEVICE_REMOVED)
+    }
+}
+
+/// The state of the device behind `handle`, checked to be still the one plugged in.
+fn state_of(h: &Handles, handle: Handle) -> Result<SimState, u32> {
+    let (path, generation) = device(h, handle)?;
+    let st = SimState::load(&path).map_err(|_| SAR_FILEERR)?;
+    live(&st, generation)?;
+    Ok(st)
 }
 
 /// The application a container or application handle belongs to.
@@ -209,11 +229,19 @@ fn sm2_z(id: &[u8], x: &[u8], y: &[u8]) -> Option<[u8; 32]> {
 
 #[no_mangle]
 pub unsafe extern "system" fn SKF_EnumDev(_present: i32, list: *mut c_char, size: *mut u32) -> u32 {
-    let names = match load_state() {
-        Ok(st) if st.present => multi_string(&[st.device_name.as_str()]),
-        _ => Vec::new(),
+    // Every plugged-in device whose state file reads; an unreadable one is absent.
+    let states: Vec<SimState> = state_paths()
+        .iter()
+        .filter_map(|p| SimState::load(p).ok())
+        .filter(|st| st.present)
+        .collect();
+    let names: Vec<&str> = states.iter().map(|st| st.device_name.as_str()).collect();
+    let list_bytes = if names.is_empty() {
+        Vec::new()
+    } else {
+        multi_string(&names)
     };
-    status(fill(&names, list.cast(), size))
+    status(fill(&list_bytes, list.cast(), size))
 }
 
 #[no_mangle]
@@ -223,11 +251,17 @@ pub unsafe extern "system" fn SKF_ConnectDev(name: *const c_char, dev: *mut Hand
         if dev.is_null() {
             return Err(SAR_INVALIDPARAMERR);
         }
-        let st = load_state()?;
-        if !st.present || name != st.device_name {
-            return Err(SAR_DEVICE_REMOVED);
+        let paths = state_paths();
+        if paths.is_empty() {
+            return Err(SAR_FILEERR);
         }
+        let (path, st) = paths
+            .into_iter()
+            .filter_map(|p| SimState::load(&p).ok().map(|st| (p, st)))
+            .find(|(_, st)| st.present && st.device_name == name)
+            .ok_or(SAR_DEVICE_REMOVED)?;
         *dev = handles().add(Obj::Dev {
+            path,
             generation: st.generation,
         });
         Ok(())
@@ -245,8 +279,7 @@ pub unsafe extern "system" fn SKF_DisConnectDev(dev: Handle) -> u32 {
 #[no_mangle]
 pub unsafe extern "system" fn SKF_GetDevInfo(dev: Handle, info: *mut u8) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), dev, &st)?;
+        let st = state_of(&handles(), dev)?;
         if info.is_null() {
             return Err(SAR_INVALIDPARAMERR);
         }
@@ -288,8 +321,7 @@ pub unsafe extern "system" fn SKF_EnumApplication(
     size: *mut u32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), dev, &st)?;
+        let st = state_of(&handles(), dev)?;
         fill(&multi_string(&[st.application.as_str()]), list.cast(), size)
     })())
 }
@@ -302,9 +334,8 @@ pub unsafe extern "system" fn SKF_OpenApplication(
 ) -> u32 {
     status((|| {
         let name = c_str(name)?;
-        let st = load_state()?;
         let mut h = handles();
-        check(&h, dev, &st)?;
+        let st = state_of(&h, dev)?;
         if name != st.application {
             return Err(SAR_APPLICATION_NOT_EXISTS);
         }
@@ -336,8 +367,7 @@ pub unsafe extern "system" fn SKF_GetPINInfo(
     default_pin: *mut i32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), app, &st)?;
+        let st = state_of(&handles(), app)?;
         if max.is_null() || remain.is_null() || default_pin.is_null() {
             return Err(SAR_INVALIDPARAMERR);
         }
@@ -369,14 +399,14 @@ pub unsafe extern "system" fn SKF_VerifyPIN(
         if !(6..=16).contains(&pin.len()) {
             return Err(SAR_PIN_LEN_RANGE);
         }
-        let path = state_path().ok_or(SAR_FILEERR)?;
+        let (path, generation) = device(&handles(), app)?;
         enum Outcome {
             Verified(u32),
             Refused(u32, u32),
             Bad(u32),
         }
         let outcome = SimState::update(&path, |st| {
-            if let Err(code) = check(&handles(), app, st) {
+            if let Err(code) = live(st, generation) {
                 return (Outcome::Bad(code), false);
             }
             if st.retries_left == 0 {
@@ -430,9 +460,9 @@ pub unsafe extern "system" fn SKF_ChangePIN(
         if !(6..=16).contains(&old.len()) || !(6..=16).contains(&new.len()) {
             return Err(SAR_PIN_LEN_RANGE);
         }
-        let path = state_path().ok_or(SAR_FILEERR)?;
+        let (path, generation) = device(&handles(), app)?;
         let outcome = SimState::update(&path, |st| {
-            if let Err(code) = check(&handles(), app, st) {
+            if let Err(code) = live(st, generation) {
                 return (Err((code, 0)), false);
             }
             if st.retries_left == 0 {
@@ -480,8 +510,7 @@ pub unsafe extern "system" fn SKF_EnumContainer(
     size: *mut u32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), app, &st)?;
+        let st = state_of(&handles(), app)?;
         fill(&multi_string(&[st.container.as_str()]), list.cast(), size)
     })())
 }
@@ -494,9 +523,8 @@ pub unsafe extern "system" fn SKF_OpenContainer(
 ) -> u32 {
     status((|| {
         let name = c_str(name)?;
-        let st = load_state()?;
         let mut h = handles();
-        check(&h, app, &st)?;
+        let st = state_of(&h, app)?;
         if name != st.container || con.is_null() {
             return Err(SAR_INVALIDPARAMERR);
         }
@@ -516,8 +544,7 @@ pub unsafe extern "system" fn SKF_CloseContainer(con: Handle) -> u32 {
 #[no_mangle]
 pub unsafe extern "system" fn SKF_GetContainerType(con: Handle, ctype: *mut u32) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), con, &st)?;
+        state_of(&handles(), con)?;
         if ctype.is_null() {
             return Err(SAR_INVALIDPARAMERR);
         }
@@ -534,8 +561,7 @@ pub unsafe extern "system" fn SKF_ExportCertificate(
     len: *mut u32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), con, &st)?;
+        let st = state_of(&handles(), con)?;
         let hex_der = if sign != 0 {
             Some(&st.sign_cert)
         } else {
@@ -554,8 +580,7 @@ pub unsafe extern "system" fn SKF_ExportPublicKey(
     len: *mut u32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
-        check(&handles(), con, &st)?;
+        let st = state_of(&handles(), con)?;
         if sign == 0 {
             // No exchange key pair in this container.
             return Err(0x0A00_001B);
@@ -579,9 +604,8 @@ pub unsafe extern "system" fn SKF_DigestInit(
     hash: *mut Handle,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
         let mut h = handles();
-        check(&h, dev, &st)?;
+        state_of(&h, dev)?;
         if !matches!(h.objs.get(&(dev as usize)), Some(Obj::Dev { .. })) {
             return Err(SAR_INVALIDHANDLEERR);
         }
@@ -618,9 +642,8 @@ pub unsafe extern "system" fn SKF_Digest(
     out_len: *mut u32,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
         let h = handles();
-        check(&h, hash, &st)?;
+        state_of(&h, hash)?;
         let Some(Obj::Hash { z, .. }) = h.objs.get(&(hash as usize)) else {
             return Err(SAR_INVALIDHANDLEERR);
         };
@@ -658,10 +681,10 @@ pub unsafe extern "system" fn SKF_ECCSignData(
     sig: *mut u8,
 ) -> u32 {
     status((|| {
-        let st = load_state()?;
+        let st;
         {
             let h = handles();
-            check(&h, con, &st)?;
+            st = state_of(&h, con)?;
             let app = app_of(&h, con).ok_or(SAR_INVALIDHANDLEERR)?;
             if !matches!(
                 h.objs.get(&app),

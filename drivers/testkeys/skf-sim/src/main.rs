@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use sm2::pkcs8::DecodePrivateKey;
-use yichuang_skf_sim::state::{SimState, STATE_ENV};
+use yichuang_skf_sim::state::{state_paths, SimState, STATE_ENV};
 
 #[derive(Parser)]
 #[command(about = "一窗受理工作站 test SKF key: provision and control the simulated UKey")]
 struct Cli {
-    /// The state file the library reads.
-    #[arg(long, env = STATE_ENV)]
+    /// The state file of the key to act on; default: the one state file that
+    /// YICHUANG_SKF_SIM_STATE names (with several, choose one with --state).
+    #[arg(long)]
     state: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -74,10 +75,14 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let state = || {
-        cli.state
-            .clone()
-            .ok_or_else(|| format!("--state or {STATE_ENV} is required"))
+    let state = || match (&cli.state, state_paths().as_slice()) {
+        (Some(path), _) => Ok(path.clone()),
+        (None, [one]) => Ok(one.clone()),
+        (None, []) => Err(format!("--state or {STATE_ENV} is required")),
+        (None, several) => Err(format!(
+            "{STATE_ENV} names {} keys: choose one with --state",
+            several.len()
+        )),
     };
     match cli.command {
         Command::LibPath => {

@@ -1,7 +1,11 @@
-//! The simulated key's persistent state: one JSON file (path in `YICHUANG_SKF_SIM_STATE`)
-//! that the library re-reads on every call, so a test or `make run` can pull the key out and
-//! plug it back in by editing it (see the CLI), and PIN tries survive process restarts.
-//! Read-modify-write goes through an exclusive lock on `<state>.lock`.
+//! The simulated keys' persistent state: one JSON file per key, that the library re-reads on
+//! every call, so a test or `make run` can pull a key out and plug it back in by editing it
+//! (see the CLI), and PIN tries survive process restarts. Read-modify-write goes through an
+//! exclusive lock on `<state>.lock`.
+//!
+//! `YICHUANG_SKF_SIM_STATE` names the state files, separated like `PATH` (`:` on Unix, `;`
+//! on Windows): each one is a device the library serves (e.g. the clerk's login key and the
+//! department's seal key on one workstation). One path is one device, as before.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -44,8 +48,16 @@ fn issued_pin() -> bool {
     true
 }
 
-pub fn state_path() -> Option<PathBuf> {
-    std::env::var_os(STATE_ENV).map(PathBuf::from)
+/// The state files of the devices the library serves, in the order given; empty when
+/// `YICHUANG_SKF_SIM_STATE` is unset.
+pub fn state_paths() -> Vec<PathBuf> {
+    std::env::var_os(STATE_ENV)
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl SimState {
