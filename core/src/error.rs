@@ -282,6 +282,12 @@ error_codes! {
     // The hall server refused the lookup, file or feedback; its own Chinese message travels with it.
     LicenceRefused = "licence.refused",
     LicenceInvalid = "licence.invalid",
+    // L2: the licence is revoked or expired (its reason in the message), or the material or
+    // item names no licence type the library knows.
+    LicenceNotValid = "licence.not_valid",
+    LicenceNotForItem = "licence.not_for_item",
+    LicenceNoPreview = "licence.no_preview",
+    LicenceSaveFailed = "licence.save_failed",
 
     FlowNothingChosen = "flow.nothing_chosen",
     FlowNotPending = "flow.not_pending",

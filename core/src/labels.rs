@@ -21,6 +21,14 @@ pub mod devices {
     }
 }
 
+/// Why licences are looked up (L1), as both sides audit it.
+pub mod licence {
+    /// In intake, for the item's materials.
+    pub const PURPOSE_INTAKE: &str = "受理";
+    /// On the 证照查询 page, without a case.
+    pub const PURPOSE_QUERY: &str = "证照查询";
+}
+
 /// What a workstation without a config file calls its hall and window.
 pub mod demo {
     pub const HALL_NAME: &str = "政务服务中心（演示）";

@@ -260,6 +260,10 @@ impl ErrorCode {
             C::LicenceUnreachable => "电子证照库暂时无法访问，可继续收取纸质材料。",
             C::LicenceRefused => "中心服务拒绝了本次电子证照查询。",
             C::LicenceInvalid => "电子证照查询的信息有误（如统一社会信用代码校验位不符），请核对。",
+            C::LicenceNotValid => "该电子证照已失效，不能代替纸质材料，请收取纸质材料。",
+            C::LicenceNotForItem => "该材料或事项没有可用的电子证照类型，请收取纸质材料。",
+            C::LicenceNoPreview => "OFD 版式文件暂不能在窗口预览和验章，请下载后用版式阅读器查看。",
+            C::LicenceSaveFailed => "电子证照文件保存失败，请检查数据目录的磁盘空间和权限。",
             C::FlowNothingChosen => "请先勾选要流转或签收的办件。",
             C::FlowNotPending => "所选办件没有待流转的纸质材料，或已在其他流转单中。",
             C::FlowMixedDepartments => "一张流转单只能送往一个部门，请按接收部门分别发起。",
@@ -403,6 +407,16 @@ pub fn provision_problem(e: &crate::infra::provision::ProvisionError) -> String 
             e.detail
         ),
     }
+}
+
+/// An electronic licence that may not replace paper (L2): 「该电子证照已吊销（原因：…），不能代替纸质材料。」
+pub fn licence_not_valid(status: &str, reason: Option<&str>, valid_until: Option<&str>) -> String {
+    let why = match (reason, valid_until) {
+        (Some(r), _) if !r.trim().is_empty() => format!("（原因：{}）", r.trim()),
+        (_, Some(d)) => format!("（有效期至 {d}）"),
+        _ => String::new(),
+    };
+    format!("该电子证照{status}{why}，不能代替纸质材料，请收取纸质材料。")
 }
 
 /// A command the clerk's permissions do not allow (A4): 「您没有“补打”权限，请联系管理员。」

@@ -17,6 +17,7 @@ mod pdfobj;
 pub mod scan;
 pub mod signer;
 pub mod stamp;
+pub mod text;
 pub mod time;
 #[cfg(feature = "ukey")]
 pub mod ukey;

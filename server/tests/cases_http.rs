@@ -33,8 +33,20 @@ async fn record_scenario(server: &Running) {
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..10];
     let (no_a, no_b) = (format!("A{tag}"), format!("B{tag}"));
     let (a, b, clash, bad) = (new_id(), new_id(), new_id(), new_id());
+    // L2: a's 居民身份证 was received as an electronic licence; the record keeps which.
+    let licence = yichuang_pki::ident::LicenceId::new(
+        "11100000000013338W001",
+        &yichuang_pki::ident::Uscc::parse("11100000000013338W").unwrap(),
+        "2019000123",
+        1,
+    )
+    .unwrap()
+    .to_string();
+    let mut case_a = case(&a, &no_a, "accepted", "张三", ID, "汕尾市公安局");
+    case_a["draft"]["materials"][0]["received"] = json!("electronic");
+    case_a["draft"]["materials"][0]["licence"] = json!({ "identifier": licence });
     let push = json!({ "records": [
-        record(&a, case(&a, &no_a, "accepted", "张三", ID, "汕尾市公安局")),
+        record(&a, case_a),
         record(&b, case(&b, &no_b, "rejected", "张三", ID, "汕尾市公安局")),
         record(&clash, case(&clash, &no_a, "accepted", "王五", "441502197001010011", "汕尾市公安局")),
         record(&bad, json!({ "id": bad, "state": "accepted" })),
@@ -164,6 +176,8 @@ async fn record_scenario(server: &Running) {
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["materials"].as_array().unwrap().len(), 2);
     assert_eq!(detail["materials"][1]["received"], "missing");
+    assert_eq!(detail["materials"][0]["licence"], json!(licence));
+    assert_eq!(detail["materials"][1]["licence"], Value::Null);
     assert_eq!(detail["history"][0]["progress"], "received");
     assert_eq!(detail["history"][0]["source"], "desk");
 }

@@ -12,6 +12,7 @@ mod intake;
 mod ipc;
 mod issuing;
 mod labels;
+mod licences;
 mod logging;
 mod maintenance;
 mod provision;

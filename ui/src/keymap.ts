@@ -45,6 +45,7 @@ export const keymap = {
     { keys: 'Alt+4', action: 'issuing', help: '出件（结果领取）', needs: 'issue' },
     { keys: 'Alt+5', action: 'flow', help: '物料流转', needs: 'accept' },
     { keys: 'Alt+6', action: 'receive', help: '物料签收', needs: 'issue' },
+    { keys: 'Alt+7', action: 'licences', help: '证照查询', needs: 'query' },
   ],
   /** 出件: find by the card, hand over. */
   issuing: [

@@ -25,7 +25,8 @@ pub struct LookupRequest<'a> {
     pub holder_kind: HolderKind,
     pub holder: &'a str,
     pub types: &'a [String],
-    pub proof: &'a CardReadProof,
+    /// `None`: no card was read (an organisation's lookup); the server refuses it.
+    pub proof: Option<&'a CardReadProof>,
 }
 
 /// A licence's state: `valid`, `revoked`, `expired`.
@@ -93,7 +94,7 @@ pub struct FileRequest<'a> {
     pub disposition: &'a str,
     pub holder_kind: HolderKind,
     pub holder: &'a str,
-    pub proof: &'a CardReadProof,
+    pub proof: Option<&'a CardReadProof>,
 }
 
 /// A licence file as served.
@@ -104,6 +105,19 @@ pub struct LicenceFile {
     pub bytes: Vec<u8>,
 }
 
+/// What is wrong with a licence's data (反馈).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackCategory {
+    /// 信息有误.
+    WrongData,
+    /// 应有证照未找到.
+    Missing,
+    /// 信息已过时.
+    Outdated,
+    Other,
+}
+
 /// 反馈 on a licence's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct FeedbackRequest {
@@ -111,8 +125,7 @@ pub struct FeedbackRequest {
     pub identifier: Option<String>,
     pub type_code: String,
     pub item: String,
-    /// `wrong_data`, `missing`, `outdated` or `other`.
-    pub category: String,
+    pub category: FeedbackCategory,
     pub comment: String,
 }
 

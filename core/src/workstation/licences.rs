@@ -7,32 +7,85 @@
 //! `licence.download`, `licence.feedback`). When the server cannot be reached the clerk is
 //! told to go on with paper.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use yichuang_pki::card_read::{AuditEntryProof, CardReadProof};
 
+use crate::domain::access::Permission;
 use crate::domain::audit::AuditRecord;
+use crate::domain::catalog::Item;
+use crate::domain::intake::tx::Audit;
+use crate::domain::intake::{cases, AttachedLicence, Attachment};
 use crate::infra::credential::WorkstationCredential;
 use crate::infra::hall_api::HallApiError;
 use crate::infra::licence_api::{
-    FeedbackRequest, FileRequest, HolderKind, LicenceFile, LookupAnswer, LookupRequest,
+    FeedbackRequest, FileRequest, HolderKind, LicenceFile, LicenceStatus, LicenceView,
+    LookupAnswer, LookupRequest, TypeOutcome,
 };
-use crate::{ErrorCode, UserError};
+use crate::{labels, messages, ErrorCode, UserError};
 
 use super::Workstation;
 
-/// A lookup for the item at hand.
+/// Why the licences are asked for; both sides audit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum LicencePurpose {
+    /// In intake, for the materials of the case (needs `accept`).
+    Intake,
+    /// On the 证照查询 page, without a case (needs `query`).
+    Query,
+}
+
+impl LicencePurpose {
+    /// 受理 / 证照查询, as the audit on both sides records it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LicencePurpose::Intake => labels::licence::PURPOSE_INTAKE,
+            LicencePurpose::Query => labels::licence::PURPOSE_QUERY,
+        }
+    }
+
+    fn permission(self) -> Permission {
+        match self {
+            LicencePurpose::Intake => Permission::Accept,
+            LicencePurpose::Query => Permission::Query,
+        }
+    }
+}
+
+/// A lookup for the item at hand: the licence types its materials name (from the catalog,
+/// never from the caller).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
 pub struct LicenceQuery {
     /// The item's code.
     pub item: String,
-    /// 受理, 证照查询, …
-    pub purpose: String,
-    /// The licence type codes the item's materials name.
-    pub types: Vec<String>,
+    pub purpose: LicencePurpose,
     /// An organisation's 统一社会信用代码 when the applicant is one (its representative's card
     /// was read); `None`: the person on the card.
     pub organisation: Option<String>,
+}
+
+/// One licence type of the item: the library's answer and the materials it can replace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LicenceTypeResult {
+    pub type_code: String,
+    pub type_name: String,
+    /// The item's materials this licence type can replace.
+    pub material_ids: Vec<String>,
+    pub outcome: TypeOutcome,
+    /// 成功 / 无证件信息 / 失败:权限不足.
+    pub label: String,
+    pub licences: Vec<LicenceView>,
+}
+
+/// The licences of the holder for one item (L1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ItemLicences {
+    pub item: String,
+    pub item_name: String,
+    pub results: Vec<LicenceTypeResult>,
+    /// The library's time for the lookup.
+    pub elapsed_ms: u32,
 }
 
 /// Preview or download of one licence.
@@ -40,10 +93,26 @@ pub struct LicenceQuery {
 pub struct LicenceFileQuery {
     pub identifier: String,
     pub item: String,
-    pub purpose: String,
+    pub purpose: LicencePurpose,
     /// `true`: download (attachment); `false`: preview.
     pub download: bool,
     pub organisation: Option<String>,
+}
+
+/// A licence to receive in place of a material's paper (L2).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+pub struct LicenceAttachQuery {
+    pub item: String,
+    pub material_id: String,
+    pub identifier: String,
+    pub organisation: Option<String>,
+}
+
+/// The licence received: its file stored like any material file, and what the case keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LicenceAttached {
+    pub attachment: Attachment,
+    pub licence: AttachedLicence,
 }
 
 /// The proof of `entry` (a `card.read` of this workstation's chain) signed by `credential`:
@@ -82,10 +151,18 @@ fn licence_error(e: HallApiError) -> UserError {
     }
 }
 
+/// The server, the session's token, the holder and the card read with its proof, if any.
+type LicenceCall = (
+    crate::infra::hall_api::HallApi,
+    String,
+    (HolderKind, String),
+    Option<(AuditRecord, CardReadProof)>,
+);
+
 /// `(kind, number)` of the holder: the organisation when given (check character verified),
 /// else the person on the card.
 fn holder(
-    entry: &AuditRecord,
+    entry: Option<&AuditRecord>,
     organisation: Option<&str>,
 ) -> Result<(HolderKind, String), UserError> {
     match organisation.map(str::trim).filter(|o| !o.is_empty()) {
@@ -93,51 +170,81 @@ fn holder(
             .map(|c| (HolderKind::Organisation, c.to_string()))
             .map_err(|e| UserError::new(ErrorCode::LicenceInvalid, e.message())),
         None => entry
-            .subject
-            .clone()
+            .and_then(|e| e.subject.clone())
             .map(|s| (HolderKind::Person, s.trim().to_uppercase()))
             .ok_or_else(|| UserError::new(ErrorCode::LicenceNoCard, "card read without a number")),
     }
 }
 
 impl Workstation {
-    /// What every licence call needs: the server, the session's token, the credential and the
-    /// proof of the card read.
-    fn licence_call(
-        &self,
-    ) -> Result<
-        (
-            crate::infra::hall_api::HallApi,
-            String,
-            AuditRecord,
-            CardReadProof,
-        ),
-        UserError,
-    > {
-        let entry = self.reads.card_read_entry(self.now())?;
+    /// What every licence call needs: the server, the session's token, the holder and the
+    /// proof of the card read. A person is known only from the card read here (A6); for an
+    /// organisation (its code is no citizen's identity) the call goes out without a proof
+    /// when no card was read, and the server, which decides, refuses it and audits the try.
+    fn licence_call(&self, organisation: Option<&str>) -> Result<LicenceCall, UserError> {
+        let organisation = organisation.map(str::trim).filter(|o| !o.is_empty());
+        let entry = match self.reads.card_read_entry(self.now()) {
+            Ok(entry) => Some(entry),
+            Err(e) if organisation.is_none() => return Err(e),
+            Err(_) => None,
+        };
         let (api, token) = self.hall_api().ok_or_else(|| {
             UserError::new(
                 ErrorCode::LicenceUnreachable,
                 "no online session or no backend",
             )
         })?;
-        let proof = card_read_proof(api.credential(), &entry);
-        Ok((api, token, entry, proof))
+        let holder = holder(entry.as_ref(), organisation)?;
+        let proof = entry.map(|e| {
+            let p = card_read_proof(api.credential(), &e);
+            (e, p)
+        });
+        Ok((api, token, holder, proof))
     }
 
-    /// The licences of the holder whose card was read, per licence type of the item (L1).
-    pub fn licence_lookup(&self, q: &LicenceQuery) -> Result<LookupAnswer, UserError> {
-        let (api, token, entry, proof) = self.licence_call()?;
-        let (kind, number) = holder(&entry, q.organisation.as_deref())?;
+    /// The licence types `item`'s materials name, by type code, each with its materials.
+    fn item_types(
+        view: &crate::domain::intake::CatalogView,
+        item: &Item,
+        only: Option<&str>,
+    ) -> Vec<(String, String, Vec<String>)> {
+        let mut types: Vec<(String, String, Vec<String>)> = Vec::new();
+        for m in &item.materials {
+            if only.is_some_and(|id| id != m.id) {
+                continue;
+            }
+            let Some(name) = &m.licence_type else {
+                continue;
+            };
+            let Some(code) = view.catalog.licence_type_code(name) else {
+                continue;
+            };
+            match types.iter_mut().find(|(c, ..)| c == code) {
+                Some((_, _, ids)) => ids.push(m.id.clone()),
+                None => types.push((code.to_owned(), name.clone(), vec![m.id.clone()])),
+            }
+        }
+        types
+    }
+
+    /// The server's lookup for `types`, audited here as `licence.lookup`.
+    fn lookup_types(
+        &self,
+        item: &str,
+        purpose: LicencePurpose,
+        organisation: Option<&str>,
+        types: &[String],
+    ) -> Result<LookupAnswer, UserError> {
+        let (api, token, (kind, number), read) = self.licence_call(organisation)?;
         let answer = api.licence_lookup(
             &token,
             &LookupRequest {
-                item: &q.item,
-                purpose: &q.purpose,
+                item,
+                purpose: purpose.label(),
                 holder_kind: kind,
                 holder: &number,
-                types: &q.types,
-                proof: &proof,
+                types,
+                proof: read.as_ref().map(|(_, p)| p),
             },
         );
         let outcome = match &answer {
@@ -147,36 +254,176 @@ impl Workstation {
         self.audit(
             "licence.lookup",
             Some(number),
-            json!({"item": q.item, "purpose": q.purpose, "types": q.types,
-                   "card_read": entry.id, "outcome": outcome}),
+            json!({"item": item, "purpose": purpose.label(), "types": types,
+                   "card_read": read.as_ref().map(|(e, _)| &e.id), "outcome": outcome}),
         )?;
         answer.map_err(licence_error)
     }
 
+    /// The licences of the holder whose card was read, for the licence types of the item's
+    /// materials (L1): `accept` in intake, `query` on the 证照查询 page; an item of the
+    /// clerk's departments.
+    pub fn licence_lookup(&self, q: &LicenceQuery) -> Result<ItemLicences, UserError> {
+        let clerk = self.permit(q.purpose.permission(), Some("licence.lookup"), None)?;
+        let item = clerk.item(&q.item)?;
+        let types = Self::item_types(&clerk.view, item, None);
+        if types.is_empty() {
+            return Err(UserError::new(
+                ErrorCode::LicenceNotForItem,
+                format!("item {} names no known licence type", item.code),
+            ));
+        }
+        let codes: Vec<String> = types.iter().map(|(c, ..)| c.clone()).collect();
+        let answer = self.lookup_types(&item.code, q.purpose, q.organisation.as_deref(), &codes)?;
+        let elapsed_ms = answer
+            .results
+            .iter()
+            .map(|r| r.elapsed_ms)
+            .max()
+            .unwrap_or(0);
+        let results = types
+            .into_iter()
+            .map(|(code, name, material_ids)| {
+                let r = answer.results.iter().find(|r| r.type_code == code);
+                LicenceTypeResult {
+                    outcome: r.map_or(TypeOutcome::None, |r| r.outcome),
+                    label: r.map(|r| r.label.clone()).unwrap_or_default(),
+                    licences: r.map(|r| r.licences.clone()).unwrap_or_default(),
+                    type_code: code,
+                    type_name: name,
+                    material_ids,
+                }
+            })
+            .collect();
+        Ok(ItemLicences {
+            item: item.code.clone(),
+            item_name: item.name.clone(),
+            results,
+            elapsed_ms,
+        })
+    }
+
     /// A licence's file, to preview or download (audited on both sides).
     pub fn licence_file(&self, q: &LicenceFileQuery) -> Result<LicenceFile, UserError> {
-        let (api, token, entry, proof) = self.licence_call()?;
-        let (kind, number) = holder(&entry, q.organisation.as_deref())?;
+        let clerk = self.permit(q.purpose.permission(), Some("licence.file"), None)?;
+        clerk.item(&q.item)?;
+        let (api, token, (kind, number), read) = self.licence_call(q.organisation.as_deref())?;
         let disposition = if q.download { "download" } else { "preview" };
         let file = api.licence_file(
             &token,
             &FileRequest {
                 identifier: &q.identifier,
                 item: &q.item,
-                purpose: &q.purpose,
+                purpose: q.purpose.label(),
                 disposition,
                 holder_kind: kind,
                 holder: &number,
-                proof: &proof,
+                proof: read.as_ref().map(|(_, p)| p),
             },
         );
         self.audit(
             &format!("licence.{disposition}"),
             Some(number),
-            json!({"item": q.item, "purpose": q.purpose, "identifier": q.identifier,
-                   "card_read": entry.id, "outcome": file.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())}),
+            json!({"item": q.item, "purpose": q.purpose.label(), "identifier": q.identifier,
+                   "card_read": read.as_ref().map(|(e, _)| &e.id), "outcome": file.as_ref().map_or_else(|e| e.to_string(), |_| "ok".into())}),
         )?;
         file.map_err(licence_error)
+    }
+
+    /// Receives a valid electronic licence in place of a material's paper (L2, E3): the
+    /// material's licence type is asked for again, the licence must be among the answer and
+    /// valid (a revoked or expired one is refused with its reason), its file is fetched and
+    /// stored like any material file; the file, its licence and the audit entries
+    /// (`intake.attach`, `licence.attach`) are one transaction with the upload queued.
+    pub fn licence_attach(&self, q: &LicenceAttachQuery) -> Result<LicenceAttached, UserError> {
+        let clerk = self.permit(Permission::Accept, Some("licence.attach"), None)?;
+        let item = clerk.item(&q.item)?;
+        let Some((code, _, _)) = Self::item_types(&clerk.view, item, Some(&q.material_id))
+            .into_iter()
+            .next()
+        else {
+            return Err(UserError::new(
+                ErrorCode::LicenceNotForItem,
+                format!(
+                    "material {} of {} names no known licence type",
+                    q.material_id, item.code
+                ),
+            ));
+        };
+        let answer = self.lookup_types(
+            &item.code,
+            LicencePurpose::Intake,
+            q.organisation.as_deref(),
+            std::slice::from_ref(&code),
+        )?;
+        let identifier = q.identifier.trim().to_ascii_uppercase();
+        let licence: LicenceView = answer
+            .results
+            .iter()
+            .flat_map(|r| r.licences.iter())
+            .find(|l| l.identifier.eq_ignore_ascii_case(&identifier) && l.type_code == code)
+            .cloned()
+            .ok_or_else(|| {
+                UserError::new(
+                    ErrorCode::LicenceInvalid,
+                    format!("licence {identifier} not among the holder's {code}"),
+                )
+            })?;
+        if licence.status != LicenceStatus::Valid {
+            let message = messages::licence_not_valid(
+                &licence.status_label,
+                licence.revoked_reason.as_deref(),
+                licence.valid_until.as_deref(),
+            );
+            self.audit(
+                "licence.attach_refused",
+                None,
+                json!({"item": item.code, "material": q.material_id, "identifier": identifier,
+                       "status": licence.status}),
+            )?;
+            return Err(UserError::with_message(
+                ErrorCode::LicenceNotValid,
+                message,
+                format!("licence {identifier} is {:?}", licence.status),
+            ));
+        }
+        let file = self.licence_file(&LicenceFileQuery {
+            identifier: identifier.clone(),
+            item: item.code.clone(),
+            purpose: LicencePurpose::Intake,
+            download: true,
+            organisation: q.organisation.clone(),
+        })?;
+        let blobs = self.sync.blobs().ok_or_else(|| {
+            UserError::new(
+                ErrorCode::IntakeNoBlobStore,
+                "the blob store was not opened at start",
+            )
+        })?;
+        let name = format!("{}.{}", licence.type_name, licence.file_format);
+        let also = Audit::new(
+            "licence.attach",
+            None,
+            json!({"item": item.code, "material": q.material_id, "identifier": identifier,
+                   "type_code": code, "valid_until": licence.valid_until}),
+        );
+        let desk = clerk.desk.clone();
+        let now = self.now();
+        let attachment = self
+            .write(|s| cases::attach_with(s, &blobs, &desk, &name, &file.bytes, now, Some(also)))?;
+        Ok(LicenceAttached {
+            licence: AttachedLicence {
+                identifier: licence.identifier,
+                type_code: licence.type_code,
+                type_name: licence.type_name,
+                issuer_name: licence.issuer_name,
+                issued_on: licence.issued_on,
+                valid_until: licence.valid_until,
+                signature_check: licence.signature_check,
+                sha256: attachment.sha256.clone(),
+            },
+            attachment,
+        })
     }
 
     /// 反馈 on wrong licence data, kept on the server for the issuing department.

@@ -19,6 +19,7 @@ pub mod enroll;
 pub mod flow;
 pub mod intake;
 pub mod issuing;
+pub mod licence_files;
 pub mod licences;
 pub mod notices;
 pub mod reads;

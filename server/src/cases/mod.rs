@@ -294,6 +294,8 @@ pub struct CaseMaterial {
     pub received: String,
     pub pages: u32,
     pub files: u32,
+    /// The electronic licence received in place of paper (L2): its GB/T 36904 identifier.
+    pub licence: Option<String>,
 }
 
 /// One progress step.

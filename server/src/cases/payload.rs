@@ -83,6 +83,15 @@ pub struct MaterialPayload {
     pub pages: u32,
     #[serde(default)]
     pub files: Vec<serde_json::Value>,
+    /// The electronic licence received in place of paper (L2).
+    #[serde(default)]
+    pub licence: Option<LicencePayload>,
+}
+
+/// What the case keeps of an attached licence: its identifier (checked here).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LicencePayload {
+    pub identifier: String,
 }
 
 const STATES: [&str; 6] = [
@@ -159,6 +168,9 @@ pub fn check(r: &PushRecord, text: &str) -> Result<CasePayload, RecordProblem> {
             text_ok(&m.material_id, 64)
                 && text_ok(&m.name, 200)
                 && RECEIVED.contains(&m.received.as_str())
+                && m.licence
+                    .as_ref()
+                    .is_none_or(|l| yichuang_pki::ident::LicenceId::parse(&l.identifier).is_ok())
         })
         && parties
             .into_iter()

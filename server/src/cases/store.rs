@@ -232,8 +232,8 @@ pub async fn extract(
     }
     for m in &c.draft.materials {
         sqlx::query(
-            "INSERT INTO case_materials (case_id, material_id, name, required, received, pages, files) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, material_id) DO NOTHING",
+            "INSERT INTO case_materials (case_id, material_id, name, required, received, pages, files, licence) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, material_id) DO NOTHING",
         )
         .bind(&c.id)
         .bind(&m.material_id)
@@ -242,6 +242,12 @@ pub async fn extract(
         .bind(&m.received)
         .bind(i64::from(m.pages))
         .bind(m.files.len() as i64)
+        .bind(
+            m.licence
+                .as_ref()
+                .filter(|_| m.received == "electronic")
+                .map(|l| l.identifier.trim().to_ascii_uppercase()),
+        )
         .execute(&mut **tx)
         .await?;
     }
@@ -441,7 +447,7 @@ pub async fn detail(
 /// The materials checklist of a case.
 pub async fn materials(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<CaseMaterial>> {
     sqlx::query(
-        "SELECT material_id, name, required, received, pages, files FROM case_materials \
+        "SELECT material_id, name, required, received, pages, files, licence FROM case_materials \
          WHERE case_id = $1 ORDER BY material_id",
     )
     .bind(case_id)
@@ -456,6 +462,7 @@ pub async fn materials(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<CaseMa
             received: r.try_get(3)?,
             pages: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or_default(),
             files: u32::try_from(r.try_get::<i64, _>(5)?).unwrap_or_default(),
+            licence: r.try_get(6)?,
         })
     })
     .collect()

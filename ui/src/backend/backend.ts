@@ -20,6 +20,7 @@ import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
 import type { IssuingApi } from './issuing'
 import type { FlowApi } from './flow'
+import type { LicenceApi } from './licences'
 import type { MaintenanceApi } from './maintenance'
 import type { VisitApi } from './visit'
 
@@ -72,6 +73,8 @@ export interface Backend {
   issuing: IssuingApi
   /** The material flow: packages of the window's paper, the receiving end's sign-off (F3). */
   flow: FlowApi
+  /** Electronic licences: lookup after a card read, preview, download, 反馈, use in place of paper (L1, L2). */
+  licences: LicenceApi
   /** Signed updates from the hall server and the diagnostics bundle (issue 19). */
   maintenance: MaintenanceApi
   /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */

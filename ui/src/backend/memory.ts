@@ -19,6 +19,7 @@ import { MemoryCamera } from './memoryCamera'
 import { MemoryIntake } from './memoryIntake'
 import { MemoryIssuing } from './memoryIssuing'
 import { MemoryFlow } from './memoryFlow'
+import { MemoryLicences } from './memoryLicences'
 import { MemoryMaintenance } from './memoryMaintenance'
 import { pinRule } from '../clerk/pinRules'
 
@@ -96,6 +97,7 @@ export class MemoryBackend implements Backend {
   visit = new MemoryVisit()
   issuing = new MemoryIssuing()
   flow = new MemoryFlow()
+  licences = new MemoryLicences()
   maintenance = new MemoryMaintenance()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }

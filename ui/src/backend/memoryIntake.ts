@@ -56,7 +56,7 @@ export const sampleItems: Item[] = [
     ],
     materials: [
       { id: 'm1', name: '居民身份证', required: true, form: 'original', count: 1, review_points: ['在有效期内'], sample: null, licence_type: null, deferrable: false },
-      { id: 'm2', name: '居民户口簿', required: true, form: 'original', count: 1, review_points: [], sample: null, licence_type: null, deferrable: false },
+      { id: 'm2', name: '居民户口簿', required: true, form: 'original', count: 1, review_points: [], sample: null, licence_type: '居民户口簿电子证照', deferrable: false },
       { id: 'm3', name: '亲属关系证明', required: true, form: 'copy', count: 1, review_points: [], sample: null, licence_type: null, deferrable: true },
     ],
     fields: [{ id: 'purpose', label: '证明用途', type: 'select', options: ['入学', '其他'], required: true, max_len: 0, hint: '', default: '其他' }],
@@ -89,6 +89,8 @@ export const sampleLabels: IntakeLabels = {
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
   card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证', foreign_permanent_2023: '外国人永久居留身份证（2023版）' },
   sexes: { unknown: '未知', male: '男', female: '女', unspecified: '未说明' },
+  licence_statuses: { valid: '有效', revoked: '已吊销', expired: '已过期' },
+  feedback_categories: { wrong_data: '证照信息有误', missing: '应有证照未查到', outdated: '证照信息已过时', other: '其他问题' },
   permissions: {
     accept: '收件受理',
     query: '查询',
@@ -196,7 +198,7 @@ export class MemoryIntake implements IntakeApi {
     const s = i.situations.find((x) => x.id === sid)
     const materials: MaterialEntry[] = (s?.materials ?? []).map((id) => {
       const m = i.materials.find((x) => x.id === id)!
-      return { material_id: id, name: m.name, required: m.required, form: '原件', count: m.count, deferrable: m.deferrable ?? false, received: 'missing', pages: 0, files: [], note: '' }
+      return { material_id: id, name: m.name, required: m.required, form: '原件', count: m.count, deferrable: m.deferrable ?? false, received: 'missing', pages: 0, files: [], note: '', licence_type: m.licence_type, licence: null }
     })
     return ok({ ...draft, situation_id: sid, materials })
   }

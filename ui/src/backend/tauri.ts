@@ -108,6 +108,13 @@ export const tauriBackend: Backend = {
     handover: (input) => commands.issueHandover(input),
     photo: () => commands.issuePhoto(),
   },
+  licences: {
+    lookup: (query) => commands.licenceLookup(query),
+    preview: (query) => commands.licencePreview(query),
+    download: (query) => commands.licenceDownload(query),
+    feedback: (feedback) => commands.licenceFeedback(feedback),
+    attach: (query) => commands.licenceAttach(query),
+  },
   flow: {
     pending: () => commands.flowPending(),
     list: () => commands.flowList(),

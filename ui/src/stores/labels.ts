@@ -1,9 +1,9 @@
 // The clerk-facing names of intake's states, back-office progress, material flow, decisions, receipt forms, ID sources, lights,
-// card types, sexes and permissions,
+// card types, sexes, permissions, licence states and 反馈 categories,
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, FlowState, IdSource, IntakeLabels, Light, Permission, ReceivedAs, Sex } from '../bindings'
+import type { CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, FlowState, IdSource, IntakeLabels, LicenceStatus, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -30,10 +30,11 @@ export const useLabelsStore = defineStore('labels', () => {
   const cardKind = (k: CardKind) => labels.value?.card_kinds[k] ?? ''
   const sex = (s: Sex) => labels.value?.sexes[s] ?? ''
   const permission = (p: Permission) => labels.value?.permissions[p] ?? p
+  const licenceStatus = (s: LicenceStatus) => labels.value?.licence_statuses[s] ?? ''
   /** A table's values in the workstation's order, for a select. */
   function entries<K extends string>(table: (l: IntakeLabels) => Record<K, string>): [K, string][] {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, progress, flowState, decision, conclusion, received, idSource, light, cardKind, sex, permission, entries }
+  return { labels, load, state, progress, flowState, decision, conclusion, received, idSource, light, cardKind, sex, permission, licenceStatus, entries }
 })

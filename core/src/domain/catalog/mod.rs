@@ -51,6 +51,8 @@ struct CatalogHead {
     departments: Vec<Department>,
     templates: Vec<NoticeTemplate>,
     calendar: Calendar,
+    #[serde(default)]
+    licence_types: Vec<LicenceType>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, CatalogError> {
@@ -125,6 +127,7 @@ fn from_parts<'a>(
         items,
         templates: head.templates,
         calendar: head.calendar,
+        licence_types: head.licence_types,
     };
     validate(&catalog)?;
     Ok(catalog)
@@ -156,6 +159,18 @@ pub fn validate(c: &Catalog) -> Result<(), CatalogError> {
             return bad(format!("department {} listed twice", d.code));
         }
     }
+    let mut licence_names = HashSet::new();
+    for t in &c.licence_types {
+        if !yichuang_pki::ident::is_licence_type_code(&t.code) {
+            return bad(format!(
+                "licence type {} ({}): not a GB/T 36904 type code",
+                t.code, t.name
+            ));
+        }
+        if !licence_names.insert(t.name.as_str()) {
+            return bad(format!("licence type {} listed twice", t.name));
+        }
+    }
     let mut codes = HashSet::new();
     for item in &c.items {
         let at = format!("item {} ({})", item.code, item.name);
@@ -178,6 +193,14 @@ pub fn validate(c: &Catalog) -> Result<(), CatalogError> {
             }
             if m.count == 0 {
                 return bad(format!("{at}: material {} has count 0", m.id));
+            }
+            if let Some(t) = &m.licence_type {
+                if !c.licence_types.is_empty() && !licence_names.contains(t.as_str()) {
+                    return bad(format!(
+                        "{at}: material {} names licence type {t}, not in licence_types",
+                        m.id
+                    ));
+                }
             }
         }
         let mut fields = HashSet::new();

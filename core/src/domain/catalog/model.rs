@@ -17,6 +17,28 @@ pub struct Catalog {
     /// Notice wording per kind, optionally per department or item (most specific wins).
     pub templates: Vec<NoticeTemplate>,
     pub calendar: Calendar,
+    /// The 电子证照 types the materials name (`Material::licence_type`), with the GB/T 36904
+    /// type code the licence library files them under (L1).
+    #[serde(default)]
+    pub licence_types: Vec<LicenceType>,
+}
+
+/// A licence type of the licence catalog (证照目录): its GB/T 36904 type code (the issuing
+/// department's 统一社会信用代码 and a 3-digit number) and its name as the materials say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct LicenceType {
+    pub code: String,
+    pub name: String,
+}
+
+impl Catalog {
+    /// The type code of the licence type a material names.
+    pub fn licence_type_code(&self, name: &str) -> Option<&str> {
+        self.licence_types
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.code.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

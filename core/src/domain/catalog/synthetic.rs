@@ -222,6 +222,18 @@ const QUALIFIERS: &[&str] = &[
     "留学回国人员",
 ];
 
+/// The licence types the materials below name, with their GB/T 36904 type codes (the issuing
+/// department's code and a number; only 公安部's code is the real one, the rest are made up).
+const LICENCE_TYPES: &[(&str, &str)] = &[
+    ("11100000000013338W001", "居民身份证电子证照"),
+    ("11100000000013338W002", "居民户口簿电子证照"),
+    ("11100000000017654G001", "营业执照电子证照"),
+    ("11100000000019999K001", "不动产权证书电子证照"),
+    ("11100000000014320A001", "结婚证电子证照"),
+    ("11100000000012345D001", "出生医学证明电子证照"),
+    ("11100000000015555F001", "学历证书电子证照"),
+];
+
 /// (name, licence type that can replace it).
 const MATERIALS: &[(&str, Option<&str>)] = &[
     ("居民身份证", Some("居民身份证电子证照")),
@@ -318,6 +330,13 @@ pub fn catalog(seed: u64, n: usize) -> Catalog {
             })
             .collect(),
         items,
+        licence_types: LICENCE_TYPES
+            .iter()
+            .map(|(code, name)| LicenceType {
+                code: code.to_string(),
+                name: name.to_string(),
+            })
+            .collect(),
         templates: templates(),
         calendar: Calendar {
             holidays: [

@@ -3,6 +3,7 @@
 //! writes is one transaction with its audit entry and, once the case is decided, its outbox
 //! row (see [`super::tx`]).
 
+pub(crate) use super::ops::attach::attach_with;
 pub use super::ops::attach::{attach, MAX_ATTACHMENT_BYTES};
 pub use super::ops::change::{change, ChangeInput};
 pub use super::ops::conclude::{prepare_conclusion, record_conclusion, PreparedConclusion};

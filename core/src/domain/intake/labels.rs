@@ -5,6 +5,7 @@
 use super::{CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource, ReceivedAs};
 use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
+use crate::infra::licence_api::{FeedbackCategory, LicenceStatus};
 use serde::{Deserialize, Serialize};
 use yichuang_drivers::idcard::identity::{CardKind, Sex};
 
@@ -111,6 +112,27 @@ impl Label for CardKind {
 impl Label for Sex {
     fn label(self) -> &'static str {
         yichuang_drivers::idcard::labels::sex(self)
+    }
+}
+
+impl Label for LicenceStatus {
+    fn label(self) -> &'static str {
+        match self {
+            LicenceStatus::Valid => "有效",
+            LicenceStatus::Revoked => "已吊销",
+            LicenceStatus::Expired => "已过期",
+        }
+    }
+}
+
+impl Label for FeedbackCategory {
+    fn label(self) -> &'static str {
+        match self {
+            FeedbackCategory::WrongData => "证照信息有误",
+            FeedbackCategory::Missing => "应有证照未查到",
+            FeedbackCategory::Outdated => "证照信息已过时",
+            FeedbackCategory::Other => "其他问题",
+        }
     }
 }
 
@@ -255,6 +277,25 @@ table!(
     }
 );
 
+table!(
+    /// 电子证照状态 by `LicenceStatus` (L1).
+    LicenceStatusLabels {
+        valid: LicenceStatus::Valid,
+        revoked: LicenceStatus::Revoked,
+        expired: LicenceStatus::Expired,
+    }
+);
+
+table!(
+    /// 反馈类型 by `FeedbackCategory` (L1).
+    FeedbackCategoryLabels {
+        wrong_data: FeedbackCategory::WrongData,
+        missing: FeedbackCategory::Missing,
+        outdated: FeedbackCategory::Outdated,
+        other: FeedbackCategory::Other,
+    }
+);
+
 /// Every label table the intake pages show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct IntakeLabels {
@@ -269,6 +310,8 @@ pub struct IntakeLabels {
     pub card_kinds: CardKindLabels,
     pub sexes: SexLabels,
     pub permissions: PermissionLabels,
+    pub licence_statuses: LicenceStatusLabels,
+    pub feedback_categories: FeedbackCategoryLabels,
 }
 
 impl IntakeLabels {
@@ -285,6 +328,8 @@ impl IntakeLabels {
             card_kinds: CardKindLabels::build(),
             sexes: SexLabels::build(),
             permissions: PermissionLabels::build(),
+            licence_statuses: LicenceStatusLabels::build(),
+            feedback_categories: FeedbackCategoryLabels::build(),
         }
     }
 }
@@ -413,6 +458,8 @@ mod tests {
             CardKindLabels::keys(),
             SexLabels::keys(),
             PermissionLabels::keys(),
+            LicenceStatusLabels::keys(),
+            FeedbackCategoryLabels::keys(),
         ] {
             for (field, value) in keys {
                 assert_eq!(value, serde_json::Value::from(field));

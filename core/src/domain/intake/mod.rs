@@ -24,7 +24,7 @@ mod ops;
 mod rules;
 #[cfg(test)]
 pub(crate) mod testkit;
-mod tx;
+pub(crate) mod tx;
 pub mod walk;
 mod wording;
 
@@ -34,8 +34,8 @@ pub use error::{
 };
 pub use labels::IntakeLabels;
 pub use model::{
-    Answer, Attachment, Case, CaseChange, CaseDraft, CaseProgress, CaseState, Conclusion,
-    ConclusionInput, ConclusionResult, Decision, DecisionInput, DecisionKind, IdSource,
+    Answer, AttachedLicence, Attachment, Case, CaseChange, CaseDraft, CaseProgress, CaseState,
+    Conclusion, ConclusionInput, ConclusionResult, Decision, DecisionInput, DecisionKind, IdSource,
     MaterialEntry, Party, PrintedNotice, ReceivedAs,
 };
 pub use rules::decision::{

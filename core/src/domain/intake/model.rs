@@ -193,6 +193,30 @@ pub struct MaterialEntry {
     pub pages: u32,
     pub files: Vec<Attachment>,
     pub note: String,
+    /// The 电子证照 type that can replace the paper (the catalog's name), if any (E3).
+    #[serde(default)]
+    pub licence_type: Option<String>,
+    /// The electronic licence received instead of paper (L2): its file is in `files`.
+    #[serde(default)]
+    pub licence: Option<AttachedLicence>,
+}
+
+/// An electronic licence taken from the licence library in place of paper (L2): valid when it
+/// was attached, its file stored like any material file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct AttachedLicence {
+    /// GB/T 36904 identifier (证照标识).
+    pub identifier: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub issuer_name: String,
+    pub issued_on: String,
+    /// `None`: 长期.
+    pub valid_until: Option<String>,
+    /// The issuer's signature as the library checked it at import: `verified` or `unchecked`.
+    pub signature_check: String,
+    /// The attachment holding the licence file (its SHA-256).
+    pub sha256: String,
 }
 
 impl MaterialEntry {

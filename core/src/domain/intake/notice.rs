@@ -49,14 +49,17 @@ fn date_str_cn(s: &str) -> String {
 /// The material lines of the notice: received ones for an acceptance, missing ones for a
 /// supplement or 容缺.
 fn material_lines(case: &Case, d: &Decision) -> Vec<String> {
-    let line = |i: usize, m: &MaterialEntry| {
-        wording::material_line(
+    let line = |i: usize, m: &MaterialEntry| match &m.licence {
+        Some(l) if m.received == ReceivedAs::Electronic => {
+            wording::licence_material_line(i + 1, &m.name, &l.type_name, &l.identifier)
+        }
+        _ => wording::material_line(
             i + 1,
             &m.name,
             &m.form,
             m.count.max(1),
             (m.pages > 0).then_some(m.pages),
-        )
+        ),
     };
     match d.kind {
         DecisionKind::Accept => case

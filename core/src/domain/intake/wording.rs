@@ -26,6 +26,16 @@ pub(crate) fn material_line(
     s
 }
 
+/// A material received as an electronic licence (L2): the licence named by its identifier.
+pub(crate) fn licence_material_line(
+    n: usize,
+    name: &str,
+    type_name: &str,
+    identifier: &str,
+) -> String {
+    format!("{n}. {name}（电子证照：{type_name}，证照标识 {identifier}）")
+}
+
 /// The salutation when the applicant has no name.
 pub(crate) const APPLICANT: &str = "申请人";
 

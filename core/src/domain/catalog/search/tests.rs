@@ -38,6 +38,7 @@ fn catalog() -> Catalog {
                 short_name: "人社".into(),
             },
         ],
+        licence_types: vec![],
         items: vec![
             item("1", "户籍证明", "gaj", &["户口证明"]),
             item("2", "亲属关系证明", "gaj", &[]),

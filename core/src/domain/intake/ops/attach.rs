@@ -54,6 +54,20 @@ pub fn attach(
     bytes: &[u8],
     at_ms: i64,
 ) -> Result<Attachment, IntakeError> {
+    attach_with(store, blobs, desk, name, bytes, at_ms, None)
+}
+
+/// [`attach`] with one more audit entry in the same transaction: the electronic licence
+/// (`licence.attach`, L2) whose file this is.
+pub(crate) fn attach_with(
+    store: &mut Store,
+    blobs: &crate::infra::blobs::BlobStore,
+    desk: &Desk,
+    name: &str,
+    bytes: &[u8],
+    at_ms: i64,
+    also: Option<Audit>,
+) -> Result<Attachment, IntakeError> {
     if bytes.is_empty() {
         return Err(IntakeError::Attachment(AttachmentProblem::Empty));
     }
@@ -86,7 +100,7 @@ pub fn attach(
     transact(store, &desk.clerk_id, at_ms, |_| {
         Ok(Effects {
             value: (),
-            audit: vec![audit],
+            audit: std::iter::once(audit).chain(also).collect(),
             outbox: Outbox::Blob(blob),
         })
     })?;

@@ -160,6 +160,59 @@ mod tests {
     }
 
     #[test]
+    fn l2_a_licence_received_instead_of_paper_is_named_on_the_notice_and_dropped_for_paper() {
+        let v = view();
+        let (_d, mut s) = store();
+        card_read(&mut s, ID, NOW - 60_000);
+        let mut d = walk_in(&v);
+        let hukou = d
+            .materials
+            .iter_mut()
+            .find(|m| m.name.contains("户口簿"))
+            .unwrap();
+        assert_eq!(hukou.licence_type.as_deref(), Some("居民户口簿电子证照"));
+        let id = "1.2.156.3005.2.11100000000013338W002.11441500MB2C12345T.2019000123.001.X";
+        hukou.received = ReceivedAs::Electronic;
+        hukou.files = vec![Attachment {
+            sha256: "ab".repeat(32),
+            name: "居民户口簿电子证照.pdf".into(),
+            size: 2048,
+            pages: 1,
+            mime: "application/pdf".into(),
+        }];
+        hukou.licence = Some(AttachedLicence {
+            identifier: id.into(),
+            type_code: "11100000000013338W002".into(),
+            type_name: "居民户口簿电子证照".into(),
+            issuer_name: "某市公安局".into(),
+            issued_on: "2019-05-01".into(),
+            valid_until: None,
+            signature_check: "verified".into(),
+            sha256: "ab".repeat(32),
+        });
+        let text = |p: &crate::domain::document::DocumentPreview| {
+            p.lines.iter().map(|l| l.text.as_str()).collect::<String>()
+        };
+        let shown = cases::preview_notice(&mut s, &v, &desk(), d.clone(), &accept(), NOW).unwrap();
+        assert!(
+            text(&shown).contains(&format!("电子证照：居民户口簿电子证照，证照标识 {id}")),
+            "{}",
+            text(&shown)
+        );
+        // The clerk takes the paper after all: the licence is not kept, nor named.
+        let hukou = d
+            .materials
+            .iter_mut()
+            .find(|m| m.licence.is_some())
+            .unwrap();
+        hukou.received = ReceivedAs::Paper;
+        let refreshed = cases::refresh(&v, d.clone()).unwrap();
+        assert!(refreshed.materials.iter().all(|m| m.licence.is_none()));
+        let shown = cases::preview_notice(&mut s, &v, &desk(), d, &accept(), NOW).unwrap();
+        assert!(!text(&shown).contains("证照标识"));
+    }
+
+    #[test]
     fn e6_refused_print_leaves_no_draft() {
         let v = view();
         let (_d, mut s) = store();

@@ -3,7 +3,9 @@
 
 use crate::domain::catalog::{Item, Next, Situation};
 use crate::domain::intake::context::CatalogView;
-use crate::domain::intake::model::{Answer, CaseDraft, MaterialEntry, Party, ReceivedAs};
+use crate::domain::intake::model::{
+    Answer, AttachedLicence, CaseDraft, MaterialEntry, Party, ReceivedAs,
+};
 use crate::domain::intake::IntakeError;
 
 /// The situation the answers lead to, walking the item's question tree. `Ok(None)` when the
@@ -77,6 +79,8 @@ pub fn checklist(item: &Item, situation: &Situation) -> Vec<MaterialEntry> {
             pages: 0,
             files: vec![],
             note: String::new(),
+            licence_type: m.licence_type.clone(),
+            licence: None,
         })
         .collect()
 }
@@ -126,6 +130,21 @@ pub fn refresh(view: &CatalogView, mut draft: CaseDraft) -> Result<CaseDraft, In
             })
             .collect();
         draft.situation_id = new_id;
+    }
+    for m in &mut draft.materials {
+        // The catalog's licence type (a draft saved before it was kept has none), and a
+        // licence only while the material is received electronically with its file.
+        m.licence_type = item
+            .materials
+            .iter()
+            .find(|x| x.id == m.material_id)
+            .and_then(|x| x.licence_type.clone());
+        let keeps = |l: &AttachedLicence| {
+            m.received == ReceivedAs::Electronic && m.files.iter().any(|f| f.sha256 == l.sha256)
+        };
+        if m.licence.as_ref().is_some_and(|l| !keeps(l)) {
+            m.licence = None;
+        }
     }
     Ok(draft)
 }
