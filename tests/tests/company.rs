@@ -5,7 +5,7 @@
 //! its legal representative; the history lists the case by the company's name.
 //! Run by `make e2e`.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use fantoccini::Locator;
 use std::time::Duration;
 use yichuang_e2e::clerk::{pick, print_and_decide, Hands};
@@ -28,12 +28,7 @@ async fn e2_company_applicant_accepted_with_its_legal_representative() -> Result
             // The legal representative puts the card down; the item has a single situation.
             app.sim("card place resident")?;
             pick(&mut h, "预包装食品备案", "SC-XK-0102").await?;
-            wait_text(
-                client,
-                "[data-testid=material-row]",
-                Duration::from_secs(3),
-            )
-            .await?;
+            wait_text(client, "[data-testid=material-row]", Duration::from_secs(3)).await?;
 
             // 申请人类型: 法人或其他组织; the company's fields appear, the focus in the first.
             h.click("[data-testid=applicant-kind-organisation]").await?;
@@ -67,6 +62,9 @@ async fn e2_company_applicant_accepted_with_its_legal_representative() -> Result
                 said.contains("统一社会信用代码") && said.contains("校验位"),
                 "the refusal under the field: {said:?}"
             );
+            settled(client).await?;
+            app.display
+                .screenshot(&artifacts_dir("e2e").join("e2-company-applicant-uscc-refused.png"))?;
             h.type_in("[data-testid=org-uscc]", USCC).await?;
             until(
                 Duration::from_secs(3),
@@ -104,9 +102,8 @@ async fn e2_company_applicant_accepted_with_its_legal_representative() -> Result
 
             // The form as the clerk sees it (1366×768), for a person to look at.
             settled(client).await?;
-            app.display.screenshot(
-                &artifacts_dir("e2e").join("e2-company-applicant-form.png"),
-            )?;
+            app.display
+                .screenshot(&artifacts_dir("e2e").join("e2-company-applicant-form.png"))?;
 
             h.click("[data-testid=receive-all]").await?;
             let done = print_and_decide(&mut h).await?;
@@ -114,12 +111,8 @@ async fn e2_company_applicant_accepted_with_its_legal_representative() -> Result
 
             // The history lists the case by the company's name.
             h.click("[data-menu=history]").await?;
-            let rows = wait_text(
-                client,
-                "[data-testid=history-row]",
-                Duration::from_secs(5),
-            )
-            .await?;
+            let rows =
+                wait_text(client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
             ensure!(rows.contains(COMPANY), "history row: {rows:?}");
             Ok(())
         })
