@@ -275,6 +275,18 @@ mod tests {
         cases::record_notice_print(&mut s, &desk(), &p, "j", NOW).unwrap();
         let c = cases::decide(&mut s, &v, &desk(), &p.case_id, &accept(), NOW).unwrap();
         assert_eq!(c.notices[0].paragraphs[1], paragraphs[1]);
+        // The withdrawal request its legal representative would sign names it too.
+        let (_, form) = cases::prepare_withdraw_form(&mut s, &desk(), &c.id, NOW).unwrap();
+        let form = format!("{:?}", form.blocks);
+        assert!(form.contains(&paragraphs[1]), "{form}");
+        // So does the decision of the 即办件 given at the counter (E11).
+        let done = ConclusionInput {
+            result: ConclusionResult::Approved,
+            reason: String::new(),
+        };
+        let k = cases::prepare_conclusion(&mut s, &v, &desk(), &c.id, &done, NOW).unwrap();
+        assert_eq!(k.conclusion.paragraphs[0], format!("{COMPANY}："));
+        assert_eq!(k.conclusion.paragraphs[1], paragraphs[1]);
         let person = cases::prepare_notice(&mut s, &v, &desk(), walk_in(&v), &accept(), NOW)
             .unwrap()
             .notice
