@@ -2,7 +2,8 @@
 //! 法人或其他组织, types its name and 统一社会信用代码 (a wrong check character refused under
 //! the field, in Chinese, as it is typed), its legal representative comes from the ID card on
 //! the simulated reader, and the accepted case's printed notice names the company, its code and
-//! its legal representative; the history lists the case by the company's name.
+//! its legal representative; the history lists the case by the company's name, and the hall
+//! server's record holds it under the company with its legal representative masked.
 //! Run by `make e2e`.
 
 use anyhow::{ensure, Result};
@@ -114,6 +115,43 @@ async fn e2_company_applicant_accepted_with_its_legal_representative() -> Result
             let rows =
                 wait_text(client, "[data-testid=history-row]", Duration::from_secs(5)).await?;
             ensure!(rows.contains(COMPANY), "history row: {rows:?}");
+
+            // The hall server holds the case under the company, its code and its legal
+            // representative masked (never the ID number in clear). 数据同步 → 立即同步 pushes
+            // it now rather than at the next cycle.
+            h.click("[data-menu=sync]").await?;
+            h.click("[data-testid=sync-now]").await?;
+            let db = app.server()?.data_dir().join("server.db");
+            let shown = std::cell::RefCell::new(String::new());
+            let shown = &shown;
+            until(
+                Duration::from_secs(30),
+                "the company case synced to the hall server",
+                || {
+                    let db = db.clone();
+                    async move {
+                        let conn = rusqlite::Connection::open(&db)?;
+                        let row: Option<String> = conn
+                            .query_row(
+                                "SELECT applicant_masked FROM cases WHERE applicant_masked LIKE ?1",
+                                [format!("{COMPANY}%")],
+                                |r| r.get(0),
+                            )
+                            .ok();
+                        let found = row.is_some();
+                        *shown.borrow_mut() = row.unwrap_or_default();
+                        Ok(found)
+                    }
+                },
+            )
+            .await?;
+            let shown = shown.borrow().clone();
+            ensure!(
+                shown.contains(USCC)
+                    && shown.contains("法定代表人")
+                    && !shown.contains(&resident.id_number),
+                "the hall's record: {shown:?}"
+            );
             Ok(())
         })
         .await;
