@@ -67,6 +67,7 @@ const COMMANDS: &[&str] = &[
     "diagnostics_bundle",
     "intake_labels",
     "intake_current_question",
+    "intake_check_uscc",
     "camera_preview",
     "camera_scan",
     "scan_code",

@@ -472,12 +472,15 @@ fn field_problem(p: &FieldProblem) -> String {
     }
 }
 
-fn party_problem(p: PartyProblem) -> &'static str {
+fn party_problem(p: PartyProblem) -> String {
     match p {
-        PartyProblem::Missing => "请读取身份证或填写姓名和证件号码。",
-        PartyProblem::NameEmpty => "姓名不能为空。",
-        PartyProblem::BadIdNumber => "证件号码不是有效的18位公民身份号码。",
-        PartyProblem::BadPhone => "联系电话格式不正确。",
+        PartyProblem::Missing => "请读取身份证或填写姓名和证件号码。".into(),
+        PartyProblem::NameEmpty => "姓名不能为空。".into(),
+        PartyProblem::BadIdNumber => "证件号码不是有效的18位公民身份号码。".into(),
+        PartyProblem::BadPhone => "联系电话格式不正确。".into(),
+        PartyProblem::OrganisationNameEmpty => "单位名称不能为空。".into(),
+        PartyProblem::UsccMissing => "请填写统一社会信用代码（18位）。".into(),
+        PartyProblem::BadUscc(e) => format!("{}。", e.message()),
     }
 }
 

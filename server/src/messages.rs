@@ -258,6 +258,12 @@ pub fn rating_reason_label(reason: crate::queue::visits::RatingReason) -> &'stat
 }
 
 /// 「审批中」…: a case's progress as the back office reports it (issue 18).
+/// An organisation applying, as the hall's case record lists it (E2, issue 20):
+/// 「某某有限公司（91350100M000100Y43，法定代表人 张* 4415**********123X）」.
+pub fn organisation_applicant(name: &str, uscc: &str, legal_representative: &str) -> String {
+    format!("{name}（{uscc}，法定代表人 {legal_representative}）")
+}
+
 pub fn progress_label(p: crate::cases::Progress) -> &'static str {
     use crate::cases::Progress as P;
     match p {

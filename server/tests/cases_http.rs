@@ -197,6 +197,65 @@ async fn i1_pushed_cases_are_the_halls_record_found_by_number_id_or_name_and_a_c
     }
 }
 
+async fn company_scenario(server: &Running) {
+    let hall = random_hall();
+    let w3 = Ws::enroll(server, &hall, 3).await;
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..10];
+    let (no_a, no_b) = (format!("C{tag}"), format!("D{tag}"));
+    let (a, b, person) = (new_id(), new_id(), new_id());
+    let company = |id: &str, no: &str, uscc: &str| {
+        let mut c = case(id, no, "accepted", "张三", ID, "汕尾市公安局");
+        c["draft"]["organisation"] = json!({ "name": "汕尾市红海湾贸易有限公司", "uscc": uscc });
+        c
+    };
+    let push = json!({ "records": [
+        // Typed in lower case: the check character still verifies.
+        record(&a, company(&a, &no_a, "91350100m000100y43")),
+        record(&b, company(&b, &no_b, "91350100M000100Y44")),
+        // A person's case as pushed before organisations could apply: no organisation key.
+        record(&person, case(&person, &format!("P{tag}"), "accepted", "王五", ID, "汕尾市公安局")),
+    ]});
+    let (status, acks) = w3.post_json("/api/v1/sync/push", &push).await;
+    assert_eq!(status, 200, "{acks}");
+    assert_eq!(
+        outcomes(&acks),
+        vec![
+            ("accepted".to_owned(), None),
+            ("rejected".to_owned(), Some("invalid_case".to_owned())),
+            ("accepted".to_owned(), None),
+        ]
+    );
+    // The record names the organisation and its code; its legal representative stays masked
+    // and is found by the ID number like any applicant.
+    let query = clerk(server, &w3, &["query"], "综合窗口", "综合受理").await;
+    let (_, list) = w3
+        .get_with_session(&format!("/api/v1/cases?case_no={no_a}"), &query)
+        .await;
+    assert_eq!(
+        list[0]["applicant"],
+        "汕尾市红海湾贸易有限公司（91350100M000100Y43，法定代表人 张* 4415**********123X）"
+    );
+    let clear = count(
+        server,
+        "SELECT count(*) FROM cases WHERE applicant_masked LIKE '%' || $1 || '%'",
+        ID,
+    )
+    .await;
+    assert_eq!(clear, 0);
+    let (status, by_id) = found(&w3, &query, &format!("id_number={ID}")).await;
+    assert_eq!((status, by_id.len()), (200, 2));
+}
+
+#[tokio::test]
+async fn e2_company_applicant_case_kept_with_a_valid_uscc_and_refused_with_a_wrong_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for config in databases(dir.path()) {
+        let server = Running::start(config).await;
+        company_scenario(&server).await;
+        server.stop().await;
+    }
+}
+
 async fn report(server: &Running, token: Option<&str>, no: &str, body: Value) -> (u16, Value) {
     let mut req = common::client()
         .post(server.url(&format!("/api/v1/backoffice/cases/{no}/progress")))

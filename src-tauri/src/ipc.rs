@@ -98,6 +98,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::maintenance::diagnostics_bundle,
             crate::labels::intake_labels,
             crate::labels::intake_current_question,
+            crate::labels::intake_check_uscc,
             crate::camera::camera_preview,
             crate::camera::camera_scan,
             crate::camera::scan_code,

@@ -153,6 +153,11 @@ export const commands = {
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
 	intakeCurrentQuestion: (item: Item, answers: Answer[]) => __TAURI_INVOKE<Question | null>("intake_current_question", { item, answers }),
+	/**
+	 *  A 统一社会信用代码 as the clerk types it (E2): the code as the standard writes it, or why it
+	 *  is not one, in the sentence the form shows under the field.
+	 */
+	intakeCheckUscc: (code: string) => typedError<string, UserError>(__TAURI_INVOKE("intake_check_uscc", { code })),
 	/**  Starts (`on`) or stops the live preview. */
 	cameraPreview: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_preview", { on })),
 	/**
@@ -260,6 +265,12 @@ export type AppInfo = {
 	 *  opened: the UI shows it and offers no login.
 	 */
 	startup_error: UserError | null,
+};
+
+/**  申请人类型 by `ApplicantKind` (seed 003 §3.3.2 申请对象). */
+export type ApplicantKindLabels = {
+	person: string,
+	organisation: string,
 };
 
 /**
@@ -415,7 +426,14 @@ export type CaseDraft = {
 	answers: Answer[],
 	/**  The situation the answers lead to; `None` while the Q&A is not finished. */
 	situation_id: string | null,
+	/**  The applicant; for an organisation, its legal representative (法定代表人). */
 	applicant: Party,
+	/**
+	 *  The organisation applying, `None` for a person. Absent from drafts and cases stored
+	 *  before organisations could apply, and left out of a person's JSON, so their stored
+	 *  text, their notices' hashes and the server's reading of them are unchanged.
+	 */
+	organisation?: Organisation | null,
 	agent: Party | null,
 	pickup: Party | null,
 	form: { [key in string]: string },
@@ -1088,6 +1106,8 @@ export type IntakeLabels = {
 	conclusion_results: ConclusionResultLabels,
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,
+	applicant_kinds: ApplicantKindLabels,
+	organisation_fields: OrganisationFieldLabels,
 	lights: LightLabels,
 	card_kinds: CardKindLabels,
 	sexes: SexLabels,
@@ -1480,6 +1500,36 @@ export type Nation = {
 
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
+
+/**
+ *  An organisation applying (企业、法人或其他组织; seed 000 §1.3.1, seed 003 §3.3.2). The person
+ *  standing for it is the draft's `applicant`: its legal representative (法定代表人), read by
+ *  card or typed like any party (A6); whoever handles the case for it (经办人) is the agent.
+ *  A 统一社会信用代码 is not personal data: it is stored and synced as it is.
+ */
+export type Organisation = {
+	/**  单位名称. */
+	name: string,
+	/**
+	 *  统一社会信用代码 (GB 32100, 18 characters, check character verified before a decision),
+	 *  upper case once checked.
+	 */
+	uscc: string,
+};
+
+/**  The names of the applicant form's organisation fields (E2). */
+export type OrganisationFieldLabels = {
+	/**  申请人类型. */
+	kind: string,
+	/**  单位名称. */
+	name: string,
+	/**  统一社会信用代码. */
+	uscc: string,
+	/**  法定代表人: the applicant party of an organisation. */
+	legal_representative: string,
+	/**  经办人: the agent party of an organisation. */
+	handler: string,
+};
 
 /**  One captured page, as the window lists it. */
 export type PageInfo = {

@@ -118,6 +118,60 @@ describe('party forms', () => {
     expect(intake.draft?.applicant.phone).toBe('13800138000')
     expect(w.find('[data-testid="applicant-id"]').attributes('readonly')).toBeDefined()
   })
+
+  it('e2 takes a company applicant: name, a USCC checked as typed, its legal representative from the card', async () => {
+    const { w, backend, intake } = await part(PartyForms, { answer: true })
+    const checked = vi.spyOn(backend.intake, 'checkUscc')
+    // The choice and its names come from the workstation's tables.
+    expect(w.find('[data-testid="applicant-kind"]').text()).toContain('申请人类型')
+    expect(w.find('[data-testid="party-organisation"]').exists()).toBe(false)
+    await w.find('[data-testid="applicant-kind-organisation"]').setValue(true)
+    await flushPromises()
+    expect(intake.draft?.organisation).toEqual({ name: '', uscc: '' })
+    expect(document.activeElement).toBe(w.find('[data-testid="org-name"]').element)
+    expect(w.find('[data-testid="party-organisation"]').text()).toContain('统一社会信用代码')
+    expect(w.find('h3').text()).toContain('法定代表人')
+    expect(w.find('[data-testid="has-agent"]').element.parentElement?.textContent).toContain('经办人')
+    expect(intake.step).toBe('applicant')
+
+    await w.find('[data-testid="org-name"]').setValue('汕尾市红海湾贸易有限公司')
+    const uscc = w.find('[data-testid="org-uscc"]')
+    // Not checked while fewer than 18 characters are typed.
+    await uscc.setValue('91350100M000100Y4')
+    await flushPromises()
+    expect(checked).not.toHaveBeenCalled()
+    expect(w.find('[data-testid="org-uscc-error"]').exists()).toBe(false)
+    // A wrong check character: the workstation's sentence under the field.
+    await uscc.setValue('91350100M000100Y44')
+    await flushPromises()
+    expect(w.find('[data-testid="org-uscc-error"]').text()).toBe(backend.intake.usccRefusal)
+    expect(uscc.attributes('aria-invalid')).toBe('true')
+    // Leaving a short code says so too.
+    await uscc.setValue('9135')
+    await uscc.trigger('blur')
+    await flushPromises()
+    expect(w.find('[data-testid="org-uscc-error"]').exists()).toBe(true)
+    // Typed in lower case: taken, and kept as the standard writes it.
+    await uscc.setValue('91350100m000100y43')
+    await flushPromises()
+    expect(w.find('[data-testid="org-uscc-error"]').exists()).toBe(false)
+    expect(intake.draft?.organisation?.uscc).toBe('91350100M000100Y43')
+
+    // The legal representative from the card, as any applicant.
+    backend.intake.card = { name: '张伟', id_number: '110101198503120035', id_source: 'card', sex: '男', nation: '汉', birth: '1985-03-12', address: '', phone: '' }
+    await w.find('[data-testid="card-applicant"]').trigger('click')
+    await flushPromises()
+    expect(intake.draft?.applicant.name).toBe('张伟')
+    expect(w.find('[data-testid="applicant-source"]').text()).toBe('读卡')
+    expect(intake.step).toBe('materials')
+
+    // Back to a person: no organisation, no message.
+    await w.find('[data-testid="applicant-kind-person"]').setValue(true)
+    await flushPromises()
+    expect(intake.draft?.organisation).toBeNull()
+    expect(w.find('[data-testid="party-organisation"]').exists()).toBe(false)
+    expect(w.find('h3').text()).toContain('申请人')
+  })
 })
 
 describe('item form', () => {

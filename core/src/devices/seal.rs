@@ -206,6 +206,15 @@ impl SealService {
     }
 
     /// Whether `key` is the configured seal key (any key when none is configured).
+    /// The seal key named in `devices.seal.key`, when a seal is configured: the login list
+    /// leaves it out (the department's seal UKey stamps; no clerk logs in with it).
+    pub fn configured_key(&self) -> Option<&str> {
+        if self.config.driver == DeviceDriver::None {
+            return None;
+        }
+        self.config.key.as_deref().map(str::trim).filter(|k| !k.is_empty())
+    }
+
     fn is_seal_key(&self, key: &KeyInfo) -> bool {
         self.config
             .key

@@ -513,6 +513,46 @@ mod tests {
     }
 
     #[test]
+    fn l1_a_company_applicants_uscc_is_the_licence_holder() {
+        use crate::domain::intake::testkit::{company, view, walk_in, ID, USCC};
+        let entry = AuditRecord {
+            id: "e1".into(),
+            at: 1_000,
+            actor: Some("c001".into()),
+            action: "card.read".into(),
+            subject: Some(ID.into()),
+            detail: json!({}),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let v = view();
+        // The organisation's code (as the draft keeps it, even typed in lower case) asks for
+        // the organisation's licences; its legal representative's card read proves the visit.
+        let mut d = company(&v);
+        d.organisation.as_mut().unwrap().uscc = USCC.to_lowercase();
+        let q = LicenceQuery {
+            item: d.item_code.clone(),
+            purpose: LicencePurpose::Intake,
+            organisation: d.organisation_uscc(),
+        };
+        assert_eq!(
+            holder(Some(&entry), q.organisation.as_deref()).unwrap(),
+            (HolderKind::Organisation, USCC.to_string())
+        );
+        // A person: the one on the card.
+        assert_eq!(walk_in(&v).organisation_uscc(), None);
+        assert_eq!(
+            holder(Some(&entry), None).unwrap(),
+            (HolderKind::Person, ID.to_string())
+        );
+        // A code whose check character does not verify never reaches the library.
+        d.organisation.as_mut().unwrap().uscc = "91350100M000100Y44".into();
+        assert_eq!(d.organisation_uscc(), None);
+        let e = holder(Some(&entry), Some("91350100M000100Y44")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::LicenceInvalid);
+    }
+
+    #[test]
     fn l1_an_unreachable_library_tells_the_clerk_to_go_on_with_paper() {
         let e = licence_error(HallApiError::Unreachable("connect refused".into()));
         assert_eq!(e.code, ErrorCode::LicenceUnreachable);

@@ -36,7 +36,12 @@ impl Workstation {
 
     /// The UKeys plugged in, with PIN state and certificates (login view).
     pub fn login_keys(&self) -> Result<Vec<LoginKey>, UserError> {
-        self.devices.ukey()?.login_keys(self.now() / 1000)
+        let mut keys = self.devices.ukey()?.login_keys(self.now() / 1000)?;
+        let seal = self.devices.seal(&self.config.devices.seal);
+        if let Some(seal_key) = seal.configured_key() {
+            keys.retain(|k| k.id != seal_key && k.label != seal_key);
+        }
+        Ok(keys)
     }
 
     /// The desk's UKey libraries and whether each loaded (A2).

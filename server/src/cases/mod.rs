@@ -277,7 +277,8 @@ pub struct CaseSummary {
     pub progress: Progress,
     pub progress_label: String,
     pub clerk_id: String,
-    /// 「张*  4415**********123X」
+    /// 「张*  4415**********123X」; an organisation by its name and 统一社会信用代码 with its
+    /// legal representative masked.
     pub applicant: String,
     pub decided_at: Option<i64>,
     /// yyyy-mm-dd: the promised completion (or supplement) date.

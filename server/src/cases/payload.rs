@@ -61,11 +61,23 @@ impl ConclusionPayload {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DraftPayload {
+    /// The applicant; for an organisation, its legal representative.
     pub applicant: PartyPayload,
+    /// An organisation applying (E2, issue 20): absent from a person's case and from cases
+    /// pushed before organisations could apply.
+    #[serde(default)]
+    pub organisation: Option<OrganisationPayload>,
     pub agent: Option<PartyPayload>,
     pub pickup: Option<PartyPayload>,
     #[serde(default)]
     pub materials: Vec<MaterialPayload>,
+}
+
+/// An organisation applying: its name and 统一社会信用代码 (not personal data; kept as they are).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrganisationPayload {
+    pub name: String,
+    pub uscc: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,7 +159,8 @@ fn changes_ok(c: &CasePayload) -> bool {
 }
 
 /// Parses and checks a `case` record: its id is the case's, the fields the hall's record
-/// reads are there and in range; a conclusion only on an accepted case, a withdrawal only
+/// reads are there and in range; an organisation named, with a 统一社会信用代码 whose check
+/// character verifies; a conclusion only on an accepted case, a withdrawal only
 /// with the citizen's signed request.
 pub fn check(r: &PushRecord, text: &str) -> Result<CasePayload, RecordProblem> {
     let c: CasePayload = serde_json::from_str(text).map_err(|_| RecordProblem::InvalidCase)?;
@@ -175,6 +188,9 @@ pub fn check(r: &PushRecord, text: &str) -> Result<CasePayload, RecordProblem> {
         && parties
             .into_iter()
             .all(|p| p.name.chars().count() <= 100 && p.id_number.chars().count() <= 40)
+        && c.draft.organisation.as_ref().is_none_or(|o| {
+            text_ok(&o.name, 200) && yichuang_pki::ident::Uscc::parse(&o.uscc).is_ok()
+        })
         && conclusion_ok(&c)
         && changes_ok(&c);
     if ok {

@@ -21,6 +21,21 @@ pub(super) fn case_err(problem: CaseProblem, detail: impl Into<String>) -> Error
     }
 }
 
+/// The applicant as the hall's record shows it: the person masked; an organisation by its
+/// name and code, with its legal representative masked.
+fn applicant_shown(c: &CasePayload) -> String {
+    let a = &c.draft.applicant;
+    let person = mask(&a.name, &a.id_number);
+    match &c.draft.organisation {
+        Some(o) => crate::messages::organisation_applicant(
+            o.name.trim(),
+            &o.uscc.trim().to_ascii_uppercase(),
+            &person,
+        ),
+        None => person,
+    }
+}
+
 pub(crate) fn summary(row: &AnyRow) -> Result<CaseSummary> {
     let progress: String = row.try_get(8)?;
     let progress = Progress::parse(&progress).unwrap_or(Progress::Received);
@@ -198,7 +213,7 @@ pub async fn extract(
     .bind(&c.state)
     .bind(progress.as_str())
     .bind(&c.clerk_id)
-    .bind(mask(&a.name, &a.id_number))
+    .bind(applicant_shown(c))
     .bind(key.id_number(&a.id_number))
     .bind(key.name(&a.name))
     .bind(c.created_at)

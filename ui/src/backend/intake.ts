@@ -42,6 +42,8 @@ export interface IntakeApi {
   newDraft(itemCode: string): Promise<Result<CaseDraft>>
   /** Re-resolves the situation after an answer; rebuilds the checklist. */
   refresh(draft: CaseDraft): Promise<Result<CaseDraft>>
+  /** A 统一社会信用代码 as typed (E2): the code upper case, or the sentence naming the field. */
+  checkUscc(code: string): Promise<Result<string>>
   /** The person on the card just read (A6). */
   partyFromCard(): Promise<Result<Party>>
   /** C2: the party on an expired card, with the clerk's reason for the exception (audited). */

@@ -86,6 +86,8 @@ export const sampleLabels: IntakeLabels = {
   conclusion_results: { approved: '准予许可', denied: '不予许可' },
   received_as: { missing: '未收取', paper: '纸质原件', copy: '复印件', electronic: '电子材料', scanned: '高拍仪采集' },
   id_sources: { card: '读卡', code: '扫身份码', typed: '手工录入', none: '' },
+  applicant_kinds: { person: '个人', organisation: '法人或其他组织' },
+  organisation_fields: { kind: '申请人类型', name: '单位名称', uscc: '统一社会信用代码', legal_representative: '法定代表人', handler: '经办人' },
   lights: { none: '', green: '正常', yellow: '今日到期', orange: '超期1个工作日', red: '严重超期' },
   card_kinds: { resident: '居民身份证', foreign_permanent: '外国人永久居留身份证', hk_macao_taiwan: '港澳台居民居住证', foreign_permanent_2023: '外国人永久居留身份证（2023版）' },
   sexes: { unknown: '未知', male: '男', female: '女', unspecified: '未说明' },
@@ -201,6 +203,14 @@ export class MemoryIntake implements IntakeApi {
       return { material_id: id, name: m.name, required: m.required, form: '原件', count: m.count, deferrable: m.deferrable ?? false, received: 'missing', pages: 0, files: [], note: '', licence_type: m.licence_type, licence: null }
     })
     return ok({ ...draft, situation_id: sid, materials })
+  }
+  /** The codes `checkUscc` takes (a fixture: the real check is GB 32100 in the workstation),
+   * and the sentence it gives for any other. */
+  validUscc = new Set(['91350100M000100Y43'])
+  usccRefusal = '申请单位：统一社会信用代码校验位不符，请核对。'
+  async checkUscc(code: string) {
+    const upper = code.trim().toUpperCase()
+    return this.validUscc.has(upper) ? ok(upper) : err<string>('intake.party', this.usccRefusal)
   }
   /** Whether the card "on the reader" has expired (C2). */
   cardExpired = false

@@ -63,6 +63,7 @@ export const tauriBackend: Backend = {
     currentQuestion: (item, answers) => commands.intakeCurrentQuestion(item, answers),
     newDraft: (itemCode) => commands.intakeNew(itemCode),
     refresh: (draft) => commands.intakeRefresh(draft),
+    checkUscc: (code) => commands.intakeCheckUscc(code),
     partyFromCard: () => commands.intakePartyFromCard(),
     partyFromExpiredCard: (reason) => commands.intakePartyFromExpiredCard(reason),
     save: (draft, park) => commands.intakeSave(draft, park),

@@ -38,7 +38,7 @@ function workOf(d: CaseDraft): string {
   const materials = d.materials
     .filter((m) => m.received !== 'missing' || m.files.length || m.note)
     .map((m) => [m.material_id, m.received, m.pages, m.files.length, m.note])
-  return JSON.stringify([d.applicant, d.agent, d.pickup, d.form, d.notes, materials])
+  return JSON.stringify([d.applicant, d.organisation ?? null, d.agent, d.pickup, d.form, d.notes, materials])
 }
 
 export function emptyParty(): Party {
@@ -122,6 +122,7 @@ export const useIntakeStore = defineStore('intake', () => {
     if (!d) return null
     if (question.value) return 'question'
     if (!d.applicant.name.trim() || !d.applicant.id_number.trim()) return 'applicant'
+    if (d.organisation && (!d.organisation.name.trim() || !d.organisation.uscc.trim())) return 'applicant'
     if (missingRequired.value.length) return 'materials'
     return 'decision'
   })

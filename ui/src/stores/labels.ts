@@ -1,9 +1,9 @@
-// The clerk-facing names of intake's states, back-office progress, material flow, decisions, receipt forms, ID sources, lights,
-// card types, sexes, permissions, licence states and 反馈 categories,
+// The clerk-facing names of intake's states, back-office progress, material flow, decisions, receipt forms, ID sources,
+// applicant kinds and organisation fields, lights, card types, sexes, permissions, licence states and 反馈 categories,
 // as the workstation supplies them (`yichuang_core::domain::intake::labels`); loaded once.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, FlowState, IdSource, IntakeLabels, LicenceStatus, Light, Permission, ReceivedAs, Sex } from '../bindings'
+import type { ApplicantKindLabels, CardKind, CaseProgress, CaseState, ConclusionResult, DecisionKind, FlowState, IdSource, IntakeLabels, LicenceStatus, Light, Permission, ReceivedAs, Sex } from '../bindings'
 import type { Backend } from '../backend'
 
 export const useLabelsStore = defineStore('labels', () => {
@@ -26,6 +26,9 @@ export const useLabelsStore = defineStore('labels', () => {
   const conclusion = (r: ConclusionResult) => labels.value?.conclusion_results[r] ?? ''
   const received = (r: ReceivedAs) => labels.value?.received_as[r] ?? ''
   const idSource = (s: IdSource) => labels.value?.id_sources[s] ?? ''
+  const applicantKind = (k: keyof ApplicantKindLabels) => labels.value?.applicant_kinds[k] ?? ''
+  /** The applicant form's organisation field names (申请人类型, 单位名称, …). */
+  const organisationFields = () => labels.value?.organisation_fields ?? null
   const light = (l: Light) => labels.value?.lights[l] ?? ''
   const cardKind = (k: CardKind) => labels.value?.card_kinds[k] ?? ''
   const sex = (s: Sex) => labels.value?.sexes[s] ?? ''
@@ -36,5 +39,5 @@ export const useLabelsStore = defineStore('labels', () => {
     return labels.value ? (Object.entries(table(labels.value)) as [K, string][]) : []
   }
 
-  return { labels, load, state, progress, flowState, decision, conclusion, received, idSource, light, cardKind, sex, permission, licenceStatus, entries }
+  return { labels, load, state, progress, flowState, decision, conclusion, received, idSource, applicantKind, organisationFields, light, cardKind, sex, permission, licenceStatus, entries }
 })

@@ -17,5 +17,5 @@ pub use super::ops::trail::{trail, CaseEvent};
 pub use super::ops::usage::{set_favourite, usage, Usage};
 pub use super::ops::withdraw::{prepare_withdraw_form, record_withdraw_form};
 pub use super::rules::decision::require_reason;
-pub use super::rules::party::CARD_READ_VALID_MS;
+pub use super::rules::party::{check_uscc, CARD_READ_VALID_MS};
 pub use super::rules::situation::refresh;

@@ -81,6 +81,12 @@ pub enum PartyProblem {
     NameEmpty,
     BadIdNumber,
     BadPhone,
+    /// An organisation without its 单位名称.
+    OrganisationNameEmpty,
+    /// An organisation without its 统一社会信用代码.
+    UsccMissing,
+    /// A 统一社会信用代码 that is not one (length, characters, check character).
+    BadUscc(yichuang_pki::ident::IdentError),
 }
 
 /// Why 容缺受理 is not possible.

@@ -2,7 +2,10 @@
 //! handed in, where an identity came from, time-limit lights — in one table the UI loads once
 //! (`intake_labels`), so the pages hold no copy of them.
 
-use super::{CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource, ReceivedAs};
+use super::{
+    ApplicantKind, CaseDraft, CaseProgress, CaseState, ConclusionResult, DecisionKind, IdSource,
+    ReceivedAs,
+};
 use crate::domain::access::Permission;
 use crate::domain::catalog::calendar::Light;
 use crate::infra::licence_api::{FeedbackCategory, LicenceStatus};
@@ -81,6 +84,15 @@ impl Label for IdSource {
             IdSource::Code => "扫身份码",
             IdSource::Typed => "手工录入",
             IdSource::None => "",
+        }
+    }
+}
+
+impl Label for ApplicantKind {
+    fn label(self) -> &'static str {
+        match self {
+            ApplicantKind::Person => "个人",
+            ApplicantKind::Organisation => "法人或其他组织",
         }
     }
 }
@@ -224,6 +236,41 @@ table!(
 );
 
 table!(
+    /// 申请人类型 by `ApplicantKind` (seed 003 §3.3.2 申请对象).
+    ApplicantKindLabels {
+        person: ApplicantKind::Person,
+        organisation: ApplicantKind::Organisation,
+    }
+);
+
+/// The names of the applicant form's organisation fields (E2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct OrganisationFieldLabels {
+    /// 申请人类型.
+    pub kind: String,
+    /// 单位名称.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// 法定代表人: the applicant party of an organisation.
+    pub legal_representative: String,
+    /// 经办人: the agent party of an organisation.
+    pub handler: String,
+}
+
+impl OrganisationFieldLabels {
+    fn build() -> OrganisationFieldLabels {
+        OrganisationFieldLabels {
+            kind: APPLICANT_KIND.into(),
+            name: ORGANISATION_NAME.into(),
+            uscc: USCC.into(),
+            legal_representative: ROLE_LEGAL_REPRESENTATIVE.into(),
+            handler: ROLE_HANDLER.into(),
+        }
+    }
+}
+
+table!(
     /// 办理时限 by `Light`.
     LightLabels {
         none: Light::None,
@@ -306,6 +353,8 @@ pub struct IntakeLabels {
     pub conclusion_results: ConclusionResultLabels,
     pub received_as: ReceivedAsLabels,
     pub id_sources: IdSourceLabels,
+    pub applicant_kinds: ApplicantKindLabels,
+    pub organisation_fields: OrganisationFieldLabels,
     pub lights: LightLabels,
     pub card_kinds: CardKindLabels,
     pub sexes: SexLabels,
@@ -324,6 +373,8 @@ impl IntakeLabels {
             conclusion_results: ConclusionResultLabels::build(),
             received_as: ReceivedAsLabels::build(),
             id_sources: IdSourceLabels::build(),
+            applicant_kinds: ApplicantKindLabels::build(),
+            organisation_fields: OrganisationFieldLabels::build(),
             lights: LightLabels::build(),
             card_kinds: CardKindLabels::build(),
             sexes: SexLabels::build(),
@@ -377,6 +428,32 @@ pub(crate) const WITHDRAW_FORM_TITLE: &str = "撤件申请书";
 pub(crate) const ROLE_APPLICANT: &str = "申请人";
 pub(crate) const ROLE_AGENT: &str = "代办人";
 pub(crate) const ROLE_PICKUP: &str = "领取人";
+/// An organisation applying (申请单位), and the person standing for it.
+pub(crate) const ROLE_ORGANISATION: &str = "申请单位";
+pub(crate) const ROLE_LEGAL_REPRESENTATIVE: &str = "法定代表人";
+/// Who handles an organisation's case for it (its agent party).
+pub(crate) const ROLE_HANDLER: &str = "经办人";
+
+/// The organisation fields' names on the applicant form.
+const APPLICANT_KIND: &str = "申请人类型";
+const ORGANISATION_NAME: &str = "单位名称";
+pub(crate) const USCC: &str = "统一社会信用代码";
+
+/// The applicant party's role as errors name it: 申请人, or for an organisation 法定代表人.
+pub(crate) fn applicant_role(draft: &CaseDraft) -> &'static str {
+    match draft.applicant_kind() {
+        ApplicantKind::Person => ROLE_APPLICANT,
+        ApplicantKind::Organisation => ROLE_LEGAL_REPRESENTATIVE,
+    }
+}
+
+/// The agent party's role as errors name it: 代办人, or for an organisation 经办人.
+pub(crate) fn agent_role(draft: &CaseDraft) -> &'static str {
+    match draft.applicant_kind() {
+        ApplicantKind::Person => ROLE_AGENT,
+        ApplicantKind::Organisation => ROLE_HANDLER,
+    }
+}
 
 /// The name of an attachment handed in without one.
 pub(crate) const UNNAMED_ATTACHMENT: &str = "材料文件";
@@ -454,6 +531,7 @@ mod tests {
             ConclusionResultLabels::keys(),
             ReceivedAsLabels::keys(),
             IdSourceLabels::keys(),
+            ApplicantKindLabels::keys(),
             LightLabels::keys(),
             CardKindLabels::keys(),
             SexLabels::keys(),
@@ -481,5 +559,7 @@ mod tests {
         assert_eq!(json["lights"]["none"], "");
         assert_eq!(json["card_kinds"]["hk_macao_taiwan"], "港澳台居民居住证");
         assert_eq!(json["sexes"]["female"], "女");
+        assert_eq!(json["applicant_kinds"]["organisation"], "法人或其他组织");
+        assert_eq!(json["organisation_fields"]["uscc"], "统一社会信用代码");
     }
 }

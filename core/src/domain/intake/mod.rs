@@ -34,9 +34,9 @@ pub use error::{
 };
 pub use labels::IntakeLabels;
 pub use model::{
-    Answer, AttachedLicence, Attachment, Case, CaseChange, CaseDraft, CaseProgress, CaseState,
-    Conclusion, ConclusionInput, ConclusionResult, Decision, DecisionInput, DecisionKind, IdSource,
-    MaterialEntry, Party, PrintedNotice, ReceivedAs,
+    Answer, ApplicantKind, AttachedLicence, Attachment, Case, CaseChange, CaseDraft, CaseProgress,
+    CaseState, Conclusion, ConclusionInput, ConclusionResult, Decision, DecisionInput,
+    DecisionKind, IdSource, MaterialEntry, Organisation, Party, PrintedNotice, ReceivedAs,
 };
 pub use rules::decision::{
     china_date, decision_hash, plan_decision, validate_for_decision, DEFAULT_SUPPLEMENT_DAYS,

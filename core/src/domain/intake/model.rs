@@ -150,6 +150,29 @@ impl Party {
     }
 }
 
+/// Who applies (申请对象, seed 003 §3.3.2): a person (个人), or an organisation (法人或其他组织,
+/// 「申请单位」) named with its 统一社会信用代码 and represented by its legal representative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    #[default]
+    Person,
+    Organisation,
+}
+
+/// An organisation applying (企业、法人或其他组织; seed 000 §1.3.1, seed 003 §3.3.2). The person
+/// standing for it is the draft's `applicant`: its legal representative (法定代表人), read by
+/// card or typed like any party (A6); whoever handles the case for it (经办人) is the agent.
+/// A 统一社会信用代码 is not personal data: it is stored and synced as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
+pub struct Organisation {
+    /// 单位名称.
+    pub name: String,
+    /// 统一社会信用代码 (GB 32100, 18 characters, check character verified before a decision),
+    /// upper case once checked.
+    pub uscc: String,
+}
+
 /// How a material was handed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -241,13 +264,47 @@ pub struct CaseDraft {
     pub answers: Vec<Answer>,
     /// The situation the answers lead to; `None` while the Q&A is not finished.
     pub situation_id: Option<String>,
+    /// The applicant; for an organisation, its legal representative (法定代表人).
     pub applicant: Party,
+    /// The organisation applying, `None` for a person. Absent from drafts and cases stored
+    /// before organisations could apply, and left out of a person's JSON, so their stored
+    /// text, their notices' hashes and the server's reading of them are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<Organisation>,
     pub agent: Option<Party>,
     pub pickup: Option<Party>,
     pub form: BTreeMap<String, String>,
     pub materials: Vec<MaterialEntry>,
     /// 收件备注.
     pub notes: String,
+}
+
+impl CaseDraft {
+    /// 个人 or 法人或其他组织.
+    pub fn applicant_kind(&self) -> ApplicantKind {
+        match self.organisation {
+            Some(_) => ApplicantKind::Organisation,
+            None => ApplicantKind::Person,
+        }
+    }
+
+    /// Whom the case is for, as lists and notices name it: the organisation's name, else the
+    /// applicant's (trimmed; may be empty).
+    pub fn applicant_name(&self) -> &str {
+        match &self.organisation {
+            Some(o) => o.name.trim(),
+            None => self.applicant.name.trim(),
+        }
+    }
+
+    /// The organisation's 统一社会信用代码 when it is a valid one (upper case): the holder of
+    /// the licences to look up for this case (`LicenceQuery::organisation`).
+    pub fn organisation_uscc(&self) -> Option<String> {
+        let o = self.organisation.as_ref()?;
+        yichuang_pki::ident::Uscc::parse(&o.uscc)
+            .ok()
+            .map(|c| c.to_string())
+    }
 }
 
 /// The decision the clerk is about to take or took.

@@ -99,11 +99,12 @@ pub fn paragraphs(
             fallback_body(d.kind).to_string(),
         ),
     };
-    let applicant = if case.draft.applicant.name.trim().is_empty() {
-        wording::APPLICANT.to_string()
-    } else {
-        case.draft.applicant.name.trim().to_string()
+    let applicant = match case.draft.applicant_name() {
+        "" => wording::APPLICANT.to_string(),
+        name => name.to_string(),
     };
+    // An organisation: its 统一社会信用代码 and legal representative under the salutation.
+    let mut organisation = organisation_line(&case.draft);
     let case_no = case.case_no.clone().unwrap_or_default();
     let department = view.department_name(&item.department);
     let date = date_cn(china_date(at_ms));
@@ -143,9 +144,26 @@ pub fn paragraphs(
         {
             continue;
         }
+        let salutation = line.contains("{applicant}");
         out.push(fill(line));
+        if salutation {
+            out.extend(organisation.take());
+        }
+    }
+    if let Some(line) = organisation {
+        out.insert(0, line);
     }
     (title, out)
+}
+
+/// The line naming an organisation applying: name, 统一社会信用代码, legal representative.
+pub(crate) fn organisation_line(draft: &CaseDraft) -> Option<String> {
+    let o = draft.organisation.as_ref()?;
+    Some(wording::organisation_line(
+        o.name.trim(),
+        o.uscc.trim(),
+        draft.applicant.name.trim(),
+    ))
 }
 
 fn fallback_body(kind: DecisionKind) -> &'static str {

@@ -72,6 +72,20 @@ pub(crate) fn walk_in(v: &CatalogView) -> CaseDraft {
     d
 }
 
+/// A published 统一社会信用代码 (GB 32100 check character verified).
+pub(crate) const USCC: &str = "91350100M000100Y43";
+pub(crate) const COMPANY: &str = "汕尾市海丰县红海湾贸易有限公司";
+
+/// The walk-in for an organisation: 张三 (card read) as its legal representative.
+pub(crate) fn company(v: &CatalogView) -> CaseDraft {
+    let mut d = walk_in(v);
+    d.organisation = Some(Organisation {
+        name: COMPANY.into(),
+        uscc: USCC.into(),
+    });
+    d
+}
+
 pub(crate) fn accept() -> DecisionInput {
     DecisionInput {
         kind: DecisionKind::Accept,

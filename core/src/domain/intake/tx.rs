@@ -148,7 +148,9 @@ fn write_case(tx: &Transaction<'_>, c: &Case) -> Result<(), IntakeError> {
             c.item_name,
             c.department,
             c.clerk_id,
-            c.draft.applicant.name.trim(),
+            // History lists and finds an organisation's case by the organisation's name; the
+            // ID number is its legal representative's, read from the card.
+            c.draft.applicant_name(),
             c.draft.applicant.id_number.trim(),
             c.created_at,
             c.updated_at,

@@ -39,6 +39,11 @@ pub(crate) fn licence_material_line(
 /// The salutation when the applicant has no name.
 pub(crate) const APPLICANT: &str = "申请人";
 
+/// An organisation applying, under the salutation of its notices and decisions.
+pub(crate) fn organisation_line(name: &str, uscc: &str, legal_representative: &str) -> String {
+    format!("申请单位：{name}（统一社会信用代码：{uscc}），法定代表人：{legal_representative}。")
+}
+
 /// The material list when there is no material.
 pub(crate) const NO_MATERIALS: &str = "（无）";
 
@@ -104,6 +109,7 @@ pub(crate) mod slip {
     pub const CASE_NO: &str = "受理编号";
     pub const ITEM: &str = "办理事项";
     pub const APPLICANT: &str = "申请人";
+    pub const ORGANISATION: &str = "申请单位";
     pub const DECISION: &str = "受理决定";
     pub const DUE: &str = "承诺办结";
     pub const INSTANT: &str = "已当场办结";

@@ -75,7 +75,7 @@ fn paragraphs(
     input: &ConclusionInput,
     at_ms: i64,
 ) -> Vec<String> {
-    let applicant = match c.draft.applicant.name.trim() {
+    let applicant = match c.draft.applicant_name() {
         "" => wording::APPLICANT.to_string(),
         name => name.to_string(),
     };
@@ -94,11 +94,16 @@ fn paragraphs(
             .replace("{department}", &view.department_name(&item.department))
             .replace("{date}", &wording::date(china_date(at_ms)))
     };
-    wording::conclusion_body(input.result)
+    let mut out: Vec<String> = wording::conclusion_body(input.result)
         .split('\n')
         .map(fill)
         .filter(|l| !l.trim().is_empty())
-        .collect()
+        .collect();
+    // An organisation: named with its code and legal representative under the salutation.
+    if let Some(line) = crate::domain::intake::notice::organisation_line(&c.draft) {
+        out.insert(out.len().min(1), line);
+    }
+    out
 }
 
 /// Step one: checks that the case may be closed at the counter and lays its decision out.

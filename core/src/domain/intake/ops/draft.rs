@@ -5,7 +5,7 @@ use super::load_conn;
 use crate::domain::catalog::Item;
 use crate::domain::intake::context::{CatalogView, Desk};
 use crate::domain::intake::model::{Case, CaseDraft, CaseState};
-use crate::domain::intake::rules::party::check_card_sources;
+use crate::domain::intake::rules::party::{check_card_sources, normalise_organisation};
 use crate::domain::intake::rules::situation::{new_draft, refresh};
 use crate::domain::intake::tx::{transact, Audit, Effects, Outbox};
 use crate::domain::intake::IntakeError;
@@ -89,6 +89,7 @@ pub(super) fn compose(
     at_ms: i64,
 ) -> Result<Case, IntakeError> {
     let mut draft = refresh(view, draft)?;
+    normalise_organisation(&mut draft);
     let item = view.item(&draft.item_code)?;
     check_card_sources(tx, &draft, at_ms)?;
     let mut case = match &draft.id {

@@ -44,10 +44,14 @@ pub fn receipt_slip(
     let mut fields = vec![
         (w::CASE_NO.to_owned(), no.clone()),
         (w::ITEM.to_owned(), c.item_name.clone()),
-        (
-            w::APPLICANT.to_owned(),
-            crate::domain::issuing::mask(&a.name, &a.id_number),
-        ),
+        // An organisation is named in full: its name is not personal data.
+        match &c.draft.organisation {
+            Some(o) => (w::ORGANISATION.to_owned(), o.name.trim().to_owned()),
+            None => (
+                w::APPLICANT.to_owned(),
+                crate::domain::issuing::mask(&a.name, &a.id_number),
+            ),
+        },
         (w::DECISION.to_owned(), c.state.label().to_owned()),
     ];
     if let Some(due) = due {

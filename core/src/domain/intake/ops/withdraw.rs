@@ -77,7 +77,7 @@ pub fn prepare_withdraw_form(
         "" => wording::APPLICANT.to_string(),
         name => name.to_string(),
     };
-    let paragraphs: Vec<String> = wording::WITHDRAW_FORM_BODY
+    let mut paragraphs: Vec<String> = wording::WITHDRAW_FORM_BODY
         .split('\n')
         .map(|line| {
             line.replace("{department}", &c.department)
@@ -90,6 +90,11 @@ pub fn prepare_withdraw_form(
                 .replace("{date}", &wording::date(china_date(at_ms)))
         })
         .collect();
+    // An organisation's case: the organisation named under the salutation; its legal
+    // representative signs.
+    if let Some(line) = crate::domain::intake::notice::organisation_line(&c.draft) {
+        paragraphs.insert(paragraphs.len().min(1), line);
+    }
     let document = layout(
         &case_no,
         labels::WITHDRAW_FORM_TITLE,

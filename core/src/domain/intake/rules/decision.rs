@@ -2,7 +2,7 @@
 //! binds a printed notice to it.
 
 use super::form::field_problem;
-use super::party::check_party;
+use super::party::{check_applicant, check_party};
 use super::situation::resolve_situation;
 use crate::domain::catalog::Item;
 use crate::domain::intake::context::CatalogView;
@@ -20,9 +20,9 @@ pub fn validate_for_decision(item: &Item, draft: &CaseDraft) -> Result<(), Intak
     if resolve_situation(item, &draft.answers)?.is_none() && !item.questions.is_empty() {
         return Err(IntakeError::Situation("Q&A not finished".into()));
     }
-    check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
+    check_applicant(draft)?;
     if let Some(agent) = &draft.agent {
-        check_party(labels::ROLE_AGENT, agent, false)?;
+        check_party(labels::agent_role(draft), agent, false)?;
     }
     if let Some(pickup) = &draft.pickup {
         check_party(labels::ROLE_PICKUP, pickup, false)?;
@@ -134,13 +134,13 @@ pub fn plan_decision(
         }
         DecisionKind::Reject => {
             // Addressed to the applicant: a notice for nobody is never printed.
-            check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
+            check_applicant(draft)?;
             if decision.reason.is_empty() {
                 return Err(IntakeError::Decision(DecisionProblem::RejectReasonRequired));
             }
         }
         DecisionKind::Supplement => {
-            check_party(labels::ROLE_APPLICANT, &draft.applicant, true)?;
+            check_applicant(draft)?;
             let missing: Vec<&MaterialEntry> =
                 draft.materials.iter().filter(|m| !m.is_in()).collect();
             if missing.is_empty() && decision.reason.is_empty() {

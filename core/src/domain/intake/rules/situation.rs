@@ -94,6 +94,7 @@ pub fn new_draft(item: &Item) -> CaseDraft {
         answers: vec![],
         situation_id: None,
         applicant: Party::default(),
+        organisation: None,
         agent: None,
         pickup: None,
         form: item
