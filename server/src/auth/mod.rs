@@ -33,6 +33,9 @@ pub struct AuthState {
     pub guard: Arc<crate::workstation::guard::Guard>,
     /// The keyed hash of citizen identities in the case record, derived from the grant key.
     pub case_index: crate::cases::IndexKey,
+    /// The CAs the hall's department seals chain to (`--seal-ca-dir`, with the CRLs of
+    /// `--crl-dir`): stamped 协查 proofs are verified against them (L4).
+    pub seal_trust: Arc<TrustStore>,
 }
 
 impl fmt::Debug for AuthState {
@@ -58,6 +61,10 @@ impl AuthState {
                 "no trusted CA configured (--ca-dir): every certificate login will be refused"
             );
         }
+        let seal_trust = load_trust_store(
+            config.auth.seal_ca_dir.as_deref(),
+            config.auth.crl_dir.as_deref(),
+        )?;
         let grant_key = load_or_create_grant_key(&config.grant_key_path())?;
         let grant_key_id = grant_key_id(&grant_key.verifying_key());
         tracing::info!(
@@ -69,6 +76,7 @@ impl AuthState {
         Ok(Self {
             trust: Arc::new(ArcSwap::from_pointee(trust)),
             case_index: crate::cases::IndexKey::derive(&grant_key.to_bytes()),
+            seal_trust: Arc::new(seal_trust),
             grant_key: Arc::new(grant_key),
             grant_key_id,
             config: config.auth.clone(),
