@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_material_flow",
         include_str!("../../migrations/0010_material_flow.sql"),
     ),
+    (
+        "0011_assist",
+        include_str!("../../migrations/0011_assist.sql"),
+    ),
 ];
 
 /// The next number of the hall's day (`yyyymmdd`, China time) in a per-day sequence table

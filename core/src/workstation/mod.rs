@@ -10,6 +10,7 @@
 //! [`Workstation::refresh_pending`].
 
 pub mod access;
+pub mod assist;
 pub mod camera;
 pub mod catalog;
 pub mod desk;
