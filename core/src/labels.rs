@@ -248,6 +248,11 @@ pub mod assist {
         format!("{signer} 于 {when} 盖章")
     }
 
+    /// 「出租车驾驶员从业资格证核发（330100-001）」.
+    pub fn item(name: &str, code: &str) -> String {
+        format!("{name}（{code}）")
+    }
+
     /// Several verdicts in one line.
     pub const VERDICT_SEPARATOR: &str = "；";
 }

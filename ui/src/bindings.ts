@@ -126,6 +126,43 @@ export const commands = {
 	flowFind: (no: string) => typedError<FlowFound, UserError>(__TAURI_INVOKE("flow_find", { no })),
 	/**  Signs for the chosen cases of a package. */
 	flowSign: (no: string, caseIds: string[]) => typedError<FlowSigned, UserError>(__TAURI_INVOKE("flow_sign", { no, caseIds })),
+	/**  The states with their labels (filter tabs). */
+	assistStateLabels: () => __TAURI_INVOKE<AssistStateLabel[]>("assist_state_labels"),
+	/**  The departments a request may go to. */
+	assistDepartments: () => typedError<string[], UserError>(__TAURI_INVOKE("assist_departments")),
+	/**
+	 *  Asks another department for proofs about the applicant whose card was read (待发送 when
+	 *  the server cannot be reached).
+	 */
+	assistRequest: (draft: AssistDraft) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_request", { draft })),
+	/**  Sends the requests waiting in the outbox; how many the server now has. */
+	assistFlush: () => typedError<number, UserError>(__TAURI_INVOKE("assist_flush")),
+	/**  My department's requests (queued ones first), in `state` when given. */
+	assistSent: (state: AssistState | null) => typedError<AssistList, UserError>(__TAURI_INVOKE("assist_sent", { state })),
+	/**  Requests to my department, in `state` when given. */
+	assistInbox: (state: AssistState | null) => typedError<AssistList, UserError>(__TAURI_INVOKE("assist_inbox", { state })),
+	/**  One request. */
+	assistGet: (id: string) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_get", { id })),
+	/**  Attaches a PDF file as the proof (待盖章). */
+	assistAttachProof: (id: string, bytes: number[]) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_attach_proof", { id, bytes })),
+	/**  Lays out a proof written at the window and attaches it (待盖章). */
+	assistWriteProof: (id: string, text: AssistProofText) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_write_proof", { id, text })),
+	/**  The seal keys plugged in (department, seal PIN tries left). */
+	assistSealKeys: () => typedError<SealKey[], UserError>(__TAURI_INVOKE("assist_seal_keys")),
+	/**  Stamps the proof with the department's seal and seal PIN (已盖章). */
+	assistStamp: (id: string, sealPin: string, options: StampOptions) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_stamp", { id, sealPin, options })),
+	/**  退回 with a reason. */
+	assistReturn: (id: string, reason: string) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_return", { id, reason })),
+	/**  The stamped proof received and verified (the verdict's sentence). */
+	assistReceive: (id: string) => typedError<AssistReceived, UserError>(__TAURI_INVOKE("assist_receive", { id })),
+	/**  The verified stamped proof stored as a material file of the case at hand (电子材料). */
+	assistTakeAsMaterial: (id: string) => typedError<AssistMaterial, UserError>(__TAURI_INVOKE("assist_take_as_material", { id })),
+	/**  The PDF of the request form, the proof or the stamped proof (to show it). */
+	assistPdf: (id: string, which: AssistPrint) => typedError<number[], UserError>(__TAURI_INVOKE("assist_pdf", { id, which })),
+	/**  The request form as it prints. */
+	assistPreview: (id: string) => typedError<DocumentPreview, UserError>(__TAURI_INVOKE("assist_preview", { id })),
+	/**  Prints the request form, the proof or the stamped proof on the A4 printer. */
+	assistPrint: (id: string, which: AssistPrint) => typedError<A4PrintOutcome, UserError>(__TAURI_INVOKE("assist_print", { id, which })),
 	/**  What the update panel shows (running version, the offer, what is verified). */
 	updateState: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_state")),
 	/**  Asks the hall server for a newer release now. */
@@ -247,6 +284,118 @@ export type AppInfo = {
 	 *  opened: the UI shows it and offers no login.
 	 */
 	startup_error: UserError | null,
+};
+
+/**  The applicant as the server keeps it. */
+export type Applicant = {
+	kind: ApplicantKind,
+	person_number: string,
+	person_name: string,
+	organisation_code: string | null,
+	organisation_name: string | null,
+};
+
+/**  Who the proof is about. */
+export type ApplicantKind = 
+/**  The person whose card was read. */
+"person" | 
+/**  A company by 统一社会信用代码; its representative's card was read. */
+"organisation";
+
+/**  What the clerk fills in for a request. */
+export type AssistDraft = {
+	/**  One of [`Workstation::assist_departments`]. */
+	to_department: string,
+	item_code: string,
+	item_name: string,
+	/**  `None`: the person whose card was read. */
+	organisation: OrganisationInput | null,
+	/**  The proofs needed, one per line (无犯罪记录证明, …). */
+	proofs: string[],
+	note?: string,
+};
+
+/**  A mailbox as the window shows it. */
+export type AssistList = {
+	requests: AssistRequest[],
+	/**  The hall server did not answer: only what this workstation holds is listed, and why. */
+	offline: string | null,
+};
+
+/**
+ *  A verified stamped proof stored as a material file: the window adds `attachment` to the
+ *  material and marks it received as `received_as` (电子材料).
+ */
+export type AssistMaterial = {
+	attachment: Attachment,
+	received_as: ReceivedAs,
+	received: AssistReceived,
+};
+
+/**  What to print. */
+export type AssistPrint = 
+/**  The request form (部门协查申请单). */
+"request" | 
+/**  The proof as attached. */
+"proof" | 
+/**  The stamped proof. */
+"stamped";
+
+/**  A proof written at the window: laid out as an A4 PDF under the department's name. */
+export type AssistProofText = {
+	/**  Absent or empty: 「证明」. */
+	title?: string | null,
+	/**  Paragraphs, one per line. */
+	body: string,
+};
+
+/**  The stamped proof as received and verified at this window. */
+export type AssistReceived = {
+	request: AssistRequest,
+	/**  Every seal valid, chained to a trusted CA, the document unchanged. */
+	valid: boolean,
+	/**  The verdicts' sentences in one line (who stamped when, unchanged — or why not). */
+	sentence: string,
+	verdicts: SealVerdict[],
+};
+
+/**  A request as the window lists and shows it. */
+export type AssistRequest = {
+	id: string,
+	state: AssistState,
+	/**  待发送 / 待处理 / 待盖章 / 已盖章 / 已退回. */
+	state_label: string,
+	from_department: string,
+	from_clerk: string,
+	to_department: string,
+	item_code: string,
+	item_name: string,
+	applicant: Applicant,
+	/**  「张三（证件号码 …）」 or the company with its code and representative. */
+	applicant_label: string,
+	proofs: string[],
+	note: string,
+	/**  Unix ms. */
+	created_at: number | null,
+	updated_at: number | null,
+	proof: DocumentInfo | null,
+	stamped: DocumentInfo | null,
+	seal: SealInfo | null,
+	/**  「某市公安局 于 … 盖章」 from the server's check of the seal. */
+	sealed_by: string | null,
+	return_reason: string | null,
+	returned_at: number | null,
+	/**  A queued request the server refused: its Chinese reason (not sent again). */
+	error: string | null,
+};
+
+/**  A request's state; `Queued` is this workstation's own (not at the server yet). */
+export type AssistState = "queued" | "pending" | "awaiting_seal" | "sealed" | "returned";
+
+/**  A state with its label, for the window's filter tabs. */
+export type AssistStateLabel = {
+	state: AssistState,
+	label: string,
 };
 
 /**  A file attached to a material (imported or captured), stored as an encrypted blob. */
@@ -745,6 +894,15 @@ export type DiagnosticsDone = {
 	upload_error: UserError | null,
 };
 
+/**  A document kept with a request. */
+export type DocumentInfo = {
+	sha256: string,
+	size: number | null,
+	clerk: string,
+	/**  Unix ms. */
+	at: number | null,
+};
+
 export type DocumentPreview = {
 	title: string,
 	/**  The running header and footer of every page. */
@@ -786,7 +944,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "assist.no_card" | "assist.invalid" | "assist.unreachable" | "assist.refused" | "assist.store" | "assist.not_sealed" | "assist.seal_invalid" | "assist.not_pdf" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -1296,6 +1454,13 @@ export type Nation = {
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
 
+/**  The company, when the applicant is one (its representative's card was read). */
+export type OrganisationInput = {
+	/**  统一社会信用代码 (check character verified). */
+	code: string,
+	name: string,
+};
+
 /**  One captured page, as the window lists it. */
 export type PageInfo = {
 	/**  Unique per page version: a turned page gets a new id. */
@@ -1358,7 +1523,9 @@ export type Permission =
 /**  系统管理. */
 "admin" | 
 /**  全部事项: every department's items. */
-"all_items";
+"all_items" | 
+/**  协查办理: handle other departments' 协查 requests to the clerk's department (L4). */
+"assist";
 
 /**  权限 by `Permission` (A4). */
 export type PermissionLabels = {
@@ -1371,6 +1538,7 @@ export type PermissionLabels = {
 	issue: string,
 	admin: string,
 	all_items: string,
+	assist: string,
 };
 
 /**  How the result leaves the hall. */
@@ -1519,6 +1687,60 @@ export type ScannedCode = {
 	kind: CodeKind,
 };
 
+/**  The seal the server verified on the stamped proof. */
+export type SealInfo = {
+	signer_name: string,
+	signer_issuer: string,
+	signer_serial: string,
+	/**  Unix seconds. */
+	signed_at: number | null,
+};
+
+/**  A seal key present, as the window lists it. */
+export type SealKey = {
+	/**  The key's id in its library (SKF device name, PKCS#11 token serial). */
+	key: string,
+	label: string,
+	/**  The seal certificate's id on the key. */
+	certificate: string,
+	/**  The department, from the certificate (its common name, else its subject). */
+	department: string,
+	issuer: string,
+	/**  Upper-case hex. */
+	serial: string,
+	/**  `SM2`, `ECDSA-P256` or `RSA`. */
+	algorithm: string,
+	/**  Unix seconds. */
+	not_after: number | null,
+	/**  Outside its validity period now: it cannot stamp. */
+	expired: boolean,
+	/**  The seal PIN's state (tries left, locked). */
+	pin: PinInfo,
+};
+
+export type SealPosition = {
+	x: number | null,
+	y: number | null,
+};
+
+/**  One seal or signature of a verified document, for the window. */
+export type SealVerdict = {
+	valid: boolean,
+	/**  The clerk's sentence: who stamped when and that the document is unchanged, or why not. */
+	message: string,
+	signer_name: string,
+	signer_issuer: string,
+	signer_serial: string,
+	/**  Unix seconds. */
+	signing_time: number | null,
+	algorithm: string | null,
+	/**  Why it is not valid (the pki code: `altered`, `untrusted_issuer`, …). */
+	problem: string | null,
+	/**  Bytes after the signed revision; covered by a later valid seal when `later_signed`. */
+	appended_bytes: number | null,
+	later_signed: boolean,
+};
+
 /**  How the session was granted. */
 export type SessionMode = 
 /**  The central server verified the certificate. */
@@ -1579,6 +1801,21 @@ export type Situation = {
 	materials: string[],
 	/**  Situation-specific note shown beside the checklist. */
 	notes?: string,
+};
+
+/**
+ *  Where a stamp goes; the seal shows the department of its certificate, never a name the
+ *  caller chose.
+ */
+export type StampOptions = {
+	/**  0-based page; absent: the last page. */
+	page?: number | null,
+	/**  Lower-left corner in PDF points; absent: lower right, 1 inch from the edges. */
+	position?: SealPosition | null,
+	/**  Under the star; absent: `devices.seal.caption`. */
+	caption?: string | null,
+	/**  The signature's reason, e.g. 部门协查盖章. */
+	reason?: string | null,
 };
 
 /**  A symbology as its AIM identifier announced it. */

@@ -26,7 +26,7 @@ use crate::devices::a4_printer::A4PrintOutcome;
 use crate::devices::seal::{sha256_hex, SealVerdict, StampOptions};
 use crate::domain::access::Permission;
 use crate::domain::audit::{self, AuditEntry};
-use crate::domain::document::{self, Block, Document, DocumentPreview, KeyValue, Paragraph};
+use crate::domain::document::{self, DocumentPreview};
 use crate::domain::intake::{Attachment, ReceivedAs};
 use crate::infra::assist_api::{
     Applicant, ApplicantKind, CreateRequest, DocumentInfo, Mailbox, SealInfo, ServerView,
@@ -68,6 +68,30 @@ impl AssistState {
             AssistState::Returned => "returned",
         }
     }
+}
+
+/// A state with its label, for the window's filter tabs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct AssistStateLabel {
+    pub state: AssistState,
+    pub label: String,
+}
+
+/// Every state in order with its label (待发送, 待处理, 待盖章, 已盖章, 已退回).
+pub fn state_labels() -> Vec<AssistStateLabel> {
+    [
+        AssistState::Queued,
+        AssistState::Pending,
+        AssistState::AwaitingSeal,
+        AssistState::Sealed,
+        AssistState::Returned,
+    ]
+    .into_iter()
+    .map(|state| AssistStateLabel {
+        state,
+        label: words::state(state).to_owned(),
+    })
+    .collect()
 }
 
 /// The company, when the applicant is one (its representative's card was read).
@@ -713,99 +737,9 @@ impl Workstation {
     }
 }
 
-/// Key–value lines naming the request and the applicant.
-fn request_lines(r: &AssistRequest) -> Vec<KeyValue> {
-    let a = &r.applicant;
-    let mut kv = vec![
-        KeyValue::new(words::KEY_ID, &r.id),
-        KeyValue::new(words::KEY_FROM, &r.from_department),
-        KeyValue::new(words::KEY_TO, &r.to_department),
-        KeyValue::new(
-            words::KEY_ITEM,
-            format!("{}（{}）", r.item_name, r.item_code),
-        ),
-        KeyValue::new(words::KEY_APPLICANT, &a.person_name),
-        KeyValue::new(words::KEY_ID_NUMBER, &a.person_number),
-    ];
-    if let (Some(code), Some(name)) = (&a.organisation_code, &a.organisation_name) {
-        kv.push(KeyValue::new(words::KEY_ORGANISATION, name));
-        kv.push(KeyValue::new(words::KEY_USCC, code));
-    }
-    kv
-}
-
-/// 部门协查申请单.
-fn request_document(r: &AssistRequest) -> Document {
-    let mut kv = request_lines(r);
-    kv.insert(2, KeyValue::new(words::KEY_CLERK, &r.from_clerk));
-    kv.push(KeyValue::new(words::KEY_STATE, &r.state_label));
-    kv.push(KeyValue::new(
-        words::KEY_CREATED,
-        yichuang_seal::time::chinese(r.created_at.div_euclid(1000)),
-    ));
-    if let Some(reason) = &r.return_reason {
-        kv.push(KeyValue::new(words::KEY_RETURN_REASON, reason));
-    }
-    let mut blocks = vec![
-        Block::Title(words::REQUEST_TITLE.to_owned()),
-        Block::KeyValues(kv),
-        Block::Heading(words::HEADING_PROOFS.to_owned()),
-    ];
-    blocks.extend(
-        r.proofs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Paragraph::plain(format!("{}. {p}", i + 1), 12.0).into()),
-    );
-    if !r.note.is_empty() {
-        blocks.push(Block::Heading(words::HEADING_NOTE.to_owned()));
-        blocks.push(Paragraph::body(&r.note).into());
-    }
-    Document {
-        title: words::REQUEST_TITLE.to_owned(),
-        header: None,
-        footer: Some(words::REQUEST_FOOTER.to_owned()),
-        blocks,
-    }
-}
-
-/// The proof written at the window, with the issuing department where the seal goes.
-fn proof_document(
-    r: &AssistRequest,
-    text: &AssistProofText,
-    department: &str,
-    date: &str,
-) -> Document {
-    let title = text
-        .title
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(words::PROOF_TITLE)
-        .to_owned();
-    let mut blocks = vec![
-        Block::Title(title.clone()),
-        Block::KeyValues(request_lines(r)),
-        Block::Space(4.0),
-    ];
-    blocks.extend(
-        text.body
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| Paragraph::body(l).into()),
-    );
-    blocks.push(Block::Seal {
-        issuer: department.to_owned(),
-        date: date.to_owned(),
-    });
-    Document {
-        title,
-        header: None,
-        footer: None,
-        blocks,
-    }
-}
+#[path = "assist_documents.rs"]
+mod documents;
+use documents::{proof_document, request_document};
 
 #[cfg(test)]
 #[path = "../../../drivers/tests/ukey_support/mod.rs"]

@@ -10,14 +10,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
-use yichuang_pki::card_read::ProofRefusal;
-use yichuang_pki::credential::{parse_public_key_b64, MAX_CLOCK_SKEW_MS};
 
-use super::store::{self, Applicant, Content, Mailbox, NewRequest, Stored};
-use super::{
-    line, problem, ApplicantKind, AssistProblem, AssistState, MAX_DOCUMENT_BYTES, MAX_PROOFS,
-    MAX_QUEUED_MS,
-};
+use super::checks::{check_card_read, checked_content, verified_seal};
+use super::store::{self, Applicant, Mailbox, NewRequest, Stored};
+use super::{line, problem, ApplicantKind, AssistProblem, AssistState, MAX_DOCUMENT_BYTES};
 use crate::error::{Error, ErrorBody, Result};
 use crate::licence::handlers::CardReadProofBody;
 use crate::queue::handlers::ClerkBody;
@@ -255,106 +251,6 @@ async fn handled(state: &AppState, s: &ClerkSession, id: &str) -> Result<Stored>
     Ok(r)
 }
 
-/// Checks the card read for the clerk and the person named, at the request's creation.
-async fn check_card_read(
-    state: &AppState,
-    s: &ClerkSession,
-    person: &str,
-    created_at: i64,
-    proof: Option<&CardReadProofBody>,
-) -> Result<(String, String)> {
-    let proof = proof
-        .ok_or_else(|| problem(AssistProblem::CardReadMissing, "no card-read proof"))?
-        .proof();
-    let key = state
-        .db
-        .workstation_key(&s.ws.workstation)
-        .await?
-        .and_then(|k| k.public_key)
-        .and_then(|pk| parse_public_key_b64(&pk).ok())
-        .ok_or_else(|| problem(AssistProblem::CardReadInvalid, "workstation has no key"))?;
-    let now = state.auth.now_ms();
-    if created_at > now + MAX_CLOCK_SKEW_MS || created_at < now - MAX_QUEUED_MS {
-        return Err(problem(
-            AssistProblem::CardReadStale,
-            "the request was made more than 7 days ago, or in the future",
-        ));
-    }
-    proof
-        .check(
-            &key,
-            &s.ws.workstation,
-            &s.clerk.id,
-            Some(person),
-            created_at,
-            yichuang_pki::card_read::PROOF_WINDOW_MS,
-            MAX_CLOCK_SKEW_MS,
-        )
-        .map_err(|r| {
-            let p = match r {
-                ProofRefusal::Invalid => AssistProblem::CardReadInvalid,
-                ProofRefusal::OtherClerk => AssistProblem::CardReadOtherClerk,
-                ProofRefusal::OtherHolder => AssistProblem::CardReadOtherHolder,
-                ProofRefusal::Stale => AssistProblem::CardReadStale,
-            };
-            problem(p, format!("card read {} refused: {r:?}", proof.entry.id))
-        })?;
-    Ok((proof.entry.id, proof.entry.hash))
-}
-
-/// Checks a create body; the applicant's numbers are normalised (upper case).
-fn checked_content(b: &CreateRequest) -> Result<Content> {
-    let person_number = b.person_number.trim().to_uppercase();
-    if !(6..=32).contains(&person_number.len())
-        || !person_number.bytes().all(|c| c.is_ascii_alphanumeric())
-    {
-        return Err(problem(
-            AssistProblem::Invalid,
-            "person_number: 6 to 32 letters and digits expected",
-        ));
-    }
-    let (organisation_code, organisation_name) = match b.applicant_kind {
-        ApplicantKind::Person => (None, None),
-        ApplicantKind::Organisation => {
-            let code = b.organisation_code.as_deref().unwrap_or_default();
-            let code = yichuang_pki::ident::Uscc::parse(code.trim())
-                .map_err(|e| problem(AssistProblem::Invalid, format!("organisation_code: {e}")))?;
-            let name = line(
-                "organisation_name",
-                b.organisation_name.as_deref().unwrap_or_default(),
-                100,
-            )?;
-            (Some(code.to_string()), Some(name))
-        }
-    };
-    if b.proofs.is_empty() || b.proofs.len() > MAX_PROOFS {
-        return Err(problem(AssistProblem::Invalid, "1 to 20 proofs expected"));
-    }
-    let proofs = b
-        .proofs
-        .iter()
-        .map(|p| line("proof", p, 100))
-        .collect::<Result<Vec<_>>>()?;
-    let note = b.note.trim().to_owned();
-    if note.chars().count() > 500 {
-        return Err(problem(
-            AssistProblem::Invalid,
-            "note: at most 500 characters",
-        ));
-    }
-    Ok(Content {
-        applicant: Applicant {
-            kind: b.applicant_kind,
-            person_number,
-            person_name: line("person_name", &b.person_name, 50)?,
-            organisation_code,
-            organisation_name,
-        },
-        proofs,
-        note,
-    })
-}
-
 /// The departments a request may go to: those of the hall's active clerks.
 #[utoipa::path(
     get,
@@ -387,7 +283,7 @@ pub async fn departments(
     request_body(content = CreateRequest, content_type = "application/json"),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 201, description = "Made (待处理)", body = AssistView),
+        (status = 201, description = "Made (pending)", body = AssistView),
         (status = 200, description = "The same request was already made (the body sent again)", body = AssistView),
         (status = 400, description = "bad_request / assist_invalid (a field not as described) / assist_department_unknown", body = ErrorBody),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
@@ -569,7 +465,7 @@ fn pdf_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Result<&'a [u8]> {
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The proof, at most 16 MiB"),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "Attached (待盖章)", body = AssistView),
+        (status = 200, description = "Attached (awaiting_seal)", body = AssistView),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "permission_denied (no assist) / assist_other_department / workstation_disabled", body = ErrorBody),
         (status = 404, description = "assist_unknown", body = ErrorBody),
@@ -600,43 +496,6 @@ pub async fn attach_proof(
     Ok(Json(view(r)))
 }
 
-/// The seal of `stamped`, verified against the hall's seal CAs, as a stamp of `proof`.
-fn verified_seal(
-    state: &AppState,
-    proof: &[u8],
-    stamped: &[u8],
-) -> Result<yichuang_seal::SignatureVerdict> {
-    use yichuang_pki::PkiErrorKind;
-    let now = state.auth.now_ms().div_euclid(1000);
-    let verdicts = yichuang_seal::verify(stamped, &state.auth.seal_trust, now).map_err(|e| {
-        let p = match e.kind() {
-            PkiErrorKind::Unsigned => AssistProblem::SealMissing,
-            _ => AssistProblem::SealInvalid,
-        };
-        problem(p, format!("{}: {e}", e.code()))
-    })?;
-    if let Some(bad) = verdicts.iter().find(|v| !v.is_valid()) {
-        let code = bad.problem_code.unwrap_or("invalid");
-        let p = if code == "untrusted_issuer" {
-            AssistProblem::SealUntrusted
-        } else {
-            AssistProblem::SealInvalid
-        };
-        return Err(problem(p, format!("{code}: {}", bad.message())));
-    }
-    // The stamp is an incremental update of the very proof attached.
-    if !(stamped.len() > proof.len() && stamped.starts_with(proof)) {
-        return Err(problem(
-            AssistProblem::SealOtherDocument,
-            "the stamped document does not extend the attached proof",
-        ));
-    }
-    verdicts
-        .into_iter()
-        .last()
-        .ok_or_else(|| problem(AssistProblem::SealMissing, "no signature"))
-}
-
 /// Uploads the stamped proof (已盖章): refused unless its seal verifies against the hall's
 /// seal CAs, the document is unchanged since, and it is the attached proof stamped.
 #[utoipa::path(
@@ -647,7 +506,7 @@ fn verified_seal(
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The attached proof stamped with the department's seal, at most 16 MiB"),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "Verified and kept (已盖章), with the signer and time", body = AssistView),
+        (status = 200, description = "Verified and kept (sealed), with the signer and time", body = AssistView),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "permission_denied (no assist) / assist_other_department / workstation_disabled", body = ErrorBody),
         (status = 404, description = "assist_unknown", body = ErrorBody),
@@ -708,7 +567,7 @@ pub async fn upload_stamped(
     request_body(content = ReturnRequest, content_type = "application/json"),
     security(("workstation_signature" = [], "bearer" = [])),
     responses(
-        (status = 200, description = "Returned (已退回)", body = AssistView),
+        (status = 200, description = "Returned (returned)", body = AssistView),
         (status = 400, description = "bad_request / assist_invalid: the reason", body = ErrorBody),
         (status = 401, description = "unauthorized / session_ended / request_unsigned / request_signature_invalid / request_stale / request_replayed / workstation_unknown", body = ErrorBody),
         (status = 403, description = "permission_denied (no assist) / assist_other_department / workstation_disabled", body = ErrorBody),

@@ -17,6 +17,7 @@
 //! documents are sealed blobs. Every action that gets past the credentials leaves a row in
 //! `assist_log` (clerk, workstation, department, request, outcome), refusals included.
 
+mod checks;
 pub mod handlers;
 pub mod store;
 
