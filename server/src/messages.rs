@@ -113,8 +113,8 @@ impl ErrorCode {
             ErrorCode::AssistIdReused => "协查申请编号重复，请重新提交",
             ErrorCode::AssistNotPdf => "证明文件须为PDF格式",
             ErrorCode::AssistCardReadMissing => "请先读取办事人身份证，再提交协查申请",
-            ErrorCode::AssistCardReadInvalid => "读卡记录无效，请重新读取身份证",
-            ErrorCode::AssistCardReadOtherClerk => "该身份证不是由当前工作人员读取的，请重新读卡",
+            ErrorCode::AssistCardReadInvalid => "协查申请所附读卡记录无效，请重新读取身份证后再申请",
+            ErrorCode::AssistCardReadOtherClerk => "协查申请须由读卡的工作人员本人提交，请重新读卡",
             ErrorCode::AssistCardReadOtherHolder => "只能为本次读卡的办事人申请协查",
             ErrorCode::AssistCardReadStale => "读卡记录已过期，请重新读取身份证后再申请",
             ErrorCode::AssistSealMissing => "证明文件未加盖电子印章",
@@ -375,6 +375,17 @@ pub fn licence_import_reason(reason: &crate::licence::import::Reason) -> String 
     }
 }
 
+/// 待处理 / 待盖章 / 已盖章 / 已退回 (seed 000 §1.3).
+pub fn assist_state(state: crate::assist::AssistState) -> &'static str {
+    use crate::assist::AssistState;
+    match state {
+        AssistState::Pending => "待处理",
+        AssistState::AwaitingSeal => "待盖章",
+        AssistState::Sealed => "已盖章",
+        AssistState::Returned => "已退回",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,16 +405,5 @@ mod tests {
             assert!(messages.insert(m), "{code} repeats the message {m}");
         }
         assert!(!messages.contains(CERT_NOT_YET_VALID));
-    }
-}
-
-/// 待处理 / 待盖章 / 已盖章 / 已退回 (seed 000 §1.3).
-pub fn assist_state(state: crate::assist::AssistState) -> &'static str {
-    use crate::assist::AssistState;
-    match state {
-        AssistState::Pending => "待处理",
-        AssistState::AwaitingSeal => "待盖章",
-        AssistState::Sealed => "已盖章",
-        AssistState::Returned => "已退回",
     }
 }

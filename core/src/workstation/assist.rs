@@ -742,8 +742,7 @@ mod documents;
 use documents::{proof_document, request_document};
 
 #[cfg(test)]
-#[path = "../../../drivers/tests/ukey_support/mod.rs"]
-mod ukey_support;
+use super::ukey_support;
 
 #[cfg(test)]
 #[path = "assist_tests.rs"]

@@ -61,7 +61,7 @@ impl AuthState {
                 "no trusted CA configured (--ca-dir): every certificate login will be refused"
             );
         }
-        let seal_trust = load_trust_store(
+        let seal_trust = load_seal_trust(
             config.auth.seal_ca_dir.as_deref(),
             config.auth.crl_dir.as_deref(),
         )?;
@@ -147,6 +147,27 @@ pub fn load_trust_store(ca_dir: Option<&Path>, crl_dir: Option<&Path>) -> Result
             let (issuer, revoked) = (crl.issuer(), crl.len());
             store.add_crl(crl).map_err(|e| fail(&path, &e))?;
             tracing::info!(%issuer, revoked, file = %path.display(), "CRL loaded");
+        }
+    }
+    Ok(store)
+}
+
+/// The seal CAs of `seal_ca_dir` with the CRLs of `crl_dir` that one of them signed (the
+/// other CRLs there are the login CAs'). A seal CA or CRL that does not load is an error.
+pub fn load_seal_trust(seal_ca_dir: Option<&Path>, crl_dir: Option<&Path>) -> Result<TrustStore> {
+    let mut store = load_trust_store(seal_ca_dir, None)?;
+    if let (Some(dir), false) = (crl_dir, store.cas().is_empty()) {
+        for path in files_in(dir, &["pem", "crl", "der"])? {
+            let fail = |e: &dyn fmt::Display| Error::TrustConfig {
+                detail: format!("{}: {e}", path.display()),
+            };
+            let bytes = std::fs::read(&path).map_err(|e| fail(&e))?;
+            let crl = Crl::parse(&bytes).map_err(|e| fail(&e))?;
+            match store.add_crl(crl) {
+                Ok(()) => {}
+                Err(e) if e.kind() == yichuang_pki::PkiErrorKind::UntrustedIssuer => {}
+                Err(e) => return Err(fail(&e)),
+            }
         }
     }
     Ok(store)
