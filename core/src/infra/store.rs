@@ -372,6 +372,7 @@ mod tests {
         assert_eq!(
             tables(&mut store),
             [
+                "assist_outbox",
                 "audit_log",
                 "blob_outbox",
                 "blobs",
@@ -449,6 +450,7 @@ mod tests {
         assert_eq!(
             tables(&mut s),
             [
+                "assist_outbox",
                 "audit_log",
                 "blob_outbox",
                 "blobs",
