@@ -483,6 +483,22 @@ impl Workstation {
         Ok(sent)
     }
 
+    /// When the server is back: sends the queued requests of the clerk logged in online with
+    /// `accept` (the others wait for their clerk). Failures stay on their rows.
+    pub(super) fn retry_assist(&self) {
+        let requester = self.session().is_some_and(|s| {
+            s.token.is_some() && s.clerk.permissions.iter().any(|p| p == "accept")
+        });
+        if !requester {
+            return;
+        }
+        match self.assist_flush() {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "queued assist requests sent"),
+            Err(e) => tracing::warn!(code = e.code.as_str(), "queued assist requests not sent"),
+        }
+    }
+
     /// The requests of this workstation still in the outbox.
     fn assist_queued(&self) -> Result<Vec<AssistRequest>, UserError> {
         let department = self.assist_department();

@@ -1,7 +1,7 @@
 //! L4 at two windows against the real hall server (in process, SQLite, the hall's seal CA =
 //! the SM2 test CA of `scripts/ukey-test.sh`): window 1 (综合受理, `accept`) reads a card and
 //! asks the department of the simulated SKF seal key for a proof while offline — the request
-//! waits in the outbox and goes when the clerk is online; window 2 (that department,
+//! waits in the outbox and goes when the clerk is online and the server is back; window 2 (that department,
 //! `assist`) finds it in its inbox, writes the proof, stamps it with the seal key (a wrong
 //! seal PIN counts down), and window 1 receives it verified and takes it as an electronic
 //! material; a copy altered after stamping is reported as altered; a request returned with a
@@ -15,6 +15,7 @@ use crate::devices::id_card::{CardEvent, CitizenCard};
 use crate::devices::seal::StampOptions;
 use crate::domain::intake::ReceivedAs;
 use crate::domain::login::{ClerkInfo, Session, SessionMode};
+use crate::infra::backend::BackendStatus;
 use crate::infra::config::{DeviceDriver, SealConfig, WorkstationConfig};
 use crate::infra::keystore::StoreKey;
 use crate::infra::store::Store;
@@ -292,17 +293,19 @@ fn l4_assist_request_offline_then_stamped_with_the_skf_seal_and_taken_as_materia
     assert!(listed.offline.is_some());
     assert_eq!(listed.requests.len(), 1);
 
-    // Online: the list sends it first; the server has it as 待处理.
+    // Online, the server back: the queued request goes; the server has it as 待处理.
     log_in(&a.ws, "T-A", requesting, &["accept"], Some(token_a));
+    a.ws.set_backend(BackendStatus::Reachable { latency_ms: 1 });
+    let row =
+        a.ws.with_store(|s| Ok(outbox_row(s, &queued.id).unwrap()))
+            .unwrap();
+    assert_eq!(row, None, "the outbox row goes once the server has it");
     let listed = a.ws.assist_sent(None).unwrap();
     assert_eq!(listed.offline, None);
     assert_eq!(listed.requests.len(), 1, "{listed:?}");
     assert_eq!(listed.requests[0].id, queued.id);
     assert_eq!(listed.requests[0].state_label, "待处理");
-    let row =
-        a.ws.with_store(|s| Ok(outbox_row(s, &queued.id).unwrap()))
-            .unwrap();
-    assert_eq!(row, None, "the outbox row goes once the server has it");
+    assert_eq!(audited(&a.ws, "assist.sent"), 1);
     let form = a.ws.assist_preview(&queued.id).unwrap();
     assert!(format!("{form:?}").contains("部门协查申请单"));
     assert!(a
