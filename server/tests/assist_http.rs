@@ -14,6 +14,24 @@ use common::cases::{clerk, count};
 use common::{databases, random_hall, Running, Ws};
 use serde_json::{json, Value};
 use yichuang_pki::card_read::{AuditEntryProof, CardReadProof};
+use yichuang_pki::ident::{uscc_check_char, Uscc};
+
+/// A random valid 统一社会信用代码 (the PostgreSQL test database outlives a run).
+fn random_uscc() -> Uscc {
+    const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let bytes = uuid::Uuid::new_v4();
+    let mut s = String::from("91");
+    for (i, b) in bytes.as_bytes().iter().take(15).enumerate() {
+        let c = if i < 6 {
+            b'0' + b % 10
+        } else {
+            A[*b as usize % 31]
+        };
+        s.push(c as char);
+    }
+    let check = uscc_check_char(&s).unwrap();
+    Uscc::parse(&format!("{s}{check}")).unwrap()
+}
 
 fn random_person() -> String {
     format!("T{}", &uuid::Uuid::new_v4().simple().to_string()[..17]).to_uppercase()
@@ -219,6 +237,56 @@ async fn scenario(server: &Running, cas: &Cas) {
         (status, err["code"].as_str()),
         (403, Some("assist_card_read_other_holder"))
     );
+    let mut stale = request(
+        &uuid::Uuid::now_v7().to_string(),
+        Some(card_read(&a, &me, &person, now - 8 * 86_400_000)),
+    );
+    stale["created_at"] = json!(now - 8 * 86_400_000 + 60_000);
+    let (status, err) = post_json(&a, &requester, "/api/v1/assist/requests", &stale).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("assist_card_read_stale")),
+        "queued too long"
+    );
+    let late = request(
+        &uuid::Uuid::now_v7().to_string(),
+        Some(card_read(&a, &me, &person, now - 31 * 60_000)),
+    );
+    let (status, err) = post_json(&a, &requester, "/api/v1/assist/requests", &late).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("assist_card_read_stale")),
+        "card read 31 min before"
+    );
+    let theirs = request(
+        &uuid::Uuid::now_v7().to_string(),
+        Some(card_read(&a, "T-SOMEONE", &person, now)),
+    );
+    let (status, err) = post_json(&a, &requester, "/api/v1/assist/requests", &theirs).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("assist_card_read_other_clerk"))
+    );
+    // A company: its 统一社会信用代码 is checked.
+    let mut company = request(&uuid::Uuid::now_v7().to_string(), Some(proof.clone()));
+    company["applicant_kind"] = json!("organisation");
+    company["organisation_code"] = json!("91330100MA2B3C4D5X");
+    company["organisation_name"] = json!("某某科技有限公司");
+    let (status, err) = post_json(&a, &requester, "/api/v1/assist/requests", &company).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("assist_invalid")),
+        "{err}"
+    );
+    let code = random_uscc();
+    company["organisation_code"] = json!(code.to_string().to_lowercase());
+    let (status, made_company) =
+        post_json(&a, &requester, "/api/v1/assist/requests", &company).await;
+    assert_eq!(status, 201, "{made_company}");
+    assert_eq!(
+        made_company["applicant"]["organisation_code"],
+        code.to_string().as_str()
+    );
     let mut nowhere = request(&uuid::Uuid::now_v7().to_string(), Some(proof.clone()));
     nowhere["to_department"] = json!(format!("无此部门-{tag}"));
     let (status, err) = post_json(&a, &requester, "/api/v1/assist/requests", &nowhere).await;
@@ -231,9 +299,10 @@ async fn scenario(server: &Running, cas: &Cas) {
     let (status, inbox) = get(&b, &provider, "/api/v1/assist/requests?mailbox=inbox").await;
     assert_eq!(status, 200, "{inbox}");
     let listed = inbox["requests"].as_array().unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0]["applicant"]["person_number"], person.as_str());
-    assert_eq!(listed[0]["proofs"], json!(["无犯罪记录证明"]));
+    assert_eq!(listed.len(), 2);
+    let first = listed.iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert_eq!(first["applicant"]["person_number"], person.as_str());
+    assert_eq!(first["proofs"], json!(["无犯罪记录证明"]));
     let (_, inbox) = get(&b, &stranger, "/api/v1/assist/requests?mailbox=inbox").await;
     assert_eq!(inbox["requests"].as_array().unwrap().len(), 0);
     let (status, err) = get(&b, &no_assist, "/api/v1/assist/requests?mailbox=inbox").await;
