@@ -422,6 +422,29 @@ async fn scenario(server: &Running, cas: &Cas) {
         (Some("已退回"), Some(reason))
     );
 
+    // A proof already signed elsewhere (a licence file) takes the department's seal on top.
+    let id3 = uuid::Uuid::now_v7().to_string();
+    let (status, _) = post_json(
+        &a,
+        &requester,
+        "/api/v1/assist/requests",
+        &request(&id3, Some(card_read(&a, &me, &person, now))),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let three = format!("/api/v1/assist/requests/{id3}");
+    let licence = stamp(&minimal_pdf("licence"), &foreign_seal, "某发证机关");
+    let (status, _) = post_pdf(&b, &provider, &format!("{three}/proof"), &licence).await;
+    assert_eq!(status, 200);
+    let on_top = stamp(&licence, &ours, &providing);
+    let (status, view) = post_pdf(&b, &provider, &format!("{three}/stamped"), &on_top).await;
+    assert_eq!(
+        (status, view["state"].as_str()),
+        (200, Some("sealed")),
+        "{view}"
+    );
+    assert_eq!(view["seal"]["signer_name"], providing.as_str());
+
     // Audited, refusals included; nothing about the applicant in clear.
     let rows = count(
         server,

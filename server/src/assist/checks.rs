@@ -127,7 +127,13 @@ pub(super) fn verified_seal(
         };
         problem(p, format!("{}: {e}", e.code()))
     })?;
-    if let Some(bad) = verdicts.iter().find(|v| !v.is_valid()) {
+    // The seals added by the stamp (after the proof's bytes) must all hold; signatures the
+    // proof already carried (a licence attached as the proof) are the proof's own business.
+    let added: Vec<_> = verdicts
+        .into_iter()
+        .filter(|v| v.signed_end > proof.len())
+        .collect();
+    if let Some(bad) = added.iter().find(|v| !v.is_valid()) {
         let code = bad.problem_code.unwrap_or("invalid");
         let p = if code == "untrusted_issuer" {
             AssistProblem::SealUntrusted
@@ -137,14 +143,14 @@ pub(super) fn verified_seal(
         return Err(problem(p, format!("{code}: {}", bad.message())));
     }
     // The stamp is an incremental update of the very proof attached.
-    if !(stamped.len() > proof.len() && stamped.starts_with(proof)) {
+    if !stamped.starts_with(proof) {
         return Err(problem(
             AssistProblem::SealOtherDocument,
             "the stamped document does not extend the attached proof",
         ));
     }
-    verdicts
+    added
         .into_iter()
         .last()
-        .ok_or_else(|| problem(AssistProblem::SealMissing, "no signature"))
+        .ok_or_else(|| problem(AssistProblem::SealMissing, "no seal after the proof"))
 }

@@ -639,8 +639,12 @@ pub async fn document(
         let sha = sha.ok_or_else(|| problem(AssistProblem::Unknown, format!("no {}", q.which)))?;
         state.sync.blobs.read(&sha).await
     };
-    let action = format!("download_{}", q.which);
-    let blob = logged(&state, &s, &action, Some(&id), work).await?;
+    let action = match q.which.as_str() {
+        "proof" => "download_proof",
+        "stamped" => "download_stamped",
+        _ => "download",
+    };
+    let blob = logged(&state, &s, action, Some(&id), work).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
