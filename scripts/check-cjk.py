@@ -54,6 +54,7 @@ ALLOW_LIST = {
     "core/src/shell_text.rs": "text table: the desktop shell's product name, window titles, startup line",
     "core/src/domain/intake/testkit.rs": "test fixtures (a #[cfg(test)] module declared in intake/mod.rs)",
     "core/src/workstation/seal_tests.rs": "tests (the #[cfg(test)] module of workstation/seal.rs)",
+    "core/src/workstation/assist_tests.rs": "tests (the #[cfg(test)] module of workstation/assist.rs)",
     # server
     "server/src/messages.rs": "message table: every Chinese sentence of the server layer",
     "server/src/auth/demo_data.rs": "demo data: the sample clerk in the OpenAPI `Clerk` schema example",

@@ -117,6 +117,9 @@ fi
 # (钱七, SM2, PIN in .run/ukey/env as YICHUANG_SKF_PIN) and the SoftHSM tokens can log in.
 mkdir -p .run/server/ca
 cp .run/ukey/ca/ecdsa-ca.pem .run/ukey/ca/sm2-ca.pem .run/server/ca/
+# The seals the server accepts on stamped 协查 proofs (L4): the seal UKey's test CAs.
+mkdir -p .run/server/seal-ca
+cp .run/ukey/ca/ecdsa-ca.pem .run/ukey/ca/sm2-ca.pem .run/server/seal-ca/
 if [ ! -f .run/server/clerks.csv ]; then
   echo "run: registering the test clerks with the local server (first run only)…"
   cat > .run/server/clerks.csv <<CSV
@@ -133,7 +136,7 @@ fi
 echo "run: log in with the simulated UKey (钱七), PIN $YICHUANG_SKF_PIN"
 
 echo "run: starting the local server on 127.0.0.1:$PORT (log: .run/server.log)"
-YICHUANG_CA_DIR="$PWD/.run/server/ca" "$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
+YICHUANG_CA_DIR="$PWD/.run/server/ca" YICHUANG_SEAL_CA_DIR="$PWD/.run/server/seal-ca" "$SERVER" --listen "127.0.0.1:$PORT" --data-dir .run/server > .run/server.out 2> .run/server.log &
 SERVER_PID=$!
 trap 'kill -TERM $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null || true' EXIT
 

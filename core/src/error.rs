@@ -289,6 +289,20 @@ error_codes! {
     LicenceNoPreview = "licence.no_preview",
     LicenceSaveFailed = "licence.save_failed",
 
+    // 部门协查 (L4): a request needs the applicant's card read in this session.
+    AssistNoCard = "assist.no_card",
+    AssistInvalid = "assist.invalid",
+    // The hall server cannot be reached: a new request waits in the outbox, the lists show
+    // what this workstation knows.
+    AssistUnreachable = "assist.unreachable",
+    // The hall server refused; its own Chinese message travels with it.
+    AssistRefused = "assist.refused",
+    AssistStore = "assist.store",
+    AssistNotSealed = "assist.not_sealed",
+    // The stamped proof received does not verify at this workstation.
+    AssistSealInvalid = "assist.seal_invalid",
+    AssistNotPdf = "assist.not_pdf",
+
     FlowNothingChosen = "flow.nothing_chosen",
     FlowNotPending = "flow.not_pending",
     FlowMixedDepartments = "flow.mixed_departments",

@@ -136,6 +136,7 @@ pub mod permissions {
             Permission::Issue => "出件",
             Permission::Admin => "系统管理",
             Permission::AllItems => "全部事项",
+            Permission::Assist => "协查办理",
         }
     }
 
@@ -196,4 +197,70 @@ pub mod simctl {
             "无法连接工作站的模拟设备控制端口 {addr}：{error}\n（工作站是否在运行，且 workstation.toml 中配置了 simulator.control 和 simulator.token？）"
         )
     }
+}
+
+/// 部门协查 (L4): states, the request form and the proof the window lays out, file names.
+pub mod assist {
+    /// 待发送 / 待处理 / 待盖章 / 已盖章 / 已退回.
+    pub fn state(state: crate::workstation::assist::AssistState) -> &'static str {
+        use crate::workstation::assist::AssistState;
+        match state {
+            AssistState::Queued => "待发送",
+            AssistState::Pending => "待处理",
+            AssistState::AwaitingSeal => "待盖章",
+            AssistState::Sealed => "已盖章",
+            AssistState::Returned => "已退回",
+        }
+    }
+
+    pub const REQUEST_TITLE: &str = "部门协查申请单";
+    pub const PROOF_TITLE: &str = "证明";
+    pub const KEY_ID: &str = "协查编号";
+    pub const KEY_FROM: &str = "申请部门";
+    pub const KEY_CLERK: &str = "申请人员";
+    pub const KEY_TO: &str = "协查部门";
+    pub const KEY_ITEM: &str = "办理事项";
+    pub const KEY_APPLICANT: &str = "申请人";
+    pub const KEY_ID_NUMBER: &str = "证件号码";
+    pub const KEY_ORGANISATION: &str = "单位名称";
+    pub const KEY_USCC: &str = "统一社会信用代码";
+    pub const KEY_STATE: &str = "状态";
+    pub const KEY_CREATED: &str = "申请时间";
+    pub const KEY_RETURN_REASON: &str = "退回原因";
+    pub const HEADING_PROOFS: &str = "所需证明";
+    pub const HEADING_NOTE: &str = "备注";
+    /// The printed request's footer.
+    pub const REQUEST_FOOTER: &str = "部门协查 · 一窗受理";
+
+    /// The material file of a received stamped proof.
+    pub fn material_file(id: &str) -> String {
+        format!("协查证明-{}.pdf", &id[..id.len().min(8)])
+    }
+
+    /// 「张三（证件号码 110…）」 or 「某公司（统一社会信用代码 91…，经办人 张三）」.
+    pub fn applicant(
+        person_name: &str,
+        person_number: &str,
+        organisation: Option<(&str, &str)>,
+    ) -> String {
+        match organisation {
+            Some((code, name)) => {
+                format!("{name}（统一社会信用代码 {code}，经办人 {person_name}）")
+            }
+            None => format!("{person_name}（证件号码 {person_number}）"),
+        }
+    }
+
+    /// 「X 于 2026年12月07日 10:30 盖章」 from the server's record of the seal.
+    pub fn sealed_by(signer: &str, when: &str) -> String {
+        format!("{signer} 于 {when} 盖章")
+    }
+
+    /// 「出租车驾驶员从业资格证核发（330100-001）」.
+    pub fn item(name: &str, code: &str) -> String {
+        format!("{name}（{code}）")
+    }
+
+    /// Several verdicts in one line.
+    pub const VERDICT_SEPARATOR: &str = "；";
 }

@@ -3,7 +3,6 @@
 use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
+
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 
 /// Default listening address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8720";
@@ -78,6 +79,10 @@ pub struct Cli {
     /// 证书吊销列表（CRL）目录（PEM/DER 文件，启动时加载）
     #[arg(long, value_name = "DIR", env = "YICHUANG_CRL_DIR", global = true)]
     pub crl_dir: Option<PathBuf>,
+
+    /// 受信任的电子印章 CA 证书目录（部门协查的盖章证明据此验证；PEM/DER 文件，启动时加载）
+    #[arg(long, value_name = "DIR", env = "YICHUANG_SEAL_CA_DIR")]
+    pub seal_ca_dir: Option<PathBuf>,
 
     /// 离线登录授权签名密钥文件（默认 <数据目录>/grant-key.ed25519，首次启动时生成）
     #[arg(long, value_name = "FILE", env = "YICHUANG_GRANT_KEY")]
@@ -335,6 +340,7 @@ impl Cli {
                 grant_key_file: self.grant_key,
                 grant_days: self.grant_days,
                 crl_grace_ms: i64::from(self.crl_grace_hours) * 3_600_000,
+                seal_ca_dir: self.seal_ca_dir,
                 ..AuthConfig::default()
             },
             tls: match (self.tls_cert, self.tls_key) {
@@ -400,6 +406,10 @@ pub struct AuthConfig {
     pub rate_limits: crate::workstation::ratelimit::RateLimits,
     /// How long after a CRL's nextUpdate its CA's certificates may still log in.
     pub crl_grace_ms: i64,
+    /// Directory of the CAs the hall's department seals (电子印章) chain to (L4: stamped
+    /// 协查 proofs are verified against them; the CRLs of `crl_dir` apply); `None`: no seal
+    /// is trusted and every stamped proof is refused.
+    pub seal_ca_dir: Option<PathBuf>,
 }
 
 impl Default for AuthConfig {
@@ -413,45 +423,8 @@ impl Default for AuthConfig {
             session_ttl_ms: SESSION_TTL_MS,
             rate_limits: Default::default(),
             crl_grace_ms: i64::from(DEFAULT_CRL_GRACE_HOURS) * 3_600_000,
+            seal_ca_dir: None,
         }
-    }
-}
-
-/// Where the server reads the time (Unix milliseconds); injected so tests control it.
-pub trait Clock: Send + Sync + Debug {
-    fn now_ms(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    }
-}
-
-/// A clock that starts at the system time and moves only when told (tests).
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    pub fn starting_now() -> Self {
-        Self(AtomicI64::new(SystemClock.now_ms()))
-    }
-
-    pub fn advance_ms(&self, ms: i64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
     }
 }
 

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 pub use crate::cases::CaseProblem;
 pub use crate::queue::problem::QueueProblem;
+pub use crate::redact::redact_paths;
 
 /// Result alias for the server crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -128,6 +129,22 @@ error_codes! {
     LicenceTypeDenied = "licence_type_denied",
     LicenceInvalid = "licence_invalid",
     LicenceLibraryUnavailable = "licence_library_unavailable",
+    AssistInvalid = "assist_invalid",
+    AssistDepartmentUnknown = "assist_department_unknown",
+    AssistUnknown = "assist_unknown",
+    AssistOtherDepartment = "assist_other_department",
+    AssistState = "assist_state",
+    AssistIdReused = "assist_id_reused",
+    AssistNotPdf = "assist_not_pdf",
+    AssistCardReadMissing = "assist_card_read_missing",
+    AssistCardReadInvalid = "assist_card_read_invalid",
+    AssistCardReadOtherClerk = "assist_card_read_other_clerk",
+    AssistCardReadOtherHolder = "assist_card_read_other_holder",
+    AssistCardReadStale = "assist_card_read_stale",
+    AssistSealMissing = "assist_seal_missing",
+    AssistSealInvalid = "assist_seal_invalid",
+    AssistSealUntrusted = "assist_seal_untrusted",
+    AssistSealOtherDocument = "assist_seal_other_document",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -465,6 +482,13 @@ pub enum Error {
         detail: String,
     },
 
+    /// A 协查 request, proof, stamp or return refused (L4); `problem` gives the code.
+    #[error("assist: {problem:?}: {detail}")]
+    Assist {
+        problem: crate::assist::AssistProblem,
+        detail: String,
+    },
+
     /// A case search, view or progress report refused; `problem` gives the code.
     #[error("case: {problem:?}: {detail}")]
     Case {
@@ -531,6 +555,7 @@ impl Error {
             Error::Case { problem, .. } => problem.code(),
             Error::Maintenance { problem, .. } => problem.code(),
             Error::Licence { problem, .. } => problem.code(),
+            Error::Assist { problem, .. } => problem.code(),
         }
     }
 
@@ -601,7 +626,8 @@ impl Error {
             Error::Queue { detail, .. }
             | Error::Case { detail, .. }
             | Error::Maintenance { detail, .. }
-            | Error::Licence { detail, .. } => detail.clone(),
+            | Error::Licence { detail, .. }
+            | Error::Assist { detail, .. } => detail.clone(),
             Error::PlainHttpRefused { addr } => {
                 format!("plain HTTP on non-loopback address {addr} without --insecure-http")
             }
@@ -616,6 +642,7 @@ impl Error {
             Error::Case { problem, .. } => problem.status(),
             Error::Maintenance { problem, .. } => problem.status(),
             Error::Licence { problem, .. } => problem.status(),
+            Error::Assist { problem, .. } => problem.status(),
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. }
@@ -713,38 +740,6 @@ impl From<axum::extract::rejection::JsonRejection> for Error {
     }
 }
 
-/// `detail` with every absolute filesystem path (a word starting with `/`, `\\` or a drive
-/// letter) cut down to its last component: clients learn which file, not where it lives.
-pub fn redact_paths(detail: &str) -> String {
-    let mut out = String::with_capacity(detail.len());
-    let mut rest = detail;
-    while !rest.is_empty() {
-        let cut = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let (word, tail) = rest.split_at(cut);
-        let bytes = word.as_bytes();
-        let absolute = word.starts_with('/')
-            || word.starts_with('\\')
-            || (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && &bytes[1..3] == b":\\");
-        if absolute {
-            let name = word
-                .trim_end_matches([':', ',', ';', ')'])
-                .rsplit(['/', '\\'])
-                .find(|c| !c.is_empty())
-                .unwrap_or("");
-            let trailing = &word[word.trim_end_matches([':', ',', ';', ')']).len()..];
-            out.push_str("…/");
-            out.push_str(name);
-            out.push_str(trailing);
-        } else {
-            out.push_str(word);
-        }
-        let ws = tail.len() - tail.trim_start().len();
-        out.push_str(&tail[..ws]);
-        rest = &tail[ws..];
-    }
-    out
-}
-
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -766,29 +761,5 @@ impl IntoResponse for Error {
             );
         }
         response
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn absolute_paths_are_cut_to_their_file_name() {
-        assert_eq!(
-            redact_paths("open /var/lib/yichuang/blobs/staging/ab.part: Permission denied"),
-            "open …/ab.part: Permission denied"
-        );
-        assert_eq!(
-            redact_paths(r"read C:\data\x.pem failed"),
-            "read …/x.pem failed"
-        );
-        assert_eq!(redact_paths("no route for api/v1"), "no route for api/v1");
-        assert!(!Error::BlobStore {
-            detail: "rename /root/data/blobs/aa/aa: EIO".into()
-        }
-        .body()
-        .detail
-        .contains("/root"));
     }
 }

@@ -6,8 +6,10 @@
 
 pub mod admin;
 pub mod api;
+pub mod assist;
 pub mod auth;
 pub mod cases;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod licence;
 pub mod maintenance;
 pub mod messages;
 pub mod queue;
+pub mod redact;
 pub mod sync;
 pub mod tls;
 pub mod upstream;
@@ -132,6 +135,28 @@ pub fn router(state: AppState) -> Router {
         .route("/licences/lookup", post(licence::handlers::lookup))
         .route("/licences/file", post(licence::handlers::file))
         .route("/licences/feedback", post(licence::handlers::feedback))
+        .route("/assist/departments", get(assist::handlers::departments))
+        .route(
+            "/assist/requests",
+            get(assist::handlers::list).post(assist::handlers::create),
+        )
+        .route("/assist/requests/{id}", get(assist::handlers::get_one))
+        .route(
+            "/assist/requests/{id}/proof",
+            post(assist::handlers::attach_proof),
+        )
+        .route(
+            "/assist/requests/{id}/stamped",
+            post(assist::handlers::upload_stamped),
+        )
+        .route(
+            "/assist/requests/{id}/return",
+            post(assist::handlers::return_request),
+        )
+        .route(
+            "/assist/requests/{id}/document",
+            get(assist::handlers::document),
+        )
         .route("/hall/pair", post(queue::handlers::pair))
         .route("/hall/snapshot", get(queue::handlers::hall_snapshot))
         .route("/hall/events", get(queue::handlers::hall_events))

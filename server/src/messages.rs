@@ -105,6 +105,22 @@ impl ErrorCode {
             ErrorCode::LicenceLibraryUnavailable => {
                 "电子证照库暂时无法访问，可继续收取纸质材料"
             }
+            ErrorCode::AssistInvalid => "协查申请内容有误，请检查后重试",
+            ErrorCode::AssistDepartmentUnknown => "没有该部门，请从列表中选择协查部门",
+            ErrorCode::AssistUnknown => "没有该协查申请",
+            ErrorCode::AssistOtherDepartment => "该协查申请不属于本部门，无权查看或办理",
+            ErrorCode::AssistState => "该协查申请当前状态不能进行此操作",
+            ErrorCode::AssistIdReused => "协查申请编号重复，请重新提交",
+            ErrorCode::AssistNotPdf => "证明文件须为PDF格式",
+            ErrorCode::AssistCardReadMissing => "请先读取办事人身份证，再提交协查申请",
+            ErrorCode::AssistCardReadInvalid => "协查申请所附读卡记录无效，请重新读取身份证后再申请",
+            ErrorCode::AssistCardReadOtherClerk => "协查申请须由读卡的工作人员本人提交，请重新读卡",
+            ErrorCode::AssistCardReadOtherHolder => "只能为本次读卡的办事人申请协查",
+            ErrorCode::AssistCardReadStale => "读卡记录已过期，请重新读取身份证后再申请",
+            ErrorCode::AssistSealMissing => "证明文件未加盖电子印章",
+            ErrorCode::AssistSealInvalid => "电子印章验证失败，文件可能在盖章后被修改",
+            ErrorCode::AssistSealUntrusted => "电子印章不是本大厅信任的印章机构签发",
+            ErrorCode::AssistSealOtherDocument => "盖章文件与上传的证明不一致，请对该证明重新盖章",
             ErrorCode::DeviceCodeInvalid => "配对码无效、已过期或已使用，请向管理员重新申请",
             ErrorCode::DeviceUnauthorized => "本设备未配对或已被停用，请联系管理员重新配对",
             ErrorCode::UpstreamUrlRefused => {
@@ -362,6 +378,17 @@ pub fn licence_import_reason(reason: &crate::licence::import::Reason) -> String 
         Reason::Unverified(why) => format!("证照文件的签章未通过验证：{why}"),
         Reason::Duplicate => "与前面的行重复".into(),
         Reason::Exists => "该电子证照已在库中".into(),
+    }
+}
+
+/// 待处理 / 待盖章 / 已盖章 / 已退回 (seed 000 §1.3).
+pub fn assist_state(state: crate::assist::AssistState) -> &'static str {
+    use crate::assist::AssistState;
+    match state {
+        AssistState::Pending => "待处理",
+        AssistState::AwaitingSeal => "待盖章",
+        AssistState::Sealed => "已盖章",
+        AssistState::Returned => "已退回",
     }
 }
 

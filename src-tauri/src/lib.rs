@@ -3,6 +3,7 @@
 //! the typed IPC surface and events, and the backend monitor's task. Every rule lives in
 //! `core/`, devices in `drivers/`.
 
+mod assist;
 mod camera;
 mod commands;
 mod enroll;

@@ -108,19 +108,6 @@ export const commands = {
 	 *  audited; the UI adds the returned attachment to the material's files.
 	 */
 	materialAttach: (name: string, bytes: number[]) => typedError<Attachment, UserError>(__TAURI_INVOKE("material_attach", { name, bytes })),
-	/**  The licences of the holder whose card was read, for the item's licence types. */
-	licenceLookup: (query: LicenceQuery) => typedError<ItemLicences, UserError>(__TAURI_INVOKE("licence_lookup", { query })),
-	/**  A licence's text and verified seals, for the preview. */
-	licencePreview: (query: LicenceFileQuery) => typedError<LicencePreview, UserError>(__TAURI_INVOKE("licence_preview", { query })),
-	/**  Saves a licence's file to the data folder's `exports/`. */
-	licenceDownload: (query: LicenceFileQuery) => typedError<LicenceDownload, UserError>(__TAURI_INVOKE("licence_download", { query })),
-	/**  反馈 on wrong licence data; returns the feedback's number. */
-	licenceFeedback: (feedback: FeedbackRequest) => typedError<string, UserError>(__TAURI_INVOKE("licence_feedback", { feedback })),
-	/**
-	 *  Receives a valid licence in place of a material's paper; the UI puts the returned
-	 *  attachment and licence on the material.
-	 */
-	licenceAttach: (query: LicenceAttachQuery) => typedError<LicenceAttached, UserError>(__TAURI_INVOKE("licence_attach", { query })),
 	/**  Finds results to hand over by case number (typed or scanned) or the card on the reader. */
 	issueFind: (query: IssueQuery) => typedError<IssueFound, UserError>(__TAURI_INVOKE("issue_find", { query })),
 	/**  Hands the chosen results over to the person on the reader; prints the pickup slips. */
@@ -139,6 +126,43 @@ export const commands = {
 	flowFind: (no: string) => typedError<FlowFound, UserError>(__TAURI_INVOKE("flow_find", { no })),
 	/**  Signs for the chosen cases of a package. */
 	flowSign: (no: string, caseIds: string[]) => typedError<FlowSigned, UserError>(__TAURI_INVOKE("flow_sign", { no, caseIds })),
+	/**  The states with their labels (filter tabs). */
+	assistStateLabels: () => __TAURI_INVOKE<AssistStateLabel[]>("assist_state_labels"),
+	/**  The departments a request may go to. */
+	assistDepartments: () => typedError<string[], UserError>(__TAURI_INVOKE("assist_departments")),
+	/**
+	 *  Asks another department for proofs about the applicant whose card was read (待发送 when
+	 *  the server cannot be reached).
+	 */
+	assistRequest: (draft: AssistDraft) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_request", { draft })),
+	/**  Sends the requests waiting in the outbox; how many the server now has. */
+	assistFlush: () => typedError<number, UserError>(__TAURI_INVOKE("assist_flush")),
+	/**  My department's requests (queued ones first), in `state` when given. */
+	assistSent: (state: AssistState | null) => typedError<AssistList, UserError>(__TAURI_INVOKE("assist_sent", { state })),
+	/**  Requests to my department, in `state` when given. */
+	assistInbox: (state: AssistState | null) => typedError<AssistList, UserError>(__TAURI_INVOKE("assist_inbox", { state })),
+	/**  One request. */
+	assistGet: (id: string) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_get", { id })),
+	/**  Attaches a PDF file as the proof (待盖章). */
+	assistAttachProof: (id: string, bytes: number[]) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_attach_proof", { id, bytes })),
+	/**  Lays out a proof written at the window and attaches it (待盖章). */
+	assistWriteProof: (id: string, text: AssistProofText) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_write_proof", { id, text })),
+	/**  The seal keys plugged in (department, seal PIN tries left). */
+	assistSealKeys: () => typedError<SealKey[], UserError>(__TAURI_INVOKE("assist_seal_keys")),
+	/**  Stamps the proof with the department's seal and seal PIN (已盖章). */
+	assistStamp: (id: string, sealPin: string, options: StampOptions) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_stamp", { id, sealPin, options })),
+	/**  退回 with a reason. */
+	assistReturn: (id: string, reason: string) => typedError<AssistRequest, UserError>(__TAURI_INVOKE("assist_return", { id, reason })),
+	/**  The stamped proof received and verified (the verdict's sentence). */
+	assistReceive: (id: string) => typedError<AssistReceived, UserError>(__TAURI_INVOKE("assist_receive", { id })),
+	/**  The verified stamped proof stored as a material file of the case at hand (电子材料). */
+	assistTakeAsMaterial: (id: string) => typedError<AssistMaterial, UserError>(__TAURI_INVOKE("assist_take_as_material", { id })),
+	/**  The PDF of the request form, the proof or the stamped proof (to show it). */
+	assistPdf: (id: string, which: AssistPrint) => typedError<number[], UserError>(__TAURI_INVOKE("assist_pdf", { id, which })),
+	/**  The request form as it prints. */
+	assistPreview: (id: string) => typedError<DocumentPreview, UserError>(__TAURI_INVOKE("assist_preview", { id })),
+	/**  Prints the request form, the proof or the stamped proof on the A4 printer. */
+	assistPrint: (id: string, which: AssistPrint) => typedError<A4PrintOutcome, UserError>(__TAURI_INVOKE("assist_print", { id, which })),
 	/**  What the update panel shows (running version, the offer, what is verified). */
 	updateState: () => typedError<UpdateState, UserError>(__TAURI_INVOKE("update_state")),
 	/**  Asks the hall server for a newer release now. */
@@ -153,11 +177,6 @@ export const commands = {
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
 	intakeCurrentQuestion: (item: Item, answers: Answer[]) => __TAURI_INVOKE<Question | null>("intake_current_question", { item, answers }),
-	/**
-	 *  A 统一社会信用代码 as the clerk types it (E2): the code as the standard writes it, or why it
-	 *  is not one, in the sentence the form shows under the field.
-	 */
-	intakeCheckUscc: (code: string) => typedError<string, UserError>(__TAURI_INVOKE("intake_check_uscc", { code })),
 	/**  Starts (`on`) or stops the live preview. */
 	cameraPreview: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_preview", { on })),
 	/**
@@ -267,29 +286,116 @@ export type AppInfo = {
 	startup_error: UserError | null,
 };
 
-/**  申请人类型 by `ApplicantKind` (seed 003 §3.3.2 申请对象). */
-export type ApplicantKindLabels = {
-	person: string,
-	organisation: string,
+/**  The applicant as the server keeps it. */
+export type Applicant = {
+	kind: ApplicantKind,
+	person_number: string,
+	person_name: string,
+	organisation_code: string | null,
+	organisation_name: string | null,
+};
+
+/**  Who the proof is about. */
+export type ApplicantKind = 
+/**  The person whose card was read. */
+"person" | 
+/**  A company by 统一社会信用代码; its representative's card was read. */
+"organisation";
+
+/**  What the clerk fills in for a request. */
+export type AssistDraft = {
+	/**  One of [`Workstation::assist_departments`]. */
+	to_department: string,
+	item_code: string,
+	item_name: string,
+	/**  `None`: the person whose card was read. */
+	organisation: OrganisationInput | null,
+	/**  The proofs needed, one per line (无犯罪记录证明, …). */
+	proofs: string[],
+	note?: string,
+};
+
+/**  A mailbox as the window shows it. */
+export type AssistList = {
+	requests: AssistRequest[],
+	/**  The hall server did not answer: only what this workstation holds is listed, and why. */
+	offline: string | null,
 };
 
 /**
- *  An electronic licence taken from the licence library in place of paper (L2): valid when it
- *  was attached, its file stored like any material file.
+ *  A verified stamped proof stored as a material file: the window adds `attachment` to the
+ *  material and marks it received as `received_as` (电子材料).
  */
-export type AttachedLicence = {
-	/**  GB/T 36904 identifier (证照标识). */
-	identifier: string,
-	type_code: string,
-	type_name: string,
-	issuer_name: string,
-	issued_on: string,
-	/**  `None`: 长期. */
-	valid_until: string | null,
-	/**  The issuer's signature as the library checked it at import: `verified` or `unchecked`. */
-	signature_check: string,
-	/**  The attachment holding the licence file (its SHA-256). */
-	sha256: string,
+export type AssistMaterial = {
+	attachment: Attachment,
+	received_as: ReceivedAs,
+	received: AssistReceived,
+};
+
+/**  What to print. */
+export type AssistPrint = 
+/**  The request form (部门协查申请单). */
+"request" | 
+/**  The proof as attached. */
+"proof" | 
+/**  The stamped proof. */
+"stamped";
+
+/**  A proof written at the window: laid out as an A4 PDF under the department's name. */
+export type AssistProofText = {
+	/**  Absent or empty: 「证明」. */
+	title?: string | null,
+	/**  Paragraphs, one per line. */
+	body: string,
+};
+
+/**  The stamped proof as received and verified at this window. */
+export type AssistReceived = {
+	request: AssistRequest,
+	/**  Every seal valid, chained to a trusted CA, the document unchanged. */
+	valid: boolean,
+	/**  The verdicts' sentences in one line (who stamped when, unchanged — or why not). */
+	sentence: string,
+	verdicts: SealVerdict[],
+};
+
+/**  A request as the window lists and shows it. */
+export type AssistRequest = {
+	id: string,
+	state: AssistState,
+	/**  待发送 / 待处理 / 待盖章 / 已盖章 / 已退回. */
+	state_label: string,
+	from_department: string,
+	from_clerk: string,
+	to_department: string,
+	item_code: string,
+	item_name: string,
+	applicant: Applicant,
+	/**  「张三（证件号码 …）」 or the company with its code and representative. */
+	applicant_label: string,
+	proofs: string[],
+	note: string,
+	/**  Unix ms. */
+	created_at: number | null,
+	updated_at: number | null,
+	proof: DocumentInfo | null,
+	stamped: DocumentInfo | null,
+	seal: SealInfo | null,
+	/**  「某市公安局 于 … 盖章」 from the server's check of the seal. */
+	sealed_by: string | null,
+	return_reason: string | null,
+	returned_at: number | null,
+	/**  A queued request the server refused: its Chinese reason (not sent again). */
+	error: string | null,
+};
+
+/**  A request's state; `Queued` is this workstation's own (not at the server yet). */
+export type AssistState = "queued" | "pending" | "awaiting_seal" | "sealed" | "returned";
+
+/**  A state with its label, for the window's filter tabs. */
+export type AssistStateLabel = {
+	state: AssistState,
+	label: string,
 };
 
 /**  A file attached to a material (imported or captured), stored as an encrypted blob. */
@@ -426,14 +532,7 @@ export type CaseDraft = {
 	answers: Answer[],
 	/**  The situation the answers lead to; `None` while the Q&A is not finished. */
 	situation_id: string | null,
-	/**  The applicant; for an organisation, its legal representative (法定代表人). */
 	applicant: Party,
-	/**
-	 *  The organisation applying, `None` for a person. Absent from drafts and cases stored
-	 *  before organisations could apply, and left out of a person's JSON, so their stored
-	 *  text, their notices' hashes and the server's reading of them are unchanged.
-	 */
-	organisation?: Organisation | null,
 	agent: Party | null,
 	pickup: Party | null,
 	form: { [key in string]: string },
@@ -795,6 +894,15 @@ export type DiagnosticsDone = {
 	upload_error: UserError | null,
 };
 
+/**  A document kept with a request. */
+export type DocumentInfo = {
+	sha256: string,
+	size: number | null,
+	clerk: string,
+	/**  Unix ms. */
+	at: number | null,
+};
+
 export type DocumentPreview = {
 	title: string,
 	/**  The running header and footer of every page. */
@@ -836,7 +944,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "licence.not_valid" | "licence.not_for_item" | "licence.no_preview" | "licence.save_failed" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "assist.no_card" | "assist.invalid" | "assist.unreachable" | "assist.refused" | "assist.store" | "assist.not_sealed" | "assist.seal_invalid" | "assist.not_pdf" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -845,33 +953,6 @@ export type ExportFormat = "csv" | "xlsx";
 export type ExportResult = {
 	path: string,
 	rows: number,
-};
-
-/**  What is wrong with a licence's data (反馈). */
-export type FeedbackCategory = 
-/**  信息有误. */
-"wrong_data" | 
-/**  应有证照未找到. */
-"missing" | 
-/**  信息已过时. */
-"outdated" | "other";
-
-/**  反馈类型 by `FeedbackCategory` (L1). */
-export type FeedbackCategoryLabels = {
-	wrong_data: string,
-	missing: string,
-	outdated: string,
-	other: string,
-};
-
-/**  反馈 on a licence's data. */
-export type FeedbackRequest = {
-	/**  The licence, when the feedback is about one. */
-	identifier: string | null,
-	type_code: string,
-	item: string,
-	category: FeedbackCategory,
-	comment: string,
 };
 
 /**  An item form field. */
@@ -1106,14 +1187,10 @@ export type IntakeLabels = {
 	conclusion_results: ConclusionResultLabels,
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,
-	applicant_kinds: ApplicantKindLabels,
-	organisation_fields: OrganisationFieldLabels,
 	lights: LightLabels,
 	card_kinds: CardKindLabels,
 	sexes: SexLabels,
 	permissions: PermissionLabels,
-	licence_statuses: LicenceStatusLabels,
-	feedback_categories: FeedbackCategoryLabels,
 };
 
 /**  A result the issuing clerk may hand over (or why not yet). */
@@ -1215,15 +1292,6 @@ export type ItemKind =
 /**  公共服务 */
 "public_service";
 
-/**  The licences of the holder for one item (L1). */
-export type ItemLicences = {
-	item: string,
-	item_name: string,
-	results: LicenceTypeResult[],
-	/**  The library's time for the lookup. */
-	elapsed_ms: number,
-};
-
 /**  Which departments' items the clerk serves. */
 export type ItemScope = 
 /**  Every department (comprehensive window or `all_items`). */
@@ -1257,117 +1325,6 @@ export type LibraryStatus = {
 	error: string | null,
 	/**  The library's own detail for IT (path, loader message); `None` when loaded. */
 	detail: string | null,
-};
-
-/**  A licence to receive in place of a material's paper (L2). */
-export type LicenceAttachQuery = {
-	item: string,
-	material_id: string,
-	identifier: string,
-	organisation: string | null,
-};
-
-/**  The licence received: its file stored like any material file, and what the case keeps. */
-export type LicenceAttached = {
-	attachment: Attachment,
-	licence: AttachedLicence,
-};
-
-/**  A downloaded licence file. */
-export type LicenceDownload = {
-	path: string,
-	size: number,
-};
-
-/**  Preview or download of one licence. */
-export type LicenceFileQuery = {
-	identifier: string,
-	item: string,
-	purpose: LicencePurpose,
-	/**  `true`: download (attachment); `false`: preview. */
-	download: boolean,
-	organisation: string | null,
-};
-
-/**  What the preview shows of a licence file. */
-export type LicencePreview = {
-	identifier: string,
-	/**  `application/pdf` or `application/ofd`. */
-	content_type: string,
-	size: number,
-	pages: number,
-	/**  The text of each page (at most the first eight); empty when a page has none. */
-	texts: string[],
-	/**  The issuer's seals and signatures, verified here (L3) against the trusted CAs. */
-	signatures: SealVerdict[],
-	/**  Why the signatures could not be checked (unsigned, unreadable, OFD), in Chinese. */
-	signature_problem: string | null,
-};
-
-/**  Why the licences are asked for; both sides audit it. */
-export type LicencePurpose = 
-/**  In intake, for the materials of the case (needs `accept`). */
-"intake" | 
-/**  On the 证照查询 page, without a case (needs `query`). */
-"query";
-
-/**
- *  A lookup for the item at hand: the licence types its materials name (from the catalog,
- *  never from the caller).
- */
-export type LicenceQuery = {
-	/**  The item's code. */
-	item: string,
-	purpose: LicencePurpose,
-	/**
-	 *  An organisation's 统一社会信用代码 when the applicant is one (its representative's card
-	 *  was read); `None`: the person on the card.
-	 */
-	organisation: string | null,
-};
-
-/**  A licence's state: `valid`, `revoked`, `expired`. */
-export type LicenceStatus = "valid" | "revoked" | "expired";
-
-/**  电子证照状态 by `LicenceStatus` (L1). */
-export type LicenceStatusLabels = {
-	valid: string,
-	revoked: string,
-	expired: string,
-};
-
-/**  One licence type of the item: the library's answer and the materials it can replace. */
-export type LicenceTypeResult = {
-	type_code: string,
-	type_name: string,
-	/**  The item's materials this licence type can replace. */
-	material_ids: string[],
-	outcome: TypeOutcome,
-	/**  成功 / 无证件信息 / 失败:权限不足. */
-	label: string,
-	licences: LicenceView[],
-};
-
-/**  One licence as the server lists it. */
-export type LicenceView = {
-	identifier: string,
-	type_code: string,
-	type_name: string,
-	holder_name: string,
-	issuer_code: string,
-	issuer_name: string,
-	issued_on: string,
-	/**  `None`: 长期. */
-	valid_until: string | null,
-	status: LicenceStatus,
-	/**  有效 / 已吊销 / 已过期. */
-	status_label: string,
-	revoked_reason: string | null,
-	/**  `pdf` or `ofd`. */
-	file_format: string,
-	file_size: number,
-	/**  `unchecked`, `verified` or `invalid`. */
-	signature_check: string,
 };
 
 /**  Time-limit light of a case (I2). */
@@ -1463,10 +1420,6 @@ export type MaterialEntry = {
 	pages: number,
 	files: Attachment[],
 	note: string,
-	/**  The 电子证照 type that can replace the paper (the catalog's name), if any (E3). */
-	licence_type?: string | null,
-	/**  The electronic licence received instead of paper (L2): its file is in `files`. */
-	licence?: AttachedLicence | null,
 };
 
 /**  A package of materials (物料流转包) and its slip's content. */
@@ -1501,34 +1454,11 @@ export type Nation = {
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
 
-/**
- *  An organisation applying (企业、法人或其他组织; seed 000 §1.3.1, seed 003 §3.3.2). The person
- *  standing for it is the draft's `applicant`: its legal representative (法定代表人), read by
- *  card or typed like any party (A6); whoever handles the case for it (经办人) is the agent.
- *  A 统一社会信用代码 is not personal data: it is stored and synced as it is.
- */
-export type Organisation = {
-	/**  单位名称. */
+/**  The company, when the applicant is one (its representative's card was read). */
+export type OrganisationInput = {
+	/**  统一社会信用代码 (check character verified). */
+	code: string,
 	name: string,
-	/**
-	 *  统一社会信用代码 (GB 32100, 18 characters, check character verified before a decision),
-	 *  upper case once checked.
-	 */
-	uscc: string,
-};
-
-/**  The names of the applicant form's organisation fields (E2). */
-export type OrganisationFieldLabels = {
-	/**  申请人类型. */
-	kind: string,
-	/**  单位名称. */
-	name: string,
-	/**  统一社会信用代码. */
-	uscc: string,
-	/**  法定代表人: the applicant party of an organisation. */
-	legal_representative: string,
-	/**  经办人: the agent party of an organisation. */
-	handler: string,
 };
 
 /**  One captured page, as the window lists it. */
@@ -1593,7 +1523,9 @@ export type Permission =
 /**  系统管理. */
 "admin" | 
 /**  全部事项: every department's items. */
-"all_items";
+"all_items" | 
+/**  协查办理: handle other departments' 协查 requests to the clerk's department (L4). */
+"assist";
 
 /**  权限 by `Permission` (A4). */
 export type PermissionLabels = {
@@ -1606,6 +1538,7 @@ export type PermissionLabels = {
 	issue: string,
 	admin: string,
 	all_items: string,
+	assist: string,
 };
 
 /**  How the result leaves the hall. */
@@ -1754,6 +1687,42 @@ export type ScannedCode = {
 	kind: CodeKind,
 };
 
+/**  The seal the server verified on the stamped proof. */
+export type SealInfo = {
+	signer_name: string,
+	signer_issuer: string,
+	signer_serial: string,
+	/**  Unix seconds. */
+	signed_at: number | null,
+};
+
+/**  A seal key present, as the window lists it. */
+export type SealKey = {
+	/**  The key's id in its library (SKF device name, PKCS#11 token serial). */
+	key: string,
+	label: string,
+	/**  The seal certificate's id on the key. */
+	certificate: string,
+	/**  The department, from the certificate (its common name, else its subject). */
+	department: string,
+	issuer: string,
+	/**  Upper-case hex. */
+	serial: string,
+	/**  `SM2`, `ECDSA-P256` or `RSA`. */
+	algorithm: string,
+	/**  Unix seconds. */
+	not_after: number | null,
+	/**  Outside its validity period now: it cannot stamp. */
+	expired: boolean,
+	/**  The seal PIN's state (tries left, locked). */
+	pin: PinInfo,
+};
+
+export type SealPosition = {
+	x: number | null,
+	y: number | null,
+};
+
 /**  One seal or signature of a verified document, for the window. */
 export type SealVerdict = {
 	valid: boolean,
@@ -1832,6 +1801,21 @@ export type Situation = {
 	materials: string[],
 	/**  Situation-specific note shown beside the checklist. */
 	notes?: string,
+};
+
+/**
+ *  Where a stamp goes; the seal shows the department of its certificate, never a name the
+ *  caller chose.
+ */
+export type StampOptions = {
+	/**  0-based page; absent: the last page. */
+	page?: number | null,
+	/**  Lower-left corner in PDF points; absent: lower right, 1 inch from the edges. */
+	position?: SealPosition | null,
+	/**  Under the star; absent: `devices.seal.caption`. */
+	caption?: string | null,
+	/**  The signature's reason, e.g. 部门协查盖章. */
+	reason?: string | null,
 };
 
 /**  A symbology as its AIM identifier announced it. */
@@ -1983,9 +1967,6 @@ export type TodayFigures = {
 	satisfied: number,
 	dissatisfied: number,
 };
-
-/**  成功 / 无证件信息 / 失败:权限不足. */
-export type TypeOutcome = "found" | "none" | "denied";
 
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
 export type UkeyChanged = PresenceEvent;

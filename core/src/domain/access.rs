@@ -13,6 +13,8 @@
 //! | `export` | history export (needs `query` too: it is a search) |
 //! | `reprint` | notice reprint (from history or the result banner) |
 //! | `change` | change or withdraw a decided case |
+//! | `accept` | 协查: request a proof from another department, my requests, receive it as a material |
+//! | `assist` | 协查: the department's inbox, attach or write the proof, stamp it, return it |
 //! | `print`, `issue`, `admin` | no workstation command yet (no issuing or settings page exists) |
 //!
 //! **Items** ([`ItemScope`]): a clerk serves every department when they hold `all_items` or
@@ -56,10 +58,12 @@ pub enum Permission {
     Admin,
     /// 全部事项: every department's items.
     AllItems,
+    /// 协查办理: handle other departments' 协查 requests to the clerk's department (L4).
+    Assist,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::Accept,
         Permission::Query,
         Permission::Print,
@@ -69,6 +73,7 @@ impl Permission {
         Permission::Issue,
         Permission::Admin,
         Permission::AllItems,
+        Permission::Assist,
     ];
 
     /// The code as the clerk list writes it.
@@ -83,6 +88,7 @@ impl Permission {
             Permission::Issue => "issue",
             Permission::Admin => "admin",
             Permission::AllItems => "all_items",
+            Permission::Assist => "assist",
         }
     }
 

@@ -107,7 +107,7 @@ impl HallApi {
     }
 
     /// One signed request, with the clerk's session `token` when given.
-    fn exchange(
+    pub(crate) fn exchange(
         &self,
         method: reqwest::Method,
         url: Url,

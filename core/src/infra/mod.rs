@@ -1,6 +1,7 @@
 //! What the domain stands on: configuration, the encrypted store and its migrations, the outbox
 //! sync, material blobs, the OS keystore, the clock and the status bar's state.
 
+pub mod assist_api;
 pub mod backend;
 pub mod blobs;
 pub mod clock;

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_material_flow",
         include_str!("../../migrations/0010_material_flow.sql"),
     ),
+    (
+        "0011_assist",
+        include_str!("../../migrations/0011_assist.sql"),
+    ),
 ];
 
 /// The next number of the hall's day (`yyyymmdd`, China time) in a per-day sequence table
@@ -368,6 +372,7 @@ mod tests {
         assert_eq!(
             tables(&mut store),
             [
+                "assist_outbox",
                 "audit_log",
                 "blob_outbox",
                 "blobs",
@@ -445,6 +450,7 @@ mod tests {
         assert_eq!(
             tables(&mut s),
             [
+                "assist_outbox",
                 "audit_log",
                 "blob_outbox",
                 "blobs",

@@ -10,6 +10,7 @@
 //! [`Workstation::refresh_pending`].
 
 pub mod access;
+pub mod assist;
 pub mod camera;
 pub mod catalog;
 pub mod desk;
@@ -30,6 +31,11 @@ pub mod session;
 pub mod sync;
 pub mod update;
 pub mod visit;
+
+/// The UKey test keys of `scripts/ukey-test.sh`, for the seal and 协查 tests.
+#[cfg(test)]
+#[path = "../../../drivers/tests/ukey_support/mod.rs"]
+mod ukey_support;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};

@@ -96,8 +96,7 @@ fn stamp_detail(s: &Stamped, options: &StampOptions) -> serde_json::Value {
 }
 
 #[cfg(test)]
-#[path = "../../../drivers/tests/ukey_support/mod.rs"]
-mod ukey_support;
+use super::ukey_support;
 
 #[cfg(test)]
 #[path = "seal_tests.rs"]

@@ -155,6 +155,7 @@ impl Workstation {
         }
         if reachable && !was {
             self.retry_diagnostics();
+            self.retry_assist();
         }
     }
 

@@ -33,6 +33,9 @@ pub struct AuthState {
     pub guard: Arc<crate::workstation::guard::Guard>,
     /// The keyed hash of citizen identities in the case record, derived from the grant key.
     pub case_index: crate::cases::IndexKey,
+    /// The CAs the hall's department seals chain to (`--seal-ca-dir`, with the CRLs of
+    /// `--crl-dir`): stamped 协查 proofs are verified against them (L4).
+    pub seal_trust: Arc<TrustStore>,
 }
 
 impl fmt::Debug for AuthState {
@@ -58,6 +61,10 @@ impl AuthState {
                 "no trusted CA configured (--ca-dir): every certificate login will be refused"
             );
         }
+        let seal_trust = load_seal_trust(
+            config.auth.seal_ca_dir.as_deref(),
+            config.auth.crl_dir.as_deref(),
+        )?;
         let grant_key = load_or_create_grant_key(&config.grant_key_path())?;
         let grant_key_id = grant_key_id(&grant_key.verifying_key());
         tracing::info!(
@@ -69,6 +76,7 @@ impl AuthState {
         Ok(Self {
             trust: Arc::new(ArcSwap::from_pointee(trust)),
             case_index: crate::cases::IndexKey::derive(&grant_key.to_bytes()),
+            seal_trust: Arc::new(seal_trust),
             grant_key: Arc::new(grant_key),
             grant_key_id,
             config: config.auth.clone(),
@@ -139,6 +147,27 @@ pub fn load_trust_store(ca_dir: Option<&Path>, crl_dir: Option<&Path>) -> Result
             let (issuer, revoked) = (crl.issuer(), crl.len());
             store.add_crl(crl).map_err(|e| fail(&path, &e))?;
             tracing::info!(%issuer, revoked, file = %path.display(), "CRL loaded");
+        }
+    }
+    Ok(store)
+}
+
+/// The seal CAs of `seal_ca_dir` with the CRLs of `crl_dir` that one of them signed (the
+/// other CRLs there are the login CAs'). A seal CA or CRL that does not load is an error.
+pub fn load_seal_trust(seal_ca_dir: Option<&Path>, crl_dir: Option<&Path>) -> Result<TrustStore> {
+    let mut store = load_trust_store(seal_ca_dir, None)?;
+    if let (Some(dir), false) = (crl_dir, store.cas().is_empty()) {
+        for path in files_in(dir, &["pem", "crl", "der"])? {
+            let fail = |e: &dyn fmt::Display| Error::TrustConfig {
+                detail: format!("{}: {e}", path.display()),
+            };
+            let bytes = std::fs::read(&path).map_err(|e| fail(&e))?;
+            let crl = Crl::parse(&bytes).map_err(|e| fail(&e))?;
+            match store.add_crl(crl) {
+                Ok(()) => {}
+                Err(e) if e.kind() == yichuang_pki::PkiErrorKind::UntrustedIssuer => {}
+                Err(e) => return Err(fail(&e)),
+            }
         }
     }
     Ok(store)

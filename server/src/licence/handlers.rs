@@ -52,7 +52,7 @@ pub struct CardReadProofBody {
 }
 
 impl CardReadProofBody {
-    fn proof(&self) -> CardReadProof {
+    pub(crate) fn proof(&self) -> CardReadProof {
         let e = &self.entry;
         CardReadProof {
             entry: AuditEntryProof {

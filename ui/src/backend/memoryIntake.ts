@@ -103,6 +103,7 @@ export const sampleLabels: IntakeLabels = {
     issue: '出件',
     admin: '系统管理',
     all_items: '全部事项',
+    assist: '协查办理',
   },
 }
 

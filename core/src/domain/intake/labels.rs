@@ -321,6 +321,7 @@ table!(
         issue: Permission::Issue,
         admin: Permission::Admin,
         all_items: Permission::AllItems,
+        assist: Permission::Assist,
     }
 );
 
