@@ -36,7 +36,12 @@ fn setup() -> Option<&'static Setup> {
         .get_or_init(|| {
             let tmp = tempfile::tempdir().unwrap();
             let dir = tmp.path().join("keys");
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            // The checkout the test runs in (cargo sets it at run time): a test binary reused
+            // from a build in another checkout of the same tree would name that one.
+            let root = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+                .join("..");
             let out = Command::new(root.join("scripts/ukey-test.sh"))
                 .arg("setup")
                 .arg(&dir)

@@ -30,8 +30,12 @@ pub use app::{App, AppBuilder, Ukey};
 pub use memory::tree_memory_kb;
 pub use yichuang_testkit::wait_until;
 
+/// The checkout the tests run in (cargo sets `CARGO_MANIFEST_DIR` at run time; the compiled-in
+/// one names the checkout that built the binary, which may be another one of the same tree).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
         .parent()
         .expect("tests/ is inside the workspace")
         .to_owned()

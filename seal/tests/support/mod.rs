@@ -51,7 +51,12 @@ pub fn setup(binary: &str) -> Option<&'static Setup> {
                     (t.path().to_path_buf(), Some(t))
                 }
             };
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            // The checkout the test runs in (cargo sets it at run time): a test binary reused
+            // from a build in another checkout of the same tree would name that one.
+            let root = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+                .join("..");
             let out = Command::new(root.join("scripts/ukey-test.sh"))
                 .arg("setup")
                 .arg(&dir)
