@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -54,7 +54,7 @@ pub fn setup(binary: &str) -> Option<&'static Setup> {
             // The checkout the test runs in (cargo sets it at run time): a test binary reused
             // from a build in another checkout of the same tree would name that one.
             let root = std::env::var_os("CARGO_MANIFEST_DIR")
-                .map(std::path::PathBuf::from)
+                .map(PathBuf::from)
                 .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
                 .join("..");
             let out = Command::new(root.join("scripts/ukey-test.sh"))
