@@ -125,7 +125,7 @@ if [ ! -f .run/server/clerks.csv ]; then
   cat > .run/server/clerks.csv <<CSV
 id,name,department,post,permissions
 T-ZS,张三,市政务服务中心,综合窗口,accept;query;export;reprint;change
-T-LS,李四,市政务服务中心,不动产窗口,accept;query
+T-LS,李四,某市市场监督管理局,协查岗,accept;query;assist
 T-QQ,钱七,区政务服务中心,综合窗口,accept;query;print;export;reprint;change
 CSV
   "$SERVER" clerk import .run/server/clerks.csv --data-dir .run/server >/dev/null
