@@ -108,6 +108,19 @@ export const commands = {
 	 *  audited; the UI adds the returned attachment to the material's files.
 	 */
 	materialAttach: (name: string, bytes: number[]) => typedError<Attachment, UserError>(__TAURI_INVOKE("material_attach", { name, bytes })),
+	/**  The licences of the holder whose card was read, for the item's licence types. */
+	licenceLookup: (query: LicenceQuery) => typedError<ItemLicences, UserError>(__TAURI_INVOKE("licence_lookup", { query })),
+	/**  A licence's text and verified seals, for the preview. */
+	licencePreview: (query: LicenceFileQuery) => typedError<LicencePreview, UserError>(__TAURI_INVOKE("licence_preview", { query })),
+	/**  Saves a licence's file to the data folder's `exports/`. */
+	licenceDownload: (query: LicenceFileQuery) => typedError<LicenceDownload, UserError>(__TAURI_INVOKE("licence_download", { query })),
+	/**  反馈 on wrong licence data; returns the feedback's number. */
+	licenceFeedback: (feedback: FeedbackRequest) => typedError<string, UserError>(__TAURI_INVOKE("licence_feedback", { feedback })),
+	/**
+	 *  Receives a valid licence in place of a material's paper; the UI puts the returned
+	 *  attachment and licence on the material.
+	 */
+	licenceAttach: (query: LicenceAttachQuery) => typedError<LicenceAttached, UserError>(__TAURI_INVOKE("licence_attach", { query })),
 	/**  Finds results to hand over by case number (typed or scanned) or the card on the reader. */
 	issueFind: (query: IssueQuery) => typedError<IssueFound, UserError>(__TAURI_INVOKE("issue_find", { query })),
 	/**  Hands the chosen results over to the person on the reader; prints the pickup slips. */
@@ -177,6 +190,11 @@ export const commands = {
 	intakeLabels: () => __TAURI_INVOKE<IntakeLabels>("intake_labels"),
 	/**  The situation question to ask next for the answers so far; none once a situation is reached. */
 	intakeCurrentQuestion: (item: Item, answers: Answer[]) => __TAURI_INVOKE<Question | null>("intake_current_question", { item, answers }),
+	/**
+	 *  A 统一社会信用代码 as the clerk types it (E2): the code as the standard writes it, or why it
+	 *  is not one, in the sentence the form shows under the field.
+	 */
+	intakeCheckUscc: (code: string) => typedError<string, UserError>(__TAURI_INVOKE("intake_check_uscc", { code })),
 	/**  Starts (`on`) or stops the live preview. */
 	cameraPreview: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("camera_preview", { on })),
 	/**
@@ -302,6 +320,12 @@ export type ApplicantKind =
 /**  A company by 统一社会信用代码; its representative's card was read. */
 "organisation";
 
+/**  申请人类型 by `ApplicantKind` (seed 003 §3.3.2 申请对象). */
+export type ApplicantKindLabels = {
+	person: string,
+	organisation: string,
+};
+
 /**  What the clerk fills in for a request. */
 export type AssistDraft = {
 	/**  One of [`Workstation::assist_departments`]. */
@@ -396,6 +420,25 @@ export type AssistState = "queued" | "pending" | "awaiting_seal" | "sealed" | "r
 export type AssistStateLabel = {
 	state: AssistState,
 	label: string,
+};
+
+/**
+ *  An electronic licence taken from the licence library in place of paper (L2): valid when it
+ *  was attached, its file stored like any material file.
+ */
+export type AttachedLicence = {
+	/**  GB/T 36904 identifier (证照标识). */
+	identifier: string,
+	type_code: string,
+	type_name: string,
+	issuer_name: string,
+	issued_on: string,
+	/**  `None`: 长期. */
+	valid_until: string | null,
+	/**  The issuer's signature as the library checked it at import: `verified` or `unchecked`. */
+	signature_check: string,
+	/**  The attachment holding the licence file (its SHA-256). */
+	sha256: string,
 };
 
 /**  A file attached to a material (imported or captured), stored as an encrypted blob. */
@@ -532,7 +575,14 @@ export type CaseDraft = {
 	answers: Answer[],
 	/**  The situation the answers lead to; `None` while the Q&A is not finished. */
 	situation_id: string | null,
+	/**  The applicant; for an organisation, its legal representative (法定代表人). */
 	applicant: Party,
+	/**
+	 *  The organisation applying, `None` for a person. Absent from drafts and cases stored
+	 *  before organisations could apply, and left out of a person's JSON, so their stored
+	 *  text, their notices' hashes and the server's reading of them are unchanged.
+	 */
+	organisation?: Organisation | null,
 	agent: Party | null,
 	pickup: Party | null,
 	form: { [key in string]: string },
@@ -944,7 +994,7 @@ export type ErrorCode = "config" | "store" | "instance" | "sync" | "keystore" | 
 /**  The card photo's decoder failed, refused the photo or crashed. */
 "id_card.photo_decoder_failed" | 
 /**  The card photo's decoder did not answer in time and was stopped. */
-"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "assist.no_card" | "assist.invalid" | "assist.unreachable" | "assist.refused" | "assist.store" | "assist.not_sealed" | "assist.seal_invalid" | "assist.not_pdf" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
+"id_card.photo_decoder_timeout" | "receipt_printer.not_connected" | "receipt_printer.open_failed" | "receipt_printer.timeout" | "receipt_printer.protocol" | "receipt_printer.needs_attention" | "receipt_printer.device_fault" | "receipt_printer.misconfigured" | "receipt_printer.simulator" | "receipt_printer.driver" | "receipt_printer.not_simulated" | "receipt_printer.fault" | "receipt_printer.not_installed" | "a4_printer.not_connected" | "a4_printer.open_failed" | "a4_printer.timeout" | "a4_printer.protocol" | "a4_printer.needs_attention" | "a4_printer.device_fault" | "a4_printer.misconfigured" | "a4_printer.driver" | "a4_printer.simulator" | "a4_printer.not_installed" | "camera.not_connected" | "camera.open_failed" | "camera.timeout" | "camera.protocol" | "camera.needs_attention" | "camera.device_fault" | "camera.misconfigured" | "camera.not_simulated" | "camera.not_previewing" | "camera.no_page" | "camera.no_pages" | "camera.pdf" | "camera.page" | "camera.not_installed" | "camera.sim_action" | "camera.transport" | "camera.personal_code_invalid" | "camera.personal_code_unsigned" | "camera.personal_code_bad_signature" | "camera.personal_code_expired" | "camera.code_unknown" | "scanner.not_simulated" | "scanner.not_serial" | "simctl.unauthorized" | "intake.no_session" | "intake.locked" | "intake.catalog" | "intake.no_card" | "intake.card_stale" | "intake.card_expired" | "intake.override_reason" | "intake.no_blob_store" | "intake.unknown_item" | "intake.unknown_case" | "intake.situation" | "intake.field" | "intake.party" | "intake.materials_missing" | "intake.not_deferrable" | "intake.decision" | "intake.notice_not_printed" | "intake.wrong_state" | "intake.reason_required" | "intake.card_not_read" | "intake.code_not_read" | "intake.store" | "intake.corrupt" | "intake.export" | "intake.id_search_needs_card" | "intake.attachment" | "intake.blob" | "intake.not_instant" | "intake.concluded" | "intake.withdraw_request" | "queue.not_configured" | "queue.no_session" | "queue.unreachable" | "queue.refused" | "queue.ticket_unknown" | "queue.ticket_done" | "queue.empty" | "queue.desk_busy" | "queue.desk_idle" | "queue.window_paused" | "queue.group_unknown" | "queue.transfer_needs_group" | "queue.reason_required" | "queue.store" | "visit.none_waiting" | "visit.reason_required" | "visit.store" | "issue.nothing_chosen" | "issue.tracking_no" | "issue.locker_code" | "issue.not_held_here" | "issue.not_ready" | "issue.already_done" | "issue.person_mismatch" | "issue.store" | "issue.refused" | "issue.unreachable" | "licence.no_card" | "licence.card_stale" | "licence.unreachable" | "licence.refused" | "licence.invalid" | "licence.not_valid" | "licence.not_for_item" | "licence.no_preview" | "licence.save_failed" | "assist.no_card" | "assist.invalid" | "assist.unreachable" | "assist.refused" | "assist.store" | "assist.not_sealed" | "assist.seal_invalid" | "assist.not_pdf" | "flow.nothing_chosen" | "flow.not_pending" | "flow.mixed_departments" | "flow.unknown" | "flow.already_signed" | "flow.store" | "flow.refused" | "flow.unreachable" | "update.not_configured" | "update.nothing" | "update.unreachable" | "update.refused" | "update.corrupt" | "update.signature_invalid" | "update.claim_mismatch" | "update.downgrade" | "update.store" | "update.install" | "diagnostics.write" | "diagnostics.not_sent" | "permission.denied" | "permission.item_out_of_scope" | "document.font" | "document.qr" | "document.table" | "document.too_tall" | "sync.status_unreadable" | "sync.not_configured" | "sync.not_started" | "sync_network" | "sync_server" | "sync_throttled" | "sync_refused" | "sync_request_refused" | "sync.retry_parked" | "sync_protocol" | "sync_store" | "sync_blob" | "seal.not_configured" | "seal.no_key" | "seal.no_certificate" | "seal.cert_expired" | "seal.cert_not_yet_valid" | "seal.pin_incorrect" | "seal.pin_locked" | "seal.pin_invalid" | "seal.document_refused" | "seal.document_too_large" | "seal.unsigned" | "seal.document_unreadable" | "tls.untrusted" | "tls.pin_mismatch" | "tls.invalid" | "tls.ca_file";
 
 /**  Export formats. */
 export type ExportFormat = "csv" | "xlsx";
@@ -953,6 +1003,33 @@ export type ExportFormat = "csv" | "xlsx";
 export type ExportResult = {
 	path: string,
 	rows: number,
+};
+
+/**  What is wrong with a licence's data (反馈). */
+export type FeedbackCategory = 
+/**  信息有误. */
+"wrong_data" | 
+/**  应有证照未找到. */
+"missing" | 
+/**  信息已过时. */
+"outdated" | "other";
+
+/**  反馈类型 by `FeedbackCategory` (L1). */
+export type FeedbackCategoryLabels = {
+	wrong_data: string,
+	missing: string,
+	outdated: string,
+	other: string,
+};
+
+/**  反馈 on a licence's data. */
+export type FeedbackRequest = {
+	/**  The licence, when the feedback is about one. */
+	identifier: string | null,
+	type_code: string,
+	item: string,
+	category: FeedbackCategory,
+	comment: string,
 };
 
 /**  An item form field. */
@@ -1187,10 +1264,14 @@ export type IntakeLabels = {
 	conclusion_results: ConclusionResultLabels,
 	received_as: ReceivedAsLabels,
 	id_sources: IdSourceLabels,
+	applicant_kinds: ApplicantKindLabels,
+	organisation_fields: OrganisationFieldLabels,
 	lights: LightLabels,
 	card_kinds: CardKindLabels,
 	sexes: SexLabels,
 	permissions: PermissionLabels,
+	licence_statuses: LicenceStatusLabels,
+	feedback_categories: FeedbackCategoryLabels,
 };
 
 /**  A result the issuing clerk may hand over (or why not yet). */
@@ -1292,6 +1373,15 @@ export type ItemKind =
 /**  公共服务 */
 "public_service";
 
+/**  The licences of the holder for one item (L1). */
+export type ItemLicences = {
+	item: string,
+	item_name: string,
+	results: LicenceTypeResult[],
+	/**  The library's time for the lookup. */
+	elapsed_ms: number,
+};
+
 /**  Which departments' items the clerk serves. */
 export type ItemScope = 
 /**  Every department (comprehensive window or `all_items`). */
@@ -1325,6 +1415,117 @@ export type LibraryStatus = {
 	error: string | null,
 	/**  The library's own detail for IT (path, loader message); `None` when loaded. */
 	detail: string | null,
+};
+
+/**  A licence to receive in place of a material's paper (L2). */
+export type LicenceAttachQuery = {
+	item: string,
+	material_id: string,
+	identifier: string,
+	organisation: string | null,
+};
+
+/**  The licence received: its file stored like any material file, and what the case keeps. */
+export type LicenceAttached = {
+	attachment: Attachment,
+	licence: AttachedLicence,
+};
+
+/**  A downloaded licence file. */
+export type LicenceDownload = {
+	path: string,
+	size: number,
+};
+
+/**  Preview or download of one licence. */
+export type LicenceFileQuery = {
+	identifier: string,
+	item: string,
+	purpose: LicencePurpose,
+	/**  `true`: download (attachment); `false`: preview. */
+	download: boolean,
+	organisation: string | null,
+};
+
+/**  What the preview shows of a licence file. */
+export type LicencePreview = {
+	identifier: string,
+	/**  `application/pdf` or `application/ofd`. */
+	content_type: string,
+	size: number,
+	pages: number,
+	/**  The text of each page (at most the first eight); empty when a page has none. */
+	texts: string[],
+	/**  The issuer's seals and signatures, verified here (L3) against the trusted CAs. */
+	signatures: SealVerdict[],
+	/**  Why the signatures could not be checked (unsigned, unreadable, OFD), in Chinese. */
+	signature_problem: string | null,
+};
+
+/**  Why the licences are asked for; both sides audit it. */
+export type LicencePurpose = 
+/**  In intake, for the materials of the case (needs `accept`). */
+"intake" | 
+/**  On the 证照查询 page, without a case (needs `query`). */
+"query";
+
+/**
+ *  A lookup for the item at hand: the licence types its materials name (from the catalog,
+ *  never from the caller).
+ */
+export type LicenceQuery = {
+	/**  The item's code. */
+	item: string,
+	purpose: LicencePurpose,
+	/**
+	 *  An organisation's 统一社会信用代码 when the applicant is one (its representative's card
+	 *  was read); `None`: the person on the card.
+	 */
+	organisation: string | null,
+};
+
+/**  A licence's state: `valid`, `revoked`, `expired`. */
+export type LicenceStatus = "valid" | "revoked" | "expired";
+
+/**  电子证照状态 by `LicenceStatus` (L1). */
+export type LicenceStatusLabels = {
+	valid: string,
+	revoked: string,
+	expired: string,
+};
+
+/**  One licence type of the item: the library's answer and the materials it can replace. */
+export type LicenceTypeResult = {
+	type_code: string,
+	type_name: string,
+	/**  The item's materials this licence type can replace. */
+	material_ids: string[],
+	outcome: TypeOutcome,
+	/**  成功 / 无证件信息 / 失败:权限不足. */
+	label: string,
+	licences: LicenceView[],
+};
+
+/**  One licence as the server lists it. */
+export type LicenceView = {
+	identifier: string,
+	type_code: string,
+	type_name: string,
+	holder_name: string,
+	issuer_code: string,
+	issuer_name: string,
+	issued_on: string,
+	/**  `None`: 长期. */
+	valid_until: string | null,
+	status: LicenceStatus,
+	/**  有效 / 已吊销 / 已过期. */
+	status_label: string,
+	revoked_reason: string | null,
+	/**  `pdf` or `ofd`. */
+	file_format: string,
+	file_size: number,
+	/**  `unchecked`, `verified` or `invalid`. */
+	signature_check: string,
 };
 
 /**  Time-limit light of a case (I2). */
@@ -1420,6 +1621,10 @@ export type MaterialEntry = {
 	pages: number,
 	files: Attachment[],
 	note: string,
+	/**  The 电子证照 type that can replace the paper (the catalog's name), if any (E3). */
+	licence_type?: string | null,
+	/**  The electronic licence received instead of paper (L2): its file is in `files`. */
+	licence?: AttachedLicence | null,
 };
 
 /**  A package of materials (物料流转包) and its slip's content. */
@@ -1453,6 +1658,36 @@ export type Nation = {
 
 /**  Where an answer leads: another question or the final situation. */
 export type Next = ({ question: string }) & { situation?: never } | ({ situation: string }) & { question?: never };
+
+/**
+ *  An organisation applying (企业、法人或其他组织; seed 000 §1.3.1, seed 003 §3.3.2). The person
+ *  standing for it is the draft's `applicant`: its legal representative (法定代表人), read by
+ *  card or typed like any party (A6); whoever handles the case for it (经办人) is the agent.
+ *  A 统一社会信用代码 is not personal data: it is stored and synced as it is.
+ */
+export type Organisation = {
+	/**  单位名称. */
+	name: string,
+	/**
+	 *  统一社会信用代码 (GB 32100, 18 characters, check character verified before a decision),
+	 *  upper case once checked.
+	 */
+	uscc: string,
+};
+
+/**  The names of the applicant form's organisation fields (E2). */
+export type OrganisationFieldLabels = {
+	/**  申请人类型. */
+	kind: string,
+	/**  单位名称. */
+	name: string,
+	/**  统一社会信用代码. */
+	uscc: string,
+	/**  法定代表人: the applicant party of an organisation. */
+	legal_representative: string,
+	/**  经办人: the agent party of an organisation. */
+	handler: string,
+};
 
 /**  The company, when the applicant is one (its representative's card was read). */
 export type OrganisationInput = {
@@ -1967,6 +2202,9 @@ export type TodayFigures = {
 	satisfied: number,
 	dissatisfied: number,
 };
+
+/**  成功 / 无证件信息 / 失败:权限不足. */
+export type TypeOutcome = "found" | "none" | "denied";
 
 /**  A UKey was plugged in or pulled out (the login view refreshes its list; A5 locks). */
 export type UkeyChanged = PresenceEvent;
