@@ -30,6 +30,7 @@ export const sampleAssistStateLabels: AssistStateLabel[] = [
   { state: 'sealed', label: '已盖章' },
   { state: 'returned', label: '已退回' },
 ]
+const INVALID = '协查申请的信息有误（如未填写所需证明、统一社会信用代码校验位不符），请核对。'
 const label = (s: AssistState) => sampleAssistStateLabels.find((l) => l.state === s)!.label
 
 export function sampleSealKey(retriesLeft = 6): SealKey {
@@ -57,6 +58,8 @@ export class MemoryAssist implements AssistApi {
   /** The stamped proof was changed after the seal (the verdict says so). */
   altered = false
   printed: { id: string; which: AssistPrint }[] = []
+  /** The options of every 盖章 asked for. */
+  stampOptions: StampOptions[] = []
   private next = 1
 
   async stateLabels() {
@@ -70,7 +73,7 @@ export class MemoryAssist implements AssistApi {
   async request(draft: AssistDraft): Promise<Result<AssistRequest>> {
     if (!this.cardHolder) return err('assist.no_card', '请先读取办事人身份证，再申请部门协查（禁止手工输入证件号码）。')
     const proofs = draft.proofs.map((p) => p.trim()).filter(Boolean)
-    if (!proofs.length || !draft.to_department) return err('assist.invalid', '协查申请的内容不完整，请填写协查部门和所需证明。')
+    if (!proofs.length || !draft.to_department) return err('assist.invalid', INVALID)
     const h = this.cardHolder
     const org = draft.organisation
     const r: AssistRequest = {
@@ -128,7 +131,7 @@ export class MemoryAssist implements AssistApi {
 
   private set(id: string, change: (r: AssistRequest) => void): Result<AssistRequest> {
     const r = this.find(id)
-    if (!r) return err('assist.refused', '协查服务拒绝了该操作：协查申请不存在。')
+    if (!r) return err('assist.refused', '中心服务拒绝了本次协查操作。')
     change(r)
     r.state_label = label(r.state)
     return ok(structuredClone(r))
@@ -140,7 +143,7 @@ export class MemoryAssist implements AssistApi {
 
   async attachProof(id: string, bytes: number[]) {
     const pdf = String.fromCharCode(...bytes.slice(0, 5))
-    if (pdf !== '%PDF-') return err('assist.not_pdf', '证明文件不是PDF文件，请选择PDF文件。')
+    if (pdf !== '%PDF-') return err('assist.not_pdf', '证明文件须为PDF格式。')
     return this.set(id, (r) => {
       r.state = 'awaiting_seal'
       r.proof = { sha256: 'sha-proof', size: bytes.length, clerk: 'T-B', at: 1 }
@@ -148,7 +151,7 @@ export class MemoryAssist implements AssistApi {
   }
 
   async writeProof(id: string, text: AssistProofText) {
-    if (!text.body.trim()) return err('assist.invalid', '协查申请的内容不完整，请填写证明内容。')
+    if (!text.body.trim()) return err('assist.invalid', INVALID)
     return this.set(id, (r) => {
       r.state = 'awaiting_seal'
       r.proof = { sha256: 'sha-written', size: 1200, clerk: 'T-B', at: 1 }
@@ -159,8 +162,9 @@ export class MemoryAssist implements AssistApi {
     return ok([sampleSealKey(this.sealTries)])
   }
 
-  async stamp(id: string, sealPin: string, _options: StampOptions) {
-    if (this.sealTries === 0) return err('seal.pin_locked', '印章UKey的PIN码已锁定，请联系管理员解锁。')
+  async stamp(id: string, sealPin: string, options: StampOptions) {
+    this.stampOptions.push(options)
+    if (this.sealTries === 0) return err('seal.pin_locked', '印章PIN码已锁定，不能盖章，请联系印章管理员解锁。')
     if (sealPin !== this.sealPin) {
       this.sealTries -= 1
       return err('seal.pin_incorrect', `印章PIN码错误，还可尝试${this.sealTries}次；次数用完后印章UKey将被锁定。`)
@@ -175,7 +179,7 @@ export class MemoryAssist implements AssistApi {
   }
 
   async returnRequest(id: string, reason: string) {
-    if (!reason.trim()) return err('assist.invalid', '协查申请的内容不完整，请填写退回原因。')
+    if (!reason.trim()) return err('assist.invalid', INVALID)
     return this.set(id, (r) => {
       r.state = 'returned'
       r.return_reason = reason.trim()
