@@ -106,6 +106,18 @@ export const useAssistStore = defineStore('assist', () => {
     if (r) show(r, box)
   }
 
+  /** A new session's page: nothing of the last clerk's lists, request or sentences. */
+  function reset() {
+    lists.value = { sent: null, inbox: null }
+    filters.value = { sent: null, inbox: null }
+    current.value = null
+    received.value = null
+    error.value = null
+    notice.value = ''
+    sealKeys.value = []
+    sealError.value = null
+  }
+
   function close() {
     current.value = null
     received.value = null
@@ -203,7 +215,7 @@ export const useAssistStore = defineStore('assist', () => {
 
   return {
     stateLabels, departments, lists, filters, current, currentIn, received, error, notice, busy, sealKeys, sealError,
-    load, stateLabel, refresh, filter, request, show, open, close, receive, takeAsMaterial, print, writeProof, attachProof,
+    load, stateLabel, refresh, filter, request, show, open, reset, close, receive, takeAsMaterial, print, writeProof, attachProof,
     returnRequest, loadSealKeys, stamp,
   }
 })
