@@ -34,8 +34,19 @@ fn assist_app() -> yichuang_e2e::AppBuilder {
         )
 }
 
-/// Logs out and logs `who` in with `pin` at the same window.
+/// Logs out and logs `who` in with `pin` at the same window (once no dialog's overlay,
+/// still fading out, covers the menu).
 async fn relogin(app: &App, who: &str, pin: &str) -> Result<()> {
+    until(Duration::from_secs(5), "the dialogs closed", || async {
+        let open = wd(app.client.execute(
+            "return [...document.querySelectorAll('.el-overlay')]\
+             .some((o) => getComputedStyle(o).display !== 'none')",
+            vec![],
+        ))
+        .await?;
+        Ok(open == serde_json::Value::Bool(false))
+    })
+    .await?;
     click(&app.client, "[data-testid=logout]").await?;
     app.login_view().await?;
     app.backend_state("reachable", Duration::from_secs(10))

@@ -2,7 +2,7 @@
 // takes cases in (发起协查, 我的协查: 接收并验章, 作为材料, 打印) and for a clerk of the providing
 // department (协查待办: the proof, the seal dialog with its PIN count-down, 退回). Labels and
 // sentences are the backend's.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, type Pinia } from 'pinia'
 import ElementPlus from 'element-plus'
@@ -158,6 +158,12 @@ describe('部门协查 (L4)', () => {
     await rows[0].find(t('assist-open')).trigger('click')
     await flushPromises()
     expect(w.find(t('assist-stamp')).attributes('disabled')).toBeDefined()
+    // A file that is not a PDF: core's refusal.
+    const input = w.find(t('assist-proof-file'))
+    Object.defineProperty(input.element, 'files', { value: [new File(['hello'], 'proof.txt')] })
+    await input.trigger('change')
+    await vi.waitFor(() => expect(w.find(t('assist-error')).text()).toBe('证明文件须为PDF格式。'))
+    expect(w.find(t('assist-detail')).attributes('data-state')).toBe('pending')
     await w.find(t('assist-proof-body')).setValue('经查，该申请人在本辖区内无犯罪记录。')
     await click(w, t('assist-write-proof'))
     expect(w.find(t('assist-detail')).attributes('data-state')).toBe('awaiting_seal')
