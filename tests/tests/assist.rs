@@ -91,18 +91,26 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
             app.sim("card place resident")?;
             open_assist(&app).await?;
             until(Duration::from_secs(10), "the card holder shown", || async {
-                Ok(wait_text(client, "[data-testid=assist-holder]", Duration::from_secs(1))
-                    .await?
-                    .contains("张伟"))
+                Ok(wait_text(
+                    client,
+                    "[data-testid=assist-holder]",
+                    Duration::from_secs(1),
+                )
+                .await?
+                .contains("张伟"))
             })
             .await?;
-            until(Duration::from_secs(10), "the departments listed", || async {
-                Ok(app
-                    .exists(&format!(
-                        "[data-testid=assist-department] option[value='{PROVIDING}']"
-                    ))
-                    .await)
-            })
+            until(
+                Duration::from_secs(10),
+                "the departments listed",
+                || async {
+                    Ok(app
+                        .exists(&format!(
+                            "[data-testid=assist-department] option[value='{PROVIDING}']"
+                        ))
+                        .await)
+                },
+            )
             .await?;
             h.select("[data-testid=assist-department]", PROVIDING)
                 .await?;
@@ -112,8 +120,12 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
             h.type_in("[data-testid=assist-proofs]", "无违法经营记录证明")
                 .await?;
             h.click("[data-testid=assist-send]").await?;
-            let sent = wait_text(client, "[data-testid=assist-notice]", Duration::from_secs(10))
-                .await?;
+            let sent = wait_text(
+                client,
+                "[data-testid=assist-notice]",
+                Duration::from_secs(10),
+            )
+            .await?;
             ensure!(sent.contains("待处理"), "{sent}");
             wait_attr(
                 client,
@@ -160,13 +172,15 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
             .await?;
             h.click("[data-testid=assist-stamp]").await?;
             until(Duration::from_secs(10), "the seal key listed", || async {
-                Ok(app.exists("[data-testid=seal-key][data-key='YCSIM-SEAL-01']").await)
+                Ok(app
+                    .exists("[data-testid=seal-key][data-key='YCSIM-SEAL-01']")
+                    .await)
             })
             .await?;
             h.type_in("[data-testid=seal-pin]", "000000").await?;
             h.click("[data-testid=seal-confirm]").await?;
-            let refused = wait_text(client, "[data-testid=seal-error]", Duration::from_secs(15))
-                .await?;
+            let refused =
+                wait_text(client, "[data-testid=seal-error]", Duration::from_secs(15)).await?;
             ensure!(
                 refused.contains("印章PIN码错误") && refused.contains('5'),
                 "a wrong seal PIN: {refused}"
@@ -184,8 +198,12 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
                 |s| s == "sealed",
             )
             .await?;
-            let by = wait_text(client, "[data-testid=assist-sealed-by]", Duration::from_secs(5))
-                .await?;
+            let by = wait_text(
+                client,
+                "[data-testid=assist-sealed-by]",
+                Duration::from_secs(5),
+            )
+            .await?;
             ensure!(by.contains(PROVIDING), "sealed by {by}");
 
             // 张三 again: 接收并验章, verified; the stamped proof printed.
@@ -211,11 +229,20 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
                 |_| true,
             )
             .await?;
-            let verdict = wait_text(client, "[data-testid=assist-verdict]", Duration::from_secs(5))
-                .await?;
+            let verdict = wait_text(
+                client,
+                "[data-testid=assist-verdict]",
+                Duration::from_secs(5),
+            )
+            .await?;
             ensure!(valid == "true" && verdict.contains(PROVIDING), "{verdict}");
             h.click("[data-testid=assist-print-stamped]").await?;
-            wait_text(client, "[data-testid=assist-notice]", Duration::from_secs(15)).await?;
+            wait_text(
+                client,
+                "[data-testid=assist-notice]",
+                Duration::from_secs(15),
+            )
+            .await?;
             Ok(())
         })
         .await;
