@@ -140,6 +140,28 @@ describe('部门协查 (L4)', () => {
     expect(w.find(t('assist-notice')).text()).toContain(`「${m.name}」的电子材料`)
   })
 
+  it('l4_a_request_made_offline_waits_as_queued_and_is_sent_later', async () => {
+    const { w, backend, pinia } = await workbench(['accept'])
+    useCardStore(pinia).card = card
+    backend.assist.offline = true
+    await alt8()
+    await w.find(t('assist-department')).setValue('某市民政局')
+    await w.find(t('assist-item-search')).setValue('hjzm')
+    await flushPromises()
+    await click(w, t('assist-item-hit'))
+    await w.find(t('assist-proofs')).setValue('婚姻登记记录证明')
+    await click(w, t('assist-send'))
+    expect(w.find(t('assist-notice')).text()).toContain('待网络恢复后发送（待发送）')
+    const row = () => w.find(`${t('assist-sent')} ${t('assist-row')}`)
+    expect(row().attributes('data-state')).toBe('queued')
+    expect(row().text()).toContain('待发送')
+    backend.assist.offline = false
+    await click(w, t('assist-flush'))
+    expect(w.find(t('assist-notice')).text()).toBe('已发送 1 件待发送的协查申请。')
+    expect(row().attributes('data-state')).toBe('pending')
+    expect(w.find(t('assist-flush')).exists()).toBe(false)
+  })
+
   it('l4_assist_clerk_writes_the_proof_and_stamps_it_a_wrong_seal_pin_counts_down_or_returns_it', async () => {
     const { w, backend } = await workbench(['assist'], '某市公安局')
     const draft = { to_department: '某市公安局', item_code: 'GA-HJ-0301', item_name: '户籍证明', organisation: null, proofs: ['无犯罪记录证明'], note: '' }

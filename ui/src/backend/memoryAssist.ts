@@ -55,6 +55,8 @@ export class MemoryAssist implements AssistApi {
   requests: AssistRequest[] = []
   sealPin = '111111'
   sealTries = 6
+  /** The hall server is out of reach: a request waits here (待发送) until `flush`. */
+  offline = false
   /** The stamped proof was changed after the seal (the verdict says so). */
   altered = false
   printed: { id: string; which: AssistPrint }[] = []
@@ -76,10 +78,11 @@ export class MemoryAssist implements AssistApi {
     if (!proofs.length || !draft.to_department) return err('assist.invalid', INVALID)
     const h = this.cardHolder
     const org = draft.organisation
+    const state: AssistState = this.offline ? 'queued' : 'pending'
     const r: AssistRequest = {
       id: `req-${this.next++}`,
-      state: 'pending',
-      state_label: label('pending'),
+      state,
+      state_label: label(state),
       from_department: '综合受理窗口',
       from_clerk: 'T-A',
       to_department: draft.to_department,
@@ -110,7 +113,13 @@ export class MemoryAssist implements AssistApi {
   }
 
   async flush() {
-    return ok(0)
+    if (this.offline) return ok(0)
+    const queued = this.requests.filter((r) => r.state === 'queued')
+    for (const r of queued) {
+      r.state = 'pending'
+      r.state_label = label('pending')
+    }
+    return ok(queued.length)
   }
 
   private list(filter: (r: AssistRequest) => boolean, state: AssistState | null): Result<AssistList> {

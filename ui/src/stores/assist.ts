@@ -80,6 +80,13 @@ export const useAssistStore = defineStore('assist', () => {
     await refresh(box)
   }
 
+  /** Sends the requests waiting here (待发送) and lists the sent ones again. */
+  async function flush() {
+    const n = await run(() => backend.assist.flush())
+    if (n !== null) notice.value = `已发送 ${n} 件待发送的协查申请。`
+    await refresh('sent')
+  }
+
   /** 发起协查: the request as the server (or the outbox, 待发送) has it. */
   async function request(draft: AssistDraft) {
     const r = await run(() => backend.assist.request(draft))
@@ -215,7 +222,7 @@ export const useAssistStore = defineStore('assist', () => {
 
   return {
     stateLabels, departments, lists, filters, current, currentIn, received, error, notice, busy, sealKeys, sealError,
-    load, stateLabel, refresh, filter, request, show, open, reset, close, receive, takeAsMaterial, print, writeProof, attachProof,
+    load, stateLabel, refresh, filter, flush, request, show, open, reset, close, receive, takeAsMaterial, print, writeProof, attachProof,
     returnRequest, loadSealKeys, stamp,
   }
 })
