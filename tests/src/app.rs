@@ -21,7 +21,7 @@ use fantoccini::{Client, Locator};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use yichuang_core::infra::config::{
-    DeviceConfig, DeviceDriver, UkeyLibraryConfig, WorkstationConfig,
+    DeviceConfig, DeviceDriver, SealConfig, UkeyLibraryConfig, WorkstationConfig,
 };
 
 /// Which test UKey the workstation's `[devices.ukey]` uses.
@@ -60,6 +60,8 @@ pub struct AppBuilder {
     enrolled: bool,
     /// The server speaks HTTPS with a hall CA the workstation is configured to trust.
     tls: bool,
+    /// The desk's seal UKey (电子印章, L4/A7): the simulated SKF seal key beside the clerk keys.
+    seal: bool,
 }
 
 impl AppBuilder {
@@ -132,6 +134,14 @@ impl AppBuilder {
         self
     }
 
+    /// The department's seal UKey at this desk (`[devices.seal]`): the simulated SKF seal key
+    /// (SM2, 某市市场监督管理局, seal PIN `YICHUANG_SEAL_PIN`) trusted through the test SM2 CA;
+    /// the server verifies seals against the same CA (`YICHUANG_SEAL_CA_DIR`).
+    pub fn seal(mut self) -> Self {
+        self.seal = true;
+        self
+    }
+
     /// Extra environment for the app process.
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
@@ -150,6 +160,7 @@ impl AppBuilder {
             mut env,
             enrolled,
             tls,
+            seal,
         } = self;
         let tls_dir = if tls {
             Some(tempfile::tempdir()?)
@@ -160,18 +171,28 @@ impl AppBuilder {
             Some(d) => crate::tls_env(d.path())?,
             None => Vec::new(),
         };
-        let server_env: Vec<(&str, &str)> = tls_env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         let display = Display::ensure()?;
-        let needs_keys =
-            ukey.is_some() || !more_ukeys.is_empty() || matches!(backend, Backend::Auth { .. });
+        let needs_keys = seal
+            || ukey.is_some()
+            || !more_ukeys.is_empty()
+            || matches!(backend, Backend::Auth { .. });
         let keys = if needs_keys {
             Some(TestKeys::setup()?)
         } else {
             None
         };
+        let mut tls_env = tls_env;
+        if let (true, Some(keys)) = (seal, &keys) {
+            let cas = keys.path().join("seal-cas");
+            std::fs::create_dir_all(&cas)?;
+            std::fs::copy(keys.var("YICHUANG_TEST_SM2_CA")?, cas.join("sm2-ca.pem"))?;
+            let cas = cas.to_str().context("utf-8 path")?.to_owned();
+            tls_env.push(("YICHUANG_SEAL_CA_DIR".into(), cas));
+        }
+        let server_env: Vec<(&str, &str)> = tls_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let down = matches!(backend, Backend::Down);
         let (server, server_dir) = match backend {
             Backend::None => (None, None),
@@ -210,6 +231,28 @@ impl AppBuilder {
                     vendor: d.vendor,
                     name: Some(format!("测试库{}", i + 1)),
                 });
+            }
+            if seal {
+                config.devices.seal = SealConfig {
+                    driver: DeviceDriver::Skf,
+                    module: Some(keys.var("YICHUANG_SKF_LIB")?),
+                    vendor: Some("standard".into()),
+                    key: Some("YCSIM-SEAL-01".into()),
+                    caption: Some("协查专用章".into()),
+                    trusted_cas: vec![keys.var("YICHUANG_TEST_SM2_CA")?],
+                    ..SealConfig::default()
+                };
+                // The SKF simulator serves every state file of its path list: the clerk's key
+                // and the seal key.
+                let both = std::env::join_paths([
+                    keys.var("YICHUANG_SKF_SIM_STATE")?,
+                    keys.var("YICHUANG_SKF_SEAL_STATE")?,
+                ])?;
+                env.retain(|(k, _)| k != "YICHUANG_SKF_SIM_STATE");
+                env.push((
+                    "YICHUANG_SKF_SIM_STATE".into(),
+                    both.to_str().context("utf-8 path")?.to_owned(),
+                ));
             }
         }
         let control = if control {
@@ -324,6 +367,7 @@ impl App {
             env: Vec::new(),
             enrolled: true,
             tls: false,
+            seal: false,
         }
     }
 

@@ -25,9 +25,9 @@ export interface Binding {
   readonly help: string
   /** A plain key that also acts while a form control has the focus. */
   readonly inFields?: boolean
-  /** The permission its action needs (A4): without it the key does nothing and the key list
-   * says why. */
-  readonly needs?: Permission
+  /** The permission its action needs (A4), or several of which any one will do: without it
+   * the key does nothing and the key list says why. */
+  readonly needs?: Permission | readonly Permission[]
 }
 
 export const keymap = {
@@ -46,6 +46,7 @@ export const keymap = {
     { keys: 'Alt+5', action: 'flow', help: '物料流转', needs: 'accept' },
     { keys: 'Alt+6', action: 'receive', help: '物料签收', needs: 'issue' },
     { keys: 'Alt+7', action: 'licences', help: '证照查询', needs: 'query' },
+    { keys: 'Alt+8', action: 'assist', help: '部门协查', needs: ['accept', 'assist'] },
   ],
   /** 出件: find by the card, hand over. */
   issuing: [

@@ -212,7 +212,11 @@ impl SealService {
         if self.config.driver == DeviceDriver::None {
             return None;
         }
-        self.config.key.as_deref().map(str::trim).filter(|k| !k.is_empty())
+        self.config
+            .key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
     }
 
     fn is_seal_key(&self, key: &KeyInfo) -> bool {

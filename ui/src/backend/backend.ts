@@ -16,6 +16,7 @@ import type {
   SyncStatus,
   UserError,
 } from '../bindings'
+import type { AssistApi } from './assist'
 import type { CameraApi } from './camera'
 import type { IntakeApi } from './intake'
 import type { IssuingApi } from './issuing'
@@ -75,6 +76,8 @@ export interface Backend {
   flow: FlowApi
   /** Electronic licences: lookup after a card read, preview, download, 反馈, use in place of paper (L1, L2). */
   licences: LicenceApi
+  /** 部门协查: requests, the department's inbox, the seal, the stamped proof received (L4). */
+  assist: AssistApi
   /** Signed updates from the hall server and the diagnostics bundle (issue 19). */
   maintenance: MaintenanceApi
   /** The citizen window's view and the rating; the clerk's 「请评价」 and pause (G1, G2). */

@@ -20,6 +20,7 @@ import { MemoryIntake } from './memoryIntake'
 import { MemoryIssuing } from './memoryIssuing'
 import { MemoryFlow } from './memoryFlow'
 import { MemoryLicences } from './memoryLicences'
+import { MemoryAssist } from './memoryAssist'
 import { MemoryMaintenance } from './memoryMaintenance'
 import { pinRule } from '../clerk/pinRules'
 
@@ -98,6 +99,7 @@ export class MemoryBackend implements Backend {
   issuing = new MemoryIssuing()
   flow = new MemoryFlow()
   licences = new MemoryLicences()
+  assist = new MemoryAssist()
   maintenance = new MemoryMaintenance()
   /** What the sync page reads; `syncNow` counts its calls and runs `onSyncNow` if set. */
   sync: SyncOverview = { status: sampleSync(), parked_records: [], parked_blobs: [] }

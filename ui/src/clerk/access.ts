@@ -26,12 +26,15 @@ export function useAccess(own?: () => ShellStatus | null | undefined) {
   const status = computed(() => (given ? given() : shell.status))
   const permissions = computed<readonly Permission[]>(() => status.value?.clerk?.permissions ?? [])
   const can = (p: Permission) => permissions.value.includes(p)
-  /** Why a control for `p` is disabled; empty when the clerk holds `p`. */
-  const denied = (p: Permission) => (can(p) ? '' : `您没有“${labels.permission(p)}”权限，请联系管理员`)
+  /** Holds `p`, or any one of `p` when it is a list. */
+  const canAny = (p: Permission | readonly Permission[]) => (typeof p === 'string' ? can(p) : p.some(can))
+  /** Why a control for `p` (any one of a list) is disabled; empty when the clerk holds it. */
+  const denied = (p: Permission | readonly Permission[]) =>
+    canAny(p) ? '' : `您没有“${(typeof p === 'string' ? [p] : p).map(labels.permission).join('”或“')}”权限，请联系管理员`
   /** The clerk serves no item at all (no catalog department named by theirs or their post). */
   const noItems = computed(() => {
     const items = status.value?.clerk?.items
     return !!items && items.kind === 'departments' && items.codes.length === 0
   })
-  return { permissions, can, denied, noItems }
+  return { permissions, can, canAny, denied, noItems }
 }

@@ -52,7 +52,7 @@ export function pagesWithFiles(m: MaterialEntry): number {
   return Math.max(m.pages, m.files.reduce((n, f) => n + f.pages, 0))
 }
 
-function readBytes(file: Blob): Promise<ArrayBuffer> {
+export function readBytes(file: Blob): Promise<ArrayBuffer> {
   return new Promise((resolve, reject) => {
     const r = new FileReader()
     r.onload = () => resolve(r.result as ArrayBuffer)
