@@ -757,9 +757,9 @@ impl Workstation {
 mod documents;
 use documents::{proof_document, request_document};
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 use super::ukey_support;
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 #[path = "assist_tests.rs"]
 mod tests;

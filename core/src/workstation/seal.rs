@@ -95,9 +95,9 @@ fn stamp_detail(s: &Stamped, options: &StampOptions) -> serde_json::Value {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 use super::ukey_support;
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 #[path = "seal_tests.rs"]
 mod tests;
