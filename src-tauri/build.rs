@@ -77,6 +77,7 @@ const COMMANDS: &[&str] = &[
     "assist_pdf",
     "assist_preview",
     "assist_print",
+    "seal_verify_file",
     "update_state",
     "update_check",
     "update_download",

@@ -286,6 +286,8 @@ error_codes! {
     // item names no licence type the library knows.
     LicenceNotValid = "licence.not_valid",
     LicenceNotForItem = "licence.not_for_item",
+    // In intake: the card read last is not the case's applicant's.
+    LicenceOtherHolder = "licence.other_holder",
     LicenceNoPreview = "licence.no_preview",
     LicenceSaveFailed = "licence.save_failed",
 

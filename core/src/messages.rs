@@ -262,6 +262,7 @@ impl ErrorCode {
             C::LicenceInvalid => "电子证照查询的信息有误（如统一社会信用代码校验位不符），请核对。",
             C::LicenceNotValid => "该电子证照已失效，不能代替纸质材料，请收取纸质材料。",
             C::LicenceNotForItem => "该材料或事项没有可用的电子证照类型，请收取纸质材料。",
+            C::LicenceOtherHolder => "最近读取的身份证不是本件申请人的，请读取申请人本人的身份证后再查询电子证照。",
             C::LicenceNoPreview => "OFD 版式文件暂不能在窗口预览和验章，请下载后用版式阅读器查看。",
             C::LicenceSaveFailed => "电子证照文件保存失败，请检查数据目录的磁盘空间和权限。",
             C::AssistNoCard => "请先读取办事人身份证，再申请部门协查（禁止手工输入证件号码）。",

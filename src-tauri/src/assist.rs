@@ -3,7 +3,7 @@
 
 use crate::commands::{blocking, Ws};
 use yichuang_core::devices::a4_printer::A4PrintOutcome;
-use yichuang_core::devices::seal::{SealKey, StampOptions};
+use yichuang_core::devices::seal::{SealKey, SealVerdict, StampOptions};
 use yichuang_core::domain::document::DocumentPreview;
 use yichuang_core::workstation::assist::{
     self, AssistDraft, AssistList, AssistMaterial, AssistPrint, AssistProofText, AssistReceived,
@@ -166,4 +166,13 @@ pub async fn assist_print(
 ) -> Result<A4PrintOutcome, UserError> {
     let ws = ws.inner().clone();
     blocking(move || ws.assist_print(&id, which)).await
+}
+
+/// 验章: every seal and signature of a PDF the clerk opens (a proof or licence brought on a
+/// stick, a stamped file from elsewhere), verified against the trusted CAs (A7).
+#[tauri::command]
+#[specta::specta]
+pub async fn seal_verify_file(ws: Ws<'_>, bytes: Vec<u8>) -> Result<Vec<SealVerdict>, UserError> {
+    let ws = ws.inner().clone();
+    blocking(move || ws.verify_document(&bytes)).await
 }

@@ -108,6 +108,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::assist::assist_pdf,
             crate::assist::assist_preview,
             crate::assist::assist_print,
+            crate::assist::seal_verify_file,
             crate::maintenance::update_state,
             crate::maintenance::update_check,
             crate::maintenance::update_download,

@@ -4,12 +4,13 @@
 //! 协查待办, writes the proof and stamps it with the department's simulated SKF (SM2) seal
 //! key: a wrong seal PIN counts down, the right one stamps and the server verifies the seal.
 //! 张三 logs in again, receives the stamped proof: verified. The stamped proof printed from
-//! the window, altered by one byte, is reported as altered by the desk's seal service (the
-//! service 接收并验章 uses; the window has no file input for an arbitrary document).
+//! the window verifies with the desk's seal service; altered by one byte and opened on the
+//! page's 验章 view, the window reports it altered.
 
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
+use fantoccini::Locator;
 use yichuang_core::devices::seal::SealService;
 use yichuang_e2e::clerk::{login_with, Hands};
 use yichuang_e2e::issuing::issuing_app;
@@ -272,11 +273,33 @@ async fn l4_assist_request_stamped_with_the_skf_seal_by_another_department_and_r
         .context("no stream")?
         + 12;
     altered[at] ^= 0x01;
-    let verdicts = service.verify(&altered, now)?;
+    let altered_path = app.ws.data_dir().join("altered-proof.pdf");
+    std::fs::write(&altered_path, &altered)?;
+    let client = &app.client;
+    let result = app
+        .scenario(async {
+            click(client, "[data-view=verify]").await?;
+            let input = wd(client.find(Locator::Css("[data-testid=seal-verify-file]"))).await?;
+            wd(input.send_keys(&altered_path.to_string_lossy())).await?;
+            let valid = wait_attr(
+                client,
+                "[data-testid=seal-verdict]",
+                "data-valid",
+                Duration::from_secs(15),
+                |_| true,
+            )
+            .await?;
+            let verdict =
+                wait_text(client, "[data-testid=seal-verdict]", Duration::from_secs(5)).await?;
+            if let Ok(png) = wd(client.screenshot()).await {
+                let _ =
+                    std::fs::write(artifacts_dir("e2e").join("a7-seal-verify-altered.png"), png);
+            }
+            ensure!(valid.0 == "false" && verdict.contains("修改"), "{verdict}");
+            Ok(())
+        })
+        .await;
     app.close().await;
-    ensure!(
-        !verdicts[0].valid && verdicts[0].message.contains("修改"),
-        "{verdicts:?}"
-    );
+    result?;
     Ok(())
 }

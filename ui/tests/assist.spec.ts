@@ -77,7 +77,7 @@ describe('部门协查 (L4)', () => {
     await alt8()
     expect(w.find(t('assist-page')).exists()).toBe(true)
     // A clerk without `assist` has no inbox.
-    expect(w.findAll('[data-view]').map((b) => b.text())).toEqual(['发起协查', '我的协查'])
+    expect(w.findAll('[data-view]').map((b) => b.text())).toEqual(['发起协查', '我的协查', '验章'])
 
     // No card read: core's refusal, in its words.
     await w.find(t('assist-department')).setValue('某市公安局')
@@ -170,7 +170,7 @@ describe('部门协查 (L4)', () => {
     // The only page of an `assist`-only clerk; Alt+8 opens it on the inbox.
     expect(w.findAll('[data-menu]').map((b) => b.attributes('data-menu'))).toContain('assist')
     await alt8()
-    expect(w.findAll('[data-view]').map((b) => b.text())).toEqual(['协查待办'])
+    expect(w.findAll('[data-view]').map((b) => b.text())).toEqual(['协查待办', '验章'])
     // Requests that came while the page was open: 刷新.
     await click(w, t('assist-refresh'))
     const rows = w.findAll(`${t('assist-inbox')} ${t('assist-row')}`)
@@ -226,5 +226,24 @@ describe('部门协查 (L4)', () => {
     expect(w.find(t('assist-state')).text()).toBe('已退回')
     expect(w.find(t('assist-return-reason')).text()).toBe('本单位无该单位记录')
     expect(w.findAll(`${t('assist-inbox')} ${t('assist-row')}`)[1].attributes('data-state')).toBe('returned')
+  })
+
+  it('a7_a_pdf_opened_for_验章_is_verified_and_an_altered_one_reported', async () => {
+    const { w, backend } = await workbench(['accept'])
+    await alt8()
+    await click(w, '[data-view="verify"]')
+    const input = w.find(t('seal-verify-file'))
+    const choose = async (bytes: number[]) => {
+      const file = new File([new Uint8Array(bytes)], '证明.pdf', { type: 'application/pdf' })
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+      await vi.waitFor(() => expect(w.find(t('seal-verify-result')).exists() || w.find(t('seal-verify-error')).exists()).toBe(true))
+    }
+    await choose([0x25, 0x50, 0x44, 0x46])
+    expect(w.find(t('seal-verdict')).attributes('data-valid')).toBe('true')
+    backend.assist.altered = true
+    await choose([0x25, 0x50, 0x44, 0x46, 0x2d])
+    await vi.waitFor(() => expect(w.find(t('seal-verdict')).attributes('data-valid')).toBe('false'))
+    expect(w.find(t('seal-verdict')).text()).toContain('被修改')
   })
 })

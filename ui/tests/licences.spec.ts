@@ -41,7 +41,7 @@ describe('licences in the materials checklist (L2)', () => {
     // The applicant from the card: the library is asked at once, for the case's item.
     intake.draft!.applicant = { ...intake.draft!.applicant, name: '张三', id_number: '11010519491231002X', id_source: 'card' }
     await flushPromises()
-    expect(backend.licences.lookups).toEqual([{ item: sampleItems[0].code, purpose: 'intake', organisation: null }])
+    expect(backend.licences.lookups).toEqual([{ item: sampleItems[0].code, purpose: 'intake', organisation: null, applicant: '11010519491231002X' }])
     const row = w.findAll('[data-testid="material-row"]').find((r) => r.text().includes('居民户口簿'))!
     expect(row.find('[data-testid="licence-outcome"]').text()).toContain('成功')
     const [valid, revoked] = row.findAll('[data-testid="licence-found"]')
@@ -88,7 +88,7 @@ describe('证照查询 (L1)', () => {
     await w.find('[data-testid="licence-item-hit"]').trigger('click')
     await w.find('[data-testid="licence-query-lookup"]').trigger('click')
     await flushPromises()
-    expect(backend.licences.lookups.at(-1)).toEqual({ item: 'GA-HJ-0301', purpose: 'query', organisation: null })
+    expect(backend.licences.lookups.at(-1)).toEqual({ item: 'GA-HJ-0301', purpose: 'query', organisation: null, applicant: null })
     const result = w.find('[data-testid="licence-result"]')
     expect(result.attributes('data-outcome')).toBe('found')
     await result.find('[data-testid="licence-preview-open"]').trigger('click')

@@ -63,6 +63,10 @@ pub struct LicenceQuery {
     /// An organisation's 统一社会信用代码 when the applicant is one (its representative's card
     /// was read); `None`: the person on the card.
     pub organisation: Option<String>,
+    /// In intake, the case's applicant's ID number as read from the card: the card read last
+    /// must be theirs (an agent's card read after it does not fetch the agent's licences).
+    #[serde(default)]
+    pub applicant: Option<String>,
 }
 
 /// One licence type of the item: the library's answer and the materials it can replace.
@@ -106,6 +110,9 @@ pub struct LicenceAttachQuery {
     pub material_id: String,
     pub identifier: String,
     pub organisation: Option<String>,
+    /// As [`LicenceQuery::applicant`].
+    #[serde(default)]
+    pub applicant: Option<String>,
 }
 
 /// The licence received: its file stored like any material file, and what the case keeps.
@@ -233,9 +240,19 @@ impl Workstation {
         item: &str,
         purpose: LicencePurpose,
         organisation: Option<&str>,
+        applicant: Option<&str>,
         types: &[String],
     ) -> Result<LookupAnswer, UserError> {
         let (api, token, (kind, number), read) = self.licence_call(organisation)?;
+        let applicant = applicant.map(|a| a.trim().to_uppercase());
+        if let Some(a) = applicant.filter(|a| !a.is_empty() && kind == HolderKind::Person) {
+            if a != number {
+                return Err(UserError::new(
+                    ErrorCode::LicenceOtherHolder,
+                    "the card read last is not the applicant's",
+                ));
+            }
+        }
         let answer = api.licence_lookup(
             &token,
             &LookupRequest {
@@ -274,7 +291,13 @@ impl Workstation {
             ));
         }
         let codes: Vec<String> = types.iter().map(|(c, ..)| c.clone()).collect();
-        let answer = self.lookup_types(&item.code, q.purpose, q.organisation.as_deref(), &codes)?;
+        let answer = self.lookup_types(
+            &item.code,
+            q.purpose,
+            q.organisation.as_deref(),
+            q.applicant.as_deref(),
+            &codes,
+        )?;
         let elapsed_ms = answer
             .results
             .iter()
@@ -354,6 +377,7 @@ impl Workstation {
             &item.code,
             LicencePurpose::Intake,
             q.organisation.as_deref(),
+            q.applicant.as_deref(),
             std::slice::from_ref(&code),
         )?;
         let identifier = q.identifier.trim().to_ascii_uppercase();
@@ -534,6 +558,7 @@ mod tests {
             item: d.item_code.clone(),
             purpose: LicencePurpose::Intake,
             organisation: d.organisation_uscc(),
+            applicant: None,
         };
         assert_eq!(
             holder(Some(&entry), q.organisation.as_deref()).unwrap(),

@@ -13,6 +13,7 @@ import type {
   AssistState,
   AssistStateLabel,
   SealKey,
+  SealVerdict,
   StampOptions,
 } from '../bindings'
 import type { Result } from './backend'
@@ -47,4 +48,6 @@ export interface AssistApi {
   takeAsMaterial(id: string): Promise<Result<AssistMaterial>>
   /** Prints the request form, the proof or the stamped proof. */
   print(id: string, which: AssistPrint): Promise<Result<A4PrintOutcome>>
+  /** 验章: every seal of a PDF the clerk opens, verified against the trusted CAs (A7). */
+  verifyFile(bytes: number[]): Promise<Result<SealVerdict[]>>
 }

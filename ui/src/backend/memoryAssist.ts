@@ -13,6 +13,7 @@ import type {
   AssistState,
   AssistStateLabel,
   SealKey,
+  SealVerdict,
   StampOptions,
   UserError,
 } from '../bindings'
@@ -224,5 +225,24 @@ export class MemoryAssist implements AssistApi {
   async print(id: string, which: AssistPrint): Promise<Result<A4PrintOutcome>> {
     this.printed.push({ id, which })
     return ok({ message: '已送打印机', job_id: null, pdf_bytes: 2000, saved_to: null })
+  }
+
+  /** An empty file has no seal; otherwise one seal, altered when `altered` is set. */
+  async verifyFile(bytes: number[]): Promise<Result<SealVerdict[]>> {
+    if (!bytes.length) return err('seal.unsigned', '该文档没有电子签章。')
+    return ok([
+      {
+        valid: !this.altered,
+        message: this.altered ? '某市公安局 的电子印章验证失败：文件在盖章后被修改。' : '某市公安局 于 2026年12月07日 10:30 盖章，文件自盖章后未被修改。',
+        signer_name: '某市公安局',
+        signer_issuer: '一窗受理测试SM2根CA',
+        signer_serial: '01',
+        signing_time: 1_765_000_000,
+        algorithm: 'SM2',
+        problem: this.altered ? 'altered' : null,
+        appended_bytes: 0,
+        later_signed: false,
+      },
+    ])
   }
 }

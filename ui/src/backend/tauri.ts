@@ -132,6 +132,7 @@ export const tauriBackend: Backend = {
     receive: (id) => commands.assistReceive(id),
     takeAsMaterial: (id) => commands.assistTakeAsMaterial(id),
     print: (id, which) => commands.assistPrint(id, which),
+    verifyFile: (bytes) => commands.sealVerifyFile(bytes),
   },
   flow: {
     pending: () => commands.flowPending(),

@@ -43,10 +43,11 @@ export const useLicenceStore = defineStore('licences', () => {
     if (purpose === 'intake') attachError.value = {}
   }
 
-  async function lookup(item: string, purpose: LicencePurpose, organisation: string | null = null) {
+  /** `applicant`: in intake, the case's applicant as read from the card (the read must be theirs). */
+  async function lookup(item: string, purpose: LicencePurpose, organisation: string | null = null, applicant: string | null = null) {
     busy.value = true
     error.value[purpose] = null
-    const r = await backend.licences.lookup({ item, purpose, organisation })
+    const r = await backend.licences.lookup({ item, purpose, organisation, applicant })
     busy.value = false
     if (r.status === 'error') {
       found.value[purpose] = null
@@ -63,9 +64,9 @@ export const useLicenceStore = defineStore('licences', () => {
   }
 
   /** 使用电子证照: the licence's file joins the material, received as 电子证照. */
-  async function attach(item: string, m: MaterialEntry, l: LicenceView, organisation: string | null = null) {
+  async function attach(item: string, m: MaterialEntry, l: LicenceView, organisation: string | null = null, applicant: string | null = null) {
     busy.value = true
-    const r = await backend.licences.attach({ item, material_id: m.material_id, identifier: l.identifier, organisation })
+    const r = await backend.licences.attach({ item, material_id: m.material_id, identifier: l.identifier, organisation, applicant })
     busy.value = false
     if (r.status === 'error') {
       attachError.value = { ...attachError.value, [m.material_id]: r.error }
