@@ -487,7 +487,9 @@ impl Workstation {
     /// `accept` (the others wait for their clerk). Failures stay on their rows.
     pub(super) fn retry_assist(&self) {
         let requester = self.session().is_some_and(|s| {
-            s.token.is_some() && s.clerk.permissions.iter().any(|p| p == "accept")
+            s.token.is_some()
+                && crate::domain::access::parse_permissions(&s.clerk.permissions)
+                    .contains(&Permission::Accept)
         });
         if !requester {
             return;
